@@ -1,0 +1,52 @@
+# Roster: `make run` builds and starts the console with demo data; `make test` runs everything CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+LISTEN ?= 127.0.0.1:8080
+DATABASE ?= sqlite://data/roster.db
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+SERVER := $(TARGET_DIR)/release/roster-server
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
+.PHONY: run build app server setup setup-test test lint unit wasm-test e2e clean
+
+run: build
+	@mkdir -p data
+	$(SERVER) --database $(DATABASE) serve --listen $(LISTEN) --static dist --demo
+
+build: setup app server
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+app:
+	trunk build --release
+
+server:
+	cargo build --release --locked -p roster-server
+
+test: setup-test lint unit wasm-test e2e
+	@echo "All checks passed."
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p roster --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+
+unit:
+	cargo test --workspace --locked
+
+wasm-test:
+	CHROMEDRIVER=$(CHROMEDRIVER) WASM_BINDGEN_TEST_TIMEOUT=120 \
+		cargo test -p roster --target wasm32-unknown-unknown --test browser --locked
+
+e2e: app server
+	ROSTER_SERVER=$(SERVER) npx playwright test --config tests/e2e/playwright.config.ts
+
+clean:
+	cargo clean
+	rm -rf dist node_modules test-results playwright-report

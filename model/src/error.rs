@@ -1,0 +1,86 @@
+//! The one error shape every API answer uses: `{"error": {"code", "message", "field"}}`.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. Clients switch on these; the message is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidCursor,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    FeatureDisabled,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::InvalidCursor => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden | ErrorCode::FeatureDisabled => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The request field the error is about, so a form can show it next to that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// The JSON envelope of an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ApiError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ErrorBody {
+            error: ApiError::new(ErrorCode::NotFound, "No such user.").with_field("id"),
+        };
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "not_found", "message": "No such user.", "field": "id"}})
+        );
+    }
+
+    #[test]
+    fn statuses_follow_codes() {
+        assert_eq!(ErrorCode::InvalidCursor.http_status(), 400);
+        assert_eq!(ErrorCode::FeatureDisabled.http_status(), 403);
+        assert_eq!(ErrorCode::NotFound.http_status(), 404);
+    }
+}

@@ -1,0 +1,12 @@
+//! Types and pure rules shared by the Roster app (wasm) and the API server (native).
+//! Nothing here performs I/O, so every rule can be unit-tested and used on both sides.
+
+pub mod email;
+pub mod error;
+pub mod roles;
+pub mod types;
+
+pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use roles::{AccountRole, OrgRole, RoleSet};
+pub use types::*;

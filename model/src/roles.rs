@@ -1,0 +1,240 @@
+//! Organisation roles and account roles, and the rules that combine them.
+
+use serde::{Deserialize, Serialize};
+
+/// A member's role in the organisation. Owners and Administrators manage users; Members do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgRole {
+    Owner,
+    Administrator,
+    Member,
+}
+
+impl OrgRole {
+    pub const ALL: [OrgRole; 3] = [OrgRole::Owner, OrgRole::Administrator, OrgRole::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "owner",
+            OrgRole::Administrator => "administrator",
+            OrgRole::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgRole::Owner => "Owner",
+            OrgRole::Administrator => "Administrator",
+            OrgRole::Member => "Member",
+        }
+    }
+
+    /// Rule 1 of the source: only Owners and Administrators manage users.
+    pub fn manages_users(self) -> bool {
+        matches!(self, OrgRole::Owner | OrgRole::Administrator)
+    }
+}
+
+/// A role on one managed account. Roles combine, except that Administrator already holds every
+/// permission of Developer and Billing Manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRole {
+    Administrator,
+    Developer,
+    BillingManager,
+    Support,
+}
+
+impl AccountRole {
+    pub const ALL: [AccountRole; 4] = [
+        AccountRole::Administrator,
+        AccountRole::Developer,
+        AccountRole::BillingManager,
+        AccountRole::Support,
+    ];
+
+    fn bit(self) -> u8 {
+        match self {
+            AccountRole::Administrator => 1,
+            AccountRole::Developer => 2,
+            AccountRole::BillingManager => 4,
+            AccountRole::Support => 8,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountRole::Administrator => "Administrator",
+            AccountRole::Developer => "Developer",
+            AccountRole::BillingManager => "Billing Manager",
+            AccountRole::Support => "Support",
+        }
+    }
+
+    /// Whether holding Administrator makes this role redundant.
+    pub fn implied_by_administrator(self) -> bool {
+        matches!(self, AccountRole::Developer | AccountRole::BillingManager)
+    }
+}
+
+/// The set of roles one user holds on one account, kept canonical: when Administrator is in the set,
+/// the roles it implies are not stored beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    pub const EMPTY: RoleSet = RoleSet(0);
+
+    /// The canonical set holding `roles`.
+    pub fn from_roles(roles: impl IntoIterator<Item = AccountRole>) -> Self {
+        roles
+            .into_iter()
+            .fold(RoleSet::EMPTY, |set, role| set.with(role, true))
+    }
+
+    /// Stored form (a bit mask). Unknown bits are dropped and the result re-canonicalised.
+    pub fn from_bits(bits: u8) -> Self {
+        Self::from_roles(AccountRole::ALL.into_iter().filter(|r| bits & r.bit() != 0))
+    }
+
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn contains(self, role: AccountRole) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    /// Whether the user effectively has `role`'s permissions, directly or through Administrator.
+    pub fn grants(self, role: AccountRole) -> bool {
+        self.contains(role)
+            || (role.implied_by_administrator() && self.contains(AccountRole::Administrator))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Ticks or unticks one role. Ticking Administrator clears Developer and Billing Manager (it holds
+    /// their permissions); ticking one of those while Administrator is held changes nothing.
+    pub fn with(self, role: AccountRole, on: bool) -> Self {
+        if !on {
+            return RoleSet(self.0 & !role.bit());
+        }
+        if role == AccountRole::Administrator {
+            let cleared = AccountRole::ALL
+                .into_iter()
+                .filter(|r| r.implied_by_administrator())
+                .fold(self.0, |bits, r| bits & !r.bit());
+            RoleSet(cleared | role.bit())
+        } else if role.implied_by_administrator() && self.contains(AccountRole::Administrator) {
+            self
+        } else {
+            RoleSet(self.0 | role.bit())
+        }
+    }
+
+    pub fn roles(self) -> Vec<AccountRole> {
+        AccountRole::ALL
+            .into_iter()
+            .filter(|r| self.contains(*r))
+            .collect()
+    }
+
+    /// "Administrator, Support" — for tables and summaries.
+    pub fn describe(self) -> String {
+        let labels: Vec<&str> = self.roles().into_iter().map(AccountRole::label).collect();
+        if labels.is_empty() {
+            "No role".to_owned()
+        } else {
+            labels.join(", ")
+        }
+    }
+}
+
+impl Serialize for RoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.roles().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<AccountRole>::deserialize(deserializer).map(RoleSet::from_roles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AccountRole::*;
+
+    #[test]
+    fn roles_combine() {
+        let set = RoleSet::from_roles([Developer, BillingManager]);
+        assert_eq!(set.roles(), vec![Developer, BillingManager]);
+        assert_eq!(set.describe(), "Developer, Billing Manager");
+    }
+
+    #[test]
+    fn administrator_clears_the_roles_it_holds() {
+        let set =
+            RoleSet::from_roles([Developer, BillingManager, Support]).with(Administrator, true);
+        assert_eq!(set.roles(), vec![Administrator, Support]);
+        assert!(set.grants(Developer));
+        assert!(set.grants(BillingManager));
+        assert!(!set.contains(Developer));
+    }
+
+    #[test]
+    fn ticking_an_implied_role_under_administrator_changes_nothing() {
+        let set = RoleSet::from_roles([Administrator]);
+        assert_eq!(set.with(Developer, true), set);
+        assert_eq!(
+            set.with(Support, true).roles(),
+            vec![Administrator, Support]
+        );
+    }
+
+    #[test]
+    fn unticking_removes_only_that_role() {
+        let set = RoleSet::from_roles([Administrator, Support]).with(Administrator, false);
+        assert_eq!(set.roles(), vec![Support]);
+        assert!(RoleSet::EMPTY.is_empty());
+        assert_eq!(RoleSet::EMPTY.describe(), "No role");
+    }
+
+    #[test]
+    fn stored_bits_are_canonicalised() {
+        let messy = RoleSet::from_bits(1 | 2 | 4 | 8 | 64);
+        assert_eq!(messy.roles(), vec![Administrator, Support]);
+        assert_eq!(RoleSet::from_bits(messy.bits()), messy);
+    }
+
+    #[test]
+    fn role_sets_serialise_as_role_names() {
+        let set = RoleSet::from_roles([BillingManager, Support]);
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(json, r#"["billing_manager","support"]"#);
+        let back: RoleSet = serde_json::from_str(r#"["developer","administrator"]"#).unwrap();
+        assert_eq!(back.roles(), vec![Administrator]);
+    }
+
+    #[test]
+    fn only_owners_and_administrators_manage_users() {
+        assert!(OrgRole::Owner.manages_users());
+        assert!(OrgRole::Administrator.manages_users());
+        assert!(!OrgRole::Member.manages_users());
+        assert_eq!(
+            OrgRole::parse("administrator"),
+            Some(OrgRole::Administrator)
+        );
+        assert_eq!(OrgRole::parse("admin"), None);
+    }
+}

@@ -1,0 +1,509 @@
+//! The resources of the JSON API, exactly as they travel. Timestamps are Unix seconds (UTC).
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::{OrgRole, RoleSet};
+
+/// Seconds since the Unix epoch, UTC.
+pub type Timestamp = i64;
+pub type UserId = i64;
+pub type AccountId = i64;
+
+/// The four tabs of the user-management page (rule 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UserView {
+    #[default]
+    Managed,
+    External,
+    Invited,
+    Imported,
+}
+
+impl UserView {
+    pub const ALL: [UserView; 4] = [
+        UserView::Managed,
+        UserView::External,
+        UserView::Invited,
+        UserView::Imported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserView::Managed => "managed",
+            UserView::External => "external",
+            UserView::Invited => "invited",
+            UserView::Imported => "imported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|view| view.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserView::Managed => "Managed",
+            UserView::External => "External",
+            UserView::Invited => "Invited",
+            UserView::Imported => "Imported",
+        }
+    }
+
+    /// One line under the tabs that says who is listed.
+    pub fn description(self) -> &'static str {
+        match self {
+            UserView::Managed => "Members of the organization. The organization controls their whole lifecycle.",
+            UserView::External => "People outside the organization with access to one or more of its managed accounts.",
+            UserView::Invited => "People invited to the organization who have not accepted yet.",
+            UserView::Imported => "Existing users on a verified domain brought into the organization by import.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    #[default]
+    Name,
+    Email,
+    /// When the user joined the organization (Managed, Imported), was invited (Invited) or was created.
+    Date,
+}
+
+impl SortField {
+    pub const ALL: [SortField; 3] = [SortField::Name, SortField::Email, SortField::Date];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortField::Name => "name",
+            SortField::Email => "email",
+            SortField::Date => "date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDir::Asc => "asc",
+            SortDir::Desc => "desc",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "asc" => Some(SortDir::Asc),
+            "desc" => Some(SortDir::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            SortDir::Asc => SortDir::Desc,
+            SortDir::Desc => SortDir::Asc,
+        }
+    }
+}
+
+/// Page sizes the API accepts; the list endpoints default to the first.
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Longest search text accepted, so a pasted paragraph cannot become an expensive query.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+/// One page of a keyset-paginated list. Cursors are opaque; pass one back as `cursor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items match the whole query, across every page.
+    pub total: u64,
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Signs in normally.
+    Active,
+    /// Created by an invitation and not yet accepted: has no password yet.
+    Invited,
+    /// Cannot sign in.
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Invited => "invited",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            UserStatus::Active,
+            UserStatus::Invited,
+            UserStatus::Disabled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Active => "Active",
+            UserStatus::Invited => "Invited",
+            UserStatus::Disabled => "Disabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactor {
+    /// The user has a confirmed TOTP authenticator.
+    pub enrolled: bool,
+    /// The organization requires two-factor sign-in of this user.
+    pub required: bool,
+}
+
+impl TwoFactor {
+    pub fn label(self) -> &'static str {
+        match (self.enrolled, self.required) {
+            (true, _) => "Enabled",
+            (false, true) => "Required, not set up",
+            (false, false) => "Off",
+        }
+    }
+}
+
+/// How a user relates to the organization being viewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Managed,
+    External,
+    Invited,
+}
+
+impl Relation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Relation::Managed => "Managed user",
+            Relation::External => "External user",
+            Relation::Invited => "Invited user",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub id: i64,
+    pub invited_by: Option<UserRef>,
+    pub sent_at: Timestamp,
+    pub last_sent_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportInfo {
+    pub imported_at: Timestamp,
+    pub imported_by: Option<UserRef>,
+}
+
+/// One row of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: UserStatus,
+    pub org_role: Option<OrgRole>,
+    pub two_factor: TwoFactor,
+    /// How many of the organization's accounts the user can access.
+    pub account_count: u32,
+    /// When the user was created in the system.
+    pub created_at: Timestamp,
+    pub joined_at: Option<Timestamp>,
+    pub last_sign_in_at: Option<Timestamp>,
+    pub invitation: Option<InvitationInfo>,
+    pub imported: Option<ImportInfo>,
+}
+
+/// "Given Family", or the email when the user has not given a name yet (invited users).
+pub fn display_name(given: &str, family: &str, email: &str) -> String {
+    let name = format!("{} {}", given.trim(), family.trim());
+    let name = name.trim();
+    if name.is_empty() {
+        email.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+impl UserSummary {
+    pub fn display_name(&self) -> String {
+        display_name(&self.given_name, &self.family_name, &self.email)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRef {
+    pub id: AccountId,
+    pub sid: String,
+    pub name: String,
+}
+
+/// One account a user can access, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountAccess {
+    pub account: AccountRef,
+    pub roles: RoleSet,
+    /// The user is this account's owner.
+    pub owner: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: UserStatus,
+    /// None when the user is not related to this organization at all.
+    pub relation: Option<Relation>,
+    pub org_role: Option<OrgRole>,
+    pub two_factor: TwoFactor,
+    pub created_at: Timestamp,
+    pub joined_at: Option<Timestamp>,
+    pub last_sign_in_at: Option<Timestamp>,
+    /// The organization's accounts this user can access, by account name.
+    pub accounts: Vec<AccountAccess>,
+    pub invitation: Option<InvitationInfo>,
+    pub imported: Option<ImportInfo>,
+}
+
+impl UserDetail {
+    pub fn display_name(&self) -> String {
+        display_name(&self.given_name, &self.family_name, &self.email)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    Closed,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AccountStatus::Active,
+            AccountStatus::Suspended,
+            AccountStatus::Closed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "Active",
+            AccountStatus::Suspended => "Suspended",
+            AccountStatus::Closed => "Closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub sid: String,
+    pub name: String,
+    pub status: AccountStatus,
+    pub owner: Option<UserRef>,
+    /// How many users can access the account.
+    pub user_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainState {
+    Pending,
+    Verified,
+    Failed,
+    /// Was verified, and the record has since disappeared.
+    Lapsed,
+}
+
+impl DomainState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainState::Pending => "pending",
+            DomainState::Verified => "verified",
+            DomainState::Failed => "failed",
+            DomainState::Lapsed => "lapsed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DomainState::Pending,
+            DomainState::Verified,
+            DomainState::Failed,
+            DomainState::Lapsed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DomainState::Pending => "Pending verification",
+            DomainState::Verified => "Verified",
+            DomainState::Failed => "Verification failed",
+            DomainState::Lapsed => "Lapsed",
+        }
+    }
+}
+
+/// Host and value of the TXT record that proves control of a domain.
+pub fn verification_record(domain: &str, token: &str) -> (String, String) {
+    (
+        format!("_roster.{domain}"),
+        format!("roster-domain-verification={token}"),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub id: i64,
+    pub name: String,
+    pub state: DomainState,
+    pub txt_host: String,
+    pub txt_value: String,
+    pub created_at: Timestamp,
+    pub verified_at: Option<Timestamp>,
+    pub last_checked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OrgFeatures {
+    /// Bulk import of existing users on a verified domain (rule 5); off for some organizations.
+    pub bulk_import: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub features: OrgFeatures,
+}
+
+/// How many users each tab lists, for the counts beside the tab names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ViewCounts {
+    pub managed: u64,
+    pub external: u64,
+    pub invited: u64,
+    pub imported: u64,
+}
+
+impl ViewCounts {
+    pub fn get(&self, view: UserView) -> u64 {
+        match view {
+            UserView::Managed => self.managed,
+            UserView::External => self.external,
+            UserView::Invited => self.invited,
+            UserView::Imported => self.imported,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_round_trip_through_their_url_names() {
+        for view in UserView::ALL {
+            assert_eq!(UserView::parse(view.as_str()), Some(view));
+        }
+        assert_eq!(UserView::parse("deleted"), None);
+    }
+
+    #[test]
+    fn display_name_falls_back_to_email() {
+        assert_eq!(display_name("Ada", "Lovelace", "a@x.io"), "Ada Lovelace");
+        assert_eq!(display_name(" ", "", "a@x.io"), "a@x.io");
+        assert_eq!(display_name("Cher", "", "c@x.io"), "Cher");
+    }
+
+    #[test]
+    fn verification_record_names_host_and_value() {
+        let (host, value) = verification_record("example.com", "abc123");
+        assert_eq!(host, "_roster.example.com");
+        assert_eq!(value, "roster-domain-verification=abc123");
+    }
+
+    #[test]
+    fn two_factor_labels() {
+        let off = TwoFactor {
+            enrolled: false,
+            required: false,
+        };
+        let pending = TwoFactor {
+            enrolled: false,
+            required: true,
+        };
+        let on = TwoFactor {
+            enrolled: true,
+            required: true,
+        };
+        assert_eq!(off.label(), "Off");
+        assert_eq!(pending.label(), "Required, not set up");
+        assert_eq!(on.label(), "Enabled");
+    }
+
+    #[test]
+    fn sort_options_parse() {
+        assert_eq!(SortField::parse("email"), Some(SortField::Email));
+        assert_eq!(SortDir::parse("desc"), Some(SortDir::Desc));
+        assert_eq!(SortDir::Asc.reversed(), SortDir::Desc);
+        assert_eq!(SortField::parse("password"), None);
+    }
+}

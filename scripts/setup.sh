@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what building and testing Roster needs, skipping whatever is already there.
+# Usage: scripts/setup.sh build   (Rust wasm target, Trunk, wasm-bindgen-cli, npm tools)
+#        scripts/setup.sh test    (the above, plus Chromium and ChromeDriver for the browser tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+want=${1:-build}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "error: '$1' is required: $2" >&2; exit 1; }
+}
+
+need cargo "install Rust with rustup (https://rustup.rs)"
+need rustup "install Rust with rustup (https://rustup.rs)"
+need node "install Node.js 20 or newer"
+need npm "install Node.js 20 or newer (npm comes with it)"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32-unknown-unknown Rust target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
+  say "Installing trunk ${TRUNK_VERSION} (a few minutes, once)"
+  cargo install --locked "trunk@${TRUNK_VERSION}"
+fi
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$wbg_version" ]; then
+  echo "error: no wasm-bindgen version in Cargo.lock" >&2
+  exit 1
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wbg_version}\$" \
+  || ! command -v wasm-bindgen-test-runner >/dev/null 2>&1; then
+  say "Installing wasm-bindgen-cli ${wbg_version} (about two minutes, once)"
+  # Without --locked: a dependency version locked by that release is not available from every registry.
+  cargo install --force "wasm-bindgen-cli@${wbg_version}"
+fi
+
+# npm tools: wasm-opt (binaryen) for Trunk, Playwright and axe for the e2e tests.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "Installing npm tools"
+  npm ci --no-audit --no-fund
+fi
+
+cargo fetch --locked >/dev/null
+
+if [ "$want" = test ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "Installing Chromium and ChromeDriver from Debian"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+      echo "error: the browser tests need /usr/bin/chromium and /usr/bin/chromedriver." >&2
+      echo "       On Debian: sudo apt-get install chromium chromium-driver" >&2
+      exit 1
+    fi
+  fi
+fi

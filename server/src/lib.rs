@@ -1,0 +1,9 @@
+//! Roster's API server: axum over sqlx (SQLite), serving the JSON API and the built app.
+
+pub mod api;
+pub mod app;
+pub mod cursor;
+pub mod dataset;
+pub mod error;
+pub mod state;
+pub mod store;

@@ -1,0 +1,121 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use roster_server::app;
+use roster_server::dataset;
+use roster_server::state::{AppState, Clock};
+use roster_server::store::Store;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "roster-server", version, about = "Roster's JSON API server")]
+struct Cli {
+    /// Database URL, e.g. sqlite://roster.db (the file is created when missing).
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_DATABASE",
+        default_value = "sqlite://roster.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, and the built app when --static is given.
+    Serve {
+        #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Directory of the built app (Trunk's dist/).
+        #[arg(long = "static", env = "ROSTER_STATIC")]
+        static_dir: Option<PathBuf>,
+        /// Create the demo organization when the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Add one generated organization with this many users (for benchmarks and large demos).
+    Seed {
+        #[arg(long)]
+        users: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let store = Store::open(&cli.database).await?;
+    let clock = Clock::system();
+
+    match cli.command {
+        Command::Migrate => {
+            tracing::info!(database = %cli.database, "schema is up to date");
+        }
+        Command::Seed { users } => {
+            let started = Instant::now();
+            let data = dataset::organization_of_size(store.next_ids().await?, users, clock.now());
+            store.insert_dataset(&data).await?;
+            let org = data
+                .orgs
+                .first()
+                .map(|o| o.name.as_str())
+                .unwrap_or_default();
+            println!(
+                "Seeded {org:?}: {} users, {} accounts, {} access grants in {:.1?}",
+                data.users.len(),
+                data.accounts.len(),
+                data.access.len(),
+                started.elapsed()
+            );
+        }
+        Command::Serve {
+            listen,
+            static_dir,
+            demo,
+        } => {
+            if demo && store.primary_org_id().await?.is_none() {
+                store
+                    .insert_dataset(&dataset::demo(store.next_ids().await?, clock.now()))
+                    .await?;
+                tracing::info!("created the demo organization");
+            }
+            let router = app::router(AppState { store, clock }, static_dir.as_deref());
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            println!("Roster is running at http://{}/", listener.local_addr()?);
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,37 @@
+//! What every handler shares: the store and the clock.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use roster_model::Timestamp;
+
+use crate::store::Store;
+
+/// The time source. Injected so tests can move time (invitation expiry, domain re-checks).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock(Arc::new(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or_default()
+        }))
+    }
+
+    pub fn fixed(at: Timestamp) -> Self {
+        Clock(Arc::new(move || at))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.0)()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+}

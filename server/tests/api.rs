@@ -1,0 +1,526 @@
+//! The API against a real SQLite file holding the demo organization, through the full router.
+
+use std::collections::HashSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use roster_model::{
+    AccountSummary, Domain, ErrorBody, ErrorCode, Organization, Page, Relation, UserDetail,
+    UserSummary, UserView, ViewCounts,
+};
+use roster_server::app;
+use roster_server::dataset;
+use roster_server::state::{AppState, Clock};
+use roster_server::store::Store;
+use serde::de::DeserializeOwned;
+use tempfile::TempDir;
+
+const NOW: i64 = 1_800_000_000;
+
+struct TestServer {
+    router: Router,
+    _dir: TempDir,
+}
+
+async fn demo_server() -> TestServer {
+    server_with(|ids| dataset::demo(ids, NOW), None).await
+}
+
+async fn server_with(
+    make: impl FnOnce(dataset::IdBase) -> dataset::Dataset,
+    static_dir: Option<&std::path::Path>,
+) -> TestServer {
+    let dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let store = Store::open(&url).await.expect("open store");
+    let data = make(store.next_ids().await.expect("ids"));
+    store.insert_dataset(&data).await.expect("insert demo");
+    let router = app::router(
+        AppState {
+            store,
+            clock: Clock::fixed(NOW),
+        },
+        static_dir,
+    );
+    TestServer { router, _dir: dir }
+}
+
+impl TestServer {
+    async fn get_raw(&self, uri: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot_request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, content_type, body)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, uri: &str) -> T {
+        let (status, _, body) = self.get_raw(uri).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "GET {uri}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("GET {uri}: {e}: {}", String::from_utf8_lossy(&body)))
+    }
+
+    async fn get_error(&self, uri: &str) -> (StatusCode, ErrorBody) {
+        let (status, content_type, body) = self.get_raw(uri).await;
+        assert!(
+            content_type.starts_with("application/json"),
+            "GET {uri} answered {content_type}"
+        );
+        let error = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("GET {uri}: {e}: {}", String::from_utf8_lossy(&body)));
+        (status, error)
+    }
+
+    async fn users(&self, query: &str) -> Page<UserSummary> {
+        self.get(&format!("/api/v1/users?{query}")).await
+    }
+
+    /// Every page of a listing, following next_cursor; returns the pages.
+    async fn walk_forward(&self, query: &str) -> Vec<Page<UserSummary>> {
+        let mut pages = vec![self.users(query).await];
+        while let Some(cursor) = pages.last().and_then(|p| p.next_cursor.clone()) {
+            assert!(pages.len() < 100, "paging does not end");
+            pages.push(self.users(&format!("{query}&cursor={cursor}")).await);
+        }
+        pages
+    }
+}
+
+trait Oneshot {
+    async fn oneshot_request(self, request: Request<Body>) -> axum::response::Response;
+}
+
+impl Oneshot for Router {
+    async fn oneshot_request(self, request: Request<Body>) -> axum::response::Response {
+        use tower::ServiceExt;
+        match self.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
+#[tokio::test]
+async fn organization_and_counts() {
+    let server = demo_server().await;
+    let org: Organization = server.get("/api/v1/organization").await;
+    assert_eq!(org.name, "Northwind Labs");
+    assert!(org.features.bulk_import);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(
+        counts,
+        ViewCounts {
+            managed: 34,
+            external: 8,
+            invited: 10,
+            imported: 8
+        }
+    );
+}
+
+#[tokio::test]
+async fn each_view_lists_its_kind_of_user() {
+    let server = demo_server().await;
+    let managed = server.users("view=managed&limit=200").await;
+    assert_eq!(managed.total, 34);
+    assert!(managed
+        .items
+        .iter()
+        .all(|u| u.org_role.is_some() && u.joined_at.is_some() && u.invitation.is_none()));
+    assert_eq!(
+        managed
+            .items
+            .iter()
+            .filter(|u| u.imported.is_some())
+            .count(),
+        8
+    );
+
+    let external = server.users("view=external&limit=200").await;
+    assert_eq!(external.total, 8);
+    assert!(external
+        .items
+        .iter()
+        .all(|u| u.org_role.is_none() && u.account_count > 0));
+
+    let invited = server.users("view=invited&limit=200").await;
+    assert_eq!(invited.total, 10);
+    assert!(invited
+        .items
+        .iter()
+        .all(|u| u.invitation.is_some() && u.org_role.is_none()));
+    assert_eq!(
+        invited
+            .items
+            .iter()
+            .filter(|u| u.invitation.as_ref().is_some_and(|i| i.expired))
+            .count(),
+        3
+    );
+    assert!(invited.items.iter().all(|u| u
+        .invitation
+        .as_ref()
+        .is_some_and(|i| i.invited_by.is_some())));
+
+    let imported = server.users("view=imported&limit=200").await;
+    assert_eq!(imported.total, 8);
+    assert!(imported
+        .items
+        .iter()
+        .all(|u| u.imported.as_ref().is_some_and(|i| i
+            .imported_by
+            .as_ref()
+            .is_some_and(|by| by.name == "Maya Chen"))));
+}
+
+#[tokio::test]
+async fn another_organizations_users_never_show() {
+    let server = demo_server().await;
+    for view in UserView::ALL {
+        let page = server
+            .users(&format!("view={}&limit=200", view.as_str()))
+            .await;
+        assert!(
+            page.items
+                .iter()
+                .all(|u| !u.email.ends_with("@globex.example")),
+            "{view:?}"
+        );
+    }
+    let scorpio = server.users("view=managed&q=scorpio").await;
+    assert_eq!(scorpio.total, 0);
+    // Globex's people are not reachable through Northwind by id either.
+    let demo = dataset::demo(
+        dataset::IdBase {
+            org: 1,
+            user: 1,
+            account: 1,
+            domain: 1,
+            invitation: 1,
+        },
+        NOW,
+    );
+    let globex_ids: Vec<i64> = demo
+        .users
+        .iter()
+        .filter(|u| u.email.ends_with("@globex.example"))
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(globex_ids.len(), 6);
+    for id in globex_ids {
+        let (status, body) = server.get_error(&format!("/api/v1/users/{id}")).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_matches_substrings_of_name_and_email_case_insensitively() {
+    let server = demo_server().await;
+    let found = server.users("q=MAYA%20ch").await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].email, "maya.chen@northwind.example");
+    let by_email = server.users("q=northwindlabs.ex").await;
+    assert!(by_email.total > 0);
+    assert!(by_email
+        .items
+        .iter()
+        .all(|u| u.email.ends_with("@northwindlabs.example")));
+    let wildcard = server.users("q=%25").await;
+    assert_eq!(
+        wildcard.total, 0,
+        "a literal % matches nothing, it is not a wildcard"
+    );
+    let external = server.users("view=external&q=brightpixel").await;
+    assert!(
+        external.total > 0
+            && external
+                .items
+                .iter()
+                .all(|u| u.email.contains("brightpixel"))
+    );
+    let blank = server.users("q=%20%20").await;
+    assert_eq!(blank.total, 34, "blank search is no search");
+}
+
+#[tokio::test]
+async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
+    let server = demo_server().await;
+    for view in UserView::ALL {
+        for sort in ["name", "email", "date"] {
+            for dir in ["asc", "desc"] {
+                let query = format!("view={}&sort={sort}&dir={dir}&limit=3", view.as_str());
+                let everything = server
+                    .users(&format!(
+                        "view={}&sort={sort}&dir={dir}&limit=200",
+                        view.as_str()
+                    ))
+                    .await;
+                let pages = server.walk_forward(&query).await;
+                let ids: Vec<i64> = pages
+                    .iter()
+                    .flat_map(|p| p.items.iter().map(|u| u.id))
+                    .collect();
+                let expected: Vec<i64> = everything.items.iter().map(|u| u.id).collect();
+                assert_eq!(ids, expected, "{query}");
+                assert_eq!(
+                    ids.iter().collect::<HashSet<_>>().len(),
+                    ids.len(),
+                    "{query}"
+                );
+                assert_eq!(ids.len() as u64, everything.total, "{query}");
+                assert!(pages[0].prev_cursor.is_none(), "{query}");
+
+                // Back from the last page, page by page, to the first.
+                let mut back = vec![pages.last().cloned().expect("a page")];
+                while let Some(cursor) = back.last().and_then(|p| p.prev_cursor.clone()) {
+                    assert!(
+                        back.len() <= pages.len(),
+                        "{query}: backwards paging does not end"
+                    );
+                    back.push(server.users(&format!("{query}&cursor={cursor}")).await);
+                }
+                back.reverse();
+                let back_ids: Vec<Vec<i64>> = back
+                    .iter()
+                    .map(|p| p.items.iter().map(|u| u.id).collect())
+                    .collect();
+                let forward_ids: Vec<Vec<i64>> = pages
+                    .iter()
+                    .map(|p| p.items.iter().map(|u| u.id).collect())
+                    .collect();
+                assert_eq!(back_ids, forward_ids, "{query}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sorting_orders_rows() {
+    let server = demo_server().await;
+    let by_email = server.users("sort=email&limit=200").await;
+    let emails: Vec<&str> = by_email.items.iter().map(|u| u.email.as_str()).collect();
+    let mut sorted = emails.clone();
+    sorted.sort();
+    assert_eq!(emails, sorted);
+    let newest_first = server.users("sort=date&dir=desc&limit=200").await;
+    let joined: Vec<i64> = newest_first
+        .items
+        .iter()
+        .filter_map(|u| u.joined_at)
+        .collect();
+    assert!(joined.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[tokio::test]
+async fn user_detail_shows_roles_per_account() {
+    let server = demo_server().await;
+    let maya = server.users("q=maya.chen").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", maya.id)).await;
+    assert_eq!(detail.relation, Some(Relation::Managed));
+    assert_eq!(detail.org_role, Some(roster_model::OrgRole::Owner));
+    let owned: Vec<&str> = detail
+        .accounts
+        .iter()
+        .filter(|a| a.owner)
+        .map(|a| a.account.name.as_str())
+        .collect();
+    assert_eq!(owned.len(), 4, "{owned:?}");
+    assert!(detail.accounts.iter().all(|a| !a.roles.is_empty()));
+
+    let external = server.users("view=external&limit=1").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", external.id)).await;
+    assert_eq!(detail.relation, Some(Relation::External));
+    assert!(detail.org_role.is_none());
+    assert!(!detail.accounts.is_empty());
+
+    let invited = server.users("view=invited&limit=1").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", invited.id)).await;
+    assert_eq!(detail.relation, Some(Relation::Invited));
+    assert!(detail.invitation.is_some());
+}
+
+#[tokio::test]
+async fn accounts_and_domains() {
+    let server = demo_server().await;
+    let accounts: Page<AccountSummary> = server.get("/api/v1/accounts?limit=5").await;
+    assert_eq!(accounts.total, 12);
+    assert_eq!(accounts.items.len(), 5);
+    assert!(accounts
+        .items
+        .iter()
+        .all(|a| a.owner.is_some() && a.user_count >= 1 && a.sid.starts_with("AC")));
+    let next: Page<AccountSummary> = server
+        .get(&format!(
+            "/api/v1/accounts?limit=5&cursor={}",
+            accounts.next_cursor.clone().expect("more accounts")
+        ))
+        .await;
+    assert!(next.items.iter().all(|a| a.name > accounts.items[4].name));
+    let search: Page<AccountSummary> = server.get("/api/v1/accounts?q=production").await;
+    assert_eq!(search.total, 3);
+
+    let domains: Vec<Domain> = server.get("/api/v1/domains").await;
+    assert_eq!(domains.len(), 4);
+    assert!(domains
+        .iter()
+        .all(|d| d.txt_host == format!("_roster.{}", d.name)));
+}
+
+#[tokio::test]
+async fn errors_have_one_shape_and_stable_codes() {
+    let server = demo_server().await;
+    for (uri, status, code, field) in [
+        (
+            "/api/v1/users?view=deleted",
+            400,
+            ErrorCode::BadRequest,
+            Some("view"),
+        ),
+        (
+            "/api/v1/users?sort=password",
+            400,
+            ErrorCode::BadRequest,
+            Some("sort"),
+        ),
+        (
+            "/api/v1/users?dir=up",
+            400,
+            ErrorCode::BadRequest,
+            Some("dir"),
+        ),
+        (
+            "/api/v1/users?limit=0",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?limit=201",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?limit=ten",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?cursor=garbage",
+            400,
+            ErrorCode::InvalidCursor,
+            Some("cursor"),
+        ),
+        ("/api/v1/users/999999", 404, ErrorCode::NotFound, None),
+        ("/api/v1/users/not-a-number", 404, ErrorCode::NotFound, None),
+        ("/api/v1/nothing-here", 404, ErrorCode::NotFound, None),
+        ("/api/v2/users", 404, ErrorCode::NotFound, None),
+        ("/api", 404, ErrorCode::NotFound, None),
+    ] {
+        let (got_status, body) = server.get_error(uri).await;
+        assert_eq!(got_status.as_u16(), status, "{uri}");
+        assert_eq!(body.error.code, code, "{uri}");
+        assert_eq!(body.error.field.as_deref(), field, "{uri}");
+        assert!(!body.error.message.is_empty(), "{uri}");
+    }
+    let long = "a".repeat(201);
+    let (status, body) = server.get_error(&format!("/api/v1/users?q={long}")).await;
+    assert_eq!(
+        (status.as_u16(), body.error.field.as_deref()),
+        (400, Some("q"))
+    );
+
+    // A cursor made for one sort order is refused under another.
+    let page = server.users("sort=email&limit=2").await;
+    let cursor = page.next_cursor.expect("a second page");
+    let (status, body) = server
+        .get_error(&format!("/api/v1/users?sort=name&cursor={cursor}"))
+        .await;
+    assert_eq!(
+        (status.as_u16(), body.error.code),
+        (400, ErrorCode::InvalidCursor)
+    );
+}
+
+#[tokio::test]
+async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
+    let site = TempDir::new().expect("site dir");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<!doctype html><title>Roster</title>",
+    )
+    .expect("write index");
+    std::fs::write(site.path().join("app.js"), "console.log('roster')").expect("write js");
+    let server = server_with(|ids| dataset::demo(ids, NOW), Some(site.path())).await;
+    for path in ["/", "/users/managed", "/user/3"] {
+        let (status, content_type, body) = server.get_raw(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        assert!(String::from_utf8_lossy(&body).contains("<title>Roster</title>"));
+    }
+    let (status, content_type, _) = server.get_raw("/app.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("javascript"), "{content_type}");
+    let (status, error) = server.get_error("/api/v1/unknown").await;
+    assert_eq!(
+        (status, error.error.code),
+        (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn an_empty_database_says_how_to_start() {
+    let server = server_with(|_| dataset::Dataset::default(), None).await;
+    let (status, body) = server.get_error("/api/v1/users").await;
+    assert_eq!(
+        (status.as_u16(), body.error.code),
+        (503, ErrorCode::Unavailable)
+    );
+}
+
+#[tokio::test]
+async fn generated_organizations_page_through_thousands_of_users() {
+    let server = server_with(|ids| dataset::organization_of_size(ids, 3000, NOW), None).await;
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.managed, 2700);
+    assert_eq!(counts.external, 120);
+    assert_eq!(counts.invited, 90);
+    let pages = server
+        .walk_forward("view=managed&sort=email&limit=200")
+        .await;
+    let ids: HashSet<i64> = pages
+        .iter()
+        .flat_map(|p| p.items.iter().map(|u| u.id))
+        .collect();
+    assert_eq!(ids.len(), 2700);
+}

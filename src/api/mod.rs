@@ -1,0 +1,169 @@
+//! The only code in the app that does HTTP: a typed client for Roster's JSON API.
+
+use gloo_net::http::{Request, Response};
+use roster_model::{
+    AccountSummary, ApiError, Domain, ErrorBody, ErrorCode, Organization, Page, SortDir, SortField,
+    UserDetail, UserSummary, UserView, ViewCounts,
+};
+use serde::de::DeserializeOwned;
+
+/// Why an API call failed, in terms the UI can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiFailure {
+    /// The server could not be reached (offline, server down, blocked).
+    Network,
+    /// The server answered with Roster's error shape.
+    Api { status: u16, error: ApiError },
+    /// The server answered with something that is not Roster's API (a proxy error page, say).
+    Unexpected { status: u16 },
+}
+
+impl ApiFailure {
+    pub fn message(&self) -> String {
+        match self {
+            ApiFailure::Network => {
+                "Roster could not reach its server. Check your connection, then try again."
+                    .to_owned()
+            }
+            ApiFailure::Api { error, .. } => error.message.clone(),
+            ApiFailure::Unexpected { status } => {
+                format!(
+                    "The server gave an unexpected answer (HTTP {status}). Try again in a moment."
+                )
+            }
+        }
+    }
+
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiFailure::Api { error, .. } => Some(error.code),
+            _ => None,
+        }
+    }
+}
+
+/// What the user list is asked for; mirrors the page's URL.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserListRequest {
+    pub view: UserView,
+    pub search: String,
+    pub sort: SortField,
+    pub dir: SortDir,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    base: String,
+}
+
+impl ApiClient {
+    pub fn new(base: impl Into<String>) -> Self {
+        ApiClient { base: base.into() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ApiFailure> {
+        let response = Request::get(&self.url(path))
+            .query(query.iter().copied())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|_| ApiFailure::Network)?;
+        decode(response).await
+    }
+
+    pub async fn organization(&self) -> Result<Organization, ApiFailure> {
+        self.get("/organization", &[]).await
+    }
+
+    pub async fn view_counts(&self) -> Result<ViewCounts, ApiFailure> {
+        self.get("/users/counts", &[]).await
+    }
+
+    pub async fn users(&self, request: &UserListRequest) -> Result<Page<UserSummary>, ApiFailure> {
+        let limit = request.limit.to_string();
+        let mut query = vec![
+            ("view", request.view.as_str()),
+            ("sort", request.sort.as_str()),
+            ("dir", request.dir.as_str()),
+            ("limit", limit.as_str()),
+        ];
+        if !request.search.trim().is_empty() {
+            query.push(("q", request.search.as_str()));
+        }
+        if let Some(cursor) = &request.cursor {
+            query.push(("cursor", cursor.as_str()));
+        }
+        self.get("/users", &query).await
+    }
+
+    pub async fn user(&self, id: i64) -> Result<UserDetail, ApiFailure> {
+        self.get(&format!("/users/{id}"), &[]).await
+    }
+
+    pub async fn accounts(
+        &self,
+        search: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AccountSummary>, ApiFailure> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get("/accounts", &query).await
+    }
+
+    pub async fn domains(&self) -> Result<Vec<Domain>, ApiFailure> {
+        self.get("/domains", &[]).await
+    }
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    let status = response.status();
+    if response.ok() {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|_| ApiFailure::Unexpected { status });
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure::Api {
+            status,
+            error: body.error,
+        }),
+        Err(_) => Err(ApiFailure::Unexpected { status }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_explain_themselves() {
+        assert!(ApiFailure::Network.message().contains("could not reach"));
+        let api = ApiFailure::Api {
+            status: 404,
+            error: ApiError::new(ErrorCode::NotFound, "No such user."),
+        };
+        assert_eq!(api.message(), "No such user.");
+        assert_eq!(api.code(), Some(ErrorCode::NotFound));
+        assert!(ApiFailure::Unexpected { status: 502 }
+            .message()
+            .contains("502"));
+    }
+}

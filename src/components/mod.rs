@@ -1,0 +1,17 @@
+//! Presentational components: they take props and callbacks and never fetch.
+
+mod error_panel;
+mod pager;
+mod router;
+mod search_box;
+mod shell;
+mod tabs;
+mod user_table;
+
+pub use error_panel::ErrorPanel;
+pub use pager::Pager;
+pub use router::{app_href, AppRouter, RouterBase};
+pub use search_box::SearchBox;
+pub use shell::Shell;
+pub use tabs::{Tab, TabList};
+pub use user_table::{SortState, UserTable};

@@ -1,0 +1,30 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::app_href;
+
+/// Previous/next links for keyset pages. A missing href renders a disabled control.
+#[component]
+pub fn Pager(
+    /// 1-based number of the page shown.
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    /// What is paged, for the landmark's name ("Users pages").
+    label: &'static str,
+) -> impl IntoView {
+    let link = |href: Option<String>, text: &'static str, rel: &'static str| {
+        match href {
+        Some(href) => view! { <A href=app_href(&href) attr:class="roster-button roster-button--quiet" attr:rel=rel>{text}</A> }.into_any(),
+        None => view! { <span class="roster-button roster-button--quiet" aria-disabled="true">{text}</span> }.into_any(),
+    }
+    };
+    view! {
+        <nav class="roster-pager" aria-label=label>
+            {link(prev_href, "Previous page", "prev")}
+            <span class="roster-pager__position">{format!("Page {page} of {}", pages.max(1))}</span>
+            {link(next_href, "Next page", "next")}
+        </nav>
+    }
+}

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::app_href;
+
+/// The console frame: a skip link, the header with the organization's name, the main navigation,
+/// and the page in a <main> landmark.
+#[component]
+pub fn Shell(
+    /// The organization's name once known.
+    #[prop(into)]
+    org_name: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="roster-shell">
+            <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
+            <header class="roster-header">
+                <div class="roster-header__brand">
+                    <span class="roster-header__product">"Roster"</span>
+                    <span class="roster-header__org">{move || org_name.get().unwrap_or_default()}</span>
+                </div>
+                <nav class="roster-nav" aria-label="Main">
+                    <A href=app_href("/users")>"Users"</A>
+                    <A href=app_href("/accounts")>"Accounts"</A>
+                    <A href=app_href("/domains")>"Domains"</A>
+                </nav>
+            </header>
+            <main id="roster-main" class="roster-main" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,172 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use roster_model::{SortDir, SortField, UserSummary, UserView};
+
+use super::app_href;
+use crate::format;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortState {
+    pub field: SortField,
+    pub dir: SortDir,
+}
+
+/// The columns a view shows, in order. `Some(field)` marks a sortable column.
+fn columns(view: UserView) -> &'static [(&'static str, Option<SortField>)] {
+    match view {
+        UserView::Managed => &[
+            ("Name", Some(SortField::Name)),
+            ("Email", Some(SortField::Email)),
+            ("Role", None),
+            ("Two-factor", None),
+            ("Accounts", None),
+            ("Joined", Some(SortField::Date)),
+            ("Last sign-in", None),
+        ],
+        UserView::External => &[
+            ("Name", Some(SortField::Name)),
+            ("Email", Some(SortField::Email)),
+            ("Accounts", None),
+            ("Two-factor", None),
+            ("User since", Some(SortField::Date)),
+        ],
+        UserView::Invited => &[
+            ("Email", Some(SortField::Email)),
+            ("Name", Some(SortField::Name)),
+            ("Invited by", None),
+            ("Sent", Some(SortField::Date)),
+            ("Last re-sent", None),
+            ("Expires", None),
+        ],
+        UserView::Imported => &[
+            ("Name", Some(SortField::Name)),
+            ("Email", Some(SortField::Email)),
+            ("Imported", Some(SortField::Date)),
+            ("Imported by", None),
+            ("Two-factor", None),
+        ],
+    }
+}
+
+/// The user list of one tab, with sortable column headers.
+#[component]
+pub fn UserTable(
+    view: UserView,
+    users: Vec<UserSummary>,
+    sort: SortState,
+    /// Called with the column to sort by; the page decides the direction.
+    on_sort: Callback<SortField>,
+    #[prop(into)] caption: String,
+) -> impl IntoView {
+    let headers = columns(view)
+        .iter()
+        .map(|&(label, field)| match field {
+            Some(field) => {
+                let state = (sort.field == field).then_some(sort.dir);
+                let aria_sort = state.map(|dir| match dir {
+                    SortDir::Asc => "ascending",
+                    SortDir::Desc => "descending",
+                });
+                let arrow = match state {
+                    Some(SortDir::Asc) => "▲",
+                    Some(SortDir::Desc) => "▼",
+                    None => "↕",
+                };
+                view! {
+                    <th scope="col" aria-sort=aria_sort>
+                        <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
+                            {label}
+                            <span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
+                        </button>
+                    </th>
+                }
+                .into_any()
+            }
+            None => view! { <th scope="col">{label}</th> }.into_any(),
+        })
+        .collect_view();
+    let rows = users
+        .into_iter()
+        .map(|user| view! { <tr>{cells(view, user)}</tr> })
+        .collect_view();
+    view! {
+        <div class="roster-table-wrap">
+            <table class="roster-table">
+                <caption class="roster-visually-hidden">{caption}</caption>
+                <thead><tr>{headers}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+fn name_link(user: &UserSummary) -> impl IntoView {
+    let href = format!("/user/{}", user.id);
+    let name = user.display_name();
+    view! { <A href=app_href(&href) attr:class="roster-link">{name}</A> }
+}
+
+fn cells(view: UserView, user: UserSummary) -> AnyView {
+    let two_factor = user.two_factor.label();
+    match view {
+        UserView::Managed => view! {
+            <th scope="row">{name_link(&user)}</th>
+            <td>{user.email.clone()}</td>
+            <td>{user.org_role.map(|r| r.label()).unwrap_or("—")}</td>
+            <td>{two_factor}</td>
+            <td class="roster-num">{user.account_count}</td>
+            <td>{format::optional_date(user.joined_at)}</td>
+            <td>{format::optional_date(user.last_sign_in_at)}</td>
+        }
+        .into_any(),
+        UserView::External => view! {
+            <th scope="row">{name_link(&user)}</th>
+            <td>{user.email.clone()}</td>
+            <td class="roster-num">{user.account_count}</td>
+            <td>{two_factor}</td>
+            <td>{format::date(user.created_at)}</td>
+        }
+        .into_any(),
+        UserView::Invited => {
+            let invitation = user.invitation.clone();
+            let name = if user.given_name.is_empty() && user.family_name.is_empty() {
+                "—".to_owned()
+            } else {
+                user.display_name()
+            };
+            let invited_by = invitation
+                .as_ref()
+                .and_then(|i| i.invited_by.as_ref())
+                .map(|by| by.name.clone())
+                .unwrap_or_else(|| "—".to_owned());
+            let expires = invitation.as_ref().map(|i| {
+                let date = format::date(i.expires_at);
+                if i.expired {
+                    view! { <span class="roster-badge roster-badge--warning">"Expired " {date}</span> }.into_any()
+                } else {
+                    view! { <span>{date}</span> }.into_any()
+                }
+            });
+            view! {
+                <th scope="row"><A href=app_href(&format!("/user/{}", user.id)) attr:class="roster-link">{user.email.clone()}</A></th>
+                <td>{name}</td>
+                <td>{invited_by}</td>
+                <td>{format::optional_date(invitation.as_ref().map(|i| i.sent_at))}</td>
+                <td>{format::optional_date(invitation.as_ref().and_then(|i| i.last_sent_at))}</td>
+                <td>{expires}</td>
+            }
+            .into_any()
+        }
+        UserView::Imported => {
+            let imported = user.imported.clone();
+            view! {
+                <th scope="row">{name_link(&user)}</th>
+                <td>{user.email.clone()}</td>
+                <td>{format::optional_date(imported.as_ref().map(|i| i.imported_at))}</td>
+                <td>{imported.and_then(|i| i.imported_by).map(|by| by.name).unwrap_or_else(|| "—".to_owned())}</td>
+                <td>{two_factor}</td>
+            }
+            .into_any()
+        }
+    }
+}

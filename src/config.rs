@@ -1,0 +1,85 @@
+//! What a mount of Roster is configured with. Everything host-specific comes from here, never from
+//! constants or globals, so the app can run standalone or embedded, mounted twice, and remounted.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AppConfig {
+    /// Where the JSON API lives, e.g. "/api/v1" or "https://roster.example.com/api/v1".
+    pub api_base: String,
+    /// The path the app's routes live under, e.g. "" standalone or "/settings/users" embedded.
+    pub router_base: String,
+    /// Whether the app may set the document title (standalone: yes; embedded: the host decides).
+    pub manage_title: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            api_base: "/api/v1".to_owned(),
+            router_base: String::new(),
+            manage_title: true,
+        }
+    }
+}
+
+impl AppConfig {
+    /// Trailing slashes removed, so paths can be appended with a leading "/".
+    pub fn normalized(mut self) -> Self {
+        while self.api_base.ends_with('/') {
+            self.api_base.pop();
+        }
+        while self.router_base.ends_with('/') {
+            self.router_base.pop();
+        }
+        self
+    }
+
+    /// The standalone page's configuration: `<meta name="roster-api-base">` and
+    /// `<meta name="roster-router-base">` in index.html, defaults where absent.
+    pub fn from_document() -> Self {
+        let meta = |name: &str| {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| {
+                    d.query_selector(&format!("meta[name=\"{name}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|el| el.get_attribute("content"))
+        };
+        let defaults = AppConfig::default();
+        AppConfig {
+            api_base: meta("roster-api-base").unwrap_or(defaults.api_base),
+            router_base: meta("roster-router-base").unwrap_or(defaults.router_base),
+            manage_title: true,
+        }
+        .normalized()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_slashes_are_removed() {
+        let config = AppConfig {
+            api_base: "https://x.example/api/v1/".into(),
+            router_base: "/embed/".into(),
+            manage_title: false,
+        }
+        .normalized();
+        assert_eq!(config.api_base, "https://x.example/api/v1");
+        assert_eq!(config.router_base, "/embed");
+    }
+
+    #[test]
+    fn host_config_is_camel_case_with_defaults() {
+        let config: AppConfig = serde_json::from_str(r#"{"apiBase": "/roster/api/v1"}"#).unwrap();
+        assert_eq!(config.api_base, "/roster/api/v1");
+        assert_eq!(config.router_base, "");
+        assert!(config.manage_title);
+    }
+}

@@ -1,0 +1,36 @@
+//! Human formatting of API values.
+
+use roster_model::Timestamp;
+
+/// "Nov 26, 2026" in the browser's time zone.
+pub fn date(ts: Timestamp) -> String {
+    let millis = ts as f64 * 1000.0;
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis));
+    let options = js_sys::Object::new();
+    for (key, value) in [("year", "numeric"), ("month", "short"), ("day", "numeric")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    String::from(date.to_locale_date_string("en-US", &options))
+}
+
+/// A date, or an em dash for "never".
+pub fn optional_date(ts: Option<Timestamp>) -> String {
+    ts.map(date).unwrap_or_else(|| "—".to_owned())
+}
+
+/// "1 user", "34 users".
+pub fn count(n: u64, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(count(1, "user", "users"), "1 user");
+        assert_eq!(count(0, "user", "users"), "0 users");
+        assert_eq!(count(34, "account", "accounts"), "34 accounts");
+    }
+}

@@ -1,0 +1,17 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::use_title;
+use crate::components::app_href;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    use_title(|| "Page not found".to_owned());
+    view! {
+        <section class="roster-page">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <p><A href=app_href("/users/managed") attr:class="roster-link">"Go to User management"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,289 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+use roster_model::{SortDir, SortField, UserView, DEFAULT_PAGE_SIZE};
+
+use super::{href_with_query, page_count, use_title, NotFound};
+use crate::api::{ApiClient, UserListRequest};
+use crate::components::{ErrorPanel, Pager, SearchBox, SortState, Tab, TabList, UserTable};
+use crate::format;
+
+const PANEL_ID: &str = "roster-users-panel";
+
+/// Everything the list shows, as held in the URL: `/users/:view?q=&sort=&dir=&cursor=&page=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListState {
+    view: UserView,
+    search: String,
+    sort: SortField,
+    dir: SortDir,
+    cursor: Option<String>,
+    page: u32,
+}
+
+impl ListState {
+    fn href(&self) -> String {
+        let sort = if self.sort == SortField::default() {
+            String::new()
+        } else {
+            self.sort.as_str().to_owned()
+        };
+        let dir = if self.dir == SortDir::default() {
+            String::new()
+        } else {
+            self.dir.as_str().to_owned()
+        };
+        let page = if self.page > 1 {
+            self.page.to_string()
+        } else {
+            String::new()
+        };
+        href_with_query(
+            &format!("/users/{}", self.view.as_str()),
+            &[
+                ("q", self.search.clone()),
+                ("sort", sort),
+                ("dir", dir),
+                ("cursor", self.cursor.clone().unwrap_or_default()),
+                ("page", page),
+            ],
+        )
+    }
+
+    /// The same list from its first page (after a new search or sort).
+    fn first_page(self) -> Self {
+        ListState {
+            cursor: None,
+            page: 1,
+            ..self
+        }
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let view = Memo::new(move |_| params.read().get("view").and_then(|v| UserView::parse(&v)));
+    let state = Memo::new(move |_| {
+        let query = query.read();
+        ListState {
+            view: view.get().unwrap_or_default(),
+            search: query.get("q").unwrap_or_default(),
+            sort: query
+                .get("sort")
+                .and_then(|s| SortField::parse(&s))
+                .unwrap_or_default(),
+            dir: query
+                .get("dir")
+                .and_then(|d| SortDir::parse(&d))
+                .unwrap_or_default(),
+            cursor: query.get("cursor").filter(|c| !c.is_empty()),
+            page: query
+                .get("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    });
+
+    // Only the validity of the view picks the component: switching tabs must not rebuild the page
+    // (the focused tab would be lost).
+    let known_view = Memo::new(move |_| view.get().is_some());
+    move || {
+        if known_view.get() {
+            view! { <UserList state=state /> }.into_any()
+        } else {
+            view! { <NotFound /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn UserList(state: Memo<ListState>) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let navigate = use_navigate();
+    use_title(move || format!("{} users · User management", state.read().view.label()));
+
+    let counts = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.view_counts().await.ok() }
+        })
+    };
+    let users = LocalResource::new(move || {
+        let state = state.get();
+        let api = api.clone();
+        async move {
+            let request = UserListRequest {
+                view: state.view,
+                search: state.search.clone(),
+                sort: state.sort,
+                dir: state.dir,
+                cursor: state.cursor.clone(),
+                limit: DEFAULT_PAGE_SIZE,
+            };
+            (state, api.users(&request).await)
+        }
+    });
+
+    let go = {
+        let navigate = navigate.clone();
+        move |next: ListState, replace: bool| {
+            navigate(
+                &next.href(),
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+    let on_search = {
+        let go = go.clone();
+        Callback::new(move |text: String| {
+            let current = state.get_untracked();
+            if text.trim() != current.search.trim() {
+                // Replace, so typing does not leave one history entry per pause.
+                go(
+                    ListState {
+                        search: text,
+                        ..current
+                    }
+                    .first_page(),
+                    true,
+                );
+            }
+        })
+    };
+    let on_sort = {
+        let go = go.clone();
+        Callback::new(move |field: SortField| {
+            let current = state.get_untracked();
+            let dir = if current.sort == field {
+                current.dir.reversed()
+            } else {
+                SortDir::Asc
+            };
+            go(
+                ListState {
+                    sort: field,
+                    dir,
+                    ..current
+                }
+                .first_page(),
+                false,
+            );
+        })
+    };
+    let on_retry = Callback::new(move |()| users.refetch());
+
+    let tabs = Signal::derive(move || {
+        let counts = counts.get().flatten();
+        let current = state.get();
+        UserView::ALL
+            .into_iter()
+            .map(|view| Tab {
+                id: view.as_str().to_owned(),
+                label: view.label().to_owned(),
+                // Switching tabs keeps the search but starts from the first page.
+                href: ListState {
+                    view,
+                    cursor: None,
+                    page: 1,
+                    ..current.clone()
+                }
+                .href(),
+                count: counts.map(|c| c.get(view)),
+            })
+            .collect::<Vec<_>>()
+    });
+    let selected = Signal::derive(move || state.read().view.as_str().to_owned());
+    let search_value = Signal::derive(move || state.read().search.clone());
+
+    view! {
+        <section class="roster-page">
+            <h1>"User management"</h1>
+            <TabList label="User lists" tabs=tabs selected=selected panel_id=PANEL_ID />
+            <div
+                id=PANEL_ID
+                class="roster-tabpanel"
+                role="tabpanel"
+                aria-labelledby=move || format!("roster-tab-{}", state.read().view.as_str())
+            >
+                <p class="roster-muted">{move || state.read().view.description()}</p>
+                <div class="roster-toolbar">
+                    <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
+                </div>
+                <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
+                    {move || Suspend::new(async move {
+                        let (shown, result) = users.await;
+                        match result {
+                            Ok(page) => {
+                                let pages = page_count(page.total, DEFAULT_PAGE_SIZE);
+                                let prev_href = page.prev_cursor.clone().map(|cursor| {
+                                    let to = shown.page.saturating_sub(1).max(1);
+                                    let cursor = (to > 1).then_some(cursor);
+                                    ListState { cursor, page: to, ..shown.clone() }.href()
+                                });
+                                let next_href = page.next_cursor.clone().map(|cursor| {
+                                    ListState { cursor: Some(cursor), page: shown.page + 1, ..shown.clone() }.href()
+                                });
+                                let summary = if shown.search.trim().is_empty() {
+                                    format::count(page.total, "user", "users")
+                                } else {
+                                    format!("{} matching “{}”", format::count(page.total, "user", "users"), shown.search.trim())
+                                };
+                                let body = if page.items.is_empty() {
+                                    empty_state(&shown).into_any()
+                                } else {
+                                    view! {
+                                        <UserTable
+                                            view=shown.view
+                                            users=page.items
+                                            sort=SortState { field: shown.sort, dir: shown.dir }
+                                            on_sort=on_sort
+                                            caption=format!("{} users", shown.view.label())
+                                        />
+                                        <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
+                                    }
+                                    .into_any()
+                                };
+                                view! {
+                                    <p class="roster-summary" role="status">{summary}</p>
+                                    {body}
+                                }
+                                .into_any()
+                            }
+                            Err(failure) => view! {
+                                <ErrorPanel message=failure.message() on_retry=on_retry />
+                            }
+                            .into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </section>
+    }
+}
+
+fn empty_state(state: &ListState) -> impl IntoView {
+    let text = if state.search.trim().is_empty() {
+        match state.view {
+            UserView::Managed => "The organization has no managed users yet.",
+            UserView::External => "No one outside the organization has access to its accounts.",
+            UserView::Invited => "There are no pending invitations.",
+            UserView::Imported => "No users have been imported.",
+        }
+        .to_owned()
+    } else {
+        format!(
+            "No {} users match “{}”.",
+            state.view.label().to_lowercase(),
+            state.search.trim()
+        )
+    };
+    view! { <p class="roster-empty">{text}</p> }
+}

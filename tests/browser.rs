@@ -1,0 +1,181 @@
+//! Components and the mount seam in a real browser (headless Chromium via wasm-bindgen-test-runner).
+#![cfg(target_arch = "wasm32")]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use roster::components::{AppRouter, ErrorPanel, Tab, TabList};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+fn click(root: &web_sys::HtmlElement, selector: &str) {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+}
+
+#[wasm_bindgen_test]
+async fn error_panel_announces_the_failure_and_retries() {
+    let root = container();
+    let retries = Arc::new(AtomicU32::new(0));
+    let counter = retries.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let on_retry = Callback::new(move |()| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        view! { <ErrorPanel message="Roster could not reach its server." on_retry=on_retry /> }
+    });
+    leptos::task::tick().await;
+
+    let alert = root
+        .query_selector("[role=alert]")
+        .unwrap()
+        .expect("an alert");
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("Roster could not reach its server."));
+    let button = root.query_selector("button").unwrap().expect("a button");
+    assert_eq!(button.text_content().unwrap(), "Try again");
+    click(&root, "button");
+    click(&root, "button");
+    assert_eq!(retries.load(Ordering::SeqCst), 2);
+}
+
+#[wasm_bindgen_test]
+async fn tab_list_follows_the_aria_tabs_pattern() {
+    let root = container();
+    let selected = RwSignal::new("external".to_owned());
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let tabs = vec![
+            Tab {
+                id: "managed".into(),
+                label: "Managed".into(),
+                href: "/users/managed".into(),
+                count: Some(34),
+            },
+            Tab {
+                id: "external".into(),
+                label: "External".into(),
+                href: "/users/external".into(),
+                count: None,
+            },
+        ];
+        view! {
+            <AppRouter base="/wasm-test">
+                <TabList label="User lists" tabs=tabs selected=selected panel_id="panel" />
+            </AppRouter>
+        }
+    });
+    leptos::task::tick().await;
+
+    let list = root
+        .query_selector("[role=tablist]")
+        .unwrap()
+        .expect("a tablist");
+    assert_eq!(
+        list.get_attribute("aria-label").as_deref(),
+        Some("User lists")
+    );
+    let tabs = root.query_selector_all("[role=tab]").unwrap();
+    assert_eq!(tabs.length(), 2);
+    let managed: web_sys::Element = tabs.item(0).unwrap().unchecked_into();
+    let external: web_sys::Element = tabs.item(1).unwrap().unchecked_into();
+    assert_eq!(managed.text_content().unwrap(), "Managed34");
+    assert_eq!(
+        managed.get_attribute("href").as_deref(),
+        Some("/wasm-test/users/managed")
+    );
+    assert_eq!(
+        managed.get_attribute("aria-selected").as_deref(),
+        Some("false")
+    );
+    assert_eq!(managed.get_attribute("tabindex").as_deref(), Some("-1"));
+    assert_eq!(
+        external.get_attribute("aria-selected").as_deref(),
+        Some("true")
+    );
+    assert_eq!(external.get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(
+        external.get_attribute("aria-controls").as_deref(),
+        Some("panel")
+    );
+
+    selected.set("managed".to_owned());
+    leptos::task::tick().await;
+    assert_eq!(
+        managed.get_attribute("aria-selected").as_deref(),
+        Some("true")
+    );
+    assert_eq!(external.get_attribute("tabindex").as_deref(), Some("-1"));
+}
+
+#[wasm_bindgen_test]
+async fn the_app_mounts_twice_and_unmounts_cleanly() {
+    let first = container();
+    let second = container();
+    // A router base no URL of the test page starts with: both instances render the not-found page
+    // without navigating the test runner's page.
+    let config = || {
+        let config = js_sys::Object::new();
+        js_sys::Reflect::set(&config, &"apiBase".into(), &"/no-api-here".into()).unwrap();
+        js_sys::Reflect::set(&config, &"routerBase".into(), &"/embedded-roster".into()).unwrap();
+        js_sys::Reflect::set(&config, &"manageTitle".into(), &false.into()).unwrap();
+        config.into()
+    };
+    let mut one = roster::mount(first.clone(), config()).expect("first mount");
+    let mut two = roster::mount(second.clone(), config()).expect("second mount");
+    leptos::task::tick().await;
+
+    for root in [&first, &second] {
+        let text = root.text_content().unwrap();
+        assert!(text.contains("Page not found"), "{text}");
+        let links = root.query_selector_all("nav a").unwrap();
+        assert_eq!(links.length(), 3);
+        let users: web_sys::Element = links.item(0).unwrap().unchecked_into();
+        assert_eq!(
+            users.get_attribute("href").as_deref(),
+            Some("/embedded-roster/users")
+        );
+    }
+
+    one.unmount();
+    leptos::task::tick().await;
+    assert_eq!(
+        first.child_element_count(),
+        0,
+        "unmount empties the host element"
+    );
+    assert!(
+        second.text_content().unwrap().contains("Page not found"),
+        "the other instance lives on"
+    );
+
+    // Remounting into the same element works.
+    one = roster::mount(first.clone(), config()).expect("remount");
+    leptos::task::tick().await;
+    assert!(first.text_content().unwrap().contains("Page not found"));
+    one.unmount();
+    two.unmount();
+    leptos::task::tick().await;
+    assert_eq!(second.child_element_count(), 0);
+}
+
+#[wasm_bindgen_test]
+fn bad_host_configuration_is_an_error_not_a_panic() {
+    let root = container();
+    let result = roster::mount(root, wasm_bindgen::JsValue::from_str("not an object"));
+    assert!(result.is_err());
+}

@@ -1,0 +1,194 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, userRows } from './helpers';
+
+test.describe('user management', () => {
+  test('opens on the Managed tab with the seeded users', async ({ page }) => {
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
+    await expect(page.getByRole('banner')).toContainText('Northwind Labs');
+    await expect(page.getByRole('tab', { name: /Managed/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tabpanel')).toBeVisible();
+    await expect(page.getByText('34 users', { exact: true })).toBeVisible();
+    await expect(userRows(page)).toHaveCount(25);
+    await expect(page.getByRole('link', { name: 'Maya Chen' })).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
+    await expectAccessible(page);
+  });
+
+  test('every tab is a route with its own list', async ({ page }) => {
+    await page.goto('/users/managed');
+    const expectations: Array<[string, RegExp, string]> = [
+      ['External', /\/users\/external$/, '8 users'],
+      ['Invited', /\/users\/invited$/, '10 users'],
+      ['Imported', /\/users\/imported$/, '8 users'],
+      ['Managed', /\/users\/managed$/, '34 users'],
+    ];
+    for (const [tab, url, summary] of expectations) {
+      await page.getByRole('tab', { name: new RegExp(tab) }).click();
+      await expect(page).toHaveURL(url);
+      await expect(page.getByRole('tab', { name: new RegExp(tab) })).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByText(summary, { exact: true })).toBeVisible();
+      await expect(userRows(page).first()).toBeVisible();
+      await expectAccessible(page);
+    }
+    // Invited shows who invited and marks expired invitations.
+    await page.getByRole('tab', { name: /Invited/ }).click();
+    await expect(page.getByRole('columnheader', { name: 'Invited by' })).toBeVisible();
+    await expect(page.getByText(/^Expired /)).toHaveCount(3);
+    // Back and forward walk the tabs.
+    await page.goBack();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('tab', { name: /Managed/ })).toHaveAttribute('aria-selected', 'true');
+    await page.goForward();
+    await expect(page.getByRole('tab', { name: /Invited/ })).toHaveAttribute('aria-selected', 'true');
+  });
+
+  test('tabs follow the arrow keys', async ({ page }) => {
+    await page.goto('/users/managed');
+    await page.getByRole('tab', { name: /Managed/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page).toHaveURL(/\/users\/external$/);
+    await expect(page.getByRole('tab', { name: /External/ })).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(page).toHaveURL(/\/users\/imported$/);
+    await page.keyboard.press('ArrowRight');
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('tab', { name: /Managed/ })).toBeFocused();
+  });
+
+  test('search narrows the list and survives a reload', async ({ page }) => {
+    await page.goto('/users/managed');
+    await expect(userRows(page)).toHaveCount(25);
+    await page.getByLabel('Search users').fill('chen');
+    await expect(page).toHaveURL(/\?q=chen$/);
+    await expect(page.getByText('1 user matching “chen”')).toBeVisible();
+    await expect(userRows(page)).toHaveCount(1);
+    await expect(page.getByRole('link', { name: 'Maya Chen' })).toBeVisible();
+
+    await page.reload();
+    await expect(page.getByLabel('Search users')).toHaveValue('chen');
+    await expect(userRows(page)).toHaveCount(1);
+
+    await page.getByLabel('Search users').fill('nobody-has-this-name');
+    await expect(page.getByText('No managed users match “nobody-has-this-name”.')).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('sorting by a column is held in the URL', async ({ page }) => {
+    await page.goto('/users/managed');
+    await page.getByRole('button', { name: /^Email/ }).click();
+    await expect(page).toHaveURL(/sort=email/);
+    const header = page.getByRole('columnheader', { name: /^Email/ });
+    await expect(header).toHaveAttribute('aria-sort', 'ascending');
+    const first = await userRows(page).first().locator('td').first().textContent();
+    await page.getByRole('button', { name: /^Email/ }).click();
+    await expect(header).toHaveAttribute('aria-sort', 'descending');
+    await expect(page).toHaveURL(/dir=desc/);
+    await expect(userRows(page).first().locator('td').first()).not.toHaveText(first ?? '');
+  });
+
+  test('pages forward and back', async ({ page }) => {
+    await page.goto('/users/managed');
+    await expect(page.getByText('Page 1 of 2')).toBeVisible();
+    const firstPageFirstRow = await userRows(page).first().textContent();
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await expect(page).toHaveURL(/cursor=.*page=2/);
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    await expect(userRows(page)).toHaveCount(9);
+    await expect(page.getByRole('link', { name: 'Next page' })).toHaveCount(0);
+    await expectAccessible(page);
+
+    await page.getByRole('link', { name: 'Previous page' }).click();
+    await expect(page.getByText('Page 1 of 2')).toBeVisible();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(userRows(page)).toHaveCount(25);
+    await expect(userRows(page).first()).toHaveText(firstPageFirstRow ?? '');
+
+    // A deep link to page two works.
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    await page.reload();
+    await expect(page.getByText('Page 2 of 2')).toBeVisible();
+    await expect(userRows(page)).toHaveCount(9);
+  });
+
+  test('opens a user from the list and comes back', async ({ page }) => {
+    await page.goto('/users/managed?q=maya');
+    await page.getByRole('link', { name: 'Maya Chen' }).click();
+    await expect(page).toHaveURL(/\/user\/\d+$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Maya Chen' })).toBeVisible();
+    await expect(page.getByText('maya.chen@northwind.example')).toBeVisible();
+    await expect(page.getByText('Owner', { exact: true }).first()).toBeVisible();
+    const accounts = page.getByRole('table', { name: 'Accounts this user can access' });
+    await expect(accounts.locator('tbody tr')).toHaveCount(await accounts.locator('tbody tr').count());
+    await expect(accounts.getByRole('cell', { name: 'Owner', exact: true })).toHaveCount(4);
+    await expectAccessible(page);
+
+    await page.goBack();
+    await expect(page).toHaveURL(/\/users\/managed\?q=maya$/);
+    await expect(page.getByLabel('Search users')).toHaveValue('maya');
+    await expect(userRows(page)).toHaveCount(1);
+  });
+
+  test('a detail page opens from a deep link', async ({ page, request }) => {
+    const response = await request.get('/api/v1/users?view=external&limit=1');
+    const external = (await response.json()).items[0];
+    await page.goto(`/user/${external.id}`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${external.given_name} ${external.family_name}`);
+    await expect(page.getByText('External user')).toBeVisible();
+    await page.getByRole('link', { name: '← Back to users' }).click();
+    await expect(page).toHaveURL(/\/users\/external$/);
+
+    await page.goto('/user/999999');
+    await expect(page.getByRole('heading', { level: 1, name: 'User not found' })).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('when the API is down, the error says so and "Try again" recovers', async ({ page }) => {
+    await page.route('**/api/v1/users?**', (route) => route.abort('connectionrefused'));
+    await page.goto('/users/managed');
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('could not reach its server');
+    await expectAccessible(page);
+
+    await page.unroute('**/api/v1/users?**');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(userRows(page)).toHaveCount(25);
+  });
+
+  test('an unknown tab or page is a clear not-found page', async ({ page }) => {
+    await page.goto('/users/deleted');
+    await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+    await page.getByRole('link', { name: 'Go to User management' }).click();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+  });
+});
+
+test.describe('accounts and domains', () => {
+  test('accounts list with owners, search and paging', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await expect(page).toHaveURL(/\/accounts$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    await expect(page.getByText('12 accounts')).toBeVisible();
+    await expect(page.getByRole('rowheader', { name: 'Northwind Production' })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Search accounts').fill('production');
+    await expect(page.getByText('3 accounts')).toBeVisible();
+    await expect(page).toHaveURL(/q=production/);
+  });
+
+  test('domains list with verification records', async ({ page }) => {
+    await page.goto('/domains');
+    await expect(page.getByRole('heading', { level: 1, name: 'Domains' })).toBeVisible();
+    await expect(page.getByRole('rowheader', { name: 'northwind.example', exact: true })).toBeVisible();
+    await expect(page.getByText('_roster.northwind.example', { exact: true })).toBeVisible();
+    await expect(page.getByText('Pending verification')).toBeVisible();
+    await expectAccessible(page);
+  });
+});
