@@ -9,7 +9,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SERVER := $(TARGET_DIR)/release/roster-server
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server setup setup-test test lint unit wasm-test e2e clean
+.PHONY: run build app server setup setup-test test lint unit wasm-test e2e bench clean
 
 run: build
 	@mkdir -p data
@@ -46,6 +46,9 @@ wasm-test:
 
 e2e: app server
 	ROSTER_SERVER=$(SERVER) npx playwright test --config tests/e2e/playwright.config.ts
+
+bench: build
+	ROSTER_SERVER=$(SERVER) scripts/bench.sh
 
 clean:
 	cargo clean

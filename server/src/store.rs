@@ -1,5 +1,6 @@
 //! All of Roster's SQL, behind one type. Queries use only syntax SQLite and PostgreSQL share
-//! (row-value comparisons, `$n`-free QueryBuilder binds, CAST(NULL AS ...), LIKE ... ESCAPE).
+//! (row values, QueryBuilder binds, CAST(NULL AS ...), LIKE ... ESCAPE); SQLite-only pieces say
+//! what stands in for them on PostgreSQL.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -103,7 +104,7 @@ impl Store {
         let mut counts = ViewCounts::default();
         for view in UserView::ALL {
             let mut query = QueryBuilder::new("SELECT COUNT(*) ");
-            push_user_view_from(&mut query, view, org_id);
+            push_user_view_from(&mut query, view, org_id, false);
             let total: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
             let total = u64::try_from(total).unwrap_or_default();
             match view {
@@ -131,8 +132,8 @@ impl Store {
         };
 
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_user_view_from(&mut count, params.view, org_id);
-        push_search(&mut count, "u.search_text", params.search.as_deref());
+        push_user_view_from(&mut count, params.view, org_id, false);
+        push_user_search(&mut count, params.search.as_deref());
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
         let mut query =
@@ -151,8 +152,8 @@ impl Store {
             _ => NO_INVITATION_COLUMNS,
         });
         query.push(format_args!("{key_expr} AS sort_key "));
-        push_user_view_from(&mut query, params.view, org_id);
-        push_search(&mut query, "u.search_text", params.search.as_deref());
+        push_user_view_from(&mut query, params.view, org_id, true);
+        push_user_search(&mut query, params.search.as_deref());
         let keyset = Keyset {
             key_expr,
             id_expr: "u.id",
@@ -563,20 +564,24 @@ const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL A
 
 /// FROM and WHERE of one tab of the user-management page.
 /// Invited rows are pending invitations, expired ones included (the list marks them).
-fn push_user_view_from(query: &mut QueryBuilder<'_, Sqlite>, view: UserView, org_id: i64) {
+/// `for_rows` adds the joins only the row columns need; counting without them reads the index alone.
+fn push_user_view_from(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    view: UserView,
+    org_id: i64,
+    for_rows: bool,
+) {
     match view {
-        UserView::Managed => {
-            query.push(
-                "FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.org_id = ",
-            );
+        UserView::Managed | UserView::Imported => {
+            query.push("FROM users u ");
+            if for_rows {
+                query.push("LEFT JOIN users imp ON imp.id = u.imported_by ");
+            }
+            query.push("WHERE u.org_id = ");
             query.push_bind(org_id);
-        }
-        UserView::Imported => {
-            query.push(
-                "FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.org_id = ",
-            );
-            query.push_bind(org_id);
-            query.push(" AND u.member_source = 'imported'");
+            if view == UserView::Imported {
+                query.push(" AND u.member_source = 'imported'");
+            }
         }
         UserView::External => {
             query.push("FROM users u WHERE (u.org_id IS NULL OR u.org_id <> ");
@@ -586,7 +591,11 @@ fn push_user_view_from(query: &mut QueryBuilder<'_, Sqlite>, view: UserView, org
             query.push(")");
         }
         UserView::Invited => {
-            query.push("FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN users inv_by ON inv_by.id = i.invited_by WHERE i.state = 'pending' AND i.org_id = ");
+            query.push("FROM invitations i JOIN users u ON u.id = i.user_id ");
+            if for_rows {
+                query.push("LEFT JOIN users inv_by ON inv_by.id = i.invited_by ");
+            }
+            query.push("WHERE i.state = 'pending' AND i.org_id = ");
             query.push_bind(org_id);
         }
     }
@@ -605,9 +614,14 @@ fn push_account_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, search: 
     }
 }
 
-fn push_search(query: &mut QueryBuilder<'_, Sqlite>, column: &str, search: Option<&str>) {
+/// Substring search on users. The trigram index narrows the rows to candidates (it cannot use LIKE's
+/// ESCAPE, so a `%` or `_` typed by the admin acts as a wildcard there and matches a superset); the
+/// escaped LIKE on those candidates then keeps exactly the users whose name or email holds the text.
+fn push_user_search(query: &mut QueryBuilder<'_, Sqlite>, search: Option<&str>) {
     if let Some(search) = search {
-        query.push(format_args!(" AND {column} LIKE "));
+        query.push(" AND u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
+        query.push_bind(format!("%{search}%"));
+        query.push(") AND u.search_text LIKE ");
         query.push_bind(like_pattern(search));
         query.push(" ESCAPE '\\'");
     }

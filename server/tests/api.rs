@@ -524,3 +524,46 @@ async fn generated_organizations_page_through_thousands_of_users() {
         .collect();
     assert_eq!(ids.len(), 2700);
 }
+
+#[tokio::test]
+async fn search_agrees_with_a_plain_substring_filter() {
+    let server = demo_server().await;
+    let everyone = server.users("view=managed&limit=200").await.items;
+    for q in [
+        "ch",
+        "c",
+        "chen",
+        "NORTHWIND",
+        "o'brien",
+        "müller",
+        "garcía",
+        ".example",
+        "_",
+        "%",
+        "a_b",
+        "\\",
+        "zzz",
+    ] {
+        let needle = q.to_lowercase();
+        let mut expected: Vec<i64> = everyone
+            .iter()
+            .filter(|u| {
+                format!("{} {} {}", u.given_name, u.family_name, u.email)
+                    .to_lowercase()
+                    .contains(&needle)
+            })
+            .map(|u| u.id)
+            .collect();
+        expected.sort();
+        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+        let mut found: Vec<i64> = server
+            .users(&format!("view=managed&limit=200&q={encoded}"))
+            .await
+            .items
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "q={q}");
+    }
+}

@@ -192,3 +192,17 @@ test.describe('accounts and domains', () => {
     await expectAccessible(page);
   });
 });
+
+test.describe('dark theme', () => {
+  test.use({ colorScheme: 'dark' });
+
+  test('every page keeps its contrast in the dark theme', async ({ page }) => {
+    for (const path of ['/users/managed', '/users/invited', '/accounts', '/domains']) {
+      await page.goto(path);
+      await expect(page.getByRole('table')).toBeVisible();
+      await expectAccessible(page);
+    }
+    const background = await page.locator('.roster-shell').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe('rgb(20, 23, 28)');
+  });
+});

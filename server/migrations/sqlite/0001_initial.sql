@@ -36,6 +36,22 @@ CREATE INDEX users_org_email ON users(org_id, email, id);
 CREATE INDEX users_org_joined ON users(org_id, joined_at, id);
 CREATE INDEX users_org_source_name ON users(org_id, member_source, sort_name, id);
 
+-- Substring search over names and emails: a trigram index, so LIKE '%text%' reads only candidate rows
+-- instead of every user (PostgreSQL: a pg_trgm GIN index on users.search_text).
+CREATE VIRTUAL TABLE users_search USING fts5(
+    search_text, content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO users_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+END;
+CREATE TRIGGER users_search_update AFTER UPDATE OF search_text ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    INSERT INTO users_search (rowid, search_text) VALUES (new.id, new.search_text);
+END;
+
 CREATE TABLE accounts (
     id INTEGER PRIMARY KEY,
     sid TEXT NOT NULL UNIQUE,

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
+# API latency on it (first page, a deep page, substring search, tab counts), and the app's bundle size.
+# Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+server=${ROSTER_SERVER:-target/release/roster-server}
+users=${BENCH_USERS:-100000}
+port=${BENCH_PORT:-18474}
+rounds=${BENCH_ROUNDS:-20}
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/roster-bench.XXXXXX")
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
+trap cleanup EXIT
+
+db="sqlite://$data/roster.db"
+echo "== Seeding $users users"
+"$server" --database "$db" seed --users "$users"
+
+"$server" --database "$db" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+pid=$!
+base="http://127.0.0.1:$port/api/v1"
+for _ in $(seq 1 100); do
+  curl -fsS "$base/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# Median and worst of $rounds requests, in milliseconds.
+measure() {
+  local label=$1 url=$2
+  local times
+  times=$(for _ in $(seq 1 "$rounds"); do curl -fsS -o /dev/null -w '%{time_total}\n' "$url"; done | sort -n)
+  local median worst
+  median=$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
+  worst=$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')
+  printf '%-44s median %7s ms   worst %7s ms\n' "$label" "$median" "$worst"
+}
+
+echo "== API latency over $rounds requests each"
+measure "managed, first page (25, by name)" "$base/users?view=managed"
+cursor=$(curl -fsS "$base/users?view=managed&sort=email&limit=200" | sed -E 's/.*"next_cursor":"([^"]+)".*/\1/')
+for _ in $(seq 1 200); do
+  next=$(curl -fsS "$base/users?view=managed&sort=email&limit=200&cursor=$cursor" | sed -nE 's/.*"next_cursor":"([^"]+)".*/\1/p')
+  [ -z "$next" ] && break
+  cursor=$next
+done
+measure "managed, deep page (by email, cursor)" "$base/users?view=managed&sort=email&limit=200&cursor=$cursor"
+measure "managed, newest first (by date)" "$base/users?view=managed&sort=date&dir=desc"
+measure "search 'chen' (substring, name+email)" "$base/users?view=managed&q=chen"
+measure "search with no match" "$base/users?view=managed&q=zzzzzz"
+measure "external tab" "$base/users?view=external"
+measure "invited tab" "$base/users?view=invited"
+measure "tab counts" "$base/users/counts"
+measure "accounts, first page" "$base/accounts"
+
+if ls dist/*.wasm >/dev/null 2>&1; then
+  echo "== App bundle (dist/, release)"
+  for f in dist/*.wasm dist/*.js dist/*.css; do
+    printf '%-44s %8d bytes raw %8d bytes gzip\n' "$(basename "$f")" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
+  done
+fi
