@@ -6,42 +6,127 @@ pub mod components;
 pub mod config;
 pub mod format;
 pub mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Routes};
-use leptos_router::path;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::{path, NavigateOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::api::ApiClient;
-use crate::components::{AppRouter, Shell};
+use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
-use crate::pages::{AccountsPage, DomainsPage, NotFound, UserDetailPage, UsersPage};
+use crate::pages::{AccountsPage, DomainsPage, LoginPage, NotFound, UserDetailPage, UsersPage};
+use crate::session::{Access, SessionState};
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
 #[component]
 pub fn App(config: AppConfig) -> impl IntoView {
-    let api = ApiClient::new(config.api_base.clone());
+    let session = SessionState::new();
+    provide_context(session);
+    let api = ApiClient::new(config.api_base.clone())
+        .on_unauthorized(Callback::new(move |()| session.session_ended()));
     provide_context(api.clone());
     provide_context(config.clone());
-    let organization = LocalResource::new(move || {
+    let check = LocalResource::new(move || {
         let api = api.clone();
-        async move { api.organization().await.ok() }
+        async move { api.session().await }
     });
-    let org_name = Signal::derive(move || organization.get().flatten().map(|org| org.name));
+    Effect::new(move |_| match check.get() {
+        Some(Ok(me)) => session.signed_in(me),
+        Some(Err(_)) => session.signed_out(),
+        None => {}
+    });
 
     view! {
         <AppRouter base=config.router_base.clone()>
-            <Shell org_name=org_name>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
-                    <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
-                    <Route path=path!("/users/:view") view=UsersPage />
-                    <Route path=path!("/user/:id") view=UserDetailPage />
-                    <Route path=path!("/accounts") view=AccountsPage />
-                    <Route path=path!("/domains") view=DomainsPage />
-                </Routes>
-            </Shell>
+            <Console />
         </AppRouter>
+    }
+}
+
+/// The shell and the routes, inside the router (sign-out navigates).
+#[component]
+fn Console() -> impl IntoView {
+    let session = expect_context::<SessionState>();
+    let api = expect_context::<ApiClient>();
+    let navigate = use_navigate();
+    let sign_out = Action::new_local(move |()| {
+        let api = api.clone();
+        async move { api.sign_out().await }
+    });
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            session.signed_out();
+            navigate("/login", NavigateOptions::default());
+        }
+    });
+    let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
+    let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
+    let show_nav = Signal::derive(move || session.access() == Access::Manager);
+
+    view! {
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav on_sign_out=Callback::new(move |()| { sign_out.dispatch(()); })>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
+                <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
+                <Route path=path!("/users/:view") view=|| view! { <Protected><UsersPage /></Protected> } />
+                <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
+                <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
+                <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// Shows its page to Owners and Administrators; sends everyone else to sign in (and back here after),
+/// or tells a Member why there is nothing for them.
+#[component]
+fn Protected(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<SessionState>();
+    let base = use_context::<RouterBase>().unwrap_or_default();
+    let location = use_location();
+    let access = Memo::new(move |_| session.access());
+    move || match access.get() {
+        Access::Checking => {
+            view! { <p class="roster-loading" role="status">"Checking your session…"</p> }
+                .into_any()
+        }
+        Access::SignedOut => {
+            let path = location.pathname.get_untracked();
+            let path = path
+                .strip_prefix(base.0.as_str())
+                .unwrap_or(&path)
+                .to_owned();
+            if path.starts_with("/login") {
+                // Already on the way to sign-in (signing out navigates there itself).
+                return ().into_any();
+            }
+            let search = location.search.get_untracked();
+            let here = if search.is_empty() {
+                path
+            } else {
+                format!("{path}?{search}")
+            };
+            let mut target = format!(
+                "/login?next={}",
+                String::from(js_sys::encode_uri_component(&here))
+            );
+            if session.ended() {
+                target.push_str("&expired=1");
+            }
+            view! { <Redirect path=target /> }.into_any()
+        }
+        Access::Member => {
+            let org = session
+                .me()
+                .map(|me| me.organization.name)
+                .unwrap_or_default();
+            view! { <MemberNotice org_name=org /> }.into_any()
+        }
+        Access::Manager => children().into_any(),
     }
 }
 

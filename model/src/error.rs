@@ -13,6 +13,10 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     FeatureDisabled,
+    /// Too many failed sign-ins; wait before trying again.
+    RateLimited,
+    /// A state-changing request without the anti-forgery header or from another origin.
+    CsrfRejected,
     Internal,
     Unavailable,
 }
@@ -22,9 +26,10 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest | ErrorCode::InvalidCursor => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden | ErrorCode::FeatureDisabled => 403,
+            ErrorCode::Forbidden | ErrorCode::FeatureDisabled | ErrorCode::CsrfRejected => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }

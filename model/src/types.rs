@@ -421,6 +421,27 @@ pub struct Domain {
     pub last_checked_at: Option<Timestamp>,
 }
 
+/// `POST /session`: sign in with a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who is signed in, and in which organization with which role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: UserRef,
+    pub organization: Organization,
+    pub role: OrgRole,
+    /// Owners and Administrators manage users (rule 1); Members see no management pages.
+    pub manages_users: bool,
+}
+
+/// Header every state-changing request must carry (with value "1"): a page on another site cannot
+/// set it without a CORS preflight, which Roster never allows.
+pub const CSRF_HEADER: &str = "x-roster-csrf";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OrgFeatures {
     /// Bulk import of existing users on a verified domain (rule 5); off for some organizations.

@@ -1,25 +1,35 @@
 //! HTTP handlers of `/api/v1`. Each one parses its input, calls the store and shapes the answer;
 //! the rules live in roster-model and the SQL in the store.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
+use roster_model::ApiError;
 use roster_model::{
-    AccountSummary, Domain, ErrorCode, Organization, Page, SortDir, SortField, UserDetail,
-    UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
+    AccountSummary, Domain, ErrorCode, Me, OrgRole, Organization, Page, SignIn, SortDir, SortField,
+    UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, MAX_SEARCH_LEN,
 };
 use serde::Deserialize;
 
+use crate::auth;
+use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager};
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{AccountListParams, UserListParams};
+use crate::store::{AccountListParams, AuditEvent, UserListParams};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route(
+            "/session",
+            get(current_session).post(sign_in).delete(sign_out),
+        )
         .route("/organization", get(organization))
         .route("/users", get(list_users))
         .route("/users/counts", get(view_counts))
@@ -27,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(list_accounts))
         .route("/domains", get(list_domains))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(csrf_guard))
 }
 
 /// Answer for any path under /api that no route matches: JSON, never the app's HTML.
@@ -45,44 +56,189 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The organization a request acts on. Until sign-in exists this is the server's primary
-/// organization; with sessions it becomes the signed-in user's organization.
-pub struct CurrentOrg(pub i64);
+async fn organization(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Organization>> {
+    Ok(Json(load_organization(&state, caller.org_id).await?))
+}
 
-impl FromRequestParts<AppState> for CurrentOrg {
-    type Rejection = AppError;
+async fn load_organization(state: &AppState, org_id: i64) -> AppResult<Organization> {
+    state
+        .store
+        .organization(org_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("The organization no longer exists."))
+}
 
-    async fn from_request_parts(
-        _parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        state
-            .store
-            .primary_org_id()
-            .await?
-            .map(CurrentOrg)
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Unavailable,
-                    "No organization exists yet: start the server with --demo or run `roster-server seed`.",
-                )
-            })
+fn me(caller: &Caller, organization: Organization) -> Me {
+    Me {
+        user: UserRef {
+            id: caller.user_id,
+            name: caller.name.clone(),
+            email: caller.email.clone(),
+        },
+        organization,
+        role: caller.role,
+        manages_users: caller.role.manages_users(),
     }
 }
 
-async fn organization(
+async fn current_session(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
+    let organization = load_organization(&state, caller.org_id).await?;
+    Ok(Json(me(&caller, organization)))
+}
+
+fn audit<'a>(caller: &'a Caller, action: &'a str, at: i64) -> AuditEvent<'a> {
+    AuditEvent {
+        org_id: Some(caller.org_id),
+        actor_id: Some(caller.user_id),
+        actor_label: &caller.name,
+        action,
+        target_id: Some(caller.user_id),
+        target_label: Some(&caller.name),
+        details: serde_json::json!({}),
+        client_addr: &caller.client_addr,
+        at,
+    }
+}
+
+/// Signs in with email and password. A wrong email and a wrong password get the same answer, after
+/// the same work; repeated failures for one account or from one address are refused for a while.
+async fn sign_in(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
-) -> AppResult<Json<Organization>> {
-    let organization = state.store.organization(org).await?;
-    organization
-        .map(Json)
-        .ok_or_else(|| AppError::not_found("The organization no longer exists."))
+    parts: Parts,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> AppResult<Response> {
+    let Json(request) =
+        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let now = state.clock.now();
+    let addr = client_addr(&parts);
+    let email = request.email.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(AppError::bad_field("email", "Enter your email address."));
+    }
+    if request.password.is_empty() {
+        return Err(AppError::bad_field("password", "Enter your password."));
+    }
+    let (by_email, by_addr) = state
+        .store
+        .recent_failures(&email, &addr, now - auth::FAILURE_WINDOW_SECONDS)
+        .await?;
+    if by_email >= auth::MAX_FAILURES_PER_ACCOUNT || by_addr >= auth::MAX_FAILURES_PER_ADDRESS {
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "Too many failed sign-ins. Wait {} minutes before trying again, or ask an administrator to reset your password.",
+                auth::FAILURE_WINDOW_SECONDS / 60
+            ),
+        ));
+    }
+
+    let credentials = state.store.credentials(&email).await?;
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let password = request.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => auth::verify_password(&password, &stored),
+        None => {
+            auth::verify_against_nothing(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+
+    let active = credentials
+        .as_ref()
+        .is_some_and(|c| c.status == UserStatus::Active);
+    let Some(credentials) = credentials.filter(|_| verified && active) else {
+        let event = AuditEvent {
+            org_id: None,
+            actor_id: None,
+            actor_label: &email,
+            action: "session.sign_in_failed",
+            target_id: None,
+            target_label: Some(&email),
+            details: serde_json::json!({}),
+            client_addr: &addr,
+            at: now,
+        };
+        state.store.record_failed_sign_in(&email, &event).await?;
+        return Err(AppError(
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "That email and password do not match.",
+            )
+            .with_field("password"),
+        ));
+    };
+    let Some(org_id) = credentials.org_id else {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "Your user is not a member of an organization that uses Roster.",
+        ));
+    };
+
+    let token = auth::new_token();
+    let event = AuditEvent {
+        org_id: Some(org_id),
+        actor_id: Some(credentials.user_id),
+        actor_label: &credentials.label,
+        action: "session.signed_in",
+        target_id: Some(credentials.user_id),
+        target_label: Some(&credentials.label),
+        details: serde_json::json!({}),
+        client_addr: &addr,
+        at: now,
+    };
+    state
+        .store
+        .start_session(
+            credentials.user_id,
+            &email,
+            &auth::token_hash(&token),
+            &event,
+        )
+        .await?;
+    let session = state
+        .store
+        .session(&auth::token_hash(&token), now)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Internal,
+                "The new session could not be read back.",
+            )
+        })?;
+    let caller = Caller {
+        session_id: session.session_id,
+        user_id: session.user_id,
+        name: session.name,
+        email: session.email,
+        org_id,
+        role: session.role.unwrap_or(OrgRole::Member),
+        client_addr: addr,
+    };
+    let body = me(&caller, load_organization(&state, org_id).await?);
+    let cookie = auth::session_cookie(&token, is_https(&parts));
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    parts: Parts,
+    caller: Caller,
+) -> AppResult<Response> {
+    let event = audit(&caller, "session.signed_out", state.clock.now());
+    state.store.end_session(caller.session_id, &event).await?;
+    let cookie = auth::expired_session_cookie(is_https(&parts));
+    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }
 
 async fn view_counts(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
+    Manager(Caller { org_id: org, .. }): Manager,
 ) -> AppResult<Json<ViewCounts>> {
     Ok(Json(state.store.view_counts(org).await?))
 }
@@ -150,7 +306,7 @@ fn parse_cursor(cursor: Option<&str>, sort: SortField, dir: SortDir) -> AppResul
 
 async fn list_users(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
+    Manager(Caller { org_id: org, .. }): Manager,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> AppResult<Json<Page<UserSummary>>> {
     let query = query_or_error(query)?;
@@ -192,7 +348,7 @@ async fn list_users(
 
 async fn user_detail(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
+    Manager(Caller { org_id: org, .. }): Manager,
     Path(id): Path<String>,
 ) -> AppResult<Json<UserDetail>> {
     let missing = || AppError::not_found("This organization has no such user.");
@@ -203,7 +359,7 @@ async fn user_detail(
 
 async fn list_accounts(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
+    Manager(Caller { org_id: org, .. }): Manager,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> AppResult<Json<Page<AccountSummary>>> {
     let query = query_or_error(query)?;
@@ -217,7 +373,7 @@ async fn list_accounts(
 
 async fn list_domains(
     State(state): State<AppState>,
-    CurrentOrg(org): CurrentOrg,
+    Manager(Caller { org_id: org, .. }): Manager,
 ) -> AppResult<Json<Vec<Domain>>> {
     Ok(Json(state.store.list_domains(org).await?))
 }

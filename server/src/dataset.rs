@@ -29,6 +29,7 @@ pub struct NewUser {
     pub created_at: Timestamp,
     pub last_sign_in_at: Option<Timestamp>,
     pub membership: Option<Membership>,
+    pub password_hash: Option<String>,
 }
 
 pub struct Membership {
@@ -300,6 +301,7 @@ impl Generator {
             two_factor_required,
             created_at,
             last_sign_in_at,
+            password_hash: None,
             membership: membership.map(|(org_id, role)| Membership {
                 org_id,
                 role,
@@ -328,6 +330,7 @@ impl Generator {
             created_at,
             last_sign_in_at: None,
             membership: None,
+            password_hash: None,
         });
         id
     }
@@ -393,6 +396,15 @@ impl Generator {
         for account_id in chosen {
             let roles = self.random_roles();
             self.grant(account_id, user_id, roles);
+        }
+    }
+
+    /// Gives every active user generated so far (and not yet given one) this password hash.
+    fn set_passwords(&mut self, hash: &str) {
+        for user in &mut self.data.users {
+            if user.status == UserStatus::Active && user.password_hash.is_none() {
+                user.password_hash = Some(hash.to_owned());
+            }
         }
     }
 
@@ -465,9 +477,14 @@ fn ascii_fold(name: &str) -> String {
         .collect()
 }
 
+/// The demo Owner and Member that `serve --demo` prints sign-in details for.
+pub const DEMO_OWNER_EMAIL: &str = "maya.chen@northwind.example";
+pub const DEMO_MEMBER_EMAIL: &str = "sam.taylor@northwind.example";
+
 /// The demo: Northwind Labs (the organization the console shows) with every kind of user, and a
-/// second organization whose people must never show up in Northwind's lists.
-pub fn demo(ids: IdBase, now: Timestamp) -> Dataset {
+/// second organization whose people must never show up in Northwind's lists. Every active user
+/// signs in with the password whose hash is `password_hash`.
+pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
     let mut g = Generator::new(7, ids, now);
     let org = g.org("Northwind Labs", true);
     g.domain(org, "northwind.example", DomainState::Verified);
@@ -493,8 +510,14 @@ pub fn demo(ids: IdBase, now: Timestamp) -> Dataset {
         "northwindlabs.example",
         Some((org, OrgRole::Administrator)),
     );
-    let mut members = vec![owner, admin, admin2];
-    for i in 0..31 {
+    let member = g.named_person(
+        "Sam",
+        "Taylor",
+        "northwind.example",
+        Some((org, OrgRole::Member)),
+    );
+    let mut members = vec![owner, admin, admin2, member];
+    for i in 0..30 {
         let domain = if i % 4 == 0 {
             "northwindlabs.example"
         } else {
@@ -565,12 +588,19 @@ pub fn demo(ids: IdBase, now: Timestamp) -> Dataset {
         let member = g.person("globex.example", Some((globex, OrgRole::Member)));
         g.grant_some(member, &globex_accounts, 2);
     }
+    g.set_passwords(password_hash);
     g.data
 }
 
 /// One organization of `users` people for benchmarks: about 90% managed (a few Owners and
 /// Administrators), 4% external, 3% invited and 3% existing users that bulk import would offer.
-pub fn organization_of_size(ids: IdBase, users: u64, now: Timestamp) -> Dataset {
+/// Its Owner is `owner@org<id>.example`, signing in with `owner_password_hash` when given.
+pub fn organization_of_size(
+    ids: IdBase,
+    users: u64,
+    now: Timestamp,
+    owner_password_hash: Option<&str>,
+) -> Dataset {
     let mut g = Generator::new(ids.org as u64, ids, now);
     let org = g.org(&format!("Generated Organization {}", ids.org), true);
     let domain = format!("org{}.example", ids.org);
@@ -583,7 +613,11 @@ pub fn organization_of_size(ids: IdBase, users: u64, now: Timestamp) -> Dataset 
     let importable = users * 3 / 100;
     let managed = (users - externals - invited - importable).max(1);
 
-    let owner = g.person(&domain, Some((org, OrgRole::Owner)));
+    let owner = g.named_person("Olivia", "Owner", &domain, Some((org, OrgRole::Owner)));
+    if let (Some(user), Some(hash)) = (g.data.users.last_mut(), owner_password_hash) {
+        user.email = format!("owner@{domain}");
+        user.password_hash = Some(hash.to_owned());
+    }
     let mut members = Vec::with_capacity(managed as usize);
     members.push(owner);
     for i in 1..managed {
@@ -636,7 +670,17 @@ mod tests {
                 invitation: 1,
             },
             1_800_000_000,
+            "hash",
         );
+        assert!(data
+            .users
+            .iter()
+            .any(|u| u.email == DEMO_OWNER_EMAIL && u.password_hash.as_deref() == Some("hash")));
+        assert!(data.users.iter().any(|u| u.email == DEMO_MEMBER_EMAIL));
+        assert!(data
+            .users
+            .iter()
+            .all(|u| u.password_hash.is_some() == (u.status == UserStatus::Active)));
         let emails: HashSet<&str> = data.users.iter().map(|u| u.email.as_str()).collect();
         assert_eq!(emails.len(), data.users.len());
         assert_eq!(data.orgs.len(), 2);
@@ -670,8 +714,17 @@ mod tests {
             },
             1000,
             1_800_000_000,
+            Some("hash"),
         );
         assert_eq!(data.users.len(), 1000);
+        assert_eq!(data.users[0].email, "owner@org3.example");
+        assert_eq!(
+            data.users
+                .iter()
+                .filter(|u| u.password_hash.is_some())
+                .count(),
+            1
+        );
         assert_eq!(data.users[0].id, 100);
         assert_eq!(data.orgs[0].id, 3);
     }

@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
+pub mod authz;
 pub mod cursor;
 pub mod dataset;
 pub mod error;

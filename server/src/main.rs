@@ -4,10 +4,14 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use roster_server::app;
+use roster_server::auth;
 use roster_server::dataset;
 use roster_server::state::{AppState, Clock};
 use roster_server::store::Store;
 use tracing_subscriber::EnvFilter;
+
+/// The password of every demo user. Only `serve --demo` uses it, and it says so when it starts.
+const DEMO_PASSWORD: &str = "roster-demo";
 
 #[derive(Parser)]
 #[command(name = "roster-server", version, about = "Roster's JSON API server")]
@@ -43,6 +47,9 @@ enum Command {
     Seed {
         #[arg(long)]
         users: u64,
+        /// Password of the generated Owner, owner@org<id>.example (no sign-in without one).
+        #[arg(long, env = "ROSTER_SEED_OWNER_PASSWORD")]
+        owner_password: Option<String>,
     },
 }
 
@@ -61,9 +68,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Migrate => {
             tracing::info!(database = %cli.database, "schema is up to date");
         }
-        Command::Seed { users } => {
+        Command::Seed {
+            users,
+            owner_password,
+        } => {
             let started = Instant::now();
-            let data = dataset::organization_of_size(store.next_ids().await?, users, clock.now());
+            let owner_hash = owner_password
+                .as_deref()
+                .map(auth::hash_password)
+                .transpose()?;
+            let data = dataset::organization_of_size(
+                store.next_ids().await?,
+                users,
+                clock.now(),
+                owner_hash.as_deref(),
+            );
             store.insert_dataset(&data).await?;
             let org = data
                 .orgs
@@ -83,18 +102,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             static_dir,
             demo,
         } => {
-            if demo && store.primary_org_id().await?.is_none() {
-                store
-                    .insert_dataset(&dataset::demo(store.next_ids().await?, clock.now()))
-                    .await?;
-                tracing::info!("created the demo organization");
+            if demo {
+                if store.primary_org_id().await?.is_none() {
+                    // One hash serves every demo user: they all share the printed demo password.
+                    let hash = auth::hash_password(DEMO_PASSWORD)?;
+                    store
+                        .insert_dataset(&dataset::demo(store.next_ids().await?, clock.now(), &hash))
+                        .await?;
+                    tracing::info!("created the demo organization");
+                }
+                println!(
+                    "Demo sign-in (password {DEMO_PASSWORD:?}): {} (Owner) or {} (Member)",
+                    dataset::DEMO_OWNER_EMAIL,
+                    dataset::DEMO_MEMBER_EMAIL
+                );
             }
             let router = app::router(AppState { store, clock }, static_dir.as_deref());
             let listener = tokio::net::TcpListener::bind(listen).await?;
             println!("Roster is running at http://{}/", listener.local_addr()?);
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         }
     }
     Ok(())

@@ -21,8 +21,9 @@ impl Clock {
         }))
     }
 
-    pub fn fixed(at: Timestamp) -> Self {
-        Clock(Arc::new(move || at))
+    /// A clock the caller drives (tests move it to expire sessions and invitations).
+    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(now))
     }
 
     pub fn now(&self) -> Timestamp {

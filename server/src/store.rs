@@ -410,7 +410,7 @@ impl Store {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO users (id, email, given_name, family_name, sort_name, search_text, status, \
                  totp_enrolled, two_factor_required, created_at, last_sign_in_at, org_id, org_role, \
-                 joined_at, member_source, imported_by) ",
+                 joined_at, member_source, imported_by, password_hash) ",
             )
             .push_values(chunk, |mut row, user| {
                 let membership = user.membership.as_ref();
@@ -429,7 +429,8 @@ impl Store {
                     .push_bind(membership.map(|m| m.role.as_str()))
                     .push_bind(membership.map(|m| m.joined_at))
                     .push_bind(membership.map(|m| if m.imported_by.is_some() { "imported" } else { "invited" }))
-                    .push_bind(membership.and_then(|m| m.imported_by));
+                    .push_bind(membership.and_then(|m| m.imported_by))
+                    .push_bind(&user.password_hash);
             })
             .build()
             .execute(&mut *tx)
@@ -529,7 +530,242 @@ impl Store {
     }
 }
 
-/// Rows per multi-row INSERT: 16 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
+/// What sign-in needs to know about an email.
+pub struct Credentials {
+    pub user_id: i64,
+    pub label: String,
+    pub password_hash: Option<String>,
+    pub status: UserStatus,
+    pub org_id: Option<i64>,
+}
+
+/// A live session and the signed-in user's standing in their organization.
+pub struct SessionInfo {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_id: Option<i64>,
+    pub role: Option<OrgRole>,
+    pub last_seen_at: Timestamp,
+}
+
+/// One line of the audit log, written in the transaction of the change it records.
+pub struct AuditEvent<'a> {
+    pub org_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub target_id: Option<i64>,
+    pub target_label: Option<&'a str>,
+    pub details: serde_json::Value,
+    pub client_addr: &'a str,
+    pub at: Timestamp,
+}
+
+impl AuditEvent<'_> {
+    async fn insert(&self, tx: &mut sqlx::Transaction<'_, Sqlite>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (org_id, actor_id, actor_label, action, target_id, target_label, details, client_addr, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(self.org_id)
+        .bind(self.actor_id)
+        .bind(self.actor_label)
+        .bind(self.action)
+        .bind(self.target_id)
+        .bind(self.target_label)
+        .bind(self.details.to_string())
+        .bind(self.client_addr)
+        .bind(self.at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
+        let row = sqlx::query(
+            "SELECT id, email, given_name, family_name, password_hash, status, org_id FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let email: String = row.try_get("email")?;
+            Ok(Credentials {
+                user_id: row.try_get("id")?,
+                label: display_name(
+                    &row.try_get::<String, _>("given_name")?,
+                    &row.try_get::<String, _>("family_name")?,
+                    &email,
+                ),
+                password_hash: row.try_get("password_hash")?,
+                status: parse_status(&row)?,
+                org_id: row.try_get("org_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Failed sign-ins since `since` for this email and from this address.
+    pub async fn recent_failures(
+        &self,
+        email: &str,
+        client_addr: &str,
+        since: Timestamp,
+    ) -> StoreResult<(i64, i64)> {
+        let by_email =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE email = ? AND at > ?")
+                .bind(email)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        let by_addr = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE client_addr = ? AND at > ?",
+        )
+        .bind(client_addr)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((by_email, by_addr))
+    }
+
+    pub async fn record_failed_sign_in(
+        &self,
+        email: &str,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO sign_in_failures (email, client_addr, at) VALUES (?, ?, ?)")
+            .bind(email)
+            .bind(event.client_addr)
+            .bind(event.at)
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a session: stores the token's hash, notes the sign-in, and audits it, in one transaction.
+    /// A successful sign-in also clears the account's failure count.
+    pub async fn start_session(
+        &self,
+        user_id: i64,
+        email: &str,
+        token_hash: &str,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(event.at)
+        .bind(event.at)
+        .bind(event.at + crate::auth::SESSION_MAX_SECONDS)
+        .bind(event.client_addr)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
+            .bind(event.at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The session a token opens, if it has neither been idle too long nor outlived its maximum age.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionInfo>> {
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.last_seen_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
+             u.org_id, u.org_role FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(now - crate::auth::SESSION_IDLE_SECONDS)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let email: String = row.try_get("email")?;
+            Ok(SessionInfo {
+                session_id: row.try_get("session_id")?,
+                user_id: row.try_get("user_id")?,
+                name: display_name(
+                    &row.try_get::<String, _>("given_name")?,
+                    &row.try_get::<String, _>("family_name")?,
+                    &email,
+                ),
+                email,
+                org_id: row.try_get("org_id")?,
+                role: parse_org_role(&row)?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Marks a session as used now (its idle timer restarts).
+    pub async fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Audit events of an organization, newest first (the audit log page builds on this).
+    pub async fn audit_actions(
+        &self,
+        org_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, Option<String>, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT action, actor_label, client_addr FROM audit_events WHERE org_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("action")?,
+                    row.try_get("actor_label")?,
+                    row.try_get("client_addr")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Rows per multi-row INSERT: 17 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.

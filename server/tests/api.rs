@@ -1,6 +1,8 @@
 //! The API against a real SQLite file holding the demo organization, through the full router.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -21,11 +23,30 @@ const NOW: i64 = 1_800_000_000;
 
 struct TestServer {
     router: Router,
+    /// The session cookie requests carry, once signed in.
+    cookie: Option<String>,
+    now: Arc<AtomicI64>,
     _dir: TempDir,
 }
 
+const PASSWORD: &str = "correct horse battery";
+const OWNER: &str = dataset::DEMO_OWNER_EMAIL;
+const MEMBER: &str = dataset::DEMO_MEMBER_EMAIL;
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| roster_server::auth::hash_password(PASSWORD).expect("hash"))
+}
+
+/// The demo organization, signed in as its Owner.
 async fn demo_server() -> TestServer {
-    server_with(|ids| dataset::demo(ids, NOW), None).await
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(OWNER).await;
+    server
+}
+
+async fn anonymous_demo_server() -> TestServer {
+    server_with(|ids| dataset::demo(ids, NOW, password_hash()), None).await
 }
 
 async fn server_with(
@@ -37,22 +58,75 @@ async fn server_with(
     let store = Store::open(&url).await.expect("open store");
     let data = make(store.next_ids().await.expect("ids"));
     store.insert_dataset(&data).await.expect("insert demo");
-    let router = app::router(
-        AppState {
-            store,
-            clock: Clock::fixed(NOW),
-        },
-        static_dir,
-    );
-    TestServer { router, _dir: dir }
+    let now = Arc::new(AtomicI64::new(NOW));
+    let clock_now = now.clone();
+    let clock = Clock::from_fn(move || clock_now.load(Ordering::SeqCst));
+    let router = app::router(AppState { store, clock }, static_dir);
+    TestServer {
+        router,
+        cookie: None,
+        now,
+        _dir: dir,
+    }
 }
 
 impl TestServer {
+    fn advance(&self, seconds: i64) {
+        self.now.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    async fn send(&self, mut request: Request<Body>) -> axum::response::Response {
+        if let Some(cookie) = &self.cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        self.router.clone().oneshot_request(request).await
+    }
+
+    /// POST /session with the anti-forgery header; returns status, Set-Cookie and body.
+    async fn post_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, Option<String>, serde_json::Value) {
+        let request = Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .body(Body::from(
+                serde_json::json!({"email": email, "password": password}).to_string(),
+            ))
+            .expect("request");
+        let response = self.send(request).await;
+        let status = response.status();
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (
+            status,
+            set_cookie,
+            serde_json::from_slice(&body).unwrap_or_default(),
+        )
+    }
+
+    async fn sign_in_as(&mut self, email: &str) {
+        let (status, set_cookie, body) = self.post_sign_in(email, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let set_cookie = set_cookie.expect("a session cookie");
+        self.cookie = Some(set_cookie.split(';').next().unwrap_or_default().to_owned());
+    }
+
     async fn get_raw(&self, uri: &str) -> (StatusCode, String, Vec<u8>) {
         let response = self
-            .router
-            .clone()
-            .oneshot_request(Request::get(uri).body(Body::empty()).expect("request"))
+            .send(Request::get(uri).body(Body::empty()).expect("request"))
             .await;
         let status = response.status();
         let content_type = response
@@ -222,6 +296,7 @@ async fn another_organizations_users_never_show() {
             invitation: 1,
         },
         NOW,
+        "unused",
     );
     let globex_ids: Vec<i64> = demo
         .users
@@ -478,7 +553,12 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
     )
     .expect("write index");
     std::fs::write(site.path().join("app.js"), "console.log('roster')").expect("write js");
-    let server = server_with(|ids| dataset::demo(ids, NOW), Some(site.path())).await;
+    let mut server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    server.sign_in_as(OWNER).await;
     for path in ["/", "/users/managed", "/user/3"] {
         let (status, content_type, body) = server.get_raw(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -499,18 +579,13 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
 }
 
 #[tokio::test]
-async fn an_empty_database_says_how_to_start() {
-    let server = server_with(|_| dataset::Dataset::default(), None).await;
-    let (status, body) = server.get_error("/api/v1/users").await;
-    assert_eq!(
-        (status.as_u16(), body.error.code),
-        (503, ErrorCode::Unavailable)
-    );
-}
-
-#[tokio::test]
 async fn generated_organizations_page_through_thousands_of_users() {
-    let server = server_with(|ids| dataset::organization_of_size(ids, 3000, NOW), None).await;
+    let mut server = server_with(
+        |ids| dataset::organization_of_size(ids, 3000, NOW, Some(password_hash())),
+        None,
+    )
+    .await;
+    server.sign_in_as("owner@org1.example").await;
     let counts: ViewCounts = server.get("/api/v1/users/counts").await;
     assert_eq!(counts.managed, 2700);
     assert_eq!(counts.external, 120);
@@ -566,4 +641,285 @@ async fn search_agrees_with_a_plain_substring_filter() {
         found.sort();
         assert_eq!(found, expected, "q={q}");
     }
+}
+
+const MANAGEMENT_ROUTES: [&str; 6] = [
+    "/api/v1/users",
+    "/api/v1/users?view=invited",
+    "/api/v1/users/counts",
+    "/api/v1/users/1",
+    "/api/v1/accounts",
+    "/api/v1/domains",
+];
+
+#[tokio::test]
+async fn every_route_but_health_and_sign_in_needs_a_session() {
+    let server = anonymous_demo_server().await;
+    for uri in MANAGEMENT_ROUTES
+        .into_iter()
+        .chain(["/api/v1/organization", "/api/v1/session"])
+    {
+        let (status, body) = server.get_error(uri).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            "{uri}"
+        );
+    }
+    let (status, _, _) = server.get_raw("/api/v1/health").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn members_are_signed_in_but_manage_nobody() {
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(MEMBER).await;
+    let me: roster_model::Me = server.get("/api/v1/session").await;
+    assert_eq!(me.role, roster_model::OrgRole::Member);
+    assert!(!me.manages_users);
+    assert_eq!(me.organization.name, "Northwind Labs");
+    let _: Organization = server.get("/api/v1/organization").await;
+    for uri in MANAGEMENT_ROUTES {
+        let (status, body) = server.get_error(uri).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn owners_see_who_they_are() {
+    let server = demo_server().await;
+    let me: roster_model::Me = server.get("/api/v1/session").await;
+    assert_eq!(me.user.email, OWNER);
+    assert_eq!(me.user.name, "Maya Chen");
+    assert_eq!(me.role, roster_model::OrgRole::Owner);
+    assert!(me.manages_users);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let server = anonymous_demo_server().await;
+    let (wrong_status, wrong_cookie, wrong) = server.post_sign_in(OWNER, "not it").await;
+    let (unknown_status, unknown_cookie, unknown) = server
+        .post_sign_in("nobody@northwind.example", PASSWORD)
+        .await;
+    assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
+    assert_eq!((wrong_status, &wrong), (unknown_status, &unknown));
+    assert_eq!(
+        wrong["error"]["message"],
+        "That email and password do not match."
+    );
+    assert!(wrong_cookie.is_none() && unknown_cookie.is_none());
+    // An invited user, who has no password yet, cannot sign in either.
+    let invited = dataset::demo(
+        dataset::IdBase {
+            org: 1,
+            user: 1,
+            account: 1,
+            domain: 1,
+            invitation: 1,
+        },
+        NOW,
+        "unused",
+    )
+    .users
+    .into_iter()
+    .find(|u| u.status == roster_model::UserStatus::Invited)
+    .expect("an invitee");
+    let (status, _, _) = server.post_sign_in(&invited.email, PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
+    let server = anonymous_demo_server().await;
+    let (_, cookie, _) = server.post_sign_in(OWNER, PASSWORD).await;
+    let cookie = cookie.expect("cookie");
+    assert!(cookie.starts_with("roster_session="), "{cookie}");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+
+    let request = Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from(
+            serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string(),
+        ))
+        .expect("request");
+    let response = server.send(request).await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_the_anti_forgery_header_and_our_origin() {
+    let server = anonymous_demo_server().await;
+    let body = serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string();
+    let attempts = [
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone())),
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("host", "roster.example")
+            .header("origin", "https://evil.example")
+            .body(Body::from(body.clone())),
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("sec-fetch-site", "cross-site")
+            .body(Body::from(body.clone())),
+    ];
+    for request in attempts {
+        let response = server.send(request.expect("request")).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.headers().get("set-cookie").is_none());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let error: ErrorBody = serde_json::from_slice(&bytes).expect("error shape");
+        assert_eq!(error.error.code, ErrorCode::CsrfRejected);
+    }
+    // The same origin is fine.
+    let request = Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1")
+        .header("host", "roster.example")
+        .header("origin", "https://roster.example")
+        .body(Body::from(body))
+        .expect("request");
+    assert_eq!(server.send(request).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_refused_for_a_while() {
+    let server = anonymous_demo_server().await;
+    for _ in 0..roster_server::auth::MAX_FAILURES_PER_ACCOUNT {
+        let (status, _, _) = server.post_sign_in(OWNER, "guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now, so guessing gains nothing.
+    let (status, cookie, body) = server.post_sign_in(OWNER, PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert!(cookie.is_none());
+    // Another account is not affected…
+    let (status, _, _) = server.post_sign_in(MEMBER, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    // …and once the window has passed, the account signs in again.
+    server.advance(roster_server::auth::FAILURE_WINDOW_SECONDS + 1);
+    let (status, _, _) = server.post_sign_in(OWNER, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_end_on_sign_out_when_idle_and_at_their_maximum_age() {
+    let mut server = demo_server().await;
+    let request = Request::delete("/api/v1/session")
+        .header(roster_model::CSRF_HEADER, "1")
+        .body(Body::empty())
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cleared = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let (status, _) = server.get_error("/api/v1/users").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old cookie opens nothing"
+    );
+
+    server.sign_in_as(OWNER).await;
+    server.advance(roster_server::auth::SESSION_IDLE_SECONDS - 60);
+    let _: Organization = server.get("/api/v1/organization").await;
+    server.advance(roster_server::auth::SESSION_IDLE_SECONDS - 60);
+    let _: Organization = server.get("/api/v1/organization").await;
+    server.advance(roster_server::auth::SESSION_IDLE_SECONDS + 1);
+    let (status, _) = server.get_error("/api/v1/organization").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "idle too long");
+
+    server.sign_in_as(OWNER).await;
+    let step = roster_server::auth::SESSION_IDLE_SECONDS - 60;
+    let mut elapsed = 0;
+    loop {
+        server.advance(step);
+        elapsed += step;
+        let (status, _, _) = server.get_raw("/api/v1/organization").await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            elapsed < roster_server::auth::SESSION_MAX_SECONDS,
+            "still open after {elapsed} s"
+        );
+    }
+    assert!(
+        elapsed >= roster_server::auth::SESSION_MAX_SECONDS,
+        "ended early, after {elapsed} s of steady use"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_sign_out_and_failures_are_audited() {
+    let dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let store = Store::open(&url).await.expect("open");
+    store
+        .insert_dataset(&dataset::demo(
+            store.next_ids().await.expect("ids"),
+            NOW,
+            password_hash(),
+        ))
+        .await
+        .expect("demo");
+    let mut server = TestServer {
+        router: app::router(
+            AppState {
+                store: store.clone(),
+                clock: Clock::from_fn(|| NOW),
+            },
+            None,
+        ),
+        cookie: None,
+        now: Arc::new(AtomicI64::new(NOW)),
+        _dir: dir,
+    };
+    server.post_sign_in(OWNER, "wrong").await;
+    server.sign_in_as(OWNER).await;
+    let request = Request::delete("/api/v1/session")
+        .header(roster_model::CSRF_HEADER, "1")
+        .body(Body::empty())
+        .expect("request");
+    server.send(request).await;
+    let org = store.primary_org_id().await.expect("org").expect("an org");
+    let actions: Vec<String> = store
+        .audit_actions(org, 10)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|(action, actor, _)| {
+            assert_eq!(actor.as_deref(), Some("Maya Chen"));
+            action
+        })
+        .collect();
+    assert_eq!(actions, ["session.signed_out", "session.signed_in"]);
 }

@@ -1,9 +1,10 @@
 //! The only code in the app that does HTTP: a typed client for Roster's JSON API.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AccountSummary, ApiError, Domain, ErrorBody, ErrorCode, Organization, Page, SortDir, SortField,
-    UserDetail, UserSummary, UserView, ViewCounts,
+    AccountSummary, ApiError, Domain, ErrorBody, ErrorCode, Me, Organization, Page, SignIn,
+    SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -53,18 +54,36 @@ pub struct UserListRequest {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ApiClient {
     base: String,
+    /// Told when the server says the session has ended, so the app can ask the admin to sign in again.
+    on_unauthorized: Option<Callback<()>>,
 }
 
 impl ApiClient {
     pub fn new(base: impl Into<String>) -> Self {
-        ApiClient { base: base.into() }
+        ApiClient {
+            base: base.into(),
+            on_unauthorized: None,
+        }
+    }
+
+    pub fn on_unauthorized(mut self, hook: Callback<()>) -> Self {
+        self.on_unauthorized = Some(hook);
+        self
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiFailure> {
+        request
+            .map_err(|_| ApiFailure::Network)?
+            .send()
+            .await
+            .map_err(|_| ApiFailure::Network)
     }
 
     async fn get<T: DeserializeOwned>(
@@ -72,13 +91,48 @@ impl ApiClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ApiFailure> {
-        let response = Request::get(&self.url(path))
+        let request = Request::get(&self.url(path))
             .query(query.iter().copied())
             .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(|_| ApiFailure::Network)?;
-        decode(response).await
+            .build();
+        let result = decode(Self::send(request).await?).await;
+        if let (Err(failure), Some(hook)) = (&result, &self.on_unauthorized) {
+            if failure.code() == Some(ErrorCode::Unauthorized) {
+                hook.run(());
+            }
+        }
+        result
+    }
+
+    /// A state-changing request: it carries the anti-forgery header the server requires.
+    fn changing(builder: RequestBuilder) -> RequestBuilder {
+        builder
+            .header("Accept", "application/json")
+            .header(CSRF_HEADER, "1")
+    }
+
+    /// Who is signed in; `Unauthorized` when nobody is (an answer here, not a session that ended).
+    pub async fn session(&self) -> Result<Me, ApiFailure> {
+        let request = Request::get(&self.url("/session"))
+            .header("Accept", "application/json")
+            .build();
+        decode(Self::send(request).await?).await
+    }
+
+    pub async fn sign_in(&self, credentials: &SignIn) -> Result<Me, ApiFailure> {
+        let request = Self::changing(Request::post(&self.url("/session"))).json(credentials);
+        decode(Self::send(request).await?).await
+    }
+
+    pub async fn sign_out(&self) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::delete(&self.url("/session"))).build();
+        let response = Self::send(request).await?;
+        // A session that had already ended is signed out all the same.
+        if response.ok() || response.status() == 401 {
+            Ok(())
+        } else {
+            decode::<()>(response).await
+        }
     }
 
     pub async fn organization(&self) -> Result<Organization, ApiFailure> {

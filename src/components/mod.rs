@@ -1,6 +1,7 @@
 //! Presentational components: they take props and callbacks and never fetch.
 
 mod error_panel;
+mod member_notice;
 mod pager;
 mod router;
 mod search_box;
@@ -9,6 +10,7 @@ mod tabs;
 mod user_table;
 
 pub use error_panel::ErrorPanel;
+pub use member_notice::MemberNotice;
 pub use pager::Pager;
 pub use router::{app_href, AppRouter, RouterBase};
 pub use search_box::SearchBox;

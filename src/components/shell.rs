@@ -10,6 +10,13 @@ pub fn Shell(
     /// The organization's name once known.
     #[prop(into)]
     org_name: Signal<Option<String>>,
+    /// Who is signed in; None shows no account controls.
+    #[prop(into)]
+    user_name: Signal<Option<String>>,
+    /// Whether to offer the management pages (Owners and Administrators only).
+    #[prop(into)]
+    show_nav: Signal<bool>,
+    on_sign_out: Callback<()>,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -20,11 +27,21 @@ pub fn Shell(
                     <span class="roster-header__product">"Roster"</span>
                     <span class="roster-header__org">{move || org_name.get().unwrap_or_default()}</span>
                 </div>
-                <nav class="roster-nav" aria-label="Main">
-                    <A href=app_href("/users")>"Users"</A>
-                    <A href=app_href("/accounts")>"Accounts"</A>
-                    <A href=app_href("/domains")>"Domains"</A>
-                </nav>
+                <Show when=move || show_nav.get()>
+                    <nav class="roster-nav" aria-label="Main">
+                        <A href=app_href("/users")>"Users"</A>
+                        <A href=app_href("/accounts")>"Accounts"</A>
+                        <A href=app_href("/domains")>"Domains"</A>
+                    </nav>
+                </Show>
+                {move || user_name.get().map(|name| view! {
+                    <div class="roster-account">
+                        <span class="roster-account__name">{name}</span>
+                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
+                            "Sign out"
+                        </button>
+                    </div>
+                })}
             </header>
             <main id="roster-main" class="roster-main" tabindex="-1">
                 {children()}

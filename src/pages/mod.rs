@@ -2,12 +2,14 @@
 
 mod accounts;
 mod domains;
+mod login;
 mod not_found;
 mod user_detail;
 mod users;
 
 pub use accounts::AccountsPage;
 pub use domains::DomainsPage;
+pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use user_detail::UserDetailPage;
 pub use users::UsersPage;

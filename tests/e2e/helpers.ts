@@ -1,6 +1,11 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
+/** The demo organization's people (`serve --demo`), all with the demo password. */
+export const OWNER = 'maya.chen@northwind.example';
+export const MEMBER = 'sam.taylor@northwind.example';
+export const DEMO_PASSWORD = 'roster-demo';
+
 /** Fails the test on any WCAG 2.x A/AA violation on the page as it is now. */
 export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page })
@@ -10,6 +15,15 @@ export async function expectAccessible(page: Page) {
     (v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
   );
   expect(summary, summary.join('\n')).toEqual([]);
+}
+
+/** Signs in through the API; the browser context shares the session cookie. */
+export async function signIn(page: Page, email = OWNER) {
+  const response = await page.request.post('/api/v1/session', {
+    headers: { 'x-roster-csrf': '1' },
+    data: { email, password: DEMO_PASSWORD },
+  });
+  expect(response.status(), await response.text()).toBe(200);
 }
 
 /** The rows of the user table's body. */

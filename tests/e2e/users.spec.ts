@@ -1,5 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, userRows } from './helpers';
+import { expectAccessible, signIn, userRows } from './helpers';
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page);
+});
 
 test.describe('user management', () => {
   test('opens on the Managed tab with the seeded users', async ({ page }) => {
@@ -7,6 +11,7 @@ test.describe('user management', () => {
     await expect(page).toHaveURL(/\/users\/managed$/);
     await expect(page.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
     await expect(page.getByRole('banner')).toContainText('Northwind Labs');
+    await expect(page.getByRole('banner')).toContainText('Maya Chen');
     await expect(page.getByRole('tab', { name: /Managed/ })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('tabpanel')).toBeVisible();
     await expect(page.getByText('34 users', { exact: true })).toBeVisible();
@@ -134,8 +139,8 @@ test.describe('user management', () => {
     await expect(userRows(page)).toHaveCount(1);
   });
 
-  test('a detail page opens from a deep link', async ({ page, request }) => {
-    const response = await request.get('/api/v1/users?view=external&limit=1');
+  test('a detail page opens from a deep link', async ({ page }) => {
+    const response = await page.request.get('/api/v1/users?view=external&limit=1');
     const external = (await response.json()).items[0];
     await page.goto(`/user/${external.id}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${external.given_name} ${external.family_name}`);

@@ -1,0 +1,157 @@
+//! Who is asking, and what they may do: the one place requests are authenticated and authorized.
+//! Handlers state what they need by taking [`Caller`] (any signed-in member) or [`Manager`] (an Owner or
+//! Administrator, rule 1); nothing else checks roles.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use roster_model::{ErrorCode, OrgRole, CSRF_HEADER};
+
+use crate::auth;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Refresh a session's idle timer at most this often, so reads do not each write.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// The client's address as the server saw it ("unknown" where no socket is behind the request).
+pub fn client_addr(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Whether the browser reached the server over https (directly or through a proxy that says so):
+/// then the session cookie is marked Secure.
+pub fn is_https(parts: &Parts) -> bool {
+    parts.uri.scheme_str() == Some("https")
+        || parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A signed-in member of an organization.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_id: i64,
+    pub role: OrgRole,
+    pub client_addr: String,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            AppError::new(
+                ErrorCode::Unauthorized,
+                "Your session has ended. Sign in to continue.",
+            )
+        };
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(auth::token_from_cookie_header)
+            .ok_or_else(unauthorized)?;
+        let now = state.clock.now();
+        let session = state
+            .store
+            .session(&auth::token_hash(&token), now)
+            .await?
+            .ok_or_else(unauthorized)?;
+        if now - session.last_seen_at >= TOUCH_EVERY_SECONDS {
+            state.store.touch_session(session.session_id, now).await?;
+        }
+        let (Some(org_id), Some(role)) = (session.org_id, session.role) else {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "You are no longer a member of an organization.",
+            ));
+        };
+        Ok(Caller {
+            session_id: session.session_id,
+            user_id: session.user_id,
+            name: session.name,
+            email: session.email,
+            org_id,
+            role,
+            client_addr: client_addr(parts),
+        })
+    }
+}
+
+/// A caller who may manage the organization's users: an Owner or Administrator.
+#[derive(Debug, Clone)]
+pub struct Manager(pub Caller);
+
+impl FromRequestParts<AppState> for Manager {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if caller.role.manages_users() {
+            Ok(Manager(caller))
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "Only the organization's Owners and Administrators can manage users.",
+            ))
+        }
+    }
+}
+
+/// Refuses state-changing API requests that a page on another site could have sent: they must carry
+/// the anti-forgery header (which needs a CORS preflight Roster never grants) and, when the browser
+/// names an Origin or a fetch site, come from this same site.
+pub async fn csrf_guard(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let has_header = headers
+        .get(CSRF_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            Some(origin_host) != host
+        });
+    if !has_header || cross_site || foreign_origin {
+        return AppError::new(
+            ErrorCode::CsrfRejected,
+            "This request did not come from Roster itself, so it was refused.",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}

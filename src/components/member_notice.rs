@@ -1,0 +1,14 @@
+use leptos::prelude::*;
+
+/// Shown instead of a management page to a signed-in Member (rule 1).
+#[component]
+pub fn MemberNotice(#[prop(into)] org_name: String) -> impl IntoView {
+    view! {
+        <section class="roster-page">
+            <h1>"User management"</h1>
+            <p class="roster-notice" role="status">
+                {format!("You are a Member of {org_name}. Only the organization's Owners and Administrators manage its users, accounts and domains.")}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,104 @@
+//! Who is signed in to this mount. Owned by [`crate::App`], read by pages and the shell.
+
+use leptos::prelude::*;
+use roster_model::Me;
+
+/// The signed-in state of one mounted Roster.
+#[derive(Clone, Copy)]
+pub struct SessionState {
+    /// False until the first check has answered.
+    checked: RwSignal<bool>,
+    me: RwSignal<Option<Me>>,
+    /// The server ended a session this mount had (expiry), as opposed to nobody having signed in.
+    ended: RwSignal<bool>,
+}
+
+/// What a protected page may show; changes only when the answer changes, so pages are not rebuilt
+/// when the same person signs in again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Checking,
+    SignedOut,
+    Member,
+    Manager,
+}
+
+impl SessionState {
+    pub fn new() -> Self {
+        SessionState {
+            checked: RwSignal::new(false),
+            me: RwSignal::new(None),
+            ended: RwSignal::new(false),
+        }
+    }
+
+    pub fn access(&self) -> Access {
+        if !self.checked.get() {
+            return Access::Checking;
+        }
+        match self.me.with(|me| me.as_ref().map(|me| me.manages_users)) {
+            None => Access::SignedOut,
+            Some(false) => Access::Member,
+            Some(true) => Access::Manager,
+        }
+    }
+
+    pub fn ended(&self) -> bool {
+        self.ended.get_untracked()
+    }
+
+    pub fn me(&self) -> Option<Me> {
+        self.me.get()
+    }
+
+    pub fn signed_in(&self, me: Me) {
+        self.me.set(Some(me));
+        self.ended.set(false);
+        self.checked.set(true);
+    }
+
+    pub fn signed_out(&self) {
+        self.me.set(None);
+        self.checked.set(true);
+    }
+
+    /// The server answered 401 to a request: the session this mount had has ended.
+    pub fn session_ended(&self) {
+        if self.me.get_untracked().is_some() {
+            self.ended.set(true);
+        }
+        self.signed_out();
+    }
+}
+
+impl Default for SessionState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where to go after signing in: only a path inside the app, never another site.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .unwrap_or_else(|| "/users/managed".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_inside_the_app() {
+        assert_eq!(
+            safe_next(Some("/users/invited?q=a".into())),
+            "/users/invited?q=a"
+        );
+        assert_eq!(safe_next(Some("//evil.example".into())), "/users/managed");
+        assert_eq!(
+            safe_next(Some("https://evil.example".into())),
+            "/users/managed"
+        );
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/users/managed");
+        assert_eq!(safe_next(None), "/users/managed");
+    }
+}

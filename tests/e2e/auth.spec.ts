@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+import { DEMO_PASSWORD, MEMBER, OWNER, expectAccessible, signIn, userRows } from './helpers';
+
+test.describe('sign-in', () => {
+  test('signs in with the form and lands where the admin was going', async ({ page }) => {
+    await page.goto('/users/invited?q=north');
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Sign in to Roster' })).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+    await expectAccessible(page);
+
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/users\/invited\?q=north$/);
+    await expect(page.getByRole('tab', { name: /Invited/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByLabel('Search users')).toHaveValue('north');
+    await expect(page.getByRole('banner')).toContainText('Maya Chen');
+  });
+
+  test('a wrong password is refused next to the field and keeps the email', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('That email and password do not match.')).toBeVisible();
+    await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel('Email')).toHaveValue(OWNER);
+    await expect(page.getByLabel('Password')).toHaveValue('');
+    await expect(page).toHaveURL(/\/login$/);
+    await expectAccessible(page);
+  });
+
+  test('signing out ends the session', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/users/managed');
+    await expect(userRows(page).first()).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    const response = await page.request.get('/api/v1/users');
+    expect(response.status()).toBe(401);
+    await page.goto('/users/managed');
+    await expect(page).toHaveURL(/\/login\?next=/);
+  });
+
+  test('a Member is told why there is nothing to manage', async ({ page }) => {
+    await signIn(page, MEMBER);
+    await page.goto('/users/managed');
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expectAccessible(page);
+    const response = await page.request.get('/api/v1/users');
+    expect(response.status()).toBe(403);
+  });
+
+  test('when the session ends mid-work, signing in again returns to the same place', async ({ page, context }) => {
+    await signIn(page);
+    await page.goto('/users/external?q=bright');
+    await expect(userRows(page).first()).toBeVisible();
+    await context.clearCookies();
+    await page.getByRole('tab', { name: /Managed/ }).click();
+    await expect(page).toHaveURL(/\/login\?next=.*&expired=1$/);
+    await expect(page.getByText('Your session ended.')).toBeVisible();
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/users\/managed\?q=bright$/);
+    await expect(page.getByLabel('Search users')).toHaveValue('bright');
+  });
+});
