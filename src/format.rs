@@ -13,6 +13,22 @@ pub fn date(ts: Timestamp) -> String {
     String::from(date.to_locale_date_string("en-US", &options))
 }
 
+/// "Nov 26, 2026, 7:42 PM" in the browser's time zone.
+pub fn date_time(ts: Timestamp) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64 * 1000.0));
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("year", "numeric"),
+        ("month", "short"),
+        ("day", "numeric"),
+        ("hour", "numeric"),
+        ("minute", "2-digit"),
+    ] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    String::from(date.to_locale_string("en-US", &options))
+}
+
 /// A date, or an em dash for "never".
 pub fn optional_date(ts: Option<Timestamp>) -> String {
     ts.map(date).unwrap_or_else(|| "—".to_owned())

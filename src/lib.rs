@@ -17,7 +17,9 @@ use wasm_bindgen::prelude::*;
 use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
-use crate::pages::{AccountsPage, DomainsPage, LoginPage, NotFound, UserDetailPage, UsersPage};
+use crate::pages::{
+    AccountsPage, AuditPage, DomainsPage, LoginPage, NotFound, UserDetailPage, UsersPage,
+};
 use crate::session::{Access, SessionState};
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
@@ -76,6 +78,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
+                <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
             </Routes>
         </Shell>
     }

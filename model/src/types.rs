@@ -421,6 +421,38 @@ pub struct Domain {
     pub last_checked_at: Option<Timestamp>,
 }
 
+/// One line of the audit log: who did what to whom, when, from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor_id: Option<UserId>,
+    /// Who acted, as they were named then (kept after the user is deleted).
+    pub actor: String,
+    /// A stable machine name such as `session.signed_in`.
+    pub action: String,
+    pub target_id: Option<UserId>,
+    pub target: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// The words the console shows for an audit action; unknown actions show their machine name.
+pub fn audit_action_label(action: &str) -> &str {
+    match action {
+        "session.signed_in" => "Signed in",
+        "session.sign_in_failed" => "Failed sign-in",
+        "session.signed_out" => "Signed out",
+        other => other,
+    }
+}
+
+/// The actions the audit log can be filtered by, in the order the filter offers them.
+pub const AUDIT_ACTIONS: [&str; 3] = [
+    "session.signed_in",
+    "session.sign_in_failed",
+    "session.signed_out",
+];
+
 /// `POST /session`: sign in with a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignIn {

@@ -10,9 +10,9 @@ use axum::routing::get;
 use axum::{middleware, Json, Router};
 use roster_model::ApiError;
 use roster_model::{
-    AccountSummary, Domain, ErrorCode, Me, OrgRole, Organization, Page, SignIn, SortDir, SortField,
-    UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, MAX_SEARCH_LEN,
+    AccountSummary, AuditEntry, Domain, ErrorCode, Me, OrgRole, Organization, Page, SignIn,
+    SortDir, SortField, UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
 };
 use serde::Deserialize;
 
@@ -21,7 +21,7 @@ use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager};
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{AccountListParams, AuditEvent, UserListParams};
+use crate::store::{AccountListParams, AuditEvent, AuditParams, UserListParams};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(user_detail))
         .route("/accounts", get(list_accounts))
         .route("/domains", get(list_domains))
+        .route("/audit", get(audit_log))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(csrf_guard))
 }
@@ -152,13 +153,15 @@ async fn sign_in(
     let active = credentials
         .as_ref()
         .is_some_and(|c| c.status == UserStatus::Active);
+    // A failure against a member's email shows in that organization's log.
+    let known = credentials.as_ref().map(|c| (c.org_id, c.user_id));
     let Some(credentials) = credentials.filter(|_| verified && active) else {
         let event = AuditEvent {
-            org_id: None,
+            org_id: known.and_then(|(org_id, _)| org_id),
             actor_id: None,
             actor_label: &email,
             action: "session.sign_in_failed",
-            target_id: None,
+            target_id: known.map(|(_, user_id)| user_id),
             target_label: Some(&email),
             details: serde_json::json!({}),
             client_addr: &addr,
@@ -252,6 +255,9 @@ pub struct ListQuery {
     dir: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    action: Option<String>,
 }
 
 fn query_or_error(query: Result<Query<ListQuery>, QueryRejection>) -> AppResult<ListQuery> {
@@ -376,4 +382,23 @@ async fn list_domains(
     Manager(Caller { org_id: org, .. }): Manager,
 ) -> AppResult<Json<Vec<Domain>>> {
     Ok(Json(state.store.list_domains(org).await?))
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    Manager(Caller { org_id: org, .. }): Manager,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> AppResult<Json<Page<AuditEntry>>> {
+    let query = query_or_error(query)?;
+    let params = AuditParams {
+        actor: parse_search(query.actor.as_deref())?,
+        target: parse_search(query.target.as_deref())?,
+        action: query
+            .action
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
+        cursor: parse_cursor(query.cursor.as_deref(), SortField::Date, SortDir::Desc)?,
+        limit: parse_limit(query.limit.as_deref())?,
+    };
+    Ok(Json(state.store.audit_log(org, &params).await?))
 }

@@ -6,10 +6,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{
-    display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, Domain, DomainState,
-    ImportInfo, InvitationInfo, OrgFeatures, OrgRole, Organization, Page, Relation, RoleSet,
-    SortDir, SortField, Timestamp, TwoFactor, UserDetail, UserRef, UserStatus, UserSummary,
-    UserView, ViewCounts,
+    display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, AuditEntry, Domain,
+    DomainState, ImportInfo, InvitationInfo, OrgFeatures, OrgRole, Organization, Page, Relation,
+    RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail, UserRef, UserStatus,
+    UserSummary, UserView, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -39,6 +39,16 @@ pub struct UserListParams {
     pub search: Option<String>,
     pub sort: SortField,
     pub dir: SortDir,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// Filters of the audit log; text filters are lower-cased substrings.
+#[derive(Debug, Clone)]
+pub struct AuditParams {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
     pub cursor: Option<Cursor>,
     pub limit: u32,
 }
@@ -740,28 +750,49 @@ impl Store {
         Ok(())
     }
 
-    /// Audit events of an organization, newest first (the audit log page builds on this).
-    pub async fn audit_actions(
+    /// The audit log of an organization, newest first, filtered by actor and target (substrings of
+    /// their names) and action (exact).
+    pub async fn audit_log(
         &self,
         org_id: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<(String, Option<String>, Option<String>)>> {
-        let rows = sqlx::query(
-            "SELECT action, actor_label, client_addr FROM audit_events WHERE org_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(org_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+        params: &AuditParams,
+    ) -> StoreResult<Page<AuditEntry>> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_audit_from(&mut count, org_id, params);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new(
+            "SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.target_id, e.target_label, e.client_addr ",
+        );
+        push_audit_from(&mut query, org_id, params);
+        let keyset = Keyset {
+            key_expr: "e.id",
+            id_expr: "e.id",
+            field: SortField::Date,
+            dir: SortDir::Desc,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        keyset.push_tail(&mut query);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
             .map(|row| {
-                Ok((
-                    row.try_get("action")?,
-                    row.try_get("actor_label")?,
-                    row.try_get("client_addr")?,
-                ))
+                let entry = AuditEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor: row
+                        .try_get::<Option<String>, _>("actor_label")?
+                        .unwrap_or_default(),
+                    action: row.try_get("action")?,
+                    target_id: row.try_get("target_id")?,
+                    target: row.try_get("target_label")?,
+                    client_addr: row.try_get("client_addr")?,
+                };
+                Ok((SortKey::Int(entry.id), entry.id, entry))
             })
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(keyset.page(items, total))
     }
 }
 
@@ -834,6 +865,25 @@ fn push_user_view_from(
             query.push("WHERE i.state = 'pending' AND i.org_id = ");
             query.push_bind(org_id);
         }
+    }
+}
+
+fn push_audit_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, params: &AuditParams) {
+    query.push("FROM audit_events e WHERE e.org_id = ");
+    query.push_bind(org_id);
+    if let Some(actor) = &params.actor {
+        query.push(" AND LOWER(e.actor_label) LIKE ");
+        query.push_bind(like_pattern(actor));
+        query.push(" ESCAPE '\\'");
+    }
+    if let Some(target) = &params.target {
+        query.push(" AND LOWER(e.target_label) LIKE ");
+        query.push_bind(like_pattern(target));
+        query.push(" ESCAPE '\\'");
+    }
+    if let Some(action) = &params.action {
+        query.push(" AND e.action = ");
+        query.push_bind(action.clone());
     }
 }
 

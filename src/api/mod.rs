@@ -3,8 +3,8 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AccountSummary, ApiError, Domain, ErrorBody, ErrorCode, Me, Organization, Page, SignIn,
-    SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    AccountSummary, ApiError, AuditEntry, Domain, ErrorBody, ErrorCode, Me, Organization, Page,
+    SignIn, SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -52,6 +52,14 @@ pub struct UserListRequest {
     pub dir: SortDir,
     pub cursor: Option<String>,
     pub limit: u32,
+}
+
+/// Filters of the audit log, as the page's URL holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditFilters {
+    pub actor: String,
+    pub target: String,
+    pub action: String,
 }
 
 #[derive(Clone)]
@@ -179,6 +187,30 @@ impl ApiClient {
             query.push(("cursor", cursor));
         }
         self.get("/accounts", &query).await
+    }
+
+    /// The audit log, newest first; empty filters are left out.
+    pub async fn audit(
+        &self,
+        filters: &AuditFilters,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry>, ApiFailure> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        for (key, value) in [
+            ("actor", &filters.actor),
+            ("target", &filters.target),
+            ("action", &filters.action),
+        ] {
+            if !value.trim().is_empty() {
+                query.push((key, value.as_str()));
+            }
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get("/audit", &query).await
     }
 
     pub async fn domains(&self) -> Result<Vec<Domain>, ApiFailure> {

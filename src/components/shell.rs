@@ -32,6 +32,7 @@ pub fn Shell(
                         <A href=app_href("/users")>"Users"</A>
                         <A href=app_href("/accounts")>"Accounts"</A>
                         <A href=app_href("/domains")>"Domains"</A>
+                        <A href=app_href("/audit")>"Audit log"</A>
                     </nav>
                 </Show>
                 {move || user_name.get().map(|name| view! {

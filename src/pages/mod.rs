@@ -1,6 +1,7 @@
 //! Routed pages: each reads its state from the URL, fetches through the API client and owns state.
 
 mod accounts;
+mod audit;
 mod domains;
 mod login;
 mod not_found;
@@ -8,6 +9,7 @@ mod user_detail;
 mod users;
 
 pub use accounts::AccountsPage;
+pub use audit::AuditPage;
 pub use domains::DomainsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;

@@ -69,3 +69,38 @@ test.describe('sign-in', () => {
     await expect(page.getByLabel('Search users')).toHaveValue('bright');
   });
 });
+
+test.describe('audit log', () => {
+  test('shows sign-ins just made, filtered by action and actor', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill('a wrong guess');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('That email and password do not match.')).toBeVisible();
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+    const rows = page.getByRole('table').locator('tbody tr');
+    await expect(rows.first()).toContainText('Maya Chen');
+    await expect(rows.first()).toContainText('Signed in');
+    await expect(rows.first()).toContainText('127.0.0.1');
+    await expect(page.getByRole('cell', { name: 'Failed sign-in' }).first()).toBeVisible();
+    await expectAccessible(page);
+
+    await page.getByLabel('Action').selectOption({ label: 'Failed sign-in' });
+    await expect(page).toHaveURL(/action=session\.sign_in_failed/);
+    await expect(rows.first()).toContainText(OWNER);
+    for (const text of await rows.allTextContents()) {
+      expect(text).toContain('Failed sign-in');
+    }
+
+    await page.getByLabel('Action').selectOption({ label: 'All actions' });
+    await page.getByLabel('Actor').fill('nobody at all');
+    await expect(page.getByText('No audit entries match these filters.')).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel('Actor')).toHaveValue('nobody at all');
+  });
+});
