@@ -18,7 +18,8 @@ use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
-    AccountsPage, AuditPage, DomainsPage, LoginPage, NotFound, UserDetailPage, UsersPage,
+    AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, LoginPage, NotFound, UserDetailPage,
+    UsersPage,
 };
 use crate::session::{Access, SessionState};
 
@@ -121,6 +122,10 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
                 target.push_str("&expired=1");
             }
             view! { <Redirect path=target /> }.into_any()
+        }
+        Access::MustChangePassword => {
+            let email = session.me().map(|me| me.user.email).unwrap_or_default();
+            view! { <ChangePasswordPage email=email /> }.into_any()
         }
         Access::Member => {
             let org = session

@@ -19,6 +19,8 @@ pub struct SessionState {
 pub enum Access {
     Checking,
     SignedOut,
+    /// Signed in, but the password was reset: a new one comes first.
+    MustChangePassword,
     Member,
     Manager,
 }
@@ -36,10 +38,14 @@ impl SessionState {
         if !self.checked.get() {
             return Access::Checking;
         }
-        match self.me.with(|me| me.as_ref().map(|me| me.manages_users)) {
+        match self.me.with(|me| {
+            me.as_ref()
+                .map(|me| (me.must_change_password, me.manages_users))
+        }) {
             None => Access::SignedOut,
-            Some(false) => Access::Member,
-            Some(true) => Access::Manager,
+            Some((true, _)) => Access::MustChangePassword,
+            Some((false, false)) => Access::Member,
+            Some((false, true)) => Access::Manager,
         }
     }
 

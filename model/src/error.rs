@@ -17,6 +17,8 @@ pub enum ErrorCode {
     RateLimited,
     /// A state-changing request without the anti-forgery header or from another origin.
     CsrfRejected,
+    /// The password was reset; only choosing a new one (or signing out) is allowed.
+    PasswordChangeRequired,
     Internal,
     Unavailable,
 }
@@ -26,7 +28,10 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest | ErrorCode::InvalidCursor => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden | ErrorCode::FeatureDisabled | ErrorCode::CsrfRejected => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::FeatureDisabled
+            | ErrorCode::CsrfRejected
+            | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,

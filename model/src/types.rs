@@ -442,6 +442,7 @@ pub fn audit_action_label(action: &str) -> &str {
         "session.signed_in" => "Signed in",
         "session.sign_in_failed" => "Failed sign-in",
         "session.signed_out" => "Signed out",
+        "user.password_changed" => "Changed password",
         other => other,
     }
 }
@@ -468,6 +469,36 @@ pub struct Me {
     pub role: OrgRole,
     /// Owners and Administrators manage users (rule 1); Members see no management pages.
     pub manages_users: bool,
+    /// The password was reset: nothing else works until the user chooses a new one.
+    pub must_change_password: bool,
+}
+
+/// `POST /session/password`: replace the signed-in user's password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Why a new password is refused, or None when it is acceptable.
+pub fn new_password_problem(new: &str, current: &str, email: &str) -> Option<String> {
+    let chars = new.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Some(format!("Use at least {MIN_PASSWORD_CHARS} characters."));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Some(format!("Use at most {MAX_PASSWORD_CHARS} characters."));
+    }
+    if new == current {
+        return Some("Choose a password different from the current one.".to_owned());
+    }
+    if new.trim().eq_ignore_ascii_case(email.trim()) {
+        return Some("Your email address is not a good password.".to_owned());
+    }
+    None
 }
 
 /// Header every state-changing request must carry (with value "1"): a page on another site cannot
@@ -550,6 +581,20 @@ mod tests {
         assert_eq!(off.label(), "Off");
         assert_eq!(pending.label(), "Required, not set up");
         assert_eq!(on.label(), "Enabled");
+    }
+
+    #[test]
+    fn new_passwords_are_long_and_new() {
+        assert!(new_password_problem("short", "old", "a@x.io").is_some());
+        assert!(new_password_problem("the same password", "the same password", "a@x.io").is_some());
+        assert!(
+            new_password_problem("averylong@example.com", "old", "AveryLong@example.com").is_some()
+        );
+        assert!(new_password_problem(&"x".repeat(257), "old", "a@x.io").is_some());
+        assert_eq!(
+            new_password_problem("correct horse battery", "old", "a@x.io"),
+            None
+        );
     }
 
     #[test]

@@ -6,18 +6,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use roster_model::ApiError;
 use roster_model::{
-    AccountSummary, AuditEntry, Domain, ErrorCode, Me, OrgRole, Organization, Page, SignIn,
-    SortDir, SortField, UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts,
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
+    new_password_problem, AccountSummary, AuditEntry, ChangePassword, Domain, ErrorCode, Me,
+    OrgRole, Organization, Page, SignIn, SortDir, SortField, UserDetail, UserRef, UserStatus,
+    UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
 };
 use serde::Deserialize;
 
 use crate::auth;
-use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager};
+use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, PendingCaller};
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/session",
             get(current_session).post(sign_in).delete(sign_out),
         )
+        .route("/session/password", post(change_password))
         .route("/organization", get(organization))
         .route("/users", get(list_users))
         .route("/users/counts", get(view_counts))
@@ -82,10 +83,14 @@ fn me(caller: &Caller, organization: Organization) -> Me {
         organization,
         role: caller.role,
         manages_users: caller.role.manages_users(),
+        must_change_password: caller.must_change_password,
     }
 }
 
-async fn current_session(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
+async fn current_session(
+    State(state): State<AppState>,
+    PendingCaller(caller): PendingCaller,
+) -> AppResult<Json<Me>> {
     let organization = load_organization(&state, caller.org_id).await?;
     Ok(Json(me(&caller, organization)))
 }
@@ -222,16 +227,66 @@ async fn sign_in(
         org_id,
         role: session.role.unwrap_or(OrgRole::Member),
         client_addr: addr,
+        must_change_password: session.must_change_password,
+        password_hash: None,
     };
     let body = me(&caller, load_organization(&state, org_id).await?);
     let cookie = auth::session_cookie(&token, is_https(&parts));
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
+/// Replaces the signed-in user's password (required after a reset). The current password must be
+/// given; the user's other sessions end.
+async fn change_password(
+    State(state): State<AppState>,
+    PendingCaller(caller): PendingCaller,
+    body: Result<Json<ChangePassword>, JsonRejection>,
+) -> AppResult<Json<Me>> {
+    let Json(request) =
+        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let stored = caller.password_hash.clone();
+    let current = request.current_password.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        stored.is_some_and(|stored| auth::verify_password(&current, &stored))
+    })
+    .await
+    .unwrap_or(false);
+    if !verified {
+        return Err(AppError::bad_field(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    if let Some(problem) = new_password_problem(
+        &request.new_password,
+        &request.current_password,
+        &caller.email,
+    ) {
+        return Err(AppError::bad_field("new_password", problem));
+    }
+    let new_password = request.new_password;
+    let not_stored = || AppError::new(ErrorCode::Internal, "The new password could not be stored.");
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new_password))
+        .await
+        .map_err(|_| not_stored())?
+        .map_err(|_| not_stored())?;
+    let event = audit(&caller, "user.password_changed", state.clock.now());
+    state
+        .store
+        .change_password(caller.user_id, caller.session_id, &hash, &event)
+        .await?;
+    let organization = load_organization(&state, caller.org_id).await?;
+    let caller = Caller {
+        must_change_password: false,
+        ..caller
+    };
+    Ok(Json(me(&caller, organization)))
+}
+
 async fn sign_out(
     State(state): State<AppState>,
     parts: Parts,
-    caller: Caller,
+    PendingCaller(caller): PendingCaller,
 ) -> AppResult<Response> {
     let event = audit(&caller, "session.signed_out", state.clock.now());
     state.store.end_session(caller.session_id, &event).await?;

@@ -1,6 +1,6 @@
 //! Who is asking, and what they may do: the one place requests are authenticated and authorized.
-//! Handlers state what they need by taking [`Caller`] (any signed-in member) or [`Manager`] (an Owner or
-//! Administrator, rule 1); nothing else checks roles.
+//! Handlers state what they need by taking [`Caller`] (any signed-in member), [`Manager`] (an Owner or
+//! Administrator, rule 1) or, for the few session routes, [`PendingCaller`]; nothing else checks roles.
 
 use std::net::SocketAddr;
 
@@ -48,9 +48,35 @@ pub struct Caller {
     pub org_id: i64,
     pub role: OrgRole,
     pub client_addr: String,
+    /// An administrator reset the password; see [`PendingCaller`].
+    pub must_change_password: bool,
+    pub password_hash: Option<String>,
 }
 
+/// A signed-in member who may still owe a new password: only reading the session, choosing the new
+/// password and signing out take this. Everything else takes [`Caller`].
+#[derive(Debug, Clone)]
+pub struct PendingCaller(pub Caller);
+
 impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let PendingCaller(caller) = PendingCaller::from_request_parts(parts, state).await?;
+        if caller.must_change_password {
+            return Err(AppError::new(
+                ErrorCode::PasswordChangeRequired,
+                "Your password was reset. Choose a new password to continue.",
+            ));
+        }
+        Ok(caller)
+    }
+}
+
+impl FromRequestParts<AppState> for PendingCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -85,7 +111,7 @@ impl FromRequestParts<AppState> for Caller {
                 "You are no longer a member of an organization.",
             ));
         };
-        Ok(Caller {
+        Ok(PendingCaller(Caller {
             session_id: session.session_id,
             user_id: session.user_id,
             name: session.name,
@@ -93,7 +119,9 @@ impl FromRequestParts<AppState> for Caller {
             org_id,
             role,
             client_addr: client_addr(parts),
-        })
+            must_change_password: session.must_change_password,
+            password_hash: session.password_hash,
+        }))
     }
 }
 

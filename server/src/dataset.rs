@@ -30,6 +30,8 @@ pub struct NewUser {
     pub last_sign_in_at: Option<Timestamp>,
     pub membership: Option<Membership>,
     pub password_hash: Option<String>,
+    /// An administrator reset the password: the user must choose a new one after signing in.
+    pub password_must_change: bool,
 }
 
 pub struct Membership {
@@ -302,6 +304,7 @@ impl Generator {
             created_at,
             last_sign_in_at,
             password_hash: None,
+            password_must_change: false,
             membership: membership.map(|(org_id, role)| Membership {
                 org_id,
                 role,
@@ -331,6 +334,7 @@ impl Generator {
             last_sign_in_at: None,
             membership: None,
             password_hash: None,
+            password_must_change: false,
         });
         id
     }
@@ -480,6 +484,8 @@ fn ascii_fold(name: &str) -> String {
 /// The demo Owner and Member that `serve --demo` prints sign-in details for.
 pub const DEMO_OWNER_EMAIL: &str = "maya.chen@northwind.example";
 pub const DEMO_MEMBER_EMAIL: &str = "sam.taylor@northwind.example";
+/// A demo Administrator whose password was reset: signing in asks for a new one.
+pub const DEMO_RESET_EMAIL: &str = "priya.raman@northwindlabs.example";
 
 /// The demo: Northwind Labs (the organization the console shows) with every kind of user, and a
 /// second organization whose people must never show up in Northwind's lists. Every active user
@@ -589,6 +595,9 @@ pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
         g.grant_some(member, &globex_accounts, 2);
     }
     g.set_passwords(password_hash);
+    if let Some(priya) = g.data.users.iter_mut().find(|u| u.id == admin2) {
+        priya.password_must_change = true;
+    }
     g.data
 }
 

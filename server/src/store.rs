@@ -420,7 +420,7 @@ impl Store {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO users (id, email, given_name, family_name, sort_name, search_text, status, \
                  totp_enrolled, two_factor_required, created_at, last_sign_in_at, org_id, org_role, \
-                 joined_at, member_source, imported_by, password_hash) ",
+                 joined_at, member_source, imported_by, password_hash, password_must_change) ",
             )
             .push_values(chunk, |mut row, user| {
                 let membership = user.membership.as_ref();
@@ -440,7 +440,8 @@ impl Store {
                     .push_bind(membership.map(|m| m.joined_at))
                     .push_bind(membership.map(|m| if m.imported_by.is_some() { "imported" } else { "invited" }))
                     .push_bind(membership.and_then(|m| m.imported_by))
-                    .push_bind(&user.password_hash);
+                    .push_bind(&user.password_hash)
+                    .push_bind(i64::from(user.password_must_change));
             })
             .build()
             .execute(&mut *tx)
@@ -558,6 +559,8 @@ pub struct SessionInfo {
     pub org_id: Option<i64>,
     pub role: Option<OrgRole>,
     pub last_seen_at: Timestamp,
+    pub must_change_password: bool,
+    pub password_hash: Option<String>,
 }
 
 /// One line of the audit log, written in the transaction of the change it records.
@@ -702,7 +705,8 @@ impl Store {
     ) -> StoreResult<Option<SessionInfo>> {
         let row = sqlx::query(
             "SELECT s.id AS session_id, s.last_seen_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
-             u.org_id, u.org_role FROM sessions s JOIN users u ON u.id = s.user_id \
+             u.org_id, u.org_role, u.password_must_change, u.password_hash \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
         )
         .bind(token_hash)
@@ -724,6 +728,8 @@ impl Store {
                 org_id: row.try_get("org_id")?,
                 role: parse_org_role(&row)?,
                 last_seen_at: row.try_get("last_seen_at")?,
+                must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
+                password_hash: row.try_get("password_hash")?,
             })
         })
         .transpose()
@@ -736,6 +742,31 @@ impl Store {
             .bind(session_id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Replaces a password, clears a pending forced change and ends the user's other sessions,
+    /// with its audit event, in one transaction.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        keep_session: i64,
+        password_hash: &str,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ?, password_must_change = 0 WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -796,7 +827,7 @@ impl Store {
     }
 }
 
-/// Rows per multi-row INSERT: 17 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
+/// Rows per multi-row INSERT: 18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.

@@ -953,3 +953,110 @@ async fn sign_in_sign_out_and_failures_are_audited() {
     assert_eq!(theirs.total, 1);
     assert_eq!(theirs.items[0].actor, "Hank Scorpio");
 }
+
+impl TestServer {
+    async fn post_json(
+        &self,
+        uri: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let request = Request::post(uri)
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.send(request).await;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+}
+
+#[tokio::test]
+async fn a_reset_password_must_be_replaced_before_anything_else_works() {
+    let mut other_device = anonymous_demo_server().await;
+    let reset = dataset::DEMO_RESET_EMAIL;
+    other_device.sign_in_as(reset).await;
+    let mut server = TestServer {
+        router: other_device.router.clone(),
+        cookie: None,
+        now: other_device.now.clone(),
+        _dir: TempDir::new().expect("dir"),
+    };
+    let (status, _, me) = server.post_sign_in(reset, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["must_change_password"], true);
+    server.sign_in_as(reset).await;
+
+    let (status, body) = server.get_error("/api/v1/users").await;
+    assert_eq!(
+        (status, body.error.code),
+        (StatusCode::FORBIDDEN, ErrorCode::PasswordChangeRequired)
+    );
+    let me: roster_model::Me = server.get("/api/v1/session").await;
+    assert!(me.must_change_password);
+
+    let change = |current: &str, new: &str| serde_json::json!({"current_password": current, "new_password": new});
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/password",
+            change("wrong", "a brand new passphrase"),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), &body["error"]["field"]),
+        (400, &serde_json::json!("current_password"))
+    );
+    let (status, body) = server
+        .post_json("/api/v1/session/password", change(PASSWORD, "short"))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &body["error"]["field"]),
+        (400, &serde_json::json!("new_password"))
+    );
+    let (status, body) = server
+        .post_json("/api/v1/session/password", change(PASSWORD, PASSWORD))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &body["error"]["field"]),
+        (400, &serde_json::json!("new_password"))
+    );
+
+    let (status, me) = server
+        .post_json(
+            "/api/v1/session/password",
+            change(PASSWORD, "a brand new passphrase"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["must_change_password"], false);
+    let _: Page<UserSummary> = server.get("/api/v1/users").await;
+    let (status, _) = other_device.get_error("/api/v1/session").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the user's other sessions end"
+    );
+
+    let (status, _, _) = server.post_sign_in(reset, PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    let (status, _, me) = server.post_sign_in(reset, "a brand new passphrase").await;
+    assert_eq!(
+        (status, &me["must_change_password"]),
+        (StatusCode::OK, &serde_json::json!(false))
+    );
+    let log: Page<roster_model::AuditEntry> = server
+        .get("/api/v1/audit?action=user.password_changed")
+        .await;
+    assert_eq!(log.total, 1);
+    assert_eq!(log.items[0].actor, "Priya Raman");
+}

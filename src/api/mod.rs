@@ -3,8 +3,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AccountSummary, ApiError, AuditEntry, Domain, ErrorBody, ErrorCode, Me, Organization, Page,
-    SignIn, SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    AccountSummary, ApiError, AuditEntry, ChangePassword, Domain, ErrorBody, ErrorCode, Me,
+    Organization, Page, SignIn, SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts,
+    CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -32,6 +33,14 @@ impl ApiFailure {
                     "The server gave an unexpected answer (HTTP {status}). Try again in a moment."
                 )
             }
+        }
+    }
+
+    /// The request field the failure is about, so a form can show it there.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            ApiFailure::Api { error, .. } => error.field.clone(),
+            _ => None,
         }
     }
 
@@ -129,6 +138,11 @@ impl ApiClient {
 
     pub async fn sign_in(&self, credentials: &SignIn) -> Result<Me, ApiFailure> {
         let request = Self::changing(Request::post(&self.url("/session"))).json(credentials);
+        decode(Self::send(request).await?).await
+    }
+
+    pub async fn change_password(&self, change: &ChangePassword) -> Result<Me, ApiFailure> {
+        let request = Self::changing(Request::post(&self.url("/session/password"))).json(change);
         decode(Self::send(request).await?).await
     }
 

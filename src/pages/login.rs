@@ -42,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                 Err(failure) => {
                     let field = match failure.code() {
                         Some(ErrorCode::BadRequest) | Some(ErrorCode::Unauthorized) => {
-                            failure_field(&failure)
+                            failure.field()
                         }
                         _ => None,
                     };
@@ -101,12 +101,5 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
             </form>
         </section>
-    }
-}
-
-fn failure_field(failure: &crate::api::ApiFailure) -> Option<String> {
-    match failure {
-        crate::api::ApiFailure::Api { error, .. } => error.field.clone(),
-        _ => None,
     }
 }

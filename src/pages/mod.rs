@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod change_password;
 mod domains;
 mod login;
 mod not_found;
@@ -10,6 +11,7 @@ mod users;
 
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
+pub use change_password::ChangePasswordPage;
 pub use domains::DomainsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;

@@ -70,6 +70,42 @@ test.describe('sign-in', () => {
   });
 });
 
+test.describe('forced password change', () => {
+  test('a user whose password was reset chooses a new one before anything else', async ({ page }) => {
+    const reset = 'priya.raman@northwindlabs.example';
+    await page.goto('/users/managed');
+    await page.getByLabel('Email').fill(reset);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Choose a new password' })).toBeVisible();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+    expect((await page.request.get('/api/v1/users')).status()).toBe(403);
+    await expectAccessible(page);
+
+    await page.getByLabel('Current password').fill(DEMO_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('too short');
+    await page.getByLabel('Repeat the new password').fill('too short');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.getByText('Use at least 12 characters.')).toBeVisible();
+
+    await page.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
+    await page.getByLabel('Repeat the new password').fill('a much longer passphrase!');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.getByText('The two new passwords differ.')).toBeVisible();
+
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('Repeat the new password').fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.getByText('That is not your current password.')).toBeVisible();
+
+    await page.getByLabel('Current password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
+    await expect(userRows(page).first()).toBeVisible();
+  });
+});
+
 test.describe('audit log', () => {
   test('shows sign-ins just made, filtered by action and actor', async ({ page }) => {
     await page.goto('/login');
