@@ -18,10 +18,11 @@ use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
-    AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, LoginPage, NotFound, UserDetailPage,
-    UsersPage,
+    AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, LoginPage, NotFound, TokensPage,
+    UserDetailPage, UsersPage,
 };
 use crate::session::{Access, SessionState};
+use roster_model::OrgRole;
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
 #[component]
@@ -68,9 +69,14 @@ fn Console() -> impl IntoView {
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
+    let is_owner = Signal::derive(move || {
+        session
+            .me()
+            .is_some_and(|me| me.role == OrgRole::Owner && !me.must_change_password)
+    });
 
     view! {
-        <Shell org_name=org_name user_name=user_name show_nav=show_nav on_sign_out=Callback::new(move |()| { sign_out.dispatch(()); })>
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=Callback::new(move |()| { sign_out.dispatch(()); })>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
@@ -80,6 +86,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
                 <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
+                <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />
             </Routes>
         </Shell>
     }

@@ -443,6 +443,8 @@ pub fn audit_action_label(action: &str) -> &str {
         "session.sign_in_failed" => "Failed sign-in",
         "session.signed_out" => "Signed out",
         "user.password_changed" => "Changed password",
+        "token.created" => "Created an API token",
+        "token.revoked" => "Revoked an API token",
         other => other,
     }
 }
@@ -453,6 +455,34 @@ pub const AUDIT_ACTIONS: [&str; 3] = [
     "session.sign_in_failed",
     "session.signed_out",
 ];
+
+/// `POST /tokens`: create a bearer API token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub name: String,
+}
+
+/// A bearer API token as listed; the secret itself is only in [`CreatedApiToken`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_by: Option<UserRef>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// The answer to creating a token: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: ApiToken,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// Longest token name accepted.
+pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 
 /// `POST /session`: sign in with a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

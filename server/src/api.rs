@@ -6,18 +6,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{middleware, Json, Router};
 use roster_model::ApiError;
 use roster_model::{
-    new_password_problem, AccountSummary, AuditEntry, ChangePassword, Domain, ErrorCode, Me,
-    OrgRole, Organization, Page, SignIn, SortDir, SortField, UserDetail, UserRef, UserStatus,
-    UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
+    new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, CreatedApiToken,
+    Domain, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn, SortDir, SortField,
+    UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, MAX_SEARCH_LEN, MAX_TOKEN_NAME_CHARS,
 };
 use serde::Deserialize;
 
 use crate::auth;
-use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, PendingCaller};
+use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, Owner, PendingCaller};
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -38,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(list_accounts))
         .route("/domains", get(list_domains))
         .route("/audit", get(audit_log))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(csrf_guard))
 }
@@ -89,7 +92,7 @@ fn me(caller: &Caller, organization: Organization) -> Me {
 
 async fn current_session(
     State(state): State<AppState>,
-    PendingCaller(caller): PendingCaller,
+    PendingCaller { caller, .. }: PendingCaller,
 ) -> AppResult<Json<Me>> {
     let organization = load_organization(&state, caller.org_id).await?;
     Ok(Json(me(&caller, organization)))
@@ -220,7 +223,6 @@ async fn sign_in(
             )
         })?;
     let caller = Caller {
-        session_id: session.session_id,
         user_id: session.user_id,
         name: session.name,
         email: session.email,
@@ -239,7 +241,7 @@ async fn sign_in(
 /// given; the user's other sessions end.
 async fn change_password(
     State(state): State<AppState>,
-    PendingCaller(caller): PendingCaller,
+    PendingCaller { caller, session_id }: PendingCaller,
     body: Result<Json<ChangePassword>, JsonRejection>,
 ) -> AppResult<Json<Me>> {
     let Json(request) =
@@ -273,7 +275,7 @@ async fn change_password(
     let event = audit(&caller, "user.password_changed", state.clock.now());
     state
         .store
-        .change_password(caller.user_id, caller.session_id, &hash, &event)
+        .change_password(caller.user_id, session_id, &hash, &event)
         .await?;
     let organization = load_organization(&state, caller.org_id).await?;
     let caller = Caller {
@@ -286,10 +288,10 @@ async fn change_password(
 async fn sign_out(
     State(state): State<AppState>,
     parts: Parts,
-    PendingCaller(caller): PendingCaller,
+    PendingCaller { caller, session_id }: PendingCaller,
 ) -> AppResult<Response> {
     let event = audit(&caller, "session.signed_out", state.clock.now());
-    state.store.end_session(caller.session_id, &event).await?;
+    state.store.end_session(session_id, &event).await?;
     let cookie = auth::expired_session_cookie(is_https(&parts));
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }
@@ -456,4 +458,83 @@ async fn audit_log(
         limit: parse_limit(query.limit.as_deref())?,
     };
     Ok(Json(state.store.audit_log(org, &params).await?))
+}
+
+async fn list_tokens(
+    State(state): State<AppState>,
+    Owner(caller): Owner,
+) -> AppResult<Json<Vec<ApiToken>>> {
+    Ok(Json(state.store.api_tokens(caller.org_id).await?))
+}
+
+/// Creates a bearer token that acts as its creating Owner; its secret is in this answer only.
+async fn create_token(
+    State(state): State<AppState>,
+    Owner(caller): Owner,
+    body: Result<Json<NewApiToken>, JsonRejection>,
+) -> AppResult<(StatusCode, Json<CreatedApiToken>)> {
+    let Json(request) =
+        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let name = request.name.trim();
+    if name.is_empty() {
+        return Err(AppError::bad_field(
+            "name",
+            "Name the token after what will use it.",
+        ));
+    }
+    if name.chars().count() > MAX_TOKEN_NAME_CHARS {
+        return Err(AppError::bad_field(
+            "name",
+            format!("A token name is at most {MAX_TOKEN_NAME_CHARS} characters."),
+        ));
+    }
+    let secret = format!("roster_{}", auth::new_token());
+    let event = AuditEvent {
+        target_id: None,
+        target_label: Some(name),
+        ..audit(&caller, "token.created", state.clock.now())
+    };
+    let id = state
+        .store
+        .create_api_token(
+            caller.org_id,
+            name,
+            &auth::token_hash(&secret),
+            caller.user_id,
+            &event,
+        )
+        .await?;
+    let token = state
+        .store
+        .api_tokens(caller.org_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "The new token could not be read back.")
+        })?;
+    Ok((StatusCode::CREATED, Json(CreatedApiToken { token, secret })))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Owner(caller): Owner,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let missing = || AppError::not_found("There is no such live API token.");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let event = AuditEvent {
+        target_id: None,
+        target_label: None,
+        ..audit(&caller, "token.revoked", state.clock.now())
+    };
+    if state
+        .store
+        .revoke_api_token(caller.org_id, id, &event)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(missing())
+    }
 }

@@ -41,7 +41,6 @@ pub fn is_https(parts: &Parts) -> bool {
 /// A signed-in member of an organization.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub session_id: i64,
     pub user_id: i64,
     pub name: String,
     pub email: String,
@@ -53,10 +52,13 @@ pub struct Caller {
     pub password_hash: Option<String>,
 }
 
-/// A signed-in member who may still owe a new password: only reading the session, choosing the new
-/// password and signing out take this. Everything else takes [`Caller`].
+/// A member signed in with a session cookie, who may still owe a new password: only reading the
+/// session, choosing the new password and signing out take this. Everything else takes [`Caller`].
 #[derive(Debug, Clone)]
-pub struct PendingCaller(pub Caller);
+pub struct PendingCaller {
+    pub caller: Caller,
+    pub session_id: i64,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
@@ -65,7 +67,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let PendingCaller(caller) = PendingCaller::from_request_parts(parts, state).await?;
+        if let Some(token) = bearer_token(parts) {
+            return token_caller(&token, parts, state).await;
+        }
+        let PendingCaller { caller, .. } = PendingCaller::from_request_parts(parts, state).await?;
         if caller.must_change_password {
             return Err(AppError::new(
                 ErrorCode::PasswordChangeRequired,
@@ -111,18 +116,53 @@ impl FromRequestParts<AppState> for PendingCaller {
                 "You are no longer a member of an organization.",
             ));
         };
-        Ok(PendingCaller(Caller {
+        Ok(PendingCaller {
             session_id: session.session_id,
-            user_id: session.user_id,
-            name: session.name,
-            email: session.email,
-            org_id,
-            role,
-            client_addr: client_addr(parts),
-            must_change_password: session.must_change_password,
-            password_hash: session.password_hash,
-        }))
+            caller: Caller {
+                user_id: session.user_id,
+                name: session.name,
+                email: session.email,
+                org_id,
+                role,
+                client_addr: client_addr(parts),
+                must_change_password: session.must_change_password,
+                password_hash: session.password_hash,
+            },
+        })
     }
+}
+
+/// The secret of an `Authorization: Bearer` header, if the request carries one.
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_owned())
+}
+
+/// A script or embedding host acting with an API token, as the Owner who created it.
+async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+    let now = state.clock.now();
+    let owner = state
+        .store
+        .token_owner(&auth::token_hash(token), now)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Unauthorized,
+                "This API token is not valid: it was revoked, or its creator is no longer an Owner.",
+            )
+        })?;
+    Ok(Caller {
+        user_id: owner.user_id,
+        name: format!("{} (API token “{}”)", owner.name, owner.token_name),
+        email: owner.email,
+        org_id: owner.org_id,
+        role: OrgRole::Owner,
+        client_addr: client_addr(parts),
+        must_change_password: false,
+        password_hash: None,
+    })
 }
 
 /// A caller who may manage the organization's users: an Owner or Administrator.
@@ -143,6 +183,29 @@ impl FromRequestParts<AppState> for Manager {
             Err(AppError::new(
                 ErrorCode::Forbidden,
                 "Only the organization's Owners and Administrators can manage users.",
+            ))
+        }
+    }
+}
+
+/// A caller who is an Owner of the organization (API tokens, and later granting Owner).
+#[derive(Debug, Clone)]
+pub struct Owner(pub Caller);
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if caller.role == OrgRole::Owner {
+            Ok(Owner(caller))
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "Only the organization's Owners can do this.",
             ))
         }
     }

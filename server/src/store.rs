@@ -6,9 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{
-    display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, AuditEntry, Domain,
-    DomainState, ImportInfo, InvitationInfo, OrgFeatures, OrgRole, Organization, Page, Relation,
-    RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail, UserRef, UserStatus,
+    display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, ApiToken, AuditEntry,
+    Domain, DomainState, ImportInfo, InvitationInfo, OrgFeatures, OrgRole, Organization, Page,
+    Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail, UserRef, UserStatus,
     UserSummary, UserView, ViewCounts,
 };
 use sqlx::sqlite::{
@@ -563,7 +563,17 @@ pub struct SessionInfo {
     pub password_hash: Option<String>,
 }
 
+/// The Owner an API token acts as.
+pub struct TokenOwner {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_id: i64,
+    pub token_name: String,
+}
+
 /// One line of the audit log, written in the transaction of the change it records.
+#[derive(Clone)]
 pub struct AuditEvent<'a> {
     pub org_id: Option<i64>,
     pub actor_id: Option<i64>,
@@ -768,6 +778,129 @@ impl Store {
         event.insert(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The Owner a live token acts as: the token is not revoked and its creator is still an Owner of
+    /// the token's organization. Marks the token used (at most once a minute).
+    pub async fn token_owner(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenOwner>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id \
+             FROM api_tokens t JOIN users u ON u.id = t.created_by \
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.org_id = t.org_id AND u.org_role = 'owner' \
+             AND u.status = 'active'",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        if last_used.is_none_or(|at| now - at >= 60) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&self.pool)
+                .await?;
+        }
+        let email: String = row.try_get("email")?;
+        Ok(Some(TokenOwner {
+            user_id: row.try_get("user_id")?,
+            name: display_name(
+                &row.try_get::<String, _>("given_name")?,
+                &row.try_get::<String, _>("family_name")?,
+                &email,
+            ),
+            email,
+            org_id: row.try_get("org_id")?,
+            token_name: row.try_get("name")?,
+        }))
+    }
+
+    pub async fn create_api_token(
+        &self,
+        org_id: i64,
+        name: &str,
+        token_hash: &str,
+        created_by: i64,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(created_by)
+        .bind(event.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        AuditEvent {
+            details: serde_json::json!({ "token_id": id, "name": name }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn api_tokens(&self, org_id: i64) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.id AS by_id, \
+             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
+             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_by: user_ref(row, "by_id", "by_given", "by_family", "by_email")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a live token of the organization; false when there is no such live token.
+    pub async fn revoke_api_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
+        )
+        .bind(event.at)
+        .bind(token_id)
+        .bind(org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(name) = name else {
+            return Ok(false);
+        };
+        AuditEvent {
+            target_label: Some(&name),
+            details: serde_json::json!({ "token_id": token_id, "name": name }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {

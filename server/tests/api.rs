@@ -1060,3 +1060,118 @@ async fn a_reset_password_must_be_replaced_before_anything_else_works() {
     assert_eq!(log.total, 1);
     assert_eq!(log.items[0].actor, "Priya Raman");
 }
+
+#[tokio::test]
+async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
+    let server = demo_server().await;
+    let (status, created) = server
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "  "}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &created["error"]["field"]),
+        (400, &serde_json::json!("name"))
+    );
+    let (status, created) = server
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "Provisioning script"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    assert!(secret.starts_with("roster_"));
+    let id = created["token"]["id"].as_i64().expect("an id");
+
+    let listed: Vec<roster_model::ApiToken> = server.get("/api/v1/tokens").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "Provisioning script");
+    assert_eq!(
+        listed[0].created_by.as_ref().map(|u| u.name.as_str()),
+        Some("Maya Chen")
+    );
+    let listing = serde_json::to_string(&listed).expect("json");
+    assert!(
+        !listing.contains(&secret),
+        "the secret is shown once, at creation"
+    );
+
+    // The token works without any cookie (and so without the anti-forgery header).
+    let bearer = TestServer {
+        router: server.router.clone(),
+        cookie: None,
+        now: server.now.clone(),
+        _dir: TempDir::new().expect("dir"),
+    };
+    let with_token = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", format!("Bearer {secret}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let response = bearer.send(with_token("/api/v1/users?limit=1")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = bearer.send(with_token("/api/v1/session")).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "a token is not a browser session"
+    );
+    let wrong = Request::get("/api/v1/users")
+        .header("authorization", "Bearer roster_not-a-token")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(bearer.send(wrong).await.status(), StatusCode::UNAUTHORIZED);
+
+    let revoke = |id: i64| {
+        Request::delete(format!("/api/v1/tokens/{id}"))
+            .header(roster_model::CSRF_HEADER, "1")
+            .body(Body::empty())
+            .expect("request")
+    };
+    assert_eq!(
+        server.send(revoke(id)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        server.send(revoke(id)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bearer.send(with_token("/api/v1/users")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let log: Page<roster_model::AuditEntry> = server.get("/api/v1/audit?actor=maya").await;
+    let token_events: Vec<(&str, Option<&str>)> = log
+        .items
+        .iter()
+        .filter(|e| e.action.starts_with("token."))
+        .map(|e| (e.action.as_str(), e.target.as_deref()))
+        .collect();
+    assert_eq!(
+        token_events,
+        [
+            ("token.revoked", Some("Provisioning script")),
+            ("token.created", Some("Provisioning script"))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_owners_manage_tokens() {
+    let mut admin = anonymous_demo_server().await;
+    admin.sign_in_as("daniel.okafor@northwind.example").await;
+    let (status, body) = admin
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "x"}))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::FORBIDDEN, &serde_json::json!("forbidden"))
+    );
+    let (status, _) = admin.get_error("/api/v1/tokens").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut member = anonymous_demo_server().await;
+    member.sign_in_as(MEMBER).await;
+    let (status, _) = member.get_error("/api/v1/tokens").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -3,9 +3,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AccountSummary, ApiError, AuditEntry, ChangePassword, Domain, ErrorBody, ErrorCode, Me,
-    Organization, Page, SignIn, SortDir, SortField, UserDetail, UserSummary, UserView, ViewCounts,
-    CSRF_HEADER,
+    AccountSummary, ApiError, ApiToken, AuditEntry, ChangePassword, CreatedApiToken, Domain,
+    ErrorBody, ErrorCode, Me, NewApiToken, Organization, Page, SignIn, SortDir, SortField,
+    UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -144,6 +144,28 @@ impl ApiClient {
     pub async fn change_password(&self, change: &ChangePassword) -> Result<Me, ApiFailure> {
         let request = Self::changing(Request::post(&self.url("/session/password"))).json(change);
         decode(Self::send(request).await?).await
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>, ApiFailure> {
+        self.get("/tokens", &[]).await
+    }
+
+    pub async fn create_token(&self, name: &str) -> Result<CreatedApiToken, ApiFailure> {
+        let body = NewApiToken {
+            name: name.to_owned(),
+        };
+        let request = Self::changing(Request::post(&self.url("/tokens"))).json(&body);
+        decode(Self::send(request).await?).await
+    }
+
+    pub async fn revoke_token(&self, id: i64) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::delete(&self.url(&format!("/tokens/{id}")))).build();
+        let response = Self::send(request).await?;
+        if response.ok() {
+            Ok(())
+        } else {
+            decode::<()>(response).await
+        }
     }
 
     pub async fn sign_out(&self) -> Result<(), ApiFailure> {

@@ -16,6 +16,9 @@ pub fn Shell(
     /// Whether to offer the management pages (Owners and Administrators only).
     #[prop(into)]
     show_nav: Signal<bool>,
+    /// Whether to offer the Owners' pages (API tokens).
+    #[prop(into)]
+    is_owner: Signal<bool>,
     on_sign_out: Callback<()>,
     children: Children,
 ) -> impl IntoView {
@@ -33,6 +36,9 @@ pub fn Shell(
                         <A href=app_href("/accounts")>"Accounts"</A>
                         <A href=app_href("/domains")>"Domains"</A>
                         <A href=app_href("/audit")>"Audit log"</A>
+                        <Show when=move || is_owner.get()>
+                            <A href=app_href("/tokens")>"API tokens"</A>
+                        </Show>
                     </nav>
                 </Show>
                 {move || user_name.get().map(|name| view! {

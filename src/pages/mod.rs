@@ -6,6 +6,7 @@ mod change_password;
 mod domains;
 mod login;
 mod not_found;
+mod tokens;
 mod user_detail;
 mod users;
 
@@ -15,6 +16,7 @@ pub use change_password::ChangePasswordPage;
 pub use domains::DomainsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use tokens::TokensPage;
 pub use user_detail::UserDetailPage;
 pub use users::UsersPage;
 

@@ -140,3 +140,38 @@ test.describe('audit log', () => {
     await expect(page.getByLabel('Actor')).toHaveValue('nobody at all');
   });
 });
+
+test.describe('API tokens', () => {
+  test('an Owner creates a token, sees it once, uses it, and revokes it', async ({ page, playwright }) => {
+    await signIn(page);
+    await page.goto('/users/managed');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'API tokens' })).toBeVisible();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByText('A token name is at most').or(page.getByText('Name the token'))).toBeVisible();
+
+    await page.getByLabel('Token name').fill('Host console');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel('New token').inputValue();
+    expect(secret).toMatch(/^roster_/);
+    await expect(page.getByRole('rowheader', { name: 'Host console' })).toBeVisible();
+    await expectAccessible(page);
+
+    const api = await playwright.request.newContext({ baseURL: page.url().replace(/\/tokens$/, '') });
+    const withToken = { headers: { authorization: `Bearer ${secret}` } };
+    expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(200);
+
+    await page.getByRole('button', { name: 'Revoke token Host console' }).click();
+    await page.getByRole('button', { name: 'Confirm revoke' }).click();
+    await expect(page.getByRole('row', { name: /Host console/ })).toContainText('Revoked');
+    expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(401);
+    await api.dispose();
+  });
+
+  test('Administrators are not offered tokens', async ({ page }) => {
+    await signIn(page, 'daniel.okafor@northwind.example');
+    await page.goto('/users/managed');
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'API tokens' })).toHaveCount(0);
+  });
+});

@@ -1,0 +1,153 @@
+use leptos::prelude::*;
+use roster_model::CreatedApiToken;
+
+use super::use_title;
+use crate::api::ApiClient;
+use crate::components::ErrorPanel;
+use crate::format;
+
+/// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    use_title(|| "API tokens".to_owned());
+    let api = expect_context::<ApiClient>();
+    let tokens = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            async move { api.tokens().await }
+        })
+    };
+    let name = RwSignal::new(String::new());
+    let name_error = RwSignal::new(None::<String>);
+    let created = RwSignal::new(None::<CreatedApiToken>);
+    // The token whose revocation waits for confirmation.
+    let confirming = RwSignal::new(None::<i64>);
+    let revoke_error = RwSignal::new(None::<String>);
+
+    let create = {
+        let api = api.clone();
+        Action::new_local(move |name: &String| {
+            let api = api.clone();
+            let name = name.clone();
+            async move { api.create_token(&name).await }
+        })
+    };
+    Effect::new(move |_| match create.value().get() {
+        Some(Ok(token)) => {
+            name.set(String::new());
+            name_error.set(None);
+            created.set(Some(token));
+            tokens.refetch();
+        }
+        Some(Err(failure)) => name_error.set(Some(failure.message())),
+        None => {}
+    });
+    let revoke = Action::new_local(move |id: &i64| {
+        let api = api.clone();
+        let id = *id;
+        async move { api.revoke_token(id).await }
+    });
+    Effect::new(move |_| match revoke.value().get() {
+        Some(Ok(())) => {
+            confirming.set(None);
+            revoke_error.set(None);
+            tokens.refetch();
+        }
+        Some(Err(failure)) => revoke_error.set(Some(failure.message())),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        created.set(None);
+        create.dispatch(name.get_untracked());
+    };
+    let on_retry = Callback::new(move |()| tokens.refetch());
+
+    view! {
+        <section class="roster-page">
+            <h1>"API tokens"</h1>
+            <p class="roster-muted">
+                "A token lets a script or a console that embeds Roster call its API as you. Send it as "
+                <code>"Authorization: Bearer <token>"</code>
+                ". It stops working when revoked, or when you are no longer an Owner."
+            </p>
+            <form class="roster-toolbar" on:submit=on_submit novalidate>
+                <div class="roster-field">
+                    <label for="roster-token-name">"Token name"</label>
+                    <input id="roster-token-name" class="roster-input" type="text" autocomplete="off"
+                        aria-invalid=move || name_error.get().is_some().to_string()
+                        aria-describedby="roster-token-name-error"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <p id="roster-token-name-error" class="roster-field__error">{move || name_error.get()}</p>
+                </div>
+                <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
+            </form>
+            {move || created.get().map(|token| view! {
+                <div class="roster-notice" role="status">
+                    <p>{format!("Token “{}” created. Copy it now: it is not shown again.", token.token.name)}</p>
+                    <label for="roster-token-secret">"New token"</label>
+                    <input id="roster-token-secret" class="roster-input roster-secret" type="text" readonly prop:value=token.secret />
+                </div>
+            })}
+            {move || revoke_error.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! { <p class="roster-empty">"There are no API tokens yet."</p> }.into_any(),
+                        Ok(list) => {
+                            let rows = list.into_iter().map(|token| {
+                                let id = token.id;
+                                let label = token.name.clone();
+                                let action = if token.revoked_at.is_some() {
+                                    view! { <span>"—"</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <Show when=move || confirming.get() == Some(id) fallback=move || view! {
+                                            <button type="button" class="roster-button roster-button--quiet"
+                                                aria-label=format!("Revoke token {label}")
+                                                on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
+                                        }>
+                                            <span class="roster-confirm">
+                                                "Scripts using it will stop working. "
+                                                <button type="button" class="roster-button" on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
+                                                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                            </span>
+                                        </Show>
+                                    }.into_any()
+                                };
+                                view! {
+                                    <tr>
+                                        <th scope="row">{token.name.clone()}</th>
+                                        <td>{token.created_by.map(|u| u.name).unwrap_or_else(|| "—".to_owned())}</td>
+                                        <td>{format::date(token.created_at)}</td>
+                                        <td>{format::optional_date(token.last_used_at)}</td>
+                                        <td>{if token.revoked_at.is_some() { "Revoked" } else { "Active" }}</td>
+                                        <td>{action}</td>
+                                    </tr>
+                                }
+                            }).collect_view();
+                            view! {
+                                <div class="roster-table-wrap">
+                                    <table class="roster-table">
+                                        <caption class="roster-visually-hidden">"API tokens"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Created by"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col">"Last used"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Actions"</th>
+                                        </tr></thead>
+                                        <tbody>{rows}</tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
