@@ -4,6 +4,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod form;
 pub mod format;
 pub mod pages;
 pub mod session;

@@ -177,14 +177,25 @@ impl FromRequestParts<AppState> for Manager {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
-        if caller.role.manages_users() {
-            Ok(Manager(caller))
-        } else {
-            Err(AppError::new(
-                ErrorCode::Forbidden,
-                "Only the organization's Owners and Administrators can manage users.",
-            ))
-        }
+        require(
+            caller,
+            OrgRole::manages_users,
+            "Only the organization's Owners and Administrators can manage users.",
+        )
+        .map(Manager)
+    }
+}
+
+/// The caller, when their role passes `allowed`; otherwise a 403 that says who may.
+fn require(
+    caller: Caller,
+    allowed: fn(OrgRole) -> bool,
+    who_may: &str,
+) -> Result<Caller, AppError> {
+    if allowed(caller.role) {
+        Ok(caller)
+    } else {
+        Err(AppError::new(ErrorCode::Forbidden, who_may))
     }
 }
 
@@ -200,14 +211,12 @@ impl FromRequestParts<AppState> for Owner {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
-        if caller.role == OrgRole::Owner {
-            Ok(Owner(caller))
-        } else {
-            Err(AppError::new(
-                ErrorCode::Forbidden,
-                "Only the organization's Owners can do this.",
-            ))
-        }
+        require(
+            caller,
+            |role| role == OrgRole::Owner,
+            "Only the organization's Owners can do this.",
+        )
+        .map(Owner)
     }
 }
 

@@ -619,11 +619,7 @@ impl Store {
             let email: String = row.try_get("email")?;
             Ok(Credentials {
                 user_id: row.try_get("id")?,
-                label: display_name(
-                    &row.try_get::<String, _>("given_name")?,
-                    &row.try_get::<String, _>("family_name")?,
-                    &email,
-                ),
+                label: person_name(&row, &email)?,
                 password_hash: row.try_get("password_hash")?,
                 status: parse_status(&row)?,
                 org_id: row.try_get("org_id")?,
@@ -729,11 +725,7 @@ impl Store {
             Ok(SessionInfo {
                 session_id: row.try_get("session_id")?,
                 user_id: row.try_get("user_id")?,
-                name: display_name(
-                    &row.try_get::<String, _>("given_name")?,
-                    &row.try_get::<String, _>("family_name")?,
-                    &email,
-                ),
+                name: person_name(&row, &email)?,
                 email,
                 org_id: row.try_get("org_id")?,
                 role: parse_org_role(&row)?,
@@ -810,11 +802,7 @@ impl Store {
         let email: String = row.try_get("email")?;
         Ok(Some(TokenOwner {
             user_id: row.try_get("user_id")?,
-            name: display_name(
-                &row.try_get::<String, _>("given_name")?,
-                &row.try_get::<String, _>("family_name")?,
-                &email,
-            ),
+            name: person_name(&row, &email)?,
             email,
             org_id: row.try_get("org_id")?,
             token_name: row.try_get("name")?,
@@ -1265,6 +1253,13 @@ fn user_ref(
         name: display_name(&given, &family, &email),
         email,
     }))
+}
+
+/// "Given Family" of the row's `given_name` and `family_name`, or `email` when both are empty.
+fn person_name(row: &SqliteRow, email: &str) -> StoreResult<String> {
+    let given: String = row.try_get("given_name")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(display_name(&given, &family, email))
 }
 
 fn two_factor(row: &SqliteRow) -> StoreResult<TwoFactor> {

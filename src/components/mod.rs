@@ -7,6 +7,7 @@ mod router;
 mod search_box;
 mod shell;
 mod tabs;
+mod text_field;
 mod user_table;
 
 pub use error_panel::ErrorPanel;
@@ -16,4 +17,5 @@ pub use router::{app_href, AppRouter, RouterBase};
 pub use search_box::SearchBox;
 pub use shell::Shell;
 pub use tabs::{Tab, TabList};
+pub use text_field::TextField;
 pub use user_table::{SortState, UserTable};

@@ -3,7 +3,7 @@ use roster_model::CreatedApiToken;
 
 use super::use_title;
 use crate::api::ApiClient;
-use crate::components::ErrorPanel;
+use crate::components::{ErrorPanel, TextField};
 use crate::format;
 
 /// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
@@ -73,14 +73,7 @@ pub fn TokensPage() -> impl IntoView {
                 ". It stops working when revoked, or when you are no longer an Owner."
             </p>
             <form class="roster-toolbar" on:submit=on_submit novalidate>
-                <div class="roster-field">
-                    <label for="roster-token-name">"Token name"</label>
-                    <input id="roster-token-name" class="roster-input" type="text" autocomplete="off"
-                        aria-invalid=move || name_error.get().is_some().to_string()
-                        aria-describedby="roster-token-name-error"
-                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                    <p id="roster-token-name-error" class="roster-field__error">{move || name_error.get()}</p>
-                </div>
+                <TextField id="roster-token-name" label="Token name" value=name error=name_error />
                 <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
             </form>
             {move || created.get().map(|token| view! {

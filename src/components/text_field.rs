@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+
+/// A labelled input with an optional hint and the error about it, both tied to the input with
+/// aria-describedby; aria-invalid is set while there is an error.
+#[component]
+pub fn TextField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
+    view! {
+        <div class="roster-field">
+            <label for=id.clone()>{label}</label>
+            <input id=id class="roster-input" type=input_type autocomplete=autocomplete
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev)) />
+            {hint.map(|hint| view! { <p id=hint_id class="roster-muted">{hint}</p> })}
+            <p id=error_id class="roster-field__error">{move || error.get()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,50 @@
+//! The error state of a form: one message, about one field or the form as a whole.
+
+use leptos::prelude::*;
+
+use crate::api::ApiFailure;
+
+#[derive(Clone, Copy)]
+pub struct FormError(RwSignal<Option<(Option<String>, String)>>);
+
+impl FormError {
+    pub fn new() -> Self {
+        FormError(RwSignal::new(None))
+    }
+
+    pub fn set(&self, field: Option<&str>, message: impl Into<String>) {
+        self.0.set(Some((field.map(str::to_owned), message.into())));
+    }
+
+    /// Shows a failed request next to the field the server named, or above the button.
+    pub fn from_failure(&self, failure: &ApiFailure) {
+        self.0.set(Some((failure.field(), failure.message())));
+    }
+
+    pub fn clear(&self) {
+        self.0.set(None);
+    }
+
+    /// The message about `field`, for its [`crate::components::TextField`].
+    pub fn field(&self, field: &'static str) -> Signal<Option<String>> {
+        let error = self.0;
+        Signal::derive(move || {
+            error
+                .get()
+                .filter(|(f, _)| f.as_deref() == Some(field))
+                .map(|(_, message)| message)
+        })
+    }
+
+    /// A message about the form as a whole (not about one field).
+    pub fn general(&self) -> Signal<Option<String>> {
+        let error = self.0;
+        Signal::derive(move || error.get().filter(|(f, _)| f.is_none()).map(|(_, m)| m))
+    }
+}
+
+impl Default for FormError {
+    fn default() -> Self {
+        Self::new()
+    }
+}
