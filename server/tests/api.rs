@@ -1175,3 +1175,145 @@ async fn only_owners_manage_tokens() {
     let (status, _) = member.get_error("/api/v1/tokens").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Every API route × every kind of caller: anonymous, Member, Administrator, Owner, and an Owner of
+/// another organization. Statuses must match, and no answer to the outsider names a Northwind person.
+#[tokio::test]
+async fn authorization_matrix() {
+    let owner = demo_server().await;
+    let (shared_router, shared_now) = (owner.router.clone(), owner.now.clone());
+    let caller_as = |email: Option<&'static str>| {
+        let router = shared_router.clone();
+        let now = shared_now.clone();
+        async move {
+            let mut server = TestServer {
+                router,
+                cookie: None,
+                now,
+                _dir: TempDir::new().expect("dir"),
+            };
+            if let Some(email) = email {
+                server.sign_in_as(email).await;
+            }
+            server
+        }
+    };
+    let callers = [
+        ("anonymous", caller_as(None).await),
+        ("member", caller_as(Some(MEMBER)).await),
+        (
+            "administrator",
+            caller_as(Some("daniel.okafor@northwind.example")).await,
+        ),
+        ("owner", owner),
+        (
+            "other organization",
+            caller_as(Some("hank.scorpio@globex.example")).await,
+        ),
+    ];
+    let maya = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == OWNER)
+        .map(|u| u.id)
+        .expect("Maya");
+    let (status, token) = callers[3]
+        .1
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "matrix"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token_id = token["token"]["id"].as_i64().expect("token id");
+
+    // (method, path, body, expected for: anonymous, member, administrator, owner, other organization)
+    let bad_password =
+        serde_json::json!({"current_password": "wrong", "new_password": "whatever it is now"});
+    let user = format!("/api/v1/users/{maya}");
+    let token_path = format!("/api/v1/tokens/{token_id}");
+    let matrix: Vec<(&str, &str, Option<serde_json::Value>, [u16; 5])> = vec![
+        ("GET", "/api/v1/health", None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/session", None, [401, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/organization",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        ("GET", "/api/v1/users", None, [401, 403, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/users?view=external",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users?view=invited",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users?view=imported",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users/counts",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        ("GET", &user, None, [401, 403, 200, 200, 404]),
+        ("GET", "/api/v1/accounts", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/domains", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/audit", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/tokens", None, [401, 403, 403, 200, 200]),
+        (
+            "POST",
+            "/api/v1/tokens",
+            Some(serde_json::json!({"name": "x"})),
+            [401, 403, 403, 201, 201],
+        ),
+        (
+            "POST",
+            "/api/v1/session/password",
+            Some(bad_password),
+            [401, 400, 400, 400, 400],
+        ),
+        ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
+    ];
+    // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).
+    for (method, path, body, expected) in &matrix {
+        for index in [0, 1, 2, 4, 3] {
+            let (who, server) = &callers[index];
+            let mut request = Request::builder()
+                .method(*method)
+                .uri(*path)
+                .header(roster_model::CSRF_HEADER, "1");
+            let body = match body {
+                Some(json) => {
+                    request = request.header("content-type", "application/json");
+                    Body::from(json.to_string())
+                }
+                None => Body::empty(),
+            };
+            let response = server.send(request.body(body).expect("request")).await;
+            let status = response.status().as_u16();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(status, expected[index], "{method} {path} as {who}: {text}");
+            if index == 4 {
+                assert!(
+                    !text.contains("@northwind.example")
+                        && !text.contains("@northwindlabs.example"),
+                    "{method} {path} showed Northwind people to another organization: {text}"
+                );
+            }
+        }
+    }
+}
