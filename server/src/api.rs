@@ -212,24 +212,14 @@ async fn sign_in(
             &event,
         )
         .await?;
-    let session = state
-        .store
-        .session(&auth::token_hash(&token), now)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::Internal,
-                "The new session could not be read back.",
-            )
-        })?;
     let caller = Caller {
-        user_id: session.user_id,
-        name: session.name,
-        email: session.email,
+        user_id: credentials.user_id,
+        name: credentials.label,
+        email: credentials.email,
         org_id,
-        role: session.role.unwrap_or(OrgRole::Member),
+        role: credentials.role.unwrap_or(OrgRole::Member),
         client_addr: addr,
-        must_change_password: session.must_change_password,
+        must_change_password: credentials.must_change_password,
         password_hash: None,
     };
     let body = me(&caller, load_organization(&state, org_id).await?);

@@ -544,10 +544,13 @@ impl Store {
 /// What sign-in needs to know about an email.
 pub struct Credentials {
     pub user_id: i64,
+    pub email: String,
     pub label: String,
     pub password_hash: Option<String>,
     pub status: UserStatus,
     pub org_id: Option<i64>,
+    pub role: Option<OrgRole>,
+    pub must_change_password: bool,
 }
 
 /// A live session and the signed-in user's standing in their organization.
@@ -610,7 +613,8 @@ impl AuditEvent<'_> {
 impl Store {
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(
-            "SELECT id, email, given_name, family_name, password_hash, status, org_id FROM users WHERE email = ?",
+            "SELECT id, email, given_name, family_name, password_hash, status, org_id, org_role, \
+             password_must_change FROM users WHERE email = ?",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -620,9 +624,12 @@ impl Store {
             Ok(Credentials {
                 user_id: row.try_get("id")?,
                 label: person_name(&row, &email)?,
+                email,
                 password_hash: row.try_get("password_hash")?,
                 status: parse_status(&row)?,
                 org_id: row.try_get("org_id")?,
+                role: parse_org_role(&row)?,
+                must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
             })
         })
         .transpose()
