@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use super::app_href;
 
@@ -22,6 +23,13 @@ pub fn Shell(
     on_sign_out: Callback<()>,
     children: Children,
 ) -> impl IntoView {
+    let location = use_location();
+    let base = app_href("");
+    let users_current = Memo::new(move |_| {
+        let path = location.pathname.get();
+        let path = path.strip_prefix(base.as_str()).unwrap_or(&path);
+        path.starts_with("/users/") || path.starts_with("/user/")
+    });
     view! {
         <div class="roster-shell">
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
@@ -32,7 +40,10 @@ pub fn Shell(
                 </div>
                 <Show when=move || show_nav.get()>
                     <nav class="roster-nav" aria-label="Main">
-                        <A href=app_href("/users")>"Users"</A>
+                        // Not <A>: "Users" is current on the lists (/users/...) and on a user (/user/...),
+                        // which no single href prefix covers. The router still handles the click.
+                        <a href=app_href("/users/managed")
+                            aria-current=move || users_current.get().then_some("page")>"Users"</a>
                         <A href=app_href("/accounts")>"Accounts"</A>
                         <A href=app_href("/domains")>"Domains"</A>
                         <A href=app_href("/audit")>"Audit log"</A>

@@ -127,6 +127,10 @@ test.describe('user management', () => {
     await expect(page).toHaveURL(/\/user\/\d+$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Maya Chen' })).toBeVisible();
     await expect(page.getByText('maya.chen@northwind.example')).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
     await expect(page.getByText('Owner', { exact: true }).first()).toBeVisible();
     const accounts = page.getByRole('table', { name: 'Accounts this user can access' });
     await expect(accounts.locator('tbody tr')).toHaveCount(await accounts.locator('tbody tr').count());
