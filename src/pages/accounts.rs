@@ -3,7 +3,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::DEFAULT_PAGE_SIZE;
 
-use super::{href_with_query, page_count, use_title};
+use super::{href_with_query, page_count, pager_links, use_title};
 use crate::api::ApiClient;
 use crate::components::{ErrorPanel, Pager, SearchBox};
 use crate::format;
@@ -79,14 +79,12 @@ pub fn AccountsPage() -> impl IntoView {
                     let (search, page_number, result) = accounts.await;
                     match result {
                         Ok(page) => {
-                            let prev_href = page.prev_cursor.clone().map(|cursor| {
-                                let to = page_number.saturating_sub(1).max(1);
-                                accounts_href(&search, (to > 1).then_some(cursor), to)
-                            });
-                            let next_href = page
-                                .next_cursor
-                                .clone()
-                                .map(|cursor| accounts_href(&search, Some(cursor), page_number + 1));
+                            let (prev_href, next_href) = pager_links(
+                                page_number,
+                                page.prev_cursor.clone(),
+                                page.next_cursor.clone(),
+                                |cursor, to| accounts_href(&search, cursor, to),
+                            );
                             let rows = page.items.iter().map(|account| view! {
                                 <tr>
                                     <th scope="row">{account.name.clone()}</th>

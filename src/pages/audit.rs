@@ -3,7 +3,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{audit_action_label, AUDIT_ACTIONS, DEFAULT_PAGE_SIZE};
 
-use super::{href_with_query, page_count, use_title};
+use super::{href_with_query, page_count, pager_links, use_title};
 use crate::api::{ApiClient, AuditFilters};
 use crate::components::{ErrorPanel, Pager, SearchBox};
 use crate::format;
@@ -116,11 +116,12 @@ pub fn AuditPage() -> impl IntoView {
                             <p class="roster-empty">"No audit entries match these filters."</p>
                         }.into_any(),
                         Ok(page) => {
-                            let prev_href = page.prev_cursor.clone().map(|cursor| {
-                                let to = page_number.saturating_sub(1).max(1);
-                                audit_href(&filters, (to > 1).then_some(cursor), to)
-                            });
-                            let next_href = page.next_cursor.clone().map(|cursor| audit_href(&filters, Some(cursor), page_number + 1));
+                            let (prev_href, next_href) = pager_links(
+                                page_number,
+                                page.prev_cursor.clone(),
+                                page.next_cursor.clone(),
+                                |cursor, to| audit_href(&filters, cursor, to),
+                            );
                             let rows = page.items.iter().map(|entry| view! {
                                 <tr>
                                     <td>{format::date_time(entry.at)}</td>

@@ -57,6 +57,22 @@ pub(crate) fn use_title(title: impl Fn() -> String + Send + Sync + 'static) {
     });
 }
 
+/// The previous/next links of page `page` of a keyset list. `href(cursor, page)` builds a link;
+/// the way back to page 1 drops the cursor, so the first page always has its plain URL.
+pub(crate) fn pager_links(
+    page: u32,
+    prev_cursor: Option<String>,
+    next_cursor: Option<String>,
+    href: impl Fn(Option<String>, u32) -> String,
+) -> (Option<String>, Option<String>) {
+    let prev = prev_cursor.map(|cursor| {
+        let to = page.saturating_sub(1).max(1);
+        href((to > 1).then_some(cursor), to)
+    });
+    let next = next_cursor.map(|cursor| href(Some(cursor), page + 1));
+    (prev, next)
+}
+
 /// How many pages `total` items fill at `per_page` a page (at least one, for the empty list).
 pub(crate) fn page_count(total: u64, per_page: u32) -> u32 {
     let per_page = u64::from(per_page.max(1));
@@ -65,7 +81,25 @@ pub(crate) fn page_count(total: u64, per_page: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::page_count;
+    use super::{page_count, pager_links};
+
+    #[test]
+    fn pager_links_drop_the_cursor_back_to_page_one() {
+        let href =
+            |cursor: Option<String>, page: u32| format!("{}@{page}", cursor.unwrap_or_default());
+        assert_eq!(
+            pager_links(2, Some("b".into()), None, href),
+            (Some("@1".into()), None)
+        );
+        assert_eq!(
+            pager_links(3, Some("b".into()), Some("n".into()), href),
+            (Some("b@2".into()), Some("n@4".into()))
+        );
+        assert_eq!(
+            pager_links(1, None, Some("n".into()), href),
+            (None, Some("n@2".into()))
+        );
+    }
 
     #[test]
     fn page_counts() {

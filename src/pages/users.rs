@@ -3,7 +3,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{SortDir, SortField, UserView, DEFAULT_PAGE_SIZE};
 
-use super::{href_with_query, page_count, use_title, NotFound};
+use super::{href_with_query, page_count, pager_links, use_title, NotFound};
 use crate::api::{ApiClient, UserListRequest};
 use crate::components::{ErrorPanel, Pager, SearchBox, SortState, Tab, TabList, UserTable};
 use crate::format;
@@ -223,14 +223,12 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         match result {
                             Ok(page) => {
                                 let pages = page_count(page.total, DEFAULT_PAGE_SIZE);
-                                let prev_href = page.prev_cursor.clone().map(|cursor| {
-                                    let to = shown.page.saturating_sub(1).max(1);
-                                    let cursor = (to > 1).then_some(cursor);
-                                    ListState { cursor, page: to, ..shown.clone() }.href()
-                                });
-                                let next_href = page.next_cursor.clone().map(|cursor| {
-                                    ListState { cursor: Some(cursor), page: shown.page + 1, ..shown.clone() }.href()
-                                });
+                                let (prev_href, next_href) = pager_links(
+                                    shown.page,
+                                    page.prev_cursor.clone(),
+                                    page.next_cursor.clone(),
+                                    |cursor, to| ListState { cursor, page: to, ..shown.clone() }.href(),
+                                );
                                 let summary = if shown.search.trim().is_empty() {
                                     format::count(page.total, "user", "users")
                                 } else {
