@@ -4,6 +4,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod draft;
 pub mod form;
 pub mod format;
 pub mod pages;
@@ -20,7 +21,7 @@ use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
     AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, LoginPage, NotFound, TokensPage,
-    UserDetailPage, UsersPage,
+    TwoFactorPage, UserDetailPage, UsersPage,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -56,6 +57,7 @@ pub fn App(config: AppConfig) -> impl IntoView {
 fn Console() -> impl IntoView {
     let session = expect_context::<SessionState>();
     let api = expect_context::<ApiClient>();
+    let config = expect_context::<AppConfig>();
     let navigate = use_navigate();
     let sign_out = Action::new_local(move |()| {
         let api = api.clone();
@@ -63,6 +65,7 @@ fn Console() -> impl IntoView {
     });
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
+            draft::clear_drafts(&config);
             session.signed_out();
             navigate("/login", NavigateOptions::default());
         }
@@ -71,9 +74,9 @@ fn Console() -> impl IntoView {
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
     let is_owner = Signal::derive(move || {
-        session
-            .me()
-            .is_some_and(|me| me.role == OrgRole::Owner && !me.must_change_password)
+        session.me().is_some_and(|me| {
+            me.role == OrgRole::Owner && !me.must_change_password && !me.must_enrol_two_factor
+        })
     });
 
     view! {
@@ -88,15 +91,17 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
                 <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
                 <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />
+                <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true><TwoFactorPage /></Protected> } />
             </Routes>
         </Shell>
     }
 }
 
-/// Shows its page to Owners and Administrators; sends everyone else to sign in (and back here after),
-/// or tells a Member why there is nothing for them.
+/// Shows its page to Owners and Administrators (and to Members too with `members`); sends everyone
+/// else to sign in (and back here after), or tells a Member why there is nothing for them. A new
+/// password or a required two-factor enrolment comes before any page.
 #[component]
-fn Protected(children: ChildrenFn) -> impl IntoView {
+fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<SessionState>();
     let base = use_context::<RouterBase>().unwrap_or_default();
     let location = use_location();
@@ -135,6 +140,8 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
             let email = session.me().map(|me| me.user.email).unwrap_or_default();
             view! { <ChangePasswordPage email=email /> }.into_any()
         }
+        Access::MustEnrolTwoFactor => view! { <TwoFactorPage required=true /> }.into_any(),
+        Access::Member if members => children().into_any(),
         Access::Member => {
             let org = session
                 .me()

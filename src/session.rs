@@ -21,6 +21,8 @@ pub enum Access {
     SignedOut,
     /// Signed in, but the password was reset: a new one comes first.
     MustChangePassword,
+    /// Signed in, but two-factor is required and not set up: enrolment comes first.
+    MustEnrolTwoFactor,
     Member,
     Manager,
 }
@@ -38,15 +40,13 @@ impl SessionState {
         if !self.checked.get() {
             return Access::Checking;
         }
-        match self.me.with(|me| {
-            me.as_ref()
-                .map(|me| (me.must_change_password, me.manages_users))
-        }) {
+        self.me.with(|me| match me {
             None => Access::SignedOut,
-            Some((true, _)) => Access::MustChangePassword,
-            Some((false, false)) => Access::Member,
-            Some((false, true)) => Access::Manager,
-        }
+            Some(me) if me.must_change_password => Access::MustChangePassword,
+            Some(me) if me.must_enrol_two_factor => Access::MustEnrolTwoFactor,
+            Some(me) if me.manages_users => Access::Manager,
+            Some(_) => Access::Member,
+        })
     }
 
     pub fn ended(&self) -> bool {
@@ -55,6 +55,10 @@ impl SessionState {
 
     pub fn me(&self) -> Option<Me> {
         self.me.get()
+    }
+
+    pub fn me_untracked(&self) -> Option<Me> {
+        self.me.get_untracked()
     }
 
     pub fn signed_in(&self, me: Me) {

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     CsrfRejected,
     /// The password was reset; only choosing a new one (or signing out) is allowed.
     PasswordChangeRequired,
+    /// The password was right; the user is enrolled in two-factor and must also give a code.
+    TwoFactorCodeRequired,
+    /// Two-factor is required for the user and not set up; only enrolling (or signing out) works.
+    TwoFactorEnrolmentRequired,
     Internal,
     Unavailable,
 }
@@ -27,11 +31,12 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest | ErrorCode::InvalidCursor => 400,
-            ErrorCode::Unauthorized => 401,
+            ErrorCode::Unauthorized | ErrorCode::TwoFactorCodeRequired => 401,
             ErrorCode::Forbidden
             | ErrorCode::FeatureDisabled
             | ErrorCode::CsrfRejected
-            | ErrorCode::PasswordChangeRequired => 403,
+            | ErrorCode::PasswordChangeRequired
+            | ErrorCode::TwoFactorEnrolmentRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,

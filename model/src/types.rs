@@ -445,15 +445,22 @@ pub fn audit_action_label(action: &str) -> &str {
         "user.password_changed" => "Changed password",
         "token.created" => "Created an API token",
         "token.revoked" => "Revoked an API token",
+        "user.two_factor_enrolled" => "Set up two-factor",
+        "session.recovery_code_used" => "Signed in with a recovery code",
         other => other,
     }
 }
 
 /// The actions the audit log can be filtered by, in the order the filter offers them.
-pub const AUDIT_ACTIONS: [&str; 3] = [
+pub const AUDIT_ACTIONS: &[&str] = &[
     "session.signed_in",
     "session.sign_in_failed",
     "session.signed_out",
+    "session.recovery_code_used",
+    "user.password_changed",
+    "user.two_factor_enrolled",
+    "token.created",
+    "token.revoked",
 ];
 
 /// `POST /tokens`: create a bearer API token.
@@ -489,6 +496,10 @@ pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 pub struct SignIn {
     pub email: String,
     pub password: String,
+    /// The second factor of a user enrolled in two-factor: a 6-digit authenticator code or one of
+    /// their recovery codes. Sign-in without it answers `two_factor_code_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Who is signed in, and in which organization with which role.
@@ -501,7 +512,41 @@ pub struct Me {
     pub manages_users: bool,
     /// The password was reset: nothing else works until the user chooses a new one.
     pub must_change_password: bool,
+    /// Two-factor is required for this user and they have not enrolled: nothing else works until
+    /// they do.
+    #[serde(default)]
+    pub must_enrol_two_factor: bool,
+    #[serde(default)]
+    pub two_factor_enrolled: bool,
 }
+
+/// `POST /session/two-factor/setup`: a new TOTP secret for the signed-in user to add to an
+/// authenticator app. It only takes effect once confirmed with a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    /// Base32, as authenticator apps take it when typed in.
+    pub secret: String,
+    /// The `otpauth://` URI the QR code holds.
+    pub otpauth_uri: String,
+    /// The QR code as an SVG `data:` URI, rendered by the server (no outside service).
+    pub qr_code: String,
+}
+
+/// `POST /session/two-factor`: confirm the set-up secret with a code from the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmTwoFactor {
+    pub code: String,
+}
+
+/// The answer to a confirmed enrolment: one-time recovery codes, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrolled {
+    pub recovery_codes: Vec<String>,
+    pub me: Me,
+}
+
+/// How many recovery codes an enrolment yields.
+pub const RECOVERY_CODE_COUNT: usize = 10;
 
 /// `POST /session/password`: replace the signed-in user's password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

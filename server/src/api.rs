@@ -10,10 +10,11 @@ use axum::routing::{delete, get, post};
 use axum::{middleware, Json, Router};
 use roster_model::ApiError;
 use roster_model::{
-    new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, CreatedApiToken,
-    Domain, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn, SortDir, SortField,
-    UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, MAX_SEARCH_LEN, MAX_TOKEN_NAME_CHARS,
+    new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, ConfirmTwoFactor,
+    CreatedApiToken, Domain, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn,
+    SortDir, SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail, UserRef, UserStatus,
+    UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
+    MAX_TOKEN_NAME_CHARS,
 };
 use serde::Deserialize;
 
@@ -22,7 +23,10 @@ use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, Owner, Pe
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{AccountListParams, AuditEvent, AuditParams, UserListParams};
+use crate::store::{
+    AccountListParams, AuditEvent, AuditParams, Credentials, SecondFactorUse, UserListParams,
+};
+use crate::two_factor;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,6 +36,8 @@ pub fn router() -> Router<AppState> {
             get(current_session).post(sign_in).delete(sign_out),
         )
         .route("/session/password", post(change_password))
+        .route("/session/two-factor/setup", post(begin_two_factor_setup))
+        .route("/session/two-factor", post(confirm_two_factor))
         .route("/organization", get(organization))
         .route("/users", get(list_users))
         .route("/users/counts", get(view_counts))
@@ -87,6 +93,8 @@ fn me(caller: &Caller, organization: Organization) -> Me {
         role: caller.role,
         manages_users: caller.role.manages_users(),
         must_change_password: caller.must_change_password,
+        must_enrol_two_factor: caller.must_enrol_two_factor,
+        two_factor_enrolled: caller.two_factor_enrolled,
     }
 }
 
@@ -163,19 +171,26 @@ async fn sign_in(
         .is_some_and(|c| c.status == UserStatus::Active);
     // A failure against a member's email shows in that organization's log.
     let known = credentials.as_ref().map(|c| (c.org_id, c.user_id));
+    let failed = |reason: &'static str| {
+        let store = state.store.clone();
+        let (email, addr) = (email.clone(), addr.clone());
+        async move {
+            let event = AuditEvent {
+                org_id: known.and_then(|(org_id, _)| org_id),
+                actor_id: None,
+                actor_label: &email,
+                action: "session.sign_in_failed",
+                target_id: known.map(|(_, user_id)| user_id),
+                target_label: Some(&email),
+                details: serde_json::json!({ "reason": reason }),
+                client_addr: &addr,
+                at: now,
+            };
+            store.record_failed_sign_in(&email, &event).await
+        }
+    };
     let Some(credentials) = credentials.filter(|_| verified && active) else {
-        let event = AuditEvent {
-            org_id: known.and_then(|(org_id, _)| org_id),
-            actor_id: None,
-            actor_label: &email,
-            action: "session.sign_in_failed",
-            target_id: known.map(|(_, user_id)| user_id),
-            target_label: Some(&email),
-            details: serde_json::json!({}),
-            client_addr: &addr,
-            at: now,
-        };
-        state.store.record_failed_sign_in(&email, &event).await?;
+        failed("password").await?;
         return Err(AppError(
             ApiError::new(
                 ErrorCode::Unauthorized,
@@ -183,6 +198,26 @@ async fn sign_in(
             )
             .with_field("password"),
         ));
+    };
+    let second_factor = match (&credentials.two_factor.secret, request.code.as_deref()) {
+        (None, _) => None,
+        (Some(_), None) | (Some(_), Some("")) => {
+            // The password was right; this is not a failure, the form just asks for the code.
+            return Err(AppError(
+                ApiError::new(
+                    ErrorCode::TwoFactorCodeRequired,
+                    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
+                )
+                .with_field("code"),
+            ));
+        }
+        (Some(secret), Some(code)) => {
+            let used = second_factor_of(&state, &credentials, secret, code, now).await?;
+            if used.is_none() {
+                failed("two_factor").await?;
+            }
+            Some(used.ok_or_else(invalid_code)?)
+        }
     };
     let Some(org_id) = credentials.org_id else {
         return Err(AppError::new(
@@ -192,26 +227,36 @@ async fn sign_in(
     };
 
     let token = auth::new_token();
+    let by_recovery_code = matches!(second_factor, Some(SecondFactorUse::RecoveryCode { .. }));
     let event = AuditEvent {
         org_id: Some(org_id),
         actor_id: Some(credentials.user_id),
         actor_label: &credentials.label,
-        action: "session.signed_in",
+        action: if by_recovery_code {
+            "session.recovery_code_used"
+        } else {
+            "session.signed_in"
+        },
         target_id: Some(credentials.user_id),
         target_label: Some(&credentials.label),
         details: serde_json::json!({}),
         client_addr: &addr,
         at: now,
     };
-    state
+    let started = state
         .store
         .start_session(
             credentials.user_id,
             &email,
             &auth::token_hash(&token),
+            second_factor,
             &event,
         )
         .await?;
+    if !started {
+        // Another sign-in spent the same code a moment ago.
+        return Err(invalid_code());
+    }
     let caller = Caller {
         user_id: credentials.user_id,
         name: credentials.label,
@@ -220,6 +265,8 @@ async fn sign_in(
         role: credentials.role.unwrap_or(OrgRole::Member),
         client_addr: addr,
         must_change_password: credentials.must_change_password,
+        must_enrol_two_factor: credentials.two_factor.must_enrol(),
+        two_factor_enrolled: credentials.two_factor.secret.is_some(),
         password_hash: None,
     };
     let body = me(&caller, load_organization(&state, org_id).await?);
@@ -227,11 +274,132 @@ async fn sign_in(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
+fn invalid_code() -> AppError {
+    AppError(
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "That code is not valid. Codes change every 30 seconds and each works once; a recovery code works once too.",
+        )
+        .with_field("code"),
+    )
+}
+
+/// The second factor `code` spends for this user: a current authenticator code not used before, or
+/// one of their unused recovery codes. None when it is neither.
+async fn second_factor_of(
+    state: &AppState,
+    credentials: &Credentials,
+    secret: &str,
+    code: &str,
+    now: i64,
+) -> AppResult<Option<SecondFactorUse>> {
+    if two_factor::looks_like_recovery_code(code) {
+        let hash = two_factor::recovery_code_hash(code);
+        let id = state
+            .store
+            .recovery_code(credentials.user_id, &hash)
+            .await?;
+        return Ok(id.map(|id| SecondFactorUse::RecoveryCode { id }));
+    }
+    Ok(two_factor::matching_step(
+        secret,
+        &credentials.email,
+        code,
+        now,
+        credentials.two_factor.last_step,
+    )
+    .map(|step| SecondFactorUse::Totp { step }))
+}
+
+/// Starts setting up two-factor for the signed-in user: a new secret, kept on this session until
+/// a code confirms it.
+async fn begin_two_factor_setup(
+    State(state): State<AppState>,
+    PendingCaller {
+        caller, session_id, ..
+    }: PendingCaller,
+) -> AppResult<Json<TwoFactorSetup>> {
+    if caller.two_factor_enrolled {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "Two-factor sign-in is already set up for you.",
+        ));
+    }
+    let secret = two_factor::new_secret();
+    let setup = two_factor::setup(&secret, &caller.email).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Internal,
+            "The two-factor secret could not be made.",
+        )
+    })?;
+    state
+        .store
+        .begin_two_factor_setup(session_id, &secret)
+        .await?;
+    Ok(Json(setup))
+}
+
+/// Confirms the secret being set up with a code from the app; answers the recovery codes, once.
+async fn confirm_two_factor(
+    State(state): State<AppState>,
+    PendingCaller {
+        caller,
+        totp_setup_secret,
+        ..
+    }: PendingCaller,
+    body: Result<Json<ConfirmTwoFactor>, JsonRejection>,
+) -> AppResult<Json<TwoFactorEnrolled>> {
+    let Json(request) =
+        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let Some(secret) = totp_setup_secret else {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "Start the set-up again: this session has no two-factor secret waiting for a code.",
+        ));
+    };
+    let now = state.clock.now();
+    let step = two_factor::matching_step(&secret, &caller.email, &request.code, now, None)
+        .ok_or_else(|| {
+            AppError::bad_field(
+                "code",
+                "That code does not match. Check that the app shows a code for Roster and that your device's clock is right, then try the current code.",
+            )
+        })?;
+    let recovery_codes = two_factor::new_recovery_codes();
+    let hashes: Vec<String> = recovery_codes
+        .iter()
+        .map(|code| two_factor::recovery_code_hash(code))
+        .collect();
+    let event = audit(&caller, "user.two_factor_enrolled", now);
+    if !state
+        .store
+        .enrol_two_factor(caller.user_id, &secret, step, &hashes, &event)
+        .await?
+    {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "Two-factor sign-in is already set up for you.",
+        ));
+    }
+    let caller = Caller {
+        must_enrol_two_factor: false,
+        two_factor_enrolled: true,
+        ..caller
+    };
+    let organization = load_organization(&state, caller.org_id).await?;
+    Ok(Json(TwoFactorEnrolled {
+        recovery_codes,
+        me: me(&caller, organization),
+    }))
+}
+
 /// Replaces the signed-in user's password (required after a reset). The current password must be
 /// given; the user's other sessions end.
 async fn change_password(
     State(state): State<AppState>,
-    PendingCaller { caller, session_id }: PendingCaller,
+    PendingCaller {
+        caller, session_id, ..
+    }: PendingCaller,
     body: Result<Json<ChangePassword>, JsonRejection>,
 ) -> AppResult<Json<Me>> {
     let Json(request) =
@@ -278,7 +446,9 @@ async fn change_password(
 async fn sign_out(
     State(state): State<AppState>,
     parts: Parts,
-    PendingCaller { caller, session_id }: PendingCaller,
+    PendingCaller {
+        caller, session_id, ..
+    }: PendingCaller,
 ) -> AppResult<Response> {
     let event = audit(&caller, "session.signed_out", state.clock.now());
     state.store.end_session(session_id, &event).await?;

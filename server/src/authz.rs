@@ -49,15 +49,21 @@ pub struct Caller {
     pub client_addr: String,
     /// An administrator reset the password; see [`PendingCaller`].
     pub must_change_password: bool,
+    /// Two-factor is required and not set up; see [`PendingCaller`].
+    pub must_enrol_two_factor: bool,
+    pub two_factor_enrolled: bool,
     pub password_hash: Option<String>,
 }
 
-/// A member signed in with a session cookie, who may still owe a new password: only reading the
-/// session, choosing the new password and signing out take this. Everything else takes [`Caller`].
+/// A member signed in with a session cookie, who may still owe a new password or a two-factor
+/// enrolment: only reading the session, choosing the new password, enrolling and signing out take
+/// this. Everything else takes [`Caller`].
 #[derive(Debug, Clone)]
 pub struct PendingCaller {
     pub caller: Caller,
     pub session_id: i64,
+    /// A TOTP secret this session is setting up, not yet confirmed.
+    pub totp_setup_secret: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -75,6 +81,12 @@ impl FromRequestParts<AppState> for Caller {
             return Err(AppError::new(
                 ErrorCode::PasswordChangeRequired,
                 "Your password was reset. Choose a new password to continue.",
+            ));
+        }
+        if caller.must_enrol_two_factor {
+            return Err(AppError::new(
+                ErrorCode::TwoFactorEnrolmentRequired,
+                "Your organization requires two-factor sign-in. Set it up to continue.",
             ));
         }
         Ok(caller)
@@ -118,6 +130,7 @@ impl FromRequestParts<AppState> for PendingCaller {
         };
         Ok(PendingCaller {
             session_id: session.session_id,
+            totp_setup_secret: session.totp_setup_secret,
             caller: Caller {
                 user_id: session.user_id,
                 name: session.name,
@@ -126,6 +139,8 @@ impl FromRequestParts<AppState> for PendingCaller {
                 role,
                 client_addr: client_addr(parts),
                 must_change_password: session.must_change_password,
+                must_enrol_two_factor: session.two_factor.must_enrol(),
+                two_factor_enrolled: session.two_factor.secret.is_some(),
                 password_hash: session.password_hash,
             },
         })
@@ -161,6 +176,8 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
         role: OrgRole::Owner,
         client_addr: client_addr(parts),
         must_change_password: false,
+        must_enrol_two_factor: false,
+        two_factor_enrolled: false,
         password_hash: None,
     })
 }

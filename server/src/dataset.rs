@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::two_factor;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -24,7 +25,8 @@ pub struct NewUser {
     pub given_name: String,
     pub family_name: String,
     pub status: UserStatus,
-    pub totp_enrolled: bool,
+    /// Set for users enrolled in two-factor.
+    pub totp_secret: Option<String>,
     pub two_factor_required: bool,
     pub created_at: Timestamp,
     pub last_sign_in_at: Option<Timestamp>,
@@ -291,6 +293,7 @@ impl Generator {
         let created_at = self.ago(60, 1200);
         let joined_at = created_at + self.rng.gen_range(0..30 * DAY);
         let totp_enrolled = self.rng.gen_bool(0.55);
+        let totp_secret = totp_enrolled.then(|| two_factor::demo_secret(&email));
         let two_factor_required = totp_enrolled || self.rng.gen_bool(0.15);
         let last_sign_in_at = Some(self.ago(0, 40));
         self.data.users.push(NewUser {
@@ -299,7 +302,7 @@ impl Generator {
             given_name: given.to_owned(),
             family_name: family.to_owned(),
             status: UserStatus::Active,
-            totp_enrolled,
+            totp_secret,
             two_factor_required,
             created_at,
             last_sign_in_at,
@@ -328,7 +331,7 @@ impl Generator {
             given_name: String::new(),
             family_name: String::new(),
             status: UserStatus::Invited,
-            totp_enrolled: false,
+            totp_secret: None,
             two_factor_required: false,
             created_at,
             last_sign_in_at: None,
@@ -484,6 +487,8 @@ fn ascii_fold(name: &str) -> String {
 /// The demo Owner and Member that `serve --demo` prints sign-in details for.
 pub const DEMO_OWNER_EMAIL: &str = "maya.chen@northwind.example";
 pub const DEMO_MEMBER_EMAIL: &str = "sam.taylor@northwind.example";
+/// A demo Administrator enrolled in two-factor with `two_factor::demo_secret` of this email.
+pub const DEMO_TWO_FACTOR_EMAIL: &str = "daniel.okafor@northwind.example";
 /// A demo Administrator whose password was reset: signing in asks for a new one.
 pub const DEMO_RESET_EMAIL: &str = "priya.raman@northwindlabs.example";
 
@@ -595,8 +600,20 @@ pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
         g.grant_some(member, &globex_accounts, 2);
     }
     g.set_passwords(password_hash);
-    if let Some(priya) = g.data.users.iter_mut().find(|u| u.id == admin2) {
-        priya.password_must_change = true;
+    for user in &mut g.data.users {
+        if [owner, member, admin2, globex_owner].contains(&user.id) {
+            // The people the demo tells you to sign in as: password only. Daniel Okafor keeps
+            // two-factor, with the demo secret `make run` prints.
+            user.totp_secret = None;
+            user.two_factor_required = false;
+        }
+        if user.id == admin {
+            user.totp_secret = Some(two_factor::demo_secret(&user.email));
+            user.two_factor_required = true;
+        }
+        if user.id == admin2 {
+            user.password_must_change = true;
+        }
     }
     g.data
 }
@@ -624,8 +641,11 @@ pub fn organization_of_size(
 
     let owner = g.named_person("Olivia", "Owner", &domain, Some((org, OrgRole::Owner)));
     if let (Some(user), Some(hash)) = (g.data.users.last_mut(), owner_password_hash) {
+        // Scripts sign in as this Owner with the password alone.
         user.email = format!("owner@{domain}");
         user.password_hash = Some(hash.to_owned());
+        user.totp_secret = None;
+        user.two_factor_required = false;
     }
     let mut members = Vec::with_capacity(managed as usize);
     members.push(owner);

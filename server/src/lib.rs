@@ -9,3 +9,4 @@ pub mod dataset;
 pub mod error;
 pub mod state;
 pub mod store;
+pub mod two_factor;

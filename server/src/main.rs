@@ -8,6 +8,7 @@ use roster_server::auth;
 use roster_server::dataset;
 use roster_server::state::{AppState, Clock};
 use roster_server::store::Store;
+use roster_server::two_factor;
 use tracing_subscriber::EnvFilter;
 
 /// The password of every demo user. Only `serve --demo` uses it, and it says so when it starts.
@@ -115,6 +116,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "Demo sign-in (password {DEMO_PASSWORD:?}): {} (Owner) or {} (Member)",
                     dataset::DEMO_OWNER_EMAIL,
                     dataset::DEMO_MEMBER_EMAIL
+                );
+                println!(
+                    "Two-factor demo: {} with the authenticator secret {}",
+                    dataset::DEMO_TWO_FACTOR_EMAIL,
+                    two_factor::demo_secret(dataset::DEMO_TWO_FACTOR_EMAIL)
                 );
             }
             let router = app::router(AppState { store, clock }, static_dir.as_deref());

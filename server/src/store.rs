@@ -420,7 +420,7 @@ impl Store {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO users (id, email, given_name, family_name, sort_name, search_text, status, \
                  totp_enrolled, two_factor_required, created_at, last_sign_in_at, org_id, org_role, \
-                 joined_at, member_source, imported_by, password_hash, password_must_change) ",
+                 joined_at, member_source, imported_by, password_hash, password_must_change, totp_secret) ",
             )
             .push_values(chunk, |mut row, user| {
                 let membership = user.membership.as_ref();
@@ -431,7 +431,7 @@ impl Store {
                     .push_bind(sort_name(&user.given_name, &user.family_name, &user.email))
                     .push_bind(search_text(&user.given_name, &user.family_name, &user.email))
                     .push_bind(user.status.as_str())
-                    .push_bind(i64::from(user.totp_enrolled))
+                    .push_bind(i64::from(user.totp_secret.is_some()))
                     .push_bind(i64::from(user.two_factor_required))
                     .push_bind(user.created_at)
                     .push_bind(user.last_sign_in_at)
@@ -441,7 +441,8 @@ impl Store {
                     .push_bind(membership.map(|m| if m.imported_by.is_some() { "imported" } else { "invited" }))
                     .push_bind(membership.and_then(|m| m.imported_by))
                     .push_bind(&user.password_hash)
-                    .push_bind(i64::from(user.password_must_change));
+                    .push_bind(i64::from(user.password_must_change))
+                    .push_bind(&user.totp_secret);
             })
             .build()
             .execute(&mut *tx)
@@ -551,6 +552,39 @@ pub struct Credentials {
     pub org_id: Option<i64>,
     pub role: Option<OrgRole>,
     pub must_change_password: bool,
+    pub two_factor: SecondFactorState,
+}
+
+/// A user's two-factor standing, as sign-in and the session checks need it.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactorState {
+    /// Base32 TOTP secret of an enrolled user.
+    pub secret: Option<String>,
+    pub last_step: Option<i64>,
+    pub required: bool,
+}
+
+impl SecondFactorState {
+    fn from_row(row: &SqliteRow) -> StoreResult<Self> {
+        Ok(Self {
+            secret: row.try_get("totp_secret")?,
+            last_step: row.try_get("totp_last_step")?,
+            required: row.try_get::<i64, _>("two_factor_required")? != 0,
+        })
+    }
+
+    /// Required and not set up: the user must enrol before anything else.
+    pub fn must_enrol(&self) -> bool {
+        self.required && self.secret.is_none()
+    }
+}
+
+/// The second factor a sign-in used, spent in the same transaction that starts the session.
+pub enum SecondFactorUse {
+    /// An authenticator code of this time step.
+    Totp { step: i64 },
+    /// This recovery code (its row id).
+    RecoveryCode { id: i64 },
 }
 
 /// A live session and the signed-in user's standing in their organization.
@@ -564,6 +598,9 @@ pub struct SessionInfo {
     pub last_seen_at: Timestamp,
     pub must_change_password: bool,
     pub password_hash: Option<String>,
+    pub two_factor: SecondFactorState,
+    /// A TOTP secret this session is setting up, not yet confirmed.
+    pub totp_setup_secret: Option<String>,
 }
 
 /// The Owner an API token acts as.
@@ -614,7 +651,8 @@ impl Store {
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(
             "SELECT id, email, given_name, family_name, password_hash, status, org_id, org_role, \
-             password_must_change FROM users WHERE email = ?",
+             password_must_change, totp_secret, totp_last_step, two_factor_required \
+             FROM users WHERE email = ?",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -630,9 +668,21 @@ impl Store {
                 org_id: row.try_get("org_id")?,
                 role: parse_org_role(&row)?,
                 must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
+                two_factor: SecondFactorState::from_row(&row)?,
             })
         })
         .transpose()
+    }
+
+    /// The unused recovery code of this user with this hash, if any.
+    pub async fn recovery_code(&self, user_id: i64, code_hash: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Failed sign-ins since `since` for this email and from this address.
@@ -675,16 +725,48 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a session: stores the token's hash, notes the sign-in, and audits it, in one transaction.
-    /// A successful sign-in also clears the account's failure count.
+    /// Starts a session: spends the second factor, stores the token's hash, notes the sign-in, and
+    /// audits it, in one transaction. A successful sign-in also clears the account's failure count.
+    /// Answers false, changing nothing, when the second factor was spent meanwhile (a replay).
     pub async fn start_session(
         &self,
         user_id: i64,
         email: &str,
         token_hash: &str,
+        second_factor: Option<SecondFactorUse>,
         event: &AuditEvent<'_>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
+        let spent = match second_factor {
+            None => true,
+            Some(SecondFactorUse::Totp { step }) => {
+                sqlx::query(
+                    "UPDATE users SET totp_last_step = ? \
+                     WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                )
+                .bind(step)
+                .bind(user_id)
+                .bind(step)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+            Some(SecondFactorUse::RecoveryCode { id }) => {
+                sqlx::query(
+                    "UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                )
+                .bind(event.at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+        };
+        if !spent {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -707,7 +789,7 @@ impl Store {
             .await?;
         event.insert(&mut tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The session a token opens, if it has neither been idle too long nor outlived its maximum age.
@@ -718,7 +800,8 @@ impl Store {
     ) -> StoreResult<Option<SessionInfo>> {
         let row = sqlx::query(
             "SELECT s.id AS session_id, s.last_seen_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
-             u.org_id, u.org_role, u.password_must_change, u.password_hash \
+             u.org_id, u.org_role, u.password_must_change, u.password_hash, \
+             u.totp_secret, u.totp_last_step, u.two_factor_required, s.totp_setup_secret \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
         )
@@ -739,9 +822,67 @@ impl Store {
                 last_seen_at: row.try_get("last_seen_at")?,
                 must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
                 password_hash: row.try_get("password_hash")?,
+                two_factor: SecondFactorState::from_row(&row)?,
+                totp_setup_secret: row.try_get("totp_setup_secret")?,
             })
         })
         .transpose()
+    }
+
+    /// Keeps a TOTP secret on the session while its user sets it up in an authenticator app.
+    pub async fn begin_two_factor_setup(&self, session_id: i64, secret: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET totp_setup_secret = ? WHERE id = ?")
+            .bind(secret)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Enrols the user with the confirmed secret (the confirming code's step counts as used) and
+    /// replaces their recovery codes, with its audit event, in one transaction. Answers false,
+    /// changing nothing, when the user is already enrolled.
+    pub async fn enrol_two_factor(
+        &self,
+        user_id: i64,
+        secret: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let enrolled = sqlx::query(
+            "UPDATE users SET totp_secret = ?, totp_enrolled = 1, totp_last_step = ? \
+             WHERE id = ? AND totp_secret IS NULL",
+        )
+        .bind(secret)
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !enrolled {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        QueryBuilder::<Sqlite>::new("INSERT INTO recovery_codes (user_id, code_hash) ")
+            .push_values(recovery_code_hashes, |mut row, hash| {
+                row.push_bind(user_id).push_bind(hash);
+            })
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Marks a session as used now (its idle timer restarts).
@@ -955,7 +1096,7 @@ impl Store {
     }
 }
 
-/// Rows per multi-row INSERT: 18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
+/// Rows per multi-row INSERT: 19 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.

@@ -1,12 +1,14 @@
 //! The API against a real SQLite file holding the demo organization, through the full router.
 
+mod common;
+
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
+use common::*;
 use http_body_util::BodyExt;
 use roster_model::{
     AccountSummary, Domain, ErrorBody, ErrorCode, Organization, Page, Relation, UserDetail,
@@ -16,198 +18,7 @@ use roster_server::app;
 use roster_server::dataset;
 use roster_server::state::{AppState, Clock};
 use roster_server::store::Store;
-use serde::de::DeserializeOwned;
 use tempfile::TempDir;
-
-const NOW: i64 = 1_800_000_000;
-
-struct TestServer {
-    router: Router,
-    /// The session cookie requests carry, once signed in.
-    cookie: Option<String>,
-    now: Arc<AtomicI64>,
-    _dir: TempDir,
-}
-
-const PASSWORD: &str = "correct horse battery";
-const OWNER: &str = dataset::DEMO_OWNER_EMAIL;
-const MEMBER: &str = dataset::DEMO_MEMBER_EMAIL;
-
-fn password_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| roster_server::auth::hash_password(PASSWORD).expect("hash"))
-}
-
-/// The demo organization, signed in as its Owner.
-async fn demo_server() -> TestServer {
-    let mut server = anonymous_demo_server().await;
-    server.sign_in_as(OWNER).await;
-    server
-}
-
-/// The demo dataset exactly as a fresh database receives it (ids from 1), to look people up by kind.
-fn demo_as_inserted() -> dataset::Dataset {
-    let first = dataset::IdBase {
-        org: 1,
-        user: 1,
-        account: 1,
-        domain: 1,
-        invitation: 1,
-    };
-    dataset::demo(first, NOW, "unused")
-}
-
-async fn anonymous_demo_server() -> TestServer {
-    server_with(|ids| dataset::demo(ids, NOW, password_hash()), None).await
-}
-
-async fn server_with(
-    make: impl FnOnce(dataset::IdBase) -> dataset::Dataset,
-    static_dir: Option<&std::path::Path>,
-) -> TestServer {
-    let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-    let store = Store::open(&url).await.expect("open store");
-    let data = make(store.next_ids().await.expect("ids"));
-    store.insert_dataset(&data).await.expect("insert demo");
-    let now = Arc::new(AtomicI64::new(NOW));
-    let clock_now = now.clone();
-    let clock = Clock::from_fn(move || clock_now.load(Ordering::SeqCst));
-    let router = app::router(AppState { store, clock }, static_dir);
-    TestServer {
-        router,
-        cookie: None,
-        now,
-        _dir: dir,
-    }
-}
-
-impl TestServer {
-    fn advance(&self, seconds: i64) {
-        self.now.fetch_add(seconds, Ordering::SeqCst);
-    }
-
-    async fn send(&self, mut request: Request<Body>) -> axum::response::Response {
-        if let Some(cookie) = &self.cookie {
-            request
-                .headers_mut()
-                .insert("cookie", cookie.parse().expect("cookie header"));
-        }
-        self.router.clone().oneshot_request(request).await
-    }
-
-    /// POST /session with the anti-forgery header; returns status, Set-Cookie and body.
-    async fn post_sign_in(
-        &self,
-        email: &str,
-        password: &str,
-    ) -> (StatusCode, Option<String>, serde_json::Value) {
-        let request = Request::post("/api/v1/session")
-            .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1")
-            .body(Body::from(
-                serde_json::json!({"email": email, "password": password}).to_string(),
-            ))
-            .expect("request");
-        let response = self.send(request).await;
-        let status = response.status();
-        let set_cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (
-            status,
-            set_cookie,
-            serde_json::from_slice(&body).unwrap_or_default(),
-        )
-    }
-
-    async fn sign_in_as(&mut self, email: &str) {
-        let (status, set_cookie, body) = self.post_sign_in(email, PASSWORD).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let set_cookie = set_cookie.expect("a session cookie");
-        self.cookie = Some(set_cookie.split(';').next().unwrap_or_default().to_owned());
-    }
-
-    async fn get_raw(&self, uri: &str) -> (StatusCode, String, Vec<u8>) {
-        let response = self
-            .send(Request::get(uri).body(Body::empty()).expect("request"))
-            .await;
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        (status, content_type, body)
-    }
-
-    async fn get<T: DeserializeOwned>(&self, uri: &str) -> T {
-        let (status, _, body) = self.get_raw(uri).await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "GET {uri}: {}",
-            String::from_utf8_lossy(&body)
-        );
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|e| panic!("GET {uri}: {e}: {}", String::from_utf8_lossy(&body)))
-    }
-
-    async fn get_error(&self, uri: &str) -> (StatusCode, ErrorBody) {
-        let (status, content_type, body) = self.get_raw(uri).await;
-        assert!(
-            content_type.starts_with("application/json"),
-            "GET {uri} answered {content_type}"
-        );
-        let error = serde_json::from_slice(&body)
-            .unwrap_or_else(|e| panic!("GET {uri}: {e}: {}", String::from_utf8_lossy(&body)));
-        (status, error)
-    }
-
-    async fn users(&self, query: &str) -> Page<UserSummary> {
-        self.get(&format!("/api/v1/users?{query}")).await
-    }
-
-    /// Every page of a listing, following next_cursor; returns the pages.
-    async fn walk_forward(&self, query: &str) -> Vec<Page<UserSummary>> {
-        let mut pages = vec![self.users(query).await];
-        while let Some(cursor) = pages.last().and_then(|p| p.next_cursor.clone()) {
-            assert!(pages.len() < 100, "paging does not end");
-            pages.push(self.users(&format!("{query}&cursor={cursor}")).await);
-        }
-        pages
-    }
-}
-
-trait Oneshot {
-    async fn oneshot_request(self, request: Request<Body>) -> axum::response::Response;
-}
-
-impl Oneshot for Router {
-    async fn oneshot_request(self, request: Request<Body>) -> axum::response::Response {
-        use tower::ServiceExt;
-        match self.oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
-    }
-}
 
 #[tokio::test]
 async fn organization_and_counts() {
@@ -954,29 +765,6 @@ async fn sign_in_sign_out_and_failures_are_audited() {
     assert_eq!(theirs.items[0].actor, "Hank Scorpio");
 }
 
-impl TestServer {
-    async fn post_json(
-        &self,
-        uri: &str,
-        body: serde_json::Value,
-    ) -> (StatusCode, serde_json::Value) {
-        let request = Request::post(uri)
-            .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1")
-            .body(Body::from(body.to_string()))
-            .expect("request");
-        let response = self.send(request).await;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or_default())
-    }
-}
-
 #[tokio::test]
 async fn a_reset_password_must_be_replaced_before_anything_else_works() {
     let mut other_device = anonymous_demo_server().await;
@@ -1279,6 +1067,18 @@ async fn authorization_matrix() {
             "/api/v1/session/password",
             Some(bad_password),
             [401, 400, 400, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/session/two-factor/setup",
+            None,
+            [401, 200, 409, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/session/two-factor",
+            Some(serde_json::json!({"code": "000000"})),
+            [401, 400, 409, 400, 400],
         ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];

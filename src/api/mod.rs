@@ -3,9 +3,10 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AccountSummary, ApiError, ApiToken, AuditEntry, ChangePassword, CreatedApiToken, Domain,
-    ErrorBody, ErrorCode, Me, NewApiToken, Organization, Page, SignIn, SortDir, SortField,
-    UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    AccountSummary, ApiError, ApiToken, AuditEntry, ChangePassword, ConfirmTwoFactor,
+    CreatedApiToken, Domain, ErrorBody, ErrorCode, Me, NewApiToken, Organization, Page, SignIn,
+    SortDir, SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail, UserSummary, UserView,
+    ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -112,13 +113,38 @@ impl ApiClient {
             .query(query.iter().copied())
             .header("Accept", "application/json")
             .build();
-        let result = decode(Self::send(request).await?).await;
+        self.noticed(decode(Self::send(request).await?).await)
+    }
+
+    /// Passes `result` on, first telling the app when it says the session has ended.
+    fn noticed<T>(&self, result: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
         if let (Err(failure), Some(hook)) = (&result, &self.on_unauthorized) {
             if failure.code() == Some(ErrorCode::Unauthorized) {
                 hook.run(());
             }
         }
         result
+    }
+
+    /// Sends a state-changing request of a signed-in user and decodes its answer.
+    async fn change<T: DeserializeOwned>(
+        &self,
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<T, ApiFailure> {
+        self.noticed(decode(Self::send(request).await?).await)
+    }
+
+    /// Like [`Self::change`], for answers without a body (204).
+    async fn change_empty(
+        &self,
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<(), ApiFailure> {
+        let response = Self::send(request).await?;
+        if response.ok() {
+            Ok(())
+        } else {
+            self.noticed(decode::<()>(response).await)
+        }
     }
 
     /// A state-changing request: it carries the anti-forgery header the server requires.
@@ -155,17 +181,26 @@ impl ApiClient {
             name: name.to_owned(),
         };
         let request = Self::changing(Request::post(&self.url("/tokens"))).json(&body);
-        decode(Self::send(request).await?).await
+        self.change(request).await
     }
 
     pub async fn revoke_token(&self, id: i64) -> Result<(), ApiFailure> {
         let request = Self::changing(Request::delete(&self.url(&format!("/tokens/{id}")))).build();
-        let response = Self::send(request).await?;
-        if response.ok() {
-            Ok(())
-        } else {
-            decode::<()>(response).await
-        }
+        self.change_empty(request).await
+    }
+
+    /// Starts two-factor set-up: a new secret and its QR code, waiting for a confirming code.
+    pub async fn begin_two_factor_setup(&self) -> Result<TwoFactorSetup, ApiFailure> {
+        let request = Self::changing(Request::post(&self.url("/session/two-factor/setup"))).build();
+        self.change(request).await
+    }
+
+    pub async fn confirm_two_factor(&self, code: &str) -> Result<TwoFactorEnrolled, ApiFailure> {
+        let body = ConfirmTwoFactor {
+            code: code.to_owned(),
+        };
+        let request = Self::changing(Request::post(&self.url("/session/two-factor"))).json(&body);
+        self.change(request).await
     }
 
     pub async fn sign_out(&self) -> Result<(), ApiFailure> {

@@ -1,5 +1,6 @@
 //! Presentational components: they take props and callbacks and never fetch.
 
+mod copy_button;
 mod error_panel;
 mod member_notice;
 mod pager;
@@ -10,6 +11,7 @@ mod tabs;
 mod text_field;
 mod user_table;
 
+pub use copy_button::CopyButton;
 pub use error_panel::ErrorPanel;
 pub use member_notice::MemberNotice;
 pub use pager::Pager;

@@ -1,16 +1,20 @@
+use leptos::html::Input;
 use leptos::prelude::*;
 
 /// A labelled input with an optional hint and the error about it, both tied to the input with
-/// aria-describedby; aria-invalid is set while there is an error.
+/// aria-describedby; aria-invalid is set while there is an error. `focus` moves keyboard focus to
+/// it when it appears (for a field that replaces the one the user was typing in).
 #[component]
 pub fn TextField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(default = "text")] inputmode: &'static str,
     value: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional)] focus: bool,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -18,10 +22,19 @@ pub fn TextField(
         Some(_) => format!("{hint_id} {error_id}"),
         None => error_id.clone(),
     };
+    let input = NodeRef::<Input>::new();
+    if focus {
+        Effect::new(move |_| {
+            if let Some(input) = input.get() {
+                let _ = input.focus();
+            }
+        });
+    }
     view! {
         <div class="roster-field">
             <label for=id.clone()>{label}</label>
-            <input id=id class="roster-input" type=input_type autocomplete=autocomplete
+            <input id=id class="roster-input" type=input_type autocomplete=autocomplete inputmode=inputmode
+                node_ref=input
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=described_by
                 prop:value=move || value.get()

@@ -9,6 +9,8 @@ use crate::components::TextField;
 use crate::form::FormError;
 use crate::session::{safe_next, SessionState};
 
+/// Sign-in: email and password, then — for a user enrolled in two-factor — a code from their
+/// authenticator app or a recovery code.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     use_title(|| "Sign in".to_owned());
@@ -18,6 +20,9 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    // The password was right and the server asks for the second factor.
+    let asks_code = RwSignal::new(false);
     let error = FormError::new();
     let expired = Memo::new(move |_| query.read().get("expired").is_some());
 
@@ -39,24 +44,49 @@ pub fn LoginPage() -> impl IntoView {
                 },
             );
         }
-        Some(Err(failure)) => {
-            // The password is cleared after a failure; the email stays as typed.
-            password.set(String::new());
-            match failure.code() {
-                Some(ErrorCode::BadRequest | ErrorCode::Unauthorized) => {
-                    error.from_failure(&failure)
-                }
-                _ => error.set(None, failure.message()),
+        Some(Err(failure)) => match failure.code() {
+            Some(ErrorCode::TwoFactorCodeRequired) => {
+                error.clear();
+                asks_code.set(true);
             }
-        }
+            Some(ErrorCode::BadRequest | ErrorCode::Unauthorized) => {
+                // A wrong code is typed again; a wrong password sends back to the first step.
+                if failure.field().as_deref() == Some("code") {
+                    code.set(String::new());
+                } else {
+                    password.set(String::new());
+                    asks_code.set(false);
+                }
+                error.from_failure(&failure);
+            }
+            _ => {
+                password.set(String::new());
+                code.set(String::new());
+                asks_code.set(false);
+                error.set(None, failure.message());
+            }
+        },
         None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let code = code.get_untracked();
         submit.dispatch(SignIn {
             email: email.get_untracked(),
             password: password.get_untracked(),
+            code: (asks_code.get_untracked() && !code.trim().is_empty()).then_some(code),
         });
+    };
+    let start_over = move |_| {
+        asks_code.set(false);
+        password.set(String::new());
+        code.set(String::new());
+        error.clear();
+    };
+    let button_label = move || match (submit.pending().get(), asks_code.get()) {
+        (true, _) => "Signing in…",
+        (false, true) => "Verify",
+        (false, false) => "Sign in",
     };
 
     view! {
@@ -66,14 +96,32 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="roster-notice" role="status">"Your session ended. Sign in again to continue where you were."</p>
             })}
             <form class="roster-form" on:submit=on_submit novalidate>
-                <TextField id="roster-login-email" label="Email" input_type="email" autocomplete="username"
-                    value=email error=error.field("email") />
-                <TextField id="roster-login-password" label="Password" input_type="password" autocomplete="current-password"
-                    value=password error=error.field("password") />
+                <Show
+                    when=move || asks_code.get()
+                    fallback=move || view! {
+                        <TextField id="roster-login-email" label="Email" input_type="email" autocomplete="username"
+                            value=email error=error.field("email") />
+                        <TextField id="roster-login-password" label="Password" input_type="password" autocomplete="current-password"
+                            value=password error=error.field("password") />
+                    }
+                >
+                    <h2 class="roster-login__step">"Two-factor authentication"</h2>
+                    <p class="roster-muted">{move || format!("Signing in as {}.", email.get())}</p>
+                    <TextField id="roster-login-code" label="Authentication code" autocomplete="one-time-code"
+                        value=code error=error.field("code") focus=true
+                        hint="The 6-digit code from your authenticator app, or one of your recovery codes." />
+                </Show>
                 {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
-                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
-                    {move || if submit.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <div class="roster-form__actions">
+                    <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                        {button_label}
+                    </button>
+                    {move || asks_code.get().then(|| view! {
+                        <button type="button" class="roster-button roster-button--quiet" on:click=start_over>
+                            "Use another account"
+                        </button>
+                    })}
+                </div>
             </form>
         </section>
     }

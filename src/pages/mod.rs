@@ -7,6 +7,7 @@ mod domains;
 mod login;
 mod not_found;
 mod tokens;
+mod two_factor;
 mod user_detail;
 mod users;
 
@@ -17,6 +18,7 @@ pub use domains::DomainsPage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use tokens::TokensPage;
+pub use two_factor::TwoFactorPage;
 pub use user_detail::UserDetailPage;
 pub use users::UsersPage;
 

@@ -4,6 +4,7 @@ use roster_model::CreatedApiToken;
 use super::use_title;
 use crate::api::ApiClient;
 use crate::components::{ErrorPanel, TextField};
+use crate::draft::use_draft;
 use crate::format;
 
 /// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
@@ -18,7 +19,8 @@ pub fn TokensPage() -> impl IntoView {
             async move { api.tokens().await }
         })
     };
-    let name = RwSignal::new(String::new());
+    // Kept across a session that ends mid-form.
+    let name = use_draft("token-name");
     let name_error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<CreatedApiToken>);
     // The token whose revocation waits for confirmation.

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, MEMBER, OWNER, expectAccessible, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, MEMBER, OWNER, TWO_FACTOR_ADMIN, expectAccessible, signIn, userRows } from './helpers';
+import { base32Decode, demoSecret, totp } from './totp';
 
 test.describe('sign-in', () => {
   test('signs in with the form and lands where the admin was going', async ({ page }) => {
@@ -67,6 +68,85 @@ test.describe('sign-in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(/\/users\/managed\?q=bright$/);
     await expect(page.getByLabel('Search users')).toHaveValue('bright');
+  });
+});
+
+test.describe('two-factor', () => {
+  test('an enrolled user gives a code from their app after the password', async ({ page }) => {
+    await page.goto('/users/managed');
+    await page.getByLabel('Email').fill(TWO_FACTOR_ADMIN);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
+    await expect(page.getByLabel('Authentication code')).toBeFocused();
+    await expectAccessible(page);
+
+    await page.getByLabel('Authentication code').fill('000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByText('That code is not valid.', { exact: false })).toBeVisible();
+    await expect(page.getByLabel('Authentication code')).toHaveValue('');
+
+    await page.getByLabel('Authentication code').fill(totp(demoSecret(TWO_FACTOR_ADMIN)));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('banner')).toContainText('Daniel Okafor');
+  });
+
+  test('a user required to use two-factor enrols at sign-in with the shown secret, then signs in with a code', async ({
+    page,
+  }) => {
+    // A Member the demo requires to use two-factor who has not enrolled yet.
+    await signIn(page);
+    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+    const person = list.items.find(
+      (u: { org_role: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+        u.org_role === 'member' && u.two_factor.required && !u.two_factor.enrolled,
+    );
+    expect(person, 'a Member who must enrol').toBeTruthy();
+    await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
+
+    await page.goto('/users/managed');
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+    const secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await expectAccessible(page);
+
+    await page.getByLabel('Code from your app').fill('123456');
+    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    await expect(page.getByText('That code does not match.', { exact: false })).toBeVisible();
+    const key = base32Decode(secret);
+    await page.getByLabel('Code from your app').fill(totp(key));
+    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect(codes).toHaveCount(10);
+    const recovery = (await codes.nth(4).textContent()) ?? '';
+    expect(recovery).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Continue to Roster' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+
+    // Signing in now takes a code: the app's next one (this step's was spent enrolling)…
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authentication code').fill(totp(key, Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+    // …or a recovery code, once.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authentication code').fill(recovery);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
   });
 });
 
@@ -142,6 +222,28 @@ test.describe('audit log', () => {
 });
 
 test.describe('API tokens', () => {
+  test('a form being filled keeps its content when the session ends and the admin signs in again', async ({
+    page,
+    context,
+  }) => {
+    await signIn(page);
+    await page.goto('/tokens');
+    await page.getByLabel('Token name').fill('Half-typed name');
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page).toHaveURL(/\/login\?next=.*&expired=1$/);
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/tokens$/);
+    await expect(page.getByLabel('Token name')).toHaveValue('Half-typed name');
+    // Creating the token drops the draft; signing out forgets drafts.
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByRole('rowheader', { name: 'Half-typed name' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel('Token name')).toHaveValue('');
+  });
+
   test('an Owner creates a token, sees it once, uses it, and revokes it', async ({ page, playwright }) => {
     await signIn(page);
     await page.goto('/users/managed');
@@ -169,7 +271,7 @@ test.describe('API tokens', () => {
   });
 
   test('Administrators are not offered tokens', async ({ page }) => {
-    await signIn(page, 'daniel.okafor@northwind.example');
+    await signIn(page, TWO_FACTOR_ADMIN);
     await page.goto('/users/managed');
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'API tokens' })).toHaveCount(0);

@@ -211,6 +211,10 @@ test.describe('dark theme', () => {
       await expect(page.getByRole('table')).toBeVisible();
       await expectAccessible(page);
     }
+    await page.goto('/account/two-factor');
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+    await expectAccessible(page);
     const background = await page.locator('.roster-shell').evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(background).toBe('rgb(20, 23, 28)');
   });

@@ -1,0 +1,195 @@
+use leptos::prelude::*;
+use roster_model::{TwoFactorEnrolled, TwoFactorSetup};
+
+use super::use_title;
+use crate::api::ApiClient;
+use crate::components::{CopyButton, TextField};
+use crate::form::FormError;
+use crate::session::SessionState;
+
+/// Where set-up stands: not begun, waiting for a code from the app, or done (recovery codes shown).
+#[derive(Clone)]
+enum Stage {
+    Start,
+    Confirm(TwoFactorSetup),
+    Done(TwoFactorEnrolled),
+}
+
+/// Two-factor sign-in for the signed-in user: set up with a QR code (or the key typed in),
+/// confirmed with a code, ending with one-time recovery codes. With `required`, it stands in
+/// front of every page until done, as the organization demands.
+#[component]
+pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
+    use_title(|| "Two-factor sign-in".to_owned());
+    let api = expect_context::<ApiClient>();
+    let session = expect_context::<SessionState>();
+    let stage = RwSignal::new(Stage::Start);
+    let code = RwSignal::new(String::new());
+    let error = FormError::new();
+    let enrolled = move || session.me().is_some_and(|me| me.two_factor_enrolled);
+
+    let begin = {
+        let api = api.clone();
+        Action::new_local(move |()| {
+            let api = api.clone();
+            async move { api.begin_two_factor_setup().await }
+        })
+    };
+    Effect::new(move |_| match begin.value().get() {
+        Some(Ok(setup)) => {
+            error.clear();
+            code.set(String::new());
+            stage.set(Stage::Confirm(setup));
+        }
+        Some(Err(failure)) => error.set(None, failure.message()),
+        None => {}
+    });
+    let confirm = Action::new_local(move |code: &String| {
+        let api = api.clone();
+        let code = code.clone();
+        async move { api.confirm_two_factor(&code).await }
+    });
+    Effect::new(move |_| match confirm.value().get() {
+        Some(Ok(done)) => {
+            error.clear();
+            stage.set(Stage::Done(done));
+        }
+        Some(Err(failure)) => {
+            code.set(String::new());
+            error.from_failure(&failure);
+        }
+        None => {}
+    });
+    let on_confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = code.get_untracked();
+        if typed.trim().is_empty() {
+            error.set(Some("code"), "Enter the 6-digit code your app shows.");
+        } else {
+            confirm.dispatch(typed);
+        }
+    };
+    // The session learns of the enrolment only when the user has seen the recovery codes: for a
+    // required enrolment that is what lets the page they asked for appear.
+    let finish = move |done: TwoFactorEnrolled| session.signed_in(done.me);
+
+    let start = move || {
+        view! {
+            {required.then(|| view! {
+                <p class="roster-notice" role="status">
+                    "Your organization requires two-factor sign-in. Set it up to continue: you will need an authenticator app on your phone or computer."
+                </p>
+            })}
+            <p>
+                "With two-factor sign-in, signing in takes your password and a code from an authenticator app (such as 1Password, Google Authenticator, Microsoft Authenticator or Authy), so a stolen password is not enough."
+            </p>
+            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            <div class="roster-form__actions">
+                <button type="button" class="roster-button" disabled=move || begin.pending().get()
+                    on:click=move |_| { begin.dispatch(()); }>
+                    "Set up two-factor"
+                </button>
+            </div>
+        }
+    };
+    let scan = move |setup: TwoFactorSetup| {
+        let secret = setup.secret.clone();
+        let grouped = group_in_fours(&setup.secret);
+        view! {
+            <ol class="roster-steps">
+                <li>
+                    <p>"Scan this QR code with your authenticator app."</p>
+                    <img class="roster-two-factor__qr" src=setup.qr_code alt="QR code to add Roster to an authenticator app" width="200" height="200" />
+                    <p>"Can’t scan it? Add an account in the app by hand with this key:"</p>
+                    <p><code class="roster-two-factor__secret" data-secret=secret.clone()>{grouped}</code></p>
+                    <CopyButton text=Signal::derive(move || secret.clone()) label="Copy key" />
+                </li>
+                <li>
+                    <form class="roster-form" on:submit=on_confirm novalidate>
+                        <TextField id="roster-two-factor-code" label="Code from your app" autocomplete="one-time-code"
+                            inputmode="numeric" value=code error=error.field("code")
+                            hint="The app shows a new 6-digit code every 30 seconds." />
+                        {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+                        <div class="roster-form__actions">
+                            <button type="submit" class="roster-button" disabled=move || confirm.pending().get()>
+                                "Turn on two-factor"
+                            </button>
+                        </div>
+                    </form>
+                </li>
+            </ol>
+        }
+    };
+    let done = move |enrolled: TwoFactorEnrolled| {
+        let codes_text = enrolled.recovery_codes.join("\n");
+        let download = format!(
+            "data:text/plain;charset=utf-8,{}",
+            String::from(js_sys::encode_uri_component(&format!(
+                "Roster recovery codes for {}\nEach code works once.\n\n{codes_text}\n",
+                enrolled.me.user.email
+            )))
+        );
+        let items = enrolled
+            .recovery_codes
+            .iter()
+            .map(|code| view! { <li><code>{code.clone()}</code></li> })
+            .collect_view();
+        let continue_label = if required {
+            "Continue to Roster"
+        } else {
+            "Done"
+        };
+        view! {
+            <p class="roster-notice" role="status">"Two-factor sign-in is on. From now on, signing in asks for a code from your app."</p>
+            <h2>"Your recovery codes"</h2>
+            <p>
+                "If you lose your phone, sign in with one of these codes instead of an app code. Each works once. "
+                <strong>"Save them now somewhere safe: they are not shown again."</strong>
+            </p>
+            <ol class="roster-recovery-codes" aria-label="Recovery codes">{items}</ol>
+            <div class="roster-form__actions">
+                <CopyButton text=Signal::derive(move || codes_text.clone()) label="Copy codes" />
+                <a class="roster-button roster-button--quiet" href=download download="roster-recovery-codes.txt">"Download codes"</a>
+                <button type="button" class="roster-button" on:click=move |_| finish(enrolled.clone())>
+                    {continue_label}
+                </button>
+            </div>
+        }
+    };
+
+    view! {
+        <section class="roster-page roster-two-factor">
+            <h1>"Two-factor sign-in"</h1>
+            {move || match stage.get() {
+                Stage::Done(enrolled) => done(enrolled).into_any(),
+                Stage::Confirm(setup) => scan(setup).into_any(),
+                Stage::Start if enrolled() => view! {
+                    <p class="roster-notice" role="status">"Two-factor sign-in is on for you. Signing in asks for a code from your authenticator app, or one of your recovery codes."</p>
+                }.into_any(),
+                Stage::Start => start().into_any(),
+            }}
+        </section>
+    }
+}
+
+/// "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP": easier to read and type.
+fn group_in_fours(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .filter_map(|chunk| std::str::from_utf8(chunk).ok())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_in_fours;
+
+    #[test]
+    fn secrets_read_in_groups_of_four() {
+        assert_eq!(group_in_fours("JBSWY3DPEHPK3PXP"), "JBSW Y3DP EHPK 3PXP");
+        assert_eq!(group_in_fours("ABCDEF"), "ABCD EF");
+        assert_eq!(group_in_fours(""), "");
+    }
+}
