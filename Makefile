@@ -13,7 +13,7 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 
 run: build
 	@mkdir -p data
-	$(SERVER) --database $(DATABASE) serve --listen $(LISTEN) --static dist --demo
+	$(SERVER) --database $(DATABASE) serve --listen $(LISTEN) --static dist --demo --mail-dir data/mail
 
 build: setup app server
 

@@ -3,10 +3,12 @@
 
 pub mod email;
 pub mod error;
+pub mod invitations;
 pub mod roles;
 pub mod types;
 
 pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
 pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use invitations::*;
 pub use roles::{AccountRole, OrgRole, RoleSet};
 pub use types::*;

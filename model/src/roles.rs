@@ -140,6 +140,11 @@ impl RoleSet {
         }
     }
 
+    /// Every role of both sets, kept canonical.
+    pub fn union(self, other: RoleSet) -> RoleSet {
+        Self::from_bits(self.0 | other.0)
+    }
+
     pub fn roles(self) -> Vec<AccountRole> {
         AccountRole::ALL
             .into_iter()
@@ -174,6 +179,17 @@ impl<'de> Deserialize<'de> for RoleSet {
 mod tests {
     use super::*;
     use AccountRole::*;
+
+    #[test]
+    fn union_stays_canonical() {
+        let admin = RoleSet::from_roles([Administrator]);
+        let dev = RoleSet::from_roles([Developer, Support]);
+        assert_eq!(
+            dev.union(admin),
+            RoleSet::from_roles([Administrator, Support])
+        );
+        assert_eq!(RoleSet::EMPTY.union(dev), dev);
+    }
 
     #[test]
     fn roles_combine() {

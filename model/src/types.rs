@@ -446,6 +446,11 @@ pub fn audit_action_label(action: &str) -> &str {
         "token.created" => "Created an API token",
         "token.revoked" => "Revoked an API token",
         "user.two_factor_enrolled" => "Set up two-factor",
+        "invitation.sent" => "Sent an invitation",
+        "invitation.reinvited" => "Invited again (the earlier invitation had expired)",
+        "invitation.resent" => "Re-sent an invitation",
+        "invitation.revoked" => "Revoked an invitation",
+        "invitation.accepted" => "Accepted an invitation",
         "session.recovery_code_used" => "Signed in with a recovery code",
         other => other,
     }
@@ -459,6 +464,11 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "session.recovery_code_used",
     "user.password_changed",
     "user.two_factor_enrolled",
+    "invitation.sent",
+    "invitation.reinvited",
+    "invitation.resent",
+    "invitation.revoked",
+    "invitation.accepted",
     "token.created",
     "token.revoked",
 ];

@@ -7,6 +7,7 @@ pub mod authz;
 pub mod cursor;
 pub mod dataset;
 pub mod error;
+pub mod mail;
 pub mod state;
 pub mod store;
 pub mod two_factor;

@@ -1,12 +1,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use roster_server::app;
 use roster_server::auth;
 use roster_server::dataset;
-use roster_server::state::{AppState, Clock};
+use roster_server::mail::{self, MailTransport, Mailer};
+use roster_server::state::{self, AppState, Clock, Settings};
 use roster_server::store::Store;
 use roster_server::two_factor;
 use tracing_subscriber::EnvFilter;
@@ -41,6 +43,22 @@ enum Command {
         /// Create the demo organization when the database has none.
         #[arg(long)]
         demo: bool,
+        /// Where people reach Roster, for links in mail (default: http://<listen address>).
+        #[arg(long, env = "ROSTER_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Send mail through this SMTP server: smtp://host:port, smtp://host?tls=required or
+        /// smtps://host, with optional user:password@. Without it, mail is written to --mail-dir.
+        #[arg(long, env = "ROSTER_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Folder that receives mail as .eml files when no SMTP server is configured.
+        #[arg(long, env = "ROSTER_MAIL_DIR", default_value = "mail")]
+        mail_dir: PathBuf,
+        /// Sender of Roster's mail.
+        #[arg(long, env = "ROSTER_MAIL_FROM", default_value = state::DEFAULT_FROM)]
+        mail_from: String,
+        /// Days an invitation link stays valid.
+        #[arg(long, env = "ROSTER_INVITATION_DAYS", default_value_t = roster_model::DEFAULT_INVITATION_DAYS)]
+        invitation_days: i64,
     },
     /// Bring the database schema up to date, then exit.
     Migrate,
@@ -102,6 +120,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             listen,
             static_dir,
             demo,
+            public_url,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            invitation_days,
         } => {
             if demo {
                 if store.primary_org_id().await?.is_none() {
@@ -123,8 +146,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     two_factor::demo_secret(dataset::DEMO_TWO_FACTOR_EMAIL)
                 );
             }
-            let router = app::router(AppState { store, clock }, static_dir.as_deref());
             let listener = tokio::net::TcpListener::bind(listen).await?;
+            let transport = match smtp_url {
+                Some(url) => Mailer::smtp(&url)?,
+                None => {
+                    println!(
+                        "Mail is written to {} (no SMTP server configured).",
+                        mail_dir.display()
+                    );
+                    MailTransport::Files(mail_dir)
+                }
+            };
+            let settings = Settings {
+                public_url: public_url
+                    .unwrap_or_else(|| {
+                        format!("http://{}", listener.local_addr().unwrap_or(listen))
+                    })
+                    .trim_end_matches('/')
+                    .to_owned(),
+                invitation_ttl_seconds: invitation_days.max(1) * 24 * 60 * 60,
+                ..Settings::default()
+            };
+            let state = AppState {
+                store,
+                clock,
+                mailer: Mailer::new(transport, &mail_from)?,
+                settings: Arc::new(settings),
+            };
+            tokio::spawn(mail::run_delivery(
+                state.store.clone(),
+                state.mailer.clone(),
+                state.clock.clone(),
+            ));
+            let router = app::router(state, static_dir.as_deref());
             println!("Roster is running at http://{}/", listener.local_addr()?);
             axum::serve(
                 listener,

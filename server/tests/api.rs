@@ -695,17 +695,18 @@ async fn sign_in_sign_out_and_failures_are_audited() {
         ))
         .await
         .expect("demo");
+    let state = AppState::new(
+        store.clone(),
+        Clock::from_fn(|| NOW),
+        dir.path().join("mail"),
+    )
+    .expect("state");
     let mut server = TestServer {
-        router: app::router(
-            AppState {
-                store: store.clone(),
-                clock: Clock::from_fn(|| NOW),
-            },
-            None,
-        ),
+        router: app::router(state.clone(), None),
+        state,
         cookie: None,
         now: Arc::new(AtomicI64::new(NOW)),
-        _dir: dir,
+        _dir: Arc::new(dir),
     };
     server.post_sign_in(OWNER, "wrong").await;
     server.sign_in_as(OWNER).await;
@@ -753,12 +754,7 @@ async fn sign_in_sign_out_and_failures_are_audited() {
     assert_eq!(rest.items.len(), 1);
     assert_eq!(rest.items[0].action, "session.sign_in_failed");
     // Globex's log is its own.
-    let mut globex = TestServer {
-        router: server.router.clone(),
-        cookie: None,
-        now: server.now.clone(),
-        _dir: TempDir::new().expect("dir"),
-    };
+    let mut globex = server.another_client();
     globex.sign_in_as("hank.scorpio@globex.example").await;
     let theirs: Page<roster_model::AuditEntry> = globex.get("/api/v1/audit").await;
     assert_eq!(theirs.total, 1);
@@ -770,12 +766,7 @@ async fn a_reset_password_must_be_replaced_before_anything_else_works() {
     let mut other_device = anonymous_demo_server().await;
     let reset = dataset::DEMO_RESET_EMAIL;
     other_device.sign_in_as(reset).await;
-    let mut server = TestServer {
-        router: other_device.router.clone(),
-        cookie: None,
-        now: other_device.now.clone(),
-        _dir: TempDir::new().expect("dir"),
-    };
+    let mut server = other_device.another_client();
     let (status, _, me) = server.post_sign_in(reset, PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["must_change_password"], true);
@@ -884,12 +875,7 @@ async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
     );
 
     // The token works without any cookie (and so without the anti-forgery header).
-    let bearer = TestServer {
-        router: server.router.clone(),
-        cookie: None,
-        now: server.now.clone(),
-        _dir: TempDir::new().expect("dir"),
-    };
+    let bearer = server.another_client();
     let with_token = |uri: &str| {
         Request::get(uri)
             .header("authorization", format!("Bearer {secret}"))
@@ -969,17 +955,10 @@ async fn only_owners_manage_tokens() {
 #[tokio::test]
 async fn authorization_matrix() {
     let owner = demo_server().await;
-    let (shared_router, shared_now) = (owner.router.clone(), owner.now.clone());
+    let shared = owner.another_client();
     let caller_as = |email: Option<&'static str>| {
-        let router = shared_router.clone();
-        let now = shared_now.clone();
+        let mut server = shared.another_client();
         async move {
-            let mut server = TestServer {
-                router,
-                cookie: None,
-                now,
-                _dir: TempDir::new().expect("dir"),
-            };
             if let Some(email) = email {
                 server.sign_in_as(email).await;
             }
@@ -1005,6 +984,12 @@ async fn authorization_matrix() {
         .find(|u| u.email == OWNER)
         .map(|u| u.id)
         .expect("Maya");
+    let northwind_invitation = demo_as_inserted()
+        .invitations
+        .iter()
+        .find(|i| i.org_id == 1)
+        .map(|i| i.id)
+        .expect("an invitation");
     let (status, token) = callers[3]
         .1
         .post_json("/api/v1/tokens", serde_json::json!({"name": "matrix"}))
@@ -1079,6 +1064,42 @@ async fn authorization_matrix() {
             "/api/v1/session/two-factor",
             Some(serde_json::json!({"code": "000000"})),
             [401, 400, 409, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/check",
+            Some(serde_json::json!({"emails": ["probe@nowhere.example"]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations",
+            Some(serde_json::json!({"emails": ["probe@nowhere.example"]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/resend",
+            Some(serde_json::json!({"ids": [northwind_invitation]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/revoke",
+            Some(serde_json::json!({"ids": [999_999]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/invitations/token/not-a-token",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(serde_json::json!({"token": "not-a-token", "password": "x"})),
+            [404, 404, 404, 404, 404],
         ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];

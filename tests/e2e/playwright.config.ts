@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import path from 'node:path';
 
 const port = Number(process.env.E2E_PORT ?? 18473);
+/** Where the server writes mail as .eml files (tests read invitation links from there). */
+export const mailDir = path.resolve(__dirname, '.tmp', `mail-${port}`);
 
 export default defineConfig({
   testDir: '.',
@@ -34,7 +37,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/v1/health`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_MAIL_DIR: mailDir },
     stdout: 'ignore',
     stderr: 'pipe',
   },

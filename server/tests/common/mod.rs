@@ -23,10 +23,11 @@ pub const NOW: i64 = 1_800_000_000;
 
 pub struct TestServer {
     pub router: Router,
+    pub state: AppState,
     /// The session cookie requests carry, once signed in.
     pub cookie: Option<String>,
     pub now: Arc<AtomicI64>,
-    pub _dir: TempDir,
+    pub _dir: Arc<TempDir>,
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -73,16 +74,29 @@ pub async fn server_with(
     let now = Arc::new(AtomicI64::new(NOW));
     let clock_now = now.clone();
     let clock = Clock::from_fn(move || clock_now.load(Ordering::SeqCst));
-    let router = app::router(AppState { store, clock }, static_dir);
+    let state = AppState::new(store, clock, dir.path().join("mail")).expect("state");
+    let router = app::router(state.clone(), static_dir);
     TestServer {
         router,
+        state,
         cookie: None,
         now,
-        _dir: dir,
+        _dir: Arc::new(dir),
     }
 }
 
 impl TestServer {
+    /// Another client of the same server (another browser or device): not signed in.
+    pub fn another_client(&self) -> TestServer {
+        TestServer {
+            router: self.router.clone(),
+            state: self.state.clone(),
+            cookie: None,
+            now: self.now.clone(),
+            _dir: self._dir.clone(),
+        }
+    }
+
     pub fn advance(&self, seconds: i64) {
         self.now.fetch_add(seconds, Ordering::SeqCst);
     }

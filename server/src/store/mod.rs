@@ -19,6 +19,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::cursor::{Cursor, Direction, SortKey};
 use crate::dataset::{Dataset, IdBase};
 
+mod invitations;
+pub use invitations::*;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -737,52 +740,10 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let spent = match second_factor {
-            None => true,
-            Some(SecondFactorUse::Totp { step }) => {
-                sqlx::query(
-                    "UPDATE users SET totp_last_step = ? \
-                     WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
-                )
-                .bind(step)
-                .bind(user_id)
-                .bind(step)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-            Some(SecondFactorUse::RecoveryCode { id }) => {
-                sqlx::query(
-                    "UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
-                )
-                .bind(event.at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            }
-        };
-        if !spent {
+        if !spend_second_factor(&mut tx, user_id, second_factor, event.at).await? {
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(event.at)
-        .bind(event.at)
-        .bind(event.at + crate::auth::SESSION_MAX_SECONDS)
-        .bind(event.client_addr)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
-            .bind(event.at)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        insert_session(&mut tx, user_id, token_hash, event).await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
             .bind(email)
             .execute(&mut *tx)
@@ -1094,6 +1055,63 @@ impl Store {
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(keyset.page(items, total))
     }
+}
+
+/// Spends the second factor of a sign-in: answers false when it was spent already (a replay).
+async fn spend_second_factor(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: i64,
+    second_factor: Option<SecondFactorUse>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let rows = match second_factor {
+        None => return Ok(true),
+        Some(SecondFactorUse::Totp { step }) => sqlx::query(
+            "UPDATE users SET totp_last_step = ? \
+             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+        Some(SecondFactorUse::RecoveryCode { id }) => {
+            sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+        }
+    };
+    Ok(rows == 1)
+}
+
+/// Stores a new session (the token's hash) for the user signing in as `event` records.
+async fn insert_session(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: i64,
+    token_hash: &str,
+    event: &AuditEvent<'_>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(event.at)
+    .bind(event.at)
+    .bind(event.at + crate::auth::SESSION_MAX_SECONDS)
+    .bind(event.client_addr)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
+        .bind(event.at)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Rows per multi-row INSERT: 19 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.

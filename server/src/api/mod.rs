@@ -18,6 +18,8 @@ use roster_model::{
 };
 use serde::Deserialize;
 
+mod invitations;
+
 use crate::auth;
 use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, Owner, PendingCaller};
 use crate::cursor::Cursor;
@@ -45,6 +47,12 @@ pub fn router() -> Router<AppState> {
         .route("/accounts", get(list_accounts))
         .route("/domains", get(list_domains))
         .route("/audit", get(audit_log))
+        .route("/invitations", post(invitations::create))
+        .route("/invitations/check", post(invitations::check))
+        .route("/invitations/resend", post(invitations::resend))
+        .route("/invitations/revoke", post(invitations::revoke))
+        .route("/invitations/accept", post(invitations::accept))
+        .route("/invitations/token/{token}", get(invitations::preview))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .method_not_allowed_fallback(method_not_allowed)
@@ -138,87 +146,15 @@ async fn sign_in(
     if request.password.is_empty() {
         return Err(AppError::bad_field("password", "Enter your password."));
     }
-    let (by_email, by_addr) = state
-        .store
-        .recent_failures(&email, &addr, now - auth::FAILURE_WINDOW_SECONDS)
-        .await?;
-    if by_email >= auth::MAX_FAILURES_PER_ACCOUNT || by_addr >= auth::MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::new(
-            ErrorCode::RateLimited,
-            format!(
-                "Too many failed sign-ins. Wait {} minutes before trying again, or ask an administrator to reset your password.",
-                auth::FAILURE_WINDOW_SECONDS / 60
-            ),
-        ));
-    }
-
-    let credentials = state.store.credentials(&email).await?;
-    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
-    let password = request.password;
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let verified = tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => auth::verify_password(&password, &stored),
-        None => {
-            auth::verify_against_nothing(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-
-    let active = credentials
-        .as_ref()
-        .is_some_and(|c| c.status == UserStatus::Active);
-    // A failure against a member's email shows in that organization's log.
-    let known = credentials.as_ref().map(|c| (c.org_id, c.user_id));
-    let failed = |reason: &'static str| {
-        let store = state.store.clone();
-        let (email, addr) = (email.clone(), addr.clone());
-        async move {
-            let event = AuditEvent {
-                org_id: known.and_then(|(org_id, _)| org_id),
-                actor_id: None,
-                actor_label: &email,
-                action: "session.sign_in_failed",
-                target_id: known.map(|(_, user_id)| user_id),
-                target_label: Some(&email),
-                details: serde_json::json!({ "reason": reason }),
-                client_addr: &addr,
-                at: now,
-            };
-            store.record_failed_sign_in(&email, &event).await
-        }
-    };
-    let Some(credentials) = credentials.filter(|_| verified && active) else {
-        failed("password").await?;
-        return Err(AppError(
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "That email and password do not match.",
-            )
-            .with_field("password"),
-        ));
-    };
-    let second_factor = match (&credentials.two_factor.secret, request.code.as_deref()) {
-        (None, _) => None,
-        (Some(_), None) | (Some(_), Some("")) => {
-            // The password was right; this is not a failure, the form just asks for the code.
-            return Err(AppError(
-                ApiError::new(
-                    ErrorCode::TwoFactorCodeRequired,
-                    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
-                )
-                .with_field("code"),
-            ));
-        }
-        (Some(secret), Some(code)) => {
-            let used = second_factor_of(&state, &credentials, secret, code, now).await?;
-            if used.is_none() {
-                failed("two_factor").await?;
-            }
-            Some(used.ok_or_else(invalid_code)?)
-        }
-    };
+    let (credentials, second_factor) = authenticate(
+        &state,
+        &addr,
+        &email,
+        request.password,
+        request.code.as_deref(),
+        now,
+    )
+    .await?;
     let Some(org_id) = credentials.org_id else {
         return Err(AppError::new(
             ErrorCode::Forbidden,
@@ -272,6 +208,101 @@ async fn sign_in(
     let body = me(&caller, load_organization(&state, org_id).await?);
     let cookie = auth::session_cookie(&token, is_https(&parts));
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Checks an email and password as sign-in does — the same answer for a wrong email and a wrong
+/// password, after the same work; failures counted and audited, and refused for a while when they
+/// pile up — then the second factor of a user enrolled in two-factor. Answers the user and the
+/// second factor to spend with their new session.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    addr: &str,
+    email: &str,
+    password: String,
+    code: Option<&str>,
+    now: i64,
+) -> AppResult<(Credentials, Option<SecondFactorUse>)> {
+    let (by_email, by_addr) = state
+        .store
+        .recent_failures(email, addr, now - auth::FAILURE_WINDOW_SECONDS)
+        .await?;
+    if by_email >= auth::MAX_FAILURES_PER_ACCOUNT || by_addr >= auth::MAX_FAILURES_PER_ADDRESS {
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "Too many failed sign-ins. Wait {} minutes before trying again, or ask an administrator to reset your password.",
+                auth::FAILURE_WINDOW_SECONDS / 60
+            ),
+        ));
+    }
+
+    let credentials = state.store.credentials(email).await?;
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let verified = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => auth::verify_password(&password, &stored),
+        None => {
+            auth::verify_against_nothing(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+
+    let active = credentials
+        .as_ref()
+        .is_some_and(|c| c.status == UserStatus::Active);
+    // A failure against a member's email shows in that organization's log.
+    let known = credentials.as_ref().map(|c| (c.org_id, c.user_id));
+    let failed = |reason: &'static str| {
+        let store = state.store.clone();
+        let (email, addr) = (email.to_owned(), addr.to_owned());
+        async move {
+            let event = AuditEvent {
+                org_id: known.and_then(|(org_id, _)| org_id),
+                actor_id: None,
+                actor_label: &email,
+                action: "session.sign_in_failed",
+                target_id: known.map(|(_, user_id)| user_id),
+                target_label: Some(&email),
+                details: serde_json::json!({ "reason": reason }),
+                client_addr: &addr,
+                at: now,
+            };
+            store.record_failed_sign_in(&email, &event).await
+        }
+    };
+    let Some(credentials) = credentials.filter(|_| verified && active) else {
+        failed("password").await?;
+        return Err(AppError(
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "That email and password do not match.",
+            )
+            .with_field("password"),
+        ));
+    };
+    let second_factor = match (&credentials.two_factor.secret, code) {
+        (None, _) => None,
+        (Some(_), None) | (Some(_), Some("")) => {
+            // The password was right; this is not a failure, the form just asks for the code.
+            return Err(AppError(
+                ApiError::new(
+                    ErrorCode::TwoFactorCodeRequired,
+                    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
+                )
+                .with_field("code"),
+            ));
+        }
+        (Some(secret), Some(code)) => {
+            let used = second_factor_of(state, &credentials, secret, code, now).await?;
+            if used.is_none() {
+                failed("two_factor").await?;
+            }
+            Some(used.ok_or_else(invalid_code)?)
+        }
+    };
+    Ok((credentials, second_factor))
 }
 
 fn invalid_code() -> AppError {

@@ -1,0 +1,360 @@
+//! Invitations: what the invite wizard sends, what the server answers per address, and the pure
+//! rules both sides apply to the addresses an admin types, pastes or uploads.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::email::{email_domain, normalize_email};
+use crate::roles::RoleSet;
+use crate::types::Timestamp;
+
+/// The source document: "Select 10 accounts to invite users to".
+pub const MAX_INVITE_ACCOUNTS: usize = 10;
+/// Addresses one request may carry; the app sends larger lists in batches of this size or less.
+pub const MAX_INVITE_EMAILS: usize = 1000;
+/// Invitations expire after this many days unless the server is configured otherwise.
+pub const DEFAULT_INVITATION_DAYS: i64 = 7;
+
+/// Roles on one account, as an invitation grants them on acceptance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountGrant {
+    pub account_id: i64,
+    pub roles: RoleSet,
+}
+
+/// `POST /invitations`: invite every address in `emails` with the same account roles. No
+/// account at all is allowed: organization membership only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvitations {
+    #[serde(default)]
+    pub accounts: Vec<AccountGrant>,
+    pub emails: Vec<String>,
+}
+
+/// Why one address cannot be invited. Stable codes; [`InviteProblem::message`] explains each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteProblem {
+    InvalidEmail,
+    Duplicate,
+    DomainNotVerified,
+    AlreadyMember,
+    AlreadyInvited,
+    /// A member of another organization: a user belongs to one organization at a time.
+    OtherOrganization,
+}
+
+impl InviteProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            InviteProblem::InvalidEmail => "This is not an email address.",
+            InviteProblem::Duplicate => "This address is already in the list.",
+            InviteProblem::DomainNotVerified => {
+                "Its domain is not a verified domain of this organization, so this person cannot \
+                 be invited to the organization. To give them access anyway, invite them to \
+                 specific accounts from an account's User access page: they become an external \
+                 user of those accounts."
+            }
+            InviteProblem::AlreadyMember => "Already a member of this organization.",
+            InviteProblem::AlreadyInvited => {
+                "Already invited and the invitation has not expired. Use Resend on the Invited tab \
+                 to send it again."
+            }
+            InviteProblem::OtherOrganization => {
+                "This person is a member of another organization; they must leave it before they \
+                 can join this one."
+            }
+        }
+    }
+}
+
+/// What happened to one address of a [`NewInvitations`] request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteOutcome {
+    /// A new invitation was sent.
+    Invited,
+    /// Their earlier invitation had expired; it was replaced by this one and sent again.
+    Reinvited,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResult {
+    /// The address as given (normalised when it is valid).
+    pub email: String,
+    pub outcome: InviteOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<InviteProblem>,
+    /// For people who already have a user: they join when they accept.
+    #[serde(default)]
+    pub existing_user: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    pub results: Vec<InviteResult>,
+}
+
+/// `POST /invitations/check`: the server's view of addresses being typed in the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckAddresses {
+    pub emails: Vec<String>,
+}
+
+/// One address as the wizard shows it before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressCheck {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<InviteProblem>,
+    #[serde(default)]
+    pub existing_user: bool,
+    /// An expired invitation that sending will replace.
+    #[serde(default)]
+    pub reinvite: bool,
+}
+
+/// `POST /invitations/resend` and `/invitations/revoke`: act on several invitations at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationIds {
+    pub ids: Vec<i64>,
+}
+
+/// The answer for one invitation of a bulk resend or revoke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationActionResult {
+    pub id: i64,
+    pub email: Option<String>,
+    pub ok: bool,
+    /// Why it failed (not found, cooldown, …); None when it worked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationActionResponse {
+    pub results: Vec<InvitationActionResult>,
+}
+
+/// Where an invitation link stands, for the public accept page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Pending,
+    Expired,
+    Accepted,
+    Revoked,
+}
+
+/// One account an invitation grants access to, as the accept page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitedAccount {
+    pub name: String,
+    pub roles: RoleSet,
+}
+
+/// `GET /invitations/token/{token}`: what an invitation link offers, shown before accepting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub email: String,
+    pub organization: String,
+    pub invited_by: Option<String>,
+    pub accounts: Vec<InvitedAccount>,
+    pub expires_at: Timestamp,
+    pub state: InvitationState,
+    /// The person already has a user and signs in with it to accept; otherwise they choose a
+    /// name and password.
+    pub existing_user: bool,
+}
+
+/// `POST /invitations/accept`. A new person gives a name and a new password; an existing user
+/// gives their password (and a two-factor code when enrolled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptInvitation {
+    pub token: String,
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Splits what an admin typed or pasted into address candidates: commas, semicolons, spaces and
+/// newlines separate them, and "Ada Lovelace <ada@example.com>" gives the address in brackets.
+pub fn split_addresses(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        // Text before a bracketed address is the person's name, not an address.
+        let before = &rest[..open];
+        let last_separator = before.rfind([',', ';', '\n']).map_or(0, |i| i + 1);
+        out.extend(plain_candidates(&before[..last_separator]));
+        out.push(rest[open + 1..open + close].trim().to_owned());
+        rest = &rest[open + close + 1..];
+    }
+    out.extend(plain_candidates(rest));
+    out
+}
+
+fn plain_candidates(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .map(|part| part.trim_matches(|c: char| c == '"' || c == '\'').trim())
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+}
+
+/// The addresses of a CSV file: the column headed "email" (any case) when there is one, otherwise
+/// every cell that holds an "@". Quoted cells are understood.
+pub fn addresses_from_csv(text: &str) -> Vec<String> {
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .map(parse_csv_line)
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    let header_column = rows.first().and_then(|header| {
+        header
+            .iter()
+            .position(|cell| cell.trim().eq_ignore_ascii_case("email"))
+    });
+    match header_column {
+        Some(column) => rows
+            .iter()
+            .skip(1)
+            .filter_map(|row| row.get(column))
+            .map(|cell| cell.trim().to_owned())
+            .filter(|cell| !cell.is_empty())
+            .collect(),
+        None => rows
+            .iter()
+            .flatten()
+            .filter(|cell| cell.contains('@'))
+            .map(|cell| cell.trim().to_owned())
+            .collect(),
+    }
+}
+
+fn parse_csv_line(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',' | ';', false) => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(c),
+        }
+    }
+    cells.push(cell.trim_end_matches('\r').to_owned());
+    cells
+}
+
+/// The checks that need no server: a real address, not already in the list, on one of
+/// `verified_domains`. Answers each candidate (normalised when valid) with its problem.
+pub fn check_addresses_locally(
+    candidates: &[String],
+    verified_domains: &HashSet<String>,
+) -> Vec<(String, Option<InviteProblem>)> {
+    let mut seen = HashSet::new();
+    candidates
+        .iter()
+        .map(|raw| match normalize_email(raw) {
+            Err(_) => (raw.trim().to_owned(), Some(InviteProblem::InvalidEmail)),
+            Ok(email) => {
+                let problem = if !seen.insert(email.clone()) {
+                    Some(InviteProblem::Duplicate)
+                } else if !email_domain(&email)
+                    .is_some_and(|domain| verified_domains.contains(domain))
+                {
+                    Some(InviteProblem::DomainNotVerified)
+                } else {
+                    None
+                };
+                (email, problem)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_lists_split_on_any_separator_and_take_bracketed_addresses() {
+        assert_eq!(
+            split_addresses("a@x.example, b@x.example;c@x.example\n d@x.example\te@x.example"),
+            vec![
+                "a@x.example",
+                "b@x.example",
+                "c@x.example",
+                "d@x.example",
+                "e@x.example"
+            ]
+        );
+        assert_eq!(
+            split_addresses(
+                "Ada Lovelace <ada@x.example>, \"Bob\" <bob@x.example>; carol@x.example"
+            ),
+            vec!["ada@x.example", "bob@x.example", "carol@x.example"]
+        );
+        assert!(split_addresses("  ,, ;\n").is_empty());
+    }
+
+    #[test]
+    fn csv_uses_the_email_column_or_cells_with_an_at() {
+        let csv = "Name,Email,Team\n\"Lovelace, Ada\",ada@x.example,R&D\nBob,bob@x.example,\n";
+        assert_eq!(
+            addresses_from_csv(csv),
+            vec!["ada@x.example", "bob@x.example"]
+        );
+        let bare = "ada@x.example\r\nbob@x.example;Bob\n\n";
+        assert_eq!(
+            addresses_from_csv(bare),
+            vec!["ada@x.example", "bob@x.example"]
+        );
+        let quoted = "email\n\"say \"\"hi\"\"@x.example\"\n";
+        assert_eq!(addresses_from_csv(quoted), vec!["say \"hi\"@x.example"]);
+    }
+
+    #[test]
+    fn local_checks_find_bad_duplicate_and_unverified_addresses() {
+        let verified: HashSet<String> = ["northwind.example".to_owned()].into();
+        let candidates: Vec<String> = [
+            "Ada@Northwind.example",
+            "ada@northwind.example",
+            "not an address",
+            "bob@gmail.example",
+            "carol@northwind.example",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let checked = check_addresses_locally(&candidates, &verified);
+        let problems: Vec<Option<InviteProblem>> = checked.iter().map(|(_, p)| *p).collect();
+        assert_eq!(
+            problems,
+            vec![
+                None,
+                Some(InviteProblem::Duplicate),
+                Some(InviteProblem::InvalidEmail),
+                Some(InviteProblem::DomainNotVerified),
+                None
+            ]
+        );
+        assert_eq!(checked[0].0, "ada@northwind.example");
+        assert!(InviteProblem::DomainNotVerified
+            .message()
+            .contains("external user"));
+    }
+}

@@ -1,0 +1,689 @@
+//! Invitations, idempotent request answers and the mail outbox.
+
+use std::collections::{HashMap, HashSet};
+
+use roster_model::{
+    display_name, AccountGrant, InvitationState, InvitedAccount, OrgRole, RoleSet, Timestamp,
+    UserRef, UserStatus,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{
+    parse_status, role_set, search_text, sort_name, user_ref, AuditEvent, SecondFactorState,
+    SecondFactorUse, Store, StoreResult,
+};
+use crate::mail::OutgoingMail;
+
+/// Rows per `IN (…)` list, well under SQLite's bound-parameter limit.
+const IN_CHUNK: usize = 500;
+
+/// Who is acting, for the audit events a bulk change writes (one per item).
+pub struct Actor<'a> {
+    pub org_id: i64,
+    pub user_id: i64,
+    pub label: &'a str,
+    pub client_addr: &'a str,
+    pub at: Timestamp,
+}
+
+impl<'a> Actor<'a> {
+    pub fn event(
+        &self,
+        action: &'a str,
+        target_id: Option<i64>,
+        target_label: Option<&'a str>,
+        details: serde_json::Value,
+    ) -> AuditEvent<'a> {
+        AuditEvent {
+            org_id: Some(self.org_id),
+            actor_id: Some(self.user_id),
+            actor_label: self.label,
+            action,
+            target_id,
+            target_label,
+            details,
+            client_addr: self.client_addr,
+            at: self.at,
+        }
+    }
+}
+
+/// Someone an address belongs to already.
+#[derive(Debug, Clone)]
+pub struct Invitee {
+    pub user_id: i64,
+    /// Has signed up (a password): joins on acceptance. Otherwise a user the system created for an
+    /// earlier invitation, who has never signed in.
+    pub has_password: bool,
+    pub status: UserStatus,
+    pub org_id: Option<i64>,
+    /// Their pending invitation to this organization: id and expiry.
+    pub pending: Option<(i64, Timestamp)>,
+}
+
+/// One invitation to write.
+pub struct PlannedInvitation {
+    pub email: String,
+    /// None: the address belongs to no user yet, and one is created (managed, invited).
+    pub user_id: Option<i64>,
+    /// An expired invitation this one replaces.
+    pub replaces: Option<i64>,
+    pub token_hash: String,
+    pub expires_at: Timestamp,
+    pub mail: OutgoingMail,
+}
+
+/// The answer to record under an Idempotency-Key, with the request it answered.
+pub struct IdempotentAnswer<'a> {
+    pub key: &'a str,
+    pub request_hash: &'a str,
+    pub status: u16,
+    pub body: &'a str,
+}
+
+/// A recorded answer: the request's hash, status and body.
+pub struct RecordedAnswer {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// A pending invitation of an organization, for resending.
+pub struct PendingInvite {
+    pub id: i64,
+    pub email: String,
+    pub sent_at: Timestamp,
+    pub last_sent_at: Option<Timestamp>,
+    pub accounts: Vec<InvitedAccount>,
+}
+
+/// What an invitation link leads to.
+pub struct LinkedInvitation {
+    pub id: i64,
+    pub org_id: i64,
+    pub organization: String,
+    pub user_id: i64,
+    pub email: String,
+    pub label: String,
+    pub invited_by: Option<String>,
+    pub state: InvitationState,
+    pub expires_at: Timestamp,
+    pub accounts: Vec<(i64, InvitedAccount)>,
+    pub password_hash: Option<String>,
+    pub status: UserStatus,
+    /// The organization the user belongs to now, if any.
+    pub member_of: Option<i64>,
+    pub two_factor: SecondFactorState,
+}
+
+/// A new person's name and password, set when they accept.
+pub struct NewPerson<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// A queued message due for delivery.
+pub struct QueuedMail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attempts: i64,
+}
+
+async fn queue_mail(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    mail: &OutgoingMail,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbound_mail (to_address, subject, text_body, html_body, created_at, next_attempt_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&mail.to)
+    .bind(&mail.subject)
+    .bind(&mail.text)
+    .bind(&mail.html)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_invitation(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    actor: &Actor<'_>,
+    user_id: i64,
+    planned: &PlannedInvitation,
+    grants: &[AccountGrant],
+) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations (org_id, user_id, invited_by, state, sent_at, expires_at, token_hash) \
+         VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
+    )
+    .bind(actor.org_id)
+    .bind(user_id)
+    .bind(actor.user_id)
+    .bind(actor.at)
+    .bind(planned.expires_at)
+    .bind(&planned.token_hash)
+    .fetch_one(&mut **tx)
+    .await?;
+    if !grants.is_empty() {
+        QueryBuilder::<Sqlite>::new(
+            "INSERT INTO invitation_accounts (invitation_id, account_id, roles) ",
+        )
+        .push_values(grants, |mut row, grant| {
+            row.push_bind(id)
+                .push_bind(grant.account_id)
+                .push_bind(i64::from(grant.roles.bits()));
+        })
+        .build()
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+impl Store {
+    /// The organization's verified domains (rule 2: only addresses on them may be invited).
+    pub async fn verified_domains(&self, org_id: i64) -> StoreResult<HashSet<String>> {
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM domains WHERE org_id = ? AND state = 'verified'")
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(names.into_iter().collect())
+    }
+
+    /// The names of those of `ids` that are accounts of the organization.
+    pub async fn org_account_names(
+        &self,
+        org_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<HashMap<i64, String>> {
+        let mut names = HashMap::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("SELECT id, name FROM accounts WHERE org_id = ");
+            query.push_bind(org_id).push(" AND id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                names.insert(row.try_get("id")?, row.try_get("name")?);
+            }
+        }
+        Ok(names)
+    }
+
+    /// The users some of `emails` (normalised) belong to, with any pending invitation of theirs to
+    /// this organization.
+    pub async fn invitees(
+        &self,
+        org_id: i64,
+        emails: &[String],
+    ) -> StoreResult<HashMap<String, Invitee>> {
+        let mut found = HashMap::new();
+        for chunk in emails.chunks(IN_CHUNK) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT u.id, u.email, u.status, u.org_id, u.password_hash IS NOT NULL AS has_password, \
+                 i.id AS invitation_id, i.expires_at FROM users u \
+                 LEFT JOIN invitations i ON i.user_id = u.id AND i.state = 'pending' AND i.org_id = ",
+            );
+            query.push_bind(org_id).push(" WHERE u.email IN (");
+            let mut list = query.separated(", ");
+            for email in chunk {
+                list.push_bind(email);
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                let invitation: Option<i64> = row.try_get("invitation_id")?;
+                let expires: Option<i64> = row.try_get("expires_at")?;
+                found.insert(
+                    row.try_get("email")?,
+                    Invitee {
+                        user_id: row.try_get("id")?,
+                        has_password: row.try_get::<i64, _>("has_password")? != 0,
+                        status: parse_status(&row)?,
+                        org_id: row.try_get("org_id")?,
+                        pending: invitation.zip(expires),
+                    },
+                );
+            }
+        }
+        Ok(found)
+    }
+
+    /// The answer recorded for an Idempotency-Key of this organization, if any.
+    pub async fn recorded_answer(
+        &self,
+        org_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<RecordedAnswer>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE org_id = ? AND idempotency_key = ?",
+        )
+        .bind(org_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(RecordedAnswer {
+                request_hash: row.try_get("request_hash")?,
+                status: u16::try_from(row.try_get::<i64, _>("status")?).unwrap_or(500),
+                body: row.try_get("body")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Writes a batch of invitations — new users where needed, replaced expired invitations, the
+    /// account roles, one audit event and one queued email each — and the request's answer under
+    /// its Idempotency-Key, all in one transaction.
+    pub async fn create_invitations(
+        &self,
+        actor: &Actor<'_>,
+        grants: &[AccountGrant],
+        planned: &[PlannedInvitation],
+        answer: Option<&IdempotentAnswer<'_>>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for invitation in planned {
+            let user_id =
+                match invitation.user_id {
+                    Some(id) => id,
+                    None => sqlx::query_scalar(
+                        "INSERT INTO users (email, sort_name, search_text, status, created_at) \
+                         VALUES (?, ?, ?, 'invited', ?) RETURNING id",
+                    )
+                    .bind(&invitation.email)
+                    .bind(sort_name("", "", &invitation.email))
+                    .bind(search_text("", "", &invitation.email))
+                    .bind(actor.at)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                };
+            if let Some(old) = invitation.replaces {
+                sqlx::query("DELETE FROM invitations WHERE id = ? AND state = 'pending'")
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let id = insert_invitation(&mut tx, actor, user_id, invitation, grants).await?;
+            let action = if invitation.replaces.is_some() {
+                "invitation.reinvited"
+            } else {
+                "invitation.sent"
+            };
+            actor
+                .event(
+                    action,
+                    Some(user_id),
+                    Some(&invitation.email),
+                    serde_json::json!({ "invitation_id": id, "accounts": grants }),
+                )
+                .insert(&mut tx)
+                .await?;
+            queue_mail(&mut tx, &invitation.mail, actor.at).await?;
+        }
+        if let Some(answer) = answer {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (org_id, idempotency_key, request_hash, status, body, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(actor.org_id)
+            .bind(answer.key)
+            .bind(answer.request_hash)
+            .bind(i64::from(answer.status))
+            .bind(answer.body)
+            .bind(actor.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Those of `ids` that are pending invitations of the organization, with what they grant.
+    pub async fn pending_invitations(
+        &self,
+        org_id: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<PendingInvite>> {
+        let mut invites = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT i.id, u.email, i.sent_at, i.last_sent_at FROM invitations i \
+                 JOIN users u ON u.id = i.user_id WHERE i.state = 'pending' AND i.org_id = ",
+            );
+            query.push_bind(org_id).push(" AND i.id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                let id = row.try_get("id")?;
+                invites.push(PendingInvite {
+                    id,
+                    email: row.try_get("email")?,
+                    sent_at: row.try_get("sent_at")?,
+                    last_sent_at: row.try_get("last_sent_at")?,
+                    accounts: self
+                        .invited_accounts(id)
+                        .await?
+                        .into_iter()
+                        .map(|(_, account)| account)
+                        .collect(),
+                });
+            }
+        }
+        Ok(invites)
+    }
+
+    async fn invited_accounts(
+        &self,
+        invitation_id: i64,
+    ) -> StoreResult<Vec<(i64, InvitedAccount)>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.name, ia.roles FROM invitation_accounts ia JOIN accounts a ON a.id = ia.account_id \
+             WHERE ia.invitation_id = ? ORDER BY a.name, a.id",
+        )
+        .bind(invitation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    InvitedAccount {
+                        name: row.try_get("name")?,
+                        roles: role_set(row.try_get("roles")?),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Sends a pending invitation again with a new link and a new expiry, unless it was (re)sent
+    /// after `cooldown_start`. Answers false, changing nothing, when it is no longer pending or
+    /// was sent too recently.
+    pub async fn renew_invitation(
+        &self,
+        actor: &Actor<'_>,
+        id: i64,
+        cooldown_start: Timestamp,
+        token_hash: &str,
+        expires_at: Timestamp,
+        mail: &OutgoingMail,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE invitations SET token_hash = ?, expires_at = ?, last_sent_at = ? \
+             WHERE id = ? AND org_id = ? AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= ? \
+             RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(actor.at)
+        .bind(id)
+        .bind(actor.org_id)
+        .bind(cooldown_start)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user_id) = user else {
+            return Ok(false);
+        };
+        actor
+            .event(
+                "invitation.resent",
+                Some(user_id),
+                Some(&mail.to),
+                serde_json::json!({ "invitation_id": id }),
+            )
+            .insert(&mut tx)
+            .await?;
+        queue_mail(&mut tx, mail, actor.at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Revokes a pending invitation: its link stops working. Answers the invitee's email, or None
+    /// when there was no such pending invitation.
+    pub async fn revoke_invitation(
+        &self,
+        actor: &Actor<'_>,
+        id: i64,
+    ) -> StoreResult<Option<String>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE invitations SET state = 'revoked', revoked_at = ? \
+             WHERE id = ? AND org_id = ? AND state = 'pending' RETURNING user_id",
+        )
+        .bind(actor.at)
+        .bind(id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user_id: i64 = row.try_get("user_id")?;
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        actor
+            .event(
+                "invitation.revoked",
+                Some(user_id),
+                Some(&email),
+                serde_json::json!({ "invitation_id": id }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(email))
+    }
+
+    /// The invitation a link's token opens, in whatever state it is now.
+    pub async fn invitation_by_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<LinkedInvitation>> {
+        let row = sqlx::query(
+            "SELECT i.id, i.org_id, o.name AS org_name, i.state, i.expires_at, u.id AS user_id, u.email, \
+             u.given_name, u.family_name, u.password_hash, u.status, u.org_id AS member_of, \
+             u.totp_secret, u.totp_last_step, u.two_factor_required, \
+             inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email \
+             FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id \
+             LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let expires_at: Timestamp = row.try_get("expires_at")?;
+        let state = match row.try_get::<String, _>("state")?.as_str() {
+            "accepted" => InvitationState::Accepted,
+            "revoked" => InvitationState::Revoked,
+            _ if expires_at <= now => InvitationState::Expired,
+            _ => InvitationState::Pending,
+        };
+        let email: String = row.try_get("email")?;
+        let given: String = row.try_get("given_name")?;
+        let family: String = row.try_get("family_name")?;
+        let invited_by: Option<UserRef> =
+            user_ref(&row, "inv_id", "inv_given", "inv_family", "inv_email")?;
+        Ok(Some(LinkedInvitation {
+            id,
+            org_id: row.try_get("org_id")?,
+            organization: row.try_get("org_name")?,
+            user_id: row.try_get("user_id")?,
+            label: display_name(&given, &family, &email),
+            email,
+            invited_by: invited_by.map(|u| u.name),
+            state,
+            expires_at,
+            accounts: self.invited_accounts(id).await?,
+            password_hash: row.try_get("password_hash")?,
+            status: parse_status(&row)?,
+            member_of: row.try_get("member_of")?,
+            two_factor: SecondFactorState::from_row(&row)?,
+        }))
+    }
+
+    /// Accepts an invitation: the user joins the organization as a managed Member with the
+    /// invited account roles (added to any they hold), a new person's name and password are set,
+    /// and a session starts — with the audit event, in one transaction. Answers false, changing
+    /// nothing, when the invitation is no longer pending and unexpired or the user joined another
+    /// organization meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn accept_invitation(
+        &self,
+        invitation: &LinkedInvitation,
+        new_person: Option<&NewPerson<'_>>,
+        second_factor: Option<SecondFactorUse>,
+        session_token_hash: &str,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let now = event.at;
+        let mut tx = self.pool.begin().await?;
+        let accepted = sqlx::query(
+            "UPDATE invitations SET state = 'accepted', accepted_at = ? \
+             WHERE id = ? AND state = 'pending' AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(invitation.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !accepted {
+            return Ok(false);
+        }
+        if let Some(person) = new_person {
+            sqlx::query(
+                "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, \
+                 password_hash = ?, status = 'active' WHERE id = ?",
+            )
+            .bind(person.given_name)
+            .bind(person.family_name)
+            .bind(sort_name(person.given_name, person.family_name, &invitation.email))
+            .bind(search_text(person.given_name, person.family_name, &invitation.email))
+            .bind(person.password_hash)
+            .bind(invitation.user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let joined = sqlx::query(
+            "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL \
+             WHERE id = ? AND org_id IS NULL",
+        )
+        .bind(invitation.org_id)
+        .bind(OrgRole::Member.as_str())
+        .bind(now)
+        .bind(invitation.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !joined {
+            return Ok(false);
+        }
+        for (account_id, account) in &invitation.accounts {
+            let held: Option<i64> = sqlx::query_scalar(
+                "SELECT roles FROM account_access WHERE account_id = ? AND user_id = ?",
+            )
+            .bind(account_id)
+            .bind(invitation.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let roles = held
+                .map(role_set)
+                .unwrap_or(RoleSet::EMPTY)
+                .union(account.roles);
+            sqlx::query(
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
+            )
+            .bind(account_id)
+            .bind(invitation.user_id)
+            .bind(i64::from(roles.bits()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !super::spend_second_factor(&mut tx, invitation.user_id, second_factor, now).await? {
+            return Ok(false);
+        }
+        super::insert_session(&mut tx, invitation.user_id, session_token_hash, event).await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Mail due for a delivery attempt, oldest first.
+    pub async fn due_mail(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QueuedMail>> {
+        let rows = sqlx::query(
+            "SELECT id, to_address, subject, text_body, html_body, attempts FROM outbound_mail \
+             WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(QueuedMail {
+                    id: row.try_get("id")?,
+                    to: row.try_get("to_address")?,
+                    subject: row.try_get("subject")?,
+                    text: row
+                        .try_get::<Option<String>, _>("text_body")?
+                        .unwrap_or_default(),
+                    html: row
+                        .try_get::<Option<String>, _>("html_body")?
+                        .unwrap_or_default(),
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks mail delivered and drops its bodies (they may hold single-use links).
+    pub async fn mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbound_mail SET sent_at = ?, attempts = attempts + 1, text_body = NULL, html_body = NULL, \
+             last_error = NULL WHERE id = ?",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mail_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        )
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,640 @@
+//! Invitations end to end through the API: per-address results, idempotency, mail with a
+//! single-use link (delivered to files and over a real SMTP conversation), acceptance by a new
+//! person and by an existing user, expiry, resend cooldown, revocation, and their audit events.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use roster_model::{
+    AccountSummary, AuditEntry, InvitationPreview, InvitationState, InviteOutcome, InviteProblem,
+    InviteResponse, Me, Page, Relation, UserDetail, UserStatus, UserSummary, ViewCounts,
+};
+use roster_server::dataset::Dataset;
+use roster_server::mail::{self, Mailer};
+use roster_server::two_factor;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const DAY: i64 = 24 * 60 * 60;
+
+/// People of the demo by what an invitation would meet.
+struct Cast {
+    /// Users of the system on a verified domain, not members and not invited.
+    outsiders: Vec<String>,
+    /// Existing users with a pending invitation that has not expired…
+    invited: String,
+    /// …and one whose invitation expired.
+    expired: String,
+}
+
+fn cast(demo: &Dataset) -> Cast {
+    let invited_users: HashSet<i64> = demo.invitations.iter().map(|i| i.user_id).collect();
+    let outsiders = demo
+        .users
+        .iter()
+        .filter(|u| {
+            u.membership.is_none()
+                && u.status == UserStatus::Active
+                && u.email.ends_with("@northwind.example")
+                && !invited_users.contains(&u.id)
+        })
+        .map(|u| u.email.clone())
+        .collect();
+    let email_of = |id: i64| {
+        demo.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.email.clone())
+            .unwrap_or_default()
+    };
+    let existing = |expired: bool| {
+        demo.invitations
+            .iter()
+            .filter(|i| {
+                demo.users
+                    .iter()
+                    .any(|u| u.id == i.user_id && u.password_hash.is_some())
+            })
+            .find(|i| (i.expires_at <= NOW) == expired)
+            .map(|i| email_of(i.user_id))
+            .unwrap_or_default()
+    };
+    Cast {
+        outsiders,
+        invited: existing(false),
+        expired: existing(true),
+    }
+}
+
+async fn first_accounts(server: &TestServer, n: usize) -> Vec<AccountSummary> {
+    let page: Page<AccountSummary> = server.get("/api/v1/accounts?limit=50").await;
+    page.items.into_iter().take(n).collect()
+}
+
+/// Delivers the outbox to the mail folder; answers the links of the messages to `to`, oldest first.
+async fn delivered_links(server: &TestServer, to: &str) -> Vec<String> {
+    mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await;
+    let dir = server._dir.path().join("mail");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|text| text.replace("=\r\n", ""))
+        .filter(|text| text.contains(&format!("To: {to}")))
+        .filter_map(|text| link_in(&text))
+        .collect()
+}
+
+fn link_in(text: &str) -> Option<String> {
+    let start = text.find("/accept/")? + "/accept/".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Some(token)
+}
+
+async fn invite(
+    server: &TestServer,
+    body: serde_json::Value,
+    key: Option<&str>,
+) -> (StatusCode, serde_json::Value, bool) {
+    let mut request = Request::post("/api/v1/invitations")
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1");
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    let response = server
+        .send(request.body(Body::from(body.to_string())).expect("request"))
+        .await;
+    let status = response.status();
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or_default(),
+        replayed,
+    )
+}
+
+#[tokio::test]
+async fn each_address_gets_its_own_result_and_good_ones_are_invited() {
+    let server = demo_server().await;
+    let demo = demo_as_inserted();
+    let cast = cast(&demo);
+    let accounts = first_accounts(&server, 2).await;
+    let before: ViewCounts = server.get("/api/v1/users/counts").await;
+    let body = serde_json::json!({
+        "accounts": [
+            {"account_id": accounts[0].id, "roles": ["developer", "billing_manager"]},
+            {"account_id": accounts[1].id, "roles": ["support"]},
+        ],
+        "emails": [
+            "new.person@northwind.example",
+            cast.outsiders[0],
+            "New.Person@Northwind.example",
+            "not an address",
+            "someone@gmail.example",
+            OWNER,
+            cast.invited,
+            cast.expired,
+        ],
+    });
+    let (status, answer, _) = invite(&server, body, None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: InviteResponse = serde_json::from_value(answer).expect("answer");
+    let outcomes: Vec<(InviteOutcome, Option<InviteProblem>)> = answer
+        .results
+        .iter()
+        .map(|r| (r.outcome, r.problem))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (InviteOutcome::Invited, None),
+            (InviteOutcome::Invited, None),
+            (InviteOutcome::Failed, Some(InviteProblem::Duplicate)),
+            (InviteOutcome::Failed, Some(InviteProblem::InvalidEmail)),
+            (
+                InviteOutcome::Failed,
+                Some(InviteProblem::DomainNotVerified)
+            ),
+            (InviteOutcome::Failed, Some(InviteProblem::AlreadyMember)),
+            (InviteOutcome::Failed, Some(InviteProblem::AlreadyInvited)),
+            (InviteOutcome::Reinvited, None),
+        ]
+    );
+    assert!(!answer.results[0].existing_user);
+    assert!(answer.results[1].existing_user);
+
+    // Two new invitations; the re-invitation replaced an expired one.
+    let after: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(after.invited, before.invited + 2);
+    assert_eq!(after.managed, before.managed);
+    let invited: Page<UserSummary> = server.get("/api/v1/users?view=invited&q=new.person").await;
+    assert_eq!(invited.items.len(), 1);
+    let invitation = invited.items[0].invitation.as_ref().expect("invitation");
+    assert_eq!(invitation.expires_at, NOW + 7 * DAY);
+    assert_eq!(
+        invitation.invited_by.as_ref().map(|u| u.name.as_str()),
+        Some("Maya Chen")
+    );
+
+    // Every invitation wrote its audit event.
+    let sent: Page<AuditEntry> = server.get("/api/v1/audit?action=invitation.sent").await;
+    assert_eq!(sent.items.len(), 2);
+    let again: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=invitation.reinvited")
+        .await;
+    assert_eq!(again.items.len(), 1);
+    assert_eq!(
+        again.items[0].target.as_deref(),
+        Some(cast.expired.as_str())
+    );
+
+    // A bad request as a whole is refused with the field it is about.
+    let eleven: Vec<serde_json::Value> = (1..=11)
+        .map(|id| serde_json::json!({"account_id": id, "roles": ["support"]}))
+        .collect();
+    let (status, error, _) = invite(
+        &server,
+        serde_json::json!({"accounts": eleven, "emails": ["x@northwind.example"]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "accounts");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("at most 10"));
+    let (status, error, _) = invite(
+        &server,
+        serde_json::json!({"accounts": [{"account_id": accounts[0].id, "roles": []}], "emails": ["x@northwind.example"]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let globex_account = demo
+        .accounts
+        .iter()
+        .find(|a| a.org_id != 1)
+        .map(|a| a.id)
+        .expect("a Globex account");
+    let (status, _, _) = invite(
+        &server,
+        serde_json::json!({"accounts": [{"account_id": globex_account, "roles": ["support"]}], "emails": ["x@northwind.example"]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_replays_the_first_answer() {
+    let server = demo_server().await;
+    let body = serde_json::json!({"emails": ["once@northwind.example", "twice@northwind.example"]});
+    let (status, first, replayed) = invite(&server, body.clone(), Some("key-1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!replayed);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+
+    let (status, second, replayed) = invite(&server, body, Some("key-1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(replayed);
+    assert_eq!(first, second, "the first answer, not 'already invited'");
+    let again: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(again, counts);
+
+    let (status, error, _) = invite(
+        &server,
+        serde_json::json!({"emails": ["other@northwind.example"]}),
+        Some("key-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("different request"));
+}
+
+#[tokio::test]
+async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_roles() {
+    let mut server = demo_server().await;
+    let accounts = first_accounts(&server, 2).await;
+    let email = "ada.new@northwind.example";
+    let (status, _, _) = invite(
+        &server,
+        serde_json::json!({
+            "accounts": [
+                {"account_id": accounts[0].id, "roles": ["administrator", "developer"]},
+                {"account_id": accounts[1].id, "roles": ["support"]},
+            ],
+            "emails": [email],
+        }),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let links = delivered_links(&server, email).await;
+    assert_eq!(links.len(), 1, "one message with a link");
+    let token = &links[0];
+
+    let visitor = server.another_client();
+    let preview: InvitationPreview = visitor
+        .get(&format!("/api/v1/invitations/token/{token}"))
+        .await;
+    assert_eq!(preview.state, InvitationState::Pending);
+    assert_eq!(preview.organization, "Northwind Labs");
+    assert_eq!(preview.invited_by.as_deref(), Some("Maya Chen"));
+    assert!(!preview.existing_user);
+    assert_eq!(preview.accounts.len(), 2);
+
+    let (status, error) = visitor
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": token, "given_name": "Ada", "family_name": "New", "password": "short"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "password");
+    let (status, me) = visitor
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": token, "given_name": "Ada", "family_name": "New", "password": "a long enough passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let me: Me = serde_json::from_value(me).expect("me");
+    assert_eq!(me.user.name, "Ada New");
+    assert_eq!(me.role, roster_model::OrgRole::Member);
+
+    // Used: the link does nothing more.
+    let (status, _) = visitor
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": token, "given_name": "Eve", "password": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let preview: InvitationPreview = visitor
+        .get(&format!("/api/v1/invitations/token/{token}"))
+        .await;
+    assert_eq!(preview.state, InvitationState::Accepted);
+
+    // Managed now, with the roles; gone from Invited; and she can sign in.
+    let managed: Page<UserSummary> = server.get("/api/v1/users?view=managed&q=ada.new").await;
+    assert_eq!(managed.items.len(), 1);
+    let detail: UserDetail = server
+        .get(&format!("/api/v1/users/{}", managed.items[0].id))
+        .await;
+    assert_eq!(detail.relation, Some(Relation::Managed));
+    let roles: Vec<String> = detail
+        .accounts
+        .iter()
+        .map(|a| format!("{}: {}", a.account.name, a.roles.describe()))
+        .collect();
+    assert!(
+        roles.contains(&format!("{}: Administrator", accounts[0].name)),
+        "{roles:?}"
+    );
+    assert!(
+        roles.contains(&format!("{}: Support", accounts[1].name)),
+        "{roles:?}"
+    );
+    let invited: Page<UserSummary> = server.get("/api/v1/users?view=invited&q=ada.new").await;
+    assert!(invited.items.is_empty());
+    let (status, _, _) = server.post_sign_in(email, "a long enough passphrase").await;
+    assert_eq!(status, StatusCode::OK);
+    server.sign_in_as(OWNER).await;
+    let accepted: Page<AuditEntry> = server.get("/api/v1/audit?action=invitation.accepted").await;
+    assert_eq!(accepted.items.len(), 1);
+    assert_eq!(accepted.items[0].actor, "Ada New");
+}
+
+#[tokio::test]
+async fn an_existing_user_proves_who_they_are_to_accept() {
+    let server = demo_server().await;
+    let cast = cast(&demo_as_inserted());
+    let email = cast.outsiders[1].clone();
+    invite(&server, serde_json::json!({"emails": [email]}), None).await;
+    let token = delivered_links(&server, &email).await.remove(0);
+    let visitor = server.another_client();
+    let preview: InvitationPreview = visitor
+        .get(&format!("/api/v1/invitations/token/{token}"))
+        .await;
+    assert!(preview.existing_user);
+    let (status, error) = visitor
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": token, "password": "not theirs"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["error"]["field"], "password");
+    // Enrolled in two-factor: the code is part of proving it.
+    let code = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .and_then(|u| u.totp_secret.clone())
+        .and_then(|secret| two_factor::code_at(&secret, &email, server.now()));
+    let (status, me) = visitor
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": token, "password": PASSWORD, "code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let managed: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=managed&q={email}"))
+        .await;
+    assert_eq!(managed.items.len(), 1);
+}
+
+#[tokio::test]
+async fn links_expire_resending_renews_them_after_a_cooldown_and_revoking_kills_them() {
+    let mut server = demo_server().await;
+    let email = "slow.responder@northwind.example";
+    invite(&server, serde_json::json!({"emails": [email]}), None).await;
+    let first = delivered_links(&server, email).await.remove(0);
+    let invited: Page<UserSummary> = server
+        .get("/api/v1/users?view=invited&q=slow.responder")
+        .await;
+    let id = invited.items[0]
+        .invitation
+        .as_ref()
+        .map(|i| i.id)
+        .expect("id");
+
+    // Too soon to send again.
+    let (status, answer) = server
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id, 999_999]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["results"][0]["ok"], false);
+    assert!(answer["results"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("minutes"));
+    assert_eq!(answer["results"][1]["ok"], false);
+
+    // A week later the link has expired…
+    server.advance(7 * DAY + 1);
+    server.sign_in_as(OWNER).await;
+    let preview: InvitationPreview = server
+        .get(&format!("/api/v1/invitations/token/{first}"))
+        .await;
+    assert_eq!(preview.state, InvitationState::Expired);
+    let (status, _) = server
+        .another_client()
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": first, "given_name": "Slow", "password": "a long enough passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let listed: Page<UserSummary> = server
+        .get("/api/v1/users?view=invited&q=slow.responder")
+        .await;
+    assert!(listed.items[0]
+        .invitation
+        .as_ref()
+        .is_some_and(|i| i.expired));
+
+    // …resending sends a new link and the old one stops working.
+    let (_, answer) = server
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(answer["results"][0]["ok"], true, "{answer}");
+    let links = delivered_links(&server, email).await;
+    assert_eq!(links.len(), 2);
+    let second = links[1].clone();
+    assert_ne!(first, second);
+    let (status, _) = server
+        .get_error(&format!("/api/v1/invitations/token/{first}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let preview: InvitationPreview = server
+        .get(&format!("/api/v1/invitations/token/{second}"))
+        .await;
+    assert_eq!(preview.state, InvitationState::Pending);
+    let listed: Page<UserSummary> = server
+        .get("/api/v1/users?view=invited&q=slow.responder")
+        .await;
+    let info = listed.items[0].invitation.clone().expect("invitation");
+    assert_eq!(info.last_sent_at, Some(server.now()));
+    assert!(!info.expired);
+
+    // Revoked: the page says so and accepting fails; it leaves the Invited tab.
+    let (_, answer) = server
+        .post_json(
+            "/api/v1/invitations/revoke",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(answer["results"][0]["ok"], true);
+    let preview: InvitationPreview = server
+        .get(&format!("/api/v1/invitations/token/{second}"))
+        .await;
+    assert_eq!(preview.state, InvitationState::Revoked);
+    let (status, _) = server
+        .another_client()
+        .post_json(
+            "/api/v1/invitations/accept",
+            serde_json::json!({"token": second, "given_name": "Slow", "password": "a long enough passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let listed: Page<UserSummary> = server
+        .get("/api/v1/users?view=invited&q=slow.responder")
+        .await;
+    assert!(listed.items.is_empty());
+    for action in ["invitation.resent", "invitation.revoked"] {
+        let log: Page<AuditEntry> = server.get(&format!("/api/v1/audit?action={action}")).await;
+        assert_eq!(log.items.len(), 1, "{action}");
+    }
+}
+
+/// An SMTP server on loopback that accepts every message and keeps what it was sent.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink.localhost ESMTP\r\n").await;
+                let mut in_data = false;
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            if let Ok(mut all) = store.lock() {
+                                all.push(std::mem::take(&mut message));
+                            }
+                            let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink.localhost\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 end with <CRLF>.<CRLF>\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test]
+async fn invitation_mail_goes_through_a_real_smtp_conversation() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["smtp.check@northwind.example"]}),
+        None,
+    )
+    .await;
+    let (port, received) = smtp_sink().await;
+    let transport = Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("smtp url");
+    let mailer = Mailer::new(transport, "Roster <roster@northwind.example>").expect("mailer");
+    let delivered = mail::deliver_due(&server.state.store, &mailer, server.now()).await;
+    assert_eq!(delivered, 1);
+    let messages = received.lock().map(|m| m.clone()).unwrap_or_default();
+    assert_eq!(messages.len(), 1);
+    let message = messages[0].replace("=\n", "");
+    assert!(
+        message.contains("To: smtp.check@northwind.example"),
+        "{message}"
+    );
+    assert!(message.contains("Subject: Maya Chen invited you to Northwind Labs on Roster"));
+    assert!(message.contains("text/plain") && message.contains("text/html"));
+    assert!(link_in(&message).is_some_and(|token| token.len() >= 40));
+    // Delivered once: nothing is due any more.
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &mailer, server.now()).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn failed_delivery_is_retried_later() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["retry.me@northwind.example"]}),
+        None,
+    )
+    .await;
+    // Nothing listens on this port (bound, then dropped).
+    let port = {
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        socket.local_addr().expect("addr").port()
+    };
+    let down = Mailer::new(
+        Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("url"),
+        "Roster <roster@northwind.example>",
+    )
+    .expect("mailer");
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &down, server.now()).await,
+        0
+    );
+    // Not due again at once; due after the backoff, and then it goes.
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        0
+    );
+    server.advance(61);
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        1
+    );
+}
