@@ -20,8 +20,8 @@ use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
-    AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, LoginPage, NotFound, TokensPage,
-    TwoFactorPage, UserDetailPage, UsersPage,
+    AcceptPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, InvitePage, LoginPage,
+    NotFound, TokensPage, TwoFactorPage, UserDetailPage, UsersPage,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -83,9 +83,12 @@ fn Console() -> impl IntoView {
         <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=Callback::new(move |()| { sign_out.dispatch(()); })>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/accept/:token") view=AcceptPage />
                 <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users/:view") view=|| view! { <Protected><UsersPage /></Protected> } />
+                <Route path=path!("/invite") view=|| view! { <Redirect path="/invite/accounts" /> } />
+                <Route path=path!("/invite/:step") view=|| view! { <Protected><InvitePage /></Protected> } />
                 <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />

@@ -226,6 +226,9 @@ pub struct InvitationInfo {
     pub last_sent_at: Option<Timestamp>,
     pub expires_at: Timestamp,
     pub expired: bool,
+    /// The accounts and roles the invitation grants on acceptance.
+    #[serde(default)]
+    pub accounts: Vec<crate::invitations::InvitedAccount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,6 +73,9 @@ pub struct NewDomain {
 }
 
 pub struct NewInvitation {
+    /// The link token of a demo invitation (stored hashed), so the demo has a link to show:
+    /// only expired demo invitations get one.
+    pub demo_token: Option<String>,
     pub id: i64,
     pub org_id: i64,
     pub user_id: i64,
@@ -456,6 +459,7 @@ impl Generator {
             .map(|a| (a, self.random_roles()))
             .collect();
         self.data.invitations.push(NewInvitation {
+            demo_token: expired.then(|| demo_invitation_token(id)),
             id,
             org_id,
             user_id,
@@ -466,6 +470,12 @@ impl Generator {
             accounts,
         });
     }
+}
+
+/// The link token of expired demo invitation `id`: `/accept/demo-expired-<id>` shows what an
+/// expired link looks like.
+pub fn demo_invitation_token(id: i64) -> String {
+    format!("demo-expired-{id}")
 }
 
 /// "Tomás" → "tomas": email local parts in the generated data stay ASCII.

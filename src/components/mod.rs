@@ -2,8 +2,10 @@
 
 mod copy_button;
 mod error_panel;
+mod invitation_table;
 mod member_notice;
 mod pager;
+mod role_picker;
 mod router;
 mod search_box;
 mod shell;
@@ -13,8 +15,10 @@ mod user_table;
 
 pub use copy_button::CopyButton;
 pub use error_panel::ErrorPanel;
+pub use invitation_table::{InvitationAction, InvitationTable};
 pub use member_notice::MemberNotice;
 pub use pager::Pager;
+pub use role_picker::RolePicker;
 pub use router::{app_href, AppRouter, RouterBase};
 pub use search_box::SearchBox;
 pub use shell::Shell;

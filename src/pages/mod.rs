@@ -1,9 +1,11 @@
 //! Routed pages: each reads its state from the URL, fetches through the API client and owns state.
 
+mod accept;
 mod accounts;
 mod audit;
 mod change_password;
 mod domains;
+mod invite;
 mod login;
 mod not_found;
 mod tokens;
@@ -11,10 +13,12 @@ mod two_factor;
 mod user_detail;
 mod users;
 
+pub use accept::AcceptPage;
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
 pub use change_password::ChangePasswordPage;
 pub use domains::DomainsPage;
+pub use invite::InvitePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use tokens::TokensPage;

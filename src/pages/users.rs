@@ -1,11 +1,16 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
-use roster_model::{SortDir, SortField, UserView, DEFAULT_PAGE_SIZE};
+use roster_model::{InvitationActionResponse, SortDir, SortField, UserView, DEFAULT_PAGE_SIZE};
 
 use super::{href_with_query, page_count, pager_links, use_title, NotFound};
+use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
-use crate::components::{ErrorPanel, Pager, SearchBox, SortState, Tab, TabList, UserTable};
+use crate::components::{
+    app_href, ErrorPanel, InvitationAction, InvitationTable, Pager, SearchBox, SortState, Tab,
+    TabList, UserTable,
+};
 use crate::format;
 
 const PANEL_ID: &str = "roster-users-panel";
@@ -112,6 +117,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             async move { api.view_counts().await.ok() }
         })
     };
+    let api_for_actions = api.clone();
     let users = LocalResource::new(move || {
         let state = state.get();
         let api = api.clone();
@@ -180,6 +186,32 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     };
     let on_retry = Callback::new(move |()| users.refetch());
 
+    // Resend and revoke on the Invited tab, with a result per invitation.
+    let invitation_action = {
+        let api = api_for_actions.clone();
+        Action::new_local(move |(action, ids): &(InvitationAction, Vec<i64>)| {
+            let api = api.clone();
+            let (action, ids) = (*action, ids.clone());
+            async move {
+                let result = match action {
+                    InvitationAction::Resend => api.resend_invitations(&ids).await,
+                    InvitationAction::Revoke => api.revoke_invitations(&ids).await,
+                };
+                (action, result)
+            }
+        })
+    };
+    Effect::new(move |_| {
+        if invitation_action.value().with(Option::is_some) {
+            users.refetch();
+            counts.refetch();
+        }
+    });
+    let on_invitation_action = Callback::new(move |request: (InvitationAction, Vec<i64>)| {
+        invitation_action.dispatch(request);
+    });
+    let busy = Signal::derive(move || invitation_action.pending().get());
+
     let tabs = Signal::derive(move || {
         let counts = counts.get().flatten();
         let current = state.get();
@@ -205,7 +237,10 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 
     view! {
         <section class="roster-page">
-            <h1>"User management"</h1>
+            <div class="roster-page__header">
+                <h1>"User management"</h1>
+                <A href=app_href("/invite") attr:class="roster-button">"Invite users"</A>
+            </div>
             <TabList label="User lists" tabs=tabs selected=selected panel_id=PANEL_ID />
             <div
                 id=PANEL_ID
@@ -217,6 +252,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 <div class="roster-toolbar">
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
                 </div>
+                {move || invitation_action.value().get().map(|(action, result)| action_results(action, result))}
                 <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
                     {move || Suspend::new(async move {
                         let (shown, result) = users.await;
@@ -236,6 +272,18 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 };
                                 let body = if page.items.is_empty() {
                                     empty_state(&shown).into_any()
+                                } else if shown.view == UserView::Invited {
+                                    view! {
+                                        <InvitationTable
+                                            users=page.items
+                                            sort=SortState { field: shown.sort, dir: shown.dir }
+                                            on_sort=on_sort
+                                            on_action=on_invitation_action
+                                            busy=busy
+                                        />
+                                        <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
+                                    }
+                                    .into_any()
                                 } else {
                                     view! {
                                         <UserTable
@@ -284,4 +332,44 @@ fn empty_state(state: &ListState) -> impl IntoView {
         )
     };
     view! { <p class="roster-empty">{text}</p> }
+}
+
+/// What a resend or revoke did, one line per invitation.
+fn action_results(
+    action: InvitationAction,
+    result: Result<InvitationActionResponse, ApiFailure>,
+) -> impl IntoView {
+    match result {
+        Err(failure) => {
+            view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any()
+        }
+        Ok(response) => {
+            let done = match action {
+                InvitationAction::Resend => "Sent again to",
+                InvitationAction::Revoke => "Revoked the invitation of",
+            };
+            let items = response
+                .results
+                .into_iter()
+                .map(|r| {
+                    let who = r.email.unwrap_or_else(|| format!("invitation {}", r.id));
+                    match r.message {
+                        None if r.ok => view! { <li class="roster-result roster-result--ok">{format!("{done} {who}.")}</li> }.into_any(),
+                        message => view! {
+                            <li class="roster-result roster-result--failed">
+                                {format!("{who}: {}", message.unwrap_or_default())}
+                            </li>
+                        }
+                        .into_any(),
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="roster-results" role="status">
+                    <ul class="roster-plain-list">{items}</ul>
+                </div>
+            }
+            .into_any()
+        }
+    }
 }

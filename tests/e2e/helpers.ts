@@ -1,5 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { demoSecret, totp } from './totp';
 
 /** The demo organization's people (`serve --demo`), all with the demo password. */
@@ -42,4 +44,35 @@ export async function signIn(page: Page, email = OWNER) {
 /** The rows of the user table's body. */
 export function userRows(page: Page) {
   return page.getByRole('table').locator('tbody tr');
+}
+
+/** Where the e2e server writes mail (see playwright.config.ts and start-server.sh). */
+export const MAIL_DIR = path.resolve(__dirname, '.tmp', `mail-${process.env.E2E_PORT ?? 18473}`);
+
+/** The token of the newest invitation link mailed to `email`, once the mail has been written. */
+export async function invitationToken(email: string): Promise<string> {
+  let token = '';
+  await expect
+    .poll(
+      () => {
+        let files: string[] = [];
+        try {
+          files = readdirSync(MAIL_DIR)
+            .map((f) => path.join(MAIL_DIR, f))
+            .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+        } catch {
+          return '';
+        }
+        const tokens = files
+          .map((file) => readFileSync(file, 'utf8').replace(/=\r?\n/g, ''))
+          .filter((text) => text.includes(`To: ${email}`))
+          .map((text) => /\/accept\/([A-Za-z0-9_-]+)/.exec(text)?.[1] ?? '')
+          .filter((t) => t);
+        token = tokens[tokens.length - 1] ?? '';
+        return token;
+      },
+      { timeout: 15_000, message: `an invitation mail to ${email}` },
+    )
+    .not.toBe('');
+  return token;
 }

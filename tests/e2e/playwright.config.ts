@@ -2,8 +2,8 @@ import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 
 const port = Number(process.env.E2E_PORT ?? 18473);
-/** Where the server writes mail as .eml files (tests read invitation links from there). */
-export const mailDir = path.resolve(__dirname, '.tmp', `mail-${port}`);
+// Where the server writes mail as .eml files; helpers.ts reads invitation links from there.
+const mailDir = path.resolve(__dirname, '.tmp', `mail-${port}`);
 
 export default defineConfig({
   testDir: '.',
@@ -31,6 +31,12 @@ export default defineConfig({
       ],
     },
   },
+  // One server and database for the whole run: the specs that only look at the demo data run
+  // first, then those that change it (sign-ins, enrolments, invitations).
+  projects: [
+    { name: 'browse', testMatch: /users\.spec\.ts$/ },
+    { name: 'change', testMatch: /(auth|invitations)\.spec\.ts$/, dependencies: ['browse'] },
+  ],
   webServer: {
     command: 'bash tests/e2e/start-server.sh',
     cwd: '../..',

@@ -2,14 +2,15 @@
 //! (row values, QueryBuilder binds, CAST(NULL AS ...), LIKE ... ESCAPE); SQLite-only pieces say
 //! what stands in for them on PostgreSQL.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{
     display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, ApiToken, AuditEntry,
-    Domain, DomainState, ImportInfo, InvitationInfo, OrgFeatures, OrgRole, Organization, Page,
-    Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail, UserRef, UserStatus,
-    UserSummary, UserView, ViewCounts,
+    Domain, DomainState, ImportInfo, InvitationInfo, InvitedAccount, OrgFeatures, OrgRole,
+    Organization, Page, Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail,
+    UserRef, UserStatus, UserSummary, UserView, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -178,7 +179,7 @@ impl Store {
         keyset.push_tail(&mut query);
 
         let rows = query.build().fetch_all(&self.pool).await?;
-        let items = rows
+        let mut items = rows
             .iter()
             .map(|row| {
                 Ok((
@@ -188,6 +189,11 @@ impl Store {
                 ))
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        let invitations: Vec<&mut InvitationInfo> = items
+            .iter_mut()
+            .filter_map(|(_, _, user)| user.invitation.as_mut())
+            .collect();
+        self.fill_invited_accounts(invitations).await?;
         Ok(keyset.page(items, total))
     }
 
@@ -266,9 +272,46 @@ impl Store {
         query.push(" AND i.user_id = ");
         query.push_bind(user_id);
         let row = query.build().fetch_optional(&self.pool).await?;
-        row.map(|row| invitation_info(&row, now))
-            .transpose()
-            .map(Option::flatten)
+        let mut info = row
+            .map(|row| invitation_info(&row, now))
+            .transpose()?
+            .flatten();
+        self.fill_invited_accounts(info.iter_mut().collect())
+            .await?;
+        Ok(info)
+    }
+
+    /// Adds what each invitation grants, with one query for all of them.
+    async fn fill_invited_accounts(
+        &self,
+        invitations: Vec<&mut InvitationInfo>,
+    ) -> StoreResult<()> {
+        if invitations.is_empty() {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT ia.invitation_id, a.name, ia.roles FROM invitation_accounts ia \
+             JOIN accounts a ON a.id = ia.account_id WHERE ia.invitation_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for invitation in &invitations {
+            list.push_bind(invitation.id);
+        }
+        query.push(") ORDER BY a.name, a.id");
+        let mut granted: HashMap<i64, Vec<InvitedAccount>> = HashMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            granted
+                .entry(row.try_get("invitation_id")?)
+                .or_default()
+                .push(InvitedAccount {
+                    name: row.try_get("name")?,
+                    roles: role_set(row.try_get("roles")?),
+                });
+        }
+        for invitation in invitations {
+            invitation.accounts = granted.remove(&invitation.id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// The organization's accounts the user can access or owns, by name.
@@ -502,7 +545,7 @@ impl Store {
         }
         for chunk in data.invitations.chunks(INSERT_CHUNK) {
             QueryBuilder::<Sqlite>::new(
-                "INSERT INTO invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, expires_at) ",
+                "INSERT INTO invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, expires_at, token_hash) ",
             )
             .push_values(chunk, |mut row, invitation| {
                 row.push_bind(invitation.id)
@@ -512,7 +555,13 @@ impl Store {
                     .push_bind("pending")
                     .push_bind(invitation.sent_at)
                     .push_bind(invitation.last_sent_at)
-                    .push_bind(invitation.expires_at);
+                    .push_bind(invitation.expires_at)
+                    .push_bind(
+                        invitation
+                            .demo_token
+                            .as_deref()
+                            .map(crate::auth::token_hash),
+                    );
             })
             .build()
             .execute(&mut *tx)
@@ -1382,6 +1431,7 @@ fn invitation_info(row: &SqliteRow, now: Timestamp) -> StoreResult<Option<Invita
         last_sent_at: row.try_get("inv_last_sent_at")?,
         expires_at,
         expired: expires_at <= now,
+        accounts: Vec::new(),
     }))
 }
 

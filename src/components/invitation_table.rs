@@ -1,0 +1,179 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use roster_model::{SortDir, SortField, UserSummary};
+
+use super::{app_href, SortState};
+use crate::format;
+
+/// What an admin asked to do with invitations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationAction {
+    Resend,
+    Revoke,
+}
+
+/// The Invited tab's table: pending invitations with what they grant, a selection for bulk
+/// actions, and per-row Resend and Revoke (revoking asks for confirmation first).
+#[component]
+pub fn InvitationTable(
+    users: Vec<UserSummary>,
+    sort: SortState,
+    on_sort: Callback<SortField>,
+    /// Called with the action and the invitation ids it is for.
+    on_action: Callback<(InvitationAction, Vec<i64>)>,
+    /// Whether an action is under way (buttons wait).
+    #[prop(into)]
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    // The row whose revocation waits for "Confirm revoke", and likewise the selection's.
+    let confirming = RwSignal::new(None::<Vec<i64>>);
+    let confirming_bulk = RwSignal::new(false);
+    let page_ids: Vec<i64> = users
+        .iter()
+        .filter_map(|u| u.invitation.as_ref().map(|i| i.id))
+        .collect();
+    let all_ids = page_ids.clone();
+    let all_selected = Signal::derive(move || {
+        !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)))
+    });
+    let toggle_all = move |checked: bool| {
+        selected.set(if checked {
+            page_ids.iter().copied().collect()
+        } else {
+            BTreeSet::new()
+        });
+    };
+    let act = move |action: InvitationAction, ids: Vec<i64>| {
+        confirming.set(None);
+        confirming_bulk.set(false);
+        selected.set(BTreeSet::new());
+        on_action.run((action, ids));
+    };
+
+    let header = |label: &'static str, field: SortField| {
+        let state = (sort.field == field).then_some(sort.dir);
+        let aria_sort = state.map(|dir| match dir {
+            SortDir::Asc => "ascending",
+            SortDir::Desc => "descending",
+        });
+        let arrow = match state {
+            Some(SortDir::Asc) => "▲",
+            Some(SortDir::Desc) => "▼",
+            None => "↕",
+        };
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
+                    {label}<span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
+                </button>
+            </th>
+        }
+    };
+
+    let rows = users
+        .into_iter()
+        .filter_map(|user| user.invitation.clone().map(|invitation| (user, invitation)))
+        .map(|(user, invitation)| {
+            let id = invitation.id;
+            let email = user.email.clone();
+            let invited_by = invitation
+                .invited_by
+                .as_ref()
+                .map(|by| by.name.clone())
+                .unwrap_or_else(|| "—".to_owned());
+            let accounts = if invitation.accounts.is_empty() {
+                view! { <span class="roster-muted">"Organization only"</span> }.into_any()
+            } else {
+                let items = invitation
+                    .accounts
+                    .iter()
+                    .map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> })
+                    .collect_view();
+                view! { <ul class="roster-plain-list">{items}</ul> }.into_any()
+            };
+            let expires = if invitation.expired {
+                view! { <span class="roster-badge roster-badge--warning">"Expired " {format::date(invitation.expires_at)}</span> }.into_any()
+            } else {
+                view! { <span>{format::date(invitation.expires_at)}</span> }.into_any()
+            };
+            let select_label = format!("Select invitation of {email}");
+            let resend_label = format!("Resend invitation to {email}");
+            let revoke_label = format!("Revoke invitation of {email}");
+            view! {
+                <tr>
+                    <td>
+                        <input type="checkbox" class="roster-checkbox" aria-label=select_label
+                            prop:checked=move || selected.with(|s| s.contains(&id))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                            } />
+                    </td>
+                    <th scope="row"><A href=app_href(&format!("/user/{}", user.id)) attr:class="roster-link">{email.clone()}</A></th>
+                    <td>{invited_by}</td>
+                    <td>{accounts}</td>
+                    <td>{format::date(invitation.sent_at)}</td>
+                    <td>{format::optional_date(invitation.last_sent_at)}</td>
+                    <td>{expires}</td>
+                    <td class="roster-row-actions">
+                        <Show when=move || confirming.get() != Some(vec![id]) fallback=move || view! {
+                            <span class="roster-confirm">
+                                "Its link stops working. "
+                                <button type="button" class="roster-button" on:click=move |_| act(InvitationAction::Revoke, vec![id])>"Confirm revoke"</button>
+                                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            </span>
+                        }>
+                            <button type="button" class="roster-button roster-button--quiet" aria-label=resend_label.clone()
+                                disabled=move || busy.get() on:click=move |_| act(InvitationAction::Resend, vec![id])>"Resend"</button>
+                            <button type="button" class="roster-button roster-button--quiet" aria-label=revoke_label.clone()
+                                disabled=move || busy.get() on:click=move |_| confirming.set(Some(vec![id]))>"Revoke"</button>
+                        </Show>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+
+    let count = move || selected.with(BTreeSet::len);
+    let selection = move || selected.get().into_iter().collect::<Vec<_>>();
+    view! {
+        <div class="roster-bulk-bar" role="group" aria-label="Selected invitations">
+            <span role="status">{move || match count() { 0 => "No invitations selected".to_owned(), 1 => "1 invitation selected".to_owned(), n => format!("{n} invitations selected") }}</span>
+            <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
+                on:click=move |_| act(InvitationAction::Resend, selection())>"Resend selected"</button>
+            <Show when=move || { confirming_bulk.get() && count() != 0 } fallback=move || view! {
+                <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
+                    on:click=move |_| confirming_bulk.set(true)>"Revoke selected"</button>
+            }>
+                <span class="roster-confirm">
+                    {move || format!("Revoke {}? Their links stop working. ", format::count(count() as u64, "invitation", "invitations"))}
+                    <button type="button" class="roster-button" on:click=move |_| act(InvitationAction::Revoke, selection())>"Confirm revoke"</button>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming_bulk.set(false)>"Cancel"</button>
+                </span>
+            </Show>
+        </div>
+        <div class="roster-table-wrap">
+            <table class="roster-table">
+                <caption class="roster-visually-hidden">"Invited users"</caption>
+                <thead><tr>
+                    <th scope="col">
+                        <input type="checkbox" class="roster-checkbox" aria-label="Select all invitations on this page"
+                            prop:checked=move || all_selected.get()
+                            on:change=move |ev| toggle_all(event_target_checked(&ev)) />
+                    </th>
+                    {header("Email", SortField::Email)}
+                    <th scope="col">"Invited by"</th>
+                    <th scope="col">"Accounts and roles"</th>
+                    {header("Sent", SortField::Date)}
+                    <th scope="col">"Last re-sent"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Actions"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,209 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+use roster_model::{
+    new_password_problem, AcceptInvitation, ErrorCode, InvitationPreview, InvitationState,
+    MIN_PASSWORD_CHARS,
+};
+
+use super::use_title;
+use crate::api::ApiClient;
+use crate::components::{app_href, ErrorPanel, TextField};
+use crate::form::FormError;
+use crate::format;
+use crate::session::SessionState;
+
+/// `/accept/:token`, reached from an invitation email without a session: shows what the
+/// invitation offers and accepts it — a new person chooses a name and password, an existing user
+/// signs in — or says plainly why the link no longer works.
+#[component]
+pub fn AcceptPage() -> impl IntoView {
+    use_title(|| "Accept an invitation".to_owned());
+    let api = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let preview = LocalResource::new(move || {
+        let api = api.clone();
+        let token = token.get();
+        async move { api.invitation(&token).await }
+    });
+    view! {
+        <section class="roster-page roster-login">
+            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Opening the invitation…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(invitation) => match invitation.state {
+                            InvitationState::Pending => view! { <AcceptForm token=token.get_untracked() invitation=invitation /> }.into_any(),
+                            state => unavailable(state, &invitation.organization).into_any(),
+                        },
+                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => view! {
+                            <h1>"This invitation link does not work"</h1>
+                            <p>{failure.message()}</p>
+                            <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
+                        }.into_any(),
+                        Err(failure) => view! {
+                            <h1>"Accept an invitation"</h1>
+                            <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| preview.refetch()) />
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn unavailable(state: InvitationState, organization: &str) -> impl IntoView {
+    let (title, text) = match state {
+        InvitationState::Expired => (
+            "This invitation has expired",
+            format!(
+                "Ask the person who invited you to {organization} to send the invitation again."
+            ),
+        ),
+        InvitationState::Accepted => (
+            "This invitation was already accepted",
+            format!("You are a member of {organization}: sign in to continue."),
+        ),
+        InvitationState::Revoked | InvitationState::Pending => (
+            "This invitation was withdrawn",
+            format!(
+                "An administrator of {organization} revoked it. Ask them if you still need access."
+            ),
+        ),
+    };
+    view! {
+        <h1>{title}</h1>
+        <p>{text}</p>
+        <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
+    }
+}
+
+#[component]
+fn AcceptForm(token: String, invitation: InvitationPreview) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let session = expect_context::<SessionState>();
+    let navigate = use_navigate();
+    let given = RwSignal::new(String::new());
+    let family = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let asks_code = RwSignal::new(false);
+    let error = FormError::new();
+    let existing = invitation.existing_user;
+    let email = invitation.email.clone();
+
+    let submit = Action::new_local(move |accept: &AcceptInvitation| {
+        let api = api.clone();
+        let accept = accept.clone();
+        async move { api.accept_invitation(&accept).await }
+    });
+    Effect::new(move |_| match submit.value().get() {
+        Some(Ok(me)) => {
+            session.signed_in(me);
+            navigate(
+                "/users/managed",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+        Some(Err(failure)) => {
+            if failure.code() == Some(ErrorCode::TwoFactorCodeRequired) {
+                error.clear();
+                asks_code.set(true);
+            } else {
+                if failure.field().as_deref() == Some("code") {
+                    code.set(String::new());
+                }
+                error.from_failure(&failure);
+            }
+        }
+        None => {}
+    });
+    let on_submit = {
+        let email = email.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let typed = password.get_untracked();
+            if !existing {
+                if given.get_untracked().trim().is_empty()
+                    && family.get_untracked().trim().is_empty()
+                {
+                    error.set(Some("given_name"), "Enter your name.");
+                    return;
+                }
+                if let Some(problem) = new_password_problem(&typed, "", &email) {
+                    error.set(Some("password"), problem);
+                    return;
+                }
+                if typed != confirm.get_untracked() {
+                    error.set(Some("confirm"), "The two passwords differ.");
+                    return;
+                }
+            }
+            error.clear();
+            let code = code.get_untracked();
+            submit.dispatch(AcceptInvitation {
+                token: token.clone(),
+                given_name: given.get_untracked(),
+                family_name: family.get_untracked(),
+                password: typed,
+                code: (!code.trim().is_empty()).then_some(code),
+            });
+        }
+    };
+    let accounts = invitation
+        .accounts
+        .iter()
+        .map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> })
+        .collect_view();
+    let inviter = invitation
+        .invited_by
+        .clone()
+        .unwrap_or_else(|| "An administrator".to_owned());
+
+    view! {
+        <h1>{format!("Join {}", invitation.organization)}</h1>
+        <p>{format!("{inviter} invited {} to join {} on Roster as a managed user.", invitation.email, invitation.organization)}</p>
+        {(!invitation.accounts.is_empty()).then(|| view! {
+            <p>"You will have access to:"</p>
+            <ul class="roster-plain-list">{accounts}</ul>
+        })}
+        <p class="roster-muted">{format!("The invitation expires on {}.", format::date(invitation.expires_at))}</p>
+        <form class="roster-form" on:submit=on_submit novalidate>
+            {if existing {
+                view! {
+                    <p>{format!("You already have a user as {email}. Sign in to accept.")}</p>
+                    <TextField id="roster-accept-password" label="Password" input_type="password"
+                        autocomplete="current-password" value=password error=error.field("password") />
+                    <Show when=move || asks_code.get()>
+                        <TextField id="roster-accept-code" label="Authentication code" autocomplete="one-time-code"
+                            value=code error=error.field("code") focus=true
+                            hint="The 6-digit code from your authenticator app, or one of your recovery codes." />
+                    </Show>
+                }.into_any()
+            } else {
+                view! {
+                    <TextField id="roster-accept-given" label="Given name" autocomplete="given-name"
+                        value=given error=error.field("given_name") />
+                    <TextField id="roster-accept-family" label="Family name" autocomplete="family-name"
+                        value=family error=error.field("family_name") />
+                    <TextField id="roster-accept-password" label="Choose a password" input_type="password"
+                        autocomplete="new-password" value=password error=error.field("password")
+                        hint=format!("At least {MIN_PASSWORD_CHARS} characters.") />
+                    <TextField id="roster-accept-confirm" label="Repeat the password" input_type="password"
+                        autocomplete="new-password" value=confirm error=error.field("confirm") />
+                }.into_any()
+            }}
+            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            <div class="roster-form__actions">
+                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                    {if existing { "Sign in and accept" } else { "Accept and join" }}
+                </button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,186 @@
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO_PASSWORD, OWNER, expectAccessible, invitationToken, signIn, userRows } from './helpers';
+import { demoSecret, totp } from './totp';
+
+type Invited = {
+  id: number;
+  email: string;
+  given_name: string;
+  invitation: { id: number; expired: boolean; sent_at: number };
+};
+
+/** The demo's pending invitations, as the API lists them. */
+async function invitedUsers(page: Page): Promise<Invited[]> {
+  const response = await page.request.get('/api/v1/users?view=invited&limit=200');
+  expect(response.status()).toBe(200);
+  return (await response.json()).items;
+}
+
+test.describe('invitations', () => {
+  test('invite a new person and an existing user with roles on two accounts; both accept and are managed', async ({
+    page,
+    context,
+  }) => {
+    await signIn(page);
+    // An existing user whose earlier invitation expired (existing users have names).
+    const existing = (await invitedUsers(page)).find((u) => u.invitation.expired && u.given_name);
+    expect(existing, 'an existing user with an expired invitation').toBeTruthy();
+    const newcomer = 'new.hire@northwind.example';
+
+    await page.goto('/users/managed');
+    await page.getByRole('link', { name: 'Invite users' }).click();
+    await expect(page).toHaveURL(/\/invite\/accounts$/);
+    const accounts = page.getByRole('list', { name: 'Accounts' }).getByRole('checkbox');
+    const first = ((await page.getByRole('list', { name: 'Accounts' }).locator('label').nth(0).textContent()) ?? '').split(' · ')[0];
+    const second = ((await page.getByRole('list', { name: 'Accounts' }).locator('label').nth(1).textContent()) ?? '').split(' · ')[0];
+    await accounts.nth(0).check();
+    await accounts.nth(1).check();
+    const firstRoles = page.getByRole('group', { name: `Roles on ${first}` });
+    await firstRoles.getByLabel('Developer').check();
+    await firstRoles.getByLabel('Billing Manager').check();
+    await firstRoles.getByLabel('Administrator').check();
+    // Administrator clears the roles it includes, and says so.
+    await expect(firstRoles.getByLabel('Developer')).not.toBeChecked();
+    await expect(firstRoles.getByLabel('Developer')).toBeDisabled();
+    await expect(firstRoles.getByLabel('Billing Manager')).not.toBeChecked();
+    await expect(firstRoles).toContainText('Administrator already includes every permission of Developer and Billing Manager');
+    // Each account needs a role before going on.
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    await expect(page.getByText(`Choose at least one role on ${second}`)).toBeVisible();
+    await page.getByRole('group', { name: `Roles on ${second}` }).getByLabel('Support').check();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Next: people' }).click();
+
+    await expect(page).toHaveURL(/\/invite\/people$/);
+    await page.getByLabel('Email addresses').fill(`${newcomer}, ${existing!.email}\nsomeone@gmail.example; not-an-address`);
+    const check = page.getByRole('list', { name: 'Address check' });
+    await expect(check.getByRole('listitem')).toHaveCount(4);
+    await expect(check).toContainText('New person: a user is created and invited.');
+    await expect(check).toContainText('Their earlier invitation expired');
+    await expect(check.getByRole('listitem').nth(2)).toContainText('they become an external user');
+    await expect(check.getByRole('listitem').nth(3)).toContainText('This is not an email address.');
+    await expect(page.getByText('2 addresses can be invited; 2 cannot.')).toBeVisible();
+    await expectAccessible(page);
+    // Reload keeps what was typed and chosen.
+    await page.reload();
+    await expect(page.getByLabel('Email addresses')).toHaveValue(/new\.hire@northwind\.example/);
+    await page.getByRole('button', { name: 'Next: review' }).click();
+
+    await expect(page).toHaveURL(/\/invite\/review$/);
+    await expect(page.getByText(`${first} — Administrator`)).toBeVisible();
+    await expect(page.getByText(`${second} — Support`)).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await expect(page.getByText('1 invited, 1 re-invited, 2 failed.')).toBeVisible();
+    const results = page.getByRole('table');
+    await expect(results.getByRole('row', { name: new RegExp(newcomer) })).toContainText('Invited');
+    await expect(results.getByRole('row', { name: /gmail/ })).toContainText('Failed');
+    await expectAccessible(page);
+
+    await page.getByRole('link', { name: 'See invited users' }).click();
+    await page.getByLabel('Search users').fill('new.hire');
+    await expect(userRows(page)).toHaveCount(1);
+    await expect(userRows(page).first()).toContainText(`${first} — Administrator`);
+    await expect(userRows(page).first()).toContainText(`${second} — Support`);
+    await expect(userRows(page).first()).toContainText('Maya Chen');
+    await expectAccessible(page);
+
+    // The new person follows the link from the delivered mail.
+    const token = await invitationToken(newcomer);
+    await context.clearCookies();
+    await page.goto(`/accept/${token}`);
+    await expect(page.getByRole('heading', { name: 'Join Northwind Labs' })).toBeVisible();
+    await expect(page.getByText('Maya Chen invited new.hire@northwind.example')).toBeVisible();
+    await expectAccessible(page);
+    await page.getByLabel('Given name').fill('Nia');
+    await page.getByLabel('Family name').fill('Hire');
+    await page.getByLabel('Choose a password').fill('nia hire passphrase');
+    await page.getByLabel('Repeat the password').fill('nia hire passphrase');
+    await page.getByRole('button', { name: 'Accept and join' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+    await expect(page.getByRole('banner')).toContainText('Nia Hire');
+    // The link was single-use.
+    await context.clearCookies();
+    await page.goto(`/accept/${token}`);
+    await expect(page.getByRole('heading', { name: 'This invitation was already accepted' })).toBeVisible();
+
+    // The existing user signs in to accept.
+    const existingToken = await invitationToken(existing!.email);
+    await page.goto(`/accept/${existingToken}`);
+    await expect(page.getByText(`You already have a user as ${existing!.email}`)).toBeVisible();
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in and accept' }).click();
+    const code = page.getByLabel('Authentication code');
+    await expect(code.or(page.getByText(/You are a Member of Northwind Labs/))).toBeVisible();
+    if (await code.isVisible()) {
+      await code.fill(totp(demoSecret(existing!.email)));
+      await page.getByRole('button', { name: 'Sign in and accept' }).click();
+    }
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+
+    // Both are managed users now, with the invited roles, and no longer invited.
+    await context.clearCookies();
+    await signIn(page, OWNER);
+    await page.goto('/users/managed?q=new.hire');
+    await expect(userRows(page)).toHaveCount(1);
+    await userRows(page).first().getByRole('link').click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nia Hire');
+    await expect(page.getByRole('row', { name: new RegExp(first) })).toContainText('Administrator');
+    await expect(page.getByRole('row', { name: new RegExp(second) })).toContainText('Support');
+    await page.goto(`/users/managed?q=${encodeURIComponent(existing!.email)}`);
+    await expect(userRows(page)).toHaveCount(1);
+    await page.goto('/users/invited?q=new.hire');
+    await expect(page.getByText('No invited users match “new.hire”.')).toBeVisible();
+  });
+
+  test('an eleventh account is refused with the reason', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/invite/accounts');
+    const accounts = page.getByRole('list', { name: 'Accounts' }).getByRole('checkbox');
+    await expect(accounts).toHaveCount(12);
+    for (let i = 0; i < 10; i++) await accounts.nth(i).check();
+    await accounts.nth(10).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'at most 10 accounts' })).toBeVisible();
+    await expect(accounts.nth(10)).not.toBeChecked();
+    await expect(page.getByRole('heading', { name: 'Chosen: 10 of 10' })).toBeVisible();
+    // Leave no draft behind for the other tests.
+    await page.getByRole('link', { name: 'Cancel' }).click();
+  });
+
+  test('resend one invitation, then revoke two at once, with a result for each', async ({ page }) => {
+    await signIn(page);
+    const pending = (await invitedUsers(page)).filter((u) => !u.invitation.expired);
+    expect(pending.length).toBeGreaterThanOrEqual(3);
+    await page.goto('/users/invited');
+    await page.getByRole('button', { name: `Resend invitation to ${pending[0].email}` }).click();
+    await expect(page.getByText(`Sent again to ${pending[0].email}.`)).toBeVisible();
+    // Sending again at once is held back by the cooldown.
+    await page.getByRole('button', { name: `Resend invitation to ${pending[0].email}` }).click();
+    await expect(page.getByText(/sent moments ago; it can be sent again in 5 minutes/)).toBeVisible();
+
+    await page.getByLabel(`Select invitation of ${pending[1].email}`).check();
+    await page.getByLabel(`Select invitation of ${pending[2].email}`).check();
+    await expect(page.getByText('2 invitations selected')).toBeVisible();
+    await page.getByRole('button', { name: 'Revoke selected' }).click();
+    await expect(page.getByText('Revoke 2 invitations? Their links stop working.')).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Confirm revoke' }).click();
+    await expect(page.getByText(`Revoked the invitation of ${pending[1].email}.`)).toBeVisible();
+    await expect(page.getByText(`Revoked the invitation of ${pending[2].email}.`)).toBeVisible();
+    await expect(page.getByRole('rowheader', { name: pending[1].email })).toHaveCount(0);
+    await expect(page.getByRole('rowheader', { name: pending[2].email })).toHaveCount(0);
+  });
+
+  test('expired and unknown links get a clear page', async ({ page }) => {
+    await signIn(page);
+    const expired = (await invitedUsers(page)).find((u) => u.invitation.expired);
+    expect(expired).toBeTruthy();
+    await page.goto(`/accept/demo-expired-${expired!.invitation.id}`);
+    await expect(page.getByRole('heading', { name: 'This invitation has expired' })).toBeVisible();
+    await expect(page.getByText('Ask the person who invited you to Northwind Labs to send the invitation again.')).toBeVisible();
+    await expectAccessible(page);
+    await page.goto('/accept/not-a-real-token');
+    await expect(page.getByRole('heading', { name: 'This invitation link does not work' })).toBeVisible();
+    await expectAccessible(page);
+  });
+});
