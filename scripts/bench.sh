@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
-# API latency on it (first page, a deep page, substring search, tab counts), and the app's bundle size.
+# API latency on it (first page, a deep page, substring search, tab counts, inviting 1,000 addresses at
+# once), and the app's bundle size.
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ echo "== Seeding $users users"
 password=bench-owner-password
 "$server" --database "$db" seed --users "$users" --owner-password "$password"
 
-"$server" --database "$db" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+"$server" --database "$db" serve --listen "127.0.0.1:$port" --mail-dir "$data/mail" >/dev/null 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port/api/v1"
 for _ in $(seq 1 100); do
@@ -62,6 +63,18 @@ measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
 measure "tab counts" "$base/users/counts"
 measure "accounts, first page" "$base/accounts"
+
+# Bulk invite: 1,000 new addresses on the organization's verified domain in one request, each
+# round with fresh addresses (one user, invitation, audit event and queued mail per address).
+invite_rounds=${BENCH_INVITE_ROUNDS:-5}
+times=$(for round in $(seq 1 "$invite_rounds"); do
+  emails=$(seq 1 1000 | sed "s/.*/\"bench.r$round.n&@org1.example\"/" | paste -sd, -)
+  curl -fsS -o /dev/null -w '%{time_total}\n' -X POST -H 'content-type: application/json' -H 'x-roster-csrf: 1' \
+    -d "{\"emails\": [$emails]}" "$base/invitations"
+done | sort -n)
+printf '%-44s median %7s ms   worst %7s ms\n' "invite 1,000 addresses (one request)" \
+  "$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')" \
+  "$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')"
 
 if ls dist/*.wasm >/dev/null 2>&1; then
   echo "== App bundle (dist/, release)"

@@ -23,6 +23,10 @@ pub enum ErrorCode {
     TwoFactorCodeRequired,
     /// Two-factor is required for the user and not set up; only enrolling (or signing out) works.
     TwoFactorEnrolmentRequired,
+    /// The change was based on an older version of the resource (If-Match did not match).
+    StaleVersion,
+    /// A change to a versioned resource must say which version it is based on (If-Match).
+    VersionRequired,
     Internal,
     Unavailable,
 }
@@ -39,6 +43,8 @@ impl ErrorCode {
             | ErrorCode::TwoFactorEnrolmentRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::StaleVersion => 412,
+            ErrorCode::VersionRequired => 428,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,

@@ -10,5 +10,5 @@ pub mod types;
 pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invitations::*;
-pub use roles::{AccountRole, OrgRole, RoleSet};
+pub use roles::{org_role_change_problem, AccountRole, OrgRole, RoleSet};
 pub use types::*;

@@ -40,6 +40,33 @@ impl OrgRole {
     }
 }
 
+/// Why `actor` may not move a member from organization role `from` to `to`, or None when they
+/// may. `owners` is how many Owners the organization has now; `is_self` when actors change their
+/// own role.
+pub fn org_role_change_problem(
+    actor: OrgRole,
+    is_self: bool,
+    from: OrgRole,
+    to: OrgRole,
+    owners: u64,
+) -> Option<&'static str> {
+    if from == to {
+        return None;
+    }
+    if (from == OrgRole::Owner || to == OrgRole::Owner) && actor != OrgRole::Owner {
+        return Some("Only an Owner can grant or take away the Owner role.");
+    }
+    if from == OrgRole::Owner && owners <= 1 {
+        return Some("This is the organization's last Owner. Make someone else an Owner first.");
+    }
+    if is_self && !to.manages_users() {
+        return Some(
+            "You cannot take away your own right to manage users. Ask another Owner or Administrator.",
+        );
+    }
+    None
+}
+
 /// A role on one managed account. Roles combine, except that Administrator already holds every
 /// permission of Developer and Billing Manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -179,6 +206,22 @@ impl<'de> Deserialize<'de> for RoleSet {
 mod tests {
     use super::*;
     use AccountRole::*;
+
+    #[test]
+    fn only_owners_touch_owner_and_the_last_owner_stays() {
+        use OrgRole::{Administrator as Admin, Member, Owner};
+        assert!(org_role_change_problem(Admin, false, Member, Admin, 1).is_none());
+        assert!(org_role_change_problem(Admin, false, Member, Owner, 1).is_some());
+        assert!(org_role_change_problem(Admin, false, Owner, Member, 2).is_some());
+        assert!(org_role_change_problem(Owner, false, Member, Owner, 1).is_none());
+        assert!(org_role_change_problem(Owner, false, Owner, Admin, 2).is_none());
+        assert!(org_role_change_problem(Owner, true, Owner, Admin, 1)
+            .is_some_and(|p| p.contains("last Owner")));
+        assert!(org_role_change_problem(Owner, true, Owner, Admin, 2).is_none());
+        assert!(org_role_change_problem(Admin, true, Admin, Member, 1)
+            .is_some_and(|p| p.contains("your own")));
+        assert!(org_role_change_problem(Owner, true, Owner, Owner, 1).is_none());
+    }
 
     #[test]
     fn union_stays_canonical() {

@@ -308,6 +308,54 @@ pub struct UserDetail {
     pub accounts: Vec<AccountAccess>,
     pub invitation: Option<InvitationInfo>,
     pub imported: Option<ImportInfo>,
+    /// Bumped by every change; send it back as `If-Match: "v<version>"` with a change.
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// `PATCH /users/{id}`: the fields to change; absent ones stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_role: Option<OrgRole>,
+}
+
+/// Longest given or family name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Why a name cannot be saved, or None: at least one part, neither too long.
+pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)> {
+    if given.trim().is_empty() && family.trim().is_empty() {
+        return Some((
+            "given_name",
+            "Enter a given name, a family name or both.".to_owned(),
+        ));
+    }
+    for (field, value) in [("given_name", given), ("family_name", family)] {
+        if value.trim().chars().count() > MAX_NAME_CHARS {
+            return Some((
+                field,
+                format!("A name is at most {MAX_NAME_CHARS} characters."),
+            ));
+        }
+    }
+    None
+}
+
+/// The ETag of version `version` of a resource.
+pub fn version_tag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an If-Match header names (`"v3"`, also weak `W/"v3"`), if it names one.
+pub fn parse_version_tag(tag: &str) -> Option<i64> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
 }
 
 impl UserDetail {

@@ -1101,6 +1101,12 @@ async fn authorization_matrix() {
             Some(serde_json::json!({"token": "not-a-token", "password": "x"})),
             [404, 404, 404, 404, 404],
         ),
+        (
+            "PATCH",
+            &user,
+            Some(serde_json::json!({"given_name": "Maya"})),
+            [401, 403, 428, 428, 428],
+        ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];
     // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).

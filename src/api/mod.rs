@@ -3,11 +3,11 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    AcceptInvitation, AccountSummary, AddressCheck, ApiError, ApiToken, AuditEntry, ChangePassword,
-    CheckAddresses, ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode,
-    InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, Me, NewApiToken,
-    NewInvitations, Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled,
-    TwoFactorSetup, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    version_tag, AcceptInvitation, AccountSummary, AddressCheck, ApiError, ApiToken, AuditEntry,
+    ChangePassword, CheckAddresses, ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody,
+    ErrorCode, InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, Me,
+    NewApiToken, NewInvitations, Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled,
+    TwoFactorSetup, UserChange, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -303,6 +303,20 @@ impl ApiClient {
 
     pub async fn user(&self, id: i64) -> Result<UserDetail, ApiFailure> {
         self.get(&format!("/users/{id}"), &[]).await
+    }
+
+    /// Changes a user, based on `version` (a change to a user someone else changed since fails
+    /// with `StaleVersion`). Answers the user as changed.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        version: i64,
+        change: &UserChange,
+    ) -> Result<UserDetail, ApiFailure> {
+        let request = Self::changing(Request::patch(&self.url(&format!("/users/{id}"))))
+            .header("If-Match", &version_tag(version))
+            .json(change);
+        self.change(request).await
     }
 
     pub async fn accounts(

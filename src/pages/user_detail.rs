@@ -1,12 +1,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use roster_model::{ErrorCode, Relation, UserDetail};
+use roster_model::{name_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail};
 
 use super::use_title;
 use crate::api::ApiClient;
-use crate::components::{app_href, ErrorPanel};
+use crate::components::{app_href, ErrorPanel, TextField};
+use crate::form::FormError;
 use crate::format;
+use crate::session::SessionState;
 
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
@@ -18,6 +20,7 @@ pub fn UserDetailPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     });
+    let api_for_edits = api.clone();
     let user = LocalResource::new(move || {
         let id = id.get();
         let api = api.clone();
@@ -32,6 +35,74 @@ pub fn UserDetailPage() -> impl IntoView {
     use_title(move || title.get());
     let on_retry = Callback::new(move |()| user.refetch());
 
+    // Editing lives here, outside the loaded view, so that reloading the user after someone
+    // else changed it keeps what this admin typed.
+    let base = RwSignal::new(None::<UserDetail>);
+    let latest_version = RwSignal::new(0i64);
+    let given = RwSignal::new(String::new());
+    let family = RwSignal::new(String::new());
+    let role = RwSignal::new(OrgRole::Member);
+    let edit_error = FormError::new();
+    let conflict = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let on_edit = Callback::new(move |detail: UserDetail| {
+        given.set(detail.given_name.clone());
+        family.set(detail.family_name.clone());
+        role.set(detail.org_role.unwrap_or(OrgRole::Member));
+        edit_error.clear();
+        conflict.set(None);
+        saved.set(false);
+        base.set(Some(detail));
+    });
+    let save = Action::new_local(move |(id, version, change): &(i64, i64, UserChange)| {
+        let api = api_for_edits.clone();
+        let (id, version, change) = (*id, *version, change.clone());
+        async move { api.update_user(id, version, &change).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => {
+            base.set(None);
+            conflict.set(None);
+            saved.set(true);
+            user.refetch();
+        }
+        Some(Err(failure)) if failure.code() == Some(ErrorCode::StaleVersion) => {
+            conflict.set(Some(failure.message()));
+            user.refetch();
+        }
+        Some(Err(failure)) => edit_error.from_failure(&failure),
+        None => {}
+    });
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(start) = base.get_untracked() else {
+            return;
+        };
+        let (g, f, r) = (
+            given.get_untracked(),
+            family.get_untracked(),
+            role.get_untracked(),
+        );
+        if let Some((field, problem)) = name_problem(&g, &f) {
+            edit_error.set(Some(field), problem);
+            return;
+        }
+        // Only what this admin changed is sent, so a concurrent change to other fields survives.
+        let change = UserChange {
+            given_name: (g.trim() != start.given_name).then(|| g.trim().to_owned()),
+            family_name: (f.trim() != start.family_name).then(|| f.trim().to_owned()),
+            org_role: (Some(r) != start.org_role).then_some(r),
+        };
+        if change == UserChange::default() {
+            base.set(None);
+            return;
+        }
+        edit_error.clear();
+        save.dispatch((start.id, latest_version.get_untracked(), change));
+    };
+    let session = expect_context::<SessionState>();
+    let is_owner = move || session.me().is_some_and(|me| me.role == OrgRole::Owner);
+
     view! {
         <section class="roster-page">
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
@@ -39,7 +110,8 @@ pub fn UserDetailPage() -> impl IntoView {
                     match user.await {
                         Ok(Some(detail)) => {
                             title.set(detail.display_name());
-                            view! { <UserDetailView detail=detail /> }.into_any()
+                            latest_version.set(detail.version);
+                            view! { <UserDetailView detail=detail on_edit=on_edit /> }.into_any()
                         }
                         Ok(None) => missing().into_any(),
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
@@ -51,6 +123,34 @@ pub fn UserDetailPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            {move || saved.get().then(|| view! { <p class="roster-notice" role="status">"Changes saved."</p> })}
+            <Show when=move || base.with(Option::is_some)>
+                <form class="roster-form roster-edit-user" on:submit=on_save novalidate aria-labelledby="roster-edit-user-title">
+                    <h2 id="roster-edit-user-title">"Edit user"</h2>
+                    {move || conflict.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+                    <TextField id="roster-edit-given" label="Given name" autocomplete="off" value=given error=edit_error.field("given_name") />
+                    <TextField id="roster-edit-family" label="Family name" autocomplete="off" value=family error=edit_error.field("family_name") />
+                    <div class="roster-field">
+                        <label for="roster-edit-role">"Organization role"</label>
+                        <select id="roster-edit-role" class="roster-input" aria-describedby="roster-edit-role-error roster-edit-role-hint"
+                            on:change=move |ev| if let Some(r) = OrgRole::parse(&event_target_value(&ev)) { role.set(r) }>
+                            {OrgRole::ALL.into_iter().map(|option| view! {
+                                <option value=option.as_str() prop:selected=move || role.get() == option
+                                    disabled=move || option == OrgRole::Owner && !is_owner() && role.get() != OrgRole::Owner>
+                                    {option.label()}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                        <p id="roster-edit-role-hint" class="roster-muted">"Owners and Administrators manage users; only an Owner grants or takes away Owner."</p>
+                        <p id="roster-edit-role-error" class="roster-field__error">{move || edit_error.field("org_role").get()}</p>
+                    </div>
+                    {move || edit_error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+                    <div class="roster-form__actions">
+                        <button type="submit" class="roster-button" disabled=move || save.pending().get()>"Save changes"</button>
+                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| base.set(None)>"Cancel"</button>
+                    </div>
+                </form>
+            </Show>
         </section>
     }
 }
@@ -64,7 +164,9 @@ fn missing() -> impl IntoView {
 }
 
 #[component]
-fn UserDetailView(detail: UserDetail) -> impl IntoView {
+fn UserDetailView(detail: UserDetail, on_edit: Callback<UserDetail>) -> impl IntoView {
+    let editable = detail.relation == Some(Relation::Managed);
+    let for_edit = detail.clone();
     let list = match detail.relation {
         Some(Relation::External) => "external",
         Some(Relation::Invited) => "invited",
@@ -91,7 +193,12 @@ fn UserDetailView(detail: UserDetail) -> impl IntoView {
         <p class="roster-breadcrumb">
             <A href=app_href(&format!("/users/{list}")) attr:class="roster-link">"← Back to users"</A>
         </p>
-        <h1>{detail.display_name()}</h1>
+        <div class="roster-page__header">
+            <h1>{detail.display_name()}</h1>
+            {editable.then(|| view! {
+                <button type="button" class="roster-button" on:click=move |_| on_edit.run(for_edit.clone())>"Edit user"</button>
+            })}
+        </div>
         <dl class="roster-facts">
             <div><dt>"Email"</dt><dd>{detail.email.clone()}</dd></div>
             <div><dt>"Status"</dt><dd>{detail.status.label()}</dd></div>

@@ -332,7 +332,7 @@ pub async fn create(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-fn actor(caller: &Caller, now: i64) -> Actor<'_> {
+pub(super) fn actor(caller: &Caller, now: i64) -> Actor<'_> {
     Actor {
         org_id: caller.org_id,
         user_id: caller.user_id,

@@ -7,10 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{
-    display_name, AccountAccess, AccountRef, AccountStatus, AccountSummary, ApiToken, AuditEntry,
-    Domain, DomainState, ImportInfo, InvitationInfo, InvitedAccount, OrgFeatures, OrgRole,
-    Organization, Page, Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor, UserDetail,
-    UserRef, UserStatus, UserSummary, UserView, ViewCounts,
+    display_name, name_problem, org_role_change_problem, AccountAccess, AccountRef, AccountStatus,
+    AccountSummary, ApiToken, AuditEntry, Domain, DomainState, ImportInfo, InvitationInfo,
+    InvitedAccount, OrgFeatures, OrgRole, Organization, Page, Relation, RoleSet, SortDir,
+    SortField, Timestamp, TwoFactor, UserChange, UserDetail, UserRef, UserStatus, UserSummary,
+    UserView, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -208,7 +209,7 @@ impl Store {
         let Some(row) = sqlx::query(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
              u.two_factor_required, u.created_at, u.last_sign_in_at, u.org_id, u.org_role, \
-             u.joined_at, u.member_source, imp.id AS imp_id, imp.given_name AS imp_given, \
+             u.joined_at, u.member_source, u.version, imp.id AS imp_id, imp.given_name AS imp_given, \
              imp.family_name AS imp_family, imp.email AS imp_email \
              FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.id = ?",
         )
@@ -256,7 +257,95 @@ impl Store {
             accounts,
             invitation,
             imported,
+            version: row.try_get("version")?,
         }))
+    }
+
+    /// Changes a managed user's name and organization role if `expected_version` is still
+    /// current, under the organization-role rules, with its audit event, in one transaction.
+    pub async fn update_user(
+        &self,
+        actor: &Actor<'_>,
+        actor_role: OrgRole,
+        user_id: i64,
+        expected_version: i64,
+        change: &UserChange,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(
+            "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
+        )
+        .bind(user_id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if row.try_get::<i64, _>("version")? != expected_version {
+            return Ok(UpdateOutcome::Stale);
+        }
+        let email: String = row.try_get("email")?;
+        let before_given: String = row.try_get("given_name")?;
+        let before_family: String = row.try_get("family_name")?;
+        let before_role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
+        let given = change
+            .given_name
+            .as_deref()
+            .map_or(before_given.as_str(), str::trim);
+        let family = change
+            .family_name
+            .as_deref()
+            .map_or(before_family.as_str(), str::trim);
+        let role = change.org_role.unwrap_or(before_role);
+        if let Some((field, problem)) = name_problem(given, family) {
+            return Ok(UpdateOutcome::Invalid(field, problem));
+        }
+        if role != before_role {
+            let owners: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner'",
+            )
+            .bind(actor.org_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let is_self = actor.user_id == user_id;
+            if let Some(problem) = org_role_change_problem(
+                actor_role,
+                is_self,
+                before_role,
+                role,
+                u64::try_from(owners).unwrap_or_default(),
+            ) {
+                return Ok(UpdateOutcome::Refused(problem));
+            }
+        }
+        sqlx::query(
+            "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, org_role = ?, \
+             version = version + 1 WHERE id = ?",
+        )
+        .bind(given)
+        .bind(family)
+        .bind(sort_name(given, family, &email))
+        .bind(search_text(given, family, &email))
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let label = display_name(given, family, &email);
+        actor
+            .event(
+                "user.updated",
+                Some(user_id),
+                Some(&label),
+                serde_json::json!({
+                    "before": { "given_name": before_given, "family_name": before_family, "org_role": before_role },
+                    "after": { "given_name": given, "family_name": family, "org_role": role },
+                }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
     }
 
     async fn pending_invitation(
@@ -637,6 +726,19 @@ pub enum SecondFactorUse {
     Totp { step: i64 },
     /// This recovery code (its row id).
     RecoveryCode { id: i64 },
+}
+
+/// What became of a change to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Updated,
+    NotFound,
+    /// Someone changed the user since the version the change was based on.
+    Stale,
+    /// A rule forbids it; the message says which.
+    Refused(&'static str),
+    /// The field's new value is not acceptable, for this reason.
+    Invalid(&'static str, String),
 }
 
 /// A live session and the signed-in user's standing in their organization.

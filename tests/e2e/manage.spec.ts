@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, signIn } from './helpers';
+
+type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string };
+
+test.describe('managing a user', () => {
+  test('rename a user and change their role', async ({ page }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    const member = list.find((u) => u.org_role === 'member' && u.email !== 'sam.taylor@northwind.example')!;
+    await page.goto(`/user/${member.id}`);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await expect(page.getByLabel('Given name')).toHaveValue(member.given_name);
+    await expectAccessible(page);
+    await page.getByLabel('Given name').fill('Renamed');
+    await page.getByLabel('Organization role').selectOption('administrator');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Changes saved.')).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Renamed ${member.family_name}`);
+    await expect(page.locator('.roster-facts')).toContainText('Administrator');
+
+    // The last Owner cannot step down: the reason shows next to the role.
+    const owner = list.find((u) => u.org_role === 'owner')!;
+    await page.goto(`/user/${owner.id}`);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await page.getByLabel('Organization role').selectOption('member');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText("This is the organization's last Owner.")).toBeVisible();
+  });
+
+  test('two admins edit the same user: the second is told and keeps their edit', async ({ page, browser }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    const target = list.filter((u) => u.org_role === 'member').at(-1)!;
+    const other = await browser.newContext();
+    const second = await other.newPage();
+    await signIn(second);
+
+    await page.goto(`/user/${target.id}`);
+    await second.goto(`/user/${target.id}`);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await second.getByRole('button', { name: 'Edit user' }).click();
+
+    await page.getByLabel('Family name').fill('First-Edit');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Changes saved.')).toBeVisible();
+
+    await second.getByLabel('Given name').fill('Second');
+    await second.getByRole('button', { name: 'Save changes' }).click();
+    await expect(second.getByRole('alert')).toContainText('Someone else changed this user while you were editing.');
+    // The page shows their change; the edit typed here is still in the form.
+    await expect(second.getByRole('heading', { level: 1 })).toHaveText(`${target.given_name} First-Edit`);
+    await expect(second.getByLabel('Given name')).toHaveValue('Second');
+    await expectAccessible(second);
+    await second.getByRole('button', { name: 'Save changes' }).click();
+    await expect(second.getByText('Changes saved.')).toBeVisible();
+    // Both changes hold: theirs (family name) and this one (given name).
+    await expect(second.getByRole('heading', { level: 1 })).toHaveText('Second First-Edit');
+    await other.close();
+  });
+});
