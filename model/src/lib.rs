@@ -4,11 +4,13 @@
 pub mod email;
 pub mod error;
 pub mod invitations;
+pub mod manage;
 pub mod roles;
 pub mod types;
 
 pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invitations::*;
+pub use manage::*;
 pub use roles::{org_role_change_problem, AccountRole, OrgRole, RoleSet};
 pub use types::*;

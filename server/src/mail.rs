@@ -252,6 +252,28 @@ impl InvitationMail<'_> {
     }
 }
 
+/// Tells a user that an administrator reset their password.
+pub fn password_reset_mail(to: &str, organization: &str, sign_in_link: &str) -> OutgoingMail {
+    let text = format!(
+        "An administrator of {organization} reset your Roster password.\n\nThe next time you sign in, you will be asked to choose a new password before anything else. You have been signed out everywhere.\n\nSign in: {sign_in_link}\n\nIf you did not expect this, contact your organization's administrators.\n"
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
+         <p>An administrator of <strong>{org}</strong> reset your Roster password.</p>\
+         <p>The next time you sign in, you will be asked to choose a new password before anything else. You have been signed out everywhere.</p>\
+         <p><a href=\"{link}\">Sign in</a></p>\
+         <p>If you did not expect this, contact your organization's administrators.</p></body></html>",
+        org = escape_html(organization),
+        link = escape_html(sign_in_link),
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: format!("Your Roster password for {organization} was reset"),
+        text,
+        html,
+    }
+}
+
 /// "2026-12-03 14:05 UTC".
 fn format_date(at: Timestamp) -> String {
     let days = at.div_euclid(86_400);

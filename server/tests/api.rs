@@ -1002,6 +1002,9 @@ async fn authorization_matrix() {
         serde_json::json!({"current_password": "wrong", "new_password": "whatever it is now"});
     let user = format!("/api/v1/users/{maya}");
     let token_path = format!("/api/v1/tokens/{token_id}");
+    let [user_reset, user_two_factor, user_access, user_remove, user_delete] =
+        ["reset-password", "two-factor", "access", "remove", "delete"]
+            .map(|action| format!("/api/v1/users/{maya}/{action}"));
     let matrix: Vec<(&str, &str, Option<serde_json::Value>, [u16; 5])> = vec![
         ("GET", "/api/v1/health", None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/session", None, [401, 200, 200, 200, 200]),
@@ -1105,6 +1108,31 @@ async fn authorization_matrix() {
             "PATCH",
             &user,
             Some(serde_json::json!({"given_name": "Maya"})),
+            [401, 403, 428, 428, 428],
+        ),
+        ("POST", &user_reset, None, [401, 403, 428, 428, 428]),
+        (
+            "PUT",
+            &user_two_factor,
+            Some(serde_json::json!({"required": true})),
+            [401, 403, 428, 428, 428],
+        ),
+        (
+            "PUT",
+            &user_access,
+            Some(serde_json::json!({"accounts": []})),
+            [401, 403, 428, 428, 428],
+        ),
+        (
+            "POST",
+            &user_remove,
+            Some(serde_json::json!({"acknowledged": []})),
+            [401, 403, 428, 428, 428],
+        ),
+        (
+            "POST",
+            &user_delete,
+            Some(serde_json::json!({"acknowledged": []})),
             [401, 403, 428, 428, 428],
         ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),

@@ -240,3 +240,351 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+impl TestServer {
+    /// POSTs or PUTs `body` to a user action at the user's current version.
+    async fn act(
+        &self,
+        method: &str,
+        id: i64,
+        action: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let (_, tag) = self.detail(id).await;
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1/users/{id}/{action}"))
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("if-match", tag)
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.send(request).await;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    async fn accounts(&self) -> Vec<roster_model::AccountSummary> {
+        let page: Page<roster_model::AccountSummary> = self.get("/api/v1/accounts?limit=200").await;
+        page.items
+    }
+}
+
+fn all_acknowledged(consequences: &[roster_model::Consequence]) -> Vec<&'static str> {
+    consequences.iter().map(|c| c.key).collect()
+}
+
+#[tokio::test]
+async fn a_reset_password_ends_sessions_forces_a_new_one_and_mails_the_user() {
+    let owner = demo_server().await;
+    let mut sam = owner.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let (status, _) = owner
+        .act(
+            "POST",
+            id_of(MEMBER),
+            "reset-password",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = sam.get_error("/api/v1/session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "their sessions ended");
+    sam.sign_in_as(MEMBER).await;
+    let me: roster_model::Me = sam.get("/api/v1/session").await;
+    assert!(me.must_change_password);
+    roster_server::mail::deliver_due(&owner.state.store, &owner.state.mailer, owner.now()).await;
+    let mails: Vec<String> = std::fs::read_dir(owner._dir.path().join("mail"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(mails
+        .iter()
+        .any(|m| m.contains(&format!("To: {MEMBER}")) && m.contains("reset")));
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.password_reset").await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn requiring_two_factor_makes_the_user_enrol_at_next_sign_in() {
+    let owner = demo_server().await;
+    let (status, detail) = owner
+        .act(
+            "PUT",
+            id_of(MEMBER),
+            "two-factor",
+            serde_json::json!({"required": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["two_factor"]["required"], true);
+    let mut sam = owner.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let me: roster_model::Me = sam.get("/api/v1/session").await;
+    assert!(me.must_enrol_two_factor);
+}
+
+#[tokio::test]
+async fn account_access_is_set_as_a_whole_and_owners_keep_their_accounts() {
+    let owner = demo_server().await;
+    let accounts = owner.accounts().await;
+    let (status, detail) = owner
+        .act(
+            "PUT",
+            id_of(MEMBER),
+            "access",
+            serde_json::json!({"accounts": [
+                {"account_id": accounts[0].id, "roles": ["administrator", "developer"]},
+                {"account_id": accounts[1].id, "roles": ["support", "billing_manager"]},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail: UserDetail = serde_json::from_value(detail).expect("detail");
+    let roles: Vec<(String, String)> = detail
+        .accounts
+        .iter()
+        .map(|a| (a.account.name.clone(), a.roles.describe()))
+        .collect();
+    assert_eq!(
+        roles
+            .iter()
+            .map(|(_, r)| r.as_str())
+            .collect::<Vec<_>>()
+            .len(),
+        2,
+        "{roles:?}"
+    );
+    assert!(roles.contains(&(accounts[0].name.clone(), "Administrator".to_owned())));
+    assert!(roles.contains(&(
+        accounts[1].name.clone(),
+        "Billing Manager, Support".to_owned()
+    )));
+
+    // Maya owns accounts: leaving one of them out is refused.
+    let (status, error) = owner
+        .act(
+            "PUT",
+            id_of(OWNER),
+            "access",
+            serde_json::json!({"accounts": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Transfer the ownership"));
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.access_changed").await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_them_active() {
+    let owner = demo_server().await;
+    let priya = id_of(dataset::DEMO_RESET_EMAIL);
+    let owned: Vec<_> = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
+        .collect();
+    assert_eq!(owned.len(), 2, "Priya owns two demo accounts");
+    let sam = id_of(MEMBER);
+
+    let (status, error) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": ["removed_from_organization"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "acknowledged");
+    let acknowledged = all_acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let (status, error) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": acknowledged}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "new_owners");
+
+    let (status, answer) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": priya},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let accounts = owner.accounts().await;
+    let first = accounts
+        .iter()
+        .find(|a| a.id == owned[0].id)
+        .expect("still the organization's");
+    assert_eq!(first.owner.as_ref().map(|o| o.id), Some(sam));
+    assert!(
+        accounts.iter().all(|a| a.id != owned[1].id),
+        "the account Priya kept left the organization with her"
+    );
+    let (status, _) = owner.get_error(&format!("/api/v1/users/{priya}")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no longer the organization's user"
+    );
+    // Still an active user of the system: inviting her again meets an existing user.
+    let (_, check) = owner
+        .post_json(
+            "/api/v1/invitations/check",
+            serde_json::json!({"emails": [dataset::DEMO_RESET_EMAIL]}),
+        )
+        .await;
+    assert_eq!(check[0]["existing_user"], true, "{check}");
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.removed").await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
+    let owner = demo_server().await;
+    let daniel = id_of(dataset::DEMO_TWO_FACTOR_EMAIL);
+    let sam = id_of(MEMBER);
+    let hank = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == "hank.scorpio@globex.example")
+        .map(|u| u.id)
+        .unwrap_or_default();
+    let owned: Vec<_> = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == daniel))
+        .collect();
+    assert_eq!(owned.len(), 2);
+    let acknowledged = all_acknowledged(&roster_model::DELETE_CONSEQUENCES);
+
+    // The second choice is bad (another organization's user): the first hand-over is undone too.
+    let (status, error) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": hank},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let accounts = owner.accounts().await;
+    assert!(accounts
+        .iter()
+        .filter(|a| owned.iter().any(|o| o.id == a.id))
+        .all(|a| a.owner.as_ref().map(|o| o.id) == Some(daniel)));
+    // Keeping an account is not possible for a deleted user.
+    let (status, _) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": daniel},
+                {"account_id": owned[1].id, "new_owner_id": sam},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, _) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": sam},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let accounts = owner.accounts().await;
+    assert!(accounts
+        .iter()
+        .filter(|a| owned.iter().any(|o| o.id == a.id))
+        .all(|a| a.owner.as_ref().map(|o| o.id) == Some(sam)));
+    let (status, _, _) = owner
+        .post_sign_in(dataset::DEMO_TWO_FACTOR_EMAIL, PASSWORD)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a deleted user cannot sign in"
+    );
+    // The email is free: inviting it creates a new person, with none of the old access.
+    let (_, answer) = owner
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({"emails": [dataset::DEMO_TWO_FACTOR_EMAIL]}),
+        )
+        .await;
+    assert_eq!(answer["results"][0]["outcome"], "invited", "{answer}");
+    assert_eq!(answer["results"][0]["existing_user"], false);
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.deleted").await;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].target.as_deref(), Some("Daniel Okafor"));
+}
+
+#[tokio::test]
+async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
+    let owner = demo_server().await;
+    let mut admin = owner.another_client();
+    admin.sign_in_as(dataset::DEMO_TWO_FACTOR_EMAIL).await;
+    let acknowledged = all_acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let daniel = id_of(dataset::DEMO_TWO_FACTOR_EMAIL);
+    let (status, error) = admin
+        .act(
+            "POST",
+            daniel,
+            "remove",
+            serde_json::json!({"acknowledged": acknowledged}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("yourself"));
+    let (status, _) = admin
+        .act(
+            "POST",
+            id_of(OWNER),
+            "remove",
+            serde_json::json!({"acknowledged": acknowledged}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = owner
+        .act("POST", id_of(OWNER), "delete", serde_json::json!({"acknowledged": all_acknowledged(&roster_model::DELETE_CONSEQUENCES)}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

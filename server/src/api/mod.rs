@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{middleware, Json, Router};
 use roster_model::{
     new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, ConfirmTwoFactor,
@@ -15,10 +15,11 @@ use roster_model::{
     UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
     MAX_TOKEN_NAME_CHARS,
 };
-use roster_model::{parse_version_tag, version_tag, ApiError, UserChange};
+use roster_model::{version_tag, ApiError};
 use serde::Deserialize;
 
 mod invitations;
+mod manage;
 
 use crate::auth;
 use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, Owner, PendingCaller};
@@ -26,8 +27,7 @@ use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{
-    AccountListParams, AuditEvent, AuditParams, Credentials, SecondFactorUse, UpdateOutcome,
-    UserListParams,
+    AccountListParams, AuditEvent, AuditParams, Credentials, SecondFactorUse, UserListParams,
 };
 use crate::two_factor;
 
@@ -44,7 +44,15 @@ pub fn router() -> Router<AppState> {
         .route("/organization", get(organization))
         .route("/users", get(list_users))
         .route("/users/counts", get(view_counts))
-        .route("/users/{id}", get(user_detail).patch(update_user))
+        .route("/users/{id}", get(user_detail).patch(manage::update_user))
+        .route("/users/{id}/reset-password", post(manage::reset_password))
+        .route(
+            "/users/{id}/two-factor",
+            put(manage::set_two_factor_required),
+        )
+        .route("/users/{id}/access", put(manage::set_access))
+        .route("/users/{id}/remove", post(manage::remove_from_organization))
+        .route("/users/{id}/delete", post(manage::delete_user))
         .route("/accounts", get(list_accounts))
         .route("/domains", get(list_domains))
         .route("/audit", get(audit_log))
@@ -601,7 +609,7 @@ async fn list_users(
     ))
 }
 
-fn no_such_user() -> AppError {
+pub(super) fn no_such_user() -> AppError {
     AppError::not_found("This organization has no such user.")
 }
 
@@ -620,64 +628,9 @@ async fn user_detail(
     Ok(with_etag(detail))
 }
 
-fn with_etag(detail: UserDetail) -> Response {
+pub(super) fn with_etag(detail: UserDetail) -> Response {
     let tag = version_tag(detail.version);
     ([(header::ETAG, tag)], Json(detail)).into_response()
-}
-
-/// Changes a managed user's name or organization role. The request names the version it is based
-/// on (If-Match); a change to a user someone else changed since is refused with 412.
-async fn update_user(
-    State(state): State<AppState>,
-    Manager(caller): Manager,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<UserChange>, JsonRejection>,
-) -> AppResult<Response> {
-    let id: i64 = id.parse().map_err(|_| no_such_user())?;
-    let Json(change) =
-        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
-    let expected = match headers.get(header::IF_MATCH) {
-        None => {
-            return Err(AppError::new(
-                ErrorCode::VersionRequired,
-                "Send the version this change is based on as If-Match (the ETag of the user).",
-            ))
-        }
-        Some(value) => value
-            .to_str()
-            .ok()
-            .and_then(parse_version_tag)
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::BadRequest,
-                    "If-Match must be an ETag such as \"v3\".",
-                )
-            })?,
-    };
-    let now = state.clock.now();
-    let actor = invitations::actor(&caller, now);
-    match state
-        .store
-        .update_user(&actor, caller.role, id, expected, &change)
-        .await?
-    {
-        UpdateOutcome::NotFound => Err(no_such_user()),
-        UpdateOutcome::Stale => Err(AppError::new(
-            ErrorCode::StaleVersion,
-            "Someone else changed this user while you were editing. Their changes are shown now; yours are kept so you can apply them again.",
-        )),
-        UpdateOutcome::Refused(problem) => Err(AppError::bad_field("org_role", problem)),
-        UpdateOutcome::Invalid(field, problem) => Err(AppError::bad_field(field, problem)),
-        UpdateOutcome::Updated => {
-            let detail = state
-                .store
-                .user_detail(caller.org_id, id, now)
-                .await?
-                .ok_or_else(no_such_user)?;
-            Ok(with_etag(detail))
-        }
-    }
 }
 
 async fn list_accounts(

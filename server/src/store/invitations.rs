@@ -133,7 +133,7 @@ pub struct QueuedMail {
     pub attempts: i64,
 }
 
-async fn queue_mail(
+pub(super) async fn queue_mail(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     mail: &OutgoingMail,
     now: Timestamp,

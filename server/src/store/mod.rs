@@ -22,6 +22,7 @@ use crate::cursor::{Cursor, Direction, SortKey};
 use crate::dataset::{Dataset, IdBase};
 
 mod invitations;
+mod manage;
 pub use invitations::*;
 
 #[derive(Debug, thiserror::Error)]

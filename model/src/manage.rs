@@ -1,0 +1,120 @@
+//! Managing one user: what removal and deletion do (the consequences the admin confirms, rules 7
+//! and 8), the choice of new account owners, and the other changes an admin makes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::invitations::AccountGrant;
+
+/// One consequence of removing or deleting a user, which the admin must tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consequence {
+    /// Stable key the API expects in `acknowledged`.
+    pub key: &'static str,
+    pub text: &'static str,
+}
+
+/// Rule 7, in the source document's words.
+pub const REMOVE_CONSEQUENCES: [Consequence; 5] = [
+    Consequence {
+        key: "removed_from_organization",
+        text: "This user will be removed from the organization.",
+    },
+    Consequence {
+        key: "loses_managed_accounts",
+        text: "This user will lose access to all managed accounts.",
+    },
+    Consequence {
+        key: "loses_organization_roles",
+        text: "The user will lose access to any role granted by the organization.",
+    },
+    Consequence {
+        key: "access_can_be_granted_again",
+        text: "Access to managed accounts can still be granted in the future.",
+    },
+    Consequence {
+        key: "no_longer_controlled",
+        text: "The organization will no longer be able to control the lifecycle or settings of the user.",
+    },
+];
+
+/// Rule 8.
+pub const DELETE_CONSEQUENCES: [Consequence; 5] = [
+    Consequence {
+        key: "deleted_at_once",
+        text: "The user is deleted from the system at once and can no longer sign in.",
+    },
+    Consequence {
+        key: "loses_all_access",
+        text: "The user loses access to every account, in this organization and outside it.",
+    },
+    Consequence {
+        key: "accounts_are_kept",
+        text: "The accounts the user owns or can access are not deleted; each owned account gets the new owner chosen below.",
+    },
+    Consequence {
+        key: "email_reusable_without_access",
+        text: "The email address can be used for a new user later, without any of this user's access.",
+    },
+    Consequence {
+        key: "cannot_be_undone",
+        text: "This cannot be undone.",
+    },
+];
+
+/// The keys of `required` that `acknowledged` lacks.
+pub fn unacknowledged(required: &[Consequence], acknowledged: &[String]) -> Vec<&'static str> {
+    required
+        .iter()
+        .filter(|c| !acknowledged.iter().any(|a| a == c.key))
+        .map(|c| c.key)
+        .collect()
+}
+
+/// Who owns an account after its owner leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerChoice {
+    pub account_id: i64,
+    /// For removal, the leaving user themselves may be chosen: the account then leaves the
+    /// organization's control with them.
+    pub new_owner_id: i64,
+}
+
+/// `POST /users/{id}/remove` and `POST /users/{id}/delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LeaveRequest {
+    pub acknowledged: Vec<String>,
+    #[serde(default)]
+    pub new_owners: Vec<OwnerChoice>,
+}
+
+/// `PUT /users/{id}/two-factor`: require two-factor sign-in, or stop requiring it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorRequirement {
+    pub required: bool,
+}
+
+/// `PUT /users/{id}/access`: the user's roles on the organization's accounts, all of them (an
+/// account left out loses the user's access).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccessChange {
+    pub accounts: Vec<AccountGrant>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_consequence_must_be_acknowledged() {
+        let all: Vec<String> = REMOVE_CONSEQUENCES
+            .iter()
+            .map(|c| c.key.to_owned())
+            .collect();
+        assert!(unacknowledged(&REMOVE_CONSEQUENCES, &all).is_empty());
+        assert_eq!(
+            unacknowledged(&REMOVE_CONSEQUENCES, &all[1..]),
+            vec!["removed_from_organization"]
+        );
+        assert_eq!(unacknowledged(&DELETE_CONSEQUENCES, &all).len(), 5);
+    }
+}

@@ -1,0 +1,269 @@
+//! Managing one user: name and role, password reset, two-factor requirement, account access,
+//! removal from the organization and deletion. Every change names the version it is based on
+//! (If-Match) and answers the user as it is now, with the new version as its ETag.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use roster_model::{
+    parse_version_tag, unacknowledged, AccessChange, Consequence, ErrorCode, LeaveRequest,
+    TwoFactorRequirement, UserChange, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
+};
+
+use super::invitations::actor;
+use super::{load_organization, no_such_user, with_etag};
+use crate::authz::{Caller, Manager};
+use crate::error::{AppError, AppResult};
+use crate::mail::password_reset_mail;
+use crate::state::AppState;
+use crate::store::UpdateOutcome;
+
+fn body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+    body.map(|Json(value)| value)
+        .map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))
+}
+
+fn user_id(id: &str) -> AppResult<i64> {
+    id.parse().map_err(|_| no_such_user())
+}
+
+/// The version a change is based on, from If-Match.
+fn expected_version(headers: &HeaderMap) -> AppResult<i64> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::VersionRequired,
+            "Send the version this change is based on as If-Match (the ETag of the user).",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(parse_version_tag)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::BadRequest,
+                "If-Match must be an ETag such as \"v3\".",
+            )
+        })
+}
+
+/// The answer to a change: the user as it is now, or why nothing changed.
+async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    outcome: UpdateOutcome,
+) -> AppResult<Response> {
+    match outcome {
+        UpdateOutcome::NotFound => Err(no_such_user()),
+        UpdateOutcome::Stale => Err(AppError::new(
+            ErrorCode::StaleVersion,
+            "Someone else changed this user while you were editing. Their changes are shown now; yours are kept so you can apply them again.",
+        )),
+        UpdateOutcome::Refused(problem) => Err(AppError::new(ErrorCode::Conflict, problem)),
+        UpdateOutcome::Invalid(field, problem) => Err(AppError::bad_field(field, problem)),
+        UpdateOutcome::Updated => {
+            let detail = state
+                .store
+                .user_detail(caller.org_id, id, state.clock.now())
+                .await?
+                .ok_or_else(no_such_user)?;
+            Ok(with_etag(detail))
+        }
+    }
+}
+
+/// `PATCH /users/{id}`: name and organization role.
+pub async fn update_user(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    change: Result<Json<UserChange>, JsonRejection>,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let change = body(change)?;
+    let expected = expected_version(&headers)?;
+    let actor = actor(&caller, state.clock.now());
+    let outcome = state
+        .store
+        .update_user(&actor, caller.role, id, expected, &change)
+        .await?;
+    // A refused role change is about the role field.
+    let outcome = match outcome {
+        UpdateOutcome::Refused(problem) => UpdateOutcome::Invalid("org_role", problem.to_owned()),
+        other => other,
+    };
+    answer(&state, &caller, id, outcome).await
+}
+
+/// `POST /users/{id}/reset-password`: a new password at next sign-in; sessions end; a mail says so.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let expected = expected_version(&headers)?;
+    let now = state.clock.now();
+    let user = state
+        .store
+        .user_detail(caller.org_id, id, now)
+        .await?
+        .ok_or_else(no_such_user)?;
+    let organization = load_organization(&state, caller.org_id).await?;
+    let mail = password_reset_mail(
+        &user.email,
+        &organization.name,
+        &format!("{}/login", state.settings.public_url),
+    );
+    let outcome = state
+        .store
+        .reset_password(&actor(&caller, now), id, expected, &mail)
+        .await?;
+    state.mailer.wake();
+    answer(&state, &caller, id, outcome).await
+}
+
+/// `PUT /users/{id}/two-factor`: require two-factor sign-in (enrolment at next sign-in), or not.
+pub async fn set_two_factor_required(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    requirement: Result<Json<TwoFactorRequirement>, JsonRejection>,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let requirement = body(requirement)?;
+    let expected = expected_version(&headers)?;
+    let outcome = state
+        .store
+        .set_two_factor_required(
+            &actor(&caller, state.clock.now()),
+            id,
+            expected,
+            requirement.required,
+        )
+        .await?;
+    answer(&state, &caller, id, outcome).await
+}
+
+/// `PUT /users/{id}/access`: the user's roles on each of the organization's accounts.
+pub async fn set_access(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    change: Result<Json<AccessChange>, JsonRejection>,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let change = body(change)?;
+    let expected = expected_version(&headers)?;
+    let ids: Vec<i64> = change.accounts.iter().map(|g| g.account_id).collect();
+    let names = state.store.org_account_names(caller.org_id, &ids).await?;
+    let mut seen = std::collections::HashSet::new();
+    for grant in &change.accounts {
+        let Some(name) = names.get(&grant.account_id) else {
+            return Err(AppError::bad_field(
+                "accounts",
+                format!(
+                    "Account {} is not an account of this organization.",
+                    grant.account_id
+                ),
+            ));
+        };
+        if !seen.insert(grant.account_id) {
+            return Err(AppError::bad_field(
+                "accounts",
+                format!("{name} appears twice."),
+            ));
+        }
+        if grant.roles.is_empty() {
+            return Err(AppError::bad_field(
+                "accounts",
+                format!("Choose at least one role on {name}, or remove the account."),
+            ));
+        }
+    }
+    let outcome = state
+        .store
+        .set_access(
+            &actor(&caller, state.clock.now()),
+            id,
+            expected,
+            &change.accounts,
+        )
+        .await?;
+    answer(&state, &caller, id, outcome).await
+}
+
+fn check_acknowledged(required: &[Consequence], request: &LeaveRequest) -> AppResult<()> {
+    if unacknowledged(required, &request.acknowledged).is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::bad_field(
+            "acknowledged",
+            "Confirm each consequence before going on.",
+        ))
+    }
+}
+
+/// `POST /users/{id}/remove` (rule 7): the user leaves the organization and stays active.
+pub async fn remove_from_organization(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    request: Result<Json<LeaveRequest>, JsonRejection>,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let request = body(request)?;
+    let expected = expected_version(&headers)?;
+    check_acknowledged(&REMOVE_CONSEQUENCES, &request)?;
+    let outcome = state
+        .store
+        .remove_from_organization(
+            &actor(&caller, state.clock.now()),
+            caller.role,
+            id,
+            expected,
+            &request.new_owners,
+        )
+        .await?;
+    match outcome {
+        // No longer the organization's: there is no user page of theirs to answer with.
+        UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT.into_response()),
+        other => answer(&state, &caller, id, other).await,
+    }
+}
+
+/// `POST /users/{id}/delete` (rule 8): the user is deleted; their accounts get new owners.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    request: Result<Json<LeaveRequest>, JsonRejection>,
+) -> AppResult<Response> {
+    let id = user_id(&id)?;
+    let request = body(request)?;
+    let expected = expected_version(&headers)?;
+    check_acknowledged(&DELETE_CONSEQUENCES, &request)?;
+    let outcome = state
+        .store
+        .delete_user(
+            &actor(&caller, state.clock.now()),
+            caller.role,
+            id,
+            expected,
+            &request.new_owners,
+        )
+        .await?;
+    match outcome {
+        UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT.into_response()),
+        other => answer(&state, &caller, id, other).await,
+    }
+}

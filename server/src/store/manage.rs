@@ -1,0 +1,441 @@
+//! Changes an admin makes to one managed user. Each runs in one transaction with its audit event,
+//! and only if the user is still at the version the admin saw.
+
+use std::collections::{HashMap, HashSet};
+
+use roster_model::{
+    display_name, AccountGrant, AccountRole, OrgRole, OwnerChoice, RoleSet, Timestamp,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::invitations::queue_mail;
+use super::{parse_org_role, role_set, Actor, Store, StoreResult, UpdateOutcome};
+use crate::mail::OutgoingMail;
+
+/// The user a change is about, read inside the change's transaction.
+struct Target {
+    label: String,
+    role: OrgRole,
+}
+
+/// The organization's member `user_id` if still at `expected` version; otherwise the outcome.
+async fn target_at_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    user_id: i64,
+    expected: i64,
+) -> StoreResult<Result<Target, UpdateOutcome>> {
+    let Some(row) = sqlx::query(
+        "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
+    )
+    .bind(user_id)
+    .bind(org_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(Err(UpdateOutcome::NotFound));
+    };
+    if row.try_get::<i64, _>("version")? != expected {
+        return Ok(Err(UpdateOutcome::Stale));
+    }
+    let email: String = row.try_get("email")?;
+    let given: String = row.try_get("given_name")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(Ok(Target {
+        label: display_name(&given, &family, &email),
+        role: parse_org_role(&row)?.unwrap_or(OrgRole::Member),
+    }))
+}
+
+async fn bump_version(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET version = version + 1 WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn owner_count(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> StoreResult<u64> {
+    let owners: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner'")
+            .bind(org_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(u64::try_from(owners).unwrap_or_default())
+}
+
+/// Who may remove or delete `target`: not oneself (that would lock the admin out), an Owner only
+/// by an Owner, and never the last Owner.
+async fn leave_refusal(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &Actor<'_>,
+    actor_role: OrgRole,
+    user_id: i64,
+    target: &Target,
+) -> StoreResult<Option<&'static str>> {
+    if actor.user_id == user_id {
+        return Ok(Some(
+            "You cannot remove or delete yourself. Ask another Owner or Administrator.",
+        ));
+    }
+    if target.role == OrgRole::Owner {
+        if actor_role != OrgRole::Owner {
+            return Ok(Some("Only an Owner can remove or delete an Owner."));
+        }
+        if owner_count(tx, actor.org_id).await? <= 1 {
+            return Ok(Some(
+                "This is the organization's last Owner. Make someone else an Owner first.",
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// The organization's accounts `user_id` owns.
+async fn owned_accounts(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    user_id: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    let rows =
+        sqlx::query("SELECT id, name FROM accounts WHERE org_id = ? AND owner_id = ? ORDER BY id")
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+        .collect()
+}
+
+/// Makes `owner_id` the owner of `account_id`, with Administrator access unless they have access.
+async fn transfer_ownership(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: i64,
+    owner_id: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET owner_id = ? WHERE id = ?")
+        .bind(owner_id)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (account_id, user_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(owner_id)
+    .bind(i64::from(
+        RoleSet::from_roles([AccountRole::Administrator]).bits(),
+    ))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether `user_id` is a managed user of the organization.
+async fn is_member(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = ? AND org_id = ?")
+        .bind(user_id)
+        .bind(org_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
+}
+
+impl Store {
+    /// Forces a new password at the user's next sign-in, ends their sessions and tells them by mail.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: i64,
+        mail: &OutgoingMail,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+            Ok(target) => target,
+            Err(outcome) => return Ok(outcome),
+        };
+        sqlx::query("UPDATE users SET password_must_change = 1 WHERE id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        bump_version(&mut tx, user_id).await?;
+        end_sessions(&mut tx, user_id).await?;
+        queue_mail(&mut tx, mail, actor.at).await?;
+        actor
+            .event(
+                "user.password_reset",
+                Some(user_id),
+                Some(&target.label),
+                serde_json::json!({}),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
+    }
+
+    /// Requires two-factor sign-in of the user (they enrol at their next sign-in), or stops it.
+    pub async fn set_two_factor_required(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: i64,
+        required: bool,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+            Ok(target) => target,
+            Err(outcome) => return Ok(outcome),
+        };
+        sqlx::query("UPDATE users SET two_factor_required = ? WHERE id = ?")
+            .bind(i64::from(required))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        bump_version(&mut tx, user_id).await?;
+        let action = if required {
+            "user.two_factor_required"
+        } else {
+            "user.two_factor_not_required"
+        };
+        actor
+            .event(
+                action,
+                Some(user_id),
+                Some(&target.label),
+                serde_json::json!({}),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
+    }
+
+    /// Sets the user's roles on the organization's accounts to exactly `grants` (accounts the
+    /// organization owns, checked by the caller). An account the user owns cannot be left out.
+    pub async fn set_access(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: i64,
+        grants: &[AccountGrant],
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+            Ok(target) => target,
+            Err(outcome) => return Ok(outcome),
+        };
+        let granted: HashSet<i64> = grants.iter().map(|g| g.account_id).collect();
+        for (account_id, name) in owned_accounts(&mut tx, actor.org_id, user_id).await? {
+            if !granted.contains(&account_id) {
+                return Ok(UpdateOutcome::Invalid(
+                    "accounts",
+                    format!(
+                        "{} owns {name}: they keep access to it. Transfer the ownership first.",
+                        target.label
+                    ),
+                ));
+            }
+        }
+        let before: HashMap<i64, RoleSet> = sqlx::query(
+            "SELECT aa.account_id, aa.roles FROM account_access aa JOIN accounts a ON a.id = aa.account_id \
+             WHERE aa.user_id = ? AND a.org_id = ?",
+        )
+        .bind(user_id)
+        .bind(actor.org_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("account_id")?, role_set(row.try_get("roles")?))))
+        .collect::<StoreResult<_>>()?;
+        for account_id in before.keys().filter(|id| !granted.contains(id)) {
+            sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+                .bind(account_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for grant in grants {
+            if before.get(&grant.account_id) == Some(&grant.roles) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
+            )
+            .bind(grant.account_id)
+            .bind(user_id)
+            .bind(i64::from(grant.roles.bits()))
+            .bind(actor.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        bump_version(&mut tx, user_id).await?;
+        let before: Vec<AccountGrant> = before
+            .into_iter()
+            .map(|(account_id, roles)| AccountGrant { account_id, roles })
+            .collect();
+        actor
+            .event(
+                "user.access_changed",
+                Some(user_id),
+                Some(&target.label),
+                serde_json::json!({ "before": before, "after": grants }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
+    }
+
+    /// Rule 7: the user leaves the organization but stays active. Every account they own gets the
+    /// chosen owner — a managed user, or the leaving user themselves, which takes the account out
+    /// of the organization's control. Their organization roles and access to its accounts end.
+    pub async fn remove_from_organization(
+        &self,
+        actor: &Actor<'_>,
+        actor_role: OrgRole,
+        user_id: i64,
+        expected: i64,
+        choices: &[OwnerChoice],
+    ) -> StoreResult<UpdateOutcome> {
+        self.leave(actor, actor_role, user_id, expected, choices, false)
+            .await
+    }
+
+    /// Rule 8: the user is deleted from the system. Every account they own gets the chosen owner,
+    /// another managed user; the accounts themselves stay.
+    pub async fn delete_user(
+        &self,
+        actor: &Actor<'_>,
+        actor_role: OrgRole,
+        user_id: i64,
+        expected: i64,
+        choices: &[OwnerChoice],
+    ) -> StoreResult<UpdateOutcome> {
+        self.leave(actor, actor_role, user_id, expected, choices, true)
+            .await
+    }
+
+    async fn leave(
+        &self,
+        actor: &Actor<'_>,
+        actor_role: OrgRole,
+        user_id: i64,
+        expected: i64,
+        choices: &[OwnerChoice],
+        delete: bool,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+            Ok(target) => target,
+            Err(outcome) => return Ok(outcome),
+        };
+        if let Some(problem) = leave_refusal(&mut tx, actor, actor_role, user_id, &target).await? {
+            return Ok(UpdateOutcome::Refused(problem));
+        }
+        if delete {
+            let elsewhere: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM accounts WHERE owner_id = ? AND (org_id IS NULL OR org_id <> ?)",
+            )
+            .bind(user_id)
+            .bind(actor.org_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if elsewhere > 0 {
+                return Ok(UpdateOutcome::Refused(
+                    "This user owns accounts outside the organization, which it cannot give to someone else. Remove them from the organization instead.",
+                ));
+            }
+        }
+        // Each owned account is handed over as its choice is checked: a bad choice further down
+        // the list abandons the transaction, and with it the accounts already handed over.
+        let mut handed_over = Vec::new();
+        for (account_id, name) in owned_accounts(&mut tx, actor.org_id, user_id).await? {
+            let Some(choice) = choices.iter().find(|c| c.account_id == account_id) else {
+                return Ok(UpdateOutcome::Invalid(
+                    "new_owners",
+                    format!("Choose the new owner of {name}."),
+                ));
+            };
+            let keeps_it = choice.new_owner_id == user_id;
+            if keeps_it && delete {
+                return Ok(UpdateOutcome::Invalid(
+                    "new_owners",
+                    format!("Choose another managed user as the owner of {name}: a deleted user cannot own it."),
+                ));
+            }
+            if keeps_it {
+                sqlx::query("UPDATE accounts SET org_id = NULL WHERE id = ?")
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else if is_member(&mut tx, actor.org_id, choice.new_owner_id).await? {
+                transfer_ownership(&mut tx, account_id, choice.new_owner_id, actor.at).await?;
+            } else {
+                return Ok(UpdateOutcome::Invalid(
+                    "new_owners",
+                    format!("The new owner of {name} must be a managed user of the organization."),
+                ));
+            }
+            handed_over.push(serde_json::json!({
+                "account_id": account_id,
+                "account": name,
+                "new_owner_id": choice.new_owner_id,
+                "left_organization": keeps_it,
+            }));
+        }
+        end_sessions(&mut tx, user_id).await?;
+        let action = if delete {
+            sqlx::query("DELETE FROM users WHERE id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            "user.deleted"
+        } else {
+            sqlx::query(
+                "DELETE FROM account_access WHERE user_id = ? AND account_id IN (SELECT id FROM accounts WHERE org_id = ?)",
+            )
+            .bind(user_id)
+            .bind(actor.org_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE users SET org_id = NULL, org_role = NULL, joined_at = NULL, member_source = NULL, \
+                 imported_by = NULL, two_factor_required = 0, version = version + 1 WHERE id = ?",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            "user.removed"
+        };
+        actor
+            .event(
+                action,
+                Some(user_id),
+                Some(&target.label),
+                serde_json::json!({ "accounts": handed_over }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
+    }
+}
