@@ -3,11 +3,12 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    version_tag, AcceptInvitation, AccountSummary, AddressCheck, ApiError, ApiToken, AuditEntry,
-    ChangePassword, CheckAddresses, ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody,
-    ErrorCode, InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, Me,
-    NewApiToken, NewInvitations, Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled,
-    TwoFactorSetup, UserChange, UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    version_tag, AcceptInvitation, AccessChange, AccountSummary, AddressCheck, ApiError, ApiToken,
+    AuditEntry, ChangePassword, CheckAddresses, ConfirmTwoFactor, CreatedApiToken, Domain,
+    ErrorBody, ErrorCode, InvitationActionResponse, InvitationIds, InvitationPreview,
+    InviteResponse, LeaveRequest, Me, NewApiToken, NewInvitations, Organization, Page, SignIn,
+    SortDir, SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup, UserChange,
+    UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -305,6 +306,72 @@ impl ApiClient {
         self.get(&format!("/users/{id}"), &[]).await
     }
 
+    async fn user_action<B: serde::Serialize>(
+        &self,
+        request: RequestBuilder,
+        version: i64,
+        body: &B,
+    ) -> Result<UserDetail, ApiFailure> {
+        let request = Self::changing(request)
+            .header("If-Match", &version_tag(version))
+            .json(body);
+        self.change(request).await
+    }
+
+    /// Forces a new password at the user's next sign-in and ends their sessions.
+    pub async fn reset_password(&self, id: i64, version: i64) -> Result<UserDetail, ApiFailure> {
+        let request = Request::post(&self.url(&format!("/users/{id}/reset-password")));
+        self.user_action(request, version, &serde_json::json!({}))
+            .await
+    }
+
+    pub async fn set_two_factor_required(
+        &self,
+        id: i64,
+        version: i64,
+        required: bool,
+    ) -> Result<UserDetail, ApiFailure> {
+        let request = Request::put(&self.url(&format!("/users/{id}/two-factor")));
+        self.user_action(request, version, &TwoFactorRequirement { required })
+            .await
+    }
+
+    pub async fn set_access(
+        &self,
+        id: i64,
+        version: i64,
+        change: &AccessChange,
+    ) -> Result<UserDetail, ApiFailure> {
+        let request = Request::put(&self.url(&format!("/users/{id}/access")));
+        self.user_action(request, version, change).await
+    }
+
+    /// Rule 7: the user leaves the organization (answers nothing: they are no longer its user).
+    pub async fn remove_user(
+        &self,
+        id: i64,
+        version: i64,
+        request: &LeaveRequest,
+    ) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::post(&self.url(&format!("/users/{id}/remove"))))
+            .header("If-Match", &version_tag(version))
+            .json(request);
+        self.change_empty(request).await
+    }
+
+    /// Rule 8: the user is deleted.
+    pub async fn delete_user(
+        &self,
+        id: i64,
+        version: i64,
+        request: &LeaveRequest,
+    ) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::post(&self.url(&format!("/users/{id}/delete"))))
+            .header("If-Match", &version_tag(version))
+            .json(request);
+        self.change_empty(request).await
+    }
+
     /// Changes a user, based on `version` (a change to a user someone else changed since fails
     /// with `StaleVersion`). Answers the user as changed.
     pub async fn update_user(
@@ -313,10 +380,8 @@ impl ApiClient {
         version: i64,
         change: &UserChange,
     ) -> Result<UserDetail, ApiFailure> {
-        let request = Self::changing(Request::patch(&self.url(&format!("/users/{id}"))))
-            .header("If-Match", &version_tag(version))
-            .json(change);
-        self.change(request).await
+        let request = Request::patch(&self.url(&format!("/users/{id}")));
+        self.user_action(request, version, change).await
     }
 
     pub async fn accounts(

@@ -1,6 +1,7 @@
 //! Presentational components: they take props and callbacks and never fetch.
 
 mod copy_button;
+mod dialog;
 mod error_panel;
 mod invitation_table;
 mod member_notice;
@@ -14,6 +15,7 @@ mod text_field;
 mod user_table;
 
 pub use copy_button::CopyButton;
+pub use dialog::Dialog;
 pub use error_panel::ErrorPanel;
 pub use invitation_table::{InvitationAction, InvitationTable};
 pub use member_notice::MemberNotice;

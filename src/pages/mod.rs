@@ -11,6 +11,7 @@ mod not_found;
 mod tokens;
 mod two_factor;
 mod user_detail;
+mod user_manage;
 mod users;
 
 pub use accept::AcceptPage;

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 use roster_model::{name_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail};
 
 use super::use_title;
+use super::user_manage::ManageUser;
 use crate::api::ApiClient;
 use crate::components::{app_href, ErrorPanel, TextField};
 use crate::form::FormError;
@@ -101,17 +102,29 @@ pub fn UserDetailPage() -> impl IntoView {
         save.dispatch((start.id, latest_version.get_untracked(), change));
     };
     let session = expect_context::<SessionState>();
+    let manage_message = RwSignal::new(None::<(bool, String)>);
+    // Set once the user has left the organization (removed or deleted): the page says so.
+    let left = RwSignal::new(None::<String>);
+    let on_left = Callback::new(move |text: String| {
+        base.set(None);
+        left.set(Some(text));
+    });
     let is_owner = move || session.me().is_some_and(|me| me.role == OrgRole::Owner);
 
     view! {
         <section class="roster-page">
+            <Show when=move || left.with(Option::is_none) fallback=move || view! {
+                <h1>"User management"</h1>
+                <p class="roster-notice" role="status">{move || left.get()}</p>
+                <p><A href=app_href("/users/managed") attr:class="roster-link">"Back to User management"</A></p>
+            }>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(Some(detail)) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            view! { <UserDetailView detail=detail on_edit=on_edit /> }.into_any()
+                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message on_changed=on_retry on_left=on_left /> }.into_any()
                         }
                         Ok(None) => missing().into_any(),
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
@@ -123,6 +136,7 @@ pub fn UserDetailPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            </Show>
             {move || saved.get().then(|| view! { <p class="roster-notice" role="status">"Changes saved."</p> })}
             <Show when=move || base.with(Option::is_some)>
                 <form class="roster-form roster-edit-user" on:submit=on_save novalidate aria-labelledby="roster-edit-user-title">
@@ -164,9 +178,18 @@ fn missing() -> impl IntoView {
 }
 
 #[component]
-fn UserDetailView(detail: UserDetail, on_edit: Callback<UserDetail>) -> impl IntoView {
+fn UserDetailView(
+    detail: UserDetail,
+    on_edit: Callback<UserDetail>,
+    message: RwSignal<Option<(bool, String)>>,
+    on_changed: Callback<()>,
+    on_left: Callback<String>,
+) -> impl IntoView {
     let editable = detail.relation == Some(Relation::Managed);
     let for_edit = detail.clone();
+    let manage = editable.then(
+        || view! { <ManageUser detail=detail.clone() message=message on_changed=on_changed on_left=on_left /> },
+    );
     let list = match detail.relation {
         Some(Relation::External) => "external",
         Some(Relation::Invited) => "invited",
@@ -243,5 +266,6 @@ fn UserDetailView(detail: UserDetail, on_edit: Callback<UserDetail>) -> impl Int
         } else {
             view! { <p class="roster-empty">"This user has no access to the organization's accounts."</p> }.into_any()
         }}
+        {manage}
     }
 }

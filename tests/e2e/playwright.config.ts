@@ -35,7 +35,7 @@ export default defineConfig({
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
     { name: 'browse', testMatch: /users\.spec\.ts$/ },
-    { name: 'change', testMatch: /(auth|invitations|manage)\.spec\.ts$/, dependencies: ['browse'] },
+    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle)\.spec\.ts$/, dependencies: ['browse'] },
   ],
   webServer: {
     command: 'bash tests/e2e/start-server.sh',

@@ -1,0 +1,360 @@
+//! The management controls of a managed user's page: two-factor requirement, password reset,
+//! removal from the organization and deletion (rules 7 and 8), each confirmed in a dialog.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use leptos::prelude::*;
+use roster_model::{
+    Consequence, LeaveRequest, OwnerChoice, SortDir, SortField, UserDetail, UserView,
+    DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
+};
+
+use crate::api::{ApiClient, ApiFailure, UserListRequest};
+use crate::components::{Dialog, SearchBox};
+
+/// Which way a user leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leave {
+    Remove,
+    Delete,
+}
+
+impl Leave {
+    fn consequences(self) -> &'static [Consequence] {
+        match self {
+            Leave::Remove => &REMOVE_CONSEQUENCES,
+            Leave::Delete => &DELETE_CONSEQUENCES,
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Leave::Remove => "Remove from organization",
+            Leave::Delete => "Delete user",
+        }
+    }
+}
+
+/// Controls for one managed user. `on_changed` reloads the page's user (after a change, or when
+/// someone else changed them meanwhile); `on_left` is told once the user has left the organization.
+#[component]
+pub fn ManageUser(
+    detail: UserDetail,
+    /// What the last action did (ok, text): owned by the page, so it outlives the reload.
+    message: RwSignal<Option<(bool, String)>>,
+    on_changed: Callback<()>,
+    on_left: Callback<String>,
+) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let id = detail.id;
+    let version = detail.version;
+    let name = detail.display_name();
+    let required = detail.two_factor.required;
+    let enrolled = detail.two_factor.enrolled;
+    let report = move |result: Result<(), ApiFailure>, done: String| match result {
+        Ok(()) => {
+            message.set(Some((true, done)));
+            on_changed.run(());
+        }
+        Err(failure) => {
+            message.set(Some((false, failure.message())));
+            // A stale version means someone else changed the user: show what is true now.
+            on_changed.run(());
+        }
+    };
+
+    let toggle_two_factor = {
+        let api = api.clone();
+        Action::new_local(move |on: &bool| {
+            let api = api.clone();
+            let on = *on;
+            async move {
+                (
+                    on,
+                    api.set_two_factor_required(id, version, on)
+                        .await
+                        .map(|_| ()),
+                )
+            }
+        })
+    };
+    Effect::new(move |_| {
+        if let Some((on, result)) = toggle_two_factor.value().get() {
+            let done = if on {
+                "Two-factor sign-in is now required: they set it up at their next sign-in."
+            } else {
+                "Two-factor sign-in is no longer required."
+            };
+            report(result, done.to_owned());
+        }
+    });
+
+    let reset_open = RwSignal::new(false);
+    let reset = {
+        let api = api.clone();
+        Action::new_local(move |()| {
+            let api = api.clone();
+            async move { api.reset_password(id, version).await.map(|_| ()) }
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(result) = reset.value().get() {
+            reset_open.set(false);
+            report(
+                result,
+                "Password reset: their sessions ended, they were emailed, and they choose a new password at their next sign-in.".to_owned(),
+            );
+        }
+    });
+
+    let leaving = RwSignal::new(None::<Leave>);
+    let owned: Vec<(i64, String)> = detail
+        .accounts
+        .iter()
+        .filter(|a| a.owner)
+        .map(|a| (a.account.id, a.account.name.clone()))
+        .collect();
+
+    view! {
+        <section class="roster-manage" aria-labelledby="roster-manage-title">
+            <h2 id="roster-manage-title">"Security and membership"</h2>
+            {move || message.get().map(|(ok, text)| if ok {
+                view! { <p class="roster-notice" role="status">{text}</p> }.into_any()
+            } else {
+                view! { <p class="roster-error" role="alert">{text}</p> }.into_any()
+            })}
+            <div class="roster-manage__row">
+                <button type="button" role="switch" class="roster-switch" id="roster-require-two-factor"
+                    aria-checked=required.to_string() aria-describedby="roster-two-factor-state"
+                    disabled=move || toggle_two_factor.pending().get()
+                    on:click=move |_| { toggle_two_factor.dispatch(!required); }>
+                    <span class="roster-switch__track" aria-hidden="true"><span class="roster-switch__thumb"></span></span>
+                    "Require two-factor authentication"
+                </button>
+                <p id="roster-two-factor-state" class="roster-muted">
+                    {match (enrolled, required) {
+                        (true, _) => "Enrolled: they sign in with a code from their app.",
+                        (false, true) => "Not enrolled yet: they must set it up at their next sign-in.",
+                        (false, false) => "Not enrolled.",
+                    }}
+                </p>
+            </div>
+            <div class="roster-manage__row">
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(true)>"Reset password"</button>
+                <p class="roster-muted">"They must choose a new password at their next sign-in."</p>
+            </div>
+            <div class="roster-manage__row roster-manage__danger">
+                <button type="button" class="roster-button roster-button--danger" on:click=move |_| leaving.set(Some(Leave::Remove))>"Remove from organization"</button>
+                <button type="button" class="roster-button roster-button--danger" on:click=move |_| leaving.set(Some(Leave::Delete))>"Delete user"</button>
+            </div>
+            <Dialog id="roster-reset-dialog" title=format!("Reset the password of {name}?")
+                open=Signal::derive(move || reset_open.get()) on_close=Callback::new(move |()| reset_open.set(false))>
+                <p>"They are signed out everywhere, get an email about it, and must choose a new password when they next sign in."</p>
+                <div class="roster-form__actions">
+                    <button type="button" class="roster-button" disabled=move || reset.pending().get()
+                        on:click=move |_| { reset.dispatch(()); }>"Reset password"</button>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(false)>"Cancel"</button>
+                </div>
+            </Dialog>
+            {[Leave::Remove, Leave::Delete].into_iter().map(|kind| view! {
+                <LeaveDialog kind=kind user_id=id version=version name=name.clone() owned=owned.clone()
+                    open=Signal::derive(move || leaving.get() == Some(kind))
+                    on_close=Callback::new(move |()| leaving.set(None))
+                    on_done=on_left
+                    on_stale=on_changed />
+            }).collect_view()}
+        </section>
+    }
+}
+
+/// The consequence checklist and the new owner of every owned account, then the action. The
+/// button stays disabled until every box is ticked and every account has its new owner.
+#[component]
+fn LeaveDialog(
+    kind: Leave,
+    user_id: i64,
+    version: i64,
+    name: String,
+    owned: Vec<(i64, String)>,
+    #[prop(into)] open: Signal<bool>,
+    on_close: Callback<()>,
+    on_done: Callback<String>,
+    on_stale: Callback<()>,
+) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let ticked = RwSignal::new(BTreeSet::<&'static str>::new());
+    let owners = RwSignal::new(BTreeMap::<i64, i64>::new());
+    // Labels of the people chosen as owners, so a new search does not drop them from the lists.
+    let chosen = RwSignal::new(BTreeMap::<i64, String>::new());
+    let search = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let candidates = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let text = search.get();
+            async move {
+                let request = UserListRequest {
+                    view: UserView::Managed,
+                    search: text,
+                    sort: SortField::Name,
+                    dir: SortDir::Asc,
+                    cursor: None,
+                    limit: 50,
+                };
+                api.users(&request).await.map(|page| {
+                    page.items
+                        .into_iter()
+                        .filter(|u| u.id != user_id)
+                        .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
+                        .collect::<Vec<_>>()
+                })
+            }
+        })
+    };
+    let owned_count = owned.len();
+    let ready = move || {
+        ticked.with(|t| t.len() == kind.consequences().len())
+            && owners.with(|o| o.len() == owned_count)
+    };
+    let submit = Action::new_local(move |request: &LeaveRequest| {
+        let api = api.clone();
+        let request = request.clone();
+        async move {
+            match kind {
+                Leave::Remove => api.remove_user(user_id, version, &request).await,
+                Leave::Delete => api.delete_user(user_id, version, &request).await,
+            }
+        }
+    });
+    let done_name = name.clone();
+    Effect::new(move |_| match submit.value().get() {
+        Some(Ok(())) => {
+            let text = match kind {
+                Leave::Remove => format!("{done_name} was removed from the organization."),
+                Leave::Delete => format!("{done_name} was deleted."),
+            };
+            on_done.run(text);
+        }
+        Some(Err(failure)) => {
+            error.set(Some(failure.message()));
+            if failure.code() == Some(roster_model::ErrorCode::StaleVersion) {
+                on_stale.run(());
+            }
+        }
+        None => {}
+    });
+    let confirm = move |_| {
+        if !ready() {
+            return;
+        }
+        submit.dispatch(LeaveRequest {
+            acknowledged: ticked
+                .get_untracked()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            new_owners: owners
+                .get_untracked()
+                .into_iter()
+                .map(|(account_id, new_owner_id)| OwnerChoice {
+                    account_id,
+                    new_owner_id,
+                })
+                .collect(),
+        });
+    };
+    let prefix = match kind {
+        Leave::Remove => "roster-remove",
+        Leave::Delete => "roster-delete",
+    };
+    let title = match kind {
+        Leave::Remove => format!("Remove {name} from the organization?"),
+        Leave::Delete => format!("Delete {name}?"),
+    };
+    let keep_label = format!("{name} keeps it (it leaves the organization)");
+
+    view! {
+        <Dialog id=format!("{prefix}-dialog") title=title open=open on_close=on_close>
+            <fieldset class="roster-checklist">
+                <legend>"I have reviewed and acknowledge:"</legend>
+                {kind.consequences().iter().map(|c| {
+                    let key = c.key;
+                    let input_id = format!("{prefix}-{key}");
+                    view! {
+                        <div class="roster-checklist__item">
+                            <input type="checkbox" id=input_id.clone() class="roster-checkbox"
+                                prop:checked=move || ticked.with(|t| t.contains(key))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    ticked.update(|t| { if on { t.insert(key); } else { t.remove(key); } });
+                                } />
+                            <label for=input_id>{c.text}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+            {(!owned.is_empty()).then(|| {
+                let owned = owned.clone();
+                let keep_label = keep_label.clone();
+                view! {
+                    <h3>"New owners"</h3>
+                    <p class="roster-muted">{match kind {
+                        Leave::Remove => "Choose who owns each account this user owns. Choosing the same user keeps the account with them, and it leaves the organization's control.",
+                        Leave::Delete => "Choose another managed user to own each account this user owns.",
+                    }}</p>
+                    <SearchBox id=format!("{prefix}-owner-search") label="Find managed users" value=Signal::derive(move || search.get())
+                        on_search=Callback::new(move |text: String| search.set(text)) />
+                    <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading managed users…"</p> }>
+                        {move || {
+                            let owned = owned.clone();
+                            let keep_label = keep_label.clone();
+                            Suspend::new(async move {
+                                let mut people = candidates.await.unwrap_or_default();
+                                // Keep the owners already chosen among the options whatever the search.
+                                for (id, label) in chosen.get_untracked() {
+                                    if !people.iter().any(|(p, _)| *p == id) {
+                                        people.push((id, label));
+                                    }
+                                }
+                                owned.into_iter().map(|(account_id, account)| {
+                                    let select_id = format!("{prefix}-owner-{account_id}");
+                                    let keep = (kind == Leave::Remove).then(|| (user_id, keep_label.clone()));
+                                    let options: Vec<(i64, String)> = keep.into_iter().chain(people.iter().cloned()).collect();
+                                    let labels = options.clone();
+                                    view! {
+                                        <div class="roster-field">
+                                            <label for=select_id.clone()>{format!("New owner of {account}")}</label>
+                                            <select id=select_id class="roster-input"
+                                                on:change=move |ev| {
+                                                    let value = event_target_value(&ev).parse::<i64>().ok();
+                                                    owners.update(|o| match value {
+                                                        Some(owner) => { o.insert(account_id, owner); }
+                                                        None => { o.remove(&account_id); }
+                                                    });
+                                                    if let Some((id, label)) = value.and_then(|v| labels.iter().find(|(id, _)| *id == v)) {
+                                                        chosen.update(|c| { c.insert(*id, label.clone()); });
+                                                    }
+                                                }>
+                                                <option value="" prop:selected=move || owners.with(|o| !o.contains_key(&account_id))>"Choose…"</option>
+                                                {options.into_iter().map(|(id, label)| view! {
+                                                    <option value=id.to_string() prop:selected=move || owners.with(|o| o.get(&account_id) == Some(&id))>{label}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </div>
+                                    }
+                                }).collect_view()
+                            })
+                        }}
+                    </Transition>
+                }
+            })}
+            {move || error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+            <div class="roster-form__actions">
+                <button type="button" class="roster-button roster-button--danger" disabled=move || !ready() || submit.pending().get()
+                    on:click=confirm>{kind.verb()}</button>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,117 @@
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO_PASSWORD, expectAccessible, signIn, userRows } from './helpers';
+
+type Account = { id: number; name: string; owner?: { id: number; name: string } };
+type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string; two_factor: { enrolled: boolean; required: boolean } };
+
+async function managed(page: Page): Promise<Managed[]> {
+  return (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items;
+}
+
+async function accounts(page: Page): Promise<Account[]> {
+  return (await (await page.request.get('/api/v1/accounts?limit=200')).json()).items;
+}
+
+test.describe('a user’s lifecycle', () => {
+  test('reset password: the user must choose a new one at next sign-in', async ({ page, context }) => {
+    await signIn(page);
+    const target = (await managed(page)).find((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required)!;
+    await page.goto(`/user/${target.id}`);
+    const opener = page.getByRole('button', { name: 'Reset password' });
+    await opener.click();
+    const dialog = page.getByRole('dialog', { name: /Reset the password of/ });
+    await expect(dialog).toBeVisible();
+    await expectAccessible(page);
+    // Escape closes the dialog and gives focus back.
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(opener).toBeFocused();
+    await opener.click();
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    await expect(page.getByText('Password reset: their sessions ended')).toBeVisible();
+
+    await context.clearCookies();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(target.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+  });
+
+  test('require two-factor: the user must enrol at next sign-in', async ({ page, context }) => {
+    await signIn(page);
+    const target = (await managed(page)).filter((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required).at(-1)!;
+    await page.goto(`/user/${target.id}`);
+    const toggle = page.getByRole('switch', { name: 'Require two-factor authentication' });
+    await expect(toggle).toHaveAttribute('aria-checked', 'false');
+    await toggle.click();
+    await expect(page.getByText('Two-factor sign-in is now required')).toBeVisible();
+    await expect(page.getByRole('switch', { name: 'Require two-factor authentication' })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByText('Not enrolled yet: they must set it up at their next sign-in.')).toBeVisible();
+
+    await context.clearCookies();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(target.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+  });
+
+  test('remove a user who owns two accounts: one gets a new owner, one leaves with them', async ({ page }) => {
+    await signIn(page);
+    const people = await managed(page);
+    const all = await accounts(page);
+    // Someone (not the signed-in Owner) who owns exactly two accounts.
+    const byOwner = new Map<number, Account[]>();
+    for (const a of all) if (a.owner) byOwner.set(a.owner.id, [...(byOwner.get(a.owner.id) ?? []), a]);
+    const leaver = people.find((u) => u.org_role !== 'owner' && byOwner.get(u.id)?.length === 2)!;
+    expect(leaver, 'a user who owns two accounts').toBeTruthy();
+    const [handed, kept] = byOwner.get(leaver.id)!;
+    const heir = people.find((u) => u.org_role === 'member' && u.id !== leaver.id)!;
+    const heirName = `${heir.given_name} ${heir.family_name}`;
+
+    await page.goto(`/user/${leaver.id}`);
+    await page.getByRole('button', { name: 'Remove from organization' }).click();
+    const dialog = page.getByRole('dialog', { name: /Remove .* from the organization\?/ });
+    const confirm = dialog.getByRole('button', { name: 'Remove from organization' });
+    await expect(confirm).toBeDisabled();
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel('Find managed users').fill(heir.family_name);
+    await dialog.getByLabel(`New owner of ${handed.name}`).selectOption({ label: `${heirName} (${heir.email})` });
+    await dialog
+      .getByLabel(`New owner of ${kept.name}`)
+      .selectOption({ label: `${leaver.given_name} ${leaver.family_name} keeps it (it leaves the organization)` });
+    await expectAccessible(page);
+    await confirm.click();
+    await expect(page.getByText(/was removed from the organization\./)).toBeVisible();
+
+    const after = await accounts(page);
+    expect(after.find((a) => a.id === handed.id)?.owner?.id).toBe(heir.id);
+    expect(after.find((a) => a.id === kept.id), 'the kept account left the organization').toBeUndefined();
+    await page.goto(`/users/managed?q=${encodeURIComponent(leaver.email)}`);
+    await expect(userRows(page)).toHaveCount(0);
+  });
+
+  test('delete a user, then invite the same email as a new person', async ({ page }) => {
+    await signIn(page);
+    const people = await managed(page);
+    const all = await accounts(page);
+    const owners = new Set(all.map((a) => a.owner?.id));
+    const doomed = people.filter((u) => u.org_role === 'member' && !owners.has(u.id)).at(-2)!;
+    await page.goto(`/user/${doomed.id}`);
+    await page.getByRole('button', { name: 'Delete user' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Delete / });
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    await dialog.getByRole('button', { name: 'Delete user' }).click();
+    await expect(page.getByText(/was deleted\./)).toBeVisible();
+
+    await page.goto('/invite/accounts');
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    await page.getByLabel('Email addresses').fill(doomed.email);
+    await expect(page.getByText('New person: a user is created and invited.')).toBeVisible();
+    await page.getByRole('button', { name: 'Next: review' }).click();
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await expect(page.getByText('1 invited, 0 re-invited, 0 failed.')).toBeVisible();
+  });
+});
