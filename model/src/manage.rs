@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::invitations::AccountGrant;
+use crate::roles::{AccountRole, RoleSet};
 
 /// One consequence of removing or deleting a user, which the admin must tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,9 +101,86 @@ pub struct AccessChange {
     pub accounts: Vec<AccountGrant>,
 }
 
+/// One account in an access change: id, name and roles.
+pub type AccessLine = (i64, String, RoleSet);
+
+/// The changes from `before` to `after` in words, one line each, for the admin to check before
+/// saving: "adds Developer on Acme Prod", "removes Support on Acme Dev", "gives access to Acme
+/// Test as Administrator", "removes access to Acme Old".
+pub fn describe_access_changes(before: &[AccessLine], after: &[AccessLine]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (id, name, roles) in after {
+        match before.iter().find(|(b, _, _)| b == id) {
+            None => lines.push(format!("gives access to {name} as {}", roles.describe())),
+            Some((_, _, old)) => {
+                let added: Vec<&str> = changed(*roles, *old);
+                let removed: Vec<&str> = changed(*old, *roles);
+                if !added.is_empty() {
+                    lines.push(format!("adds {} on {name}", added.join(" and ")));
+                }
+                if !removed.is_empty() {
+                    lines.push(format!("removes {} on {name}", removed.join(" and ")));
+                }
+            }
+        }
+    }
+    for (id, name, _) in before {
+        if !after.iter().any(|(a, _, _)| a == id) {
+            lines.push(format!("removes access to {name}"));
+        }
+    }
+    lines
+}
+
+/// The labels of roles in `a` and not in `b`.
+fn changed(a: RoleSet, b: RoleSet) -> Vec<&'static str> {
+    AccountRole::ALL
+        .into_iter()
+        .filter(|r| a.contains(*r) && !b.contains(*r))
+        .map(AccountRole::label)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_changes_read_as_sentences() {
+        use AccountRole::*;
+        let before = vec![
+            (1, "Acme Prod".to_owned(), RoleSet::from_roles([Support])),
+            (
+                2,
+                "Acme Dev".to_owned(),
+                RoleSet::from_roles([Developer, Support]),
+            ),
+            (3, "Acme Old".to_owned(), RoleSet::from_roles([Support])),
+        ];
+        let after = vec![
+            (
+                1,
+                "Acme Prod".to_owned(),
+                RoleSet::from_roles([Developer, Support]),
+            ),
+            (2, "Acme Dev".to_owned(), RoleSet::from_roles([Developer])),
+            (
+                4,
+                "Acme Test".to_owned(),
+                RoleSet::from_roles([Administrator]),
+            ),
+        ];
+        assert_eq!(
+            describe_access_changes(&before, &after),
+            vec![
+                "adds Developer on Acme Prod",
+                "removes Support on Acme Dev",
+                "gives access to Acme Test as Administrator",
+                "removes access to Acme Old",
+            ]
+        );
+        assert!(describe_access_changes(&before, &before).is_empty());
+    }
 
     #[test]
     fn every_consequence_must_be_acknowledged() {

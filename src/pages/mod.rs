@@ -10,6 +10,7 @@ mod login;
 mod not_found;
 mod tokens;
 mod two_factor;
+mod user_access;
 mod user_detail;
 mod user_manage;
 mod users;

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 use roster_model::{name_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail};
 
 use super::use_title;
+use super::user_access::{access_rows, AccessEditor, AccessRow};
 use super::user_manage::ManageUser;
 use crate::api::ApiClient;
 use crate::components::{app_href, ErrorPanel, TextField};
@@ -103,6 +104,8 @@ pub fn UserDetailPage() -> impl IntoView {
     };
     let session = expect_context::<SessionState>();
     let manage_message = RwSignal::new(None::<(bool, String)>);
+    // An account-access edit in progress (kept across reloads of the user).
+    let access_edit = RwSignal::new(None::<Vec<AccessRow>>);
     // Set once the user has left the organization (removed or deleted): the page says so.
     let left = RwSignal::new(None::<String>);
     let on_left = Callback::new(move |text: String| {
@@ -124,7 +127,7 @@ pub fn UserDetailPage() -> impl IntoView {
                         Ok(Some(detail)) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message on_changed=on_retry on_left=on_left /> }.into_any()
+                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message access=access_edit on_changed=on_retry on_left=on_left /> }.into_any()
                         }
                         Ok(None) => missing().into_any(),
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
@@ -182,6 +185,7 @@ fn UserDetailView(
     detail: UserDetail,
     on_edit: Callback<UserDetail>,
     message: RwSignal<Option<(bool, String)>>,
+    access: RwSignal<Option<Vec<AccessRow>>>,
     on_changed: Callback<()>,
     on_left: Callback<String>,
 ) -> impl IntoView {
@@ -246,7 +250,26 @@ fn UserDetailView(
                 )}</dd></div>
             })}
         </dl>
-        <h2>"Accounts"</h2>
+        <div class="roster-page__header">
+            <h2>"Accounts"</h2>
+            {editable.then(|| {
+                let rows = access_rows(&detail);
+                view! {
+                    <button type="button" class="roster-button roster-button--quiet"
+                        on:click=move |_| access.set(Some(rows.clone()))>"Change access"</button>
+                }
+            })}
+        </div>
+        {editable.then(|| {
+            let detail = detail.clone();
+            let on_saved = Callback::new(move |()| {
+                message.set(Some((true, "Account access saved.".to_owned())));
+                on_changed.run(());
+            });
+            move || access.with(Option::is_some).then(|| view! {
+                <AccessEditor detail=detail.clone() rows=access on_saved=on_saved on_stale=on_changed />
+            })
+        })}
         {if has_accounts {
             view! {
                 <div class="roster-table-wrap">

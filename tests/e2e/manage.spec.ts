@@ -28,6 +28,37 @@ test.describe('managing a user', () => {
     await expect(page.getByText("This is the organization's last Owner.")).toBeVisible();
   });
 
+  test('change account roles through the matrix and see the change in words before saving', async ({ page }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    const member = list.filter((u) => u.org_role === 'member').at(-3)!;
+    const detail = await (await page.request.get(`/api/v1/users/${member.id}`)).json();
+    const held = detail.accounts as { account: { id: number; name: string }; roles: string[]; owner: boolean }[];
+    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
+    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    const existing = held.find((h) => !h.owner)!;
+    // Add Support, or take it away when there is another role to keep, or else add Developer.
+    const hasSupport = existing.roles.includes('support');
+    const toggled = hasSupport && existing.roles.length === 1 ? 'Developer' : 'Support';
+    const adds = !hasSupport || existing.roles.length === 1;
+
+    await page.goto(`/user/${member.id}`);
+    await page.getByRole('button', { name: 'Change access' }).click();
+    await page.getByLabel('Search accounts to add').fill(fresh.name);
+    await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
+    await page.getByRole('group', { name: fresh.name }).getByLabel('Administrator').check();
+    const existingRoles = page.getByRole('group', { name: existing.account.name, exact: true });
+    if (adds) await existingRoles.getByLabel(toggled).check();
+    else await existingRoles.getByLabel(toggled).uncheck();
+    const changes = page.getByRole('list', { name: 'Changes to save' });
+    await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
+    await expect(changes).toContainText(`${adds ? 'adds' : 'removes'} ${toggled} on ${existing.account.name}`);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect(page.getByText('Account access saved.')).toBeVisible();
+    await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
+  });
+
   test('two admins edit the same user: the second is told and keeps their edit', async ({ page, browser }) => {
     await signIn(page);
     const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];

@@ -1,0 +1,194 @@
+//! A managed user's account access as a matrix of accounts × roles: add and remove accounts, tick
+//! roles, see the change in words, then save it as a whole.
+
+use leptos::prelude::*;
+use roster_model::{
+    describe_access_changes, AccessChange, AccessLine, AccountGrant, ErrorCode, RoleSet, UserDetail,
+};
+
+use crate::api::ApiClient;
+use crate::components::{RolePicker, SearchBox};
+
+/// One row of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRow {
+    pub account_id: i64,
+    pub name: String,
+    pub roles: RoleSet,
+    /// The user owns the account: it stays in their access (ownership changes elsewhere).
+    pub owner: bool,
+}
+
+/// The rows of a user's current access, the starting point of an edit.
+pub fn access_rows(detail: &UserDetail) -> Vec<AccessRow> {
+    detail
+        .accounts
+        .iter()
+        .map(|a| AccessRow {
+            account_id: a.account.id,
+            name: a.account.name.clone(),
+            roles: a.roles,
+            owner: a.owner,
+        })
+        .collect()
+}
+
+fn lines(rows: &[AccessRow]) -> Vec<AccessLine> {
+    rows.iter()
+        .map(|r| (r.account_id, r.name.clone(), r.roles))
+        .collect()
+}
+
+/// The editor. `rows` is owned by the page, so that what the admin ticked survives reloading the
+/// user after someone else changed them; `on_done` is told after a save or a cancel.
+#[component]
+pub fn AccessEditor(
+    detail: UserDetail,
+    rows: RwSignal<Option<Vec<AccessRow>>>,
+    on_saved: Callback<()>,
+    on_stale: Callback<()>,
+) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let before = lines(&access_rows(&detail));
+    let (user_id, version) = (detail.id, detail.version);
+    let search = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let found = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let text = search.get();
+            async move { api.accounts(&text, None, 10).await }
+        })
+    };
+    let save = Action::new_local(move |change: &AccessChange| {
+        let api = api.clone();
+        let change = change.clone();
+        async move { api.set_access(user_id, version, &change).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => {
+            rows.set(None);
+            on_saved.run(());
+        }
+        Some(Err(failure)) => {
+            error.set(Some(failure.message()));
+            if failure.code() == Some(ErrorCode::StaleVersion) {
+                on_stale.run(());
+            }
+        }
+        None => {}
+    });
+    let changes = {
+        let before = before.clone();
+        Memo::new(move |_| {
+            rows.with(|r| {
+                r.as_deref()
+                    .map(|r| describe_access_changes(&before, &lines(r)))
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let on_save = move |_| {
+        let current = rows.get_untracked().unwrap_or_default();
+        if let Some(row) = current.iter().find(|r| r.roles.is_empty()) {
+            error.set(Some(format!(
+                "Choose at least one role on {}, or remove it.",
+                row.name
+            )));
+            return;
+        }
+        error.set(None);
+        save.dispatch(AccessChange {
+            accounts: current
+                .iter()
+                .map(|r| AccountGrant {
+                    account_id: r.account_id,
+                    roles: r.roles,
+                })
+                .collect(),
+        });
+    };
+    let add = move |account_id: i64, name: String| {
+        rows.update(|r| {
+            if let Some(r) = r {
+                if !r.iter().any(|row| row.account_id == account_id) {
+                    r.push(AccessRow {
+                        account_id,
+                        name,
+                        roles: RoleSet::EMPTY,
+                        owner: false,
+                    });
+                }
+            }
+        })
+    };
+
+    view! {
+        <section class="roster-form roster-access-editor" aria-labelledby="roster-access-title">
+            <h2 id="roster-access-title">"Change account access"</h2>
+            <For each=move || rows.with(|r| r.iter().flatten().map(|row| (row.account_id, row.name.clone(), row.owner)).collect::<Vec<_>>())
+                key=|(id, _, _)| *id let:((account_id, name, owner))>
+                <div class="roster-chosen-account">
+                    <RolePicker id=format!("roster-access-{account_id}") legend=name.clone()
+                        roles=Signal::derive(move || rows.with(|r| r.iter().flatten().find(|row| row.account_id == account_id).map(|row| row.roles).unwrap_or_default()))
+                        on_change=Callback::new(move |roles: RoleSet| rows.update(|r| {
+                            if let Some(row) = r.iter_mut().flatten().find(|row| row.account_id == account_id) { row.roles = roles; }
+                        })) />
+                    {if owner {
+                        view! { <span class="roster-badge" title="Ownership changes when the user is removed or deleted">"Owner: keeps access"</span> }.into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Remove access to {name}")
+                                on:click=move |_| rows.update(|r| if let Some(r) = r { r.retain(|row| row.account_id != account_id) })>"Remove"</button>
+                        }.into_any()
+                    }}
+                </div>
+            </For>
+            <h3>"Add an account"</h3>
+            <SearchBox id="roster-access-search" label="Search accounts to add" value=Signal::derive(move || search.get())
+                on_search=Callback::new(move |text: String| search.set(text)) />
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let page = found.await.ok()?;
+                    Some(view! {
+                        <ul class="roster-plain-list roster-choice-list" aria-label="Accounts to add">
+                            {page.items.into_iter().map(|account| {
+                                let (id, name) = (account.id, account.name.clone());
+                                let has = move || rows.with(|r| r.iter().flatten().any(|row| row.account_id == id));
+                                view! {
+                                    <li>
+                                        {account.name.clone()}" "
+                                        <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Add {}", account.name)
+                                            disabled=has on:click=move |_| add(id, name.clone())>"Add"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })
+                })}
+            </Transition>
+            <h3>"Changes"</h3>
+            {move || {
+                let list = changes.get();
+                if list.is_empty() {
+                    view! { <p class="roster-muted" role="status">"No changes yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div role="status">
+                            <ul class="roster-diff" aria-label="Changes to save">
+                                {list.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                    }.into_any()
+                }
+            }}
+            {move || error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+            <div class="roster-form__actions">
+                <button type="button" class="roster-button" disabled=move || save.pending().get() || changes.with(Vec::is_empty)
+                    on:click=on_save>"Save access"</button>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| rows.set(None)>"Cancel"</button>
+            </div>
+        </section>
+    }
+}
