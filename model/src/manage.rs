@@ -101,6 +101,49 @@ pub struct AccessChange {
     pub accounts: Vec<AccountGrant>,
 }
 
+/// What a bulk action on the Managed tab does to each selected user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    RequireTwoFactor,
+    ResetPassword,
+}
+
+/// `POST /users/bulk`: one batch of a bulk action (the app sends large selections in batches and
+/// shows progress).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    pub action: BulkAction,
+    pub ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub id: i64,
+    pub name: Option<String>,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResponse {
+    pub results: Vec<BulkResult>,
+}
+
+/// `GET /users/ids`: every user a list view and search match ("select all matching").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserIds {
+    pub ids: Vec<i64>,
+    /// How many match; more than `ids` holds when it is past [`MAX_SELECT_ALL`].
+    pub total: u64,
+}
+
+/// Users per bulk request.
+pub const MAX_BULK_BATCH: usize = 200;
+/// Most users one "select all matching" takes.
+pub const MAX_SELECT_ALL: usize = 10_000;
+
 /// One account in an access change: id, name and roles.
 pub type AccessLine = (i64, String, RoleSet);
 

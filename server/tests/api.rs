@@ -1135,6 +1135,18 @@ async fn authorization_matrix() {
             Some(serde_json::json!({"acknowledged": []})),
             [401, 403, 428, 428, 428],
         ),
+        (
+            "GET",
+            "/api/v1/users/ids?q=a",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/users/bulk",
+            Some(serde_json::json!({"action": "require_two_factor", "ids": [999_999]})),
+            [401, 403, 200, 200, 200],
+        ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];
     // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).

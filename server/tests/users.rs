@@ -588,3 +588,60 @@ async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn bulk_actions_select_all_matching_and_answer_per_user() {
+    let owner = demo_server().await;
+    let all: roster_model::UserIds = owner.get("/api/v1/users/ids?view=managed").await;
+    let counts: roster_model::ViewCounts = owner.get("/api/v1/users/counts").await;
+    assert_eq!(all.total, counts.managed);
+    assert_eq!(all.ids.len() as u64, all.total);
+    let some: roster_model::UserIds = owner
+        .get("/api/v1/users/ids?view=managed&q=northwindlabs")
+        .await;
+    assert!(some.total > 0 && some.total < all.total);
+
+    let outsider = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == "hank.scorpio@globex.example")
+        .map(|u| u.id)
+        .unwrap_or_default();
+    let mut ids = some.ids.clone();
+    ids.push(outsider);
+    let (status, answer) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "require_two_factor", "ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: roster_model::BulkResponse = serde_json::from_value(answer).expect("answer");
+    assert_eq!(answer.results.len(), ids.len());
+    assert!(answer.results[..some.ids.len()].iter().all(|r| r.ok));
+    let last = answer.results.last().expect("a result");
+    assert!(
+        !last.ok && last.name.is_none(),
+        "another organization's user is not named"
+    );
+    for id in &some.ids {
+        let (detail, _) = owner.detail(*id).await;
+        assert!(detail.two_factor.required);
+    }
+    let log: Page<AuditEntry> = owner
+        .get("/api/v1/audit?action=user.two_factor_required&limit=200")
+        .await;
+    assert_eq!(log.items.len(), some.ids.len());
+
+    let (status, _) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "reset_password", "ids": [id_of(MEMBER)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut sam = owner.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let me: roster_model::Me = sam.get("/api/v1/session").await;
+    assert!(me.must_change_password);
+}

@@ -4,11 +4,12 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
     version_tag, AcceptInvitation, AccessChange, AccountSummary, AddressCheck, ApiError, ApiToken,
-    AuditEntry, ChangePassword, CheckAddresses, ConfirmTwoFactor, CreatedApiToken, Domain,
-    ErrorBody, ErrorCode, InvitationActionResponse, InvitationIds, InvitationPreview,
-    InviteResponse, LeaveRequest, Me, NewApiToken, NewInvitations, Organization, Page, SignIn,
-    SortDir, SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup, UserChange,
-    UserDetail, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    AuditEntry, BulkAction, BulkRequest, BulkResponse, ChangePassword, CheckAddresses,
+    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, InvitationActionResponse,
+    InvitationIds, InvitationPreview, InviteResponse, LeaveRequest, Me, NewApiToken,
+    NewInvitations, Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled,
+    TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail, UserIds, UserSummary, UserView,
+    ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -300,6 +301,25 @@ impl ApiClient {
             query.push(("cursor", cursor.as_str()));
         }
         self.get("/users", &query).await
+    }
+
+    /// Every user a view and search match ("select all matching"), up to the server's limit.
+    pub async fn user_ids(&self, view: UserView, search: &str) -> Result<UserIds, ApiFailure> {
+        let mut query = vec![("view", view.as_str())];
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        self.get("/users/ids", &query).await
+    }
+
+    /// One batch of a bulk action.
+    pub async fn bulk(&self, action: BulkAction, ids: &[i64]) -> Result<BulkResponse, ApiFailure> {
+        let body = BulkRequest {
+            action,
+            ids: ids.to_vec(),
+        };
+        let request = Self::changing(Request::post(&self.url("/users/bulk"))).json(&body);
+        self.change(request).await
     }
 
     pub async fn user(&self, id: i64) -> Result<UserDetail, ApiFailure> {

@@ -1,5 +1,6 @@
 //! Presentational components: they take props and callbacks and never fetch.
 
+mod bulk_bar;
 mod copy_button;
 mod dialog;
 mod error_panel;
@@ -14,6 +15,7 @@ mod tabs;
 mod text_field;
 mod user_table;
 
+pub use bulk_bar::{BulkBar, BulkRun};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use error_panel::ErrorPanel;

@@ -1,3 +1,5 @@
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use roster_model::{SortDir, SortField, UserSummary, UserView};
@@ -48,7 +50,8 @@ fn columns(view: UserView) -> &'static [(&'static str, Option<SortField>)] {
     }
 }
 
-/// The user list of one tab, with sortable column headers.
+/// The user list of one tab, with sortable column headers, and a checkbox per row when the page
+/// offers bulk actions (`selection`).
 #[component]
 pub fn UserTable(
     view: UserView,
@@ -57,7 +60,23 @@ pub fn UserTable(
     /// Called with the column to sort by; the page decides the direction.
     on_sort: Callback<SortField>,
     #[prop(into)] caption: String,
+    #[prop(default = None)] selection: Option<RwSignal<BTreeSet<i64>>>,
 ) -> impl IntoView {
+    let page_ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let select_all_header = selection.map(|selected| {
+        let ids = page_ids.clone();
+        let all = page_ids.clone();
+        view! {
+            <th scope="col">
+                <input type="checkbox" class="roster-checkbox" aria-label="Select all users on this page"
+                    prop:checked=move || !all.is_empty() && selected.with(|s| all.iter().all(|id| s.contains(id)))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| for id in &ids { if on { s.insert(*id); } else { s.remove(id); } });
+                    } />
+            </th>
+        }
+    });
     let headers = columns(view)
         .iter()
         .map(|&(label, field)| match field {
@@ -87,13 +106,29 @@ pub fn UserTable(
         .collect_view();
     let rows = users
         .into_iter()
-        .map(|user| view! { <tr>{cells(view, user)}</tr> })
+        .map(|user| {
+            let id = user.id;
+            let select = selection.map(|selected| {
+                let label = format!("Select {}", user.display_name());
+                view! {
+                    <td>
+                        <input type="checkbox" class="roster-checkbox" aria-label=label
+                            prop:checked=move || selected.with(|s| s.contains(&id))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                            } />
+                    </td>
+                }
+            });
+            view! { <tr>{select}{cells(view, user)}</tr> }
+        })
         .collect_view();
     view! {
         <div class="roster-table-wrap">
             <table class="roster-table">
                 <caption class="roster-visually-hidden">{caption}</caption>
-                <thead><tr>{headers}</tr></thead>
+                <thead><tr>{select_all_header}{headers}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>

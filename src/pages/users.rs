@@ -1,8 +1,14 @@
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
-use roster_model::{InvitationActionResponse, SortDir, SortField, UserView, DEFAULT_PAGE_SIZE};
+use roster_model::{
+    BulkAction, InvitationActionResponse, SortDir, SortField, UserView, DEFAULT_PAGE_SIZE,
+    MAX_BULK_BATCH,
+};
 
 use super::{href_with_query, page_count, pager_links, use_title, NotFound};
 use crate::api::ApiFailure;
@@ -11,6 +17,7 @@ use crate::components::{
     app_href, ErrorPanel, InvitationAction, InvitationTable, Pager, SearchBox, SortState, Tab,
     TabList, UserTable,
 };
+use crate::components::{BulkBar, BulkRun};
 use crate::format;
 
 const PANEL_ID: &str = "roster-users-panel";
@@ -212,6 +219,49 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     });
     let busy = Signal::derive(move || invitation_action.pending().get());
 
+    // Bulk actions on the Managed tab: the rows ticked, or everything the search matches.
+    let ticked = RwSignal::new(BTreeSet::<i64>::new());
+    let all_matching = RwSignal::new(false);
+    let bulk = BulkRun::new();
+    Effect::new(move |_| {
+        // A new tab, search or page starts a new selection.
+        state.track();
+        ticked.set(BTreeSet::new());
+        all_matching.set(false);
+    });
+    let run_bulk = {
+        let api = api_for_actions.clone();
+        move |action: BulkAction| {
+            let api = api.clone();
+            let shown = state.get_untracked();
+            let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
+            let everything = all_matching.get_untracked();
+            bulk.start();
+            spawn_local(async move {
+                let ids = if everything {
+                    match api.user_ids(shown.view, &shown.search).await {
+                        Ok(found) => found.ids,
+                        Err(failure) => return bulk.fail(failure.message()),
+                    }
+                } else {
+                    chosen
+                };
+                bulk.total.set(ids.len());
+                for batch in ids.chunks(MAX_BULK_BATCH) {
+                    match api.bulk(action, batch).await {
+                        Ok(answer) => bulk.results.update(|r| r.extend(answer.results)),
+                        Err(failure) => return bulk.fail(failure.message()),
+                    }
+                }
+                bulk.running.set(false);
+                ticked.set(BTreeSet::new());
+                all_matching.set(false);
+                users.refetch();
+            });
+        }
+    };
+    let on_bulk = Callback::new(move |action: BulkAction| run_bulk(action));
+
     let tabs = Signal::derive(move || {
         let counts = counts.get().flatten();
         let current = state.get();
@@ -285,13 +335,21 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                     }
                                     .into_any()
                                 } else {
+                                    let managed = shown.view == UserView::Managed;
+                                    let page_ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+                                    let total = page.total;
                                     view! {
+                                        {managed.then(|| view! {
+                                            <BulkBar selected=ticked all_matching=all_matching page_ids=page_ids total=total
+                                                run=bulk on_action=on_bulk />
+                                        })}
                                         <UserTable
                                             view=shown.view
                                             users=page.items
                                             sort=SortState { field: shown.sort, dir: shown.dir }
                                             on_sort=on_sort
                                             caption=format!("{} users", shown.view.label())
+                                            selection=managed.then_some(ticked)
                                         />
                                         <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
                                     }

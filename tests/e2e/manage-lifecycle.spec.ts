@@ -114,4 +114,29 @@ test.describe('a user’s lifecycle', () => {
     await page.getByRole('button', { name: 'Send invitations' }).click();
     await expect(page.getByText('1 invited, 0 re-invited, 0 failed.')).toBeVisible();
   });
+
+  test('bulk: require two-factor for every user a search matches, with progress and a result per user', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/users/managed?q=northwindlabs');
+    const rows = userRows(page);
+    await expect(rows.first()).toBeVisible();
+    await page.getByLabel('Select all users on this page').check();
+    const matching = page.getByRole('button', { name: /^Select all \d+ matching/ });
+    if (await matching.isVisible()) await matching.click();
+    const selected = page.getByRole('group', { name: 'Bulk actions' }).getByRole('status');
+    await expect(selected).toContainText('selected');
+    const n = Number((await selected.textContent())?.match(/(\d+) user/)?.[1]);
+    await page.getByRole('button', { name: 'Require two-factor' }).click();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Confirm: require two-factor' }).click();
+    await expect(page.getByText(`${n} done, 0 failed.`)).toBeVisible();
+    await page.getByText('Result per user').click();
+    await expect(page.locator('.roster-result--ok')).toHaveCount(n);
+
+    const ids = (await (await page.request.get('/api/v1/users/ids?view=managed&q=northwindlabs')).json()).ids as number[];
+    for (const id of ids) {
+      const user = await (await page.request.get(`/api/v1/users/${id}`)).json();
+      expect(user.two_factor.required, user.email).toBe(true);
+    }
+  });
 });

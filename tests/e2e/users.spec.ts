@@ -89,11 +89,11 @@ test.describe('user management', () => {
     await expect(page).toHaveURL(/sort=email/);
     const header = page.getByRole('columnheader', { name: /^Email/ });
     await expect(header).toHaveAttribute('aria-sort', 'ascending');
-    const first = await userRows(page).first().locator('td').first().textContent();
+    const first = await userRows(page).first().locator('th').first().textContent();
     await page.getByRole('button', { name: /^Email/ }).click();
     await expect(header).toHaveAttribute('aria-sort', 'descending');
     await expect(page).toHaveURL(/dir=desc/);
-    await expect(userRows(page).first().locator('td').first()).not.toHaveText(first ?? '');
+    await expect(userRows(page).first().locator('th').first()).not.toHaveText(first ?? '');
   });
 
   test('pages forward and back', async ({ page }) => {

@@ -8,8 +8,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use roster_model::{
-    parse_version_tag, unacknowledged, AccessChange, Consequence, ErrorCode, LeaveRequest,
-    TwoFactorRequirement, UserChange, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
+    parse_version_tag, unacknowledged, AccessChange, BulkAction, BulkRequest, BulkResponse,
+    BulkResult, Consequence, ErrorCode, LeaveRequest, TwoFactorRequirement, UserChange,
+    DELETE_CONSEQUENCES, MAX_BULK_BATCH, REMOVE_CONSEQUENCES,
 };
 
 use super::invitations::actor;
@@ -122,7 +123,7 @@ pub async fn reset_password(
     );
     let outcome = state
         .store
-        .reset_password(&actor(&caller, now), id, expected, &mail)
+        .reset_password(&actor(&caller, now), id, Some(expected), &mail)
         .await?;
     state.mailer.wake();
     answer(&state, &caller, id, outcome).await
@@ -144,7 +145,7 @@ pub async fn set_two_factor_required(
         .set_two_factor_required(
             &actor(&caller, state.clock.now()),
             id,
-            expected,
+            Some(expected),
             requirement.required,
         )
         .await?;
@@ -266,4 +267,67 @@ pub async fn delete_user(
         UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT.into_response()),
         other => answer(&state, &caller, id, other).await,
     }
+}
+
+/// `POST /users/bulk`: one batch of a bulk action, each user on their own (one failing does not
+/// stop the others), with a result per user.
+pub async fn bulk(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    request: Result<Json<BulkRequest>, JsonRejection>,
+) -> AppResult<Json<BulkResponse>> {
+    let request = body(request)?;
+    if request.ids.is_empty() || request.ids.len() > MAX_BULK_BATCH {
+        return Err(AppError::bad_field(
+            "ids",
+            format!("Send 1 to {MAX_BULK_BATCH} users per request."),
+        ));
+    }
+    let now = state.clock.now();
+    let organization = load_organization(&state, caller.org_id).await?;
+    let actor = actor(&caller, now);
+    let mut results = Vec::with_capacity(request.ids.len());
+    for id in request.ids {
+        let Some(user) = state.store.user_detail(caller.org_id, id, now).await? else {
+            results.push(BulkResult {
+                id,
+                name: None,
+                ok: false,
+                message: Some("Not a user of this organization (any more).".to_owned()),
+            });
+            continue;
+        };
+        let outcome = match request.action {
+            BulkAction::RequireTwoFactor => {
+                state
+                    .store
+                    .set_two_factor_required(&actor, id, None, true)
+                    .await?
+            }
+            BulkAction::ResetPassword => {
+                let mail = password_reset_mail(
+                    &user.email,
+                    &organization.name,
+                    &format!("{}/login", state.settings.public_url),
+                );
+                state.store.reset_password(&actor, id, None, &mail).await?
+            }
+        };
+        let failure = match outcome {
+            UpdateOutcome::Updated => None,
+            UpdateOutcome::NotFound | UpdateOutcome::Stale => {
+                Some("Not a managed user of this organization (any more).".to_owned())
+            }
+            UpdateOutcome::Refused(problem) => Some(problem.to_owned()),
+            UpdateOutcome::Invalid(_, problem) => Some(problem),
+        };
+        results.push(BulkResult {
+            id,
+            name: Some(user.display_name()),
+            ok: failure.is_none(),
+            message: failure,
+        });
+    }
+    state.mailer.wake();
+    Ok(Json(BulkResponse { results }))
 }

@@ -15,7 +15,7 @@ use roster_model::{
     UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
     MAX_TOKEN_NAME_CHARS,
 };
-use roster_model::{version_tag, ApiError};
+use roster_model::{version_tag, ApiError, UserIds, MAX_SELECT_ALL};
 use serde::Deserialize;
 
 mod invitations;
@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/organization", get(organization))
         .route("/users", get(list_users))
         .route("/users/counts", get(view_counts))
+        .route("/users/ids", get(user_ids))
+        .route("/users/bulk", post(manage::bulk))
         .route("/users/{id}", get(user_detail).patch(manage::update_user))
         .route("/users/{id}/reset-password", post(manage::reset_password))
         .route(
@@ -567,21 +569,41 @@ fn parse_cursor(cursor: Option<&str>, sort: SortField, dir: SortDir) -> AppResul
     })
 }
 
+fn parse_view(view: Option<&str>) -> AppResult<UserView> {
+    match view {
+        None => Ok(UserView::Managed),
+        Some(text) => UserView::parse(text).ok_or_else(|| {
+            AppError::bad_field(
+                "view",
+                "view is one of managed, external, invited or imported.",
+            )
+        }),
+    }
+}
+
+/// Every user the view and search match, up to a limit: "select all matching" for bulk actions.
+async fn user_ids(
+    State(state): State<AppState>,
+    Manager(Caller { org_id: org, .. }): Manager,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> AppResult<Json<UserIds>> {
+    let query = query_or_error(query)?;
+    let view = parse_view(query.view.as_deref())?;
+    let search = parse_search(query.q.as_deref())?;
+    let (ids, total) = state
+        .store
+        .user_ids(org, view, search.as_deref(), MAX_SELECT_ALL)
+        .await?;
+    Ok(Json(UserIds { ids, total }))
+}
+
 async fn list_users(
     State(state): State<AppState>,
     Manager(Caller { org_id: org, .. }): Manager,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> AppResult<Json<Page<UserSummary>>> {
     let query = query_or_error(query)?;
-    let view = match query.view.as_deref() {
-        None => UserView::Managed,
-        Some(text) => UserView::parse(text).ok_or_else(|| {
-            AppError::bad_field(
-                "view",
-                "view is one of managed, external, invited or imported.",
-            )
-        })?,
-    };
+    let view = parse_view(query.view.as_deref())?;
     let sort = match query.sort.as_deref() {
         None => SortField::Name,
         Some(text) => SortField::parse(text)

@@ -18,12 +18,13 @@ struct Target {
     role: OrgRole,
 }
 
-/// The organization's member `user_id` if still at `expected` version; otherwise the outcome.
+/// The organization's member `user_id` if still at `expected` version (any version for a bulk
+/// action, which acts on users as they are); otherwise the outcome.
 async fn target_at_version(
     tx: &mut Transaction<'_, Sqlite>,
     org_id: i64,
     user_id: i64,
-    expected: i64,
+    expected: Option<i64>,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
@@ -35,7 +36,7 @@ async fn target_at_version(
     else {
         return Ok(Err(UpdateOutcome::NotFound));
     };
-    if row.try_get::<i64, _>("version")? != expected {
+    if expected.is_some_and(|expected| row.try_get::<i64, _>("version").ok() != Some(expected)) {
         return Ok(Err(UpdateOutcome::Stale));
     }
     let email: String = row.try_get("email")?;
@@ -163,7 +164,7 @@ impl Store {
         &self,
         actor: &Actor<'_>,
         user_id: i64,
-        expected: i64,
+        expected: Option<i64>,
         mail: &OutgoingMail,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.pool.begin().await?;
@@ -196,7 +197,7 @@ impl Store {
         &self,
         actor: &Actor<'_>,
         user_id: i64,
-        expected: i64,
+        expected: Option<i64>,
         required: bool,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.pool.begin().await?;
@@ -238,7 +239,8 @@ impl Store {
         grants: &[AccountGrant],
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.pool.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, Some(expected)).await?
+        {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
@@ -344,7 +346,8 @@ impl Store {
         delete: bool,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.pool.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, Some(expected)).await?
+        {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };

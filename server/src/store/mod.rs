@@ -201,6 +201,28 @@ impl Store {
 
     /// A user as this organization sees them, or None when the user is not related to it
     /// (another organization's users are never visible).
+    /// The ids of the users a list view and search match, by id, at most `limit` of them, and
+    /// how many match in all.
+    pub async fn user_ids(
+        &self,
+        org_id: i64,
+        view: UserView,
+        search: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<(Vec<i64>, u64)> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_user_view_from(&mut count, view, org_id, false);
+        push_user_search(&mut count, search);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new("SELECT u.id ");
+        push_user_view_from(&mut query, view, org_id, false);
+        push_user_search(&mut query, search);
+        query.push(" ORDER BY u.id LIMIT ");
+        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
+        Ok((ids, u64::try_from(total).unwrap_or_default()))
+    }
+
     pub async fn user_detail(
         &self,
         org_id: i64,

@@ -1,0 +1,157 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use roster_model::{BulkAction, BulkResult, MAX_SELECT_ALL};
+
+use crate::format;
+
+/// The state of a bulk action under way or just done, owned by the page that runs it.
+#[derive(Clone, Copy)]
+pub struct BulkRun {
+    pub running: RwSignal<bool>,
+    /// How many users the action is for (known once the selection is resolved).
+    pub total: RwSignal<usize>,
+    pub results: RwSignal<Vec<BulkResult>>,
+    pub error: RwSignal<Option<String>>,
+}
+
+impl BulkRun {
+    pub fn new() -> Self {
+        BulkRun {
+            running: RwSignal::new(false),
+            total: RwSignal::new(0),
+            results: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+        }
+    }
+
+    pub fn start(&self) {
+        self.running.set(true);
+        self.total.set(0);
+        self.results.set(Vec::new());
+        self.error.set(None);
+    }
+
+    /// Stops with a message; the results so far stay shown.
+    pub fn fail(&self, message: String) {
+        self.error.set(Some(message));
+        self.running.set(false);
+    }
+}
+
+impl Default for BulkRun {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn action_label(action: BulkAction) -> &'static str {
+    match action {
+        BulkAction::RequireTwoFactor => "Require two-factor",
+        BulkAction::ResetPassword => "Reset password",
+    }
+}
+
+fn consequence(action: BulkAction) -> &'static str {
+    match action {
+        BulkAction::RequireTwoFactor => "they must set up two-factor sign-in at their next sign-in",
+        BulkAction::ResetPassword => {
+            "they are signed out, emailed, and must choose a new password at their next sign-in"
+        }
+    }
+}
+
+/// Selection summary, "select all matching", the bulk actions (each confirmed), progress and
+/// a result per user.
+#[component]
+pub fn BulkBar(
+    selected: RwSignal<BTreeSet<i64>>,
+    all_matching: RwSignal<bool>,
+    /// The rows of the page shown, to offer "select all matching" once they are all ticked.
+    page_ids: Vec<i64>,
+    /// How many users the list's search matches.
+    total: u64,
+    run: BulkRun,
+    on_action: Callback<BulkAction>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(None::<BulkAction>);
+    let page_all =
+        move || !page_ids.is_empty() && selected.with(|s| page_ids.iter().all(|id| s.contains(id)));
+    let count = move || {
+        if all_matching.get() {
+            total.min(MAX_SELECT_ALL as u64)
+        } else {
+            selected.with(|s| s.len() as u64)
+        }
+    };
+    let summary = move || match (all_matching.get(), count()) {
+        (true, n) => format!(
+            "All {} matching selected",
+            format::count(n, "user", "users")
+        ),
+        (false, 0) => "No users selected".to_owned(),
+        (false, n) => format!("{} selected", format::count(n, "user", "users")),
+    };
+    let can_act = move || count() > 0 && !run.running.get();
+    let done = move || run.results.with(Vec::len);
+    let failed = move || run.results.with(|r| r.iter().filter(|x| !x.ok).count());
+
+    view! {
+        <div class="roster-bulk-bar" role="group" aria-label="Bulk actions">
+            <span role="status">{summary}</span>
+            {move || (page_all() && !all_matching.get() && total > selected.with(|s| s.len() as u64)).then(|| view! {
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
+                    {format!("Select all {} matching", format::count(total.min(MAX_SELECT_ALL as u64), "user", "users"))}
+                </button>
+            })}
+            {move || (count() > 0).then(|| view! {
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                    selected.set(BTreeSet::new());
+                    all_matching.set(false);
+                }>"Clear selection"</button>
+            })}
+            {move || match confirming.get() {
+                None => [BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
+                    <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
+                        on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
+                }).collect_view().into_any(),
+                Some(action) => view! {
+                    <span class="roster-confirm">
+                        {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
+                        <button type="button" class="roster-button" on:click=move |_| { confirming.set(None); on_action.run(action); }>
+                            {format!("Confirm: {}", action_label(action).to_lowercase())}
+                        </button>
+                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                    </span>
+                }.into_any(),
+            }}
+        </div>
+        {move || (run.running.get() || done() > 0 || run.error.with(Option::is_some)).then(|| view! {
+            <div class="roster-results">
+                <div class="roster-progress">
+                    <label for="roster-bulk-progress">{move || format!("Done {} of {}", done(), run.total.get())}</label>
+                    <progress id="roster-bulk-progress" max=move || run.total.get().max(1).to_string() prop:value=move || done() as f64></progress>
+                </div>
+                <p role="status">{move || if run.running.get() {
+                    "Working…".to_owned()
+                } else {
+                    format!("{} done, {} failed.", done() - failed(), failed())
+                }}</p>
+                {move || run.error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+                <details>
+                    <summary>"Result per user"</summary>
+                    <ul class="roster-plain-list">
+                        {move || run.results.get().into_iter().map(|r| {
+                            let who = r.name.unwrap_or_else(|| format!("User {}", r.id));
+                            if r.ok {
+                                view! { <li class="roster-result roster-result--ok">{who}</li> }.into_any()
+                            } else {
+                                view! { <li class="roster-result roster-result--failed">{format!("{who}: {}", r.message.unwrap_or_default())}</li> }.into_any()
+                            }
+                        }).collect_view()}
+                    </ul>
+                </details>
+            </div>
+        })}
+    }
+}
