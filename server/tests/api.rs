@@ -1153,26 +1153,9 @@ async fn authorization_matrix() {
     for (method, path, body, expected) in &matrix {
         for index in [0, 1, 2, 4, 3] {
             let (who, server) = &callers[index];
-            let mut request = Request::builder()
-                .method(*method)
-                .uri(*path)
-                .header(roster_model::CSRF_HEADER, "1");
-            let body = match body {
-                Some(json) => {
-                    request = request.header("content-type", "application/json");
-                    Body::from(json.to_string())
-                }
-                None => Body::empty(),
-            };
-            let response = server.send(request.body(body).expect("request")).await;
-            let status = response.status().as_u16();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .expect("body")
-                .to_bytes();
-            let text = String::from_utf8_lossy(&bytes);
+            let (status, _, answer) = server.send_json(method, path, &[], body.clone()).await;
+            let status = status.as_u16();
+            let text = answer.to_string();
             assert_eq!(status, expected[index], "{method} {path} as {who}: {text}");
             if index == 4 {
                 assert!(

@@ -7,10 +7,8 @@ mod common;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::*;
-use http_body_util::BodyExt;
 use roster_model::{
     AccountSummary, AuditEntry, InvitationPreview, InvitationState, InviteOutcome, InviteProblem,
     InviteResponse, Me, Page, Relation, UserDetail, UserStatus, UserSummary, ViewCounts,
@@ -107,27 +105,17 @@ async fn invite(
     body: serde_json::Value,
     key: Option<&str>,
 ) -> (StatusCode, serde_json::Value, bool) {
-    let mut request = Request::post("/api/v1/invitations")
-        .header("content-type", "application/json")
-        .header(roster_model::CSRF_HEADER, "1");
-    if let Some(key) = key {
-        request = request.header("idempotency-key", key);
-    }
-    let response = server
-        .send(request.body(Body::from(body.to_string())).expect("request"))
+    let headers: Vec<(&str, &str)> = key
+        .map(|key| ("idempotency-key", key))
+        .into_iter()
+        .collect();
+    let (status, response_headers, body) = server
+        .send_json("POST", "/api/v1/invitations", &headers, Some(body))
         .await;
-    let status = response.status();
-    let replayed = response.headers().contains_key("idempotent-replayed");
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
     (
         status,
-        serde_json::from_slice(&bytes).unwrap_or_default(),
-        replayed,
+        body,
+        response_headers.contains_key("idempotent-replayed"),
     )
 }
 

@@ -3,10 +3,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::*;
-use http_body_util::BodyExt;
 use roster_model::{AuditEntry, OrgRole, Page, UserDetail};
 use roster_server::dataset;
 
@@ -20,28 +18,18 @@ fn id_of(email: &str) -> i64 {
 }
 
 impl TestServer {
+    /// A user's page and its ETag.
     async fn detail(&self, id: i64) -> (UserDetail, String) {
-        let response = self
-            .send(
-                Request::get(format!("/api/v1/users/{id}"))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
+        let (status, headers, body) = self
+            .send_json("GET", &format!("/api/v1/users/{id}"), &[], None)
             .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let tag = response
-            .headers()
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let tag = headers
             .get("etag")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (serde_json::from_slice(&bytes).expect("detail"), tag)
+        (serde_json::from_value(body).expect("detail"), tag)
     }
 
     async fn patch_user(
@@ -50,27 +38,17 @@ impl TestServer {
         if_match: Option<&str>,
         change: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
-        let mut request = Request::patch(format!("/api/v1/users/{id}"))
-            .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1");
-        if let Some(tag) = if_match {
-            request = request.header("if-match", tag);
-        }
-        let response = self
-            .send(
-                request
-                    .body(Body::from(change.to_string()))
-                    .expect("request"),
+        let headers: Vec<(&str, &str)> =
+            if_match.map(|tag| ("if-match", tag)).into_iter().collect();
+        let (status, _, body) = self
+            .send_json(
+                "PATCH",
+                &format!("/api/v1/users/{id}"),
+                &headers,
+                Some(change),
             )
             .await;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+        (status, body)
     }
 }
 
@@ -251,23 +229,11 @@ impl TestServer {
         body: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
         let (_, tag) = self.detail(id).await;
-        let request = Request::builder()
-            .method(method)
-            .uri(format!("/api/v1/users/{id}/{action}"))
-            .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1")
-            .header("if-match", tag)
-            .body(Body::from(body.to_string()))
-            .expect("request");
-        let response = self.send(request).await;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+        let uri = format!("/api/v1/users/{id}/{action}");
+        let (status, _, body) = self
+            .send_json(method, &uri, &[("if-match", tag.as_str())], Some(body))
+            .await;
+        (status, body)
     }
 
     async fn accounts(&self) -> Vec<roster_model::AccountSummary> {

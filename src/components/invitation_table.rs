@@ -2,8 +2,9 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use roster_model::{SortDir, SortField, UserSummary};
+use roster_model::{SortField, UserSummary};
 
+use super::user_table::sort_header;
 use super::{app_href, SortState};
 use crate::format;
 
@@ -53,25 +54,8 @@ pub fn InvitationTable(
         on_action.run((action, ids));
     };
 
-    let header = |label: &'static str, field: SortField| {
-        let state = (sort.field == field).then_some(sort.dir);
-        let aria_sort = state.map(|dir| match dir {
-            SortDir::Asc => "ascending",
-            SortDir::Desc => "descending",
-        });
-        let arrow = match state {
-            Some(SortDir::Asc) => "▲",
-            Some(SortDir::Desc) => "▼",
-            None => "↕",
-        };
-        view! {
-            <th scope="col" aria-sort=aria_sort>
-                <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
-                    {label}<span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
-                </button>
-            </th>
-        }
-    };
+    let header =
+        move |label: &'static str, field: SortField| sort_header(label, field, sort, on_sort);
 
     let rows = users
         .into_iter()

@@ -50,6 +50,33 @@ fn columns(view: UserView) -> &'static [(&'static str, Option<SortField>)] {
     }
 }
 
+/// A column header that sorts by `field`, saying how the list is sorted now (aria-sort).
+pub(crate) fn sort_header(
+    label: &'static str,
+    field: SortField,
+    sort: SortState,
+    on_sort: Callback<SortField>,
+) -> impl IntoView {
+    let state = (sort.field == field).then_some(sort.dir);
+    let aria_sort = state.map(|dir| match dir {
+        SortDir::Asc => "ascending",
+        SortDir::Desc => "descending",
+    });
+    let arrow = match state {
+        Some(SortDir::Asc) => "▲",
+        Some(SortDir::Desc) => "▼",
+        None => "↕",
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
+                {label}
+                <span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
+    }
+}
+
 /// The user list of one tab, with sortable column headers, and a checkbox per row when the page
 /// offers bulk actions (`selection`).
 #[component]
@@ -80,27 +107,7 @@ pub fn UserTable(
     let headers = columns(view)
         .iter()
         .map(|&(label, field)| match field {
-            Some(field) => {
-                let state = (sort.field == field).then_some(sort.dir);
-                let aria_sort = state.map(|dir| match dir {
-                    SortDir::Asc => "ascending",
-                    SortDir::Desc => "descending",
-                });
-                let arrow = match state {
-                    Some(SortDir::Asc) => "▲",
-                    Some(SortDir::Desc) => "▼",
-                    None => "↕",
-                };
-                view! {
-                    <th scope="col" aria-sort=aria_sort>
-                        <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
-                            {label}
-                            <span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
-                        </button>
-                    </th>
-                }
-                .into_any()
-            }
+            Some(field) => sort_header(label, field, sort, on_sort).into_any(),
             None => view! { <th scope="col">{label}</th> }.into_any(),
         })
         .collect_view();

@@ -201,17 +201,6 @@ pub async fn set_access(
     answer(&state, &caller, id, outcome).await
 }
 
-fn check_acknowledged(required: &[Consequence], request: &LeaveRequest) -> AppResult<()> {
-    if unacknowledged(required, &request.acknowledged).is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::bad_field(
-            "acknowledged",
-            "Confirm each consequence before going on.",
-        ))
-    }
-}
-
 /// `POST /users/{id}/remove` (rule 7): the user leaves the organization and stays active.
 pub async fn remove_from_organization(
     State(state): State<AppState>,
@@ -220,25 +209,7 @@ pub async fn remove_from_organization(
     headers: HeaderMap,
     request: Result<Json<LeaveRequest>, JsonRejection>,
 ) -> AppResult<Response> {
-    let id = user_id(&id)?;
-    let request = body(request)?;
-    let expected = expected_version(&headers)?;
-    check_acknowledged(&REMOVE_CONSEQUENCES, &request)?;
-    let outcome = state
-        .store
-        .remove_from_organization(
-            &actor(&caller, state.clock.now()),
-            caller.role,
-            id,
-            expected,
-            &request.new_owners,
-        )
-        .await?;
-    match outcome {
-        // No longer the organization's: there is no user page of theirs to answer with.
-        UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT.into_response()),
-        other => answer(&state, &caller, id, other).await,
-    }
+    leave(state, caller, &id, &headers, request, false).await
 }
 
 /// `POST /users/{id}/delete` (rule 8): the user is deleted; their accounts get new owners.
@@ -249,21 +220,44 @@ pub async fn delete_user(
     headers: HeaderMap,
     request: Result<Json<LeaveRequest>, JsonRejection>,
 ) -> AppResult<Response> {
-    let id = user_id(&id)?;
+    leave(state, caller, &id, &headers, request, true).await
+}
+
+async fn leave(
+    state: AppState,
+    caller: Caller,
+    id: &str,
+    headers: &HeaderMap,
+    request: Result<Json<LeaveRequest>, JsonRejection>,
+    delete: bool,
+) -> AppResult<Response> {
+    let id = user_id(id)?;
     let request = body(request)?;
-    let expected = expected_version(&headers)?;
-    check_acknowledged(&DELETE_CONSEQUENCES, &request)?;
-    let outcome = state
-        .store
-        .delete_user(
-            &actor(&caller, state.clock.now()),
-            caller.role,
-            id,
-            expected,
-            &request.new_owners,
-        )
-        .await?;
+    let expected = expected_version(headers)?;
+    let consequences: &[Consequence] = if delete {
+        &DELETE_CONSEQUENCES
+    } else {
+        &REMOVE_CONSEQUENCES
+    };
+    if !unacknowledged(consequences, &request.acknowledged).is_empty() {
+        return Err(AppError::bad_field(
+            "acknowledged",
+            "Confirm each consequence before going on.",
+        ));
+    }
+    let actor = actor(&caller, state.clock.now());
+    let store = &state.store;
+    let outcome = if delete {
+        store
+            .delete_user(&actor, caller.role, id, expected, &request.new_owners)
+            .await?
+    } else {
+        store
+            .remove_from_organization(&actor, caller.role, id, expected, &request.new_owners)
+            .await?
+    };
     match outcome {
+        // No longer the organization's: there is no user page of theirs to answer with.
         UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT.into_response()),
         other => answer(&state, &caller, id, other).await,
     }

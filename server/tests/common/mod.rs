@@ -253,19 +253,46 @@ impl TestServer {
         uri: &str,
         body: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
-        let request = Request::post(uri)
-            .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1")
-            .body(Body::from(body.to_string()))
-            .expect("request");
-        let response = self.send(request).await;
+        let (status, _, body) = self.send_json("POST", uri, &[], Some(body)).await;
+        (status, body)
+    }
+
+    /// Sends a request with the anti-forgery header, `headers`, and `body` as JSON; answers the
+    /// status, the response headers and the body as JSON (null when it is none).
+    pub async fn send_json(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(roster_model::CSRF_HEADER, "1");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.send(request.body(body).expect("request")).await;
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
             .await
             .expect("body")
             .to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+        (
+            status,
+            headers,
+            serde_json::from_slice(&bytes).unwrap_or_default(),
+        )
     }
 }
