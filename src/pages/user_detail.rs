@@ -104,6 +104,7 @@ pub fn UserDetailPage() -> impl IntoView {
     };
     let session = expect_context::<SessionState>();
     let manage_message = RwSignal::new(None::<(bool, String)>);
+    let refocus = RwSignal::new(None::<&'static str>);
     // An account-access edit in progress (kept across reloads of the user).
     let access_edit = RwSignal::new(None::<Vec<AccessRow>>);
     // Set once the user has left the organization (removed or deleted): the page says so.
@@ -127,7 +128,7 @@ pub fn UserDetailPage() -> impl IntoView {
                         Ok(Some(detail)) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message access=access_edit on_changed=on_retry on_left=on_left /> }.into_any()
+                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit on_changed=on_retry on_left=on_left /> }.into_any()
                         }
                         Ok(None) => missing().into_any(),
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
@@ -185,6 +186,7 @@ fn UserDetailView(
     detail: UserDetail,
     on_edit: Callback<UserDetail>,
     message: RwSignal<Option<(bool, String)>>,
+    refocus: RwSignal<Option<&'static str>>,
     access: RwSignal<Option<Vec<AccessRow>>>,
     on_changed: Callback<()>,
     on_left: Callback<String>,
@@ -192,7 +194,7 @@ fn UserDetailView(
     let editable = detail.relation == Some(Relation::Managed);
     let for_edit = detail.clone();
     let manage = editable.then(
-        || view! { <ManageUser detail=detail.clone() message=message on_changed=on_changed on_left=on_left /> },
+        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus on_changed=on_changed on_left=on_left /> },
     );
     let list = match detail.relation {
         Some(Relation::External) => "external",

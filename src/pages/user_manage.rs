@@ -42,6 +42,8 @@ pub fn ManageUser(
     detail: UserDetail,
     /// What the last action did (ok, text): owned by the page, so it outlives the reload.
     message: RwSignal<Option<(bool, String)>>,
+    /// The id of the control to focus once the page shows the reloaded user (page-owned too).
+    refocus_after: RwSignal<Option<&'static str>>,
     on_changed: Callback<()>,
     on_left: Callback<String>,
 ) -> impl IntoView {
@@ -51,6 +53,20 @@ pub fn ManageUser(
     let name = detail.display_name();
     let required = detail.two_factor.required;
     let enrolled = detail.two_factor.enrolled;
+    // The page is rebuilt when the user reloads after a change: give focus back to the control
+    // that made it, for keyboard and screen-reader users.
+    Effect::new(move |_| {
+        if let Some(id) = refocus_after.get_untracked() {
+            refocus_after.set(None);
+            if let Some(element) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = element.focus();
+            }
+        }
+    });
     let report = move |result: Result<(), ApiFailure>, done: String| match result {
         Ok(()) => {
             message.set(Some((true, done)));
@@ -80,6 +96,7 @@ pub fn ManageUser(
     };
     Effect::new(move |_| {
         if let Some((on, result)) = toggle_two_factor.value().get() {
+            refocus_after.set(Some("roster-require-two-factor"));
             let done = if on {
                 "Two-factor sign-in is now required: they set it up at their next sign-in."
             } else {
@@ -100,6 +117,7 @@ pub fn ManageUser(
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
             reset_open.set(false);
+            refocus_after.set(Some("roster-reset-password"));
             report(
                 result,
                 "Password reset: their sessions ended, they were emailed, and they choose a new password at their next sign-in.".to_owned(),
@@ -140,7 +158,7 @@ pub fn ManageUser(
                 </p>
             </div>
             <div class="roster-manage__row">
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(true)>"Reset password"</button>
+                <button type="button" id="roster-reset-password" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(true)>"Reset password"</button>
                 <p class="roster-muted">"They must choose a new password at their next sign-in."</p>
             </div>
             <div class="roster-manage__row roster-manage__danger">

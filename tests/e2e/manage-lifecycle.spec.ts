@@ -47,6 +47,8 @@ test.describe('a user’s lifecycle', () => {
     await toggle.click();
     await expect(page.getByText('Two-factor sign-in is now required')).toBeVisible();
     await expect(page.getByRole('switch', { name: 'Require two-factor authentication' })).toHaveAttribute('aria-checked', 'true');
+    // The page reloads the user; keyboard focus stays on the switch.
+    await expect(page.getByRole('switch', { name: 'Require two-factor authentication' })).toBeFocused();
     await expect(page.getByText('Not enrolled yet: they must set it up at their next sign-in.')).toBeVisible();
 
     await context.clearCookies();
