@@ -107,6 +107,8 @@ pub struct AccessChange {
 pub enum BulkAction {
     RequireTwoFactor,
     ResetPassword,
+    /// Rule 7 for each user; needs `acknowledged` and the new owners of the accounts they own.
+    Remove,
 }
 
 /// `POST /users/bulk`: one batch of a bulk action (the app sends large selections in batches and
@@ -115,6 +117,12 @@ pub enum BulkAction {
 pub struct BulkRequest {
     pub action: BulkAction,
     pub ids: Vec<i64>,
+    /// For `Remove`: the consequences confirmed, as for one user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<String>,
+    /// For `Remove`: the new owner of every account a selected user owns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_owners: Vec<OwnerChoice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

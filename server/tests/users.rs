@@ -611,3 +611,75 @@ async fn bulk_actions_select_all_matching_and_answer_per_user() {
     let me: roster_model::Me = sam.get("/api/v1/session").await;
     assert!(me.must_change_password);
 }
+
+#[tokio::test]
+async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
+    let owner = demo_server().await;
+    let accounts = owner.accounts().await;
+    let managed: Page<roster_model::UserSummary> =
+        owner.get("/api/v1/users?view=managed&limit=200").await;
+    let member_owners: Vec<&roster_model::AccountSummary> = accounts
+        .iter()
+        .filter(|a| {
+            a.owner.as_ref().is_some_and(|o| {
+                managed
+                    .items
+                    .iter()
+                    .any(|u| u.id == o.id && u.org_role == Some(OrgRole::Member))
+            })
+        })
+        .take(2)
+        .collect();
+    assert_eq!(member_owners.len(), 2, "two Members who own accounts");
+    let leavers: Vec<i64> = member_owners
+        .iter()
+        .filter_map(|a| a.owner.as_ref().map(|o| o.id))
+        .collect();
+    let sam = id_of(MEMBER);
+    let ids = [leavers[0], leavers[1], id_of(OWNER)];
+
+    let (status, _) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "remove", "ids": ids}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "consequences not confirmed"
+    );
+    let (status, answer) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({
+                "action": "remove",
+                "ids": ids,
+                "acknowledged": all_acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+                "new_owners": [
+                    {"account_id": member_owners[0].id, "new_owner_id": sam},
+                    {"account_id": member_owners[1].id, "new_owner_id": leavers[1]},
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let answer: roster_model::BulkResponse = serde_json::from_value(answer).expect("answer");
+    assert!(answer.results[0].ok && answer.results[1].ok, "{answer:?}");
+    assert!(
+        !answer.results[2].ok,
+        "the signed-in Owner cannot remove themselves"
+    );
+    let after = owner.accounts().await;
+    assert_eq!(
+        after
+            .iter()
+            .find(|a| a.id == member_owners[0].id)
+            .and_then(|a| a.owner.as_ref())
+            .map(|o| o.id),
+        Some(sam)
+    );
+    assert!(after.iter().all(|a| a.id != member_owners[1].id));
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.removed").await;
+    assert_eq!(log.items.len(), 2);
+}

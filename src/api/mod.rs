@@ -4,12 +4,11 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
     version_tag, AcceptInvitation, AccessChange, AccountSummary, AddressCheck, ApiError, ApiToken,
-    AuditEntry, BulkAction, BulkRequest, BulkResponse, ChangePassword, CheckAddresses,
-    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, InvitationActionResponse,
-    InvitationIds, InvitationPreview, InviteResponse, LeaveRequest, Me, NewApiToken,
-    NewInvitations, Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled,
-    TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail, UserIds, UserSummary, UserView,
-    ViewCounts, CSRF_HEADER,
+    AuditEntry, BulkRequest, BulkResponse, ChangePassword, CheckAddresses, ConfirmTwoFactor,
+    CreatedApiToken, Domain, ErrorBody, ErrorCode, InvitationActionResponse, InvitationIds,
+    InvitationPreview, InviteResponse, LeaveRequest, Me, NewApiToken, NewInvitations, Organization,
+    Page, SignIn, SortDir, SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup,
+    UserChange, UserDetail, UserIds, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -313,12 +312,8 @@ impl ApiClient {
     }
 
     /// One batch of a bulk action.
-    pub async fn bulk(&self, action: BulkAction, ids: &[i64]) -> Result<BulkResponse, ApiFailure> {
-        let body = BulkRequest {
-            action,
-            ids: ids.to_vec(),
-        };
-        let request = Self::changing(Request::post(&self.url("/users/bulk"))).json(&body);
+    pub async fn bulk(&self, batch: &BulkRequest) -> Result<BulkResponse, ApiFailure> {
+        let request = Self::changing(Request::post(&self.url("/users/bulk"))).json(batch);
         self.change(request).await
     }
 

@@ -49,6 +49,7 @@ fn action_label(action: BulkAction) -> &'static str {
     match action {
         BulkAction::RequireTwoFactor => "Require two-factor",
         BulkAction::ResetPassword => "Reset password",
+        BulkAction::Remove => "Remove from organization",
     }
 }
 
@@ -58,6 +59,7 @@ fn consequence(action: BulkAction) -> &'static str {
         BulkAction::ResetPassword => {
             "they are signed out, emailed, and must choose a new password at their next sign-in"
         }
+        BulkAction::Remove => "they leave the organization and stay active",
     }
 }
 
@@ -73,6 +75,8 @@ pub fn BulkBar(
     total: u64,
     run: BulkRun,
     on_action: Callback<BulkAction>,
+    /// "Remove from organization": the page asks for confirmations and new owners in a dialog.
+    on_remove: Callback<()>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(None::<BulkAction>);
     let page_all =
@@ -111,10 +115,14 @@ pub fn BulkBar(
                 }>"Clear selection"</button>
             })}
             {move || match confirming.get() {
-                None => [BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
-                    <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
-                        on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
-                }).collect_view().into_any(),
+                None => view! {
+                    {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
+                        <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
+                            on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
+                    }).collect_view()}
+                    <button type="button" class="roster-button roster-button--danger" disabled=move || !can_act()
+                        on:click=move |_| on_remove.run(())>"Remove from organization"</button>
+                }.into_any(),
                 Some(action) => view! {
                     <span class="roster-confirm">
                         {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}

@@ -3,6 +3,7 @@
 mod accept;
 mod accounts;
 mod audit;
+mod bulk_remove;
 mod change_password;
 mod domains;
 mod invite;

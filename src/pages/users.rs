@@ -6,10 +6,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{
-    BulkAction, InvitationActionResponse, SortDir, SortField, UserView, DEFAULT_PAGE_SIZE,
-    MAX_BULK_BATCH,
+    BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField, UserView,
+    DEFAULT_PAGE_SIZE, MAX_BULK_BATCH,
 };
 
+use super::bulk_remove::BulkRemoveDialog;
 use super::{href_with_query, page_count, pager_links, use_title, NotFound};
 use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
@@ -229,26 +230,47 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         ticked.set(BTreeSet::new());
         all_matching.set(false);
     });
-    let run_bulk = {
+    // The users a bulk action is for: the ticked rows, or everything the search matches.
+    let resolve_ids = {
         let api = api_for_actions.clone();
-        move |action: BulkAction| {
+        move || {
             let api = api.clone();
             let shown = state.get_untracked();
             let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
             let everything = all_matching.get_untracked();
+            async move {
+                if everything {
+                    api.user_ids(shown.view, &shown.search)
+                        .await
+                        .map(|found| found.ids)
+                } else {
+                    Ok(chosen)
+                }
+            }
+        }
+    };
+    let run_bulk = {
+        let api = api_for_actions.clone();
+        let resolve_ids = resolve_ids.clone();
+        move |template: BulkRequest, resolved: Option<Vec<i64>>| {
+            let api = api.clone();
+            let resolve = resolve_ids();
             bulk.start();
             spawn_local(async move {
-                let ids = if everything {
-                    match api.user_ids(shown.view, &shown.search).await {
-                        Ok(found) => found.ids,
+                let ids = match resolved {
+                    Some(ids) => ids,
+                    None => match resolve.await {
+                        Ok(ids) => ids,
                         Err(failure) => return bulk.fail(failure.message()),
-                    }
-                } else {
-                    chosen
+                    },
                 };
                 bulk.total.set(ids.len());
                 for batch in ids.chunks(MAX_BULK_BATCH) {
-                    match api.bulk(action, batch).await {
+                    let request = BulkRequest {
+                        ids: batch.to_vec(),
+                        ..template.clone()
+                    };
+                    match api.bulk(&request).await {
                         Ok(answer) => bulk.results.update(|r| r.extend(answer.results)),
                         Err(failure) => return bulk.fail(failure.message()),
                     }
@@ -257,10 +279,50 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 ticked.set(BTreeSet::new());
                 all_matching.set(false);
                 users.refetch();
+                counts.refetch();
             });
         }
     };
-    let on_bulk = Callback::new(move |action: BulkAction| run_bulk(action));
+    let on_bulk = {
+        let run_bulk = run_bulk.clone();
+        Callback::new(move |action: BulkAction| {
+            run_bulk(
+                BulkRequest {
+                    action,
+                    ids: Vec::new(),
+                    acknowledged: Vec::new(),
+                    new_owners: Vec::new(),
+                },
+                None,
+            )
+        })
+    };
+    // Removal first asks, for everyone selected at once, what the dialog asks for one user.
+    let removing = RwSignal::new(None::<Vec<i64>>);
+    let on_remove = Callback::new(move |()| {
+        let resolve = resolve_ids();
+        spawn_local(async move {
+            match resolve.await {
+                Ok(ids) => removing.set(Some(ids)),
+                Err(failure) => bulk.fail(failure.message()),
+            }
+        });
+    });
+    let on_confirm_remove = Callback::new(
+        move |(acknowledged, new_owners): (Vec<String>, Vec<OwnerChoice>)| {
+            let ids = removing.get_untracked().unwrap_or_default();
+            removing.set(None);
+            run_bulk(
+                BulkRequest {
+                    action: BulkAction::Remove,
+                    ids: Vec::new(),
+                    acknowledged,
+                    new_owners,
+                },
+                Some(ids),
+            );
+        },
+    );
 
     let tabs = Signal::derive(move || {
         let counts = counts.get().flatten();
@@ -341,7 +403,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                     view! {
                                         {managed.then(|| view! {
                                             <BulkBar selected=ticked all_matching=all_matching page_ids=page_ids total=total
-                                                run=bulk on_action=on_bulk />
+                                                run=bulk on_action=on_bulk on_remove=on_remove />
                                         })}
                                         <UserTable
                                             view=shown.view
@@ -369,6 +431,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <BulkRemoveDialog removing=removing on_confirm=on_confirm_remove />
         </section>
     }
 }

@@ -141,4 +141,33 @@ test.describe('a user’s lifecycle', () => {
       expect(user.two_factor.required, user.email).toBe(true);
     }
   });
+
+  test('bulk: remove selected users, choosing the new owner of the account one of them owns', async ({ page }) => {
+    await signIn(page);
+    const people = await managed(page);
+    const all = await accounts(page);
+    const owning = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
+    expect(owning, 'a Member who owns one account').toBeTruthy();
+    const account = all.find((a) => a.owner?.id === owning.id)!;
+    const heir = people.find((u) => u.org_role === 'member' && u.id !== owning.id && !all.some((a) => a.owner?.id === u.id))!;
+
+    await page.goto(`/users/managed?q=${encodeURIComponent(owning.email)}`);
+    await expect(userRows(page)).toHaveCount(1);
+    await page.getByLabel('Select all users on this page').check();
+    await page.getByRole('group', { name: 'Bulk actions' }).getByRole('button', { name: 'Remove from organization' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove the selected users from the organization?' });
+    await expect(dialog).toBeVisible();
+    const confirm = dialog.getByRole('button', { name: 'Remove from organization' });
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel('Find managed users').fill(heir.email);
+    await dialog
+      .getByLabel(`New owner of ${account.name}`)
+      .selectOption({ label: `${heir.given_name} ${heir.family_name} (${heir.email})` });
+    await expectAccessible(page);
+    await confirm.click();
+    await expect(page.getByText('1 done, 0 failed.')).toBeVisible();
+    expect((await accounts(page)).find((a) => a.id === account.id)?.owner?.id).toBe(heir.id);
+    await expect(userRows(page)).toHaveCount(0);
+  });
 });

@@ -249,11 +249,11 @@ async fn leave(
     let store = &state.store;
     let outcome = if delete {
         store
-            .delete_user(&actor, caller.role, id, expected, &request.new_owners)
+            .delete_user(&actor, caller.role, id, Some(expected), &request.new_owners)
             .await?
     } else {
         store
-            .remove_from_organization(&actor, caller.role, id, expected, &request.new_owners)
+            .remove_from_organization(&actor, caller.role, id, Some(expected), &request.new_owners)
             .await?
     };
     match outcome {
@@ -275,6 +275,14 @@ pub async fn bulk(
         return Err(AppError::bad_field(
             "ids",
             format!("Send 1 to {MAX_BULK_BATCH} users per request."),
+        ));
+    }
+    if request.action == BulkAction::Remove
+        && !unacknowledged(&REMOVE_CONSEQUENCES, &request.acknowledged).is_empty()
+    {
+        return Err(AppError::bad_field(
+            "acknowledged",
+            "Confirm each consequence before going on.",
         ));
     }
     let now = state.clock.now();
@@ -305,6 +313,12 @@ pub async fn bulk(
                     &format!("{}/login", state.settings.public_url),
                 );
                 state.store.reset_password(&actor, id, None, &mail).await?
+            }
+            BulkAction::Remove => {
+                state
+                    .store
+                    .remove_from_organization(&actor, caller.role, id, None, &request.new_owners)
+                    .await?
             }
         };
         let failure = match outcome {

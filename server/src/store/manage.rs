@@ -315,7 +315,7 @@ impl Store {
         actor: &Actor<'_>,
         actor_role: OrgRole,
         user_id: i64,
-        expected: i64,
+        expected: Option<i64>,
         choices: &[OwnerChoice],
     ) -> StoreResult<UpdateOutcome> {
         self.leave(actor, actor_role, user_id, expected, choices, false)
@@ -329,7 +329,7 @@ impl Store {
         actor: &Actor<'_>,
         actor_role: OrgRole,
         user_id: i64,
-        expected: i64,
+        expected: Option<i64>,
         choices: &[OwnerChoice],
     ) -> StoreResult<UpdateOutcome> {
         self.leave(actor, actor_role, user_id, expected, choices, true)
@@ -341,13 +341,12 @@ impl Store {
         actor: &Actor<'_>,
         actor_role: OrgRole,
         user_id: i64,
-        expected: i64,
+        expected: Option<i64>,
         choices: &[OwnerChoice],
         delete: bool,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.pool.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, Some(expected)).await?
-        {
+        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };

@@ -1,0 +1,181 @@
+//! "Remove from organization" for many users at once: the consequences of rule 7 confirmed once,
+//! and a new owner for every account anyone selected owns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use leptos::prelude::*;
+use roster_model::{OwnerChoice, SortDir, SortField, UserView, REMOVE_CONSEQUENCES};
+
+use crate::api::{ApiClient, ApiFailure, UserListRequest};
+use crate::components::{Dialog, SearchBox};
+
+/// How many pages of accounts (200 each) are read to find those the selection owns.
+const MAX_ACCOUNT_PAGES: usize = 50;
+
+/// Open while `removing` holds the selected users; `on_confirm` gets the acknowledged
+/// consequences and the owner choices.
+#[component]
+pub fn BulkRemoveDialog(
+    removing: RwSignal<Option<Vec<i64>>>,
+    on_confirm: Callback<(Vec<String>, Vec<OwnerChoice>)>,
+) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let ticked = RwSignal::new(BTreeSet::<&'static str>::new());
+    let owners = RwSignal::new(BTreeMap::<i64, i64>::new());
+    let search = RwSignal::new(String::new());
+    // The accounts the selected users own: (account id, account name, owner id, owner name).
+    let owned = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let selection: BTreeSet<i64> = removing.get().unwrap_or_default().into_iter().collect();
+            async move {
+                let mut found = Vec::new();
+                let mut cursor: Option<String> = None;
+                for _ in 0..MAX_ACCOUNT_PAGES {
+                    if selection.is_empty() {
+                        break;
+                    }
+                    let page = api.accounts("", cursor.as_deref(), 200).await?;
+                    found.extend(page.items.into_iter().filter_map(|a| {
+                        let owner = a.owner?;
+                        selection
+                            .contains(&owner.id)
+                            .then_some((a.id, a.name, owner.id, owner.name))
+                    }));
+                    match page.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+                Ok::<_, ApiFailure>(found)
+            }
+        })
+    };
+    let candidates = LocalResource::new(move || {
+        let api = api.clone();
+        let text = search.get();
+        let selection: BTreeSet<i64> = removing.get().unwrap_or_default().into_iter().collect();
+        async move {
+            let request = UserListRequest {
+                view: UserView::Managed,
+                search: text,
+                sort: SortField::Name,
+                dir: SortDir::Asc,
+                cursor: None,
+                limit: 50,
+            };
+            api.users(&request).await.map(|page| {
+                page.items
+                    .into_iter()
+                    .filter(|u| !selection.contains(&u.id))
+                    .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
+                    .collect::<Vec<_>>()
+            })
+        }
+    });
+    let owned_count = move || {
+        owned
+            .get()
+            .and_then(Result::ok)
+            .map_or(usize::MAX, |list| list.len())
+    };
+    let ready = move || {
+        ticked.with(|t| t.len() == REMOVE_CONSEQUENCES.len())
+            && owners.with(|o| o.len()) == owned_count()
+    };
+    let close = Callback::new(move |()| removing.set(None));
+    let confirm = move |_| {
+        if !ready() {
+            return;
+        }
+        on_confirm.run((
+            ticked
+                .get_untracked()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            owners
+                .get_untracked()
+                .into_iter()
+                .map(|(account_id, new_owner_id)| OwnerChoice {
+                    account_id,
+                    new_owner_id,
+                })
+                .collect(),
+        ));
+        ticked.set(BTreeSet::new());
+        owners.set(BTreeMap::new());
+    };
+    let count = move || removing.with(|r| r.as_ref().map_or(0, Vec::len));
+
+    view! {
+        <Dialog id="roster-bulk-remove-dialog" title="Remove the selected users from the organization?"
+            open=Signal::derive(move || removing.with(Option::is_some)) on_close=close>
+            <p>{move || format!("{} selected.", crate::format::count(count() as u64, "user is", "users are"))}</p>
+            <fieldset class="roster-checklist">
+                <legend>"I have reviewed and acknowledge, for each of them:"</legend>
+                {REMOVE_CONSEQUENCES.iter().map(|c| {
+                    let key = c.key;
+                    let input_id = format!("roster-bulk-remove-{key}");
+                    view! {
+                        <div class="roster-checklist__item">
+                            <input type="checkbox" id=input_id.clone() class="roster-checkbox"
+                                prop:checked=move || ticked.with(|t| t.contains(key))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    ticked.update(|t| { if on { t.insert(key); } else { t.remove(key); } });
+                                } />
+                            <label for=input_id>{c.text}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Finding the accounts they own…"</p> }>
+                {move || Suspend::new(async move {
+                    match owned.await {
+                        Err(failure) => view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="roster-muted">"None of them owns an account."</p> }.into_any(),
+                        Ok(list) => {
+                            let people = candidates.await.unwrap_or_default();
+                            view! {
+                                <h3>"New owners"</h3>
+                                <p class="roster-muted">"Choose who owns each account they own. Choosing its current owner keeps the account with them, and it leaves the organization's control."</p>
+                                <SearchBox id="roster-bulk-remove-search" label="Find managed users" value=Signal::derive(move || search.get())
+                                    on_search=Callback::new(move |text: String| search.set(text)) />
+                                {list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
+                                    let select_id = format!("roster-bulk-owner-{account_id}");
+                                    let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
+                                        .chain(people.iter().cloned())
+                                        .collect();
+                                    view! {
+                                        <div class="roster-field">
+                                            <label for=select_id.clone()>{format!("New owner of {account}")}</label>
+                                            <select id=select_id class="roster-input" on:change=move |ev| {
+                                                let value = event_target_value(&ev).parse::<i64>().ok();
+                                                owners.update(|o| match value {
+                                                    Some(owner) => { o.insert(account_id, owner); }
+                                                    None => { o.remove(&account_id); }
+                                                });
+                                            }>
+                                                <option value="" prop:selected=move || owners.with(|o| !o.contains_key(&account_id))>"Choose…"</option>
+                                                {options.into_iter().map(|(id, label)| view! {
+                                                    <option value=id.to_string() prop:selected=move || owners.with(|o| o.get(&account_id) == Some(&id))>{label}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <div class="roster-form__actions">
+                <button type="button" class="roster-button roster-button--danger" disabled=move || !ready()
+                    on:click=confirm>"Remove from organization"</button>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
+            </div>
+        </Dialog>
+    }
+}
