@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use roster_model::{OwnerChoice, SortDir, SortField, UserView, REMOVE_CONSEQUENCES};
 
 use crate::api::{ApiClient, ApiFailure, UserListRequest};
-use crate::components::{Dialog, SearchBox};
+use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 
 /// How many pages of accounts (200 each) are read to find those the selection owns.
 const MAX_ACCOUNT_PAGES: usize = 50;
@@ -113,24 +113,8 @@ pub fn BulkRemoveDialog(
         <Dialog id="roster-bulk-remove-dialog" title="Remove the selected users from the organization?"
             open=Signal::derive(move || removing.with(Option::is_some)) on_close=close>
             <p>{move || format!("{} selected.", crate::format::count(count() as u64, "user is", "users are"))}</p>
-            <fieldset class="roster-checklist">
-                <legend>"I have reviewed and acknowledge, for each of them:"</legend>
-                {REMOVE_CONSEQUENCES.iter().map(|c| {
-                    let key = c.key;
-                    let input_id = format!("roster-bulk-remove-{key}");
-                    view! {
-                        <div class="roster-checklist__item">
-                            <input type="checkbox" id=input_id.clone() class="roster-checkbox"
-                                prop:checked=move || ticked.with(|t| t.contains(key))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    ticked.update(|t| { if on { t.insert(key); } else { t.remove(key); } });
-                                } />
-                            <label for=input_id>{c.text}</label>
-                        </div>
-                    }
-                }).collect_view()}
-            </fieldset>
+            <ConsequenceChecklist id="roster-bulk-remove" legend="I have reviewed and acknowledge, for each of them:"
+                consequences=&REMOVE_CONSEQUENCES ticked=ticked />
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Finding the accounts they own…"</p> }>
                 {move || Suspend::new(async move {
                     match owned.await {
@@ -148,23 +132,7 @@ pub fn BulkRemoveDialog(
                                     let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
                                         .chain(people.iter().cloned())
                                         .collect();
-                                    view! {
-                                        <div class="roster-field">
-                                            <label for=select_id.clone()>{format!("New owner of {account}")}</label>
-                                            <select id=select_id class="roster-input" on:change=move |ev| {
-                                                let value = event_target_value(&ev).parse::<i64>().ok();
-                                                owners.update(|o| match value {
-                                                    Some(owner) => { o.insert(account_id, owner); }
-                                                    None => { o.remove(&account_id); }
-                                                });
-                                            }>
-                                                <option value="" prop:selected=move || owners.with(|o| !o.contains_key(&account_id))>"Choose…"</option>
-                                                {options.into_iter().map(|(id, label)| view! {
-                                                    <option value=id.to_string() prop:selected=move || owners.with(|o| o.get(&account_id) == Some(&id))>{label}</option>
-                                                }).collect_view()}
-                                            </select>
-                                        </div>
-                                    }
+                                    view! { <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners /> }
                                 }).collect_view()}
                             }.into_any()
                         }

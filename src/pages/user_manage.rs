@@ -10,7 +10,7 @@ use roster_model::{
 };
 
 use crate::api::{ApiClient, ApiFailure, UserListRequest};
-use crate::components::{Dialog, SearchBox};
+use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 
 /// Which way a user leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,24 +294,8 @@ fn LeaveDialog(
 
     view! {
         <Dialog id=format!("{prefix}-dialog") title=title open=open on_close=on_close>
-            <fieldset class="roster-checklist">
-                <legend>"I have reviewed and acknowledge:"</legend>
-                {kind.consequences().iter().map(|c| {
-                    let key = c.key;
-                    let input_id = format!("{prefix}-{key}");
-                    view! {
-                        <div class="roster-checklist__item">
-                            <input type="checkbox" id=input_id.clone() class="roster-checkbox"
-                                prop:checked=move || ticked.with(|t| t.contains(key))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    ticked.update(|t| { if on { t.insert(key); } else { t.remove(key); } });
-                                } />
-                            <label for=input_id>{c.text}</label>
-                        </div>
-                    }
-                }).collect_view()}
-            </fieldset>
+            <ConsequenceChecklist id=prefix legend="I have reviewed and acknowledge:"
+                consequences=kind.consequences() ticked=ticked />
             {(!owned.is_empty()).then(|| {
                 let owned = owned.clone();
                 let keep_label = keep_label.clone();
@@ -339,27 +323,9 @@ fn LeaveDialog(
                                     let select_id = format!("{prefix}-owner-{account_id}");
                                     let keep = (kind == Leave::Remove).then(|| (user_id, keep_label.clone()));
                                     let options: Vec<(i64, String)> = keep.into_iter().chain(people.iter().cloned()).collect();
-                                    let labels = options.clone();
                                     view! {
-                                        <div class="roster-field">
-                                            <label for=select_id.clone()>{format!("New owner of {account}")}</label>
-                                            <select id=select_id class="roster-input"
-                                                on:change=move |ev| {
-                                                    let value = event_target_value(&ev).parse::<i64>().ok();
-                                                    owners.update(|o| match value {
-                                                        Some(owner) => { o.insert(account_id, owner); }
-                                                        None => { o.remove(&account_id); }
-                                                    });
-                                                    if let Some((id, label)) = value.and_then(|v| labels.iter().find(|(id, _)| *id == v)) {
-                                                        chosen.update(|c| { c.insert(*id, label.clone()); });
-                                                    }
-                                                }>
-                                                <option value="" prop:selected=move || owners.with(|o| !o.contains_key(&account_id))>"Choose…"</option>
-                                                {options.into_iter().map(|(id, label)| view! {
-                                                    <option value=id.to_string() prop:selected=move || owners.with(|o| o.get(&account_id) == Some(&id))>{label}</option>
-                                                }).collect_view()}
-                                            </select>
-                                        </div>
+                                        <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
+                                            on_pick=Callback::new(move |(id, label): (i64, String)| chosen.update(|c| { c.insert(id, label); })) />
                                     }
                                 }).collect_view()
                             })

@@ -382,7 +382,15 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 } else {
                                     format!("{} matching “{}”", format::count(page.total, "user", "users"), shown.search.trim())
                                 };
-                                let body = if page.items.is_empty() {
+                                let body = if page.items.is_empty() && shown.view == UserView::Managed {
+                                    // The results of a bulk action stay shown when it emptied the list.
+                                    view! {
+                                        <BulkBar selected=ticked all_matching=all_matching page_ids=Vec::new() total=0
+                                            run=bulk on_action=on_bulk on_remove=on_remove />
+                                        {empty_state(&shown)}
+                                    }
+                                    .into_any()
+                                } else if page.items.is_empty() {
                                     empty_state(&shown).into_any()
                                 } else if shown.view == UserView::Invited {
                                     view! {
