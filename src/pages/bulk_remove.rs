@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
-use roster_model::{OwnerChoice, SortDir, SortField, UserView, REMOVE_CONSEQUENCES};
+use roster_model::{OwnerChoice, REMOVE_CONSEQUENCES};
 
-use crate::api::{ApiClient, ApiFailure, UserListRequest};
+use super::owner_choices;
+use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 
 /// How many pages of accounts (200 each) are read to find those the selection owns.
@@ -52,27 +53,8 @@ pub fn BulkRemoveDialog(
             }
         })
     };
-    let candidates = LocalResource::new(move || {
-        let api = api.clone();
-        let text = search.get();
-        let selection: BTreeSet<i64> = removing.get().unwrap_or_default().into_iter().collect();
-        async move {
-            let request = UserListRequest {
-                view: UserView::Managed,
-                search: text,
-                sort: SortField::Name,
-                dir: SortDir::Asc,
-                cursor: None,
-                limit: 50,
-            };
-            api.users(&request).await.map(|page| {
-                page.items
-                    .into_iter()
-                    .filter(|u| !selection.contains(&u.id))
-                    .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
-                    .collect::<Vec<_>>()
-            })
-        }
+    let candidates = owner_choices(search, move || {
+        removing.get().unwrap_or_default().into_iter().collect()
     });
     let owned_count = move || {
         owned

@@ -66,6 +66,36 @@ pub(crate) fn use_title(title: impl Fn() -> String + Send + Sync + 'static) {
     });
 }
 
+/// Managed users a search matches (at most 50), as (id, "Name (email)") choices for a new account
+/// owner, leaving out the users `excluded` names (those who are leaving).
+pub(crate) fn owner_choices(
+    search: RwSignal<String>,
+    excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
+) -> LocalResource<Result<Vec<(i64, String)>, crate::api::ApiFailure>> {
+    let api = expect_context::<crate::api::ApiClient>();
+    LocalResource::new(move || {
+        let api = api.clone();
+        let excluded = excluded();
+        let request = crate::api::UserListRequest {
+            view: roster_model::UserView::Managed,
+            search: search.get(),
+            sort: roster_model::SortField::Name,
+            dir: roster_model::SortDir::Asc,
+            cursor: None,
+            limit: 50,
+        };
+        async move {
+            api.users(&request).await.map(|page| {
+                page.items
+                    .into_iter()
+                    .filter(|u| !excluded.contains(&u.id))
+                    .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
+                    .collect()
+            })
+        }
+    })
+}
+
 /// The previous/next links of page `page` of a keyset list. `href(cursor, page)` builds a link;
 /// the way back to page 1 drops the cursor, so the first page always has its plain URL.
 pub(crate) fn pager_links(

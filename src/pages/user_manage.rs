@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 use roster_model::{
-    Consequence, LeaveRequest, OwnerChoice, SortDir, SortField, UserDetail, UserView,
-    DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
+    Consequence, LeaveRequest, OwnerChoice, UserDetail, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
 };
 
-use crate::api::{ApiClient, ApiFailure, UserListRequest};
+use super::owner_choices;
+use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 
 /// Which way a user leaves.
@@ -206,30 +206,7 @@ fn LeaveDialog(
     let chosen = RwSignal::new(BTreeMap::<i64, String>::new());
     let search = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let candidates = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            let text = search.get();
-            async move {
-                let request = UserListRequest {
-                    view: UserView::Managed,
-                    search: text,
-                    sort: SortField::Name,
-                    dir: SortDir::Asc,
-                    cursor: None,
-                    limit: 50,
-                };
-                api.users(&request).await.map(|page| {
-                    page.items
-                        .into_iter()
-                        .filter(|u| u.id != user_id)
-                        .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
-                        .collect::<Vec<_>>()
-                })
-            }
-        })
-    };
+    let candidates = owner_choices(search, move || BTreeSet::from([user_id]));
     let owned_count = owned.len();
     let ready = move || {
         ticked.with(|t| t.len() == kind.consequences().len())

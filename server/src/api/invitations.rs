@@ -130,19 +130,13 @@ pub async fn check(
     ))
 }
 
-/// The accounts of a request, checked: at most 10, each once, each the organization's, each with
-/// a role. Answers their names for the invitation mail.
-async fn checked_accounts(
+/// The accounts of a request, checked: each once, each the organization's, each with a role.
+/// Answers their names with the roles (for the invitation mail).
+pub(super) async fn checked_grants(
     state: &AppState,
     org_id: i64,
     grants: &[AccountGrant],
 ) -> AppResult<Vec<InvitedAccount>> {
-    if grants.len() > MAX_INVITE_ACCOUNTS {
-        return Err(AppError::bad_field(
-            "accounts",
-            format!("Choose at most {MAX_INVITE_ACCOUNTS} accounts per invitation."),
-        ));
-    }
     let ids: Vec<i64> = grants.iter().map(|g| g.account_id).collect();
     let mut unique = ids.clone();
     unique.sort_unstable();
@@ -169,7 +163,7 @@ async fn checked_accounts(
             if grant.roles.is_empty() {
                 return Err(AppError::bad_field(
                     "accounts",
-                    format!("Choose at least one role on {name}."),
+                    format!("Choose at least one role on {name}, or remove the account."),
                 ));
             }
             Ok(InvitedAccount {
@@ -256,7 +250,13 @@ pub async fn create(
             return Ok(response);
         }
     }
-    let accounts = checked_accounts(&state, caller.org_id, &request.accounts).await?;
+    if request.accounts.len() > MAX_INVITE_ACCOUNTS {
+        return Err(AppError::bad_field(
+            "accounts",
+            format!("Choose at most {MAX_INVITE_ACCOUNTS} accounts per invitation."),
+        ));
+    }
+    let accounts = checked_grants(&state, caller.org_id, &request.accounts).await?;
     let now = state.clock.now();
     let organization = load_organization(&state, caller.org_id).await?;
     let expires_at = now + state.settings.invitation_ttl_seconds;

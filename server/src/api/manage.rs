@@ -13,11 +13,11 @@ use roster_model::{
     DELETE_CONSEQUENCES, MAX_BULK_BATCH, REMOVE_CONSEQUENCES,
 };
 
-use super::invitations::actor;
+use super::invitations::{actor, checked_grants};
 use super::{load_organization, no_such_user, with_etag};
 use crate::authz::{Caller, Manager};
 use crate::error::{AppError, AppResult};
-use crate::mail::password_reset_mail;
+use crate::mail::{password_reset_mail, OutgoingMail};
 use crate::state::AppState;
 use crate::store::UpdateOutcome;
 
@@ -100,6 +100,15 @@ pub async fn update_user(
     answer(&state, &caller, id, outcome).await
 }
 
+/// The mail telling a user that their password was reset, with the way to sign in.
+fn reset_mail(state: &AppState, organization: &str, email: &str) -> OutgoingMail {
+    password_reset_mail(
+        email,
+        organization,
+        &format!("{}/login", state.settings.public_url),
+    )
+}
+
 /// `POST /users/{id}/reset-password`: a new password at next sign-in; sessions end; a mail says so.
 pub async fn reset_password(
     State(state): State<AppState>,
@@ -116,11 +125,7 @@ pub async fn reset_password(
         .await?
         .ok_or_else(no_such_user)?;
     let organization = load_organization(&state, caller.org_id).await?;
-    let mail = password_reset_mail(
-        &user.email,
-        &organization.name,
-        &format!("{}/login", state.settings.public_url),
-    );
+    let mail = reset_mail(&state, &organization.name, &user.email);
     let outcome = state
         .store
         .reset_password(&actor(&caller, now), id, Some(expected), &mail)
@@ -163,32 +168,7 @@ pub async fn set_access(
     let id = user_id(&id)?;
     let change = body(change)?;
     let expected = expected_version(&headers)?;
-    let ids: Vec<i64> = change.accounts.iter().map(|g| g.account_id).collect();
-    let names = state.store.org_account_names(caller.org_id, &ids).await?;
-    let mut seen = std::collections::HashSet::new();
-    for grant in &change.accounts {
-        let Some(name) = names.get(&grant.account_id) else {
-            return Err(AppError::bad_field(
-                "accounts",
-                format!(
-                    "Account {} is not an account of this organization.",
-                    grant.account_id
-                ),
-            ));
-        };
-        if !seen.insert(grant.account_id) {
-            return Err(AppError::bad_field(
-                "accounts",
-                format!("{name} appears twice."),
-            ));
-        }
-        if grant.roles.is_empty() {
-            return Err(AppError::bad_field(
-                "accounts",
-                format!("Choose at least one role on {name}, or remove the account."),
-            ));
-        }
-    }
+    checked_grants(&state, caller.org_id, &change.accounts).await?;
     let outcome = state
         .store
         .set_access(
@@ -307,11 +287,7 @@ pub async fn bulk(
                     .await?
             }
             BulkAction::ResetPassword => {
-                let mail = password_reset_mail(
-                    &user.email,
-                    &organization.name,
-                    &format!("{}/login", state.settings.public_url),
-                );
+                let mail = reset_mail(&state, &organization.name, &user.email);
                 state.store.reset_password(&actor, id, None, &mail).await?
             }
             BulkAction::Remove => {
