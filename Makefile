@@ -7,9 +7,10 @@ LISTEN ?= 127.0.0.1:8080
 DATABASE ?= sqlite://data/roster.db
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SERVER := $(TARGET_DIR)/release/roster-server
+DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server setup setup-test test lint unit wasm-test e2e bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e bench clean
 
 run: build
 	@mkdir -p data
@@ -44,8 +45,12 @@ wasm-test:
 	CHROMEDRIVER=$(CHROMEDRIVER) WASM_BINDGEN_TEST_TIMEOUT=120 \
 		cargo test -p roster --target wasm32-unknown-unknown --test browser --locked
 
-e2e: app server
-	ROSTER_SERVER=$(SERVER) npx playwright test --config tests/e2e/playwright.config.ts
+# Real protocol peers the e2e suite talks to (the loopback DNS server).
+fixtures:
+	cargo build --release --locked -p roster-testkit
+
+e2e: app server fixtures
+	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) npx playwright test --config tests/e2e/playwright.config.ts
 
 bench: build
 	ROSTER_SERVER=$(SERVER) scripts/bench.sh

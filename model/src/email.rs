@@ -1,7 +1,7 @@
 //! Normalisation and validation of email addresses and domain names.
 //!
 //! Emails are unique case-insensitively, so the whole address is lower-cased. Internationalised
-//! (non-ASCII) names are refused with a reason until IDN support lands with domain verification.
+//! domain names are stored in their ASCII (punycode) form, the one DNS and mail servers use.
 
 use thiserror::Error;
 
@@ -19,6 +19,8 @@ pub enum DomainError {
     BadCharacter,
     #[error("The last part of a domain name cannot be all digits.")]
     NumericTld,
+    #[error("This internationalised domain name is not valid.")]
+    BadInternationalName,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -39,14 +41,19 @@ pub enum EmailError {
     Domain(DomainError),
 }
 
-/// Lower-cases, trims and strips one trailing dot; then checks the name against RFC 1035/1123 rules.
+/// Lower-cases, trims and strips one trailing dot, turns an internationalised name into punycode
+/// (IDNA 2008 / UTS 46); then checks the name against RFC 1035/1123 rules.
 pub fn normalize_domain(input: &str) -> Result<String, DomainError> {
     let trimmed = input.trim();
     let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
     if trimmed.is_empty() {
         return Err(DomainError::Empty);
     }
-    let domain = trimmed.to_ascii_lowercase();
+    let domain = if trimmed.is_ascii() {
+        trimmed.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(trimmed).map_err(|_| DomainError::BadInternationalName)?
+    };
     if domain.len() > 253 {
         return Err(DomainError::TooLong);
     }
@@ -164,6 +171,19 @@ mod tests {
     }
 
     #[test]
+    fn international_names_become_punycode() {
+        assert_eq!(normalize_domain("Bücher.DE").unwrap(), "xn--bcher-kva.de");
+        assert_eq!(
+            normalize_domain("例え.テスト").unwrap(),
+            "xn--r8jz45g.xn--zckzah"
+        );
+        assert_eq!(
+            normalize_email("Anna@Bücher.de").unwrap(),
+            "anna@xn--bcher-kva.de"
+        );
+    }
+
+    #[test]
     fn bad_domains_are_refused() {
         assert_eq!(normalize_domain(" "), Err(DomainError::Empty));
         assert_eq!(normalize_domain("com"), Err(DomainError::SingleLabel));
@@ -171,8 +191,8 @@ mod tests {
         assert_eq!(normalize_domain("-a.com"), Err(DomainError::BadCharacter));
         assert_eq!(normalize_domain("a_b.com"), Err(DomainError::BadCharacter));
         assert_eq!(
-            normalize_domain("bücher.de"),
-            Err(DomainError::BadCharacter)
+            normalize_domain("a\u{200b}\u{5d0}b.com"),
+            Err(DomainError::BadInternationalName)
         );
         assert_eq!(normalize_domain("10.0.0.1"), Err(DomainError::NumericTld));
         let long = format!("{}.com", vec!["a".repeat(63); 4].join("."));

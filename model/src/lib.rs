@@ -1,6 +1,7 @@
 //! Types and pure rules shared by the Roster app (wasm) and the API server (native).
 //! Nothing here performs I/O, so every rule can be unit-tested and used on both sides.
 
+pub mod domains;
 pub mod email;
 pub mod error;
 pub mod invitations;
@@ -8,6 +9,7 @@ pub mod manage;
 pub mod roles;
 pub mod types;
 
+pub use domains::*;
 pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use invitations::*;

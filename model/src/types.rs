@@ -470,6 +470,12 @@ pub struct Domain {
     pub created_at: Timestamp,
     pub verified_at: Option<Timestamp>,
     pub last_checked_at: Option<Timestamp>,
+    /// What the last check found wrong, for the admin.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When a lapsed domain's record was first found missing; it is removed 30 days later.
+    #[serde(default)]
+    pub lapsed_at: Option<Timestamp>,
 }
 
 /// One line of the audit log: who did what to whom, when, from where.
@@ -510,6 +516,11 @@ pub fn audit_action_label(action: &str) -> &str {
         "user.removed" => "Removed from the organization",
         "user.deleted" => "Deleted a user",
         "session.recovery_code_used" => "Signed in with a recovery code",
+        "domain.added" => "Added a domain",
+        "domain.verified" => "Verified a domain",
+        "domain.verification_failed" => "Domain verification failed",
+        "domain.lapsed" => "Domain verification lapsed",
+        "domain.removed" => "Removed a domain",
         other => other,
     }
 }
@@ -536,6 +547,11 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "user.deleted",
     "token.created",
     "token.revoked",
+    "domain.added",
+    "domain.verified",
+    "domain.verification_failed",
+    "domain.lapsed",
+    "domain.removed",
 ];
 
 /// `POST /tokens`: create a bearer API token.

@@ -242,7 +242,8 @@ impl Generator {
         let id = self.ids.domain;
         self.ids.domain += 1;
         let created_at = self.ago(300, 800);
-        let checked = self.ago(0, 1);
+        // Checked within the last half day, so the daily re-check leaves fresh data alone.
+        let checked = self.ago(0, 1).max(self.now - DAY / 2);
         let token = self.token();
         self.data.domains.push(NewDomain {
             id,

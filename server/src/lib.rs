@@ -6,6 +6,8 @@ pub mod auth;
 pub mod authz;
 pub mod cursor;
 pub mod dataset;
+pub mod dns;
+pub mod domains;
 pub mod error;
 pub mod mail;
 pub mod state;

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use roster_server::app;
 use roster_server::auth;
 use roster_server::dataset;
+use roster_server::dns::DnsVerifier;
+use roster_server::domains;
 use roster_server::mail::{self, MailTransport, Mailer};
 use roster_server::state::{self, AppState, Clock, Settings};
 use roster_server::store::Store;
@@ -56,6 +58,9 @@ enum Command {
         /// Sender of Roster's mail.
         #[arg(long, env = "ROSTER_MAIL_FROM", default_value = state::DEFAULT_FROM)]
         mail_from: String,
+        /// Nameserver (ip:port) that domain verification asks; default: the system's resolvers.
+        #[arg(long, env = "ROSTER_DNS_SERVER")]
+        dns_server: Option<SocketAddr>,
         /// Days an invitation link stays valid.
         #[arg(long, env = "ROSTER_INVITATION_DAYS", default_value_t = roster_model::DEFAULT_INVITATION_DAYS)]
         invitation_days: i64,
@@ -124,6 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             smtp_url,
             mail_dir,
             mail_from,
+            dns_server,
             invitation_days,
         } => {
             if demo {
@@ -171,6 +177,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 store,
                 clock,
                 mailer: Mailer::new(transport, &mail_from)?,
+                dns: dns_server.map_or_else(DnsVerifier::system, DnsVerifier::nameserver),
                 settings: Arc::new(settings),
             };
             tokio::spawn(mail::run_delivery(
@@ -178,6 +185,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 state.mailer.clone(),
                 state.clock.clone(),
             ));
+            tokio::spawn(domains::run_rechecks(state.clone()));
             let router = app::router(state, static_dir.as_deref());
             println!("Roster is running at http://{}/", listener.local_addr()?);
             axum::serve(

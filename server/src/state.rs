@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use roster_model::{Timestamp, DEFAULT_INVITATION_DAYS};
 
+use crate::dns::DnsVerifier;
 use crate::mail::{MailConfigError, MailTransport, Mailer};
 use crate::store::Store;
 
@@ -57,11 +58,12 @@ pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub mailer: Mailer,
+    pub dns: DnsVerifier,
     pub settings: Arc<Settings>,
 }
 
 impl AppState {
-    /// Default settings, with mail written as files to `mail_dir`.
+    /// Default settings, the system's DNS resolver, and mail written as files to `mail_dir`.
     pub fn new(
         store: Store,
         clock: Clock,
@@ -71,6 +73,7 @@ impl AppState {
             store,
             clock,
             mailer: Mailer::new(MailTransport::Files(mail_dir), DEFAULT_FROM)?,
+            dns: DnsVerifier::system(),
             settings: Arc::new(Settings::default()),
         })
     }

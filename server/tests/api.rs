@@ -1147,6 +1147,24 @@ async fn authorization_matrix() {
             Some(serde_json::json!({"action": "require_two_factor", "ids": [999_999]})),
             [401, 403, 200, 200, 200],
         ),
+        (
+            "POST",
+            "/api/v1/domains",
+            Some(serde_json::json!({"name": "gmail.com"})),
+            [401, 403, 400, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/domains/999999/verify",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/domains/999999",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];
     // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).

@@ -3,6 +3,7 @@
 mod bulk_bar;
 mod copy_button;
 mod dialog;
+mod domain_card;
 mod error_panel;
 mod invitation_table;
 mod leave_fields;
@@ -19,6 +20,7 @@ mod user_table;
 pub use bulk_bar::{BulkBar, BulkRun};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
+pub use domain_card::DomainCard;
 pub use error_panel::ErrorPanel;
 pub use invitation_table::{InvitationAction, InvitationTable};
 pub use leave_fields::{ConsequenceChecklist, OwnerSelect};

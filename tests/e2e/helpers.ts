@@ -1,6 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoSecret, totp } from './totp';
 
@@ -75,4 +75,15 @@ export async function invitationToken(email: string): Promise<string> {
     )
     .not.toBe('');
   return token;
+}
+
+/** Where the loopback DNS server reads its records: one file per host, one TXT value per line. */
+export const DNS_DIR = path.resolve(__dirname, '.tmp', `dns-${process.env.E2E_PORT ?? 18473}`);
+
+/** Publishes TXT `values` at `host` in the loopback DNS (no values: the name stops existing). */
+export function setTxtRecord(host: string, values: string[]) {
+  mkdirSync(DNS_DIR, { recursive: true });
+  const file = path.join(DNS_DIR, host);
+  if (values.length === 0) rmSync(file, { force: true });
+  else writeFileSync(file, values.join('\n') + '\n');
 }

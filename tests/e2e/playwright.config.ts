@@ -4,6 +4,8 @@ import path from 'node:path';
 const port = Number(process.env.E2E_PORT ?? 18473);
 // Where the server writes mail as .eml files; helpers.ts reads invitation links from there.
 const mailDir = path.resolve(__dirname, '.tmp', `mail-${port}`);
+// Where the loopback DNS server reads TXT records from (helpers.ts writes them).
+const dnsDir = path.resolve(__dirname, '.tmp', `dns-${port}`);
 
 export default defineConfig({
   testDir: '.',
@@ -35,7 +37,7 @@ export default defineConfig({
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
     { name: 'browse', testMatch: /users\.spec\.ts$/ },
-    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle)\.spec\.ts$/, dependencies: ['browse'] },
+    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|domains)\.spec\.ts$/, dependencies: ['browse'] },
   ],
   webServer: {
     command: 'bash tests/e2e/start-server.sh',
@@ -43,7 +45,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/v1/health`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { E2E_PORT: String(port), E2E_MAIL_DIR: mailDir },
+    env: { E2E_PORT: String(port), E2E_MAIL_DIR: mailDir, E2E_DNS_DIR: dnsDir, E2E_DNS_PORT: String(port - 20) },
     stdout: 'ignore',
     stderr: 'pipe',
   },

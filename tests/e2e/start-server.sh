@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Starts the release server for the e2e suite on a fresh throw-away SQLite database with demo data.
+# Starts the release server for the e2e suite on a fresh throw-away SQLite database with demo data,
+# and the loopback DNS server that domain verification asks (its records are files the specs write).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 server=${ROSTER_SERVER:-target/release/roster-server}
+dns_fixture=${ROSTER_DNS_FIXTURE:-target/release/roster-dns-fixture}
 data=$(mktemp -d "${TMPDIR:-/tmp}/roster-e2e.XXXXXX")
 trap 'rm -rf "$data"' EXIT
 mail=${E2E_MAIL_DIR:-$data/mail}
-rm -rf "$mail"
+records=${E2E_DNS_DIR:-$data/dns}
+dns_listen="127.0.0.1:${E2E_DNS_PORT:-18453}"
+rm -rf "$mail" "$records"
+"$dns_fixture" --listen "$dns_listen" --records "$records" &
+dns_pid=$!
 "$server" --database "sqlite://$data/roster.db" serve --listen "127.0.0.1:${E2E_PORT:-18473}" --static dist --demo \
-  --mail-dir "$mail" &
+  --mail-dir "$mail" --dns-server "$dns_listen" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT INT TERM
+trap 'kill $pid $dns_pid 2>/dev/null; wait $pid $dns_pid 2>/dev/null; rm -rf "$data"' EXIT INT TERM
 wait $pid

@@ -21,7 +21,7 @@ use crate::mail::{password_reset_mail, OutgoingMail};
 use crate::state::AppState;
 use crate::store::UpdateOutcome;
 
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
+pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     body.map(|Json(value)| value)
         .map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))
 }

@@ -10,14 +10,14 @@ use axum::routing::{delete, get, post, put};
 use axum::{middleware, Json, Router};
 use roster_model::{
     new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, ConfirmTwoFactor,
-    CreatedApiToken, Domain, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn,
-    SortDir, SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail, UserRef, UserStatus,
-    UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN,
-    MAX_TOKEN_NAME_CHARS,
+    CreatedApiToken, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn, SortDir,
+    SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail, UserRef, UserStatus, UserSummary,
+    UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN, MAX_TOKEN_NAME_CHARS,
 };
 use roster_model::{version_tag, ApiError, UserIds, MAX_SELECT_ALL};
 use serde::Deserialize;
 
+mod domains;
 mod invitations;
 mod manage;
 
@@ -56,7 +56,9 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/remove", post(manage::remove_from_organization))
         .route("/users/{id}/delete", post(manage::delete_user))
         .route("/accounts", get(list_accounts))
-        .route("/domains", get(list_domains))
+        .route("/domains", get(domains::list).post(domains::add))
+        .route("/domains/{id}", delete(domains::remove))
+        .route("/domains/{id}/verify", post(domains::verify))
         .route("/audit", get(audit_log))
         .route("/invitations", post(invitations::create))
         .route("/invitations/check", post(invitations::check))
@@ -667,13 +669,6 @@ async fn list_accounts(
         limit: parse_limit(query.limit.as_deref())?,
     };
     Ok(Json(state.store.list_accounts(org, &params).await?))
-}
-
-async fn list_domains(
-    State(state): State<AppState>,
-    Manager(Caller { org_id: org, .. }): Manager,
-) -> AppResult<Json<Vec<Domain>>> {
-    Ok(Json(state.store.list_domains(org).await?))
 }
 
 async fn audit_log(

@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use roster_model::{
     display_name, name_problem, org_role_change_problem, AccountAccess, AccountRef, AccountStatus,
-    AccountSummary, ApiToken, AuditEntry, Domain, DomainState, ImportInfo, InvitationInfo,
-    InvitedAccount, OrgFeatures, OrgRole, Organization, Page, Relation, RoleSet, SortDir,
-    SortField, Timestamp, TwoFactor, UserChange, UserDetail, UserRef, UserStatus, UserSummary,
-    UserView, ViewCounts,
+    AccountSummary, ApiToken, AuditEntry, ImportInfo, InvitationInfo, InvitedAccount, OrgFeatures,
+    OrgRole, Organization, Page, Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor,
+    UserChange, UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -21,8 +20,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::cursor::{Cursor, Direction, SortKey};
 use crate::dataset::{Dataset, IdBase};
 
+mod domains;
 mod invitations;
 mod manage;
+pub use domains::*;
 pub use invitations::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -505,33 +506,6 @@ impl Store {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(keyset.page(items, total))
-    }
-
-    pub async fn list_domains(&self, org_id: i64) -> StoreResult<Vec<Domain>> {
-        let rows = sqlx::query(
-            "SELECT id, name, state, token, created_at, verified_at, last_checked_at \
-             FROM domains WHERE org_id = ? ORDER BY name, id",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let name: String = row.try_get("name")?;
-                let token: String = row.try_get("token")?;
-                let (txt_host, txt_value) = roster_model::verification_record(&name, &token);
-                Ok(Domain {
-                    id: row.try_get("id")?,
-                    name,
-                    state: parse_enum(row, "state", DomainState::parse)?,
-                    txt_host,
-                    txt_value,
-                    created_at: row.try_get("created_at")?,
-                    verified_at: row.try_get("verified_at")?,
-                    last_checked_at: row.try_get("last_checked_at")?,
-                })
-            })
-            .collect()
     }
 }
 

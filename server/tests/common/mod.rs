@@ -97,6 +97,13 @@ impl TestServer {
         }
     }
 
+    /// Points domain verification at this nameserver (a loopback DNS fixture).
+    pub fn with_nameserver(mut self, addr: std::net::SocketAddr) -> TestServer {
+        self.state.dns = roster_server::dns::DnsVerifier::nameserver(addr);
+        self.router = app::router(self.state.clone(), None);
+        self
+    }
+
     pub fn advance(&self, seconds: i64) {
         self.now.fetch_add(seconds, Ordering::SeqCst);
     }

@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, setTxtRecord, signIn } from './helpers';
+
+test.describe('domains', () => {
+  test('add a domain, verify it through the loopback DNS server, and invite an address on it', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/domains');
+    await expect(page.getByRole('heading', { name: 'northwind.example', exact: true })).toBeVisible();
+    await expectAccessible(page);
+
+    // A public mailbox provider is refused next to the field, and what was typed stays.
+    const field = page.getByLabel('Domain name');
+    await field.fill('Gmail.com');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await expect(page.getByText('gmail.com is a public mailbox provider')).toBeVisible();
+    await expect(field).toHaveValue('Gmail.com');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+
+    // An internationalised name is stored as punycode, pending its TXT record.
+    await field.fill('Bücher-Acme.example');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const name = 'xn--bcher-acme-9db.example';
+    const card = page.getByRole('article', { name });
+    await expect(card).toContainText('Pending verification');
+    await expect(field).toHaveValue('');
+    const host = (await card.locator('dd code').nth(0).textContent()) ?? '';
+    const value = (await card.locator('dd code').nth(1).textContent()) ?? '';
+    expect(host).toBe(`_roster.${name}`);
+    expect(value).toMatch(/^roster-domain-verification=[A-Za-z0-9_-]{40,}$/);
+    await expectAccessible(page);
+
+    // Verify before the record exists: failed, with the reason.
+    const verify = card.getByRole('button', { name: `Verify ${name} now` });
+    await verify.click();
+    await expect(card).toContainText('Verification failed');
+    await expect(card).toContainText(`There is no TXT record at ${host}.`);
+    await expect(verify).toBeFocused();
+
+    // Publish the record in the loopback DNS and verify again.
+    setTxtRecord(host, ['v=spf1 -all', value]);
+    await verify.click();
+    await expect(card.locator('.roster-badge')).toHaveText('Verified');
+    await expect(card).not.toContainText('There is no TXT record');
+    await expect(verify).toBeFocused();
+    await expectAccessible(page);
+
+    // The invite wizard's domain check now lets an address on it through.
+    await page.goto('/invite/accounts');
+    const accounts = page.getByRole('list', { name: 'Accounts' });
+    const first = ((await accounts.locator('label').nth(0).textContent()) ?? '').split(' · ')[0];
+    await accounts.getByRole('checkbox').nth(0).check();
+    await page.getByRole('group', { name: `Roles on ${first}` }).getByLabel('Support').check();
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    await page.getByLabel('Email addresses').fill(`anna@${name}\nbob@unverified-acme.example`);
+    const check = page.getByRole('list', { name: 'Address check' });
+    await expect(check.getByRole('listitem')).toHaveCount(2);
+    await expect(check.getByRole('listitem').nth(0)).toContainText('New person: a user is created and invited.');
+    await expect(check.getByRole('listitem').nth(1)).toContainText('they become an external user');
+  });
+
+  test('remove a domain after confirming', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/domains');
+    const card = page.getByRole('article', { name: 'old-northwind.example' });
+    await card.getByRole('button', { name: 'Remove old-northwind.example' }).click();
+    await expect(card).toContainText('nobody at it can be invited any more');
+    await card.getByRole('button', { name: 'Confirm removal' }).click();
+    await expect(page.getByRole('article', { name: 'old-northwind.example' })).toHaveCount(0);
+    await expect(page.getByLabel('Domain name')).toBeFocused();
+  });
+});
