@@ -20,8 +20,8 @@ use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
-    AcceptPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage, InvitePage, LoginPage,
-    NotFound, TokensPage, TwoFactorPage, UserDetailPage, UsersPage,
+    AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
+    InvitePage, LoginPage, NotFound, TokensPage, TwoFactorPage, UserDetailPage, UsersPage,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -91,6 +91,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/invite/:step") view=|| view! { <Protected><InvitePage /></Protected> } />
                 <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
+                <Route path=path!("/accounts/:id") view=|| view! { <Protected><AccountAccessPage /></Protected> } />
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
                 <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
                 <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />

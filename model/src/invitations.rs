@@ -167,6 +167,10 @@ pub struct InvitationPreview {
     /// The person already has a user and signs in with it to accept; otherwise they choose a
     /// name and password.
     pub existing_user: bool,
+    /// An invitation to accounts only: accepting gives access as an external user, without
+    /// joining the organization (and answers [`crate::ExternalAccess`], not a session).
+    #[serde(default)]
+    pub account_only: bool,
 }
 
 /// `POST /invitations/accept`. A new person gives a name and a new password; an existing user

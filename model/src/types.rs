@@ -255,6 +255,9 @@ pub struct UserSummary {
     pub last_sign_in_at: Option<Timestamp>,
     pub invitation: Option<InvitationInfo>,
     pub imported: Option<ImportInfo>,
+    /// External tab only: the organization's accounts the user can access, with the roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<AccountAccess>,
 }
 
 /// "Given Family", or the email when the user has not given a name yet (invited users).
@@ -521,6 +524,10 @@ pub fn audit_action_label(action: &str) -> &str {
         "domain.verification_failed" => "Domain verification failed",
         "domain.lapsed" => "Domain verification lapsed",
         "domain.removed" => "Removed a domain",
+        "account.access_granted" => "Gave access to an account",
+        "account.roles_changed" => "Changed roles on an account",
+        "account.access_removed" => "Removed access to an account",
+        "account.invitation_sent" => "Invited to an account",
         other => other,
     }
 }
@@ -552,6 +559,10 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "domain.verification_failed",
     "domain.lapsed",
     "domain.removed",
+    "account.access_granted",
+    "account.roles_changed",
+    "account.access_removed",
+    "account.invitation_sent",
 ];
 
 /// `POST /tokens`: create a bearer API token.

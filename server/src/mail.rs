@@ -188,6 +188,8 @@ pub struct InvitationMail<'a> {
     pub accounts: &'a [InvitedAccount],
     pub link: &'a str,
     pub expires_at: Timestamp,
+    /// To accounts only: the person gets access as an external user and does not join.
+    pub account_only: bool,
 }
 
 impl InvitationMail<'_> {
@@ -214,10 +216,26 @@ impl InvitationMail<'_> {
                     .join("\n")
             )
         };
+        let (what_text, what_html) = if self.account_only {
+            (
+                format!("{} invited you to accounts of {} on Roster. You get access to these accounts only, as an external user: you do not join the organization.", self.invited_by, self.organization),
+                format!("{} invited you to accounts of <strong>{}</strong> on Roster. You get access to these accounts only, as an external user: you do not join the organization.", escape_html(self.invited_by), escape_html(self.organization)),
+            )
+        } else {
+            (
+                format!(
+                    "{} invited you to join {} on Roster as a managed user.",
+                    self.invited_by, self.organization
+                ),
+                format!(
+                    "{} invited you to join <strong>{}</strong> on Roster as a managed user.",
+                    escape_html(self.invited_by),
+                    escape_html(self.organization)
+                ),
+            )
+        };
         let text = format!(
-            "{inviter} invited you to join {org} on Roster as a managed user.\n{accounts_text}\nAccept the invitation:\n{link}\n\nThe link works once and expires on {expires}. If you did not expect this invitation, ignore this message.\n",
-            inviter = self.invited_by,
-            org = self.organization,
+            "{what_text}\n{accounts_text}\nAccept the invitation:\n{link}\n\nThe link works once and expires on {expires}. If you did not expect this invitation, ignore this message.\n",
             link = self.link,
         );
         let accounts_html = if account_lines.is_empty() {
@@ -233,14 +251,12 @@ impl InvitationMail<'_> {
         };
         let html = format!(
             "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
-             <p>{inviter} invited you to join <strong>{org}</strong> on Roster as a managed user.</p>\
+             <p>{what_html}</p>\
              {accounts_html}\
              <p><a href=\"{link}\">Accept the invitation</a></p>\
              <p>Or open this link: {link}</p>\
              <p>The link works once and expires on {expires}. If you did not expect this invitation, ignore this message.</p>\
              </body></html>",
-            inviter = escape_html(self.invited_by),
-            org = escape_html(self.organization),
             link = escape_html(self.link),
         );
         OutgoingMail {
@@ -319,6 +335,7 @@ mod tests {
             accounts: &accounts,
             link: "http://127.0.0.1:8080/accept/abc",
             expires_at: 1_800_000_000,
+            account_only: false,
         }
         .render();
         assert!(mail

@@ -1165,6 +1165,43 @@ async fn authorization_matrix() {
             None,
             [401, 403, 404, 404, 404],
         ),
+        ("GET", "/api/v1/accounts/1", None, [401, 403, 200, 200, 404]),
+        (
+            "GET",
+            "/api/v1/accounts/1/users",
+            None,
+            [401, 403, 200, 200, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/accounts/1/invitations",
+            None,
+            [401, 403, 200, 200, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/accounts/1/invitations",
+            Some(serde_json::json!({"emails": [], "roles": ["support"]})),
+            [401, 403, 400, 400, 404],
+        ),
+        (
+            "PUT",
+            "/api/v1/accounts/1/users/999999",
+            Some(serde_json::json!({"roles": ["support"]})),
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/accounts/1/users/999999",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/users/999999/access",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];
     // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).

@@ -3,13 +3,14 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{Callable, Callback};
 use roster_model::{
-    version_tag, AcceptInvitation, AccessChange, AccountSummary, AddressCheck, ApiError, ApiToken,
-    AuditEntry, BulkRequest, BulkResponse, ChangePassword, CheckAddresses, ConfirmTwoFactor,
-    CreatedApiToken, Domain, ErrorBody, ErrorCode, InvitationActionResponse, InvitationIds,
-    InvitationPreview, InviteResponse, LeaveRequest, Me, NewApiToken, NewDomain, NewInvitations,
-    Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled, TwoFactorRequirement,
-    TwoFactorSetup, UserChange, UserDetail, UserIds, UserSummary, UserView, ViewCounts,
-    CSRF_HEADER,
+    version_tag, AcceptInvitation, AccessChange, AccountInvitation, AccountInvite,
+    AccountInviteResult, AccountRoles, AccountSummary, AccountUser, AddressCheck, ApiError,
+    ApiToken, AuditEntry, BulkRequest, BulkResponse, ChangePassword, CheckAddresses,
+    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, ExternalAccess,
+    InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, LeaveRequest, Me,
+    NewApiToken, NewDomain, NewInvitations, Organization, Page, RoleSet, SignIn, SortDir,
+    SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail,
+    UserIds, UserSummary, UserView, ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -253,6 +254,16 @@ impl ApiClient {
         decode(Self::send(request).await?).await
     }
 
+    /// Accepts an invitation to accounts only (its preview says `account_only`): access as an
+    /// external user, and no session.
+    pub async fn accept_account_invitation(
+        &self,
+        accept: &AcceptInvitation,
+    ) -> Result<ExternalAccess, ApiFailure> {
+        let request = Self::changing(Request::post(&self.url("/invitations/accept"))).json(accept);
+        decode(Self::send(request).await?).await
+    }
+
     /// Starts two-factor set-up: a new secret and its QR code, waiting for a confirming code.
     pub async fn begin_two_factor_setup(&self) -> Result<TwoFactorSetup, ApiFailure> {
         let request = Self::changing(Request::post(&self.url("/session/two-factor/setup"))).build();
@@ -439,6 +450,74 @@ impl ApiClient {
             query.push(("cursor", cursor));
         }
         self.get("/audit", &query).await
+    }
+
+    pub async fn account(&self, id: i64) -> Result<AccountSummary, ApiFailure> {
+        self.get(&format!("/accounts/{id}"), &[]).await
+    }
+
+    /// Everyone with access to an account, by name.
+    pub async fn account_users(
+        &self,
+        id: i64,
+        search: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AccountUser>, ApiFailure> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get(&format!("/accounts/{id}/users"), &query).await
+    }
+
+    pub async fn account_invitations(&self, id: i64) -> Result<Vec<AccountInvitation>, ApiFailure> {
+        self.get(&format!("/accounts/{id}/invitations"), &[]).await
+    }
+
+    /// Members get access at once; everyone else an invitation to this account alone.
+    pub async fn invite_to_account(
+        &self,
+        id: i64,
+        invite: &AccountInvite,
+    ) -> Result<Vec<AccountInviteResult>, ApiFailure> {
+        let request = Self::changing(Request::post(
+            &self.url(&format!("/accounts/{id}/invitations")),
+        ))
+        .json(invite);
+        self.change(request).await
+    }
+
+    pub async fn set_account_roles(
+        &self,
+        account: i64,
+        user: i64,
+        roles: RoleSet,
+    ) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::put(
+            &self.url(&format!("/accounts/{account}/users/{user}")),
+        ))
+        .json(&AccountRoles { roles });
+        self.change_empty(request).await
+    }
+
+    pub async fn remove_account_access(&self, account: i64, user: i64) -> Result<(), ApiFailure> {
+        let request = Self::changing(Request::delete(
+            &self.url(&format!("/accounts/{account}/users/{user}")),
+        ))
+        .build();
+        self.change_empty(request).await
+    }
+
+    /// An external user loses access to every account of the organization.
+    pub async fn remove_external_access(&self, user: i64) -> Result<(), ApiFailure> {
+        let request =
+            Self::changing(Request::delete(&self.url(&format!("/users/{user}/access")))).build();
+        self.change_empty(request).await
     }
 
     pub async fn domains(&self) -> Result<Vec<Domain>, ApiFailure> {

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use roster_model::{SortDir, SortField, UserSummary, UserView};
+use roster_model::{AccountRef, SortDir, SortField, UserSummary, UserView};
 
 use super::app_href;
 use crate::format;
@@ -28,7 +28,7 @@ fn columns(view: UserView) -> &'static [(&'static str, Option<SortField>)] {
         UserView::External => &[
             ("Name", Some(SortField::Name)),
             ("Email", Some(SortField::Email)),
-            ("Accounts", None),
+            ("Accounts and roles", None),
             ("Two-factor", None),
             ("User since", Some(SortField::Date)),
         ],
@@ -88,6 +88,10 @@ pub fn UserTable(
     on_sort: Callback<SortField>,
     #[prop(into)] caption: String,
     #[prop(default = None)] selection: Option<RwSignal<BTreeSet<i64>>>,
+    /// External tab: called to take a user's access to one account (or, with None, to all of the
+    /// organization's accounts) away.
+    #[prop(default = None)]
+    on_remove_access: Option<Callback<(UserSummary, Option<AccountRef>)>>,
 ) -> impl IntoView {
     let page_ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let select_all_header = selection.map(|selected| {
@@ -128,7 +132,7 @@ pub fn UserTable(
                     </td>
                 }
             });
-            view! { <tr>{select}{cells(view, user)}</tr> }
+            view! { <tr>{select}{cells(view, user, on_remove_access)}</tr> }
         })
         .collect_view();
     view! {
@@ -148,7 +152,45 @@ fn name_link(user: &UserSummary) -> impl IntoView {
     view! { <A href=app_href(&href) attr:class="roster-link">{name}</A> }
 }
 
-fn cells(view: UserView, user: UserSummary) -> AnyView {
+/// An external user's accounts and roles, each with its own Remove, then Remove all.
+fn external_access(
+    user: &UserSummary,
+    on_remove: Option<Callback<(UserSummary, Option<AccountRef>)>>,
+) -> impl IntoView {
+    let name = user.display_name();
+    let items = user
+        .access
+        .iter()
+        .map(|access| {
+            let remove = on_remove.filter(|_| !access.owner).map(|on_remove| {
+                let (user, account) = (user.clone(), access.account.clone());
+                view! {
+                    <button type="button" class="roster-button roster-button--quiet roster-button--small"
+                        aria-label=format!("Remove access of {name} to {}", access.account.name)
+                        on:click=move |_| on_remove.run((user.clone(), Some(account.clone())))>"Remove"</button>
+                }
+            });
+            view! {
+                <li>{format!("{} — {}", access.account.name, access.roles.describe())}" "{remove}</li>
+            }
+        })
+        .collect_view();
+    let remove_all = on_remove.map(|on_remove| {
+        let user = user.clone();
+        view! {
+            <button type="button" class="roster-button roster-button--quiet roster-button--small"
+                aria-label=format!("Remove all access of {name}")
+                on:click=move |_| on_remove.run((user.clone(), None))>"Remove all access"</button>
+        }
+    });
+    view! { <ul class="roster-plain-list">{items}</ul>{remove_all} }
+}
+
+fn cells(
+    view: UserView,
+    user: UserSummary,
+    on_remove_access: Option<Callback<(UserSummary, Option<AccountRef>)>>,
+) -> AnyView {
     let two_factor = user.two_factor.label();
     match view {
         UserView::Managed => view! {
@@ -164,7 +206,7 @@ fn cells(view: UserView, user: UserSummary) -> AnyView {
         UserView::External => view! {
             <th scope="row">{name_link(&user)}</th>
             <td>{user.email.clone()}</td>
-            <td class="roster-num">{user.account_count}</td>
+            <td>{external_access(&user, on_remove_access)}</td>
             <td>{two_factor}</td>
             <td>{format::date(user.created_at)}</td>
         }

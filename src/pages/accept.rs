@@ -3,8 +3,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 use roster_model::{
-    new_password_problem, AcceptInvitation, ErrorCode, InvitationPreview, InvitationState,
-    MIN_PASSWORD_CHARS,
+    new_password_problem, AcceptInvitation, ErrorCode, ExternalAccess, InvitationPreview,
+    InvitationState, Me, MIN_PASSWORD_CHARS,
 };
 
 use super::use_title;
@@ -92,15 +92,27 @@ fn AcceptForm(token: String, invitation: InvitationPreview) -> impl IntoView {
     let asks_code = RwSignal::new(false);
     let error = FormError::new();
     let existing = invitation.existing_user;
+    let account_only = invitation.account_only;
     let email = invitation.email.clone();
+    // Access to accounts alone: what was granted, shown in place of the form.
+    let granted = RwSignal::new(None::<ExternalAccess>);
 
     let submit = Action::new_local(move |accept: &AcceptInvitation| {
         let api = api.clone();
         let accept = accept.clone();
-        async move { api.accept_invitation(&accept).await }
+        async move {
+            if account_only {
+                api.accept_account_invitation(&accept)
+                    .await
+                    .map(Accepted::External)
+            } else {
+                api.accept_invitation(&accept).await.map(Accepted::Member)
+            }
+        }
     });
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(me)) => {
+        Some(Ok(Accepted::External(access))) => granted.set(Some(access)),
+        Some(Ok(Accepted::Member(me))) => {
             session.signed_in(me);
             navigate(
                 "/users/managed",
@@ -165,9 +177,28 @@ fn AcceptForm(token: String, invitation: InvitationPreview) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| "An administrator".to_owned());
 
-    view! {
-        <h1>{format!("Join {}", invitation.organization)}</h1>
-        <p>{format!("{inviter} invited {} to join {} on Roster as a managed user.", invitation.email, invitation.organization)}</p>
+    let (title, what) = if account_only {
+        (
+            format!("Access to accounts of {}", invitation.organization),
+            format!("{inviter} invited {} to accounts of {}. You get access to these accounts only, as an external user: you do not join the organization.", invitation.email, invitation.organization),
+        )
+    } else {
+        (
+            format!("Join {}", invitation.organization),
+            format!(
+                "{inviter} invited {} to join {} on Roster as a managed user.",
+                invitation.email, invitation.organization
+            ),
+        )
+    };
+    let accept_label = match (existing, account_only) {
+        (true, _) => "Sign in and accept",
+        (false, true) => "Accept",
+        (false, false) => "Accept and join",
+    };
+    let form = view! {
+        <h1>{title}</h1>
+        <p>{what}</p>
         {(!invitation.accounts.is_empty()).then(|| view! {
             <p>"You will have access to:"</p>
             <ul class="roster-plain-list">{accounts}</ul>
@@ -201,9 +232,27 @@ fn AcceptForm(token: String, invitation: InvitationPreview) -> impl IntoView {
             {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             <div class="roster-form__actions">
                 <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
-                    {if existing { "Sign in and accept" } else { "Accept and join" }}
+                    {accept_label}
                 </button>
             </div>
         </form>
+    };
+    view! {
+        <div hidden=move || granted.with(Option::is_some)>{form}</div>
+        {move || granted.get().map(|access| view! {
+                <h1>"You have access"</h1>
+                <p role="status">{format!("You can now use these accounts of {} as an external user:", access.organization)}</p>
+                <ul class="roster-plain-list">
+                    {access.accounts.into_iter().map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> }).collect_view()}
+                </ul>
+                <p class="roster-muted">"Sign in where you use these accounts. You can close this page."</p>
+        })}
     }
+}
+
+/// What accepting gave: membership and a session, or access to accounts alone.
+#[derive(Clone)]
+enum Accepted {
+    Member(Me),
+    External(ExternalAccess),
 }

@@ -1,21 +1,23 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::DEFAULT_PAGE_SIZE;
 
 use super::{href_with_query, page_count, pager_links, use_title};
 use crate::api::ApiClient;
-use crate::components::{ErrorPanel, Pager, SearchBox};
+use crate::components::{app_href, ErrorPanel, Pager, SearchBox};
 use crate::format;
 
-fn accounts_href(search: &str, cursor: Option<String>, page: u32) -> String {
+/// A searchable, paged list's URL: `path?q=&cursor=&page=`.
+pub(super) fn list_href(path: &str, search: &str, cursor: Option<String>, page: u32) -> String {
     let page = if page > 1 {
         page.to_string()
     } else {
         String::new()
     };
     href_with_query(
-        "/accounts",
+        path,
         &[
             ("q", search.to_owned()),
             ("cursor", cursor.unwrap_or_default()),
@@ -24,13 +26,10 @@ fn accounts_href(search: &str, cursor: Option<String>, page: u32) -> String {
     )
 }
 
-#[component]
-pub fn AccountsPage() -> impl IntoView {
-    use_title(|| "Accounts".to_owned());
-    let api = expect_context::<ApiClient>();
-    let navigate = use_navigate();
+/// The search text, cursor and page number a list's URL holds.
+pub(super) fn use_list_query() -> Memo<(String, Option<String>, u32)> {
     let query = use_query_map();
-    let state = Memo::new(move |_| {
+    Memo::new(move |_| {
         let query = query.read();
         (
             query.get("q").unwrap_or_default(),
@@ -41,7 +40,15 @@ pub fn AccountsPage() -> impl IntoView {
                 .filter(|p| *p >= 1)
                 .unwrap_or(1),
         )
-    });
+    })
+}
+
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    use_title(|| "Accounts".to_owned());
+    let api = expect_context::<ApiClient>();
+    let navigate = use_navigate();
+    let state = use_list_query();
     let accounts = LocalResource::new(move || {
         let (search, cursor, page) = state.get();
         let api = api.clone();
@@ -55,7 +62,7 @@ pub fn AccountsPage() -> impl IntoView {
     let on_search = Callback::new(move |text: String| {
         if text.trim() != state.get_untracked().0.trim() {
             navigate(
-                &accounts_href(&text, None, 1),
+                &list_href("/accounts", &text, None, 1),
                 NavigateOptions {
                     replace: true,
                     scroll: false,
@@ -83,11 +90,13 @@ pub fn AccountsPage() -> impl IntoView {
                                 page_number,
                                 page.prev_cursor.clone(),
                                 page.next_cursor.clone(),
-                                |cursor, to| accounts_href(&search, cursor, to),
+                                |cursor, to| list_href("/accounts", &search, cursor, to),
                             );
-                            let rows = page.items.iter().map(|account| view! {
+                            let rows = page.items.clone().into_iter().map(|account| view! {
                                 <tr>
-                                    <th scope="row">{account.name.clone()}</th>
+                                    <th scope="row">
+                                        <A href=app_href(&format!("/accounts/{}", account.id)) attr:class="roster-link">{account.name.clone()}</A>
+                                    </th>
                                     <td><code>{account.sid.clone()}</code></td>
                                     <td>{account.status.label()}</td>
                                     <td>{account.owner.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "—".to_owned())}</td>

@@ -1,11 +1,13 @@
 //! Routed pages: each reads its state from the URL, fetches through the API client and owns state.
 
 mod accept;
+mod account_access;
 mod accounts;
 mod audit;
 mod bulk_remove;
 mod change_password;
 mod domains;
+mod external_access;
 mod invite;
 mod login;
 mod not_found;
@@ -17,6 +19,7 @@ mod user_manage;
 mod users;
 
 pub use accept::AcceptPage;
+pub use account_access::AccountAccessPage;
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
 pub use change_password::ChangePasswordPage;

@@ -6,11 +6,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{
-    BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField, UserView,
-    DEFAULT_PAGE_SIZE, MAX_BULK_BATCH,
+    AccountRef, BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField,
+    UserSummary, UserView, DEFAULT_PAGE_SIZE, MAX_BULK_BATCH,
 };
 
 use super::bulk_remove::BulkRemoveDialog;
+use super::external_access::RemoveExternalAccessDialog;
 use super::{href_with_query, page_count, pager_links, use_title, NotFound};
 use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
@@ -194,6 +195,24 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     };
     let on_retry = Callback::new(move |()| users.refetch());
 
+    // The External tab: take someone's access to one account, or to all, away.
+    let removing_access = RwSignal::new(None::<(UserSummary, Option<AccountRef>)>);
+    let access_removed = RwSignal::new(None::<String>);
+    let on_remove_access = Callback::new(move |target| {
+        access_removed.set(None);
+        removing_access.set(Some(target));
+    });
+    // The notice belongs to the list it was given on.
+    Effect::new(move |_| {
+        state.track();
+        access_removed.set(None);
+    });
+    let on_access_removed = Callback::new(move |done: String| {
+        access_removed.set(Some(done));
+        users.refetch();
+        counts.refetch();
+    });
+
     // Resend and revoke on the Invited tab, with a result per invitation.
     let invitation_action = {
         let api = api_for_actions.clone();
@@ -365,6 +384,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
                 </div>
                 {move || invitation_action.value().get().map(|(action, result)| action_results(action, result))}
+                {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}
                 <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
                     {move || Suspend::new(async move {
                         let (shown, result) = users.await;
@@ -420,6 +440,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             on_sort=on_sort
                                             caption=format!("{} users", shown.view.label())
                                             selection=managed.then_some(ticked)
+                                            on_remove_access=(shown.view == UserView::External).then_some(on_remove_access)
                                         />
                                         <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
                                     }
@@ -440,6 +461,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 </Transition>
             </div>
             <BulkRemoveDialog removing=removing on_confirm=on_confirm_remove />
+            <RemoveExternalAccessDialog removing=removing_access on_done=on_access_removed />
         </section>
     }
 }

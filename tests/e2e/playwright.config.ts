@@ -37,7 +37,7 @@ export default defineConfig({
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
     { name: 'browse', testMatch: /users\.spec\.ts$/ },
-    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|domains)\.spec\.ts$/, dependencies: ['browse'] },
+    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|domains|accounts)\.spec\.ts$/, dependencies: ['browse'] },
   ],
   webServer: {
     command: 'bash tests/e2e/start-server.sh',

@@ -195,9 +195,11 @@ test.describe('accounts and domains', () => {
   test('domains list with verification records', async ({ page }) => {
     await page.goto('/domains');
     await expect(page.getByRole('heading', { level: 1, name: 'Domains' })).toBeVisible();
-    await expect(page.getByRole('rowheader', { name: 'northwind.example', exact: true })).toBeVisible();
-    await expect(page.getByText('_roster.northwind.example', { exact: true })).toBeVisible();
-    await expect(page.getByText('Pending verification')).toBeVisible();
+    const verified = page.getByRole('article', { name: 'northwind.example', exact: true });
+    await expect(verified).toContainText('Verified');
+    await expect(verified.getByText('_roster.northwind.example', { exact: true })).toBeVisible();
+    await expect(page.getByRole('article', { name: 'nwl-marketing.example' })).toContainText('Pending verification');
+    await expect(page.getByRole('article', { name: 'old-northwind.example' })).toContainText('Verification failed');
     await expectAccessible(page);
   });
 });
@@ -206,11 +208,14 @@ test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 
   test('every page keeps its contrast in the dark theme', async ({ page }) => {
-    for (const path of ['/users/managed', '/users/invited', '/accounts', '/domains']) {
+    for (const path of ['/users/managed', '/users/invited', '/accounts']) {
       await page.goto(path);
       await expect(page.getByRole('table')).toBeVisible();
       await expectAccessible(page);
     }
+    await page.goto('/domains');
+    await expect(page.getByRole('article').first()).toBeVisible();
+    await expectAccessible(page);
     await page.goto('/account/two-factor');
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use roster_model::{
     check_addresses_locally, new_password_problem, AcceptInvitation, AccountGrant, AddressCheck,
-    CheckAddresses, ErrorCode, InvitationActionResponse, InvitationActionResult, InvitationIds,
-    InvitationPreview, InvitationState, InviteOutcome, InviteProblem, InviteResponse, InviteResult,
-    InvitedAccount, NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS,
+    CheckAddresses, ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult,
+    InvitationIds, InvitationPreview, InvitationState, InviteOutcome, InviteProblem,
+    InviteResponse, InviteResult, InvitedAccount, NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS,
+    MAX_INVITE_EMAILS,
 };
 use sha2::{Digest, Sha256};
 
@@ -281,6 +282,7 @@ pub async fn create(
                     accounts: &accounts,
                     link: &link,
                     expires_at,
+                    account_only: false,
                 }
                 .render();
                 let replaces = existing.as_ref().and_then(|i| i.pending).map(|(id, _)| id);
@@ -415,6 +417,7 @@ pub async fn resend(
             accounts: &invite.accounts,
             link: &link,
             expires_at,
+            account_only: invite.account_only,
         }
         .render();
         let renewed = state
@@ -490,6 +493,7 @@ pub async fn preview(
         expires_at: invitation.expires_at,
         state: invitation.state,
         existing_user: invitation.password_hash.is_some(),
+        account_only: invitation.account_only,
     }))
 }
 
@@ -518,7 +522,8 @@ pub async fn accept(
     if invitation.state != InvitationState::Pending {
         return Err(unavailable(invitation.state));
     }
-    if invitation.member_of.is_some() {
+    // An external user may belong to any organization; a managed user to one at a time.
+    if invitation.member_of.is_some() && !invitation.account_only {
         return Err(AppError::new(
             ErrorCode::Conflict,
             InviteProblem::OtherOrganization.message(),
@@ -582,18 +587,27 @@ pub async fn accept(
         client_addr: &addr,
         at: now,
     };
+    // Access to accounts alone opens no console session: the console is the organization's.
+    let session_hash = (!invitation.account_only).then(|| auth::token_hash(&token));
     let accepted = state
         .store
         .accept_invitation(
             &invitation,
             new_person.as_ref(),
             second_factor,
-            &auth::token_hash(&token),
+            session_hash.as_deref(),
             &event,
         )
         .await?;
     if !accepted {
         return Err(unavailable(InvitationState::Pending));
+    }
+    if invitation.account_only {
+        return Ok(Json(ExternalAccess {
+            organization: invitation.organization,
+            accounts: invitation.accounts.into_iter().map(|(_, a)| a).collect(),
+        })
+        .into_response());
     }
     let caller = Caller {
         user_id: invitation.user_id,

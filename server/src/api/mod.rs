@@ -17,6 +17,7 @@ use roster_model::{
 use roster_model::{version_tag, ApiError, UserIds, MAX_SELECT_ALL};
 use serde::Deserialize;
 
+mod accounts;
 mod domains;
 mod invitations;
 mod manage;
@@ -52,10 +53,23 @@ pub fn router() -> Router<AppState> {
             "/users/{id}/two-factor",
             put(manage::set_two_factor_required),
         )
-        .route("/users/{id}/access", put(manage::set_access))
+        .route(
+            "/users/{id}/access",
+            put(manage::set_access).delete(accounts::remove_external_access),
+        )
         .route("/users/{id}/remove", post(manage::remove_from_organization))
         .route("/users/{id}/delete", post(manage::delete_user))
         .route("/accounts", get(list_accounts))
+        .route("/accounts/{id}", get(accounts::account))
+        .route("/accounts/{id}/users", get(accounts::users))
+        .route(
+            "/accounts/{id}/users/{user_id}",
+            put(accounts::set_roles).delete(accounts::remove_user),
+        )
+        .route(
+            "/accounts/{id}/invitations",
+            get(accounts::invitations).post(accounts::invite),
+        )
         .route("/domains", get(domains::list).post(domains::add))
         .route("/domains/{id}", delete(domains::remove))
         .route("/domains/{id}/verify", post(domains::verify))

@@ -95,6 +95,8 @@ pub struct PendingInvite {
     pub sent_at: Timestamp,
     pub last_sent_at: Option<Timestamp>,
     pub accounts: Vec<InvitedAccount>,
+    /// An invitation to accounts only (an external user's).
+    pub account_only: bool,
 }
 
 /// What an invitation link leads to.
@@ -114,6 +116,8 @@ pub struct LinkedInvitation {
     /// The organization the user belongs to now, if any.
     pub member_of: Option<i64>,
     pub two_factor: SecondFactorState,
+    /// An invitation to accounts only: accepting gives access, not membership.
+    pub account_only: bool,
 }
 
 /// A new person's name and password, set when they accept.
@@ -234,7 +238,7 @@ impl Store {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "SELECT u.id, u.email, u.status, u.org_id, u.password_hash IS NOT NULL AS has_password, \
                  i.id AS invitation_id, i.expires_at FROM users u \
-                 LEFT JOIN invitations i ON i.user_id = u.id AND i.state = 'pending' AND i.org_id = ",
+                 LEFT JOIN invitations i ON i.user_id = u.id AND i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ",
             );
             query.push_bind(org_id).push(" WHERE u.email IN (");
             let mut list = query.separated(", ");
@@ -359,7 +363,7 @@ impl Store {
         let mut invites = Vec::new();
         for chunk in ids.chunks(IN_CHUNK) {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT i.id, u.email, i.sent_at, i.last_sent_at FROM invitations i \
+                "SELECT i.id, u.email, i.sent_at, i.last_sent_at, i.account_id FROM invitations i \
                  JOIN users u ON u.id = i.user_id WHERE i.state = 'pending' AND i.org_id = ",
             );
             query.push_bind(org_id).push(" AND i.id IN (");
@@ -381,6 +385,7 @@ impl Store {
                         .into_iter()
                         .map(|(_, account)| account)
                         .collect(),
+                    account_only: row.try_get::<Option<i64>, _>("account_id")?.is_some(),
                 });
             }
         }
@@ -501,7 +506,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT i.id, i.org_id, o.name AS org_name, i.state, i.expires_at, u.id AS user_id, u.email, \
              u.given_name, u.family_name, u.password_hash, u.status, u.org_id AS member_of, \
-             u.totp_secret, u.totp_last_step, u.two_factor_required, \
+             u.totp_secret, u.totp_last_step, u.two_factor_required, i.account_id, \
              inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email \
              FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id \
              LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = ?",
@@ -540,21 +545,22 @@ impl Store {
             status: parse_status(&row)?,
             member_of: row.try_get("member_of")?,
             two_factor: SecondFactorState::from_row(&row)?,
+            account_only: row.try_get::<Option<i64>, _>("account_id")?.is_some(),
         }))
     }
 
-    /// Accepts an invitation: the user joins the organization as a managed Member with the
+    /// Accepts an invitation: the user joins the organization as a managed Member (unless the
+    /// invitation is to accounts only: then they stay outside it, an external user) with the
     /// invited account roles (added to any they hold), a new person's name and password are set,
-    /// and a session starts — with the audit event, in one transaction. Answers false, changing
-    /// nothing, when the invitation is no longer pending and unexpired or the user joined another
-    /// organization meanwhile.
-    #[allow(clippy::too_many_arguments)]
+    /// and a session starts when `session_token_hash` is given — with the audit event, in one
+    /// transaction. Answers false, changing nothing, when the invitation is no longer pending and
+    /// unexpired or the user joined another organization meanwhile.
     pub async fn accept_invitation(
         &self,
         invitation: &LinkedInvitation,
         new_person: Option<&NewPerson<'_>>,
         second_factor: Option<SecondFactorUse>,
-        session_token_hash: &str,
+        session_token_hash: Option<&str>,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let now = event.at;
@@ -587,20 +593,22 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let joined = sqlx::query(
-            "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL \
-             WHERE id = ? AND org_id IS NULL",
-        )
-        .bind(invitation.org_id)
-        .bind(OrgRole::Member.as_str())
-        .bind(now)
-        .bind(invitation.user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !joined {
-            return Ok(false);
+        if !invitation.account_only {
+            let joined = sqlx::query(
+                "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL \
+                 WHERE id = ? AND org_id IS NULL",
+            )
+            .bind(invitation.org_id)
+            .bind(OrgRole::Member.as_str())
+            .bind(now)
+            .bind(invitation.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !joined {
+                return Ok(false);
+            }
         }
         for (account_id, account) in &invitation.accounts {
             let held: Option<i64> = sqlx::query_scalar(
@@ -628,7 +636,9 @@ impl Store {
         if !super::spend_second_factor(&mut tx, invitation.user_id, second_factor, now).await? {
             return Ok(false);
         }
-        super::insert_session(&mut tx, invitation.user_id, session_token_hash, event).await?;
+        if let Some(hash) = session_token_hash {
+            super::insert_session(&mut tx, invitation.user_id, hash, event).await?;
+        }
         event.insert(&mut tx).await?;
         tx.commit().await?;
         Ok(true)

@@ -48,7 +48,10 @@ async fn target_at_version(
     }))
 }
 
-async fn bump_version(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreResult<()> {
+pub(super) async fn bump_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE users SET version = version + 1 WHERE id = ?")
         .bind(user_id)
         .execute(&mut **tx)

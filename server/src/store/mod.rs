@@ -20,9 +20,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::cursor::{Cursor, Direction, SortKey};
 use crate::dataset::{Dataset, IdBase};
 
+mod accounts;
 mod domains;
 mod invitations;
 mod manage;
+pub use accounts::*;
 pub use domains::*;
 pub use invitations::*;
 
@@ -197,7 +199,49 @@ impl Store {
             .filter_map(|(_, _, user)| user.invitation.as_mut())
             .collect();
         self.fill_invited_accounts(invitations).await?;
+        if params.view == UserView::External {
+            self.fill_external_access(org_id, items.iter_mut().map(|(_, _, user)| user).collect())
+                .await?;
+        }
         Ok(keyset.page(items, total))
+    }
+
+    /// Adds each external user's access to the organization's accounts, with one query for the page.
+    async fn fill_external_access(
+        &self,
+        org_id: i64,
+        users: Vec<&mut UserSummary>,
+    ) -> StoreResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT aa.user_id, a.id, a.sid, a.name, aa.roles, a.owner_id FROM account_access aa \
+             JOIN accounts a ON a.id = aa.account_id WHERE a.org_id = ",
+        );
+        query.push_bind(org_id).push(" AND aa.user_id IN (");
+        let mut list = query.separated(", ");
+        for user in &users {
+            list.push_bind(user.id);
+        }
+        query.push(") ORDER BY a.name, a.id");
+        let mut access: HashMap<i64, Vec<AccountAccess>> = HashMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            let user_id: i64 = row.try_get("user_id")?;
+            access.entry(user_id).or_default().push(AccountAccess {
+                account: AccountRef {
+                    id: row.try_get("id")?,
+                    sid: row.try_get("sid")?,
+                    name: row.try_get("name")?,
+                },
+                roles: role_set(row.try_get("roles")?),
+                owner: row.try_get::<i64, _>("owner_id")? == user_id,
+            });
+        }
+        for user in users {
+            user.access = access.remove(&user.id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// A user as this organization sees them, or None when the user is not related to it
@@ -380,7 +424,7 @@ impl Store {
     ) -> StoreResult<Option<InvitationInfo>> {
         let mut query = QueryBuilder::new("SELECT ");
         query.push(INVITATION_COLUMNS);
-        query.push("NULL AS unused FROM invitations i LEFT JOIN users inv_by ON inv_by.id = i.invited_by WHERE i.state = 'pending' AND i.org_id = ");
+        query.push("NULL AS unused FROM invitations i LEFT JOIN users inv_by ON inv_by.id = i.invited_by WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
         query.push_bind(org_id);
         query.push(" AND i.user_id = ");
         query.push_bind(user_id);
@@ -1328,7 +1372,7 @@ fn push_user_view_from(
             if for_rows {
                 query.push("LEFT JOIN users inv_by ON inv_by.id = i.invited_by ");
             }
-            query.push("WHERE i.state = 'pending' AND i.org_id = ");
+            query.push("WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
             query.push_bind(org_id);
         }
     }
@@ -1515,6 +1559,7 @@ fn user_summary(row: &SqliteRow, now: Timestamp) -> StoreResult<UserSummary> {
         last_sign_in_at: row.try_get("last_sign_in_at")?,
         invitation: invitation_info(row, now)?,
         imported: import_info(row)?,
+        access: Vec::new(),
     })
 }
 

@@ -1,0 +1,82 @@
+//! An account's User access page: who can use the account with which roles, changing and
+//! removing that access, and inviting people to the account alone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::invitations::InvitedAccount;
+use crate::roles::RoleSet;
+use crate::types::{Relation, Timestamp, UserRef};
+
+/// Most addresses one account invitation request takes.
+pub const MAX_ACCOUNT_INVITE_EMAILS: usize = 100;
+
+/// One person with access to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUser {
+    pub user: UserRef,
+    /// Managed (a member of the organization) or External.
+    pub relation: Relation,
+    pub roles: RoleSet,
+    /// The account's owner, whose access cannot be taken away here.
+    pub owner: bool,
+    pub granted_at: Timestamp,
+}
+
+/// `PUT /accounts/{id}/users/{user_id}`: the roles the user has on the account from now on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRoles {
+    pub roles: RoleSet,
+}
+
+/// `POST /accounts/{id}/invitations`: give these people access with these roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInvite {
+    pub emails: Vec<String>,
+    pub roles: RoleSet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountInviteOutcome {
+    /// A member of the organization: access given at once.
+    Granted,
+    /// Anyone else: an invitation to this account was mailed; they become an external user.
+    Invited,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInviteResult {
+    pub email: String,
+    pub outcome: AccountInviteOutcome,
+    /// Why it failed, for the admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A pending invitation to one account, as its User access page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInvitation {
+    pub id: i64,
+    pub email: String,
+    pub roles: RoleSet,
+    pub invited_by: Option<UserRef>,
+    pub sent_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub expired: bool,
+}
+
+/// The answer to accepting an invitation to accounts only: access, and no organization to join
+/// (so no console session either).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalAccess {
+    pub organization: String,
+    pub accounts: Vec<InvitedAccount>,
+}
+
+/// What is wrong with a role choice for an account, or None.
+pub fn account_roles_problem(roles: RoleSet) -> Option<&'static str> {
+    roles.is_empty().then_some(
+        "Choose at least one role. To take all access away, remove the user from the account.",
+    )
+}

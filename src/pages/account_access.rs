@@ -1,0 +1,526 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+use roster_model::{
+    split_addresses, AccountInvite, AccountInviteOutcome, AccountInviteResult, AccountUser,
+    Relation, RoleSet, DEFAULT_PAGE_SIZE,
+};
+
+use super::accounts::{list_href, use_list_query};
+use super::{page_count, pager_links, use_title};
+use crate::api::ApiClient;
+use crate::components::{app_href, Dialog, ErrorPanel, Pager, RolePicker, SearchBox};
+use crate::format;
+
+/// What the open dialog is about.
+#[derive(Clone, PartialEq)]
+enum Open {
+    Invite,
+    Roles(AccountUser),
+    Remove(AccountUser),
+}
+
+fn outcome_text(result: &AccountInviteResult) -> String {
+    match result.outcome {
+        AccountInviteOutcome::Granted => "Access given (a member of the organization).".to_owned(),
+        AccountInviteOutcome::Invited => {
+            "Invitation sent: they become an external user of this account when they accept."
+                .to_owned()
+        }
+        AccountInviteOutcome::Failed => result.message.clone().unwrap_or_default(),
+    }
+}
+
+/// An account's "User access" page: everyone who can use the account and their roles, changing
+/// roles and removing access, "Invite users", and the invitations waiting for an answer.
+#[component]
+pub fn AccountAccessPage() -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let account_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    });
+    let state = use_list_query();
+    let navigate = use_navigate();
+    let account = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let id = account_id.get();
+            async move { api.account(id).await }
+        })
+    };
+    use_title(move || {
+        account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| format!("User access — {}", a.name))
+            .unwrap_or_else(|| "User access".to_owned())
+    });
+    let people = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let id = account_id.get();
+            let (search, cursor, page) = state.get();
+            async move {
+                let result = api
+                    .account_users(id, &search, cursor.as_deref(), DEFAULT_PAGE_SIZE)
+                    .await;
+                (search, page, result)
+            }
+        })
+    };
+    let invitations = {
+        let api = api.clone();
+        LocalResource::new(move || {
+            let api = api.clone();
+            let id = account_id.get();
+            async move { api.account_invitations(id).await }
+        })
+    };
+    let open = RwSignal::new(None::<Open>);
+    let message = RwSignal::new(None::<(bool, String)>);
+    let dialog_error = RwSignal::new(None::<String>);
+    let emails = RwSignal::new(String::new());
+    let invite_roles = RwSignal::new(RoleSet::EMPTY);
+    let edit_roles = RwSignal::new(RoleSet::EMPTY);
+    let invite_results = RwSignal::new(Vec::<AccountInviteResult>::new());
+    let close = Callback::new(move |()| {
+        open.set(None);
+        dialog_error.set(None);
+    });
+    let changed = move |text: String| {
+        message.set(Some((true, text)));
+        open.set(None);
+        people.refetch();
+        invitations.refetch();
+        account.refetch();
+    };
+
+    let invite = {
+        let api = api.clone();
+        Action::new_local(move |request: &AccountInvite| {
+            let api = api.clone();
+            let request = request.clone();
+            async move {
+                api.invite_to_account(account_id.get_untracked(), &request)
+                    .await
+            }
+        })
+    };
+    Effect::new(move |_| match invite.value().get() {
+        Some(Ok(results)) => {
+            dialog_error.set(None);
+            // What failed stays in the box, to fix and send again.
+            let failed: Vec<String> = results
+                .iter()
+                .filter(|r| r.outcome == AccountInviteOutcome::Failed)
+                .map(|r| r.email.clone())
+                .collect();
+            emails.set(failed.join("\n"));
+            invite_results.set(results);
+            people.refetch();
+            invitations.refetch();
+        }
+        Some(Err(failure)) => dialog_error.set(Some(failure.message())),
+        None => {}
+    });
+    let save_roles = {
+        let api = api.clone();
+        Action::new_local(move |(user, roles): &(AccountUser, RoleSet)| {
+            let api = api.clone();
+            let (user, roles) = (user.clone(), *roles);
+            async move {
+                let result = api
+                    .set_account_roles(account_id.get_untracked(), user.user.id, roles)
+                    .await;
+                (user, result)
+            }
+        })
+    };
+    Effect::new(move |_| match save_roles.value().get() {
+        Some((user, Ok(()))) => changed(format!("Roles of {} saved.", user.user.name)),
+        Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
+        None => {}
+    });
+    let remove = {
+        let api = api.clone();
+        Action::new_local(move |user: &AccountUser| {
+            let api = api.clone();
+            let user = user.clone();
+            async move {
+                let result = api
+                    .remove_account_access(account_id.get_untracked(), user.user.id)
+                    .await;
+                (user, result)
+            }
+        })
+    };
+    Effect::new(move |_| match remove.value().get() {
+        Some((user, Ok(()))) => changed(format!("{} no longer has access.", user.user.name)),
+        Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
+        None => {}
+    });
+    let invitation_action = Action::new_local(move |(id, resend): &(i64, bool)| {
+        let api = api.clone();
+        let (id, resend) = (*id, *resend);
+        async move {
+            let answer = if resend {
+                api.resend_invitations(&[id]).await
+            } else {
+                api.revoke_invitations(&[id]).await
+            };
+            (resend, answer)
+        }
+    });
+    Effect::new(move |_| match invitation_action.value().get() {
+        Some((resend, Ok(answer))) => {
+            let first = answer.results.into_iter().next();
+            match first {
+                Some(result) if result.ok => {
+                    let email = result.email.unwrap_or_default();
+                    let text = if resend {
+                        format!("Invitation sent again to {email}.")
+                    } else {
+                        format!("Invitation to {email} revoked.")
+                    };
+                    message.set(Some((true, text)));
+                }
+                Some(result) => message.set(Some((false, result.message.unwrap_or_default()))),
+                None => {}
+            }
+            invitations.refetch();
+        }
+        Some((_, Err(failure))) => message.set(Some((false, failure.message()))),
+        None => {}
+    });
+
+    let on_search = Callback::new(move |text: String| {
+        if text.trim() != state.get_untracked().0.trim() {
+            navigate(
+                &list_href(
+                    &format!("/accounts/{}", account_id.get_untracked()),
+                    &text,
+                    None,
+                    1,
+                ),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    let search_value = Signal::derive(move || state.read().0.clone());
+    let account_name = move || {
+        account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.name)
+            .unwrap_or_default()
+    };
+    let open_invite = move |_| {
+        invite_results.set(Vec::new());
+        dialog_error.set(None);
+        open.set(Some(Open::Invite));
+    };
+    let on_send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let list = split_addresses(&emails.get_untracked());
+        if list.is_empty() {
+            dialog_error.set(Some("Enter at least one email address.".to_owned()));
+            return;
+        }
+        if invite_roles.get_untracked().is_empty() {
+            dialog_error.set(Some("Choose at least one role.".to_owned()));
+            return;
+        }
+        invite.dispatch(AccountInvite {
+            emails: list,
+            roles: invite_roles.get_untracked(),
+        });
+    };
+    let on_retry = Callback::new(move |()| {
+        account.refetch();
+        people.refetch();
+    });
+
+    let header = move || {
+        Suspend::new(async move {
+            match account.await {
+                Ok(account) => view! {
+                    <div class="roster-page__header">
+                        <h1>{format!("User access — {}", account.name)}</h1>
+                        <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
+                    </div>
+                    <dl class="roster-facts">
+                        <div><dt>"Account SID"</dt><dd><code>{account.sid.clone()}</code></dd></div>
+                        <div><dt>"Status"</dt><dd>{account.status.label()}</dd></div>
+                        <div><dt>"Owner"</dt><dd>{account.owner.map(|o| o.name).unwrap_or_else(|| "—".to_owned())}</dd></div>
+                        <div><dt>"People with access"</dt><dd>{account.user_count}</dd></div>
+                    </dl>
+                }
+                .into_any(),
+                Err(failure) => view! { <h1>"User access"</h1><ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),
+            }
+        })
+    };
+
+    let people_table = move || {
+        Suspend::new(async move {
+            let (search, page_number, result) = people.await;
+            let id = account_id.get_untracked();
+            match result {
+                Ok(page) => {
+                    let (prev_href, next_href) = pager_links(
+                        page_number,
+                        page.prev_cursor.clone(),
+                        page.next_cursor.clone(),
+                        |cursor, to| list_href(&format!("/accounts/{id}"), &search, cursor, to),
+                    );
+                    let rows = page
+                        .items
+                        .into_iter()
+                        .map(|person| {
+                            let name = person.user.name.clone();
+                            let is_member = person.relation == Relation::Managed;
+                            let name_cell = if is_member {
+                                let label = name.clone();
+                                view! { <A href=app_href(&format!("/user/{}", person.user.id)) attr:class="roster-link">{label}</A> }.into_any()
+                            } else {
+                                let label = name.clone();
+                                view! { <span>{label}</span> }.into_any()
+                            };
+                            let relation = if is_member {
+                                view! { <span class="roster-badge">"Member"</span> }.into_any()
+                            } else {
+                                view! { <span class="roster-badge roster-badge--warning">"External"</span> }.into_any()
+                            };
+                            let for_roles = person.clone();
+                            let for_remove = person.clone();
+                            let actions = if person.owner {
+                                view! { <span>"Owner"</span> }.into_any()
+                            } else {
+                                view! {
+                                    <button type="button" class="roster-button roster-button--quiet"
+                                        aria-label=format!("Change roles of {name}")
+                                        on:click=move |_| {
+                                            edit_roles.set(for_roles.roles);
+                                            dialog_error.set(None);
+                                            open.set(Some(Open::Roles(for_roles.clone())));
+                                        }>"Change roles"</button>
+                                    <button type="button" class="roster-button roster-button--quiet"
+                                        aria-label=format!("Remove access of {name}")
+                                        on:click=move |_| {
+                                            dialog_error.set(None);
+                                            open.set(Some(Open::Remove(for_remove.clone())));
+                                        }>"Remove access"</button>
+                                }
+                                .into_any()
+                            };
+                            view! {
+                                <tr>
+                                    <th scope="row">{name_cell}</th>
+                                    <td>{person.user.email.clone()}</td>
+                                    <td>{relation}</td>
+                                    <td>{person.roles.describe()}</td>
+                                    <td class="roster-actions">{actions}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <p class="roster-summary" role="status">{format::count(page.total, "person", "people")}</p>
+                        <div class="roster-table-wrap">
+                            <table class="roster-table">
+                                <caption class="roster-visually-hidden">"People with access to this account"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Email"</th>
+                                    <th scope="col">"Relation"</th>
+                                    <th scope="col">"Roles"</th>
+                                    <th scope="col">"Actions"</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                        <Pager page=page_number pages=page_count(page.total, DEFAULT_PAGE_SIZE) prev_href=prev_href next_href=next_href label="People list pages" />
+                    }
+                    .into_any()
+                }
+                Err(failure) => {
+                    view! { <ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any()
+                }
+            }
+        })
+    };
+
+    let pending_table = move || {
+        Suspend::new(async move {
+            match invitations.await {
+                Ok(list) if list.is_empty() => view! {
+                    <p class="roster-empty">"No invitations to this account are waiting for an answer."</p>
+                }
+                .into_any(),
+                Ok(list) => {
+                    let rows = list
+                        .into_iter()
+                        .map(|invitation| {
+                            let id = invitation.id;
+                            let email = invitation.email.clone();
+                            let expires = if invitation.expired {
+                                view! { <span class="roster-badge roster-badge--warning">"Expired " {format::date(invitation.expires_at)}</span> }.into_any()
+                            } else {
+                                view! { <span>{format::date(invitation.expires_at)}</span> }.into_any()
+                            };
+                            view! {
+                                <tr>
+                                    <th scope="row">{invitation.email.clone()}</th>
+                                    <td>{invitation.roles.describe()}</td>
+                                    <td>{invitation.invited_by.map(|by| by.name).unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td>{format::date(invitation.sent_at)}</td>
+                                    <td>{expires}</td>
+                                    <td class="roster-actions">
+                                        <button type="button" class="roster-button roster-button--quiet"
+                                            aria-label=format!("Resend the invitation to {email}")
+                                            on:click=move |_| { invitation_action.dispatch((id, true)); }>"Resend"</button>
+                                        <button type="button" class="roster-button roster-button--quiet"
+                                            aria-label=format!("Revoke the invitation to {email}")
+                                            on:click=move |_| { invitation_action.dispatch((id, false)); }>"Revoke"</button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="roster-table-wrap">
+                            <table class="roster-table">
+                                <caption class="roster-visually-hidden">"Invitations to this account"</caption>
+                                <thead><tr>
+                                    <th scope="col">"Email"</th>
+                                    <th scope="col">"Roles"</th>
+                                    <th scope="col">"Invited by"</th>
+                                    <th scope="col">"Sent"</th>
+                                    <th scope="col">"Expires"</th>
+                                    <th scope="col">"Actions"</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any()
+                }
+                Err(failure) => view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any(),
+            }
+        })
+    };
+
+    let invite_open = Signal::derive(move || open.with(|o| o == &Some(Open::Invite)));
+    let roles_open = Signal::derive(move || open.with(|o| matches!(o, Some(Open::Roles(_)))));
+    let remove_open = Signal::derive(move || open.with(|o| matches!(o, Some(Open::Remove(_)))));
+    let subject = move || match open.get() {
+        Some(Open::Roles(user) | Open::Remove(user)) => Some(user),
+        _ => None,
+    };
+
+    view! {
+        <section class="roster-page">
+            <p class="roster-breadcrumb">
+                <A href=app_href("/accounts") attr:class="roster-link">"← Back to accounts"</A>
+            </p>
+            <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>
+            {move || message.get().map(|(ok, text)| view! {
+                <p class=if ok { "roster-notice" } else { "roster-error" } role=if ok { "status" } else { "alert" }>{text}</p>
+            })}
+            <div class="roster-toolbar">
+                <SearchBox id="roster-access-search" label="Search people with access" value=search_value on_search=on_search />
+            </div>
+            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading people…"</p> }>{people_table}</Transition>
+            <h2>"Invitations waiting for an answer"</h2>
+            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading invitations…"</p> }>{pending_table}</Transition>
+
+            <Dialog id="roster-account-invite" title="Invite users" open=invite_open on_close=close>
+                <form class="roster-form" on:submit=on_send novalidate>
+                    <p class="roster-muted">
+                        "Members of the organization get access at once. Anyone else, at any address, gets an email "
+                        "invitation to this account only and becomes an external user when they accept."
+                    </p>
+                    <div class="roster-field">
+                        <label for="roster-account-invite-emails">"Email addresses"</label>
+                        <textarea id="roster-account-invite-emails" class="roster-input roster-textarea" rows="4"
+                            aria-describedby="roster-account-invite-emails-hint"
+                            prop:value=move || emails.get()
+                            on:input=move |ev| emails.set(event_target_value(&ev))></textarea>
+                        <p id="roster-account-invite-emails-hint" class="roster-muted">"Separate addresses with commas, spaces or new lines."</p>
+                    </div>
+                    <RolePicker id="roster-account-invite-roles" legend=format!("Roles on {}", account_name())
+                        roles=invite_roles on_change=Callback::new(move |roles| invite_roles.set(roles)) />
+                    <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
+                    {move || (!invite_results.with(Vec::is_empty)).then(|| view! {
+                        <ul class="roster-results" aria-label="Invitation results">
+                            {invite_results.get().into_iter().map(|result| {
+                                let failed = result.outcome == AccountInviteOutcome::Failed;
+                                view! {
+                                    <li class=if failed { "roster-result roster-result--failed" } else { "roster-result" }>
+                                        <strong>{result.email.clone()}</strong>" — "{outcome_text(&result)}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })}
+                    <div class="roster-form__actions">
+                        <button type="submit" class="roster-button" disabled=move || invite.pending().get()>"Send"</button>
+                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Close"</button>
+                    </div>
+                </form>
+            </Dialog>
+
+            <Dialog id="roster-account-roles" title="Change roles" open=roles_open on_close=close>
+                {move || subject().map(|user| {
+                    let for_save = user.clone();
+                    view! {
+                        <form class="roster-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            save_roles.dispatch((for_save.clone(), edit_roles.get_untracked()));
+                        }>
+                            <RolePicker id="roster-account-edit-roles" legend=format!("Roles of {} on {}", user.user.name, account_name())
+                                roles=edit_roles on_change=Callback::new(move |roles| edit_roles.set(roles)) />
+                            <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
+                            <div class="roster-form__actions">
+                                <button type="submit" class="roster-button" disabled=move || save_roles.pending().get()>"Save roles"</button>
+                                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
+                            </div>
+                        </form>
+                    }
+                })}
+            </Dialog>
+
+            <Dialog id="roster-account-remove" title="Remove access" open=remove_open on_close=close>
+                {move || subject().map(|user| {
+                    let for_remove = user.clone();
+                    let what = if user.relation == Relation::Managed {
+                        "They stay a member of the organization."
+                    } else {
+                        "They are an external user: if this was their only account of the organization, they leave the External list."
+                    };
+                    view! {
+                        <p>{format!("{} will no longer be able to use {}. ", user.user.name, account_name())}{what}</p>
+                        <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
+                        <div class="roster-form__actions">
+                            <button type="button" class="roster-button roster-button--danger" disabled=move || remove.pending().get()
+                                on:click=move |_| { remove.dispatch(for_remove.clone()); }>"Remove access"</button>
+                            <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
+                        </div>
+                    }
+                })}
+            </Dialog>
+        </section>
+    }
+}

@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, invitationToken, signIn } from './helpers';
+
+test.describe('account user access', () => {
+  test('invite an outside address to one account; they accept as an external user, listed under External, then lose the access', async ({
+    page,
+    browser,
+  }) => {
+    await signIn(page);
+    await page.goto('/accounts');
+    const link = page.getByRole('rowheader').getByRole('link').first();
+    const account = (await link.textContent()) ?? '';
+    await link.click();
+    await expect(page.getByRole('heading', { level: 1, name: `User access — ${account}` })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'People with access to this account' })).toBeVisible();
+    await expectAccessible(page);
+
+    // Invite: an outside address and a bad line; the bad one stays in the box with its reason.
+    const outsider = 'casey.contractor@agency.example';
+    await page.getByRole('button', { name: 'Invite users' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite users' });
+    await dialog.getByLabel('Email addresses').fill(`${outsider}\nnot-an-address`);
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await expect(dialog.getByText('Choose at least one role.')).toBeVisible();
+    await dialog.getByLabel('Developer').check();
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    const results = dialog.getByRole('list', { name: 'Invitation results' });
+    await expect(results).toContainText(`${outsider} — Invitation sent: they become an external user of this account when they accept.`);
+    await expect(results).toContainText('not-an-address');
+    await expect(dialog.getByLabel('Email addresses')).toHaveValue('not-an-address');
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await expect(page.getByRole('table', { name: 'Invitations to this account' })).toContainText(outsider);
+
+    // The outsider accepts in their own browser: access, no membership, no console.
+    const token = await invitationToken(outsider);
+    const visitorContext = await browser.newContext();
+    const visitor = await visitorContext.newPage();
+    await visitor.goto(`/accept/${token}`);
+    await expect(visitor.getByRole('heading', { name: 'Access to accounts of Northwind Labs' })).toBeVisible();
+    await expect(visitor.getByText('as an external user: you do not join the organization')).toBeVisible();
+    await visitor.getByLabel('Given name').fill('Casey');
+    await visitor.getByLabel('Family name').fill('Contractor');
+    await visitor.getByLabel('Choose a password').fill('a long enough passphrase');
+    await visitor.getByLabel('Repeat the password').fill('a long enough passphrase');
+    await visitor.getByRole('button', { name: 'Accept', exact: true }).click();
+    await expect(visitor.getByRole('heading', { name: 'You have access' })).toBeVisible();
+    await expect(visitor.getByRole('listitem').filter({ hasText: `${account} — Developer` })).toBeVisible();
+    await expectAccessible(visitor);
+    await visitorContext.close();
+
+    // They are an external user of that account now.
+    await page.reload();
+    const row = page.getByRole('row', { name: /Casey Contractor/ });
+    await expect(row).toContainText('External');
+    await expect(row).toContainText('Developer');
+    await page.goto(`/users/external?q=${encodeURIComponent(outsider)}`);
+    const external = page.getByRole('row', { name: /Casey Contractor/ });
+    await expect(external).toContainText(`${account} — Developer`);
+    await expectAccessible(page);
+
+    // Remove their access to that account: they leave the External list.
+    await external.getByRole('button', { name: `Remove access of Casey Contractor to ${account}` }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove access' });
+    await expect(confirm).toContainText(`Casey Contractor will no longer be able to use ${account}.`);
+    await expectAccessible(page);
+    await confirm.getByRole('button', { name: 'Remove access' }).click();
+    await expect(page.getByText(`Casey Contractor no longer has access to ${account}.`)).toBeVisible();
+    await expect(page.getByRole('row', { name: /Casey Contractor/ })).toHaveCount(0);
+  });
+
+  test('a member gets access at once, roles change, and all access of an external user goes in one step', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/accounts');
+    await page.getByRole('rowheader').getByRole('link').nth(1).click();
+    await page.getByRole('button', { name: 'Invite users' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite users' });
+    // Sam Taylor is a member: access at once, or already there.
+    await dialog.getByLabel('Email addresses').fill('sam.taylor@northwind.example');
+    await dialog.getByLabel('Support').check();
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await expect(dialog.getByRole('list', { name: 'Invitation results' })).toContainText(
+      /Access given \(a member of the organization\)|Already has access/,
+    );
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    const sam = page.getByRole('row', { name: /Sam Taylor/ });
+    await expect(sam).toContainText('Member');
+    await sam.getByRole('button', { name: 'Change roles of Sam Taylor' }).click();
+    const roles = page.getByRole('dialog', { name: 'Change roles' });
+    await roles.getByLabel('Administrator').check();
+    await expectAccessible(page);
+    await roles.getByRole('button', { name: 'Save roles' }).click();
+    await expect(page.getByText('Roles of Sam Taylor saved.')).toBeVisible();
+    await expect(page.getByRole('row', { name: /Sam Taylor/ })).toContainText('Administrator');
+
+    // An external user of the demo loses every account of the organization at once.
+    await page.goto('/users/external');
+    const first = page.getByRole('table').locator('tbody tr').first();
+    const name = ((await first.getByRole('rowheader').textContent()) ?? '').trim();
+    const before = await page.getByRole('table').locator('tbody tr').count();
+    await first.getByRole('button', { name: `Remove all access of ${name}` }).click();
+    await page.getByRole('dialog', { name: 'Remove access' }).getByRole('button', { name: 'Remove access' }).click();
+    await expect(page.getByText(`${name} no longer has access to any of the organization's accounts.`)).toBeVisible();
+    await expect(page.getByRole('table').locator('tbody tr')).toHaveCount(before - 1);
+  });
+});
