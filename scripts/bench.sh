@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
 # API latency on it (first page, a deep page, substring search, tab counts, inviting 1,000 addresses at
-# once), and the app's bundle size.
+# once, importing 10,000 existing users 200 per request), and the app's bundle size.
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +16,10 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 
 db="sqlite://$data/roster.db"
-echo "== Seeding $users users"
+importable=${BENCH_IMPORTABLE:-10000}
+echo "== Seeding $users users (and $importable more for bulk import)"
 password=bench-owner-password
-"$server" --database "$db" seed --users "$users" --owner-password "$password"
+"$server" --database "$db" seed --users "$users" --importable "$importable" --owner-password "$password"
 
 "$server" --database "$db" serve --listen "127.0.0.1:$port" --mail-dir "$data/mail" >/dev/null 2>&1 &
 pid=$!
@@ -63,6 +64,8 @@ measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
 measure "tab counts" "$base/users/counts"
 measure "accounts, first page" "$base/accounts"
+measure "account user access, first page" "$base/accounts/1/users"
+measure "import candidates, first page" "$base/import/candidates"
 
 # Bulk invite: 1,000 new addresses on the organization's verified domain in one request, each
 # round with fresh addresses (one user, invitation, audit event and queued mail per address).
@@ -75,6 +78,18 @@ done | sort -n)
 printf '%-44s median %7s ms   worst %7s ms\n' "invite 1,000 addresses (one request)" \
   "$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')" \
   "$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')"
+
+# Bulk import: every importable user (at most 10,000), 200 per request, each user in its own transaction.
+curl -fsS "$base/import/candidates/ids" \
+  | python3 -c 'import json, sys; ids = json.load(sys.stdin)["ids"]; [print(json.dumps({"ids": ids[i:i + 200]})) for i in range(0, len(ids), 200)]' \
+  > "$data/import-batches"
+batches=$(wc -l < "$data/import-batches")
+started=$(date +%s%N)
+while IFS= read -r batch; do
+  curl -fsS -o /dev/null -X POST -H 'content-type: application/json' -H 'x-roster-csrf: 1' -d "$batch" "$base/import"
+done < "$data/import-batches"
+elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
+printf '%-44s total %8s ms   (%s requests)\n' "import $importable users, 200 per request" "$elapsed" "$batches"
 
 if ls dist/*.wasm >/dev/null 2>&1; then
   echo "== App bundle (dist/, release)"

@@ -21,7 +21,8 @@ use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
     AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
-    InvitePage, LoginPage, NotFound, TokensPage, TwoFactorPage, UserDetailPage, UsersPage,
+    ImportPage, InvitePage, LoginPage, NotFound, TokensPage, TwoFactorPage, UserDetailPage,
+    UsersPage,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -92,6 +93,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
                 <Route path=path!("/accounts/:id") view=|| view! { <Protected><AccountAccessPage /></Protected> } />
+                <Route path=path!("/import") view=|| view! { <Protected><ImportPage /></Protected> } />
                 <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
                 <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
                 <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />

@@ -528,6 +528,7 @@ pub fn audit_action_label(action: &str) -> &str {
         "account.roles_changed" => "Changed roles on an account",
         "account.access_removed" => "Removed access to an account",
         "account.invitation_sent" => "Invited to an account",
+        "user.imported" => "Imported a user",
         other => other,
     }
 }
@@ -563,6 +564,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "account.roles_changed",
     "account.access_removed",
     "account.invitation_sent",
+    "user.imported",
 ];
 
 /// `POST /tokens`: create a bearer API token.

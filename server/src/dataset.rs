@@ -630,11 +630,13 @@ pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
 }
 
 /// One organization of `users` people for benchmarks: about 90% managed (a few Owners and
-/// Administrators), 4% external, 3% invited and 3% existing users that bulk import would offer.
-/// Its Owner is `owner@org<id>.example`, signing in with `owner_password_hash` when given.
+/// Administrators), 4% external, 3% invited and 3% existing users that bulk import would offer,
+/// plus `extra_importable` more of those. Its Owner is `owner@org<id>.example`, signing in with
+/// `owner_password_hash` when given.
 pub fn organization_of_size(
     ids: IdBase,
     users: u64,
+    extra_importable: u64,
     now: Timestamp,
     owner_password_hash: Option<&str>,
 ) -> Dataset {
@@ -647,8 +649,8 @@ pub fn organization_of_size(
     let users = users.max(1);
     let externals = users * 4 / 100;
     let invited = users * 3 / 100;
-    let importable = users * 3 / 100;
-    let managed = (users - externals - invited - importable).max(1);
+    let importable = users * 3 / 100 + extra_importable;
+    let managed = (users - externals - invited - users * 3 / 100).max(1);
 
     let owner = g.named_person("Olivia", "Owner", &domain, Some((org, OrgRole::Owner)));
     if let (Some(user), Some(hash)) = (g.data.users.last_mut(), owner_password_hash) {
@@ -753,6 +755,7 @@ mod tests {
                 invitation: 20,
             },
             1000,
+            0,
             1_800_000_000,
             Some("hash"),
         );

@@ -290,6 +290,33 @@ pub fn password_reset_mail(to: &str, organization: &str, sign_in_link: &str) -> 
     }
 }
 
+/// Tells a user that an organization imported them: it manages their user from now on.
+pub fn imported_mail(
+    to: &str,
+    organization: &str,
+    imported_by: &str,
+    sign_in_link: &str,
+) -> OutgoingMail {
+    let text = format!(
+        "{imported_by} imported your Roster user into {organization}: you are now a managed user of the organization, which manages your user's settings and account access from now on. Your password and two-factor set-up stay as they are.\n\nSign in: {sign_in_link}\n\nIf you did not expect this, contact {organization}'s administrators.\n"
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
+         <p>{by} imported your Roster user into <strong>{org}</strong>: you are now a managed user of the organization, which manages your user's settings and account access from now on. Your password and two-factor set-up stay as they are.</p>\
+         <p><a href=\"{link}\">Sign in</a></p>\
+         <p>If you did not expect this, contact {org}'s administrators.</p></body></html>",
+        by = escape_html(imported_by),
+        org = escape_html(organization),
+        link = escape_html(sign_in_link),
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: format!("You are now a managed user of {organization}"),
+        text,
+        html,
+    }
+}
+
 /// "2026-12-03 14:05 UTC".
 fn format_date(at: Timestamp) -> String {
     let days = at.div_euclid(86_400);

@@ -71,6 +71,9 @@ enum Command {
     Seed {
         #[arg(long)]
         users: u64,
+        /// More existing users on the organization's domain, outside it, for bulk import.
+        #[arg(long, default_value_t = 0)]
+        importable: u64,
         /// Password of the generated Owner, owner@org<id>.example (no sign-in without one).
         #[arg(long, env = "ROSTER_SEED_OWNER_PASSWORD")]
         owner_password: Option<String>,
@@ -94,6 +97,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Seed {
             users,
+            importable,
             owner_password,
         } => {
             let started = Instant::now();
@@ -104,6 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let data = dataset::organization_of_size(
                 store.next_ids().await?,
                 users,
+                importable,
                 clock.now(),
                 owner_hash.as_deref(),
             );

@@ -394,7 +394,7 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
 #[tokio::test]
 async fn generated_organizations_page_through_thousands_of_users() {
     let mut server = server_with(
-        |ids| dataset::organization_of_size(ids, 3000, NOW, Some(password_hash())),
+        |ids| dataset::organization_of_size(ids, 3000, 0, NOW, Some(password_hash())),
         None,
     )
     .await;
@@ -1201,6 +1201,18 @@ async fn authorization_matrix() {
             "/api/v1/users/999999/access",
             None,
             [401, 403, 404, 404, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/import/candidates",
+            None,
+            [401, 403, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/import",
+            Some(serde_json::json!({"ids": [999_999]})),
+            [401, 403, 200, 200, 403],
         ),
         ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
     ];

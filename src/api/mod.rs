@@ -6,7 +6,7 @@ use roster_model::{
     version_tag, AcceptInvitation, AccessChange, AccountInvitation, AccountInvite,
     AccountInviteResult, AccountRoles, AccountSummary, AccountUser, AddressCheck, ApiError,
     ApiToken, AuditEntry, BulkRequest, BulkResponse, ChangePassword, CheckAddresses,
-    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, ExternalAccess,
+    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, ExternalAccess, ImportRequest,
     InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, LeaveRequest, Me,
     NewApiToken, NewDomain, NewInvitations, Organization, Page, RoleSet, SignIn, SortDir,
     SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail,
@@ -518,6 +518,40 @@ impl ApiClient {
         let request =
             Self::changing(Request::delete(&self.url(&format!("/users/{user}/access")))).build();
         self.change_empty(request).await
+    }
+
+    /// Existing users bulk import offers, by name.
+    pub async fn import_candidates(
+        &self,
+        search: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<UserSummary>, ApiFailure> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get("/import/candidates", &query).await
+    }
+
+    /// Every user import offers for this search ("select all matching").
+    pub async fn import_candidate_ids(&self, search: &str) -> Result<UserIds, ApiFailure> {
+        let mut query = Vec::new();
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        self.get("/import/candidates/ids", &query).await
+    }
+
+    /// Imports one batch (at most 200); a result per user.
+    pub async fn import_users(&self, ids: &[i64]) -> Result<BulkResponse, ApiFailure> {
+        let body = ImportRequest { ids: ids.to_vec() };
+        let request = Self::changing(Request::post(&self.url("/import"))).json(&body);
+        self.change(request).await
     }
 
     pub async fn domains(&self) -> Result<Vec<Domain>, ApiFailure> {

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use roster_model::{BulkAction, BulkResult, MAX_SELECT_ALL};
+use roster_model::{BulkAction, BulkResult, MAX_BULK_BATCH, MAX_SELECT_ALL};
 
 use crate::format;
 
@@ -36,6 +36,26 @@ impl BulkRun {
     pub fn fail(&self, message: String) {
         self.error.set(Some(message));
         self.running.set(false);
+    }
+
+    /// Sends `ids` a batch of [`MAX_BULK_BATCH`] at a time through `send`, adding each batch's
+    /// results as they come; stops at the first request that fails. Answers whether all went.
+    pub async fn run_batches<Fut>(&self, ids: Vec<i64>, send: impl Fn(Vec<i64>) -> Fut) -> bool
+    where
+        Fut: std::future::Future<Output = Result<Vec<BulkResult>, String>>,
+    {
+        self.total.set(ids.len());
+        for batch in ids.chunks(MAX_BULK_BATCH) {
+            match send(batch.to_vec()).await {
+                Ok(results) => self.results.update(|r| r.extend(results)),
+                Err(message) => {
+                    self.fail(message);
+                    return false;
+                }
+            }
+        }
+        self.running.set(false);
+        true
     }
 }
 
@@ -97,8 +117,6 @@ pub fn BulkBar(
         (false, n) => format!("{} selected", format::count(n, "user", "users")),
     };
     let can_act = move || count() > 0 && !run.running.get();
-    let done = move || run.results.with(Vec::len);
-    let failed = move || run.results.with(|r| r.iter().filter(|x| !x.ok).count());
 
     view! {
         <div class="roster-bulk-bar" role="group" aria-label="Bulk actions">
@@ -134,6 +152,16 @@ pub fn BulkBar(
                 }.into_any(),
             }}
         </div>
+        <BulkProgress run=run />
+    }
+}
+
+/// Progress of a bulk run, how many went and failed, and a result per user.
+#[component]
+pub fn BulkProgress(run: BulkRun) -> impl IntoView {
+    let done = move || run.results.with(Vec::len);
+    let failed = move || run.results.with(|r| r.iter().filter(|x| !x.ok).count());
+    view! {
         {move || (run.running.get() || done() > 0 || run.error.with(Option::is_some)).then(|| view! {
             <div class="roster-results">
                 <div class="roster-progress">

@@ -17,7 +17,7 @@ mod tabs;
 mod text_field;
 mod user_table;
 
-pub use bulk_bar::{BulkBar, BulkRun};
+pub use bulk_bar::{BulkBar, BulkProgress, BulkRun};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use domain_card::DomainCard;

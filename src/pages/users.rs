@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{
     AccountRef, BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField,
-    UserSummary, UserView, DEFAULT_PAGE_SIZE, MAX_BULK_BATCH,
+    UserSummary, UserView, DEFAULT_PAGE_SIZE,
 };
 
 use super::bulk_remove::BulkRemoveDialog;
@@ -21,6 +21,7 @@ use crate::components::{
 };
 use crate::components::{BulkBar, BulkRun};
 use crate::format;
+use crate::session::SessionState;
 
 const PANEL_ID: &str = "roster-users-panel";
 
@@ -116,6 +117,12 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UserList(state: Memo<ListState>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
+    let session = expect_context::<SessionState>();
+    let import_enabled = move || {
+        session
+            .me()
+            .is_some_and(|me| me.organization.features.bulk_import)
+    };
     let navigate = use_navigate();
     use_title(move || format!("{} users · User management", state.read().view.label()));
 
@@ -283,18 +290,22 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         Err(failure) => return bulk.fail(failure.message()),
                     },
                 };
-                bulk.total.set(ids.len());
-                for batch in ids.chunks(MAX_BULK_BATCH) {
+                let send = |batch: Vec<i64>| {
                     let request = BulkRequest {
-                        ids: batch.to_vec(),
+                        ids: batch,
                         ..template.clone()
                     };
-                    match api.bulk(&request).await {
-                        Ok(answer) => bulk.results.update(|r| r.extend(answer.results)),
-                        Err(failure) => return bulk.fail(failure.message()),
+                    let api = api.clone();
+                    async move {
+                        api.bulk(&request)
+                            .await
+                            .map(|answer| answer.results)
+                            .map_err(|failure| failure.message())
                     }
+                };
+                if !bulk.run_batches(ids, send).await {
+                    return;
                 }
-                bulk.running.set(false);
                 ticked.set(BTreeSet::new());
                 all_matching.set(false);
                 users.refetch();
@@ -382,6 +393,10 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 <p class="roster-muted">{move || state.read().view.description()}</p>
                 <div class="roster-toolbar">
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
+                    // Bulk import is a per-organization feature: without it, nothing offers it.
+                    {move || (state.read().view == UserView::Imported && import_enabled()).then(|| view! {
+                        <A href=app_href("/import") attr:class="roster-button">"Import users"</A>
+                    })}
                 </div>
                 {move || invitation_action.value().get().map(|(action, result)| action_results(action, result))}
                 {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}

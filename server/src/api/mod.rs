@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 mod accounts;
 mod domains;
+mod import;
 mod invitations;
 mod manage;
 
@@ -74,6 +75,9 @@ pub fn router() -> Router<AppState> {
         .route("/domains/{id}", delete(domains::remove))
         .route("/domains/{id}/verify", post(domains::verify))
         .route("/audit", get(audit_log))
+        .route("/import", post(import::import))
+        .route("/import/candidates", get(import::candidates))
+        .route("/import/candidates/ids", get(import::candidate_ids))
         .route("/invitations", post(invitations::create))
         .route("/invitations/check", post(invitations::check))
         .route("/invitations/resend", post(invitations::resend))

@@ -217,7 +217,7 @@ impl Store {
         user_id: i64,
         roles: RoleSet,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(target) = access_target(&mut tx, actor.org_id, account_id, user_id).await? else {
             return Ok(UpdateOutcome::NotFound);
         };
@@ -257,7 +257,7 @@ impl Store {
         account_id: i64,
         user_id: i64,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(target) = access_target(&mut tx, actor.org_id, account_id, user_id).await? else {
             return Ok(UpdateOutcome::NotFound);
         };
@@ -295,7 +295,7 @@ impl Store {
         actor: &Actor<'_>,
         user_id: i64,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(row) =
             sqlx::query("SELECT email, given_name, family_name, org_id FROM users WHERE id = ?")
                 .bind(user_id)
@@ -356,7 +356,7 @@ impl Store {
         account_id: i64,
         planned: &PlannedAccountInvitation<'_>,
     ) -> StoreResult<Result<AccountInviteOutcome, &'static str>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let account = account_name(&mut tx, account_id).await?;
         let user = sqlx::query("SELECT id, org_id FROM users WHERE email = ?")
             .bind(planned.email)

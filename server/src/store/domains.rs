@@ -120,7 +120,7 @@ impl Store {
         name: &str,
         token: &str,
     ) -> StoreResult<ClaimOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let claimed: Option<i64> =
             sqlx::query_scalar("SELECT id FROM domains WHERE org_id = ? AND name = ?")
                 .bind(actor.org_id)
@@ -172,7 +172,7 @@ impl Store {
         checker: Checker<'_>,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(row) = sqlx::query("SELECT state, lapsed_at FROM domains WHERE id = ?")
             .bind(checked.id)
             .fetch_optional(&mut *tx)
@@ -257,7 +257,7 @@ impl Store {
     /// Removes a domain the organization claimed. Members on it stay members; new invitations to
     /// addresses on it are refused from now on.
     pub async fn remove_domain(&self, actor: &Actor<'_>, id: i64) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let name: Option<String> =
             sqlx::query_scalar("DELETE FROM domains WHERE id = ? AND org_id = ? RETURNING name")
                 .bind(id)

@@ -297,7 +297,7 @@ impl Store {
         planned: &[PlannedInvitation],
         answer: Option<&IdempotentAnswer<'_>>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for invitation in planned {
             let user_id =
                 match invitation.user_id {
@@ -428,7 +428,7 @@ impl Store {
         expires_at: Timestamp,
         mail: &OutgoingMail,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let user: Option<i64> = sqlx::query_scalar(
             "UPDATE invitations SET token_hash = ?, expires_at = ?, last_sent_at = ? \
              WHERE id = ? AND org_id = ? AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= ? \
@@ -466,7 +466,7 @@ impl Store {
         actor: &Actor<'_>,
         id: i64,
     ) -> StoreResult<Option<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE invitations SET state = 'revoked', revoked_at = ? \
              WHERE id = ? AND org_id = ? AND state = 'pending' RETURNING user_id",
@@ -564,7 +564,7 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let now = event.at;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let accepted = sqlx::query(
             "UPDATE invitations SET state = 'accepted', accepted_at = ? \
              WHERE id = ? AND state = 'pending' AND expires_at > ?",

@@ -170,7 +170,7 @@ impl Store {
         expected: Option<i64>,
         mail: &OutgoingMail,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
@@ -203,7 +203,7 @@ impl Store {
         expected: Option<i64>,
         required: bool,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
@@ -241,7 +241,7 @@ impl Store {
         expected: i64,
         grants: &[AccountGrant],
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let target = match target_at_version(&mut tx, actor.org_id, user_id, Some(expected)).await?
         {
             Ok(target) => target,
@@ -348,7 +348,7 @@ impl Store {
         choices: &[OwnerChoice],
         delete: bool,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),

@@ -22,10 +22,12 @@ use crate::dataset::{Dataset, IdBase};
 
 mod accounts;
 mod domains;
+mod import;
 mod invitations;
 mod manage;
 pub use accounts::*;
 pub use domains::*;
+pub use import::*;
 pub use invitations::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +96,13 @@ impl Store {
     }
 
     /// The organization this server instance shows: the first one created.
+    /// Starts a transaction that holds the write lock from its first statement. Changes here read
+    /// and then write; a deferred transaction would fail (SQLITE_BUSY_SNAPSHOT) when another
+    /// writer committed in between, where this one waits its turn. (PostgreSQL: plain BEGIN.)
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     pub async fn primary_org_id(&self) -> StoreResult<Option<i64>> {
         let id = sqlx::query_scalar("SELECT id FROM organizations ORDER BY id LIMIT 1")
             .fetch_optional(&self.pool)
@@ -339,7 +348,7 @@ impl Store {
         expected_version: i64,
         change: &UserChange,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let Some(row) = sqlx::query(
             "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
         )
@@ -577,7 +586,7 @@ impl Store {
     /// Writes a generated dataset in one transaction, with multi-row inserts so that 100,000 users
     /// take seconds, not minutes.
     pub async fn insert_dataset(&self, data: &Dataset) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         for chunk in data.orgs.chunks(INSERT_CHUNK) {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO organizations (id, name, bulk_import_enabled, created_at) ",
@@ -908,7 +917,7 @@ impl Store {
         email: &str,
         event: &AuditEvent<'_>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sign_in_failures (email, client_addr, at) VALUES (?, ?, ?)")
             .bind(email)
             .bind(event.client_addr)
@@ -931,7 +940,7 @@ impl Store {
         second_factor: Option<SecondFactorUse>,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if !spend_second_factor(&mut tx, user_id, second_factor, event.at).await? {
             return Ok(false);
         }
@@ -1003,7 +1012,7 @@ impl Store {
         recovery_code_hashes: &[String],
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let enrolled = sqlx::query(
             "UPDATE users SET totp_secret = ?, totp_enrolled = 1, totp_last_step = ? \
              WHERE id = ? AND totp_secret IS NULL",
@@ -1057,7 +1066,7 @@ impl Store {
         password_hash: &str,
         event: &AuditEvent<'_>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET password_hash = ?, password_must_change = 0 WHERE id = ?")
             .bind(password_hash)
             .bind(user_id)
@@ -1118,7 +1127,7 @@ impl Store {
         created_by: i64,
         event: &AuditEvent<'_>,
     ) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -1169,7 +1178,7 @@ impl Store {
         token_id: i64,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let name: Option<String> = sqlx::query_scalar(
             "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
         )
@@ -1193,7 +1202,7 @@ impl Store {
     }
 
     pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE id = ?")
             .bind(session_id)
             .execute(&mut *tx)
@@ -1325,7 +1334,7 @@ pub fn search_text(given: &str, family: &str, email: &str) -> String {
 const MEMBER_COLUMNS: &str = "u.org_role AS org_role, u.joined_at AS joined_at, \
     u.member_source AS member_source, imp.id AS imp_id, imp.given_name AS imp_given, \
     imp.family_name AS imp_family, imp.email AS imp_email, ";
-const NO_MEMBER_COLUMNS: &str =
+pub(super) const NO_MEMBER_COLUMNS: &str =
     "CAST(NULL AS TEXT) AS org_role, CAST(NULL AS BIGINT) AS joined_at, \
     CAST(NULL AS TEXT) AS member_source, CAST(NULL AS BIGINT) AS imp_id, \
     CAST(NULL AS TEXT) AS imp_given, CAST(NULL AS TEXT) AS imp_family, \
@@ -1334,7 +1343,7 @@ const NO_MEMBER_COLUMNS: &str =
 const INVITATION_COLUMNS: &str = "i.id AS inv_id, i.sent_at AS inv_sent_at, \
     i.last_sent_at AS inv_last_sent_at, i.expires_at AS inv_expires_at, inv_by.id AS by_id, \
     inv_by.given_name AS by_given, inv_by.family_name AS by_family, inv_by.email AS by_email, ";
-const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL AS BIGINT) AS inv_sent_at, \
+pub(super) const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL AS BIGINT) AS inv_sent_at, \
     CAST(NULL AS BIGINT) AS inv_last_sent_at, CAST(NULL AS BIGINT) AS inv_expires_at, \
     CAST(NULL AS BIGINT) AS by_id, CAST(NULL AS TEXT) AS by_given, CAST(NULL AS TEXT) AS by_family, \
     CAST(NULL AS TEXT) AS by_email, ";

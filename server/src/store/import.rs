@@ -1,0 +1,167 @@
+//! Bulk import: the users an organization may import, and importing one user — in a transaction
+//! of its own, so an import cut short leaves every user fully imported or not at all.
+
+use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::invitations::queue_mail;
+use super::{
+    push_user_search, sort_key, user_summary, Actor, Keyset, Store, StoreResult,
+    NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+};
+use crate::cursor::Cursor;
+use crate::mail::OutgoingMail;
+
+/// What importing one user did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Imported,
+    /// A member already (imported by an earlier, interrupted run, or joined meanwhile).
+    AlreadyMember,
+    /// Joined another organization meanwhile.
+    OtherOrganization,
+    /// No such user, not active, or not on a verified domain of the organization.
+    NotImportable,
+}
+
+/// Active users on the organization's verified domains who belong to no organization.
+fn push_importable_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, search: Option<&str>) {
+    query.push(
+        "FROM users u WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain IN \
+         (SELECT name FROM domains WHERE state = 'verified' AND org_id = ",
+    );
+    query.push_bind(org_id);
+    query.push(")");
+    push_user_search(query, search);
+}
+
+impl Store {
+    /// The users import offers, by name.
+    pub async fn importable_users(
+        &self,
+        org_id: i64,
+        search: Option<&str>,
+        cursor: Option<&Cursor>,
+        limit: u32,
+        now: Timestamp,
+    ) -> StoreResult<Page<UserSummary>> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_importable_from(&mut count, org_id, search);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new(
+            "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
+             u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
+        );
+        query.push(NO_MEMBER_COLUMNS);
+        query.push(NO_INVITATION_COLUMNS);
+        query.push("u.sort_name AS sort_key ");
+        push_importable_from(&mut query, org_id, search);
+        let keyset = Keyset {
+            key_expr: "u.sort_name",
+            id_expr: "u.id",
+            field: SortField::Name,
+            dir: SortDir::Asc,
+            cursor,
+            limit,
+        };
+        keyset.push_tail(&mut query);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    sort_key(row, SortField::Name)?,
+                    sqlx::Row::try_get(row, "id")?,
+                    user_summary(row, now)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(keyset.page(items, total))
+    }
+
+    /// The ids of every importable user the search matches, at most `limit`, and how many match.
+    pub async fn importable_ids(
+        &self,
+        org_id: i64,
+        search: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<(Vec<i64>, u64)> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_importable_from(&mut count, org_id, search);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new("SELECT u.id ");
+        push_importable_from(&mut query, org_id, search);
+        query.push(" ORDER BY u.id LIMIT ");
+        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
+        Ok((ids, u64::try_from(total).unwrap_or_default()))
+    }
+
+    /// Imports one user: they become a managed Member (any pending invitation of theirs to the
+    /// organization is superseded), with the audit event and the mail telling them, all in one
+    /// transaction. `mail` is built only when the user is imported.
+    pub async fn import_user(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        mail: impl FnOnce(&str) -> OutgoingMail,
+    ) -> StoreResult<(ImportOutcome, Option<String>)> {
+        let mut tx = self.begin().await?;
+        let row: Option<(String, String, String, Option<i64>)> =
+            sqlx::query_as("SELECT email, given_name, family_name, org_id FROM users WHERE id = ?")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((email, given, family, member_of)) = row else {
+            return Ok((ImportOutcome::NotImportable, None));
+        };
+        let label = roster_model::display_name(&given, &family, &email);
+        match member_of {
+            Some(org) if org == actor.org_id => {
+                return Ok((ImportOutcome::AlreadyMember, Some(label)))
+            }
+            Some(_) => return Ok((ImportOutcome::OtherOrganization, Some(label))),
+            None => {}
+        }
+        let joined = sqlx::query(
+            "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'imported', \
+             imported_by = ?, version = version + 1 \
+             WHERE id = ? AND org_id IS NULL AND status = 'active' AND email_domain IN \
+             (SELECT name FROM domains WHERE state = 'verified' AND org_id = ?)",
+        )
+        .bind(actor.org_id)
+        .bind(OrgRole::Member.as_str())
+        .bind(actor.at)
+        .bind(actor.user_id)
+        .bind(user_id)
+        .bind(actor.org_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !joined {
+            return Ok((ImportOutcome::NotImportable, Some(label)));
+        }
+        sqlx::query(
+            "UPDATE invitations SET state = 'revoked', revoked_at = ?, token_hash = NULL \
+             WHERE org_id = ? AND user_id = ? AND state = 'pending' AND account_id IS NULL",
+        )
+        .bind(actor.at)
+        .bind(actor.org_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        actor
+            .event(
+                "user.imported",
+                Some(user_id),
+                Some(&label),
+                serde_json::json!({}),
+            )
+            .insert(&mut tx)
+            .await?;
+        queue_mail(&mut tx, &mail(&email), actor.at).await?;
+        tx.commit().await?;
+        Ok((ImportOutcome::Imported, Some(label)))
+    }
+}
