@@ -181,3 +181,77 @@ fn bad_host_configuration_is_an_error_not_a_panic() {
     let result = roster::mount(root, wasm_bindgen::JsValue::from_str("not an object"));
     assert!(result.is_err());
 }
+
+#[wasm_bindgen_test]
+async fn domain_card_explains_its_state_and_keeps_the_verify_button_focusable_while_checking() {
+    use roster::components::DomainCard;
+    use roster_model::{Domain, DomainState};
+
+    let root = container();
+    let verified = Arc::new(AtomicU32::new(0));
+    let counter = verified.clone();
+    let domain = RwSignal::new(Domain {
+        id: 7,
+        name: "acme.example".into(),
+        state: DomainState::Lapsed,
+        txt_host: "_roster.acme.example".into(),
+        txt_value: "roster-domain-verification=abc".into(),
+        created_at: 1_700_000_000,
+        verified_at: Some(1_700_000_000),
+        last_checked_at: Some(1_800_000_000),
+        last_error: Some("There is no TXT record at _roster.acme.example.".into()),
+        lapsed_at: Some(1_800_000_000),
+    });
+    let busy = RwSignal::new(false);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let on_verify = Callback::new(move |id: i64| {
+            assert_eq!(id, 7);
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        view! {
+            <DomainCard domain=domain busy=busy error=Signal::derive(|| None::<String>)
+                on_verify=on_verify on_remove=Callback::new(|_: i64| {}) />
+        }
+    });
+    leptos::task::tick().await;
+
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("Lapsed"), "{text}");
+    // The grace period ends 30 days after the record went missing.
+    assert!(text.contains("removed on"), "{text}");
+    assert!(text.contains("There is no TXT record at _roster.acme.example."));
+    let article = root.query_selector("article").unwrap().expect("an article");
+    assert_eq!(
+        article.get_attribute("aria-labelledby").as_deref(),
+        Some("roster-domain-7")
+    );
+
+    let verify = "button[aria-label='Verify acme.example now']";
+    click(&root, verify);
+    assert_eq!(verified.load(Ordering::SeqCst), 1);
+    busy.set(true);
+    leptos::task::tick().await;
+    let button = root.query_selector(verify).unwrap().expect("the button");
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    assert!(!button.has_attribute("disabled"), "focus must stay on it");
+    click(&root, verify);
+    assert_eq!(
+        verified.load(Ordering::SeqCst),
+        1,
+        "no second check while one runs"
+    );
+
+    domain.update(|d| {
+        d.state = DomainState::Verified;
+        d.last_error = None;
+        d.lapsed_at = None;
+    });
+    busy.set(false);
+    leptos::task::tick().await;
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("Verified since"), "{text}");
+    assert!(!text.contains("There is no TXT record"));
+}

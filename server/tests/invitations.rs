@@ -600,3 +600,40 @@ async fn failed_delivery_is_retried_later() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_invitations_of_one_new_address_invite_it_once_and_never_fail() {
+    let server = demo_server().await;
+    let body = serde_json::json!({"emails": ["racer@northwind.example"]});
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let mut client = server.another_client();
+        client.cookie = server.cookie.clone();
+        let body = body.clone();
+        racers.spawn(async move { invite(&client, body, None).await });
+    }
+    let answers = racers.join_all().await;
+    let mut invited = 0;
+    for (status, answer, _) in &answers {
+        match *status {
+            StatusCode::OK => {
+                let answer: InviteResponse =
+                    serde_json::from_value(answer.clone()).expect("answer");
+                match answer.results[0].outcome {
+                    InviteOutcome::Invited => invited += 1,
+                    _ => assert_eq!(
+                        answer.results[0].problem,
+                        Some(InviteProblem::AlreadyInvited)
+                    ),
+                }
+            }
+            // Checked before the winner wrote, refused after: nothing written, a clear answer.
+            StatusCode::CONFLICT => assert!(answer["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("a moment ago")),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    assert_eq!(invited, 1, "{answers:?}");
+}

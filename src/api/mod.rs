@@ -120,6 +120,25 @@ impl ApiClient {
         self.noticed(decode(Self::send(request).await?).await)
     }
 
+    /// One page of a searchable list: `?limit=&q=&cursor=`, empty ones left out.
+    async fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        search: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, ApiFailure> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if !search.trim().is_empty() {
+            query.push(("q", search));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get(path, &query).await
+    }
+
     /// Passes `result` on, first telling the app when it says the session has ended.
     fn noticed<T>(&self, result: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
         if let (Err(failure), Some(hook)) = (&result, &self.on_unauthorized) {
@@ -417,15 +436,7 @@ impl ApiClient {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<AccountSummary>, ApiFailure> {
-        let limit = limit.to_string();
-        let mut query = vec![("limit", limit.as_str())];
-        if !search.trim().is_empty() {
-            query.push(("q", search));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor));
-        }
-        self.get("/accounts", &query).await
+        self.get_page("/accounts", search, cursor, limit).await
     }
 
     /// The audit log, newest first; empty filters are left out.
@@ -464,15 +475,8 @@ impl ApiClient {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<AccountUser>, ApiFailure> {
-        let limit = limit.to_string();
-        let mut query = vec![("limit", limit.as_str())];
-        if !search.trim().is_empty() {
-            query.push(("q", search));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor));
-        }
-        self.get(&format!("/accounts/{id}/users"), &query).await
+        self.get_page(&format!("/accounts/{id}/users"), search, cursor, limit)
+            .await
     }
 
     pub async fn account_invitations(&self, id: i64) -> Result<Vec<AccountInvitation>, ApiFailure> {
@@ -527,15 +531,8 @@ impl ApiClient {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<Page<UserSummary>, ApiFailure> {
-        let limit = limit.to_string();
-        let mut query = vec![("limit", limit.as_str())];
-        if !search.trim().is_empty() {
-            query.push(("q", search));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor));
-        }
-        self.get("/import/candidates", &query).await
+        self.get_page("/import/candidates", search, cursor, limit)
+            .await
     }
 
     /// Every user import offers for this search ("select all matching").

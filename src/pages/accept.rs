@@ -35,7 +35,7 @@ pub fn AcceptPage() -> impl IntoView {
                     match preview.await {
                         Ok(invitation) => match invitation.state {
                             InvitationState::Pending => view! { <AcceptForm token=token.get_untracked() invitation=invitation /> }.into_any(),
-                            state => unavailable(state, &invitation.organization).into_any(),
+                            state => unavailable(state, &invitation.organization, invitation.account_only).into_any(),
                         },
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => view! {
                             <h1>"This invitation link does not work"</h1>
@@ -53,13 +53,17 @@ pub fn AcceptPage() -> impl IntoView {
     }
 }
 
-fn unavailable(state: InvitationState, organization: &str) -> impl IntoView {
+fn unavailable(state: InvitationState, organization: &str, account_only: bool) -> impl IntoView {
     let (title, text) = match state {
         InvitationState::Expired => (
             "This invitation has expired",
             format!(
                 "Ask the person who invited you to {organization} to send the invitation again."
             ),
+        ),
+        InvitationState::Accepted if account_only => (
+            "This invitation was already accepted",
+            format!("You have access to the accounts of {organization} it offered."),
         ),
         InvitationState::Accepted => (
             "This invitation was already accepted",

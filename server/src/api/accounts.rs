@@ -101,7 +101,7 @@ pub async fn set_roles(
     answered(
         state
             .store
-            .set_account_roles(&actor, account.id, user_id, roles)
+            .change_account_access(&actor, account.id, user_id, Some(roles))
             .await?,
     )
 }
@@ -118,7 +118,7 @@ pub async fn remove_user(
     answered(
         state
             .store
-            .remove_account_access(&actor, account.id, user_id)
+            .change_account_access(&actor, account.id, user_id, None)
             .await?,
     )
 }

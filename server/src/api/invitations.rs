@@ -317,18 +317,22 @@ pub async fn create(
         body: &body,
     });
     let actor = actor(&caller, now);
-    if let Err(error) = state
+    let written = state
         .store
         .create_invitations(&actor, &request.accounts, &planned, answer.as_ref())
-        .await
-    {
+        .await;
+    if !matches!(written, Ok(true)) {
         // The same request may have been answered meanwhile (a retry racing the first try).
         if let Some(key) = &key {
             if let Some(response) = replay(&state, caller.org_id, key, &hash).await? {
                 return Ok(response);
             }
         }
-        return Err(error.into());
+        written?;
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "Someone invited some of these addresses a moment ago. Nothing was sent: check the addresses again and send.",
+        ));
     }
     state.mailer.wake();
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -2,15 +2,15 @@
 //! invitations to the account alone (which make external users).
 
 use roster_model::{
-    AccountInvitation, AccountInviteOutcome, AccountStatus, AccountSummary, AccountUser, Page,
-    Relation, RoleSet, SortDir, SortField, Timestamp,
+    AccountInvitation, AccountInviteOutcome, AccountSummary, AccountUser, Page, Relation, RoleSet,
+    SortDir, SortField, Timestamp,
 };
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use super::invitations::queue_mail;
 use super::manage::bump_version;
 use super::{
-    count_u32, parse_enum, push_user_search, role_set, search_text, sort_name, user_ref,
+    account_summary, push_user_search, role_set, search_text, sort_name, user_ref,
     AccountListParams, Actor, Keyset, Store, StoreResult, UpdateOutcome,
 };
 use crate::cursor::SortKey;
@@ -90,23 +90,7 @@ impl Store {
         .bind(org_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(AccountSummary {
-                id: row.try_get("id")?,
-                sid: row.try_get("sid")?,
-                name: row.try_get("name")?,
-                status: parse_enum(&row, "status", AccountStatus::parse)?,
-                owner: user_ref(
-                    &row,
-                    "owner_id",
-                    "owner_given",
-                    "owner_family",
-                    "owner_email",
-                )?,
-                user_count: count_u32(row.try_get("user_count")?),
-            })
-        })
-        .transpose()
+        row.as_ref().map(account_summary).transpose()
     }
 
     /// Everyone with access to the account, by name, a page at a time.
@@ -209,13 +193,14 @@ impl Store {
             .collect()
     }
 
-    /// Sets a user's roles on an account they can access.
-    pub async fn set_account_roles(
+    /// Sets a user's roles on an account they can access (`Some`), or takes the access away
+    /// (`None`; never the owner's), with the audit event, in one transaction.
+    pub async fn change_account_access(
         &self,
         actor: &Actor<'_>,
         account_id: i64,
         user_id: i64,
-        roles: RoleSet,
+        roles: Option<RoleSet>,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
         let Some(target) = access_target(&mut tx, actor.org_id, account_id, user_id).await? else {
@@ -224,65 +209,43 @@ impl Store {
         let Some(before) = target.roles else {
             return Ok(UpdateOutcome::NotFound);
         };
-        sqlx::query("UPDATE account_access SET roles = ? WHERE account_id = ? AND user_id = ?")
-            .bind(i64::from(roles.bits()))
-            .bind(account_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if target.member {
-            bump_version(&mut tx, user_id).await?;
-        }
         let account = account_name(&mut tx, account_id).await?;
-        actor
-            .event(
-                "account.roles_changed",
-                Some(user_id),
-                Some(&target.label),
-                serde_json::json!({
-                    "account_id": account_id, "account": account,
-                    "from": before.describe(), "to": roles.describe(),
-                }),
-            )
-            .insert(&mut tx)
-            .await?;
-        tx.commit().await?;
-        Ok(UpdateOutcome::Updated)
-    }
-
-    /// Takes a user's access to one account away (never the owner's).
-    pub async fn remove_account_access(
-        &self,
-        actor: &Actor<'_>,
-        account_id: i64,
-        user_id: i64,
-    ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
-        let Some(target) = access_target(&mut tx, actor.org_id, account_id, user_id).await? else {
-            return Ok(UpdateOutcome::NotFound);
+        let (action, details) = match roles {
+            Some(roles) => {
+                sqlx::query(
+                    "UPDATE account_access SET roles = ? WHERE account_id = ? AND user_id = ?",
+                )
+                .bind(i64::from(roles.bits()))
+                .bind(account_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    "account.roles_changed",
+                    serde_json::json!({
+                        "account_id": account_id, "account": account,
+                        "from": before.describe(), "to": roles.describe(),
+                    }),
+                )
+            }
+            None if target.owner => return Ok(UpdateOutcome::Refused(OWNER_KEEPS_ACCESS)),
+            None => {
+                sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+                    .bind(account_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    "account.access_removed",
+                    serde_json::json!({ "account_id": account_id, "account": account }),
+                )
+            }
         };
-        if target.roles.is_none() {
-            return Ok(UpdateOutcome::NotFound);
-        }
-        if target.owner {
-            return Ok(UpdateOutcome::Refused(OWNER_KEEPS_ACCESS));
-        }
-        sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
-            .bind(account_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
         if target.member {
             bump_version(&mut tx, user_id).await?;
         }
-        let account = account_name(&mut tx, account_id).await?;
         actor
-            .event(
-                "account.access_removed",
-                Some(user_id),
-                Some(&target.label),
-                serde_json::json!({ "account_id": account_id, "account": account }),
-            )
+            .event(action, Some(user_id), Some(&target.label), details)
             .insert(&mut tx)
             .await?;
         tx.commit().await?;

@@ -91,26 +91,30 @@ impl Store {
         rows.iter().map(domain).collect()
     }
 
-    pub async fn domain(&self, org_id: i64, id: i64) -> StoreResult<Option<Domain>> {
-        let row = sqlx::query(&format!(
+    async fn domain_row(&self, org_id: i64, id: i64) -> StoreResult<Option<SqliteRow>> {
+        Ok(sqlx::query(&format!(
             "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = ? AND org_id = ?"
         ))
         .bind(id)
         .bind(org_id)
         .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(domain).transpose()
+        .await?)
+    }
+
+    pub async fn domain(&self, org_id: i64, id: i64) -> StoreResult<Option<Domain>> {
+        self.domain_row(org_id, id)
+            .await?
+            .as_ref()
+            .map(domain)
+            .transpose()
     }
 
     pub async fn domain_record(&self, org_id: i64, id: i64) -> StoreResult<Option<DomainRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = ? AND org_id = ?"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(record).transpose()
+        self.domain_row(org_id, id)
+            .await?
+            .as_ref()
+            .map(record)
+            .transpose()
     }
 
     /// Claims `name` (already normalised and allowed) with a fresh verification token.

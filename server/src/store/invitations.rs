@@ -289,30 +289,38 @@ impl Store {
 
     /// Writes a batch of invitations — new users where needed, replaced expired invitations, the
     /// account roles, one audit event and one queued email each — and the request's answer under
-    /// its Idempotency-Key, all in one transaction.
+    /// its Idempotency-Key, all in one transaction. Answers false, writing nothing, when a new
+    /// address got a user from another request since it was checked.
     pub async fn create_invitations(
         &self,
         actor: &Actor<'_>,
         grants: &[AccountGrant],
         planned: &[PlannedInvitation],
         answer: Option<&IdempotentAnswer<'_>>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         for invitation in planned {
-            let user_id =
-                match invitation.user_id {
-                    Some(id) => id,
-                    None => sqlx::query_scalar(
+            let user_id = match invitation.user_id {
+                Some(id) => id,
+                None => {
+                    let created: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO users (email, sort_name, search_text, status, created_at) \
-                         VALUES (?, ?, ?, 'invited', ?) RETURNING id",
+                         VALUES (?, ?, ?, 'invited', ?) ON CONFLICT (email) DO NOTHING RETURNING id",
                     )
                     .bind(&invitation.email)
                     .bind(sort_name("", "", &invitation.email))
                     .bind(search_text("", "", &invitation.email))
                     .bind(actor.at)
-                    .fetch_one(&mut *tx)
-                    .await?,
-                };
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    // Another request gave the address a user after this one checked it: the
+                    // checks no longer hold, so nothing is written.
+                    let Some(id) = created else {
+                        return Ok(false);
+                    };
+                    id
+                }
+            };
             if let Some(old) = invitation.replaces {
                 sqlx::query("DELETE FROM invitations WHERE id = ? AND state = 'pending'")
                     .bind(old)
@@ -351,7 +359,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Those of `ids` that are pending invitations of the organization, with what they grant.

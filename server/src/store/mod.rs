@@ -541,20 +541,7 @@ impl Store {
         let items = rows
             .iter()
             .map(|row| {
-                let summary = AccountSummary {
-                    id: row.try_get("id")?,
-                    sid: row.try_get("sid")?,
-                    name: row.try_get("name")?,
-                    status: parse_enum(row, "status", AccountStatus::parse)?,
-                    owner: user_ref(
-                        row,
-                        "owner_id",
-                        "owner_given",
-                        "owner_family",
-                        "owner_email",
-                    )?,
-                    user_count: count_u32(row.try_get("user_count")?),
-                };
+                let summary = account_summary(row)?;
                 Ok((SortKey::Text(row.try_get("sort_key")?), summary.id, summary))
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -1602,6 +1589,24 @@ fn import_info(row: &SqliteRow) -> StoreResult<Option<ImportInfo>> {
             .unwrap_or_default(),
         imported_by: user_ref(row, "imp_id", "imp_given", "imp_family", "imp_email")?,
     }))
+}
+
+/// An account row with its owner (`owner_*`) and `user_count`.
+fn account_summary(row: &SqliteRow) -> StoreResult<AccountSummary> {
+    Ok(AccountSummary {
+        id: row.try_get("id")?,
+        sid: row.try_get("sid")?,
+        name: row.try_get("name")?,
+        status: parse_enum(row, "status", AccountStatus::parse)?,
+        owner: user_ref(
+            row,
+            "owner_id",
+            "owner_given",
+            "owner_family",
+            "owner_email",
+        )?,
+        user_count: count_u32(row.try_get("user_count")?),
+    })
 }
 
 fn user_ref(
