@@ -208,7 +208,7 @@ test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 
   test('every page keeps its contrast in the dark theme', async ({ page }) => {
-    for (const path of ['/users/managed', '/users/invited', '/accounts']) {
+    for (const path of ['/users/managed', '/users/invited', '/users/external', '/accounts', '/accounts/1', '/import']) {
       await page.goto(path);
       await expect(page.getByRole('table')).toBeVisible();
       await expectAccessible(page);
