@@ -57,6 +57,14 @@ impl SessionState {
         self.me.get()
     }
 
+    /// Whether the signed-in user's organization may bulk import (a per-organization feature).
+    pub fn bulk_import(&self) -> bool {
+        self.me.with(|me| {
+            me.as_ref()
+                .is_some_and(|me| me.organization.features.bulk_import)
+        })
+    }
+
     pub fn me_untracked(&self) -> Option<Me> {
         self.me.get_untracked()
     }

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use roster_model::{SortField, UserSummary};
+use roster_model::{SortField, Timestamp, UserSummary};
 
 use super::user_table::sort_header;
 use super::{app_href, SortState};
@@ -78,11 +78,7 @@ pub fn InvitationTable(
                     .collect_view();
                 view! { <ul class="roster-plain-list">{items}</ul> }.into_any()
             };
-            let expires = if invitation.expired {
-                view! { <span class="roster-badge roster-badge--warning">"Expired " {format::date(invitation.expires_at)}</span> }.into_any()
-            } else {
-                view! { <span>{format::date(invitation.expires_at)}</span> }.into_any()
-            };
+            let expires = expiry(invitation.expires_at, invitation.expired);
             let select_label = format!("Select invitation of {email}");
             let resend_label = format!("Resend invitation to {email}");
             let revoke_label = format!("Revoke invitation of {email}");
@@ -159,5 +155,16 @@ pub fn InvitationTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// When an invitation expires; a warning badge once it has.
+pub fn expiry(expires_at: Timestamp, expired: bool) -> AnyView {
+    let date = format::date(expires_at);
+    if expired {
+        view! { <span class="roster-badge roster-badge--warning">"Expired " {date}</span> }
+            .into_any()
+    } else {
+        view! { <span>{date}</span> }.into_any()
     }
 }

@@ -22,7 +22,7 @@ pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use domain_card::DomainCard;
 pub use error_panel::ErrorPanel;
-pub use invitation_table::{InvitationAction, InvitationTable};
+pub use invitation_table::{expiry, InvitationAction, InvitationTable};
 pub use leave_fields::{ConsequenceChecklist, OwnerSelect};
 pub use member_notice::MemberNotice;
 pub use pager::Pager;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use roster_model::{AccountRef, SortDir, SortField, UserSummary, UserView};
 
-use super::app_href;
+use super::{app_href, expiry};
 use crate::format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,14 +223,7 @@ fn cells(
                 .and_then(|i| i.invited_by.as_ref())
                 .map(|by| by.name.clone())
                 .unwrap_or_else(|| "—".to_owned());
-            let expires = invitation.as_ref().map(|i| {
-                let date = format::date(i.expires_at);
-                if i.expired {
-                    view! { <span class="roster-badge roster-badge--warning">"Expired " {date}</span> }.into_any()
-                } else {
-                    view! { <span>{date}</span> }.into_any()
-                }
-            });
+            let expires = invitation.as_ref().map(|i| expiry(i.expires_at, i.expired));
             view! {
                 <th scope="row"><A href=app_href(&format!("/user/{}", user.id)) attr:class="roster-link">{user.email.clone()}</A></th>
                 <td>{name}</td>

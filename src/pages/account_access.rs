@@ -10,7 +10,7 @@ use roster_model::{
 use super::accounts::{list_href, use_list_query};
 use super::{page_count, pager_links, use_title};
 use crate::api::ApiClient;
-use crate::components::{app_href, Dialog, ErrorPanel, Pager, RolePicker, SearchBox};
+use crate::components::{app_href, expiry, Dialog, ErrorPanel, Pager, RolePicker, SearchBox};
 use crate::format;
 
 /// What the open dialog is about.
@@ -375,11 +375,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                         .map(|invitation| {
                             let id = invitation.id;
                             let email = invitation.email.clone();
-                            let expires = if invitation.expired {
-                                view! { <span class="roster-badge roster-badge--warning">"Expired " {format::date(invitation.expires_at)}</span> }.into_any()
-                            } else {
-                                view! { <span>{format::date(invitation.expires_at)}</span> }.into_any()
-                            };
+                            let expires = expiry(invitation.expires_at, invitation.expired);
                             view! {
                                 <tr>
                                     <th scope="row">{invitation.email.clone()}</th>

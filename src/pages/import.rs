@@ -21,11 +21,7 @@ use crate::session::SessionState;
 pub fn ImportPage() -> impl IntoView {
     use_title(|| "Import users".to_owned());
     let session = expect_context::<SessionState>();
-    let enabled = move || {
-        session
-            .me()
-            .is_some_and(|me| me.organization.features.bulk_import)
-    };
+    let enabled = move || session.bulk_import();
     view! {
         <section class="roster-page">
             <p class="roster-breadcrumb">

@@ -118,11 +118,6 @@ pub fn UsersPage() -> impl IntoView {
 fn UserList(state: Memo<ListState>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let session = expect_context::<SessionState>();
-    let import_enabled = move || {
-        session
-            .me()
-            .is_some_and(|me| me.organization.features.bulk_import)
-    };
     let navigate = use_navigate();
     use_title(move || format!("{} users · User management", state.read().view.label()));
 
@@ -394,7 +389,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 <div class="roster-toolbar">
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
                     // Bulk import is a per-organization feature: without it, nothing offers it.
-                    {move || (state.read().view == UserView::Imported && import_enabled()).then(|| view! {
+                    {move || (state.read().view == UserView::Imported && session.bulk_import()).then(|| view! {
                         <A href=app_href("/import") attr:class="roster-button">"Import users"</A>
                     })}
                 </div>

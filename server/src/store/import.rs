@@ -86,15 +86,8 @@ impl Store {
         search: Option<&str>,
         limit: usize,
     ) -> StoreResult<(Vec<i64>, u64)> {
-        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_importable_from(&mut count, org_id, search);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut query = QueryBuilder::new("SELECT u.id ");
-        push_importable_from(&mut query, org_id, search);
-        query.push(" ORDER BY u.id LIMIT ");
-        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
-        Ok((ids, u64::try_from(total).unwrap_or_default()))
+        self.ids_and_total(limit, |query| push_importable_from(query, org_id, search))
+            .await
     }
 
     /// Imports one user: they become a managed Member (any pending invitation of theirs to the

@@ -237,15 +237,10 @@ impl Store {
         let mut access: HashMap<i64, Vec<AccountAccess>> = HashMap::new();
         for row in query.build().fetch_all(&self.pool).await? {
             let user_id: i64 = row.try_get("user_id")?;
-            access.entry(user_id).or_default().push(AccountAccess {
-                account: AccountRef {
-                    id: row.try_get("id")?,
-                    sid: row.try_get("sid")?,
-                    name: row.try_get("name")?,
-                },
-                roles: role_set(row.try_get("roles")?),
-                owner: row.try_get::<i64, _>("owner_id")? == user_id,
-            });
+            access
+                .entry(user_id)
+                .or_default()
+                .push(account_access(&row, user_id)?);
         }
         for user in users {
             user.access = access.remove(&user.id).unwrap_or_default();
@@ -264,13 +259,25 @@ impl Store {
         search: Option<&str>,
         limit: usize,
     ) -> StoreResult<(Vec<i64>, u64)> {
+        self.ids_and_total(limit, |query| {
+            push_user_view_from(query, view, org_id, false);
+            push_user_search(query, search);
+        })
+        .await
+    }
+
+    /// The ids of the users `from` selects (as `u`), at most `limit` in id order, and how many
+    /// it selects in all: "select all matching".
+    async fn ids_and_total(
+        &self,
+        limit: usize,
+        from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
+    ) -> StoreResult<(Vec<i64>, u64)> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_user_view_from(&mut count, view, org_id, false);
-        push_user_search(&mut count, search);
+        from(&mut count);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         let mut query = QueryBuilder::new("SELECT u.id ");
-        push_user_view_from(&mut query, view, org_id, false);
-        push_user_search(&mut query, search);
+        from(&mut query);
         query.push(" ORDER BY u.id LIMIT ");
         query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
@@ -498,17 +505,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| {
-                Ok(AccountAccess {
-                    account: AccountRef {
-                        id: row.try_get("id")?,
-                        sid: row.try_get("sid")?,
-                        name: row.try_get("name")?,
-                    },
-                    roles: role_set(row.try_get("roles")?),
-                    owner: row.try_get::<i64, _>("owner_id")? == user_id,
-                })
-            })
+            .map(|row| account_access(row, user_id))
             .collect()
     }
 
@@ -1321,7 +1318,7 @@ pub fn search_text(given: &str, family: &str, email: &str) -> String {
 const MEMBER_COLUMNS: &str = "u.org_role AS org_role, u.joined_at AS joined_at, \
     u.member_source AS member_source, imp.id AS imp_id, imp.given_name AS imp_given, \
     imp.family_name AS imp_family, imp.email AS imp_email, ";
-pub(super) const NO_MEMBER_COLUMNS: &str =
+const NO_MEMBER_COLUMNS: &str =
     "CAST(NULL AS TEXT) AS org_role, CAST(NULL AS BIGINT) AS joined_at, \
     CAST(NULL AS TEXT) AS member_source, CAST(NULL AS BIGINT) AS imp_id, \
     CAST(NULL AS TEXT) AS imp_given, CAST(NULL AS TEXT) AS imp_family, \
@@ -1330,7 +1327,7 @@ pub(super) const NO_MEMBER_COLUMNS: &str =
 const INVITATION_COLUMNS: &str = "i.id AS inv_id, i.sent_at AS inv_sent_at, \
     i.last_sent_at AS inv_last_sent_at, i.expires_at AS inv_expires_at, inv_by.id AS by_id, \
     inv_by.given_name AS by_given, inv_by.family_name AS by_family, inv_by.email AS by_email, ";
-pub(super) const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL AS BIGINT) AS inv_sent_at, \
+const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL AS BIGINT) AS inv_sent_at, \
     CAST(NULL AS BIGINT) AS inv_last_sent_at, CAST(NULL AS BIGINT) AS inv_expires_at, \
     CAST(NULL AS BIGINT) AS by_id, CAST(NULL AS TEXT) AS by_given, CAST(NULL AS TEXT) AS by_family, \
     CAST(NULL AS TEXT) AS by_email, ";
@@ -1589,6 +1586,19 @@ fn import_info(row: &SqliteRow) -> StoreResult<Option<ImportInfo>> {
             .unwrap_or_default(),
         imported_by: user_ref(row, "imp_id", "imp_given", "imp_family", "imp_email")?,
     }))
+}
+
+/// `user_id`'s access to the account of the row (`id`, `sid`, `name`, `roles`, `owner_id`).
+fn account_access(row: &SqliteRow, user_id: i64) -> StoreResult<AccountAccess> {
+    Ok(AccountAccess {
+        account: AccountRef {
+            id: row.try_get("id")?,
+            sid: row.try_get("sid")?,
+            name: row.try_get("name")?,
+        },
+        roles: role_set(row.try_get("roles")?),
+        owner: row.try_get::<i64, _>("owner_id")? == user_id,
+    })
 }
 
 /// An account row with its owner (`owner_*`) and `user_count`.
