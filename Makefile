@@ -12,9 +12,12 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 
 .PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e bench clean
 
+SECRET_KEY ?= data/secret.key
+
 run: build
 	@mkdir -p data
-	$(SERVER) --database $(DATABASE) serve --listen $(LISTEN) --static dist --demo --mail-dir data/mail
+	@test -f $(SECRET_KEY) || $(SERVER) create-secret-key $(SECRET_KEY)
+	$(SERVER) --database $(DATABASE) --secret-key-file $(SECRET_KEY) serve --listen $(LISTEN) --static dist --demo --mail-dir data/mail
 
 build: setup app server
 

@@ -16,6 +16,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 
 db="sqlite://$data/roster.db"
+export ROSTER_SECRET_KEY_FILE="$data/secret.key"
+"$server" create-secret-key "$ROSTER_SECRET_KEY_FILE" >/dev/null
 importable=${BENCH_IMPORTABLE:-10000}
 echo "== Seeding $users users (and $importable more for bulk import)"
 password=bench-owner-password

@@ -21,8 +21,8 @@ use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::pages::{
     AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
-    ImportPage, InvitePage, LoginPage, NotFound, TokensPage, TwoFactorPage, UserDetailPage,
-    UsersPage,
+    ImportPage, InvitePage, LoginPage, NotFound, PasswordResetPage, TokensPage, TwoFactorPage,
+    UserDetailPage, UsersPage,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -75,9 +75,9 @@ fn Console() -> impl IntoView {
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
     let is_owner = Signal::derive(move || {
-        session.me().is_some_and(|me| {
-            me.role == OrgRole::Owner && !me.must_change_password && !me.must_enrol_two_factor
-        })
+        session
+            .me()
+            .is_some_and(|me| me.role == OrgRole::Owner && !me.must_enrol_two_factor)
     });
 
     view! {
@@ -85,6 +85,7 @@ fn Console() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/accept/:token") view=AcceptPage />
+                <Route path=path!("/password/:token") view=PasswordResetPage />
                 <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users/:view") view=|| view! { <Protected><UsersPage /></Protected> } />
@@ -98,14 +99,15 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
                 <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />
                 <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true><TwoFactorPage /></Protected> } />
+                <Route path=path!("/account/password") view=|| view! { <Protected members=true><ChangePasswordPage /></Protected> } />
             </Routes>
         </Shell>
     }
 }
 
 /// Shows its page to Owners and Administrators (and to Members too with `members`); sends everyone
-/// else to sign in (and back here after), or tells a Member why there is nothing for them. A new
-/// password or a required two-factor enrolment comes before any page.
+/// else to sign in (and back here after), or tells a Member why there is nothing for them. A
+/// required two-factor enrolment comes before any page.
 #[component]
 fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<SessionState>();
@@ -141,10 +143,6 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
                 target.push_str("&expired=1");
             }
             view! { <Redirect path=target /> }.into_any()
-        }
-        Access::MustChangePassword => {
-            let email = session.me().map(|me| me.user.email).unwrap_or_default();
-            view! { <ChangePasswordPage email=email /> }.into_any()
         }
         Access::MustEnrolTwoFactor => view! { <TwoFactorPage required=true /> }.into_any(),
         Access::Member if members => children().into_any(),

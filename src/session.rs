@@ -19,8 +19,6 @@ pub struct SessionState {
 pub enum Access {
     Checking,
     SignedOut,
-    /// Signed in, but the password was reset: a new one comes first.
-    MustChangePassword,
     /// Signed in, but two-factor is required and not set up: enrolment comes first.
     MustEnrolTwoFactor,
     Member,
@@ -42,7 +40,6 @@ impl SessionState {
         }
         self.me.with(|me| match me {
             None => Access::SignedOut,
-            Some(me) if me.must_change_password => Access::MustChangePassword,
             Some(me) if me.must_enrol_two_factor => Access::MustEnrolTwoFactor,
             Some(me) if me.manages_users => Access::Manager,
             Some(_) => Access::Member,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::email::{normalize_domain, DomainError};
+use crate::email::DomainError;
 use crate::types::{DomainState, Timestamp};
 
 /// A verified domain's record is looked up again this long after its last check.
@@ -98,17 +98,23 @@ pub enum DomainClaimError {
     Malformed(DomainError),
     #[error("{0} is a public mailbox provider: its addresses belong to many unrelated people, so no organization can claim it.")]
     PublicMailboxProvider(String),
+    #[error("{0} is a public suffix, under which anyone can register names: claim your own domain under it instead, like example.{0}.")]
+    PublicSuffix(String),
 }
 
 /// The normalised name an organization may claim, or why not. Whether another organization has
 /// verified it already is a question for the store.
+#[cfg(feature = "server")]
 pub fn claimable_domain(input: &str) -> Result<String, DomainClaimError> {
-    let name = normalize_domain(input).map_err(DomainClaimError::Malformed)?;
+    let name = crate::email::normalize_domain(input).map_err(DomainClaimError::Malformed)?;
     if PUBLIC_MAILBOX_PROVIDERS
         .binary_search(&name.as_str())
         .is_ok()
     {
         return Err(DomainClaimError::PublicMailboxProvider(name));
+    }
+    if psl::suffix(name.as_bytes()).is_some_and(|suffix| suffix.as_bytes() == name.as_bytes()) {
+        return Err(DomainClaimError::PublicSuffix(name));
     }
     Ok(name)
 }
@@ -178,6 +184,26 @@ mod tests {
         assert!(PUBLIC_MAILBOX_PROVIDERS.windows(2).all(|w| w[0] < w[1]));
     }
 
+    #[cfg(feature = "server")]
+    #[test]
+    fn public_suffixes_cannot_be_claimed() {
+        for suffix in ["co.uk", "CO.UK.", "github.io", "com.au"] {
+            assert!(
+                matches!(
+                    claimable_domain(suffix),
+                    Err(DomainClaimError::PublicSuffix(_))
+                ),
+                "{suffix}"
+            );
+        }
+        assert_eq!(claimable_domain("acme.co.uk").as_deref(), Ok("acme.co.uk"));
+        assert_eq!(
+            claimable_domain("acme.github.io").as_deref(),
+            Ok("acme.github.io")
+        );
+    }
+
+    #[cfg(feature = "server")]
     #[test]
     fn public_mailbox_providers_cannot_be_claimed() {
         assert_eq!(

@@ -13,12 +13,14 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     FeatureDisabled,
-    /// Too many failed sign-ins; wait before trying again.
+    /// Too many attempts; wait (the answer's Retry-After says how long) before trying again.
     RateLimited,
     /// A state-changing request without the anti-forgery header or from another origin.
     CsrfRejected,
-    /// The password was reset; only choosing a new one (or signing out) is allowed.
-    PasswordChangeRequired,
+    /// The request body is larger than the API accepts.
+    PayloadTooLarge,
+    /// The request named a host this server does not serve (DNS rebinding).
+    MisdirectedRequest,
     /// The password was right; the user is enrolled in two-factor and must also give a code.
     TwoFactorCodeRequired,
     /// Two-factor is required for the user and not set up; only enrolling (or signing out) works.
@@ -39,11 +41,12 @@ impl ErrorCode {
             ErrorCode::Forbidden
             | ErrorCode::FeatureDisabled
             | ErrorCode::CsrfRejected
-            | ErrorCode::PasswordChangeRequired
             | ErrorCode::TwoFactorEnrolmentRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::StaleVersion => 412,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::MisdirectedRequest => 421,
             ErrorCode::VersionRequired => 428,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,

@@ -158,12 +158,21 @@ pub struct InvitedAccount {
 /// `GET /invitations/token/{token}`: what an invitation link offers, shown before accepting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationPreview {
+    pub state: InvitationState,
+    /// What the invitation offers, only while it can be accepted: a used, withdrawn or expired
+    /// link shows nobody's details to whoever holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<InvitationOffer>,
+}
+
+/// The details of a pending invitation, as its accept page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationOffer {
     pub email: String,
     pub organization: String,
     pub invited_by: Option<String>,
     pub accounts: Vec<InvitedAccount>,
     pub expires_at: Timestamp,
-    pub state: InvitationState,
     /// The person already has a user and signs in with it to accept; otherwise they choose a
     /// name and password.
     pub existing_user: bool,

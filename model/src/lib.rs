@@ -9,14 +9,20 @@ pub mod import;
 pub mod invitations;
 pub mod manage;
 pub mod roles;
+pub mod text;
 pub mod types;
 
 pub use accounts::*;
 pub use domains::*;
-pub use email::{normalize_domain, normalize_email, DomainError, EmailError};
+pub use email::{
+    normalize_domain, normalize_email, sign_in_email, DomainError, EmailError, MAX_EMAIL_LEN,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use import::*;
 pub use invitations::*;
 pub use manage::*;
-pub use roles::{org_role_change_problem, AccountRole, OrgRole, RoleSet};
+pub use roles::{
+    member_change_problem, org_role_change_problem, AccountRole, MemberChange, OrgRole, RoleSet,
+};
+pub use text::hidden_character_problem;
 pub use types::*;

@@ -67,6 +67,71 @@ pub fn org_role_change_problem(
     None
 }
 
+/// A change an Owner or Administrator makes to a member of the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Name or organization role.
+    Edit,
+    ResetPassword,
+    RequireTwoFactor,
+    /// Roles on the organization's accounts.
+    ChangeAccess,
+    Remove,
+    Delete,
+}
+
+impl MemberChange {
+    pub const ALL: [MemberChange; 6] = [
+        MemberChange::Edit,
+        MemberChange::ResetPassword,
+        MemberChange::RequireTwoFactor,
+        MemberChange::ChangeAccess,
+        MemberChange::Remove,
+        MemberChange::Delete,
+    ];
+}
+
+/// Why `actor` may not make `change` to a member whose role is `target`, or None when they may.
+/// Only Owners act on Owners; nobody resets, requires two-factor of, removes or deletes themselves
+/// (that would sign them out or lock them out half-way); the last Owner never leaves. `owners` is
+/// how many Owners the organization has now. (Role changes have their own rule besides this one:
+/// [`org_role_change_problem`].)
+pub fn member_change_problem(
+    actor: OrgRole,
+    is_self: bool,
+    target: OrgRole,
+    owners: u64,
+    change: MemberChange,
+) -> Option<&'static str> {
+    if is_self {
+        match change {
+            MemberChange::Remove | MemberChange::Delete => {
+                return Some(
+                    "You cannot remove or delete yourself. Ask another Owner or Administrator.",
+                )
+            }
+            MemberChange::ResetPassword => {
+                return Some("You cannot reset your own password here: change it under “Password” instead.")
+            }
+            MemberChange::RequireTwoFactor => {
+                return Some("You cannot change your own two-factor requirement: set up two-factor under “Two-factor” instead.")
+            }
+            MemberChange::Edit | MemberChange::ChangeAccess => {}
+        }
+    }
+    if target == OrgRole::Owner && !is_self {
+        if actor != OrgRole::Owner {
+            return Some("Only an Owner can change an Owner.");
+        }
+        if matches!(change, MemberChange::Remove | MemberChange::Delete) && owners <= 1 {
+            return Some(
+                "This is the organization's last Owner. Make someone else an Owner first.",
+            );
+        }
+    }
+    None
+}
+
 /// A role on one managed account. Roles combine, except that Administrator already holds every
 /// permission of Developer and Billing Manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -295,5 +360,46 @@ mod tests {
             Some(OrgRole::Administrator)
         );
         assert_eq!(OrgRole::parse("admin"), None);
+    }
+
+    #[test]
+    fn only_owners_act_on_owners_and_nobody_locks_themselves_out() {
+        use MemberChange::*;
+        use OrgRole::*;
+        for change in MemberChange::ALL {
+            assert_eq!(
+                member_change_problem(Administrator, false, Owner, 2, change),
+                Some("Only an Owner can change an Owner."),
+                "{change:?}"
+            );
+            assert_eq!(member_change_problem(Owner, false, Owner, 2, change), None);
+            assert_eq!(
+                member_change_problem(Administrator, false, Administrator, 1, change),
+                None
+            );
+            assert_eq!(
+                member_change_problem(Administrator, false, Member, 1, change),
+                None
+            );
+        }
+        for change in [ResetPassword, RequireTwoFactor, Remove, Delete] {
+            assert!(
+                member_change_problem(Owner, true, Owner, 3, change).is_some(),
+                "{change:?}"
+            );
+            assert!(member_change_problem(Administrator, true, Administrator, 3, change).is_some());
+        }
+        for change in [Edit, ChangeAccess] {
+            assert_eq!(
+                member_change_problem(Administrator, true, Administrator, 1, change),
+                None
+            );
+        }
+        // An Owner demoted a moment ago still counts in `owners` until their demotion commits.
+        assert!(member_change_problem(Owner, false, Owner, 1, Remove).is_some());
+        assert_eq!(
+            member_change_problem(Owner, false, Owner, 1, ResetPassword),
+            None
+        );
     }
 }

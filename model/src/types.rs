@@ -330,7 +330,8 @@ pub struct UserChange {
 /// Longest given or family name accepted.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// Why a name cannot be saved, or None: at least one part, neither too long.
+/// Why a name cannot be saved, or None: at least one part, neither too long, and no characters
+/// that could forge lines in mail headers and the audit log or reorder what people read.
 pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)> {
     if given.trim().is_empty() && family.trim().is_empty() {
         return Some((
@@ -344,6 +345,9 @@ pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)>
                 field,
                 format!("A name is at most {MAX_NAME_CHARS} characters."),
             ));
+        }
+        if let Some(problem) = crate::text::hidden_character_problem(value) {
+            return Some((field, problem.to_owned()));
         }
     }
     None
@@ -571,6 +575,43 @@ pub const AUDIT_ACTIONS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewApiToken {
     pub name: String,
+    /// Days until the token stops working: 1 to [`MAX_TOKEN_DAYS`], [`DEFAULT_TOKEN_DAYS`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+}
+
+/// How long a token lives unless its creator chooses otherwise…
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+/// …and at most.
+pub const MAX_TOKEN_DAYS: u32 = 365;
+/// The lifetimes the app offers.
+pub const TOKEN_DAY_CHOICES: [u32; 4] = [7, 30, 90, 365];
+
+/// Why a token cannot be created with this name and lifetime, as (field, message); None when it can.
+pub fn new_token_problem(
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> Option<(&'static str, String)> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Some(("name", "Name the token after what will use it.".to_owned()));
+    }
+    if name.chars().count() > MAX_TOKEN_NAME_CHARS {
+        return Some((
+            "name",
+            format!("A token name is at most {MAX_TOKEN_NAME_CHARS} characters."),
+        ));
+    }
+    if let Some(problem) = crate::text::hidden_character_problem(name) {
+        return Some(("name", problem.to_owned()));
+    }
+    if expires_in_days.is_some_and(|days| !(1..=MAX_TOKEN_DAYS).contains(&days)) {
+        return Some((
+            "expires_in_days",
+            format!("A token lives 1 to {MAX_TOKEN_DAYS} days."),
+        ));
+    }
+    None
 }
 
 /// A bearer API token as listed; the secret itself is only in [`CreatedApiToken`].
@@ -582,6 +623,11 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// When it stops working by itself…
+    pub expires_at: Timestamp,
+    /// …and whether that time has come.
+    #[serde(default)]
+    pub expired: bool,
 }
 
 /// The answer to creating a token: the only time its secret is shown.
@@ -612,10 +658,8 @@ pub struct Me {
     pub user: UserRef,
     pub organization: Organization,
     pub role: OrgRole,
-    /// Owners and Administrators manage users (rule 1); Members see no management pages.
+    /// Owners and Administrators manage users; Members see no management pages.
     pub manages_users: bool,
-    /// The password was reset: nothing else works until the user chooses a new one.
-    pub must_change_password: bool,
     /// Two-factor is required for this user and they have not enrolled: nothing else works until
     /// they do.
     #[serde(default)]
@@ -658,6 +702,44 @@ pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
 }
+
+/// Where a single-use link (an invitation or a set-password link) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    Pending,
+    Used,
+    Expired,
+}
+
+/// `GET /password-resets/{token}` (no session): what a set-password link opens. Only a link
+/// that still works says whose password it sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetPreview {
+    pub state: LinkState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// The person signs in with a second factor: the form asks for a code too.
+    #[serde(default)]
+    pub two_factor: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `POST /password-resets/complete` (no session): sets the new password with the link's token
+/// and signs in (with a second-factor code when the person is enrolled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletePasswordReset {
+    pub token: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// How long a set-password link works after an administrator's reset.
+pub const PASSWORD_RESET_SECONDS: i64 = 3 * 24 * 60 * 60;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;

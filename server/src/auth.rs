@@ -1,6 +1,8 @@
 //! Passwords, session tokens and the session cookie. Pure helpers: the store keeps the state and
 //! `api` decides who may do what.
 
+use std::sync::Arc;
+
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -9,18 +11,128 @@ use base64::Engine;
 use cookie::{Cookie, SameSite};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 pub const SESSION_COOKIE: &str = "roster_session";
 /// A session ends after this long without a request…
 pub const SESSION_IDLE_SECONDS: i64 = 30 * 60;
 /// …and in any case this long after sign-in.
 pub const SESSION_MAX_SECONDS: i64 = 12 * 60 * 60;
-/// Failed sign-ins counted over this window…
-pub const FAILURE_WINDOW_SECONDS: i64 = 15 * 60;
-/// …after which one account refuses further attempts until the window passes,
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// …and one client address likewise (it may be guessing many accounts).
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+/// Failed attempts at a password or code count towards a pause for this long.
+pub const FAILURE_WINDOW_SECONDS: i64 = 60 * 60;
+/// Failures one account (email) may have before each further attempt waits…
+pub const FREE_FAILURES_PER_ACCOUNT: i64 = 5;
+/// …and one client address (it may be guessing many accounts, or be a NAT many people share).
+pub const FREE_FAILURES_PER_ADDRESS: i64 = 20;
+/// The first pause, doubled with every further failure…
+const FIRST_PAUSE_SECONDS: i64 = 2;
+/// …up to this.
+pub const LONGEST_PAUSE_SECONDS: i64 = 15 * 60;
+/// Argon2 runs queued behind each hashing thread before further ones are turned away (503).
+const QUEUED_HASHES_PER_THREAD: usize = 8;
+
+/// The failed attempts of one account or one address within [`FAILURE_WINDOW_SECONDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureHistory {
+    pub failures: i64,
+    pub last_at: Option<i64>,
+}
+
+/// Seconds to wait before another attempt, given the failures of the account and of the address.
+/// Pauses grow with each failure instead of locking: the right password works again within
+/// minutes even while someone else keeps guessing, and guessing stays slow.
+pub fn wait_before_attempt(account: FailureHistory, address: FailureHistory, now: i64) -> i64 {
+    pause(account, FREE_FAILURES_PER_ACCOUNT, now).max(pause(
+        address,
+        FREE_FAILURES_PER_ADDRESS,
+        now,
+    ))
+}
+
+fn pause(history: FailureHistory, free: i64, now: i64) -> i64 {
+    let Some(last_at) = history.last_at else {
+        return 0;
+    };
+    if history.failures < free {
+        return 0;
+    }
+    let doublings = u32::try_from((history.failures - free).min(16)).unwrap_or(16);
+    let length = (FIRST_PAUSE_SECONDS << doublings).min(LONGEST_PAUSE_SECONDS);
+    (last_at + length - now).max(0)
+}
+
+/// Argon2 takes tens of milliseconds of CPU and 19 MiB of memory per run: runs are bounded to one
+/// per core, with a short queue; past it the server answers 503 rather than run out of memory.
+#[derive(Clone)]
+pub struct PasswordHashing {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+}
+
+/// Every hashing thread is busy and the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingBusy;
+
+impl PasswordHashing {
+    /// `threads` runs at a time, and `threads` × 8 waiting at most.
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        PasswordHashing {
+            running: Arc::new(Semaphore::new(threads)),
+            admitted: Arc::new(Semaphore::new(threads * (1 + QUEUED_HASHES_PER_THREAD))),
+        }
+    }
+
+    /// One run at a time per core of this machine.
+    pub fn for_this_machine() -> Self {
+        PasswordHashing::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashingBusy> {
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashingBusy)?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| HashingBusy)?;
+        // The permits go with the work: a client that gives up does not free a slot early.
+        tokio::task::spawn_blocking(move || {
+            let _held = (admitted, running);
+            work()
+        })
+        .await
+        .map_err(|_| HashingBusy)
+    }
+
+    /// Whether `password` matches `stored`; with nothing stored, the same work is spent and the
+    /// answer is no (an unknown email answers as slowly as a wrong password).
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashingBusy> {
+        self.run(move || match stored {
+            Some(stored) => verify_password(&password, &stored),
+            None => {
+                verify_against_nothing(&password);
+                false
+            }
+        })
+        .await
+    }
+
+    pub async fn hash(&self, password: String) -> Result<Result<String, HashError>, HashingBusy> {
+        self.run(move || hash_password(&password)).await
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
@@ -46,7 +158,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 /// Spends the time of one verification, so an unknown email answers as slowly as a wrong password.
-pub fn verify_against_nothing(password: &str) {
+fn verify_against_nothing(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
     let _ = verify_password(password, dummy);
@@ -61,8 +173,7 @@ pub fn new_token() -> String {
 
 /// What the database keeps of a token: its SHA-256, so a leaked database opens no session.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&Sha256::digest(token.as_bytes()))
 }
 
 /// The Set-Cookie value that starts a session.
@@ -133,6 +244,59 @@ mod tests {
         }
         assert!(!session_cookie("tok", false).contains("Secure"));
         assert!(expired_session_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn pauses_grow_with_failures_and_end() {
+        let now = 1_000;
+        let history = |failures, last_at| FailureHistory {
+            failures,
+            last_at: Some(last_at),
+        };
+        let none = FailureHistory::default();
+        assert_eq!(wait_before_attempt(history(4, now), none, now), 0);
+        assert_eq!(wait_before_attempt(history(5, now), none, now), 2);
+        assert_eq!(wait_before_attempt(history(6, now), none, now), 4);
+        assert_eq!(wait_before_attempt(history(6, now - 3), none, now), 1);
+        assert_eq!(wait_before_attempt(history(6, now - 4), none, now), 0);
+        assert_eq!(
+            wait_before_attempt(history(60, now), none, now),
+            LONGEST_PAUSE_SECONDS
+        );
+        // A shared address pauses only after many more failures than one account.
+        assert_eq!(wait_before_attempt(none, history(19, now), now), 0);
+        assert_eq!(wait_before_attempt(none, history(20, now), now), 2);
+    }
+
+    #[tokio::test]
+    async fn hashing_runs_are_bounded_and_the_rest_turned_away() {
+        let hashing = PasswordHashing::new(1);
+        let started = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let gate = started.clone();
+        // One run holds the only thread; nine more fill the queue; the next is refused.
+        let holder = tokio::spawn({
+            let hashing = hashing.clone();
+            async move {
+                hashing
+                    .run(move || {
+                        gate.wait();
+                    })
+                    .await
+            }
+        });
+        let mut queued = Vec::new();
+        while hashing.admitted.available_permits() > 0 {
+            let hashing = hashing.clone();
+            queued.push(tokio::spawn(async move { hashing.run(|| ()).await }));
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(hashing.run(|| ()).await, Err(HashingBusy));
+        started.wait();
+        assert_eq!(holder.await.unwrap(), Ok(()));
+        for run in queued {
+            assert_eq!(run.await.unwrap(), Ok(()));
+        }
+        assert!(hashing.verify("x".to_owned(), None).await == Ok(false));
     }
 
     #[test]

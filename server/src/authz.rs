@@ -2,13 +2,14 @@
 //! Handlers state what they need by taking [`Caller`] (any signed-in member), [`Manager`] (an Owner or
 //! Administrator, rule 1) or, for the few session routes, [`PendingCaller`]; nothing else checks roles.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
 use roster_model::{ErrorCode, OrgRole, CSRF_HEADER};
 
 use crate::auth;
@@ -18,24 +19,94 @@ use crate::state::AppState;
 /// Refresh a session's idle timer at most this often, so reads do not each write.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
-/// The client's address as the server saw it ("unknown" where no socket is behind the request).
-pub fn client_addr(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// Who is on the other end of a request, resolved once by [`resolve_client`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The client's address: the peer's, or — only behind a trusted proxy — the one it forwarded.
+    pub addr: String,
+    /// The browser reached the server over https (directly, or as a trusted proxy says).
+    pub https: bool,
 }
 
-/// Whether the browser reached the server over https (directly or through a proxy that says so):
-/// then the session cookie is marked Secure.
-pub fn is_https(parts: &Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts
-            .headers
+/// The address and scheme of the client from the socket, and from `X-Forwarded-For` /
+/// `X-Forwarded-Proto` only when the socket's peer is one of `trusted_proxies`: anyone else could
+/// write any address there and dodge the sign-in throttle.
+pub fn client_info(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    uri_https: bool,
+    trusted_proxies: &[IpNet],
+) -> ClientInfo {
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
+    let Some(peer) = peer else {
+        return ClientInfo {
+            addr: "unknown".to_owned(),
+            https: uri_https,
+        };
+    };
+    if !trusted(&peer) {
+        return ClientInfo {
+            addr: peer.to_string(),
+            https: uri_https,
+        };
+    }
+    // Each proxy appends the address it received from: the client is the last one not trusted.
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse().ok())
+        .collect();
+    let addr = forwarded
+        .iter()
+        .rev()
+        .find(|ip| !trusted(ip))
+        .or(forwarded.first())
+        .copied()
+        .unwrap_or(peer);
+    let https = uri_https
+        || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+            .and_then(|v| v.rsplit(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    ClientInfo {
+        addr: addr.to_string(),
+        https,
+    }
+}
+
+/// Resolves [`ClientInfo`] for every request, before anything else looks at it.
+pub async fn resolve_client(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let info = client_info(
+        peer,
+        request.headers(),
+        request.uri().scheme_str() == Some("https"),
+        &state.settings.trusted_proxies,
+    );
+    request.extensions_mut().insert(info);
+    next.run(request).await
+}
+
+/// The client of a request (see [`resolve_client`]).
+pub fn client(parts: &Parts) -> ClientInfo {
+    parts
+        .extensions
+        .get::<ClientInfo>()
+        .cloned()
+        .unwrap_or(ClientInfo {
+            addr: "unknown".to_owned(),
+            https: false,
+        })
 }
 
 /// A signed-in member of an organization.
@@ -47,17 +118,17 @@ pub struct Caller {
     pub org_id: i64,
     pub role: OrgRole,
     pub client_addr: String,
-    /// An administrator reset the password; see [`PendingCaller`].
-    pub must_change_password: bool,
     /// Two-factor is required and not set up; see [`PendingCaller`].
     pub must_enrol_two_factor: bool,
     pub two_factor_enrolled: bool,
     pub password_hash: Option<String>,
+    /// Acting with an API token rather than a console session.
+    pub via_token: bool,
 }
 
-/// A member signed in with a session cookie, who may still owe a new password or a two-factor
-/// enrolment: only reading the session, choosing the new password, enrolling and signing out take
-/// this. Everything else takes [`Caller`].
+/// A member signed in with a session cookie, who may still owe a two-factor enrolment: only
+/// reading the session, changing the password, enrolling and signing out take this. Everything
+/// else takes [`Caller`].
 #[derive(Debug, Clone)]
 pub struct PendingCaller {
     pub caller: Caller,
@@ -77,12 +148,6 @@ impl FromRequestParts<AppState> for Caller {
             return token_caller(&token, parts, state).await;
         }
         let PendingCaller { caller, .. } = PendingCaller::from_request_parts(parts, state).await?;
-        if caller.must_change_password {
-            return Err(AppError::new(
-                ErrorCode::PasswordChangeRequired,
-                "Your password was reset. Choose a new password to continue.",
-            ));
-        }
         if caller.must_enrol_two_factor {
             return Err(AppError::new(
                 ErrorCode::TwoFactorEnrolmentRequired,
@@ -137,11 +202,11 @@ impl FromRequestParts<AppState> for PendingCaller {
                 email: session.email,
                 org_id,
                 role,
-                client_addr: client_addr(parts),
-                must_change_password: session.must_change_password,
+                client_addr: client(parts).addr,
                 must_enrol_two_factor: session.two_factor.must_enrol(),
                 two_factor_enrolled: session.two_factor.secret.is_some(),
                 password_hash: session.password_hash,
+                via_token: false,
             },
         })
     }
@@ -165,7 +230,7 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
         .ok_or_else(|| {
             AppError::new(
                 ErrorCode::Unauthorized,
-                "This API token is not valid: it was revoked, or its creator is no longer an Owner.",
+                "This API token is not valid: it expired or was revoked, or its creator is no longer an Owner.",
             )
         })?;
     Ok(Caller {
@@ -174,11 +239,11 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
         email: owner.email,
         org_id: owner.org_id,
         role: OrgRole::Owner,
-        client_addr: client_addr(parts),
-        must_change_password: false,
+        client_addr: client(parts).addr,
         must_enrol_two_factor: false,
         two_factor_enrolled: false,
         password_hash: None,
+        via_token: true,
     })
 }
 
@@ -271,4 +336,61 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         .into_response();
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let spoofed = headers(&[
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        // Straight from a client: its own headers are ignored.
+        let direct = client_info(
+            Some("198.51.100.7".parse().unwrap()),
+            &spoofed,
+            false,
+            &trusted,
+        );
+        assert_eq!(
+            direct,
+            ClientInfo {
+                addr: "198.51.100.7".into(),
+                https: false
+            }
+        );
+        // No proxy configured: likewise.
+        assert_eq!(
+            client_info(Some(proxy), &spoofed, false, &[]).addr,
+            "10.0.0.2"
+        );
+        // Behind the proxy: the address it forwarded, and its scheme.
+        assert_eq!(
+            client_info(Some(proxy), &spoofed, false, &trusted),
+            ClientInfo {
+                addr: "203.0.113.9".into(),
+                https: true
+            }
+        );
+        // A client that sends its own X-Forwarded-For through the proxy: the proxy's entry wins.
+        let chained = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.3")]);
+        assert_eq!(
+            client_info(Some(proxy), &chained, false, &trusted).addr,
+            "203.0.113.9"
+        );
+        assert_eq!(client_info(None, &spoofed, false, &trusted).addr, "unknown");
+    }
 }

@@ -32,8 +32,6 @@ pub struct NewUser {
     pub last_sign_in_at: Option<Timestamp>,
     pub membership: Option<Membership>,
     pub password_hash: Option<String>,
-    /// An administrator reset the password: the user must choose a new one after signing in.
-    pub password_must_change: bool,
 }
 
 pub struct Membership {
@@ -311,7 +309,6 @@ impl Generator {
             created_at,
             last_sign_in_at,
             password_hash: None,
-            password_must_change: false,
             membership: membership.map(|(org_id, role)| Membership {
                 org_id,
                 role,
@@ -341,7 +338,6 @@ impl Generator {
             last_sign_in_at: None,
             membership: None,
             password_hash: None,
-            password_must_change: false,
         });
         id
     }
@@ -500,8 +496,8 @@ pub const DEMO_OWNER_EMAIL: &str = "maya.chen@northwind.example";
 pub const DEMO_MEMBER_EMAIL: &str = "sam.taylor@northwind.example";
 /// A demo Administrator enrolled in two-factor with `two_factor::demo_secret` of this email.
 pub const DEMO_TWO_FACTOR_EMAIL: &str = "daniel.okafor@northwind.example";
-/// A demo Administrator whose password was reset: signing in asks for a new one.
-pub const DEMO_RESET_EMAIL: &str = "priya.raman@northwindlabs.example";
+/// A demo Administrator who signs in with a password only.
+pub const DEMO_ADMIN_EMAIL: &str = "priya.raman@northwindlabs.example";
 
 /// The demo: Northwind Labs (the organization the console shows) with every kind of user, and a
 /// second organization whose people must never show up in Northwind's lists. Every active user
@@ -621,9 +617,6 @@ pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
         if user.id == admin {
             user.totp_secret = Some(two_factor::demo_secret(&user.email));
             user.two_factor_required = true;
-        }
-        if user.id == admin2 {
-            user.password_must_change = true;
         }
     }
     g.data

@@ -73,11 +73,8 @@ impl Mailer {
         self.queued.notify_one();
     }
 
-    fn writes_files(&self) -> bool {
-        matches!(self.transport, MailTransport::Files(_))
-    }
-
-    async fn send(&self, mail: &QueuedMail) -> Result<(), String> {
+    /// Sends one message; answers the file it was written to, when mail goes to files.
+    async fn send(&self, mail: &QueuedMail) -> Result<Option<PathBuf>, String> {
         let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient: {e}"))?;
         let message = Message::builder()
             .from(self.from.clone())
@@ -105,13 +102,13 @@ impl Mailer {
                 AsyncFileTransport::<Tokio1Executor>::new(dir)
                     .send(message)
                     .await
-                    .map(|_| ())
+                    .map(|id| Some(dir.join(format!("{id}.eml"))))
                     .map_err(|e| e.to_string())
             }
             MailTransport::Smtp(smtp) => smtp
                 .send(message)
                 .await
-                .map(|_| ())
+                .map(|_| None)
                 .map_err(|e| e.to_string()),
         }
     }
@@ -129,12 +126,13 @@ pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usiz
     let mut delivered = 0;
     for mail in due {
         let result = mailer.send(&mail).await;
-        if result.is_ok() && mailer.writes_files() {
-            // The demo has no mail server: say where the message went (it holds the link).
-            tracing::info!(to = %mail.to, subject = %mail.subject, "mail written to the mail folder:\n{}", mail.text);
+        if let Ok(Some(file)) = &result {
+            // The demo has no mail server: say where the message is. Its body is not logged: it
+            // may hold a single-use link, and logs travel further than mail.
+            tracing::info!(to = %mail.to, subject = %mail.subject, file = %file.display(), "mail written");
         }
         let recorded = match &result {
-            Ok(()) => store.mail_sent(mail.id, now).await,
+            Ok(_) => store.mail_sent(mail.id, now).await,
             Err(error) => {
                 tracing::warn!(to = %mail.to, %error, attempt = mail.attempts + 1, "mail delivery failed; will retry");
                 store
@@ -268,23 +266,30 @@ impl InvitationMail<'_> {
     }
 }
 
-/// Tells a user that an administrator reset their password.
-pub fn password_reset_mail(to: &str, organization: &str, sign_in_link: &str) -> OutgoingMail {
+/// Tells a user that an administrator reset their password, with the single-use link that sets
+/// a new one.
+pub fn password_reset_mail(
+    to: &str,
+    organization: &str,
+    link: &str,
+    expires_at: Timestamp,
+) -> OutgoingMail {
+    let expires = format_date(expires_at);
     let text = format!(
-        "An administrator of {organization} reset your Roster password.\n\nThe next time you sign in, you will be asked to choose a new password before anything else. You have been signed out everywhere.\n\nSign in: {sign_in_link}\n\nIf you did not expect this, contact your organization's administrators.\n"
+        "An administrator of {organization} reset your Roster password. Your old password no longer works, and you have been signed out everywhere.\n\nChoose a new password:\n{link}\n\nThe link works once and expires on {expires}. If it has expired, ask your organization's administrators for a new one. If you did not expect this, tell them.\n"
     );
     let html = format!(
         "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
-         <p>An administrator of <strong>{org}</strong> reset your Roster password.</p>\
-         <p>The next time you sign in, you will be asked to choose a new password before anything else. You have been signed out everywhere.</p>\
-         <p><a href=\"{link}\">Sign in</a></p>\
-         <p>If you did not expect this, contact your organization's administrators.</p></body></html>",
+         <p>An administrator of <strong>{org}</strong> reset your Roster password. Your old password no longer works, and you have been signed out everywhere.</p>\
+         <p><a href=\"{link}\">Choose a new password</a></p>\
+         <p>Or open this link: {link}</p>\
+         <p>The link works once and expires on {expires}. If it has expired, ask your organization's administrators for a new one. If you did not expect this, tell them.</p></body></html>",
         org = escape_html(organization),
-        link = escape_html(sign_in_link),
+        link = escape_html(link),
     );
     OutgoingMail {
         to: to.to_owned(),
-        subject: format!("Your Roster password for {organization} was reset"),
+        subject: format!("Choose a new Roster password for {organization}"),
         text,
         html,
     }

@@ -1,15 +1,18 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use ipnet::IpNet;
 use roster_server::app;
-use roster_server::auth;
+use roster_server::auth::{self, PasswordHashing};
 use roster_server::dataset;
 use roster_server::dns::DnsVerifier;
 use roster_server::domains;
 use roster_server::mail::{self, MailTransport, Mailer};
+use roster_server::ops::maintenance;
+use roster_server::secrets::SecretKey;
 use roster_server::state::{self, AppState, Clock, Settings};
 use roster_server::store::Store;
 use roster_server::two_factor;
@@ -29,10 +32,17 @@ struct Cli {
         default_value = "sqlite://roster.db"
     )]
     database: String,
+    /// File holding the server's secret key (64 hex characters), which encrypts two-factor
+    /// secrets in the database. Keep it outside the database and its backups; create one with
+    /// `roster-server create-secret-key FILE`.
+    #[arg(long, global = true, env = "ROSTER_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
+// Parsed once at start-up: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, and the built app when --static is given.
@@ -64,7 +74,24 @@ enum Command {
         /// Days an invitation link stays valid.
         #[arg(long, env = "ROSTER_INVITATION_DAYS", default_value_t = roster_model::DEFAULT_INVITATION_DAYS)]
         invitation_days: i64,
+        /// A proxy (IP or CIDR range, repeatable) whose X-Forwarded-For and X-Forwarded-Proto
+        /// are believed. Without one, the client address is the connection's.
+        #[arg(long = "trusted-proxy", env = "ROSTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip_net)]
+        trusted_proxies: Vec<IpNet>,
+        /// Another host name (host or host:port, repeatable) the server answers to, besides the
+        /// one of --public-url.
+        #[arg(
+            long = "allowed-host",
+            env = "ROSTER_ALLOWED_HOSTS",
+            value_delimiter = ','
+        )]
+        allowed_hosts: Vec<String>,
+        /// Invitation mails to addresses outside its verified domains an organization may send per day.
+        #[arg(long, env = "ROSTER_OUTSIDE_MAIL_PER_DAY", default_value_t = state::DEFAULT_OUTSIDE_MAIL_PER_DAY)]
+        outside_mail_per_day: u32,
     },
+    /// Write a new random secret key to FILE (readable by its owner only; never overwrites).
+    CreateSecretKey { file: PathBuf },
     /// Bring the database schema up to date, then exit.
     Migrate,
     /// Add one generated organization with this many users (for benchmarks and large demos).
@@ -81,17 +108,38 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // Errors read as sentences (their Display), not as debug dumps.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
     let cli = Cli::parse();
-    let store = Store::open(&cli.database).await?;
+    if let Command::CreateSecretKey { file } = &cli.command {
+        SecretKey::create(file)?;
+        println!("Wrote a new secret key to {}.", file.display());
+        return Ok(());
+    }
+    let key_file = cli.secret_key_file.as_deref().ok_or(
+        "--secret-key-file (or ROSTER_SECRET_KEY_FILE) is required: it names the file holding the key that \
+         encrypts two-factor secrets. Create one with `roster-server create-secret-key FILE`.",
+    )?;
+    let store = Store::open(&cli.database, SecretKey::load(key_file)?).await?;
     let clock = Clock::system();
 
     match cli.command {
+        Command::CreateSecretKey { .. } => unreachable!("handled before the store opens"),
         Command::Migrate => {
             tracing::info!(database = %cli.database, "schema is up to date");
         }
@@ -136,6 +184,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             mail_from,
             dns_server,
             invitation_days,
+            trusted_proxies,
+            allowed_hosts,
+            outside_mail_per_day,
         } => {
             if demo {
                 if store.primary_org_id().await?.is_none() {
@@ -168,14 +219,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     MailTransport::Files(mail_dir)
                 }
             };
+            let local = listener.local_addr().unwrap_or(listen);
+            let public_url = public_url
+                .unwrap_or_else(|| format!("http://{local}"))
+                .trim_end_matches('/')
+                .to_owned();
             let settings = Settings {
-                public_url: public_url
-                    .unwrap_or_else(|| {
-                        format!("http://{}", listener.local_addr().unwrap_or(listen))
-                    })
-                    .trim_end_matches('/')
-                    .to_owned(),
+                allowed_hosts: served_hosts(&public_url, local, allowed_hosts),
+                public_url,
+                trusted_proxies,
                 invitation_ttl_seconds: invitation_days.max(1) * 24 * 60 * 60,
+                outside_mail_per_day,
                 ..Settings::default()
             };
             let state = AppState {
@@ -184,6 +238,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 mailer: Mailer::new(transport, &mail_from)?,
                 dns: dns_server.map_or_else(DnsVerifier::system, DnsVerifier::nameserver),
                 settings: Arc::new(settings),
+                hashing: PasswordHashing::for_this_machine(),
             };
             tokio::spawn(mail::run_delivery(
                 state.store.clone(),
@@ -191,6 +246,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 state.clock.clone(),
             ));
             tokio::spawn(domains::run_rechecks(state.clone()));
+            tokio::spawn(maintenance::run_pruning(
+                state.store.clone(),
+                state.clock.clone(),
+            ));
             let router = app::router(state, static_dir.as_deref());
             println!("Roster is running at http://{}/", listener.local_addr()?);
             axum::serve(
@@ -202,6 +261,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The host names the server answers to: the public URL's, any given, and — when it listens on a
+/// loopback address — that address and `localhost` on its port, as people type them locally.
+fn served_hosts(public_url: &str, local: SocketAddr, extra: Vec<String>) -> Vec<String> {
+    let mut hosts: Vec<String> = state::host_of(public_url).into_iter().collect();
+    hosts.extend(extra.into_iter().map(|h| h.trim().to_ascii_lowercase()));
+    if local.ip().is_loopback() {
+        let port = local.port();
+        hosts.push(format!("localhost:{port}"));
+        hosts.push(local.to_string());
+    }
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// An IP range (`10.0.0.0/8`) or one address.
+fn parse_ip_net(text: &str) -> Result<IpNet, String> {
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or range"))
 }
 
 async fn shutdown_signal() {

@@ -127,13 +127,10 @@ fn normalize_recovery_code(code: &str) -> String {
         .collect()
 }
 
-/// What the store keeps of a recovery code.
+/// The unkeyed digest of a recovery code, as typed back in any case or spacing; the store keeps
+/// only a keyed digest of it (see `secrets`).
 pub fn recovery_code_hash(code: &str) -> String {
-    hex(&Sha256::digest(normalize_recovery_code(code).as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&Sha256::digest(normalize_recovery_code(code).as_bytes()))
 }
 
 /// The code an authenticator app shows at `at` (for tests and the demo's instructions).

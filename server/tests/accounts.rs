@@ -279,7 +279,7 @@ async fn inviting_gives_members_access_at_once_and_makes_others_external_users_o
     let preview: serde_json::Value = server
         .get(&format!("/api/v1/invitations/token/{token}"))
         .await;
-    assert_eq!(preview["account_only"], true);
+    assert_eq!(preview["offer"]["account_only"], true);
     let visitor = server.another_client();
     let (status, headers, body) = visitor
         .send_json(

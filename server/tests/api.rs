@@ -14,8 +14,10 @@ use roster_model::{
     AccountSummary, Domain, ErrorBody, ErrorCode, Organization, Page, Relation, UserDetail,
     UserSummary, UserView, ViewCounts,
 };
+use roster_model::{DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES};
 use roster_server::app;
 use roster_server::dataset;
+use roster_server::secrets::SecretKey;
 use roster_server::state::{AppState, Clock};
 use roster_server::store::Store;
 use tempfile::TempDir;
@@ -548,26 +550,52 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
     }
     assert!(!cookie.contains("Secure"), "plain http: {cookie}");
 
-    let request = Request::post("/api/v1/session")
-        .header("content-type", "application/json")
-        .header(roster_model::CSRF_HEADER, "1")
-        .header("x-forwarded-proto", "https")
-        .body(Body::from(
-            serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string(),
-        ))
-        .expect("request");
-    let response = server.send(request).await;
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    assert!(cookie.contains("Secure"), "{cookie}");
+    // X-Forwarded-Proto counts only from a proxy the server was told to trust.
+    let server = server.with_settings(|settings| {
+        settings.trusted_proxies = vec!["10.0.0.0/8".parse().expect("range")];
+    });
+    let cookie_from = |peer: &str| {
+        let mut request = Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("x-forwarded-proto", "https")
+            .body(Body::from(
+                serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string(),
+            ))
+            .expect("request");
+        let peer: std::net::SocketAddr = peer.parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let server = &server;
+        async move {
+            let response = server.send(request).await;
+            response
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let cookie = cookie_from("10.0.0.2:4000").await;
+    assert!(
+        cookie.contains("Secure"),
+        "behind the trusted proxy: {cookie}"
+    );
+    let cookie = cookie_from("198.51.100.7:4000").await;
+    assert!(cookie.starts_with("roster_session="), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "a client's own header: {cookie}"
+    );
 }
 
 #[tokio::test]
 async fn state_changing_requests_need_the_anti_forgery_header_and_our_origin() {
-    let server = anonymous_demo_server().await;
+    let server = anonymous_demo_server()
+        .await
+        .with_settings(|settings| settings.allowed_hosts = vec!["roster.example".into()]);
     let body = serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string();
     let attempts = [
         Request::post("/api/v1/session")
@@ -610,24 +638,79 @@ async fn state_changing_requests_need_the_anti_forgery_header_and_our_origin() {
 }
 
 #[tokio::test]
-async fn repeated_failures_are_refused_for_a_while() {
+async fn repeated_failures_make_the_next_attempt_wait_and_the_wait_ends() {
     let server = anonymous_demo_server().await;
-    for _ in 0..roster_server::auth::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..roster_server::auth::FREE_FAILURES_PER_ACCOUNT {
         let (status, _, _) = server.post_sign_in(OWNER, "guess").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    // Even the right password waits now, so guessing gains nothing.
-    let (status, cookie, body) = server.post_sign_in(OWNER, PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert_eq!(body["error"]["code"], "rate_limited");
-    assert!(cookie.is_none());
-    // Another account is not affected…
+    // Even the right password waits now, so guessing gains nothing…
+    let request = Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1")
+        .body(Body::from(
+            serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string(),
+        ))
+        .expect("request");
+    let response = server.send(request).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("2"),
+        "the first pause is short"
+    );
+    assert!(response.headers().get("set-cookie").is_none());
+    // …another account is not affected…
     let (status, _, _) = server.post_sign_in(MEMBER, PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
-    // …and once the window has passed, the account signs in again.
-    server.advance(roster_server::auth::FAILURE_WINDOW_SECONDS + 1);
+    // …and once the pause is over, the right password works: no lock to wait out.
+    server.advance(2);
+    let (status, _, body) = server.post_sign_in(OWNER, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Success forgets the failures: the next mistake costs no pause.
+    let (status, _, _) = server.post_sign_in(OWNER, "guess").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, _) = server.post_sign_in(OWNER, PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pauses_grow_with_every_failure_up_to_a_limit() {
+    let server = anonymous_demo_server().await;
+    let guess = serde_json::json!({"email": OWNER, "password": "guess"});
+    let mut pauses = Vec::new();
+    // Five free failures, then ten pauses, each followed by one more failure: all within the hour
+    // over which failures count.
+    for _ in 0..24 {
+        let (status, headers, _) = server
+            .send_json("POST", "/api/v1/session", &[], Some(guess.clone()))
+            .await;
+        if status == StatusCode::UNAUTHORIZED {
+            continue;
+        }
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let wait: i64 = headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After");
+        // A moment too early is still refused; the moment the answer named is not.
+        server.advance(wait - 1);
+        let (status, _, _) = server.post_sign_in(OWNER, PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        server.advance(1);
+        pauses.push(wait);
+    }
+    assert_eq!(&pauses[..4], &[2, 4, 8, 16], "{pauses:?}");
+    assert!(pauses.windows(2).all(|w| w[0] <= w[1]), "{pauses:?}");
+    assert_eq!(
+        pauses.last().copied(),
+        Some(roster_server::auth::LONGEST_PAUSE_SECONDS),
+        "{pauses:?}"
+    );
 }
 
 #[tokio::test]
@@ -686,7 +769,8 @@ async fn sessions_end_on_sign_out_when_idle_and_at_their_maximum_age() {
 async fn sign_in_sign_out_and_failures_are_audited() {
     let dir = TempDir::new().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-    let store = Store::open(&url).await.expect("open");
+    let key = SecretKey::ephemeral();
+    let store = Store::open(&url, key.clone()).await.expect("open");
     store
         .insert_dataset(&dataset::demo(
             store.next_ids().await.expect("ids"),
@@ -706,6 +790,7 @@ async fn sign_in_sign_out_and_failures_are_audited() {
         state,
         cookie: None,
         now: Arc::new(AtomicI64::new(NOW)),
+        key,
         _dir: Arc::new(dir),
     };
     server.post_sign_in(OWNER, "wrong").await;
@@ -762,23 +847,12 @@ async fn sign_in_sign_out_and_failures_are_audited() {
 }
 
 #[tokio::test]
-async fn a_reset_password_must_be_replaced_before_anything_else_works() {
+async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() {
     let mut other_device = anonymous_demo_server().await;
-    let reset = dataset::DEMO_RESET_EMAIL;
-    other_device.sign_in_as(reset).await;
+    let person = dataset::DEMO_ADMIN_EMAIL;
+    other_device.sign_in_as(person).await;
     let mut server = other_device.another_client();
-    let (status, _, me) = server.post_sign_in(reset, PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(me["must_change_password"], true);
-    server.sign_in_as(reset).await;
-
-    let (status, body) = server.get_error("/api/v1/users").await;
-    assert_eq!(
-        (status, body.error.code),
-        (StatusCode::FORBIDDEN, ErrorCode::PasswordChangeRequired)
-    );
-    let me: roster_model::Me = server.get("/api/v1/session").await;
-    assert!(me.must_change_password);
+    server.sign_in_as(person).await;
 
     let change = |current: &str, new: &str| serde_json::json!({"current_password": current, "new_password": new});
     let (status, body) = server
@@ -813,7 +887,6 @@ async fn a_reset_password_must_be_replaced_before_anything_else_works() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{me}");
-    assert_eq!(me["must_change_password"], false);
     let _: Page<UserSummary> = server.get("/api/v1/users").await;
     let (status, _) = other_device.get_error("/api/v1/session").await;
     assert_eq!(
@@ -822,17 +895,14 @@ async fn a_reset_password_must_be_replaced_before_anything_else_works() {
         "the user's other sessions end"
     );
 
-    let (status, _, _) = server.post_sign_in(reset, PASSWORD).await;
+    let (status, _, _) = server.post_sign_in(person, PASSWORD).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "the old password no longer works"
     );
-    let (status, _, me) = server.post_sign_in(reset, "a brand new passphrase").await;
-    assert_eq!(
-        (status, &me["must_change_password"]),
-        (StatusCode::OK, &serde_json::json!(false))
-    );
+    let (status, _, _) = server.post_sign_in(person, "a brand new passphrase").await;
+    assert_eq!(status, StatusCode::OK);
     let log: Page<roster_model::AuditEntry> = server
         .get("/api/v1/audit?action=user.password_changed")
         .await;
@@ -1104,36 +1174,39 @@ async fn authorization_matrix() {
             Some(serde_json::json!({"token": "not-a-token", "password": "x"})),
             [404, 404, 404, 404, 404],
         ),
+        // Changes to Maya (an Owner, and the signed-in Owner herself) carry her current ETag, so
+        // each answer shows the check that decided it: an Administrator may not change an Owner,
+        // nobody resets, removes or deletes themselves, and another organization finds nobody.
         (
             "PATCH",
             &user,
             Some(serde_json::json!({"given_name": "Maya"})),
-            [401, 403, 428, 428, 428],
+            [401, 403, 409, 200, 404],
         ),
-        ("POST", &user_reset, None, [401, 403, 428, 428, 428]),
+        ("POST", &user_reset, None, [401, 403, 409, 409, 404]),
         (
             "PUT",
             &user_two_factor,
             Some(serde_json::json!({"required": true})),
-            [401, 403, 428, 428, 428],
+            [401, 403, 409, 409, 404],
         ),
         (
             "PUT",
             &user_access,
             Some(serde_json::json!({"accounts": []})),
-            [401, 403, 428, 428, 428],
+            [401, 403, 409, 400, 404],
         ),
         (
             "POST",
             &user_remove,
-            Some(serde_json::json!({"acknowledged": []})),
-            [401, 403, 428, 428, 428],
+            Some(serde_json::json!({"acknowledged": acknowledged(&REMOVE_CONSEQUENCES)})),
+            [401, 403, 409, 409, 404],
         ),
         (
             "POST",
             &user_delete,
-            Some(serde_json::json!({"acknowledged": []})),
-            [401, 403, 428, 428, 428],
+            Some(serde_json::json!({"acknowledged": acknowledged(&DELETE_CONSEQUENCES)})),
+            [401, 403, 409, 409, 404],
         ),
         (
             "GET",
@@ -1220,7 +1293,21 @@ async fn authorization_matrix() {
     for (method, path, body, expected) in &matrix {
         for index in [0, 1, 2, 4, 3] {
             let (who, server) = &callers[index];
-            let (status, _, answer) = server.send_json(method, path, &[], body.clone()).await;
+            let changes_maya = *method != "GET" && path.starts_with(user.as_str());
+            let version = if changes_maya {
+                let (_, headers, _) = callers[3].1.send_json("GET", &user, &[], None).await;
+                headers
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            } else {
+                None
+            };
+            let headers: Vec<(&str, &str)> = version
+                .as_deref()
+                .map(|tag| vec![("if-match", tag)])
+                .unwrap_or_default();
+            let (status, _, answer) = server.send_json(method, path, &headers, body.clone()).await;
             let status = status.as_u16();
             let text = answer.to_string();
             assert_eq!(status, expected[index], "{method} {path} as {who}: {text}");

@@ -1,5 +1,5 @@
-//! Domains: claiming one (normalised, public mailbox providers and other organizations' domains
-//! refused) and verifying it through a real DNS server on loopback, then the daily re-check that
+//! Domains: claiming one (normalised, public mailbox providers and public suffixes refused;
+//! another organization's domain says so only to whoever proves control of its DNS) and verifying it through a real DNS server on loopback, then the daily re-check that
 //! lapses a domain whose record went away and removes it after 30 days.
 
 mod common;
@@ -80,10 +80,8 @@ async fn a_claimed_domain_is_normalised_and_bad_claims_get_a_reason() {
         ("bad_name.example", "letters, digits and hyphens"),
         ("localhost", "at least two parts"),
         ("northwind.example", "claimed northwind.example already"),
-        (
-            "globex.example",
-            "Another organization has verified globex.example",
-        ),
+        ("co.uk", "public suffix"),
+        ("github.io", "public suffix"),
     ] {
         let (status, body) = server.add_domain(name).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
@@ -93,6 +91,30 @@ async fn a_claimed_domain_is_normalised_and_bad_claims_get_a_reason() {
     }
     let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.added").await;
     assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn another_organizations_domain_is_named_only_to_whoever_controls_its_dns() {
+    let (server, dns) = server_and_dns().await;
+    // Globex holds globex.example verified. Claiming it says nothing of that…
+    let (status, body) = server.add_domain("globex.example").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(!body.to_string().contains("Another organization"), "{body}");
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    assert_eq!(domain.state, DomainState::Pending);
+    // …nor does a check without the record: the answer anyone gets for a missing record…
+    let failed = server.verify(domain.id).await;
+    assert_eq!(failed.state, DomainState::Failed);
+    let reason = failed.last_error.unwrap_or_default();
+    assert!(!reason.contains("Another organization"), "{reason}");
+    // …but whoever can publish the record learns why it cannot be theirs.
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    let refused = server.verify(domain.id).await;
+    assert_eq!(refused.state, DomainState::Failed);
+    assert!(refused
+        .last_error
+        .unwrap_or_default()
+        .contains("Another organization has verified this domain"));
 }
 
 #[tokio::test]

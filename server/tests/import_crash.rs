@@ -23,8 +23,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(database: &str, mail_dir: &std::path::Path) -> Server {
+    fn start(database: &str, mail_dir: &std::path::Path, key: &std::path::Path) -> Server {
         let mut child = Command::new(SERVER)
+            .env("ROSTER_SECRET_KEY_FILE", key)
             .args([
                 "--database",
                 database,
@@ -176,7 +177,10 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
     let path = dir.path().join("roster.db");
     let database = format!("sqlite://{}", path.display());
     let mail = dir.path().join("mail");
+    let key = dir.path().join("secret.key");
+    roster_server::secrets::SecretKey::create(&key).expect("secret key");
     let seeded = Command::new(SERVER)
+        .env("ROSTER_SECRET_KEY_FILE", &key)
         .args([
             "--database",
             &database,
@@ -206,7 +210,7 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
         everyone
     };
 
-    let server = Server::start(&database, &mail);
+    let server = Server::start(&database, &mail, &key);
     let cookie = sign_in(server.addr);
     let (status, _, text) = request(
         server.addr,
@@ -273,7 +277,7 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
     assert_eq!((without_event, without_member), (0, 0));
 
     // Start again and send every batch again: the rest is imported, nobody twice.
-    let server = Server::start(&database, &mail);
+    let server = Server::start(&database, &mail, &key);
     let cookie = sign_in(server.addr);
     let mut newly = 0;
     let mut already_members = 0;

@@ -262,10 +262,11 @@ async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_r
         .get(&format!("/api/v1/invitations/token/{token}"))
         .await;
     assert_eq!(preview.state, InvitationState::Pending);
-    assert_eq!(preview.organization, "Northwind Labs");
-    assert_eq!(preview.invited_by.as_deref(), Some("Maya Chen"));
-    assert!(!preview.existing_user);
-    assert_eq!(preview.accounts.len(), 2);
+    let offer = preview.offer.expect("a pending invitation shows its offer");
+    assert_eq!(offer.organization, "Northwind Labs");
+    assert_eq!(offer.invited_by.as_deref(), Some("Maya Chen"));
+    assert!(!offer.existing_user);
+    assert_eq!(offer.accounts.len(), 2);
 
     let (status, error) = visitor
         .post_json(
@@ -298,6 +299,8 @@ async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_r
         .get(&format!("/api/v1/invitations/token/{token}"))
         .await;
     assert_eq!(preview.state, InvitationState::Accepted);
+    // A used link tells whoever holds it nothing about the invitation or the person.
+    assert_eq!(preview.offer, None);
 
     // Managed now, with the roles; gone from Invited; and she can sign in.
     let managed: Page<UserSummary> = server.get("/api/v1/users?view=managed&q=ada.new").await;
@@ -340,7 +343,7 @@ async fn an_existing_user_proves_who_they_are_to_accept() {
     let preview: InvitationPreview = visitor
         .get(&format!("/api/v1/invitations/token/{token}"))
         .await;
-    assert!(preview.existing_user);
+    assert!(preview.offer.expect("pending").existing_user);
     let (status, error) = visitor
         .post_json(
             "/api/v1/invitations/accept",
@@ -406,6 +409,7 @@ async fn links_expire_resending_renews_them_after_a_cooldown_and_revoking_kills_
         .get(&format!("/api/v1/invitations/token/{first}"))
         .await;
     assert_eq!(preview.state, InvitationState::Expired);
+    assert_eq!(preview.offer, None);
     let (status, _) = server
         .another_client()
         .post_json(
@@ -461,6 +465,7 @@ async fn links_expire_resending_renews_them_after_a_cooldown_and_revoking_kills_
         .get(&format!("/api/v1/invitations/token/{second}"))
         .await;
     assert_eq!(preview.state, InvitationState::Revoked);
+    assert_eq!(preview.offer, None);
     let (status, _) = server
         .another_client()
         .post_json(
@@ -558,7 +563,7 @@ async fn invitation_mail_goes_through_a_real_smtp_conversation() {
     );
     assert!(message.contains("Subject: Maya Chen invited you to Northwind Labs on Roster"));
     assert!(message.contains("text/plain") && message.contains("text/html"));
-    assert!(link_in(&message).is_some_and(|token| token.len() >= 40));
+    assert!(link_in(&message, "/accept/").is_some_and(|token| token.len() >= 40));
     // Delivered once: nothing is due any more.
     assert_eq!(
         mail::deliver_due(&server.state.store, &mailer, server.now()).await,

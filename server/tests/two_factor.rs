@@ -164,7 +164,6 @@ async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
             u.two_factor_required
                 && u.totp_secret.is_none()
                 && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
-                && !u.password_must_change
         })
         .map(|u| u.email.clone())
         .expect("a member required to enrol");

@@ -8,30 +8,7 @@ use common::*;
 use roster_model::{AuditEntry, OrgRole, Page, UserDetail};
 use roster_server::dataset;
 
-fn id_of(email: &str) -> i64 {
-    demo_as_inserted()
-        .users
-        .iter()
-        .find(|u| u.email == email)
-        .map(|u| u.id)
-        .unwrap_or_default()
-}
-
 impl TestServer {
-    /// A user's page and its ETag.
-    async fn detail(&self, id: i64) -> (UserDetail, String) {
-        let (status, headers, body) = self
-            .send_json("GET", &format!("/api/v1/users/{id}"), &[], None)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let tag = headers
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        (serde_json::from_value(body).expect("detail"), tag)
-    }
-
     async fn patch_user(
         &self,
         id: i64,
@@ -220,34 +197,14 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
 }
 
 impl TestServer {
-    /// POSTs or PUTs `body` to a user action at the user's current version.
-    async fn act(
-        &self,
-        method: &str,
-        id: i64,
-        action: &str,
-        body: serde_json::Value,
-    ) -> (StatusCode, serde_json::Value) {
-        let (_, tag) = self.detail(id).await;
-        let uri = format!("/api/v1/users/{id}/{action}");
-        let (status, _, body) = self
-            .send_json(method, &uri, &[("if-match", tag.as_str())], Some(body))
-            .await;
-        (status, body)
-    }
-
     async fn accounts(&self) -> Vec<roster_model::AccountSummary> {
         let page: Page<roster_model::AccountSummary> = self.get("/api/v1/accounts?limit=200").await;
         page.items
     }
 }
 
-fn all_acknowledged(consequences: &[roster_model::Consequence]) -> Vec<&'static str> {
-    consequences.iter().map(|c| c.key).collect()
-}
-
 #[tokio::test]
-async fn a_reset_password_ends_sessions_forces_a_new_one_and_mails_the_user() {
+async fn a_reset_password_ends_sessions_and_mails_a_link_to_choose_a_new_one() {
     let owner = demo_server().await;
     let mut sam = owner.another_client();
     sam.sign_in_as(MEMBER).await;
@@ -262,20 +219,14 @@ async fn a_reset_password_ends_sessions_forces_a_new_one_and_mails_the_user() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = sam.get_error("/api/v1/session").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "their sessions ended");
-    sam.sign_in_as(MEMBER).await;
-    let me: roster_model::Me = sam.get("/api/v1/session").await;
-    assert!(me.must_change_password);
-    roster_server::mail::deliver_due(&owner.state.store, &owner.state.mailer, owner.now()).await;
-    let mails: Vec<String> = std::fs::read_dir(owner._dir.path().join("mail"))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert!(mails
-        .iter()
-        .any(|m| m.contains(&format!("To: {MEMBER}")) && m.contains("reset")));
+    let (status, _, _) = sam.post_sign_in(MEMBER, PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
+    let links = delivered_links_to(&owner, MEMBER, "/password/").await;
+    assert_eq!(links.len(), 1, "one mail with a set-password link");
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.password_reset").await;
     assert_eq!(log.items.len(), 1);
 }
@@ -357,7 +308,7 @@ async fn account_access_is_set_as_a_whole_and_owners_keep_their_accounts() {
 #[tokio::test]
 async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_them_active() {
     let owner = demo_server().await;
-    let priya = id_of(dataset::DEMO_RESET_EMAIL);
+    let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
     let owned: Vec<_> = owner
         .accounts()
         .await
@@ -377,13 +328,13 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["error"]["field"], "acknowledged");
-    let acknowledged = all_acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let confirmed = acknowledged(&roster_model::REMOVE_CONSEQUENCES);
     let (status, error) = owner
         .act(
             "POST",
             priya,
             "remove",
-            serde_json::json!({"acknowledged": acknowledged}),
+            serde_json::json!({"acknowledged": confirmed}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -394,7 +345,7 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
             "POST",
             priya,
             "remove",
-            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
                 {"account_id": owned[0].id, "new_owner_id": sam},
                 {"account_id": owned[1].id, "new_owner_id": priya},
             ]}),
@@ -421,7 +372,7 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
     let (_, check) = owner
         .post_json(
             "/api/v1/invitations/check",
-            serde_json::json!({"emails": [dataset::DEMO_RESET_EMAIL]}),
+            serde_json::json!({"emails": [dataset::DEMO_ADMIN_EMAIL]}),
         )
         .await;
     assert_eq!(check[0]["existing_user"], true, "{check}");
@@ -447,7 +398,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
         .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == daniel))
         .collect();
     assert_eq!(owned.len(), 2);
-    let acknowledged = all_acknowledged(&roster_model::DELETE_CONSEQUENCES);
+    let confirmed = acknowledged(&roster_model::DELETE_CONSEQUENCES);
 
     // The second choice is bad (another organization's user): the first hand-over is undone too.
     let (status, error) = owner
@@ -455,7 +406,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
             "POST",
             daniel,
             "delete",
-            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
                 {"account_id": owned[0].id, "new_owner_id": sam},
                 {"account_id": owned[1].id, "new_owner_id": hank},
             ]}),
@@ -473,7 +424,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
             "POST",
             daniel,
             "delete",
-            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
                 {"account_id": owned[0].id, "new_owner_id": daniel},
                 {"account_id": owned[1].id, "new_owner_id": sam},
             ]}),
@@ -486,7 +437,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
             "POST",
             daniel,
             "delete",
-            serde_json::json!({"acknowledged": acknowledged, "new_owners": [
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
                 {"account_id": owned[0].id, "new_owner_id": sam},
                 {"account_id": owned[1].id, "new_owner_id": sam},
             ]}),
@@ -525,14 +476,14 @@ async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
     let owner = demo_server().await;
     let mut admin = owner.another_client();
     admin.sign_in_as(dataset::DEMO_TWO_FACTOR_EMAIL).await;
-    let acknowledged = all_acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let confirmed = acknowledged(&roster_model::REMOVE_CONSEQUENCES);
     let daniel = id_of(dataset::DEMO_TWO_FACTOR_EMAIL);
     let (status, error) = admin
         .act(
             "POST",
             daniel,
             "remove",
-            serde_json::json!({"acknowledged": acknowledged}),
+            serde_json::json!({"acknowledged": confirmed}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -545,12 +496,17 @@ async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
             "POST",
             id_of(OWNER),
             "remove",
-            serde_json::json!({"acknowledged": acknowledged}),
+            serde_json::json!({"acknowledged": confirmed}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = owner
-        .act("POST", id_of(OWNER), "delete", serde_json::json!({"acknowledged": all_acknowledged(&roster_model::DELETE_CONSEQUENCES)}))
+        .act(
+            "POST",
+            id_of(OWNER),
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged(&roster_model::DELETE_CONSEQUENCES)}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
@@ -606,10 +562,12 @@ async fn bulk_actions_select_all_matching_and_answer_per_user() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let mut sam = owner.another_client();
-    sam.sign_in_as(MEMBER).await;
-    let me: roster_model::Me = sam.get("/api/v1/session").await;
-    assert!(me.must_change_password);
+    let (status, _, _) = owner.another_client().post_sign_in(MEMBER, PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old password no longer works"
+    );
 }
 
 #[tokio::test]
@@ -655,7 +613,7 @@ async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
             serde_json::json!({
                 "action": "remove",
                 "ids": ids,
-                "acknowledged": all_acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
                 "new_owners": [
                     {"account_id": member_owners[0].id, "new_owner_id": sam},
                     {"account_id": member_owners[1].id, "new_owner_id": leavers[1]},

@@ -6,11 +6,12 @@ use roster_model::{
     version_tag, AcceptInvitation, AccessChange, AccountInvitation, AccountInvite,
     AccountInviteResult, AccountRoles, AccountSummary, AccountUser, AddressCheck, ApiError,
     ApiToken, AuditEntry, BulkRequest, BulkResponse, ChangePassword, CheckAddresses,
-    ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode, ExternalAccess, ImportRequest,
-    InvitationActionResponse, InvitationIds, InvitationPreview, InviteResponse, LeaveRequest, Me,
-    NewApiToken, NewDomain, NewInvitations, Organization, Page, RoleSet, SignIn, SortDir,
-    SortField, TwoFactorEnrolled, TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail,
-    UserIds, UserSummary, UserView, ViewCounts, CSRF_HEADER,
+    CompletePasswordReset, ConfirmTwoFactor, CreatedApiToken, Domain, ErrorBody, ErrorCode,
+    ExternalAccess, ImportRequest, InvitationActionResponse, InvitationIds, InvitationPreview,
+    InviteResponse, LeaveRequest, Me, NewApiToken, NewDomain, NewInvitations, Organization, Page,
+    PasswordResetPreview, RoleSet, SignIn, SortDir, SortField, TwoFactorEnrolled,
+    TwoFactorRequirement, TwoFactorSetup, UserChange, UserDetail, UserIds, UserSummary, UserView,
+    ViewCounts, CSRF_HEADER,
 };
 use serde::de::DeserializeOwned;
 
@@ -195,14 +196,34 @@ impl ApiClient {
         decode(Self::send(request).await?).await
     }
 
+    /// What a set-password link opens (no session needed).
+    pub async fn password_reset(&self, token: &str) -> Result<PasswordResetPreview, ApiFailure> {
+        let path = format!(
+            "/password-resets/{}",
+            String::from(js_sys::encode_uri_component(token))
+        );
+        let request = Request::get(&self.url(&path))
+            .header("Accept", "application/json")
+            .build();
+        decode(Self::send(request).await?).await
+    }
+
+    /// Sets the new password with a link's token; the answer is the new session.
+    pub async fn complete_password_reset(
+        &self,
+        complete: &CompletePasswordReset,
+    ) -> Result<Me, ApiFailure> {
+        let request =
+            Self::changing(Request::post(&self.url("/password-resets/complete"))).json(complete);
+        decode(Self::send(request).await?).await
+    }
+
     pub async fn tokens(&self) -> Result<Vec<ApiToken>, ApiFailure> {
         self.get("/tokens", &[]).await
     }
 
-    pub async fn create_token(&self, name: &str) -> Result<CreatedApiToken, ApiFailure> {
-        let body = NewApiToken {
-            name: name.to_owned(),
-        };
+    pub async fn create_token(&self, token: &NewApiToken) -> Result<CreatedApiToken, ApiFailure> {
+        let body = token;
         let request = Self::changing(Request::post(&self.url("/tokens"))).json(&body);
         self.change(request).await
     }

@@ -2,6 +2,7 @@
 
 mod bulk_bar;
 mod copy_button;
+mod dead_end;
 mod dialog;
 mod domain_card;
 mod error_panel;
@@ -19,6 +20,7 @@ mod user_table;
 
 pub use bulk_bar::{BulkBar, BulkProgress, BulkRun};
 pub use copy_button::CopyButton;
+pub use dead_end::DeadEnd;
 pub use dialog::Dialog;
 pub use domain_card::DomainCard;
 pub use error_panel::ErrorPanel;

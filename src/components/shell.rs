@@ -55,6 +55,7 @@ pub fn Shell(
                 {move || user_name.get().map(|name| view! {
                     <div class="roster-account">
                         <span class="roster-account__name">{name}</span>
+                        <A href=app_href("/account/password")>"Password"</A>
                         <A href=app_href("/account/two-factor")>"Two-factor"</A>
                         <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
                             "Sign out"

@@ -1,15 +1,14 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 use roster_model::{
-    new_password_problem, AcceptInvitation, ErrorCode, ExternalAccess, InvitationPreview,
-    InvitationState, Me, MIN_PASSWORD_CHARS,
+    new_password_problem, AcceptInvitation, ErrorCode, ExternalAccess, InvitationOffer,
+    InvitationPreview, InvitationState, Me, MIN_PASSWORD_CHARS,
 };
 
-use super::use_title;
+use super::{use_title, MailedLink};
 use crate::api::ApiClient;
-use crate::components::{app_href, ErrorPanel, TextField};
+use crate::components::{DeadEnd, TextField};
 use crate::form::FormError;
 use crate::format;
 use crate::session::SessionState;
@@ -28,63 +27,44 @@ pub fn AcceptPage() -> impl IntoView {
         let token = token.get();
         async move { api.invitation(&token).await }
     });
+    let page = MailedLink {
+        loading: "Opening the invitation…",
+        title: "Accept an invitation",
+        unknown: "This invitation link does not work",
+    };
     view! {
         <section class="roster-page roster-login">
-            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Opening the invitation…"</p> }>
-                {move || Suspend::new(async move {
-                    match preview.await {
-                        Ok(invitation) => match invitation.state {
-                            InvitationState::Pending => view! { <AcceptForm token=token.get_untracked() invitation=invitation /> }.into_any(),
-                            state => unavailable(state, &invitation.organization, invitation.account_only).into_any(),
-                        },
-                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => view! {
-                            <h1>"This invitation link does not work"</h1>
-                            <p>{failure.message()}</p>
-                            <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
-                        }.into_any(),
-                        Err(failure) => view! {
-                            <h1>"Accept an invitation"</h1>
-                            <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| preview.refetch()) />
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {page.view(preview, move |preview| match preview {
+                InvitationPreview { state: InvitationState::Pending, offer: Some(invitation) } => {
+                    view! { <AcceptForm token=token.get_untracked() invitation=invitation /> }.into_any()
+                }
+                preview => unavailable(preview.state).into_any(),
+            })}
         </section>
     }
 }
 
-fn unavailable(state: InvitationState, organization: &str, account_only: bool) -> impl IntoView {
+/// Why a link no longer works. The server says only its state, so the page names nobody.
+fn unavailable(state: InvitationState) -> impl IntoView {
     let (title, text) = match state {
         InvitationState::Expired => (
             "This invitation has expired",
-            format!(
-                "Ask the person who invited you to {organization} to send the invitation again."
-            ),
-        ),
-        InvitationState::Accepted if account_only => (
-            "This invitation was already accepted",
-            format!("You have access to the accounts of {organization} it offered."),
+            "Ask the person who invited you to send the invitation again.",
         ),
         InvitationState::Accepted => (
             "This invitation was already accepted",
-            format!("You are a member of {organization}: sign in to continue."),
+            "If it was yours, sign in to continue, or use the accounts it gave you.",
         ),
         InvitationState::Revoked | InvitationState::Pending => (
             "This invitation was withdrawn",
-            format!(
-                "An administrator of {organization} revoked it. Ask them if you still need access."
-            ),
+            "An administrator revoked it. Ask the person who invited you if you still need access.",
         ),
     };
-    view! {
-        <h1>{title}</h1>
-        <p>{text}</p>
-        <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
-    }
+    view! { <DeadEnd title=title text=text /> }
 }
 
 #[component]
-fn AcceptForm(token: String, invitation: InvitationPreview) -> impl IntoView {
+fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let session = expect_context::<SessionState>();
     let navigate = use_navigate();

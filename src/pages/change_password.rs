@@ -7,17 +7,18 @@ use crate::components::TextField;
 use crate::form::FormError;
 use crate::session::SessionState;
 
-/// After a password reset: the user chooses a new password before anything else. Shown in place of
-/// the page they asked for, which appears as soon as the new password is set.
+/// `/account/password`: the signed-in person replaces their password with the current one. Their
+/// other sessions and their API tokens end.
 #[component]
-pub fn ChangePasswordPage(#[prop(into)] email: String) -> impl IntoView {
-    use_title(|| "Choose a new password".to_owned());
+pub fn ChangePasswordPage() -> impl IntoView {
+    use_title(|| "Change your password".to_owned());
     let api = expect_context::<ApiClient>();
     let session = expect_context::<SessionState>();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let error = FormError::new();
+    let changed = RwSignal::new(false);
 
     let submit = Action::new_local(move |change: &ChangePassword| {
         let api = api.clone();
@@ -25,14 +26,27 @@ pub fn ChangePasswordPage(#[prop(into)] email: String) -> impl IntoView {
         async move { api.change_password(&change).await }
     });
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(me)) => session.signed_in(me),
+        Some(Ok(me)) => {
+            session.signed_in(me);
+            for field in [current, new, confirm] {
+                field.set(String::new());
+            }
+            changed.set(true);
+        }
         Some(Err(failure)) => error.from_failure(&failure),
         None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        changed.set(false);
+        let email = session
+            .me_untracked()
+            .map(|me| me.user.email)
+            .unwrap_or_default();
         let (current_text, new_text) = (current.get_untracked(), new.get_untracked());
-        if let Some(problem) = new_password_problem(&new_text, &current_text, &email) {
+        if current_text.is_empty() {
+            error.set(Some("current_password"), "Enter your current password.");
+        } else if let Some(problem) = new_password_problem(&new_text, &current_text, &email) {
             error.set(Some("new_password"), problem);
         } else if new_text != confirm.get_untracked() {
             error.set(Some("confirm"), "The two new passwords differ.");
@@ -47,9 +61,9 @@ pub fn ChangePasswordPage(#[prop(into)] email: String) -> impl IntoView {
 
     view! {
         <section class="roster-page roster-login">
-            <h1>"Choose a new password"</h1>
-            <p class="roster-notice" role="status">
-                "Your password was reset by an administrator. Choose a new one to continue; your other sessions will end."
+            <h1>"Change your password"</h1>
+            <p class="roster-muted">
+                "Your other sessions end, and so do API tokens you created: create new ones after."
             </p>
             <form class="roster-form" on:submit=on_submit novalidate>
                 <TextField id="roster-current-password" label="Current password" input_type="password"
@@ -60,8 +74,11 @@ pub fn ChangePasswordPage(#[prop(into)] email: String) -> impl IntoView {
                 <TextField id="roster-confirm-password" label="Repeat the new password" input_type="password"
                     autocomplete="new-password" value=confirm error=error.field("confirm") />
                 {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+                <Show when=move || changed.get()>
+                    <p class="roster-notice" role="status">"Your password is changed. Your other sessions have ended."</p>
+                </Show>
                 <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
-                    "Set new password"
+                    "Change password"
                 </button>
             </form>
         </section>

@@ -12,6 +12,7 @@ mod import;
 mod invite;
 mod login;
 mod not_found;
+mod password_reset;
 mod tokens;
 mod two_factor;
 mod user_access;
@@ -29,6 +30,7 @@ pub use import::ImportPage;
 pub use invite::InvitePage;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use password_reset::PasswordResetPage;
 pub use tokens::TokensPage;
 pub use two_factor::TwoFactorPage;
 pub use user_detail::UserDetailPage;
@@ -69,6 +71,52 @@ pub(crate) fn use_title(title: impl Fn() -> String + Send + Sync + 'static) {
             document.set_title(&text);
         }
     });
+}
+
+/// What a page opened from a mailed link says for each answer about its token.
+pub(crate) struct MailedLink {
+    /// While the link is looked up.
+    pub loading: &'static str,
+    /// The page's heading when the look-up failed and can be retried.
+    pub title: &'static str,
+    /// The heading for a token the server does not know.
+    pub unknown: &'static str,
+}
+
+impl MailedLink {
+    /// The page body for the link whose look-up is `preview`: `show` once it has answered, a dead
+    /// end for an unknown token, or the failure with a way to try again.
+    pub fn view<T>(
+        self,
+        preview: LocalResource<Result<T, crate::api::ApiFailure>>,
+        show: impl Fn(T) -> AnyView + Copy + Send + Sync + 'static,
+    ) -> impl IntoView
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let MailedLink {
+            loading,
+            title,
+            unknown,
+        } = self;
+        view! {
+            <Transition fallback=move || view! { <p class="roster-loading" role="status">{loading}</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(answer) => show(answer),
+                        Err(failure) if failure.code() == Some(roster_model::ErrorCode::NotFound) => {
+                            view! { <crate::components::DeadEnd title=unknown text=failure.message() /> }.into_any()
+                        }
+                        Err(failure) => view! {
+                            <h1>{title}</h1>
+                            <crate::components::ErrorPanel message=failure.message()
+                                on_retry=Callback::new(move |()| preview.refetch()) />
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+    }
 }
 
 /// Managed users a search matches (at most 50), as (id, "Name (email)") choices for a new account

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use roster_model::CreatedApiToken;
+use roster_model::{CreatedApiToken, NewApiToken, DEFAULT_TOKEN_DAYS, TOKEN_DAY_CHOICES};
 
 use super::use_title;
 use crate::api::ApiClient;
@@ -21,6 +21,7 @@ pub fn TokensPage() -> impl IntoView {
     };
     // Kept across a session that ends mid-form.
     let name = use_draft("token-name");
+    let days = RwSignal::new(DEFAULT_TOKEN_DAYS);
     let name_error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<CreatedApiToken>);
     // The token whose revocation waits for confirmation.
@@ -29,10 +30,10 @@ pub fn TokensPage() -> impl IntoView {
 
     let create = {
         let api = api.clone();
-        Action::new_local(move |name: &String| {
+        Action::new_local(move |token: &NewApiToken| {
             let api = api.clone();
-            let name = name.clone();
-            async move { api.create_token(&name).await }
+            let token = token.clone();
+            async move { api.create_token(&token).await }
         })
     };
     Effect::new(move |_| match create.value().get() {
@@ -62,7 +63,10 @@ pub fn TokensPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         created.set(None);
-        create.dispatch(name.get_untracked());
+        create.dispatch(NewApiToken {
+            name: name.get_untracked(),
+            expires_in_days: Some(days.get_untracked()),
+        });
     };
     let on_retry = Callback::new(move |()| tokens.refetch());
 
@@ -72,10 +76,25 @@ pub fn TokensPage() -> impl IntoView {
             <p class="roster-muted">
                 "A token lets a script or a console that embeds Roster call its API as you. Send it as "
                 <code>"Authorization: Bearer <token>"</code>
-                ". It stops working when revoked, or when you are no longer an Owner."
+                ". It stops working when it expires or is revoked, when your password changes or is reset, and when you are no longer an Owner."
             </p>
             <form class="roster-toolbar" on:submit=on_submit novalidate>
                 <TextField id="roster-token-name" label="Token name" value=name error=name_error />
+                <div class="roster-field">
+                    <label for="roster-token-days">"Expires after"</label>
+                    <select id="roster-token-days" class="roster-input"
+                        on:change=move |ev| {
+                            if let Ok(chosen) = event_target_value(&ev).parse() {
+                                days.set(chosen);
+                            }
+                        }>
+                        {TOKEN_DAY_CHOICES.into_iter().map(|choice| view! {
+                            <option value=choice.to_string() selected=move || days.get() == choice>
+                                {format!("{choice} days")}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </div>
                 <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
             </form>
             {move || created.get().map(|token| view! {
@@ -94,7 +113,15 @@ pub fn TokensPage() -> impl IntoView {
                             let rows = list.into_iter().map(|token| {
                                 let id = token.id;
                                 let label = token.name.clone();
-                                let action = if token.revoked_at.is_some() {
+                                let expired = token.expired;
+                                let status = if token.revoked_at.is_some() {
+                                    "Revoked"
+                                } else if expired {
+                                    "Expired"
+                                } else {
+                                    "Active"
+                                };
+                                let action = if token.revoked_at.is_some() || expired {
                                     view! { <span>"—"</span> }.into_any()
                                 } else {
                                     view! {
@@ -117,7 +144,8 @@ pub fn TokensPage() -> impl IntoView {
                                         <td>{token.created_by.map(|u| u.name).unwrap_or_else(|| "—".to_owned())}</td>
                                         <td>{format::date(token.created_at)}</td>
                                         <td>{format::optional_date(token.last_used_at)}</td>
-                                        <td>{if token.revoked_at.is_some() { "Revoked" } else { "Active" }}</td>
+                                        <td>{format::date(token.expires_at)}</td>
+                                        <td>{status}</td>
                                         <td>{action}</td>
                                     </tr>
                                 }
@@ -131,6 +159,7 @@ pub fn TokensPage() -> impl IntoView {
                                             <th scope="col">"Created by"</th>
                                             <th scope="col">"Created"</th>
                                             <th scope="col">"Last used"</th>
+                                            <th scope="col">"Expires"</th>
                                             <th scope="col">"Status"</th>
                                             <th scope="col">"Actions"</th>
                                         </tr></thead>

@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 use roster_model::{
-    Consequence, LeaveRequest, OwnerChoice, UserDetail, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
+    member_change_problem, Consequence, LeaveRequest, MemberChange, OrgRole, OwnerChoice,
+    UserDetail, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
 };
 
 use super::owner_choices;
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
+use crate::session::SessionState;
 
 /// Which way a user leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,29 @@ pub fn ManageUser(
     let name = detail.display_name();
     let required = detail.two_factor.required;
     let enrolled = detail.two_factor.enrolled;
+    // The rule the server applies, so the page offers only what it may do and says why not. The
+    // count of Owners is left to the server (it answers the last Owner's case with its reason).
+    let viewer = expect_context::<SessionState>().me_untracked();
+    let target_role = detail.org_role.unwrap_or(OrgRole::Member);
+    let refusal = |change| {
+        viewer
+            .as_ref()
+            .and_then(|me| member_change_problem(me.role, me.user.id == id, target_role, 2, change))
+    };
+    let two_factor_refusal = refusal(MemberChange::RequireTwoFactor);
+    let reset_refusal = refusal(MemberChange::ResetPassword);
+    let remove_refusal = refusal(MemberChange::Remove);
+    let delete_refusal = refusal(MemberChange::Delete);
+    let mut limits: Vec<&'static str> = [
+        two_factor_refusal,
+        reset_refusal,
+        remove_refusal,
+        delete_refusal,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    limits.dedup();
     // The page is rebuilt when the user reloads after a change: give focus back to the control
     // that made it, for keyboard and screen-reader users.
     Effect::new(move |_| {
@@ -120,7 +145,7 @@ pub fn ManageUser(
             refocus_after.set(Some("roster-reset-password"));
             report(
                 result,
-                "Password reset: their sessions ended, they were emailed, and they choose a new password at their next sign-in.".to_owned(),
+                "Password reset: their old password no longer works, their sessions ended, and they were emailed a link to choose a new one.".to_owned(),
             );
         }
     });
@@ -141,10 +166,13 @@ pub fn ManageUser(
             } else {
                 view! { <p class="roster-error" role="alert">{text}</p> }.into_any()
             })}
+            {(!limits.is_empty()).then(|| view! {
+                <p id="roster-manage-limits" class="roster-muted">{limits.join(" ")}</p>
+            })}
             <div class="roster-manage__row">
                 <button type="button" role="switch" class="roster-switch" id="roster-require-two-factor"
                     aria-checked=required.to_string() aria-describedby="roster-two-factor-state"
-                    disabled=move || toggle_two_factor.pending().get()
+                    disabled=move || two_factor_refusal.is_some() || toggle_two_factor.pending().get()
                     on:click=move |_| { toggle_two_factor.dispatch(!required); }>
                     <span class="roster-switch__track" aria-hidden="true"><span class="roster-switch__thumb"></span></span>
                     "Require two-factor authentication"
@@ -158,16 +186,19 @@ pub fn ManageUser(
                 </p>
             </div>
             <div class="roster-manage__row">
-                <button type="button" id="roster-reset-password" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(true)>"Reset password"</button>
-                <p class="roster-muted">"They must choose a new password at their next sign-in."</p>
+                <button type="button" id="roster-reset-password" class="roster-button roster-button--quiet"
+                    disabled=reset_refusal.is_some() on:click=move |_| reset_open.set(true)>"Reset password"</button>
+                <p class="roster-muted">"Their old password stops working at once; they are emailed a link to choose a new one."</p>
             </div>
             <div class="roster-manage__row roster-manage__danger">
-                <button type="button" class="roster-button roster-button--danger" on:click=move |_| leaving.set(Some(Leave::Remove))>"Remove from organization"</button>
-                <button type="button" class="roster-button roster-button--danger" on:click=move |_| leaving.set(Some(Leave::Delete))>"Delete user"</button>
+                <button type="button" class="roster-button roster-button--danger" disabled=remove_refusal.is_some()
+                    on:click=move |_| leaving.set(Some(Leave::Remove))>"Remove from organization"</button>
+                <button type="button" class="roster-button roster-button--danger" disabled=delete_refusal.is_some()
+                    on:click=move |_| leaving.set(Some(Leave::Delete))>"Delete user"</button>
             </div>
             <Dialog id="roster-reset-dialog" title=format!("Reset the password of {name}?")
                 open=Signal::derive(move || reset_open.get()) on_close=Callback::new(move |()| reset_open.set(false))>
-                <p>"They are signed out everywhere, get an email about it, and must choose a new password when they next sign in."</p>
+                <p>"Their old password stops working at once. They are signed out everywhere, their API tokens end, and they get an email with a link to choose a new password. The link works once, for 3 days."</p>
                 <div class="roster-form__actions">
                     <button type="button" class="roster-button" disabled=move || reset.pending().get()
                         on:click=move |_| { reset.dispatch(()); }>"Reset password"</button>

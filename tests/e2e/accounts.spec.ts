@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectAccessible, invitationToken, signIn } from './helpers';
 
 test.describe('account user access', () => {

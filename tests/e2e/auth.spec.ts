@@ -1,5 +1,15 @@
-import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, MEMBER, OWNER, TWO_FACTOR_ADMIN, expectAccessible, signIn, userRows } from './helpers';
+import { expect, test } from './fixtures';
+import {
+  DEMO_PASSWORD,
+  MEMBER,
+  OWNER,
+  TWO_FACTOR_ADMIN,
+  expectAccessible,
+  passwordResetToken,
+  resetPassword,
+  signIn,
+  userRows,
+} from './helpers';
 import { base32Decode, demoSecret, totp } from './totp';
 
 test.describe('sign-in', () => {
@@ -150,39 +160,66 @@ test.describe('two-factor', () => {
   });
 });
 
-test.describe('forced password change', () => {
-  test('a user whose password was reset chooses a new one before anything else', async ({ page }) => {
-    const reset = 'priya.raman@northwindlabs.example';
-    await page.goto('/users/managed');
-    await page.getByLabel('Email').fill(reset);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+test.describe('password reset', () => {
+  test('a reset kills the old password at once and the mailed link sets a new one and signs in', async ({ page, browser }) => {
+    const person = 'priya.raman@northwindlabs.example';
+    await signIn(page);
+    await resetPassword(page, person);
+    const token = await passwordResetToken(person);
+
+    // Someone else's browser, signed out: the old password no longer works.
+    const context = await browser.newContext();
+    const visitor = await context.newPage();
+    await visitor.goto('/login');
+    await visitor.getByLabel('Email').fill(person);
+    await visitor.getByLabel('Password').fill(DEMO_PASSWORD);
+    await visitor.getByRole('button', { name: 'Sign in' }).click();
+    await expect(visitor.getByText('That email and password do not match.')).toBeVisible();
+
+    await visitor.goto(`/password/${token}`);
+    await expect(visitor.getByRole('heading', { level: 1, name: 'Choose a new password' })).toBeVisible();
+    await expect(visitor.getByText(`reset the password of ${person}`)).toBeVisible();
+    await expectAccessible(visitor);
+    await visitor.getByLabel('New password', { exact: true }).fill('too short');
+    await visitor.getByLabel('Repeat the new password').fill('too short');
+    await visitor.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(visitor.getByText('Use at least 12 characters.')).toBeVisible();
+    await visitor.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
+    await visitor.getByLabel('Repeat the new password').fill('a much longer passphrase!');
+    await visitor.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(visitor.getByText('The two passwords differ.')).toBeVisible();
+    await visitor.getByLabel('Repeat the new password').fill('a much longer passphrase');
+    await visitor.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(visitor.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
+    await expect(userRows(visitor).first()).toBeVisible();
+
+    // The link worked once.
+    await visitor.goto(`/password/${token}`);
+    await expect(visitor.getByRole('heading', { level: 1, name: 'This link was used already' })).toBeVisible();
+    await expect(visitor.getByText(person)).toHaveCount(0);
+    await expectAccessible(visitor);
+    await context.close();
+  });
+
+  test('a person changes their own password with the current one', async ({ page }) => {
+    const person = 'priya.raman@northwindlabs.example';
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(person);
+    await page.getByLabel('Password').fill('a much longer passphrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { level: 1, name: 'Choose a new password' })).toBeVisible();
-    await expect(page).toHaveURL(/\/users\/managed$/);
-    await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
-    expect((await page.request.get('/api/v1/users')).status()).toBe(403);
+    await page.getByRole('link', { name: 'Password' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Change your password' })).toBeVisible();
     await expectAccessible(page);
-
-    await page.getByLabel('Current password').fill(DEMO_PASSWORD);
-    await page.getByLabel('New password', { exact: true }).fill('too short');
-    await page.getByLabel('Repeat the new password').fill('too short');
-    await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect(page.getByText('Use at least 12 characters.')).toBeVisible();
-
-    await page.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
-    await page.getByLabel('Repeat the new password').fill('a much longer passphrase!');
-    await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect(page.getByText('The two new passwords differ.')).toBeVisible();
-
     await page.getByLabel('Current password').fill('not my password');
-    await page.getByLabel('Repeat the new password').fill('a much longer passphrase');
-    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.getByLabel('New password', { exact: true }).fill(DEMO_PASSWORD + ' again');
+    await page.getByLabel('Repeat the new password').fill(DEMO_PASSWORD + ' again');
+    await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('That is not your current password.')).toBeVisible();
-
-    await page.getByLabel('Current password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect(page.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
-    await expect(userRows(page).first()).toBeVisible();
+    await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+    await page.getByLabel('Current password').fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByText('Your password is changed.')).toBeVisible();
+    await expect(page.getByLabel('Current password')).toHaveValue('');
   });
 });
 
@@ -253,10 +290,15 @@ test.describe('API tokens', () => {
     await expect(page.getByText('A token name is at most').or(page.getByText('Name the token'))).toBeVisible();
 
     await page.getByLabel('Token name').fill('Host console');
+    await expect(page.getByLabel('Expires after')).toHaveValue('90');
+    await page.getByLabel('Expires after').selectOption('30');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = await page.getByLabel('New token').inputValue();
     expect(secret).toMatch(/^roster_/);
     await expect(page.getByRole('rowheader', { name: 'Host console' })).toBeVisible();
+    const listed = (await (await page.request.get('/api/v1/tokens')).json()) as { name: string; created_at: number; expires_at: number }[];
+    const made = listed.find((t) => t.name === 'Host console')!;
+    expect(made.expires_at - made.created_at).toBe(30 * 24 * 60 * 60);
     await expectAccessible(page);
 
     const api = await playwright.request.newContext({ baseURL: page.url().replace(/\/tokens$/, '') });

@@ -50,7 +50,18 @@ export function userRows(page: Page) {
 export const MAIL_DIR = path.resolve(__dirname, '.tmp', `mail-${process.env.E2E_PORT ?? 18473}`);
 
 /** The token of the newest invitation link mailed to `email`, once the mail has been written. */
-export async function invitationToken(email: string): Promise<string> {
+export function invitationToken(email: string): Promise<string> {
+  return mailedToken(email, 'accept');
+}
+
+/** The token of the newest set-password link mailed to `email` (after a password reset). */
+export function passwordResetToken(email: string): Promise<string> {
+  return mailedToken(email, 'password');
+}
+
+/** The token of the newest `/<route>/<token>` link mailed to `email`, once the mail is written. */
+async function mailedToken(email: string, route: string): Promise<string> {
+  const link = new RegExp(`/${route}/([A-Za-z0-9_-]+)`);
   let token = '';
   await expect
     .poll(
@@ -66,15 +77,27 @@ export async function invitationToken(email: string): Promise<string> {
         const tokens = files
           .map((file) => readFileSync(file, 'utf8').replace(/=\r?\n/g, ''))
           .filter((text) => text.includes(`To: ${email}`))
-          .map((text) => /\/accept\/([A-Za-z0-9_-]+)/.exec(text)?.[1] ?? '')
+          .map((text) => link.exec(text)?.[1] ?? '')
           .filter((t) => t);
         token = tokens[tokens.length - 1] ?? '';
         return token;
       },
-      { timeout: 15_000, message: `an invitation mail to ${email}` },
+      { timeout: 15_000, message: `a mail to ${email} with a /${route}/ link` },
     )
     .not.toBe('');
   return token;
+}
+
+/** Resets `email`'s password through the API as the signed-in admin of `page`. */
+export async function resetPassword(page: Page, email: string) {
+  const found = await page.request.get(`/api/v1/users?view=managed&q=${encodeURIComponent(email)}`);
+  const people = (await found.json()).items as { id: number; email: string }[];
+  const person = people.find((u) => u.email === email)!;
+  const detail = await page.request.get(`/api/v1/users/${person.id}`);
+  const response = await page.request.post(`/api/v1/users/${person.id}/reset-password`, {
+    headers: { 'x-roster-csrf': '1', 'if-match': detail.headers()['etag'] },
+  });
+  expect(response.status(), await response.text()).toBe(200);
 }
 
 /** Where the loopback DNS server reads its records: one file per host, one TXT value per line. */

@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
-import { DEMO_PASSWORD, expectAccessible, signIn, userRows } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { DEMO_PASSWORD, TWO_FACTOR_ADMIN, expectAccessible, passwordResetToken, signIn, userRows } from './helpers';
 
 type Account = { id: number; name: string; owner?: { id: number; name: string } };
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string; two_factor: { enrolled: boolean; required: boolean } };
@@ -13,7 +14,7 @@ async function accounts(page: Page): Promise<Account[]> {
 }
 
 test.describe('a user’s lifecycle', () => {
-  test('reset password: the user must choose a new one at next sign-in', async ({ page, context }) => {
+  test('reset password: the old password stops working and a link is mailed', async ({ page, context }) => {
     await signIn(page);
     const target = (await managed(page)).find((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required)!;
     await page.goto(`/user/${target.id}`);
@@ -28,14 +29,28 @@ test.describe('a user’s lifecycle', () => {
     await expect(opener).toBeFocused();
     await opener.click();
     await dialog.getByRole('button', { name: 'Reset password' }).click();
-    await expect(page.getByText('Password reset: their sessions ended')).toBeVisible();
+    await expect(page.getByText('Password reset: their old password no longer works')).toBeVisible();
 
     await context.clearCookies();
     await page.goto('/login');
     await page.getByLabel('Email').fill(target.email);
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await expect(page.getByText('That email and password do not match.')).toBeVisible();
+    await page.goto(`/password/${await passwordResetToken(target.email)}`);
+    await expect(page.getByText(`reset the password of ${target.email}`)).toBeVisible();
+  });
+
+  test('an Administrator is not offered changes to an Owner, and nobody to themselves', async ({ page }) => {
+    await signIn(page, TWO_FACTOR_ADMIN);
+    const owner = (await managed(page)).find((u) => u.org_role === 'owner')!;
+    await page.goto(`/user/${owner.id}`);
+    await expect(page.getByText('Only an Owner can change an Owner.')).toBeVisible();
+    for (const name of ['Reset password', 'Remove from organization', 'Delete user']) {
+      await expect(page.getByRole('button', { name })).toBeDisabled();
+    }
+    await expect(page.getByRole('switch', { name: 'Require two-factor authentication' })).toBeDisabled();
+    await expectAccessible(page);
   });
 
   test('require two-factor: the user must enrol at next sign-in', async ({ page, context }) => {

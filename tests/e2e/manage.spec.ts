@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectAccessible, signIn } from './helpers';
 
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string };

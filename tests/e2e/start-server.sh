@@ -11,9 +11,10 @@ mail=${E2E_MAIL_DIR:-$data/mail}
 records=${E2E_DNS_DIR:-$data/dns}
 dns_listen="127.0.0.1:${E2E_DNS_PORT:-18453}"
 rm -rf "$mail" "$records"
+"$server" create-secret-key "$data/secret.key" >/dev/null
 "$dns_fixture" --listen "$dns_listen" --records "$records" &
 dns_pid=$!
-"$server" --database "sqlite://$data/roster.db" serve --listen "127.0.0.1:${E2E_PORT:-18473}" --static dist --demo \
+"$server" --database "sqlite://$data/roster.db" --secret-key-file "$data/secret.key" serve --listen "127.0.0.1:${E2E_PORT:-18473}" --static dist --demo \
   --mail-dir "$mail" --dns-server "$dns_listen" &
 pid=$!
 trap 'kill $pid $dns_pid 2>/dev/null; wait $pid $dns_pid 2>/dev/null; rm -rf "$data"' EXIT INT TERM

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectAccessible, signIn, userRows } from './helpers';
 
 test.beforeEach(async ({ page }) => {

@@ -22,7 +22,7 @@ use crate::authz::Manager;
 use crate::error::{AppError, AppResult};
 use crate::mail::InvitationMail;
 use crate::state::AppState;
-use crate::store::{AccountListParams, PlannedAccountInvitation, UpdateOutcome};
+use crate::store::{AccountListParams, MailQuota, PlannedAccountInvitation, UpdateOutcome};
 
 fn no_such_account() -> AppError {
     AppError::not_found("The organization has no such account.")
@@ -217,6 +217,10 @@ pub async fn invite(
             token_hash: &auth::token_hash(&token),
             expires_at,
             mail: &mail,
+            quota: MailQuota::OutsideOf {
+                org_id: caller.org_id,
+                per_day: state.settings.outside_mail_per_day,
+            },
         };
         results.push(
             match state

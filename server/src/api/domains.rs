@@ -30,7 +30,9 @@ pub async fn list(
     Ok(Json(state.store.list_domains(org).await?))
 }
 
-/// `POST /domains`: claims a domain, pending until its TXT record is found.
+/// `POST /domains`: claims a domain, pending until its TXT record is found. Whether another
+/// organization holds it is not said here — only to whoever proves control of its DNS (see
+/// `Store::record_domain_check`).
 pub async fn add(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -40,15 +42,15 @@ pub async fn add(
     let name =
         claimable_domain(&new.name).map_err(|e| AppError::bad_field("name", e.to_string()))?;
     let actor = actor(&caller, state.clock.now());
-    match state.store.claim_domain(&actor, &name, &new_token()).await? {
+    match state
+        .store
+        .claim_domain(&actor, &name, &new_token())
+        .await?
+    {
         ClaimOutcome::Added(domain) => Ok((StatusCode::CREATED, Json(domain))),
         ClaimOutcome::AlreadyClaimed => Err(AppError::bad_field(
             "name",
             format!("The organization has claimed {name} already."),
-        )),
-        ClaimOutcome::VerifiedElsewhere => Err(AppError::bad_field(
-            "name",
-            format!("Another organization has verified {name}; only one organization can hold a domain."),
         )),
     }
 }

@@ -101,9 +101,8 @@ pub async fn import(
         let problem = match outcome {
             ImportOutcome::Imported => None,
             ImportOutcome::AlreadyMember => Some("Already a member of the organization."),
-            ImportOutcome::OtherOrganization => Some("A member of another organization meanwhile."),
             ImportOutcome::NotImportable => Some(
-                "Not importable: no such active user on a verified domain of the organization.",
+                "Not importable: no such active user outside every organization on a verified domain of this one.",
             ),
         };
         results.push(BulkResult {

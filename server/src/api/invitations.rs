@@ -10,31 +10,31 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use roster_model::{
-    check_addresses_locally, new_password_problem, AcceptInvitation, AccountGrant, AddressCheck,
-    CheckAddresses, ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult,
-    InvitationIds, InvitationPreview, InvitationState, InviteOutcome, InviteProblem,
-    InviteResponse, InviteResult, InvitedAccount, NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS,
-    MAX_INVITE_EMAILS,
+    check_addresses_locally, name_problem, new_password_problem, AcceptInvitation, AccountGrant,
+    AddressCheck, CheckAddresses, ErrorCode, ExternalAccess, InvitationActionResponse,
+    InvitationActionResult, InvitationIds, InvitationOffer, InvitationPreview, InvitationState,
+    InviteOutcome, InviteProblem, InviteResponse, InviteResult, InvitedAccount, NewInvitations,
+    OrgRole, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS, MAX_PASSWORD_CHARS,
 };
 use sha2::{Digest, Sha256};
 
-use super::{authenticate, load_organization, me};
+use super::{load_organization, signed_in};
 use crate::auth;
-use crate::authz::{client_addr, is_https, Caller, Manager};
+use crate::authz::{client, Caller, Manager};
 use crate::error::{AppError, AppResult};
 use crate::mail::InvitationMail;
+use crate::ops::sign_in::{authenticate, hash_new_password};
 use crate::state::AppState;
 use crate::store::{
-    Actor, AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, NewPerson, PlannedInvitation,
+    Actor, AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
+    PlannedInvitation, Renewal, OUTSIDE_MAIL_QUOTA_REACHED,
 };
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
-const MAX_NAME_CHARS: usize = 100;
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))
+    body.map(|Json(value)| value).map_err(AppError::from)
 }
 
 /// What one address comes to.
@@ -177,10 +177,7 @@ pub(super) async fn checked_grants(
 
 fn request_hash(request: &NewInvitations) -> String {
     let canonical = serde_json::to_vec(request).unwrap_or_default();
-    Sha256::digest(&canonical)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(&canonical))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
@@ -204,7 +201,8 @@ async fn replay(
     key: &str,
     hash: &str,
 ) -> AppResult<Option<Response>> {
-    let Some(recorded) = state.store.recorded_answer(org_id, key).await? else {
+    let now = state.clock.now();
+    let Some(recorded) = state.store.recorded_answer(org_id, key, now).await? else {
         return Ok(None);
     };
     if recorded.request_hash != hash {
@@ -342,6 +340,7 @@ pub(super) fn actor(caller: &Caller, now: i64) -> Actor<'_> {
     Actor {
         org_id: caller.org_id,
         user_id: caller.user_id,
+        role: caller.role,
         label: &caller.name,
         client_addr: &caller.client_addr,
         at: now,
@@ -424,7 +423,15 @@ pub async fn resend(
             account_only: invite.account_only,
         }
         .render();
-        let renewed = state
+        let quota = if invite.account_only {
+            MailQuota::OutsideOf {
+                org_id: caller.org_id,
+                per_day: state.settings.outside_mail_per_day,
+            }
+        } else {
+            MailQuota::Unlimited
+        };
+        let renewal = state
             .store
             .renew_invitation(
                 &actor,
@@ -433,14 +440,20 @@ pub async fn resend(
                 &auth::token_hash(&token),
                 expires_at,
                 &mail,
+                quota,
             )
             .await?;
         results.push(InvitationActionResult {
             id,
             email: Some(invite.email.clone()),
-            ok: renewed,
-            message: (!renewed)
-                .then(|| "It was sent again or withdrawn by someone else a moment ago.".to_owned()),
+            ok: renewal == Renewal::Renewed,
+            message: match renewal {
+                Renewal::Renewed => None,
+                Renewal::Gone => {
+                    Some("It was sent again or withdrawn by someone else a moment ago.".to_owned())
+                }
+                Renewal::OverQuota => Some(OUTSIDE_MAIL_QUOTA_REACHED.to_owned()),
+            },
         });
     }
     state.mailer.wake();
@@ -483,21 +496,25 @@ async fn linked(state: &AppState, token: &str) -> AppResult<LinkedInvitation> {
         })
 }
 
-/// `GET /invitations/token/{token}` (no session needed): what the link offers, in its state.
+/// `GET /invitations/token/{token}` (no session needed): the link's state and, only while it can
+/// be accepted, what it offers.
 pub async fn preview(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Json<InvitationPreview>> {
     let invitation = linked(&state, &token).await?;
-    Ok(Json(InvitationPreview {
+    let offer = (invitation.state == InvitationState::Pending).then(|| InvitationOffer {
         email: invitation.email,
         organization: invitation.organization,
         invited_by: invitation.invited_by,
         accounts: invitation.accounts.into_iter().map(|(_, a)| a).collect(),
         expires_at: invitation.expires_at,
-        state: invitation.state,
         existing_user: invitation.password_hash.is_some(),
         account_only: invitation.account_only,
+    });
+    Ok(Json(InvitationPreview {
+        state: invitation.state,
+        offer,
     }))
 }
 
@@ -534,34 +551,29 @@ pub async fn accept(
         ));
     }
     let now = state.clock.now();
-    let addr = client_addr(&parts);
+    let client = client(&parts);
+    let addr = client.addr.clone();
     let given = request.given_name.trim();
     let family = request.family_name.trim();
     let (new_password_hash, second_factor, label) = if invitation.password_hash.is_none() {
-        if given.is_empty() && family.is_empty() {
-            return Err(AppError::bad_field("given_name", "Enter your name."));
-        }
-        if given.chars().count() > MAX_NAME_CHARS || family.chars().count() > MAX_NAME_CHARS {
-            return Err(AppError::bad_field(
-                "given_name",
-                format!("A name is at most {MAX_NAME_CHARS} characters."),
-            ));
+        if let Some((field, problem)) = name_problem(given, family) {
+            return Err(AppError::bad_field(field, problem));
         }
         if let Some(problem) = new_password_problem(&request.password, "", &invitation.email) {
             return Err(AppError::bad_field("password", problem));
         }
-        let password = request.password.clone();
-        let not_stored =
-            || AppError::new(ErrorCode::Internal, "The new password could not be stored.");
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-            .await
-            .map_err(|_| not_stored())?
-            .map_err(|_| not_stored())?;
+        let hash = hash_new_password(&state, request.password.clone()).await?;
         let label = roster_model::display_name(given, family, &invitation.email);
         (Some(hash), None, label)
     } else {
         if request.password.is_empty() {
             return Err(AppError::bad_field("password", "Enter your password."));
+        }
+        if request.password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(AppError::bad_field(
+                "password",
+                format!("A password is at most {MAX_PASSWORD_CHARS} characters long."),
+            ));
         }
         let (credentials, second_factor) = authenticate(
             &state,
@@ -620,12 +632,10 @@ pub async fn accept(
         org_id: invitation.org_id,
         role: OrgRole::Member,
         client_addr: addr,
-        must_change_password: false,
         must_enrol_two_factor: invitation.two_factor.must_enrol(),
         two_factor_enrolled: invitation.two_factor.secret.is_some(),
         password_hash: None,
+        via_token: false,
     };
-    let body = me(&caller, load_organization(&state, invitation.org_id).await?);
-    let cookie = auth::session_cookie(&token, is_https(&parts));
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    signed_in(&state, &caller, &token, client.https).await
 }

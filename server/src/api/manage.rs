@@ -17,13 +17,12 @@ use super::invitations::{actor, checked_grants};
 use super::{load_organization, no_such_user, with_etag};
 use crate::authz::{Caller, Manager};
 use crate::error::{AppError, AppResult};
-use crate::mail::{password_reset_mail, OutgoingMail};
+use crate::ops::password_reset;
 use crate::state::AppState;
 use crate::store::UpdateOutcome;
 
 pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> AppResult<T> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))
+    body.map(|Json(value)| value).map_err(AppError::from)
 }
 
 fn user_id(id: &str) -> AppResult<i64> {
@@ -90,26 +89,13 @@ pub async fn update_user(
     let actor = actor(&caller, state.clock.now());
     let outcome = state
         .store
-        .update_user(&actor, caller.role, id, expected, &change)
+        .update_user(&actor, id, expected, &change)
         .await?;
-    // A refused role change is about the role field.
-    let outcome = match outcome {
-        UpdateOutcome::Refused(problem) => UpdateOutcome::Invalid("org_role", problem.to_owned()),
-        other => other,
-    };
     answer(&state, &caller, id, outcome).await
 }
 
-/// The mail telling a user that their password was reset, with the way to sign in.
-fn reset_mail(state: &AppState, organization: &str, email: &str) -> OutgoingMail {
-    password_reset_mail(
-        email,
-        organization,
-        &format!("{}/login", state.settings.public_url),
-    )
-}
-
-/// `POST /users/{id}/reset-password`: a new password at next sign-in; sessions end; a mail says so.
+/// `POST /users/{id}/reset-password`: the old password stops working, sessions and tokens end,
+/// and the user is mailed a single-use link to choose a new one.
 pub async fn reset_password(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -118,19 +104,10 @@ pub async fn reset_password(
 ) -> AppResult<Response> {
     let id = user_id(&id)?;
     let expected = expected_version(&headers)?;
-    let now = state.clock.now();
-    let user = state
-        .store
-        .user_detail(caller.org_id, id, now)
-        .await?
-        .ok_or_else(no_such_user)?;
     let organization = load_organization(&state, caller.org_id).await?;
-    let mail = reset_mail(&state, &organization.name, &user.email);
-    let outcome = state
-        .store
-        .reset_password(&actor(&caller, now), id, Some(expected), &mail)
-        .await?;
-    state.mailer.wake();
+    let actor = actor(&caller, state.clock.now());
+    let outcome =
+        password_reset::reset(&state, &actor, &organization.name, id, Some(expected)).await?;
     answer(&state, &caller, id, outcome).await
 }
 
@@ -229,11 +206,11 @@ async fn leave(
     let store = &state.store;
     let outcome = if delete {
         store
-            .delete_user(&actor, caller.role, id, Some(expected), &request.new_owners)
+            .delete_user(&actor, id, Some(expected), &request.new_owners)
             .await?
     } else {
         store
-            .remove_from_organization(&actor, caller.role, id, Some(expected), &request.new_owners)
+            .remove_from_organization(&actor, id, Some(expected), &request.new_owners)
             .await?
     };
     match outcome {
@@ -287,13 +264,12 @@ pub async fn bulk(
                     .await?
             }
             BulkAction::ResetPassword => {
-                let mail = reset_mail(&state, &organization.name, &user.email);
-                state.store.reset_password(&actor, id, None, &mail).await?
+                password_reset::reset(&state, &actor, &organization.name, id, None).await?
             }
             BulkAction::Remove => {
                 state
                     .store
-                    .remove_from_organization(&actor, caller.role, id, None, &request.new_owners)
+                    .remove_from_organization(&actor, id, None, &request.new_owners)
                     .await?
             }
         };

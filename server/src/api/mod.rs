@@ -9,12 +9,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{middleware, Json, Router};
 use roster_model::{
-    new_password_problem, AccountSummary, ApiToken, AuditEntry, ChangePassword, ConfirmTwoFactor,
-    CreatedApiToken, ErrorCode, Me, NewApiToken, OrgRole, Organization, Page, SignIn, SortDir,
-    SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail, UserRef, UserStatus, UserSummary,
-    UserView, ViewCounts, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_LEN, MAX_TOKEN_NAME_CHARS,
+    new_password_problem, new_token_problem, sign_in_email, AccountSummary, ApiToken, AuditEntry,
+    ChangePassword, ConfirmTwoFactor, CreatedApiToken, ErrorCode, Me, NewApiToken, OrgRole,
+    Organization, Page, SignIn, SortDir, SortField, TwoFactorEnrolled, TwoFactorSetup, UserDetail,
+    UserRef, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE, DEFAULT_TOKEN_DAYS,
+    MAX_EMAIL_LEN, MAX_PAGE_SIZE, MAX_PASSWORD_CHARS, MAX_SEARCH_LEN,
 };
-use roster_model::{version_tag, ApiError, UserIds, MAX_SELECT_ALL};
+use roster_model::{version_tag, UserIds, MAX_SELECT_ALL};
 use serde::Deserialize;
 
 mod accounts;
@@ -22,15 +23,15 @@ mod domains;
 mod import;
 mod invitations;
 mod manage;
+mod password_resets;
 
 use crate::auth;
-use crate::authz::{client_addr, csrf_guard, is_https, Caller, Manager, Owner, PendingCaller};
+use crate::authz::{client, csrf_guard, Caller, Manager, Owner, PendingCaller};
 use crate::cursor::Cursor;
 use crate::error::{AppError, AppResult};
+use crate::ops::sign_in::{authenticate, hash_new_password, invalid_code, verify_current_password};
 use crate::state::AppState;
-use crate::store::{
-    AccountListParams, AuditEvent, AuditParams, Credentials, SecondFactorUse, UserListParams,
-};
+use crate::store::{AccountListParams, AuditEvent, AuditParams, SecondFactorUse, UserListParams};
 use crate::two_factor;
 
 pub fn router() -> Router<AppState> {
@@ -84,6 +85,8 @@ pub fn router() -> Router<AppState> {
         .route("/invitations/revoke", post(invitations::revoke))
         .route("/invitations/accept", post(invitations::accept))
         .route("/invitations/token/{token}", get(invitations::preview))
+        .route("/password-resets/{token}", get(password_resets::preview))
+        .route("/password-resets/complete", post(password_resets::complete))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .method_not_allowed_fallback(method_not_allowed)
@@ -121,7 +124,7 @@ async fn load_organization(state: &AppState, org_id: i64) -> AppResult<Organizat
         .ok_or_else(|| AppError::not_found("The organization no longer exists."))
 }
 
-fn me(caller: &Caller, organization: Organization) -> Me {
+pub(crate) fn me(caller: &Caller, organization: Organization) -> Me {
     Me {
         user: UserRef {
             id: caller.user_id,
@@ -131,7 +134,6 @@ fn me(caller: &Caller, organization: Organization) -> Me {
         organization,
         role: caller.role,
         manages_users: caller.role.manages_users(),
-        must_change_password: caller.must_change_password,
         must_enrol_two_factor: caller.must_enrol_two_factor,
         two_factor_enrolled: caller.two_factor_enrolled,
     }
@@ -159,18 +161,31 @@ fn audit<'a>(caller: &'a Caller, action: &'a str, at: i64) -> AuditEvent<'a> {
     }
 }
 
-/// Signs in with email and password. A wrong email and a wrong password get the same answer, after
-/// the same work; repeated failures for one account or from one address are refused for a while.
+/// Signs in with email and password (and a second factor for users enrolled in two-factor). A
+/// wrong email and a wrong password get the same answer, after the same work; failures make
+/// further attempts wait (see `ops::sign_in`).
 async fn sign_in(
     State(state): State<AppState>,
     parts: Parts,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> AppResult<Response> {
-    let Json(request) =
-        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let Json(request) = body?;
     let now = state.clock.now();
-    let addr = client_addr(&parts);
-    let email = request.email.trim().to_lowercase();
+    let client = client(&parts);
+    // Oversized input is refused before any work is done or anything is stored.
+    if request.email.trim().len() > MAX_EMAIL_LEN {
+        return Err(AppError::bad_field(
+            "email",
+            format!("An email address is at most {MAX_EMAIL_LEN} characters long."),
+        ));
+    }
+    if request.password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::bad_field(
+            "password",
+            format!("A password is at most {MAX_PASSWORD_CHARS} characters long."),
+        ));
+    }
+    let email = sign_in_email(&request.email);
     if email.is_empty() {
         return Err(AppError::bad_field("email", "Enter your email address."));
     }
@@ -179,7 +194,7 @@ async fn sign_in(
     }
     let (credentials, second_factor) = authenticate(
         &state,
-        &addr,
+        &client.addr,
         &email,
         request.password,
         request.code.as_deref(),
@@ -207,7 +222,7 @@ async fn sign_in(
         target_id: Some(credentials.user_id),
         target_label: Some(&credentials.label),
         details: serde_json::json!({}),
-        client_addr: &addr,
+        client_addr: &client.addr,
         at: now,
     };
     let started = state
@@ -230,147 +245,25 @@ async fn sign_in(
         email: credentials.email,
         org_id,
         role: credentials.role.unwrap_or(OrgRole::Member),
-        client_addr: addr,
-        must_change_password: credentials.must_change_password,
+        client_addr: client.addr,
         must_enrol_two_factor: credentials.two_factor.must_enrol(),
         two_factor_enrolled: credentials.two_factor.secret.is_some(),
         password_hash: None,
+        via_token: false,
     };
-    let body = me(&caller, load_organization(&state, org_id).await?);
-    let cookie = auth::session_cookie(&token, is_https(&parts));
+    signed_in(&state, &caller, &token, client.https).await
+}
+
+/// The answer that starts a session: who is signed in, and the session cookie.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    https: bool,
+) -> AppResult<Response> {
+    let body = me(caller, load_organization(state, caller.org_id).await?);
+    let cookie = auth::session_cookie(token, https);
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
-}
-
-/// Checks an email and password as sign-in does — the same answer for a wrong email and a wrong
-/// password, after the same work; failures counted and audited, and refused for a while when they
-/// pile up — then the second factor of a user enrolled in two-factor. Answers the user and the
-/// second factor to spend with their new session.
-pub(crate) async fn authenticate(
-    state: &AppState,
-    addr: &str,
-    email: &str,
-    password: String,
-    code: Option<&str>,
-    now: i64,
-) -> AppResult<(Credentials, Option<SecondFactorUse>)> {
-    let (by_email, by_addr) = state
-        .store
-        .recent_failures(email, addr, now - auth::FAILURE_WINDOW_SECONDS)
-        .await?;
-    if by_email >= auth::MAX_FAILURES_PER_ACCOUNT || by_addr >= auth::MAX_FAILURES_PER_ADDRESS {
-        return Err(AppError::new(
-            ErrorCode::RateLimited,
-            format!(
-                "Too many failed sign-ins. Wait {} minutes before trying again, or ask an administrator to reset your password.",
-                auth::FAILURE_WINDOW_SECONDS / 60
-            ),
-        ));
-    }
-
-    let credentials = state.store.credentials(email).await?;
-    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let verified = tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => auth::verify_password(&password, &stored),
-        None => {
-            auth::verify_against_nothing(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-
-    let active = credentials
-        .as_ref()
-        .is_some_and(|c| c.status == UserStatus::Active);
-    // A failure against a member's email shows in that organization's log.
-    let known = credentials.as_ref().map(|c| (c.org_id, c.user_id));
-    let failed = |reason: &'static str| {
-        let store = state.store.clone();
-        let (email, addr) = (email.to_owned(), addr.to_owned());
-        async move {
-            let event = AuditEvent {
-                org_id: known.and_then(|(org_id, _)| org_id),
-                actor_id: None,
-                actor_label: &email,
-                action: "session.sign_in_failed",
-                target_id: known.map(|(_, user_id)| user_id),
-                target_label: Some(&email),
-                details: serde_json::json!({ "reason": reason }),
-                client_addr: &addr,
-                at: now,
-            };
-            store.record_failed_sign_in(&email, &event).await
-        }
-    };
-    let Some(credentials) = credentials.filter(|_| verified && active) else {
-        failed("password").await?;
-        return Err(AppError(
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "That email and password do not match.",
-            )
-            .with_field("password"),
-        ));
-    };
-    let second_factor = match (&credentials.two_factor.secret, code) {
-        (None, _) => None,
-        (Some(_), None) | (Some(_), Some("")) => {
-            // The password was right; this is not a failure, the form just asks for the code.
-            return Err(AppError(
-                ApiError::new(
-                    ErrorCode::TwoFactorCodeRequired,
-                    "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
-                )
-                .with_field("code"),
-            ));
-        }
-        (Some(secret), Some(code)) => {
-            let used = second_factor_of(state, &credentials, secret, code, now).await?;
-            if used.is_none() {
-                failed("two_factor").await?;
-            }
-            Some(used.ok_or_else(invalid_code)?)
-        }
-    };
-    Ok((credentials, second_factor))
-}
-
-fn invalid_code() -> AppError {
-    AppError(
-        ApiError::new(
-            ErrorCode::Unauthorized,
-            "That code is not valid. Codes change every 30 seconds and each works once; a recovery code works once too.",
-        )
-        .with_field("code"),
-    )
-}
-
-/// The second factor `code` spends for this user: a current authenticator code not used before, or
-/// one of their unused recovery codes. None when it is neither.
-async fn second_factor_of(
-    state: &AppState,
-    credentials: &Credentials,
-    secret: &str,
-    code: &str,
-    now: i64,
-) -> AppResult<Option<SecondFactorUse>> {
-    if two_factor::looks_like_recovery_code(code) {
-        let hash = two_factor::recovery_code_hash(code);
-        let id = state
-            .store
-            .recovery_code(credentials.user_id, &hash)
-            .await?;
-        return Ok(id.map(|id| SecondFactorUse::RecoveryCode { id }));
-    }
-    Ok(two_factor::matching_step(
-        secret,
-        &credentials.email,
-        code,
-        now,
-        credentials.two_factor.last_step,
-    )
-    .map(|step| SecondFactorUse::Totp { step }))
 }
 
 /// Starts setting up two-factor for the signed-in user: a new secret, kept on this session until
@@ -411,8 +304,7 @@ async fn confirm_two_factor(
     }: PendingCaller,
     body: Result<Json<ConfirmTwoFactor>, JsonRejection>,
 ) -> AppResult<Json<TwoFactorEnrolled>> {
-    let Json(request) =
-        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let Json(request) = body?;
     let Some(secret) = totp_setup_secret else {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -455,8 +347,8 @@ async fn confirm_two_factor(
     }))
 }
 
-/// Replaces the signed-in user's password (required after a reset). The current password must be
-/// given; the user's other sessions end.
+/// Replaces the signed-in user's password. The current password must be given (and is
+/// throttled like sign-in); the user's other sessions and their API tokens end.
 async fn change_password(
     State(state): State<AppState>,
     PendingCaller {
@@ -464,16 +356,8 @@ async fn change_password(
     }: PendingCaller,
     body: Result<Json<ChangePassword>, JsonRejection>,
 ) -> AppResult<Json<Me>> {
-    let Json(request) =
-        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
-    let stored = caller.password_hash.clone();
-    let current = request.current_password.clone();
-    let verified = tokio::task::spawn_blocking(move || {
-        stored.is_some_and(|stored| auth::verify_password(&current, &stored))
-    })
-    .await
-    .unwrap_or(false);
-    if !verified {
+    let Json(request) = body?;
+    if request.current_password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(AppError::bad_field(
             "current_password",
             "That is not your current password.",
@@ -486,22 +370,15 @@ async fn change_password(
     ) {
         return Err(AppError::bad_field("new_password", problem));
     }
-    let new_password = request.new_password;
-    let not_stored = || AppError::new(ErrorCode::Internal, "The new password could not be stored.");
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new_password))
-        .await
-        .map_err(|_| not_stored())?
-        .map_err(|_| not_stored())?;
-    let event = audit(&caller, "user.password_changed", state.clock.now());
+    let now = state.clock.now();
+    verify_current_password(&state, &caller, request.current_password, now).await?;
+    let hash = hash_new_password(&state, request.new_password).await?;
+    let event = audit(&caller, "user.password_changed", now);
     state
         .store
-        .change_password(caller.user_id, session_id, &hash, &event)
+        .change_password(caller.user_id, &caller.email, session_id, &hash, &event)
         .await?;
     let organization = load_organization(&state, caller.org_id).await?;
-    let caller = Caller {
-        must_change_password: false,
-        ..caller
-    };
     Ok(Json(me(&caller, organization)))
 }
 
@@ -514,7 +391,7 @@ async fn sign_out(
 ) -> AppResult<Response> {
     let event = audit(&caller, "session.signed_out", state.clock.now());
     state.store.end_session(session_id, &event).await?;
-    let cookie = auth::expired_session_cookie(is_https(&parts));
+    let cookie = auth::expired_session_cookie(client(&parts).https);
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }
 
@@ -540,9 +417,7 @@ pub struct ListQuery {
 }
 
 fn query_or_error(query: Result<Query<ListQuery>, QueryRejection>) -> AppResult<ListQuery> {
-    query
-        .map(|Query(query)| query)
-        .map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))
+    query.map(|Query(query)| query).map_err(AppError::from)
 }
 
 fn parse_search(q: Option<&str>) -> AppResult<Option<String>> {
@@ -579,7 +454,7 @@ fn parse_cursor(cursor: Option<&str>, sort: SortField, dir: SortDir) -> AppResul
         return Ok(None);
     };
     Cursor::decode(text, sort, dir).map(Some).ok_or_else(|| {
-        AppError(
+        AppError::from(
             roster_model::ApiError::new(
                 ErrorCode::InvalidCursor,
                 "This page link is no longer valid for the current sort order. Start again from the first page.",
@@ -712,35 +587,40 @@ async fn list_tokens(
     State(state): State<AppState>,
     Owner(caller): Owner,
 ) -> AppResult<Json<Vec<ApiToken>>> {
-    Ok(Json(state.store.api_tokens(caller.org_id).await?))
+    Ok(Json(
+        state
+            .store
+            .api_tokens(caller.org_id, state.clock.now())
+            .await?,
+    ))
 }
 
-/// Creates a bearer token that acts as its creating Owner; its secret is in this answer only.
+/// Creates a bearer token that acts as its creating Owner until it expires; its secret is in
+/// this answer only. Only a person signed in to the console may: a token never mints tokens.
 async fn create_token(
     State(state): State<AppState>,
     Owner(caller): Owner,
     body: Result<Json<NewApiToken>, JsonRejection>,
 ) -> AppResult<(StatusCode, Json<CreatedApiToken>)> {
-    let Json(request) =
-        body.map_err(|rejection| AppError::new(ErrorCode::BadRequest, rejection.body_text()))?;
+    let Json(request) = body?;
+    if caller.via_token {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "API tokens are created in the console, signed in as an Owner: a token cannot create tokens.",
+        ));
+    }
+    if let Some((field, problem)) = new_token_problem(&request.name, request.expires_in_days) {
+        return Err(AppError::bad_field(field, problem));
+    }
     let name = request.name.trim();
-    if name.is_empty() {
-        return Err(AppError::bad_field(
-            "name",
-            "Name the token after what will use it.",
-        ));
-    }
-    if name.chars().count() > MAX_TOKEN_NAME_CHARS {
-        return Err(AppError::bad_field(
-            "name",
-            format!("A token name is at most {MAX_TOKEN_NAME_CHARS} characters."),
-        ));
-    }
+    let days = request.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    let now = state.clock.now();
+    let expires_at = now + i64::from(days) * 24 * 60 * 60;
     let secret = format!("roster_{}", auth::new_token());
     let event = AuditEvent {
         target_id: None,
         target_label: Some(name),
-        ..audit(&caller, "token.created", state.clock.now())
+        ..audit(&caller, "token.created", now)
     };
     let id = state
         .store
@@ -749,12 +629,13 @@ async fn create_token(
             name,
             &auth::token_hash(&secret),
             caller.user_id,
+            expires_at,
             &event,
         )
         .await?;
     let token = state
         .store
-        .api_tokens(caller.org_id)
+        .api_tokens(caller.org_id, now)
         .await?
         .into_iter()
         .find(|t| t.id == id)

@@ -2,15 +2,15 @@
 //! invitations to the account alone (which make external users).
 
 use roster_model::{
-    AccountInvitation, AccountInviteOutcome, AccountSummary, AccountUser, Page, Relation, RoleSet,
-    SortDir, SortField, Timestamp,
+    member_change_problem, AccountInvitation, AccountInviteOutcome, AccountSummary, AccountUser,
+    MemberChange, OrgRole, Page, Relation, RoleSet, SortDir, SortField, Timestamp,
 };
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
-use super::invitations::queue_mail;
+use super::invitations::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
 use super::manage::bump_version;
 use super::{
-    account_summary, push_user_search, role_set, search_text, sort_name, user_ref,
+    account_summary, parse_org_role, push_user_search, role_set, search_text, sort_name, user_ref,
     AccountListParams, Actor, Keyset, Store, StoreResult, UpdateOutcome,
 };
 use crate::cursor::SortKey;
@@ -23,12 +23,14 @@ pub struct PlannedAccountInvitation<'a> {
     pub token_hash: &'a str,
     pub expires_at: Timestamp,
     pub mail: &'a OutgoingMail,
+    pub quota: MailQuota,
 }
 
 /// The user and account a change of access is about, read inside its transaction.
 struct AccessTarget {
     label: String,
-    member: bool,
+    /// Their role, when they are a member of the organization (not an external user).
+    member_role: Option<OrgRole>,
     owner: bool,
     roles: Option<RoleSet>,
 }
@@ -40,7 +42,7 @@ async fn access_target(
     user_id: i64,
 ) -> StoreResult<Option<AccessTarget>> {
     let row = sqlx::query(
-        "SELECT u.email, u.given_name, u.family_name, u.org_id, a.owner_id, aa.roles \
+        "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, a.owner_id, aa.roles \
          FROM accounts a JOIN users u ON u.id = ? \
          LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = u.id \
          WHERE a.id = ? AND a.org_id = ?",
@@ -58,7 +60,11 @@ async fn access_target(
     let family: String = row.try_get("family_name")?;
     Ok(Some(AccessTarget {
         label: roster_model::display_name(&given, &family, &email),
-        member: row.try_get::<Option<i64>, _>("org_id")? == Some(org_id),
+        member_role: if row.try_get::<Option<i64>, _>("org_id")? == Some(org_id) {
+            Some(parse_org_role(&row)?.unwrap_or(OrgRole::Member))
+        } else {
+            None
+        },
         owner: row.try_get::<i64, _>("owner_id")? == user_id,
         roles: row.try_get::<Option<i64>, _>("roles")?.map(role_set),
     }))
@@ -209,6 +215,13 @@ impl Store {
         let Some(before) = target.roles else {
             return Ok(UpdateOutcome::NotFound);
         };
+        if let Some(role) = target.member_role {
+            let is_self = actor.user_id == user_id;
+            let change = MemberChange::ChangeAccess;
+            if let Some(problem) = member_change_problem(actor.role, is_self, role, 0, change) {
+                return Ok(UpdateOutcome::Refused(problem));
+            }
+        }
         let account = account_name(&mut tx, account_id).await?;
         let (action, details) = match roles {
             Some(roles) => {
@@ -241,7 +254,7 @@ impl Store {
                 )
             }
         };
-        if target.member {
+        if target.member_role.is_some() {
             bump_version(&mut tx, user_id).await?;
         }
         actor
@@ -321,7 +334,7 @@ impl Store {
     ) -> StoreResult<Result<AccountInviteOutcome, &'static str>> {
         let mut tx = self.begin().await?;
         let account = account_name(&mut tx, account_id).await?;
-        let user = sqlx::query("SELECT id, org_id FROM users WHERE email = ?")
+        let user = sqlx::query("SELECT id, org_id, org_role FROM users WHERE email = ?")
             .bind(planned.email)
             .fetch_optional(&mut *tx)
             .await?;
@@ -341,6 +354,14 @@ impl Store {
                     ));
                 }
                 if row.try_get::<Option<i64>, _>("org_id")? == Some(actor.org_id) {
+                    let role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
+                    let is_self = actor.user_id == user_id;
+                    let change = MemberChange::ChangeAccess;
+                    if let Some(problem) =
+                        member_change_problem(actor.role, is_self, role, 0, change)
+                    {
+                        return Ok(Err(problem));
+                    }
                     sqlx::query(
                         "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?)",
                     )
@@ -435,7 +456,9 @@ impl Store {
             )
             .insert(&mut tx)
             .await?;
-        queue_mail(&mut tx, planned.mail, actor.at).await?;
+        if !queue_mail(&mut tx, planned.mail, planned.quota, actor.at).await? {
+            return Ok(Err(OUTSIDE_MAIL_QUOTA_REACHED));
+        }
         tx.commit().await?;
         Ok(Ok(AccountInviteOutcome::Invited))
     }

@@ -22,8 +22,6 @@ pub enum ClaimOutcome {
     Added(Domain),
     /// The organization has this domain already.
     AlreadyClaimed,
-    /// Another organization holds it verified.
-    VerifiedElsewhere,
 }
 
 /// Who runs a check: an admin pressing "Verify now", or the daily re-check.
@@ -133,9 +131,6 @@ impl Store {
                 .await?;
         if claimed.is_some() {
             return Ok(ClaimOutcome::AlreadyClaimed);
-        }
-        if verified_elsewhere(&mut tx, actor.org_id, name).await? {
-            return Ok(ClaimOutcome::VerifiedElsewhere);
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO domains (org_id, name, state, token, created_at) VALUES (?, ?, 'pending', ?, ?) RETURNING id",

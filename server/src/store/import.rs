@@ -4,7 +4,7 @@
 use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::invitations::queue_mail;
+use super::invitations::{queue_mail, MailQuota};
 use super::{
     push_user_search, sort_key, user_summary, Actor, Keyset, Store, StoreResult,
     NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
@@ -18,9 +18,8 @@ pub enum ImportOutcome {
     Imported,
     /// A member already (imported by an earlier, interrupted run, or joined meanwhile).
     AlreadyMember,
-    /// Joined another organization meanwhile.
-    OtherOrganization,
-    /// No such user, not active, or not on a verified domain of the organization.
+    /// No such user, in another organization, not active, or not on a verified domain of the
+    /// organization: one answer for all, which says nothing about anyone the caller may not see.
     NotImportable,
 }
 
@@ -92,7 +91,8 @@ impl Store {
 
     /// Imports one user: they become a managed Member (any pending invitation of theirs to the
     /// organization is superseded), with the audit event and the mail telling them, all in one
-    /// transaction. `mail` is built only when the user is imported.
+    /// transaction. `mail` is built only when the user is imported. Answers the user's name only
+    /// when they are the organization's now.
     pub async fn import_user(
         &self,
         actor: &Actor<'_>,
@@ -110,10 +110,11 @@ impl Store {
         };
         let label = roster_model::display_name(&given, &family, &email);
         match member_of {
+            // The caller's own member: theirs to see.
             Some(org) if org == actor.org_id => {
                 return Ok((ImportOutcome::AlreadyMember, Some(label)))
             }
-            Some(_) => return Ok((ImportOutcome::OtherOrganization, Some(label))),
+            Some(_) => return Ok((ImportOutcome::NotImportable, None)),
             None => {}
         }
         let joined = sqlx::query(
@@ -133,7 +134,7 @@ impl Store {
         .rows_affected()
             == 1;
         if !joined {
-            return Ok((ImportOutcome::NotImportable, Some(label)));
+            return Ok((ImportOutcome::NotImportable, None));
         }
         sqlx::query(
             "UPDATE invitations SET state = 'revoked', revoked_at = ?, token_hash = NULL \
@@ -153,7 +154,7 @@ impl Store {
             )
             .insert(&mut tx)
             .await?;
-        queue_mail(&mut tx, &mail(&email), actor.at).await?;
+        queue_mail(&mut tx, &mail(&email), MailQuota::Unlimited, actor.at).await?;
         tx.commit().await?;
         Ok((ImportOutcome::Imported, Some(label)))
     }

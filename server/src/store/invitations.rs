@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{
     parse_status, role_set, search_text, sort_name, user_ref, AuditEvent, SecondFactorState,
-    SecondFactorUse, Store, StoreResult,
+    SecondFactorUse, Store, StoreResult, IDEMPOTENCY_KEY_SECONDS,
 };
 use crate::mail::OutgoingMail;
 
@@ -21,6 +21,8 @@ const IN_CHUNK: usize = 500;
 pub struct Actor<'a> {
     pub org_id: i64,
     pub user_id: i64,
+    /// Their role in the organization, which decides what they may change.
+    pub role: OrgRole,
     pub label: &'a str,
     pub client_addr: &'a str,
     pub at: Timestamp,
@@ -88,6 +90,16 @@ pub struct RecordedAnswer {
     pub body: String,
 }
 
+/// What sending an invitation again came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    Renewed,
+    /// No longer pending, or sent again by someone else within the cooldown.
+    Gone,
+    /// The organization's daily allowance of mail to outside addresses is used up.
+    OverQuota,
+}
+
 /// A pending invitation of an organization, for resending.
 pub struct PendingInvite {
     pub id: i64,
@@ -137,14 +149,44 @@ pub struct QueuedMail {
     pub attempts: i64,
 }
 
+/// Whose daily allowance of mail to people outside it a message uses, if anyone's. Invitations to
+/// an account reach any address, so they are capped: Roster must not become a way to mail strangers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailQuota {
+    Unlimited,
+    OutsideOf { org_id: i64, per_day: u32 },
+}
+
+/// The refusal when an organization has used its daily allowance of mail to outside addresses.
+pub const OUTSIDE_MAIL_QUOTA_REACHED: &str = "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.";
+
+/// Queues a message in the change's transaction. Answers false, queueing nothing, when `quota`
+/// is used up for the day.
 pub(super) async fn queue_mail(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     mail: &OutgoingMail,
+    quota: MailQuota,
     now: Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
+    let quota_org = match quota {
+        MailQuota::Unlimited => None,
+        MailQuota::OutsideOf { org_id, per_day } => {
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbound_mail WHERE quota_org_id = ? AND created_at > ?",
+            )
+            .bind(org_id)
+            .bind(now - 24 * 60 * 60)
+            .fetch_one(&mut **tx)
+            .await?;
+            if sent >= i64::from(per_day) {
+                return Ok(false);
+            }
+            Some(org_id)
+        }
+    };
     sqlx::query(
-        "INSERT INTO outbound_mail (to_address, subject, text_body, html_body, created_at, next_attempt_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbound_mail (to_address, subject, text_body, html_body, created_at, next_attempt_at, quota_org_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&mail.to)
     .bind(&mail.subject)
@@ -152,9 +194,10 @@ pub(super) async fn queue_mail(
     .bind(&mail.html)
     .bind(now)
     .bind(now)
+    .bind(quota_org)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 async fn insert_invitation(
@@ -264,17 +307,21 @@ impl Store {
         Ok(found)
     }
 
-    /// The answer recorded for an Idempotency-Key of this organization, if any.
+    /// The answer recorded for an Idempotency-Key of this organization within the last
+    /// [`IDEMPOTENCY_KEY_SECONDS`], if any.
     pub async fn recorded_answer(
         &self,
         org_id: i64,
         key: &str,
+        now: Timestamp,
     ) -> StoreResult<Option<RecordedAnswer>> {
         let row = sqlx::query(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE org_id = ? AND idempotency_key = ?",
+            "SELECT request_hash, status, body FROM idempotency_keys \
+             WHERE org_id = ? AND idempotency_key = ? AND created_at > ?",
         )
         .bind(org_id)
         .bind(key)
+        .bind(now - IDEMPOTENCY_KEY_SECONDS)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
@@ -342,9 +389,18 @@ impl Store {
                 )
                 .insert(&mut tx)
                 .await?;
-            queue_mail(&mut tx, &invitation.mail, actor.at).await?;
+            queue_mail(&mut tx, &invitation.mail, MailQuota::Unlimited, actor.at).await?;
         }
         if let Some(answer) = answer {
+            // A key past its lifetime that pruning has not reached yet is free for a new request.
+            sqlx::query(
+                "DELETE FROM idempotency_keys WHERE org_id = ? AND idempotency_key = ? AND created_at <= ?",
+            )
+            .bind(actor.org_id)
+            .bind(answer.key)
+            .bind(actor.at - IDEMPOTENCY_KEY_SECONDS)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO idempotency_keys (org_id, idempotency_key, request_hash, status, body, created_at) \
                  VALUES (?, ?, ?, ?, ?, ?)",
@@ -425,8 +481,8 @@ impl Store {
     }
 
     /// Sends a pending invitation again with a new link and a new expiry, unless it was (re)sent
-    /// after `cooldown_start`. Answers false, changing nothing, when it is no longer pending or
-    /// was sent too recently.
+    /// after `cooldown_start`; the mail uses `quota`. Changes nothing unless it is renewed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn renew_invitation(
         &self,
         actor: &Actor<'_>,
@@ -435,7 +491,8 @@ impl Store {
         token_hash: &str,
         expires_at: Timestamp,
         mail: &OutgoingMail,
-    ) -> StoreResult<bool> {
+        quota: MailQuota,
+    ) -> StoreResult<Renewal> {
         let mut tx = self.begin().await?;
         let user: Option<i64> = sqlx::query_scalar(
             "UPDATE invitations SET token_hash = ?, expires_at = ?, last_sent_at = ? \
@@ -451,8 +508,11 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(user_id) = user else {
-            return Ok(false);
+            return Ok(Renewal::Gone);
         };
+        if !queue_mail(&mut tx, mail, quota, actor.at).await? {
+            return Ok(Renewal::OverQuota);
+        }
         actor
             .event(
                 "invitation.resent",
@@ -462,9 +522,8 @@ impl Store {
             )
             .insert(&mut tx)
             .await?;
-        queue_mail(&mut tx, mail, actor.at).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Renewal::Renewed)
     }
 
     /// Revokes a pending invitation: its link stops working. Answers the invitee's email, or None
@@ -552,7 +611,7 @@ impl Store {
             password_hash: row.try_get("password_hash")?,
             status: parse_status(&row)?,
             member_of: row.try_get("member_of")?,
-            two_factor: SecondFactorState::from_row(&row)?,
+            two_factor: SecondFactorState::from_row(&row, &self.key)?,
             account_only: row.try_get::<Option<i64>, _>("account_id")?.is_some(),
         }))
     }
@@ -641,11 +700,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if !super::spend_second_factor(&mut tx, invitation.user_id, second_factor, now).await? {
+        if !super::sessions::spend_second_factor(&mut tx, invitation.user_id, second_factor, now)
+            .await?
+        {
             return Ok(false);
         }
         if let Some(hash) = session_token_hash {
-            super::insert_session(&mut tx, invitation.user_id, hash, event).await?;
+            super::sessions::insert_session(&mut tx, invitation.user_id, hash, event).await?;
         }
         event.insert(&mut tx).await?;
         tx.commit().await?;

@@ -4,33 +4,39 @@
 use std::collections::{HashMap, HashSet};
 
 use roster_model::{
-    display_name, AccountGrant, AccountRole, OrgRole, OwnerChoice, RoleSet, Timestamp,
+    display_name, member_change_problem, AccountGrant, AccountRole, MemberChange, OrgRole,
+    OwnerChoice, RoleSet, Timestamp,
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::invitations::queue_mail;
+use super::invitations::{queue_mail, MailQuota};
+use super::password_resets::{insert_reset_link, NewResetLink};
+use super::sessions::clear_failures;
+use super::tokens::revoke_tokens_of;
 use super::{parse_org_role, role_set, Actor, Store, StoreResult, UpdateOutcome};
 use crate::mail::OutgoingMail;
 
 /// The user a change is about, read inside the change's transaction.
-struct Target {
-    label: String,
-    role: OrgRole,
+pub(super) struct Target {
+    pub(super) email: String,
+    pub(super) label: String,
 }
 
-/// The organization's member `user_id` if still at `expected` version (any version for a bulk
-/// action, which acts on users as they are); otherwise the outcome.
-async fn target_at_version(
+/// The organization's member `user_id`, if still at `expected` version (any version for a bulk
+/// action, which acts on users as they are) and `actor` may make `change` to them; otherwise
+/// the outcome.
+pub(super) async fn target_for(
     tx: &mut Transaction<'_, Sqlite>,
-    org_id: i64,
+    actor: &Actor<'_>,
     user_id: i64,
     expected: Option<i64>,
+    change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
     )
     .bind(user_id)
-    .bind(org_id)
+    .bind(actor.org_id)
     .fetch_optional(&mut **tx)
     .await?
     else {
@@ -42,9 +48,20 @@ async fn target_at_version(
     let email: String = row.try_get("email")?;
     let given: String = row.try_get("given_name")?;
     let family: String = row.try_get("family_name")?;
+    let role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
+    let owners = if role == OrgRole::Owner {
+        owner_count(tx, actor.org_id).await?
+    } else {
+        0
+    };
+    if let Some(problem) =
+        member_change_problem(actor.role, actor.user_id == user_id, role, owners, change)
+    {
+        return Ok(Err(UpdateOutcome::Refused(problem)));
+    }
     Ok(Ok(Target {
         label: display_name(&given, &family, &email),
-        role: parse_org_role(&row)?.unwrap_or(OrgRole::Member),
+        email,
     }))
 }
 
@@ -67,40 +84,13 @@ async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreRe
     Ok(())
 }
 
-async fn owner_count(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> StoreResult<u64> {
+pub(super) async fn owner_count(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> StoreResult<u64> {
     let owners: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner'")
             .bind(org_id)
             .fetch_one(&mut **tx)
             .await?;
     Ok(u64::try_from(owners).unwrap_or_default())
-}
-
-/// Who may remove or delete `target`: not oneself (that would lock the admin out), an Owner only
-/// by an Owner, and never the last Owner.
-async fn leave_refusal(
-    tx: &mut Transaction<'_, Sqlite>,
-    actor: &Actor<'_>,
-    actor_role: OrgRole,
-    user_id: i64,
-    target: &Target,
-) -> StoreResult<Option<&'static str>> {
-    if actor.user_id == user_id {
-        return Ok(Some(
-            "You cannot remove or delete yourself. Ask another Owner or Administrator.",
-        ));
-    }
-    if target.role == OrgRole::Owner {
-        if actor_role != OrgRole::Owner {
-            return Ok(Some("Only an Owner can remove or delete an Owner."));
-        }
-        if owner_count(tx, actor.org_id).await? <= 1 {
-            return Ok(Some(
-                "This is the organization's last Owner. Make someone else an Owner first.",
-            ));
-        }
-    }
-    Ok(None)
 }
 
 /// The organization's accounts `user_id` owns.
@@ -162,32 +152,46 @@ async fn is_member(
 }
 
 impl Store {
-    /// Forces a new password at the user's next sign-in, ends their sessions and tells them by mail.
+    /// An administrator's password reset: the old password stops working at once, the user's
+    /// sessions and API tokens end, earlier set-password links die, and a new single-use link
+    /// (stored as `link.token_hash`) goes out in `mail` — with its audit event, in one transaction.
     pub async fn reset_password(
         &self,
         actor: &Actor<'_>,
         user_id: i64,
         expected: Option<i64>,
+        link: &NewResetLink<'_>,
         mail: &OutgoingMail,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+        let target = match target_for(
+            &mut tx,
+            actor,
+            user_id,
+            expected,
+            MemberChange::ResetPassword,
+        )
+        .await?
+        {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
-        sqlx::query("UPDATE users SET password_must_change = 1 WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = ?")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        insert_reset_link(&mut tx, user_id, link, actor.at).await?;
         bump_version(&mut tx, user_id).await?;
         end_sessions(&mut tx, user_id).await?;
-        queue_mail(&mut tx, mail, actor.at).await?;
+        let tokens = revoke_tokens_of(&mut tx, user_id, actor.at).await?;
+        clear_failures(&mut tx, &target.email).await?;
+        queue_mail(&mut tx, mail, MailQuota::Unlimited, actor.at).await?;
         actor
             .event(
                 "user.password_reset",
                 Some(user_id),
                 Some(&target.label),
-                serde_json::json!({}),
+                serde_json::json!({ "tokens_revoked": tokens }),
             )
             .insert(&mut tx)
             .await?;
@@ -204,7 +208,8 @@ impl Store {
         required: bool,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+        let change = MemberChange::RequireTwoFactor;
+        let target = match target_for(&mut tx, actor, user_id, expected, change).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
@@ -242,8 +247,8 @@ impl Store {
         grants: &[AccountGrant],
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, Some(expected)).await?
-        {
+        let change = MemberChange::ChangeAccess;
+        let target = match target_for(&mut tx, actor, user_id, Some(expected), change).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
@@ -316,13 +321,11 @@ impl Store {
     pub async fn remove_from_organization(
         &self,
         actor: &Actor<'_>,
-        actor_role: OrgRole,
         user_id: i64,
         expected: Option<i64>,
         choices: &[OwnerChoice],
     ) -> StoreResult<UpdateOutcome> {
-        self.leave(actor, actor_role, user_id, expected, choices, false)
-            .await
+        self.leave(actor, user_id, expected, choices, false).await
     }
 
     /// Rule 8: the user is deleted from the system. Every account they own gets the chosen owner,
@@ -330,32 +333,31 @@ impl Store {
     pub async fn delete_user(
         &self,
         actor: &Actor<'_>,
-        actor_role: OrgRole,
         user_id: i64,
         expected: Option<i64>,
         choices: &[OwnerChoice],
     ) -> StoreResult<UpdateOutcome> {
-        self.leave(actor, actor_role, user_id, expected, choices, true)
-            .await
+        self.leave(actor, user_id, expected, choices, true).await
     }
 
     async fn leave(
         &self,
         actor: &Actor<'_>,
-        actor_role: OrgRole,
         user_id: i64,
         expected: Option<i64>,
         choices: &[OwnerChoice],
         delete: bool,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
-        let target = match target_at_version(&mut tx, actor.org_id, user_id, expected).await? {
+        let change = if delete {
+            MemberChange::Delete
+        } else {
+            MemberChange::Remove
+        };
+        let target = match target_for(&mut tx, actor, user_id, expected, change).await? {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
-        if let Some(problem) = leave_refusal(&mut tx, actor, actor_role, user_id, &target).await? {
-            return Ok(UpdateOutcome::Refused(problem));
-        }
         if delete {
             let elsewhere: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM accounts WHERE owner_id = ? AND (org_id IS NULL OR org_id <> ?)",
@@ -408,6 +410,12 @@ impl Store {
             }));
         }
         end_sessions(&mut tx, user_id).await?;
+        // The organization no longer controls the user: its reset links and its tokens end too.
+        sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        revoke_tokens_of(&mut tx, user_id, actor.at).await?;
         let action = if delete {
             sqlx::query("DELETE FROM users WHERE id = ?")
                 .bind(user_id)

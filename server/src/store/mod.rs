@@ -7,10 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{
-    display_name, name_problem, org_role_change_problem, AccountAccess, AccountRef, AccountStatus,
-    AccountSummary, ApiToken, AuditEntry, ImportInfo, InvitationInfo, InvitedAccount, OrgFeatures,
-    OrgRole, Organization, Page, Relation, RoleSet, SortDir, SortField, Timestamp, TwoFactor,
-    UserChange, UserDetail, UserRef, UserStatus, UserSummary, UserView, ViewCounts,
+    display_name, member_change_problem, name_problem, org_role_change_problem, AccountAccess,
+    AccountRef, AccountStatus, AccountSummary, AuditEntry, ImportInfo, InvitationInfo,
+    InvitedAccount, MemberChange, OrgFeatures, OrgRole, Organization, Page, Relation, RoleSet,
+    SortDir, SortField, Timestamp, TwoFactor, UserChange, UserDetail, UserRef, UserStatus,
+    UserSummary, UserView, ViewCounts,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -19,25 +20,60 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::cursor::{Cursor, Direction, SortKey};
 use crate::dataset::{Dataset, IdBase};
+use crate::secrets::{SecretKey, SecretKeyError};
 
 mod accounts;
 mod domains;
 mod import;
 mod invitations;
+mod maintenance;
 mod manage;
+mod password_resets;
+mod secrets;
+mod sessions;
+mod tokens;
 pub use accounts::*;
 pub use domains::*;
 pub use import::*;
 pub use invitations::*;
+pub use maintenance::*;
+pub use password_resets::*;
+pub use sessions::*;
+pub use tokens::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Another writer held the database longer than the busy timeout (or every connection was in
+    /// use that long): the request can be tried again.
+    #[error("the database is busy")]
+    Busy,
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    SecretKey(#[from] SecretKeyError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (BUSY_SNAPSHOT is 517).
+        let busy = match &error {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            _ => false,
+        };
+        if busy {
+            StoreError::Busy
+        } else {
+            StoreError::Database(error)
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -74,25 +110,43 @@ pub struct AccountListParams {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Encrypts TOTP secrets and keys recovery-code digests on their way in and out.
+    key: SecretKey,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 impl Store {
-    /// Opens (creating when missing) the database at `url` and brings its schema up to date.
-    pub async fn open(url: &str) -> StoreResult<Store> {
+    /// Opens (creating when missing) the database at `url`, brings its schema up to date, checks
+    /// that `key` is the key its secrets were written with, and protects any secrets still stored
+    /// in the clear from before.
+    pub async fn open(url: &str, key: SecretKey) -> StoreResult<Store> {
+        Store::open_with_busy_timeout(url, key, Duration::from_secs(5)).await
+    }
+
+    /// As [`Store::open`], waiting at most `busy_timeout` for another writer before a change
+    /// gives up with [`StoreError::Busy`].
+    pub async fn open_with_busy_timeout(
+        url: &str,
+        key: SecretKey,
+        busy_timeout: Duration,
+    ) -> StoreResult<Store> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(busy_timeout);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store { pool, key };
+        store.check_secret_key().await?;
+        store.protect_plain_secrets().await?;
+        Ok(store)
     }
 
     /// The organization this server instance shows: the first one created.
@@ -350,7 +404,6 @@ impl Store {
     pub async fn update_user(
         &self,
         actor: &Actor<'_>,
-        actor_role: OrgRole,
         user_id: i64,
         expected_version: i64,
         change: &UserChange,
@@ -385,23 +438,22 @@ impl Store {
         if let Some((field, problem)) = name_problem(given, family) {
             return Ok(UpdateOutcome::Invalid(field, problem));
         }
-        if role != before_role {
-            let owners: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner'",
-            )
-            .bind(actor.org_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let is_self = actor.user_id == user_id;
-            if let Some(problem) = org_role_change_problem(
-                actor_role,
-                is_self,
-                before_role,
-                role,
-                u64::try_from(owners).unwrap_or_default(),
-            ) {
-                return Ok(UpdateOutcome::Refused(problem));
-            }
+        let owners = manage::owner_count(&mut tx, actor.org_id).await?;
+        let is_self = actor.user_id == user_id;
+        if let Some(problem) =
+            org_role_change_problem(actor.role, is_self, before_role, role, owners)
+        {
+            return Ok(UpdateOutcome::Invalid("org_role", problem.to_owned()));
+        }
+        let change = MemberChange::Edit;
+        if let Some(problem) =
+            member_change_problem(actor.role, is_self, before_role, owners, change)
+        {
+            return Ok(UpdateOutcome::Refused(problem));
+        }
+        if before_role == OrgRole::Owner && role != OrgRole::Owner {
+            // A demoted Owner's tokens end with their Ownership; a later promotion revives none.
+            tokens::revoke_tokens_of(&mut tx, user_id, actor.at).await?;
         }
         sqlx::query(
             "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, org_role = ?, \
@@ -589,7 +641,7 @@ impl Store {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO users (id, email, given_name, family_name, sort_name, search_text, status, \
                  totp_enrolled, two_factor_required, created_at, last_sign_in_at, org_id, org_role, \
-                 joined_at, member_source, imported_by, password_hash, password_must_change, totp_secret) ",
+                 joined_at, member_source, imported_by, password_hash, totp_secret) ",
             )
             .push_values(chunk, |mut row, user| {
                 let membership = user.membership.as_ref();
@@ -610,8 +662,7 @@ impl Store {
                     .push_bind(membership.map(|m| if m.imported_by.is_some() { "imported" } else { "invited" }))
                     .push_bind(membership.and_then(|m| m.imported_by))
                     .push_bind(&user.password_hash)
-                    .push_bind(i64::from(user.password_must_change))
-                    .push_bind(&user.totp_secret);
+                    .push_bind(user.totp_secret.as_deref().map(|s| self.key.encrypt(s)));
             })
             .build()
             .execute(&mut *tx)
@@ -717,51 +768,6 @@ impl Store {
     }
 }
 
-/// What sign-in needs to know about an email.
-pub struct Credentials {
-    pub user_id: i64,
-    pub email: String,
-    pub label: String,
-    pub password_hash: Option<String>,
-    pub status: UserStatus,
-    pub org_id: Option<i64>,
-    pub role: Option<OrgRole>,
-    pub must_change_password: bool,
-    pub two_factor: SecondFactorState,
-}
-
-/// A user's two-factor standing, as sign-in and the session checks need it.
-#[derive(Debug, Clone, Default)]
-pub struct SecondFactorState {
-    /// Base32 TOTP secret of an enrolled user.
-    pub secret: Option<String>,
-    pub last_step: Option<i64>,
-    pub required: bool,
-}
-
-impl SecondFactorState {
-    fn from_row(row: &SqliteRow) -> StoreResult<Self> {
-        Ok(Self {
-            secret: row.try_get("totp_secret")?,
-            last_step: row.try_get("totp_last_step")?,
-            required: row.try_get::<i64, _>("two_factor_required")? != 0,
-        })
-    }
-
-    /// Required and not set up: the user must enrol before anything else.
-    pub fn must_enrol(&self) -> bool {
-        self.required && self.secret.is_none()
-    }
-}
-
-/// The second factor a sign-in used, spent in the same transaction that starts the session.
-pub enum SecondFactorUse {
-    /// An authenticator code of this time step.
-    Totp { step: i64 },
-    /// This recovery code (its row id).
-    RecoveryCode { id: i64 },
-}
-
 /// What became of a change to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpdateOutcome {
@@ -773,31 +779,6 @@ pub enum UpdateOutcome {
     Refused(&'static str),
     /// The field's new value is not acceptable, for this reason.
     Invalid(&'static str, String),
-}
-
-/// A live session and the signed-in user's standing in their organization.
-pub struct SessionInfo {
-    pub session_id: i64,
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    pub org_id: Option<i64>,
-    pub role: Option<OrgRole>,
-    pub last_seen_at: Timestamp,
-    pub must_change_password: bool,
-    pub password_hash: Option<String>,
-    pub two_factor: SecondFactorState,
-    /// A TOTP secret this session is setting up, not yet confirmed.
-    pub totp_setup_secret: Option<String>,
-}
-
-/// The Owner an API token acts as.
-pub struct TokenOwner {
-    pub user_id: i64,
-    pub name: String,
-    pub email: String,
-    pub org_id: i64,
-    pub token_name: String,
 }
 
 /// One line of the audit log, written in the transaction of the change it records.
@@ -836,366 +817,6 @@ impl AuditEvent<'_> {
 }
 
 impl Store {
-    pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query(
-            "SELECT id, email, given_name, family_name, password_hash, status, org_id, org_role, \
-             password_must_change, totp_secret, totp_last_step, two_factor_required \
-             FROM users WHERE email = ?",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            let email: String = row.try_get("email")?;
-            Ok(Credentials {
-                user_id: row.try_get("id")?,
-                label: person_name(&row, &email)?,
-                email,
-                password_hash: row.try_get("password_hash")?,
-                status: parse_status(&row)?,
-                org_id: row.try_get("org_id")?,
-                role: parse_org_role(&row)?,
-                must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
-                two_factor: SecondFactorState::from_row(&row)?,
-            })
-        })
-        .transpose()
-    }
-
-    /// The unused recovery code of this user with this hash, if any.
-    pub async fn recovery_code(&self, user_id: i64, code_hash: &str) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(code_hash)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// Failed sign-ins since `since` for this email and from this address.
-    pub async fn recent_failures(
-        &self,
-        email: &str,
-        client_addr: &str,
-        since: Timestamp,
-    ) -> StoreResult<(i64, i64)> {
-        let by_email =
-            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE email = ? AND at > ?")
-                .bind(email)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
-        let by_addr = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sign_in_failures WHERE client_addr = ? AND at > ?",
-        )
-        .bind(client_addr)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((by_email, by_addr))
-    }
-
-    pub async fn record_failed_sign_in(
-        &self,
-        email: &str,
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sign_in_failures (email, client_addr, at) VALUES (?, ?, ?)")
-            .bind(email)
-            .bind(event.client_addr)
-            .bind(event.at)
-            .execute(&mut *tx)
-            .await?;
-        event.insert(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Starts a session: spends the second factor, stores the token's hash, notes the sign-in, and
-    /// audits it, in one transaction. A successful sign-in also clears the account's failure count.
-    /// Answers false, changing nothing, when the second factor was spent meanwhile (a replay).
-    pub async fn start_session(
-        &self,
-        user_id: i64,
-        email: &str,
-        token_hash: &str,
-        second_factor: Option<SecondFactorUse>,
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        if !spend_second_factor(&mut tx, user_id, second_factor, event.at).await? {
-            return Ok(false);
-        }
-        insert_session(&mut tx, user_id, token_hash, event).await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        event.insert(&mut tx).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// The session a token opens, if it has neither been idle too long nor outlived its maximum age.
-    pub async fn session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<SessionInfo>> {
-        let row = sqlx::query(
-            "SELECT s.id AS session_id, s.last_seen_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
-             u.org_id, u.org_role, u.password_must_change, u.password_hash, \
-             u.totp_secret, u.totp_last_step, u.two_factor_required, s.totp_setup_secret \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .bind(now - crate::auth::SESSION_IDLE_SECONDS)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            let email: String = row.try_get("email")?;
-            Ok(SessionInfo {
-                session_id: row.try_get("session_id")?,
-                user_id: row.try_get("user_id")?,
-                name: person_name(&row, &email)?,
-                email,
-                org_id: row.try_get("org_id")?,
-                role: parse_org_role(&row)?,
-                last_seen_at: row.try_get("last_seen_at")?,
-                must_change_password: row.try_get::<i64, _>("password_must_change")? != 0,
-                password_hash: row.try_get("password_hash")?,
-                two_factor: SecondFactorState::from_row(&row)?,
-                totp_setup_secret: row.try_get("totp_setup_secret")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Keeps a TOTP secret on the session while its user sets it up in an authenticator app.
-    pub async fn begin_two_factor_setup(&self, session_id: i64, secret: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET totp_setup_secret = ? WHERE id = ?")
-            .bind(secret)
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Enrols the user with the confirmed secret (the confirming code's step counts as used) and
-    /// replaces their recovery codes, with its audit event, in one transaction. Answers false,
-    /// changing nothing, when the user is already enrolled.
-    pub async fn enrol_two_factor(
-        &self,
-        user_id: i64,
-        secret: &str,
-        step: i64,
-        recovery_code_hashes: &[String],
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let enrolled = sqlx::query(
-            "UPDATE users SET totp_secret = ?, totp_enrolled = 1, totp_last_step = ? \
-             WHERE id = ? AND totp_secret IS NULL",
-        )
-        .bind(secret)
-        .bind(step)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !enrolled {
-            return Ok(false);
-        }
-        sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        QueryBuilder::<Sqlite>::new("INSERT INTO recovery_codes (user_id, code_hash) ")
-            .push_values(recovery_code_hashes, |mut row, hash| {
-                row.push_bind(user_id).push_bind(hash);
-            })
-            .build()
-            .execute(&mut *tx)
-            .await?;
-        event.insert(&mut tx).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Marks a session as used now (its idle timer restarts).
-    pub async fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(session_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Replaces a password, clears a pending forced change and ends the user's other sessions,
-    /// with its audit event, in one transaction.
-    pub async fn change_password(
-        &self,
-        user_id: i64,
-        keep_session: i64,
-        password_hash: &str,
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ?, password_must_change = 0 WHERE id = ?")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
-            .bind(user_id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        event.insert(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The Owner a live token acts as: the token is not revoked and its creator is still an Owner of
-    /// the token's organization. Marks the token used (at most once a minute).
-    pub async fn token_owner(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<TokenOwner>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id \
-             FROM api_tokens t JOIN users u ON u.id = t.created_by \
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.org_id = t.org_id AND u.org_role = 'owner' \
-             AND u.status = 'active'",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let last_used: Option<i64> = row.try_get("last_used_at")?;
-        if last_used.is_none_or(|at| now - at >= 60) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(row.try_get::<i64, _>("id")?)
-                .execute(&self.pool)
-                .await?;
-        }
-        let email: String = row.try_get("email")?;
-        Ok(Some(TokenOwner {
-            user_id: row.try_get("user_id")?,
-            name: person_name(&row, &email)?,
-            email,
-            org_id: row.try_get("org_id")?,
-            token_name: row.try_get("name")?,
-        }))
-    }
-
-    pub async fn create_api_token(
-        &self,
-        org_id: i64,
-        name: &str,
-        token_hash: &str,
-        created_by: i64,
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<i64> {
-        let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(org_id)
-        .bind(name)
-        .bind(token_hash)
-        .bind(created_by)
-        .bind(event.at)
-        .fetch_one(&mut *tx)
-        .await?;
-        AuditEvent {
-            details: serde_json::json!({ "token_id": id, "name": name }),
-            ..event.clone()
-        }
-        .insert(&mut tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn api_tokens(&self, org_id: i64) -> StoreResult<Vec<ApiToken>> {
-        let rows = sqlx::query(
-            "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.id AS by_id, \
-             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
-             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ApiToken {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    created_by: user_ref(row, "by_id", "by_given", "by_family", "by_email")?,
-                    created_at: row.try_get("created_at")?,
-                    last_used_at: row.try_get("last_used_at")?,
-                    revoked_at: row.try_get("revoked_at")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes a live token of the organization; false when there is no such live token.
-    pub async fn revoke_api_token(
-        &self,
-        org_id: i64,
-        token_id: i64,
-        event: &AuditEvent<'_>,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let name: Option<String> = sqlx::query_scalar(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
-        )
-        .bind(event.at)
-        .bind(token_id)
-        .bind(org_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(name) = name else {
-            return Ok(false);
-        };
-        AuditEvent {
-            target_label: Some(&name),
-            details: serde_json::json!({ "token_id": token_id, "name": name }),
-            ..event.clone()
-        }
-        .insert(&mut tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id = ?")
-            .bind(session_id)
-            .execute(&mut *tx)
-            .await?;
-        event.insert(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The audit log of an organization, newest first, filtered by actor and target (substrings of
     /// their names) and action (exact).
     pub async fn audit_log(
@@ -1242,64 +863,7 @@ impl Store {
     }
 }
 
-/// Spends the second factor of a sign-in: answers false when it was spent already (a replay).
-async fn spend_second_factor(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    user_id: i64,
-    second_factor: Option<SecondFactorUse>,
-    now: Timestamp,
-) -> StoreResult<bool> {
-    let rows = match second_factor {
-        None => return Ok(true),
-        Some(SecondFactorUse::Totp { step }) => sqlx::query(
-            "UPDATE users SET totp_last_step = ? \
-             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
-        )
-        .bind(step)
-        .bind(user_id)
-        .bind(step)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected(),
-        Some(SecondFactorUse::RecoveryCode { id }) => {
-            sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()
-        }
-    };
-    Ok(rows == 1)
-}
-
-/// Stores a new session (the token's hash) for the user signing in as `event` records.
-async fn insert_session(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    user_id: i64,
-    token_hash: &str,
-    event: &AuditEvent<'_>,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(event.at)
-    .bind(event.at)
-    .bind(event.at + crate::auth::SESSION_MAX_SECONDS)
-    .bind(event.client_addr)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
-        .bind(event.at)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Rows per multi-row INSERT: 19 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
+/// Rows per multi-row INSERT: 18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.

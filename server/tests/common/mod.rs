@@ -5,15 +5,18 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use roster_model::{ErrorBody, Page, UserSummary};
+use roster_model::{ErrorBody, Page, UserDetail, UserSummary};
 use roster_server::app;
+use roster_server::auth::PasswordHashing;
 use roster_server::dataset;
-use roster_server::state::{AppState, Clock};
+use roster_server::secrets::SecretKey;
+use roster_server::state::{AppState, Clock, Settings};
 use roster_server::store::Store;
 use roster_server::two_factor;
 use serde::de::DeserializeOwned;
@@ -27,6 +30,8 @@ pub struct TestServer {
     /// The session cookie requests carry, once signed in.
     pub cookie: Option<String>,
     pub now: Arc<AtomicI64>,
+    /// The secret key the database's secrets are encrypted with.
+    pub key: SecretKey,
     pub _dir: Arc<TempDir>,
 }
 
@@ -44,6 +49,21 @@ pub async fn demo_server() -> TestServer {
     let mut server = anonymous_demo_server().await;
     server.sign_in_as(OWNER).await;
     server
+}
+
+/// The id of the demo user with this email (0 when there is none).
+pub fn id_of(email: &str) -> i64 {
+    demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id)
+        .unwrap_or_default()
+}
+
+/// The keys that confirm every one of `consequences`.
+pub fn acknowledged(consequences: &[roster_model::Consequence]) -> Vec<&'static str> {
+    consequences.iter().map(|c| c.key).collect()
 }
 
 /// The demo dataset exactly as a fresh database receives it (ids from 1), to look people up by kind.
@@ -66,9 +86,21 @@ pub async fn server_with(
     make: impl FnOnce(dataset::IdBase) -> dataset::Dataset,
     static_dir: Option<&std::path::Path>,
 ) -> TestServer {
+    server_with_busy_timeout(make, static_dir, Duration::from_secs(5)).await
+}
+
+/// A server whose database gives up on a held write lock after `busy_timeout`.
+pub async fn server_with_busy_timeout(
+    make: impl FnOnce(dataset::IdBase) -> dataset::Dataset,
+    static_dir: Option<&std::path::Path>,
+    busy_timeout: Duration,
+) -> TestServer {
     let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
-    let store = Store::open(&url).await.expect("open store");
+    let url = database_url(&dir);
+    let key = SecretKey::ephemeral();
+    let store = Store::open_with_busy_timeout(&url, key.clone(), busy_timeout)
+        .await
+        .expect("open store");
     let data = make(store.next_ids().await.expect("ids"));
     store.insert_dataset(&data).await.expect("insert demo");
     let now = Arc::new(AtomicI64::new(NOW));
@@ -81,8 +113,14 @@ pub async fn server_with(
         state,
         cookie: None,
         now,
+        key,
         _dir: Arc::new(dir),
     }
+}
+
+/// The SQLite URL of a test server's database in `dir`.
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("roster.db").display())
 }
 
 impl TestServer {
@@ -93,8 +131,25 @@ impl TestServer {
             state: self.state.clone(),
             cookie: None,
             now: self.now.clone(),
+            key: self.key.clone(),
             _dir: self._dir.clone(),
         }
+    }
+
+    /// The same server with changed settings.
+    pub fn with_settings(mut self, change: impl FnOnce(&mut Settings)) -> TestServer {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        self.state.settings = Arc::new(settings);
+        self.router = app::router(self.state.clone(), None);
+        self
+    }
+
+    /// The same server with password hashing bounded to `hashing`.
+    pub fn with_hashing(mut self, hashing: PasswordHashing) -> TestServer {
+        self.state.hashing = hashing;
+        self.router = app::router(self.state.clone(), None);
+        self
     }
 
     /// Points domain verification at this nameserver (a loopback DNS fixture).
@@ -255,6 +310,53 @@ impl Oneshot for Router {
 }
 
 impl TestServer {
+    /// A user's page and its ETag.
+    pub async fn detail(&self, id: i64) -> (UserDetail, String) {
+        let (status, headers, body) = self
+            .send_json("GET", &format!("/api/v1/users/{id}"), &[], None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let tag = headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (serde_json::from_value(body).expect("detail"), tag)
+    }
+
+    /// POSTs or PUTs `body` to a user action at the user's current version.
+    pub async fn act(
+        &self,
+        method: &str,
+        id: i64,
+        action: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let (_, tag) = self.detail(id).await;
+        let uri = format!("/api/v1/users/{id}/{action}");
+        let (status, _, body) = self
+            .send_json(method, &uri, &[("if-match", tag.as_str())], Some(body))
+            .await;
+        (status, body)
+    }
+
+    /// The body that removes or deletes `email` (confirming `consequences`), giving every account
+    /// they own to the demo Owner.
+    pub async fn leave_request(
+        &self,
+        email: &str,
+        consequences: &[roster_model::Consequence],
+    ) -> serde_json::Value {
+        let (detail, _) = self.detail(id_of(email)).await;
+        let new_owners: Vec<serde_json::Value> = detail
+            .accounts
+            .iter()
+            .filter(|a| a.owner)
+            .map(|a| serde_json::json!({"account_id": a.account.id, "new_owner_id": id_of(OWNER)}))
+            .collect();
+        serde_json::json!({"acknowledged": acknowledged(consequences), "new_owners": new_owners})
+    }
+
     pub async fn post_json(
         &self,
         uri: &str,
@@ -304,8 +406,15 @@ impl TestServer {
     }
 }
 
-/// Delivers the outbox to the mail folder; answers the links of the messages to `to`, oldest first.
+/// Delivers the outbox to the mail folder; answers the invitation links of the messages to `to`,
+/// oldest first.
 pub async fn delivered_links(server: &TestServer, to: &str) -> Vec<String> {
+    delivered_links_to(server, to, "/accept/").await
+}
+
+/// Delivers the outbox to the mail folder; answers the tokens of the links under `path` (such as
+/// "/accept/" or "/password/") in the messages to `to`, oldest first.
+pub async fn delivered_links_to(server: &TestServer, to: &str, path: &str) -> Vec<String> {
     roster_server::mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await;
     let dir = server._dir.path().join("mail");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -317,12 +426,12 @@ pub async fn delivered_links(server: &TestServer, to: &str) -> Vec<String> {
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|text| text.replace("=\r\n", ""))
         .filter(|text| text.contains(&format!("To: {to}")))
-        .filter_map(|text| link_in(&text))
+        .filter_map(|text| link_in(&text, path))
         .collect()
 }
 
-pub fn link_in(text: &str) -> Option<String> {
-    let start = text.find("/accept/")? + "/accept/".len();
+pub fn link_in(text: &str, path: &str) -> Option<String> {
+    let start = text.find(path)? + path.len();
     let token: String = text[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

@@ -1,0 +1,21 @@
+//! Background upkeep: what has expired is deleted on a schedule.
+
+use std::time::Duration;
+
+use crate::state::Clock;
+use crate::store::Store;
+
+/// How often expired rows are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Prunes expired sign-in failures, sessions, idempotency keys, set-password links and delivered
+/// mail once an hour, from start-up until the server stops.
+pub async fn run_pruning(store: Store, clock: Clock) {
+    loop {
+        match store.prune(clock.now()).await {
+            Ok(pruned) => tracing::debug!(?pruned, "pruned expired rows"),
+            Err(error) => tracing::error!(%error, "pruning expired rows failed"),
+        }
+        tokio::time::sleep(PRUNE_EVERY).await;
+    }
+}

@@ -1,0 +1,71 @@
+//! Pruning what has served its time, so no table grows without bound.
+
+use roster_model::{Timestamp, PASSWORD_RESET_SECONDS};
+
+use super::{Store, StoreResult};
+use crate::auth::{FAILURE_WINDOW_SECONDS, SESSION_IDLE_SECONDS};
+
+/// How long an Idempotency-Key replays its first answer.
+pub const IDEMPOTENCY_KEY_SECONDS: i64 = 24 * 60 * 60;
+/// Delivered mail rows outlive the outside-mail quota's day by this much (their bodies are gone already).
+const SENT_MAIL_SECONDS: i64 = 7 * 24 * 60 * 60;
+
+/// How many rows one pruning removed, per kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    pub failures: u64,
+    pub sessions: u64,
+    pub idempotency_keys: u64,
+    pub password_resets: u64,
+    pub mail: u64,
+}
+
+impl Store {
+    /// Deletes failed sign-ins past the throttle's window, ended sessions, idempotency keys past
+    /// their day, set-password links well past their expiry, and delivered mail past its week.
+    pub async fn prune(&self, now: Timestamp) -> StoreResult<Pruned> {
+        let run = |sql: &'static str, before: Timestamp| {
+            let pool = self.pool.clone();
+            async move {
+                Ok::<u64, super::StoreError>(
+                    sqlx::query(sql)
+                        .bind(before)
+                        .execute(&pool)
+                        .await?
+                        .rows_affected(),
+                )
+            }
+        };
+        Ok(Pruned {
+            failures: run(
+                "DELETE FROM sign_in_failures WHERE at <= ?",
+                now - FAILURE_WINDOW_SECONDS,
+            )
+            .await?,
+            sessions: sqlx::query(
+                "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+            )
+            .bind(now)
+            .bind(now - SESSION_IDLE_SECONDS)
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
+            idempotency_keys: run(
+                "DELETE FROM idempotency_keys WHERE created_at <= ?",
+                now - IDEMPOTENCY_KEY_SECONDS,
+            )
+            .await?,
+            // Kept a while past expiry, so an old link still says "expired" rather than "unknown".
+            password_resets: run(
+                "DELETE FROM password_resets WHERE expires_at <= ?",
+                now - PASSWORD_RESET_SECONDS,
+            )
+            .await?,
+            mail: run(
+                "DELETE FROM outbound_mail WHERE sent_at IS NOT NULL AND sent_at <= ?",
+                now - SENT_MAIL_SECONDS,
+            )
+            .await?,
+        })
+    }
+}

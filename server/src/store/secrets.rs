@@ -1,0 +1,76 @@
+//! The database's side of secrets at rest: proving the key is the right one, and protecting
+//! secrets written before encryption existed.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+use crate::secrets::{SecretKeyError, ENCRYPTED_PREFIX, KEYED_PREFIX};
+
+/// What the key check decrypts; any value would do, this one says what it is for.
+const KEY_CHECK: &str = "roster secret key check";
+
+impl Store {
+    /// Refuses a key other than the one this database's secrets were written with (the first key
+    /// a database meets becomes its key): a wrong key would otherwise surface only when a user with
+    /// two-factor signs in.
+    pub(super) async fn check_secret_key(&self) -> StoreResult<()> {
+        let sealed: Option<String> =
+            sqlx::query_scalar("SELECT sealed FROM secret_key_check WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match sealed {
+            Some(sealed) if self.key.decrypt(&sealed)? == KEY_CHECK => Ok(()),
+            Some(_) => Err(SecretKeyError::WrongKey.into()),
+            None => {
+                sqlx::query(
+                    "INSERT INTO secret_key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(self.key.encrypt(KEY_CHECK))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Encrypts TOTP secrets and keys recovery-code digests still stored as they were before
+    /// secrets at rest were protected. Runs at every start; after the first it finds nothing.
+    pub(super) async fn protect_plain_secrets(&self) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let encrypted = format!("{ENCRYPTED_PREFIX}%");
+        let users = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret NOT LIKE ?")
+            .bind(&encrypted)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in users {
+            let secret: String = row.try_get("totp_secret")?;
+            sqlx::query("UPDATE users SET totp_secret = ? WHERE id = ?")
+                .bind(self.key.encrypt(&secret))
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A set-up in progress is cheap to start again: drop the plain ones rather than keep them.
+        sqlx::query(
+            "UPDATE sessions SET totp_setup_secret = NULL WHERE totp_setup_secret NOT LIKE ?",
+        )
+        .bind(&encrypted)
+        .execute(&mut *tx)
+        .await?;
+        let codes =
+            sqlx::query("SELECT id, code_hash FROM recovery_codes WHERE code_hash NOT LIKE ?")
+                .bind(format!("{KEYED_PREFIX}%"))
+                .fetch_all(&mut *tx)
+                .await?;
+        for row in codes {
+            let digest: String = row.try_get("code_hash")?;
+            sqlx::query("UPDATE recovery_codes SET code_hash = ? WHERE id = ?")
+                .bind(self.key.recovery_code_digest(&digest))
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! Signing in: credentials, throttled attempts, sessions, passwords and two-factor enrolment.
+
+use roster_model::{OrgRole, Timestamp, UserStatus};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::tokens::revoke_tokens_of;
+use super::{parse_org_role, parse_status, person_name, AuditEvent, Store, StoreResult};
+use crate::auth::FailureHistory;
+use crate::secrets::SecretKey;
+
+/// What sign-in needs to know about an email.
+pub struct Credentials {
+    pub user_id: i64,
+    pub email: String,
+    pub label: String,
+    pub password_hash: Option<String>,
+    pub status: UserStatus,
+    pub org_id: Option<i64>,
+    pub role: Option<OrgRole>,
+    pub two_factor: SecondFactorState,
+}
+
+/// A user's two-factor standing, as sign-in and the session checks need it.
+#[derive(Debug, Clone, Default)]
+pub struct SecondFactorState {
+    /// Base32 TOTP secret of an enrolled user (decrypted).
+    pub secret: Option<String>,
+    pub last_step: Option<i64>,
+    pub required: bool,
+}
+
+impl SecondFactorState {
+    /// From a row's `totp_secret`, `totp_last_step` and `two_factor_required`.
+    pub(super) fn from_row(row: &SqliteRow, key: &SecretKey) -> StoreResult<Self> {
+        let sealed: Option<String> = row.try_get("totp_secret")?;
+        Ok(Self {
+            secret: sealed.map(|sealed| key.decrypt(&sealed)).transpose()?,
+            last_step: row.try_get("totp_last_step")?,
+            required: row.try_get::<i64, _>("two_factor_required")? != 0,
+        })
+    }
+
+    /// Required and not set up: the user must enrol before anything else.
+    pub fn must_enrol(&self) -> bool {
+        self.required && self.secret.is_none()
+    }
+}
+
+/// The second factor a sign-in used, spent in the same transaction that starts the session.
+pub enum SecondFactorUse {
+    /// An authenticator code of this time step.
+    Totp { step: i64 },
+    /// This recovery code (its row id).
+    RecoveryCode { id: i64 },
+}
+
+/// A live session and the signed-in user's standing in their organization.
+pub struct SessionInfo {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_id: Option<i64>,
+    pub role: Option<OrgRole>,
+    pub last_seen_at: Timestamp,
+    pub password_hash: Option<String>,
+    pub two_factor: SecondFactorState,
+    /// A TOTP secret this session is setting up, not yet confirmed (decrypted).
+    pub totp_setup_secret: Option<String>,
+}
+
+/// Whether an attempt may go ahead, given the failures so far for its email and its address.
+pub enum AttemptAdmission {
+    /// Reserved: the attempt counts as a failure until it is released or it succeeds.
+    Reserved(i64),
+    /// Refused: try again after this many seconds.
+    Wait(i64),
+}
+
+impl Store {
+    pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
+        let row = sqlx::query(
+            "SELECT id, email, given_name, family_name, password_hash, status, org_id, org_role, \
+             totp_secret, totp_last_step, two_factor_required FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let email: String = row.try_get("email")?;
+            Ok(Credentials {
+                user_id: row.try_get("id")?,
+                label: person_name(&row, &email)?,
+                email,
+                password_hash: row.try_get("password_hash")?,
+                status: parse_status(&row)?,
+                org_id: row.try_get("org_id")?,
+                role: parse_org_role(&row)?,
+                two_factor: SecondFactorState::from_row(&row, &self.key)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The unused recovery code of this user with this (unkeyed) digest, if any.
+    pub async fn recovery_code(&self, user_id: i64, code_sha256: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(self.key.recovery_code_digest(code_sha256))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Reserves one attempt at `email`'s password from `client_addr`, unless `wait` — given the
+    /// failures since `since` for the email and for the address — asks for a pause first. The
+    /// reservation is written before the password is checked, in a transaction that holds the write
+    /// lock, so attempts racing each other each see all those before them: there is no window in
+    /// which parallel guesses go uncounted.
+    pub async fn reserve_attempt(
+        &self,
+        email: &str,
+        client_addr: &str,
+        since: Timestamp,
+        now: Timestamp,
+        wait: impl FnOnce(FailureHistory, FailureHistory) -> i64,
+    ) -> StoreResult<AttemptAdmission> {
+        let mut tx = self.begin().await?;
+        let history = |column: &'static str, value: String| {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE ",
+            );
+            query.push(column).push(" = ").push_bind(value);
+            query.push(" AND at > ").push_bind(since);
+            query
+        };
+        let mut by_email = history("email", email.to_owned());
+        let row = by_email.build().fetch_one(&mut *tx).await?;
+        let email_history = FailureHistory {
+            failures: row.try_get("failures")?,
+            last_at: row.try_get("last_at")?,
+        };
+        let mut by_addr = history("client_addr", client_addr.to_owned());
+        let row = by_addr.build().fetch_one(&mut *tx).await?;
+        let addr_history = FailureHistory {
+            failures: row.try_get("failures")?,
+            last_at: row.try_get("last_at")?,
+        };
+        let seconds = wait(email_history, addr_history);
+        if seconds > 0 {
+            return Ok(AttemptAdmission::Wait(seconds));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (email, client_addr, at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(email)
+        .bind(client_addr)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AttemptAdmission::Reserved(id))
+    }
+
+    /// Records why a reserved attempt failed; its reservation stays, as a failure.
+    pub async fn attempt_failed(&self, event: &AuditEvent<'_>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops a reserved attempt that was no failure (the right password, with the code still to come).
+    pub async fn release_attempt(&self, attempt: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE id = ?")
+            .bind(attempt)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a session: spends the second factor, stores the token's hash, notes the sign-in, and
+    /// audits it, in one transaction. A successful sign-in also clears the account's failures.
+    /// Answers false, changing nothing, when the second factor was spent meanwhile (a replay).
+    pub async fn start_session(
+        &self,
+        user_id: i64,
+        email: &str,
+        token_hash: &str,
+        second_factor: Option<SecondFactorUse>,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        if !spend_second_factor(&mut tx, user_id, second_factor, event.at).await? {
+            return Ok(false);
+        }
+        insert_session(&mut tx, user_id, token_hash, event).await?;
+        clear_failures(&mut tx, email).await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The session a token opens, if it has neither been idle too long nor outlived its maximum age.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionInfo>> {
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.last_seen_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
+             u.org_id, u.org_role, u.password_hash, \
+             u.totp_secret, u.totp_last_step, u.two_factor_required, s.totp_setup_secret \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(now - crate::auth::SESSION_IDLE_SECONDS)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let email: String = row.try_get("email")?;
+            let setup: Option<String> = row.try_get("totp_setup_secret")?;
+            Ok(SessionInfo {
+                session_id: row.try_get("session_id")?,
+                user_id: row.try_get("user_id")?,
+                name: person_name(&row, &email)?,
+                email,
+                org_id: row.try_get("org_id")?,
+                role: parse_org_role(&row)?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                password_hash: row.try_get("password_hash")?,
+                two_factor: SecondFactorState::from_row(&row, &self.key)?,
+                totp_setup_secret: setup.map(|sealed| self.key.decrypt(&sealed)).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps a TOTP secret on the session while its user sets it up in an authenticator app.
+    pub async fn begin_two_factor_setup(&self, session_id: i64, secret: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET totp_setup_secret = ? WHERE id = ?")
+            .bind(self.key.encrypt(secret))
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Enrols the user with the confirmed secret (the confirming code's step counts as used) and
+    /// replaces their recovery codes (given as unkeyed digests), with its audit event, in one
+    /// transaction. Answers false, changing nothing, when the user is already enrolled.
+    pub async fn enrol_two_factor(
+        &self,
+        user_id: i64,
+        secret: &str,
+        step: i64,
+        recovery_code_sha256s: &[String],
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let enrolled = sqlx::query(
+            "UPDATE users SET totp_secret = ?, totp_enrolled = 1, totp_last_step = ? \
+             WHERE id = ? AND totp_secret IS NULL",
+        )
+        .bind(self.key.encrypt(secret))
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !enrolled {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        QueryBuilder::<Sqlite>::new("INSERT INTO recovery_codes (user_id, code_hash) ")
+            .push_values(recovery_code_sha256s, |mut row, digest| {
+                row.push_bind(user_id)
+                    .push_bind(self.key.recovery_code_digest(digest));
+            })
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Marks a session as used now (its idle timer restarts).
+    pub async fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the signed-in user's password: their other sessions and every API token they
+    /// created end (a token must not outlive the secret that made it), their failed attempts are
+    /// forgotten, with its audit event, in one transaction.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        email: &str,
+        keep_session: i64,
+        password_hash: &str,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        revoke_tokens_of(&mut tx, user_id, event.at).await?;
+        clear_failures(&mut tx, email).await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE id = ?")
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Forgets the failed attempts at an email's password (after a success, a change or a reset).
+pub(super) async fn clear_failures(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    email: &str,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
+        .bind(email)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Spends the second factor of a sign-in: answers false when it was spent already (a replay).
+pub(super) async fn spend_second_factor(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: i64,
+    second_factor: Option<SecondFactorUse>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let rows = match second_factor {
+        None => return Ok(true),
+        Some(SecondFactorUse::Totp { step }) => sqlx::query(
+            "UPDATE users SET totp_last_step = ? \
+             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+        Some(SecondFactorUse::RecoveryCode { id }) => {
+            sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+        }
+    };
+    Ok(rows == 1)
+}
+
+/// Stores a new session (the token's hash) for the user signing in as `event` records.
+pub(super) async fn insert_session(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: i64,
+    token_hash: &str,
+    event: &AuditEvent<'_>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(event.at)
+    .bind(event.at)
+    .bind(event.at + crate::auth::SESSION_MAX_SECONDS)
+    .bind(event.client_addr)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
+        .bind(event.at)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

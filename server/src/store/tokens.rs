@@ -1,0 +1,161 @@
+//! Bearer API tokens: each acts as the Owner who created it, until it expires, is revoked, or its
+//! creator's credentials or standing change.
+
+use roster_model::{ApiToken, Timestamp};
+use sqlx::{Row, Sqlite};
+
+use super::{person_name, user_ref, AuditEvent, Store, StoreResult};
+
+/// The Owner a live token acts as.
+pub struct TokenOwner {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub org_id: i64,
+    pub token_name: String,
+}
+
+impl Store {
+    /// The Owner a live token acts as: the token is unexpired and not revoked and its creator is
+    /// still an active Owner of the token's organization. Marks the token used (at most once a minute).
+    pub async fn token_owner(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<TokenOwner>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id \
+             FROM api_tokens t JOIN users u ON u.id = t.created_by \
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? \
+             AND u.org_id = t.org_id AND u.org_role = 'owner' AND u.status = 'active'",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        if last_used.is_none_or(|at| now - at >= 60) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&self.pool)
+                .await?;
+        }
+        let email: String = row.try_get("email")?;
+        Ok(Some(TokenOwner {
+            user_id: row.try_get("user_id")?,
+            name: person_name(&row, &email)?,
+            email,
+            org_id: row.try_get("org_id")?,
+            token_name: row.try_get("name")?,
+        }))
+    }
+
+    pub async fn create_api_token(
+        &self,
+        org_id: i64,
+        name: &str,
+        token_hash: &str,
+        created_by: i64,
+        expires_at: Timestamp,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(created_by)
+        .bind(event.at)
+        .bind(expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        AuditEvent {
+            details: serde_json::json!({ "token_id": id, "name": name, "expires_at": expires_at }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn api_tokens(&self, org_id: i64, now: Timestamp) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, t.expires_at, u.id AS by_id, \
+             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
+             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_by: user_ref(row, "by_id", "by_given", "by_family", "by_email")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    expired: row.try_get::<Timestamp, _>("expires_at")? <= now,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a live token of the organization; false when there is no such live token.
+    pub async fn revoke_api_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
+        )
+        .bind(event.at)
+        .bind(token_id)
+        .bind(org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(name) = name else {
+            return Ok(false);
+        };
+        AuditEvent {
+            target_label: Some(&name),
+            details: serde_json::json!({ "token_id": token_id, "name": name }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// Revokes every live token `user_id` created: their password changed or was reset, or they are
+/// no longer an Owner, a member, or a user. A later promotion brings none of them back. Answers
+/// how many were revoked.
+pub(super) async fn revoke_tokens_of(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    user_id: i64,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,14 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::app_href;
+
+/// Where a mailed link that cannot be used leads: what happened, and the way to sign in.
+#[component]
+pub fn DeadEnd(#[prop(into)] title: String, #[prop(into)] text: String) -> impl IntoView {
+    view! {
+        <h1>{title}</h1>
+        <p>{text}</p>
+        <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
+    }
+}

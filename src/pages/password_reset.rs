@@ -1,0 +1,157 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+use roster_model::{
+    new_password_problem, CompletePasswordReset, LinkState, PasswordResetPreview,
+    MIN_PASSWORD_CHARS,
+};
+
+use super::{use_title, MailedLink};
+use crate::api::ApiClient;
+use crate::components::{DeadEnd, TextField};
+use crate::form::FormError;
+use crate::format;
+use crate::session::SessionState;
+
+/// `/password/:token`, reached from the mail an administrator's password reset sends, without a
+/// session: the person chooses a new password (with their two-factor code when enrolled) and is
+/// signed in — or is told plainly why the link no longer works.
+#[component]
+pub fn PasswordResetPage() -> impl IntoView {
+    use_title(|| "Choose a new password".to_owned());
+    let api = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let preview = LocalResource::new(move || {
+        let api = api.clone();
+        let token = token.get();
+        async move { api.password_reset(&token).await }
+    });
+    let page = MailedLink {
+        loading: "Opening the link…",
+        title: "Choose a new password",
+        unknown: "This link does not work",
+    };
+    view! {
+        <section class="roster-page roster-login">
+            {page.view(preview, move |link| {
+                if link.state == LinkState::Pending {
+                    view! { <PasswordResetForm token=token.get_untracked() link=link /> }.into_any()
+                } else {
+                    unusable(link.state).into_any()
+                }
+            })}
+        </section>
+    }
+}
+
+fn unusable(state: LinkState) -> impl IntoView {
+    let (title, text) = match state {
+        LinkState::Used => (
+            "This link was used already",
+            "Your new password is set: sign in with it.",
+        ),
+        LinkState::Expired | LinkState::Pending => (
+            "This link has expired",
+            "Ask an administrator of your organization to reset your password again.",
+        ),
+    };
+    view! { <DeadEnd title=title text=text /> }
+}
+
+#[component]
+fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let session = expect_context::<SessionState>();
+    let navigate = use_navigate();
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let error = FormError::new();
+    let email = link.email.clone().unwrap_or_default();
+    let two_factor = link.two_factor;
+
+    let submit = Action::new_local(move |complete: &CompletePasswordReset| {
+        let api = api.clone();
+        let complete = complete.clone();
+        async move { api.complete_password_reset(&complete).await }
+    });
+    Effect::new(move |_| match submit.value().get() {
+        Some(Ok(me)) => {
+            session.signed_in(me);
+            navigate(
+                "/users/managed",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+        Some(Err(failure)) => {
+            if failure.field().as_deref() == Some("code") {
+                code.set(String::new());
+            }
+            error.from_failure(&failure);
+        }
+        None => {}
+    });
+    let on_submit = {
+        let email = email.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let typed = password.get_untracked();
+            if let Some(problem) = new_password_problem(&typed, "", &email) {
+                error.set(Some("password"), problem);
+                return;
+            }
+            if typed != confirm.get_untracked() {
+                error.set(Some("confirm"), "The two passwords differ.");
+                return;
+            }
+            let code = code.get_untracked();
+            if two_factor && code.trim().is_empty() {
+                error.set(
+                    Some("code"),
+                    "Enter the code from your authenticator app, or a recovery code.",
+                );
+                return;
+            }
+            error.clear();
+            submit.dispatch(CompletePasswordReset {
+                token: token.clone(),
+                password: typed,
+                code: two_factor.then_some(code),
+            });
+        }
+    };
+    let whose = match &link.organization {
+        Some(organization) => format!("An administrator of {organization} reset the password of {email}. Choose a new one to sign in."),
+        None => format!("The password of {email} was reset. Choose a new one to sign in."),
+    };
+
+    view! {
+        <h1>"Choose a new password"</h1>
+        <p>{whose}</p>
+        {link.expires_at.map(|at| view! { <p class="roster-muted">{format!("This link works once and expires on {}.", format::date(at))}</p> })}
+        <form class="roster-form" on:submit=on_submit novalidate>
+            // Lets password managers file the new password under the right account.
+            <input type="hidden" autocomplete="username" prop:value=email.clone() />
+            <TextField id="roster-reset-password" label="New password" input_type="password"
+                autocomplete="new-password" value=password error=error.field("password")
+                hint=format!("At least {MIN_PASSWORD_CHARS} characters.") />
+            <TextField id="roster-reset-confirm" label="Repeat the new password" input_type="password"
+                autocomplete="new-password" value=confirm error=error.field("confirm") />
+            {two_factor.then(|| view! {
+                <TextField id="roster-reset-code" label="Authentication code" autocomplete="one-time-code"
+                    value=code error=error.field("code")
+                    hint="Your two-factor sign-in stays as it was: the 6-digit code from your authenticator app, or one of your recovery codes." />
+            })}
+            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            <div class="roster-form__actions">
+                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                    "Set password and sign in"
+                </button>
+            </div>
+        </form>
+    }
+}
