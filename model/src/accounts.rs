@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::invitations::InvitedAccount;
+use crate::named::named_enum;
 use crate::roles::RoleSet;
-use crate::types::{Relation, Timestamp, UserRef};
+use crate::users::{Relation, UserRef};
+use crate::{AccountId, Timestamp};
 
 /// Most addresses one account invitation request takes.
 pub const MAX_ACCOUNT_INVITE_EMAILS: usize = 100;
@@ -79,4 +81,33 @@ pub fn account_roles_problem(roles: RoleSet) -> Option<&'static str> {
     roles.is_empty().then_some(
         "Choose at least one role. To take all access away, remove the user from the account.",
     )
+}
+
+named_enum! {
+    pub enum AccountStatus {
+        Active = "active",
+        Suspended = "suspended",
+        Closed = "closed",
+    }
+}
+
+impl AccountStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "Active",
+            AccountStatus::Suspended => "Suspended",
+            AccountStatus::Closed => "Closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub sid: String,
+    pub name: String,
+    pub status: AccountStatus,
+    pub owner: Option<UserRef>,
+    /// How many users can access the account.
+    pub user_count: u32,
 }

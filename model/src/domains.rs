@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::email::DomainError;
-use crate::types::{DomainState, Timestamp};
+use crate::named::named_enum;
+use crate::Timestamp;
 
 /// A verified domain's record is looked up again this long after its last check.
 pub const DOMAIN_RECHECK_SECONDS: i64 = 24 * 60 * 60;
@@ -175,6 +176,53 @@ pub fn lapsed_domain_removal_at(lapsed_at: Timestamp) -> Timestamp {
     lapsed_at + DOMAIN_LAPSE_GRACE_SECONDS
 }
 
+named_enum! {
+    pub enum DomainState {
+        Pending = "pending",
+        Verified = "verified",
+        Failed = "failed",
+        /// Was verified, and the record has since disappeared.
+        Lapsed = "lapsed",
+    }
+}
+
+impl DomainState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DomainState::Pending => "Pending verification",
+            DomainState::Verified => "Verified",
+            DomainState::Failed => "Verification failed",
+            DomainState::Lapsed => "Lapsed",
+        }
+    }
+}
+
+/// Host and value of the TXT record that proves control of a domain.
+pub fn verification_record(domain: &str, token: &str) -> (String, String) {
+    (
+        format!("_roster.{domain}"),
+        format!("roster-domain-verification={token}"),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub id: i64,
+    pub name: String,
+    pub state: DomainState,
+    pub txt_host: String,
+    pub txt_value: String,
+    pub created_at: Timestamp,
+    pub verified_at: Option<Timestamp>,
+    pub last_checked_at: Option<Timestamp>,
+    /// What the last check found wrong, for the admin.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When a lapsed domain's record was first found missing; it is removed 30 days later.
+    #[serde(default)]
+    pub lapsed_at: Option<Timestamp>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +302,12 @@ mod tests {
             (back.state, back.lapsed_at, back.remove),
             (DomainState::Verified, None, false)
         );
+    }
+
+    #[test]
+    fn verification_record_names_host_and_value() {
+        let (host, value) = verification_record("example.com", "abc123");
+        assert_eq!(host, "_roster.example.com");
+        assert_eq!(value, "roster-domain-verification=abc123");
     }
 }

@@ -1,4 +1,4 @@
-//! Bulk import (rule 5): existing users on the organization's verified domains who belong to no
+//! Bulk import (a feature some organizations have): existing users on the organization's verified domains who belong to no
 //! organization become managed users, a batch at a time.
 
 use serde::{Deserialize, Serialize};

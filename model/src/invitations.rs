@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::email::{email_domain, normalize_email};
 use crate::roles::RoleSet;
-use crate::types::Timestamp;
+use crate::Timestamp;
 
 /// The source document: "Select 10 accounts to invite users to".
 pub const MAX_INVITE_ACCOUNTS: usize = 10;
@@ -224,12 +224,12 @@ fn plain_candidates(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// The addresses of a CSV file: the column headed "email" (any case) when there is one, otherwise
-/// every cell that holds an "@". Quoted cells are understood.
+/// every cell that holds an "@". Quoted cells, quoted line breaks and `;` as the separator (as some
+/// spreadsheets write it) are understood.
 pub fn addresses_from_csv(text: &str) -> Vec<String> {
-    let rows: Vec<Vec<String>> = text
-        .lines()
-        .map(parse_csv_line)
-        .filter(|r| r.iter().any(|c| !c.is_empty()))
+    let rows: Vec<Vec<String>> = csv_rows(text)
+        .into_iter()
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
         .collect();
     let header_column = rows.first().and_then(|header| {
         header
@@ -253,24 +253,50 @@ pub fn addresses_from_csv(text: &str) -> Vec<String> {
     }
 }
 
-fn parse_csv_line(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
+/// The rows of CSV `text`, each a list of cells. The separator is `;` when the text has semicolons
+/// and no commas, otherwise `,`.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let delimiter = if text.contains(';') && !text.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut input = text.as_bytes();
+    // Cells never grow when parsed, so buffers the size of the input never fill up.
+    let mut output = vec![0u8; text.len() + 1];
+    let mut ends = vec![0usize; text.len() + 1];
+    let (mut written, mut fields) = (0, 0);
+    let mut rows = Vec::new();
+    loop {
+        let (result, read, wrote, ended) =
+            reader.read_record(input, &mut output[written..], &mut ends[fields..]);
+        input = &input[read..];
+        // Field ends count from the start of the record, across calls.
+        written += wrote;
+        fields += ended;
+        match result {
+            // The input is all here: the next call (with nothing left) tells the reader it ended.
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::Record => {
+                let mut start = 0;
+                rows.push(
+                    ends[..fields]
+                        .iter()
+                        .map(|&end| {
+                            let cell = String::from_utf8_lossy(&output[start..end]).into_owned();
+                            start = end;
+                            cell
+                        })
+                        .collect(),
+                );
+                (written, fields) = (0, 0);
             }
-            ('"', _) => quoted = !quoted,
-            (',' | ';', false) => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
+            csv_core::ReadRecordResult::End
+            | csv_core::ReadRecordResult::OutputFull
+            | csv_core::ReadRecordResult::OutputEndsFull => return rows,
         }
     }
-    cells.push(cell.trim_end_matches('\r').to_owned());
-    cells
 }
 
 /// The checks that need no server: a real address, not already in the list, on one of
@@ -339,6 +365,14 @@ mod tests {
         );
         let quoted = "email\n\"say \"\"hi\"\"@x.example\"\n";
         assert_eq!(addresses_from_csv(quoted), vec!["say \"hi\"@x.example"]);
+        // A quoted cell may hold a line break; the row goes on after it.
+        let multiline = "Name,Email\n\"Ada\nLovelace\",ada@x.example\nBob,bob@x.example";
+        assert_eq!(
+            addresses_from_csv(multiline),
+            vec!["ada@x.example", "bob@x.example"]
+        );
+        let semicolons = "Name;Email\nAda;ada@x.example\n";
+        assert_eq!(addresses_from_csv(semicolons), vec!["ada@x.example"]);
     }
 
     #[test]

@@ -2,17 +2,24 @@
 //! Nothing here performs I/O, so every rule can be unit-tested and used on both sides.
 
 pub mod accounts;
+pub mod audit;
 pub mod domains;
 pub mod email;
 pub mod error;
 pub mod import;
 pub mod invitations;
+pub mod list;
 pub mod manage;
+mod named;
+pub mod password_resets;
 pub mod roles;
+pub mod session;
 pub mod text;
-pub mod types;
+pub mod tokens;
+pub mod users;
 
 pub use accounts::*;
+pub use audit::*;
 pub use domains::*;
 pub use email::{
     normalize_domain, normalize_email, sign_in_email, DomainError, EmailError, MAX_EMAIL_LEN,
@@ -20,9 +27,18 @@ pub use email::{
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use import::*;
 pub use invitations::*;
+pub use list::*;
 pub use manage::*;
+pub use password_resets::*;
 pub use roles::{
     member_change_problem, org_role_change_problem, AccountRole, MemberChange, OrgRole, RoleSet,
 };
+pub use session::*;
 pub use text::hidden_character_problem;
-pub use types::*;
+pub use tokens::*;
+pub use users::*;
+
+/// Seconds since the Unix epoch, UTC.
+pub type Timestamp = i64;
+pub type UserId = i64;
+pub type AccountId = i64;

@@ -1,5 +1,5 @@
-//! Managing one user: what removal and deletion do (the consequences the admin confirms, rules 7
-//! and 8), the choice of new account owners, and the other changes an admin makes.
+//! Managing one user: what removal and deletion do (the consequences the admin confirms), the
+//! choice of new account owners, and the other changes an admin makes.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,8 @@ pub struct Consequence {
     pub text: &'static str,
 }
 
-/// Rule 7, in the source document's words.
+/// What removing a user from the organization does: they stay a user of the system but lose the
+/// organization, its accounts and the roles it gave, and it no longer controls them.
 pub const REMOVE_CONSEQUENCES: [Consequence; 5] = [
     Consequence {
         key: "removed_from_organization",
@@ -38,7 +39,8 @@ pub const REMOVE_CONSEQUENCES: [Consequence; 5] = [
     },
 ];
 
-/// Rule 8.
+/// What deleting a user does: they are removed from the system at once; the accounts they own or
+/// can access stay, and their email can be used again later without their access.
 pub const DELETE_CONSEQUENCES: [Consequence; 5] = [
     Consequence {
         key: "deleted_at_once",
@@ -107,7 +109,8 @@ pub struct AccessChange {
 pub enum BulkAction {
     RequireTwoFactor,
     ResetPassword,
-    /// Rule 7 for each user; needs `acknowledged` and the new owners of the accounts they own.
+    /// Removal from the organization, for each user; needs `acknowledged` and the new owners of the
+    /// accounts they own.
     Remove,
 }
 

@@ -2,30 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A member's role in the organisation. Owners and Administrators manage users; Members do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgRole {
-    Owner,
-    Administrator,
-    Member,
+use crate::named::named_enum;
+
+named_enum! {
+    /// A member's role in the organisation. Owners and Administrators manage users; Members do not.
+    #[derive(PartialOrd, Ord)]
+    pub enum OrgRole {
+        Owner = "owner",
+        Administrator = "administrator",
+        Member = "member",
+    }
 }
 
 impl OrgRole {
-    pub const ALL: [OrgRole; 3] = [OrgRole::Owner, OrgRole::Administrator, OrgRole::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgRole::Owner => "owner",
-            OrgRole::Administrator => "administrator",
-            OrgRole::Member => "member",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             OrgRole::Owner => "Owner",
@@ -34,7 +23,7 @@ impl OrgRole {
         }
     }
 
-    /// Rule 1 of the source: only Owners and Administrators manage users.
+    /// Only Owners and Administrators manage users.
     pub fn manages_users(self) -> bool {
         matches!(self, OrgRole::Owner | OrgRole::Administrator)
     }

@@ -1,6 +1,6 @@
 //! Who is asking, and what they may do: the one place requests are authenticated and authorized.
 //! Handlers state what they need by taking [`Caller`] (any signed-in member), [`Manager`] (an Owner or
-//! Administrator, rule 1) or, for the few session routes, [`PendingCaller`]; nothing else checks roles.
+//! Administrator) or, for the few session routes, [`PendingCaller`]; nothing else checks roles.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -15,6 +15,7 @@ use roster_model::{ErrorCode, OrgRole, CSRF_HEADER};
 use crate::auth;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::{Actor, AuditEvent};
 
 /// Refresh a session's idle timer at most this often, so reads do not each write.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -124,6 +125,30 @@ pub struct Caller {
     pub password_hash: Option<String>,
     /// Acting with an API token rather than a console session.
     pub via_token: bool,
+}
+
+impl Caller {
+    /// The caller acting at `at`, for the changes and audit events they make.
+    pub fn actor(&self, at: i64) -> Actor<'_> {
+        Actor {
+            org_id: self.org_id,
+            user_id: self.user_id,
+            role: self.role,
+            label: &self.name,
+            client_addr: &self.client_addr,
+            at,
+        }
+    }
+
+    /// The audit event of something the caller did to their own user (sign-out, a new password).
+    pub fn own_event<'a>(&'a self, action: &'a str, at: i64) -> AuditEvent<'a> {
+        self.actor(at).event(
+            action,
+            Some(self.user_id),
+            Some(&self.name),
+            serde_json::json!({}),
+        )
+    }
 }
 
 /// A member signed in with a session cookie, who may still owe a two-factor enrolment: only

@@ -12,17 +12,8 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use roster_model::{InvitedAccount, Timestamp};
 use tokio::sync::Notify;
 
-use crate::state::Clock;
-use crate::store::{QueuedMail, Store};
-
-/// A message to queue: plain-text and HTML parts of the same content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMail {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::clock::Clock;
+use crate::store::{OutgoingMail, QueuedMail, Store};
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -162,23 +153,18 @@ pub async fn run_delivery(store: Store, mailer: Mailer, clock: Clock) {
     }
 }
 
-/// Text for HTML: the five characters that could end an element or attribute are escaped.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+/// The plain-text and HTML parts of a message, from its two templates in `templates/mail/`; the
+/// HTML one escapes every value. Rendering plain values cannot fail, so a failure leaves the part
+/// empty rather than the change undone.
+fn parts(text: impl askama::Template, html: impl askama::Template) -> (String, String) {
+    (
+        text.render().unwrap_or_default(),
+        html.render().unwrap_or_default(),
+    )
 }
 
 /// What an invitation says: who invites to what, the link, and when it expires.
+#[derive(Clone, Copy)]
 pub struct InvitationMail<'a> {
     pub to: &'a str,
     pub organization: &'a str,
@@ -190,80 +176,81 @@ pub struct InvitationMail<'a> {
     pub account_only: bool,
 }
 
+/// The values an invitation's templates read.
+#[derive(askama::Template)]
+#[template(path = "mail/invitation.txt", escape = "none")]
+struct InvitationText<'a> {
+    organization: &'a str,
+    invited_by: &'a str,
+    accounts: Vec<String>,
+    link: &'a str,
+    expires: String,
+    account_only: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/invitation.html")]
+struct InvitationHtml<'a> {
+    organization: &'a str,
+    invited_by: &'a str,
+    accounts: Vec<String>,
+    link: &'a str,
+    expires: String,
+    account_only: bool,
+}
+
 impl InvitationMail<'_> {
     pub fn render(&self) -> OutgoingMail {
-        let expires = format_date(self.expires_at);
-        let subject = format!(
-            "{} invited you to {} on Roster",
-            self.invited_by, self.organization
-        );
-        let account_lines: Vec<String> = self
+        let accounts: Vec<String> = self
             .accounts
             .iter()
             .map(|a| format!("{} ({})", a.name, a.roles.describe()))
             .collect();
-        let accounts_text = if account_lines.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "\nYou will have access to:\n{}\n",
-                account_lines
-                    .iter()
-                    .map(|line| format!("  - {line}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        };
-        let (what_text, what_html) = if self.account_only {
-            (
-                format!("{} invited you to accounts of {} on Roster. You get access to these accounts only, as an external user: you do not join the organization.", self.invited_by, self.organization),
-                format!("{} invited you to accounts of <strong>{}</strong> on Roster. You get access to these accounts only, as an external user: you do not join the organization.", escape_html(self.invited_by), escape_html(self.organization)),
-            )
-        } else {
-            (
-                format!(
-                    "{} invited you to join {} on Roster as a managed user.",
-                    self.invited_by, self.organization
-                ),
-                format!(
-                    "{} invited you to join <strong>{}</strong> on Roster as a managed user.",
-                    escape_html(self.invited_by),
-                    escape_html(self.organization)
-                ),
-            )
-        };
-        let text = format!(
-            "{what_text}\n{accounts_text}\nAccept the invitation:\n{link}\n\nThe link works once and expires on {expires}. If you did not expect this invitation, ignore this message.\n",
-            link = self.link,
-        );
-        let accounts_html = if account_lines.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<p>You will have access to:</p><ul>{}</ul>",
-                account_lines
-                    .iter()
-                    .map(|line| format!("<li>{}</li>", escape_html(line)))
-                    .collect::<String>()
-            )
-        };
-        let html = format!(
-            "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
-             <p>{what_html}</p>\
-             {accounts_html}\
-             <p><a href=\"{link}\">Accept the invitation</a></p>\
-             <p>Or open this link: {link}</p>\
-             <p>The link works once and expires on {expires}. If you did not expect this invitation, ignore this message.</p>\
-             </body></html>",
-            link = escape_html(self.link),
+        let expires = format_date(self.expires_at);
+        let (text, html) = parts(
+            InvitationText {
+                organization: self.organization,
+                invited_by: self.invited_by,
+                accounts: accounts.clone(),
+                link: self.link,
+                expires: expires.clone(),
+                account_only: self.account_only,
+            },
+            InvitationHtml {
+                organization: self.organization,
+                invited_by: self.invited_by,
+                accounts,
+                link: self.link,
+                expires,
+                account_only: self.account_only,
+            },
         );
         OutgoingMail {
             to: self.to.to_owned(),
-            subject,
+            subject: format!(
+                "{} invited you to {} on Roster",
+                self.invited_by, self.organization
+            ),
             text,
             html,
         }
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/password_reset.txt", escape = "none")]
+struct PasswordResetText<'a> {
+    organization: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    organization: &'a str,
+    link: &'a str,
+    expires: &'a str,
 }
 
 /// Tells a user that an administrator reset their password, with the single-use link that sets
@@ -275,17 +262,17 @@ pub fn password_reset_mail(
     expires_at: Timestamp,
 ) -> OutgoingMail {
     let expires = format_date(expires_at);
-    let text = format!(
-        "An administrator of {organization} reset your Roster password. Your old password no longer works, and you have been signed out everywhere.\n\nChoose a new password:\n{link}\n\nThe link works once and expires on {expires}. If it has expired, ask your organization's administrators for a new one. If you did not expect this, tell them.\n"
-    );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
-         <p>An administrator of <strong>{org}</strong> reset your Roster password. Your old password no longer works, and you have been signed out everywhere.</p>\
-         <p><a href=\"{link}\">Choose a new password</a></p>\
-         <p>Or open this link: {link}</p>\
-         <p>The link works once and expires on {expires}. If it has expired, ask your organization's administrators for a new one. If you did not expect this, tell them.</p></body></html>",
-        org = escape_html(organization),
-        link = escape_html(link),
+    let (text, html) = parts(
+        PasswordResetText {
+            organization,
+            link,
+            expires: &expires,
+        },
+        PasswordResetHtml {
+            organization,
+            link,
+            expires: &expires,
+        },
     );
     OutgoingMail {
         to: to.to_owned(),
@@ -295,6 +282,22 @@ pub fn password_reset_mail(
     }
 }
 
+#[derive(askama::Template)]
+#[template(path = "mail/imported.txt", escape = "none")]
+struct ImportedText<'a> {
+    organization: &'a str,
+    imported_by: &'a str,
+    link: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/imported.html")]
+struct ImportedHtml<'a> {
+    organization: &'a str,
+    imported_by: &'a str,
+    link: &'a str,
+}
+
 /// Tells a user that an organization imported them: it manages their user from now on.
 pub fn imported_mail(
     to: &str,
@@ -302,17 +305,17 @@ pub fn imported_mail(
     imported_by: &str,
     sign_in_link: &str,
 ) -> OutgoingMail {
-    let text = format!(
-        "{imported_by} imported your Roster user into {organization}: you are now a managed user of the organization, which manages your user's settings and account access from now on. Your password and two-factor set-up stay as they are.\n\nSign in: {sign_in_link}\n\nIf you did not expect this, contact {organization}'s administrators.\n"
-    );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family: system-ui, sans-serif\">\
-         <p>{by} imported your Roster user into <strong>{org}</strong>: you are now a managed user of the organization, which manages your user's settings and account access from now on. Your password and two-factor set-up stay as they are.</p>\
-         <p><a href=\"{link}\">Sign in</a></p>\
-         <p>If you did not expect this, contact {org}'s administrators.</p></body></html>",
-        by = escape_html(imported_by),
-        org = escape_html(organization),
-        link = escape_html(sign_in_link),
+    let (text, html) = parts(
+        ImportedText {
+            organization,
+            imported_by,
+            link: sign_in_link,
+        },
+        ImportedHtml {
+            organization,
+            imported_by,
+            link: sign_in_link,
+        },
     );
     OutgoingMail {
         to: to.to_owned(),
@@ -324,29 +327,15 @@ pub fn imported_mail(
 
 /// "2026-12-03 14:05 UTC".
 fn format_date(at: Timestamp) -> String {
-    let days = at.div_euclid(86_400);
-    let seconds = at.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        seconds / 3600,
-        seconds % 3600 / 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|at| {
+            at.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| at.to_string())
 }
 
 #[cfg(test)]
@@ -372,10 +361,10 @@ mod tests {
         .render();
         assert!(mail
             .html
-            .contains("Northwind &lt;script&gt;alert(1)&lt;/script&gt;"));
+            .contains("Northwind &#60;script&#62;alert(1)&#60;/script&#62;"));
         assert!(mail
             .html
-            .contains("Acme &lt;Prod&gt; &amp; &quot;Co&quot; (Developer, Support)"));
+            .contains("Acme &#60;Prod&#62; &#38; &#34;Co&#34; (Developer, Support)"));
         assert!(mail.html.contains("Maya O&#39;Chen"));
         assert!(!mail.html.contains("<script>"));
         assert!(mail.text.contains("http://127.0.0.1:8080/accept/abc"));

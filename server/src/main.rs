@@ -9,11 +9,12 @@ use roster_server::app;
 use roster_server::auth::{self, PasswordHashing};
 use roster_server::dataset;
 use roster_server::dns::DnsVerifier;
-use roster_server::domains;
+
+use roster_server::clock::Clock;
 use roster_server::mail::{self, MailTransport, Mailer};
-use roster_server::ops::maintenance;
+use roster_server::ops::{domains, maintenance};
 use roster_server::secrets::SecretKey;
-use roster_server::state::{self, AppState, Clock, Settings};
+use roster_server::state::{self, AppState, Settings};
 use roster_server::store::Store;
 use roster_server::two_factor;
 use tracing_subscriber::EnvFilter;

@@ -1,39 +1,15 @@
 //! What every handler shares: the store, the clock, the mailer and the settings.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ipnet::IpNet;
-use roster_model::{Timestamp, DEFAULT_INVITATION_DAYS};
+use roster_model::DEFAULT_INVITATION_DAYS;
 
 use crate::auth::PasswordHashing;
+use crate::clock::Clock;
 use crate::dns::DnsVerifier;
 use crate::mail::{MailConfigError, MailTransport, Mailer};
 use crate::store::Store;
-
-/// The time source. Injected so tests can move time (invitation expiry, domain re-checks).
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
-
-impl Clock {
-    pub fn system() -> Self {
-        Clock(Arc::new(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .unwrap_or_default()
-        }))
-    }
-
-    /// A clock the caller drives (tests move it to expire sessions and invitations).
-    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
-        Clock(Arc::new(now))
-    }
-
-    pub fn now(&self) -> Timestamp {
-        (self.0)()
-    }
-}
 
 /// How this server is set up, beyond where its data lives.
 #[derive(Debug, Clone)]

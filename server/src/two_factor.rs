@@ -9,6 +9,7 @@ use rand::seq::SliceRandom;
 use rand::RngCore;
 use roster_model::{Timestamp, TwoFactorSetup, RECOVERY_CODE_COUNT};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 const ISSUER: &str = "Roster";
@@ -93,12 +94,8 @@ pub fn matching_step(
         .filter(|&step| step >= 0 && last_step.is_none_or(|last| step > last))
         .find(|&step| {
             let expected = totp.generate(step as u64 * STEP_SECONDS);
-            constant_time_eq(expected.as_bytes(), code.as_bytes())
+            bool::from(expected.as_bytes().ct_eq(code.as_bytes()))
         })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Whether the text has the shape of a recovery code rather than an authenticator code.

@@ -413,7 +413,7 @@ impl ApiClient {
         self.user_action(request, version, change).await
     }
 
-    /// Rule 7: the user leaves the organization (answers nothing: they are no longer its user).
+    /// Removal from the organization: the user leaves it (answers nothing: they are no longer its user).
     pub async fn remove_user(
         &self,
         id: i64,
@@ -426,7 +426,7 @@ impl ApiClient {
         self.change_empty(request).await
     }
 
-    /// Rule 8: the user is deleted.
+    /// Deletion: the user is removed from the system.
     pub async fn delete_user(
         &self,
         id: i64,

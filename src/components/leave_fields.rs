@@ -1,4 +1,4 @@
-//! The two questions of removing or deleting users (rules 7 and 8): the consequences to confirm,
+//! The two questions of removing or deleting users: the consequences to confirm,
 //! and the new owner of an account.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
-/// Shown instead of a management page to a signed-in Member (rule 1).
+/// Shown instead of a management page to a signed-in Member: only Owners and Administrators manage
+/// users.
 #[component]
 pub fn MemberNotice(#[prop(into)] org_name: String) -> impl IntoView {
     view! {

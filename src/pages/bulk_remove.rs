@@ -1,4 +1,4 @@
-//! "Remove from organization" for many users at once: the consequences of rule 7 confirmed once,
+//! "Remove from organization" for many users at once: the consequences of removal confirmed once,
 //! and a new owner for every account anyone selected owns.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -14,7 +14,7 @@ use crate::components::{app_href, BulkProgress, BulkRun, ErrorPanel, Pager, Sear
 use crate::format;
 use crate::session::SessionState;
 
-/// "Import users" (rule 5): existing users on the organization's verified domains who belong to
+/// "Import users" (a feature some organizations have): existing users on the organization's verified domains who belong to
 /// no organization; select some or all, and import them a batch at a time with progress and a
 /// result per user. Offered only when the organization's import feature is on.
 #[component]

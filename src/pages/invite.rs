@@ -1,4 +1,4 @@
-//! The invite wizard (rule 4): accounts and roles → people → review and send. Each step is a route
+//! The invite wizard: accounts and roles → people → review and send. Each step is a route
 //! (`/invite/accounts`, `/invite/people`, `/invite/review`) and what the admin chose or typed is
 //! kept as a draft, so reload, back and a session that ends mid-way lose nothing.
 

@@ -1,5 +1,5 @@
 //! The management controls of a managed user's page: two-factor requirement, password reset,
-//! removal from the organization and deletion (rules 7 and 8), each confirmed in a dialog.
+//! removal from the organization and deletion, each confirmed in a dialog.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,81 +1,87 @@
-//! An account's User access page: its people and roles, changes to them, and "Invite users",
-//! which gives members access at once and invites anyone else to the account alone.
+//! `/accounts`: the organization's accounts, and each account's User access page — its people and
+//! roles, changes to them, and "Invite users".
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::routing::{get, put};
+use axum::Router;
 use roster_model::{
-    account_roles_problem, normalize_email, AccountInvitation, AccountInvite, AccountInviteOutcome,
-    AccountInviteResult, AccountRoles, AccountSummary, AccountUser, ErrorCode, InvitedAccount,
-    Page, SortDir, SortField, MAX_ACCOUNT_INVITE_EMAILS,
+    account_roles_problem, AccountInvitation, AccountInvite, AccountInviteResult, AccountRoles,
+    AccountSummary, AccountUser, Page, SortDir, SortField,
 };
 
-use super::invitations::actor;
-use super::manage::body;
-use super::{
-    load_organization, no_such_user, parse_cursor, parse_limit, parse_search, query_or_error,
-    ListQuery,
-};
-use crate::auth;
+use super::extract::{self, changed, AccountId, Json, PageQuery, Query, UserId};
 use crate::authz::Manager;
 use crate::error::{AppError, AppResult};
-use crate::mail::InvitationMail;
+use crate::ops::accounts;
 use crate::state::AppState;
-use crate::store::{AccountListParams, MailQuota, PlannedAccountInvitation, UpdateOutcome};
+use crate::store::AccountListParams;
 
-fn no_such_account() -> AppError {
-    AppError::not_found("The organization has no such account.")
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list))
+        .route("/accounts/{account_id}", get(account))
+        .route("/accounts/{account_id}/users", get(users))
+        .route(
+            "/accounts/{account_id}/users/{user_id}",
+            put(set_roles).delete(remove_user),
+        )
+        .route(
+            "/accounts/{account_id}/invitations",
+            get(invitations).post(invite),
+        )
 }
 
-fn parse_id(id: &str, missing: fn() -> AppError) -> AppResult<i64> {
-    id.parse().map_err(|_| missing())
+fn no_access() -> AppError {
+    AppError::not_found("This user has no access to the account (any more).")
 }
 
-async fn load_account(state: &AppState, org_id: i64, id: &str) -> AppResult<AccountSummary> {
-    let id = parse_id(id, no_such_account)?;
+fn page_params(query: &PageQuery) -> AppResult<AccountListParams> {
+    Ok(AccountListParams {
+        search: extract::search(query.q.as_deref())?,
+        cursor: extract::cursor(query.cursor.as_deref(), SortField::Name, SortDir::Asc)?,
+        limit: extract::limit(query.limit.as_deref())?,
+    })
+}
+
+async fn load(state: &AppState, org_id: i64, id: i64) -> AppResult<AccountSummary> {
     state
         .store
         .account_summary(org_id, id)
         .await?
-        .ok_or_else(no_such_account)
+        .ok_or_else(AccountId::not_found)
 }
 
-/// A change to someone's access, answered: done, or why not.
-fn answered(outcome: UpdateOutcome) -> AppResult<StatusCode> {
-    match outcome {
-        UpdateOutcome::Updated => Ok(StatusCode::NO_CONTENT),
-        UpdateOutcome::NotFound | UpdateOutcome::Stale => Err(AppError::not_found(
-            "This user has no access to the account (any more).",
-        )),
-        UpdateOutcome::Refused(why) => Err(AppError::new(ErrorCode::Conflict, why)),
-        UpdateOutcome::Invalid(field, why) => Err(AppError::bad_field(field, why)),
-    }
-}
-
-/// `GET /accounts/{id}`.
-pub async fn account(
+/// `GET /accounts?q=&cursor=&limit=`.
+async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Json<Page<AccountSummary>>> {
+    let params = page_params(&query)?;
+    Ok(Json(
+        state.store.list_accounts(caller.org_id, &params).await?,
+    ))
+}
+
+/// `GET /accounts/{account_id}`.
+async fn account(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    AccountId(id): AccountId,
 ) -> AppResult<Json<AccountSummary>> {
-    Ok(Json(load_account(&state, caller.org_id, &id).await?))
+    Ok(Json(load(&state, caller.org_id, id).await?))
 }
 
-/// `GET /accounts/{id}/users?q=&cursor=&limit=`: everyone with access, by name.
-pub async fn users(
+/// `GET /accounts/{account_id}/users?q=&cursor=&limit=`: everyone with access, by name.
+async fn users(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path(id): Path<String>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    AccountId(id): AccountId,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Json<Page<AccountUser>>> {
-    let account = load_account(&state, caller.org_id, &id).await?;
-    let query = query_or_error(query)?;
-    let params = AccountListParams {
-        search: parse_search(query.q.as_deref())?,
-        cursor: parse_cursor(query.cursor.as_deref(), SortField::Name, SortDir::Asc)?,
-        limit: parse_limit(query.limit.as_deref())?,
-    };
+    let account = load(&state, caller.org_id, id).await?;
+    let params = page_params(&query)?;
     Ok(Json(
         state
             .store
@@ -84,63 +90,64 @@ pub async fn users(
     ))
 }
 
-/// `PUT /accounts/{id}/users/{user_id}`: the user's roles on the account.
-pub async fn set_roles(
+/// `PUT /accounts/{account_id}/users/{user_id}`: the user's roles on the account.
+async fn set_roles(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path((id, user_id)): Path<(String, String)>,
-    roles: Result<Json<AccountRoles>, JsonRejection>,
+    AccountId(account_id): AccountId,
+    UserId(user_id): UserId,
+    Json(AccountRoles { roles }): Json<AccountRoles>,
 ) -> AppResult<StatusCode> {
-    let account = load_account(&state, caller.org_id, &id).await?;
-    let user_id = parse_id(&user_id, no_such_user)?;
-    let AccountRoles { roles } = body(roles)?;
+    let account = load(&state, caller.org_id, account_id).await?;
     if let Some(problem) = account_roles_problem(roles) {
         return Err(AppError::bad_field("roles", problem));
     }
-    let actor = actor(&caller, state.clock.now());
-    answered(
-        state
-            .store
-            .change_account_access(&actor, account.id, user_id, Some(roles))
-            .await?,
-    )
+    let actor = caller.actor(state.clock.now());
+    let outcome = state
+        .store
+        .change_account_access(&actor, account.id, user_id, Some(roles))
+        .await?;
+    changed(outcome, no_access)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /accounts/{id}/users/{user_id}`: takes the user's access to the account away.
-pub async fn remove_user(
+/// `DELETE /accounts/{account_id}/users/{user_id}`: takes the user's access to the account away.
+async fn remove_user(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path((id, user_id)): Path<(String, String)>,
+    AccountId(account_id): AccountId,
+    UserId(user_id): UserId,
 ) -> AppResult<StatusCode> {
-    let account = load_account(&state, caller.org_id, &id).await?;
-    let user_id = parse_id(&user_id, no_such_user)?;
-    let actor = actor(&caller, state.clock.now());
-    answered(
-        state
-            .store
-            .change_account_access(&actor, account.id, user_id, None)
-            .await?,
-    )
+    let account = load(&state, caller.org_id, account_id).await?;
+    let actor = caller.actor(state.clock.now());
+    let outcome = state
+        .store
+        .change_account_access(&actor, account.id, user_id, None)
+        .await?;
+    changed(outcome, no_access)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /users/{id}/access`: an external user loses access to every account of the organization.
-pub async fn remove_external_access(
+/// `DELETE /users/{user_id}/access`: an external user loses access to every account of the
+/// organization.
+pub(super) async fn remove_external_access(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path(user_id): Path<String>,
+    UserId(user_id): UserId,
 ) -> AppResult<StatusCode> {
-    let user_id = parse_id(&user_id, no_such_user)?;
-    let actor = actor(&caller, state.clock.now());
-    answered(state.store.remove_external_access(&actor, user_id).await?)
+    let actor = caller.actor(state.clock.now());
+    let outcome = state.store.remove_external_access(&actor, user_id).await?;
+    changed(outcome, no_access)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /accounts/{id}/invitations`: pending invitations to this account alone.
-pub async fn invitations(
+/// `GET /accounts/{account_id}/invitations`: pending invitations to this account alone.
+async fn invitations(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path(id): Path<String>,
+    AccountId(id): AccountId,
 ) -> AppResult<Json<Vec<AccountInvitation>>> {
-    let account = load_account(&state, caller.org_id, &id).await?;
+    let account = load(&state, caller.org_id, id).await?;
     Ok(Json(
         state
             .store
@@ -149,99 +156,16 @@ pub async fn invitations(
     ))
 }
 
-/// `POST /accounts/{id}/invitations`: members of the organization get access at once; anyone
-/// else, on any domain, an invitation to this account that makes them an external user. Each
-/// address gets its own result; one failing does not stop the others.
-pub async fn invite(
+/// `POST /accounts/{account_id}/invitations`: members get access at once; anyone else an
+/// invitation to this account alone. A result per address.
+async fn invite(
     State(state): State<AppState>,
     Manager(caller): Manager,
-    Path(id): Path<String>,
-    request: Result<Json<AccountInvite>, JsonRejection>,
+    AccountId(id): AccountId,
+    Json(request): Json<AccountInvite>,
 ) -> AppResult<Json<Vec<AccountInviteResult>>> {
-    let account = load_account(&state, caller.org_id, &id).await?;
-    let request = body(request)?;
-    if request.emails.is_empty() || request.emails.len() > MAX_ACCOUNT_INVITE_EMAILS {
-        return Err(AppError::bad_field(
-            "emails",
-            format!("Enter 1 to {MAX_ACCOUNT_INVITE_EMAILS} email addresses."),
-        ));
-    }
-    if let Some(problem) = account_roles_problem(request.roles) {
-        return Err(AppError::bad_field("roles", problem));
-    }
-    let organization = load_organization(&state, caller.org_id).await?;
-    let now = state.clock.now();
-    let actor = actor(&caller, now);
-    let expires_at = now + state.settings.invitation_ttl_seconds;
-    let granted = [InvitedAccount {
-        name: account.name.clone(),
-        roles: request.roles,
-    }];
-    let mut seen = std::collections::HashSet::new();
-    let mut results = Vec::with_capacity(request.emails.len());
-    for raw in &request.emails {
-        let failed = |email: &str, message: String| AccountInviteResult {
-            email: email.to_owned(),
-            outcome: AccountInviteOutcome::Failed,
-            message: Some(message),
-        };
-        let email = match normalize_email(raw) {
-            Ok(email) => email,
-            Err(problem) => {
-                results.push(failed(raw.trim(), problem.to_string()));
-                continue;
-            }
-        };
-        if !seen.insert(email.clone()) {
-            results.push(failed(
-                &email,
-                "This address is in the list twice.".to_owned(),
-            ));
-            continue;
-        }
-        let token = auth::new_token();
-        let link = format!("{}/accept/{token}", state.settings.public_url);
-        let mail = InvitationMail {
-            to: &email,
-            organization: &organization.name,
-            invited_by: &caller.name,
-            accounts: &granted,
-            link: &link,
-            expires_at,
-            account_only: true,
-        }
-        .render();
-        let planned = PlannedAccountInvitation {
-            email: &email,
-            roles: request.roles,
-            token_hash: &auth::token_hash(&token),
-            expires_at,
-            mail: &mail,
-            quota: MailQuota::OutsideOf {
-                org_id: caller.org_id,
-                per_day: state.settings.outside_mail_per_day,
-            },
-        };
-        results.push(
-            match state
-                .store
-                .invite_to_account(&actor, account.id, &planned)
-                .await?
-            {
-                Ok(outcome) => AccountInviteResult {
-                    email,
-                    outcome,
-                    message: None,
-                },
-                Err(why) => failed(&email, why.to_owned()),
-            },
-        );
-    }
-    if results
-        .iter()
-        .any(|r| r.outcome == AccountInviteOutcome::Invited)
-    {
-        state.mailer.wake();
-    }
-    Ok(Json(results))
+    let account = load(&state, caller.org_id, id).await?;
+    Ok(Json(
+        accounts::invite(&state, &caller, &account, &request).await?,
+    ))
 }

@@ -1,35 +1,41 @@
 //! Set-password links (no session needed): what a link opens, and choosing the new password.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::Json;
+use axum::routing::{get, post};
+use axum::Router;
 use roster_model::{CompletePasswordReset, PasswordResetPreview};
 
-use super::signed_in;
+use super::extract::Json;
+use super::session::signed_in;
 use crate::authz::client;
 use crate::error::AppResult;
-use crate::ops::password_reset;
+use crate::ops::password_resets;
 use crate::state::AppState;
 
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/password-resets/{token}", get(preview))
+        .route("/password-resets/complete", post(complete))
+}
+
 /// `GET /password-resets/{token}`.
-pub async fn preview(
+async fn preview(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Json<PasswordResetPreview>> {
-    Ok(Json(password_reset::preview(&state, &token).await?))
+    Ok(Json(password_resets::preview(&state, &token).await?))
 }
 
 /// `POST /password-resets/complete`: sets the new password and signs in.
-pub async fn complete(
+async fn complete(
     State(state): State<AppState>,
     parts: Parts,
-    body: Result<Json<CompletePasswordReset>, JsonRejection>,
+    Json(request): Json<CompletePasswordReset>,
 ) -> AppResult<Response> {
-    let Json(request) = body?;
     let client = client(&parts);
-    let (caller, token) = password_reset::complete(
+    let (caller, token) = password_resets::complete(
         &state,
         &client.addr,
         &request.token,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::state::Clock;
+use crate::clock::Clock;
 use crate::store::Store;
 
 /// How often expired rows are pruned.

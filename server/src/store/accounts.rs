@@ -7,14 +7,14 @@ use roster_model::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
-use super::invitations::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
 use super::manage::bump_version;
+use super::OutgoingMail;
 use super::{
     account_summary, parse_org_role, push_user_search, role_set, search_text, sort_name, user_ref,
-    AccountListParams, Actor, Keyset, Store, StoreResult, UpdateOutcome,
+    Actor, Keyset, Store, StoreResult, UpdateOutcome,
 };
-use crate::cursor::SortKey;
-use crate::mail::OutgoingMail;
+use super::{like_pattern, Cursor, StoreError};
+use super::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
 
 /// An invitation to one account, ready to write.
 pub struct PlannedAccountInvitation<'a> {
@@ -118,7 +118,6 @@ impl Store {
         };
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         let mut query = QueryBuilder::new(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.org_id, aa.roles, aa.granted_at, \
              a.owner_id, u.sort_name AS sort_key ",
@@ -132,35 +131,23 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        keyset.push_tail(&mut query);
-        let rows = query.build().fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let email: String = row.try_get("email")?;
-                let given: String = row.try_get("given_name")?;
-                let family: String = row.try_get("family_name")?;
-                let member = row.try_get::<Option<i64>, _>("org_id")? == Some(org_id);
-                let user = AccountUser {
-                    user: roster_model::UserRef {
-                        id,
-                        name: roster_model::display_name(&given, &family, &email),
-                        email,
-                    },
-                    relation: if member {
-                        Relation::Managed
-                    } else {
-                        Relation::External
-                    },
-                    roles: role_set(row.try_get("roles")?),
-                    owner: row.try_get::<i64, _>("owner_id")? == id,
-                    granted_at: row.try_get("granted_at")?,
-                };
-                Ok((SortKey::Text(row.try_get("sort_key")?), id, user))
+        self.keyset_page(count, query, &keyset, |row| {
+            let id: i64 = row.try_get("id")?;
+            let member = row.try_get::<Option<i64>, _>("org_id")? == Some(org_id);
+            Ok(AccountUser {
+                user: user_ref(row, "id", "given_name", "family_name", "email")?
+                    .ok_or_else(|| StoreError::Corrupt("an account user without an id".into()))?,
+                relation: if member {
+                    Relation::Managed
+                } else {
+                    Relation::External
+                },
+                roles: role_set(row.try_get("roles")?),
+                owner: row.try_get::<i64, _>("owner_id")? == id,
+                granted_at: row.try_get("granted_at")?,
             })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(keyset.page(items, total))
+        })
+        .await
     }
 
     /// The account's pending invitations, newest first (at most 500: a list an admin can read).
@@ -461,5 +448,53 @@ impl Store {
         }
         tx.commit().await?;
         Ok(Ok(AccountInviteOutcome::Invited))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountListParams {
+    pub search: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+impl Store {
+    pub async fn list_accounts(
+        &self,
+        org_id: i64,
+        params: &AccountListParams,
+    ) -> StoreResult<Page<AccountSummary>> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_account_from(&mut count, org_id, params.search.as_deref());
+        let mut query = QueryBuilder::new(
+            "SELECT a.id, a.sid, a.name, a.status, o.id AS owner_id, o.given_name AS owner_given, \
+             o.family_name AS owner_family, o.email AS owner_email, \
+             (SELECT COUNT(*) FROM account_access aa WHERE aa.account_id = a.id) AS user_count, \
+             a.name AS sort_key ",
+        );
+        push_account_from(&mut query, org_id, params.search.as_deref());
+        let keyset = Keyset {
+            key_expr: "a.name",
+            id_expr: "a.id",
+            field: SortField::Name,
+            dir: SortDir::Asc,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        self.keyset_page(count, query, &keyset, account_summary)
+            .await
+    }
+}
+
+fn push_account_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, search: Option<&str>) {
+    query.push("FROM accounts a JOIN users o ON o.id = a.owner_id WHERE a.org_id = ");
+    query.push_bind(org_id);
+    if let Some(search) = search {
+        let pattern = like_pattern(search);
+        query.push(" AND (LOWER(a.name) LIKE ");
+        query.push_bind(pattern.clone());
+        query.push(" ESCAPE '\\' OR LOWER(a.sid) LIKE ");
+        query.push_bind(pattern);
+        query.push(" ESCAPE '\\')");
     }
 }

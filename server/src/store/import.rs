@@ -4,13 +4,13 @@
 use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::invitations::{queue_mail, MailQuota};
+use super::Cursor;
+use super::OutgoingMail;
 use super::{
-    push_user_search, sort_key, user_summary, Actor, Keyset, Store, StoreResult,
-    NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+    push_user_search, user_summary, Actor, Keyset, Store, StoreResult, NO_INVITATION_COLUMNS,
+    NO_MEMBER_COLUMNS,
 };
-use crate::cursor::Cursor;
-use crate::mail::OutgoingMail;
+use super::{queue_mail, MailQuota};
 
 /// What importing one user did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,6 @@ impl Store {
     ) -> StoreResult<Page<UserSummary>> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         push_importable_from(&mut count, org_id, search);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         let mut query = QueryBuilder::new(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
              u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
@@ -63,19 +62,8 @@ impl Store {
             cursor,
             limit,
         };
-        keyset.push_tail(&mut query);
-        let rows = query.build().fetch_all(&self.pool).await?;
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok((
-                    sort_key(row, SortField::Name)?,
-                    sqlx::Row::try_get(row, "id")?,
-                    user_summary(row, now)?,
-                ))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(keyset.page(items, total))
+        self.keyset_page(count, query, &keyset, |row| user_summary(row, now))
+            .await
     }
 
     /// The ids of every importable user the search matches, at most `limit`, and how many match.

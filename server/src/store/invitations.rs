@@ -8,47 +8,14 @@ use roster_model::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use super::OutgoingMail;
 use super::{
-    parse_status, role_set, search_text, sort_name, user_ref, AuditEvent, SecondFactorState,
-    SecondFactorUse, Store, StoreResult, IDEMPOTENCY_KEY_SECONDS,
+    parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor, AuditEvent,
+    MailQuota, SecondFactorState, SecondFactorUse, Store, StoreResult, IDEMPOTENCY_KEY_SECONDS,
 };
-use crate::mail::OutgoingMail;
 
 /// Rows per `IN (…)` list, well under SQLite's bound-parameter limit.
 const IN_CHUNK: usize = 500;
-
-/// Who is acting, for the audit events a bulk change writes (one per item).
-pub struct Actor<'a> {
-    pub org_id: i64,
-    pub user_id: i64,
-    /// Their role in the organization, which decides what they may change.
-    pub role: OrgRole,
-    pub label: &'a str,
-    pub client_addr: &'a str,
-    pub at: Timestamp,
-}
-
-impl<'a> Actor<'a> {
-    pub fn event(
-        &self,
-        action: &'a str,
-        target_id: Option<i64>,
-        target_label: Option<&'a str>,
-        details: serde_json::Value,
-    ) -> AuditEvent<'a> {
-        AuditEvent {
-            org_id: Some(self.org_id),
-            actor_id: Some(self.user_id),
-            actor_label: self.label,
-            action,
-            target_id,
-            target_label,
-            details,
-            client_addr: self.client_addr,
-            at: self.at,
-        }
-    }
-}
 
 /// Someone an address belongs to already.
 #[derive(Debug, Clone)]
@@ -139,67 +106,6 @@ pub struct NewPerson<'a> {
     pub password_hash: &'a str,
 }
 
-/// A queued message due for delivery.
-pub struct QueuedMail {
-    pub id: i64,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub attempts: i64,
-}
-
-/// Whose daily allowance of mail to people outside it a message uses, if anyone's. Invitations to
-/// an account reach any address, so they are capped: Roster must not become a way to mail strangers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailQuota {
-    Unlimited,
-    OutsideOf { org_id: i64, per_day: u32 },
-}
-
-/// The refusal when an organization has used its daily allowance of mail to outside addresses.
-pub const OUTSIDE_MAIL_QUOTA_REACHED: &str = "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.";
-
-/// Queues a message in the change's transaction. Answers false, queueing nothing, when `quota`
-/// is used up for the day.
-pub(super) async fn queue_mail(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    mail: &OutgoingMail,
-    quota: MailQuota,
-    now: Timestamp,
-) -> StoreResult<bool> {
-    let quota_org = match quota {
-        MailQuota::Unlimited => None,
-        MailQuota::OutsideOf { org_id, per_day } => {
-            let sent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbound_mail WHERE quota_org_id = ? AND created_at > ?",
-            )
-            .bind(org_id)
-            .bind(now - 24 * 60 * 60)
-            .fetch_one(&mut **tx)
-            .await?;
-            if sent >= i64::from(per_day) {
-                return Ok(false);
-            }
-            Some(org_id)
-        }
-    };
-    sqlx::query(
-        "INSERT INTO outbound_mail (to_address, subject, text_body, html_body, created_at, next_attempt_at, quota_org_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&mail.to)
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(&mail.html)
-    .bind(now)
-    .bind(now)
-    .bind(quota_org)
-    .execute(&mut **tx)
-    .await?;
-    Ok(true)
-}
-
 async fn insert_invitation(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     actor: &Actor<'_>,
@@ -236,7 +142,7 @@ async fn insert_invitation(
 }
 
 impl Store {
-    /// The organization's verified domains (rule 2: only addresses on them may be invited).
+    /// The organization's verified domains: only addresses on them may be invited to it.
     pub async fn verified_domains(&self, org_id: i64) -> StoreResult<HashSet<String>> {
         let names: Vec<String> =
             sqlx::query_scalar("SELECT name FROM domains WHERE org_id = ? AND state = 'verified'")
@@ -711,58 +617,5 @@ impl Store {
         event.insert(&mut tx).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Mail due for a delivery attempt, oldest first.
-    pub async fn due_mail(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QueuedMail>> {
-        let rows = sqlx::query(
-            "SELECT id, to_address, subject, text_body, html_body, attempts FROM outbound_mail \
-             WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(QueuedMail {
-                    id: row.try_get("id")?,
-                    to: row.try_get("to_address")?,
-                    subject: row.try_get("subject")?,
-                    text: row
-                        .try_get::<Option<String>, _>("text_body")?
-                        .unwrap_or_default(),
-                    html: row
-                        .try_get::<Option<String>, _>("html_body")?
-                        .unwrap_or_default(),
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Marks mail delivered and drops its bodies (they may hold single-use links).
-    pub async fn mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbound_mail SET sent_at = ?, attempts = attempts + 1, text_body = NULL, html_body = NULL, \
-             last_error = NULL WHERE id = ?",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn mail_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
-        )
-        .bind(retry_at)
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }

@@ -9,12 +9,12 @@ use roster_model::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::invitations::{queue_mail, MailQuota};
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::sessions::clear_failures;
 use super::tokens::revoke_tokens_of;
+use super::OutgoingMail;
 use super::{parse_org_role, role_set, Actor, Store, StoreResult, UpdateOutcome};
-use crate::mail::OutgoingMail;
+use super::{queue_mail, MailQuota};
 
 /// The user a change is about, read inside the change's transaction.
 pub(super) struct Target {
@@ -315,7 +315,7 @@ impl Store {
         Ok(UpdateOutcome::Updated)
     }
 
-    /// Rule 7: the user leaves the organization but stays active. Every account they own gets the
+    /// Removal from the organization: the user leaves it but stays active. Every account they own gets the
     /// chosen owner — a managed user, or the leaving user themselves, which takes the account out
     /// of the organization's control. Their organization roles and access to its accounts end.
     pub async fn remove_from_organization(
@@ -328,7 +328,7 @@ impl Store {
         self.leave(actor, user_id, expected, choices, false).await
     }
 
-    /// Rule 8: the user is deleted from the system. Every account they own gets the chosen owner,
+    /// Deletion: the user is removed from the system. Every account they own gets the chosen owner,
     /// another managed user; the accounts themselves stay.
     pub async fn delete_user(
         &self,

@@ -1,0 +1,63 @@
+//! Lists of the API: sort orders and keyset-paginated pages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::named::named_enum;
+
+named_enum! {
+    #[derive(Default)]
+    pub enum SortField {
+        #[default]
+        Name = "name",
+        Email = "email",
+        /// When the user joined the organization (Managed, Imported), was invited (Invited) or was created.
+        Date = "date",
+    }
+}
+
+named_enum! {
+    #[derive(Default)]
+    pub enum SortDir {
+        #[default]
+        Asc = "asc",
+        Desc = "desc",
+    }
+}
+
+impl SortDir {
+    pub fn reversed(self) -> Self {
+        match self {
+            SortDir::Asc => SortDir::Desc,
+            SortDir::Desc => SortDir::Asc,
+        }
+    }
+}
+
+/// Page sizes the API accepts; the list endpoints default to the first.
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Longest search text accepted, so a pasted paragraph cannot become an expensive query.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+/// One page of a keyset-paginated list. Cursors are opaque; pass one back as `cursor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items match the whole query, across every page.
+    pub total: u64,
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_options_parse() {
+        assert_eq!(SortField::parse("email"), Some(SortField::Email));
+        assert_eq!(SortDir::parse("desc"), Some(SortDir::Desc));
+        assert_eq!(SortDir::Asc.reversed(), SortDir::Desc);
+        assert_eq!(SortField::parse("password"), None);
+    }
+}

@@ -1,0 +1,318 @@
+//! Users as the organization sees them: the tabs of the user-management page, one user's page, and
+//! the rules for changing a name.
+
+use serde::{Deserialize, Serialize};
+
+use crate::named::named_enum;
+use crate::roles::{OrgRole, RoleSet};
+use crate::{AccountId, Timestamp, UserId};
+
+named_enum! {
+    /// The four tabs of the user-management page: Managed, External, Invited and Imported.
+    #[derive(Default)]
+    pub enum UserView {
+        #[default]
+        Managed = "managed",
+        External = "external",
+        Invited = "invited",
+        Imported = "imported",
+    }
+}
+
+impl UserView {
+    pub fn label(self) -> &'static str {
+        match self {
+            UserView::Managed => "Managed",
+            UserView::External => "External",
+            UserView::Invited => "Invited",
+            UserView::Imported => "Imported",
+        }
+    }
+
+    /// One line under the tabs that says who is listed.
+    pub fn description(self) -> &'static str {
+        match self {
+            UserView::Managed => "Members of the organization. The organization controls their whole lifecycle.",
+            UserView::External => "People outside the organization with access to one or more of its managed accounts.",
+            UserView::Invited => "People invited to the organization who have not accepted yet.",
+            UserView::Imported => "Existing users on a verified domain brought into the organization by import.",
+        }
+    }
+}
+
+named_enum! {
+    pub enum UserStatus {
+        /// Signs in normally.
+        Active = "active",
+        /// Created by an invitation and not yet accepted: has no password yet.
+        Invited = "invited",
+        /// Cannot sign in.
+        Disabled = "disabled",
+    }
+}
+
+impl UserStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Active => "Active",
+            UserStatus::Invited => "Invited",
+            UserStatus::Disabled => "Disabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactor {
+    /// The user has a confirmed TOTP authenticator.
+    pub enrolled: bool,
+    /// The organization requires two-factor sign-in of this user.
+    pub required: bool,
+}
+
+impl TwoFactor {
+    pub fn label(self) -> &'static str {
+        match (self.enrolled, self.required) {
+            (true, _) => "Enabled",
+            (false, true) => "Required, not set up",
+            (false, false) => "Off",
+        }
+    }
+}
+
+/// How a user relates to the organization being viewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Managed,
+    External,
+    Invited,
+}
+
+impl Relation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Relation::Managed => "Managed user",
+            Relation::External => "External user",
+            Relation::Invited => "Invited user",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub id: i64,
+    pub invited_by: Option<UserRef>,
+    pub sent_at: Timestamp,
+    pub last_sent_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
+    pub expired: bool,
+    /// The accounts and roles the invitation grants on acceptance.
+    #[serde(default)]
+    pub accounts: Vec<crate::invitations::InvitedAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportInfo {
+    pub imported_at: Timestamp,
+    pub imported_by: Option<UserRef>,
+}
+
+/// One row of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: UserStatus,
+    pub org_role: Option<OrgRole>,
+    pub two_factor: TwoFactor,
+    /// How many of the organization's accounts the user can access.
+    pub account_count: u32,
+    /// When the user was created in the system.
+    pub created_at: Timestamp,
+    pub joined_at: Option<Timestamp>,
+    pub last_sign_in_at: Option<Timestamp>,
+    pub invitation: Option<InvitationInfo>,
+    pub imported: Option<ImportInfo>,
+    /// External tab only: the organization's accounts the user can access, with the roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<AccountAccess>,
+}
+
+/// "Given Family", or the email when the user has not given a name yet (invited users).
+pub fn display_name(given: &str, family: &str, email: &str) -> String {
+    let name = format!("{} {}", given.trim(), family.trim());
+    let name = name.trim();
+    if name.is_empty() {
+        email.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+impl UserSummary {
+    pub fn display_name(&self) -> String {
+        display_name(&self.given_name, &self.family_name, &self.email)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRef {
+    pub id: AccountId,
+    pub sid: String,
+    pub name: String,
+}
+
+/// One account a user can access, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountAccess {
+    pub account: AccountRef,
+    pub roles: RoleSet,
+    /// The user is this account's owner.
+    pub owner: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: UserId,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: UserStatus,
+    /// None when the user is not related to this organization at all.
+    pub relation: Option<Relation>,
+    pub org_role: Option<OrgRole>,
+    pub two_factor: TwoFactor,
+    pub created_at: Timestamp,
+    pub joined_at: Option<Timestamp>,
+    pub last_sign_in_at: Option<Timestamp>,
+    /// The organization's accounts this user can access, by account name.
+    pub accounts: Vec<AccountAccess>,
+    pub invitation: Option<InvitationInfo>,
+    pub imported: Option<ImportInfo>,
+    /// Bumped by every change; send it back as `If-Match: "v<version>"` with a change.
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// `PATCH /users/{id}`: the fields to change; absent ones stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_role: Option<OrgRole>,
+}
+
+/// Longest given or family name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Why a name cannot be saved, or None: at least one part, neither too long, and no characters
+/// that could forge lines in mail headers and the audit log or reorder what people read.
+pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)> {
+    if given.trim().is_empty() && family.trim().is_empty() {
+        return Some((
+            "given_name",
+            "Enter a given name, a family name or both.".to_owned(),
+        ));
+    }
+    for (field, value) in [("given_name", given), ("family_name", family)] {
+        if value.trim().chars().count() > MAX_NAME_CHARS {
+            return Some((
+                field,
+                format!("A name is at most {MAX_NAME_CHARS} characters."),
+            ));
+        }
+        if let Some(problem) = crate::text::hidden_character_problem(value) {
+            return Some((field, problem.to_owned()));
+        }
+    }
+    None
+}
+
+/// The ETag of version `version` of a resource.
+pub fn version_tag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an If-Match header names (`"v3"`, also weak `W/"v3"`), if it names one.
+pub fn parse_version_tag(tag: &str) -> Option<i64> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
+}
+
+impl UserDetail {
+    pub fn display_name(&self) -> String {
+        display_name(&self.given_name, &self.family_name, &self.email)
+    }
+}
+
+/// How many users each tab lists, for the counts beside the tab names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ViewCounts {
+    pub managed: u64,
+    pub external: u64,
+    pub invited: u64,
+    pub imported: u64,
+}
+
+impl ViewCounts {
+    pub fn get(&self, view: UserView) -> u64 {
+        match view {
+            UserView::Managed => self.managed,
+            UserView::External => self.external,
+            UserView::Invited => self.invited,
+            UserView::Imported => self.imported,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_round_trip_through_their_url_names() {
+        for view in UserView::ALL {
+            assert_eq!(UserView::parse(view.as_str()), Some(view));
+        }
+        assert_eq!(UserView::parse("deleted"), None);
+    }
+
+    #[test]
+    fn display_name_falls_back_to_email() {
+        assert_eq!(display_name("Ada", "Lovelace", "a@x.io"), "Ada Lovelace");
+        assert_eq!(display_name(" ", "", "a@x.io"), "a@x.io");
+        assert_eq!(display_name("Cher", "", "c@x.io"), "Cher");
+    }
+
+    #[test]
+    fn two_factor_labels() {
+        let off = TwoFactor {
+            enrolled: false,
+            required: false,
+        };
+        let pending = TwoFactor {
+            enrolled: false,
+            required: true,
+        };
+        let on = TwoFactor {
+            enrolled: true,
+            required: true,
+        };
+        assert_eq!(off.label(), "Off");
+        assert_eq!(pending.label(), "Required, not set up");
+        assert_eq!(on.label(), "Enabled");
+    }
+}

@@ -1,0 +1,136 @@
+//! Managing members: removal from the organization and deletion (each consequence confirmed, a
+//! new owner for every account the user owns), and bulk actions on a selection.
+
+use roster_model::{
+    unacknowledged, BulkAction, BulkRequest, BulkResponse, BulkResult, Consequence, LeaveRequest,
+    DELETE_CONSEQUENCES, MAX_BULK_BATCH, REMOVE_CONSEQUENCES,
+};
+
+use super::password_resets;
+use crate::authz::Caller;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::UpdateOutcome;
+
+/// How a user leaves the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// They stay a user of the system, outside the organization.
+    Remove,
+    /// They are deleted from the system.
+    Delete,
+}
+
+impl Leave {
+    fn consequences(self) -> &'static [Consequence] {
+        match self {
+            Leave::Remove => &REMOVE_CONSEQUENCES,
+            Leave::Delete => &DELETE_CONSEQUENCES,
+        }
+    }
+}
+
+fn confirmed(consequences: &[Consequence], acknowledged: &[String]) -> AppResult<()> {
+    if unacknowledged(consequences, acknowledged).is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::bad_field(
+            "acknowledged",
+            "Confirm each consequence before going on.",
+        ))
+    }
+}
+
+/// Removes or deletes `user_id` (at `expected` version), once every consequence is confirmed.
+pub async fn leave(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+    expected: i64,
+    how: Leave,
+    request: &LeaveRequest,
+) -> AppResult<UpdateOutcome> {
+    confirmed(how.consequences(), &request.acknowledged)?;
+    let actor = caller.actor(state.clock.now());
+    let owners = &request.new_owners;
+    Ok(match how {
+        Leave::Remove => {
+            state
+                .store
+                .remove_from_organization(&actor, user_id, Some(expected), owners)
+                .await?
+        }
+        Leave::Delete => {
+            state
+                .store
+                .delete_user(&actor, user_id, Some(expected), owners)
+                .await?
+        }
+    })
+}
+
+/// One batch of a bulk action, each user on their own (one failing does not stop the others),
+/// with a result per user.
+pub async fn bulk(
+    state: &AppState,
+    caller: &Caller,
+    request: &BulkRequest,
+) -> AppResult<BulkResponse> {
+    if request.ids.is_empty() || request.ids.len() > MAX_BULK_BATCH {
+        return Err(AppError::bad_field(
+            "ids",
+            format!("Send 1 to {MAX_BULK_BATCH} users per request."),
+        ));
+    }
+    if request.action == BulkAction::Remove {
+        confirmed(&REMOVE_CONSEQUENCES, &request.acknowledged)?;
+    }
+    let now = state.clock.now();
+    let organization = super::organization(state, caller.org_id).await?;
+    let actor = caller.actor(now);
+    let mut results = Vec::with_capacity(request.ids.len());
+    for &id in &request.ids {
+        let Some(user) = state.store.user_detail(caller.org_id, id, now).await? else {
+            results.push(BulkResult {
+                id,
+                name: None,
+                ok: false,
+                message: Some("Not a user of this organization (any more).".to_owned()),
+            });
+            continue;
+        };
+        let outcome = match request.action {
+            BulkAction::RequireTwoFactor => {
+                state
+                    .store
+                    .set_two_factor_required(&actor, id, None, true)
+                    .await?
+            }
+            BulkAction::ResetPassword => {
+                password_resets::reset(state, &actor, &organization.name, id, None).await?
+            }
+            BulkAction::Remove => {
+                state
+                    .store
+                    .remove_from_organization(&actor, id, None, &request.new_owners)
+                    .await?
+            }
+        };
+        let failure = match outcome {
+            UpdateOutcome::Updated => None,
+            UpdateOutcome::NotFound | UpdateOutcome::Stale => {
+                Some("Not a managed user of this organization (any more).".to_owned())
+            }
+            UpdateOutcome::Refused(problem) => Some(problem.to_owned()),
+            UpdateOutcome::Invalid(_, problem) => Some(problem),
+        };
+        results.push(BulkResult {
+            id,
+            name: Some(user.display_name()),
+            ok: failure.is_none(),
+            message: failure,
+        });
+    }
+    state.mailer.wake();
+    Ok(BulkResponse { results })
+}

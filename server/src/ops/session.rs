@@ -1,0 +1,457 @@
+//! Sessions: proving who someone is (a password, then a second factor for users enrolled in
+//! two-factor — every attempt reserved under the throttle before any password is hashed), starting
+//! and ending a session, changing one's password, and enrolling in two-factor.
+
+use roster_model::{
+    new_password_problem, sign_in_email, ApiError, ErrorCode, OrgRole, UserStatus, MAX_EMAIL_LEN,
+    MAX_PASSWORD_CHARS,
+};
+
+use crate::auth::{self, HashingBusy};
+use crate::authz::Caller;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::{AttemptAdmission, AuditEvent, Credentials, SecondFactorState, SecondFactorUse};
+use crate::two_factor;
+
+/// Signs in with email and password (and the second factor of a user enrolled in two-factor) and
+/// starts a session. Answers who is signed in and the session's token.
+pub async fn sign_in(
+    state: &AppState,
+    addr: &str,
+    email: &str,
+    password: String,
+    code: Option<&str>,
+) -> AppResult<(Caller, String)> {
+    // Oversized input is refused before any work is done or anything is stored.
+    if email.trim().len() > MAX_EMAIL_LEN {
+        return Err(AppError::bad_field(
+            "email",
+            format!("An email address is at most {MAX_EMAIL_LEN} characters long."),
+        ));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::bad_field(
+            "password",
+            format!("A password is at most {MAX_PASSWORD_CHARS} characters long."),
+        ));
+    }
+    let email = sign_in_email(email);
+    if email.is_empty() {
+        return Err(AppError::bad_field("email", "Enter your email address."));
+    }
+    if password.is_empty() {
+        return Err(AppError::bad_field("password", "Enter your password."));
+    }
+    let now = state.clock.now();
+    let (credentials, second_factor) =
+        authenticate(state, addr, &email, password, code, now).await?;
+    let Some(org_id) = credentials.org_id else {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "Your user is not a member of an organization that uses Roster.",
+        ));
+    };
+    let token = auth::new_token();
+    let by_recovery_code = matches!(second_factor, Some(SecondFactorUse::RecoveryCode { .. }));
+    let event = AuditEvent {
+        org_id: Some(org_id),
+        actor_id: Some(credentials.user_id),
+        actor_label: &credentials.label,
+        action: if by_recovery_code {
+            "session.recovery_code_used"
+        } else {
+            "session.signed_in"
+        },
+        target_id: Some(credentials.user_id),
+        target_label: Some(&credentials.label),
+        details: serde_json::json!({}),
+        client_addr: addr,
+        at: now,
+    };
+    let started = state
+        .store
+        .start_session(
+            credentials.user_id,
+            &email,
+            &auth::token_hash(&token),
+            second_factor,
+            &event,
+        )
+        .await?;
+    if !started {
+        // Another sign-in spent the same code a moment ago.
+        return Err(invalid_code());
+    }
+    let caller = Caller {
+        user_id: credentials.user_id,
+        name: credentials.label,
+        email: credentials.email,
+        org_id,
+        role: credentials.role.unwrap_or(OrgRole::Member),
+        client_addr: addr.to_owned(),
+        must_enrol_two_factor: credentials.two_factor.must_enrol(),
+        two_factor_enrolled: credentials.two_factor.secret.is_some(),
+        password_hash: None,
+        via_token: false,
+    };
+    Ok((caller, token))
+}
+
+/// Ends the session `session_id` of `caller`.
+pub async fn sign_out(state: &AppState, caller: &Caller, session_id: i64) -> AppResult<()> {
+    let event = caller.own_event("session.signed_out", state.clock.now());
+    Ok(state.store.end_session(session_id, &event).await?)
+}
+
+/// Replaces the caller's password, given their current one (throttled like sign-in). Their other
+/// sessions and their API tokens end.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    session_id: i64,
+    current: String,
+    new: String,
+) -> AppResult<()> {
+    if current.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::bad_field(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    if let Some(problem) = new_password_problem(&new, &current, &caller.email) {
+        return Err(AppError::bad_field("new_password", problem));
+    }
+    let now = state.clock.now();
+    verify_current_password(state, caller, current, now).await?;
+    let hash = hash_new_password(state, new).await?;
+    let event = caller.own_event("user.password_changed", now);
+    Ok(state
+        .store
+        .change_password(caller.user_id, &caller.email, session_id, &hash, &event)
+        .await?)
+}
+
+/// Starts setting up two-factor for the caller: a new secret, kept on this session until a code
+/// confirms it.
+pub async fn begin_two_factor_setup(
+    state: &AppState,
+    caller: &Caller,
+    session_id: i64,
+) -> AppResult<roster_model::TwoFactorSetup> {
+    if caller.two_factor_enrolled {
+        return Err(already_enrolled());
+    }
+    let secret = two_factor::new_secret();
+    let setup = two_factor::setup(&secret, &caller.email).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Internal,
+            "The two-factor secret could not be made.",
+        )
+    })?;
+    state
+        .store
+        .begin_two_factor_setup(session_id, &secret)
+        .await?;
+    Ok(setup)
+}
+
+fn already_enrolled() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "Two-factor sign-in is already set up for you.",
+    )
+}
+
+/// Confirms the secret being set up (`pending`) with a code from the app; answers the recovery
+/// codes, shown this once.
+pub async fn confirm_two_factor(
+    state: &AppState,
+    caller: &Caller,
+    pending: Option<String>,
+    code: &str,
+) -> AppResult<Vec<String>> {
+    let Some(secret) = pending else {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "Start the set-up again: this session has no two-factor secret waiting for a code.",
+        ));
+    };
+    let now = state.clock.now();
+    let step = two_factor::matching_step(&secret, &caller.email, code, now, None).ok_or_else(|| {
+        AppError::bad_field(
+            "code",
+            "That code does not match. Check that the app shows a code for Roster and that your device's clock is right, then try the current code.",
+        )
+    })?;
+    let recovery_codes = two_factor::new_recovery_codes();
+    let digests: Vec<String> = recovery_codes
+        .iter()
+        .map(|code| two_factor::recovery_code_hash(code))
+        .collect();
+    let event = caller.own_event("user.two_factor_enrolled", now);
+    if !state
+        .store
+        .enrol_two_factor(caller.user_id, &secret, step, &digests, &event)
+        .await?
+    {
+        return Err(already_enrolled());
+    }
+    Ok(recovery_codes)
+}
+
+/// A reserved attempt at one account's password or code, from one address.
+pub struct Attempt {
+    id: i64,
+}
+
+impl Attempt {
+    /// Reserves an attempt, or answers 429 with how long to wait. Every caller that checks a
+    /// password or a code goes through here first.
+    pub async fn reserve(
+        state: &AppState,
+        email: &str,
+        addr: &str,
+        now: i64,
+    ) -> AppResult<Attempt> {
+        let admission = state
+            .store
+            .reserve_attempt(
+                email,
+                addr,
+                now - auth::FAILURE_WINDOW_SECONDS,
+                now,
+                |account, address| auth::wait_before_attempt(account, address, now),
+            )
+            .await?;
+        match admission {
+            AttemptAdmission::Reserved(id) => Ok(Attempt { id }),
+            AttemptAdmission::Wait(seconds) => Err(AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "Too many failed attempts. Wait {} before trying again.",
+                    wait_text(seconds)
+                ),
+            )
+            .retry_after(seconds)),
+        }
+    }
+
+    /// It was no failure: the right password (or a request that never got to check one).
+    pub async fn release(self, state: &AppState) -> AppResult<()> {
+        Ok(state.store.release_attempt(self.id).await?)
+    }
+
+    /// It failed: the reservation stays as a failure, and the audit log says why.
+    pub async fn failed(self, state: &AppState, event: &AuditEvent<'_>) -> AppResult<()> {
+        Ok(state.store.attempt_failed(event).await?)
+    }
+}
+
+fn wait_text(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "a second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    }
+}
+
+/// The answer when the hashing threads are all busy: nothing was tried, so nothing is counted.
+async fn busy(state: &AppState, attempt: Attempt) -> AppError {
+    let _ = attempt.release(state).await;
+    AppError::busy(1)
+}
+
+/// The failed sign-in of `email` from `addr`, for the audit log; a failure against a member's
+/// email shows in their organization's log.
+fn failure_event<'a>(
+    known: Option<(Option<i64>, i64)>,
+    email: &'a str,
+    addr: &'a str,
+    reason: &'static str,
+    now: i64,
+) -> AuditEvent<'a> {
+    AuditEvent {
+        org_id: known.and_then(|(org_id, _)| org_id),
+        actor_id: None,
+        actor_label: email,
+        action: "session.sign_in_failed",
+        target_id: known.map(|(_, user_id)| user_id),
+        target_label: Some(email),
+        details: serde_json::json!({ "reason": reason }),
+        client_addr: addr,
+        at: now,
+    }
+}
+
+/// Checks an email and password as sign-in does — the same answer for a wrong email and a wrong
+/// password, after the same work — then the second factor of a user enrolled in two-factor.
+/// Answers the user and the second factor to spend with their new session.
+pub async fn authenticate(
+    state: &AppState,
+    addr: &str,
+    email: &str,
+    password: String,
+    code: Option<&str>,
+    now: i64,
+) -> AppResult<(Credentials, Option<SecondFactorUse>)> {
+    let attempt = Attempt::reserve(state, email, addr, now).await?;
+    let credentials = state.store.credentials(email).await?;
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let verified = match state.hashing.verify(password, stored).await {
+        Ok(verified) => verified,
+        Err(HashingBusy) => return Err(busy(state, attempt).await),
+    };
+    let active = credentials
+        .as_ref()
+        .is_some_and(|c| c.status == UserStatus::Active);
+    let credentials = match credentials {
+        Some(credentials) if verified && active => credentials,
+        other => {
+            let known = other.map(|c| (c.org_id, c.user_id));
+            attempt
+                .failed(state, &failure_event(known, email, addr, "password", now))
+                .await?;
+            return Err(AppError::from(
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "That email and password do not match.",
+                )
+                .with_field("password"),
+            ));
+        }
+    };
+    let known = Some((credentials.org_id, credentials.user_id));
+    let judged = second_factor(
+        state,
+        &credentials.two_factor,
+        credentials.user_id,
+        &credentials.email,
+        code,
+        now,
+    )
+    .await?;
+    let second_factor = match judged {
+        SecondFactor::NotEnrolled => None,
+        SecondFactor::Missing => {
+            // The password was right; the form just asks for the code.
+            attempt.release(state).await?;
+            return Err(code_required());
+        }
+        SecondFactor::Wrong => {
+            attempt
+                .failed(state, &failure_event(known, email, addr, "two_factor", now))
+                .await?;
+            return Err(invalid_code());
+        }
+        SecondFactor::Spends(used) => Some(used),
+    };
+    attempt.release(state).await?;
+    Ok((credentials, second_factor))
+}
+
+/// What a user's second factor comes to for one attempt.
+pub enum SecondFactor {
+    /// The user is not enrolled: no code is needed.
+    NotEnrolled,
+    /// Enrolled, and no code was given.
+    Missing,
+    Wrong,
+    /// A valid code, to be spent in the transaction that acts on it.
+    Spends(SecondFactorUse),
+}
+
+/// Judges `code` against the user's second factor: a current authenticator code not used
+/// before, or one of their unused recovery codes.
+pub async fn second_factor(
+    state: &AppState,
+    standing: &SecondFactorState,
+    user_id: i64,
+    email: &str,
+    code: Option<&str>,
+    now: i64,
+) -> AppResult<SecondFactor> {
+    let Some(secret) = &standing.secret else {
+        return Ok(SecondFactor::NotEnrolled);
+    };
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(SecondFactor::Missing);
+    };
+    if two_factor::looks_like_recovery_code(code) {
+        let digest = two_factor::recovery_code_hash(code);
+        let used = state.store.recovery_code(user_id, &digest).await?;
+        return Ok(used.map_or(SecondFactor::Wrong, |id| {
+            SecondFactor::Spends(SecondFactorUse::RecoveryCode { id })
+        }));
+    }
+    Ok(
+        two_factor::matching_step(secret, email, code, now, standing.last_step)
+            .map_or(SecondFactor::Wrong, |step| {
+                SecondFactor::Spends(SecondFactorUse::Totp { step })
+            }),
+    )
+}
+
+pub fn code_required() -> AppError {
+    AppError::from(
+        ApiError::new(
+            ErrorCode::TwoFactorCodeRequired,
+            "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
+        )
+        .with_field("code"),
+    )
+}
+
+pub fn invalid_code() -> AppError {
+    AppError::from(
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "That code is not valid. Codes change every 30 seconds and each works once; a recovery code works once too.",
+        )
+        .with_field("code"),
+    )
+}
+
+/// Checks the signed-in caller's current password before it is replaced, under the same
+/// throttle as sign-in.
+pub async fn verify_current_password(
+    state: &AppState,
+    caller: &Caller,
+    password: String,
+    now: i64,
+) -> AppResult<()> {
+    let (email, addr) = (caller.email.as_str(), caller.client_addr.as_str());
+    let attempt = Attempt::reserve(state, email, addr, now).await?;
+    let stored = caller.password_hash.clone();
+    let verified = match state.hashing.verify(password, stored).await {
+        Ok(verified) => verified,
+        Err(HashingBusy) => return Err(busy(state, attempt).await),
+    };
+    if verified {
+        return attempt.release(state).await;
+    }
+    let known = Some((Some(caller.org_id), caller.user_id));
+    attempt
+        .failed(
+            state,
+            &failure_event(known, email, addr, "current_password", now),
+        )
+        .await?;
+    Err(AppError::bad_field(
+        "current_password",
+        "That is not your current password.",
+    ))
+}
+
+/// The Argon2 hash of a new password, on a hashing thread.
+pub async fn hash_new_password(state: &AppState, password: String) -> AppResult<String> {
+    match state.hashing.hash(password).await {
+        Ok(Ok(hash)) => Ok(hash),
+        Ok(Err(_)) => Err(AppError::new(
+            ErrorCode::Internal,
+            "The new password could not be stored.",
+        )),
+        Err(HashingBusy) => Err(AppError::busy(1)),
+    }
+}

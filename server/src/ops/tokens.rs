@@ -1,0 +1,67 @@
+//! API tokens: a bearer token acts as the Owner who created it, until it expires or is revoked.
+
+use roster_model::{new_token_problem, CreatedApiToken, ErrorCode, DEFAULT_TOKEN_DAYS};
+
+use crate::auth;
+use crate::authz::Caller;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Creates a token for `caller`, living `days` (or the default); its secret is in this answer only.
+/// Only a person signed in to the console may: a token never mints tokens.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    days: Option<u32>,
+) -> AppResult<CreatedApiToken> {
+    if caller.via_token {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "API tokens are created in the console, signed in as an Owner: a token cannot create tokens.",
+        ));
+    }
+    if let Some((field, problem)) = new_token_problem(name, days) {
+        return Err(AppError::bad_field(field, problem));
+    }
+    let name = name.trim();
+    let now = state.clock.now();
+    let expires_at = now + i64::from(days.unwrap_or(DEFAULT_TOKEN_DAYS)) * 24 * 60 * 60;
+    let secret = format!("roster_{}", auth::new_token());
+    let event = caller
+        .actor(now)
+        .event("token.created", None, Some(name), serde_json::json!({}));
+    let id = state
+        .store
+        .create_api_token(
+            caller.org_id,
+            name,
+            &auth::token_hash(&secret),
+            caller.user_id,
+            expires_at,
+            &event,
+        )
+        .await?;
+    let token = state
+        .store
+        .api_tokens(caller.org_id, now)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "The new token could not be read back.")
+        })?;
+    Ok(CreatedApiToken { token, secret })
+}
+
+/// Revokes a live token of the caller's organization; false when there is no such live token.
+pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> AppResult<bool> {
+    let event =
+        caller
+            .actor(state.clock.now())
+            .event("token.revoked", None, None, serde_json::json!({}));
+    Ok(state
+        .store
+        .revoke_api_token(caller.org_id, id, &event)
+        .await?)
+}

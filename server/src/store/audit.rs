@@ -1,0 +1,146 @@
+//! The audit log: every change writes its event in the change's own transaction.
+
+use roster_model::{AuditEntry, OrgRole, Page, SortDir, SortField, Timestamp};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::keyset::{Cursor, Keyset};
+use super::sql::like_pattern;
+use super::{Store, StoreResult};
+
+/// Who is acting, for the audit events a bulk change writes (one per item).
+pub struct Actor<'a> {
+    pub org_id: i64,
+    pub user_id: i64,
+    /// Their role in the organization, which decides what they may change.
+    pub role: OrgRole,
+    pub label: &'a str,
+    pub client_addr: &'a str,
+    pub at: Timestamp,
+}
+
+impl<'a> Actor<'a> {
+    pub fn event(
+        &self,
+        action: &'a str,
+        target_id: Option<i64>,
+        target_label: Option<&'a str>,
+        details: serde_json::Value,
+    ) -> AuditEvent<'a> {
+        AuditEvent {
+            org_id: Some(self.org_id),
+            actor_id: Some(self.user_id),
+            actor_label: self.label,
+            action,
+            target_id,
+            target_label,
+            details,
+            client_addr: self.client_addr,
+            at: self.at,
+        }
+    }
+}
+
+/// Filters of the audit log; text filters are lower-cased substrings.
+#[derive(Debug, Clone)]
+pub struct AuditParams {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// One line of the audit log, written in the transaction of the change it records.
+#[derive(Clone)]
+pub struct AuditEvent<'a> {
+    pub org_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub target_id: Option<i64>,
+    pub target_label: Option<&'a str>,
+    pub details: serde_json::Value,
+    pub client_addr: &'a str,
+    pub at: Timestamp,
+}
+
+impl AuditEvent<'_> {
+    pub(super) async fn insert(&self, tx: &mut sqlx::Transaction<'_, Sqlite>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (org_id, actor_id, actor_label, action, target_id, target_label, details, client_addr, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(self.org_id)
+        .bind(self.actor_id)
+        .bind(self.actor_label)
+        .bind(self.action)
+        .bind(self.target_id)
+        .bind(self.target_label)
+        .bind(self.details.to_string())
+        .bind(self.client_addr)
+        .bind(self.at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The audit log of an organization, newest first, filtered by actor and target (substrings of
+    /// their names) and action (exact).
+    pub async fn audit_log(
+        &self,
+        org_id: i64,
+        params: &AuditParams,
+    ) -> StoreResult<Page<AuditEntry>> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_audit_from(&mut count, org_id, params);
+        let mut query = QueryBuilder::new(
+            "SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.target_id, e.target_label, \
+             e.client_addr, e.id AS sort_key ",
+        );
+        push_audit_from(&mut query, org_id, params);
+        let keyset = Keyset {
+            key_expr: "e.id",
+            id_expr: "e.id",
+            field: SortField::Date,
+            dir: SortDir::Desc,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        self.keyset_page(count, query, &keyset, |row| {
+            Ok(AuditEntry {
+                id: row.try_get("id")?,
+                at: row.try_get("at")?,
+                actor_id: row.try_get("actor_id")?,
+                actor: row
+                    .try_get::<Option<String>, _>("actor_label")?
+                    .unwrap_or_default(),
+                action: row.try_get("action")?,
+                target_id: row.try_get("target_id")?,
+                target: row.try_get("target_label")?,
+                client_addr: row.try_get("client_addr")?,
+            })
+        })
+        .await
+    }
+}
+
+fn push_audit_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, params: &AuditParams) {
+    query.push("FROM audit_events e WHERE e.org_id = ");
+    query.push_bind(org_id);
+    if let Some(actor) = &params.actor {
+        query.push(" AND LOWER(e.actor_label) LIKE ");
+        query.push_bind(like_pattern(actor));
+        query.push(" ESCAPE '\\'");
+    }
+    if let Some(target) = &params.target {
+        query.push(" AND LOWER(e.target_label) LIKE ");
+        query.push_bind(like_pattern(target));
+        query.push(" ESCAPE '\\'");
+    }
+    if let Some(action) = &params.action {
+        query.push(" AND e.action = ");
+        query.push_bind(action.clone());
+    }
+}

@@ -1,0 +1,241 @@
+//! Keyset pagination: opaque cursors (base64url of a small JSON object naming the boundary row's
+//! sort key and id, which way to page, and the sort order the cursor belongs to — a cursor is
+//! refused under another order), and the SQL tail and page they make.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use roster_model::{Page, SortDir, SortField};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::rows::sort_key;
+use super::{Store, StoreResult};
+
+/// The value of the sort column at the boundary row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    /// Rows after the boundary in sort order (the next page).
+    #[serde(rename = "a")]
+    After,
+    /// Rows before the boundary (the previous page).
+    #[serde(rename = "b")]
+    Before,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "k")]
+    pub key: SortKey,
+    pub id: i64,
+    #[serde(rename = "d")]
+    pub direction: Direction,
+    #[serde(rename = "s")]
+    pub sort: String,
+}
+
+impl Cursor {
+    pub fn new(
+        key: SortKey,
+        id: i64,
+        direction: Direction,
+        field: SortField,
+        dir: SortDir,
+    ) -> Self {
+        Cursor {
+            key,
+            id,
+            direction,
+            sort: sort_tag(field, dir),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        // Serialising this plain struct cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Decodes a cursor made for the same sort order, or None for anything else.
+    pub fn decode(text: &str, field: SortField, dir: SortDir) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
+        (cursor.sort == sort_tag(field, dir)).then_some(cursor)
+    }
+}
+
+fn sort_tag(field: SortField, dir: SortDir) -> String {
+    format!("{}:{}", field.as_str(), dir.as_str())
+}
+
+/// Keyset pagination over `(key_expr, id_expr)`: the WHERE condition, ORDER BY and LIMIT, and the
+/// cursors of the resulting page.
+pub(super) struct Keyset<'a> {
+    pub(super) key_expr: &'static str,
+    pub(super) id_expr: &'static str,
+    pub(super) field: SortField,
+    pub(super) dir: SortDir,
+    pub(super) cursor: Option<&'a Cursor>,
+    pub(super) limit: u32,
+}
+
+impl Keyset<'_> {
+    /// The order rows are read in: the asked order, or its reverse when paging backwards.
+    fn scan_dir(&self) -> SortDir {
+        match self.cursor {
+            Some(Cursor {
+                direction: Direction::Before,
+                ..
+            }) => self.dir.reversed(),
+            _ => self.dir,
+        }
+    }
+
+    pub(super) fn push_tail(&self, query: &mut QueryBuilder<'_, Sqlite>) {
+        let scan = self.scan_dir();
+        if let Some(cursor) = self.cursor {
+            let op = match scan {
+                SortDir::Asc => ">",
+                SortDir::Desc => "<",
+            };
+            query.push(format_args!(
+                " AND ({}, {}) {op} (",
+                self.key_expr, self.id_expr
+            ));
+            match &cursor.key {
+                SortKey::Int(value) => query.push_bind(*value),
+                SortKey::Text(value) => query.push_bind(value.clone()),
+            };
+            query.push(", ");
+            query.push_bind(cursor.id);
+            query.push(")");
+        }
+        let order = match scan {
+            SortDir::Asc => "ASC",
+            SortDir::Desc => "DESC",
+        };
+        query.push(format_args!(
+            " ORDER BY {key} {order}, {id} {order} LIMIT ",
+            key = self.key_expr,
+            id = self.id_expr
+        ));
+        // One row more than asked tells whether another page follows.
+        query.push_bind(i64::from(self.limit) + 1);
+    }
+
+    pub(super) fn page<T>(&self, mut rows: Vec<(SortKey, i64, T)>, total: i64) -> Page<T> {
+        let limit = self.limit as usize;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let backwards = matches!(
+            self.cursor,
+            Some(Cursor {
+                direction: Direction::Before,
+                ..
+            })
+        );
+        if backwards {
+            rows.reverse();
+        }
+        let boundary = |row: Option<&(SortKey, i64, T)>, direction| {
+            row.map(|(key, id, _)| {
+                Cursor::new(key.clone(), *id, direction, self.field, self.dir).encode()
+            })
+        };
+        // Going forwards, "more" means a next page and any cursor means we came from a previous one;
+        // going backwards it is the other way round.
+        let (has_prev, has_next) = if backwards {
+            (more, true)
+        } else {
+            (self.cursor.is_some(), more)
+        };
+        let prev_cursor = if has_prev {
+            boundary(rows.first(), Direction::Before)
+        } else {
+            None
+        };
+        let next_cursor = if has_next {
+            boundary(rows.last(), Direction::After)
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(|(_, _, item)| item).collect(),
+            total: u64::try_from(total).unwrap_or_default(),
+            next_cursor,
+            prev_cursor,
+        }
+    }
+}
+
+impl Store {
+    /// One page of a keyset-paged list: `count` tells how many rows match in all; `query` selects
+    /// them (with the row's `id` and its `sort_key`) without order or limit, which `keyset` adds;
+    /// `read` reads each row.
+    pub(super) async fn keyset_page<T>(
+        &self,
+        mut count: QueryBuilder<'_, Sqlite>,
+        mut query: QueryBuilder<'_, Sqlite>,
+        keyset: &Keyset<'_>,
+        read: impl Fn(&SqliteRow) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>> {
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        keyset.push_tail(&mut query);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|row| Ok((sort_key(row, keyset.field)?, row.try_get("id")?, read(row)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(keyset.page(items, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let cursor = Cursor::new(
+            SortKey::Text("lovelace ada".into()),
+            42,
+            Direction::Before,
+            SortField::Name,
+            SortDir::Desc,
+        );
+        let text = cursor.encode();
+        assert!(text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(
+            Cursor::decode(&text, SortField::Name, SortDir::Desc),
+            Some(cursor)
+        );
+    }
+
+    #[test]
+    fn a_cursor_is_refused_under_another_sort_order_or_when_mangled() {
+        let text = Cursor::new(
+            SortKey::Int(7),
+            1,
+            Direction::After,
+            SortField::Date,
+            SortDir::Asc,
+        )
+        .encode();
+        assert_eq!(Cursor::decode(&text, SortField::Date, SortDir::Desc), None);
+        assert_eq!(Cursor::decode(&text, SortField::Email, SortDir::Asc), None);
+        assert_eq!(
+            Cursor::decode("not a cursor!", SortField::Date, SortDir::Asc),
+            None
+        );
+        assert_eq!(Cursor::decode("", SortField::Date, SortDir::Asc), None);
+    }
+}

@@ -1,0 +1,112 @@
+//! SQL fragments more than one feature's queries share: the user-list views, substring search and
+//! the stored forms of names it matches on.
+
+use roster_model::UserView;
+use sqlx::{QueryBuilder, Sqlite};
+
+/// The "name" sort key: family name first, then given name, then email for people with no name yet.
+pub fn sort_name(given: &str, family: &str, email: &str) -> String {
+    format!("{} {} {}", family.trim(), given.trim(), email)
+        .trim()
+        .to_lowercase()
+}
+
+/// What substring search matches against: the name in both orders' natural form, and the email.
+pub fn search_text(given: &str, family: &str, email: &str) -> String {
+    format!("{} {} {}", given.trim(), family.trim(), email).to_lowercase()
+}
+
+/// Organization-membership columns, for the views whose rows are members.
+pub(super) const MEMBER_COLUMNS: &str = "u.org_role AS org_role, u.joined_at AS joined_at, \
+    u.member_source AS member_source, imp.id AS imp_id, imp.given_name AS imp_given, \
+    imp.family_name AS imp_family, imp.email AS imp_email, ";
+pub(super) const NO_MEMBER_COLUMNS: &str =
+    "CAST(NULL AS TEXT) AS org_role, CAST(NULL AS BIGINT) AS joined_at, \
+    CAST(NULL AS TEXT) AS member_source, CAST(NULL AS BIGINT) AS imp_id, \
+    CAST(NULL AS TEXT) AS imp_given, CAST(NULL AS TEXT) AS imp_family, \
+    CAST(NULL AS TEXT) AS imp_email, ";
+/// The pending invitation (`i`) and who sent it (`inv_by`).
+pub(super) const INVITATION_COLUMNS: &str = "i.id AS inv_id, i.sent_at AS inv_sent_at, \
+    i.last_sent_at AS inv_last_sent_at, i.expires_at AS inv_expires_at, inv_by.id AS by_id, \
+    inv_by.given_name AS by_given, inv_by.family_name AS by_family, inv_by.email AS by_email, ";
+pub(super) const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, CAST(NULL AS BIGINT) AS inv_sent_at, \
+    CAST(NULL AS BIGINT) AS inv_last_sent_at, CAST(NULL AS BIGINT) AS inv_expires_at, \
+    CAST(NULL AS BIGINT) AS by_id, CAST(NULL AS TEXT) AS by_given, CAST(NULL AS TEXT) AS by_family, \
+    CAST(NULL AS TEXT) AS by_email, ";
+
+/// FROM and WHERE of one tab of the user-management page.
+/// Invited rows are pending invitations, expired ones included (the list marks them).
+/// `for_rows` adds the joins only the row columns need; counting without them reads the index alone.
+pub(super) fn push_user_view_from(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    view: UserView,
+    org_id: i64,
+    for_rows: bool,
+) {
+    match view {
+        UserView::Managed | UserView::Imported => {
+            query.push("FROM users u ");
+            if for_rows {
+                query.push("LEFT JOIN users imp ON imp.id = u.imported_by ");
+            }
+            query.push("WHERE u.org_id = ");
+            query.push_bind(org_id);
+            if view == UserView::Imported {
+                query.push(" AND u.member_source = 'imported'");
+            }
+        }
+        UserView::External => {
+            query.push("FROM users u WHERE (u.org_id IS NULL OR u.org_id <> ");
+            query.push_bind(org_id);
+            query.push(") AND EXISTS (SELECT 1 FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
+            query.push_bind(org_id);
+            query.push(")");
+        }
+        UserView::Invited => {
+            query.push("FROM invitations i JOIN users u ON u.id = i.user_id ");
+            if for_rows {
+                query.push("LEFT JOIN users inv_by ON inv_by.id = i.invited_by ");
+            }
+            query.push("WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
+            query.push_bind(org_id);
+        }
+    }
+}
+
+/// Substring search on users. The trigram index narrows the rows to candidates (it cannot use LIKE's
+/// ESCAPE, so a `%` or `_` typed by the admin acts as a wildcard there and matches a superset); the
+/// escaped LIKE on those candidates then keeps exactly the users whose name or email holds the text.
+pub(super) fn push_user_search(query: &mut QueryBuilder<'_, Sqlite>, search: Option<&str>) {
+    if let Some(search) = search {
+        query.push(" AND u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
+        query.push_bind(format!("%{search}%"));
+        query.push(") AND u.search_text LIKE ");
+        query.push_bind(like_pattern(search));
+        query.push(" ESCAPE '\\'");
+    }
+}
+
+/// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_pattern("ann"), "%ann%");
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,407 @@
+//! The organization's users as the user-management page lists them, one user as their page shows
+//! them, and changes to a member's name and organization role.
+
+use std::collections::HashMap;
+
+use roster_model::{
+    member_change_problem, name_problem, org_role_change_problem, AccountAccess, InvitationInfo,
+    InvitedAccount, MemberChange, OrgRole, Page, Relation, SortDir, SortField, Timestamp,
+    UserChange, UserDetail, UserSummary, UserView, ViewCounts,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::audit::Actor;
+use super::keyset::{Cursor, Keyset};
+use super::rows::{
+    account_access, import_info, invitation_info, parse_org_role, parse_status, role_set,
+    two_factor, user_summary,
+};
+use super::sql::{
+    push_user_search, push_user_view_from, search_text, sort_name, INVITATION_COLUMNS,
+    MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+};
+use super::{manage, tokens, Store, StoreResult, UpdateOutcome};
+use roster_model::display_name;
+
+/// What the user list is asked for, already validated.
+#[derive(Debug, Clone)]
+pub struct UserListParams {
+    pub view: UserView,
+    /// Lower-cased text to find anywhere in the name or email.
+    pub search: Option<String>,
+    pub sort: SortField,
+    pub dir: SortDir,
+    pub cursor: Option<Cursor>,
+    pub limit: u32,
+}
+
+impl Store {
+    pub async fn view_counts(&self, org_id: i64) -> StoreResult<ViewCounts> {
+        let mut counts = ViewCounts::default();
+        for view in UserView::ALL {
+            let mut query = QueryBuilder::new("SELECT COUNT(*) ");
+            push_user_view_from(&mut query, view, org_id, false);
+            let total: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
+            let total = u64::try_from(total).unwrap_or_default();
+            match view {
+                UserView::Managed => counts.managed = total,
+                UserView::External => counts.external = total,
+                UserView::Invited => counts.invited = total,
+                UserView::Imported => counts.imported = total,
+            }
+        }
+        Ok(counts)
+    }
+
+    pub async fn list_users(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+        now: Timestamp,
+    ) -> StoreResult<Page<UserSummary>> {
+        let key_expr = match (params.sort, params.view) {
+            (SortField::Name, _) => "u.sort_name",
+            (SortField::Email, _) => "u.email",
+            (SortField::Date, UserView::Managed | UserView::Imported) => "u.joined_at",
+            (SortField::Date, UserView::External) => "u.created_at",
+            (SortField::Date, UserView::Invited) => "i.sent_at",
+        };
+
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        push_user_view_from(&mut count, params.view, org_id, false);
+        push_user_search(&mut count, params.search.as_deref());
+
+        let mut query =
+            QueryBuilder::new("SELECT u.id, u.email, u.given_name, u.family_name, u.status, ");
+        query.push("u.totp_enrolled, u.two_factor_required, u.created_at, u.last_sign_in_at, ");
+        query.push("(SELECT COUNT(*) FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
+        query.push_bind(org_id);
+        query.push(") AS account_count, ");
+        query.push(match params.view {
+            UserView::Managed | UserView::Imported => MEMBER_COLUMNS,
+            UserView::External => NO_MEMBER_COLUMNS,
+            UserView::Invited => NO_MEMBER_COLUMNS,
+        });
+        query.push(match params.view {
+            UserView::Invited => INVITATION_COLUMNS,
+            _ => NO_INVITATION_COLUMNS,
+        });
+        query.push(format_args!("{key_expr} AS sort_key "));
+        push_user_view_from(&mut query, params.view, org_id, true);
+        push_user_search(&mut query, params.search.as_deref());
+        let keyset = Keyset {
+            key_expr,
+            id_expr: "u.id",
+            field: params.sort,
+            dir: params.dir,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        let mut page = self
+            .keyset_page(count, query, &keyset, |row| user_summary(row, now))
+            .await?;
+        let invitations: Vec<&mut InvitationInfo> = page
+            .items
+            .iter_mut()
+            .filter_map(|user| user.invitation.as_mut())
+            .collect();
+        self.fill_invited_accounts(invitations).await?;
+        if params.view == UserView::External {
+            self.fill_external_access(org_id, page.items.iter_mut().collect())
+                .await?;
+        }
+        Ok(page)
+    }
+
+    /// Adds each external user's access to the organization's accounts, with one query for the page.
+    async fn fill_external_access(
+        &self,
+        org_id: i64,
+        users: Vec<&mut UserSummary>,
+    ) -> StoreResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT aa.user_id, a.id, a.sid, a.name, aa.roles, a.owner_id FROM account_access aa \
+             JOIN accounts a ON a.id = aa.account_id WHERE a.org_id = ",
+        );
+        query.push_bind(org_id).push(" AND aa.user_id IN (");
+        let mut list = query.separated(", ");
+        for user in &users {
+            list.push_bind(user.id);
+        }
+        query.push(") ORDER BY a.name, a.id");
+        let mut access: HashMap<i64, Vec<AccountAccess>> = HashMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            let user_id: i64 = row.try_get("user_id")?;
+            access
+                .entry(user_id)
+                .or_default()
+                .push(account_access(&row, user_id)?);
+        }
+        for user in users {
+            user.access = access.remove(&user.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// The ids of the users a list view and search match, by id, at most `limit` of them, and
+    /// how many match in all.
+    pub async fn user_ids(
+        &self,
+        org_id: i64,
+        view: UserView,
+        search: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<(Vec<i64>, u64)> {
+        self.ids_and_total(limit, |query| {
+            push_user_view_from(query, view, org_id, false);
+            push_user_search(query, search);
+        })
+        .await
+    }
+
+    /// The ids of the users `from` selects (as `u`), at most `limit` in id order, and how many
+    /// it selects in all: "select all matching".
+    pub(super) async fn ids_and_total(
+        &self,
+        limit: usize,
+        from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
+    ) -> StoreResult<(Vec<i64>, u64)> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        from(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new("SELECT u.id ");
+        from(&mut query);
+        query.push(" ORDER BY u.id LIMIT ");
+        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
+        Ok((ids, u64::try_from(total).unwrap_or_default()))
+    }
+
+    /// A user as this organization sees them, or None when the user is not related to it
+    /// (another organization's users are never visible).
+    pub async fn user_detail(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserDetail>> {
+        let Some(row) = sqlx::query(
+            "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
+             u.two_factor_required, u.created_at, u.last_sign_in_at, u.org_id, u.org_role, \
+             u.joined_at, u.member_source, u.version, imp.id AS imp_id, imp.given_name AS imp_given, \
+             imp.family_name AS imp_family, imp.email AS imp_email \
+             FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.id = ?",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+
+        let is_member = row.try_get::<Option<i64>, _>("org_id")? == Some(org_id);
+        let invitation = self.pending_invitation(org_id, user_id, now).await?;
+        let accounts = self.account_access_of(org_id, user_id).await?;
+        let relation = if is_member {
+            Relation::Managed
+        } else if invitation.is_some() {
+            Relation::Invited
+        } else if !accounts.is_empty() {
+            Relation::External
+        } else {
+            return Ok(None);
+        };
+
+        let imported = if is_member { import_info(&row)? } else { None };
+        Ok(Some(UserDetail {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            given_name: row.try_get("given_name")?,
+            family_name: row.try_get("family_name")?,
+            status: parse_status(&row)?,
+            relation: Some(relation),
+            org_role: if is_member {
+                parse_org_role(&row)?
+            } else {
+                None
+            },
+            two_factor: two_factor(&row)?,
+            created_at: row.try_get("created_at")?,
+            joined_at: if is_member {
+                row.try_get("joined_at")?
+            } else {
+                None
+            },
+            last_sign_in_at: row.try_get("last_sign_in_at")?,
+            accounts,
+            invitation,
+            imported,
+            version: row.try_get("version")?,
+        }))
+    }
+
+    /// Changes a managed user's name and organization role if `expected_version` is still
+    /// current, under the organization-role rules, with its audit event, in one transaction.
+    pub async fn update_user(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected_version: i64,
+        change: &UserChange,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.begin().await?;
+        let Some(row) = sqlx::query(
+            "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
+        )
+        .bind(user_id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if row.try_get::<i64, _>("version")? != expected_version {
+            return Ok(UpdateOutcome::Stale);
+        }
+        let email: String = row.try_get("email")?;
+        let before_given: String = row.try_get("given_name")?;
+        let before_family: String = row.try_get("family_name")?;
+        let before_role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
+        let given = change
+            .given_name
+            .as_deref()
+            .map_or(before_given.as_str(), str::trim);
+        let family = change
+            .family_name
+            .as_deref()
+            .map_or(before_family.as_str(), str::trim);
+        let role = change.org_role.unwrap_or(before_role);
+        if let Some((field, problem)) = name_problem(given, family) {
+            return Ok(UpdateOutcome::Invalid(field, problem));
+        }
+        let owners = manage::owner_count(&mut tx, actor.org_id).await?;
+        let is_self = actor.user_id == user_id;
+        if let Some(problem) =
+            org_role_change_problem(actor.role, is_self, before_role, role, owners)
+        {
+            return Ok(UpdateOutcome::Invalid("org_role", problem.to_owned()));
+        }
+        let change = MemberChange::Edit;
+        if let Some(problem) =
+            member_change_problem(actor.role, is_self, before_role, owners, change)
+        {
+            return Ok(UpdateOutcome::Refused(problem));
+        }
+        if before_role == OrgRole::Owner && role != OrgRole::Owner {
+            // A demoted Owner's tokens end with their Ownership; a later promotion revives none.
+            tokens::revoke_tokens_of(&mut tx, user_id, actor.at).await?;
+        }
+        sqlx::query(
+            "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, org_role = ?, \
+             version = version + 1 WHERE id = ?",
+        )
+        .bind(given)
+        .bind(family)
+        .bind(sort_name(given, family, &email))
+        .bind(search_text(given, family, &email))
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let label = display_name(given, family, &email);
+        actor
+            .event(
+                "user.updated",
+                Some(user_id),
+                Some(&label),
+                serde_json::json!({
+                    "before": { "given_name": before_given, "family_name": before_family, "org_role": before_role },
+                    "after": { "given_name": given, "family_name": family, "org_role": role },
+                }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated)
+    }
+
+    async fn pending_invitation(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<Option<InvitationInfo>> {
+        let mut query = QueryBuilder::new("SELECT ");
+        query.push(INVITATION_COLUMNS);
+        query.push("NULL AS unused FROM invitations i LEFT JOIN users inv_by ON inv_by.id = i.invited_by WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
+        query.push_bind(org_id);
+        query.push(" AND i.user_id = ");
+        query.push_bind(user_id);
+        let row = query.build().fetch_optional(&self.pool).await?;
+        let mut info = row
+            .map(|row| invitation_info(&row, now))
+            .transpose()?
+            .flatten();
+        self.fill_invited_accounts(info.iter_mut().collect())
+            .await?;
+        Ok(info)
+    }
+
+    /// Adds what each invitation grants, with one query for all of them.
+    async fn fill_invited_accounts(
+        &self,
+        invitations: Vec<&mut InvitationInfo>,
+    ) -> StoreResult<()> {
+        if invitations.is_empty() {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT ia.invitation_id, a.name, ia.roles FROM invitation_accounts ia \
+             JOIN accounts a ON a.id = ia.account_id WHERE ia.invitation_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for invitation in &invitations {
+            list.push_bind(invitation.id);
+        }
+        query.push(") ORDER BY a.name, a.id");
+        let mut granted: HashMap<i64, Vec<InvitedAccount>> = HashMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            granted
+                .entry(row.try_get("invitation_id")?)
+                .or_default()
+                .push(InvitedAccount {
+                    name: row.try_get("name")?,
+                    roles: role_set(row.try_get("roles")?),
+                });
+        }
+        for invitation in invitations {
+            invitation.accounts = granted.remove(&invitation.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// The organization's accounts the user can access or owns, by name.
+    async fn account_access_of(
+        &self,
+        org_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Vec<AccountAccess>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.sid, a.name, COALESCE(aa.roles, 0) AS roles, a.owner_id \
+             FROM accounts a LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = ? \
+             WHERE a.org_id = ? AND (aa.user_id IS NOT NULL OR a.owner_id = ?) \
+             ORDER BY a.name, a.id",
+        )
+        .bind(user_id)
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| account_access(row, user_id))
+            .collect()
+    }
+}

@@ -1,0 +1,464 @@
+//! Accounts: the list, an account's User access page (people, roles, invitations to the account
+//! alone, external users), and the daily allowance of mail to outside addresses.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{
+    AccountInvitation, AccountInviteOutcome, AccountInviteResult, AccountSummary, AccountUser,
+    AuditEntry, Domain, ExternalAccess, Page, Relation, UserDetail, UserSummary, ViewCounts,
+};
+use roster_server::store::Dataset;
+
+/// The demo's first Northwind account, its owner, a member without access to it, and one with.
+struct Scene {
+    account: i64,
+    owner: i64,
+    member_without: (i64, String),
+    member_with: i64,
+}
+
+fn scene(demo: &Dataset) -> Scene {
+    let account = demo
+        .accounts
+        .iter()
+        .find(|a| a.org_id == 1)
+        .expect("account");
+    let has_access = |user: i64| {
+        demo.access
+            .iter()
+            .any(|g| g.account_id == account.id && g.user_id == user)
+    };
+    let members = || {
+        demo.users.iter().filter(|u| {
+            u.membership.as_ref().is_some_and(|m| m.org_id == 1) && u.id != account.owner_id
+        })
+    };
+    let without = members()
+        .find(|u| !has_access(u.id))
+        .expect("a member without access");
+    let with = members()
+        .find(|u| has_access(u.id))
+        .expect("a member with access");
+    Scene {
+        account: account.id,
+        owner: account.owner_id,
+        member_without: (without.id, without.email.clone()),
+        member_with: with.id,
+    }
+}
+
+impl TestServer {
+    async fn account_users(&self, account: i64, query: &str) -> Page<AccountUser> {
+        self.get(&format!("/api/v1/accounts/{account}/users?{query}"))
+            .await
+    }
+
+    async fn invite_to_account(
+        &self,
+        account: i64,
+        emails: &[&str],
+        roles: &[&str],
+    ) -> Vec<AccountInviteResult> {
+        let (status, body) = self
+            .post_json(
+                &format!("/api/v1/accounts/{account}/invitations"),
+                serde_json::json!({ "emails": emails, "roles": roles }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).expect("results")
+    }
+}
+
+#[tokio::test]
+async fn the_user_access_list_shows_members_and_external_users_with_their_roles() {
+    let server = demo_server().await;
+    let s = scene(&demo_as_inserted());
+    let mut everyone = Vec::new();
+    let mut page = server.account_users(s.account, "limit=5").await;
+    loop {
+        everyone.extend(page.items.clone());
+        let Some(cursor) = page.next_cursor.clone() else {
+            break;
+        };
+        assert!(everyone.len() < 500, "paging does not end");
+        page = server
+            .account_users(s.account, &format!("limit=5&cursor={cursor}"))
+            .await;
+    }
+    assert_eq!(everyone.len() as u64, page.total);
+    let mut ids: Vec<i64> = everyone.iter().map(|u| u.user.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), everyone.len(), "paging repeats no one");
+    let owner = everyone
+        .iter()
+        .find(|u| u.user.id == s.owner)
+        .expect("owner listed");
+    assert!(owner.owner && owner.relation == Relation::Managed);
+    assert!(everyone.iter().all(|u| !u.roles.is_empty()));
+    let demo = demo_as_inserted();
+    for user in &everyone {
+        let member = demo
+            .users
+            .iter()
+            .find(|u| u.id == user.user.id)
+            .and_then(|u| u.membership.as_ref())
+            .is_some_and(|m| m.org_id == 1);
+        assert_eq!(
+            user.relation == Relation::Managed,
+            member,
+            "{}",
+            user.user.email
+        );
+    }
+    // Search narrows the list; another organization's account is not there.
+    let first = &everyone[0].user.email;
+    let found = server
+        .account_users(
+            s.account,
+            &format!("q={}", &first[..first.find('@').unwrap_or(3)]),
+        )
+        .await;
+    assert!(found.items.iter().any(|u| &u.user.email == first));
+    let globex_account = demo.accounts.iter().find(|a| a.org_id == 2).map(|a| a.id);
+    let (status, _) = server
+        .get_error(&format!(
+            "/api/v1/accounts/{}/users",
+            globex_account.unwrap_or(0)
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn roles_change_and_access_is_removed_but_never_the_owners() {
+    let server = demo_server().await;
+    let s = scene(&demo_as_inserted());
+    let user_path = format!("/api/v1/accounts/{}/users/{}", s.account, s.member_with);
+    let before: UserDetail = server
+        .get(&format!("/api/v1/users/{}", s.member_with))
+        .await;
+
+    // Administrator holds Developer's permissions: the stored set is canonical.
+    let (status, _, body) = server
+        .send_json(
+            "PUT",
+            &user_path,
+            &[],
+            Some(serde_json::json!({"roles": ["developer", "administrator", "support"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let listed = server.account_users(s.account, "limit=200").await;
+    let row = listed
+        .items
+        .iter()
+        .find(|u| u.user.id == s.member_with)
+        .expect("row");
+    assert_eq!(row.roles.describe(), "Administrator, Support");
+    let after: UserDetail = server
+        .get(&format!("/api/v1/users/{}", s.member_with))
+        .await;
+    assert!(
+        after.version > before.version,
+        "the user's page sees the change"
+    );
+
+    let (status, _, body) = server
+        .send_json(
+            "PUT",
+            &user_path,
+            &[],
+            Some(serde_json::json!({"roles": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "roles");
+
+    let owner_path = format!("/api/v1/accounts/{}/users/{}", s.account, s.owner);
+    let (status, _, body) = server.send_json("DELETE", &owner_path, &[], None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("owner"));
+
+    let (status, _, _) = server.send_json("DELETE", &user_path, &[], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let listed = server.account_users(s.account, "limit=200").await;
+    assert!(listed.items.iter().all(|u| u.user.id != s.member_with));
+    let (status, _, _) = server.send_json("DELETE", &user_path, &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=account.access_removed")
+        .await;
+    assert_eq!(log.items.len(), 1);
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=account.roles_changed")
+        .await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn inviting_gives_members_access_at_once_and_makes_others_external_users_on_acceptance() {
+    let server = demo_server().await;
+    let s = scene(&demo_as_inserted());
+    let counts_before: ViewCounts = server.get("/api/v1/users/counts").await;
+    let outsider = "contractor@agency.example";
+    let results = server
+        .invite_to_account(
+            s.account,
+            &[
+                &s.member_without.1,
+                outsider,
+                "Contractor@Agency.example",
+                "not an address",
+            ],
+            &["developer"],
+        )
+        .await;
+    let outcomes: Vec<_> = results.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            AccountInviteOutcome::Granted,
+            AccountInviteOutcome::Invited,
+            AccountInviteOutcome::Failed,
+            AccountInviteOutcome::Failed,
+        ]
+    );
+    assert!(results[2]
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("twice"));
+    let listed = server.account_users(s.account, "limit=200").await;
+    let member = listed
+        .items
+        .iter()
+        .find(|u| u.user.id == s.member_without.0);
+    assert_eq!(
+        member.map(|m| m.roles.describe()).as_deref(),
+        Some("Developer")
+    );
+
+    // Inviting the same people again: both refused with the reason.
+    let again = server
+        .invite_to_account(s.account, &[&s.member_without.1, outsider], &["support"])
+        .await;
+    assert!(again
+        .iter()
+        .all(|r| r.outcome == AccountInviteOutcome::Failed));
+    assert!(again[0]
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("Already has access"));
+    assert!(again[1]
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("Already invited"));
+
+    // The pending invitation shows on the account, not on the Invited tab.
+    let pending: Vec<AccountInvitation> = server
+        .get(&format!("/api/v1/accounts/{}/invitations", s.account))
+        .await;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].email, outsider);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.invited, counts_before.invited);
+
+    // The mail says what it is; the new person accepts and gets access, not membership.
+    let token = delivered_links(&server, outsider).await.remove(0);
+    let preview: serde_json::Value = server
+        .get(&format!("/api/v1/invitations/token/{token}"))
+        .await;
+    assert_eq!(preview["offer"]["account_only"], true);
+    let visitor = server.another_client();
+    let (status, headers, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(serde_json::json!({
+                "token": token, "given_name": "Casey", "family_name": "Contractor",
+                "password": "a long enough passphrase"
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        headers.get("set-cookie").is_none(),
+        "no console session for an external user"
+    );
+    let access: ExternalAccess = serde_json::from_value(body).expect("access");
+    assert_eq!(access.organization, "Northwind Labs");
+    assert_eq!(access.accounts[0].roles.describe(), "Developer");
+
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={outsider}"))
+        .await;
+    let casey = external.items.first().expect("listed under External");
+    assert_eq!(casey.display_name(), "Casey Contractor");
+    assert_eq!(casey.access.len(), 1);
+    assert_eq!(casey.access[0].account.id, s.account);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.external, counts_before.external + 1);
+    assert_eq!(counts.managed, counts_before.managed);
+    let pending: Vec<AccountInvitation> = server
+        .get(&format!("/api/v1/accounts/{}/invitations", s.account))
+        .await;
+    assert!(pending.is_empty());
+
+    // Their access to all of the organization's accounts goes in one step; members refuse it.
+    let (status, _, _) = server
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/users/{}/access", casey.id),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.external, counts_before.external);
+    let (status, _, body) = server
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/users/{}/access", s.member_with),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test]
+async fn a_member_of_another_organization_becomes_an_external_user_and_stays_where_they_are() {
+    let server = demo_server().await;
+    let s = scene(&demo_as_inserted());
+    let hank = "hank.scorpio@globex.example";
+    let results = server
+        .invite_to_account(s.account, &[hank], &["billing_manager"])
+        .await;
+    assert_eq!(results[0].outcome, AccountInviteOutcome::Invited);
+    let token = delivered_links(&server, hank).await.remove(0);
+    // An existing user proves who they are.
+    let visitor = server.another_client();
+    let (status, _, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(serde_json::json!({"token": token, "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, _, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(serde_json::json!({"token": token, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={hank}"))
+        .await;
+    assert_eq!(external.items.len(), 1);
+    // Still Globex's Owner.
+    let mut globex = server.another_client();
+    globex.sign_in_as(hank).await;
+    let me: serde_json::Value = globex.get("/api/v1/session").await;
+    assert_eq!(me["organization"]["name"], "Globex Corporation");
+    assert_eq!(me["role"], "owner");
+}
+
+#[tokio::test]
+async fn accounts_and_domains() {
+    let server = demo_server().await;
+    let accounts: Page<AccountSummary> = server.get("/api/v1/accounts?limit=5").await;
+    assert_eq!(accounts.total, 12);
+    assert_eq!(accounts.items.len(), 5);
+    assert!(accounts
+        .items
+        .iter()
+        .all(|a| a.owner.is_some() && a.user_count >= 1 && a.sid.starts_with("AC")));
+    let next: Page<AccountSummary> = server
+        .get(&format!(
+            "/api/v1/accounts?limit=5&cursor={}",
+            accounts.next_cursor.clone().expect("more accounts")
+        ))
+        .await;
+    assert!(next.items.iter().all(|a| a.name > accounts.items[4].name));
+    let search: Page<AccountSummary> = server.get("/api/v1/accounts?q=production").await;
+    assert_eq!(search.total, 3);
+
+    let domains: Vec<Domain> = server.get("/api/v1/domains").await;
+    assert_eq!(domains.len(), 4);
+    assert!(domains
+        .iter()
+        .all(|d| d.txt_host == format!("_roster.{}", d.name)));
+}
+
+#[tokio::test]
+async fn invitations_to_outside_addresses_have_a_daily_quota() {
+    let owner = demo_server()
+        .await
+        .with_settings(|s| s.outside_mail_per_day = 3);
+    let emails: Vec<String> = (0..5)
+        .map(|i| format!("contractor{i}@outside.example"))
+        .collect();
+    let (status, body) = owner
+        .post_json(
+            "/api/v1/accounts/1/invitations",
+            serde_json::json!({"emails": emails, "roles": ["support"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let outcomes: Vec<&str> = body
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["invited", "invited", "invited", "failed", "failed"]
+    );
+    assert!(body[3]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("as many invitations to people outside it"));
+
+    // Sending one again later the same day counts too.
+    let invitations: Vec<roster_model::AccountInvitation> =
+        owner.get("/api/v1/accounts/1/invitations").await;
+    let id = invitations.first().expect("an invitation").id;
+    owner.advance(owner.state.settings.resend_cooldown_seconds + 1);
+    let mut owner = owner;
+    owner.sign_in_as(OWNER).await;
+    let (_, body) = owner
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(body["results"][0]["ok"], false, "{body}");
+    owner.advance(24 * 60 * 60);
+    owner.sign_in_as(OWNER).await;
+    let (_, body) = owner
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(
+        body["results"][0]["ok"], true,
+        "a new day, a new allowance: {body}"
+    );
+}

@@ -1,0 +1,355 @@
+//! Who may call what: every route refuses the signed-out, Members and other organizations as it
+//! should, and only changes from allowed callers reach the rules behind them.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{ErrorCode, Organization, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES};
+
+const MANAGEMENT_ROUTES: [&str; 7] = [
+    "/api/v1/audit",
+    "/api/v1/users",
+    "/api/v1/users?view=invited",
+    "/api/v1/users/counts",
+    "/api/v1/users/1",
+    "/api/v1/accounts",
+    "/api/v1/domains",
+];
+
+#[tokio::test]
+async fn every_route_but_health_and_sign_in_needs_a_session() {
+    let server = anonymous_demo_server().await;
+    for uri in MANAGEMENT_ROUTES
+        .into_iter()
+        .chain(["/api/v1/organization", "/api/v1/session"])
+    {
+        let (status, body) = server.get_error(uri).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            "{uri}"
+        );
+    }
+    let (status, _, _) = server.get_raw("/api/v1/health").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn members_are_signed_in_but_manage_nobody() {
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(MEMBER).await;
+    let me: roster_model::Me = server.get("/api/v1/session").await;
+    assert_eq!(me.role, roster_model::OrgRole::Member);
+    assert!(!me.manages_users);
+    assert_eq!(me.organization.name, "Northwind Labs");
+    let _: Organization = server.get("/api/v1/organization").await;
+    for uri in MANAGEMENT_ROUTES {
+        let (status, body) = server.get_error(uri).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            "{uri}"
+        );
+    }
+}
+
+/// Every API route × every kind of caller: anonymous, Member, Administrator, Owner, and an Owner of
+/// another organization. Statuses must match, and no answer to the outsider names a Northwind person.
+#[tokio::test]
+async fn authorization_matrix() {
+    let owner = demo_server().await;
+    let shared = owner.another_client();
+    let caller_as = |email: Option<&'static str>| {
+        let mut server = shared.another_client();
+        async move {
+            if let Some(email) = email {
+                server.sign_in_as(email).await;
+            }
+            server
+        }
+    };
+    let callers = [
+        ("anonymous", caller_as(None).await),
+        ("member", caller_as(Some(MEMBER)).await),
+        (
+            "administrator",
+            caller_as(Some("daniel.okafor@northwind.example")).await,
+        ),
+        ("owner", owner),
+        (
+            "other organization",
+            caller_as(Some("hank.scorpio@globex.example")).await,
+        ),
+    ];
+    let maya = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == OWNER)
+        .map(|u| u.id)
+        .expect("Maya");
+    let northwind_invitation = demo_as_inserted()
+        .invitations
+        .iter()
+        .find(|i| i.org_id == 1)
+        .map(|i| i.id)
+        .expect("an invitation");
+    let (status, token) = callers[3]
+        .1
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "matrix"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token_id = token["token"]["id"].as_i64().expect("token id");
+
+    // (method, path, body, expected for: anonymous, member, administrator, owner, other organization)
+    let bad_password =
+        serde_json::json!({"current_password": "wrong", "new_password": "whatever it is now"});
+    let user = format!("/api/v1/users/{maya}");
+    let token_path = format!("/api/v1/tokens/{token_id}");
+    let [user_reset, user_two_factor, user_access, user_remove, user_delete] =
+        ["reset-password", "two-factor", "access", "remove", "delete"]
+            .map(|action| format!("/api/v1/users/{maya}/{action}"));
+    let matrix: Vec<(&str, &str, Option<serde_json::Value>, [u16; 5])> = vec![
+        ("GET", "/api/v1/health", None, [200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/session", None, [401, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/organization",
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        ("GET", "/api/v1/users", None, [401, 403, 200, 200, 200]),
+        (
+            "GET",
+            "/api/v1/users?view=external",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users?view=invited",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users?view=imported",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/users/counts",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        ("GET", &user, None, [401, 403, 200, 200, 404]),
+        ("GET", "/api/v1/accounts", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/domains", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/audit", None, [401, 403, 200, 200, 200]),
+        ("GET", "/api/v1/tokens", None, [401, 403, 403, 200, 200]),
+        (
+            "POST",
+            "/api/v1/tokens",
+            Some(serde_json::json!({"name": "x"})),
+            [401, 403, 403, 201, 201],
+        ),
+        (
+            "POST",
+            "/api/v1/session/password",
+            Some(bad_password),
+            [401, 400, 400, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/session/two-factor/setup",
+            None,
+            [401, 200, 409, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/session/two-factor",
+            Some(serde_json::json!({"code": "000000"})),
+            [401, 400, 409, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/check",
+            Some(serde_json::json!({"emails": ["probe@nowhere.example"]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations",
+            Some(serde_json::json!({"emails": ["probe@nowhere.example"]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/resend",
+            Some(serde_json::json!({"ids": [northwind_invitation]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/revoke",
+            Some(serde_json::json!({"ids": [999_999]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/invitations/token/not-a-token",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/accept",
+            Some(serde_json::json!({"token": "not-a-token", "password": "x"})),
+            [404, 404, 404, 404, 404],
+        ),
+        // Changes to Maya (an Owner, and the signed-in Owner herself) carry her current ETag, so
+        // each answer shows the check that decided it: an Administrator may not change an Owner,
+        // nobody resets, removes or deletes themselves, and another organization finds nobody.
+        (
+            "PATCH",
+            &user,
+            Some(serde_json::json!({"given_name": "Maya"})),
+            [401, 403, 409, 200, 404],
+        ),
+        ("POST", &user_reset, None, [401, 403, 409, 409, 404]),
+        (
+            "PUT",
+            &user_two_factor,
+            Some(serde_json::json!({"required": true})),
+            [401, 403, 409, 409, 404],
+        ),
+        (
+            "PUT",
+            &user_access,
+            Some(serde_json::json!({"accounts": []})),
+            [401, 403, 409, 400, 404],
+        ),
+        (
+            "POST",
+            &user_remove,
+            Some(serde_json::json!({"acknowledged": acknowledged(&REMOVE_CONSEQUENCES)})),
+            [401, 403, 409, 409, 404],
+        ),
+        (
+            "POST",
+            &user_delete,
+            Some(serde_json::json!({"acknowledged": acknowledged(&DELETE_CONSEQUENCES)})),
+            [401, 403, 409, 409, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/users/ids?q=a",
+            None,
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/users/bulk",
+            Some(serde_json::json!({"action": "require_two_factor", "ids": [999_999]})),
+            [401, 403, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/domains",
+            Some(serde_json::json!({"name": "gmail.com"})),
+            [401, 403, 400, 400, 400],
+        ),
+        (
+            "POST",
+            "/api/v1/domains/999999/verify",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/domains/999999",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        ("GET", "/api/v1/accounts/1", None, [401, 403, 200, 200, 404]),
+        (
+            "GET",
+            "/api/v1/accounts/1/users",
+            None,
+            [401, 403, 200, 200, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/accounts/1/invitations",
+            None,
+            [401, 403, 200, 200, 404],
+        ),
+        (
+            "POST",
+            "/api/v1/accounts/1/invitations",
+            Some(serde_json::json!({"emails": [], "roles": ["support"]})),
+            [401, 403, 400, 400, 404],
+        ),
+        (
+            "PUT",
+            "/api/v1/accounts/1/users/999999",
+            Some(serde_json::json!({"roles": ["support"]})),
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/accounts/1/users/999999",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/users/999999/access",
+            None,
+            [401, 403, 404, 404, 404],
+        ),
+        (
+            "GET",
+            "/api/v1/import/candidates",
+            None,
+            [401, 403, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/import",
+            Some(serde_json::json!({"ids": [999_999]})),
+            [401, 403, 200, 200, 403],
+        ),
+        ("DELETE", &token_path, None, [401, 403, 403, 204, 404]),
+    ];
+    // Run in the order: everyone but the owner, then the owner (whose DELETE revokes the token).
+    for (method, path, body, expected) in &matrix {
+        for index in [0, 1, 2, 4, 3] {
+            let (who, server) = &callers[index];
+            let changes_maya = *method != "GET" && path.starts_with(user.as_str());
+            let version = if changes_maya {
+                let (_, headers, _) = callers[3].1.send_json("GET", &user, &[], None).await;
+                headers
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            } else {
+                None
+            };
+            let headers: Vec<(&str, &str)> = version
+                .as_deref()
+                .map(|tag| vec![("if-match", tag)])
+                .unwrap_or_default();
+            let (status, _, answer) = server.send_json(method, path, &headers, body.clone()).await;
+            let status = status.as_u16();
+            let text = answer.to_string();
+            assert_eq!(status, expected[index], "{method} {path} as {who}: {text}");
+            if index == 4 {
+                assert!(
+                    !text.contains("@northwind.example")
+                        && !text.contains("@northwindlabs.example"),
+                    "{method} {path} showed Northwind people to another organization: {text}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The demo dataset, as the tests look its people up.
+
+use roster_server::dataset;
+use roster_server::store::{self};
+
+use super::*;
+
+/// The id of the demo user with this email (0 when there is none).
+pub fn id_of(email: &str) -> i64 {
+    demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id)
+        .unwrap_or_default()
+}
+
+/// The keys that confirm every one of `consequences`.
+pub fn acknowledged(consequences: &[roster_model::Consequence]) -> Vec<&'static str> {
+    consequences.iter().map(|c| c.key).collect()
+}
+
+/// The demo dataset exactly as a fresh database receives it (ids from 1), to look people up by kind.
+pub fn demo_as_inserted() -> store::Dataset {
+    let first = store::IdBase {
+        org: 1,
+        user: 1,
+        account: 1,
+        domain: 1,
+        invitation: 1,
+    };
+    dataset::demo(first, NOW, "unused")
+}

@@ -1,0 +1,290 @@
+//! Domains: claiming one (normalised, public mailbox providers and public suffixes refused;
+//! another organization's domain says so only to whoever proves control of its DNS) and verifying it through a real DNS server on loopback, then the daily re-check that
+//! lapses a domain whose record went away and removes it after 30 days.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{
+    AuditEntry, Domain, DomainState, Page, DOMAIN_LAPSE_GRACE_SECONDS, DOMAIN_RECHECK_SECONDS,
+};
+use roster_server::ops::domains::recheck_due;
+use roster_testkit::DnsFixture;
+
+const DAY: i64 = 24 * 60 * 60;
+
+async fn server_and_dns() -> (TestServer, DnsFixture) {
+    let dns = DnsFixture::start().await.expect("dns fixture");
+    let server = demo_server().await.with_nameserver(dns.addr());
+    (server, dns)
+}
+
+impl TestServer {
+    async fn add_domain(&self, name: &str) -> (StatusCode, serde_json::Value) {
+        self.post_json("/api/v1/domains", serde_json::json!({ "name": name }))
+            .await
+    }
+
+    async fn verify(&self, id: i64) -> Domain {
+        let (status, body) = self
+            .post_json(
+                &format!("/api/v1/domains/{id}/verify"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).expect("domain")
+    }
+
+    /// Moves the clock and runs the daily re-check; signs in again, as sessions end meanwhile.
+    async fn next_recheck(&mut self, seconds: i64) -> usize {
+        self.advance(seconds);
+        let checked = recheck_due(&self.state).await.expect("recheck");
+        self.sign_in_as(OWNER).await;
+        checked
+    }
+
+    async fn domain_named(&self, name: &str) -> Option<Domain> {
+        let domains: Vec<Domain> = self.get("/api/v1/domains").await;
+        domains.into_iter().find(|d| d.name == name)
+    }
+
+    async fn invite_check(&self, email: &str) -> serde_json::Value {
+        let (status, body) = self
+            .post_json(
+                "/api/v1/invitations/check",
+                serde_json::json!({ "emails": [email] }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body[0].clone()
+    }
+}
+
+#[tokio::test]
+async fn a_claimed_domain_is_normalised_and_bad_claims_get_a_reason() {
+    let (server, _dns) = server_and_dns().await;
+    let (status, body) = server.add_domain("  Bücher-Northwind.Example. ").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let added: Domain = serde_json::from_value(body).expect("domain");
+    assert_eq!(added.name, "xn--bcher-northwind-zvb.example");
+    assert_eq!(added.state, DomainState::Pending);
+    assert_eq!(added.txt_host, "_roster.xn--bcher-northwind-zvb.example");
+    assert!(added.txt_value.starts_with("roster-domain-verification="));
+    assert!(added.txt_value.len() > "roster-domain-verification=".len() + 40);
+
+    for (name, says) in [
+        ("GMAIL.com", "public mailbox provider"),
+        ("outlook.com", "public mailbox provider"),
+        ("bad_name.example", "letters, digits and hyphens"),
+        ("localhost", "at least two parts"),
+        ("northwind.example", "claimed northwind.example already"),
+        ("co.uk", "public suffix"),
+        ("github.io", "public suffix"),
+    ] {
+        let (status, body) = server.add_domain(name).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(body["error"]["field"], "name");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+    }
+    let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.added").await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn another_organizations_domain_is_named_only_to_whoever_controls_its_dns() {
+    let (server, dns) = server_and_dns().await;
+    // Globex holds globex.example verified. Claiming it says nothing of that…
+    let (status, body) = server.add_domain("globex.example").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(!body.to_string().contains("Another organization"), "{body}");
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    assert_eq!(domain.state, DomainState::Pending);
+    // …nor does a check without the record: the answer anyone gets for a missing record…
+    let failed = server.verify(domain.id).await;
+    assert_eq!(failed.state, DomainState::Failed);
+    let reason = failed.last_error.unwrap_or_default();
+    assert!(!reason.contains("Another organization"), "{reason}");
+    // …but whoever can publish the record learns why it cannot be theirs.
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    let refused = server.verify(domain.id).await;
+    assert_eq!(refused.state, DomainState::Failed);
+    assert!(refused
+        .last_error
+        .unwrap_or_default()
+        .contains("Another organization has verified this domain"));
+}
+
+#[tokio::test]
+async fn a_domain_is_verified_over_dns_and_then_admits_invitations() {
+    let (server, dns) = server_and_dns().await;
+    let (_, body) = server.add_domain("acme-northwind.example").await;
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    assert_eq!(
+        server.invite_check("ada@acme-northwind.example").await["problem"],
+        "domain_not_verified"
+    );
+
+    // No record yet: failed, with the reason.
+    let failed = server.verify(domain.id).await;
+    assert_eq!(failed.state, DomainState::Failed);
+    let reason = failed.last_error.unwrap_or_default();
+    assert!(
+        reason.contains("no TXT record at _roster.acme-northwind.example"),
+        "{reason}"
+    );
+    assert_eq!(failed.last_checked_at, Some(server.now()));
+
+    // A record with another value: still failed, and the message shows what was found.
+    dns.set_txt(
+        &domain.txt_host,
+        &["v=spf1 -all", "roster-domain-verification=wrong"],
+    );
+    let wrong = server.verify(domain.id).await;
+    assert_eq!(wrong.state, DomainState::Failed);
+    assert!(wrong
+        .last_error
+        .unwrap_or_default()
+        .contains("found: v=spf1 -all"));
+
+    // The right record among others: verified.
+    dns.set_txt(&domain.txt_host, &["v=spf1 -all", &domain.txt_value]);
+    let verified = server.verify(domain.id).await;
+    assert_eq!(verified.state, DomainState::Verified);
+    assert_eq!(verified.verified_at, Some(server.now()));
+    assert_eq!(verified.last_error, None);
+    assert_eq!(
+        server.invite_check("ada@acme-northwind.example").await["problem"],
+        serde_json::Value::Null
+    );
+
+    let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.verified").await;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(
+        log.items[0].target.as_deref(),
+        Some("acme-northwind.example")
+    );
+    let failures: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=domain.verification_failed")
+        .await;
+    assert_eq!(failures.items.len(), 2);
+}
+
+#[tokio::test]
+async fn a_verified_domain_lapses_when_its_record_goes_and_is_removed_after_30_days() {
+    let (mut server, dns) = server_and_dns().await;
+    let (_, body) = server.add_domain("lapsing.example").await;
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    assert_eq!(server.verify(domain.id).await.state, DomainState::Verified);
+
+    // Within a day nothing is due (the demo's domains were checked recently too).
+    assert_eq!(server.next_recheck(DAY / 4).await, 0);
+
+    // The record disappears; the daily check lapses the domain and invitations stop.
+    dns.remove(&domain.txt_host);
+    assert!(server.next_recheck(DOMAIN_RECHECK_SECONDS).await >= 1);
+    let lapsed = server
+        .domain_named("lapsing.example")
+        .await
+        .expect("still listed");
+    assert_eq!(lapsed.state, DomainState::Lapsed);
+    let lapsed_at = lapsed.lapsed_at.expect("lapsed_at");
+    assert_eq!(
+        server.invite_check("bo@lapsing.example").await["problem"],
+        "domain_not_verified"
+    );
+
+    // The record comes back: verified again at the next daily check.
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    server.next_recheck(DAY).await;
+    let restored = server
+        .domain_named("lapsing.example")
+        .await
+        .expect("listed");
+    assert_eq!(
+        (restored.state, restored.lapsed_at),
+        (DomainState::Verified, None)
+    );
+
+    // Gone again, and for good: lapsed through 29 days of daily checks, removed on the 30th.
+    dns.remove(&domain.txt_host);
+    server.next_recheck(DAY).await;
+    let lapsed_at = server
+        .domain_named("lapsing.example")
+        .await
+        .and_then(|d| d.lapsed_at)
+        .filter(|at| *at > lapsed_at)
+        .expect("lapsed again");
+    while server.now() + DAY - lapsed_at < DOMAIN_LAPSE_GRACE_SECONDS {
+        server.next_recheck(DAY).await;
+    }
+    let last_day = server
+        .domain_named("lapsing.example")
+        .await
+        .expect("listed");
+    assert_eq!(last_day.state, DomainState::Lapsed);
+    server.next_recheck(DAY).await;
+    assert!(server.domain_named("lapsing.example").await.is_none());
+
+    // The demo's own domains have no record in this DNS either: they went the same way.
+    let about = |page: Page<AuditEntry>| -> Vec<AuditEntry> {
+        page.items
+            .into_iter()
+            .filter(|e| e.target.as_deref() == Some("lapsing.example"))
+            .collect()
+    };
+    let removed = about(server.get("/api/v1/audit?action=domain.removed").await);
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].actor, "Roster (daily DNS check)");
+    let lapses = about(server.get("/api/v1/audit?action=domain.lapsed").await);
+    assert_eq!(lapses.len(), 2);
+}
+
+#[tokio::test]
+async fn a_lookup_without_answer_keeps_a_domain_verified() {
+    // A nameserver that is not there: the lookup times out or is refused.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("socket");
+    let addr = silent.local_addr().expect("addr");
+    drop(silent);
+    let (server, dns) = server_and_dns().await;
+    let (_, body) = server.add_domain("steady.example").await;
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    assert_eq!(server.verify(domain.id).await.state, DomainState::Verified);
+
+    let server = server.with_nameserver(addr);
+    let after = server.verify(domain.id).await;
+    assert_eq!(after.state, DomainState::Verified);
+    assert!(after
+        .last_error
+        .unwrap_or_default()
+        .contains("got no answer"));
+}
+
+#[tokio::test]
+async fn removing_a_domain_stops_invitations_to_it() {
+    let (server, _dns) = server_and_dns().await;
+    let domain = server
+        .domain_named("northwindlabs.example")
+        .await
+        .expect("demo domain");
+    let (status, _, _) = server
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/domains/{}", domain.id),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(server.domain_named("northwindlabs.example").await.is_none());
+    assert_eq!(
+        server
+            .invite_check("new.person@northwindlabs.example")
+            .await["problem"],
+        "domain_not_verified"
+    );
+    let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.removed").await;
+    assert_eq!(log.items[0].actor, "Maya Chen");
+}

@@ -1,0 +1,130 @@
+//! The mail outbox: invitation mail delivered over a real SMTP conversation, and retried when the
+//! mail server is down.
+
+use crate::common::*;
+use crate::invitations::invite;
+use roster_server::mail::{self, Mailer};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// An SMTP server on loopback that accepts every message and keeps what it was sent.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink.localhost ESMTP\r\n").await;
+                let mut in_data = false;
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            if let Ok(mut all) = store.lock() {
+                                all.push(std::mem::take(&mut message));
+                            }
+                            let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink.localhost\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 end with <CRLF>.<CRLF>\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test]
+async fn invitation_mail_goes_through_a_real_smtp_conversation() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["smtp.check@northwind.example"]}),
+        None,
+    )
+    .await;
+    let (port, received) = smtp_sink().await;
+    let transport = Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("smtp url");
+    let mailer = Mailer::new(transport, "Roster <roster@northwind.example>").expect("mailer");
+    let delivered = mail::deliver_due(&server.state.store, &mailer, server.now()).await;
+    assert_eq!(delivered, 1);
+    let messages = received.lock().map(|m| m.clone()).unwrap_or_default();
+    assert_eq!(messages.len(), 1);
+    let message = messages[0].replace("=\n", "");
+    assert!(
+        message.contains("To: smtp.check@northwind.example"),
+        "{message}"
+    );
+    assert!(message.contains("Subject: Maya Chen invited you to Northwind Labs on Roster"));
+    assert!(message.contains("text/plain") && message.contains("text/html"));
+    assert!(link_in(&message, "/accept/").is_some_and(|token| token.len() >= 40));
+    // Delivered once: nothing is due any more.
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &mailer, server.now()).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn failed_delivery_is_retried_later() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["retry.me@northwind.example"]}),
+        None,
+    )
+    .await;
+    // Nothing listens on this port (bound, then dropped).
+    let port = {
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        socket.local_addr().expect("addr").port()
+    };
+    let down = Mailer::new(
+        Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("url"),
+        "Roster <roster@northwind.example>",
+    )
+    .expect("mailer");
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &down, server.now()).await,
+        0
+    );
+    // Not due again at once; due after the backoff, and then it goes.
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        0
+    );
+    server.advance(61);
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        1
+    );
+}

@@ -1,0 +1,20 @@
+//! Roster's API, tested through the whole router over a real SQLite database (and, for the crash
+//! test, the real server binary), one module per feature.
+
+mod common;
+
+mod accounts;
+mod authorization;
+mod domains;
+mod import;
+mod import_crash;
+mod invitations;
+mod mail;
+mod maintenance;
+mod manage;
+mod password_resets;
+mod session;
+mod tokens;
+mod two_factor;
+mod users;
+mod web;

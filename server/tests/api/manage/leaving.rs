@@ -1,0 +1,213 @@
+//! A member leaving: removal from the organization and deletion, with a new owner for each account
+//! they own, all or nothing.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{AuditEntry, Page};
+use roster_server::dataset;
+
+#[tokio::test]
+async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_them_active() {
+    let owner = demo_server().await;
+    let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
+    let owned: Vec<_> = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
+        .collect();
+    assert_eq!(owned.len(), 2, "Priya owns two demo accounts");
+    let sam = id_of(MEMBER);
+
+    let (status, error) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": ["removed_from_organization"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "acknowledged");
+    let confirmed = acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let (status, error) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": confirmed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["field"], "new_owners");
+
+    let (status, answer) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": priya},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let accounts = owner.accounts().await;
+    let first = accounts
+        .iter()
+        .find(|a| a.id == owned[0].id)
+        .expect("still the organization's");
+    assert_eq!(first.owner.as_ref().map(|o| o.id), Some(sam));
+    assert!(
+        accounts.iter().all(|a| a.id != owned[1].id),
+        "the account Priya kept left the organization with her"
+    );
+    let (status, _) = owner.get_error(&format!("/api/v1/users/{priya}")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no longer the organization's user"
+    );
+    // Still an active user of the system: inviting her again meets an existing user.
+    let (_, check) = owner
+        .post_json(
+            "/api/v1/invitations/check",
+            serde_json::json!({"emails": [dataset::DEMO_ADMIN_EMAIL]}),
+        )
+        .await;
+    assert_eq!(check[0]["existing_user"], true, "{check}");
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.removed").await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
+    let owner = demo_server().await;
+    let daniel = id_of(dataset::DEMO_TWO_FACTOR_EMAIL);
+    let sam = id_of(MEMBER);
+    let hank = demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == "hank.scorpio@globex.example")
+        .map(|u| u.id)
+        .unwrap_or_default();
+    let owned: Vec<_> = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == daniel))
+        .collect();
+    assert_eq!(owned.len(), 2);
+    let confirmed = acknowledged(&roster_model::DELETE_CONSEQUENCES);
+
+    // The second choice is bad (another organization's user): the first hand-over is undone too.
+    let (status, error) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": hank},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let accounts = owner.accounts().await;
+    assert!(accounts
+        .iter()
+        .filter(|a| owned.iter().any(|o| o.id == a.id))
+        .all(|a| a.owner.as_ref().map(|o| o.id) == Some(daniel)));
+    // Keeping an account is not possible for a deleted user.
+    let (status, _) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": daniel},
+                {"account_id": owned[1].id, "new_owner_id": sam},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, _) = owner
+        .act(
+            "POST",
+            daniel,
+            "delete",
+            serde_json::json!({"acknowledged": confirmed, "new_owners": [
+                {"account_id": owned[0].id, "new_owner_id": sam},
+                {"account_id": owned[1].id, "new_owner_id": sam},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let accounts = owner.accounts().await;
+    assert!(accounts
+        .iter()
+        .filter(|a| owned.iter().any(|o| o.id == a.id))
+        .all(|a| a.owner.as_ref().map(|o| o.id) == Some(sam)));
+    let (status, _, _) = owner
+        .post_sign_in(dataset::DEMO_TWO_FACTOR_EMAIL, PASSWORD)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a deleted user cannot sign in"
+    );
+    // The email is free: inviting it creates a new person, with none of the old access.
+    let (_, answer) = owner
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({"emails": [dataset::DEMO_TWO_FACTOR_EMAIL]}),
+        )
+        .await;
+    assert_eq!(answer["results"][0]["outcome"], "invited", "{answer}");
+    assert_eq!(answer["results"][0]["existing_user"], false);
+    let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.deleted").await;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].target.as_deref(), Some("Daniel Okafor"));
+}
+
+#[tokio::test]
+async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
+    let owner = demo_server().await;
+    let mut admin = owner.another_client();
+    admin.sign_in_as(dataset::DEMO_TWO_FACTOR_EMAIL).await;
+    let confirmed = acknowledged(&roster_model::REMOVE_CONSEQUENCES);
+    let daniel = id_of(dataset::DEMO_TWO_FACTOR_EMAIL);
+    let (status, error) = admin
+        .act(
+            "POST",
+            daniel,
+            "remove",
+            serde_json::json!({"acknowledged": confirmed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("yourself"));
+    let (status, _) = admin
+        .act(
+            "POST",
+            id_of(OWNER),
+            "remove",
+            serde_json::json!({"acknowledged": confirmed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = owner
+        .act(
+            "POST",
+            id_of(OWNER),
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged(&roster_model::DELETE_CONSEQUENCES)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -1,0 +1,268 @@
+//! API tokens: created in the console by Owners, expiring, and ended with their creator's credentials
+//! or standing.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use roster_model::{Page, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES};
+use roster_server::dataset;
+
+#[tokio::test]
+async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
+    let server = demo_server().await;
+    let (status, created) = server
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "  "}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &created["error"]["field"]),
+        (400, &serde_json::json!("name"))
+    );
+    let (status, created) = server
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "Provisioning script"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    assert!(secret.starts_with("roster_"));
+    let id = created["token"]["id"].as_i64().expect("an id");
+
+    let listed: Vec<roster_model::ApiToken> = server.get("/api/v1/tokens").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "Provisioning script");
+    assert_eq!(
+        listed[0].created_by.as_ref().map(|u| u.name.as_str()),
+        Some("Maya Chen")
+    );
+    let listing = serde_json::to_string(&listed).expect("json");
+    assert!(
+        !listing.contains(&secret),
+        "the secret is shown once, at creation"
+    );
+
+    // The token works without any cookie (and so without the anti-forgery header).
+    let bearer = server.another_client();
+    let with_token = |uri: &str| {
+        Request::get(uri)
+            .header("authorization", format!("Bearer {secret}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let response = bearer.send(with_token("/api/v1/users?limit=1")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = bearer.send(with_token("/api/v1/session")).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "a token is not a browser session"
+    );
+    let wrong = Request::get("/api/v1/users")
+        .header("authorization", "Bearer roster_not-a-token")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(bearer.send(wrong).await.status(), StatusCode::UNAUTHORIZED);
+
+    let revoke = |id: i64| {
+        Request::delete(format!("/api/v1/tokens/{id}"))
+            .header(roster_model::CSRF_HEADER, "1")
+            .body(Body::empty())
+            .expect("request")
+    };
+    assert_eq!(
+        server.send(revoke(id)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        server.send(revoke(id)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bearer.send(with_token("/api/v1/users")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let log: Page<roster_model::AuditEntry> = server.get("/api/v1/audit?actor=maya").await;
+    let token_events: Vec<(&str, Option<&str>)> = log
+        .items
+        .iter()
+        .filter(|e| e.action.starts_with("token."))
+        .map(|e| (e.action.as_str(), e.target.as_deref()))
+        .collect();
+    assert_eq!(
+        token_events,
+        [
+            ("token.revoked", Some("Provisioning script")),
+            ("token.created", Some("Provisioning script"))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_owners_manage_tokens() {
+    let mut admin = anonymous_demo_server().await;
+    admin.sign_in_as("daniel.okafor@northwind.example").await;
+    let (status, body) = admin
+        .post_json("/api/v1/tokens", serde_json::json!({"name": "x"}))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::FORBIDDEN, &serde_json::json!("forbidden"))
+    );
+    let (status, _) = admin.get_error("/api/v1/tokens").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut member = anonymous_demo_server().await;
+    member.sign_in_as(MEMBER).await;
+    let (status, _) = member.get_error("/api/v1/tokens").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn tokens_expire_are_made_in_the_console_only_and_list_their_expiry() {
+    let owner = demo_server().await;
+    let day = 24 * 60 * 60;
+    let default = owner
+        .new_token(serde_json::json!({"name": "ninety days"}))
+        .await;
+    let week = owner
+        .new_token(serde_json::json!({"name": "a week", "expires_in_days": 7}))
+        .await;
+    let listed: Vec<roster_model::ApiToken> = owner.get("/api/v1/tokens").await;
+    let expiry = |name: &str| listed.iter().find(|t| t.name == name).map(|t| t.expires_at);
+    assert_eq!(expiry("ninety days"), Some(owner.now() + 90 * day));
+    assert_eq!(expiry("a week"), Some(owner.now() + 7 * day));
+    for days in [0, 366] {
+        let (status, body) = owner
+            .post_json(
+                "/api/v1/tokens",
+                serde_json::json!({"name": "x", "expires_in_days": days}),
+            )
+            .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (
+                StatusCode::BAD_REQUEST,
+                &serde_json::json!("expires_in_days")
+            )
+        );
+    }
+
+    // A token cannot create tokens.
+    let request = Request::post("/api/v1/tokens")
+        .header("authorization", format!("Bearer {default}"))
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1")
+        .body(Body::from(r#"{"name": "minted"}"#))
+        .expect("request");
+    let response = owner.router.clone().oneshot_request(request).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    owner.advance(7 * day);
+    assert_eq!(
+        owner.status_with_token(&week).await,
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    assert_eq!(owner.status_with_token(&default).await, StatusCode::OK);
+    owner.advance(83 * day);
+    assert_eq!(
+        owner.status_with_token(&default).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_or_change_ends_the_persons_tokens() {
+    let owner = demo_server().await;
+    owner.promote(dataset::DEMO_ADMIN_EMAIL).await;
+    let mut priya = owner.another_client();
+    priya.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let hers = priya.new_token(serde_json::json!({"name": "priya"})).await;
+    let mine = owner.new_token(serde_json::json!({"name": "maya"})).await;
+    assert_eq!(owner.status_with_token(&hers).await, StatusCode::OK);
+
+    let (status, body) = owner
+        .act(
+            "POST",
+            id_of(dataset::DEMO_ADMIN_EMAIL),
+            "reset-password",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        owner.status_with_token(&hers).await,
+        StatusCode::UNAUTHORIZED,
+        "reset"
+    );
+
+    let (status, body) = owner
+        .post_json(
+            "/api/v1/session/password",
+            serde_json::json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        owner.status_with_token(&mine).await,
+        StatusCode::UNAUTHORIZED,
+        "password change"
+    );
+}
+
+#[tokio::test]
+async fn a_demoted_owner_s_tokens_stay_dead_when_promoted_again() {
+    let owner = demo_server().await;
+    owner.promote(MEMBER).await;
+    let mut sam = owner.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let token = sam.new_token(serde_json::json!({"name": "sam"})).await;
+    let set_role = |role: &'static str| {
+        let owner = &owner;
+        async move {
+            let (_, tag) = owner.detail(id_of(MEMBER)).await;
+            let (status, _, body) = owner
+                .send_json(
+                    "PATCH",
+                    &format!("/api/v1/users/{}", id_of(MEMBER)),
+                    &[("if-match", &tag)],
+                    Some(serde_json::json!({"org_role": role})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    set_role("member").await;
+    assert_eq!(
+        owner.status_with_token(&token).await,
+        StatusCode::UNAUTHORIZED
+    );
+    set_role("owner").await;
+    assert_eq!(
+        owner.status_with_token(&token).await,
+        StatusCode::UNAUTHORIZED,
+        "no resurrection"
+    );
+}
+
+#[tokio::test]
+async fn removal_and_deletion_end_the_persons_tokens() {
+    for (action, consequences) in [
+        ("remove", &REMOVE_CONSEQUENCES),
+        ("delete", &DELETE_CONSEQUENCES),
+    ] {
+        let owner = demo_server().await;
+        owner.promote(MEMBER).await;
+        let mut sam = owner.another_client();
+        sam.sign_in_as(MEMBER).await;
+        let token = sam.new_token(serde_json::json!({"name": "sam"})).await;
+        let request = owner.leave_request(MEMBER, consequences).await;
+        let (status, body) = owner.act("POST", id_of(MEMBER), action, request).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{action}: {body}");
+        assert_eq!(
+            owner.status_with_token(&token).await,
+            StatusCode::UNAUTHORIZED,
+            "{action}"
+        );
+    }
+}

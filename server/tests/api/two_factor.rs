@@ -1,0 +1,345 @@
+//! Two-factor sign-in: codes at every sign-in, replay refused, recovery codes, and enrolment (by
+//! choice, or forced when required).
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{AuditEntry, Me, Page, TwoFactorEnrolled, TwoFactorSetup, RECOVERY_CODE_COUNT};
+use roster_server::secrets::SecretKey;
+use roster_server::store::Store;
+use roster_server::{app, dataset, two_factor};
+
+#[tokio::test]
+async fn two_factor_secrets_are_encrypted_and_recovery_codes_keyed() {
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let (_, body) = server
+        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .await;
+    let setup: TwoFactorSetup = serde_json::from_value(body).expect("setup");
+    let code =
+        two_factor::code_at(&setup.secret, dataset::DEMO_ADMIN_EMAIL, server.now()).expect("code");
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let enrolled: TwoFactorEnrolled = serde_json::from_value(body).expect("enrolled");
+
+    let mut db = database(&server).await;
+    let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE email = ?")
+        .bind(dataset::DEMO_ADMIN_EMAIL)
+        .fetch_one(&mut db)
+        .await
+        .expect("secret");
+    assert!(
+        stored.starts_with("v1:") && !stored.contains(&setup.secret),
+        "{stored}"
+    );
+    let digests: Vec<String> =
+        sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE user_id = ?")
+            .bind(id_of(dataset::DEMO_ADMIN_EMAIL))
+            .fetch_all(&mut db)
+            .await
+            .expect("codes");
+    let plain_digest = two_factor::recovery_code_hash(&enrolled.recovery_codes[0]);
+    assert!(digests.iter().all(|d| d.starts_with("h1:")), "{digests:?}");
+    assert!(
+        !digests.contains(&plain_digest),
+        "a digest anyone could compute is not stored"
+    );
+    // No seeded secret is stored in the clear either.
+    assert_eq!(
+        scalar(
+            &mut db,
+            "SELECT COUNT(*) FROM users WHERE totp_secret NOT LIKE 'v1:%'"
+        )
+        .await,
+        0
+    );
+
+    // The database with another key does not open.
+    let url = format!(
+        "sqlite://{}",
+        server._dir.path().join("roster.db").display()
+    );
+    let other = Store::open(&url, SecretKey::ephemeral()).await;
+    assert!(other.is_err(), "a wrong key is refused at start-up");
+}
+
+#[tokio::test]
+async fn secrets_stored_in_the_clear_before_are_protected_at_start_up_and_still_work() {
+    let server = anonymous_demo_server().await;
+    let person = dataset::DEMO_TWO_FACTOR_EMAIL;
+    let secret = two_factor::demo_secret(person);
+    let legacy_code = "abcde-fghjk";
+    let mut db = database(&server).await;
+    // As a database from before looked: the secret and the code digest in the clear.
+    sqlx::query("UPDATE users SET totp_secret = ? WHERE email = ?")
+        .bind(&secret)
+        .bind(person)
+        .execute(&mut db)
+        .await
+        .expect("plain secret");
+    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+        .bind(id_of(person))
+        .bind(two_factor::recovery_code_hash(legacy_code))
+        .execute(&mut db)
+        .await
+        .expect("plain code");
+    drop(db);
+
+    let url = format!(
+        "sqlite://{}",
+        server._dir.path().join("roster.db").display()
+    );
+    let store = Store::open(&url, server.key.clone()).await.expect("reopen");
+    let mut db = database(&server).await;
+    assert_eq!(
+        scalar(
+            &mut db,
+            "SELECT COUNT(*) FROM users WHERE totp_secret NOT LIKE 'v1:%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &mut db,
+            "SELECT COUNT(*) FROM recovery_codes WHERE code_hash NOT LIKE 'h1:%'"
+        )
+        .await,
+        0
+    );
+
+    let state = roster_server::state::AppState::new(
+        store,
+        server.state.clock.clone(),
+        server._dir.path().join("mail"),
+    )
+    .expect("state");
+    let mut reopened = server.another_client();
+    reopened.router = app::router(state.clone(), None);
+    reopened.state = state;
+    let code = two_factor::code_at(&secret, person, reopened.now()).expect("code");
+    let (status, _, body) = reopened
+        .post_sign_in_with_code(person, PASSWORD, Some(&code))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the migrated secret still works: {body}"
+    );
+    let (status, _, body) = reopened
+        .post_sign_in_with_code(person, PASSWORD, Some(legacy_code))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the migrated recovery code still works: {body}"
+    );
+}
+
+const ENROLLED: &str = dataset::DEMO_TWO_FACTOR_EMAIL;
+
+fn code_for(email: &str, at: i64) -> String {
+    two_factor::code_at(&two_factor::demo_secret(email), email, at).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_enrolled_user_gives_a_fresh_code_at_every_sign_in() {
+    let mut server = anonymous_demo_server().await;
+
+    let (status, cookie, body) = server.post_sign_in(ENROLLED, PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "two_factor_code_required");
+    assert_eq!(body["error"]["field"], "code");
+    assert!(cookie.is_none(), "no session before the second factor");
+
+    // A wrong password is refused before any code is asked for.
+    let (_, _, body) = server
+        .post_sign_in_with_code(ENROLLED, "wrong password", Some(&code_for(ENROLLED, NOW)))
+        .await;
+    assert_eq!(body["error"]["field"], "password");
+
+    let (status, cookie, body) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some("123456"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["field"], "code");
+    assert!(cookie.is_none());
+
+    let code = code_for(ENROLLED, NOW);
+    let (status, cookie, body) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some(&code))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(cookie.is_some());
+    let me: Me = serde_json::from_value(body).expect("me");
+    assert!(me.two_factor_enrolled && !me.must_enrol_two_factor);
+
+    // The same code again, even within its 30 seconds, is refused: it was spent.
+    let (status, _, body) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some(&code))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["field"], "code");
+
+    // A code from a step later works; one from far in the past does not.
+    server.advance(30);
+    let (status, _, _) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some(&code_for(ENROLLED, NOW - 600)))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, body) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some(&code_for(ENROLLED, NOW + 30)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Wrong codes count as failed sign-ins: enough of them and the account waits.
+    for _ in 0..5 {
+        server
+            .post_sign_in_with_code(ENROLLED, PASSWORD, Some("000000"))
+            .await;
+    }
+    let (status, _, body) = server
+        .post_sign_in_with_code(ENROLLED, PASSWORD, Some(&code_for(ENROLLED, NOW + 60)))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+
+    server.sign_in_as(OWNER).await;
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=session.sign_in_failed")
+        .await;
+    assert!(log
+        .items
+        .iter()
+        .any(|e| e.target.as_deref() == Some(ENROLLED)));
+}
+
+#[tokio::test]
+async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes() {
+    let server = demo_server().await;
+    let setup: TwoFactorSetup = {
+        let (status, body) = server
+            .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).expect("setup")
+    };
+    assert!(setup.otpauth_uri.starts_with("otpauth://totp/Roster:"));
+    assert!(setup.otpauth_uri.contains(&setup.secret));
+    assert!(setup.qr_code.starts_with("data:image/svg+xml;base64,"));
+
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": "000000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "code");
+
+    let code = two_factor::code_at(&setup.secret, OWNER, NOW).unwrap_or_default();
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let enrolled: TwoFactorEnrolled = serde_json::from_value(body).expect("enrolled");
+    assert_eq!(enrolled.recovery_codes.len(), RECOVERY_CODE_COUNT);
+    assert!(enrolled.me.two_factor_enrolled);
+
+    // Enrolled now: setting up again is refused, and the log says who enrolled.
+    let (status, _) = server
+        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=user.two_factor_enrolled")
+        .await;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].actor, "Maya Chen");
+
+    // Signing in now takes a code; a recovery code (typed loosely) works once.
+    let (_, _, body) = server.post_sign_in(OWNER, PASSWORD).await;
+    assert_eq!(body["error"]["code"], "two_factor_code_required");
+    let recovery = enrolled.recovery_codes[3].to_uppercase().replace('-', " ");
+    let (status, _, body) = server
+        .post_sign_in_with_code(OWNER, PASSWORD, Some(&recovery))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = server
+        .post_sign_in_with_code(OWNER, PASSWORD, Some(&recovery))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The code that confirmed enrolment is spent too.
+    let (status, _, _) = server
+        .post_sign_in_with_code(OWNER, PASSWORD, Some(&code))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=session.recovery_code_used")
+        .await;
+    assert_eq!(log.items.len(), 1);
+}
+
+#[tokio::test]
+async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
+    let demo = demo_as_inserted();
+    let required = demo
+        .users
+        .iter()
+        .find(|u| {
+            u.two_factor_required
+                && u.totp_secret.is_none()
+                && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
+        })
+        .map(|u| u.email.clone())
+        .expect("a member required to enrol");
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(&required).await;
+    let me: Me = server.get("/api/v1/session").await;
+    assert!(me.must_enrol_two_factor && !me.two_factor_enrolled);
+    let (status, error) = server.get_error("/api/v1/organization").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        error.error.code,
+        roster_model::ErrorCode::TwoFactorEnrolmentRequired
+    );
+
+    // Confirming needs a set-up first.
+    let (status, _) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": "123456"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, body) = server
+        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .await;
+    let setup: TwoFactorSetup = serde_json::from_value(body).expect("setup");
+    let code = two_factor::code_at(&setup.secret, &required, NOW).unwrap_or_default();
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let _: roster_model::Organization = server.get("/api/v1/organization").await;
+
+    // The next sign-in asks for a code of the new secret.
+    server.advance(30);
+    let (_, _, body) = server.post_sign_in(&required, PASSWORD).await;
+    assert_eq!(body["error"]["code"], "two_factor_code_required");
+    let code = two_factor::code_at(&setup.secret, &required, NOW + 30).unwrap_or_default();
+    let (status, _, body) = server
+        .post_sign_in_with_code(&required, PASSWORD, Some(&code))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -1,0 +1,306 @@
+//! The user lists: each tab shows its kind of user and nothing of other organizations, with search,
+//! sorting and keyset paging that stays correct at thousands of users.
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{ErrorCode, Organization, Relation, UserDetail, UserView, ViewCounts};
+use roster_server::dataset;
+use std::collections::HashSet;
+
+#[tokio::test]
+async fn organization_and_counts() {
+    let server = demo_server().await;
+    let org: Organization = server.get("/api/v1/organization").await;
+    assert_eq!(org.name, "Northwind Labs");
+    assert!(org.features.bulk_import);
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(
+        counts,
+        ViewCounts {
+            managed: 34,
+            external: 8,
+            invited: 10,
+            imported: 8
+        }
+    );
+}
+
+#[tokio::test]
+async fn each_view_lists_its_kind_of_user() {
+    let server = demo_server().await;
+    let managed = server.users("view=managed&limit=200").await;
+    assert_eq!(managed.total, 34);
+    assert!(managed
+        .items
+        .iter()
+        .all(|u| u.org_role.is_some() && u.joined_at.is_some() && u.invitation.is_none()));
+    assert_eq!(
+        managed
+            .items
+            .iter()
+            .filter(|u| u.imported.is_some())
+            .count(),
+        8
+    );
+
+    let external = server.users("view=external&limit=200").await;
+    assert_eq!(external.total, 8);
+    assert!(external
+        .items
+        .iter()
+        .all(|u| u.org_role.is_none() && u.account_count > 0));
+
+    let invited = server.users("view=invited&limit=200").await;
+    assert_eq!(invited.total, 10);
+    assert!(invited
+        .items
+        .iter()
+        .all(|u| u.invitation.is_some() && u.org_role.is_none()));
+    assert_eq!(
+        invited
+            .items
+            .iter()
+            .filter(|u| u.invitation.as_ref().is_some_and(|i| i.expired))
+            .count(),
+        3
+    );
+    assert!(invited.items.iter().all(|u| u
+        .invitation
+        .as_ref()
+        .is_some_and(|i| i.invited_by.is_some())));
+
+    let imported = server.users("view=imported&limit=200").await;
+    assert_eq!(imported.total, 8);
+    assert!(imported
+        .items
+        .iter()
+        .all(|u| u.imported.as_ref().is_some_and(|i| i
+            .imported_by
+            .as_ref()
+            .is_some_and(|by| by.name == "Maya Chen"))));
+}
+
+#[tokio::test]
+async fn another_organizations_users_never_show() {
+    let server = demo_server().await;
+    for view in UserView::ALL {
+        let page = server
+            .users(&format!("view={}&limit=200", view.as_str()))
+            .await;
+        assert!(
+            page.items
+                .iter()
+                .all(|u| !u.email.ends_with("@globex.example")),
+            "{view:?}"
+        );
+    }
+    let scorpio = server.users("view=managed&q=scorpio").await;
+    assert_eq!(scorpio.total, 0);
+    // Globex's people are not reachable through Northwind by id either.
+    let demo = demo_as_inserted();
+    let globex_ids: Vec<i64> = demo
+        .users
+        .iter()
+        .filter(|u| u.email.ends_with("@globex.example"))
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(globex_ids.len(), 6);
+    for id in globex_ids {
+        let (status, body) = server.get_error(&format!("/api/v1/users/{id}")).await;
+        assert_eq!(
+            (status, body.error.code),
+            (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_matches_substrings_of_name_and_email_case_insensitively() {
+    let server = demo_server().await;
+    let found = server.users("q=MAYA%20ch").await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].email, "maya.chen@northwind.example");
+    let by_email = server.users("q=northwindlabs.ex").await;
+    assert!(by_email.total > 0);
+    assert!(by_email
+        .items
+        .iter()
+        .all(|u| u.email.ends_with("@northwindlabs.example")));
+    let wildcard = server.users("q=%25").await;
+    assert_eq!(
+        wildcard.total, 0,
+        "a literal % matches nothing, it is not a wildcard"
+    );
+    let external = server.users("view=external&q=brightpixel").await;
+    assert!(
+        external.total > 0
+            && external
+                .items
+                .iter()
+                .all(|u| u.email.contains("brightpixel"))
+    );
+    let blank = server.users("q=%20%20").await;
+    assert_eq!(blank.total, 34, "blank search is no search");
+}
+
+#[tokio::test]
+async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
+    let server = demo_server().await;
+    for view in UserView::ALL {
+        for sort in ["name", "email", "date"] {
+            for dir in ["asc", "desc"] {
+                let query = format!("view={}&sort={sort}&dir={dir}&limit=3", view.as_str());
+                let everything = server
+                    .users(&format!(
+                        "view={}&sort={sort}&dir={dir}&limit=200",
+                        view.as_str()
+                    ))
+                    .await;
+                let pages = server.walk_forward(&query).await;
+                let ids: Vec<i64> = pages
+                    .iter()
+                    .flat_map(|p| p.items.iter().map(|u| u.id))
+                    .collect();
+                let expected: Vec<i64> = everything.items.iter().map(|u| u.id).collect();
+                assert_eq!(ids, expected, "{query}");
+                assert_eq!(
+                    ids.iter().collect::<HashSet<_>>().len(),
+                    ids.len(),
+                    "{query}"
+                );
+                assert_eq!(ids.len() as u64, everything.total, "{query}");
+                assert!(pages[0].prev_cursor.is_none(), "{query}");
+
+                // Back from the last page, page by page, to the first.
+                let mut back = vec![pages.last().cloned().expect("a page")];
+                while let Some(cursor) = back.last().and_then(|p| p.prev_cursor.clone()) {
+                    assert!(
+                        back.len() <= pages.len(),
+                        "{query}: backwards paging does not end"
+                    );
+                    back.push(server.users(&format!("{query}&cursor={cursor}")).await);
+                }
+                back.reverse();
+                let back_ids: Vec<Vec<i64>> = back
+                    .iter()
+                    .map(|p| p.items.iter().map(|u| u.id).collect())
+                    .collect();
+                let forward_ids: Vec<Vec<i64>> = pages
+                    .iter()
+                    .map(|p| p.items.iter().map(|u| u.id).collect())
+                    .collect();
+                assert_eq!(back_ids, forward_ids, "{query}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sorting_orders_rows() {
+    let server = demo_server().await;
+    let by_email = server.users("sort=email&limit=200").await;
+    let emails: Vec<&str> = by_email.items.iter().map(|u| u.email.as_str()).collect();
+    let mut sorted = emails.clone();
+    sorted.sort();
+    assert_eq!(emails, sorted);
+    let newest_first = server.users("sort=date&dir=desc&limit=200").await;
+    let joined: Vec<i64> = newest_first
+        .items
+        .iter()
+        .filter_map(|u| u.joined_at)
+        .collect();
+    assert!(joined.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[tokio::test]
+async fn user_detail_shows_roles_per_account() {
+    let server = demo_server().await;
+    let maya = server.users("q=maya.chen").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", maya.id)).await;
+    assert_eq!(detail.relation, Some(Relation::Managed));
+    assert_eq!(detail.org_role, Some(roster_model::OrgRole::Owner));
+    let owned: Vec<&str> = detail
+        .accounts
+        .iter()
+        .filter(|a| a.owner)
+        .map(|a| a.account.name.as_str())
+        .collect();
+    assert_eq!(owned.len(), 4, "{owned:?}");
+    assert!(detail.accounts.iter().all(|a| !a.roles.is_empty()));
+
+    let external = server.users("view=external&limit=1").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", external.id)).await;
+    assert_eq!(detail.relation, Some(Relation::External));
+    assert!(detail.org_role.is_none());
+    assert!(!detail.accounts.is_empty());
+
+    let invited = server.users("view=invited&limit=1").await.items.remove(0);
+    let detail: UserDetail = server.get(&format!("/api/v1/users/{}", invited.id)).await;
+    assert_eq!(detail.relation, Some(Relation::Invited));
+    assert!(detail.invitation.is_some());
+}
+
+#[tokio::test]
+async fn generated_organizations_page_through_thousands_of_users() {
+    let mut server = server_with(
+        |ids| dataset::organization_of_size(ids, 3000, 0, NOW, Some(password_hash())),
+        None,
+    )
+    .await;
+    server.sign_in_as("owner@org1.example").await;
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.managed, 2700);
+    assert_eq!(counts.external, 120);
+    assert_eq!(counts.invited, 90);
+    let pages = server
+        .walk_forward("view=managed&sort=email&limit=200")
+        .await;
+    let ids: HashSet<i64> = pages
+        .iter()
+        .flat_map(|p| p.items.iter().map(|u| u.id))
+        .collect();
+    assert_eq!(ids.len(), 2700);
+}
+
+#[tokio::test]
+async fn search_agrees_with_a_plain_substring_filter() {
+    let server = demo_server().await;
+    let everyone = server.users("view=managed&limit=200").await.items;
+    for q in [
+        "ch",
+        "c",
+        "chen",
+        "NORTHWIND",
+        "o'brien",
+        "müller",
+        "garcía",
+        ".example",
+        "_",
+        "%",
+        "a_b",
+        "\\",
+        "zzz",
+    ] {
+        let needle = q.to_lowercase();
+        let mut expected: Vec<i64> = everyone
+            .iter()
+            .filter(|u| {
+                format!("{} {} {}", u.given_name, u.family_name, u.email)
+                    .to_lowercase()
+                    .contains(&needle)
+            })
+            .map(|u| u.id)
+            .collect();
+        expected.sort();
+        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+        let mut found: Vec<i64> = server
+            .users(&format!("view=managed&limit=200&q={encoded}"))
+            .await
+            .items
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "q={q}");
+    }
+}

@@ -1,0 +1,323 @@
+//! The HTTP surface: one error shape, the app served for its routes, anti-forgery, security headers
+//! and host checks, body limits, and a busy database.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use roster_model::{ErrorBody, ErrorCode, Page};
+use roster_server::auth::FREE_FAILURES_PER_ACCOUNT;
+use roster_server::dataset;
+use std::time::Duration;
+use tempfile::TempDir;
+
+#[tokio::test]
+async fn errors_have_one_shape_and_stable_codes() {
+    let server = demo_server().await;
+    for (uri, status, code, field) in [
+        (
+            "/api/v1/users?view=deleted",
+            400,
+            ErrorCode::BadRequest,
+            Some("view"),
+        ),
+        (
+            "/api/v1/users?sort=password",
+            400,
+            ErrorCode::BadRequest,
+            Some("sort"),
+        ),
+        (
+            "/api/v1/users?dir=up",
+            400,
+            ErrorCode::BadRequest,
+            Some("dir"),
+        ),
+        (
+            "/api/v1/users?limit=0",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?limit=201",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?limit=ten",
+            400,
+            ErrorCode::BadRequest,
+            Some("limit"),
+        ),
+        (
+            "/api/v1/users?cursor=garbage",
+            400,
+            ErrorCode::InvalidCursor,
+            Some("cursor"),
+        ),
+        ("/api/v1/users/999999", 404, ErrorCode::NotFound, None),
+        ("/api/v1/users/not-a-number", 404, ErrorCode::NotFound, None),
+        ("/api/v1/nothing-here", 404, ErrorCode::NotFound, None),
+        ("/api/v2/users", 404, ErrorCode::NotFound, None),
+        ("/api", 404, ErrorCode::NotFound, None),
+    ] {
+        let (got_status, body) = server.get_error(uri).await;
+        assert_eq!(got_status.as_u16(), status, "{uri}");
+        assert_eq!(body.error.code, code, "{uri}");
+        assert_eq!(body.error.field.as_deref(), field, "{uri}");
+        assert!(!body.error.message.is_empty(), "{uri}");
+    }
+    let long = "a".repeat(201);
+    let (status, body) = server.get_error(&format!("/api/v1/users?q={long}")).await;
+    assert_eq!(
+        (status.as_u16(), body.error.field.as_deref()),
+        (400, Some("q"))
+    );
+
+    // A cursor made for one sort order is refused under another.
+    let page = server.users("sort=email&limit=2").await;
+    let cursor = page.next_cursor.expect("a second page");
+    let (status, body) = server
+        .get_error(&format!("/api/v1/users?sort=name&cursor={cursor}"))
+        .await;
+    assert_eq!(
+        (status.as_u16(), body.error.code),
+        (400, ErrorCode::InvalidCursor)
+    );
+}
+
+#[tokio::test]
+async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
+    let site = TempDir::new().expect("site dir");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<!doctype html><title>Roster</title>",
+    )
+    .expect("write index");
+    std::fs::write(site.path().join("app.js"), "console.log('roster')").expect("write js");
+    let mut server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    server.sign_in_as(OWNER).await;
+    for path in ["/", "/users/managed", "/user/3"] {
+        let (status, content_type, body) = server.get_raw(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        assert!(String::from_utf8_lossy(&body).contains("<title>Roster</title>"));
+    }
+    let (status, content_type, _) = server.get_raw("/app.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("javascript"), "{content_type}");
+    let (status, error) = server.get_error("/api/v1/unknown").await;
+    assert_eq!(
+        (status, error.error.code),
+        (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_the_anti_forgery_header_and_our_origin() {
+    let server = anonymous_demo_server()
+        .await
+        .with_settings(|settings| settings.allowed_hosts = vec!["roster.example".into()]);
+    let body = serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string();
+    let attempts = [
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone())),
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("host", "roster.example")
+            .header("origin", "https://evil.example")
+            .body(Body::from(body.clone())),
+        Request::post("/api/v1/session")
+            .header("content-type", "application/json")
+            .header(roster_model::CSRF_HEADER, "1")
+            .header("sec-fetch-site", "cross-site")
+            .body(Body::from(body.clone())),
+    ];
+    for request in attempts {
+        let response = server.send(request.expect("request")).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.headers().get("set-cookie").is_none());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let error: ErrorBody = serde_json::from_slice(&bytes).expect("error shape");
+        assert_eq!(error.error.code, ErrorCode::CsrfRejected);
+    }
+    // The same origin is fine.
+    let request = Request::post("/api/v1/session")
+        .header("content-type", "application/json")
+        .header(roster_model::CSRF_HEADER, "1")
+        .header("host", "roster.example")
+        .header("origin", "https://roster.example")
+        .body(Body::from(body))
+        .expect("request");
+    assert_eq!(server.send(request).await.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_database_answers_503_with_retry_after_and_no_attempt_goes_unrecorded() {
+    let mut server = server_with_busy_timeout(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        None,
+        Duration::from_millis(200),
+    )
+    .await;
+    server.sign_in_as(OWNER).await;
+    let mut holder = database(&server).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .expect("hold the write lock");
+
+    let visitor = server.another_client();
+    for password in [PASSWORD, "a wrong guess"] {
+        let (status, headers, body) = visitor
+            .send_json(
+                "POST",
+                "/api/v1/session",
+                &[],
+                Some(serde_json::json!({"email": MEMBER, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "unavailable");
+        assert_eq!(
+            headers.get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+    }
+    let (status, _) = server
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({"emails": ["busy@northwind.example"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    // Reading goes on meanwhile.
+    let _: Page<roster_model::UserSummary> = server.get("/api/v1/users").await;
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("release");
+    // No password was checked while busy, so none went unrecorded: the free failures are intact.
+    for _ in 0..FREE_FAILURES_PER_ACCOUNT {
+        assert_eq!(
+            visitor.post_sign_in(MEMBER, "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        visitor.post_sign_in(MEMBER, PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_answers_413() {
+    let server = demo_server().await;
+    let emails: Vec<String> = (0..120_000)
+        .map(|i| format!("person{i}@northwind.example"))
+        .collect();
+    let (status, body) = server
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({ "emails": emails }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served() {
+    let site = tempfile::TempDir::new().expect("site");
+    let loader = "\nimport init from '/roster.js';\nawait init();\n";
+    std::fs::write(
+        site.path().join("index.html"),
+        format!("<!doctype html><head><script type=\"module\">{loader}</script></head>"),
+    )
+    .expect("index");
+    let mut server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    server.sign_in_as(OWNER).await;
+    let hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()))
+    };
+    for (path, api) in [
+        ("/api/v1/users", true),
+        ("/users/managed", false),
+        ("/api/v1/nothing", true),
+    ] {
+        let response = server
+            .send(
+                Request::get(path)
+                    .header("host", "127.0.0.1:8080")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        let csp = header("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            &format!("script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'"),
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp} lacks {directive}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(header("cache-control") == "no-store", api, "{path}");
+    }
+
+    // DNS rebinding: a page on another site that resolves its name to this server is refused.
+    let response = server
+        .send(
+            Request::get("/api/v1/users")
+                .header("host", "attacker.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(body["error"]["code"], "misdirected_request");
+    assert!(!body.to_string().contains("@northwind.example"));
+}
