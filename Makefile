@@ -10,7 +10,7 @@ SERVER := $(TARGET_DIR)/release/roster-server
 DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract bench clean
 
 SECRET_KEY ?= data/secret.key
 
@@ -33,7 +33,7 @@ app:
 server:
 	cargo build --release --locked -p roster-server
 
-test: setup-test lint unit wasm-test e2e
+test: setup-test lint unit wasm-test e2e contract
 	@echo "All checks passed."
 
 lint:
@@ -55,9 +55,13 @@ fixtures:
 e2e: app server fixtures
 	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) npx playwright test --config tests/e2e/playwright.config.ts
 
+# The API against the OpenAPI document it publishes (Schemathesis).
+contract: server fixtures
+	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) scripts/contract.sh
+
 bench: build
 	ROSTER_SERVER=$(SERVER) scripts/bench.sh
 
 clean:
 	cargo clean
-	rm -rf dist node_modules test-results playwright-report
+	rm -rf dist node_modules test-results playwright-report .tools

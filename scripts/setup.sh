@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+SCHEMATHESIS_VERSION=4.32.5
 want=${1:-build}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -52,6 +53,24 @@ fi
 cargo fetch --locked >/dev/null
 
 if [ "$want" = test ]; then
+  # Schemathesis checks the API against its OpenAPI document (make contract), from a local venv.
+  if ! .tools/schemathesis/bin/st --version 2>/dev/null | grep -q " v\?${SCHEMATHESIS_VERSION}\$"; then
+    need python3 "install Python 3 with its venv module (Debian: python3-venv)"
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Python's venv module from Debian"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      else
+        echo "error: Python's venv module is missing. On Debian: sudo apt-get install python3-venv" >&2
+        exit 1
+      fi
+    fi
+    say "Installing Schemathesis ${SCHEMATHESIS_VERSION} into .tools/schemathesis (about a minute, once)"
+    rm -rf .tools/schemathesis
+    python3 -m venv .tools/schemathesis
+    .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
+  fi
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "Installing Chromium and ChromeDriver from Debian"

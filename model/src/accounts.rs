@@ -14,6 +14,7 @@ pub const MAX_ACCOUNT_INVITE_EMAILS: usize = 100;
 
 /// One person with access to an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountUser {
     pub user: UserRef,
     /// Managed (a member of the organization) or External.
@@ -26,18 +27,22 @@ pub struct AccountUser {
 
 /// `PUT /accounts/{id}/users/{user_id}`: the roles the user has on the account from now on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountRoles {
     pub roles: RoleSet,
 }
 
 /// `POST /accounts/{id}/invitations`: give these people access with these roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountInvite {
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 100))]
     pub emails: Vec<String>,
     pub roles: RoleSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountInviteOutcome {
     /// A member of the organization: access given at once.
@@ -48,6 +53,7 @@ pub enum AccountInviteOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountInviteResult {
     pub email: String,
     pub outcome: AccountInviteOutcome,
@@ -58,6 +64,7 @@ pub struct AccountInviteResult {
 
 /// A pending invitation to one account, as its User access page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountInvitation {
     pub id: i64,
     pub email: String,
@@ -71,6 +78,7 @@ pub struct AccountInvitation {
 /// The answer to accepting an invitation to accounts only: access, and no organization to join
 /// (so no console session either).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ExternalAccess {
     pub organization: String,
     pub accounts: Vec<InvitedAccount>,
@@ -102,6 +110,7 @@ impl AccountStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountSummary {
     pub id: AccountId,
     pub sid: String,

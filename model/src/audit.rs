@@ -6,6 +6,7 @@ use crate::{Timestamp, UserId};
 
 /// One line of the audit log: who did what to whom, when, from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: Timestamp,

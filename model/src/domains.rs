@@ -89,6 +89,7 @@ pub const PUBLIC_MAILBOX_PROVIDERS: &[&str] = &[
 
 /// `POST /domains`: claim a domain for the organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NewDomain {
     pub name: String,
 }
@@ -206,6 +207,7 @@ pub fn verification_record(domain: &str, token: &str) -> (String, String) {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Domain {
     pub id: i64,
     pub name: String,

@@ -4,9 +4,15 @@ use serde::{Deserialize, Serialize};
 
 /// Stable, machine-readable error codes. Clients switch on these; the message is for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    /// The request does not match the contract: malformed JSON, a wrong type, a parameter the
+    /// operation does not take.
     BadRequest,
+    /// The request is well-formed, but a value breaks a rule (`field` names it).
+    InvalidValue,
+    /// A page link (`cursor`) made for another sort order, or not made by the server.
     InvalidCursor,
     Unauthorized,
     Forbidden,
@@ -19,6 +25,8 @@ pub enum ErrorCode {
     CsrfRejected,
     /// The request body is larger than the API accepts.
     PayloadTooLarge,
+    /// The operation does not take this HTTP method (the `Allow` header lists those it does).
+    MethodNotAllowed,
     /// The request named a host this server does not serve (DNS rebinding).
     MisdirectedRequest,
     /// The password was right; the user is enrolled in two-factor and must also give a code.
@@ -36,13 +44,15 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::BadRequest | ErrorCode::InvalidCursor => 400,
+            ErrorCode::BadRequest => 400,
+            ErrorCode::InvalidValue | ErrorCode::InvalidCursor => 422,
             ErrorCode::Unauthorized | ErrorCode::TwoFactorCodeRequired => 401,
             ErrorCode::Forbidden
             | ErrorCode::FeatureDisabled
             | ErrorCode::CsrfRejected
             | ErrorCode::TwoFactorEnrolmentRequired => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::StaleVersion => 412,
             ErrorCode::PayloadTooLarge => 413,
@@ -56,6 +66,7 @@ impl ErrorCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -81,6 +92,7 @@ impl ApiError {
 
 /// The JSON envelope of an error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ApiError,
 }
@@ -103,7 +115,7 @@ mod tests {
 
     #[test]
     fn statuses_follow_codes() {
-        assert_eq!(ErrorCode::InvalidCursor.http_status(), 400);
+        assert_eq!(ErrorCode::InvalidCursor.http_status(), 422);
         assert_eq!(ErrorCode::FeatureDisabled.http_status(), 403);
         assert_eq!(ErrorCode::NotFound.http_status(), 404);
     }

@@ -18,7 +18,9 @@ pub const DEFAULT_INVITATION_DAYS: i64 = 7;
 
 /// Roles on one account, as an invitation grants them on acceptance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountGrant {
+    #[serde(deserialize_with = "crate::whole_number::one")]
     pub account_id: i64,
     pub roles: RoleSet,
 }
@@ -26,14 +28,18 @@ pub struct AccountGrant {
 /// `POST /invitations`: invite every address in `emails` with the same account roles. No
 /// account at all is allowed: organization membership only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NewInvitations {
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_items = 10))]
     pub accounts: Vec<AccountGrant>,
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 1000))]
     pub emails: Vec<String>,
 }
 
 /// Why one address cannot be invited. Stable codes; [`InviteProblem::message`] explains each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InviteProblem {
     InvalidEmail,
@@ -71,6 +77,7 @@ impl InviteProblem {
 
 /// What happened to one address of a [`NewInvitations`] request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InviteOutcome {
     /// A new invitation was sent.
@@ -81,6 +88,7 @@ pub enum InviteOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InviteResult {
     /// The address as given (normalised when it is valid).
     pub email: String,
@@ -93,18 +101,22 @@ pub struct InviteResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InviteResponse {
     pub results: Vec<InviteResult>,
 }
 
 /// `POST /invitations/check`: the server's view of addresses being typed in the wizard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CheckAddresses {
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 1000))]
     pub emails: Vec<String>,
 }
 
 /// One address as the wizard shows it before sending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AddressCheck {
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,12 +130,16 @@ pub struct AddressCheck {
 
 /// `POST /invitations/resend` and `/invitations/revoke`: act on several invitations at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationIds {
+    #[serde(deserialize_with = "crate::whole_number::many")]
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 1000))]
     pub ids: Vec<i64>,
 }
 
 /// The answer for one invitation of a bulk resend or revoke.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationActionResult {
     pub id: i64,
     pub email: Option<String>,
@@ -134,12 +150,14 @@ pub struct InvitationActionResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationActionResponse {
     pub results: Vec<InvitationActionResult>,
 }
 
 /// Where an invitation link stands, for the public accept page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationState {
     Pending,
@@ -150,6 +168,7 @@ pub enum InvitationState {
 
 /// One account an invitation grants access to, as the accept page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitedAccount {
     pub name: String,
     pub roles: RoleSet,
@@ -157,6 +176,7 @@ pub struct InvitedAccount {
 
 /// `GET /invitations/token/{token}`: what an invitation link offers, shown before accepting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationPreview {
     pub state: InvitationState,
     /// What the invitation offers, only while it can be accepted: a used, withdrawn or expired
@@ -167,6 +187,7 @@ pub struct InvitationPreview {
 
 /// The details of a pending invitation, as its accept page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationOffer {
     pub email: String,
     pub organization: String,
@@ -185,6 +206,7 @@ pub struct InvitationOffer {
 /// `POST /invitations/accept`. A new person gives a name and a new password; an existing user
 /// gives their password (and a two-factor code when enrolled).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AcceptInvitation {
     pub token: String,
     #[serde(default)]
@@ -194,6 +216,17 @@ pub struct AcceptInvitation {
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+}
+
+/// The answer to `POST /invitations/accept`: for an invitation to the organization, the new
+/// session's [`crate::Me`] (the person joined and is signed in); for an invitation to accounts
+/// alone, the access it gave (no session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum AcceptedInvitation {
+    Member(crate::Me),
+    External(crate::ExternalAccess),
 }
 
 /// Splits what an admin typed or pasted into address candidates: commas, semicolons, spaces and

@@ -17,6 +17,7 @@ pub mod session;
 pub mod text;
 pub mod tokens;
 pub mod users;
+mod whole_number;
 
 pub use accounts::*;
 pub use audit::*;

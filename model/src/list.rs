@@ -41,6 +41,7 @@ pub const MAX_SEARCH_LEN: usize = 200;
 
 /// One page of a keyset-paginated list. Cursors are opaque; pass one back as `cursor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// How many items match the whole query, across every page.

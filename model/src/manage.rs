@@ -75,15 +75,19 @@ pub fn unacknowledged(required: &[Consequence], acknowledged: &[String]) -> Vec<
 
 /// Who owns an account after its owner leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OwnerChoice {
+    #[serde(deserialize_with = "crate::whole_number::one")]
     pub account_id: i64,
     /// For removal, the leaving user themselves may be chosen: the account then leaves the
     /// organization's control with them.
+    #[serde(deserialize_with = "crate::whole_number::one")]
     pub new_owner_id: i64,
 }
 
 /// `POST /users/{id}/remove` and `POST /users/{id}/delete`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct LeaveRequest {
     pub acknowledged: Vec<String>,
     #[serde(default)]
@@ -92,6 +96,7 @@ pub struct LeaveRequest {
 
 /// `PUT /users/{id}/two-factor`: require two-factor sign-in, or stop requiring it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TwoFactorRequirement {
     pub required: bool,
 }
@@ -99,12 +104,14 @@ pub struct TwoFactorRequirement {
 /// `PUT /users/{id}/access`: the user's roles on the organization's accounts, all of them (an
 /// account left out loses the user's access).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccessChange {
     pub accounts: Vec<AccountGrant>,
 }
 
 /// What a bulk action on the Managed tab does to each selected user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BulkAction {
     RequireTwoFactor,
@@ -117,8 +124,11 @@ pub enum BulkAction {
 /// `POST /users/bulk`: one batch of a bulk action (the app sends large selections in batches and
 /// shows progress).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BulkRequest {
     pub action: BulkAction,
+    #[serde(deserialize_with = "crate::whole_number::many")]
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 200))]
     pub ids: Vec<i64>,
     /// For `Remove`: the consequences confirmed, as for one user.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -129,6 +139,7 @@ pub struct BulkRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BulkResult {
     pub id: i64,
     pub name: Option<String>,
@@ -138,12 +149,14 @@ pub struct BulkResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BulkResponse {
     pub results: Vec<BulkResult>,
 }
 
 /// `GET /users/ids`: every user a list view and search match ("select all matching").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserIds {
     pub ids: Vec<i64>,
     /// How many match; more than `ids` holds when it is past [`MAX_SELECT_ALL`].

@@ -124,6 +124,7 @@ pub fn member_change_problem(
 /// A role on one managed account. Roles combine, except that Administrator already holds every
 /// permission of Developer and Billing Manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountRole {
     Administrator,
@@ -249,6 +250,22 @@ impl Serialize for RoleSet {
         self.roles().serialize(serializer)
     }
 }
+
+/// On the wire a role set is the list of its roles.
+#[cfg(feature = "server")]
+impl utoipa::PartialSchema for RoleSet {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(<AccountRole as utoipa::PartialSchema>::schema())
+            .description(Some(
+                "Roles on one account. Administrator already holds Developer and Billing Manager, so answers never list it with them; a role sent twice counts once.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "server")]
+impl utoipa::ToSchema for RoleSet {}
 
 impl<'de> Deserialize<'de> for RoleSet {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

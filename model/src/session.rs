@@ -7,8 +7,11 @@ use crate::users::UserRef;
 
 /// `POST /session`: sign in with a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SignIn {
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "server", schema(max_length = 256))]
     pub password: String,
     /// The second factor of a user enrolled in two-factor: a 6-digit authenticator code or one of
     /// their recovery codes. Sign-in without it answers `two_factor_code_required`.
@@ -18,6 +21,7 @@ pub struct SignIn {
 
 /// Who is signed in, and in which organization with which role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user: UserRef,
     pub organization: Organization,
@@ -35,6 +39,7 @@ pub struct Me {
 /// `POST /session/two-factor/setup`: a new TOTP secret for the signed-in user to add to an
 /// authenticator app. It only takes effect once confirmed with a code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TwoFactorSetup {
     /// Base32, as authenticator apps take it when typed in.
     pub secret: String,
@@ -46,12 +51,14 @@ pub struct TwoFactorSetup {
 
 /// `POST /session/two-factor`: confirm the set-up secret with a code from the app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ConfirmTwoFactor {
     pub code: String,
 }
 
 /// The answer to a confirmed enrolment: one-time recovery codes, shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TwoFactorEnrolled {
     pub recovery_codes: Vec<String>,
     pub me: Me,
@@ -62,8 +69,11 @@ pub const RECOVERY_CODE_COUNT: usize = 10;
 
 /// `POST /session/password`: replace the signed-in user's password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
+    #[cfg_attr(feature = "server", schema(max_length = 256))]
     pub current_password: String,
+    #[cfg_attr(feature = "server", schema(min_length = 12, max_length = 256))]
     pub new_password: String,
 }
 
@@ -93,12 +103,14 @@ pub fn new_password_problem(new: &str, current: &str, email: &str) -> Option<Str
 pub const CSRF_HEADER: &str = "x-roster-csrf";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OrgFeatures {
     /// Bulk import of existing users on a verified domain; not every organization has it.
     pub bulk_import: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Organization {
     pub id: i64,
     pub name: String,

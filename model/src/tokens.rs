@@ -7,10 +7,17 @@ use crate::Timestamp;
 
 /// `POST /tokens`: create a bearer API token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NewApiToken {
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Days until the token stops working: 1 to [`MAX_TOKEN_DAYS`], [`DEFAULT_TOKEN_DAYS`] when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole_number::optional"
+    )]
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 365))]
     pub expires_in_days: Option<u32>,
 }
 
@@ -26,15 +33,16 @@ pub fn new_token_problem(
     name: &str,
     expires_in_days: Option<u32>,
 ) -> Option<(&'static str, String)> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Some(("name", "Name the token after what will use it.".to_owned()));
-    }
+    // Counted as sent, as the published limit counts.
     if name.chars().count() > MAX_TOKEN_NAME_CHARS {
         return Some((
             "name",
             format!("A token name is at most {MAX_TOKEN_NAME_CHARS} characters."),
         ));
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Some(("name", "Name the token after what will use it.".to_owned()));
     }
     if let Some(problem) = crate::text::hidden_character_problem(name) {
         return Some(("name", problem.to_owned()));
@@ -50,6 +58,7 @@ pub fn new_token_problem(
 
 /// A bearer API token as listed; the secret itself is only in [`CreatedApiToken`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -66,6 +75,7 @@ pub struct ApiToken {
 
 /// The answer to creating a token: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CreatedApiToken {
     pub token: ApiToken,
     /// Send as `Authorization: Bearer <secret>`.

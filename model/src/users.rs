@@ -62,6 +62,7 @@ impl UserStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TwoFactor {
     /// The user has a confirmed TOTP authenticator.
     pub enrolled: bool,
@@ -81,6 +82,7 @@ impl TwoFactor {
 
 /// How a user relates to the organization being viewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     Managed,
@@ -99,6 +101,7 @@ impl Relation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: UserId,
     pub name: String,
@@ -106,6 +109,7 @@ pub struct UserRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InvitationInfo {
     pub id: i64,
     pub invited_by: Option<UserRef>,
@@ -119,6 +123,7 @@ pub struct InvitationInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ImportInfo {
     pub imported_at: Timestamp,
     pub imported_by: Option<UserRef>,
@@ -126,6 +131,7 @@ pub struct ImportInfo {
 
 /// One row of the user list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: UserId,
     pub email: String,
@@ -165,6 +171,7 @@ impl UserSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountRef {
     pub id: AccountId,
     pub sid: String,
@@ -173,6 +180,7 @@ pub struct AccountRef {
 
 /// One account a user can access, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AccountAccess {
     pub account: AccountRef,
     pub roles: RoleSet,
@@ -181,6 +189,7 @@ pub struct AccountAccess {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserDetail {
     pub id: UserId,
     pub email: String,
@@ -205,10 +214,13 @@ pub struct UserDetail {
 
 /// `PATCH /users/{id}`: the fields to change; absent ones stay as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 100))]
     pub given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 100))]
     pub family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_role: Option<OrgRole>,
@@ -226,18 +238,28 @@ pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)>
             "Enter a given name, a family name or both.".to_owned(),
         ));
     }
-    for (field, value) in [("given_name", given), ("family_name", family)] {
-        if value.trim().chars().count() > MAX_NAME_CHARS {
-            return Some((
-                field,
-                format!("A name is at most {MAX_NAME_CHARS} characters."),
-            ));
-        }
-        if let Some(problem) = crate::text::hidden_character_problem(value) {
-            return Some((field, problem.to_owned()));
-        }
+    name_part_problem("given_name", given).or_else(|| name_part_problem("family_name", family))
+}
+
+/// Why one part of a name, as sent, cannot be saved: too long (counted as sent, as the published
+/// limit counts) or with hidden characters.
+fn name_part_problem(field: &'static str, value: &str) -> Option<(&'static str, String)> {
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Some((
+            field,
+            format!("A name is at most {MAX_NAME_CHARS} characters."),
+        ));
     }
-    None
+    crate::text::hidden_character_problem(value).map(|problem| (field, problem.to_owned()))
+}
+
+impl UserChange {
+    /// What is wrong with the change as sent, before it meets the user it changes.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let given = self.given_name.as_deref().unwrap_or_default();
+        let family = self.family_name.as_deref().unwrap_or_default();
+        name_part_problem("given_name", given).or_else(|| name_part_problem("family_name", family))
+    }
 }
 
 /// The ETag of version `version` of a resource.
@@ -249,7 +271,12 @@ pub fn version_tag(version: i64) -> String {
 pub fn parse_version_tag(tag: &str) -> Option<i64> {
     let tag = tag.trim();
     let tag = tag.strip_prefix("W/").unwrap_or(tag);
-    tag.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
+    let digits = tag.strip_prefix("\"v")?.strip_suffix('"')?;
+    // Digits only (no sign), as the published pattern says; at most 18 always fit an i64.
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 impl UserDetail {
@@ -260,6 +287,7 @@ impl UserDetail {
 
 /// How many users each tab lists, for the counts beside the tab names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ViewCounts {
     pub managed: u64,
     pub external: u64,

@@ -22,8 +22,15 @@ impl AppError {
         AppError::from(ApiError::new(code, message))
     }
 
-    pub fn bad_field(field: &str, message: impl Into<String>) -> Self {
+    /// A request whose `field` does not match the contract (400): a query parameter of the wrong
+    /// shape, say.
+    pub fn malformed(field: &str, message: impl Into<String>) -> Self {
         AppError::from(ApiError::new(ErrorCode::BadRequest, message).with_field(field))
+    }
+
+    /// A well-formed request whose `field` breaks a rule (422).
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::from(ApiError::new(ErrorCode::InvalidValue, message).with_field(field))
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {

@@ -49,7 +49,7 @@ pub fn LoginPage() -> impl IntoView {
                 error.clear();
                 asks_code.set(true);
             }
-            Some(ErrorCode::BadRequest | ErrorCode::Unauthorized) => {
+            Some(ErrorCode::BadRequest | ErrorCode::InvalidValue | ErrorCode::Unauthorized) => {
                 // A wrong code is typed again; a wrong password sends back to the first step.
                 if failure.field().as_deref() == Some("code") {
                     code.set(String::new());

@@ -3,33 +3,28 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::Router;
 use roster_model::{
     account_roles_problem, AccountInvitation, AccountInvite, AccountInviteResult, AccountRoles,
     AccountSummary, AccountUser, Page, SortDir, SortField,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{self, changed, AccountId, Json, PageQuery, Query, UserId};
+use super::openapi::Errors;
 use crate::authz::Manager;
 use crate::error::{AppError, AppResult};
 use crate::ops::accounts;
 use crate::state::AppState;
 use crate::store::AccountListParams;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", get(list))
-        .route("/accounts/{account_id}", get(account))
-        .route("/accounts/{account_id}/users", get(users))
-        .route(
-            "/accounts/{account_id}/users/{user_id}",
-            put(set_roles).delete(remove_user),
-        )
-        .route(
-            "/accounts/{account_id}/invitations",
-            get(invitations).post(invite),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(account))
+        .routes(routes!(users))
+        .routes(routes!(set_roles, remove_user))
+        .routes(routes!(invitations, invite))
 }
 
 fn no_access() -> AppError {
@@ -52,7 +47,11 @@ async fn load(state: &AppState, org_id: i64, id: i64) -> AppResult<AccountSummar
         .ok_or_else(AccountId::not_found)
 }
 
-/// `GET /accounts?q=&cursor=&limit=`.
+/// One page of the organization's accounts, by name.
+#[utoipa::path(get, path = "/accounts", tag = "accounts",
+    params(PageQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Page<AccountSummary>), Errors))]
 async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -64,7 +63,11 @@ async fn list(
     ))
 }
 
-/// `GET /accounts/{account_id}`.
+/// One account of the organization.
+#[utoipa::path(get, path = "/accounts/{account_id}", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account")),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = AccountSummary), Errors))]
 async fn account(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -73,7 +76,11 @@ async fn account(
     Ok(Json(load(&state, caller.org_id, id).await?))
 }
 
-/// `GET /accounts/{account_id}/users?q=&cursor=&limit=`: everyone with access, by name.
+/// Everyone with access to the account, by name: members and external users, with their roles.
+#[utoipa::path(get, path = "/accounts/{account_id}/users", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account"), PageQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Page<AccountUser>), Errors))]
 async fn users(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -90,7 +97,12 @@ async fn users(
     ))
 }
 
-/// `PUT /accounts/{account_id}/users/{user_id}`: the user's roles on the account.
+/// Sets a user's roles on the account.
+#[utoipa::path(put, path = "/accounts/{account_id}/users/{user_id}", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account"), ("user_id" = i64, Path, description = "The user")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = AccountRoles,
+    responses((status = 204, description = "Changed"), Errors))]
 async fn set_roles(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -100,7 +112,7 @@ async fn set_roles(
 ) -> AppResult<StatusCode> {
     let account = load(&state, caller.org_id, account_id).await?;
     if let Some(problem) = account_roles_problem(roles) {
-        return Err(AppError::bad_field("roles", problem));
+        return Err(AppError::invalid("roles", problem));
     }
     let actor = caller.actor(state.clock.now());
     let outcome = state
@@ -111,7 +123,11 @@ async fn set_roles(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /accounts/{account_id}/users/{user_id}`: takes the user's access to the account away.
+/// Takes a user's access to the account away (never its owner's).
+#[utoipa::path(delete, path = "/accounts/{account_id}/users/{user_id}", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account"), ("user_id" = i64, Path, description = "The user")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 204, description = "Removed"), Errors))]
 async fn remove_user(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -128,8 +144,11 @@ async fn remove_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /users/{user_id}/access`: an external user loses access to every account of the
-/// organization.
+/// An external user loses access to every account of the organization.
+#[utoipa::path(delete, path = "/users/{user_id}/access", tag = "accounts",
+    params(("user_id" = i64, Path, description = "The external user")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 204, description = "Removed"), Errors))]
 pub(super) async fn remove_external_access(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -141,7 +160,11 @@ pub(super) async fn remove_external_access(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /accounts/{account_id}/invitations`: pending invitations to this account alone.
+/// Pending invitations to this account alone.
+#[utoipa::path(get, path = "/accounts/{account_id}/invitations", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account")),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<AccountInvitation>), Errors))]
 async fn invitations(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -156,8 +179,13 @@ async fn invitations(
     ))
 }
 
-/// `POST /accounts/{account_id}/invitations`: members get access at once; anyone else an
-/// invitation to this account alone. A result per address.
+/// "Invite users" on the account: members get access at once; anyone else an invitation to this
+/// account alone (an external user once accepted). A result per address.
+#[utoipa::path(post, path = "/accounts/{account_id}/invitations", tag = "accounts",
+    params(("account_id" = i64, Path, description = "The account")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = AccountInvite,
+    responses((status = 200, body = Vec<AccountInviteResult>), Errors))]
 async fn invite(
     State(state): State<AppState>,
     Manager(caller): Manager,

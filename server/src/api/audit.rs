@@ -1,32 +1,48 @@
 //! `/audit`: the organization's audit log, newest first, filtered by actor, target and action.
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use roster_model::{AuditEntry, Page, SortDir, SortField};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{self, Json, Query};
+use super::openapi::Errors;
 use crate::authz::Manager;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::AuditParams;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(list))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
-/// `?actor=&target=&action=&cursor=&limit=`.
-#[derive(Debug, Deserialize)]
+/// Filters and one page of the audit log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    /// Text to find in who acted.
+    #[param(max_length = 200)]
     actor: Option<String>,
+    /// Text to find in whom it was done to.
+    #[param(max_length = 200)]
     target: Option<String>,
+    /// One action, such as `user.updated`.
     action: Option<String>,
+    /// A page's `next_cursor` or `prev_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
+    /// Rows per page, 1 to 200 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
+/// The organization's audit log, newest first.
+#[utoipa::path(get, path = "/audit", tag = "audit",
+    params(AuditQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Page<AuditEntry>), Errors))]
 async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,

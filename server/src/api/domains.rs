@@ -2,23 +2,28 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::Router;
 use roster_model::{Domain, NewDomain};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{DomainId, Json};
+use super::openapi::Errors;
 use crate::authz::Manager;
 use crate::error::AppResult;
 use crate::ops::domains;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/domains", get(list).post(add))
-        .route("/domains/{domain_id}", delete(remove))
-        .route("/domains/{domain_id}/verify", post(verify))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, add))
+        .routes(routes!(remove))
+        .routes(routes!(verify))
 }
 
+/// The organization's domains, with the TXT record each needs and its state.
+#[utoipa::path(get, path = "/domains", tag = "domains",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<Domain>), Errors))]
 async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -26,7 +31,11 @@ async fn list(
     Ok(Json(state.store.list_domains(caller.org_id).await?))
 }
 
-/// `POST /domains`: claims a domain, pending until its TXT record is found.
+/// Claims a domain (IDN names become punycode), pending until its TXT record is found.
+#[utoipa::path(post, path = "/domains", tag = "domains",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = NewDomain,
+    responses((status = 201, body = Domain), Errors))]
 async fn add(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -36,7 +45,11 @@ async fn add(
     Ok((StatusCode::CREATED, Json(domain)))
 }
 
-/// `POST /domains/{domain_id}/verify`: looks the TXT record up now and answers the domain as it is after.
+/// Looks the domain's TXT record up now; answers the domain as it is after.
+#[utoipa::path(post, path = "/domains/{domain_id}/verify", tag = "domains",
+    params(("domain_id" = i64, Path, description = "The domain")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 200, body = Domain), Errors))]
 async fn verify(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -48,7 +61,11 @@ async fn verify(
     Ok(Json(domain))
 }
 
-/// `DELETE /domains/{domain_id}`.
+/// Removes a domain: its addresses can no longer be invited (members on it stay).
+#[utoipa::path(delete, path = "/domains/{domain_id}", tag = "domains",
+    params(("domain_id" = i64, Path, description = "The domain")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 204, description = "Removed"), Errors))]
 async fn remove(
     State(state): State<AppState>,
     Manager(caller): Manager,

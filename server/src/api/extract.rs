@@ -120,11 +120,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let Some(value) = parts.headers.get("idempotency-key") else {
             return Ok(IdempotencyKey(None));
         };
-        let key = value.to_str().map(str::trim).unwrap_or_default();
-        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        let key = value.to_str().unwrap_or_default();
+        if key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY_LEN
+            || !key.bytes().all(|b| b.is_ascii_graphic())
+        {
             return Err(AppError::new(
                 ErrorCode::BadRequest,
-                format!("An Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible characters."),
+                format!(
+                    "An Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters, without spaces."
+                ),
             ));
         }
         Ok(IdempotencyKey(Some(key.to_owned())))
@@ -140,7 +145,7 @@ pub fn refused(outcome: UpdateOutcome, not_found: fn() -> AppError) -> AppError 
             "Someone else changed this user while you were editing. Their changes are shown now; yours are kept so you can apply them again.",
         ),
         UpdateOutcome::Refused(problem) => AppError::new(ErrorCode::Conflict, problem),
-        UpdateOutcome::Invalid(field, problem) => AppError::bad_field(field, problem),
+        UpdateOutcome::Invalid(field, problem) => AppError::invalid(field, problem),
     }
 }
 
@@ -159,16 +164,18 @@ pub fn search(q: Option<&str>) -> AppResult<Option<String>> {
 
 /// Like [`search`], for a filter named `field`.
 pub fn search_in(field: &str, q: Option<&str>) -> AppResult<Option<String>> {
-    let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else {
+    let Some(q) = q else {
         return Ok(None);
     };
+    // Counted before trimming, as the published limit counts what is sent.
     if q.chars().count() > MAX_SEARCH_LEN {
-        return Err(AppError::bad_field(
+        return Err(AppError::malformed(
             field,
             format!("Search text is at most {MAX_SEARCH_LEN} characters."),
         ));
     }
-    Ok(Some(q.to_lowercase()))
+    let q = q.trim();
+    Ok((!q.is_empty()).then(|| q.to_lowercase()))
 }
 
 /// The page size asked for, or the default.
@@ -181,7 +188,7 @@ pub fn limit(limit: Option<&str>) -> AppResult<u32> {
         .ok()
         .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
         .ok_or_else(|| {
-            AppError::bad_field(
+            AppError::malformed(
                 "limit",
                 format!("limit is a whole number from 1 to {MAX_PAGE_SIZE}."),
             )
@@ -209,7 +216,7 @@ pub fn view(view: Option<&str>) -> AppResult<UserView> {
     match view {
         None => Ok(UserView::Managed),
         Some(text) => UserView::parse(text).ok_or_else(|| {
-            AppError::bad_field(
+            AppError::malformed(
                 "view",
                 "view is one of managed, external, invited or imported.",
             )
@@ -222,22 +229,29 @@ pub fn sort(sort: Option<&str>, dir: Option<&str>) -> AppResult<(SortField, Sort
     let field = match sort {
         None => SortField::Name,
         Some(text) => SortField::parse(text)
-            .ok_or_else(|| AppError::bad_field("sort", "sort is one of name, email or date."))?,
+            .ok_or_else(|| AppError::malformed("sort", "sort is one of name, email or date."))?,
     };
     let dir = match dir {
         None => SortDir::Asc,
         Some(text) => {
-            SortDir::parse(text).ok_or_else(|| AppError::bad_field("dir", "dir is asc or desc."))?
+            SortDir::parse(text).ok_or_else(|| AppError::malformed("dir", "dir is asc or desc."))?
         }
     };
     Ok((field, dir))
 }
 
-/// `?q=&cursor=&limit=`: one page of a searchable list sorted by name.
-#[derive(Debug, serde::Deserialize, Default)]
+/// One page of a searchable list sorted by name.
+#[derive(Debug, serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// Text to find (case does not matter).
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    /// A page's `next_cursor` or `prev_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
+    /// Rows per page, 1 to 200 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }

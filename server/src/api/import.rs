@@ -2,34 +2,42 @@
 //! importing a batch of them.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::Router;
 use roster_model::{
     BulkResponse, ImportRequest, Page, SortDir, SortField, UserIds, UserSummary, MAX_SELECT_ALL,
 };
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{self, Json, PageQuery, Query};
+use super::openapi::Errors;
 use crate::authz::Manager;
 use crate::error::AppResult;
 use crate::ops::import;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/import", post(import_batch))
-        .route("/import/candidates", get(candidates))
-        .route("/import/candidates/ids", get(candidate_ids))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_batch))
+        .routes(routes!(candidates))
+        .routes(routes!(candidate_ids))
 }
 
-/// `?q=`: what "select all matching" selects.
-#[derive(Debug, Deserialize)]
+/// What "select all matching" selects.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct SearchQuery {
+    /// Text to find in names and emails.
+    #[param(max_length = 200)]
     q: Option<String>,
 }
 
-/// `GET /import/candidates?q=&cursor=&limit=`.
+/// Existing users on the organization's verified domains who belong to no organization, by name.
+#[utoipa::path(get, path = "/import/candidates", tag = "import",
+    params(PageQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Page<UserSummary>), Errors))]
 async fn candidates(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -53,7 +61,11 @@ async fn candidates(
     ))
 }
 
-/// `GET /import/candidates/ids?q=`: "select all matching".
+/// The ids of every candidate the search matches, up to 10,000: "select all matching".
+#[utoipa::path(get, path = "/import/candidates/ids", tag = "import",
+    params(SearchQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = UserIds), Errors))]
 async fn candidate_ids(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -68,7 +80,11 @@ async fn candidate_ids(
     Ok(Json(UserIds { ids, total }))
 }
 
-/// `POST /import`: imports a batch of at most 200; each user gets a result.
+/// Imports a batch of at most 200 users, each in a transaction of their own; a result per user.
+#[utoipa::path(post, path = "/import", tag = "import",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = ImportRequest,
+    responses((status = 200, body = BulkResponse), Errors))]
 async fn import_batch(
     State(state): State<AppState>,
     Manager(caller): Manager,

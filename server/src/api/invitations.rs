@@ -5,31 +5,36 @@ use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use roster_model::{
-    AcceptInvitation, AddressCheck, CheckAddresses, InvitationActionResponse, InvitationIds,
-    InvitationPreview, NewInvitations,
+    AcceptInvitation, AcceptedInvitation, AddressCheck, CheckAddresses, InvitationActionResponse,
+    InvitationIds, InvitationPreview, InviteResponse, NewInvitations,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{IdempotencyKey, Json};
+use super::openapi::Errors;
 use super::session::signed_in;
 use crate::authz::{client, Manager};
 use crate::error::AppResult;
 use crate::ops::invitations::{self, Accepted};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/invitations", post(create))
-        .route("/invitations/check", post(check))
-        .route("/invitations/resend", post(resend))
-        .route("/invitations/revoke", post(revoke))
-        .route("/invitations/accept", post(accept))
-        .route("/invitations/token/{token}", get(preview))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(check))
+        .routes(routes!(resend))
+        .routes(routes!(revoke))
+        .routes(routes!(accept))
+        .routes(routes!(preview))
 }
 
-/// `POST /invitations/check`: how each address would fare.
+/// How each address would fare if invited, as the invite wizard shows while the admin types.
+#[utoipa::path(post, path = "/invitations/check", tag = "invitations",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = CheckAddresses,
+    responses((status = 200, body = Vec<AddressCheck>), Errors))]
 async fn check(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -40,7 +45,14 @@ async fn check(
     ))
 }
 
-/// `POST /invitations`: a result per address; a repeated `Idempotency-Key` replays the first answer.
+/// Invites every address (1 to 1,000) with the same account roles; only addresses on a verified
+/// domain of the organization can be invited. A result per address; a repeated `Idempotency-Key`
+/// replays the first answer.
+#[utoipa::path(post, path = "/invitations", tag = "invitations",
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]+$", description = "Send one to retry safely: the same key replays the first answer")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = NewInvitations,
+    responses((status = 200, body = InviteResponse, headers(("Idempotent-Replayed" = Option<String>, description = "true when this is the first answer replayed"))), Errors))]
 async fn create(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -65,7 +77,11 @@ async fn create(
     Ok(response)
 }
 
-/// `POST /invitations/resend`.
+/// Sends pending invitations again with new links and expiries (not within 5 minutes of the last).
+#[utoipa::path(post, path = "/invitations/resend", tag = "invitations",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = InvitationIds,
+    responses((status = 200, body = InvitationActionResponse), Errors))]
 async fn resend(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -76,7 +92,11 @@ async fn resend(
     ))
 }
 
-/// `POST /invitations/revoke`.
+/// Revokes pending invitations: their links stop working.
+#[utoipa::path(post, path = "/invitations/revoke", tag = "invitations",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = InvitationIds,
+    responses((status = 200, body = InvitationActionResponse), Errors))]
 async fn revoke(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -87,7 +107,11 @@ async fn revoke(
     ))
 }
 
-/// `GET /invitations/token/{token}` (no session needed).
+/// What an invitation link offers (no session needed); a used, expired or revoked link shows only
+/// its state.
+#[utoipa::path(get, path = "/invitations/token/{token}", tag = "invitations",
+    params(("token" = String, Path, description = "The token of the invitation link")),
+    responses((status = 200, body = InvitationPreview), Errors))]
 async fn preview(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -95,8 +119,12 @@ async fn preview(
     Ok(Json(invitations::preview(&state, &token).await?))
 }
 
-/// `POST /invitations/accept` (no session needed): joins and signs in, or — for an invitation to
-/// accounts alone — answers the access given.
+/// Accepts an invitation (no session needed): joins the organization and signs in, or — for an
+/// invitation to accounts alone — answers the access it gives.
+#[utoipa::path(post, path = "/invitations/accept", tag = "invitations",
+    security(("csrf" = [])),
+    request_body = AcceptInvitation,
+    responses((status = 200, description = "A member's new session (Me, with the session cookie), or an external user's access (ExternalAccess)", body = AcceptedInvitation), Errors))]
 async fn accept(
     State(state): State<AppState>,
     parts: Parts,

@@ -5,34 +5,33 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::Router;
 use roster_model::{
     AccessChange, BulkRequest, BulkResponse, LeaveRequest, TwoFactorRequirement, UserChange,
+    UserDetail,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::accounts::remove_external_access;
+use super::accounts::{__path_remove_external_access, remove_external_access};
 use super::extract::{changed, IfMatch, Json, UserId};
-use super::users::{detail, with_etag};
+use super::openapi::{Errors, VersionErrors};
+use super::users::{__path_detail, detail, with_etag};
 use crate::authz::{Caller, Manager};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::ops::manage::{self, Leave};
 use crate::ops::{self, accounts, password_resets};
 use crate::state::AppState;
 use crate::store::UpdateOutcome;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users/bulk", post(bulk))
-        .route("/users/{user_id}", get(detail).patch(update))
-        .route("/users/{user_id}/reset-password", post(reset_password))
-        .route("/users/{user_id}/two-factor", put(set_two_factor_required))
-        .route(
-            "/users/{user_id}/access",
-            put(set_access).delete(remove_external_access),
-        )
-        .route("/users/{user_id}/remove", post(remove))
-        .route("/users/{user_id}/delete", post(delete))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(bulk))
+        .routes(routes!(detail, update))
+        .routes(routes!(reset_password))
+        .routes(routes!(set_two_factor_required))
+        .routes(routes!(set_access, remove_external_access))
+        .routes(routes!(remove))
+        .routes(routes!(delete))
 }
 
 /// The answer to a change: the user as it is now, or why nothing changed.
@@ -51,7 +50,12 @@ async fn answer(
     Ok(with_etag(detail))
 }
 
-/// `PATCH /users/{user_id}`: name and organization role.
+/// Changes a member's name or organization role (only Owners grant or take away Owner).
+#[utoipa::path(patch, path = "/users/{user_id}", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = UserChange,
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
 async fn update(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -59,6 +63,9 @@ async fn update(
     IfMatch(expected): IfMatch,
     Json(change): Json<UserChange>,
 ) -> AppResult<Response> {
+    if let Some((field, problem)) = change.problem() {
+        return Err(AppError::invalid(field, problem));
+    }
     let actor = caller.actor(state.clock.now());
     let outcome = state
         .store
@@ -67,8 +74,11 @@ async fn update(
     answer(&state, &caller, id, outcome).await
 }
 
-/// `POST /users/{user_id}/reset-password`: the old password stops working, sessions and tokens
-/// end, and the user is mailed a single-use link to choose a new one.
+/// Resets a member's password: the old one stops working, their sessions and tokens end, and they are mailed a single-use link to choose a new one.
+#[utoipa::path(post, path = "/users/{user_id}/reset-password", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
 async fn reset_password(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -82,7 +92,12 @@ async fn reset_password(
     answer(&state, &caller, id, outcome).await
 }
 
-/// `PUT /users/{user_id}/two-factor`: require two-factor sign-in (enrolment at next sign-in), or not.
+/// Requires two-factor sign-in of a member (they enrol at their next sign-in), or stops requiring it.
+#[utoipa::path(put, path = "/users/{user_id}/two-factor", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = TwoFactorRequirement,
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
 async fn set_two_factor_required(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -98,7 +113,12 @@ async fn set_two_factor_required(
     answer(&state, &caller, id, outcome).await
 }
 
-/// `PUT /users/{user_id}/access`: the user's roles on each of the organization's accounts.
+/// Sets a member's roles on the organization's accounts, all of them at once (an account left out loses their access; an account they own cannot be).
+#[utoipa::path(put, path = "/users/{user_id}/access", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = AccessChange,
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
 async fn set_access(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -115,7 +135,12 @@ async fn set_access(
     answer(&state, &caller, id, outcome).await
 }
 
-/// `POST /users/{user_id}/remove`: the user leaves the organization and stays active.
+/// Removes a member from the organization: they stay a user of the system; every account they own gets the chosen new owner (themselves: it leaves the organization).
+#[utoipa::path(post, path = "/users/{user_id}/remove", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = LeaveRequest,
+    responses((status = 204, description = "Removed"), Errors, VersionErrors))]
 async fn remove(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -126,7 +151,12 @@ async fn remove(
     left(&state, &caller, id, expected, Leave::Remove, &request).await
 }
 
-/// `POST /users/{user_id}/delete`: the user is deleted; their accounts get new owners.
+/// Deletes a member from the system; every account they own gets the chosen new owner, another member.
+#[utoipa::path(post, path = "/users/{user_id}/delete", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = LeaveRequest,
+    responses((status = 204, description = "Deleted"), Errors, VersionErrors))]
 async fn delete(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -152,7 +182,11 @@ async fn left(
     }
 }
 
-/// `POST /users/bulk`: one batch of a bulk action, with a result per user.
+/// One batch (1 to 200 users) of a bulk action, with a result per user.
+#[utoipa::path(post, path = "/users/bulk", tag = "manage",
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    request_body = BulkRequest,
+    responses((status = 200, body = BulkResponse), Errors))]
 async fn bulk(
     State(state): State<AppState>,
     Manager(caller): Manager,

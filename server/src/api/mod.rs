@@ -1,9 +1,11 @@
 //! HTTP handlers of `/api/v1`, one module per feature, each with its own `router()`. A handler
 //! parses its input (`extract`), calls one operation (`ops`) or store read, and shapes the answer.
 
-use axum::routing::get;
 use axum::{middleware, Router};
 use roster_model::ErrorCode;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod accounts;
 mod audit;
@@ -12,6 +14,7 @@ mod extract;
 mod import;
 mod invitations;
 mod manage;
+mod openapi;
 mod password_resets;
 mod session;
 mod tokens;
@@ -22,9 +25,32 @@ use crate::error::AppError;
 use crate::state::AppState;
 use extract::Json;
 
+/// The API's routes, and the OpenAPI document describing them served at `/openapi.json`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
+    let (router, document) = routes().split_for_parts();
+    let document = std::sync::Arc::new(document);
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .route_layer(middleware::from_fn(csrf_guard))
+        // After the guard, so a method no route takes answers 405 without the guard's say.
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The OpenAPI document of every route.
+#[cfg(test)]
+fn router_document() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health))
         .merge(session::router())
         .merge(users::router())
         .merge(manage::router())
@@ -35,8 +61,6 @@ pub fn router() -> Router<AppState> {
         .merge(invitations::router())
         .merge(password_resets::router())
         .merge(tokens::router())
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(csrf_guard))
 }
 
 /// Answer for any path under /api that no route matches: JSON, never the app's HTML.
@@ -46,11 +70,14 @@ pub async fn not_found() -> AppError {
 
 async fn method_not_allowed() -> AppError {
     AppError::new(
-        ErrorCode::BadRequest,
+        ErrorCode::MethodNotAllowed,
         "This endpoint does not accept that HTTP method.",
     )
 }
 
+/// Whether the server is up (no session needed).
+#[utoipa::path(get, path = "/health", tag = "session",
+    responses((status = 200, description = "Up", body = serde_json::Value)))]
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }

@@ -3,24 +3,29 @@
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
-use roster_model::{CompletePasswordReset, PasswordResetPreview};
+use roster_model::{CompletePasswordReset, Me, PasswordResetPreview};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::Json;
+use super::openapi::Errors;
 use super::session::signed_in;
 use crate::authz::client;
 use crate::error::AppResult;
 use crate::ops::password_resets;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/password-resets/{token}", get(preview))
-        .route("/password-resets/complete", post(complete))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(preview))
+        .routes(routes!(complete))
 }
 
-/// `GET /password-resets/{token}`.
+/// What a set-password link opens (no session needed); only a link that still works says whose
+/// password it sets.
+#[utoipa::path(get, path = "/password-resets/{token}", tag = "password_resets",
+    params(("token" = String, Path, description = "The token of the set-password link")),
+    responses((status = 200, body = PasswordResetPreview), Errors))]
 async fn preview(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -28,7 +33,11 @@ async fn preview(
     Ok(Json(password_resets::preview(&state, &token).await?))
 }
 
-/// `POST /password-resets/complete`: sets the new password and signs in.
+/// Sets the new password with the link's token (and a two-factor code when enrolled) and signs in.
+#[utoipa::path(post, path = "/password-resets/complete", tag = "password_resets",
+    security(("csrf" = [])),
+    request_body = CompletePasswordReset,
+    responses((status = 200, body = Me, headers(("Set-Cookie" = String, description = "The session cookie"))), Errors))]
 async fn complete(
     State(state): State<AppState>,
     parts: Parts,

@@ -5,27 +5,28 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use roster_model::{
     ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
     UserRef,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::Json;
+use super::openapi::Errors;
 use crate::auth;
 use crate::authz::{client, Caller, PendingCaller};
 use crate::error::AppResult;
 use crate::ops::{self, session};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", get(current).post(sign_in).delete(sign_out))
-        .route("/session/password", post(change_password))
-        .route("/session/two-factor/setup", post(begin_two_factor_setup))
-        .route("/session/two-factor", post(confirm_two_factor))
-        .route("/organization", get(organization))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(current, sign_in, sign_out))
+        .routes(routes!(change_password))
+        .routes(routes!(begin_two_factor_setup))
+        .routes(routes!(confirm_two_factor))
+        .routes(routes!(organization))
 }
 
 /// Who is signed in, in which organization with which role.
@@ -60,6 +61,10 @@ pub(super) async fn signed_in(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
+/// Who is signed in, in which organization with which role.
+#[utoipa::path(get, path = "/session", tag = "session",
+    security(("session" = [])),
+    responses((status = 200, body = Me), Errors))]
 async fn current(
     State(state): State<AppState>,
     PendingCaller { caller, .. }: PendingCaller,
@@ -67,6 +72,10 @@ async fn current(
     Ok(Json(me_of(&state, &caller).await?))
 }
 
+/// The signed-in person's organization.
+#[utoipa::path(get, path = "/organization", tag = "session",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Organization), Errors))]
 async fn organization(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,7 +83,12 @@ async fn organization(
     Ok(Json(ops::organization(&state, caller.org_id).await?))
 }
 
-/// `POST /session`: signs in with email and password, and a code for two-factor.
+/// Signs in with email and password, and a code for a user enrolled in two-factor; sets the
+/// session cookie. Failed attempts make later ones wait (429).
+#[utoipa::path(post, path = "/session", tag = "session",
+    security(("csrf" = [])),
+    request_body = SignIn,
+    responses((status = 200, body = Me, headers(("Set-Cookie" = String, description = "The session cookie"))), Errors))]
 async fn sign_in(
     State(state): State<AppState>,
     parts: Parts,
@@ -92,6 +106,10 @@ async fn sign_in(
     signed_in(&state, &caller, &token, client.https).await
 }
 
+/// Signs out: the session ends and the cookie is cleared.
+#[utoipa::path(delete, path = "/session", tag = "session",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "Signed out", headers(("Set-Cookie" = String, description = "Clears the session cookie"))), Errors))]
 async fn sign_out(
     State(state): State<AppState>,
     parts: Parts,
@@ -104,7 +122,11 @@ async fn sign_out(
     Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }
 
-/// `POST /session/password`: a new password, given the current one.
+/// A new password, given the current one; other sessions and one's API tokens end.
+#[utoipa::path(post, path = "/session/password", tag = "session",
+    security(("session" = [], "csrf" = [])),
+    request_body = ChangePassword,
+    responses((status = 200, body = Me), Errors))]
 async fn change_password(
     State(state): State<AppState>,
     PendingCaller {
@@ -123,6 +145,10 @@ async fn change_password(
     Ok(Json(me_of(&state, &caller).await?))
 }
 
+/// Starts setting up two-factor sign-in: a new secret and its QR code, waiting for a code.
+#[utoipa::path(post, path = "/session/two-factor/setup", tag = "session",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, body = TwoFactorSetup), Errors))]
 async fn begin_two_factor_setup(
     State(state): State<AppState>,
     PendingCaller {
@@ -134,7 +160,11 @@ async fn begin_two_factor_setup(
     ))
 }
 
-/// `POST /session/two-factor`: confirms the set-up with a code; answers the recovery codes, once.
+/// Confirms the set-up with a code from the app; answers the recovery codes, once.
+#[utoipa::path(post, path = "/session/two-factor", tag = "session",
+    security(("session" = [], "csrf" = [])),
+    request_body = ConfirmTwoFactor,
+    responses((status = 200, body = TwoFactorEnrolled), Errors))]
 async fn confirm_two_factor(
     State(state): State<AppState>,
     PendingCaller {

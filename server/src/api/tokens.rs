@@ -2,22 +2,27 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::Router;
 use roster_model::{ApiToken, CreatedApiToken, NewApiToken};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{Json, TokenId};
+use super::openapi::Errors;
 use crate::authz::Owner;
 use crate::error::AppResult;
 use crate::ops::tokens;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tokens", get(list).post(create))
-        .route("/tokens/{token_id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
+/// The organization's API tokens, newest first (Owners).
+#[utoipa::path(get, path = "/tokens", tag = "tokens",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<ApiToken>), Errors))]
 async fn list(
     State(state): State<AppState>,
     Owner(caller): Owner,
@@ -30,7 +35,12 @@ async fn list(
     ))
 }
 
-/// `POST /tokens`: a new token; its secret is in this answer only.
+/// Creates a token that acts as its creating Owner until it expires (7 to 365 days, 90 by
+/// default); its secret is in this answer only. Only from a console session.
+#[utoipa::path(post, path = "/tokens", tag = "tokens",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewApiToken,
+    responses((status = 201, body = CreatedApiToken), Errors))]
 async fn create(
     State(state): State<AppState>,
     Owner(caller): Owner,
@@ -40,6 +50,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Revokes a live token of the organization.
+#[utoipa::path(delete, path = "/tokens/{token_id}", tag = "tokens",
+    params(("token_id" = i64, Path, description = "The token")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 204, description = "Revoked"), Errors))]
 async fn revoke(
     State(state): State<AppState>,
     Owner(caller): Owner,

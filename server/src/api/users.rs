@@ -4,46 +4,72 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use roster_model::{
-    version_tag, Page, UserDetail, UserIds, UserSummary, ViewCounts, MAX_SELECT_ALL,
+    version_tag, Page, SortDir, SortField, UserDetail, UserIds, UserSummary, UserView, ViewCounts,
+    MAX_SELECT_ALL,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{self, Json, Query, UserId};
+use super::openapi::Errors;
 use crate::authz::Manager;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::UserListParams;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list))
-        .route("/users/counts", get(counts))
-        .route("/users/ids", get(ids))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(counts))
+        .routes(routes!(ids))
 }
 
-/// `?view=&q=&sort=&dir=&cursor=&limit=`.
-#[derive(Debug, Deserialize)]
+/// One page of a tab of the user-management page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UserListQuery {
+    /// The tab: managed (default), external, invited or imported.
+    #[param(value_type = Option<UserView>)]
     view: Option<String>,
+    /// Text to find in names and emails (case does not matter).
+    #[param(max_length = 200)]
     q: Option<String>,
+    /// name (default), email or date.
+    #[param(value_type = Option<SortField>)]
     sort: Option<String>,
+    /// asc (default) or desc.
+    #[param(value_type = Option<SortDir>)]
     dir: Option<String>,
+    /// A page's `next_cursor` or `prev_cursor`, under the same sort.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
+    /// Rows per page, 1 to 200 (default 25).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
-/// `?view=&q=`: what "select all matching" selects.
-#[derive(Debug, Deserialize)]
+/// What "select all matching" selects.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct UserIdsQuery {
+    /// The tab: managed (default), external, invited or imported.
+    #[param(value_type = Option<UserView>)]
     view: Option<String>,
+    /// Text to find in names and emails.
+    #[param(max_length = 200)]
     q: Option<String>,
 }
 
+/// One page of a tab of the user-management page.
+#[utoipa::path(get, path = "/users", tag = "users",
+    params(UserListQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = Page<UserSummary>), Errors))]
 async fn list(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -66,6 +92,10 @@ async fn list(
     ))
 }
 
+/// How many users each tab lists.
+#[utoipa::path(get, path = "/users/counts", tag = "users",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = ViewCounts), Errors))]
 async fn counts(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -73,7 +103,11 @@ async fn counts(
     Ok(Json(state.store.view_counts(caller.org_id).await?))
 }
 
-/// Every user the view and search match, up to a limit: "select all matching" for bulk actions.
+/// Every user the view and search match, up to 10,000: "select all matching" for bulk actions.
+#[utoipa::path(get, path = "/users/ids", tag = "users",
+    params(UserIdsQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = UserIds), Errors))]
 async fn ids(
     State(state): State<AppState>,
     Manager(caller): Manager,
@@ -88,8 +122,11 @@ async fn ids(
     Ok(Json(UserIds { ids, total }))
 }
 
-/// `GET /users/{user_id}`: a user's page, with its version as the ETag a change must send back
-/// in If-Match.
+/// A user's page, with its version as the ETag a change sends back in If-Match.
+#[utoipa::path(get, path = "/users/{user_id}", tag = "users",
+    params(("user_id" = i64, Path, description = "The user")),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's version, for If-Match"))), Errors))]
 pub(super) async fn detail(
     State(state): State<AppState>,
     Manager(caller): Manager,

@@ -25,7 +25,7 @@ pub async fn checked_grants(
     let ids: Vec<i64> = grants.iter().map(|g| g.account_id).collect();
     let unique: HashSet<i64> = ids.iter().copied().collect();
     if unique.len() != ids.len() {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "accounts",
             "Each account may appear once.",
         ));
@@ -35,7 +35,7 @@ pub async fn checked_grants(
         .iter()
         .map(|grant| {
             let name = names.get(&grant.account_id).ok_or_else(|| {
-                AppError::bad_field(
+                AppError::invalid(
                     "accounts",
                     format!(
                         "Account {} is not an account of this organization.",
@@ -44,7 +44,7 @@ pub async fn checked_grants(
                 )
             })?;
             if grant.roles.is_empty() {
-                return Err(AppError::bad_field(
+                return Err(AppError::invalid(
                     "accounts",
                     format!("Choose at least one role on {name}, or remove the account."),
                 ));
@@ -67,13 +67,13 @@ pub async fn invite(
     request: &AccountInvite,
 ) -> AppResult<Vec<AccountInviteResult>> {
     if request.emails.is_empty() || request.emails.len() > MAX_ACCOUNT_INVITE_EMAILS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "emails",
             format!("Enter 1 to {MAX_ACCOUNT_INVITE_EMAILS} email addresses."),
         ));
     }
     if let Some(problem) = account_roles_problem(request.roles) {
-        return Err(AppError::bad_field("roles", problem));
+        return Err(AppError::invalid("roles", problem));
     }
     let organization = super::organization(state, caller.org_id).await?;
     let now = state.clock.now();

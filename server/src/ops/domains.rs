@@ -14,7 +14,7 @@ use crate::store::{Checker, ClaimOutcome, DomainRecord, StoreResult};
 /// another organization holds it is not said here — only to whoever proves control of its DNS
 /// (see `Store::record_domain_check`).
 pub async fn claim(state: &AppState, caller: &Caller, name: &str) -> AppResult<Domain> {
-    let name = claimable_domain(name).map_err(|e| AppError::bad_field("name", e.to_string()))?;
+    let name = claimable_domain(name).map_err(|e| AppError::invalid("name", e.to_string()))?;
     let actor = caller.actor(state.clock.now());
     match state
         .store
@@ -22,7 +22,7 @@ pub async fn claim(state: &AppState, caller: &Caller, name: &str) -> AppResult<D
         .await?
     {
         ClaimOutcome::Added(domain) => Ok(domain),
-        ClaimOutcome::AlreadyClaimed => Err(AppError::bad_field(
+        ClaimOutcome::AlreadyClaimed => Err(AppError::invalid(
             "name",
             format!("The organization has claimed {name} already."),
         )),

@@ -30,7 +30,7 @@ pub async fn import(
 ) -> AppResult<BulkResponse> {
     let organization = enabled(state, caller).await?;
     if request.ids.is_empty() || request.ids.len() > MAX_BULK_BATCH {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "ids",
             format!("Send 1 to {MAX_BULK_BATCH} users per request."),
         ));

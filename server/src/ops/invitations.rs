@@ -82,13 +82,13 @@ async fn assess(
 
 fn check_batch_size(emails: &[String]) -> AppResult<()> {
     if emails.is_empty() {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "emails",
             "Enter at least one email address.",
         ));
     }
     if emails.len() > MAX_INVITE_EMAILS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "emails",
             format!("Send at most {MAX_INVITE_EMAILS} addresses per request."),
         ));
@@ -168,7 +168,7 @@ pub async fn create(
         }
     }
     if request.accounts.len() > MAX_INVITE_ACCOUNTS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "accounts",
             format!("Choose at most {MAX_INVITE_ACCOUNTS} accounts per invitation."),
         ));
@@ -259,7 +259,7 @@ pub async fn create(
 
 fn check_ids(ids: &[i64]) -> AppResult<()> {
     if ids.is_empty() || ids.len() > MAX_INVITE_EMAILS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "ids",
             format!("Choose 1 to {MAX_INVITE_EMAILS} invitations."),
         ));
@@ -466,20 +466,20 @@ pub async fn accept(
     let family = request.family_name.trim();
     let (new_password_hash, second_factor, label) = if invitation.password_hash.is_none() {
         if let Some((field, problem)) = name_problem(given, family) {
-            return Err(AppError::bad_field(field, problem));
+            return Err(AppError::invalid(field, problem));
         }
         if let Some(problem) = new_password_problem(&request.password, "", &invitation.email) {
-            return Err(AppError::bad_field("password", problem));
+            return Err(AppError::invalid("password", problem));
         }
         let hash = hash_new_password(state, request.password.clone()).await?;
         let label = roster_model::display_name(given, family, &invitation.email);
         (Some(hash), None, label)
     } else {
         if request.password.is_empty() {
-            return Err(AppError::bad_field("password", "Enter your password."));
+            return Err(AppError::invalid("password", "Enter your password."));
         }
         if request.password.chars().count() > MAX_PASSWORD_CHARS {
-            return Err(AppError::bad_field(
+            return Err(AppError::invalid(
                 "password",
                 format!("A password is at most {MAX_PASSWORD_CHARS} characters long."),
             ));

@@ -34,7 +34,7 @@ fn confirmed(consequences: &[Consequence], acknowledged: &[String]) -> AppResult
     if unacknowledged(consequences, acknowledged).is_empty() {
         Ok(())
     } else {
-        Err(AppError::bad_field(
+        Err(AppError::invalid(
             "acknowledged",
             "Confirm each consequence before going on.",
         ))
@@ -77,7 +77,7 @@ pub async fn bulk(
     request: &BulkRequest,
 ) -> AppResult<BulkResponse> {
     if request.ids.is_empty() || request.ids.len() > MAX_BULK_BATCH {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "ids",
             format!("Send 1 to {MAX_BULK_BATCH} users per request."),
         ));

@@ -109,7 +109,7 @@ pub async fn complete(
         return Err(unusable(LinkState::Pending));
     };
     if let Some(problem) = new_password_problem(password, "", &link.email) {
-        return Err(AppError::bad_field("password", problem));
+        return Err(AppError::invalid("password", problem));
     }
     let now = state.clock.now();
     let second_factor = if link.two_factor.secret.is_some() {

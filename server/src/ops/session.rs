@@ -25,23 +25,23 @@ pub async fn sign_in(
 ) -> AppResult<(Caller, String)> {
     // Oversized input is refused before any work is done or anything is stored.
     if email.trim().len() > MAX_EMAIL_LEN {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "email",
             format!("An email address is at most {MAX_EMAIL_LEN} characters long."),
         ));
     }
     if password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "password",
             format!("A password is at most {MAX_PASSWORD_CHARS} characters long."),
         ));
     }
     let email = sign_in_email(email);
     if email.is_empty() {
-        return Err(AppError::bad_field("email", "Enter your email address."));
+        return Err(AppError::invalid("email", "Enter your email address."));
     }
     if password.is_empty() {
-        return Err(AppError::bad_field("password", "Enter your password."));
+        return Err(AppError::invalid("password", "Enter your password."));
     }
     let now = state.clock.now();
     let (credentials, second_factor) =
@@ -114,13 +114,13 @@ pub async fn change_password(
     new: String,
 ) -> AppResult<()> {
     if current.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::bad_field(
+        return Err(AppError::invalid(
             "current_password",
             "That is not your current password.",
         ));
     }
     if let Some(problem) = new_password_problem(&new, &current, &caller.email) {
-        return Err(AppError::bad_field("new_password", problem));
+        return Err(AppError::invalid("new_password", problem));
     }
     let now = state.clock.now();
     verify_current_password(state, caller, current, now).await?;
@@ -179,7 +179,7 @@ pub async fn confirm_two_factor(
     };
     let now = state.clock.now();
     let step = two_factor::matching_step(&secret, &caller.email, code, now, None).ok_or_else(|| {
-        AppError::bad_field(
+        AppError::invalid(
             "code",
             "That code does not match. Check that the app shows a code for Roster and that your device's clock is right, then try the current code.",
         )
@@ -438,7 +438,7 @@ pub async fn verify_current_password(
             &failure_event(known, email, addr, "current_password", now),
         )
         .await?;
-    Err(AppError::bad_field(
+    Err(AppError::invalid(
         "current_password",
         "That is not your current password.",
     ))

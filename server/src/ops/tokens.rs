@@ -22,7 +22,7 @@ pub async fn create(
         ));
     }
     if let Some((field, problem)) = new_token_problem(name, days) {
-        return Err(AppError::bad_field(field, problem));
+        return Err(AppError::invalid(field, problem));
     }
     let name = name.trim();
     let now = state.clock.now();

@@ -173,7 +173,7 @@ async fn roles_change_and_access_is_removed_but_never_the_owners() {
             Some(serde_json::json!({"roles": []})),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "roles");
 
     let owner_path = format!("/api/v1/accounts/{}/users/{}", s.account, s.owner);

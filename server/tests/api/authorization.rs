@@ -156,7 +156,7 @@ async fn authorization_matrix() {
             "POST",
             "/api/v1/session/password",
             Some(bad_password),
-            [401, 400, 400, 400, 400],
+            [401, 422, 422, 422, 422],
         ),
         (
             "POST",
@@ -168,7 +168,7 @@ async fn authorization_matrix() {
             "POST",
             "/api/v1/session/two-factor",
             Some(serde_json::json!({"code": "000000"})),
-            [401, 400, 409, 400, 400],
+            [401, 422, 409, 422, 422],
         ),
         (
             "POST",
@@ -226,7 +226,7 @@ async fn authorization_matrix() {
             "PUT",
             &user_access,
             Some(serde_json::json!({"accounts": []})),
-            [401, 403, 409, 400, 404],
+            [401, 403, 409, 422, 404],
         ),
         (
             "POST",
@@ -256,7 +256,7 @@ async fn authorization_matrix() {
             "POST",
             "/api/v1/domains",
             Some(serde_json::json!({"name": "gmail.com"})),
-            [401, 403, 400, 400, 400],
+            [401, 403, 422, 422, 422],
         ),
         (
             "POST",
@@ -287,7 +287,7 @@ async fn authorization_matrix() {
             "POST",
             "/api/v1/accounts/1/invitations",
             Some(serde_json::json!({"emails": [], "roles": ["support"]})),
-            [401, 403, 400, 400, 404],
+            [401, 403, 422, 422, 404],
         ),
         (
             "PUT",

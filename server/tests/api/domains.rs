@@ -82,7 +82,7 @@ async fn a_claimed_domain_is_normalised_and_bad_claims_get_a_reason() {
         ("github.io", "public suffix"),
     ] {
         let (status, body) = server.add_domain(name).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
         assert_eq!(body["error"]["field"], "name");
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{name}: {message}");

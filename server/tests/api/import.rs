@@ -154,11 +154,11 @@ async fn batches_are_bounded() {
     let (status, body) = server.import(&[]).await;
     assert_eq!(
         (status, body["error"]["field"].clone()),
-        (StatusCode::BAD_REQUEST, "ids".into())
+        (StatusCode::UNPROCESSABLE_ENTITY, "ids".into())
     );
     let many: Vec<i64> = (1..=201).collect();
     let (status, _) = server.import(&many).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

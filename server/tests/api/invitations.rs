@@ -172,7 +172,7 @@ async fn each_address_gets_its_own_result_and_good_ones_are_invited() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["field"], "accounts");
     assert!(error["error"]["message"]
         .as_str()
@@ -184,7 +184,7 @@ async fn each_address_gets_its_own_result_and_good_ones_are_invited() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let globex_account = demo
         .accounts
         .iter()
@@ -197,7 +197,7 @@ async fn each_address_gets_its_own_result_and_good_ones_are_invited() {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
@@ -268,7 +268,7 @@ async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_r
             serde_json::json!({"token": token, "given_name": "Ada", "family_name": "New", "password": "short"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["field"], "password");
     let (status, me) = visitor
         .post_json(

@@ -94,12 +94,15 @@ async fn the_old_password_dies_at_the_reset_and_the_link_sets_a_new_one_once() {
     let (status, _, body) = visitor.complete_reset(&token, "short", None).await;
     assert_eq!(
         (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &serde_json::json!("password"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("password")
+        )
     );
     let (status, _, body) = visitor.complete_reset(&token, MEMBER, None).await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "the email is no password: {body}"
     );
 

@@ -333,21 +333,21 @@ async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() 
         .await;
     assert_eq!(
         (status.as_u16(), &body["error"]["field"]),
-        (400, &serde_json::json!("current_password"))
+        (422, &serde_json::json!("current_password"))
     );
     let (status, body) = server
         .post_json("/api/v1/session/password", change(PASSWORD, "short"))
         .await;
     assert_eq!(
         (status.as_u16(), &body["error"]["field"]),
-        (400, &serde_json::json!("new_password"))
+        (422, &serde_json::json!("new_password"))
     );
     let (status, body) = server
         .post_json("/api/v1/session/password", change(PASSWORD, PASSWORD))
         .await;
     assert_eq!(
         (status.as_u16(), &body["error"]["field"]),
-        (400, &serde_json::json!("new_password"))
+        (422, &serde_json::json!("new_password"))
     );
 
     let (status, me) = server
@@ -439,7 +439,7 @@ async fn parallel_wrong_current_passwords_are_throttled() {
         }
     })
     .await;
-    assert_throttled(&statuses, StatusCode::BAD_REQUEST);
+    assert_throttled(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -592,7 +592,10 @@ async fn an_oversized_email_is_refused_before_any_work_or_storage() {
     let (status, _, body) = server.post_sign_in(&huge, "guess").await;
     assert_eq!(
         (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &serde_json::json!("email"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("email")
+        )
     );
     let just_over = format!(
         "{}@northwind.example",
@@ -600,7 +603,7 @@ async fn an_oversized_email_is_refused_before_any_work_or_storage() {
     );
     assert_eq!(
         server.post_sign_in(&just_over, "guess").await.0,
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     let mut db = database(&server).await;
     assert_eq!(

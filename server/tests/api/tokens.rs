@@ -15,7 +15,7 @@ async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
         .await;
     assert_eq!(
         (status.as_u16(), &created["error"]["field"]),
-        (400, &serde_json::json!("name"))
+        (422, &serde_json::json!("name"))
     );
     let (status, created) = server
         .post_json(
@@ -141,7 +141,7 @@ async fn tokens_expire_are_made_in_the_console_only_and_list_their_expiry() {
         assert_eq!(
             (status, &body["error"]["field"]),
             (
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 &serde_json::json!("expires_in_days")
             )
         );

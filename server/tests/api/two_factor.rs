@@ -238,7 +238,7 @@ async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes()
             serde_json::json!({"code": "000000"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "code");
 
     let code = two_factor::code_at(&setup.secret, OWNER, NOW).unwrap_or_default();

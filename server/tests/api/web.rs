@@ -53,7 +53,7 @@ async fn errors_have_one_shape_and_stable_codes() {
         ),
         (
             "/api/v1/users?cursor=garbage",
-            400,
+            422,
             ErrorCode::InvalidCursor,
             Some("cursor"),
         ),
@@ -84,7 +84,7 @@ async fn errors_have_one_shape_and_stable_codes() {
         .await;
     assert_eq!(
         (status.as_u16(), body.error.code),
-        (400, ErrorCode::InvalidCursor)
+        (422, ErrorCode::InvalidCursor)
     );
 }
 
@@ -320,4 +320,60 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
     assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
     assert_eq!(body["error"]["code"], "misdirected_request");
     assert!(!body.to_string().contains("@northwind.example"));
+}
+
+#[tokio::test]
+async fn the_api_publishes_its_contract_and_answers_405_for_methods_no_route_takes() {
+    let server = demo_server().await;
+    let document: serde_json::Value = server.get("/api/v1/openapi.json").await;
+    assert_eq!(document["openapi"], "3.1.0");
+    for (path, method) in [
+        ("/users", "get"),
+        ("/users/{user_id}", "patch"),
+        ("/users/bulk", "post"),
+        ("/invitations", "post"),
+        ("/session", "delete"),
+    ] {
+        assert!(
+            document["paths"][path][method].is_object(),
+            "{method} {path} is not described"
+        );
+    }
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+
+    // Without the anti-forgery header too: no route takes PUT there, whoever asks.
+    let response = server
+        .send(
+            Request::put("/api/v1/health")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.headers().get("allow").is_some());
+    let (status, _, body) = server.send_json("DELETE", "/api/v1/users", &[], None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
+}
+
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_count_as_integers() {
+    let server = demo_server().await;
+    let (status, body) = server
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "require_two_factor", "ids": [999_999.0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["id"], 999_999);
+    let (status, body) = server
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "require_two_factor", "ids": [1.5]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

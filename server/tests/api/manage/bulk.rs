@@ -116,7 +116,7 @@ async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
         .await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "consequences not confirmed"
     );
     let (status, answer) = owner

@@ -28,7 +28,7 @@ async fn a_rename_needs_the_current_version_and_a_stale_one_is_refused() {
             serde_json::json!({"given_name": " ", "family_name": ""}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["field"], "given_name");
 
     let (status, after) = server
@@ -81,7 +81,7 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
     let (status, error) = admin
         .patch_user(sam, Some(&tag), serde_json::json!({"org_role": "owner"}))
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -98,7 +98,7 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
     let (status, _) = admin
         .patch_user(maya, Some(&tag), serde_json::json!({"org_role": "member"}))
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // Nor can they lock themselves out.
     let (_, tag) = admin.detail(daniel).await;
     let (status, error) = admin
@@ -108,7 +108,7 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
             serde_json::json!({"org_role": "member"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -123,7 +123,7 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
             serde_json::json!({"org_role": "administrator"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -157,7 +157,7 @@ async fn only_owners_touch_owner_and_the_last_owner_stays() {
             serde_json::json!({"org_role": "member"}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Another organization's user is not there to change.
     let globex = demo_as_inserted()
@@ -283,7 +283,7 @@ async fn control_and_bidi_characters_are_refused_in_names() {
             .await;
         assert_eq!(
             (status, &body["error"]["field"]),
-            (StatusCode::BAD_REQUEST, &serde_json::json!(field)),
+            (StatusCode::UNPROCESSABLE_ENTITY, &serde_json::json!(field)),
             "{value:?}"
         );
     }
@@ -292,7 +292,7 @@ async fn control_and_bidi_characters_are_refused_in_names() {
         .await;
     assert_eq!(
         (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &serde_json::json!("name"))
+        (StatusCode::UNPROCESSABLE_ENTITY, &serde_json::json!("name"))
     );
 
     // A new person accepting an invitation is held to the same rule.
@@ -313,7 +313,10 @@ async fn control_and_bidi_characters_are_refused_in_names() {
         .await;
     assert_eq!(
         (status, &body["error"]["field"]),
-        (StatusCode::BAD_REQUEST, &serde_json::json!("given_name"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("given_name")
+        )
     );
 }
 
@@ -410,7 +413,7 @@ async fn account_access_is_set_as_a_whole_and_owners_keep_their_accounts() {
             serde_json::json!({"accounts": []}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error["error"]["message"]
         .as_str()
         .unwrap_or_default()

@@ -27,7 +27,7 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
             serde_json::json!({"acknowledged": ["removed_from_organization"]}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["field"], "acknowledged");
     let confirmed = acknowledged(&roster_model::REMOVE_CONSEQUENCES);
     let (status, error) = owner
@@ -38,7 +38,7 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
             serde_json::json!({"acknowledged": confirmed}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["field"], "new_owners");
 
     let (status, answer) = owner
@@ -113,7 +113,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
             ]}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let accounts = owner.accounts().await;
     assert!(accounts
         .iter()
@@ -131,7 +131,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
             ]}),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let (status, _) = owner
         .act(
