@@ -7,6 +7,7 @@ pub mod config;
 pub mod draft;
 pub mod form;
 pub mod format;
+pub mod list;
 pub mod pages;
 pub mod session;
 
@@ -22,7 +23,7 @@ pub use crate::config::AppConfig;
 use crate::pages::{
     AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
     ImportPage, InvitePage, LoginPage, NotFound, PasswordResetPage, TokensPage, TwoFactorPage,
-    UserDetailPage, UsersPage,
+    UserRedirect, UsersRoute,
 };
 use crate::session::{Access, SessionState};
 use roster_model::OrgRole;
@@ -34,12 +35,9 @@ pub fn App(config: AppConfig) -> impl IntoView {
     provide_context(session);
     let api = ApiClient::new(config.api_base.clone())
         .on_unauthorized(Callback::new(move |()| session.session_ended()));
-    provide_context(api.clone());
+    provide_context(api);
     provide_context(config.clone());
-    let check = LocalResource::new(move || {
-        let api = api.clone();
-        async move { api.session().await }
-    });
+    let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => session.signed_in(me),
         Some(Err(_)) => session.signed_out(),
@@ -60,10 +58,7 @@ fn Console() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let config = expect_context::<AppConfig>();
     let navigate = use_navigate();
-    let sign_out = Action::new_local(move |()| {
-        let api = api.clone();
-        async move { api.sign_out().await }
-    });
+    let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             draft::clear_drafts(&config);
@@ -88,10 +83,10 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/password/:token") view=PasswordResetPage />
                 <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
-                <Route path=path!("/users/:view") view=|| view! { <Protected><UsersPage /></Protected> } />
+                <Route path=path!("/users/:key") view=|| view! { <Protected><UsersRoute /></Protected> } />
                 <Route path=path!("/invite") view=|| view! { <Redirect path="/invite/accounts" /> } />
                 <Route path=path!("/invite/:step") view=|| view! { <Protected><InvitePage /></Protected> } />
-                <Route path=path!("/user/:id") view=|| view! { <Protected><UserDetailPage /></Protected> } />
+                <Route path=path!("/user/:id") view=UserRedirect />
                 <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
                 <Route path=path!("/accounts/:id") view=|| view! { <Protected><AccountAccessPage /></Protected> } />
                 <Route path=path!("/import") view=|| view! { <Protected><ImportPage /></Protected> } />

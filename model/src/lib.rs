@@ -30,9 +30,11 @@ pub use import::*;
 pub use invitations::*;
 pub use list::*;
 pub use manage::*;
+pub use named::UnknownName;
 pub use password_resets::*;
 pub use roles::{
-    member_change_problem, org_role_change_problem, AccountRole, MemberChange, OrgRole, RoleSet,
+    member_change_problem, org_role_change_problem, owner_role_problem, AccountRole, MemberChange,
+    OrgRole, RoleSet,
 };
 pub use session::*;
 pub use text::hidden_character_problem;

@@ -1,6 +1,6 @@
 //! Enums whose variants have stable names, spelled the same in the API, the database and URLs.
 
-/// Declares such an enum with `ALL`, `as_str` and `parse`, written once; serde uses the same
+/// Declares such an enum with `ALL`, `as_str`, `parse` and `FromStr`, written once; serde uses the same
 /// (snake_case) names, which a test checks.
 macro_rules! named_enum {
     (
@@ -33,8 +33,22 @@ macro_rules! named_enum {
                 }
             }
         }
+
+        /// For typed URL parameters.
+        impl std::str::FromStr for $name {
+            type Err = $crate::named::UnknownName;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Self::parse(text).ok_or($crate::named::UnknownName)
+            }
+        }
     };
 }
+
+/// A name that is none of an enum's variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not one of the known names")]
+pub struct UnknownName;
 
 pub(crate) use named_enum;
 
@@ -53,6 +67,10 @@ mod tests {
             assert_eq!(parse(as_str(value)), Some(value));
         }
         assert_eq!(parse("no such name"), None);
+        assert_eq!(
+            "no such name".parse::<SortDir>(),
+            Err(crate::named::UnknownName)
+        );
     }
 
     #[test]

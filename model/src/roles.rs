@@ -42,8 +42,8 @@ pub fn org_role_change_problem(
     if from == to {
         return None;
     }
-    if (from == OrgRole::Owner || to == OrgRole::Owner) && actor != OrgRole::Owner {
-        return Some("Only an Owner can grant or take away the Owner role.");
+    if let Some(problem) = owner_role_problem(actor, from, to) {
+        return Some(problem);
     }
     if from == OrgRole::Owner && owners <= 1 {
         return Some("This is the organization's last Owner. Make someone else an Owner first.");
@@ -54,6 +54,13 @@ pub fn org_role_change_problem(
         );
     }
     None
+}
+
+/// The part of [`org_role_change_problem`] a form can tell before asking: only an Owner grants or
+/// takes away the Owner role.
+pub fn owner_role_problem(actor: OrgRole, from: OrgRole, to: OrgRole) -> Option<&'static str> {
+    (from != to && (from == OrgRole::Owner || to == OrgRole::Owner) && actor != OrgRole::Owner)
+        .then_some("Only an Owner can grant or take away the Owner role.")
 }
 
 /// A change an Owner or Administrator makes to a member of the organization.

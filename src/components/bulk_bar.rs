@@ -13,6 +13,8 @@ pub struct BulkRun {
     pub total: RwSignal<usize>,
     pub results: RwSignal<Vec<BulkResult>>,
     pub error: RwSignal<Option<String>>,
+    /// Counts the runs that have sent something, whole or cut short.
+    finished: RwSignal<u32>,
 }
 
 impl BulkRun {
@@ -22,6 +24,7 @@ impl BulkRun {
             total: RwSignal::new(0),
             results: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
+            finished: RwSignal::new(0),
         }
     }
 
@@ -38,6 +41,12 @@ impl BulkRun {
         self.running.set(false);
     }
 
+    /// Changes as each run that sent something ends: what lists it may have changed track it, and
+    /// are read again (like an action's version).
+    pub fn version(&self) -> ReadSignal<u32> {
+        self.finished.read_only()
+    }
+
     /// Sends `ids` a batch of [`MAX_BULK_BATCH`] at a time through `send`, adding each batch's
     /// results as they come; stops at the first request that fails. Answers whether all went.
     pub async fn run_batches<Fut>(&self, ids: Vec<i64>, send: impl Fn(Vec<i64>) -> Fut) -> bool
@@ -50,11 +59,13 @@ impl BulkRun {
                 Ok(results) => self.results.update(|r| r.extend(results)),
                 Err(message) => {
                     self.fail(message);
+                    self.finished.update(|n| *n += 1);
                     return false;
                 }
             }
         }
         self.running.set(false);
+        self.finished.update(|n| *n += 1);
         true
     }
 }

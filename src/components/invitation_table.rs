@@ -92,7 +92,7 @@ pub fn InvitationTable(
                                 selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                             } />
                     </td>
-                    <th scope="row"><A href=app_href(&format!("/user/{}", user.id)) attr:class="roster-link">{email.clone()}</A></th>
+                    <th scope="row"><A href=app_href(&format!("/users/{}", user.id)) attr:class="roster-link">{email.clone()}</A></th>
                     <td>{invited_by}</td>
                     <td>{accounts}</td>
                     <td>{format::date(invitation.sent_at)}</td>

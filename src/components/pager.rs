@@ -2,15 +2,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::app_href;
+use crate::list::PageLinks;
 
-/// Previous/next links for keyset pages. A missing href renders a disabled control.
+/// Previous/next links for keyset pages. A missing link renders a disabled control.
 #[component]
 pub fn Pager(
-    /// 1-based number of the page shown.
-    page: u32,
-    pages: u32,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    links: PageLinks,
     /// What is paged, for the landmark's name ("Users pages").
     label: &'static str,
 ) -> impl IntoView {
@@ -20,11 +17,17 @@ pub fn Pager(
         None => view! { <span class="roster-button roster-button--quiet" aria-disabled="true">{text}</span> }.into_any(),
     }
     };
+    let PageLinks {
+        page,
+        pages,
+        prev,
+        next,
+    } = links;
     view! {
         <nav class="roster-pager" aria-label=label>
-            {link(prev_href, "Previous page", "prev")}
+            {link(prev, "Previous page", "prev")}
             <span class="roster-pager__position">{format!("Page {page} of {}", pages.max(1))}</span>
-            {link(next_href, "Next page", "next")}
+            {link(next, "Next page", "next")}
         </nav>
     }
 }

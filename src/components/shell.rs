@@ -28,7 +28,7 @@ pub fn Shell(
     let users_current = Memo::new(move |_| {
         let path = location.pathname.get();
         let path = path.strip_prefix(base.as_str()).unwrap_or(&path);
-        path.starts_with("/users/") || path.starts_with("/user/")
+        path.starts_with("/users/")
     });
     view! {
         <div class="roster-shell">

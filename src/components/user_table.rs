@@ -147,7 +147,7 @@ pub fn UserTable(
 }
 
 fn name_link(user: &UserSummary) -> impl IntoView {
-    let href = format!("/user/{}", user.id);
+    let href = format!("/users/{}", user.id);
     let name = user.display_name();
     view! { <A href=app_href(&href) attr:class="roster-link">{name}</A> }
 }
@@ -225,7 +225,7 @@ fn cells(
                 .unwrap_or_else(|| "—".to_owned());
             let expires = invitation.as_ref().map(|i| expiry(i.expires_at, i.expired));
             view! {
-                <th scope="row"><A href=app_href(&format!("/user/{}", user.id)) attr:class="roster-link">{user.email.clone()}</A></th>
+                <th scope="row"><A href=app_href(&format!("/users/{}", user.id)) attr:class="roster-link">{user.email.clone()}</A></th>
                 <td>{name}</td>
                 <td>{invited_by}</td>
                 <td>{format::optional_date(invitation.as_ref().map(|i| i.sent_at))}</td>

@@ -1,28 +1,34 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos::Params;
+use leptos_router::params::Params;
 use roster_model::{audit_action_label, AUDIT_ACTIONS, DEFAULT_PAGE_SIZE};
 
-use super::{href_with_query, page_count, pager_links, use_title};
 use crate::api::{ApiClient, AuditFilters};
-use crate::components::{ErrorPanel, Pager, SearchBox};
+use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
+use crate::list::{page_href, use_replace_navigation, use_typed_query, PageLinks};
+use crate::pages::use_title;
+
+/// The audit log's URL query: `?actor=&target=&action=&cursor=&page=`.
+#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+struct AuditQuery {
+    actor: Option<String>,
+    target: Option<String>,
+    action: Option<String>,
+    cursor: Option<String>,
+    page: Option<u32>,
+}
 
 fn audit_href(filters: &AuditFilters, cursor: Option<String>, page: u32) -> String {
-    let page = if page > 1 {
-        page.to_string()
-    } else {
-        String::new()
-    };
-    href_with_query(
+    page_href(
         "/audit",
         &[
             ("actor", filters.actor.clone()),
             ("target", filters.target.clone()),
             ("action", filters.action.clone()),
-            ("cursor", cursor.unwrap_or_default()),
-            ("page", page),
         ],
+        cursor,
+        page,
     )
 }
 
@@ -31,27 +37,22 @@ fn audit_href(filters: &AuditFilters, cursor: Option<String>, page: u32) -> Stri
 pub fn AuditPage() -> impl IntoView {
     use_title(|| "Audit log".to_owned());
     let api = expect_context::<ApiClient>();
-    let navigate = use_navigate();
-    let query = use_query_map();
+    let navigate = use_replace_navigation();
+    let query = use_typed_query::<AuditQuery>();
     let state = Memo::new(move |_| {
-        let query = query.read();
+        let query = query.get();
         (
             AuditFilters {
-                actor: query.get("actor").unwrap_or_default(),
-                target: query.get("target").unwrap_or_default(),
-                action: query.get("action").unwrap_or_default(),
+                actor: query.actor.unwrap_or_default(),
+                target: query.target.unwrap_or_default(),
+                action: query.action.unwrap_or_default(),
             },
-            query.get("cursor").filter(|c| !c.is_empty()),
-            query
-                .get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            query.cursor.filter(|c| !c.is_empty()),
+            query.page.filter(|p| *p >= 1).unwrap_or(1),
         )
     });
     let entries = LocalResource::new(move || {
         let (filters, cursor, page) = state.get();
-        let api = api.clone();
         async move {
             let result = api
                 .audit(&filters, cursor.as_deref(), DEFAULT_PAGE_SIZE)
@@ -64,14 +65,7 @@ pub fn AuditPage() -> impl IntoView {
         let mut filters = state.get_untracked().0;
         change(&mut filters);
         if filters != state.get_untracked().0 {
-            navigate(
-                &audit_href(&filters, None, 1),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
+            navigate(&audit_href(&filters, None, 1));
         }
     };
     let on_actor = {
@@ -116,12 +110,9 @@ pub fn AuditPage() -> impl IntoView {
                             <p class="roster-empty">"No audit entries match these filters."</p>
                         }.into_any(),
                         Ok(page) => {
-                            let (prev_href, next_href) = pager_links(
-                                page_number,
-                                page.prev_cursor.clone(),
-                                page.next_cursor.clone(),
-                                |cursor, to| audit_href(&filters, cursor, to),
-                            );
+                            let links = PageLinks::of(page_number, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
+                                audit_href(&filters, cursor, to)
+                            });
                             let rows = page.items.iter().map(|entry| view! {
                                 <tr>
                                     <td>{format::date_time(entry.at)}</td>
@@ -132,21 +123,17 @@ pub fn AuditPage() -> impl IntoView {
                                 </tr>
                             }).collect_view();
                             view! {
-                                <p class="roster-summary" role="status">{format::count(page.total, "entry", "entries")}</p>
-                                <div class="roster-table-wrap">
-                                    <table class="roster-table">
-                                        <caption class="roster-visually-hidden">"Audit log, newest first"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"When"</th>
-                                            <th scope="col">"Actor"</th>
-                                            <th scope="col">"Action"</th>
-                                            <th scope="col">"Target"</th>
-                                            <th scope="col">"From"</th>
-                                        </tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
-                                <Pager page=page_number pages=page_count(page.total, DEFAULT_PAGE_SIZE) prev_href=prev_href next_href=next_href label="Audit log pages" />
+                                <PagedTable summary=format::count(page.total, "entry", "entries") caption="Audit log, newest first"
+                                    links=links pager_label="Audit log pages">
+                                    <TableHeader slot>
+                                        <th scope="col">"When"</th>
+                                        <th scope="col">"Actor"</th>
+                                        <th scope="col">"Action"</th>
+                                        <th scope="col">"Target"</th>
+                                        <th scope="col">"From"</th>
+                                    </TableHeader>
+                                    {rows}
+                                </PagedTable>
                             }.into_any()
                         }
                         Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),

@@ -1,23 +1,17 @@
 use leptos::prelude::*;
 use roster_model::Domain;
 
-use super::use_title;
 use crate::api::ApiClient;
 use crate::components::{DomainCard, ErrorPanel, TextField};
 use crate::draft::use_draft;
+use crate::pages::use_title;
 
 /// The organization's domains: claim one, see the TXT record that proves it, verify it now, remove it.
 #[component]
 pub fn DomainsPage() -> impl IntoView {
     use_title(|| "Domains".to_owned());
     let api = expect_context::<ApiClient>();
-    let loaded = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.domains().await }
-        })
-    };
+    let loaded = { LocalResource::new(move || async move { api.domains().await }) };
     // One signal per domain, so a check updates its card in place and keyboard focus stays put.
     let cards = RwSignal::new(Vec::<RwSignal<Domain>>::new());
     Effect::new(move |_| {
@@ -33,9 +27,7 @@ pub fn DomainsPage() -> impl IntoView {
     let failure = RwSignal::new(None::<(i64, String)>);
 
     let add = {
-        let api = api.clone();
         Action::new_local(move |name: &String| {
-            let api = api.clone();
             let name = name.clone();
             async move { api.add_domain(&name).await }
         })
@@ -57,9 +49,7 @@ pub fn DomainsPage() -> impl IntoView {
         None => {}
     });
     let verify = {
-        let api = api.clone();
         Action::new_local(move |id: &i64| {
-            let api = api.clone();
             let id = *id;
             async move { (id, api.verify_domain(id).await) }
         })
@@ -86,7 +76,6 @@ pub fn DomainsPage() -> impl IntoView {
         }
     });
     let remove = Action::new_local(move |id: &i64| {
-        let api = api.clone();
         let id = *id;
         async move { (id, api.remove_domain(id).await) }
     });

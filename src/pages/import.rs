@@ -3,15 +3,15 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE, MAX_SELECT_ALL};
 
-use super::accounts::{list_href, use_list_query};
-use super::{page_count, pager_links, use_title};
 use crate::api::ApiClient;
-use crate::components::{app_href, BulkProgress, BulkRun, ErrorPanel, Pager, SearchBox};
+use crate::components::{
+    app_href, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox, TableHeader,
+};
 use crate::format;
+use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
+use crate::pages::use_title;
 use crate::session::SessionState;
 
 /// "Import users" (a feature some organizations have): existing users on the organization's verified domains who belong to
@@ -40,13 +40,15 @@ pub fn ImportPage() -> impl IntoView {
 #[component]
 fn ImportList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let navigate = use_navigate();
+    let navigate = use_replace_navigation();
     let state = use_list_query();
+    let run = BulkRun::new();
+    // Imported users leave the offer: the page is read again after each run.
     let candidates = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
-            let (search, cursor, page) = state.get();
+            run.version().track();
+            let query = state.get();
+            let (search, cursor, page) = (query.search(), query.cursor(), query.page());
             async move {
                 let result = api
                     .import_candidates(&search, cursor.as_deref(), DEFAULT_PAGE_SIZE)
@@ -58,7 +60,6 @@ fn ImportList() -> impl IntoView {
     let ticked = RwSignal::new(BTreeSet::<i64>::new());
     let all_matching = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    let run = BulkRun::new();
     // How many the last page said match, for "select all".
     let total = RwSignal::new(0u64);
     let count = move || {
@@ -71,10 +72,9 @@ fn ImportList() -> impl IntoView {
 
     let on_import = move |_| {
         confirming.set(false);
-        let api = api.clone();
         let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
         let everything = all_matching.get_untracked();
-        let search = state.get_untracked().0;
+        let search = state.get_untracked().search();
         run.start();
         spawn_local(async move {
             let ids = if everything {
@@ -85,37 +85,26 @@ fn ImportList() -> impl IntoView {
             } else {
                 chosen
             };
-            let send = |batch: Vec<i64>| {
-                let api = api.clone();
-                async move {
-                    api.import_users(&batch)
-                        .await
-                        .map(|answer| answer.results)
-                        .map_err(|failure| failure.message())
-                }
+            let send = |batch: Vec<i64>| async move {
+                api.import_users(&batch)
+                    .await
+                    .map(|answer| answer.results)
+                    .map_err(|failure| failure.message())
             };
             run.run_batches(ids, send).await;
-            // Imported users leave the offer; what failed can be picked again.
+            // What failed can be picked again.
             ticked.set(BTreeSet::new());
             all_matching.set(false);
-            candidates.refetch();
         });
     };
     let on_search = Callback::new(move |text: String| {
-        if text.trim() != state.get_untracked().0.trim() {
+        if text.trim() != state.get_untracked().search().trim() {
             ticked.set(BTreeSet::new());
             all_matching.set(false);
-            navigate(
-                &list_href("/import", &text, None, 1),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
+            navigate(&list_href("/import", &text, None, 1));
         }
     });
-    let search_value = Signal::derive(move || state.read().0.clone());
+    let search_value = Signal::derive(move || state.read().search());
     let on_retry = Callback::new(move |()| candidates.refetch());
 
     view! {
@@ -149,7 +138,7 @@ fn ImportList() -> impl IntoView {
             }>
                 <span class="roster-confirm">
                     {move || format!("Import {}? Each becomes a managed user of the organization and gets an email. ", format::count(count(), "user", "users"))}
-                    <button type="button" class="roster-button" on:click=on_import.clone()>"Confirm import"</button>
+                    <button type="button" class="roster-button" on:click=on_import>"Confirm import"</button>
                     <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </span>
             </Show>
@@ -172,12 +161,7 @@ fn ImportList() -> impl IntoView {
                             };
                             return view! { <p class="roster-empty">{text}</p> }.into_any();
                         }
-                        let (prev_href, next_href) = pager_links(
-                            page_number,
-                            page.prev_cursor.clone(),
-                            page.next_cursor.clone(),
-                            |cursor, to| list_href("/import", &search, cursor, to),
-                        );
+                        let links = PageLinks::of(page_number, &page, DEFAULT_PAGE_SIZE, |cursor, to| list_href("/import", &search, cursor, to));
                         let page_ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
                         let all_on_page = page_ids.clone();
                         let rows = page.items.into_iter().map(|user| {
@@ -202,28 +186,24 @@ fn ImportList() -> impl IntoView {
                             }
                         }).collect_view();
                         view! {
-                            <p class="roster-summary" role="status">{format::count(page.total, "user", "users")}" can be imported"</p>
-                            <div class="roster-table-wrap">
-                                <table class="roster-table">
-                                    <caption class="roster-visually-hidden">"Users who can be imported"</caption>
-                                    <thead><tr>
-                                        <th scope="col">
-                                            <input type="checkbox" class="roster-checkbox" aria-label="Select all users on this page"
-                                                prop:checked=move || all_on_page.iter().all(|id| ticked.with(|t| t.contains(id)))
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    ticked.update(|t| for id in &page_ids { if on { t.insert(*id); } else { t.remove(id); } });
-                                                } />
-                                        </th>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"User since"</th>
-                                        <th scope="col">"Last sign-in"</th>
-                                    </tr></thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                            <Pager page=page_number pages=page_count(page.total, DEFAULT_PAGE_SIZE) prev_href=prev_href next_href=next_href label="Import list pages" />
+                            <PagedTable summary=format!("{} can be imported", format::count(page.total, "user", "users"))
+                                caption="Users who can be imported" links=links pager_label="Import list pages">
+                                <TableHeader slot>
+                                    <th scope="col">
+                                        <input type="checkbox" class="roster-checkbox" aria-label="Select all users on this page"
+                                            prop:checked=move || all_on_page.iter().all(|id| ticked.with(|t| t.contains(id)))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                ticked.update(|t| for id in &page_ids { if on { t.insert(*id); } else { t.remove(id); } });
+                                            } />
+                                    </th>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Email"</th>
+                                    <th scope="col">"User since"</th>
+                                    <th scope="col">"Last sign-in"</th>
+                                </TableHeader>
+                                {rows}
+                            </PagedTable>
                         }
                         .into_any()
                     }

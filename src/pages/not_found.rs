@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::use_title;
 use crate::components::app_href;
+use crate::pages::use_title;
 
 #[component]
 pub fn NotFound() -> impl IntoView {

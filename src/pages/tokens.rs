@@ -1,24 +1,17 @@
 use leptos::prelude::*;
 use roster_model::{CreatedApiToken, NewApiToken, DEFAULT_TOKEN_DAYS, TOKEN_DAY_CHOICES};
 
-use super::use_title;
 use crate::api::ApiClient;
-use crate::components::{ErrorPanel, TextField};
+use crate::components::{ErrorPanel, PagedTable, TableHeader, TextField};
 use crate::draft::use_draft;
 use crate::format;
+use crate::pages::use_title;
 
 /// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
 #[component]
 pub fn TokensPage() -> impl IntoView {
     use_title(|| "API tokens".to_owned());
     let api = expect_context::<ApiClient>();
-    let tokens = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.tokens().await }
-        })
-    };
     // Kept across a session that ends mid-form.
     let name = use_draft("token-name");
     let days = RwSignal::new(DEFAULT_TOKEN_DAYS);
@@ -28,34 +21,33 @@ pub fn TokensPage() -> impl IntoView {
     let confirming = RwSignal::new(None::<i64>);
     let revoke_error = RwSignal::new(None::<String>);
 
-    let create = {
-        let api = api.clone();
-        Action::new_local(move |token: &NewApiToken| {
-            let api = api.clone();
-            let token = token.clone();
-            async move { api.create_token(&token).await }
-        })
-    };
+    let create = Action::new_local(move |token: &NewApiToken| {
+        let token = token.clone();
+        async move { api.create_token(&token).await }
+    });
+    let revoke = Action::new_local(move |id: &i64| {
+        let id = *id;
+        async move { api.revoke_token(id).await }
+    });
+    // The list is read again whenever a creation or revocation has finished.
+    let tokens = LocalResource::new(move || {
+        create.version().track();
+        revoke.version().track();
+        async move { api.tokens().await }
+    });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(token)) => {
             name.set(String::new());
             name_error.set(None);
             created.set(Some(token));
-            tokens.refetch();
         }
         Some(Err(failure)) => name_error.set(Some(failure.message())),
         None => {}
-    });
-    let revoke = Action::new_local(move |id: &i64| {
-        let api = api.clone();
-        let id = *id;
-        async move { api.revoke_token(id).await }
     });
     Effect::new(move |_| match revoke.value().get() {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);
-            tokens.refetch();
         }
         Some(Err(failure)) => revoke_error.set(Some(failure.message())),
         None => {}
@@ -110,6 +102,7 @@ pub fn TokensPage() -> impl IntoView {
                     match tokens.await {
                         Ok(list) if list.is_empty() => view! { <p class="roster-empty">"There are no API tokens yet."</p> }.into_any(),
                         Ok(list) => {
+                            let summary = format::count(list.len() as u64, "token", "tokens");
                             let rows = list.into_iter().map(|token| {
                                 let id = token.id;
                                 let label = token.name.clone();
@@ -151,21 +144,18 @@ pub fn TokensPage() -> impl IntoView {
                                 }
                             }).collect_view();
                             view! {
-                                <div class="roster-table-wrap">
-                                    <table class="roster-table">
-                                        <caption class="roster-visually-hidden">"API tokens"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Created by"</th>
-                                            <th scope="col">"Created"</th>
-                                            <th scope="col">"Last used"</th>
-                                            <th scope="col">"Expires"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Actions"</th>
-                                        </tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
+                                <PagedTable summary=summary caption="API tokens">
+                                    <TableHeader slot>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Created by"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Last used"</th>
+                                        <th scope="col">"Expires"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Actions"</th>
+                                    </TableHeader>
+                                    {rows}
+                                </PagedTable>
                             }.into_any()
                         }
                         Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),

@@ -17,7 +17,9 @@ test.describe('a user’s lifecycle', () => {
   test('reset password: the old password stops working and a link is mailed', async ({ page, context }) => {
     await signIn(page);
     const target = (await managed(page)).find((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required)!;
+    // The old address of a user still leads there.
     await page.goto(`/user/${target.id}`);
+    await expect(page).toHaveURL(new RegExp(`/users/${target.id}$`));
     const opener = page.getByRole('button', { name: 'Reset password' });
     await opener.click();
     const dialog = page.getByRole('dialog', { name: /Reset the password of/ });
@@ -44,7 +46,7 @@ test.describe('a user’s lifecycle', () => {
   test('an Administrator is not offered changes to an Owner, and nobody to themselves', async ({ page }) => {
     await signIn(page, TWO_FACTOR_ADMIN);
     const owner = (await managed(page)).find((u) => u.org_role === 'owner')!;
-    await page.goto(`/user/${owner.id}`);
+    await page.goto(`/users/${owner.id}`);
     await expect(page.getByText('Only an Owner can change an Owner.')).toBeVisible();
     for (const name of ['Reset password', 'Remove from organization', 'Delete user']) {
       await expect(page.getByRole('button', { name })).toBeDisabled();
@@ -56,7 +58,7 @@ test.describe('a user’s lifecycle', () => {
   test('require two-factor: the user must enrol at next sign-in', async ({ page, context }) => {
     await signIn(page);
     const target = (await managed(page)).filter((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required).at(-1)!;
-    await page.goto(`/user/${target.id}`);
+    await page.goto(`/users/${target.id}`);
     const toggle = page.getByRole('switch', { name: 'Require two-factor authentication' });
     await expect(toggle).toHaveAttribute('aria-checked', 'false');
     await toggle.click();
@@ -87,7 +89,7 @@ test.describe('a user’s lifecycle', () => {
     const heir = people.find((u) => u.org_role === 'member' && u.id !== leaver.id)!;
     const heirName = `${heir.given_name} ${heir.family_name}`;
 
-    await page.goto(`/user/${leaver.id}`);
+    await page.goto(`/users/${leaver.id}`);
     await page.getByRole('button', { name: 'Remove from organization' }).click();
     const dialog = page.getByRole('dialog', { name: /Remove .* from the organization\?/ });
     const confirm = dialog.getByRole('button', { name: 'Remove from organization' });
@@ -116,7 +118,7 @@ test.describe('a user’s lifecycle', () => {
     const all = await accounts(page);
     const owners = new Set(all.map((a) => a.owner?.id));
     const doomed = people.filter((u) => u.org_role === 'member' && !owners.has(u.id)).at(-2)!;
-    await page.goto(`/user/${doomed.id}`);
+    await page.goto(`/users/${doomed.id}`);
     await page.getByRole('button', { name: 'Delete user' }).click();
     const dialog = page.getByRole('dialog', { name: /^Delete / });
     for (const box of await dialog.getByRole('checkbox').all()) await box.check();

@@ -8,7 +8,7 @@ test.describe('managing a user', () => {
     await signIn(page);
     const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
     const member = list.find((u) => u.org_role === 'member' && u.email !== 'sam.taylor@northwind.example')!;
-    await page.goto(`/user/${member.id}`);
+    await page.goto(`/users/${member.id}`);
     await page.getByRole('button', { name: 'Edit user' }).click();
     await expect(page.getByLabel('Given name')).toHaveValue(member.given_name);
     await expectAccessible(page);
@@ -21,7 +21,7 @@ test.describe('managing a user', () => {
 
     // The last Owner cannot step down: the reason shows next to the role.
     const owner = list.find((u) => u.org_role === 'owner')!;
-    await page.goto(`/user/${owner.id}`);
+    await page.goto(`/users/${owner.id}`);
     await page.getByRole('button', { name: 'Edit user' }).click();
     await page.getByLabel('Organization role').selectOption('member');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -42,7 +42,7 @@ test.describe('managing a user', () => {
     const toggled = hasSupport && existing.roles.length === 1 ? 'Developer' : 'Support';
     const adds = !hasSupport || existing.roles.length === 1;
 
-    await page.goto(`/user/${member.id}`);
+    await page.goto(`/users/${member.id}`);
     await page.getByRole('button', { name: 'Change access' }).click();
     await page.getByLabel('Search accounts to add').fill(fresh.name);
     await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
@@ -67,8 +67,8 @@ test.describe('managing a user', () => {
     const second = await other.newPage();
     await signIn(second);
 
-    await page.goto(`/user/${target.id}`);
-    await second.goto(`/user/${target.id}`);
+    await page.goto(`/users/${target.id}`);
+    await second.goto(`/users/${target.id}`);
     await page.getByRole('button', { name: 'Edit user' }).click();
     await second.getByRole('button', { name: 'Edit user' }).click();
 

@@ -124,7 +124,7 @@ test.describe('user management', () => {
   test('opens a user from the list and comes back', async ({ page }) => {
     await page.goto('/users/managed?q=maya');
     await page.getByRole('link', { name: 'Maya Chen' }).click();
-    await expect(page).toHaveURL(/\/user\/\d+$/);
+    await expect(page).toHaveURL(/\/users\/\d+$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Maya Chen' })).toBeVisible();
     await expect(page.getByText('maya.chen@northwind.example')).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveAttribute(
@@ -146,7 +146,7 @@ test.describe('user management', () => {
   test('a detail page opens from a deep link', async ({ page }) => {
     const response = await page.request.get('/api/v1/users?view=external&limit=1');
     const external = (await response.json()).items[0];
-    await page.goto(`/user/${external.id}`);
+    await page.goto(`/users/${external.id}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${external.given_name} ${external.family_name}`);
     await expect(page.getByText('External user')).toBeVisible();
     await page.getByRole('link', { name: '← Back to users' }).click();

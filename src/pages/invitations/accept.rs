@@ -6,11 +6,11 @@ use roster_model::{
     InvitationPreview, InvitationState, Me, MIN_PASSWORD_CHARS,
 };
 
-use super::{use_title, MailedLink};
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, TextField};
 use crate::form::FormError;
 use crate::format;
+use crate::pages::{use_title, MailedLink};
 use crate::session::SessionState;
 
 /// `/accept/:token`, reached from an invitation email without a session: shows what the
@@ -23,7 +23,6 @@ pub fn AcceptPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     let preview = LocalResource::new(move || {
-        let api = api.clone();
         let token = token.get();
         async move { api.invitation(&token).await }
     });
@@ -82,7 +81,6 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     let granted = RwSignal::new(None::<ExternalAccess>);
 
     let submit = Action::new_local(move |accept: &AcceptInvitation| {
-        let api = api.clone();
         let accept = accept.clone();
         async move {
             if account_only {

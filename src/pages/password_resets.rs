@@ -6,11 +6,11 @@ use roster_model::{
     MIN_PASSWORD_CHARS,
 };
 
-use super::{use_title, MailedLink};
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, TextField};
 use crate::form::FormError;
 use crate::format;
+use crate::pages::{use_title, MailedLink};
 use crate::session::SessionState;
 
 /// `/password/:token`, reached from the mail an administrator's password reset sends, without a
@@ -23,7 +23,6 @@ pub fn PasswordResetPage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     let preview = LocalResource::new(move || {
-        let api = api.clone();
         let token = token.get();
         async move { api.password_reset(&token).await }
     });
@@ -72,7 +71,6 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
     let two_factor = link.two_factor;
 
     let submit = Action::new_local(move |complete: &CompletePasswordReset| {
-        let api = api.clone();
         let complete = complete.clone();
         async move { api.complete_password_reset(&complete).await }
     });

@@ -1,17 +1,18 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_params_map;
 use roster_model::{
     split_addresses, AccountInvite, AccountInviteOutcome, AccountInviteResult, AccountUser,
     Relation, RoleSet, DEFAULT_PAGE_SIZE,
 };
 
-use super::accounts::{list_href, use_list_query};
-use super::{page_count, pager_links, use_title};
 use crate::api::ApiClient;
-use crate::components::{app_href, expiry, Dialog, ErrorPanel, Pager, RolePicker, SearchBox};
+use crate::components::{
+    app_href, expiry, Dialog, ErrorPanel, PagedTable, RolePicker, SearchBox, TableHeader,
+};
 use crate::format;
+use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
+use crate::pages::use_title;
 
 /// What the open dialog is about.
 #[derive(Clone, PartialEq)]
@@ -46,11 +47,55 @@ pub fn AccountAccessPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let state = use_list_query();
-    let navigate = use_navigate();
+    let navigate = use_replace_navigation();
+    let invite = {
+        Action::new_local(move |request: &AccountInvite| {
+            let request = request.clone();
+            async move {
+                api.invite_to_account(account_id.get_untracked(), &request)
+                    .await
+            }
+        })
+    };
+    let save_roles = {
+        Action::new_local(move |(user, roles): &(AccountUser, RoleSet)| {
+            let (user, roles) = (user.clone(), *roles);
+            async move {
+                let result = api
+                    .set_account_roles(account_id.get_untracked(), user.user.id, roles)
+                    .await;
+                (user, result)
+            }
+        })
+    };
+    let remove = {
+        Action::new_local(move |user: &AccountUser| {
+            let user = user.clone();
+            async move {
+                let result = api
+                    .remove_account_access(account_id.get_untracked(), user.user.id)
+                    .await;
+                (user, result)
+            }
+        })
+    };
+    let invitation_action = Action::new_local(move |(id, resend): &(i64, bool)| {
+        let (id, resend) = (*id, *resend);
+        async move {
+            let answer = if resend {
+                api.resend_invitations(&[id]).await
+            } else {
+                api.revoke_invitations(&[id]).await
+            };
+            (resend, answer)
+        }
+    });
+    // Each list is read again when a change that can alter it has finished.
     let account = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
+            save_roles.version().track();
+            remove.version().track();
+            invite.version().track();
             let id = account_id.get();
             async move { api.account(id).await }
         })
@@ -63,11 +108,13 @@ pub fn AccountAccessPage() -> impl IntoView {
             .unwrap_or_else(|| "User access".to_owned())
     });
     let people = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
+            save_roles.version().track();
+            remove.version().track();
+            invite.version().track();
             let id = account_id.get();
-            let (search, cursor, page) = state.get();
+            let query = state.get();
+            let (search, cursor, page) = (query.search(), query.cursor(), query.page());
             async move {
                 let result = api
                     .account_users(id, &search, cursor.as_deref(), DEFAULT_PAGE_SIZE)
@@ -77,9 +124,11 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let invitations = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
+            save_roles.version().track();
+            remove.version().track();
+            invite.version().track();
+            invitation_action.version().track();
             let id = account_id.get();
             async move { api.account_invitations(id).await }
         })
@@ -98,22 +147,8 @@ pub fn AccountAccessPage() -> impl IntoView {
     let changed = move |text: String| {
         message.set(Some((true, text)));
         open.set(None);
-        people.refetch();
-        invitations.refetch();
-        account.refetch();
     };
 
-    let invite = {
-        let api = api.clone();
-        Action::new_local(move |request: &AccountInvite| {
-            let api = api.clone();
-            let request = request.clone();
-            async move {
-                api.invite_to_account(account_id.get_untracked(), &request)
-                    .await
-            }
-        })
-    };
     Effect::new(move |_| match invite.value().get() {
         Some(Ok(results)) => {
             dialog_error.set(None);
@@ -125,59 +160,19 @@ pub fn AccountAccessPage() -> impl IntoView {
                 .collect();
             emails.set(failed.join("\n"));
             invite_results.set(results);
-            people.refetch();
-            invitations.refetch();
         }
         Some(Err(failure)) => dialog_error.set(Some(failure.message())),
         None => {}
     });
-    let save_roles = {
-        let api = api.clone();
-        Action::new_local(move |(user, roles): &(AccountUser, RoleSet)| {
-            let api = api.clone();
-            let (user, roles) = (user.clone(), *roles);
-            async move {
-                let result = api
-                    .set_account_roles(account_id.get_untracked(), user.user.id, roles)
-                    .await;
-                (user, result)
-            }
-        })
-    };
     Effect::new(move |_| match save_roles.value().get() {
         Some((user, Ok(()))) => changed(format!("Roles of {} saved.", user.user.name)),
         Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
         None => {}
     });
-    let remove = {
-        let api = api.clone();
-        Action::new_local(move |user: &AccountUser| {
-            let api = api.clone();
-            let user = user.clone();
-            async move {
-                let result = api
-                    .remove_account_access(account_id.get_untracked(), user.user.id)
-                    .await;
-                (user, result)
-            }
-        })
-    };
     Effect::new(move |_| match remove.value().get() {
         Some((user, Ok(()))) => changed(format!("{} no longer has access.", user.user.name)),
         Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
         None => {}
-    });
-    let invitation_action = Action::new_local(move |(id, resend): &(i64, bool)| {
-        let api = api.clone();
-        let (id, resend) = (*id, *resend);
-        async move {
-            let answer = if resend {
-                api.resend_invitations(&[id]).await
-            } else {
-                api.revoke_invitations(&[id]).await
-            };
-            (resend, answer)
-        }
     });
     Effect::new(move |_| match invitation_action.value().get() {
         Some((resend, Ok(answer))) => {
@@ -195,30 +190,22 @@ pub fn AccountAccessPage() -> impl IntoView {
                 Some(result) => message.set(Some((false, result.message.unwrap_or_default()))),
                 None => {}
             }
-            invitations.refetch();
         }
         Some((_, Err(failure))) => message.set(Some((false, failure.message()))),
         None => {}
     });
 
     let on_search = Callback::new(move |text: String| {
-        if text.trim() != state.get_untracked().0.trim() {
-            navigate(
-                &list_href(
-                    &format!("/accounts/{}", account_id.get_untracked()),
-                    &text,
-                    None,
-                    1,
-                ),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
+        if text.trim() != state.get_untracked().search().trim() {
+            navigate(&list_href(
+                &format!("/accounts/{}", account_id.get_untracked()),
+                &text,
+                None,
+                1,
+            ));
         }
     });
-    let search_value = Signal::derive(move || state.read().0.clone());
+    let search_value = Signal::derive(move || state.read().search());
     let account_name = move || {
         account
             .get()
@@ -279,12 +266,10 @@ pub fn AccountAccessPage() -> impl IntoView {
             let id = account_id.get_untracked();
             match result {
                 Ok(page) => {
-                    let (prev_href, next_href) = pager_links(
-                        page_number,
-                        page.prev_cursor.clone(),
-                        page.next_cursor.clone(),
-                        |cursor, to| list_href(&format!("/accounts/{id}"), &search, cursor, to),
-                    );
+                    let links =
+                        PageLinks::of(page_number, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
+                            list_href(&format!("/accounts/{id}"), &search, cursor, to)
+                        });
                     let rows = page
                         .items
                         .into_iter()
@@ -293,7 +278,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                             let is_member = person.relation == Relation::Managed;
                             let name_cell = if is_member {
                                 let label = name.clone();
-                                view! { <A href=app_href(&format!("/user/{}", person.user.id)) attr:class="roster-link">{label}</A> }.into_any()
+                                view! { <A href=app_href(&format!("/users/{}", person.user.id)) attr:class="roster-link">{label}</A> }.into_any()
                             } else {
                                 let label = name.clone();
                                 view! { <span>{label}</span> }.into_any()
@@ -337,21 +322,17 @@ pub fn AccountAccessPage() -> impl IntoView {
                         })
                         .collect_view();
                     view! {
-                        <p class="roster-summary" role="status">{format::count(page.total, "person", "people")}</p>
-                        <div class="roster-table-wrap">
-                            <table class="roster-table">
-                                <caption class="roster-visually-hidden">"People with access to this account"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Email"</th>
-                                    <th scope="col">"Relation"</th>
-                                    <th scope="col">"Roles"</th>
-                                    <th scope="col">"Actions"</th>
-                                </tr></thead>
-                                <tbody>{rows}</tbody>
-                            </table>
-                        </div>
-                        <Pager page=page_number pages=page_count(page.total, DEFAULT_PAGE_SIZE) prev_href=prev_href next_href=next_href label="People list pages" />
+                        <PagedTable summary=format::count(page.total, "person", "people")
+                            caption="People with access to this account" links=links pager_label="People list pages">
+                            <TableHeader slot>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Email"</th>
+                                <th scope="col">"Relation"</th>
+                                <th scope="col">"Roles"</th>
+                                <th scope="col">"Actions"</th>
+                            </TableHeader>
+                            {rows}
+                        </PagedTable>
                     }
                     .into_any()
                 }

@@ -54,15 +54,12 @@ pub fn AccessEditor(
     let search = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let found = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
             let text = search.get();
             async move { api.accounts(&text, None, 10).await }
         })
     };
     let save = Action::new_local(move |change: &AccessChange| {
-        let api = api.clone();
         let change = change.clone();
         async move { api.set_access(user_id, version, &change).await }
     });

@@ -105,9 +105,7 @@ pub fn ManageUser(
     };
 
     let toggle_two_factor = {
-        let api = api.clone();
         Action::new_local(move |on: &bool| {
-            let api = api.clone();
             let on = *on;
             async move {
                 (
@@ -133,11 +131,9 @@ pub fn ManageUser(
 
     let reset_open = RwSignal::new(false);
     let reset = {
-        let api = api.clone();
-        Action::new_local(move |()| {
-            let api = api.clone();
-            async move { api.reset_password(id, version).await.map(|_| ()) }
-        })
+        Action::new_local(
+            move |()| async move { api.reset_password(id, version).await.map(|_| ()) },
+        )
     };
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
@@ -244,7 +240,6 @@ fn LeaveDialog(
             && owners.with(|o| o.len() == owned_count)
     };
     let submit = Action::new_local(move |request: &LeaveRequest| {
-        let api = api.clone();
         let request = request.clone();
         async move {
             match kind {

@@ -14,7 +14,6 @@ pub fn RemoveExternalAccessDialog(
     let api = expect_context::<ApiClient>();
     let error = RwSignal::new(None::<String>);
     let remove = Action::new_local(move |(user, account): &(UserSummary, Option<AccountRef>)| {
-        let api = api.clone();
         let (user, account) = (user.clone(), account.clone());
         async move {
             let result = match &account {

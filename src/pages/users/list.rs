@@ -2,8 +2,10 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::Params;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::use_navigate;
+use leptos_router::params::Params;
 use leptos_router::NavigateOptions;
 use roster_model::{
     AccountRef, BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField,
@@ -12,7 +14,6 @@ use roster_model::{
 
 use super::bulk_remove::BulkRemoveDialog;
 use super::external_access::RemoveExternalAccessDialog;
-use super::{href_with_query, page_count, pager_links, use_title, NotFound};
 use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
 use crate::components::{
@@ -21,6 +22,8 @@ use crate::components::{
 };
 use crate::components::{BulkBar, BulkRun};
 use crate::format;
+use crate::list::{page_href, use_typed_query, PageLinks};
+use crate::pages::{use_title, NotFound};
 use crate::session::SessionState;
 
 const PANEL_ID: &str = "roster-users-panel";
@@ -48,20 +51,11 @@ impl ListState {
         } else {
             self.dir.as_str().to_owned()
         };
-        let page = if self.page > 1 {
-            self.page.to_string()
-        } else {
-            String::new()
-        };
-        href_with_query(
+        page_href(
             &format!("/users/{}", self.view.as_str()),
-            &[
-                ("q", self.search.clone()),
-                ("sort", sort),
-                ("dir", dir),
-                ("cursor", self.cursor.clone().unwrap_or_default()),
-                ("page", page),
-            ],
+            &[("q", self.search.clone()), ("sort", sort), ("dir", dir)],
+            self.cursor.clone(),
+            self.page,
         )
     }
 
@@ -75,30 +69,29 @@ impl ListState {
     }
 }
 
+/// The query of a tab's URL: `?q=&sort=&dir=&cursor=&page=`.
+#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+struct UsersQuery {
+    q: Option<String>,
+    sort: Option<SortField>,
+    dir: Option<SortDir>,
+    cursor: Option<String>,
+    page: Option<u32>,
+}
+
+/// A tab of the user-management page; `view` is none for a tab that does not exist.
 #[component]
-pub fn UsersPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let view = Memo::new(move |_| params.read().get("view").and_then(|v| UserView::parse(&v)));
+pub fn UsersPage(view: Memo<Option<UserView>>) -> impl IntoView {
+    let query = use_typed_query::<UsersQuery>();
     let state = Memo::new(move |_| {
-        let query = query.read();
+        let query = query.get();
         ListState {
             view: view.get().unwrap_or_default(),
-            search: query.get("q").unwrap_or_default(),
-            sort: query
-                .get("sort")
-                .and_then(|s| SortField::parse(&s))
-                .unwrap_or_default(),
-            dir: query
-                .get("dir")
-                .and_then(|d| SortDir::parse(&d))
-                .unwrap_or_default(),
-            cursor: query.get("cursor").filter(|c| !c.is_empty()),
-            page: query
-                .get("page")
-                .and_then(|p| p.parse().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            search: query.q.unwrap_or_default(),
+            sort: query.sort.unwrap_or_default(),
+            dir: query.dir.unwrap_or_default(),
+            cursor: query.cursor.filter(|c| !c.is_empty()),
+            page: query.page.filter(|p| *p >= 1).unwrap_or(1),
         }
     });
 
@@ -121,17 +114,35 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     let navigate = use_navigate();
     use_title(move || format!("{} users · User management", state.read().view.label()));
 
-    let counts = {
-        let api = api.clone();
-        LocalResource::new(move || {
-            let api = api.clone();
-            async move { api.view_counts().await.ok() }
+    // Resend and revoke on the Invited tab, with a result per invitation.
+    let invitation_action = {
+        Action::new_local(move |(action, ids): &(InvitationAction, Vec<i64>)| {
+            let (action, ids) = (*action, ids.clone());
+            async move {
+                let result = match action {
+                    InvitationAction::Resend => api.resend_invitations(&ids).await,
+                    InvitationAction::Revoke => api.revoke_invitations(&ids).await,
+                };
+                (action, result)
+            }
         })
     };
-    let api_for_actions = api.clone();
+    // What changes the list: access removed here (`changes`), a bulk run, a resend or revoke. When
+    // one has finished, the counts and the page are read again.
+    let changes = RwSignal::new(0u32);
+    let changed = move || changes.update(|n| *n += 1);
+    let bulk = BulkRun::new();
+    let counts = LocalResource::new(move || {
+        changes.track();
+        bulk.version().track();
+        invitation_action.version().track();
+        async move { api.view_counts().await.ok() }
+    });
     let users = LocalResource::new(move || {
+        changes.track();
+        bulk.version().track();
+        invitation_action.version().track();
         let state = state.get();
-        let api = api.clone();
         async move {
             let request = UserListRequest {
                 view: state.view,
@@ -211,31 +222,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     });
     let on_access_removed = Callback::new(move |done: String| {
         access_removed.set(Some(done));
-        users.refetch();
-        counts.refetch();
+        changed();
     });
 
-    // Resend and revoke on the Invited tab, with a result per invitation.
-    let invitation_action = {
-        let api = api_for_actions.clone();
-        Action::new_local(move |(action, ids): &(InvitationAction, Vec<i64>)| {
-            let api = api.clone();
-            let (action, ids) = (*action, ids.clone());
-            async move {
-                let result = match action {
-                    InvitationAction::Resend => api.resend_invitations(&ids).await,
-                    InvitationAction::Revoke => api.revoke_invitations(&ids).await,
-                };
-                (action, result)
-            }
-        })
-    };
-    Effect::new(move |_| {
-        if invitation_action.value().with(Option::is_some) {
-            users.refetch();
-            counts.refetch();
-        }
-    });
     let on_invitation_action = Callback::new(move |request: (InvitationAction, Vec<i64>)| {
         invitation_action.dispatch(request);
     });
@@ -244,7 +233,6 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     // Bulk actions on the Managed tab: the rows ticked, or everything the search matches.
     let ticked = RwSignal::new(BTreeSet::<i64>::new());
     let all_matching = RwSignal::new(false);
-    let bulk = BulkRun::new();
     Effect::new(move |_| {
         // A new tab, search or page starts a new selection.
         state.track();
@@ -253,9 +241,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     });
     // The users a bulk action is for: the ticked rows, or everything the search matches.
     let resolve_ids = {
-        let api = api_for_actions.clone();
         move || {
-            let api = api.clone();
             let shown = state.get_untracked();
             let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
             let everything = all_matching.get_untracked();
@@ -271,10 +257,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         }
     };
     let run_bulk = {
-        let api = api_for_actions.clone();
-        let resolve_ids = resolve_ids.clone();
         move |template: BulkRequest, resolved: Option<Vec<i64>>| {
-            let api = api.clone();
             let resolve = resolve_ids();
             bulk.start();
             spawn_local(async move {
@@ -290,7 +273,6 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         ids: batch,
                         ..template.clone()
                     };
-                    let api = api.clone();
                     async move {
                         api.bulk(&request)
                             .await
@@ -303,13 +285,10 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 }
                 ticked.set(BTreeSet::new());
                 all_matching.set(false);
-                users.refetch();
-                counts.refetch();
             });
         }
     };
     let on_bulk = {
-        let run_bulk = run_bulk.clone();
         Callback::new(move |action: BulkAction| {
             run_bulk(
                 BulkRequest {
@@ -400,13 +379,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         let (shown, result) = users.await;
                         match result {
                             Ok(page) => {
-                                let pages = page_count(page.total, DEFAULT_PAGE_SIZE);
-                                let (prev_href, next_href) = pager_links(
-                                    shown.page,
-                                    page.prev_cursor.clone(),
-                                    page.next_cursor.clone(),
-                                    |cursor, to| ListState { cursor, page: to, ..shown.clone() }.href(),
-                                );
+                                let links = PageLinks::of(shown.page, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
+                                    ListState { cursor, page: to, ..shown.clone() }.href()
+                                });
                                 let summary = if shown.search.trim().is_empty() {
                                     format::count(page.total, "user", "users")
                                 } else {
@@ -431,7 +406,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             on_action=on_invitation_action
                                             busy=busy
                                         />
-                                        <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
+                                        <Pager links=links label="User list pages" />
                                     }
                                     .into_any()
                                 } else {
@@ -452,7 +427,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             selection=managed.then_some(ticked)
                                             on_remove_access=(shown.view == UserView::External).then_some(on_remove_access)
                                         />
-                                        <Pager page=shown.page pages=pages prev_href=prev_href next_href=next_href label="User list pages" />
+                                        <Pager links=links label="User list pages" />
                                     }
                                     .into_any()
                                 };

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 use roster_model::{TwoFactorEnrolled, TwoFactorSetup};
 
-use super::use_title;
 use crate::api::ApiClient;
 use crate::components::{CopyButton, TextField};
 use crate::form::FormError;
+use crate::pages::use_title;
 use crate::session::SessionState;
 
 /// Where set-up stands: not begun, waiting for a code from the app, or done (recovery codes shown).
@@ -28,13 +28,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     let error = FormError::new();
     let enrolled = move || session.me().is_some_and(|me| me.two_factor_enrolled);
 
-    let begin = {
-        let api = api.clone();
-        Action::new_local(move |()| {
-            let api = api.clone();
-            async move { api.begin_two_factor_setup().await }
-        })
-    };
+    let begin = { Action::new_local(move |()| async move { api.begin_two_factor_setup().await }) };
     Effect::new(move |_| match begin.value().get() {
         Some(Ok(setup)) => {
             error.clear();
@@ -45,7 +39,6 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         None => {}
     });
     let confirm = Action::new_local(move |code: &String| {
-        let api = api.clone();
         let code = code.clone();
         async move { api.confirm_two_factor(&code).await }
     });

@@ -3,10 +3,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use roster_model::{ErrorCode, SignIn};
 
-use super::use_title;
 use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::FormError;
+use crate::pages::use_title;
 use crate::session::{safe_next, SessionState};
 
 /// Sign-in: email and password, then — for a user enrolled in two-factor — a code from their
@@ -27,7 +27,6 @@ pub fn LoginPage() -> impl IntoView {
     let expired = Memo::new(move |_| query.read().get("expired").is_some());
 
     let submit = Action::new_local(move |credentials: &SignIn| {
-        let api = api.clone();
         let credentials = credentials.clone();
         async move { api.sign_in(&credentials).await }
     });

@@ -26,9 +26,7 @@ pub fn BulkRemoveDialog(
     let search = RwSignal::new(String::new());
     // The accounts the selected users own: (account id, account name, owner id, owner name).
     let owned = {
-        let api = api.clone();
         LocalResource::new(move || {
-            let api = api.clone();
             let selection: BTreeSet<i64> = removing.get().unwrap_or_default().into_iter().collect();
             async move {
                 let mut found = Vec::new();

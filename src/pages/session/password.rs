@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 use roster_model::{new_password_problem, ChangePassword, MIN_PASSWORD_CHARS};
 
-use super::use_title;
 use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::FormError;
+use crate::pages::use_title;
 use crate::session::SessionState;
 
 /// `/account/password`: the signed-in person replaces their password with the current one. Their
@@ -21,7 +21,6 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let changed = RwSignal::new(false);
 
     let submit = Action::new_local(move |change: &ChangePassword| {
-        let api = api.clone();
         let change = change.clone();
         async move { api.change_password(&change).await }
     });

@@ -1,37 +1,31 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-use roster_model::{name_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail};
+use roster_model::{
+    name_problem, owner_role_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail,
+};
 
-use super::use_title;
-use super::user_access::{access_rows, AccessEditor, AccessRow};
-use super::user_manage::ManageUser;
+use super::access::{access_rows, AccessEditor, AccessRow};
+use super::manage::ManageUser;
 use crate::api::ApiClient;
 use crate::components::{app_href, ErrorPanel, TextField};
 use crate::form::FormError;
 use crate::format;
+use crate::pages::use_title;
 use crate::session::SessionState;
 
+/// One user (`/users/:id`): who they are, their access, and what an administrator may change.
 #[component]
-pub fn UserDetailPage() -> impl IntoView {
+pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
+    let save = Action::new_local(move |(id, version, change): &(i64, i64, UserChange)| {
+        let (id, version, change) = (*id, *version, change.clone());
+        async move { api.update_user(id, version, &change).await }
     });
-    let api_for_edits = api.clone();
+    // Read again after every save: the new version, or someone else's change that made it stale.
     let user = LocalResource::new(move || {
+        save.version().track();
         let id = id.get();
-        let api = api.clone();
-        async move {
-            match id {
-                Some(id) => api.user(id).await.map(Some),
-                None => Ok(None),
-            }
-        }
+        async move { api.user(id).await }
     });
     let title = RwSignal::new("User".to_owned());
     use_title(move || title.get());
@@ -56,21 +50,14 @@ pub fn UserDetailPage() -> impl IntoView {
         saved.set(false);
         base.set(Some(detail));
     });
-    let save = Action::new_local(move |(id, version, change): &(i64, i64, UserChange)| {
-        let api = api_for_edits.clone();
-        let (id, version, change) = (*id, *version, change.clone());
-        async move { api.update_user(id, version, &change).await }
-    });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
             base.set(None);
             conflict.set(None);
             saved.set(true);
-            user.refetch();
         }
         Some(Err(failure)) if failure.code() == Some(ErrorCode::StaleVersion) => {
             conflict.set(Some(failure.message()));
-            user.refetch();
         }
         Some(Err(failure)) => edit_error.from_failure(&failure),
         None => {}
@@ -113,7 +100,7 @@ pub fn UserDetailPage() -> impl IntoView {
         base.set(None);
         left.set(Some(text));
     });
-    let is_owner = move || session.me().is_some_and(|me| me.role == OrgRole::Owner);
+    let my_role = move || session.me().map_or(OrgRole::Member, |me| me.role);
 
     view! {
         <section class="roster-page">
@@ -125,12 +112,11 @@ pub fn UserDetailPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(Some(detail)) => {
+                        Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
                             view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit on_changed=on_retry on_left=on_left /> }.into_any()
                         }
-                        Ok(None) => missing().into_any(),
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
                         Err(failure) => view! {
                             <h1>"User"</h1>
@@ -154,7 +140,10 @@ pub fn UserDetailPage() -> impl IntoView {
                             on:change=move |ev| if let Some(r) = OrgRole::parse(&event_target_value(&ev)) { role.set(r) }>
                             {OrgRole::ALL.into_iter().map(|option| view! {
                                 <option value=option.as_str() prop:selected=move || role.get() == option
-                                    disabled=move || option == OrgRole::Owner && !is_owner() && role.get() != OrgRole::Owner>
+                                    disabled=move || {
+                                        let from = base.with(|b| b.as_ref().and_then(|b| b.org_role)).unwrap_or(OrgRole::Member);
+                                        owner_role_problem(my_role(), from, option).is_some()
+                                    }>
                                     {option.label()}
                                 </option>
                             }).collect_view()}

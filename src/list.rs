@@ -1,0 +1,191 @@
+//! What every paged, searchable list shares: its place held in the URL (`?q=&cursor=&page=`, read
+//! through typed query parameters), the URLs of its pages, and its page links.
+
+use leptos::prelude::*;
+use leptos::Params;
+use leptos_router::hooks::{use_navigate, use_query};
+use leptos_router::params::Params;
+use leptos_router::NavigateOptions;
+use roster_model::Page;
+
+/// A list's place as the URL's query holds it. A malformed query reads as the first page.
+#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    /// The search text.
+    pub q: Option<String>,
+    /// The cursor that opens this page (none on the first).
+    pub cursor: Option<String>,
+    /// The page's number, for "Page 3 of 40" (the cursor decides what is on it).
+    pub page: Option<u32>,
+}
+
+impl ListQuery {
+    pub fn search(&self) -> String {
+        self.q.clone().unwrap_or_default()
+    }
+
+    pub fn cursor(&self) -> Option<String> {
+        self.cursor.clone().filter(|cursor| !cursor.is_empty())
+    }
+
+    pub fn page(&self) -> u32 {
+        self.page.filter(|page| *page >= 1).unwrap_or(1)
+    }
+}
+
+/// Typed query parameters `T` of the current URL; a malformed query reads as `T::default()`.
+pub fn use_typed_query<T>() -> Memo<T>
+where
+    T: Params + Default + Clone + PartialEq + Send + Sync + 'static,
+{
+    let query = use_query::<T>();
+    Memo::new(move |_| query.get().unwrap_or_default())
+}
+
+/// The search, cursor and page of the current URL.
+pub fn use_list_query() -> Memo<ListQuery> {
+    use_typed_query::<ListQuery>()
+}
+
+/// `path?k=v&…` with values percent-encoded; empty values are left out so URLs stay short.
+pub fn href_with_query(path: &str, pairs: &[(&str, String)]) -> String {
+    let query: Vec<String> = pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                String::from(js_sys::encode_uri_component(value))
+            )
+        })
+        .collect();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// The URL of page `page` (opened by `cursor`) of the list at `path` filtered by `filters`.
+pub fn page_href(
+    path: &str,
+    filters: &[(&str, String)],
+    cursor: Option<String>,
+    page: u32,
+) -> String {
+    let mut pairs = filters.to_vec();
+    pairs.push(("cursor", cursor.unwrap_or_default()));
+    pairs.push((
+        "page",
+        if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        },
+    ));
+    href_with_query(path, &pairs)
+}
+
+/// A searchable list's URL: `path?q=&cursor=&page=`.
+pub fn list_href(path: &str, search: &str, cursor: Option<String>, page: u32) -> String {
+    page_href(path, &[("q", search.to_owned())], cursor, page)
+}
+
+/// Goes to `href` in place (no history entry, no scroll): how a new search or filter sends a list
+/// back to its first page.
+pub fn use_replace_navigation() -> impl Fn(&str) + Clone + 'static {
+    let navigate = use_navigate();
+    move |href: &str| {
+        navigate(
+            href,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    }
+}
+
+/// Which page of a keyset list is shown, how many there are, and the links to its neighbours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLinks {
+    pub page: u32,
+    pub pages: u32,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl PageLinks {
+    /// The links around page `page` of a list shown `per_page` at a time. `href(cursor, page)`
+    /// builds a link; the way back to page 1 drops the cursor, so the first page always has its
+    /// plain URL.
+    pub fn of<T>(
+        page: u32,
+        list: &Page<T>,
+        per_page: u32,
+        href: impl Fn(Option<String>, u32) -> String,
+    ) -> Self {
+        let prev = list.prev_cursor.clone().map(|cursor| {
+            let to = page.saturating_sub(1).max(1);
+            href((to > 1).then_some(cursor), to)
+        });
+        let next = list
+            .next_cursor
+            .clone()
+            .map(|cursor| href(Some(cursor), page + 1));
+        PageLinks {
+            page,
+            pages: page_count(list.total, per_page),
+            prev,
+            next,
+        }
+    }
+}
+
+/// How many pages `total` items fill at `per_page` a page (at least one, for the empty list).
+pub fn page_count(total: u64, per_page: u32) -> u32 {
+    let per_page = u64::from(per_page.max(1));
+    u32::try_from(total.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{page_count, PageLinks};
+    use roster_model::Page;
+
+    fn list(prev: Option<&str>, next: Option<&str>, total: u64) -> Page<()> {
+        Page {
+            items: Vec::new(),
+            total,
+            next_cursor: next.map(str::to_owned),
+            prev_cursor: prev.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn page_links_drop_the_cursor_back_to_page_one() {
+        let href =
+            |cursor: Option<String>, page: u32| format!("{}@{page}", cursor.unwrap_or_default());
+        let links = PageLinks::of(2, &list(Some("b"), None, 30), 25, href);
+        assert_eq!(
+            (links.prev, links.next, links.pages),
+            (Some("@1".into()), None, 2)
+        );
+        let links = PageLinks::of(3, &list(Some("b"), Some("n"), 100), 25, href);
+        assert_eq!(
+            (links.prev, links.next),
+            (Some("b@2".into()), Some("n@4".into()))
+        );
+        let links = PageLinks::of(1, &list(None, Some("n"), 100), 25, href);
+        assert_eq!((links.prev, links.next), (None, Some("n@2".into())));
+    }
+
+    #[test]
+    fn page_counts() {
+        assert_eq!(page_count(0, 25), 1);
+        assert_eq!(page_count(25, 25), 1);
+        assert_eq!(page_count(26, 25), 2);
+        assert_eq!(page_count(100_000, 25), 4000);
+    }
+}

@@ -1,0 +1,125 @@
+//! Step 1 of the invite wizard: the accounts the invitations grant, and the roles on each.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use roster_model::{RoleSet, MAX_INVITE_ACCOUNTS};
+use wasm_bindgen::JsCast;
+
+use super::{ChosenAccount, Wizard};
+use crate::api::ApiClient;
+use crate::components::{app_href, ErrorPanel, RolePicker, SearchBox};
+
+#[component]
+pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let search = RwSignal::new(String::new());
+    let found = LocalResource::new(move || {
+        let text = search.get();
+        async move { api.accounts(&text, None, 20).await }
+    });
+    let refusal = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    let toggle = move |id: i64, name: String, on: bool| {
+        refusal.set(None);
+        wizard.update(|w| {
+            if !on {
+                w.accounts.retain(|a| a.id != id);
+            } else if w.accounts.len() >= MAX_INVITE_ACCOUNTS {
+                refusal.set(Some(format!(
+                    "You can invite to at most {MAX_INVITE_ACCOUNTS} accounts at a time. Remove one to add {name}."
+                )));
+            } else if !w.accounts.iter().any(|a| a.id == id) {
+                w.accounts.push(ChosenAccount {
+                    id,
+                    name,
+                    roles: RoleSet::EMPTY,
+                });
+            }
+        });
+    };
+    let next = move |_| match wizard
+        .with_untracked(|w| w.account_without_role().map(|a| a.name.clone()))
+    {
+        Some(name) => error.set(Some(format!(
+            "Choose at least one role on {name}, or remove it."
+        ))),
+        None => {
+            error.set(None);
+            navigate("/invite/people", NavigateOptions::default());
+        }
+    };
+
+    view! {
+        <h2>"1. Accounts and roles"</h2>
+        <p class="roster-muted">
+            {format!("Choose up to {MAX_INVITE_ACCOUNTS} of the organization's accounts and the roles the people get on each. With no account, they join the organization only.")}
+        </p>
+        <div class="roster-invite__columns">
+            <div>
+                <SearchBox id="roster-invite-account-search" label="Search accounts" value=Signal::derive(move || search.get())
+                    on_search=Callback::new(move |text: String| search.set(text)) />
+                <p class="roster-error" role="alert">{move || refusal.get()}</p>
+                <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading accounts…"</p> }>
+                    {move || Suspend::new(async move {
+                        match found.await {
+                            Ok(page) if page.items.is_empty() => view! { <p class="roster-empty">"No accounts match."</p> }.into_any(),
+                            Ok(page) => {
+                                let items = page.items.into_iter().map(|account| {
+                                    let id = account.id;
+                                    let name = account.name.clone();
+                                    let input_id = format!("roster-invite-account-{id}");
+                                    view! {
+                                        <li>
+                                            <input type="checkbox" id=input_id.clone() class="roster-checkbox"
+                                                prop:checked=move || wizard.with(|w| w.accounts.iter().any(|a| a.id == id))
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    toggle(id, name.clone(), on);
+                                                    // A refused 11th account stays unticked.
+                                                    if on && !wizard.with_untracked(|w| w.accounts.iter().any(|a| a.id == id)) {
+                                                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                                            input.set_checked(false);
+                                                        }
+                                                    }
+                                                } />
+                                            <label for=input_id>{account.name.clone()}<span class="roster-muted">{format!(" · {}", account.sid)}</span></label>
+                                        </li>
+                                    }
+                                }).collect_view();
+                                view! { <ul class="roster-plain-list roster-choice-list" aria-label="Accounts">{items}</ul> }.into_any()
+                            }
+                            Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| found.refetch()) /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+            <div>
+                <h3>{move || format!("Chosen: {} of {MAX_INVITE_ACCOUNTS}", wizard.with(|w| w.accounts.len()))}</h3>
+                {move || wizard.with(|w| w.accounts.is_empty()).then(|| view! {
+                    <p class="roster-muted">"No account chosen: the people join the organization without account access."</p>
+                })}
+                <For each=move || wizard.with(|w| w.accounts.iter().map(|a| (a.id, a.name.clone())).collect::<Vec<_>>())
+                    key=|(id, _)| *id let:((id, name))>
+                    <div class="roster-chosen-account">
+                        <RolePicker id=format!("roster-invite-roles-{id}") legend=format!("Roles on {name}")
+                            roles=Signal::derive(move || wizard.with(|w| w.accounts.iter().find(|a| a.id == id).map(|a| a.roles).unwrap_or_default()))
+                            on_change=Callback::new(move |roles: RoleSet| wizard.update(|w| {
+                                if let Some(a) = w.accounts.iter_mut().find(|a| a.id == id) { a.roles = roles; }
+                            })) />
+                        <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Remove {name}")
+                            on:click=move |_| wizard.update(|w| w.accounts.retain(|a| a.id != id))>"Remove"</button>
+                    </div>
+                </For>
+            </div>
+        </div>
+        <p class="roster-error" role="alert">{move || error.get()}</p>
+        <div class="roster-form__actions">
+            <button type="button" class="roster-button" on:click=next>"Next: people"</button>
+            <A href=app_href("/users/invited") attr:class="roster-button roster-button--quiet">"Cancel"</A>
+        </div>
+    }
+}

@@ -1,0 +1,166 @@
+//! The invite wizard: accounts and roles → people → review and send. Each step is a route
+//! (`/invite/accounts`, `/invite/people`, `/invite/review`) and what the admin chose or typed is
+//! kept as a draft, so reload, back and a session that ends mid-way lose nothing.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use roster_model::{split_addresses, AccountGrant, RoleSet};
+use serde::{Deserialize, Serialize};
+
+mod accounts;
+mod people;
+mod review;
+
+use crate::draft::use_draft;
+use crate::pages::{use_title, NotFound};
+
+/// Addresses per request while sending: small enough to show progress on large lists.
+const SEND_BATCH: usize = 200;
+/// Typing must pause this long before the addresses are checked with the server.
+const CHECK_DELAY: Duration = Duration::from_millis(400);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ChosenAccount {
+    id: i64,
+    name: String,
+    roles: RoleSet,
+}
+
+/// Everything the wizard holds between steps (and across reloads, as a draft).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+struct Wizard {
+    /// Names this run of the wizard: with a batch number it is the batch's Idempotency-Key, so a
+    /// batch sent again after a lost answer is not invited twice.
+    run: String,
+    accounts: Vec<ChosenAccount>,
+    addresses: String,
+}
+
+impl Wizard {
+    fn fresh() -> Self {
+        Wizard {
+            run: format!(
+                "{:012x}{:012x}",
+                (js_sys::Math::random() * 2f64.powi(48)) as u64,
+                (js_sys::Math::random() * 2f64.powi(48)) as u64
+            ),
+            ..Wizard::default()
+        }
+    }
+
+    fn candidates(&self) -> Vec<String> {
+        split_addresses(&self.addresses)
+    }
+
+    fn grants(&self) -> Vec<AccountGrant> {
+        self.accounts
+            .iter()
+            .map(|a| AccountGrant {
+                account_id: a.id,
+                roles: a.roles,
+            })
+            .collect()
+    }
+
+    /// The first chosen account that has no role yet.
+    fn account_without_role(&self) -> Option<&ChosenAccount> {
+        self.accounts.iter().find(|a| a.roles.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Accounts,
+    People,
+    Review,
+}
+
+impl Step {
+    const ALL: [Step; 3] = [Step::Accounts, Step::People, Step::Review];
+
+    fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.slug() == s)
+    }
+
+    fn slug(self) -> &'static str {
+        match self {
+            Step::Accounts => "accounts",
+            Step::People => "people",
+            Step::Review => "review",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Step::Accounts => "Accounts and roles",
+            Step::People => "People",
+            Step::Review => "Review and send",
+        }
+    }
+}
+
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let step = Memo::new(move |_| params.read().get("step").and_then(|s| Step::parse(&s)));
+    use_title(move || {
+        format!(
+            "Invite users: {}",
+            step.get().map(Step::title).unwrap_or("not found")
+        )
+    });
+    let draft = use_draft("invite");
+    let wizard = RwSignal::new(
+        serde_json::from_str::<Wizard>(&draft.get_untracked())
+            .ok()
+            .filter(|w| !w.run.is_empty())
+            .unwrap_or_else(Wizard::fresh),
+    );
+    Effect::new(move |_| {
+        let state = wizard.get();
+        if state.accounts.is_empty() && state.addresses.is_empty() {
+            draft.set(String::new());
+        } else if let Ok(json) = serde_json::to_string(&state) {
+            draft.set(json);
+        }
+    });
+    // Once sent, the wizard's results stay on screen while the draft is gone; starting over
+    // from the first step clears them.
+    let sent = RwSignal::new(false);
+    Effect::new(move |_| {
+        if step.get() == Some(Step::Accounts) {
+            sent.set(false);
+        }
+    });
+
+    let known = Memo::new(move |_| step.get().is_some());
+    move || {
+        if !known.get() {
+            return view! { <NotFound /> }.into_any();
+        }
+        view! {
+            <section class="roster-page roster-invite">
+                <h1>"Invite users"</h1>
+                <ol class="roster-steps-nav" aria-label="Steps">
+                    {Step::ALL.into_iter().enumerate().map(|(i, s)| view! {
+                        <li aria-current=move || (step.get() == Some(s)).then_some("step")>
+                            {format!("{}. {}", i + 1, s.title())}
+                        </li>
+                    }).collect_view()}
+                </ol>
+                {move || match step.get() {
+                    Some(Step::Accounts) => view! { <AccountsStep wizard=wizard /> }.into_any(),
+                    Some(Step::People) => view! { <PeopleStep wizard=wizard /> }.into_any(),
+                    Some(Step::Review) | None => view! { <ReviewStep wizard=wizard sent=sent /> }.into_any(),
+                }}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+use accounts::AccountsStep;
+use people::PeopleStep;
+use review::ReviewStep;

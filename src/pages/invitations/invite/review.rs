@@ -1,0 +1,152 @@
+//! Step 3: review, then send in batches with progress and a result per address.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use roster_model::{InviteOutcome, InviteResult, NewInvitations};
+
+use super::{Wizard, SEND_BATCH};
+use crate::api::ApiClient;
+use crate::components::app_href;
+
+#[component]
+pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let results = RwSignal::new(Vec::<InviteResult>::new());
+    // Batches answered so far; a failure stops there, and "Send invitations" resumes.
+    let batches_done = RwSignal::new(0usize);
+    let sending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let addresses = Memo::new(move |_| {
+        let mut seen = BTreeSet::new();
+        wizard
+            .with(Wizard::candidates)
+            .into_iter()
+            .filter(|a| seen.insert(a.trim().to_lowercase()))
+            .collect::<Vec<_>>()
+    });
+
+    let send = move |_| {
+        if sending.get_untracked() {
+            return;
+        }
+        sending.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            let state = wizard.get_untracked();
+            let all = addresses.get_untracked();
+            let batches: Vec<Vec<String>> =
+                all.chunks(SEND_BATCH).map(<[String]>::to_vec).collect();
+            for (index, emails) in batches
+                .iter()
+                .enumerate()
+                .skip(batches_done.get_untracked())
+            {
+                let batch = NewInvitations {
+                    accounts: state.grants(),
+                    emails: emails.clone(),
+                };
+                match api.invite(&batch, &format!("{}-{index}", state.run)).await {
+                    Ok(answer) => {
+                        results.update(|r| r.extend(answer.results));
+                        batches_done.set(index + 1);
+                    }
+                    Err(error) => {
+                        failure.set(Some(error.message()));
+                        sending.set(false);
+                        return;
+                    }
+                }
+            }
+            sending.set(false);
+            sent.set(true);
+            // Everything went: the draft is done with.
+            wizard.set(Wizard::fresh());
+        });
+    };
+    let total = move || addresses.with(Vec::len);
+    let answered = move || results.with(Vec::len);
+
+    view! {
+        <h2>"3. Review and send"</h2>
+        <Show when=move || !sent.get() fallback=move || view! { <SendResults results=results /> }>
+            <h3>"Accounts and roles"</h3>
+            {move || {
+                let accounts = wizard.with(|w| w.accounts.clone());
+                if accounts.is_empty() {
+                    view! { <p>"No account: organization membership only."</p> }.into_any()
+                } else {
+                    view! { <ul class="roster-plain-list">{accounts.into_iter().map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> }).collect_view()}</ul> }.into_any()
+                }
+            }}
+            <h3>{move || format!("People ({})", total())}</h3>
+            <ul class="roster-plain-list roster-review-list">{move || addresses.get().into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            {move || failure.get().map(|message| view! {
+                <p class="roster-error" role="alert">{format!("{message} Nothing you entered is lost: send again to continue where it stopped.")}</p>
+            })}
+            {move || (sending.get() || answered() > 0).then(|| view! {
+                <div class="roster-progress">
+                    <label for="roster-invite-progress">{move || format!("Sent {} of {}", answered(), total())}</label>
+                    <progress id="roster-invite-progress" max=move || total().to_string() prop:value=move || answered() as f64></progress>
+                </div>
+            })}
+            <div class="roster-form__actions">
+                <A href=app_href("/invite/people") attr:class="roster-button roster-button--quiet">"Back"</A>
+                <button type="button" class="roster-button" disabled=move || sending.get() || total() == 0 on:click=send>
+                    {move || if sending.get() { "Sending…" } else { "Send invitations" }}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+pub(super) fn SendResults(results: RwSignal<Vec<InviteResult>>) -> impl IntoView {
+    let count = move |outcome: InviteOutcome| {
+        results.with(|r| r.iter().filter(|x| x.outcome == outcome).count())
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|r| {
+                let (label, reason) = match r.outcome {
+                    InviteOutcome::Invited => ("Invited", String::new()),
+                    InviteOutcome::Reinvited => ("Re-invited", String::new()),
+                    InviteOutcome::Failed => (
+                        "Failed",
+                        r.problem
+                            .map(|p| p.message().to_owned())
+                            .unwrap_or_default(),
+                    ),
+                };
+                view! {
+                    <tr>
+                        <th scope="row">{r.email}</th>
+                        <td>{label}</td>
+                        <td>{reason}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <p class="roster-notice" role="status">
+            {move || format!("{} invited, {} re-invited, {} failed.",
+                count(InviteOutcome::Invited), count(InviteOutcome::Reinvited), count(InviteOutcome::Failed))}
+        </p>
+        <div class="roster-table-wrap">
+            <table class="roster-table">
+                <caption class="roster-visually-hidden">"Invitation results"</caption>
+                <thead><tr><th scope="col">"Email"</th><th scope="col">"Result"</th><th scope="col">"Why"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <div class="roster-form__actions">
+            <A href=app_href("/users/invited") attr:class="roster-button">"See invited users"</A>
+            <A href=app_href("/invite/accounts") attr:class="roster-button roster-button--quiet">"Invite more people"</A>
+        </div>
+    }
+}

@@ -1,0 +1,75 @@
+//! Users: the tabs of the user-management page (`/users/managed`, …) and one user
+//! (`/users/42`), with the changes an administrator makes to them.
+
+mod access;
+mod bulk_remove;
+mod detail;
+mod external_access;
+mod list;
+mod manage;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+use roster_model::UserView;
+
+use detail::UserDetailPage;
+use list::UsersPage;
+
+/// `/users/:key`, named like the API: one user when `key` is an id, else a tab of the
+/// user-management page.
+#[component]
+pub fn UsersRoute() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || params.read().get("key").unwrap_or_default();
+    let user_id = Memo::new(move |_| key().parse::<i64>().ok());
+    let view = Memo::new(move |_| UserView::parse(&key()));
+    // Only whether the key is an id picks the page: switching tabs, or users, must not rebuild it
+    // (the focused tab would be lost).
+    let is_user = Memo::new(move |_| user_id.get().is_some());
+    move || {
+        if is_user.get() {
+            view! { <UserDetailPage id=Signal::derive(move || user_id.get().unwrap_or_default()) /> }
+                .into_any()
+        } else {
+            view! { <UsersPage view=view /> }.into_any()
+        }
+    }
+}
+
+/// The old address of a user, `/user/:id`, leads to `/users/:id`.
+#[component]
+pub fn UserRedirect() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("id").unwrap_or_default();
+    view! { <Redirect path=format!("/users/{id}") /> }
+}
+
+/// Managed users a search matches (at most 50), as (id, "Name (email)") choices for a new account
+/// owner, leaving out the users `excluded` names (those who are leaving).
+fn owner_choices(
+    search: RwSignal<String>,
+    excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
+) -> LocalResource<Result<Vec<(i64, String)>, crate::api::ApiFailure>> {
+    let api = expect_context::<crate::api::ApiClient>();
+    LocalResource::new(move || {
+        let excluded = excluded();
+        let request = crate::api::UserListRequest {
+            view: roster_model::UserView::Managed,
+            search: search.get(),
+            sort: roster_model::SortField::Name,
+            dir: roster_model::SortDir::Asc,
+            cursor: None,
+            limit: 50,
+        };
+        async move {
+            api.users(&request).await.map(|page| {
+                page.items
+                    .into_iter()
+                    .filter(|u| !excluded.contains(&u.id))
+                    .map(|u| (u.id, format!("{} ({})", u.display_name(), u.email)))
+                    .collect()
+            })
+        }
+    })
+}
