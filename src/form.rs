@@ -2,7 +2,25 @@
 
 use leptos::prelude::*;
 
+use roster_model::new_password_problem;
+
 use crate::api::ApiFailure;
+
+/// Why a new password, typed twice, cannot be sent, as (field, message): the model's rule for
+/// passwords (against the `current` one and the person's `email`) about `field`, then the two
+/// must match (about "confirm").
+pub fn new_password_error(
+    field: &'static str,
+    password: &str,
+    confirm: &str,
+    current: &str,
+    email: &str,
+) -> Option<(&'static str, String)> {
+    if let Some(problem) = new_password_problem(password, current, email) {
+        return Some((field, problem));
+    }
+    (password != confirm).then(|| ("confirm", "The two passwords differ.".to_owned()))
+}
 
 #[derive(Clone, Copy)]
 pub struct FormError(RwSignal<Option<(Option<String>, String)>>);

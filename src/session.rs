@@ -1,7 +1,26 @@
 //! Who is signed in to this mount. Owned by [`crate::App`], read by pages and the shell.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
 use roster_model::Me;
+
+/// What a page that signs someone in (sign-in, an accepted invitation, a set-password link) does
+/// with the answer: records the session, then goes to `path` in place of itself.
+pub fn use_enter() -> impl Fn(Me, &str) + Clone + 'static {
+    let session = expect_context::<SessionState>();
+    let navigate = use_navigate();
+    move |me: Me, path: &str| {
+        session.signed_in(me);
+        navigate(
+            path,
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    }
+}
 
 /// The signed-in state of one mounted Roster.
 #[derive(Clone, Copy)]

@@ -64,6 +64,25 @@ pub const DELETE_CONSEQUENCES: [Consequence; 5] = [
     },
 ];
 
+/// How a member leaves the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// They stay a user of the system, outside the organization.
+    Remove,
+    /// They are deleted from the system.
+    Delete,
+}
+
+impl Leave {
+    /// What the administrator confirms, each of them, before it happens.
+    pub fn consequences(self) -> &'static [Consequence] {
+        match self {
+            Leave::Remove => &REMOVE_CONSEQUENCES,
+            Leave::Delete => &DELETE_CONSEQUENCES,
+        }
+    }
+}
+
 /// The keys of `required` that `acknowledged` lacks.
 pub fn unacknowledged(required: &[Consequence], acknowledged: &[String]) -> Vec<&'static str> {
     required
@@ -92,6 +111,26 @@ pub struct LeaveRequest {
     pub acknowledged: Vec<String>,
     #[serde(default)]
     pub new_owners: Vec<OwnerChoice>,
+}
+
+impl LeaveRequest {
+    /// Confirms the `acknowledged` consequences and hands each account over as `(account id, new
+    /// owner id)` says.
+    pub fn new<'a>(
+        acknowledged: impl IntoIterator<Item = &'a str>,
+        new_owners: impl IntoIterator<Item = (i64, i64)>,
+    ) -> Self {
+        LeaveRequest {
+            acknowledged: acknowledged.into_iter().map(str::to_owned).collect(),
+            new_owners: new_owners
+                .into_iter()
+                .map(|(account_id, new_owner_id)| OwnerChoice {
+                    account_id,
+                    new_owner_id,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `PUT /users/{id}/two-factor`: require two-factor sign-in, or stop requiring it.

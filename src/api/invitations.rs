@@ -3,8 +3,8 @@
 use super::{decode, ApiClient, ApiFailure};
 use gloo_net::http::Request;
 use roster_model::{
-    AcceptInvitation, AddressCheck, CheckAddresses, ExternalAccess, InvitationActionResponse,
-    InvitationIds, InvitationPreview, InviteResponse, Me, NewInvitations,
+    AcceptInvitation, AcceptedInvitation, AddressCheck, CheckAddresses, InvitationActionResponse,
+    InvitationIds, InvitationPreview, InviteResponse, NewInvitations,
 };
 
 impl ApiClient {
@@ -63,18 +63,12 @@ impl ApiClient {
         decode(Self::send(request).await?).await
     }
 
-    /// Accepts an invitation; the answer is the new session.
-    pub async fn accept_invitation(&self, accept: &AcceptInvitation) -> Result<Me, ApiFailure> {
-        let request = Self::changing(Request::post(&self.url("/invitations/accept")?)).json(accept);
-        decode(Self::send(request).await?).await
-    }
-
-    /// Accepts an invitation to accounts only (its preview says `account_only`): access as an
-    /// external user, and no session.
-    pub async fn accept_account_invitation(
+    /// Accepts an invitation: membership and a session, or (for an invitation to accounts only,
+    /// as its preview says) access as an external user and no session.
+    pub async fn accept_invitation(
         &self,
         accept: &AcceptInvitation,
-    ) -> Result<ExternalAccess, ApiFailure> {
+    ) -> Result<AcceptedInvitation, ApiFailure> {
         let request = Self::changing(Request::post(&self.url("/invitations/accept")?)).json(accept);
         decode(Self::send(request).await?).await
     }

@@ -94,8 +94,66 @@ fn consequence(action: BulkAction) -> &'static str {
     }
 }
 
-/// Selection summary, "select all matching", the bulk actions (each confirmed), progress and
-/// a result per user.
+/// How many are selected: the rows ticked, or everything the search matches (up to the limit of
+/// "select all").
+pub fn selection_count(selected: &BTreeSet<i64>, all_matching: bool, total: u64) -> u64 {
+    if all_matching {
+        total.min(MAX_SELECT_ALL as u64)
+    } else {
+        selected.len() as u64
+    }
+}
+
+/// The selection of a list, for a bulk action: how many users are selected, "Select all N
+/// matching" once every row of the page is ticked, "Clear selection", and the actions (children).
+#[component]
+pub fn SelectionBar(
+    selected: RwSignal<BTreeSet<i64>>,
+    all_matching: RwSignal<bool>,
+    /// The rows of the page shown.
+    #[prop(into)]
+    page_ids: Signal<Vec<i64>>,
+    /// How many users the list's search matches.
+    #[prop(into)]
+    total: Signal<u64>,
+    /// Names the group for assistive technology ("Bulk actions").
+    label: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let count = move || selected.with(|s| selection_count(s, all_matching.get(), total.get()));
+    let page_all = move || {
+        page_ids
+            .with(|ids| !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id))))
+    };
+    let summary = move || match (all_matching.get(), count()) {
+        (true, n) => format!(
+            "All {} matching selected",
+            format::count(n, "user", "users")
+        ),
+        (false, 0) => "No users selected".to_owned(),
+        (false, n) => format!("{} selected", format::count(n, "user", "users")),
+    };
+    view! {
+        <div class="roster-bulk-bar" role="group" aria-label=label>
+            <span role="status">{summary}</span>
+            {move || (page_all() && !all_matching.get() && total.get() > selected.with(|s| s.len() as u64)).then(|| view! {
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
+                    {move || format!("Select all {} matching", format::count(total.get().min(MAX_SELECT_ALL as u64), "user", "users"))}
+                </button>
+            })}
+            {move || (count() > 0).then(|| view! {
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                    selected.set(BTreeSet::new());
+                    all_matching.set(false);
+                }>"Clear selection"</button>
+            })}
+            {children()}
+        </div>
+    }
+}
+
+/// The bulk actions of the Managed tab on its selection, each confirmed, then progress and a
+/// result per user.
 #[component]
 pub fn BulkBar(
     selected: RwSignal<BTreeSet<i64>>,
@@ -110,39 +168,11 @@ pub fn BulkBar(
     on_remove: Callback<()>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(None::<BulkAction>);
-    let page_all =
-        move || !page_ids.is_empty() && selected.with(|s| page_ids.iter().all(|id| s.contains(id)));
-    let count = move || {
-        if all_matching.get() {
-            total.min(MAX_SELECT_ALL as u64)
-        } else {
-            selected.with(|s| s.len() as u64)
-        }
-    };
-    let summary = move || match (all_matching.get(), count()) {
-        (true, n) => format!(
-            "All {} matching selected",
-            format::count(n, "user", "users")
-        ),
-        (false, 0) => "No users selected".to_owned(),
-        (false, n) => format!("{} selected", format::count(n, "user", "users")),
-    };
+    let count = move || selected.with(|s| selection_count(s, all_matching.get(), total));
     let can_act = move || count() > 0 && !run.running.get();
 
     view! {
-        <div class="roster-bulk-bar" role="group" aria-label="Bulk actions">
-            <span role="status">{summary}</span>
-            {move || (page_all() && !all_matching.get() && total > selected.with(|s| s.len() as u64)).then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
-                    {format!("Select all {} matching", format::count(total.min(MAX_SELECT_ALL as u64), "user", "users"))}
-                </button>
-            })}
-            {move || (count() > 0).then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
-                    selected.set(BTreeSet::new());
-                    all_matching.set(false);
-                }>"Clear selection"</button>
-            })}
+        <SelectionBar selected=selected all_matching=all_matching page_ids=page_ids total=total label="Bulk actions">
             {move || match confirming.get() {
                 None => view! {
                     {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
@@ -162,7 +192,7 @@ pub fn BulkBar(
                     </span>
                 }.into_any(),
             }}
-        </div>
+        </SelectionBar>
         <BulkProgress run=run />
     }
 }

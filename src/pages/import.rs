@@ -3,11 +3,12 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE, MAX_SELECT_ALL};
+use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE};
 
 use crate::api::ApiClient;
 use crate::components::{
-    app_href, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox, TableHeader,
+    app_href, selection_count, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox,
+    SelectionBar, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -62,13 +63,9 @@ fn ImportList() -> impl IntoView {
     let confirming = RwSignal::new(false);
     // How many the last page said match, for "select all".
     let total = RwSignal::new(0u64);
-    let count = move || {
-        if all_matching.get() {
-            total.get().min(MAX_SELECT_ALL as u64)
-        } else {
-            ticked.with(|t| t.len() as u64)
-        }
-    };
+    // The rows of the page shown, for "select all matching".
+    let page_ids = RwSignal::new(Vec::<i64>::new());
+    let count = move || ticked.with(|t| selection_count(t, all_matching.get(), total.get()));
 
     let on_import = move |_| {
         confirming.set(false);
@@ -115,23 +112,7 @@ fn ImportList() -> impl IntoView {
         <div class="roster-toolbar">
             <SearchBox id="roster-import-search" label="Search users to import" value=search_value on_search=on_search />
         </div>
-        <div class="roster-bulk-bar" role="group" aria-label="Import">
-            <span role="status">{move || match (all_matching.get(), count()) {
-                (true, n) => format!("All {} matching selected", format::count(n, "user", "users")),
-                (false, 0) => "No users selected".to_owned(),
-                (false, n) => format!("{} selected", format::count(n, "user", "users")),
-            }}</span>
-            {move || (!all_matching.get() && total.get() > ticked.with(|t| t.len() as u64)).then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
-                    {move || format!("Select all {} matching", format::count(total.get().min(MAX_SELECT_ALL as u64), "user", "users"))}
-                </button>
-            })}
-            {move || (count() > 0).then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
-                    ticked.set(BTreeSet::new());
-                    all_matching.set(false);
-                }>"Clear selection"</button>
-            })}
+        <SelectionBar selected=ticked all_matching=all_matching page_ids=page_ids total=total label="Import">
             <Show when=move || confirming.get() fallback=move || view! {
                 <button type="button" class="roster-button" disabled=move || count() == 0 || run.running.get()
                     on:click=move |_| confirming.set(true)>"Import selected users"</button>
@@ -142,7 +123,7 @@ fn ImportList() -> impl IntoView {
                     <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </span>
             </Show>
-        </div>
+        </SelectionBar>
         <BulkProgress run=run />
         {move || (!run.running.get() && run.results.with(|r| r.iter().any(|x| x.ok))).then(|| view! {
             <p><A href=app_href("/users/imported") attr:class="roster-link">"See imported users"</A></p>
@@ -153,6 +134,7 @@ fn ImportList() -> impl IntoView {
                 match result {
                     Ok(page) => {
                         total.set(page.total);
+                        page_ids.set(page.items.iter().map(|u| u.id).collect());
                         if page.items.is_empty() {
                             let text = if search.trim().is_empty() {
                                 "There is no one to import: every user on the verified domains belongs to an organization.".to_owned()
@@ -162,8 +144,8 @@ fn ImportList() -> impl IntoView {
                             return view! { <p class="roster-empty">{text}</p> }.into_any();
                         }
                         let links = PageLinks::of(page_number, &page, DEFAULT_PAGE_SIZE, |cursor, to| list_href("/import", &search, cursor, to));
-                        let page_ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
-                        let all_on_page = page_ids.clone();
+                        let row_ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+                        let all_on_page = row_ids.clone();
                         let rows = page.items.into_iter().map(|user| {
                             let id = user.id;
                             let label = format!("Select {}", user.display_name());
@@ -194,7 +176,7 @@ fn ImportList() -> impl IntoView {
                                             prop:checked=move || all_on_page.iter().all(|id| ticked.with(|t| t.contains(id)))
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
-                                                ticked.update(|t| for id in &page_ids { if on { t.insert(*id); } else { t.remove(id); } });
+                                                ticked.update(|t| for id in &row_ids { if on { t.insert(*id); } else { t.remove(id); } });
                                             } />
                                     </th>
                                     <th scope="col">"Name"</th>

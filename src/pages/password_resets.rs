@@ -1,17 +1,13 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::NavigateOptions;
-use roster_model::{
-    new_password_problem, CompletePasswordReset, LinkState, PasswordResetPreview,
-    MIN_PASSWORD_CHARS,
-};
+use leptos_router::hooks::use_params_map;
+use roster_model::{CompletePasswordReset, LinkState, PasswordResetPreview, MIN_PASSWORD_CHARS};
 
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, TextField};
-use crate::form::FormError;
+use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
-use crate::session::SessionState;
+use crate::session::use_enter;
 
 /// `/password/:token`, reached from the mail an administrator's password reset sends, without a
 /// session: the person chooses a new password (with their two-factor code when enrolled) and is
@@ -61,8 +57,7 @@ fn unusable(state: LinkState) -> impl IntoView {
 #[component]
 fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let session = expect_context::<SessionState>();
-    let navigate = use_navigate();
+    let enter = use_enter();
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -76,14 +71,7 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
     });
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(me)) => {
-            session.signed_in(me);
-            navigate(
-                "/users/managed",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            enter(me, "/users/managed");
         }
         Some(Err(failure)) => {
             if failure.field().as_deref() == Some("code") {
@@ -98,12 +86,10 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let typed = password.get_untracked();
-            if let Some(problem) = new_password_problem(&typed, "", &email) {
-                error.set(Some("password"), problem);
-                return;
-            }
-            if typed != confirm.get_untracked() {
-                error.set(Some("confirm"), "The two passwords differ.");
+            if let Some((field, problem)) =
+                new_password_error("password", &typed, &confirm.get_untracked(), "", &email)
+            {
+                error.set(Some(field), problem);
                 return;
             }
             let code = code.get_untracked();

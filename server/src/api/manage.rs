@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use roster_model::{
-    AccessChange, BulkRequest, BulkResponse, LeaveRequest, TwoFactorRequirement, UserChange,
+    AccessChange, BulkRequest, BulkResponse, Leave, LeaveRequest, TwoFactorRequirement, UserChange,
     UserDetail,
 };
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +18,7 @@ use super::openapi::{Errors, VersionErrors};
 use super::users::{__path_detail, detail, with_etag};
 use crate::authz::{Caller, Manager};
 use crate::error::{AppError, AppResult};
-use crate::ops::manage::{self, Leave};
+use crate::ops::manage;
 use crate::ops::{self, accounts, password_resets};
 use crate::state::AppState;
 use crate::store::UpdateOutcome;

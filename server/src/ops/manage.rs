@@ -2,8 +2,8 @@
 //! new owner for every account the user owns), and bulk actions on a selection.
 
 use roster_model::{
-    unacknowledged, BulkAction, BulkRequest, BulkResponse, BulkResult, Consequence, LeaveRequest,
-    DELETE_CONSEQUENCES, MAX_BULK_BATCH, REMOVE_CONSEQUENCES,
+    unacknowledged, BulkAction, BulkRequest, BulkResponse, BulkResult, Consequence, Leave,
+    LeaveRequest, MAX_BULK_BATCH, REMOVE_CONSEQUENCES,
 };
 
 use super::password_resets;
@@ -11,24 +11,6 @@ use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::UpdateOutcome;
-
-/// How a user leaves the organization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Leave {
-    /// They stay a user of the system, outside the organization.
-    Remove,
-    /// They are deleted from the system.
-    Delete,
-}
-
-impl Leave {
-    fn consequences(self) -> &'static [Consequence] {
-        match self {
-            Leave::Remove => &REMOVE_CONSEQUENCES,
-            Leave::Delete => &DELETE_CONSEQUENCES,
-        }
-    }
-}
 
 fn confirmed(consequences: &[Consequence], acknowledged: &[String]) -> AppResult<()> {
     if unacknowledged(consequences, acknowledged).is_empty() {

@@ -1,17 +1,16 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_params_map;
 use roster_model::{
-    new_password_problem, AcceptInvitation, ErrorCode, ExternalAccess, InvitationOffer,
-    InvitationPreview, InvitationState, Me, MIN_PASSWORD_CHARS,
+    AcceptInvitation, AcceptedInvitation, ErrorCode, ExternalAccess, InvitationOffer,
+    InvitationPreview, InvitationState, MIN_PASSWORD_CHARS,
 };
 
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, TextField};
-use crate::form::FormError;
+use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
-use crate::session::SessionState;
+use crate::session::use_enter;
 
 /// `/accept/:token`, reached from an invitation email without a session: shows what the
 /// invitation offers and accepts it — a new person chooses a name and password, an existing user
@@ -65,8 +64,7 @@ fn unavailable(state: InvitationState) -> impl IntoView {
 #[component]
 fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let session = expect_context::<SessionState>();
-    let navigate = use_navigate();
+    let enter = use_enter();
     let given = RwSignal::new(String::new());
     let family = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -82,27 +80,12 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
 
     let submit = Action::new_local(move |accept: &AcceptInvitation| {
         let accept = accept.clone();
-        async move {
-            if account_only {
-                api.accept_account_invitation(&accept)
-                    .await
-                    .map(Accepted::External)
-            } else {
-                api.accept_invitation(&accept).await.map(Accepted::Member)
-            }
-        }
+        async move { api.accept_invitation(&accept).await }
     });
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(Accepted::External(access))) => granted.set(Some(access)),
-        Some(Ok(Accepted::Member(me))) => {
-            session.signed_in(me);
-            navigate(
-                "/users/managed",
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+        Some(Ok(AcceptedInvitation::External(access))) => granted.set(Some(access)),
+        Some(Ok(AcceptedInvitation::Member(me))) => {
+            enter(me, "/users/managed");
         }
         Some(Err(failure)) => {
             if failure.code() == Some(ErrorCode::TwoFactorCodeRequired) {
@@ -129,12 +112,10 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                     error.set(Some("given_name"), "Enter your name.");
                     return;
                 }
-                if let Some(problem) = new_password_problem(&typed, "", &email) {
-                    error.set(Some("password"), problem);
-                    return;
-                }
-                if typed != confirm.get_untracked() {
-                    error.set(Some("confirm"), "The two passwords differ.");
+                if let Some((field, problem)) =
+                    new_password_error("password", &typed, &confirm.get_untracked(), "", &email)
+                {
+                    error.set(Some(field), problem);
                     return;
                 }
             }
@@ -230,11 +211,4 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                 <p class="roster-muted">"Sign in where you use these accounts. You can close this page."</p>
         })}
     }
-}
-
-/// What accepting gave: membership and a session, or access to accounts alone.
-#[derive(Clone)]
-enum Accepted {
-    Member(Me),
-    External(ExternalAccess),
 }

@@ -1,13 +1,12 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_query_map;
 use roster_model::{ErrorCode, SignIn};
 
 use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::FormError;
 use crate::pages::use_title;
-use crate::session::{safe_next, SessionState};
+use crate::session::{safe_next, use_enter};
 
 /// Sign-in: email and password, then — for a user enrolled in two-factor — a code from their
 /// authenticator app or a recovery code.
@@ -15,8 +14,7 @@ use crate::session::{safe_next, SessionState};
 pub fn LoginPage() -> impl IntoView {
     use_title(|| "Sign in".to_owned());
     let api = expect_context::<ApiClient>();
-    let session = expect_context::<SessionState>();
-    let navigate = use_navigate();
+    let enter = use_enter();
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -33,15 +31,8 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(me)) => {
             error.clear();
-            session.signed_in(me);
             let next = safe_next(query.get_untracked().get("next"));
-            navigate(
-                &next,
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            enter(me, &next);
         }
         Some(Err(failure)) => match failure.code() {
             Some(ErrorCode::TwoFactorCodeRequired) => {

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
-use roster_model::{new_password_problem, ChangePassword, MIN_PASSWORD_CHARS};
+use roster_model::{ChangePassword, MIN_PASSWORD_CHARS};
 
 use crate::api::ApiClient;
 use crate::components::TextField;
-use crate::form::FormError;
+use crate::form::{new_password_error, FormError};
 use crate::pages::use_title;
 use crate::session::SessionState;
 
@@ -45,10 +45,14 @@ pub fn ChangePasswordPage() -> impl IntoView {
         let (current_text, new_text) = (current.get_untracked(), new.get_untracked());
         if current_text.is_empty() {
             error.set(Some("current_password"), "Enter your current password.");
-        } else if let Some(problem) = new_password_problem(&new_text, &current_text, &email) {
-            error.set(Some("new_password"), problem);
-        } else if new_text != confirm.get_untracked() {
-            error.set(Some("confirm"), "The two new passwords differ.");
+        } else if let Some((field, problem)) = new_password_error(
+            "new_password",
+            &new_text,
+            &confirm.get_untracked(),
+            &current_text,
+            &email,
+        ) {
+            error.set(Some(field), problem);
         } else {
             error.clear();
             submit.dispatch(ChangePassword {

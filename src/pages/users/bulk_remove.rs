@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
-use roster_model::{OwnerChoice, REMOVE_CONSEQUENCES};
+use roster_model::{LeaveRequest, REMOVE_CONSEQUENCES};
 
 use super::owner_choices;
 use crate::api::{ApiClient, ApiFailure};
@@ -13,12 +13,12 @@ use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 /// How many pages of accounts (200 each) are read to find those the selection owns.
 const MAX_ACCOUNT_PAGES: usize = 50;
 
-/// Open while `removing` holds the selected users; `on_confirm` gets the acknowledged
-/// consequences and the owner choices.
+/// Open while `removing` holds the selected users; `on_confirm` gets the consequences confirmed
+/// and the owner choices.
 #[component]
 pub fn BulkRemoveDialog(
     removing: RwSignal<Option<Vec<i64>>>,
-    on_confirm: Callback<(Vec<String>, Vec<OwnerChoice>)>,
+    on_confirm: Callback<LeaveRequest>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let ticked = RwSignal::new(BTreeSet::<&'static str>::new());
@@ -69,20 +69,9 @@ pub fn BulkRemoveDialog(
         if !ready() {
             return;
         }
-        on_confirm.run((
-            ticked
-                .get_untracked()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            owners
-                .get_untracked()
-                .into_iter()
-                .map(|(account_id, new_owner_id)| OwnerChoice {
-                    account_id,
-                    new_owner_id,
-                })
-                .collect(),
+        on_confirm.run(LeaveRequest::new(
+            ticked.get_untracked(),
+            owners.get_untracked(),
         ));
         ticked.set(BTreeSet::new());
         owners.set(BTreeMap::new());

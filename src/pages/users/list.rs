@@ -8,8 +8,8 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::params::Params;
 use leptos_router::NavigateOptions;
 use roster_model::{
-    AccountRef, BulkAction, BulkRequest, InvitationActionResponse, OwnerChoice, SortDir, SortField,
-    UserSummary, UserView, DEFAULT_PAGE_SIZE,
+    AccountRef, BulkAction, BulkRequest, InvitationActionResponse, LeaveRequest, SortDir,
+    SortField, UserSummary, UserView, DEFAULT_PAGE_SIZE,
 };
 
 use super::bulk_remove::BulkRemoveDialog;
@@ -312,21 +312,19 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             }
         });
     });
-    let on_confirm_remove = Callback::new(
-        move |(acknowledged, new_owners): (Vec<String>, Vec<OwnerChoice>)| {
-            let ids = removing.get_untracked().unwrap_or_default();
-            removing.set(None);
-            run_bulk(
-                BulkRequest {
-                    action: BulkAction::Remove,
-                    ids: Vec::new(),
-                    acknowledged,
-                    new_owners,
-                },
-                Some(ids),
-            );
-        },
-    );
+    let on_confirm_remove = Callback::new(move |leave: LeaveRequest| {
+        let ids = removing.get_untracked().unwrap_or_default();
+        removing.set(None);
+        run_bulk(
+            BulkRequest {
+                action: BulkAction::Remove,
+                ids: Vec::new(),
+                acknowledged: leave.acknowledged,
+                new_owners: leave.new_owners,
+            },
+            Some(ids),
+        );
+    });
 
     let tabs = Signal::derive(move || {
         let counts = counts.get().flatten();

@@ -4,36 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
-use roster_model::{
-    member_change_problem, Consequence, LeaveRequest, MemberChange, OrgRole, OwnerChoice,
-    UserDetail, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES,
-};
+use roster_model::{member_change_problem, Leave, LeaveRequest, MemberChange, OrgRole, UserDetail};
 
 use super::owner_choices;
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 use crate::session::SessionState;
 
-/// Which way a user leaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Leave {
-    Remove,
-    Delete,
-}
-
-impl Leave {
-    fn consequences(self) -> &'static [Consequence] {
-        match self {
-            Leave::Remove => &REMOVE_CONSEQUENCES,
-            Leave::Delete => &DELETE_CONSEQUENCES,
-        }
-    }
-
-    fn verb(self) -> &'static str {
-        match self {
-            Leave::Remove => "Remove from organization",
-            Leave::Delete => "Delete user",
-        }
+/// The button and dialog title of each way to leave.
+fn verb(kind: Leave) -> &'static str {
+    match kind {
+        Leave::Remove => "Remove from organization",
+        Leave::Delete => "Delete user",
     }
 }
 
@@ -269,21 +251,10 @@ fn LeaveDialog(
         if !ready() {
             return;
         }
-        submit.dispatch(LeaveRequest {
-            acknowledged: ticked
-                .get_untracked()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            new_owners: owners
-                .get_untracked()
-                .into_iter()
-                .map(|(account_id, new_owner_id)| OwnerChoice {
-                    account_id,
-                    new_owner_id,
-                })
-                .collect(),
-        });
+        submit.dispatch(LeaveRequest::new(
+            ticked.get_untracked(),
+            owners.get_untracked(),
+        ));
     };
     let prefix = match kind {
         Leave::Remove => "roster-remove",
@@ -339,7 +310,7 @@ fn LeaveDialog(
             {move || error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready() || submit.pending().get()
-                    on:click=confirm>{kind.verb()}</button>
+                    on:click=confirm>{verb(kind)}</button>
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Dialog>
