@@ -34,6 +34,15 @@ pub enum ApiFailure {
     Cancelled,
 }
 
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message())
+    }
+}
+
+/// So a view can render a failed request as a `Result` and let its error boundary show it.
+impl std::error::Error for ApiFailure {}
+
 impl ApiFailure {
     pub fn message(&self) -> String {
         match self {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 /// A failure the admin can act on: what went wrong, and a way to try again.
 #[component]
 pub fn ErrorPanel(
-    #[prop(into)] message: String,
+    #[prop(into)] message: Signal<String>,
     /// Called when the admin presses "Try again".
     on_retry: Callback<()>,
 ) -> impl IntoView {
@@ -14,5 +14,35 @@ pub fn ErrorPanel(
                 "Try again"
             </button>
         </div>
+    }
+}
+
+/// A page that fails as a whole: its content (children) renders `Result`s, and a failure replaces
+/// it with the page's heading, what went wrong and a way to try again.
+#[component]
+pub fn FailureBoundary(
+    /// The page's heading while it shows the failure.
+    title: &'static str,
+    on_retry: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=move |errors| {
+            let message = Signal::derive(move || {
+                errors.with(|errors| {
+                    errors
+                        .iter()
+                        .next()
+                        .map(|(_, error)| error.to_string())
+                        .unwrap_or_default()
+                })
+            });
+            view! {
+                <h1>{title}</h1>
+                <ErrorPanel message=message on_retry=on_retry />
+            }
+        }>
+            {children()}
+        </ErrorBoundary>
     }
 }

@@ -24,7 +24,7 @@ pub use copy_button::CopyButton;
 pub use dead_end::DeadEnd;
 pub use dialog::Dialog;
 pub use domain_card::DomainCard;
-pub use error_panel::ErrorPanel;
+pub use error_panel::{ErrorPanel, FailureBoundary};
 pub use invitation_table::{expiry, InvitationAction, InvitationTable};
 pub use leave_fields::{ConsequenceChecklist, OwnerSelect};
 pub use member_notice::MemberNotice;

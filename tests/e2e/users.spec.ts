@@ -152,7 +152,7 @@ test.describe('user management', () => {
     await page.getByRole('link', { name: '← Back to users' }).click();
     await expect(page).toHaveURL(/\/users\/external$/);
 
-    await page.goto('/user/999999');
+    await page.goto('/users/999999');
     await expect(page.getByRole('heading', { level: 1, name: 'User not found' })).toBeVisible();
     await expectAccessible(page);
   });
@@ -168,6 +168,21 @@ test.describe('user management', () => {
     await alert.getByRole('button', { name: 'Try again' }).click();
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(userRows(page)).toHaveCount(25);
+  });
+
+  test('a user page that cannot load shows the failure under its heading, and "Try again" recovers', async ({ page }) => {
+    const first = (await (await page.request.get('/api/v1/users?view=managed&sort=email&limit=1')).json()).items[0];
+    await page.route(`**/api/v1/users/${first.id}`, (route) => route.abort('connectionrefused'));
+    await page.goto(`/users/${first.id}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'User' })).toBeVisible();
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('could not reach its server');
+    await expectAccessible(page);
+
+    await page.unroute(`**/api/v1/users/${first.id}`);
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(page.getByText(first.email).first()).toBeVisible();
   });
 
   test('an unknown tab or page is a clear not-found page', async ({ page }) => {

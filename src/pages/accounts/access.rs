@@ -8,7 +8,8 @@ use roster_model::{
 
 use crate::api::ApiClient;
 use crate::components::{
-    app_href, expiry, Dialog, ErrorPanel, PagedTable, RolePicker, SearchBox, TableHeader,
+    app_href, expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker, SearchBox,
+    TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -241,8 +242,8 @@ pub fn AccountAccessPage() -> impl IntoView {
 
     let header = move || {
         Suspend::new(async move {
-            match account.await {
-                Ok(account) => view! {
+            account.await.map(|account| {
+                view! {
                     <div class="roster-page__header">
                         <h1>{format!("User access — {}", account.name)}</h1>
                         <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
@@ -254,9 +255,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                         <div><dt>"People with access"</dt><dd>{account.user_count}</dd></div>
                     </dl>
                 }
-                .into_any(),
-                Err(failure) => view! { <h1>"User access"</h1><ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),
-            }
+            })
         })
     };
 
@@ -412,7 +411,9 @@ pub fn AccountAccessPage() -> impl IntoView {
             <p class="roster-breadcrumb">
                 <A href=app_href("/accounts") attr:class="roster-link">"← Back to accounts"</A>
             </p>
-            <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>
+            <FailureBoundary title="User access" on_retry=on_retry>
+                <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>
+            </FailureBoundary>
             {move || message.get().map(|(ok, text)| view! {
                 <p class=if ok { "roster-notice" } else { "roster-error" } role=if ok { "status" } else { "alert" }>{text}</p>
             })}

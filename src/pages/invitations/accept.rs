@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use roster_model::{
-    AcceptInvitation, AcceptedInvitation, ErrorCode, ExternalAccess, InvitationOffer,
+    name_problem, AcceptInvitation, AcceptedInvitation, ErrorCode, ExternalAccess, InvitationOffer,
     InvitationPreview, InvitationState, MIN_PASSWORD_CHARS,
 };
 
@@ -106,10 +106,10 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
             ev.prevent_default();
             let typed = password.get_untracked();
             if !existing {
-                if given.get_untracked().trim().is_empty()
-                    && family.get_untracked().trim().is_empty()
+                if let Some((field, problem)) =
+                    name_problem(&given.get_untracked(), &family.get_untracked())
                 {
-                    error.set(Some("given_name"), "Enter your name.");
+                    error.set(Some(field), problem);
                     return;
                 }
                 if let Some((field, problem)) =

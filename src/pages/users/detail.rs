@@ -7,7 +7,7 @@ use roster_model::{
 use super::access::{access_rows, AccessEditor, AccessRow};
 use super::manage::ManageUser;
 use crate::api::ApiClient;
-use crate::components::{app_href, ErrorPanel, TextField};
+use crate::components::{app_href, FailureBoundary, TextField};
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
@@ -109,23 +109,21 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                 <p class="roster-notice" role="status">{move || left.get()}</p>
                 <p><A href=app_href("/users/managed") attr:class="roster-link">"Back to User management"</A></p>
             }>
+            <FailureBoundary title="User" on_retry=on_retry>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
                 {move || Suspend::new(async move {
                     match user.await {
                         Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit on_changed=on_retry on_left=on_left /> }.into_any()
+                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit on_changed=on_retry on_left=on_left /> }.into_any())
                         }
-                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => missing().into_any(),
-                        Err(failure) => view! {
-                            <h1>"User"</h1>
-                            <ErrorPanel message=failure.message() on_retry=on_retry />
-                        }
-                        .into_any(),
+                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
+                        Err(failure) => Err(failure),
                     }
                 })}
             </Transition>
+            </FailureBoundary>
             </Show>
             {move || saved.get().then(|| view! { <p class="roster-notice" role="status">"Changes saved."</p> })}
             <Show when=move || base.with(Option::is_some)>
