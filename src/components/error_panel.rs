@@ -3,7 +3,7 @@ use leptos::prelude::*;
 /// A failure the admin can act on: what went wrong, and a way to try again.
 #[component]
 pub fn ErrorPanel(
-    #[prop(into)] message: Signal<String>,
+    #[prop(into)] message: String,
     /// Called when the admin presses "Try again".
     on_retry: Callback<()>,
 ) -> impl IntoView {
@@ -28,7 +28,7 @@ pub fn FailureBoundary(
 ) -> impl IntoView {
     view! {
         <ErrorBoundary fallback=move |errors| {
-            let message = Signal::derive(move || {
+            let message = move || {
                 errors.with(|errors| {
                     errors
                         .iter()
@@ -36,10 +36,10 @@ pub fn FailureBoundary(
                         .map(|(_, error)| error.to_string())
                         .unwrap_or_default()
                 })
-            });
+            };
             view! {
                 <h1>{title}</h1>
-                <ErrorPanel message=message on_retry=on_retry />
+                {move || view! { <ErrorPanel message=message() on_retry=on_retry /> }}
             }
         }>
             {children()}
