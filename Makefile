@@ -10,7 +10,7 @@ SERVER := $(TARGET_DIR)/release/roster-server
 DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract size bench clean
 
 SECRET_KEY ?= data/secret.key
 
@@ -33,7 +33,7 @@ app:
 server:
 	cargo build --release --locked -p roster-server
 
-test: setup-test lint unit wasm-test e2e contract
+test: setup-test lint unit wasm-test e2e contract size
 	@echo "All checks passed."
 
 lint:
@@ -54,6 +54,10 @@ fixtures:
 
 e2e: app server fixtures
 	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) npx playwright test --config tests/e2e/playwright.config.ts
+
+# What the first page downloads, against the budget in size-budget.json.
+size: app
+	node scripts/size-check.mjs dist
 
 # The API against the OpenAPI document it publishes (Schemathesis).
 contract: server fixtures

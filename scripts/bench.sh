@@ -93,9 +93,7 @@ done < "$data/import-batches"
 elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
 printf '%-44s total %8s ms   (%s requests)\n' "import $importable users, 200 per request" "$elapsed" "$batches"
 
-if ls dist/*.wasm >/dev/null 2>&1; then
+if [ -f dist/index.html ]; then
   echo "== App bundle (dist/, release)"
-  for f in dist/*.wasm dist/*.js dist/*.css; do
-    printf '%-44s %8d bytes raw %8d bytes gzip\n' "$(basename "$f")" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
-  done
+  node scripts/size-check.mjs dist || true
 fi

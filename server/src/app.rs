@@ -1,9 +1,11 @@
-//! The whole HTTP surface: the API under /api/v1 and, when a directory is given, the built app
-//! with a fallback to index.html for the app's own routes (deep links).
+//! The whole HTTP surface: the API under /api/v1 and, when a directory is given, the built app:
+//! its files (the brotli or gzip copy the build made, when the browser takes it), and index.html
+//! for the app's own routes (deep links).
 
 use std::path::Path;
 
 use axum::extract::Request;
+use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -18,8 +20,12 @@ use crate::state::AppState;
 use crate::web_policy::{self, WebPolicy};
 
 pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
-    let spa =
-        static_dir.map(|dir| ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
+    let spa = static_dir.map(|dir| App {
+        files: ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        index: ServeFile::new(dir.join("index.html"))
+            .precompressed_br()
+            .precompressed_gzip(),
+    });
     let index_html =
         static_dir.and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
     let policy = WebPolicy::new(state.settings.allowed_hosts.clone(), index_html.as_deref());
@@ -66,21 +72,71 @@ fn redacted_path(path: &str) -> String {
     path.to_owned()
 }
 
-async fn fallback(request: Request, spa: Option<ServeDir<ServeFile>>) -> Response {
-    let path = request.uri().path();
+/// The built app's files and its page.
+#[derive(Clone)]
+struct App {
+    files: ServeDir,
+    index: ServeFile,
+}
+
+async fn fallback(request: Request, spa: Option<App>) -> Response {
+    let path = request.uri().path().to_owned();
     let is_api = path == "/api" || path.starts_with("/api/");
-    match spa {
-        Some(spa) if !is_api => match spa.oneshot(request).await {
+    let Some(app) = spa.filter(|_| !is_api) else {
+        return api::not_found().await.into_response();
+    };
+    let file_name = path.rsplit('/').next().unwrap_or_default();
+    // A path naming a file is that file or nothing; any other path is a route of the app.
+    let mut response = if file_name.contains('.') {
+        match app.files.oneshot(request).await {
             Ok(response) => response.into_response(),
             Err(never) => match never {},
-        },
-        _ => api::not_found().await.into_response(),
-    }
+        }
+    } else {
+        match app.index.oneshot(request).await {
+            Ok(response) => response.into_response(),
+            Err(never) => match never {},
+        }
+    };
+    // A file whose name carries its content's hash never changes: cache it for good. Anything
+    // else (the page, which names the current hashes) is checked again every time.
+    let cache = if is_hashed_asset(file_name) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// Whether `name` is one of the build's content-hashed files, such as `roster-0f3a…9c_bg.wasm`.
+fn is_hashed_asset(name: &str) -> bool {
+    let Some((stem, extension)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    matches!(extension, "js" | "wasm" | "css")
+        && stem.rsplit_once('-').is_some_and(|(_, hash)| {
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::redacted_path;
+    use super::{is_hashed_asset, redacted_path};
+
+    #[test]
+    fn hashed_assets_are_told_apart_from_other_files() {
+        assert!(is_hashed_asset("roster-0123456789abcdef.js"));
+        assert!(is_hashed_asset("roster-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("roster-a85cb66e33ab9271.css"));
+        assert!(!is_hashed_asset("index.html"));
+        assert!(!is_hashed_asset("roster.js"));
+        assert!(!is_hashed_asset("roster-0123456789abcdeg.js"));
+        assert!(!is_hashed_asset("roster-0123456789abcdef.html"));
+    }
 
     #[test]
     fn single_use_tokens_stay_out_of_the_log() {

@@ -103,7 +103,7 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
     )
     .await;
     server.sign_in_as(OWNER).await;
-    for path in ["/", "/users/managed", "/user/3"] {
+    for path in ["/", "/users/managed", "/users/3", "/user/3"] {
         let (status, content_type, body) = server.get_raw(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(
@@ -115,6 +115,9 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
     let (status, content_type, _) = server.get_raw("/app.js").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.contains("javascript"), "{content_type}");
+    // A file that is not there is missing, not the app's page under a script's name.
+    let (status, content_type, _) = server.get_raw("/roster-0000000000000000.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{content_type}");
     let (status, error) = server.get_error("/api/v1/unknown").await;
     assert_eq!(
         (status, error.error.code),
@@ -320,6 +323,72 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
     assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
     assert_eq!(body["error"]["code"], "misdirected_request");
     assert!(!body.to_string().contains("@northwind.example"));
+}
+
+#[tokio::test]
+async fn the_built_files_are_sent_precompressed_and_hashed_ones_cached_for_good() {
+    let site = TempDir::new().expect("site dir");
+    let write = |name: &str, body: &[u8]| {
+        std::fs::write(site.path().join(name), body).expect("write site file");
+    };
+    write("index.html", b"<!doctype html><title>Roster</title>");
+    write("index.html.br", b"brotli page");
+    write("roster-0123456789abcdef_bg.wasm", b"\0asm plain");
+    write("roster-0123456789abcdef_bg.wasm.br", b"brotli wasm");
+    write("roster-0123456789abcdef_bg.wasm.gz", b"gzip wasm");
+    let server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    let fetch = |path: &'static str, accept: &'static str| {
+        let request = Request::get(path)
+            .header("accept-encoding", accept)
+            .body(Body::empty())
+            .expect("request");
+        let server = &server;
+        async move {
+            let response = server.send(request).await;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            (status, encoding, cache, body)
+        }
+    };
+    let wasm = "/roster-0123456789abcdef_bg.wasm";
+    let (status, encoding, cache, body) = fetch(wasm, "gzip, deflate, br").await;
+    assert_eq!(
+        (status, encoding.as_str(), &body[..]),
+        (StatusCode::OK, "br", &b"brotli wasm"[..])
+    );
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    let (_, encoding, _, body) = fetch(wasm, "gzip").await;
+    assert_eq!((encoding.as_str(), &body[..]), ("gzip", &b"gzip wasm"[..]));
+    let (_, encoding, _, body) = fetch(wasm, "identity").await;
+    assert_eq!((encoding.as_str(), &body[..]), ("", &b"\0asm plain"[..]));
+    // The page names the current hashes, so it is checked again every time, at every route.
+    for path in ["/", "/users/managed"] {
+        let (status, encoding, cache, body) = fetch(path, "br").await;
+        assert_eq!(
+            (status, encoding.as_str(), &body[..]),
+            (StatusCode::OK, "br", &b"brotli page"[..]),
+            "{path}"
+        );
+        assert_eq!(cache, "no-cache", "{path}");
+    }
 }
 
 #[tokio::test]
