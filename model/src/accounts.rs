@@ -47,7 +47,11 @@ pub struct AccountInvite {
 pub enum AccountInviteOutcome {
     /// A member of the organization: access given at once.
     Granted,
-    /// Anyone else: an invitation to this account was mailed; they become an external user.
+    /// On a verified domain of the organization: invited to join it as a managed user, with access
+    /// to this account (the invitation shows on the Invited tab).
+    InvitedToOrganization,
+    /// Anyone else (another domain, or a member of another organization): an invitation to this
+    /// account alone was mailed; they become an external user.
     Invited,
     Failed,
 }

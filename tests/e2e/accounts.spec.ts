@@ -15,22 +15,26 @@ test.describe('account user access', () => {
     await expect(page.getByRole('table', { name: 'People with access to this account' })).toBeVisible();
     await expectAccessible(page);
 
-    // Invite: an outside address and a bad line; the bad one stays in the box with its reason.
+    // Invite: an outside address, a colleague on a verified domain and a bad line; the bad one
+    // stays in the box with its reason.
     const outsider = 'casey.contractor@agency.example';
+    const colleague = 'robin.newhire@northwind.example';
     await page.getByRole('button', { name: 'Invite users' }).click();
     const dialog = page.getByRole('dialog', { name: 'Invite users' });
-    await dialog.getByLabel('Email addresses').fill(`${outsider}\nnot-an-address`);
+    await dialog.getByLabel('Email addresses').fill(`${outsider}\n${colleague}\nnot-an-address`);
     await dialog.getByRole('button', { name: 'Send' }).click();
     await expect(dialog.getByText('Choose at least one role.')).toBeVisible();
     await dialog.getByLabel('Developer').check();
     await dialog.getByRole('button', { name: 'Send' }).click();
     const results = dialog.getByRole('list', { name: 'Invitation results' });
     await expect(results).toContainText(`${outsider} — Invitation sent: they become an external user of this account when they accept.`);
+    await expect(results).toContainText(`${colleague} — Invited to join the organization`);
     await expect(results).toContainText('not-an-address');
     await expect(dialog.getByLabel('Email addresses')).toHaveValue('not-an-address');
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Close' }).first().click();
     await expect(page.getByRole('table', { name: 'Invitations to this account' })).toContainText(outsider);
+    await expect(page.getByRole('table', { name: 'Invitations to this account' })).not.toContainText(colleague);
 
     // The outsider accepts in their own browser: access, no membership, no console.
     const token = await invitationToken(outsider);

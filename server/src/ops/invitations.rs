@@ -7,7 +7,8 @@ use roster_model::{
     check_addresses_locally, name_problem, new_password_problem, AcceptInvitation, AddressCheck,
     ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult, InvitationOffer,
     InvitationPreview, InvitationState, InviteOutcome, InviteProblem, InviteResponse, InviteResult,
-    NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS, MAX_PASSWORD_CHARS,
+    InvitedAccount, NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS,
+    MAX_PASSWORD_CHARS,
 };
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ pub struct InviteAnswer {
 }
 
 /// What one address comes to.
-enum Assessed {
+pub(super) enum Assessed {
     Problem(String, InviteProblem),
     /// Can be invited: the user it belongs to (if any) and the expired invitation it replaces.
     Invitable {
@@ -43,7 +44,7 @@ enum Assessed {
 /// Checks each address: it must be on a verified domain of the organization (anyone else gets access
 /// per account instead), and not belong to a member, to someone invited already, or to another
 /// organization's member.
-async fn assess(
+pub(super) async fn assess(
     state: &AppState,
     org_id: i64,
     emails: &[String],
@@ -123,6 +124,57 @@ pub async fn check(
         .collect())
 }
 
+/// What every invitation of one request shares.
+pub(super) struct Inviting<'a> {
+    pub organization: &'a str,
+    pub invited_by: &'a str,
+    /// The accounts it gives access to, with the roles, for the mail.
+    pub accounts: &'a [InvitedAccount],
+    pub expires_at: i64,
+}
+
+/// One organization invitation to an address that can be invited: its result, and the invitation
+/// (with its mail) for the store to write.
+pub(super) fn plan(
+    state: &AppState,
+    inviting: &Inviting<'_>,
+    email: String,
+    existing: Option<Invitee>,
+) -> (InviteResult, PlannedInvitation) {
+    let token = auth::new_token();
+    let link = format!("{}/accept/{token}", state.settings.public_url);
+    let mail = InvitationMail {
+        to: &email,
+        organization: inviting.organization,
+        invited_by: inviting.invited_by,
+        accounts: inviting.accounts,
+        link: &link,
+        expires_at: inviting.expires_at,
+        account_only: false,
+    }
+    .render();
+    let replaces = existing.as_ref().and_then(|i| i.pending).map(|(id, _)| id);
+    let result = InviteResult {
+        email: email.clone(),
+        outcome: if replaces.is_some() {
+            InviteOutcome::Reinvited
+        } else {
+            InviteOutcome::Invited
+        },
+        problem: None,
+        existing_user: existing.as_ref().is_some_and(|i| i.has_password),
+    };
+    let invitation = PlannedInvitation {
+        email,
+        user_id: existing.map(|i| i.user_id),
+        replaces,
+        token_hash: auth::token_hash(&token),
+        expires_at: inviting.expires_at,
+        mail,
+    };
+    (result, invitation)
+}
+
 fn request_hash(request: &NewInvitations) -> String {
     let canonical = serde_json::to_vec(request).unwrap_or_default();
     crate::hex::encode(&Sha256::digest(&canonical))
@@ -189,37 +241,19 @@ pub async fn create(
                 existing_user: false,
             }),
             Assessed::Invitable { email, existing } => {
-                let token = auth::new_token();
-                let link = format!("{}/accept/{token}", state.settings.public_url);
-                let mail = InvitationMail {
-                    to: &email,
-                    organization: &organization.name,
-                    invited_by: &caller.name,
-                    accounts: &accounts,
-                    link: &link,
-                    expires_at,
-                    account_only: false,
-                }
-                .render();
-                let replaces = existing.as_ref().and_then(|i| i.pending).map(|(id, _)| id);
-                results.push(InviteResult {
-                    email: email.clone(),
-                    outcome: if replaces.is_some() {
-                        InviteOutcome::Reinvited
-                    } else {
-                        InviteOutcome::Invited
+                let (result, invitation) = plan(
+                    state,
+                    &Inviting {
+                        organization: &organization.name,
+                        invited_by: &caller.name,
+                        accounts: &accounts,
+                        expires_at,
                     },
-                    problem: None,
-                    existing_user: existing.as_ref().is_some_and(|i| i.has_password),
-                });
-                planned.push(PlannedInvitation {
                     email,
-                    user_id: existing.map(|i| i.user_id),
-                    replaces,
-                    token_hash: auth::token_hash(&token),
-                    expires_at,
-                    mail,
-                });
+                    existing,
+                );
+                results.push(result);
+                planned.push(invitation);
             }
         }
     }

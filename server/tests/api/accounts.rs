@@ -337,6 +337,81 @@ async fn inviting_gives_members_access_at_once_and_makes_others_external_users_o
 }
 
 #[tokio::test]
+async fn someone_on_a_verified_domain_is_invited_to_join_with_access_to_the_account() {
+    let server = demo_server().await;
+    let s = scene(&demo_as_inserted());
+    let account: AccountSummary = server.get(&format!("/api/v1/accounts/{}", s.account)).await;
+    let invited: Page<UserSummary> = server.get("/api/v1/users?view=invited&limit=200").await;
+    let pending = invited
+        .items
+        .iter()
+        .find(|u| u.invitation.as_ref().is_some_and(|i| !i.expired))
+        .expect("a pending invitation to the organization");
+    let colleague = "new.colleague@northwind.example";
+    let outsider = "freelancer@studio.example";
+    let results = server
+        .invite_to_account(
+            s.account,
+            &[colleague, outsider, &pending.email, &s.member_without.1],
+            &["developer"],
+        )
+        .await;
+    let outcomes: Vec<_> = results
+        .iter()
+        .map(|r| (r.email.as_str(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (colleague, AccountInviteOutcome::InvitedToOrganization),
+            (outsider, AccountInviteOutcome::Invited),
+            (pending.email.as_str(), AccountInviteOutcome::Failed),
+            (s.member_without.1.as_str(), AccountInviteOutcome::Granted),
+        ]
+    );
+    assert!(results[2]
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("Already invited to join the organization"));
+
+    // The colleague's invitation is to the organization, on the Invited tab, granting this account.
+    let listed: Page<UserSummary> = server
+        .get("/api/v1/users?view=invited&q=new.colleague")
+        .await;
+    let granted = listed.items[0]
+        .invitation
+        .as_ref()
+        .map(|i| i.accounts.clone())
+        .unwrap_or_default();
+    assert_eq!(granted.len(), 1);
+    assert_eq!(granted[0].name, account.name);
+    assert_eq!(granted[0].roles.describe(), "Developer");
+    // It is not one of the account's own (external) invitations.
+    let own: Vec<AccountInvitation> = server
+        .get(&format!("/api/v1/accounts/{}/invitations", s.account))
+        .await;
+    assert!(own.iter().all(|i| i.email != colleague));
+
+    // Accepting makes them a managed user with access to the account.
+    let token = delivered_links(&server, colleague).await.remove(0);
+    let visitor = server.another_client();
+    let (status, _, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(serde_json::json!({"token": token, "given_name": "New", "family_name": "Colleague", "password": "a long enough passphrase"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let people = server.account_users(s.account, "q=new.colleague").await;
+    assert_eq!(people.items.len(), 1);
+    assert_eq!(people.items[0].relation, Relation::Managed);
+    assert_eq!(people.items[0].roles.describe(), "Developer");
+}
+
+#[tokio::test]
 async fn a_member_of_another_organization_becomes_an_external_user_and_stays_where_they_are() {
     let server = demo_server().await;
     let s = scene(&demo_as_inserted());

@@ -26,6 +26,10 @@ enum Open {
 fn outcome_text(result: &AccountInviteResult) -> String {
     match result.outcome {
         AccountInviteOutcome::Granted => "Access given (a member of the organization).".to_owned(),
+        AccountInviteOutcome::InvitedToOrganization => {
+            "Invited to join the organization (the address is on its verified domain), with access to this account. The invitation is on the Invited tab."
+                .to_owned()
+        }
         AccountInviteOutcome::Invited => {
             "Invitation sent: they become an external user of this account when they accept."
                 .to_owned()
@@ -427,8 +431,9 @@ pub fn AccountAccessPage() -> impl IntoView {
             <Dialog id="roster-account-invite" title="Invite users" open=invite_open on_close=close>
                 <form class="roster-form" on:submit=on_send novalidate>
                     <p class="roster-muted">
-                        "Members of the organization get access at once. Anyone else, at any address, gets an email "
-                        "invitation to this account only and becomes an external user when they accept."
+                        "Members of the organization get access at once. People on the organization's verified domains "
+                        "are invited to join it, with access to this account. Anyone else gets an email invitation to "
+                        "this account only and becomes an external user when they accept."
                     </p>
                     <div class="roster-field">
                         <label for="roster-account-invite-emails">"Email addresses"</label>
