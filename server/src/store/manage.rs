@@ -110,6 +110,64 @@ async fn owned_accounts(
         .collect()
 }
 
+/// What ended when an account left the organization with its owner.
+#[derive(Default)]
+struct LeftWithOwner {
+    /// The people (emails) whose access to it the organization had granted.
+    access: Vec<String>,
+    /// Pending invitations that would have given access to it.
+    invitations: u64,
+}
+
+/// An account leaves the organization's control with its owner `owner_id`: the access the
+/// organization granted there to anyone else ends, and so do pending invitations to it (an
+/// organization invitation keeps its other accounts). Nobody in the organization could see or
+/// revoke those grants any more.
+async fn end_organization_grants(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: i64,
+    owner_id: i64,
+    now: Timestamp,
+) -> StoreResult<LeftWithOwner> {
+    let people: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM account_access aa JOIN users u ON u.id = aa.user_id \
+         WHERE aa.account_id = ? AND aa.user_id <> ? ORDER BY u.email",
+    )
+    .bind(account_id)
+    .bind(owner_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id <> ?")
+        .bind(account_id)
+        .bind(owner_id)
+        .execute(&mut **tx)
+        .await?;
+    for (user_id, _) in &people {
+        bump_version(tx, *user_id).await?;
+    }
+    let to_account = sqlx::query(
+        "UPDATE invitations SET state = 'revoked', revoked_at = ? \
+         WHERE account_id = ? AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let granting = sqlx::query(
+        "DELETE FROM invitation_accounts WHERE account_id = ? \
+         AND invitation_id IN (SELECT id FROM invitations WHERE state = 'pending')",
+    )
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(LeftWithOwner {
+        access: people.into_iter().map(|(_, email)| email).collect(),
+        invitations: to_account + granting,
+    })
+}
+
 /// Makes `owner_id` the owner of `account_id`, with Administrator access unless they have access.
 async fn transfer_ownership(
     tx: &mut Transaction<'_, Sqlite>,
@@ -389,11 +447,13 @@ impl Store {
                     format!("Choose another managed user as the owner of {name}: a deleted user cannot own it."),
                 ));
             }
+            let mut ended = LeftWithOwner::default();
             if keeps_it {
                 sqlx::query("UPDATE accounts SET org_id = NULL WHERE id = ?")
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
+                ended = end_organization_grants(&mut tx, account_id, user_id, actor.at).await?;
             } else if is_member(&mut tx, actor.org_id, choice.new_owner_id).await? {
                 transfer_ownership(&mut tx, account_id, choice.new_owner_id, actor.at).await?;
             } else {
@@ -407,6 +467,8 @@ impl Store {
                 "account": name,
                 "new_owner_id": choice.new_owner_id,
                 "left_organization": keeps_it,
+                "access_ended": ended.access,
+                "invitations_withdrawn": ended.invitations,
             }));
         }
         end_sessions(&mut tx, user_id).await?;

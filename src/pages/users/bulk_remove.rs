@@ -93,7 +93,7 @@ pub fn BulkRemoveDialog(
                             let people = candidates.await.unwrap_or_default();
                             view! {
                                 <h3>"New owners"</h3>
-                                <p class="roster-muted">"Choose who owns each account they own. Choosing its current owner keeps the account with them, and it leaves the organization's control."</p>
+                                <p class="roster-muted">"Choose who owns each account they own. Choosing its current owner keeps the account with them: it leaves the organization's control, and everyone else's access to it, and pending invitations to it, end."</p>
                                 <SearchBox id="roster-bulk-remove-search" label="Find managed users" value=Signal::derive(move || search.get())
                                     on_search=Callback::new(move |text: String| search.set(text)) />
                                 {list.into_iter().map(|(account_id, account, owner_id, owner_name)| {

@@ -276,7 +276,7 @@ fn LeaveDialog(
                 view! {
                     <h3>"New owners"</h3>
                     <p class="roster-muted">{match kind {
-                        Leave::Remove => "Choose who owns each account this user owns. Choosing the same user keeps the account with them, and it leaves the organization's control.",
+                        Leave::Remove => "Choose who owns each account this user owns. Choosing the same user keeps the account with them: it leaves the organization's control, and everyone else's access to it, and pending invitations to it, end.",
                         Leave::Delete => "Choose another managed user to own each account this user owns.",
                     }}</p>
                     <SearchBox id=format!("{prefix}-owner-search") label="Find managed users" value=Signal::derive(move || search.get())

@@ -211,3 +211,127 @@ async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn an_account_that_leaves_with_its_owner_takes_none_of_the_organizations_grants() {
+    let owner = demo_server().await;
+    let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
+    let owned: Vec<_> = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
+        .collect();
+    let (kept, handed) = (owned[1].id, owned[0].id);
+    let others: roster_model::Page<roster_model::AccountUser> = owner
+        .get(&format!("/api/v1/accounts/{kept}/users?limit=200"))
+        .await;
+    let others: Vec<_> = others
+        .items
+        .into_iter()
+        .filter(|p| p.user.id != priya)
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "other people can use the account Priya keeps"
+    );
+    // A pending invitation to that account alone, and one to the organization that grants it.
+    let (status, body) = owner
+        .post_json(
+            &format!("/api/v1/accounts/{kept}/invitations"),
+            serde_json::json!({"emails": ["helper@agency.example"], "roles": ["support"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = owner
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({"emails": ["joiner@northwind.example"], "accounts": [
+                {"account_id": kept, "roles": ["developer"]},
+                {"account_id": handed, "roles": ["support"]},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let mut db = database(&owner).await;
+    let pending_for_kept = scalar(
+        &mut db,
+        &format!(
+            "SELECT COUNT(DISTINCT i.id) FROM invitations i \
+             LEFT JOIN invitation_accounts ia ON ia.invitation_id = i.id \
+             WHERE i.state = 'pending' AND (i.account_id = {kept} OR ia.account_id = {kept})"
+        ),
+    )
+    .await;
+
+    let (status, answer) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({"acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES), "new_owners": [
+                {"account_id": handed, "new_owner_id": id_of(MEMBER)},
+                {"account_id": kept, "new_owner_id": priya},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+
+    // Nobody the organization gave access keeps it, and each of them shows the change.
+    let left = scalar(
+        &mut db,
+        &format!(
+            "SELECT COUNT(*) FROM account_access WHERE account_id = {kept} AND user_id <> {priya}"
+        ),
+    )
+    .await;
+    assert_eq!(left, 0);
+    for person in others
+        .iter()
+        .filter(|p| p.relation == roster_model::Relation::Managed)
+    {
+        let (detail, _) = owner.detail(person.user.id).await;
+        assert!(
+            detail.accounts.iter().all(|a| a.account.id != kept),
+            "{}",
+            person.user.email
+        );
+    }
+    // The invitation to that account is withdrawn; the organization's keeps its other account.
+    let withdrawn = scalar(
+        &mut db,
+        &format!(
+            "SELECT COUNT(*) FROM invitations WHERE account_id = {kept} AND state = 'revoked'"
+        ),
+    )
+    .await;
+    assert_eq!(withdrawn, 1);
+    let invited: Page<roster_model::UserSummary> =
+        owner.get("/api/v1/users?view=invited&q=joiner").await;
+    let grants = invited.items[0]
+        .invitation
+        .as_ref()
+        .map(|i| i.accounts.clone())
+        .unwrap_or_default();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].roles.describe(), "Support");
+    // The removal's audit event names what ended with the account.
+    let details: String =
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'user.removed'")
+            .fetch_one(&mut db)
+            .await
+            .expect("audit event");
+    let details: serde_json::Value = serde_json::from_str(&details).expect("details");
+    let kept_entry = details["accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["account_id"] == kept))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(kept_entry["left_organization"], true);
+    assert_eq!(
+        kept_entry["access_ended"].as_array().map(Vec::len),
+        Some(others.len())
+    );
+    assert_eq!(kept_entry["invitations_withdrawn"], pending_for_kept);
+}
