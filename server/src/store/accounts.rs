@@ -65,7 +65,7 @@ async fn access_target(
         } else {
             None
         },
-        owner: row.try_get::<i64, _>("owner_id")? == user_id,
+        owner: row.try_get::<Option<i64>, _>("owner_id")? == Some(user_id),
         roles: row.try_get::<Option<i64>, _>("roles")?.map(role_set),
     }))
 }
@@ -143,7 +143,7 @@ impl Store {
                     Relation::External
                 },
                 roles: role_set(row.try_get("roles")?),
-                owner: row.try_get::<i64, _>("owner_id")? == id,
+                owner: row.try_get::<Option<i64>, _>("owner_id")? == Some(id),
                 granted_at: row.try_get("granted_at")?,
             })
         })

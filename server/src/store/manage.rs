@@ -386,8 +386,9 @@ impl Store {
         self.leave(actor, user_id, expected, choices, false).await
     }
 
-    /// Deletion: the user is removed from the system. Every account they own gets the chosen owner,
-    /// another managed user; the accounts themselves stay.
+    /// Deletion: the user is removed from the system. Every account of the organization they own
+    /// gets the chosen owner, another managed user; accounts they own outside it stay, ownerless;
+    /// no account is deleted.
     pub async fn delete_user(
         &self,
         actor: &Actor<'_>,
@@ -416,20 +417,6 @@ impl Store {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
-        if delete {
-            let elsewhere: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM accounts WHERE owner_id = ? AND (org_id IS NULL OR org_id <> ?)",
-            )
-            .bind(user_id)
-            .bind(actor.org_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if elsewhere > 0 {
-                return Ok(UpdateOutcome::Refused(
-                    "This user owns accounts outside the organization, which it cannot give to someone else. Remove them from the organization instead.",
-                ));
-            }
-        }
         // Each owned account is handed over as its choice is checked: a bad choice further down
         // the list abandons the transaction, and with it the accounts already handed over.
         let mut handed_over = Vec::new();
@@ -478,6 +465,20 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         revoke_tokens_of(&mut tx, user_id, actor.at).await?;
+        // Accounts the user owns outside the organization are not the organization's to give away:
+        // deletion leaves them in place, without an owner until their own administrators choose one.
+        let mut left_ownerless = Vec::new();
+        if delete {
+            left_ownerless = sqlx::query_scalar::<_, String>(
+                "UPDATE accounts SET owner_id = NULL \
+                 WHERE owner_id = ? AND (org_id IS NULL OR org_id <> ?) RETURNING name",
+            )
+            .bind(user_id)
+            .bind(actor.org_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            left_ownerless.sort();
+        }
         let action = if delete {
             sqlx::query("DELETE FROM users WHERE id = ?")
                 .bind(user_id)
@@ -506,7 +507,7 @@ impl Store {
                 action,
                 Some(user_id),
                 Some(&target.label),
-                serde_json::json!({ "accounts": handed_over }),
+                serde_json::json!({ "accounts": handed_over, "left_without_owner": left_ownerless }),
             )
             .insert(&mut tx)
             .await?;

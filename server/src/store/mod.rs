@@ -95,6 +95,27 @@ pub struct Store {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Brings the schema up to date on a connection of its own without foreign-key enforcement, as
+/// SQLite's procedure for rebuilding a table requires (the pragma cannot change inside the
+/// migration's transaction, and dropping a table with enforcement on would cascade to the rows
+/// that refer to it); afterwards every reference must still hold.
+async fn migrate(options: SqliteConnectOptions) -> StoreResult<()> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut connection = options.connect().await?;
+    MIGRATOR.run(&mut connection).await?;
+    let dangling: Vec<sqlx::sqlite::SqliteRow> = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut connection)
+        .await?;
+    if !dangling.is_empty() {
+        return Err(StoreError::Corrupt(format!(
+            "{} rows refer to rows that no longer exist after the schema update",
+            dangling.len()
+        )));
+    }
+    connection.close().await?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating when missing) the database at `url`, brings its schema up to date, checks
     /// that `key` is the key its secrets were written with, and protects any secrets still stored
@@ -114,14 +135,13 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
             .busy_timeout(busy_timeout);
+        migrate(options.clone().foreign_keys(false)).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
-            .connect_with(options)
+            .connect_with(options.foreign_keys(true))
             .await?;
-        MIGRATOR.run(&pool).await?;
         let store = Store { pool, key };
         store.check_secret_key().await?;
         store.protect_plain_secrets().await?;

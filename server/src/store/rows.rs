@@ -81,7 +81,7 @@ pub(super) fn account_access(row: &SqliteRow, user_id: i64) -> StoreResult<Accou
             name: row.try_get("name")?,
         },
         roles: role_set(row.try_get("roles")?),
-        owner: row.try_get::<i64, _>("owner_id")? == user_id,
+        owner: row.try_get::<Option<i64>, _>("owner_id")? == Some(user_id),
     })
 }
 

@@ -270,6 +270,12 @@ fn LeaveDialog(
         <Dialog id=format!("{prefix}-dialog") title=title open=open on_close=on_close>
             <ConsequenceChecklist id=prefix legend="I have reviewed and acknowledge:"
                 consequences=kind.consequences() ticked=ticked />
+            {(kind == Leave::Delete).then(|| view! {
+                <p class="roster-muted">
+                    "No account is deleted with the user. Accounts they own outside the organization stay as they are, "
+                    "without an owner, until their own administrators choose one."
+                </p>
+            })}
             {(!owned.is_empty()).then(|| {
                 let owned = owned.clone();
                 let keep_label = keep_label.clone();

@@ -335,3 +335,53 @@ async fn an_account_that_leaves_with_its_owner_takes_none_of_the_organizations_g
     );
     assert_eq!(kept_entry["invitations_withdrawn"], pending_for_kept);
 }
+
+#[tokio::test]
+async fn deleting_a_user_leaves_the_accounts_they_own_outside_the_organization_ownerless() {
+    let owner = demo_server().await;
+    let sam = id_of(MEMBER);
+    let mut db = database(&owner).await;
+    sqlx::query(
+        "INSERT INTO accounts (sid, org_id, name, status, owner_id, created_at) \
+         VALUES ('ACoutside0001', NULL, 'Sam''s own sandbox', 'active', ?, 0)",
+    )
+    .bind(sam)
+    .execute(&mut db)
+    .await
+    .expect("an account outside the organization");
+    let owned_here = owner
+        .accounts()
+        .await
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == sam))
+        .count();
+    assert_eq!(owned_here, 0, "Sam owns no account of the organization");
+
+    let (status, answer) = owner
+        .act(
+            "POST",
+            sam,
+            "delete",
+            serde_json::json!({"acknowledged": acknowledged(&roster_model::DELETE_CONSEQUENCES)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let ownerless = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM accounts WHERE sid = 'ACoutside0001' AND owner_id IS NULL",
+    )
+    .await;
+    assert_eq!(ownerless, 1, "the account stays, without an owner");
+    let users = scalar(
+        &mut db,
+        &format!("SELECT COUNT(*) FROM users WHERE id = {sam}"),
+    )
+    .await;
+    assert_eq!(users, 0);
+    let details: String =
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'user.deleted'")
+            .fetch_one(&mut db)
+            .await
+            .expect("audit event");
+    assert!(details.contains("Sam's own sandbox"), "{details}");
+}
