@@ -5,12 +5,17 @@
 use std::path::Path;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue};
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use roster_model::CSRF_HEADER;
+use tower::util::option_layer;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -29,6 +34,7 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
     let index_html =
         static_dir.and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
     let policy = WebPolicy::new(state.settings.allowed_hosts.clone(), index_html.as_deref());
+    let cors = cors(&state.settings.allowed_origins);
     Router::new()
         .nest("/api/v1", api::router())
         .fallback(move |request: Request| {
@@ -40,6 +46,7 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
             resolve_client,
         ))
         .with_state(state)
+        .layer(option_layer(cors))
         .layer(middleware::from_fn_with_state(policy, web_policy::enforce))
         .layer(CompressionLayer::new())
         .layer(
@@ -51,6 +58,42 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
                 )
             }),
         )
+}
+
+/// Cross-origin requests from the host pages that embed the console: the API with a bearer token
+/// (never cookies: no credentials are allowed) and the app's files. No allowed origin: none.
+fn cors(allowed_origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static(CSRF_HEADER),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::LOCATION,
+        ])
+        .max_age(Duration::from_secs(600));
+    Some(layer)
 }
 
 /// A request path fit for the log: the single-use tokens some paths carry are left out.

@@ -14,6 +14,7 @@ use roster_model::{ErrorCode, OrgRole, CSRF_HEADER};
 
 use crate::auth;
 use crate::error::AppError;
+use crate::ops::session;
 use crate::state::AppState;
 use crate::store::{Actor, AuditEvent};
 
@@ -123,8 +124,19 @@ pub struct Caller {
     pub must_enrol_two_factor: bool,
     pub two_factor_enrolled: bool,
     pub password_hash: Option<String>,
-    /// Acting with an API token rather than a console session.
-    pub via_token: bool,
+    /// How the caller proved who they are.
+    pub credential: Credential,
+}
+
+/// What a request was signed in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// Roster's own session cookie.
+    Session,
+    /// An API token, acting as the Owner who created it.
+    ApiToken,
+    /// A short-lived token from the issuer an embedding host signs people in with.
+    HostToken,
 }
 
 impl Caller {
@@ -170,7 +182,12 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(token) = bearer_token(parts) {
-            return token_caller(&token, parts, state).await;
+            return match &state.host_sign_in {
+                Some(host) if !token.starts_with(API_TOKEN_PREFIX) => {
+                    session::host_caller(state, host, &token, &client(parts).addr).await
+                }
+                _ => token_caller(&token, parts, state).await,
+            };
         }
         let PendingCaller { caller, .. } = PendingCaller::from_request_parts(parts, state).await?;
         if caller.must_enrol_two_factor {
@@ -231,9 +248,36 @@ impl FromRequestParts<AppState> for PendingCaller {
                 must_enrol_two_factor: session.two_factor.must_enrol(),
                 two_factor_enrolled: session.two_factor.secret.is_some(),
                 password_hash: session.password_hash,
-                via_token: false,
+                credential: Credential::Session,
             },
         })
+    }
+}
+
+/// How every API token's secret starts; anything else in a bearer header is a host's token.
+pub const API_TOKEN_PREFIX: &str = "roster_";
+
+/// Someone signed in to a console: by Roster's session (even one still owing a two-factor
+/// enrolment) or by an embedding host's token — not by an API token, which is no console session.
+/// For reading who one is.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Caller);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let host_token = bearer_token(parts).is_some_and(|token| {
+            !token.starts_with(API_TOKEN_PREFIX) && state.host_sign_in.is_some()
+        });
+        if host_token {
+            return Caller::from_request_parts(parts, state).await.map(SignedIn);
+        }
+        let PendingCaller { caller, .. } = PendingCaller::from_request_parts(parts, state).await?;
+        Ok(SignedIn(caller))
     }
 }
 
@@ -268,7 +312,7 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
         must_enrol_two_factor: false,
         two_factor_enrolled: false,
         password_hash: None,
-        via_token: true,
+        credential: Credential::ApiToken,
     })
 }
 
@@ -328,8 +372,9 @@ impl FromRequestParts<AppState> for Owner {
 }
 
 /// Refuses state-changing API requests that a page on another site could have sent: they must carry
-/// the anti-forgery header (which needs a CORS preflight Roster never grants) and, when the browser
-/// names an Origin or a fetch site, come from this same site.
+/// the anti-forgery header (which needs a CORS preflight, granted only to `--allowed-origin`s) and,
+/// when they ride on the session cookie and the browser names an Origin or a fetch site, come from
+/// this same site.
 pub async fn csrf_guard(request: Request, next: Next) -> Response {
     // The API changes state through these methods only; any other reaches routing and gets 405.
     let changes_state = matches!(
@@ -354,7 +399,12 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
             let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
             Some(origin_host) != host
         });
-    if !has_header || cross_site || foreign_origin {
+    // A bearer token is sent by the page that holds it, never attached by the browser on its own:
+    // a host page on an allowed origin may send it. A cookie session stays same-origin only.
+    let bearer_only = headers.get(header::AUTHORIZATION).is_some_and(|v| {
+        v.as_bytes().len() > 7 && v.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ")
+    }) && !headers.contains_key(header::COOKIE);
+    if !has_header || (!bearer_only && (cross_site || foreign_origin)) {
         return AppError::new(
             ErrorCode::CsrfRejected,
             "This request did not come from Roster itself, so it was refused.",

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod dns;
 pub mod error;
 pub mod hex;
+pub mod host_sign_in;
 pub mod mail;
 pub mod ops;
 pub mod secrets;

@@ -9,6 +9,7 @@ use roster_server::app;
 use roster_server::auth::{self, PasswordHashing};
 use roster_server::dataset;
 use roster_server::dns::DnsVerifier;
+use roster_server::host_sign_in::{HostSignIn, KeySource, TrustedIssuer};
 
 use roster_server::clock::Clock;
 use roster_server::mail::{self, MailTransport, Mailer};
@@ -90,6 +91,12 @@ enum Command {
         /// Invitation mails to addresses outside its verified domains an organization may send per day.
         #[arg(long, env = "ROSTER_OUTSIDE_MAIL_PER_DAY", default_value_t = state::DEFAULT_OUTSIDE_MAIL_PER_DAY)]
         outside_mail_per_day: u32,
+        /// The origin of a host page that embeds the console (repeatable), e.g.
+        /// https://console.example.com: its cross-origin requests are answered. None: no origin is.
+        #[arg(long = "allowed-origin", env = "ROSTER_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+        allowed_origins: Vec<String>,
+        #[command(flatten)]
+        trusted: TrustedIssuerArgs,
     },
     /// Write a new random secret key to FILE (readable by its owner only; never overwrites).
     CreateSecretKey { file: PathBuf },
@@ -106,6 +113,62 @@ enum Command {
         #[arg(long, env = "ROSTER_SEED_OWNER_PASSWORD")]
         owner_password: Option<String>,
     },
+}
+
+/// An issuer whose JSON Web Tokens sign people in for an embedding host.
+#[derive(clap::Args)]
+struct TrustedIssuerArgs {
+    /// The `iss` of the tokens to trust. Needs --trusted-audience and --trusted-jwks.
+    #[arg(long = "trusted-issuer", env = "ROSTER_TRUSTED_ISSUER", requires_all = ["audience", "jwks"])]
+    issuer: Option<String>,
+    /// The `aud` the tokens must carry: the name the issuer gives this Roster.
+    #[arg(
+        long = "trusted-audience",
+        env = "ROSTER_TRUSTED_AUDIENCE",
+        requires = "issuer"
+    )]
+    audience: Option<String>,
+    /// The issuer's public keys: a JWKS file, or an http(s) URL (read again when a token names
+    /// a key it does not hold).
+    #[arg(
+        long = "trusted-jwks",
+        env = "ROSTER_TRUSTED_JWKS",
+        requires = "issuer"
+    )]
+    jwks: Option<String>,
+    /// The claim that holds the person's email.
+    #[arg(
+        long = "trusted-email-claim",
+        env = "ROSTER_TRUSTED_EMAIL_CLAIM",
+        default_value = "email"
+    )]
+    email_claim: String,
+}
+
+impl TrustedIssuerArgs {
+    fn issuer(self) -> Option<TrustedIssuer> {
+        Some(TrustedIssuer {
+            issuer: self.issuer?,
+            audience: self.audience?,
+            keys: KeySource::parse(&self.jwks?),
+            email_claim: self.email_claim,
+        })
+    }
+}
+
+/// A browser origin as it sends it: scheme, host and port, nothing after.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let origin = value.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("{value:?} is not an origin: start it with https:// or http://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!(
+            "{value:?} is not an origin: give only the scheme, host and port, e.g. https://console.example.com"
+        ));
+    }
+    Ok(origin.to_ascii_lowercase())
 }
 
 #[tokio::main]
@@ -188,7 +251,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             trusted_proxies,
             allowed_hosts,
             outside_mail_per_day,
+            allowed_origins,
+            trusted,
         } => {
+            let host_sign_in = match trusted.issuer() {
+                Some(issuer) => Some(Arc::new(HostSignIn::load(issuer).await?)),
+                None => None,
+            };
             if demo {
                 if store.primary_org_id().await?.is_none() {
                     // One hash serves every demo user: they all share the printed demo password.
@@ -231,6 +300,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 trusted_proxies,
                 invitation_ttl_seconds: invitation_days.max(1) * 24 * 60 * 60,
                 outside_mail_per_day,
+                allowed_origins,
                 ..Settings::default()
             };
             let state = AppState {
@@ -240,6 +310,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 dns: dns_server.map_or_else(DnsVerifier::system, DnsVerifier::nameserver),
                 settings: Arc::new(settings),
                 hashing: PasswordHashing::for_this_machine(),
+                host_sign_in,
             };
             tokio::spawn(mail::run_delivery(
                 state.store.clone(),

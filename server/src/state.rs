@@ -8,6 +8,7 @@ use roster_model::DEFAULT_INVITATION_DAYS;
 use crate::auth::PasswordHashing;
 use crate::clock::Clock;
 use crate::dns::DnsVerifier;
+use crate::host_sign_in::HostSignIn;
 use crate::mail::{MailConfigError, MailTransport, Mailer};
 use crate::store::Store;
 
@@ -26,6 +27,9 @@ pub struct Settings {
     pub resend_cooldown_seconds: i64,
     /// Invitation mails to addresses outside an organization's verified domains, per day.
     pub outside_mail_per_day: u32,
+    /// Origins of host pages that embed the console (`https://console.example.com`): the API and
+    /// the app's files answer their cross-origin requests. Empty: nothing cross-origin is allowed.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The default daily allowance of invitations to outside addresses, per organization.
@@ -41,6 +45,7 @@ impl Default for Settings {
             invitation_ttl_seconds: DEFAULT_INVITATION_DAYS * 24 * 60 * 60,
             resend_cooldown_seconds: 5 * 60,
             outside_mail_per_day: DEFAULT_OUTSIDE_MAIL_PER_DAY,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -62,6 +67,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Bounds concurrent password hashing (sign-in, password changes, new passwords).
     pub hashing: PasswordHashing,
+    /// The issuer whose tokens sign people in for an embedding host, when one is trusted.
+    pub host_sign_in: Option<Arc<HostSignIn>>,
 }
 
 impl AppState {
@@ -78,6 +85,7 @@ impl AppState {
             dns: DnsVerifier::system(),
             settings: Arc::new(Settings::default()),
             hashing: PasswordHashing::for_this_machine(),
+            host_sign_in: None,
         })
     }
 }

@@ -118,6 +118,9 @@ pub fn SelectionBar(
     total: Signal<u64>,
     /// Names the group for assistive technology ("Bulk actions").
     label: &'static str,
+    /// Who "all matching" leaves out and why, said next to the count while it is selected.
+    #[prop(optional)]
+    left_out: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let count = move || selected.with(|s| selection_count(s, all_matching.get(), total.get()));
@@ -135,7 +138,10 @@ pub fn SelectionBar(
     };
     view! {
         <div class="roster-bulk-bar" role="group" aria-label=label>
-            <span role="status">{summary}</span>
+            <span role="status">
+                {summary}
+                {move || left_out.filter(|_| all_matching.get()).map(|note| view! { <span class="roster-muted">{format!(" {note}")}</span> })}
+            </span>
             {move || (page_all() && !all_matching.get() && total.get() > selected.with(|s| s.len() as u64)).then(|| view! {
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
                     {move || format!("Select all {} matching", format::count(total.get().min(MAX_SELECT_ALL as u64), "user", "users"))}
@@ -172,7 +178,8 @@ pub fn BulkBar(
     let can_act = move || count() > 0 && !run.running.get();
 
     view! {
-        <SelectionBar selected=selected all_matching=all_matching page_ids=page_ids total=total label="Bulk actions">
+        <SelectionBar selected=selected all_matching=all_matching page_ids=page_ids total=total label="Bulk actions"
+            left_out="You are left out: nobody resets, requires two-factor of or removes themselves here.">
             {move || match confirming.get() {
                 None => view! {
                     {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {

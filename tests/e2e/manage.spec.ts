@@ -90,3 +90,31 @@ test.describe('managing a user', () => {
     await other.close();
   });
 });
+
+test.describe('bulk actions and the acting admin', () => {
+  test('"select all matching" leaves the admin out and says so', async ({ page }) => {
+    await signIn(page);
+    const me = (await (await page.request.get('/api/v1/session')).json()).user.id as number;
+    const everyone = (await (await page.request.get('/api/v1/users/ids?view=managed')).json()).ids as number[];
+    expect(everyone).toContain(me);
+
+    // The answer is stood in for, so the run changes nothing: the test is about which ids the app sends.
+    const sent: number[] = [];
+    await page.route('**/api/v1/users/bulk', async (route) => {
+      const ids = (route.request().postDataJSON() as { ids: number[] }).ids;
+      sent.push(...ids);
+      await route.fulfill({ json: { results: ids.map((id) => ({ id, name: `User ${id}`, ok: true })) } });
+    });
+    await page.goto('/users/managed');
+    await page.getByLabel('Select all users on this page').check();
+    await page.getByRole('button', { name: /^Select all \d+ matching/ }).click();
+    const bar = page.getByRole('group', { name: 'Bulk actions' });
+    await expect(bar.getByRole('status')).toContainText('You are left out');
+    await expectAccessible(page);
+    await bar.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByRole('button', { name: 'Confirm: reset password' }).click();
+    await expect(page.getByText(`${everyone.length - 1} done, 0 failed.`)).toBeVisible();
+    expect(sent).not.toContain(me);
+    expect(sent.sort()).toEqual(everyone.filter((id) => id !== me).sort());
+  });
+});

@@ -57,7 +57,7 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API token (API tokens page), as `Authorization: Bearer <token>`.",
+                        "An API token (API tokens page), or a JSON Web Token from the issuer an embedding host signs people in with (`--trusted-issuer`), as `Authorization: Bearer <token>`.",
                     ))
                     .build(),
             ),

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::extract::Json;
 use super::openapi::Errors;
 use crate::auth;
-use crate::authz::{client, Caller, PendingCaller};
+use crate::authz::{client, Caller, PendingCaller, SignedIn};
 use crate::error::AppResult;
 use crate::ops::{self, session};
 use crate::state::AppState;
@@ -63,12 +63,9 @@ pub(super) async fn signed_in(
 
 /// Who is signed in, in which organization with which role.
 #[utoipa::path(get, path = "/session", tag = "session",
-    security(("session" = [])),
+    security(("session" = []), ("bearer" = [])),
     responses((status = 200, body = Me), Errors))]
-async fn current(
-    State(state): State<AppState>,
-    PendingCaller { caller, .. }: PendingCaller,
-) -> AppResult<Json<Me>> {
+async fn current(State(state): State<AppState>, SignedIn(caller): SignedIn) -> AppResult<Json<Me>> {
     Ok(Json(me_of(&state, &caller).await?))
 }
 

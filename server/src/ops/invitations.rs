@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::accounts::checked_grants;
 use super::session::{authenticate, hash_new_password};
 use crate::auth;
-use crate::authz::Caller;
+use crate::authz::{Caller, Credential};
 use crate::error::{AppError, AppResult};
 use crate::mail::InvitationMail;
 use crate::state::AppState;
@@ -577,7 +577,7 @@ pub async fn accept(
         must_enrol_two_factor: invitation.two_factor.must_enrol(),
         two_factor_enrolled: invitation.two_factor.secret.is_some(),
         password_hash: None,
-        via_token: false,
+        credential: Credential::Session,
     };
     Ok(Accepted::Member(caller, token))
 }

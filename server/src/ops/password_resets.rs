@@ -10,7 +10,7 @@ use super::session::{
     code_required, hash_new_password, invalid_code, second_factor, Attempt, SecondFactor,
 };
 use crate::auth;
-use crate::authz::Caller;
+use crate::authz::{Caller, Credential};
 use crate::error::{AppError, AppResult};
 use crate::mail::password_reset_mail;
 use crate::state::AppState;
@@ -190,7 +190,7 @@ pub async fn complete(
         must_enrol_two_factor: link.two_factor.must_enrol(),
         two_factor_enrolled: link.two_factor.secret.is_some(),
         password_hash: None,
-        via_token: false,
+        credential: Credential::Session,
     };
     Ok((caller, session_token))
 }

@@ -8,8 +8,9 @@ use roster_model::{
 };
 
 use crate::auth::{self, HashingBusy};
-use crate::authz::Caller;
+use crate::authz::{Caller, Credential};
 use crate::error::{AppError, AppResult};
+use crate::host_sign_in::{HostSignIn, Refused};
 use crate::state::AppState;
 use crate::store::{AttemptAdmission, AuditEvent, Credentials, SecondFactorState, SecondFactorUse};
 use crate::two_factor;
@@ -93,7 +94,7 @@ pub async fn sign_in(
         must_enrol_two_factor: credentials.two_factor.must_enrol(),
         two_factor_enrolled: credentials.two_factor.secret.is_some(),
         password_hash: None,
-        via_token: false,
+        credential: Credential::Session,
     };
     Ok((caller, token))
 }
@@ -454,4 +455,64 @@ pub async fn hash_new_password(state: &AppState, password: String) -> AppResult<
         )),
         Err(HashingBusy) => Err(AppError::busy(1)),
     }
+}
+
+/// The person an embedding host's token signs in, acting with their own organization role. A
+/// refused token is a failed sign-in in the audit log: against the person it names when the
+/// issuer's signature on it holds, and against nobody when it does not (its claims are then
+/// anyone's words).
+pub async fn host_caller(
+    state: &AppState,
+    sign_in: &HostSignIn,
+    token: &str,
+    addr: &str,
+) -> AppResult<Caller> {
+    let now = state.clock.now();
+    let email = match sign_in.verify(token, now).await {
+        Ok(email) => email,
+        Err(Refused { refusal, email }) => {
+            let email = email.filter(|_| refusal.signed_by_issuer());
+            let known = match &email {
+                Some(email) => state
+                    .store
+                    .credentials(email)
+                    .await?
+                    .map(|c| (c.org_id, c.user_id)),
+                None => None,
+            };
+            let email = email.as_deref().unwrap_or("host token");
+            let event = failure_event(known, email, addr, refusal.reason(), now);
+            return refuse_host_token(state, event).await;
+        }
+    };
+    let Some(credentials) = state.store.credentials(&email).await? else {
+        let event = failure_event(None, &email, addr, "host_token_unknown_user", now);
+        return refuse_host_token(state, event).await;
+    };
+    if credentials.status != UserStatus::Active || credentials.org_id.is_none() {
+        let known = Some((credentials.org_id, credentials.user_id));
+        let event = failure_event(known, &email, addr, "host_token_not_a_member", now);
+        return refuse_host_token(state, event).await;
+    }
+    Ok(Caller {
+        user_id: credentials.user_id,
+        name: credentials.label,
+        email: credentials.email,
+        org_id: credentials.org_id.unwrap_or_default(),
+        role: credentials.role.unwrap_or(OrgRole::Member),
+        client_addr: addr.to_owned(),
+        // The issuer decides how people prove who they are, second factors included.
+        must_enrol_two_factor: false,
+        two_factor_enrolled: credentials.two_factor.secret.is_some(),
+        password_hash: None,
+        credential: Credential::HostToken,
+    })
+}
+
+async fn refuse_host_token(state: &AppState, event: AuditEvent<'_>) -> AppResult<Caller> {
+    state.store.attempt_failed(&event).await?;
+    Err(AppError::new(
+        ErrorCode::Unauthorized,
+        "The sign-in your console gave Roster is not valid: it expired, or it was not made for this Roster.",
+    ))
 }

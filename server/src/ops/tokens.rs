@@ -3,7 +3,7 @@
 use roster_model::{new_token_problem, CreatedApiToken, ErrorCode, DEFAULT_TOKEN_DAYS};
 
 use crate::auth;
-use crate::authz::Caller;
+use crate::authz::{Caller, Credential, API_TOKEN_PREFIX};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -15,10 +15,10 @@ pub async fn create(
     name: &str,
     days: Option<u32>,
 ) -> AppResult<CreatedApiToken> {
-    if caller.via_token {
+    if caller.credential != Credential::Session {
         return Err(AppError::new(
             ErrorCode::Forbidden,
-            "API tokens are created in the console, signed in as an Owner: a token cannot create tokens.",
+            "API tokens are created in Roster's own console, signed in as an Owner: a token cannot create tokens.",
         ));
     }
     if let Some((field, problem)) = new_token_problem(name, days) {
@@ -27,7 +27,7 @@ pub async fn create(
     let name = name.trim();
     let now = state.clock.now();
     let expires_at = now + i64::from(days.unwrap_or(DEFAULT_TOKEN_DAYS)) * 24 * 60 * 60;
-    let secret = format!("roster_{}", auth::new_token());
+    let secret = format!("{API_TOKEN_PREFIX}{}", auth::new_token());
     let event = caller
         .actor(now)
         .event("token.created", None, Some(name), serde_json::json!({}));

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod authorization;
 mod domains;
+mod host_sign_in;
 mod import;
 mod import_crash;
 mod invitations;

@@ -245,11 +245,14 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             let shown = state.get_untracked();
             let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
             let everything = all_matching.get_untracked();
+            let me = session.me_untracked().map(|me| me.user.id);
             async move {
                 if everything {
+                    // The model refuses these actions on oneself; "all matching" says it leaves
+                    // the admin out rather than reporting a refusal for them.
                     api.user_ids(shown.view, &shown.search)
                         .await
-                        .map(|found| found.ids)
+                        .map(|found| found.ids.into_iter().filter(|id| Some(*id) != me).collect())
                 } else {
                     Ok(chosen)
                 }

@@ -1,0 +1,508 @@
+//! Sign-in supplied by an embedding host: JSON Web Tokens from the trusted issuer, every way such a
+//! token can be wrong, the keys read again when the issuer rotates them, and the cross-origin rules
+//! for host pages.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use http_body_util::BodyExt;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use roster_server::app;
+use roster_server::host_sign_in::{HostSignIn, KeySource, TrustedIssuer, MAX_LIFETIME_SECONDS};
+
+use crate::common::*;
+
+const ISSUER: &str = "https://console.host.example";
+const AUDIENCE: &str = "roster";
+const HOST_ORIGIN: &str = "http://127.0.0.1:9999";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/host-sign-in")
+        .join(name)
+}
+
+fn key(file: &str) -> EncodingKey {
+    let pem = std::fs::read(fixture(file)).expect("test key");
+    if file.starts_with("ec") {
+        EncodingKey::from_ec_pem(&pem).expect("EC key")
+    } else {
+        EncodingKey::from_rsa_pem(&pem).expect("RSA key")
+    }
+}
+
+/// What a well-behaved issuer puts in a token for `email`, valid for five minutes from now.
+fn claims(email: &str) -> serde_json::Value {
+    serde_json::json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "host-user-1", "email": email,
+        "iat": NOW, "exp": NOW + 300,
+    })
+}
+
+fn mint(alg: Algorithm, kid: &str, key_file: &str, claims: &serde_json::Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &key(key_file)).expect("token")
+}
+
+fn rsa_token(claims: &serde_json::Value) -> String {
+    mint(Algorithm::RS256, "host-rsa-1", "rsa.pem", claims)
+}
+
+async fn trusting(server: TestServer, keys: KeySource) -> TestServer {
+    let issuer = TrustedIssuer {
+        issuer: ISSUER.to_owned(),
+        audience: AUDIENCE.to_owned(),
+        keys,
+        email_claim: "email".to_owned(),
+    };
+    let mut server = server.with_settings(|settings| {
+        settings.allowed_origins = vec![HOST_ORIGIN.to_owned()];
+    });
+    server.state.host_sign_in = Some(Arc::new(HostSignIn::load(issuer).await.expect("keys")));
+    server.router = app::router(server.state.clone(), None);
+    server
+}
+
+/// The demo organization's server, trusting the test issuer's keys file; its Owner signed in by
+/// cookie (for reading the audit log).
+async fn host_server() -> TestServer {
+    trusting(demo_server().await, KeySource::File(fixture("jwks.json"))).await
+}
+
+/// A request with `token` as its bearer and no cookie, as a host page sends it.
+async fn as_host(
+    server: &TestServer,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("origin", HOST_ORIGIN)
+        .header("x-roster-csrf", "1");
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = server
+        .router
+        .clone()
+        .oneshot_request(request.body(body).expect("request"))
+        .await;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The failed sign-ins recorded: (organization, actor, reason).
+async fn failures(server: &TestServer) -> Vec<(Option<i64>, String, String)> {
+    let mut db = database(server).await;
+    sqlx::query_as(
+        "SELECT org_id, actor_label, json_extract(details, '$.reason') FROM audit_events \
+         WHERE action = 'session.sign_in_failed' ORDER BY id",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("failures")
+}
+
+#[tokio::test]
+async fn a_token_from_the_trusted_issuer_signs_its_person_in_with_their_own_role() {
+    let server = host_server().await;
+    for token in [
+        rsa_token(&claims(OWNER)),
+        mint(Algorithm::ES256, "host-ec-1", "ec.pem", &claims(OWNER)),
+    ] {
+        let (status, me) = as_host(&server, "GET", "/api/v1/session", &token, None).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(me["user"]["email"], OWNER);
+        assert_eq!(me["role"], "owner");
+        let (status, _) = as_host(&server, "GET", "/api/v1/users?view=managed", &token, None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // The email is matched as sign-in matches it.
+    let (status, me) = as_host(
+        &server,
+        "GET",
+        "/api/v1/session",
+        &rsa_token(&claims(&OWNER.to_uppercase())),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &me["user"]["email"]),
+        (StatusCode::OK, &serde_json::json!(OWNER))
+    );
+
+    // A Member is a Member: the token does not make anyone more than they are.
+    let member = rsa_token(&claims(MEMBER));
+    let (status, me) = as_host(&server, "GET", "/api/v1/session", &member, None).await;
+    assert_eq!(
+        (status, &me["role"]),
+        (StatusCode::OK, &serde_json::json!("member"))
+    );
+    let (status, error) =
+        as_host(&server, "GET", "/api/v1/users?view=managed", &member, None).await;
+    assert_eq!(
+        (status, &error["error"]["code"]),
+        (StatusCode::FORBIDDEN, &serde_json::json!("forbidden"))
+    );
+
+    // Changes go through, from the host's origin, without a cookie.
+    let (status, answer) = as_host(
+        &server,
+        "POST",
+        "/api/v1/users/bulk",
+        &rsa_token(&claims(OWNER)),
+        Some(serde_json::json!({"action": "require_two_factor", "ids": [id_of(MEMBER)]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["ok"], true, "{answer}");
+
+    // A host's sign-in is not Roster's own: it cannot mint long-lived API tokens.
+    let (status, error) = as_host(
+        &server,
+        "POST",
+        "/api/v1/tokens",
+        &rsa_token(&claims(OWNER)),
+        Some(serde_json::json!({"name": "From the host"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+}
+
+#[tokio::test]
+async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
+    let server = host_server().await;
+    let with = |change: serde_json::Value| {
+        let mut claims = claims(OWNER);
+        for (name, value) in change.as_object().expect("object") {
+            if value.is_null() {
+                claims.as_object_mut().expect("claims").remove(name);
+            } else {
+                claims[name] = value.clone();
+            }
+        }
+        claims
+    };
+    let encode = |json: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+    };
+    let unsigned = format!(
+        "{}.{}.",
+        encode(serde_json::json!({"alg": "none", "typ": "JWT", "kid": "host-rsa-1"})),
+        encode(claims(OWNER))
+    );
+    // The RSA public key as an HMAC secret: the classic algorithm confusion.
+    let public_pem = std::fs::read_to_string(fixture("jwks.json")).expect("jwks");
+    let mut hmac_header = Header::new(Algorithm::HS256);
+    hmac_header.kid = Some("host-rsa-1".to_owned());
+    let confused = jsonwebtoken::encode(
+        &hmac_header,
+        &claims(OWNER),
+        &EncodingKey::from_secret(public_pem.as_bytes()),
+    )
+    .expect("token");
+    let valid = rsa_token(&claims(OWNER));
+    let (head, rest) = valid.split_once('.').expect("jwt");
+    let (_, signature) = rest.split_once('.').expect("jwt");
+    let tampered = format!(
+        "{head}.{}.{signature}",
+        encode(with(serde_json::json!({"email": MEMBER})))
+    );
+
+    let cases: Vec<(&str, String, Option<&str>)> = vec![
+        (
+            "expired",
+            rsa_token(&with(
+                serde_json::json!({"iat": NOW - 900, "exp": NOW - 600}),
+            )),
+            Some("host_token_expired"),
+        ),
+        (
+            "wrong audience",
+            rsa_token(&with(serde_json::json!({"aud": "another-app"}))),
+            Some("host_token_audience"),
+        ),
+        (
+            "wrong issuer",
+            rsa_token(&with(serde_json::json!({"iss": "https://evil.example"}))),
+            Some("host_token_issuer"),
+        ),
+        (
+            "no audience",
+            rsa_token(&with(serde_json::json!({"aud": null}))),
+            None,
+        ),
+        (
+            "no expiry",
+            rsa_token(&with(serde_json::json!({"exp": null}))),
+            None,
+        ),
+        (
+            "not yet valid",
+            rsa_token(&with(serde_json::json!({"nbf": NOW + 600}))),
+            Some("host_token_not_yet_valid"),
+        ),
+        (
+            "valid for too long",
+            rsa_token(&with(
+                serde_json::json!({"exp": NOW + MAX_LIFETIME_SECONDS + 60}),
+            )),
+            Some("host_token_lifetime"),
+        ),
+        (
+            "unverified email",
+            rsa_token(&with(serde_json::json!({"email_verified": false}))),
+            Some("host_token_email"),
+        ),
+        ("unsigned (alg none)", unsigned, None),
+        ("HS256 with the public key", confused, None),
+        (
+            "signed by another key",
+            mint(
+                Algorithm::RS256,
+                "host-rsa-1",
+                "stranger-rsa.pem",
+                &claims(OWNER),
+            ),
+            None,
+        ),
+        (
+            "an unknown key id",
+            mint(
+                Algorithm::RS256,
+                "someone-else",
+                "stranger-rsa.pem",
+                &claims(OWNER),
+            ),
+            None,
+        ),
+        ("claims changed after signing", tampered, None),
+        ("not a JWT", "not.a.jwt".to_owned(), None),
+        (
+            "nobody here",
+            rsa_token(&claims("nobody@elsewhere.example")),
+            None,
+        ),
+    ];
+    let before = failures(&server).await.len();
+    for (case, token, _) in &cases {
+        let (status, error) =
+            as_host(&server, "GET", "/api/v1/users?view=managed", token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{case}: {error}");
+        assert_eq!(error["error"]["code"], "unauthorized", "{case}");
+    }
+    let logged = failures(&server).await;
+    // Every refusal is logged. Those the issuer signed are failures of the person they name, in
+    // their organization's log; forged ones name nobody and stay out of every organization's log.
+    let logged = &logged[before..];
+    assert_eq!(logged.len(), cases.len(), "{logged:?}");
+    let org = logged
+        .iter()
+        .find(|(_, actor, _)| actor == OWNER)
+        .and_then(|(org, _, _)| *org);
+    assert!(org.is_some());
+    for ((case, _, reason), (org_id, actor, logged_reason)) in cases.iter().zip(logged) {
+        match reason {
+            Some(reason) => {
+                assert_eq!(
+                    (org_id, actor.as_str(), logged_reason.as_str()),
+                    (&org, OWNER, *reason),
+                    "{case}"
+                )
+            }
+            None => assert!(
+                org_id.is_none() && logged_reason.starts_with("host_token_"),
+                "{case}: {org_id:?} {actor} {logged_reason}"
+            ),
+        }
+    }
+    // The refusals left the right token working.
+    let (status, _) = as_host(&server, "GET", "/api/v1/session", &valid, None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_person_removed_from_the_organization_cannot_come_back_with_a_host_token() {
+    let server = host_server().await;
+    let body = server
+        .leave_request(MEMBER, &roster_model::REMOVE_CONSEQUENCES)
+        .await;
+    let (status, answer) = server.act("POST", id_of(MEMBER), "remove", body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let (status, _) = as_host(
+        &server,
+        "GET",
+        "/api/v1/session",
+        &rsa_token(&claims(MEMBER)),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_issuers_keys_are_read_again_when_a_token_names_a_new_one() {
+    // The issuer publishes its keys at a URL on loopback; at first only the RSA key.
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("jwks.json")).expect("jwks"))
+            .expect("json");
+    let rsa_only = serde_json::json!({"keys": [all["keys"][0].clone()]});
+    let published = Arc::new(Mutex::new(rsa_only.to_string()));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let issuer = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get({
+            let published = published.clone();
+            let fetches = fetches.clone();
+            move || async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let body = published.lock().expect("keys").clone();
+                ([("content-type", "application/json")], body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/jwks.json", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, issuer).await });
+
+    let server = trusting(anonymous_demo_server().await, KeySource::Url(url)).await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "read once at start");
+    let ec = mint(Algorithm::ES256, "host-ec-1", "ec.pem", &claims(OWNER));
+    *published.lock().expect("keys") = all.to_string();
+    let (status, me) = as_host(&server, "GET", "/api/v1/session", &ec, None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "read again for the new key id"
+    );
+    // Made-up key ids do not make the server fetch again and again.
+    for n in 0..5 {
+        let forged = mint(
+            Algorithm::RS256,
+            &format!("made-up-{n}"),
+            "stranger-rsa.pem",
+            &claims(OWNER),
+        );
+        let (status, _) = as_host(&server, "GET", "/api/v1/session", &forged, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}
+
+/// The answer to a request from `origin` (a preflight when `preflight`).
+async fn from_origin(server: &TestServer, origin: &str, preflight: bool) -> axum::http::HeaderMap {
+    let request = if preflight {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/api/v1/users/bulk")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, x-roster-csrf",
+            )
+    } else {
+        Request::builder()
+            .method("GET")
+            .uri("/api/v1/health")
+            .header("origin", origin)
+    };
+    let response = server
+        .router
+        .clone()
+        .oneshot_request(request.body(Body::empty()).expect("request"))
+        .await;
+    response.headers().clone()
+}
+
+#[tokio::test]
+async fn only_allowed_origins_may_call_across_origins_and_never_with_the_session_cookie() {
+    let server = host_server().await;
+    let allowed = from_origin(&server, HOST_ORIGIN, true).await;
+    assert_eq!(allowed["access-control-allow-origin"], HOST_ORIGIN);
+    let methods = allowed["access-control-allow-methods"]
+        .to_str()
+        .expect("methods");
+    assert!(
+        methods.contains("POST") && methods.contains("PATCH"),
+        "{methods}"
+    );
+    let headers = allowed["access-control-allow-headers"]
+        .to_str()
+        .expect("headers")
+        .to_ascii_lowercase();
+    assert!(
+        headers.contains("authorization") && headers.contains("x-roster-csrf"),
+        "{headers}"
+    );
+    assert!(
+        allowed.get("access-control-allow-credentials").is_none(),
+        "cookies never travel across origins"
+    );
+    let read = from_origin(&server, HOST_ORIGIN, false).await;
+    assert_eq!(read["access-control-allow-origin"], HOST_ORIGIN);
+
+    for other in ["http://127.0.0.1:9998", "https://attacker.example", "null"] {
+        for preflight in [true, false] {
+            let answer = from_origin(&server, other, preflight).await;
+            assert!(
+                answer.get("access-control-allow-origin").is_none(),
+                "{other}"
+            );
+        }
+    }
+    // Without --allowed-origin nothing cross-origin is answered.
+    let plain = demo_server().await;
+    for preflight in [true, false] {
+        let answer = from_origin(&plain, HOST_ORIGIN, preflight).await;
+        assert!(answer.get("access-control-allow-origin").is_none());
+    }
+
+    // The session cookie stays same-origin even for an allowed origin: a change riding on it is
+    // refused as a forgery, with or without a bearer header beside it.
+    let id = id_of(MEMBER);
+    for bearer in [None, Some(rsa_token(&claims(OWNER)))] {
+        let mut request = Request::post("/api/v1/users/bulk")
+            .header("origin", HOST_ORIGIN)
+            .header("x-roster-csrf", "1")
+            .header("content-type", "application/json");
+        if let Some(token) = &bearer {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = serde_json::json!({"action": "require_two_factor", "ids": [id]}).to_string();
+        let response = server
+            .send(request.body(Body::from(body)).expect("request"))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "bearer: {}",
+            bearer.is_some()
+        );
+    }
+}
