@@ -14,10 +14,18 @@ CHROMEDRIVER ?= /usr/bin/chromedriver
 
 SECRET_KEY ?= data/secret.key
 
+HOST_LISTEN ?= 127.0.0.1:8081
+# The example host console (examples/host) embeds Roster from a second origin, signing its people in
+# with the test issuer's tokens (server/tests/fixtures/host-sign-in: a demo key, never a real one).
+EMBEDDING := --allowed-origin http://$(HOST_LISTEN) --trusted-issuer https://console.host.example \
+	--trusted-audience roster --trusted-jwks server/tests/fixtures/host-sign-in/jwks.json
+
 run: build
 	@mkdir -p data
 	@test -f $(SECRET_KEY) || $(SERVER) create-secret-key $(SECRET_KEY)
-	$(SERVER) --database $(DATABASE) --secret-key-file $(SECRET_KEY) serve --listen $(LISTEN) --static dist --demo --mail-dir data/mail
+	node examples/host/server.mjs --listen $(HOST_LISTEN) --roster http://$(LISTEN) & host=$$!; \
+	trap 'kill $$host 2>/dev/null' EXIT; \
+	$(SERVER) --database $(DATABASE) --secret-key-file $(SECRET_KEY) serve --listen $(LISTEN) --static dist --demo --mail-dir data/mail $(EMBEDDING)
 
 build: setup app server
 

@@ -1,16 +1,23 @@
 // Trunk's post-build hook: writes a brotli (.br) and a gzip (.gz) copy of every asset next to
 // it, made once at build time, which the server sends as they are to browsers that accept them.
 // Usage: node scripts/compress-assets.mjs [DIR]   (default: $TRUNK_STAGING_DIR, else dist)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR ?? 'dist';
 const compressible = /\.(wasm|js|css|html|svg|json)$/;
 
-for (const name of readdirSync(dir)) {
-  if (!compressible.test(name)) continue;
-  const path = join(dir, name);
+// Every file under dir, sub-folders (embed/) included.
+function* files(folder) {
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (compressible.test(name)) yield path;
+  }
+}
+
+for (const path of files(dir)) {
   const bytes = readFileSync(path);
   const brotli = brotliCompressSync(bytes, {
     params: {

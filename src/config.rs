@@ -1,7 +1,10 @@
 //! What a mount of Roster is configured with. Everything host-specific comes from here, never from
 //! constants or globals, so the app can run standalone or embedded, mounted twice, and remounted.
 
+use send_wrapper::SendWrapper;
 use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -12,7 +15,50 @@ pub struct AppConfig {
     pub router_base: String,
     /// Whether the app may set the document title (standalone: yes; embedded: the host decides).
     pub manage_title: bool,
+    /// The host's `getToken`: who is signed in comes from the host, not from Roster's own sign-in.
+    #[serde(skip)]
+    pub get_token: Option<TokenSource>,
 }
+
+/// A host function answering (a Promise of) a bearer token; called with `{ forceRefresh: true }`
+/// when the token it gave last was refused.
+#[derive(Clone)]
+pub struct TokenSource(SendWrapper<js_sys::Function>);
+
+impl TokenSource {
+    pub fn new(function: js_sys::Function) -> Self {
+        TokenSource(SendWrapper::new(function))
+    }
+
+    /// A token from the host, or None when it has none (or its function fails).
+    pub async fn token(&self, force_refresh: bool) -> Option<String> {
+        let options = js_sys::Object::new();
+        if force_refresh {
+            js_sys::Reflect::set(&options, &"forceRefresh".into(), &JsValue::TRUE).ok()?;
+        }
+        let answer = self.0.call1(&JsValue::NULL, &options).ok()?;
+        let value = match answer.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => JsFuture::from(promise).await.ok()?,
+            Err(value) => value,
+        };
+        value.as_string().filter(|token| !token.trim().is_empty())
+    }
+}
+
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("TokenSource")
+    }
+}
+
+impl PartialEq for TokenSource {
+    fn eq(&self, other: &Self) -> bool {
+        let (mine, theirs): (&JsValue, &JsValue) = (&self.0, &other.0);
+        mine == theirs
+    }
+}
+
+impl Eq for TokenSource {}
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -20,6 +66,7 @@ impl Default for AppConfig {
             api_base: "/api/v1".to_owned(),
             router_base: String::new(),
             manage_title: true,
+            get_token: None,
         }
     }
 }
@@ -34,6 +81,18 @@ impl AppConfig {
             self.router_base.pop();
         }
         self
+    }
+
+    /// Whether this document is Roster's own page (index.html says so), rather than a host's.
+    pub fn is_standalone_page() -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector("meta[name=\"roster-standalone\"]")
+                    .ok()
+                    .flatten()
+            })
+            .is_some()
     }
 
     /// The standalone page's configuration: `<meta name="roster-api-base">` and
@@ -54,6 +113,7 @@ impl AppConfig {
             api_base: meta("roster-api-base").unwrap_or(defaults.api_base),
             router_base: meta("roster-router-base").unwrap_or(defaults.router_base),
             manage_title: true,
+            get_token: None,
         }
         .normalized()
     }
@@ -69,6 +129,7 @@ mod tests {
             api_base: "https://x.example/api/v1/".into(),
             router_base: "/embed/".into(),
             manage_title: false,
+            get_token: None,
         }
         .normalized();
         assert_eq!(config.api_base, "https://x.example/api/v1");

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod dom;
 pub mod draft;
 pub mod form;
 pub mod format;
@@ -34,6 +35,7 @@ pub fn App(config: AppConfig) -> impl IntoView {
     let session = SessionState::new();
     provide_context(session);
     let api = ApiClient::new(config.api_base.clone())
+        .with_tokens(config.get_token.clone())
         .on_unauthorized(Callback::new(move |()| session.session_ended()));
     provide_context(api);
     provide_context(config.clone());
@@ -57,6 +59,7 @@ fn Console() -> impl IntoView {
     let session = expect_context::<SessionState>();
     let api = expect_context::<ApiClient>();
     let config = expect_context::<AppConfig>();
+    let host_signs_in = config.get_token.is_some();
     let navigate = use_navigate();
     let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
     Effect::new(move |_| {
@@ -69,14 +72,22 @@ fn Console() -> impl IntoView {
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
+    // A host that signs people in owns their account controls; API tokens are made in Roster's own
+    // console only (the server refuses them to a host's sign-in).
     let is_owner = Signal::derive(move || {
-        session
-            .me()
-            .is_some_and(|me| me.role == OrgRole::Owner && !me.must_enrol_two_factor)
+        !host_signs_in
+            && session
+                .me()
+                .is_some_and(|me| me.role == OrgRole::Owner && !me.must_enrol_two_factor)
+    });
+    let on_sign_out = (!host_signs_in).then(|| {
+        Callback::new(move |()| {
+            sign_out.dispatch(());
+        })
     });
 
     view! {
-        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=Callback::new(move |()| { sign_out.dispatch(()); })>
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/accept/:token") view=AcceptPage />
@@ -107,9 +118,19 @@ fn Console() -> impl IntoView {
 fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<SessionState>();
     let base = use_context::<RouterBase>().unwrap_or_default();
+    let host_signs_in = use_context::<AppConfig>().is_some_and(|config| config.get_token.is_some());
     let location = use_location();
     let access = Memo::new(move |_| session.access());
-    move || match access.get() {
+    move || {
+        match access.get() {
+        // The host signs people in: Roster's sign-in page is not theirs to use.
+        Access::SignedOut if host_signs_in => view! {
+            <div class="roster-panel" role="alert">
+                <h1>"Signed out"</h1>
+                <p>"You are signed out of the console around Roster. Sign in there, then come back to this page."</p>
+            </div>
+        }
+        .into_any(),
         Access::Checking => {
             view! { <p class="roster-loading" role="status">"Checking your session…"</p> }
                 .into_any()
@@ -150,6 +171,7 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
         }
         Access::Manager => children().into_any(),
     }
+    }
 }
 
 /// A mounted instance; `unmount()` removes it and releases everything it held.
@@ -166,18 +188,34 @@ impl MountHandle {
     }
 }
 
-/// Mounts Roster into `element`. `config` is `{ apiBase, routerBase, manageTitle }`; missing keys
-/// take the standalone defaults. Each call is independent: the same page may mount Roster twice.
+/// Mounts Roster into `element`. `config` is `{ apiBase, routerBase, manageTitle, getToken }`;
+/// missing keys take the standalone defaults. `getToken` (a function answering a Promise of a
+/// bearer token) makes the host the one who signs people in. Each call is independent: the same
+/// page may mount Roster twice.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, config: JsValue) -> Result<MountHandle, JsError> {
-    let config: AppConfig = if config.is_undefined() || config.is_null() {
+    let mut parsed: AppConfig = if config.is_undefined() || config.is_null() {
         AppConfig::default()
     } else {
-        serde_wasm_bindgen::from_value(config)
+        serde_wasm_bindgen::from_value(config.clone())
             .map_err(|e| JsError::new(&format!("Roster configuration: {e}")))?
     };
+    if config.is_object() {
+        let get_token = js_sys::Reflect::get(&config, &"getToken".into()).unwrap_or_default();
+        if !get_token.is_undefined() && !get_token.is_null() {
+            let function = get_token
+                .dyn_into::<js_sys::Function>()
+                .map_err(|_| JsError::new("Roster configuration: getToken must be a function"))?;
+            parsed.get_token = Some(config::TokenSource::new(function));
+        }
+    }
+    let config = parsed;
     let config = config.normalized();
-    let handle = leptos::mount::mount_to(element, move || view! { <App config=config /> });
+    let point = dom::MountPoint(send_wrapper::SendWrapper::new(element.clone().into()));
+    let handle = leptos::mount::mount_to(element, move || {
+        provide_context(point);
+        view! { <App config=config /> }
+    });
     Ok(MountHandle {
         mounted: Some(Box::new(handle)),
     })

@@ -162,7 +162,8 @@ fn is_hashed_asset(name: &str) -> bool {
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     matches!(extension, "js" | "wasm" | "css")
         && stem.rsplit_once('-').is_some_and(|(_, hash)| {
-            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            // Trunk writes the 64-bit hash in hex without leading zeros: up to 16 digits.
+            (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
         })
 }
 
@@ -175,6 +176,7 @@ mod tests {
         assert!(is_hashed_asset("roster-0123456789abcdef.js"));
         assert!(is_hashed_asset("roster-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("roster-a85cb66e33ab9271.css"));
+        assert!(is_hashed_asset("roster-57e763af7b5b77b_bg.wasm"));
         assert!(!is_hashed_asset("index.html"));
         assert!(!is_hashed_asset("roster.js"));
         assert!(!is_hashed_asset("roster-0123456789abcdeg.js"));

@@ -5,6 +5,8 @@ use leptos::prelude::{on_cleanup, Callable, Callback, StoredValue, UpdateValue, 
 use roster_model::{ApiError, ErrorBody, ErrorCode, Page, CSRF_HEADER};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
+
+pub use crate::config::TokenSource;
 use web_sys::{AbortController, AbortSignal};
 
 mod accounts;
@@ -60,6 +62,20 @@ impl ApiFailure {
         }
     }
 
+    /// The host gave no token to sign in with: its person is signed out.
+    fn signed_out() -> Self {
+        ApiFailure::Api {
+            status: 401,
+            error: ApiError {
+                code: ErrorCode::Unauthorized,
+                message:
+                    "You are signed out of the console around Roster. Sign in there to continue."
+                        .to_owned(),
+                field: None,
+            },
+        }
+    }
+
     /// The request field the failure is about, so a form can show it there.
     pub fn field(&self) -> Option<String> {
         match self {
@@ -82,6 +98,10 @@ struct Connection {
     base: String,
     /// Told when the server says the session has ended, so the app can ask the admin to sign in again.
     on_unauthorized: Option<Callback<()>>,
+    /// The embedding host's sign-in: its tokens go in `Authorization`, and no cookie is sent.
+    tokens: Option<TokenSource>,
+    /// The host's last token, used until the server refuses it.
+    token: Option<String>,
 }
 
 /// The typed client of Roster's API. `Copy`: its settings live in the reactive owner of the app
@@ -97,6 +117,8 @@ impl ApiClient {
             connection: StoredValue::new(Connection {
                 base: base.into(),
                 on_unauthorized: None,
+                tokens: None,
+                token: None,
             }),
         }
     }
@@ -104,6 +126,13 @@ impl ApiClient {
     pub fn on_unauthorized(self, hook: Callback<()>) -> Self {
         self.connection
             .update_value(|connection| connection.on_unauthorized = Some(hook));
+        self
+    }
+
+    /// Signs requests in with the host's tokens rather than Roster's session cookie.
+    pub fn with_tokens(self, tokens: Option<TokenSource>) -> Self {
+        self.connection
+            .update_value(|connection| connection.tokens = tokens);
         self
     }
 
@@ -122,6 +151,52 @@ impl ApiClient {
             .map_err(|_| ApiFailure::Network)
     }
 
+    /// Sends a request of the signed-in person: as it is with Roster's session cookie, or with the
+    /// host's token — and once more with a fresh one when the server refuses it.
+    async fn send_signed(
+        &self,
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<Response, ApiFailure> {
+        let tokens = self
+            .connection
+            .try_with_value(|connection| connection.tokens.clone())
+            .ok_or(ApiFailure::Cancelled)?;
+        let Some(tokens) = tokens else {
+            return Self::send(request).await;
+        };
+        let original: web_sys::Request = request.map_err(|_| ApiFailure::Network)?.into();
+        let cached = self
+            .connection
+            .try_with_value(|connection| connection.token.clone())
+            .flatten();
+        let token = match cached {
+            Some(token) => token,
+            None => self.fresh_token(&tokens, false).await?,
+        };
+        let response = Self::send(with_bearer(&original, &token)).await?;
+        if response.status() != 401 {
+            return Ok(response);
+        }
+        // The host may have handed over a token it had kept too long: ask it for a new one, once.
+        let token = self.fresh_token(&tokens, true).await?;
+        Self::send(with_bearer(&original, &token)).await
+    }
+
+    /// A token from the host, kept for the next requests; a host with none has signed the person out.
+    async fn fresh_token(
+        &self,
+        tokens: &TokenSource,
+        force_refresh: bool,
+    ) -> Result<String, ApiFailure> {
+        let token = tokens.token(force_refresh).await;
+        self.connection
+            .update_value(|connection| connection.token = token.clone());
+        token.ok_or_else(|| {
+            self.noticed::<()>(Err(ApiFailure::signed_out())).err();
+            ApiFailure::signed_out()
+        })
+    }
+
     /// Reads `path`. The request is aborted when whatever asked for it goes away (its page is left,
     /// or its resource asks again), so a late answer never lands on the wrong screen.
     async fn get<T: DeserializeOwned>(
@@ -135,7 +210,7 @@ impl ApiClient {
             .header("Accept", "application/json")
             .abort_signal(abort.as_ref())
             .build();
-        let response = Self::send(request).await.map_err(|failure| {
+        let response = self.send_signed(request).await.map_err(|failure| {
             if abort.as_ref().is_some_and(AbortSignal::aborted) {
                 ApiFailure::Cancelled
             } else {
@@ -183,7 +258,7 @@ impl ApiClient {
         &self,
         request: Result<Request, gloo_net::Error>,
     ) -> Result<T, ApiFailure> {
-        self.noticed(decode(Self::send(request).await?).await)
+        self.noticed(decode(self.send_signed(request).await?).await)
     }
 
     /// Like [`Self::change`], for answers without a body (204).
@@ -191,7 +266,7 @@ impl ApiClient {
         &self,
         request: Result<Request, gloo_net::Error>,
     ) -> Result<(), ApiFailure> {
-        let response = Self::send(request).await?;
+        let response = self.send_signed(request).await?;
         if response.ok() {
             Ok(())
         } else {
@@ -205,6 +280,22 @@ impl ApiClient {
             .header("Accept", "application/json")
             .header(CSRF_HEADER, "1")
     }
+}
+
+/// A copy of `request` with `token` as its bearer and no cookie. (A copy: a body can be sent once.)
+fn with_bearer(request: &web_sys::Request, token: &str) -> Result<Request, gloo_net::Error> {
+    let failed = |_| gloo_net::Error::GlooError("the request could not be signed".to_owned());
+    let copy = request.clone().map_err(failed)?;
+    let headers = web_sys::Headers::new_with_headers(&copy.headers()).map_err(failed)?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(failed)?;
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_headers(&headers);
+    web_sys::Request::new_with_request_and_init(&copy, &init)
+        .map(Request::from)
+        .map_err(failed)
 }
 
 /// A signal that aborts a request when the current reactive owner is cleaned up.

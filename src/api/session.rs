@@ -12,7 +12,7 @@ impl ApiClient {
         let request = Request::get(&self.url("/session")?)
             .header("Accept", "application/json")
             .build();
-        decode(Self::send(request).await?).await
+        decode(self.send_signed(request).await?).await
     }
 
     pub async fn sign_in(&self, credentials: &SignIn) -> Result<Me, ApiFailure> {

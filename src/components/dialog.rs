@@ -24,9 +24,7 @@ pub fn Dialog(
         };
         if open.get() {
             if !element.open() {
-                let active = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.active_element())
+                let active = crate::dom::active_element_near(&element)
                     .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
                 opener.set_value(active);
                 let _ = element.show_modal();

@@ -20,7 +20,9 @@ pub fn Shell(
     /// Whether to offer the Owners' pages (API tokens).
     #[prop(into)]
     is_owner: Signal<bool>,
-    on_sign_out: Callback<()>,
+    /// Signing out, and the account's own pages, when Roster signs people in itself. None when an
+    /// embedding host does: its own controls do that.
+    on_sign_out: Option<Callback<()>>,
     children: Children,
 ) -> impl IntoView {
     let location = use_location();
@@ -55,11 +57,13 @@ pub fn Shell(
                 {move || user_name.get().map(|name| view! {
                     <div class="roster-account">
                         <span class="roster-account__name">{name}</span>
-                        <A href=app_href("/account/password")>"Password"</A>
-                        <A href=app_href("/account/two-factor")>"Two-factor"</A>
-                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
-                            "Sign out"
-                        </button>
+                        {on_sign_out.map(|on_sign_out| view! {
+                            <A href=app_href("/account/password")>"Password"</A>
+                            <A href=app_href("/account/two-factor")>"Two-factor"</A>
+                            <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
+                                "Sign out"
+                            </button>
+                        })}
                     </div>
                 })}
             </header>

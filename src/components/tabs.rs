@@ -38,9 +38,7 @@ pub fn TabList(
             .filter_map(|i| nodes.item(i))
             .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
             .collect();
-        let active = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.active_element());
+        let active = crate::dom::active_element_near(&list);
         let current = items
             .iter()
             .position(|item| active.as_ref().is_some_and(|a| a.is_same_node(Some(item))));

@@ -95,11 +95,8 @@ pub fn DomainsPage() -> impl IntoView {
                 cards.update(|cards| cards.retain(|card| card.with_untracked(|d| d.id) != id));
                 announcement.set(format!("Removed {}.", removed.unwrap_or_default()));
                 // The card and its buttons are gone: give focus to the form.
-                if let Some(input) = document().get_element_by_id("roster-domain-name") {
-                    if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(input)
-                    {
-                        let _ = input.focus();
-                    }
+                if let Some(input) = crate::dom::element_by_id("roster-domain-name") {
+                    let _ = input.focus();
                 }
             }
             Err(error) => failure.set(Some((id, error.message()))),

@@ -140,7 +140,7 @@ test.describe('a user’s lifecycle', () => {
     const rows = userRows(page);
     await expect(rows.first()).toBeVisible();
     await page.getByLabel('Select all users on this page').check();
-    const matching = page.getByRole('button', { name: /^Select all \d+ matching/ });
+    const matching = page.getByRole('button', { name: /^Select all \d+ users? matching/ });
     if (await matching.isVisible()) await matching.click();
     const selected = page.getByRole('group', { name: 'Bulk actions' }).getByRole('status');
     await expect(selected).toContainText('selected');

@@ -15,7 +15,10 @@ rm -rf "$mail" "$records"
 "$dns_fixture" --listen "$dns_listen" --records "$records" &
 dns_pid=$!
 "$server" --database "sqlite://$data/roster.db" --secret-key-file "$data/secret.key" serve --listen "127.0.0.1:${E2E_PORT:-18473}" --static dist --demo \
-  --mail-dir "$mail" --dns-server "$dns_listen" &
+  --mail-dir "$mail" --dns-server "$dns_listen" \
+  --allowed-origin "http://127.0.0.1:${E2E_HOST_PORT:-18474}" \
+  --trusted-issuer https://console.host.example --trusted-audience roster \
+  --trusted-jwks server/tests/fixtures/host-sign-in/jwks.json &
 pid=$!
 trap 'kill $pid $dns_pid 2>/dev/null; wait $pid $dns_pid 2>/dev/null; rm -rf "$data"' EXIT INT TERM
 wait $pid

@@ -65,11 +65,7 @@ pub fn ManageUser(
     Effect::new(move |_| {
         if let Some(id) = refocus_after.get_untracked() {
             refocus_after.set(None);
-            if let Some(element) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(id))
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
+            if let Some(element) = crate::dom::element_by_id(id) {
                 let _ = element.focus();
             }
         }

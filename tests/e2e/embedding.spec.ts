@@ -1,0 +1,153 @@
+import { createPrivateKey, createSign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { expectAccessible, OWNER, userRows } from './helpers';
+
+// Roster mounted by a host page on another origin (another port), signed in by the host's tokens.
+const roster = `http://127.0.0.1:${process.env.E2E_PORT ?? 18473}`;
+const host = `http://127.0.0.1:${process.env.E2E_HOST_PORT ?? 18474}`;
+const keys = path.resolve(__dirname, '../../server/tests/fixtures/host-sign-in');
+
+/** A JSON Web Token from the issuer the e2e server trusts (start-server.sh), signed with `keyFile`. */
+function hostToken(email: string, { expiresIn = 300, keyFile = 'rsa.pem' } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+  const body = `${part({ alg: 'RS256', typ: 'JWT', kid: 'host-rsa-1' })}.${part({
+    iss: 'https://console.host.example',
+    aud: 'roster',
+    email,
+    iat: now - 60,
+    exp: now + expiresIn,
+  })}`;
+  const key = createPrivateKey(readFileSync(path.join(keys, keyFile)));
+  return `${body}.${createSign('RSA-SHA256').update(body).sign(key).toString('base64url')}`;
+}
+
+/**
+ * Opens the host page (tests/e2e/host, served from its own origin by examples/host/server.mjs) at
+ * `at`: it mounts Roster through the loader with a getToken that asks `tokens` (given whether it is
+ * a forced refresh).
+ */
+async function openHost(page: Page, tokens: (forceRefresh: boolean) => string, at = '/host/users/managed') {
+  await page.exposeFunction('hostToken', tokens);
+  await page.goto(`${host}${at}`);
+}
+
+test.describe('embedded in a host page on another origin', () => {
+  test('the host signs in: an expired token is refreshed once, requests carry it and no cookie', async ({ page }) => {
+    const asked: boolean[] = [];
+    const apiRequests: { authorization?: string; cookie?: string }[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${roster}/api/`)) {
+        const headers = request.headers();
+        apiRequests.push({ authorization: headers.authorization, cookie: headers.cookie });
+      }
+    });
+    await openHost(page, (forceRefresh) => {
+      asked.push(forceRefresh);
+      return hostToken(OWNER, { expiresIn: forceRefresh ? 300 : -600 });
+    });
+    await expect(page.getByRole('heading', { level: 1, name: 'User management' })).toBeVisible();
+    await expect(userRows(page).first()).toBeVisible();
+    expect(asked, 'asked for a token, then once for a fresh one').toEqual([false, true]);
+    expect(page.url()).toBe(`${host}/host/users/managed`);
+    expect(apiRequests.length).toBeGreaterThan(1);
+    for (const request of apiRequests) {
+      expect(request.authorization).toMatch(/^Bearer ey/);
+      expect(request.cookie).toBeUndefined();
+    }
+    // The host owns the account controls; Roster offers none of its own.
+    await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'API tokens' })).toHaveCount(0);
+    await expectAccessible(page);
+
+    // Navigating inside Roster stays under the host's router base.
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await expect(page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
+    expect(page.url()).toBe(`${host}/host/accounts`);
+  });
+
+  test('a token the server refuses even after a refresh shows that the host signed the person out', async ({ page }) => {
+    const asked: boolean[] = [];
+    await openHost(page, (forceRefresh) => {
+      asked.push(forceRefresh);
+      return hostToken(OWNER, { keyFile: 'stranger-rsa.pem' });
+    });
+    await expect(page.getByRole('heading', { name: 'Signed out' })).toBeVisible();
+    await expect(page.getByText('Sign in there')).toBeVisible();
+    expect(asked).toEqual([false, true]);
+    expect(page.url()).toBe(`${host}/host/users/managed`);
+    await expectAccessible(page);
+  });
+});
+
+test.describe('embedded, styles and lifetime', () => {
+  test("the host's CSS does not reach Roster and Roster's does not reach the host", async ({ page }) => {
+    await openHost(page, () => hostToken(OWNER));
+    const invite = page.getByRole('link', { name: 'Invite users' });
+    await expect(invite).toBeVisible();
+    const inside = await invite.evaluate((element) => {
+      const style = getComputedStyle(element);
+      const text = getComputedStyle(element.closest('.roster-shell')!);
+      return {
+        background: style.backgroundColor,
+        border: style.borderTopStyle,
+        boxSizing: style.boxSizing,
+        color: text.color,
+        font: text.fontFamily,
+        fontSize: text.fontSize,
+      };
+    });
+    expect(inside.background).not.toBe('rgb(255, 105, 180)');
+    expect(inside.border).not.toBe('dashed');
+    expect(inside.boxSizing).toBe('border-box');
+    expect(inside.color).not.toBe('rgb(200, 0, 0)');
+    expect(inside.font).not.toContain('Comic Sans');
+    expect(inside.fontSize).toBe('16px');
+
+    // The host page keeps its own look: Roster's styles live in its shadow root only.
+    const host = await page.locator('#host-button').evaluate((element) => {
+      const style = getComputedStyle(element);
+      return { background: style.backgroundColor, boxSizing: style.boxSizing, bodyMargin: getComputedStyle(document.body).margin };
+    });
+    expect(host).toEqual({ background: 'rgb(255, 105, 180)', boxSizing: 'content-box', bodyMargin: '8px' });
+    expect(await page.evaluate(() => document.styleSheets.length)).toBe(1);
+  });
+
+  test('unmounting leaves nothing behind and makes no more requests; mounting again works', async ({ page }) => {
+    await openHost(page, () => hostToken(OWNER));
+    await expect(userRows(page).first()).toBeVisible();
+    await page.evaluate(() => (window as unknown as { rosterHandle: { unmount(): void } }).rosterHandle.unmount());
+    expect(await page.locator('#roster').evaluate((element) => element.shadowRoot?.childElementCount)).toBe(0);
+    const late: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) late.push(request.url());
+    });
+    // The router's own listeners went with it: going back in history asks Roster for nothing.
+    await page.evaluate(() => history.pushState(null, '', '/host/accounts'));
+    await page.goBack();
+    await page.waitForTimeout(500);
+    expect(late).toEqual([]);
+
+    await page.evaluate(() => (window as unknown as { mountRoster(): Promise<void> }).mountRoster());
+    await expect(userRows(page).first()).toBeVisible();
+  });
+
+  test('a dialog inside the shadow root opens and closes by keyboard and gives focus back', async ({ page }) => {
+    await openHost(page, () => hostToken(OWNER));
+    await expect(userRows(page).first()).toBeVisible();
+    await userRows(page).first().getByRole('link').first().click();
+    const remove = page.getByRole('button', { name: 'Remove from organization' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
+    await expectAccessible(page);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    const focused = await page.locator('#roster').evaluate((element) => element.shadowRoot?.activeElement?.textContent);
+    expect(focused).toBe('Remove from organization');
+  });
+});
