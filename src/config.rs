@@ -18,6 +18,45 @@ pub struct AppConfig {
     /// The host's `getToken`: who is signed in comes from the host, not from Roster's own sign-in.
     #[serde(skip)]
     pub get_token: Option<TokenSource>,
+    /// The colour theme a host chose (standalone, the admin chooses, remembered per browser).
+    pub theme: Theme,
+    /// Roster's own page: it offers the theme switch and remembers the choice.
+    #[serde(skip)]
+    pub standalone: bool,
+}
+
+/// Light or dark colours, or whichever the system prefers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::Auto, Theme::Light, Theme::Dark];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::Auto => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|theme| theme.name() == name)
+    }
 }
 
 /// A host function answering (a Promise of) a bearer token; called with `{ forceRefresh: true }`
@@ -60,6 +99,21 @@ impl PartialEq for TokenSource {
 
 impl Eq for TokenSource {}
 
+const THEME_KEY: &str = "roster-theme";
+
+/// The theme the admin chose on this browser, if any (localStorage may be refused: then none).
+pub fn stored_theme() -> Option<Theme> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    Theme::from_name(&storage.get_item(THEME_KEY).ok()??)
+}
+
+/// Remembers the admin's theme on this browser.
+pub fn store_theme(theme: Theme) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(THEME_KEY, theme.name());
+    }
+}
+
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
@@ -67,6 +121,8 @@ impl Default for AppConfig {
             router_base: String::new(),
             manage_title: true,
             get_token: None,
+            theme: Theme::Auto,
+            standalone: false,
         }
     }
 }
@@ -112,8 +168,8 @@ impl AppConfig {
         AppConfig {
             api_base: meta("roster-api-base").unwrap_or(defaults.api_base),
             router_base: meta("roster-router-base").unwrap_or(defaults.router_base),
-            manage_title: true,
-            get_token: None,
+            standalone: true,
+            ..defaults
         }
         .normalized()
     }
@@ -129,7 +185,7 @@ mod tests {
             api_base: "https://x.example/api/v1/".into(),
             router_base: "/embed/".into(),
             manage_title: false,
-            get_token: None,
+            ..AppConfig::default()
         }
         .normalized();
         assert_eq!(config.api_base, "https://x.example/api/v1");
@@ -142,5 +198,10 @@ mod tests {
         assert_eq!(config.api_base, "/roster/api/v1");
         assert_eq!(config.router_base, "");
         assert!(config.manage_title);
+        assert_eq!(config.theme, Theme::Auto);
+        assert!(!config.standalone);
+        let dark: AppConfig = serde_json::from_str(r#"{"theme": "dark"}"#).unwrap();
+        assert_eq!(dark.theme, Theme::Dark);
+        assert!(serde_json::from_str::<AppConfig>(r#"{"theme": "sepia"}"#).is_err());
     }
 }

@@ -6,6 +6,7 @@ pub mod components;
 pub mod config;
 pub mod dom;
 pub mod draft;
+pub mod events;
 pub mod form;
 pub mod format;
 pub mod list;
@@ -21,28 +22,44 @@ use wasm_bindgen::prelude::*;
 use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
+use crate::events::HostEvents;
 use crate::pages::{
     AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
     ImportPage, InvitePage, LoginPage, NotFound, PasswordResetPage, TokensPage, TwoFactorPage,
     UserRedirect, UsersRoute,
 };
 use crate::session::{Access, SessionState};
-use roster_model::OrgRole;
+use roster_model::{ErrorCode, OrgRole};
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
 #[component]
 pub fn App(config: AppConfig) -> impl IntoView {
     let session = SessionState::new();
     provide_context(session);
+    let host_signs_in = config.get_token.is_some();
+    let events = HostEvents::of_this_mount();
+    provide_context(events.clone());
+    let unauthorized_events = events.clone();
     let api = ApiClient::new(config.api_base.clone())
         .with_tokens(config.get_token.clone())
-        .on_unauthorized(Callback::new(move |()| session.session_ended()));
+        .on_unauthorized(Callback::new(move |()| {
+            if host_signs_in && !session.ended() {
+                unauthorized_events.emit("signed-out", &[]);
+            }
+            session.session_ended();
+        }));
     provide_context(api);
     provide_context(config.clone());
     let check = LocalResource::new(move || async move { api.session().await });
+    let check_events = events.clone();
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => session.signed_in(me),
-        Some(Err(_)) => session.signed_out(),
+        Some(Err(failure)) => {
+            if host_signs_in && failure.code() == Some(ErrorCode::Unauthorized) {
+                check_events.emit("signed-out", &[]);
+            }
+            session.signed_out();
+        }
         None => {}
     });
 
@@ -60,6 +77,9 @@ fn Console() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let config = expect_context::<AppConfig>();
     let host_signs_in = config.get_token.is_some();
+    let standalone = config.standalone;
+    let initial_theme = config.theme;
+    let base = config.router_base.clone();
     let navigate = use_navigate();
     let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
     Effect::new(move |_| {
@@ -68,6 +88,28 @@ fn Console() -> impl IntoView {
             session.signed_out();
             navigate("/login", NavigateOptions::default());
         }
+    });
+    let theme = RwSignal::new(if standalone {
+        config::stored_theme().unwrap_or(initial_theme)
+    } else {
+        initial_theme
+    });
+    if standalone {
+        Effect::new(move |_| config::store_theme(theme.get()));
+    }
+    // The host hears of every route Roster shows (the first included), as a path under its base.
+    let location = use_location();
+    let events = expect_context::<HostEvents>();
+    Effect::new(move |_| {
+        let path = location.pathname.get();
+        let search = location.search.get();
+        let path = path.strip_prefix(base.as_str()).unwrap_or(&path);
+        let path = if search.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{search}")
+        };
+        events.emit("navigate", &[("path", &path)]);
     });
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
@@ -87,7 +129,7 @@ fn Console() -> impl IntoView {
     });
 
     view! {
-        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out>
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out theme=theme theme_switch=standalone>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/accept/:token") view=AcceptPage />
@@ -178,13 +220,20 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
 #[wasm_bindgen]
 pub struct MountHandle {
     mounted: Option<Box<dyn std::any::Any>>,
+    /// The owner above the mount's own, cleaned up explicitly: leptos_router keeps the first
+    /// router's owner in a global (its redirect hook), so dropping alone would leave that mount's
+    /// listeners and state behind.
+    owner: Option<Owner>,
 }
 
 #[wasm_bindgen]
 impl MountHandle {
     pub fn unmount(&mut self) {
-        // Dropping Leptos's UnmountHandle removes the view and disposes its reactive owner.
+        // Dropping Leptos's UnmountHandle removes the view; cleaning the owner ends the rest.
         self.mounted.take();
+        if let Some(owner) = self.owner.take() {
+            owner.cleanup();
+        }
     }
 }
 
@@ -212,11 +261,15 @@ pub fn mount(element: web_sys::HtmlElement, config: JsValue) -> Result<MountHand
     let config = parsed;
     let config = config.normalized();
     let point = dom::MountPoint(send_wrapper::SendWrapper::new(element.clone().into()));
-    let handle = leptos::mount::mount_to(element, move || {
-        provide_context(point);
-        view! { <App config=config /> }
+    let owner = Owner::new();
+    let handle = owner.with(|| {
+        leptos::mount::mount_to(element, move || {
+            provide_context(point);
+            view! { <App config=config /> }
+        })
     });
     Ok(MountHandle {
         mounted: Some(Box::new(handle)),
+        owner: Some(owner),
     })
 }

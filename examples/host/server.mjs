@@ -5,8 +5,9 @@
 //   node examples/host/server.mjs [--listen 127.0.0.1:8081] [--roster http://127.0.0.1:8080] [--root DIR]
 //
 // GET /token?email=…  a token for that person (the host's own sign-in stands behind it)
-// anything else       the page in --root (index.html for paths without a file name), with
-//                     %ROSTER% replaced by Roster's origin
+// anything else       that file of --root; for a path without one, the page named by its first
+//                     segment (/element/… → element.html) or index.html; %ROSTER% in pages is
+//                     replaced by Roster's origin
 import { createPrivateKey, createSign } from 'node:crypto';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -46,7 +47,9 @@ createServer((request, response) => {
   }
   let file = path.join(root, path.normalize(url.pathname));
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) {
-    file = path.join(root, 'index.html');
+    // A path of the page's own routes: the page named by its first segment, if there is one.
+    const page = path.join(root, `${url.pathname.split('/')[1] ?? ''}.html`);
+    file = page.startsWith(root) && existsSync(page) ? page : path.join(root, 'index.html');
   }
   const type = types[path.extname(file)] ?? 'application/octet-stream';
   let body = readFileSync(file);

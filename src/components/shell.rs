@@ -3,6 +3,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use super::app_href;
+use crate::config::Theme;
 
 /// The console frame: a skip link, the header with the organization's name, the main navigation,
 /// and the page in a <main> landmark.
@@ -23,6 +24,10 @@ pub fn Shell(
     /// Signing out, and the account's own pages, when Roster signs people in itself. None when an
     /// embedding host does: its own controls do that.
     on_sign_out: Option<Callback<()>>,
+    /// The colours in use.
+    theme: RwSignal<Theme>,
+    /// Whether to offer the theme switch (Roster's own page; a host sets the theme itself).
+    theme_switch: bool,
     children: Children,
 ) -> impl IntoView {
     let location = use_location();
@@ -33,7 +38,7 @@ pub fn Shell(
         path.starts_with("/users/")
     });
     view! {
-        <div class="roster-shell">
+        <div class="roster-shell" data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
             <header class="roster-header">
                 <div class="roster-header__brand">
@@ -65,6 +70,20 @@ pub fn Shell(
                             </button>
                         })}
                     </div>
+                })}
+                {theme_switch.then(|| view! {
+                    <label class="roster-theme">
+                        "Theme "
+                        <select on:change=move |ev| {
+                            if let Some(chosen) = Theme::from_name(&event_target_value(&ev)) {
+                                theme.set(chosen);
+                            }
+                        }>
+                            {Theme::ALL.into_iter().map(|option| view! {
+                                <option value=option.name() selected=move || theme.get() == option>{option.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
                 })}
             </header>
             <main id="roster-main" class="roster-main" tabindex="-1">

@@ -151,3 +151,80 @@ test.describe('embedded, styles and lifetime', () => {
     expect(focused).toBe('Remove from organization');
   });
 });
+
+test.describe('the <roster-console> element', () => {
+  type Event = { type: string; detail: { path?: string } | null; target: string };
+  const events = (page: Page) => page.evaluate(() => (window as unknown as { rosterEvents: Event[] }).rosterEvents);
+  const listeners = async (page: Page) => {
+    const cdp = await page.context().newCDPSession(page);
+    const count = async (expression: string) => {
+      const { result } = await cdp.send('Runtime.evaluate', { expression });
+      const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId! });
+      return listeners.length;
+    };
+    return { window: await count('window'), document: await count('document') };
+  };
+
+  test('attributes, properties set before upgrade, events, navigate(), theme, and removal', async ({ page }) => {
+    await page.exposeFunction('hostToken', () => hostToken(OWNER));
+    // The console is made (its getToken set) before the loader defines the element, and put on
+    // the page later: first, what the page listens to without Roster.
+    await page.goto(`${host}/element?router-base=/element&initial-path=/users/invited&theme=dark&defer`);
+    await page.waitForFunction(() => customElements.get('roster-console') !== undefined);
+    const before = await listeners(page);
+    await page.evaluate(() => (window as unknown as { appendConsole(): void }).appendConsole());
+    await expect(page.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
+    expect(page.url()).toBe(`${host}/element/users/invited`);
+    await expect.poll(() => events(page)).toEqual(
+      expect.arrayContaining([
+        { type: 'roster:ready', detail: null, target: 'console' },
+        { type: 'roster:navigate', detail: { path: '/users/invited' }, target: 'console' },
+      ]),
+    );
+    expect((await events(page)).filter((e) => e.type === 'roster:ready'), 'mounted once').toHaveLength(1);
+
+    // The theme is the host's to set, and changes in place: Roster is not mounted again.
+    const shell = page.locator('#console .roster-shell');
+    await expect(shell).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+    await page.evaluate(() => {
+      const element = document.querySelector('#console') as HTMLElement & { theme: string };
+      (window as unknown as { shellBefore: Element | null }).shellBefore = element.shadowRoot!.querySelector('.roster-shell');
+      element.theme = 'light';
+    });
+    await expect(shell).toHaveCSS('background-color', 'rgb(246, 247, 249)');
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { shellBefore: Element }).shellBefore === document.querySelector('#console')!.shadowRoot!.querySelector('.roster-shell'),
+      ),
+    ).toBe(true);
+
+    // The host moves Roster with navigate(), and hears where it went.
+    await page.evaluate(() => (document.querySelector('#console') as HTMLElement & { navigate(p: string): void }).navigate('/accounts'));
+    await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    expect(page.url()).toBe(`${host}/element/accounts`);
+    await expect.poll(async () => (await events(page)).at(-1)).toEqual({ type: 'roster:navigate', detail: { path: '/accounts' }, target: 'console' });
+
+    // Removing the element unmounts Roster: none of its listeners stay on window or document.
+    const mounted = await listeners(page);
+    expect(mounted.window).toBeGreaterThan(before.window);
+    await page.evaluate(() => {
+      const element = document.querySelector('#console')!;
+      (window as unknown as { removed: Element }).removed = element;
+      element.remove();
+    });
+    expect(await page.evaluate(() => (window as unknown as { removed: Element }).removed.shadowRoot!.childElementCount)).toBe(0);
+    expect(await listeners(page)).toEqual(before);
+
+    // Putting it back mounts it again, where it was. (axe last: it listens on window itself.)
+    await page.evaluate(() => document.getElementById('slot')!.append((window as unknown as { removed: Element }).removed));
+    await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    await expectAccessible(page);
+  });
+
+  test('a host whose tokens are refused hears roster:signed-out', async ({ page }) => {
+    await page.exposeFunction('hostToken', () => hostToken(OWNER, { keyFile: 'stranger-rsa.pem' }));
+    await page.goto(`${host}/element?router-base=/element`);
+    await expect(page.getByRole('heading', { name: 'Signed out' })).toBeVisible();
+    await expect.poll(async () => (await events(page)).filter((e) => e.type === 'roster:signed-out')).toHaveLength(1);
+  });
+});

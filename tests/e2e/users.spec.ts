@@ -239,3 +239,23 @@ test.describe('dark theme', () => {
     expect(background).toBe('rgb(20, 23, 28)');
   });
 });
+
+test.describe('theme', () => {
+  test('the admin picks light or dark, remembered in this browser; System follows the system', async ({ page }) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto('/users/managed');
+    const shell = page.locator('.roster-shell');
+    await expect(shell).toHaveCSS('background-color', 'rgb(246, 247, 249)');
+    await page.getByLabel('Theme').selectOption('dark');
+    await expect(shell).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+    await expectAccessible(page);
+    await page.reload();
+    await expect(page.getByLabel('Theme')).toHaveValue('dark');
+    await expect(shell).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+    await page.getByLabel('Theme').selectOption('auto');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect(shell).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect(shell).toHaveCSS('background-color', 'rgb(246, 247, 249)');
+  });
+});

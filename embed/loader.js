@@ -1,0 +1,155 @@
+// Roster's embedding loader, served at /embed/roster.js. The build (scripts/write-embed-loader.mjs)
+// fills in the content-hashed names of this build's module, wasm and stylesheet below.
+//   import { mount } from 'https://roster.example.com/embed/roster.js';
+//   const handle = await mount(element, { getToken, routerBase: '/settings/users' });
+//   handle.unmount();
+// Roster renders into element's shadow root, with its own styles there: the host's CSS does not
+// reach it and its CSS does not reach the host.
+const root = new URL('../', import.meta.url);
+export const assets = {
+  module: new URL("__MODULE__", root).href,
+  wasm: new URL("__WASM__", root).href,
+  stylesheet: new URL("__STYLESHEET__", root).href,
+};
+let loading;
+
+/** Roster's module and styles, fetched and started once per page however many consoles it shows. */
+export function load() {
+  loading ??= Promise.all([
+    import(assets.module).then(async (roster) => {
+      await roster.default({ module_or_path: assets.wasm });
+      return roster;
+    }),
+    fetch(assets.stylesheet).then(async (answer) => {
+      if (!answer.ok) throw new Error(`Roster's stylesheet: HTTP ${answer.status}`);
+      const sheet = new CSSStyleSheet();
+      await sheet.replace(await answer.text());
+      return sheet;
+    }),
+  ]).catch((error) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+/**
+ * Mounts Roster in element's shadow root; the API is this server's unless config.apiBase says
+ * otherwise. Answers a handle whose unmount() removes Roster and everything it holds.
+ */
+export async function mount(element, config = {}) {
+  const [roster, sheet] = await load();
+  const shadow = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
+  shadow.adoptedStyleSheets = [sheet];
+  const container = document.createElement('div');
+  shadow.replaceChildren(container);
+  const handle = roster.mount(container, { apiBase: new URL('api/v1', root).href, ...config });
+  element.dispatchEvent(new CustomEvent('roster:ready', { bubbles: true, composed: true }));
+  return {
+    unmount() {
+      handle.unmount();
+      handle.free();
+      container.remove();
+    },
+  };
+}
+
+// <roster-console>: the element a host drops in. Attributes (and the matching properties):
+// api-base, router-base, initial-path, theme (light | dark | auto); property getToken; method
+// navigate(path). Changing one takes effect at once; removing the element unmounts Roster.
+const ATTRIBUTES = { 'api-base': 'apiBase', 'router-base': 'routerBase', 'initial-path': 'initialPath', theme: 'theme' };
+// The theme is CSS only (:host([theme])): changing it keeps Roster where it is.
+const REMOUNTING = ['api-base', 'router-base'];
+
+class RosterConsole extends HTMLElement {
+  static observedAttributes = Object.keys(ATTRIBUTES);
+  #getToken = null;
+  #handle = null;
+  #generation = 0;
+  // Connected and mounted (or mounting): later changes mount again.
+  #active = false;
+
+  connectedCallback() {
+    // Properties set before this element was defined hide the class's accessors: take them over.
+    // (Taken over quietly: the mount below is the only one.)
+    for (const name of ['getToken', ...Object.values(ATTRIBUTES)]) {
+      if (Object.prototype.hasOwnProperty.call(this, name)) {
+        const value = this[name];
+        delete this[name];
+        if (name === 'getToken') this.#getToken = typeof value === 'function' ? value : null;
+        else this[name] = value;
+      }
+    }
+    this.#active = true;
+    this.#mount();
+  }
+
+  disconnectedCallback() {
+    this.#active = false;
+    this.#generation += 1;
+    this.#handle?.unmount();
+    this.#handle = null;
+  }
+
+  attributeChangedCallback(name, before, after) {
+    // At upgrade this runs for each attribute before connectedCallback, which mounts anyway.
+    if (before !== after && this.#active && REMOUNTING.includes(name)) this.#mount();
+  }
+
+  get getToken() {
+    return this.#getToken;
+  }
+
+  set getToken(getToken) {
+    this.#getToken = typeof getToken === 'function' ? getToken : null;
+    if (this.#active) this.#mount();
+  }
+
+  /** Shows `path` (a route of Roster's, such as /users/invited) under the router base. */
+  navigate(path) {
+    const base = (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
+    history.pushState(null, '', `${base}${path.startsWith('/') ? path : `/${path}`}`);
+    dispatchEvent(new PopStateEvent('popstate', { state: null }));
+  }
+
+  #mount() {
+    this.#generation += 1;
+    const generation = this.#generation;
+    this.#handle?.unmount();
+    this.#handle = null;
+    const base = (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
+    const initial = this.getAttribute('initial-path');
+    if (initial && (location.pathname === base || location.pathname === `${base}/` || !location.pathname.startsWith(`${base}/`))) {
+      history.replaceState(history.state, '', `${base}${initial}`);
+    }
+    const config = { manageTitle: false, routerBase: base };
+    const apiBase = this.getAttribute('api-base');
+    if (apiBase) config.apiBase = apiBase;
+    if (this.#getToken) config.getToken = this.#getToken;
+    mount(this, config).then(
+      (handle) => {
+        if (generation === this.#generation) this.#handle = handle;
+        else handle.unmount();
+      },
+      (error) => {
+        const detail = { code: 'load_failed', message: String(error?.message ?? error) };
+        this.dispatchEvent(new CustomEvent('roster:error', { bubbles: true, composed: true, detail }));
+      },
+    );
+  }
+}
+
+for (const [attribute, property] of Object.entries(ATTRIBUTES)) {
+  Object.defineProperty(RosterConsole.prototype, property, {
+    get() {
+      return this.getAttribute(attribute);
+    },
+    set(value) {
+      if (value === null || value === undefined) this.removeAttribute(attribute);
+      else this.setAttribute(attribute, String(value));
+    },
+    configurable: true,
+  });
+}
+
+if (!customElements.get('roster-console')) customElements.define('roster-console', RosterConsole);
