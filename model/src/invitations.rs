@@ -95,6 +95,9 @@ pub struct InviteResult {
     pub outcome: InviteOutcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<InviteProblem>,
+    /// The problem in words, for scripts and provisioning clients as much as for the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// For people who already have a user: they join when they accept.
     #[serde(default)]
     pub existing_user: bool,
@@ -121,6 +124,9 @@ pub struct AddressCheck {
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<InviteProblem>,
+    /// The problem in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     #[serde(default)]
     pub existing_user: bool,
     /// An expired invitation that sending will replace.

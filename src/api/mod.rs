@@ -191,10 +191,11 @@ impl ApiClient {
         let token = tokens.token(force_refresh).await;
         self.connection
             .update_value(|connection| connection.token = token.clone());
-        token.ok_or_else(|| {
-            self.noticed::<()>(Err(ApiFailure::signed_out())).err();
-            ApiFailure::signed_out()
-        })
+        match token {
+            Some(token) => Ok(token),
+            // The host has nobody signed in: the same as a session that ended.
+            None => self.noticed(Err(ApiFailure::signed_out())),
+        }
     }
 
     /// Reads `path`. The request is aborted when whatever asked for it goes away (its page is left,

@@ -76,11 +76,12 @@ pub fn DomainCard(
             })}
             <div class="roster-domain__actions">
                 <button type="button" class="roster-button"
-                    aria-label=move || format!("Verify {} now", name())
+                    // The visible words first, as WCAG 2.5.3 (label in name) asks; then which domain.
+                    aria-label=move || format!("{}: {}", verify_label(busy.get()), name())
                     // Not `disabled`: that would take keyboard focus away while the check runs.
                     aria-disabled=move || busy.get().to_string()
                     on:click=move |_| if !busy.get_untracked() { on_verify.run(id()) }>
-                    {move || if busy.get() { "Checking…" } else { "Verify now" }}
+                    {move || verify_label(busy.get())}
                 </button>
                 <Show when=move || confirming.get() fallback=move || view! {
                     <button type="button" class="roster-button roster-button--quiet"
@@ -97,5 +98,13 @@ pub fn DomainCard(
             </div>
             <p class="roster-error" role="alert">{move || error.get()}</p>
         </article>
+    }
+}
+
+fn verify_label(busy: bool) -> &'static str {
+    if busy {
+        "Checking…"
+    } else {
+        "Verify now"
     }
 }

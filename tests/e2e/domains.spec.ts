@@ -30,7 +30,7 @@ test.describe('domains', () => {
     await expectAccessible(page);
 
     // Verify before the record exists: failed, with the reason.
-    const verify = card.getByRole('button', { name: `Verify ${name} now` });
+    const verify = card.getByRole('button', { name: `Verify now: ${name}` });
     await verify.click();
     await expect(card).toContainText('Verification failed');
     await expect(card).toContainText(`There is no TXT record at ${host}.`);

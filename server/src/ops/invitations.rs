@@ -111,12 +111,14 @@ pub async fn check(
             Assessed::Problem(email, problem) => AddressCheck {
                 email,
                 problem: Some(problem),
+                message: Some(problem.message().to_owned()),
                 existing_user: false,
                 reinvite: false,
             },
             Assessed::Invitable { email, existing } => AddressCheck {
                 email,
                 problem: None,
+                message: None,
                 existing_user: existing.as_ref().is_some_and(|i| i.has_password),
                 reinvite: existing.is_some_and(|i| i.pending.is_some()),
             },
@@ -162,6 +164,7 @@ pub(super) fn plan(
             InviteOutcome::Invited
         },
         problem: None,
+        message: None,
         existing_user: existing.as_ref().is_some_and(|i| i.has_password),
     };
     let invitation = PlannedInvitation {
@@ -238,6 +241,7 @@ pub async fn create(
                 email,
                 outcome: InviteOutcome::Failed,
                 problem: Some(problem),
+                message: Some(problem.message().to_owned()),
                 existing_user: false,
             }),
             Assessed::Invitable { email, existing } => {

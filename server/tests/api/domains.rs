@@ -120,9 +120,11 @@ async fn a_domain_is_verified_over_dns_and_then_admits_invitations() {
     let (server, dns) = server_and_dns().await;
     let (_, body) = server.add_domain("acme-northwind.example").await;
     let domain: Domain = serde_json::from_value(body).expect("domain");
+    let check = server.invite_check("ada@acme-northwind.example").await;
+    assert_eq!(check["problem"], "domain_not_verified");
     assert_eq!(
-        server.invite_check("ada@acme-northwind.example").await["problem"],
-        "domain_not_verified"
+        check["message"],
+        roster_model::InviteProblem::DomainNotVerified.message()
     );
 
     // No record yet: failed, with the reason.

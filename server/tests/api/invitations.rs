@@ -136,6 +136,15 @@ async fn each_address_gets_its_own_result_and_good_ones_are_invited() {
     );
     assert!(!answer.results[0].existing_user);
     assert!(answer.results[1].existing_user);
+    // Every problem comes with its words, not only its code.
+    for result in &answer.results {
+        assert_eq!(
+            result.message.as_deref(),
+            result.problem.map(InviteProblem::message),
+            "{}",
+            result.email
+        );
+    }
 
     // Two new invitations; the re-invitation replaced an expired one.
     let after: ViewCounts = server.get("/api/v1/users/counts").await;
