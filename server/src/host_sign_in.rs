@@ -165,13 +165,13 @@ impl HostSignIn {
         if !ALGORITHMS.contains(&header.alg) {
             return Err(Refusal::Algorithm.into());
         }
-        let jwk = match self.key(header.kid.as_deref()).await {
+        let kid = header.kid.as_deref();
+        let jwk = match self.key(kid).await {
             Some(jwk) => jwk,
-            None if self.reload().await => self
-                .key(header.kid.as_deref())
+            None => self
+                .key_after_reload(kid)
                 .await
                 .ok_or(Refusal::UnknownKey)?,
-            None => return Err(Refusal::UnknownKey.into()),
         };
         // A key published for one algorithm is used with that one only.
         if jwk
@@ -255,23 +255,22 @@ impl HostSignIn {
         }
     }
 
-    /// Reads the keys again, unless that was done a moment ago; whether new keys were read.
-    async fn reload(&self) -> bool {
+    /// The key, after reading the keys again unless that was done a moment ago. Requests that
+    /// miss at once wait for one read: whoever comes second finds the key it brought.
+    async fn key_after_reload(&self, kid: Option<&str>) -> Option<Jwk> {
         let mut last = self.last_reload.lock().await;
+        if let Some(jwk) = self.key(kid).await {
+            return Some(jwk);
+        }
         if last.is_some_and(|at| at.elapsed() < RELOAD_AT_MOST_EVERY) {
-            return false;
+            return None;
         }
         *last = Some(Instant::now());
         match read_keys(&self.issuer.keys, &self.http).await {
-            Ok(keys) => {
-                *self.keys.write().await = keys;
-                true
-            }
-            Err(error) => {
-                tracing::warn!(%error, "keeping the trusted issuer's previous keys");
-                false
-            }
+            Ok(keys) => *self.keys.write().await = keys,
+            Err(error) => tracing::warn!(%error, "keeping the trusted issuer's previous keys"),
         }
+        self.key(kid).await
     }
 }
 

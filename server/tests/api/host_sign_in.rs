@@ -113,6 +113,20 @@ async fn as_host(
     )
 }
 
+/// The status of a GET with `token` as its bearer, from a task of its own (for racing).
+fn host_get(
+    server: &TestServer,
+    uri: &str,
+    token: &str,
+) -> impl std::future::Future<Output = StatusCode> + Send + 'static {
+    let router = server.router.clone();
+    let request = Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    async move { router.oneshot_request(request).await.status() }
+}
+
 /// The failed sign-ins recorded: (organization, actor, reason).
 async fn failures(server: &TestServer) -> Vec<(Option<i64>, String, String)> {
     let mut db = database(server).await;
@@ -393,25 +407,84 @@ async fn the_issuers_keys_are_read_again_when_a_token_names_a_new_one() {
     assert_eq!(fetches.load(Ordering::SeqCst), 1, "read once at start");
     let ec = mint(Algorithm::ES256, "host-ec-1", "ec.pem", &claims(OWNER));
     *published.lock().expect("keys") = all.to_string();
-    let (status, me) = as_host(&server, "GET", "/api/v1/session", &ec, None).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
+    // Twenty requests with the new key id at once: one of them reads the keys again, all get in.
+    let statuses = in_parallel(20, |_| host_get(&server, "/api/v1/session", &ec)).await;
+    assert_eq!(count(&statuses, StatusCode::OK), 20, "{statuses:?}");
     assert_eq!(
         fetches.load(Ordering::SeqCst),
         2,
-        "read again for the new key id"
+        "read again once for the new key id"
     );
-    // Made-up key ids do not make the server fetch again and again.
-    for n in 0..5 {
-        let forged = mint(
-            Algorithm::RS256,
-            &format!("made-up-{n}"),
-            "stranger-rsa.pem",
-            &claims(OWNER),
-        );
-        let (status, _) = as_host(&server, "GET", "/api/v1/session", &forged, None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-    }
+    // Made-up key ids, many at once, do not make the server fetch again and again.
+    let forged: Vec<String> = (0..20)
+        .map(|n| {
+            mint(
+                Algorithm::RS256,
+                &format!("made-up-{n}"),
+                "stranger-rsa.pem",
+                &claims(OWNER),
+            )
+        })
+        .collect();
+    let statuses = in_parallel(20, |n| host_get(&server, "/api/v1/session", &forged[n])).await;
+    assert_eq!(
+        count(&statuses, StatusCode::UNAUTHORIZED),
+        20,
+        "{statuses:?}"
+    );
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_host_token_of_another_organization_sees_and_changes_nothing_here() {
+    let server = host_server().await;
+    let globex = rsa_token(&claims("hank.scorpio@globex.example"));
+    let (status, me) = as_host(&server, "GET", "/api/v1/session", &globex, None).await;
+    assert_eq!(
+        (status, &me["role"]),
+        (StatusCode::OK, &serde_json::json!("owner")),
+        "{me}"
+    );
+    let member = id_of(MEMBER);
+    let (status, _) = as_host(
+        &server,
+        "GET",
+        &format!("/api/v1/users/{member}"),
+        &globex,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, list) = as_host(
+        &server,
+        "GET",
+        "/api/v1/users?view=managed&limit=200",
+        &globex,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = list.to_string();
+    assert!(!listed.contains("northwind"), "{listed}");
+    let (status, answer) = as_host(
+        &server,
+        "POST",
+        "/api/v1/users/bulk",
+        &globex,
+        Some(serde_json::json!({"action": "require_two_factor", "ids": [member]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["ok"], false, "{answer}");
+    assert!(
+        answer["results"][0]["name"].is_null(),
+        "no name of another organization's: {answer}"
+    );
+    let (detail, _) = server.detail(member).await;
+    assert!(
+        !detail.two_factor.required,
+        "Northwind's member is untouched"
+    );
 }
 
 /// The answer to a request from `origin` (a preflight when `preflight`).
