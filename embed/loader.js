@@ -107,9 +107,13 @@ class RosterConsole extends HTMLElement {
 
   /** Shows `path` (a route of Roster's, such as /users/invited) under the router base. */
   navigate(path) {
-    const base = (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
+    const base = this.#base();
     history.pushState(null, '', `${base}${path.startsWith('/') ? path : `/${path}`}`);
     dispatchEvent(new PopStateEvent('popstate', { state: null }));
+  }
+
+  #base() {
+    return (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
   }
 
   #mount() {
@@ -117,7 +121,7 @@ class RosterConsole extends HTMLElement {
     const generation = this.#generation;
     this.#handle?.unmount();
     this.#handle = null;
-    const base = (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
+    const base = this.#base();
     const initial = this.getAttribute('initial-path');
     if (initial && (location.pathname === base || location.pathname === `${base}/` || !location.pathname.startsWith(`${base}/`))) {
       history.replaceState(history.state, '', `${base}${initial}`);

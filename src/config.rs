@@ -128,6 +128,11 @@ impl Default for AppConfig {
 }
 
 impl AppConfig {
+    /// Whether the embedding host signs people in (it gave `getToken`), not Roster itself.
+    pub fn host_signs_in(&self) -> bool {
+        self.get_token.is_some()
+    }
+
     /// Trailing slashes removed, so paths can be appended with a leading "/".
     pub fn normalized(mut self) -> Self {
         while self.api_base.ends_with('/') {

@@ -29,39 +29,36 @@ use crate::pages::{
     UserRedirect, UsersRoute,
 };
 use crate::session::{Access, SessionState};
-use roster_model::{ErrorCode, OrgRole};
+use roster_model::OrgRole;
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
 #[component]
 pub fn App(config: AppConfig) -> impl IntoView {
     let session = SessionState::new();
     provide_context(session);
-    let host_signs_in = config.get_token.is_some();
     let events = HostEvents::of_this_mount();
     provide_context(events.clone());
-    let unauthorized_events = events.clone();
     let api = ApiClient::new(config.api_base.clone())
         .with_tokens(config.get_token.clone())
-        .on_unauthorized(Callback::new(move |()| {
-            if host_signs_in && !session.ended() {
-                unauthorized_events.emit("signed-out", &[]);
-            }
-            session.session_ended();
-        }));
+        .on_unauthorized(Callback::new(move |()| session.session_ended()));
     provide_context(api);
     provide_context(config.clone());
     let check = LocalResource::new(move || async move { api.session().await });
-    let check_events = events.clone();
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => session.signed_in(me),
-        Some(Err(failure)) => {
-            if host_signs_in && failure.code() == Some(ErrorCode::Unauthorized) {
-                check_events.emit("signed-out", &[]);
-            }
-            session.signed_out();
-        }
+        Some(Err(_)) => session.signed_out(),
         None => {}
     });
+    // The host hears once each time its person is found signed out: at the first check, or when
+    // its tokens stop being accepted.
+    if config.host_signs_in() {
+        let signed_out = Memo::new(move |_| session.access() == Access::SignedOut);
+        Effect::new(move |_| {
+            if signed_out.get() {
+                events.emit("signed-out", &[]);
+            }
+        });
+    }
 
     view! {
         <AppRouter base=config.router_base.clone()>
@@ -76,7 +73,7 @@ fn Console() -> impl IntoView {
     let session = expect_context::<SessionState>();
     let api = expect_context::<ApiClient>();
     let config = expect_context::<AppConfig>();
-    let host_signs_in = config.get_token.is_some();
+    let host_signs_in = config.host_signs_in();
     let standalone = config.standalone;
     let initial_theme = config.theme;
     let base = config.router_base.clone();
@@ -160,7 +157,7 @@ fn Console() -> impl IntoView {
 fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<SessionState>();
     let base = use_context::<RouterBase>().unwrap_or_default();
-    let host_signs_in = use_context::<AppConfig>().is_some_and(|config| config.get_token.is_some());
+    let host_signs_in = use_context::<AppConfig>().is_some_and(|config| config.host_signs_in());
     let location = use_location();
     let access = Memo::new(move |_| session.access());
     move || {

@@ -14,6 +14,7 @@ use roster_model::{ErrorCode, OrgRole, CSRF_HEADER};
 
 use crate::auth;
 use crate::error::AppError;
+use crate::host_sign_in::HostSignIn;
 use crate::ops::session;
 use crate::state::AppState;
 use crate::store::{Actor, AuditEvent};
@@ -181,12 +182,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(token) = bearer_token(parts) {
-            return match &state.host_sign_in {
-                Some(host) if !token.starts_with(API_TOKEN_PREFIX) => {
-                    session::host_caller(state, host, &token, &client(parts).addr).await
-                }
-                _ => token_caller(&token, parts, state).await,
+        if let Some(token) = bearer_token(&parts.headers) {
+            return match host_sign_in_for(state, &token) {
+                Some(host) => session::host_caller(state, host, &token, &client(parts).addr).await,
+                None => token_caller(&token, parts, state).await,
             };
         }
         let PendingCaller { caller, .. } = PendingCaller::from_request_parts(parts, state).await?;
@@ -270,9 +269,8 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let host_token = bearer_token(parts).is_some_and(|token| {
-            !token.starts_with(API_TOKEN_PREFIX) && state.host_sign_in.is_some()
-        });
+        let host_token = bearer_token(&parts.headers)
+            .is_some_and(|token| host_sign_in_for(state, &token).is_some());
         if host_token {
             return Caller::from_request_parts(parts, state).await.map(SignedIn);
         }
@@ -281,9 +279,18 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// The trusted issuer that checks `token`, when one is configured and the token is not one of
+/// Roster's own API tokens.
+fn host_sign_in_for<'a>(state: &'a AppState, token: &str) -> Option<&'a HostSignIn> {
+    state
+        .host_sign_in
+        .as_deref()
+        .filter(|_| !token.starts_with(API_TOKEN_PREFIX))
+}
+
 /// The secret of an `Authorization: Bearer` header, if the request carries one.
-fn bearer_token(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
         .then(|| token.trim().to_owned())
@@ -401,9 +408,7 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         });
     // A bearer token is sent by the page that holds it, never attached by the browser on its own:
     // a host page on an allowed origin may send it. A cookie session stays same-origin only.
-    let bearer_only = headers.get(header::AUTHORIZATION).is_some_and(|v| {
-        v.as_bytes().len() > 7 && v.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ")
-    }) && !headers.contains_key(header::COOKIE);
+    let bearer_only = bearer_token(headers).is_some() && !headers.contains_key(header::COOKIE);
     if !has_header || (!bearer_only && (cross_site || foreign_origin)) {
         return AppError::new(
             ErrorCode::CsrfRejected,

@@ -5,9 +5,9 @@ use leptos::prelude::{on_cleanup, Callable, Callback, StoredValue, UpdateValue, 
 use roster_model::{ApiError, ErrorBody, ErrorCode, Page, CSRF_HEADER};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
-
-pub use crate::config::TokenSource;
 use web_sys::{AbortController, AbortSignal};
+
+use crate::config::TokenSource;
 
 mod accounts;
 mod audit;
