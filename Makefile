@@ -36,7 +36,7 @@ setup-test:
 	@scripts/setup.sh test
 
 app:
-	trunk build --release
+	node scripts/build-app.mjs
 
 server:
 	cargo build --release --locked -p roster-server
@@ -48,6 +48,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy -p roster --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+	cargo clippy -p roster --target wasm32-unknown-unknown --lib --bins --features split --locked -- -D warnings
 
 unit:
 	cargo test --workspace --locked

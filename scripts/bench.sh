@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
 # API latency on it (first page, a deep page, substring search, tab counts, inviting 1,000 addresses at
-# once, importing 10,000 existing users 200 per request), and the app's bundle size.
+# once, importing 10,000 existing users 200 per request), the app's bundle size, and the app in
+# headless Chromium (cold load, instant search, memory, Lighthouse: scripts/bench-browser.mjs).
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,13 @@ echo "== Seeding $users users (and $importable more for bulk import)"
 password=bench-owner-password
 "$server" --database "$db" seed --users "$users" --importable "$importable" --owner-password "$password"
 
-"$server" --database "$db" serve --listen "127.0.0.1:$port" --mail-dir "$data/mail" >/dev/null 2>&1 &
+# The built app from a copy of dist/ (the browser bench adds its static page of rows there).
+site_args=()
+if [ -f dist/index.html ]; then
+  cp -r dist "$data/site"
+  site_args=(--static "$data/site")
+fi
+"$server" --database "$db" serve --listen "127.0.0.1:$port" --mail-dir "$data/mail" "${site_args[@]}" >/dev/null 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port/api/v1"
 for _ in $(seq 1 100); do
@@ -96,4 +103,5 @@ printf '%-44s total %8s ms   (%s requests)\n' "import $importable users, 200 per
 if [ -f dist/index.html ]; then
   echo "== App bundle (dist/, release)"
   node scripts/size-check.mjs dist || true
+  node scripts/bench-browser.mjs "http://127.0.0.1:$port" "$data/site" "owner@org1.example" "$password"
 fi

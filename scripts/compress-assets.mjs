@@ -1,14 +1,14 @@
-// Trunk's post-build hook: writes a brotli (.br) and a gzip (.gz) copy of every asset next to
+// The last step of the app build (scripts/build-app.mjs): writes a brotli (.br) and a gzip (.gz) copy of every asset next to
 // it, made once at build time, which the server sends as they are to browsers that accept them.
-// Usage: node scripts/compress-assets.mjs [DIR]   (default: $TRUNK_STAGING_DIR, else dist)
+// Usage: node scripts/compress-assets.mjs [DIR]   (default: dist)
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-const dir = process.argv[2] ?? process.env.TRUNK_STAGING_DIR ?? 'dist';
-const compressible = /\.(wasm|js|css|html|svg|json)$/;
+const dir = process.argv[2] ?? 'dist';
+const compressible = /\.(wasm|js|css|html|svg|json|map)$/;
 
-// Every file under dir, sub-folders (embed/) included.
+// Every file under dir, sub-folders (assets/…, embed/) included.
 function* files(folder) {
   for (const name of readdirSync(folder)) {
     const path = join(folder, name);

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing Roster needs, skipping whatever is already there.
-# Usage: scripts/setup.sh build   (Rust wasm target, Trunk, wasm-bindgen-cli, npm tools)
+# Usage: scripts/setup.sh build   (Rust wasm target, wasm-split-cli, wasm-bindgen-cli, npm tools)
 #        scripts/setup.sh test    (the above, plus Chromium and ChromeDriver for the browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRUNK_VERSION=0.21.14
+WASM_SPLIT_VERSION=0.2.4
 SCHEMATHESIS_VERSION=4.32.5
 want=${1:-build}
 
@@ -25,9 +25,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! trunk --version 2>/dev/null | grep -q " ${TRUNK_VERSION}\$"; then
-  say "Installing trunk ${TRUNK_VERSION} (a few minutes, once)"
-  cargo install --locked "trunk@${TRUNK_VERSION}"
+# wasm-split-cli cuts the app's wasm into the first page and chunks loaded later (scripts/build-app.mjs).
+if ! command -v wasm-split-cli >/dev/null 2>&1 \
+  || ! cargo install --list | grep -qx "wasm_split_cli_support v${WASM_SPLIT_VERSION}:"; then
+  say "Installing wasm-split-cli ${WASM_SPLIT_VERSION} (about a minute, once)"
+  cargo install --locked "wasm_split_cli_support@${WASM_SPLIT_VERSION}" --features build-binary
 fi
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
@@ -43,7 +45,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wbg_version}\$" \
   cargo install --force "wasm-bindgen-cli@${wbg_version}"
 fi
 
-# npm tools: wasm-opt (binaryen) for Trunk, Playwright and axe for the e2e tests.
+# npm tools: wasm-opt (binaryen) for the app build, Playwright and axe for the e2e tests.
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "Installing npm tools"

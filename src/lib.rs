@@ -12,6 +12,7 @@ pub mod format;
 pub mod list;
 pub mod pages;
 pub mod session;
+pub mod split;
 
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Routes};
@@ -23,12 +24,9 @@ use crate::api::ApiClient;
 use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
 pub use crate::config::AppConfig;
 use crate::events::HostEvents;
-use crate::pages::{
-    AcceptPage, AccountAccessPage, AccountsPage, AuditPage, ChangePasswordPage, DomainsPage,
-    ImportPage, InvitePage, LoginPage, NotFound, PasswordResetPage, TokensPage, TwoFactorPage,
-    UserRedirect, UsersRoute,
-};
+use crate::pages::{LoginPage, NotFound, UserRedirect, UsersRoute};
 use crate::session::{Access, SessionState};
+use crate::split::lazy_page;
 use roster_model::OrgRole;
 
 /// The whole console. All it depends on arrives in `config`; nothing is global.
@@ -111,6 +109,7 @@ fn Console() -> impl IntoView {
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
+    let checking = Memo::new(move |_| session.access() == Access::Checking);
     // A host that signs people in owns their account controls; API tokens are made in Roster's own
     // console only (the server refuses them to a host's sign-in).
     let is_owner = Signal::derive(move || {
@@ -126,25 +125,25 @@ fn Console() -> impl IntoView {
     });
 
     view! {
-        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out theme=theme theme_switch=standalone>
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out theme=theme theme_switch=standalone checking=checking>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/accept/:token") view=AcceptPage />
-                <Route path=path!("/password/:token") view=PasswordResetPage />
+                <Route path=path!("/accept/:token") view=|| lazy_page(pages::accept_page) />
+                <Route path=path!("/password/:token") view=|| lazy_page(pages::password_reset_page) />
                 <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
                 <Route path=path!("/users/:key") view=|| view! { <Protected><UsersRoute /></Protected> } />
                 <Route path=path!("/invite") view=|| view! { <Redirect path="/invite/accounts" /> } />
-                <Route path=path!("/invite/:step") view=|| view! { <Protected><InvitePage /></Protected> } />
+                <Route path=path!("/invite/:step") view=|| view! { <Protected>{lazy_page(pages::invite_page)}</Protected> } />
                 <Route path=path!("/user/:id") view=UserRedirect />
-                <Route path=path!("/accounts") view=|| view! { <Protected><AccountsPage /></Protected> } />
-                <Route path=path!("/accounts/:id") view=|| view! { <Protected><AccountAccessPage /></Protected> } />
-                <Route path=path!("/import") view=|| view! { <Protected><ImportPage /></Protected> } />
-                <Route path=path!("/domains") view=|| view! { <Protected><DomainsPage /></Protected> } />
-                <Route path=path!("/audit") view=|| view! { <Protected><AuditPage /></Protected> } />
-                <Route path=path!("/tokens") view=|| view! { <Protected><TokensPage /></Protected> } />
-                <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true><TwoFactorPage /></Protected> } />
-                <Route path=path!("/account/password") view=|| view! { <Protected members=true><ChangePasswordPage /></Protected> } />
+                <Route path=path!("/accounts") view=|| view! { <Protected>{lazy_page(pages::accounts_page)}</Protected> } />
+                <Route path=path!("/accounts/:id") view=|| view! { <Protected>{lazy_page(pages::account_access_page)}</Protected> } />
+                <Route path=path!("/import") view=|| view! { <Protected>{lazy_page(pages::import_page)}</Protected> } />
+                <Route path=path!("/domains") view=|| view! { <Protected>{lazy_page(pages::domains_page)}</Protected> } />
+                <Route path=path!("/audit") view=|| view! { <Protected>{lazy_page(pages::audit_page)}</Protected> } />
+                <Route path=path!("/tokens") view=|| view! { <Protected>{lazy_page(pages::tokens_page)}</Protected> } />
+                <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true>{lazy_page(pages::two_factor_page)}</Protected> } />
+                <Route path=path!("/account/password") view=|| view! { <Protected members=true>{lazy_page(pages::change_password_page)}</Protected> } />
             </Routes>
         </Shell>
     }
@@ -170,10 +169,8 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
             </div>
         }
         .into_any(),
-        Access::Checking => {
-            view! { <p class="roster-loading" role="status">"Checking your session…"</p> }
-                .into_any()
-        }
+        // The shell says the session is being checked, and shows no page until it is.
+        Access::Checking => ().into_any(),
         Access::SignedOut => {
             let path = location.pathname.get_untracked();
             let path = path
@@ -199,7 +196,7 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
             }
             view! { <Redirect path=target /> }.into_any()
         }
-        Access::MustEnrolTwoFactor => view! { <TwoFactorPage required=true /> }.into_any(),
+        Access::MustEnrolTwoFactor => lazy_page(pages::required_two_factor_page).into_any(),
         Access::Member if members => children().into_any(),
         Access::Member => {
             let org = session

@@ -149,6 +149,28 @@ pub fn page_count(total: u64, per_page: u32) -> u32 {
     u32::try_from(total.div_ceil(per_page).max(1)).unwrap_or(u32::MAX)
 }
 
+/// The answer to a read that follows the signals `read` uses: each change sends at once and
+/// cancels the read it replaces (its request is aborted), so only the newest answer is ever shown
+/// and typing never queues behind a slow one. (A `LocalResource` waits for a read to finish
+/// before it starts the next.) None until the first answer; after that, the last answer stays
+/// until a newer one comes.
+pub fn latest_read<T, Fut>(read: impl Fn() -> Fut + 'static) -> ReadSignal<Option<T>>
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    let answer = RwSignal::new(None);
+    Effect::new(move |_| {
+        let pending = read();
+        // Scoped to this run of the effect: the next run cleans it up, which cancels the task
+        // and aborts its request.
+        leptos::task::spawn_local_scoped_with_cancellation(async move {
+            answer.set(Some(pending.await));
+        });
+    });
+    answer.read_only()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{page_count, PageLinks};

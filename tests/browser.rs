@@ -18,6 +18,23 @@ fn container() -> web_sys::HtmlElement {
     div.unchecked_into()
 }
 
+/// Waits (up to two seconds) for `done`: for what waits on the network, like the session check.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        let pause = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(pause).await.unwrap();
+    }
+    panic!("timed out waiting for {what}");
+}
+
 fn click(root: &web_sys::HtmlElement, selector: &str) {
     root.query_selector(selector)
         .unwrap()
@@ -137,7 +154,13 @@ async fn the_app_mounts_twice_and_unmounts_cleanly() {
     };
     let mut one = roster::mount(first.clone(), config()).expect("first mount");
     let mut two = roster::mount(second.clone(), config()).expect("second mount");
-    leptos::task::tick().await;
+    // The page shows once the session check has answered (here: no API, so nobody signed in).
+    for root in [&first, &second] {
+        until("the page", || {
+            root.text_content().unwrap().contains("Page not found")
+        })
+        .await;
+    }
 
     for root in [&first, &second] {
         let text = root.text_content().unwrap();
@@ -167,8 +190,10 @@ async fn the_app_mounts_twice_and_unmounts_cleanly() {
 
     // Remounting into the same element works.
     one = roster::mount(first.clone(), config()).expect("remount");
-    leptos::task::tick().await;
-    assert!(first.text_content().unwrap().contains("Page not found"));
+    until("the remounted page", || {
+        first.text_content().unwrap().contains("Page not found")
+    })
+    .await;
     one.unmount();
     two.unmount();
     leptos::task::tick().await;
@@ -264,4 +289,72 @@ async fn domain_card_explains_its_state_and_keeps_the_verify_button_focusable_wh
     let text = root.text_content().unwrap_or_default();
     assert!(text.contains("Verified since"), "{text}");
     assert!(!text.contains("There is no TXT record"));
+}
+
+#[wasm_bindgen_test]
+async fn a_part_loaded_later_is_built_in_its_page_so_its_dialog_opens_and_closes() {
+    use roster::components::Dialog;
+    use roster::split::{lazy_when, ViewBuilder};
+
+    let root = container();
+    let open = RwSignal::new(false);
+    let loads = Arc::new(AtomicU32::new(0));
+    let counter = loads.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let counter = counter.clone();
+        let load = move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let build: ViewBuilder = Box::new(move || {
+                    view! {
+                        <Dialog id="later" title="Later" open=open on_close=Callback::new(move |()| open.set(false))>
+                            <p>"Loaded later"</p>
+                        </Dialog>
+                    }
+                    .into_any()
+                });
+                Ok(build)
+            }
+        };
+        view! { <button id="opener">"Open"</button> {lazy_when(open.into(), load)} }
+    });
+    leptos::task::tick().await;
+    // Nothing is downloaded before it is wanted.
+    assert_eq!(loads.load(Ordering::SeqCst), 0);
+    assert!(root.query_selector("dialog").unwrap().is_none());
+
+    root.query_selector("#opener")
+        .unwrap()
+        .expect("the opener")
+        .unchecked_into::<web_sys::HtmlElement>()
+        .focus()
+        .unwrap();
+    open.set(true);
+    for _ in 0..5 {
+        leptos::task::tick().await;
+    }
+    let dialog: web_sys::HtmlDialogElement = root
+        .query_selector("dialog")
+        .unwrap()
+        .expect("the dialog, once wanted")
+        .unchecked_into();
+    // Its effects run in the page: it opened as a modal.
+    assert!(dialog.open(), "the dialog opened");
+    assert!(dialog.text_content().unwrap().contains("Loaded later"));
+
+    // Closing keeps it (and its code): opening again downloads nothing more, and focus came back.
+    open.set(false);
+    leptos::task::tick().await;
+    assert!(!dialog.open());
+    let active = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+        .unwrap();
+    assert_eq!(active.id(), "opener");
+    open.set(true);
+    leptos::task::tick().await;
+    assert!(dialog.open());
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
 }

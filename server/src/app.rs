@@ -143,7 +143,7 @@ async fn fallback(request: Request, spa: Option<App>) -> Response {
     };
     // A file whose name carries its content's hash never changes: cache it for good. Anything
     // else (the page, which names the current hashes) is checked again every time.
-    let cache = if is_hashed_asset(file_name) {
+    let cache = if is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -154,17 +154,23 @@ async fn fallback(request: Request, spa: Option<App>) -> Response {
     response
 }
 
-/// Whether `name` is one of the build's content-hashed files, such as `roster-0f3a…9c_bg.wasm`.
-fn is_hashed_asset(name: &str) -> bool {
-    let Some((stem, extension)) = name.rsplit_once('.') else {
+/// Whether `path` names a file of one build's content-hashed folder, such as
+/// `/assets/0f3a…9c/roster_bg.wasm` (scripts/build-app.mjs hashes the folder: its chunks name
+/// each other by relative paths).
+fn is_hashed_asset(path: &str) -> bool {
+    let Some((hash, file)) = path
+        .strip_prefix("/assets/")
+        .and_then(|rest| rest.split_once('/'))
+    else {
         return false;
     };
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    matches!(extension, "js" | "wasm" | "css")
-        && stem.rsplit_once('-').is_some_and(|(_, hash)| {
-            // Trunk writes the 64-bit hash in hex without leading zeros: up to 16 digits.
-            (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+    hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && !file.is_empty()
+        && !file.contains('/')
+        && file
+            .rsplit_once('.')
+            .is_some_and(|(_, extension)| matches!(extension, "js" | "wasm" | "css" | "map"))
 }
 
 #[cfg(test)]
@@ -173,14 +179,19 @@ mod tests {
 
     #[test]
     fn hashed_assets_are_told_apart_from_other_files() {
-        assert!(is_hashed_asset("roster-0123456789abcdef.js"));
-        assert!(is_hashed_asset("roster-0123456789abcdef_bg.wasm"));
-        assert!(is_hashed_asset("roster-a85cb66e33ab9271.css"));
-        assert!(is_hashed_asset("roster-57e763af7b5b77b_bg.wasm"));
-        assert!(!is_hashed_asset("index.html"));
-        assert!(!is_hashed_asset("roster.js"));
-        assert!(!is_hashed_asset("roster-0123456789abcdeg.js"));
-        assert!(!is_hashed_asset("roster-0123456789abcdef.html"));
+        assert!(is_hashed_asset("/assets/0123456789abcdef/roster.js"));
+        assert!(is_hashed_asset("/assets/0123456789abcdef/roster_bg.wasm"));
+        assert!(is_hashed_asset("/assets/0123456789abcdef/split_audit.wasm"));
+        assert!(is_hashed_asset("/assets/a85cb66e33ab9271/roster.css"));
+        assert!(is_hashed_asset("/assets/a85cb66e33ab9271/roster.js.map"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/embed/roster.js"));
+        assert!(!is_hashed_asset("/assets/0123456789abcdeg/roster.js"));
+        assert!(!is_hashed_asset("/assets/0123456789abcde/roster.js"));
+        assert!(!is_hashed_asset("/assets/0123456789abcdef/index.html"));
+        assert!(!is_hashed_asset(
+            "/assets/0123456789abcdef/deeper/roster.js"
+        ));
     }
 
     #[test]

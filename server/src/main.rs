@@ -51,7 +51,7 @@ enum Command {
     Serve {
         #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Directory of the built app (Trunk's dist/).
+        /// Directory of the built app (dist/, written by scripts/build-app.mjs).
         #[arg(long = "static", env = "ROSTER_STATIC")]
         static_dir: Option<PathBuf>,
         /// Create the demo organization when the database has none.

@@ -309,20 +309,28 @@ fn abort_on_cleanup() -> Option<AbortSignal> {
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    let response = web_sys::Response::from(response);
     let status = response.status();
     if response.ok() {
-        return response
-            .json::<T>()
+        return json(&response)
             .await
-            .map_err(|_| ApiFailure::Unexpected { status });
+            .ok_or(ApiFailure::Unexpected { status });
     }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiFailure::Api {
+    match json::<ErrorBody>(&response).await {
+        Some(body) => Err(ApiFailure::Api {
             status,
             error: body.error,
         }),
-        Err(_) => Err(ApiFailure::Unexpected { status }),
+        None => Err(ApiFailure::Unexpected { status }),
     }
+}
+
+/// The body as `T`, parsed by the browser's own JSON parser (a JSON parser of our own in the
+/// wasm would cost the first page a tenth of its download), or None when it is not a `T`.
+async fn json<T: DeserializeOwned>(response: &web_sys::Response) -> Option<T> {
+    let promise = response.json().ok()?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 #[cfg(test)]

@@ -158,14 +158,12 @@ pub fn SelectionBar(
     }
 }
 
-/// The bulk actions of the Managed tab on its selection, each confirmed, then progress and a
-/// result per user.
+/// The bulk actions of the Managed tab on its selection (a [`SelectionBar`]'s children), each
+/// confirmed; the page shows their progress with [`BulkProgress`].
 #[component]
-pub fn BulkBar(
+pub fn BulkActions(
     selected: RwSignal<BTreeSet<i64>>,
     all_matching: RwSignal<bool>,
-    /// The rows of the page shown, to offer "select all matching" once they are all ticked.
-    page_ids: Vec<i64>,
     /// How many users the list's search matches.
     total: u64,
     run: BulkRun,
@@ -177,30 +175,26 @@ pub fn BulkBar(
     let count = move || selected.with(|s| selection_count(s, all_matching.get(), total));
     let can_act = move || count() > 0 && !run.running.get();
 
-    view! {
-        <SelectionBar selected=selected all_matching=all_matching page_ids=page_ids total=total label="Bulk actions"
-            left_out="You are left out: nobody resets, requires two-factor of or removes themselves here.">
-            {move || match confirming.get() {
-                None => view! {
-                    {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
-                        <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
-                            on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
-                    }).collect_view()}
-                    <button type="button" class="roster-button roster-button--danger" disabled=move || !can_act()
-                        on:click=move |_| on_remove.run(())>"Remove from organization"</button>
-                }.into_any(),
-                Some(action) => view! {
-                    <span class="roster-confirm">
-                        {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
-                        <button type="button" class="roster-button" on:click=move |_| { confirming.set(None); on_action.run(action); }>
-                            {format!("Confirm: {}", action_label(action).to_lowercase())}
-                        </button>
-                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                    </span>
-                }.into_any(),
-            }}
-        </SelectionBar>
-        <BulkProgress run=run />
+    move || {
+        match confirming.get() {
+        None => view! {
+            {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
+                <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
+                    on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
+            }).collect_view()}
+            <button type="button" class="roster-button roster-button--danger" disabled=move || !can_act()
+                on:click=move |_| on_remove.run(())>"Remove from organization"</button>
+        }.into_any(),
+        Some(action) => view! {
+            <span class="roster-confirm">
+                {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
+                <button type="button" class="roster-button" on:click=move |_| { confirming.set(None); on_action.run(action); }>
+                    {format!("Confirm: {}", action_label(action).to_lowercase())}
+                </button>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+            </span>
+        }.into_any(),
+    }
     }
 }
 

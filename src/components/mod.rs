@@ -19,7 +19,7 @@ mod tabs;
 mod text_field;
 mod user_table;
 
-pub use bulk_bar::{selection_count, BulkBar, BulkProgress, BulkRun, SelectionBar};
+pub use bulk_bar::{selection_count, BulkActions, BulkProgress, BulkRun, SelectionBar};
 pub use copy_button::CopyButton;
 pub use dead_end::DeadEnd;
 pub use dialog::Dialog;

@@ -1,12 +1,7 @@
-use std::time::Duration;
-
-use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 
-/// How long typing must pause before the search runs, so each keystroke does not fetch.
-const DEBOUNCE: Duration = Duration::from_millis(250);
-
-/// A labelled search field. It keeps what is typed locally and reports it after a pause; when the
+/// A labelled search field that reports every change at once: no pause to wait out, as the page
+/// reads the list again for each and drops the answers that a newer change made stale. When the
 /// outside value changes (back/forward), the field follows.
 #[component]
 pub fn SearchBox(
@@ -22,19 +17,6 @@ pub fn SearchBox(
             text.set(outside);
         }
     });
-    let pending: StoredValue<Option<TimeoutHandle>, LocalStorage> = StoredValue::new_local(None);
-    let schedule = move |typed: String| {
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(move || on_search.run(typed), DEBOUNCE).ok();
-        pending.set_value(handle);
-    };
-    on_cleanup(move || {
-        if let Some(handle) = pending.try_get_value().flatten() {
-            handle.clear();
-        }
-    });
     view! {
         <div class="roster-search">
             <label class="roster-search__label" for=id.clone()>{label}</label>
@@ -48,16 +30,7 @@ pub fn SearchBox(
                 on:input=move |ev| {
                     let typed = event_target_value(&ev);
                     text.set(typed.clone());
-                    schedule(typed);
-                }
-                on:keydown=move |ev| {
-                    // Enter searches at once.
-                    if ev.key() == "Enter" {
-                        if let Some(handle) = pending.get_value() {
-                            handle.clear();
-                        }
-                        on_search.run(text.get_untracked());
-                    }
+                    on_search.run(typed);
                 }
             />
         </div>

@@ -28,7 +28,11 @@ pub fn Shell(
     theme: RwSignal<Theme>,
     /// Whether to offer the theme switch (Roster's own page; a host sets the theme itself).
     theme_switch: bool,
-    children: Children,
+    /// While the session is being checked, the header and page wait, to appear together in their
+    /// final places (nothing the admin sees moves as they arrive).
+    #[prop(into)]
+    checking: Signal<bool>,
+    children: ChildrenFn,
 ) -> impl IntoView {
     let location = use_location();
     let base = app_href("");
@@ -38,7 +42,7 @@ pub fn Shell(
         path.starts_with("/users/")
     });
     view! {
-        <div class="roster-shell" data-theme=move || theme.get().name()>
+        <div class="roster-shell" class:roster-shell--checking=move || checking.get() data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
             <header class="roster-header">
                 <div class="roster-header__brand">
@@ -86,8 +90,11 @@ pub fn Shell(
                     </label>
                 })}
             </header>
+            {move || checking.get().then(|| view! {
+                <p class="roster-loading roster-loading--session" role="status">"Checking your session…"</p>
+            })}
             <main id="roster-main" class="roster-main" tabindex="-1">
-                {children()}
+                <Show when=move || !checking.get()>{children()}</Show>
             </main>
         </div>
     }

@@ -25,6 +25,22 @@ pub use users::{UserRedirect, UsersRoute};
 use leptos::prelude::*;
 
 use crate::config::AppConfig;
+use crate::split::split_page;
+
+// The first page is the sign-in or the Managed list: every other page's code is a chunk of its
+// own, downloaded when it is first shown.
+split_page!(admin, pub fn accounts_page() => view! { <AccountsPage /> });
+split_page!(admin, pub fn account_access_page() => view! { <AccountAccessPage /> });
+split_page!(admin, pub fn audit_page() => view! { <AuditPage /> });
+split_page!(admin, pub fn domains_page() => view! { <DomainsPage /> });
+split_page!(admin, pub fn import_page() => view! { <ImportPage /> });
+split_page!(admin, pub fn invite_page() => view! { <InvitePage /> });
+split_page!(mailed_link, pub fn accept_page() => view! { <AcceptPage /> });
+split_page!(mailed_link, pub fn password_reset_page() => view! { <PasswordResetPage /> });
+split_page!(admin, pub fn tokens_page() => view! { <TokensPage /> });
+split_page!(admin, pub fn two_factor_page() => view! { <TwoFactorPage /> });
+split_page!(admin, pub fn required_two_factor_page() => view! { <TwoFactorPage required=true /> });
+split_page!(admin, pub fn change_password_page() => view! { <ChangePasswordPage /> });
 
 /// Sets the document title while a page is shown, when this mount may manage it.
 pub(crate) fn use_title(title: impl Fn() -> String + Send + Sync + 'static) {

@@ -83,6 +83,38 @@ test.describe('user management', () => {
     await expectAccessible(page);
   });
 
+  test('search asks at every keystroke and shows only the answer to what is typed now', async ({ page }) => {
+    await page.goto('/users/managed');
+    await expect(userRows(page)).toHaveCount(25);
+    // The answer for "c" is held back until long after the one for "ch" has come.
+    let releaseSlow: () => void = () => {};
+    const slowAnswered = new Promise<void>((resolve) => {
+      void page.route(/\/api\/v1\/users\?(.*&)?q=c(&|$)/, async (route) => {
+        await new Promise<void>((release) => { releaseSlow = release; });
+        await route.continue().catch(() => {});
+        resolve();
+      });
+    });
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      const q = new URL(request.url()).searchParams.get('q');
+      if (request.url().includes('/api/v1/users?') && q) asked.push(q);
+    });
+    const search = page.getByLabel('Search users');
+    await search.pressSequentially('ch');
+    // No pause to wait out: both keystrokes asked, and the newest answer is shown at once.
+    await expect(page.getByText('2 users matching “ch”')).toBeVisible();
+    expect(asked).toEqual(['c', 'ch']);
+    await expect(page).toHaveURL(/\?q=ch$/);
+    // The stale answer arrives (or was cancelled): it is never painted over the newer one.
+    releaseSlow();
+    await slowAnswered;
+    await page.waitForTimeout(300);
+    await expect(page.getByText('2 users matching “ch”')).toBeVisible();
+    await expect(page.getByText(/matching “c”/)).toHaveCount(0);
+    await expect(search).toHaveValue('ch');
+  });
+
   test('sorting by a column is held in the URL', async ({ page }) => {
     await page.goto('/users/managed');
     await page.getByRole('button', { name: /^Email/ }).click();

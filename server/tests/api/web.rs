@@ -116,7 +116,7 @@ async fn the_app_is_served_for_its_routes_and_never_for_the_api() {
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.contains("javascript"), "{content_type}");
     // A file that is not there is missing, not the app's page under a script's name.
-    let (status, content_type, _) = server.get_raw("/roster-0000000000000000.js").await;
+    let (status, content_type, _) = server.get_raw("/assets/0000000000000000/roster.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{content_type}");
     let (status, error) = server.get_error("/api/v1/unknown").await;
     assert_eq!(
@@ -331,11 +331,12 @@ async fn the_built_files_are_sent_precompressed_and_hashed_ones_cached_for_good(
     let write = |name: &str, body: &[u8]| {
         std::fs::write(site.path().join(name), body).expect("write site file");
     };
+    std::fs::create_dir_all(site.path().join("assets/0123456789abcdef")).expect("asset dir");
     write("index.html", b"<!doctype html><title>Roster</title>");
     write("index.html.br", b"brotli page");
-    write("roster-0123456789abcdef_bg.wasm", b"\0asm plain");
-    write("roster-0123456789abcdef_bg.wasm.br", b"brotli wasm");
-    write("roster-0123456789abcdef_bg.wasm.gz", b"gzip wasm");
+    write("assets/0123456789abcdef/roster_bg.wasm", b"\0asm plain");
+    write("assets/0123456789abcdef/roster_bg.wasm.br", b"brotli wasm");
+    write("assets/0123456789abcdef/roster_bg.wasm.gz", b"gzip wasm");
     let server = server_with(
         |ids| dataset::demo(ids, NOW, password_hash()),
         Some(site.path()),
@@ -368,7 +369,7 @@ async fn the_built_files_are_sent_precompressed_and_hashed_ones_cached_for_good(
             (status, encoding, cache, body)
         }
     };
-    let wasm = "/roster-0123456789abcdef_bg.wasm";
+    let wasm = "/assets/0123456789abcdef/roster_bg.wasm";
     let (status, encoding, cache, body) = fetch(wasm, "gzip, deflate, br").await;
     assert_eq!(
         (status, encoding.as_str(), &body[..]),

@@ -12,19 +12,21 @@ use roster_model::{
     SortField, UserSummary, UserView, DEFAULT_PAGE_SIZE,
 };
 
-use super::bulk_remove::BulkRemoveDialog;
-use super::external_access::RemoveExternalAccessDialog;
+use super::{
+    bulk_actions, bulk_progress, bulk_remove_dialog, invitation_table,
+    remove_external_access_dialog,
+};
 use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
 use crate::components::{
-    app_href, ErrorPanel, InvitationAction, InvitationTable, Pager, SearchBox, SortState, Tab,
-    TabList, UserTable,
+    app_href, ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
 };
-use crate::components::{BulkBar, BulkRun};
+use crate::components::{selection_count, BulkRun, SelectionBar};
 use crate::format;
-use crate::list::{page_href, use_typed_query, PageLinks};
+use crate::list::{latest_read, page_href, use_typed_query, PageLinks};
 use crate::pages::{use_title, NotFound};
 use crate::session::SessionState;
+use crate::split::{lazy_page, lazy_when};
 
 const PANEL_ID: &str = "roster-users-panel";
 
@@ -138,7 +140,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         invitation_action.version().track();
         async move { api.view_counts().await.ok() }
     });
-    let users = LocalResource::new(move || {
+    let users = latest_read(move || {
         changes.track();
         bulk.version().track();
         invitation_action.version().track();
@@ -206,7 +208,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             );
         })
     };
-    let on_retry = Callback::new(move |()| users.refetch());
+    let on_retry = Callback::new(move |()| changed());
 
     // The External tab: take someone's access to one account, or to all, away.
     let removing_access = RwSignal::new(None::<(UserSummary, Option<AccountRef>)>);
@@ -329,6 +331,19 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         );
     });
 
+    // The Managed tab's selection; the code of its actions comes with the first selection.
+    let bulk_bar = move |page_ids: Vec<i64>, total: u64| {
+        let any_selected = Signal::derive(move || {
+            ticked.with(|ticked| selection_count(ticked, all_matching.get(), total)) > 0
+        });
+        view! {
+            <SelectionBar selected=ticked all_matching=all_matching page_ids=page_ids total=total label="Bulk actions"
+                left_out="You are left out: nobody resets, requires two-factor of or removes themselves here.">
+                {lazy_when(any_selected, move || bulk_actions(ticked, all_matching, total, bulk, on_bulk, on_remove))}
+            </SelectionBar>
+        }
+    };
+
     let tabs = Signal::derive(move || {
         let counts = counts.get().flatten();
         let current = state.get();
@@ -375,10 +390,15 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 </div>
                 {move || invitation_action.value().get().map(|(action, result)| action_results(action, result))}
                 {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}
-                <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
-                    {move || Suspend::new(async move {
-                        let (shown, result) = users.await;
-                        match result {
+                // A bulk run's progress and results, kept while the list is read again.
+                {move || (state.read().view == UserView::Managed).then(|| lazy_when(
+                    Signal::derive(move || bulk.running.get() || bulk.error.with(Option::is_some) || bulk.results.with(|r| !r.is_empty())),
+                    move || bulk_progress(bulk),
+                ))}
+                // The last answer stays shown until a newer one comes.
+                {move || match users.get() {
+                    None => view! { <p class="roster-loading" role="status">"Loading users…"</p> }.into_any(),
+                    Some((shown, result)) => match result {
                             Ok(page) => {
                                 let links = PageLinks::of(shown.page, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
                                     ListState { cursor, page: to, ..shown.clone() }.href()
@@ -391,8 +411,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 let body = if page.items.is_empty() && shown.view == UserView::Managed {
                                     // The results of a bulk action stay shown when it emptied the list.
                                     view! {
-                                        <BulkBar selected=ticked all_matching=all_matching page_ids=Vec::new() total=0
-                                            run=bulk on_action=on_bulk on_remove=on_remove />
+                                        {bulk_bar(Vec::new(), 0)}
                                         {empty_state(&shown)}
                                     }
                                     .into_any()
@@ -400,13 +419,13 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                     empty_state(&shown).into_any()
                                 } else if shown.view == UserView::Invited {
                                     view! {
-                                        <InvitationTable
-                                            users=page.items
-                                            sort=SortState { field: shown.sort, dir: shown.dir }
-                                            on_sort=on_sort
-                                            on_action=on_invitation_action
-                                            busy=busy
-                                        />
+                                        {lazy_page(move || invitation_table(
+                                            page.items.clone(),
+                                            SortState { field: shown.sort, dir: shown.dir },
+                                            on_sort,
+                                            on_invitation_action,
+                                            busy,
+                                        ))}
                                         <Pager links=links label="User list pages" />
                                     }
                                     .into_any()
@@ -416,8 +435,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                     let total = page.total;
                                     view! {
                                         {managed.then(|| view! {
-                                            <BulkBar selected=ticked all_matching=all_matching page_ids=page_ids total=total
-                                                run=bulk on_action=on_bulk on_remove=on_remove />
+                                            {bulk_bar(page_ids, total)}
                                         })}
                                         <UserTable
                                             view=shown.view
@@ -442,12 +460,17 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 <ErrorPanel message=failure.message() on_retry=on_retry />
                             }
                             .into_any(),
-                        }
-                    })}
-                </Transition>
+                    },
+                }}
             </div>
-            <BulkRemoveDialog removing=removing on_confirm=on_confirm_remove />
-            <RemoveExternalAccessDialog removing=removing_access on_done=on_access_removed />
+            {lazy_when(
+                Signal::derive(move || removing.with(Option::is_some)),
+                move || bulk_remove_dialog(removing, on_confirm_remove),
+            )}
+            {lazy_when(
+                Signal::derive(move || removing_access.with(Option::is_some)),
+                move || remove_external_access_dialog(removing_access, on_access_removed),
+            )}
         </section>
     }
 }

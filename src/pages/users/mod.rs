@@ -16,6 +16,41 @@ use roster_model::UserView;
 use detail::UserDetailPage;
 use list::UsersPage;
 
+use crate::split::{lazy_page, split_page};
+
+split_page!(admin, fn user_detail_page(id: Signal<i64>) => view! { <UserDetailPage id=id /> });
+split_page!(user_dialogs, fn bulk_remove_dialog(
+    removing: RwSignal<Option<Vec<i64>>>,
+    on_confirm: Callback<roster_model::LeaveRequest>
+) => view! { <bulk_remove::BulkRemoveDialog removing=removing on_confirm=on_confirm /> });
+split_page!(user_dialogs, fn bulk_actions(
+    selected: RwSignal<std::collections::BTreeSet<i64>>,
+    all_matching: RwSignal<bool>,
+    total: u64,
+    run: crate::components::BulkRun,
+    on_action: Callback<roster_model::BulkAction>,
+    on_remove: Callback<()>
+) => view! {
+    <crate::components::BulkActions selected=selected all_matching=all_matching total=total run=run
+        on_action=on_action on_remove=on_remove />
+});
+split_page!(user_dialogs, fn bulk_progress(run: crate::components::BulkRun) => view! {
+    <crate::components::BulkProgress run=run />
+});
+split_page!(invitation_table, fn invitation_table(
+    users: Vec<roster_model::UserSummary>,
+    sort: crate::components::SortState,
+    on_sort: Callback<roster_model::SortField>,
+    on_action: Callback<(crate::components::InvitationAction, Vec<i64>)>,
+    busy: Signal<bool>
+) => view! {
+    <crate::components::InvitationTable users=users sort=sort on_sort=on_sort on_action=on_action busy=busy />
+});
+split_page!(user_dialogs, fn remove_external_access_dialog(
+    removing: RwSignal<Option<(roster_model::UserSummary, Option<roster_model::AccountRef>)>>,
+    on_done: Callback<String>
+) => view! { <external_access::RemoveExternalAccessDialog removing=removing on_done=on_done /> });
+
 /// `/users/:key`, named like the API: one user when `key` is an id, else a tab of the
 /// user-management page.
 #[component]
@@ -29,8 +64,8 @@ pub fn UsersRoute() -> impl IntoView {
     let is_user = Memo::new(move |_| user_id.get().is_some());
     move || {
         if is_user.get() {
-            view! { <UserDetailPage id=Signal::derive(move || user_id.get().unwrap_or_default()) /> }
-                .into_any()
+            let id = Signal::derive(move || user_id.get().unwrap_or_default());
+            lazy_page(move || user_detail_page(id)).into_any()
         } else {
             view! { <UsersPage view=view /> }.into_any()
         }
