@@ -184,6 +184,8 @@ const go = (path) => page.evaluate((to) => {
 }, path);
 const heading = async () => page.locator('h1').first().waitFor();
 async function memory() {
+  // The browser's own record of every request would count as growth: it is not the app's.
+  await page.evaluate(() => performance.clearResourceTimings());
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const wasm = await page.evaluate(() => window.__wasmMemories.reduce((sum, memory) => sum + memory.buffer.byteLength, 0));
