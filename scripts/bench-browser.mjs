@@ -5,8 +5,8 @@
 //      unthrottled and with DevTools' "Fast 4G" network.
 //   2. Instant search: keystroke to the filtered rows painted, p50 and p95 over 30 keystrokes,
 //      with the API's own time for each beside it; the most table rows the DOM ever held.
-//   3. Memory (JS heap, wasm memory) after opening every page once, and after 200 list
-//      navigations more: what stays must not grow.
+//   3. Memory (JS heap, wasm memory) after opening every page once, after 50 list navigations
+//      (warm), and after 200 more: what stays must not grow.
 //   4. Lighthouse 12 on the Managed list, mobile and desktop presets.
 // Prints figures; asserts nothing (timings belong in benchmarks, not tests). Loopback only.
 // Usage: node scripts/bench-browser.mjs BASE_URL SITE EMAIL PASSWORD
@@ -207,18 +207,26 @@ for (const path of pages) {
   await page.locator('tbody tr').first().waitFor();
 }
 const afterPages = await memory();
-for (let i = 0; i < 200; i += 1) {
-  const view = i % 2 ? 'managed' : 'external';
-  await go(`/users/${view}`);
-  await page.waitForFunction((tab) => document.querySelector(`[role=tab][aria-selected=true]`)?.id.endsWith(tab), view);
-  await page.locator('tbody tr').first().waitFor();
-}
-await page.waitForLoadState('networkidle');
+const switchTabs = async (count) => {
+  for (let i = 0; i < count; i += 1) {
+    const view = i % 2 ? 'managed' : 'external';
+    await go(`/users/${view}`);
+    await page.waitForFunction((tab) => document.querySelector(`[role=tab][aria-selected=true]`)?.id.endsWith(tab), view);
+    await page.locator('tbody tr').first().waitFor();
+  }
+  await page.waitForLoadState('networkidle');
+};
+// The first switches warm caches once (compiled code, the router's state); a leak is what grows after.
+await switchTabs(50);
+const warm = await memory();
+await switchTabs(200);
 const afterNavigations = await memory();
+const counters = await cdp.send('Memory.getDOMCounters');
 console.log('== Memory (after garbage collection)            JS heap   wasm memory');
 console.log(`the Managed list, first shown                ${mib(start.js)}  ${mib(start.wasm)}`);
 console.log(`after opening ${pages.length} pages once each           ${mib(afterPages.js)}  ${mib(afterPages.wasm)}`);
-console.log(`after 200 list navigations more              ${mib(afterNavigations.js)}  ${mib(afterNavigations.wasm)}   (growth ${((afterNavigations.js + afterNavigations.wasm - afterPages.js - afterPages.wasm) / 1024).toFixed(0)} KiB)`);
+console.log(`after 50 list navigations (warm)             ${mib(warm.js)}  ${mib(warm.wasm)}`);
+console.log(`after 200 list navigations more              ${mib(afterNavigations.js)}  ${mib(afterNavigations.wasm)}   (growth ${((afterNavigations.js + afterNavigations.wasm - warm.js - warm.wasm) / 1024).toFixed(0)} KiB; ${counters.nodes} DOM nodes, ${counters.jsEventListeners} listeners)`);
 await browser.close();
 
 // --- Lighthouse ----------------------------------------------------------------------------------
