@@ -1,6 +1,6 @@
 //! Pages whose code is downloaded when first shown (wasm splitting), so the first page downloads
-//! only what it paints. `split_page!` marks a page's code as a chunk of its own; [`LazyPage`]
-//! shows it. Without the `split` feature (the browser tests, clippy) the same page is linked in
+//! only what it paints. `split_page!` marks a page's code as a chunk of its own; [`lazy_page`]
+//! and [`lazy_when`] show it. Without the `split` feature (the browser tests, clippy) the same page is linked in
 //! and the load is immediate; the release build (`scripts/build-app.mjs`) splits it out.
 
 use std::future::Future;
@@ -124,11 +124,8 @@ where
     Fut: Future<Output = Result<ViewBuilder, ChunkUnavailable>> + 'static,
 {
     let load = loader(load);
-    let needed = RwSignal::new(false);
-    Effect::new(move |_| {
-        if wanted.get() {
-            needed.set(true);
-        }
-    });
+    // Once wanted, always: true from the first time `wanted` is.
+    let needed =
+        Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || wanted.get());
     (move || needed.get().then(|| lazy_view(load.clone(), false))).into_any()
 }
