@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
-# API latency on it (first page, a deep page, substring search, tab counts, inviting 1,000 addresses at
-# once, importing 10,000 existing users 200 per request), the app's bundle size, and the app in
-# headless Chromium (cold load, instant search, memory, Lighthouse: scripts/bench-browser.mjs).
+# API latency on it (first page, a deep page, substring search, filters, tab counts, CSV export of every
+# member, inviting 1,000 addresses at once, importing 10,000 existing users 200 per request), the app's
+# bundle size, and the app in headless Chromium (cold load, instant search, memory, Lighthouse:
+# scripts/bench-browser.mjs; BENCH_BROWSER=0 leaves it out).
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +73,41 @@ measure "search with no match" "$base/users?view=managed&q=zzzzzz"
 measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
 measure "tab counts" "$base/users/counts"
+
+echo "== Filters (100,000 users: 1 in 50 an Administrator, ~55 % enrolled in two-factor, ~7 % pending)"
+# A few suspended members, so that the status filter finds some.
+for id in $(curl -fsS "$base/users?view=managed&sort=email&limit=20" | python3 -c 'import json, sys; print(" ".join(str(u["id"]) for u in json.load(sys.stdin)["items"][1:]))'); do
+  curl -fsS -o /dev/null -X POST -H 'x-roster-csrf: 1' -H 'if-match: "v1"' "$base/users/$id/suspend" || true
+done
+measure "filter role=administrator" "$base/users?view=managed&role=administrator"
+measure "filter role=owner (one)" "$base/users?view=managed&role=owner"
+measure "filter status=disabled (19)" "$base/users?view=managed&status=disabled"
+measure "filter two_factor=pending" "$base/users?view=managed&two_factor=pending"
+measure "filter two_factor=enrolled, by email desc" "$base/users?view=managed&two_factor=enrolled&sort=email&dir=desc"
+measure "filter last_sign_in=30d" "$base/users?view=managed&last_sign_in=30d"
+measure "filter last_sign_in=never (none)" "$base/users?view=managed&last_sign_in=never"
+measure "filter account=1" "$base/users?view=managed&account=1"
+measure "filter account=1&account_role=developer" "$base/users?view=managed&account=1&account_role=developer"
+measure "filter account_role=administrator (any)" "$base/users?view=managed&account_role=administrator"
+measure "filter account=1, external tab" "$base/users?view=external&account=1"
+measure "filter account=1, invited tab" "$base/users?view=invited&account=1"
+measure "role=member&two_factor=off&q=chen" "$base/users?view=managed&role=member&two_factor=off&q=chen"
+measure "tab counts, two_factor=pending" "$base/users/counts?two_factor=pending"
+measure "tab counts, account=1" "$base/users/counts?account=1"
+measure "select all matching, role=administrator" "$base/users/ids?view=managed&role=administrator"
+
+echo "== CSV export (streamed)"
+rss() { ps -o rss= -p "$pid" | tr -d ' '; }
+for view in managed external; do
+  before=$(rss)
+  stats=$(curl -fsS -o "$data/export.csv" -w '%{time_total} %{size_download}' "$base/users/export?view=$view")
+  rows=$(( $(wc -l < "$data/export.csv") - 1 ))
+  printf '%-44s %7.0f ms   %s rows, %.1f MB, server RSS %s -> %s KB
+' "export $view tab" \
+    "$(echo "$stats" | awk '{ print $1 * 1000 }')" "$rows" "$(echo "$stats" | awk '{ print $2 / 1048576 }')" "$before" "$(rss)"
+done
+stats=$(curl -fsS -o "$data/export.csv" -w '%{time_total} %{size_download}' "$base/audit/export")
+printf '%-44s %7.0f ms   %s rows\n' "export audit log" "$(echo "$stats" | awk '{ print $1 * 1000 }')" "$(( $(wc -l < "$data/export.csv") - 1 ))"
 measure "accounts, first page" "$base/accounts"
 measure "account user access, first page" "$base/accounts/1/users"
 measure "import candidates, first page" "$base/import/candidates"
@@ -100,7 +136,7 @@ done < "$data/import-batches"
 elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
 printf '%-44s total %8s ms   (%s requests)\n' "import $importable users, 200 per request" "$elapsed" "$batches"
 
-if [ -f dist/index.html ]; then
+if [ -f dist/index.html ] && [ "${BENCH_BROWSER:-1}" != 0 ]; then
   echo "== App bundle (dist/, release)"
   node scripts/size-check.mjs dist || true
   node scripts/bench-browser.mjs "http://127.0.0.1:$port" "$data/site" "owner@org1.example" "$password"

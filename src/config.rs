@@ -114,6 +114,30 @@ pub fn store_theme(theme: Theme) {
     }
 }
 
+const HIDDEN_COLUMNS_KEY: &str = "roster-hidden-columns";
+
+/// The optional columns of the user lists the admin hid on this browser.
+pub fn stored_hidden_columns() -> std::collections::BTreeSet<String> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(HIDDEN_COLUMNS_KEY).ok().flatten())
+        .map(|text| {
+            text.split(',')
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Remembers the hidden columns on this browser.
+pub fn store_hidden_columns(hidden: &std::collections::BTreeSet<String>) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let keys: Vec<&str> = hidden.iter().map(String::as_str).collect();
+        let _ = storage.set_item(HIDDEN_COLUMNS_KEY, &keys.join(","));
+    }
+}
+
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {

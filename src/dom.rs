@@ -38,3 +38,28 @@ pub fn element_by_id(id: &str) -> Option<HtmlElement> {
             .ok(),
     }
 }
+
+/// Hands a downloaded file to the browser to save under its name; when the browser refuses, what
+/// to tell the admin.
+pub fn save_download(download: &crate::api::Download) -> Result<(), &'static str> {
+    const REFUSED: &str = "The browser did not save the file.";
+    let url = web_sys::Url::create_object_url_with_blob(&download.blob).map_err(|_| REFUSED)?;
+    let link = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.create_element("a").ok())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or(REFUSED)?;
+    link.set_href(&url);
+    link.set_download(&download.filename);
+    // A link need not be in the page to be clicked; the object URL is let go once the browser
+    // has had time to start saving from it.
+    link.click();
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! Pages whose code is downloaded when first shown (wasm splitting), so the first page downloads
 //! only what it paints. `split_page!` marks a page's code as a chunk of its own; [`lazy_page`]
-//! and [`lazy_when`] show it. Without the `split` feature (the browser tests, clippy) the same page is linked in
+//! and [`lazy_when`] show it. `split_task!` does the same for an action's code. Without the `split` feature (the browser tests, clippy) the same page is linked in
 //! and the load is immediate; the release build (`scripts/build-app.mjs`) splits it out.
 
 use std::future::Future;
@@ -15,6 +15,12 @@ use crate::components::ErrorPanel;
 /// A page's code could not be downloaded: the network failed, or a newer build replaced it.
 #[derive(Clone, Copy, Debug)]
 pub struct ChunkUnavailable;
+
+impl ChunkUnavailable {
+    /// What the admin is told.
+    pub const MESSAGE: &str =
+        "A part of Roster could not be downloaded. Check the connection, then try again.";
+}
 
 impl From<leptos::wasm_split::SplitLoaderError> for ChunkUnavailable {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
@@ -41,6 +47,27 @@ macro_rules! split_page {
     };
 }
 pub(crate) use split_page;
+
+/// `split_task!(chunk, fn loader(args) -> T => async body)`: `async fn loader(args) ->
+/// Result<Task<T>, ChunkUnavailable>` downloads the chunk and answers the work `body` does, its
+/// code in the chunk (an action, such as an export, that the first page offers but need not carry).
+macro_rules! split_task {
+    ($chunk:ident, $vis:vis fn $loader:ident($($arg:ident: $ty:ty),*) -> $out:ty => $body:expr) => {
+        #[cfg(feature = "split")]
+        #[::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $loader($($arg: $ty),*) -> Result<$crate::split::Task<$out>, $crate::split::ChunkUnavailable> {
+            Ok(Box::pin(async move { $body }))
+        }
+        #[cfg(not(feature = "split"))]
+        $vis async fn $loader($($arg: $ty),*) -> Result<$crate::split::Task<$out>, $crate::split::ChunkUnavailable> {
+            Ok(Box::pin(async move { $body }))
+        }
+    };
+}
+pub(crate) use split_task;
+
+/// Work whose code came with a chunk.
+pub type Task<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// Builds a view with a chunk's code, once the chunk is here. The view is built where it is
 /// shown, not in the download's future: its effects and owner are those of the page.

@@ -262,39 +262,77 @@ fn plain_candidates(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_owned)
 }
 
+/// An address of a CSV file and the line it is on (from 1, the header counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvAddress {
+    pub line: usize,
+    pub address: String,
+}
+
+/// What a CSV file holds: its addresses, and the lines with none (blank lines and the header aside).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CsvAddresses {
+    pub found: Vec<CsvAddress>,
+    pub lines_without_address: Vec<usize>,
+}
+
+impl CsvAddresses {
+    pub fn addresses(&self) -> Vec<String> {
+        self.found.iter().map(|a| a.address.clone()).collect()
+    }
+}
+
 /// The addresses of a CSV file: the column headed "email" (any case) when there is one, otherwise
 /// every cell that holds an "@". Quoted cells, quoted line breaks and `;` as the separator (as some
-/// spreadsheets write it) are understood.
-pub fn addresses_from_csv(text: &str) -> Vec<String> {
-    let rows: Vec<Vec<String>> = csv_rows(text)
+/// spreadsheets write it) are understood. A row is on the line where it starts.
+pub fn addresses_from_csv(text: &str) -> CsvAddresses {
+    let rows: Vec<(usize, Vec<String>)> = csv_rows(text)
         .into_iter()
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
         .collect();
-    let header_column = rows.first().and_then(|header| {
+    let header_column = rows.first().and_then(|(_, header)| {
         header
             .iter()
             .position(|cell| cell.trim().eq_ignore_ascii_case("email"))
     });
-    match header_column {
-        Some(column) => rows
-            .iter()
-            .skip(1)
-            .filter_map(|row| row.get(column))
-            .map(|cell| cell.trim().to_owned())
-            .filter(|cell| !cell.is_empty())
-            .collect(),
-        None => rows
-            .iter()
-            .flatten()
-            .filter(|cell| cell.contains('@'))
-            .map(|cell| cell.trim().to_owned())
-            .collect(),
+    let mut result = CsvAddresses::default();
+    // A header row names the columns: with an "email" column it is that one; without, a first
+    // row that holds no address is taken for a header too.
+    let bare_header = header_column.is_none()
+        && rows
+            .first()
+            .is_some_and(|(_, row)| !row.iter().any(|cell| cell.contains('@')));
+    let skip = usize::from(header_column.is_some() || bare_header);
+    for (line, row) in rows.iter().skip(skip) {
+        let cells: Vec<String> = match header_column {
+            Some(column) => row
+                .get(column)
+                .map(|cell| cell.trim().to_owned())
+                .filter(|cell| !cell.is_empty())
+                .into_iter()
+                .collect(),
+            None => row
+                .iter()
+                .filter(|cell| cell.contains('@'))
+                .map(|cell| cell.trim().to_owned())
+                .collect(),
+        };
+        if cells.is_empty() {
+            result.lines_without_address.push(*line);
+        }
+        result
+            .found
+            .extend(cells.into_iter().map(|address| CsvAddress {
+                line: *line,
+                address,
+            }));
     }
+    result
 }
 
-/// The rows of CSV `text`, each a list of cells. The separator is `;` when the text has semicolons
-/// and no commas, otherwise `,`.
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
+/// The rows of CSV `text`, each a list of cells with the line it starts on. The separator is `;`
+/// when the text has semicolons and no commas, otherwise `,`.
+fn csv_rows(text: &str) -> Vec<(usize, Vec<String>)> {
     let delimiter = if text.contains(';') && !text.contains(',') {
         b';'
     } else {
@@ -307,10 +345,14 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut ends = vec![0usize; text.len() + 1];
     let (mut written, mut fields) = (0, 0);
     let mut rows = Vec::new();
+    // Where the record being read began (after the last one), on which line, and how far the
+    // reading has come (a record may take more than one call).
+    let (mut line, mut record_start, mut consumed) = (1, 0, 0);
     loop {
         let (result, read, wrote, ended) =
             reader.read_record(input, &mut output[written..], &mut ends[fields..]);
         input = &input[read..];
+        consumed += read;
         // Field ends count from the start of the record, across calls.
         written += wrote;
         fields += ended;
@@ -319,7 +361,19 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
             csv_core::ReadRecordResult::InputEmpty => {}
             csv_core::ReadRecordResult::Record => {
                 let mut start = 0;
-                rows.push(
+                // Blank lines before a record are skipped by the reader: it starts on its first
+                // line with text.
+                let skipped = &text.as_bytes()[record_start..consumed];
+                record_start = consumed;
+                let blank = skipped
+                    .iter()
+                    .take_while(|b| matches!(b, b'\r' | b'\n'))
+                    .filter(|b| **b == b'\n')
+                    .count();
+                let record_line = line + blank;
+                line += skipped.iter().filter(|b| **b == b'\n').count();
+                rows.push((
+                    record_line,
                     ends[..fields]
                         .iter()
                         .map(|&end| {
@@ -328,7 +382,7 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
                             cell
                         })
                         .collect(),
-                );
+                ));
                 (written, fields) = (0, 0);
             }
             csv_core::ReadRecordResult::End
@@ -394,24 +448,48 @@ mod tests {
     fn csv_uses_the_email_column_or_cells_with_an_at() {
         let csv = "Name,Email,Team\n\"Lovelace, Ada\",ada@x.example,R&D\nBob,bob@x.example,\n";
         assert_eq!(
-            addresses_from_csv(csv),
+            addresses_from_csv(csv).addresses(),
             vec!["ada@x.example", "bob@x.example"]
         );
         let bare = "ada@x.example\r\nbob@x.example;Bob\n\n";
         assert_eq!(
-            addresses_from_csv(bare),
+            addresses_from_csv(bare).addresses(),
             vec!["ada@x.example", "bob@x.example"]
         );
         let quoted = "email\n\"say \"\"hi\"\"@x.example\"\n";
-        assert_eq!(addresses_from_csv(quoted), vec!["say \"hi\"@x.example"]);
-        // A quoted cell may hold a line break; the row goes on after it.
-        let multiline = "Name,Email\n\"Ada\nLovelace\",ada@x.example\nBob,bob@x.example";
         assert_eq!(
-            addresses_from_csv(multiline),
-            vec!["ada@x.example", "bob@x.example"]
+            addresses_from_csv(quoted).addresses(),
+            vec!["say \"hi\"@x.example"]
         );
         let semicolons = "Name;Email\nAda;ada@x.example\n";
-        assert_eq!(addresses_from_csv(semicolons), vec!["ada@x.example"]);
+        assert_eq!(
+            addresses_from_csv(semicolons).addresses(),
+            vec!["ada@x.example"]
+        );
+    }
+
+    #[test]
+    fn csv_addresses_keep_their_line_and_lines_without_one_are_named() {
+        // A quoted cell may hold a line break: the row is on the line it starts on, and the next
+        // row's line counts it.
+        let text = "Name,Email\n\"Ada\nLovelace\",ada@x.example\n\nBob,\n\"Carol, C.\",carol@x\r\n";
+        let found = addresses_from_csv(text);
+        let lines: Vec<(usize, &str)> = found
+            .found
+            .iter()
+            .map(|a| (a.line, a.address.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(2, "ada@x.example"), (6, "carol@x")]);
+        assert_eq!(found.lines_without_address, vec![5]);
+        let bare = "\n\nada@x.example\nno address here\n";
+        let found = addresses_from_csv(bare);
+        assert_eq!(found.found[0].line, 3);
+        assert_eq!(found.lines_without_address, vec![4]);
+        // Blank lines before a last record without a line break, and a header without "email".
+        let found = addresses_from_csv("Name;Address\nada@x.example\n\n\nbob@x.example");
+        let lines: Vec<usize> = found.found.iter().map(|a| a.line).collect();
+        assert_eq!(lines, vec![2, 5]);
+        assert!(found.lines_without_address.is_empty());
     }
 
     #[test]

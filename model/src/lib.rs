@@ -16,6 +16,7 @@ pub mod roles;
 pub mod session;
 pub mod text;
 pub mod tokens;
+pub mod user_filters;
 pub mod users;
 mod whole_number;
 
@@ -39,6 +40,7 @@ pub use roles::{
 pub use session::*;
 pub use text::hidden_character_problem;
 pub use tokens::*;
+pub use user_filters::*;
 pub use users::*;
 
 /// Seconds since the Unix epoch, UTC.

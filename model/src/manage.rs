@@ -158,6 +158,9 @@ pub enum BulkAction {
     /// Removal from the organization, for each user; needs `acknowledged` and the new owners of the
     /// accounts they own.
     Remove,
+    /// Suspension: they cannot sign in until restored, and keep their accounts and roles.
+    Suspend,
+    Restore,
 }
 
 /// `POST /users/bulk`: one batch of a bulk action (the app sends large selections in batches and
@@ -200,6 +203,10 @@ pub struct UserIds {
     pub ids: Vec<i64>,
     /// How many match; more than `ids` holds when it is past [`MAX_SELECT_ALL`].
     pub total: u64,
+    /// Invited tab: the pending invitation of each user in `ids`, in the same order (what
+    /// resend and revoke take).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitation_ids: Vec<i64>,
 }
 
 /// Users per bulk request.

@@ -86,5 +86,12 @@ mod tests {
         );
         agree(&DomainState::ALL, DomainState::as_str, DomainState::parse);
         agree(&OrgRole::ALL, OrgRole::as_str, OrgRole::parse);
+        agree(&AccountRole::ALL, AccountRole::as_str, AccountRole::parse);
+        agree(
+            &TwoFactorState::ALL,
+            TwoFactorState::as_str,
+            TwoFactorState::parse,
+        );
+        agree(&LastSignIn::ALL, LastSignIn::as_str, LastSignIn::parse);
     }
 }

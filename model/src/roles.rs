@@ -30,14 +30,15 @@ impl OrgRole {
 }
 
 /// Why `actor` may not move a member from organization role `from` to `to`, or None when they
-/// may. `owners` is how many Owners the organization has now; `is_self` when actors change their
+/// may. `other_owners` is how many Owners besides the member changed can sign in now (a
+/// suspended Owner does not count); `is_self` when actors change their
 /// own role.
 pub fn org_role_change_problem(
     actor: OrgRole,
     is_self: bool,
     from: OrgRole,
     to: OrgRole,
-    owners: u64,
+    other_owners: u64,
 ) -> Option<&'static str> {
     if from == to {
         return None;
@@ -45,7 +46,7 @@ pub fn org_role_change_problem(
     if let Some(problem) = owner_role_problem(actor, from, to) {
         return Some(problem);
     }
-    if from == OrgRole::Owner && owners <= 1 {
+    if from == OrgRole::Owner && other_owners == 0 {
         return Some("This is the organization's last Owner. Make someone else an Owner first.");
     }
     if is_self && !to.manages_users() {
@@ -74,29 +75,35 @@ pub enum MemberChange {
     ChangeAccess,
     Remove,
     Delete,
+    /// Suspension: cannot sign in, keeps accounts and roles.
+    Suspend,
+    Restore,
 }
 
 impl MemberChange {
-    pub const ALL: [MemberChange; 6] = [
+    pub const ALL: [MemberChange; 8] = [
         MemberChange::Edit,
         MemberChange::ResetPassword,
         MemberChange::RequireTwoFactor,
         MemberChange::ChangeAccess,
         MemberChange::Remove,
         MemberChange::Delete,
+        MemberChange::Suspend,
+        MemberChange::Restore,
     ];
 }
 
 /// Why `actor` may not make `change` to a member whose role is `target`, or None when they may.
-/// Only Owners act on Owners; nobody resets, requires two-factor of, removes or deletes themselves
-/// (that would sign them out or lock them out half-way); the last Owner never leaves. `owners` is
-/// how many Owners the organization has now. (Role changes have their own rule besides this one:
+/// Only Owners act on Owners; nobody resets, requires two-factor of, suspends, removes or deletes
+/// themselves (that would sign them out or lock them out half-way); the last Owner who can sign in
+/// never leaves nor is suspended. `other_owners` is how many Owners besides the target can sign in
+/// now. (Role changes have their own rule besides this one:
 /// [`org_role_change_problem`].)
 pub fn member_change_problem(
     actor: OrgRole,
     is_self: bool,
     target: OrgRole,
-    owners: u64,
+    other_owners: u64,
     change: MemberChange,
 ) -> Option<&'static str> {
     if is_self {
@@ -112,6 +119,11 @@ pub fn member_change_problem(
             MemberChange::RequireTwoFactor => {
                 return Some("You cannot change your own two-factor requirement: set up two-factor under “Two-factor” instead.")
             }
+            MemberChange::Suspend | MemberChange::Restore => {
+                return Some(
+                    "You cannot suspend or restore yourself. Ask another Owner or Administrator.",
+                )
+            }
             MemberChange::Edit | MemberChange::ChangeAccess => {}
         }
     }
@@ -119,7 +131,11 @@ pub fn member_change_problem(
         if actor != OrgRole::Owner {
             return Some("Only an Owner can change an Owner.");
         }
-        if matches!(change, MemberChange::Remove | MemberChange::Delete) && owners <= 1 {
+        let leaves = matches!(
+            change,
+            MemberChange::Remove | MemberChange::Delete | MemberChange::Suspend
+        );
+        if leaves && other_owners == 0 {
             return Some(
                 "This is the organization's last Owner. Make someone else an Owner first.",
             );
@@ -128,26 +144,19 @@ pub fn member_change_problem(
     None
 }
 
-/// A role on one managed account. Roles combine, except that Administrator already holds every
-/// permission of Developer and Billing Manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AccountRole {
-    Administrator,
-    Developer,
-    BillingManager,
-    Support,
+named_enum! {
+    /// A role on one managed account. Roles combine, except that Administrator already holds every
+    /// permission of Developer and Billing Manager.
+    #[derive(PartialOrd, Ord)]
+    pub enum AccountRole {
+        Administrator = "administrator",
+        Developer = "developer",
+        BillingManager = "billing_manager",
+        Support = "support",
+    }
 }
 
 impl AccountRole {
-    pub const ALL: [AccountRole; 4] = [
-        AccountRole::Administrator,
-        AccountRole::Developer,
-        AccountRole::BillingManager,
-        AccountRole::Support,
-    ];
-
     fn bit(self) -> u8 {
         match self {
             AccountRole::Administrator => 1,
@@ -288,17 +297,17 @@ mod tests {
     #[test]
     fn only_owners_touch_owner_and_the_last_owner_stays() {
         use OrgRole::{Administrator as Admin, Member, Owner};
-        assert!(org_role_change_problem(Admin, false, Member, Admin, 1).is_none());
-        assert!(org_role_change_problem(Admin, false, Member, Owner, 1).is_some());
-        assert!(org_role_change_problem(Admin, false, Owner, Member, 2).is_some());
-        assert!(org_role_change_problem(Owner, false, Member, Owner, 1).is_none());
-        assert!(org_role_change_problem(Owner, false, Owner, Admin, 2).is_none());
-        assert!(org_role_change_problem(Owner, true, Owner, Admin, 1)
+        assert!(org_role_change_problem(Admin, false, Member, Admin, 0).is_none());
+        assert!(org_role_change_problem(Admin, false, Member, Owner, 0).is_some());
+        assert!(org_role_change_problem(Admin, false, Owner, Member, 1).is_some());
+        assert!(org_role_change_problem(Owner, false, Member, Owner, 0).is_none());
+        assert!(org_role_change_problem(Owner, false, Owner, Admin, 1).is_none());
+        assert!(org_role_change_problem(Owner, true, Owner, Admin, 0)
             .is_some_and(|p| p.contains("last Owner")));
-        assert!(org_role_change_problem(Owner, true, Owner, Admin, 2).is_none());
-        assert!(org_role_change_problem(Admin, true, Admin, Member, 1)
+        assert!(org_role_change_problem(Owner, true, Owner, Admin, 1).is_none());
+        assert!(org_role_change_problem(Admin, true, Admin, Member, 0)
             .is_some_and(|p| p.contains("your own")));
-        assert!(org_role_change_problem(Owner, true, Owner, Owner, 1).is_none());
+        assert!(org_role_change_problem(Owner, true, Owner, Owner, 0).is_none());
     }
 
     #[test]
@@ -381,37 +390,47 @@ mod tests {
         use OrgRole::*;
         for change in MemberChange::ALL {
             assert_eq!(
-                member_change_problem(Administrator, false, Owner, 2, change),
+                member_change_problem(Administrator, false, Owner, 1, change),
                 Some("Only an Owner can change an Owner."),
                 "{change:?}"
             );
-            assert_eq!(member_change_problem(Owner, false, Owner, 2, change), None);
+            assert_eq!(member_change_problem(Owner, false, Owner, 1, change), None);
             assert_eq!(
-                member_change_problem(Administrator, false, Administrator, 1, change),
+                member_change_problem(Administrator, false, Administrator, 0, change),
                 None
             );
             assert_eq!(
-                member_change_problem(Administrator, false, Member, 1, change),
+                member_change_problem(Administrator, false, Member, 0, change),
                 None
             );
         }
-        for change in [ResetPassword, RequireTwoFactor, Remove, Delete] {
+        for change in [
+            ResetPassword,
+            RequireTwoFactor,
+            Remove,
+            Delete,
+            Suspend,
+            Restore,
+        ] {
             assert!(
-                member_change_problem(Owner, true, Owner, 3, change).is_some(),
+                member_change_problem(Owner, true, Owner, 2, change).is_some(),
                 "{change:?}"
             );
-            assert!(member_change_problem(Administrator, true, Administrator, 3, change).is_some());
+            assert!(member_change_problem(Administrator, true, Administrator, 2, change).is_some());
         }
         for change in [Edit, ChangeAccess] {
             assert_eq!(
-                member_change_problem(Administrator, true, Administrator, 1, change),
+                member_change_problem(Administrator, true, Administrator, 0, change),
                 None
             );
         }
-        // An Owner demoted a moment ago still counts in `owners` until their demotion commits.
-        assert!(member_change_problem(Owner, false, Owner, 1, Remove).is_some());
+        // An Owner demoted a moment ago still counts among the others until their demotion commits.
+        assert!(member_change_problem(Owner, false, Owner, 0, Remove).is_some());
+        // The last active Owner cannot be suspended: nobody could restore them.
+        assert!(member_change_problem(Owner, false, Owner, 0, Suspend).is_some());
+        assert_eq!(member_change_problem(Owner, false, Owner, 0, Restore), None);
         assert_eq!(
-            member_change_problem(Owner, false, Owner, 1, ResetPassword),
+            member_change_problem(Owner, false, Owner, 0, ResetPassword),
             None
         );
     }

@@ -46,7 +46,7 @@ named_enum! {
         Active = "active",
         /// Created by an invitation and not yet accepted: has no password yet.
         Invited = "invited",
-        /// Cannot sign in.
+        /// Suspended by the organization: cannot sign in, keeps accounts and roles.
         Disabled = "disabled",
     }
 }
@@ -56,7 +56,7 @@ impl UserStatus {
         match self {
             UserStatus::Active => "Active",
             UserStatus::Invited => "Invited",
-            UserStatus::Disabled => "Disabled",
+            UserStatus::Disabled => "Suspended",
         }
     }
 }

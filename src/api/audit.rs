@@ -1,6 +1,6 @@
-//! The audit log.
+//! The audit log, and its CSV export.
 
-use super::{ApiClient, ApiFailure};
+use super::{ApiClient, ApiFailure, Download};
 use roster_model::{AuditEntry, Page};
 
 /// Filters of the audit log, as the page's URL holds them.
@@ -11,7 +11,28 @@ pub struct AuditFilters {
     pub action: String,
 }
 
+impl AuditFilters {
+    /// The filters set, as query parameters.
+    fn query(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("actor", &self.actor),
+            ("target", &self.target),
+            ("action", &self.action),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(key, value)| (key, value.as_str()))
+        .collect()
+    }
+}
+
 impl ApiClient {
+    /// The whole audit log under `filters`, newest first, as a CSV file.
+    pub async fn export_audit(&self, filters: &AuditFilters) -> Result<Download, ApiFailure> {
+        self.download("/audit/export", &filters.query(), "roster-audit-log.csv")
+            .await
+    }
+
     /// The audit log, newest first; empty filters are left out.
     pub async fn audit(
         &self,
@@ -21,15 +42,7 @@ impl ApiClient {
     ) -> Result<Page<AuditEntry>, ApiFailure> {
         let limit = limit.to_string();
         let mut query = vec![("limit", limit.as_str())];
-        for (key, value) in [
-            ("actor", &filters.actor),
-            ("target", &filters.target),
-            ("action", &filters.action),
-        ] {
-            if !value.trim().is_empty() {
-                query.push((key, value.as_str()));
-            }
-        }
+        query.extend(filters.query());
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor));
         }

@@ -1,4 +1,4 @@
-//! Changes to a member, each based on the version read, and bulk actions.
+//! Changes to a member (suspension among them), each based on the version read, and bulk actions.
 
 use super::{ApiClient, ApiFailure};
 use gloo_net::http::{Request, RequestBuilder};
@@ -41,6 +41,19 @@ impl ApiClient {
     ) -> Result<UserDetail, ApiFailure> {
         let request = Request::put(&self.url(&format!("/users/{id}/two-factor"))?);
         self.user_action(request, version, &TwoFactorRequirement { required })
+            .await
+    }
+
+    /// Suspends a member (`suspended`: they cannot sign in, keep their access) or restores them.
+    pub async fn set_suspended(
+        &self,
+        id: i64,
+        version: i64,
+        suspended: bool,
+    ) -> Result<UserDetail, ApiFailure> {
+        let action = if suspended { "suspend" } else { "restore" };
+        let request = Request::post(&self.url(&format!("/users/{id}/{action}"))?);
+        self.user_action(request, version, &serde_json::json!({}))
             .await
     }
 

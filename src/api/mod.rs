@@ -5,6 +5,7 @@ use leptos::prelude::{on_cleanup, Callable, Callback, StoredValue, UpdateValue, 
 use roster_model::{ApiError, ErrorBody, ErrorCode, Page, CSRF_HEADER};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};
 
 use crate::config::TokenSource;
@@ -221,6 +222,41 @@ impl ApiClient {
         self.noticed(decode(response).await)
     }
 
+    /// Downloads `path` as a file: its bytes and the name the server gives it (`fallback` when
+    /// it gives none).
+    async fn download(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        fallback: &str,
+    ) -> Result<Download, ApiFailure> {
+        let request = Request::get(&self.url(path)?)
+            .query(query.iter().copied())
+            .header("Accept", "text/csv, application/json")
+            .build();
+        let response = self.send_signed(request).await?;
+        if !response.ok() {
+            return self.noticed(Err(failure(web_sys::Response::from(response)).await));
+        }
+        let filename = response
+            .headers()
+            .get("content-disposition")
+            .and_then(|value| attachment_name(&value))
+            .unwrap_or_else(|| fallback.to_owned());
+        let response = web_sys::Response::from(response);
+        let status = response.status();
+        let blob = match response.blob() {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+            Err(error) => Err(error),
+        };
+        // A download cut off half-way fails here rather than saving a file that looks whole.
+        let blob = blob
+            .map_err(|_| ApiFailure::Network)?
+            .dyn_into::<web_sys::Blob>()
+            .map_err(|_| ApiFailure::Unexpected { status })?;
+        Ok(Download { blob, filename })
+    }
+
     /// One page of a searchable list: `?limit=&q=&cursor=`, empty ones left out.
     async fn get_page<T: DeserializeOwned>(
         &self,
@@ -283,6 +319,19 @@ impl ApiClient {
     }
 }
 
+/// A file the API answered, to save.
+pub struct Download {
+    pub blob: web_sys::Blob,
+    pub filename: String,
+}
+
+/// The file name of a `Content-Disposition: attachment; filename="…"` header.
+fn attachment_name(header: &str) -> Option<String> {
+    let name = header.split("filename=\"").nth(1)?.split('"').next()?;
+    // A name with a path in it is not one to save under.
+    (!name.is_empty() && !name.contains(['/', '\\'])).then(|| name.to_owned())
+}
+
 /// A copy of `request` with `token` as its bearer and no cookie. (A copy: a body can be sent once.)
 fn with_bearer(request: &web_sys::Request, token: &str) -> Result<Request, gloo_net::Error> {
     let failed = |_| gloo_net::Error::GlooError("the request could not be signed".to_owned());
@@ -316,12 +365,18 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure
             .await
             .ok_or(ApiFailure::Unexpected { status });
     }
+    Err(failure(response).await)
+}
+
+/// What a response that is not a success says went wrong.
+async fn failure(response: web_sys::Response) -> ApiFailure {
+    let status = response.status();
     match json::<ErrorBody>(&response).await {
-        Some(body) => Err(ApiFailure::Api {
+        Some(body) => ApiFailure::Api {
             status,
             error: body.error,
-        }),
-        None => Err(ApiFailure::Unexpected { status }),
+        },
+        None => ApiFailure::Unexpected { status },
     }
 }
 
@@ -349,5 +404,16 @@ mod tests {
         assert!(ApiFailure::Unexpected { status: 502 }
             .message()
             .contains("502"));
+    }
+
+    #[test]
+    fn downloads_keep_the_name_the_server_gives_unless_it_has_a_path() {
+        let header = "attachment; filename=\"roster-managed-users-2026-11-30.csv\"";
+        assert_eq!(
+            attachment_name(header).as_deref(),
+            Some("roster-managed-users-2026-11-30.csv")
+        );
+        assert_eq!(attachment_name("attachment; filename=\"../x.csv\""), None);
+        assert_eq!(attachment_name("inline"), None);
     }
 }

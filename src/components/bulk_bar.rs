@@ -81,6 +81,8 @@ fn action_label(action: BulkAction) -> &'static str {
         BulkAction::RequireTwoFactor => "Require two-factor",
         BulkAction::ResetPassword => "Reset password",
         BulkAction::Remove => "Remove from organization",
+        BulkAction::Suspend => "Suspend",
+        BulkAction::Restore => "Restore",
     }
 }
 
@@ -91,6 +93,10 @@ fn consequence(action: BulkAction) -> &'static str {
             "they are signed out, emailed, and must choose a new password at their next sign-in"
         }
         BulkAction::Remove => "they leave the organization and stay active",
+        BulkAction::Suspend => {
+            "they are signed out at once and cannot sign in until restored; they keep their accounts and roles"
+        }
+        BulkAction::Restore => "they can sign in again, with the accounts and roles they kept",
     }
 }
 
@@ -178,7 +184,7 @@ pub fn BulkActions(
     move || {
         match confirming.get() {
         None => view! {
-            {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword].into_iter().map(|action| view! {
+            {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword, BulkAction::Suspend, BulkAction::Restore].into_iter().map(|action| view! {
                 <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
                     on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
             }).collect_view()}

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use roster_model::{SortField, Timestamp, UserSummary};
+use roster_model::{SortField, Timestamp, UserSummary, MAX_SELECT_ALL};
 
 use super::user_table::sort_header;
 use super::{app_href, SortState};
@@ -16,7 +16,8 @@ pub enum InvitationAction {
 }
 
 /// The Invited tab's table: pending invitations with what they grant, a selection for bulk
-/// actions, and per-row Resend and Revoke (revoking asks for confirmation first).
+/// actions (the rows ticked, or every invitation the list matches), and per-row Resend and Revoke
+/// (revoking asks for confirmation first).
 #[component]
 pub fn InvitationTable(
     users: Vec<UserSummary>,
@@ -24,11 +25,16 @@ pub fn InvitationTable(
     on_sort: Callback<SortField>,
     /// Called with the action and the invitation ids it is for.
     on_action: Callback<(InvitationAction, Vec<i64>)>,
+    /// How many invitations the list matches, on every page.
+    total: u64,
+    /// Called with the action for every invitation the list matches ("select all matching").
+    on_all_matching: Callback<InvitationAction>,
     /// Whether an action is under way (buttons wait).
     #[prop(into)]
     busy: Signal<bool>,
 ) -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<i64>::new());
+    let all_matching = RwSignal::new(false);
     // The row whose revocation waits for "Confirm revoke", and likewise the selection's.
     let confirming = RwSignal::new(None::<Vec<i64>>);
     let confirming_bulk = RwSignal::new(false);
@@ -36,11 +42,13 @@ pub fn InvitationTable(
         .iter()
         .filter_map(|u| u.invitation.as_ref().map(|i| i.id))
         .collect();
+    let on_page = page_ids.len() as u64;
     let all_ids = page_ids.clone();
     let all_selected = Signal::derive(move || {
         !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)))
     });
     let toggle_all = move |checked: bool| {
+        all_matching.set(false);
         selected.set(if checked {
             page_ids.iter().copied().collect()
         } else {
@@ -53,9 +61,20 @@ pub fn InvitationTable(
         selected.set(BTreeSet::new());
         on_action.run((action, ids));
     };
+    // The selection's action: the rows ticked, or everything the list matches.
+    let act_on_selection = move |action: InvitationAction| {
+        if all_matching.get_untracked() {
+            confirming_bulk.set(false);
+            all_matching.set(false);
+            selected.set(BTreeSet::new());
+            on_all_matching.run(action);
+        } else {
+            act(action, selected.get_untracked().into_iter().collect());
+        }
+    };
 
     let header =
-        move |label: &'static str, field: SortField| sort_header(label, field, sort, on_sort);
+        move |label: &'static str, field: SortField| sort_header(label, field, sort, on_sort, None);
 
     let rows = users
         .into_iter()
@@ -89,6 +108,7 @@ pub fn InvitationTable(
                             prop:checked=move || selected.with(|s| s.contains(&id))
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
+                                all_matching.set(false);
                                 selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                             } />
                     </td>
@@ -117,20 +137,48 @@ pub fn InvitationTable(
         })
         .collect_view();
 
-    let count = move || selected.with(BTreeSet::len);
-    let selection = move || selected.get().into_iter().collect::<Vec<_>>();
+    let count = move || {
+        if all_matching.get() {
+            total.min(MAX_SELECT_ALL as u64)
+        } else {
+            selected.with(BTreeSet::len) as u64
+        }
+    };
     view! {
         <div class="roster-bulk-bar" role="group" aria-label="Selected invitations">
-            <span role="status">{move || match count() { 0 => "No invitations selected".to_owned(), 1 => "1 invitation selected".to_owned(), n => format!("{n} invitations selected") }}</span>
+            <span role="status">{move || match count() {
+                0 => "No invitations selected".to_owned(),
+                n if all_matching.get() => format!("All {n} matching {} selected", noun(n)),
+                n => format!("{} selected", format::count(n, "invitation", "invitations")),
+            }}</span>
+            // Every row of the page ticked, and more on other pages: offer them all.
+            {move || (all_selected.get() && !all_matching.get() && total > on_page).then(|| {
+                // "Select all" takes at most the server's limit, and says so past it.
+                let label = if total > MAX_SELECT_ALL as u64 {
+                    format!("Select the first {MAX_SELECT_ALL} of {total} matching invitations")
+                } else {
+                    format!("Select all {total} matching {}", noun(total))
+                };
+                view! {
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
+                        {label}
+                    </button>
+                }
+            })}
+            {move || all_matching.get().then(|| view! {
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| { all_matching.set(false); selected.set(BTreeSet::new()); }>
+                    "Clear selection"
+                </button>
+            })}
             <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
-                on:click=move |_| act(InvitationAction::Resend, selection())>"Resend selected"</button>
+                on:click=move |_| act_on_selection(InvitationAction::Resend)>"Resend selected"</button>
             <Show when=move || { confirming_bulk.get() && count() != 0 } fallback=move || view! {
                 <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
                     on:click=move |_| confirming_bulk.set(true)>"Revoke selected"</button>
             }>
                 <span class="roster-confirm">
-                    {move || format!("Revoke {}? Their links stop working. ", format::count(count() as u64, "invitation", "invitations"))}
-                    <button type="button" class="roster-button" on:click=move |_| act(InvitationAction::Revoke, selection())>"Confirm revoke"</button>
+                    {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}
+                    <button type="button" class="roster-button" on:click=move |_| act_on_selection(InvitationAction::Revoke)>"Confirm revoke"</button>
                     <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming_bulk.set(false)>"Cancel"</button>
                 </span>
             </Show>
@@ -155,6 +203,14 @@ pub fn InvitationTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+fn noun(count: u64) -> &'static str {
+    if count == 1 {
+        "invitation"
+    } else {
+        "invitations"
     }
 }
 

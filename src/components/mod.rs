@@ -17,6 +17,7 @@ mod search_box;
 mod shell;
 mod tabs;
 mod text_field;
+mod user_filters;
 mod user_table;
 
 pub use bulk_bar::{selection_count, BulkActions, BulkProgress, BulkRun, SelectionBar};
@@ -36,4 +37,5 @@ pub use search_box::SearchBox;
 pub use shell::Shell;
 pub use tabs::{Tab, TabList};
 pub use text_field::TextField;
+pub use user_filters::{ColumnPicker, UserFilterBar, COLUMN_PANEL_ID, FILTER_PANEL_ID};
 pub use user_table::{SortState, UserTable};

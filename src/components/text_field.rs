@@ -2,8 +2,10 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 /// A labelled input with an optional hint and the error about it, both tied to the input with
-/// aria-describedby; aria-invalid is set while there is an error. `focus` moves keyboard focus to
-/// it when it appears (for a field that replaces the one the user was typing in).
+/// aria-describedby; aria-invalid is set while there is an error. A new error moves keyboard focus
+/// to its field, so a screen reader reads the label, the invalid state and the message together.
+/// `focus` moves focus to it when it appears (for a field that replaces the one the user was
+/// typing in).
 #[component]
 pub fn TextField(
     #[prop(into)] id: String,
@@ -30,6 +32,15 @@ pub fn TextField(
             }
         });
     }
+    Effect::new(move |before: Option<Option<String>>| {
+        let now = error.get();
+        if now.is_some() && before.flatten() != now {
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+        now
+    });
     view! {
         <div class="roster-field">
             <label for=id.clone()>{label}</label>

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use roster_model::{AccountRef, SortDir, SortField, UserSummary, UserView};
+use roster_model::{AccountRef, SortDir, SortField, UserStatus, UserSummary, UserView};
 
 use super::{app_href, expiry};
 use crate::format;
@@ -13,41 +13,57 @@ pub struct SortState {
     pub dir: SortDir,
 }
 
-/// The columns a view shows, in order. `Some(field)` marks a sortable column.
-fn columns(view: UserView) -> &'static [(&'static str, Option<SortField>)] {
+/// The columns an admin may hide, by key, with their names in the column menu.
+pub const OPTIONAL_COLUMNS: [(&str, &str); 4] = [
+    ("two_factor", "Two-factor"),
+    ("last_sign_in", "Last sign-in"),
+    ("accounts", "Accounts"),
+    ("joined", "Joined or imported"),
+];
+
+/// One column: its header, the sort it offers, and its key when it can be hidden.
+type Column = (&'static str, Option<SortField>, Option<&'static str>);
+
+/// The columns a view shows, in order.
+fn columns(view: UserView) -> &'static [Column] {
     match view {
         UserView::Managed => &[
-            ("Name", Some(SortField::Name)),
-            ("Email", Some(SortField::Email)),
-            ("Role", None),
-            ("Two-factor", None),
-            ("Accounts", None),
-            ("Joined", Some(SortField::Date)),
-            ("Last sign-in", None),
+            ("Name", Some(SortField::Name), None),
+            ("Email", Some(SortField::Email), None),
+            ("Role", None, None),
+            ("Two-factor", None, Some("two_factor")),
+            ("Accounts", None, Some("accounts")),
+            ("Joined", Some(SortField::Date), Some("joined")),
+            ("Last sign-in", None, Some("last_sign_in")),
         ],
         UserView::External => &[
-            ("Name", Some(SortField::Name)),
-            ("Email", Some(SortField::Email)),
-            ("Accounts and roles", None),
-            ("Two-factor", None),
-            ("User since", Some(SortField::Date)),
+            ("Name", Some(SortField::Name), None),
+            ("Email", Some(SortField::Email), None),
+            ("Accounts and roles", None, Some("accounts")),
+            ("Two-factor", None, Some("two_factor")),
+            ("User since", Some(SortField::Date), None),
         ],
         UserView::Invited => &[
-            ("Email", Some(SortField::Email)),
-            ("Name", Some(SortField::Name)),
-            ("Invited by", None),
-            ("Sent", Some(SortField::Date)),
-            ("Last re-sent", None),
-            ("Expires", None),
+            ("Email", Some(SortField::Email), None),
+            ("Name", Some(SortField::Name), None),
+            ("Invited by", None, None),
+            ("Sent", Some(SortField::Date), None),
+            ("Last re-sent", None, None),
+            ("Expires", None, None),
         ],
         UserView::Imported => &[
-            ("Name", Some(SortField::Name)),
-            ("Email", Some(SortField::Email)),
-            ("Imported", Some(SortField::Date)),
-            ("Imported by", None),
-            ("Two-factor", None),
+            ("Name", Some(SortField::Name), None),
+            ("Email", Some(SortField::Email), None),
+            ("Imported", Some(SortField::Date), Some("joined")),
+            ("Imported by", None, None),
+            ("Two-factor", None, Some("two_factor")),
         ],
     }
+}
+
+/// The class of a hideable column's cells.
+fn column_class(key: Option<&'static str>) -> Option<String> {
+    key.map(|key| format!("roster-col-{key}"))
 }
 
 /// A column header that sorts by `field`, saying how the list is sorted now (aria-sort).
@@ -56,6 +72,7 @@ pub(crate) fn sort_header(
     field: SortField,
     sort: SortState,
     on_sort: Callback<SortField>,
+    class: Option<String>,
 ) -> impl IntoView {
     let state = (sort.field == field).then_some(sort.dir);
     let aria_sort = state.map(|dir| match dir {
@@ -68,7 +85,7 @@ pub(crate) fn sort_header(
         None => "↕",
     };
     view! {
-        <th scope="col" aria-sort=aria_sort>
+        <th scope="col" aria-sort=aria_sort class=class>
             <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
                 {label}
                 <span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
@@ -92,6 +109,9 @@ pub fn UserTable(
     /// organization's accounts) away.
     #[prop(default = None)]
     on_remove_access: Option<Callback<(UserSummary, Option<AccountRef>)>>,
+    /// Keys of the [`OPTIONAL_COLUMNS`] the admin hid.
+    #[prop(optional, into)]
+    hidden: Signal<BTreeSet<String>>,
 ) -> impl IntoView {
     let page_ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let select_all_header = selection.map(|selected| {
@@ -110,9 +130,9 @@ pub fn UserTable(
     });
     let headers = columns(view)
         .iter()
-        .map(|&(label, field)| match field {
-            Some(field) => sort_header(label, field, sort, on_sort).into_any(),
-            None => view! { <th scope="col">{label}</th> }.into_any(),
+        .map(|&(label, field, key)| match field {
+            Some(field) => sort_header(label, field, sort, on_sort, column_class(key)).into_any(),
+            None => view! { <th scope="col" class=column_class(key)>{label}</th> }.into_any(),
         })
         .collect_view();
     let rows = users
@@ -137,7 +157,11 @@ pub fn UserTable(
         .collect_view();
     view! {
         <div class="roster-table-wrap">
-            <table class="roster-table">
+            <table class=move || {
+                hidden.with(|hidden| {
+                    hidden.iter().fold("roster-table".to_owned(), |class, key| class + " roster-table--hide-" + key)
+                })
+            }>
                 <caption class="roster-visually-hidden">{caption}</caption>
                 <thead><tr>{select_all_header}{headers}</tr></thead>
                 <tbody>{rows}</tbody>
@@ -146,10 +170,17 @@ pub fn UserTable(
     }
 }
 
+/// The user's name, linking to their page, and whether they are suspended.
 fn name_link(user: &UserSummary) -> impl IntoView {
     let href = format!("/users/{}", user.id);
     let name = user.display_name();
-    view! { <A href=app_href(&href) attr:class="roster-link">{name}</A> }
+    let suspended = (user.status == UserStatus::Disabled).then(|| {
+        view! { " " <span class="roster-badge roster-badge--warning">{UserStatus::Disabled.label()}</span> }
+    });
+    view! {
+        <A href=app_href(&href) attr:class="roster-link">{name}</A>
+        {suspended}
+    }
 }
 
 /// An external user's accounts and roles, each with its own Remove, then Remove all.
@@ -197,17 +228,17 @@ fn cells(
             <th scope="row">{name_link(&user)}</th>
             <td>{user.email.clone()}</td>
             <td>{user.org_role.map(|r| r.label()).unwrap_or("—")}</td>
-            <td>{two_factor}</td>
-            <td class="roster-num">{user.account_count}</td>
-            <td>{format::optional_date(user.joined_at)}</td>
-            <td>{format::optional_date(user.last_sign_in_at)}</td>
+            <td class="roster-col-two_factor">{two_factor}</td>
+            <td class="roster-num roster-col-accounts">{user.account_count}</td>
+            <td class="roster-col-joined">{format::optional_date(user.joined_at)}</td>
+            <td class="roster-col-last_sign_in">{format::optional_date(user.last_sign_in_at)}</td>
         }
         .into_any(),
         UserView::External => view! {
             <th scope="row">{name_link(&user)}</th>
             <td>{user.email.clone()}</td>
-            <td>{external_access(&user, on_remove_access)}</td>
-            <td>{two_factor}</td>
+            <td class="roster-col-accounts">{external_access(&user, on_remove_access)}</td>
+            <td class="roster-col-two_factor">{two_factor}</td>
             <td>{format::date(user.created_at)}</td>
         }
         .into_any(),
@@ -239,9 +270,9 @@ fn cells(
             view! {
                 <th scope="row">{name_link(&user)}</th>
                 <td>{user.email.clone()}</td>
-                <td>{format::optional_date(imported.as_ref().map(|i| i.imported_at))}</td>
+                <td class="roster-col-joined">{format::optional_date(imported.as_ref().map(|i| i.imported_at))}</td>
                 <td>{imported.and_then(|i| i.imported_by).map(|by| by.name).unwrap_or_else(|| "—".to_owned())}</td>
-                <td>{two_factor}</td>
+                <td class="roster-col-two_factor">{two_factor}</td>
             }
             .into_any()
         }

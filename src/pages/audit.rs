@@ -81,6 +81,22 @@ pub fn AuditPage() -> impl IntoView {
         refilter(&|f| f.action = action.clone());
     };
     let on_retry = Callback::new(move |()| entries.refetch());
+    let exporting = RwSignal::new(false);
+    let export_failure = RwSignal::new(None::<String>);
+    let on_export = move |_| {
+        let filters = state.get_untracked().0;
+        exporting.set(true);
+        export_failure.set(None);
+        leptos::task::spawn_local(async move {
+            let saved = match api.export_audit(&filters).await {
+                Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
+                Err(failure) => Err(failure.message()),
+            };
+            // The page may be gone by the time the file arrives.
+            let _ = exporting.try_set(false);
+            let _ = export_failure.try_set(saved.err());
+        });
+    };
     let actor_value = Signal::derive(move || state.read().0.actor.clone());
     let target_value = Signal::derive(move || state.read().0.target.clone());
 
@@ -101,7 +117,15 @@ pub fn AuditPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+                <button type="button" class="roster-button roster-button--quiet" on:click=on_export
+                    disabled=move || exporting.get()>
+                    {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+                </button>
             </div>
+            <p class="roster-visually-hidden" role="status">
+                {move || exporting.get().then_some("Preparing the CSV file of every entry these filters match…")}
+            </p>
+            {move || export_failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
                     let (filters, page_number, result) = entries.await;

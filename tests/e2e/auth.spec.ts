@@ -36,6 +36,9 @@ test.describe('sign-in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByText('That email and password do not match.')).toBeVisible();
     await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+    // Focus moves to the field the refusal is about, so a screen reader reads it out with it.
+    await expect(page.getByLabel('Password')).toBeFocused();
+    await expect(page.getByLabel('Password')).toHaveAccessibleDescription('That email and password do not match.');
     await expect(page.getByLabel('Email')).toHaveValue(OWNER);
     await expect(page.getByLabel('Password')).toHaveValue('');
     await expect(page).toHaveURL(/\/login$/);

@@ -36,8 +36,8 @@ export default defineConfig({
   // One server and database for the whole run: the specs that only look at the demo data run
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
-    { name: 'browse', testMatch: /(users|security|embedding|loading)\.spec\.ts$/ },
-    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|domains|accounts)\.spec\.ts$/, dependencies: ['browse'] },
+    { name: 'browse', testMatch: /(users|user-filters|security|embedding|loading)\.spec\.ts$/ },
+    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|suspension|domains|accounts)\.spec\.ts$/, dependencies: ['browse'] },
     // Import takes in every importable user, some of whom the invitation specs invite: it runs last.
     { name: 'import', testMatch: /import\.spec\.ts$/, dependencies: ['change'] },
   ],

@@ -77,7 +77,11 @@ async fn candidate_ids(
         .store
         .importable_ids(caller.org_id, search.as_deref(), MAX_SELECT_ALL)
         .await?;
-    Ok(Json(UserIds { ids, total }))
+    Ok(Json(UserIds {
+        ids,
+        total,
+        invitation_ids: Vec::new(),
+    }))
 }
 
 /// Imports a batch of at most 200 users, each in a transaction of their own; a result per user.

@@ -1,5 +1,5 @@
-//! Managing one member: name and role, password reset, two-factor requirement, account access,
-//! removal from the organization and deletion, and bulk actions. Every change names the version it
+//! Managing one member: name and role, password reset, two-factor requirement, suspension,
+//! account access, removal from the organization and deletion, and bulk actions. Every change names the version it
 //! is based on (If-Match) and answers the user as it is now, with the new version as its ETag.
 
 use axum::extract::State;
@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(detail, update))
         .routes(routes!(reset_password))
         .routes(routes!(set_two_factor_required))
+        .routes(routes!(suspend))
+        .routes(routes!(restore))
         .routes(routes!(set_access, remove_external_access))
         .routes(routes!(remove))
         .routes(routes!(delete))
@@ -111,6 +113,49 @@ async fn set_two_factor_required(
         .set_two_factor_required(&actor, id, Some(expected), requirement.required)
         .await?;
     answer(&state, &caller, id, outcome).await
+}
+
+/// Suspends a member: they cannot sign in, their sessions and API tokens end at once, and they keep their accounts and roles until restored.
+#[utoipa::path(post, path = "/users/{user_id}/suspend", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
+async fn suspend(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    UserId(id): UserId,
+    IfMatch(expected): IfMatch,
+) -> AppResult<Response> {
+    set_suspended(&state, &caller, id, expected, true).await
+}
+
+/// Restores a suspended member: they can sign in again, with the accounts and roles they kept.
+#[utoipa::path(post, path = "/users/{user_id}/restore", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
+async fn restore(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    UserId(id): UserId,
+    IfMatch(expected): IfMatch,
+) -> AppResult<Response> {
+    set_suspended(&state, &caller, id, expected, false).await
+}
+
+async fn set_suspended(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    expected: i64,
+    suspended: bool,
+) -> AppResult<Response> {
+    let actor = caller.actor(state.clock.now());
+    let outcome = state
+        .store
+        .set_suspended(&actor, id, Some(expected), suspended)
+        .await?;
+    answer(state, caller, id, outcome).await
 }
 
 /// Sets a member's roles on the organization's accounts, all of them at once (an account left out loses their access; an account they own cannot be).

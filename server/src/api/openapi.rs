@@ -20,6 +20,11 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         roster_model::UserView,
         roster_model::SortField,
         roster_model::SortDir,
+        roster_model::OrgRole,
+        roster_model::AccountRole,
+        roster_model::TwoFactorState,
+        roster_model::UserStatus,
+        roster_model::LastSignIn,
     )),
     modifiers(&SecuritySchemes),
     tags(

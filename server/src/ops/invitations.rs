@@ -7,7 +7,7 @@ use roster_model::{
     check_addresses_locally, name_problem, new_password_problem, AcceptInvitation, AddressCheck,
     ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult, InvitationOffer,
     InvitationPreview, InvitationState, InviteOutcome, InviteProblem, InviteResponse, InviteResult,
-    InvitedAccount, NewInvitations, OrgRole, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS,
+    InvitedAccount, NewInvitations, OrgRole, UserStatus, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS,
     MAX_PASSWORD_CHARS,
 };
 use sha2::{Digest, Sha256};
@@ -452,7 +452,7 @@ pub async fn preview(state: &AppState, token: &str) -> AppResult<InvitationPrevi
         invited_by: invitation.invited_by,
         accounts: invitation.accounts.into_iter().map(|(_, a)| a).collect(),
         expires_at: invitation.expires_at,
-        existing_user: invitation.password_hash.is_some(),
+        existing_user: invitation.status != UserStatus::Invited,
         account_only: invitation.account_only,
     });
     Ok(InvitationPreview {
@@ -499,10 +499,28 @@ pub async fn accept(
             InviteProblem::OtherOrganization.message(),
         ));
     }
+    // Only someone who never had a password chooses one here. A suspended user is not let back
+    // in by another invitation; one whose password was reset finishes the reset first (its link
+    // asks for their two-factor code), rather than choosing a password here without it.
+    match (invitation.status, invitation.password_hash.is_some()) {
+        (UserStatus::Disabled, _) => {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "This user is suspended by their organization and cannot accept invitations until it restores them.",
+            ))
+        }
+        (UserStatus::Active, false) => {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "Your password was reset. Choose a new one with the link you were emailed, then accept this invitation.",
+            ))
+        }
+        _ => {}
+    }
     let now = state.clock.now();
     let given = request.given_name.trim();
     let family = request.family_name.trim();
-    let (new_password_hash, second_factor, label) = if invitation.password_hash.is_none() {
+    let (new_password_hash, second_factor, label) = if invitation.status == UserStatus::Invited {
         if let Some((field, problem)) = name_problem(given, family) {
             return Err(AppError::invalid(field, problem));
         }

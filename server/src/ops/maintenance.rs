@@ -1,4 +1,5 @@
-//! Background upkeep: what has expired is deleted on a schedule.
+//! Background upkeep: what has expired is deleted on a schedule, and the query planner's
+//! statistics follow the data.
 
 use std::time::Duration;
 
@@ -9,12 +10,15 @@ use crate::store::Store;
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Prunes expired sign-in failures, sessions, idempotency keys, set-password links and delivered
-/// mail once an hour, from start-up until the server stops.
+/// mail, and refreshes the planner's statistics, once an hour, from start-up until the server stops.
 pub async fn run_pruning(store: Store, clock: Clock) {
     loop {
         match store.prune(clock.now()).await {
             Ok(pruned) => tracing::debug!(?pruned, "pruned expired rows"),
             Err(error) => tracing::error!(%error, "pruning expired rows failed"),
+        }
+        if let Err(error) = store.refresh_statistics().await {
+            tracing::error!(%error, "refreshing the query planner's statistics failed");
         }
         tokio::time::sleep(PRUNE_EVERY).await;
     }

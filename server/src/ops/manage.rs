@@ -97,6 +97,10 @@ pub async fn bulk(
                     .remove_from_organization(&actor, id, None, &request.new_owners)
                     .await?
             }
+            BulkAction::Suspend | BulkAction::Restore => {
+                let suspend = request.action == BulkAction::Suspend;
+                state.store.set_suspended(&actor, id, None, suspend).await?
+            }
         };
         let failure = match outcome {
             UpdateOutcome::Updated => None,

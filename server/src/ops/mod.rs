@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod domains;
+pub mod export;
 pub mod import;
 pub mod invitations;
 pub mod maintenance;
@@ -10,6 +11,7 @@ pub mod manage;
 pub mod password_resets;
 pub mod session;
 pub mod tokens;
+pub mod user_filters;
 
 use roster_model::Organization;
 

@@ -1,7 +1,9 @@
 //! The audit log: every change writes its event in the change's own transaction.
 
 use roster_model::{AuditEntry, OrgRole, Page, SortDir, SortField, Timestamp};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use tokio::sync::mpsc;
 
 use super::keyset::{Cursor, Keyset};
 use super::sql::like_pattern;
@@ -108,22 +110,59 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        self.keyset_page(count, query, &keyset, |row| {
-            Ok(AuditEntry {
-                id: row.try_get("id")?,
-                at: row.try_get("at")?,
-                actor_id: row.try_get("actor_id")?,
-                actor: row
-                    .try_get::<Option<String>, _>("actor_label")?
-                    .unwrap_or_default(),
-                action: row.try_get("action")?,
-                target_id: row.try_get("target_id")?,
-                target: row.try_get("target_label")?,
-                client_addr: row.try_get("client_addr")?,
-            })
-        })
-        .await
+        self.keyset_page(count, query, &keyset, audit_entry).await
     }
+
+    /// The whole audit log under `params`' filters, newest first, sent to `entries`, read a
+    /// page at a time with short queries (see [`Store::export_users`]). Stops when nobody
+    /// receives them any more.
+    pub async fn export_audit(
+        &self,
+        org_id: i64,
+        params: &AuditParams,
+        entries: mpsc::Sender<AuditEntry>,
+    ) -> StoreResult<()> {
+        const PAGE: i64 = 1000;
+        let mut before: Option<i64> = None;
+        loop {
+            let mut query = QueryBuilder::new(
+                "SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.target_id, e.target_label, \
+                 e.client_addr ",
+            );
+            push_audit_from(&mut query, org_id, params);
+            if let Some(before) = before {
+                query.push(" AND e.id < ").push_bind(before);
+            }
+            query.push(" ORDER BY e.id DESC LIMIT ").push_bind(PAGE);
+            let page = query.build().fetch_all(&self.pool).await?;
+            let full = page.len() as i64 == PAGE;
+            for row in &page {
+                let entry = audit_entry(row)?;
+                before = Some(entry.id);
+                if entries.send(entry).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn audit_entry(row: &SqliteRow) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor: row
+            .try_get::<Option<String>, _>("actor_label")?
+            .unwrap_or_default(),
+        action: row.try_get("action")?,
+        target_id: row.try_get("target_id")?,
+        target: row.try_get("target_label")?,
+        client_addr: row.try_get("client_addr")?,
+    })
 }
 
 fn push_audit_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, params: &AuditParams) {

@@ -553,9 +553,10 @@ impl Store {
             return Ok(false);
         }
         if let Some(person) = new_person {
-            sqlx::query(
+            // Only while they still have never chosen a password (not suspended, not reset since).
+            let set = sqlx::query(
                 "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, \
-                 password_hash = ?, status = 'active' WHERE id = ?",
+                 password_hash = ?, status = 'active' WHERE id = ? AND status = 'invited'",
             )
             .bind(person.given_name)
             .bind(person.family_name)
@@ -564,7 +565,11 @@ impl Store {
             .bind(person.password_hash)
             .bind(invitation.user_id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if set != 1 {
+                return Ok(false);
+            }
         }
         if !invitation.account_only {
             let joined = sqlx::query(

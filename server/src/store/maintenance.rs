@@ -21,6 +21,13 @@ pub struct Pruned {
 }
 
 impl Store {
+    /// Brings the query planner's statistics up to date where the tables changed much since
+    /// they were gathered (SQLite's advice for long-lived connections).
+    pub async fn refresh_statistics(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Deletes failed sign-ins past the throttle's window, ended sessions, idempotency keys past
     /// their day, set-password links well past their expiry, and delivered mail past its week.
     pub async fn prune(&self, now: Timestamp) -> StoreResult<Pruned> {

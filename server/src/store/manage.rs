@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use roster_model::{
     display_name, member_change_problem, AccountGrant, AccountRole, MemberChange, OrgRole,
-    OwnerChoice, RoleSet, Timestamp,
+    OwnerChoice, RoleSet, Timestamp, UserStatus,
 };
 use sqlx::{Row, Sqlite, Transaction};
 
@@ -25,13 +25,33 @@ pub(super) struct Target {
 /// The organization's member `user_id`, if still at `expected` version (any version for a bulk
 /// action, which acts on users as they are) and `actor` may make `change` to them; otherwise
 /// the outcome.
-pub(super) async fn target_for(
+async fn target_for(
     tx: &mut Transaction<'_, Sqlite>,
     actor: &Actor<'_>,
     user_id: i64,
     expected: Option<i64>,
     change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
+    // The admin's own access is read again inside the change: a request already under way when
+    // they were suspended or demoted changes nothing.
+    let acting: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, org_role FROM users WHERE id = ? AND org_id = ?")
+            .bind(actor.user_id)
+            .bind(actor.org_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let still_manages = acting.is_some_and(|(status, role)| {
+        status == UserStatus::Active.as_str()
+            && role
+                .as_deref()
+                .and_then(OrgRole::parse)
+                .is_some_and(OrgRole::manages_users)
+    });
+    if !still_manages {
+        return Ok(Err(UpdateOutcome::Refused(
+            "You can no longer manage users of this organization.",
+        )));
+    }
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
     )
@@ -50,7 +70,7 @@ pub(super) async fn target_for(
     let family: String = row.try_get("family_name")?;
     let role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
     let owners = if role == OrgRole::Owner {
-        owner_count(tx, actor.org_id).await?
+        other_owners(tx, actor.org_id, user_id).await?
     } else {
         0
     };
@@ -63,6 +83,44 @@ pub(super) async fn target_for(
         label: display_name(&given, &family, &email),
         email,
     }))
+}
+
+impl Store {
+    /// The transaction of `change` to the member `user_id`, with the user it is about, or the
+    /// outcome when it cannot be made (see [`target_for`]).
+    async fn begin_change(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: Option<i64>,
+        change: MemberChange,
+    ) -> StoreResult<Result<(Transaction<'static, Sqlite>, Target), UpdateOutcome>> {
+        let mut tx = self.begin().await?;
+        Ok(target_for(&mut tx, actor, user_id, expected, change)
+            .await?
+            .map(|target| (tx, target)))
+    }
+}
+
+/// Records `action` done to `user_id` and commits the change it ends.
+async fn finish(
+    mut tx: Transaction<'static, Sqlite>,
+    actor: &Actor<'_>,
+    action: &str,
+    user_id: i64,
+    target: &Target,
+) -> StoreResult<UpdateOutcome> {
+    actor
+        .event(
+            action,
+            Some(user_id),
+            Some(&target.label),
+            serde_json::json!({}),
+        )
+        .insert(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(UpdateOutcome::Updated)
 }
 
 pub(super) async fn bump_version(
@@ -84,12 +142,20 @@ async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreRe
     Ok(())
 }
 
-pub(super) async fn owner_count(tx: &mut Transaction<'_, Sqlite>, org_id: i64) -> StoreResult<u64> {
-    let owners: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner'")
-            .bind(org_id)
-            .fetch_one(&mut **tx)
-            .await?;
+/// How many Owners of the organization besides `user_id` can sign in (a suspended Owner cannot
+/// act for the organization, so it does not keep it from losing its last one).
+pub(super) async fn other_owners(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    user_id: i64,
+) -> StoreResult<u64> {
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner' AND status = 'active' AND id <> ?",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(u64::try_from(owners).unwrap_or_default())
 }
 
@@ -265,10 +331,9 @@ impl Store {
         expected: Option<i64>,
         required: bool,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
         let change = MemberChange::RequireTwoFactor;
-        let target = match target_for(&mut tx, actor, user_id, expected, change).await? {
-            Ok(target) => target,
+        let (mut tx, target) = match self.begin_change(actor, user_id, expected, change).await? {
+            Ok(begun) => begun,
             Err(outcome) => return Ok(outcome),
         };
         sqlx::query("UPDATE users SET two_factor_required = ? WHERE id = ?")
@@ -282,17 +347,60 @@ impl Store {
         } else {
             "user.two_factor_not_required"
         };
-        actor
-            .event(
-                action,
-                Some(user_id),
-                Some(&target.label),
-                serde_json::json!({}),
-            )
-            .insert(&mut tx)
-            .await?;
-        tx.commit().await?;
-        Ok(UpdateOutcome::Updated)
+        finish(tx, actor, action, user_id, &target).await
+    }
+
+    /// Suspends a member (they cannot sign in; their sessions and API tokens end at once; they keep
+    /// their accounts and roles) or restores them. Already so, nothing changes and nothing is
+    /// recorded.
+    pub async fn set_suspended(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: Option<i64>,
+        suspended: bool,
+    ) -> StoreResult<UpdateOutcome> {
+        let change = if suspended {
+            MemberChange::Suspend
+        } else {
+            MemberChange::Restore
+        };
+        let (mut tx, target) = match self.begin_change(actor, user_id, expected, change).await? {
+            Ok(begun) => begun,
+            Err(outcome) => return Ok(outcome),
+        };
+        let (from, to) = if suspended {
+            (UserStatus::Active, UserStatus::Disabled)
+        } else {
+            (UserStatus::Disabled, UserStatus::Active)
+        };
+        let changed = sqlx::query(
+            "UPDATE users SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
+        )
+        .bind(to.as_str())
+        .bind(user_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(UpdateOutcome::Updated);
+        }
+        if suspended {
+            end_sessions(&mut tx, user_id).await?;
+            revoke_tokens_of(&mut tx, user_id, actor.at).await?;
+            // A set-password link mailed before must not work after a restore either.
+            sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = if suspended {
+            "user.suspended"
+        } else {
+            "user.restored"
+        };
+        finish(tx, actor, action, user_id, &target).await
     }
 
     /// Sets the user's roles on the organization's accounts to exactly `grants` (accounts the
@@ -304,10 +412,12 @@ impl Store {
         expected: i64,
         grants: &[AccountGrant],
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
         let change = MemberChange::ChangeAccess;
-        let target = match target_for(&mut tx, actor, user_id, Some(expected), change).await? {
-            Ok(target) => target,
+        let (mut tx, target) = match self
+            .begin_change(actor, user_id, Some(expected), change)
+            .await?
+        {
+            Ok(begun) => begun,
             Err(outcome) => return Ok(outcome),
         };
         let granted: HashSet<i64> = grants.iter().map(|g| g.account_id).collect();
@@ -407,14 +517,13 @@ impl Store {
         choices: &[OwnerChoice],
         delete: bool,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
         let change = if delete {
             MemberChange::Delete
         } else {
             MemberChange::Remove
         };
-        let target = match target_for(&mut tx, actor, user_id, expected, change).await? {
-            Ok(target) => target,
+        let (mut tx, target) = match self.begin_change(actor, user_id, expected, change).await? {
+            Ok(begun) => begun,
             Err(outcome) => return Ok(outcome),
         };
         // Each owned account is handed over as its choice is checked: a bad choice further down
@@ -479,6 +588,7 @@ impl Store {
             .await?;
             left_ownerless.sort();
         }
+        let mut suspension_ended = false;
         let action = if delete {
             sqlx::query("DELETE FROM users WHERE id = ?")
                 .bind(user_id)
@@ -493,9 +603,19 @@ impl Store {
             .bind(actor.org_id)
             .execute(&mut *tx)
             .await?;
+            // The guide: removal leaves the user active. A suspension was the organization's, and
+            // nobody would be left who could lift it.
+            suspension_ended =
+                sqlx::query_scalar::<_, String>("SELECT status FROM users WHERE id = ?")
+                    .bind(user_id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    == UserStatus::Disabled.as_str();
             sqlx::query(
                 "UPDATE users SET org_id = NULL, org_role = NULL, joined_at = NULL, member_source = NULL, \
-                 imported_by = NULL, two_factor_required = 0, version = version + 1 WHERE id = ?",
+                 imported_by = NULL, two_factor_required = 0, \
+                 status = CASE WHEN status = 'disabled' THEN 'active' ELSE status END, \
+                 version = version + 1 WHERE id = ?",
             )
             .bind(user_id)
             .execute(&mut *tx)
@@ -507,7 +627,11 @@ impl Store {
                 action,
                 Some(user_id),
                 Some(&target.label),
-                serde_json::json!({ "accounts": handed_over, "left_without_owner": left_ownerless }),
+                serde_json::json!({
+                    "accounts": handed_over,
+                    "left_without_owner": left_ownerless,
+                    "suspension_ended": suspension_ended,
+                }),
             )
             .insert(&mut tx)
             .await?;

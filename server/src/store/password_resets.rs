@@ -100,7 +100,7 @@ impl Store {
     /// Sets the password a link was sent for: the link is spent (only if still unused and
     /// unexpired), the second factor spent, failed attempts forgotten and a session started (its
     /// token's hash is `session_hash`) — with its audit event, in one transaction. Answers false,
-    /// changing nothing, when the link or the code was used meanwhile.
+    /// changing nothing, when the link or the code was used meanwhile, or the user was suspended.
     pub async fn complete_password_reset(
         &self,
         link: &ResetLink,
@@ -123,11 +123,17 @@ impl Store {
         if !spent || !spend_second_factor(&mut tx, link.user_id, second_factor, event.at).await? {
             return Ok(false);
         }
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(link.user_id)
-            .execute(&mut *tx)
-            .await?;
+        // Suspended since the link was read (or the check before hashing): nothing is set.
+        let set =
+            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'")
+                .bind(password_hash)
+                .bind(link.user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if set != 1 {
+            return Ok(false);
+        }
         clear_failures(&mut tx, &link.email).await?;
         insert_session(&mut tx, link.user_id, session_hash, event).await?;
         event.insert(&mut tx).await?;

@@ -214,7 +214,7 @@ impl Store {
              u.org_id, u.org_role, u.password_hash, \
              u.totp_secret, u.totp_last_step, u.two_factor_required, s.totp_setup_secret \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.status = 'active'",
         )
         .bind(token_hash)
         .bind(now)

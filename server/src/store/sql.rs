@@ -1,7 +1,7 @@
 //! SQL fragments more than one feature's queries share: the user-list views, substring search and
 //! the stored forms of names it matches on.
 
-use roster_model::UserView;
+use roster_model::{RoleSet, Timestamp, TwoFactorState, UserFilters, UserView};
 use sqlx::{QueryBuilder, Sqlite};
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.
@@ -84,6 +84,82 @@ pub(super) fn push_user_search(query: &mut QueryBuilder<'_, Sqlite>, search: Opt
         query.push_bind(like_pattern(search));
         query.push(" ESCAPE '\\'");
     }
+}
+
+/// The list filters, after `push_user_view_from` (users as `u`, a pending invitation as `i` on the
+/// Invited tab). Only members have an organization role here: the role someone holds in another
+/// organization never matches.
+pub(super) fn push_user_filters(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    view: UserView,
+    org_id: i64,
+    filters: &UserFilters,
+    now: Timestamp,
+) {
+    let members = matches!(view, UserView::Managed | UserView::Imported);
+    if let Some(role) = filters.role {
+        if members {
+            query.push(" AND u.org_role = ").push_bind(role.as_str());
+        } else {
+            query.push(" AND 0 = 1");
+        }
+    }
+    if let Some(status) = filters.status {
+        query.push(" AND u.status = ").push_bind(status.as_str());
+    }
+    match filters.two_factor {
+        None => {}
+        Some(TwoFactorState::Enrolled) => {
+            query.push(" AND u.totp_enrolled = 1");
+        }
+        Some(TwoFactorState::Pending) => {
+            query.push(" AND u.totp_enrolled = 0 AND u.two_factor_required = 1");
+        }
+        Some(TwoFactorState::Off) => {
+            query.push(" AND u.totp_enrolled = 0 AND u.two_factor_required = 0");
+        }
+    }
+    if let Some(last) = filters.last_sign_in {
+        match last.before(now) {
+            None => query.push(" AND u.last_sign_in_at IS NULL"),
+            Some(before) => query
+                .push(" AND (u.last_sign_in_at IS NULL OR u.last_sign_in_at < ")
+                .push_bind(before)
+                .push(")"),
+        };
+    }
+    if filters.account.is_none() && filters.account_role.is_none() {
+        return;
+    }
+    let roles = filters
+        .account_role
+        .map(|role| i64::from(RoleSet::from_roles([role]).bits()));
+    // As `IN (ids)`, so the database starts from the account's few holders (or invitations)
+    // rather than testing every user of the organization.
+    if view == UserView::Invited {
+        // An invitation grants its accounts on acceptance.
+        query.push(" AND i.id IN (SELECT g.invitation_id FROM invitation_accounts g ");
+    } else {
+        query.push(" AND u.id IN (SELECT g.user_id FROM account_access g ");
+    }
+    query.push("JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ");
+    query.push_bind(org_id);
+    if let Some(account) = filters.account {
+        query.push(" AND g.account_id = ").push_bind(account);
+    }
+    if let Some(roles) = roles {
+        query
+            .push(" AND (g.roles & ")
+            .push_bind(roles)
+            .push(") <> 0");
+    }
+    // An account's owner holds it even without a role on it.
+    if let (Some(account), None, false) = (filters.account, roles, view == UserView::Invited) {
+        query.push(" UNION SELECT a.owner_id FROM accounts a WHERE a.id = ");
+        query.push_bind(account);
+        query.push(" AND a.org_id = ").push_bind(org_id);
+    }
+    query.push(")");
 }
 
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.

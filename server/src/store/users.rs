@@ -5,20 +5,22 @@ use std::collections::HashMap;
 
 use roster_model::{
     member_change_problem, name_problem, org_role_change_problem, AccountAccess, InvitationInfo,
-    InvitedAccount, MemberChange, OrgRole, Page, Relation, SortDir, SortField, Timestamp,
-    UserChange, UserDetail, UserSummary, UserView, ViewCounts,
+    InvitedAccount, MemberChange, OrgRole, Page, Relation, RoleSet, SortDir, SortField, Timestamp,
+    UserChange, UserDetail, UserFilters, UserIds, UserSummary, UserView, ViewCounts,
 };
+use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use tokio::sync::mpsc;
 
 use super::audit::Actor;
-use super::keyset::{Cursor, Keyset};
+use super::keyset::{Cursor, Direction, Keyset};
 use super::rows::{
-    account_access, import_info, invitation_info, parse_org_role, parse_status, role_set,
+    account_access, import_info, invitation_info, parse_org_role, parse_status, role_set, sort_key,
     two_factor, user_summary,
 };
 use super::sql::{
-    push_user_search, push_user_view_from, search_text, sort_name, INVITATION_COLUMNS,
-    MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+    push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
+    INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
 };
 use super::{manage, tokens, Store, StoreResult, UpdateOutcome};
 use roster_model::display_name;
@@ -33,14 +35,22 @@ pub struct UserListParams {
     pub dir: SortDir,
     pub cursor: Option<Cursor>,
     pub limit: u32,
+    pub filters: UserFilters,
 }
 
 impl Store {
-    pub async fn view_counts(&self, org_id: i64) -> StoreResult<ViewCounts> {
+    /// How many users each tab lists under `filters`.
+    pub async fn view_counts(
+        &self,
+        org_id: i64,
+        filters: &UserFilters,
+        now: Timestamp,
+    ) -> StoreResult<ViewCounts> {
         let mut counts = ViewCounts::default();
         for view in UserView::ALL {
             let mut query = QueryBuilder::new("SELECT COUNT(*) ");
             push_user_view_from(&mut query, view, org_id, false);
+            push_user_filters(&mut query, view, org_id, filters, now);
             let total: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
             let total = u64::try_from(total).unwrap_or_default();
             match view {
@@ -59,36 +69,12 @@ impl Store {
         params: &UserListParams,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
-        let key_expr = match (params.sort, params.view) {
-            (SortField::Name, _) => "u.sort_name",
-            (SortField::Email, _) => "u.email",
-            (SortField::Date, UserView::Managed | UserView::Imported) => "u.joined_at",
-            (SortField::Date, UserView::External) => "u.created_at",
-            (SortField::Date, UserView::Invited) => "i.sent_at",
-        };
-
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         push_user_view_from(&mut count, params.view, org_id, false);
         push_user_search(&mut count, params.search.as_deref());
+        push_user_filters(&mut count, params.view, org_id, &params.filters, now);
 
-        let mut query =
-            QueryBuilder::new("SELECT u.id, u.email, u.given_name, u.family_name, u.status, ");
-        query.push("u.totp_enrolled, u.two_factor_required, u.created_at, u.last_sign_in_at, ");
-        query.push("(SELECT COUNT(*) FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
-        query.push_bind(org_id);
-        query.push(") AS account_count, ");
-        query.push(match params.view {
-            UserView::Managed | UserView::Imported => MEMBER_COLUMNS,
-            UserView::External => NO_MEMBER_COLUMNS,
-            UserView::Invited => NO_MEMBER_COLUMNS,
-        });
-        query.push(match params.view {
-            UserView::Invited => INVITATION_COLUMNS,
-            _ => NO_INVITATION_COLUMNS,
-        });
-        query.push(format_args!("{key_expr} AS sort_key "));
-        push_user_view_from(&mut query, params.view, org_id, true);
-        push_user_search(&mut query, params.search.as_deref());
+        let (query, key_expr) = user_rows(org_id, params, now);
         let keyset = Keyset {
             key_expr,
             id_expr: "u.id",
@@ -111,6 +97,128 @@ impl Store {
                 .await?;
         }
         Ok(page)
+    }
+
+    /// Every user of a list view under its search, filters and sort, in order, sent to `rows`
+    /// with the organization's accounts they can access (on the Invited tab: that their
+    /// invitation grants). Read a page at a time with short queries, so a slow download holds
+    /// neither a connection nor a read snapshot; never all in memory. Stops when nobody receives
+    /// the rows any more.
+    pub async fn export_users(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+        now: Timestamp,
+        rows: mpsc::Sender<(UserSummary, Vec<ExportedAccount>)>,
+    ) -> StoreResult<()> {
+        let mut cursor: Option<Cursor> = None;
+        loop {
+            let (mut query, key_expr) = user_rows(org_id, params, now);
+            let keyset = Keyset {
+                key_expr,
+                id_expr: "u.id",
+                field: params.sort,
+                dir: params.dir,
+                cursor: cursor.as_ref(),
+                limit: EXPORT_PAGE,
+            };
+            keyset.push_tail(&mut query);
+            let mut page = query.build().fetch_all(&self.pool).await?;
+            // The page asks for one row more than it takes, to know whether another follows.
+            let more = page.len() > EXPORT_PAGE as usize;
+            page.truncate(EXPORT_PAGE as usize);
+            if let Some(last) = page.last() {
+                cursor = Some(Cursor::new(
+                    sort_key(last, params.sort)?,
+                    last.try_get("id")?,
+                    Direction::After,
+                    params.sort,
+                    params.dir,
+                ));
+            }
+            let users = page
+                .iter()
+                .map(|row| user_summary(row, now))
+                .collect::<StoreResult<Vec<_>>>()?;
+            let mut accounts = self.exported_accounts(org_id, params.view, &users).await?;
+            for user in users {
+                let held = accounts.remove(&user.id).unwrap_or_default();
+                if rows.send((user, held)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The accounts of each user of an export's page, by name: the organization's accounts they
+    /// hold a role on or own, or (invited) those their invitation grants; one query for the page.
+    async fn exported_accounts(
+        &self,
+        org_id: i64,
+        view: UserView,
+        users: &[UserSummary],
+    ) -> StoreResult<HashMap<i64, Vec<ExportedAccount>>> {
+        let mut held: HashMap<i64, Vec<ExportedAccount>> = HashMap::new();
+        if users.is_empty() {
+            return Ok(held);
+        }
+        let mut query = QueryBuilder::<Sqlite>::new("");
+        if view == UserView::Invited {
+            let invitees: HashMap<i64, i64> = users
+                .iter()
+                .filter_map(|u| u.invitation.as_ref().map(|i| (i.id, u.id)))
+                .collect();
+            query.push(
+                "SELECT g.invitation_id AS holder, a.name, g.roles, 0 AS owner FROM invitation_accounts g \
+                 JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ",
+            );
+            query.push_bind(org_id).push(" AND g.invitation_id IN (");
+            let mut list = query.separated(", ");
+            for invitation in invitees.keys() {
+                list.push_bind(*invitation);
+            }
+            query.push(") ORDER BY a.name, a.id");
+            for row in query.build().fetch_all(&self.pool).await? {
+                let invitation: i64 = row.try_get("holder")?;
+                if let Some(user) = invitees.get(&invitation) {
+                    held.entry(*user).or_default().push(exported_account(&row)?);
+                }
+            }
+            return Ok(held);
+        }
+        // Roles held, with whether the holder owns the account; then owned accounts they hold
+        // no role on.
+        query.push(
+            "SELECT holder, name, roles, owner FROM (\
+             SELECT g.user_id AS holder, a.name, a.id, g.roles, a.owner_id = g.user_id AS owner \
+             FROM account_access g JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ",
+        );
+        query.push_bind(org_id).push(" AND g.user_id IN (");
+        let mut list = query.separated(", ");
+        for user in users {
+            list.push_bind(user.id);
+        }
+        query.push(
+            ") UNION ALL SELECT a.owner_id, a.name, a.id, 0, 1 FROM accounts a WHERE a.org_id = ",
+        );
+        query.push_bind(org_id).push(" AND a.owner_id IN (");
+        let mut list = query.separated(", ");
+        for user in users {
+            list.push_bind(user.id);
+        }
+        query.push(
+            ") AND NOT EXISTS (SELECT 1 FROM account_access x WHERE x.account_id = a.id AND x.user_id = a.owner_id)\
+             ) ORDER BY name, id",
+        );
+        for row in query.build().fetch_all(&self.pool).await? {
+            held.entry(row.try_get("holder")?)
+                .or_default()
+                .push(exported_account(&row)?);
+        }
+        Ok(held)
     }
 
     /// Adds each external user's access to the organization's accounts, with one query for the page.
@@ -146,20 +254,48 @@ impl Store {
         Ok(())
     }
 
-    /// The ids of the users a list view and search match, by id, at most `limit` of them, and
-    /// how many match in all.
+    /// The ids of the users a list view, search and filters match, by id, at most `limit` of
+    /// them, and how many match in all.
     pub async fn user_ids(
         &self,
         org_id: i64,
-        view: UserView,
-        search: Option<&str>,
+        params: &UserListParams,
+        now: Timestamp,
         limit: usize,
-    ) -> StoreResult<(Vec<i64>, u64)> {
-        self.ids_and_total(limit, |query| {
-            push_user_view_from(query, view, org_id, false);
-            push_user_search(query, search);
+    ) -> StoreResult<UserIds> {
+        let from = |query: &mut QueryBuilder<'_, Sqlite>| {
+            push_user_view_from(query, params.view, org_id, false);
+            push_user_search(query, params.search.as_deref());
+            push_user_filters(query, params.view, org_id, &params.filters, now);
+        };
+        if params.view != UserView::Invited {
+            let (ids, total) = self.ids_and_total(limit, from).await?;
+            return Ok(UserIds {
+                ids,
+                total,
+                invitation_ids: Vec::new(),
+            });
+        }
+        // Invited: each user's pending invitation too, for resend and revoke.
+        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        from(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let mut query = QueryBuilder::new("SELECT u.id, i.id AS invitation_id ");
+        from(&mut query);
+        query.push(" ORDER BY u.id LIMIT ");
+        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut invitation_ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            ids.push(row.try_get("id")?);
+            invitation_ids.push(row.try_get("invitation_id")?);
+        }
+        Ok(UserIds {
+            ids,
+            total: u64::try_from(total).unwrap_or_default(),
+            invitation_ids,
         })
-        .await
     }
 
     /// The ids of the users `from` selects (as `u`), at most `limit` in id order, and how many
@@ -282,7 +418,7 @@ impl Store {
         if let Some((field, problem)) = name_problem(given, family) {
             return Ok(UpdateOutcome::Invalid(field, problem));
         }
-        let owners = manage::owner_count(&mut tx, actor.org_id).await?;
+        let owners = manage::other_owners(&mut tx, actor.org_id, user_id).await?;
         let is_self = actor.user_id == user_id;
         if let Some(problem) =
             org_role_change_problem(actor.role, is_self, before_role, role, owners)
@@ -405,3 +541,58 @@ impl Store {
             .collect()
     }
 }
+
+/// The rows of a list view under its search and filters, unordered, and the expression it sorts
+/// by.
+fn user_rows<'a>(
+    org_id: i64,
+    params: &'a UserListParams,
+    now: Timestamp,
+) -> (QueryBuilder<'a, Sqlite>, &'static str) {
+    let key_expr = match (params.sort, params.view) {
+        (SortField::Name, _) => "u.sort_name",
+        (SortField::Email, _) => "u.email",
+        (SortField::Date, UserView::Managed | UserView::Imported) => "u.joined_at",
+        (SortField::Date, UserView::External) => "u.created_at",
+        (SortField::Date, UserView::Invited) => "i.sent_at",
+    };
+    let mut query =
+        QueryBuilder::new("SELECT u.id, u.email, u.given_name, u.family_name, u.status, ");
+    query.push("u.totp_enrolled, u.two_factor_required, u.created_at, u.last_sign_in_at, ");
+    query.push("(SELECT COUNT(*) FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
+    query.push_bind(org_id);
+    query.push(") AS account_count, ");
+    query.push(match params.view {
+        UserView::Managed | UserView::Imported => MEMBER_COLUMNS,
+        UserView::External | UserView::Invited => NO_MEMBER_COLUMNS,
+    });
+    query.push(match params.view {
+        UserView::Invited => INVITATION_COLUMNS,
+        _ => NO_INVITATION_COLUMNS,
+    });
+    query.push(format_args!("{key_expr} AS sort_key "));
+    push_user_view_from(&mut query, params.view, org_id, true);
+    push_user_search(&mut query, params.search.as_deref());
+    push_user_filters(&mut query, params.view, org_id, &params.filters, now);
+    (query, key_expr)
+}
+
+/// One account of an exported user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedAccount {
+    pub name: String,
+    pub roles: RoleSet,
+    /// The user owns it.
+    pub owner: bool,
+}
+
+fn exported_account(row: &SqliteRow) -> StoreResult<ExportedAccount> {
+    Ok(ExportedAccount {
+        name: row.try_get("name")?,
+        roles: role_set(row.try_get("roles")?),
+        owner: row.try_get::<i64, _>("owner")? != 0,
+    })
+}
+
+/// Rows read per query of an export.
+const EXPORT_PAGE: u32 = 1000;

@@ -8,35 +8,37 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::params::Params;
 use leptos_router::NavigateOptions;
 use roster_model::{
-    AccountRef, BulkAction, BulkRequest, InvitationActionResponse, LeaveRequest, SortDir,
-    SortField, UserSummary, UserView, DEFAULT_PAGE_SIZE,
+    AccountRef, BulkAction, BulkRequest, InvitationActionResult, LeaveRequest, SortDir, SortField,
+    UserFilter, UserFilters, UserSummary, UserView, DEFAULT_PAGE_SIZE, MAX_INVITE_EMAILS,
 };
 
 use super::{
-    bulk_actions, bulk_progress, bulk_remove_dialog, invitation_table,
-    remove_external_access_dialog,
+    bulk_actions, bulk_progress, bulk_remove_dialog, column_picker, export_file, invitation_table,
+    remove_external_access_dialog, user_filters,
 };
-use crate::api::ApiFailure;
 use crate::api::{ApiClient, UserListRequest};
 use crate::components::{
     app_href, ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
+    COLUMN_PANEL_ID, FILTER_PANEL_ID,
 };
 use crate::components::{selection_count, BulkRun, SelectionBar};
 use crate::format;
 use crate::list::{latest_read, page_href, use_typed_query, PageLinks};
 use crate::pages::{use_title, NotFound};
 use crate::session::SessionState;
-use crate::split::{lazy_page, lazy_when};
+use crate::split::{lazy_page, lazy_when, ChunkUnavailable};
 
 const PANEL_ID: &str = "roster-users-panel";
 
-/// Everything the list shows, as held in the URL: `/users/:view?q=&sort=&dir=&cursor=&page=`.
+/// Everything the list shows, as held in the URL:
+/// `/users/:view?q=&sort=&dir=&role=&account=&account_role=&two_factor=&status=&last_sign_in=&cursor=&page=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ListState {
     view: UserView,
     search: String,
     sort: SortField,
     dir: SortDir,
+    filters: UserFilters,
     cursor: Option<String>,
     page: u32,
 }
@@ -53,12 +55,27 @@ impl ListState {
         } else {
             self.dir.as_str().to_owned()
         };
+        let mut query = vec![("q", self.search.clone()), ("sort", sort), ("dir", dir)];
+        query.extend(self.filters.pairs());
         page_href(
             &format!("/users/{}", self.view.as_str()),
-            &[("q", self.search.clone()), ("sort", sort), ("dir", dir)],
+            &query,
             self.cursor.clone(),
             self.page,
         )
+    }
+
+    /// What the API is asked for this list.
+    fn request(&self) -> UserListRequest {
+        UserListRequest {
+            view: self.view,
+            search: self.search.clone(),
+            sort: self.sort,
+            dir: self.dir,
+            cursor: self.cursor.clone(),
+            limit: DEFAULT_PAGE_SIZE,
+            filters: self.filters,
+        }
     }
 
     /// The same list from its first page (after a new search or sort).
@@ -71,7 +88,7 @@ impl ListState {
     }
 }
 
-/// The query of a tab's URL: `?q=&sort=&dir=&cursor=&page=`.
+/// The query of a tab's URL: `?q=&sort=&dir=&cursor=&page=` and the filters.
 #[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
 struct UsersQuery {
     q: Option<String>,
@@ -79,6 +96,30 @@ struct UsersQuery {
     dir: Option<SortDir>,
     cursor: Option<String>,
     page: Option<u32>,
+    role: Option<String>,
+    account: Option<String>,
+    account_role: Option<String>,
+    two_factor: Option<String>,
+    status: Option<String>,
+    last_sign_in: Option<String>,
+}
+
+impl UsersQuery {
+    /// The filters of the URL; a value typed by hand that no filter takes is left out.
+    fn filters(&self) -> UserFilters {
+        let mut filters = UserFilters::default();
+        for (filter, text) in [
+            (UserFilter::Role, &self.role),
+            (UserFilter::Account, &self.account),
+            (UserFilter::AccountRole, &self.account_role),
+            (UserFilter::TwoFactor, &self.two_factor),
+            (UserFilter::Status, &self.status),
+            (UserFilter::LastSignIn, &self.last_sign_in),
+        ] {
+            let _ = filters.set(filter, text.as_deref().unwrap_or_default());
+        }
+        filters
+    }
 }
 
 /// A tab of the user-management page; `view` is none for a tab that does not exist.
@@ -89,6 +130,7 @@ pub fn UsersPage(view: Memo<Option<UserView>>) -> impl IntoView {
         let query = query.get();
         ListState {
             view: view.get().unwrap_or_default(),
+            filters: query.filters(),
             search: query.q.unwrap_or_default(),
             sort: query.sort.unwrap_or_default(),
             dir: query.dir.unwrap_or_default(),
@@ -121,11 +163,20 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         Action::new_local(move |(action, ids): &(InvitationAction, Vec<i64>)| {
             let (action, ids) = (*action, ids.clone());
             async move {
-                let result = match action {
-                    InvitationAction::Resend => api.resend_invitations(&ids).await,
-                    InvitationAction::Revoke => api.revoke_invitations(&ids).await,
-                };
-                (action, result)
+                // "All matching" may be more than one request takes: a batch at a time, results
+                // gathered; a failed batch ends the run, and what the earlier ones did is kept.
+                let mut done = Vec::new();
+                for batch in ids.chunks(MAX_INVITE_EMAILS) {
+                    let answer = match action {
+                        InvitationAction::Resend => api.resend_invitations(batch).await,
+                        InvitationAction::Revoke => api.revoke_invitations(batch).await,
+                    };
+                    match answer {
+                        Ok(answer) => done.extend(answer.results),
+                        Err(failure) => return (action, done, Some(failure.message())),
+                    }
+                }
+                (action, done, None)
             }
         })
     };
@@ -134,11 +185,15 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     let changes = RwSignal::new(0u32);
     let changed = move || changes.update(|n| *n += 1);
     let bulk = BulkRun::new();
+    // The counts follow the filters, not each keystroke of a search.
+    let filters = Memo::new(move |_| state.read().filters);
+    let shown_view = Memo::new(move |_| state.read().view);
     let counts = LocalResource::new(move || {
         changes.track();
         bulk.version().track();
         invitation_action.version().track();
-        async move { api.view_counts().await.ok() }
+        let filters = filters.get();
+        async move { api.view_counts(&filters).await.ok() }
     });
     let users = latest_read(move || {
         changes.track();
@@ -146,14 +201,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         invitation_action.version().track();
         let state = state.get();
         async move {
-            let request = UserListRequest {
-                view: state.view,
-                search: state.search.clone(),
-                sort: state.sort,
-                dir: state.dir,
-                cursor: state.cursor.clone(),
-                limit: DEFAULT_PAGE_SIZE,
-            };
+            let request = state.request();
             (state, api.users(&request).await)
         }
     });
@@ -209,6 +257,44 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         })
     };
     let on_retry = Callback::new(move |()| changed());
+    let on_filters = {
+        let go = go.clone();
+        Callback::new(move |filters: UserFilters| {
+            let current = state.get_untracked();
+            go(ListState { filters, ..current }.first_page(), false);
+        })
+    };
+
+    // The filter panel, open from the start when the URL sets filters.
+    let filters_open = RwSignal::new(!state.get_untracked().filters.is_empty());
+
+    // The optional columns hidden, remembered on this browser.
+    let hidden_columns = RwSignal::new(crate::config::stored_hidden_columns());
+    let columns_open = RwSignal::new(false);
+    Effect::new(move |before: Option<()>| {
+        let hidden = hidden_columns.get();
+        if before.is_some() {
+            crate::config::store_hidden_columns(&hidden);
+        }
+    });
+
+    // Export: everything the list shows (every page), as a CSV file.
+    let exporting = RwSignal::new(false);
+    let export_failure = RwSignal::new(None::<String>);
+    let on_export = move |_| {
+        let request = state.get_untracked().request();
+        exporting.set(true);
+        export_failure.set(None);
+        spawn_local(async move {
+            let saved = match export_file(api, request).await {
+                Ok(export) => export.await,
+                Err(ChunkUnavailable) => Err(ChunkUnavailable::MESSAGE.to_owned()),
+            };
+            // The page may be gone by the time the file arrives.
+            let _ = exporting.try_set(false);
+            let _ = export_failure.try_set(saved.err());
+        });
+    };
 
     // The External tab: take someone's access to one account, or to all, away.
     let removing_access = RwSignal::new(None::<(UserSummary, Option<AccountRef>)>);
@@ -230,7 +316,29 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     let on_invitation_action = Callback::new(move |request: (InvitationAction, Vec<i64>)| {
         invitation_action.dispatch(request);
     });
-    let busy = Signal::derive(move || invitation_action.pending().get());
+    // "Select all matching" on the Invited tab: the invitations of everyone the list matches.
+    let resolving = RwSignal::new(false);
+    let resolve_failure = RwSignal::new(None::<String>);
+    let on_all_invitations = Callback::new(move |action: InvitationAction| {
+        let shown = state.get_untracked();
+        resolving.set(true);
+        resolve_failure.set(None);
+        spawn_local(async move {
+            let found = api
+                .user_ids(shown.view, &shown.search, &shown.filters)
+                .await;
+            let _ = resolving.try_set(false);
+            match found {
+                Ok(found) => {
+                    invitation_action.dispatch((action, found.invitation_ids));
+                }
+                Err(failure) => {
+                    let _ = resolve_failure.try_set(Some(failure.message()));
+                }
+            }
+        });
+    });
+    let busy = Signal::derive(move || invitation_action.pending().get() || resolving.get());
 
     // Bulk actions on the Managed tab: the rows ticked, or everything the search matches.
     let ticked = RwSignal::new(BTreeSet::<i64>::new());
@@ -252,7 +360,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 if everything {
                     // The model refuses these actions on oneself; "all matching" says it leaves
                     // the admin out rather than reporting a refusal for them.
-                    api.user_ids(shown.view, &shown.search)
+                    api.user_ids(shown.view, &shown.search, &shown.filters)
                         .await
                         .map(|found| found.ids.into_iter().filter(|id| Some(*id) != me).collect())
                 } else {
@@ -338,7 +446,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         });
         view! {
             <SelectionBar selected=ticked all_matching=all_matching page_ids=page_ids total=total label="Bulk actions"
-                left_out="You are left out: nobody resets, requires two-factor of or removes themselves here.">
+                left_out="You are left out: nobody resets, requires two-factor of, suspends or removes themselves here.">
                 {lazy_when(any_selected, move || bulk_actions(ticked, all_matching, total, bulk, on_bulk, on_remove))}
             </SelectionBar>
         }
@@ -352,7 +460,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             .map(|view| Tab {
                 id: view.as_str().to_owned(),
                 label: view.label().to_owned(),
-                // Switching tabs keeps the search but starts from the first page.
+                // Switching tabs keeps the search and filters but starts from the first page.
                 href: ListState {
                     view,
                     cursor: None,
@@ -383,12 +491,37 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 <p class="roster-muted">{move || state.read().view.description()}</p>
                 <div class="roster-toolbar">
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
+                    <button type="button" class="roster-button roster-button--quiet"
+                        aria-expanded=move || filters_open.get().to_string() aria-controls=FILTER_PANEL_ID
+                        on:click=move |_| filters_open.update(|open| *open = !*open)>
+                        {move || match state.read().filters.pairs().len() {
+                            0 => "Filters".to_owned(),
+                            n => format!("Filters ({n})"),
+                        }}
+                    </button>
+                    <button type="button" class="roster-button roster-button--quiet"
+                        aria-expanded=move || columns_open.get().to_string() aria-controls=COLUMN_PANEL_ID
+                        on:click=move |_| columns_open.update(|open| *open = !*open)>"Columns"</button>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=on_export
+                        disabled=move || exporting.get() aria-describedby="roster-export-status">
+                        {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+                    </button>
                     // Bulk import is a per-organization feature: without it, nothing offers it.
                     {move || (state.read().view == UserView::Imported && session.bulk_import()).then(|| view! {
                         <A href=app_href("/import") attr:class="roster-button">"Import users"</A>
                     })}
                 </div>
-                {move || invitation_action.value().get().map(|(action, result)| action_results(action, result))}
+                <p id="roster-export-status" class="roster-visually-hidden" role="status">
+                    {move || exporting.get().then_some("Preparing the CSV file of every user the list shows…")}
+                </p>
+                {move || export_failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
+                {lazy_when(columns_open.into(), move || column_picker(hidden_columns, columns_open))}
+                {lazy_when(
+                    Signal::derive(move || filters_open.get() || !filters.get().is_empty()),
+                    move || user_filters(shown_view, filters, filters_open, on_filters),
+                )}
+                {move || invitation_action.value().get().map(|(action, done, failure)| action_results(action, done, failure))}
+                {move || resolve_failure.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
                 {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}
                 // A bulk run's progress and results, kept while the list is read again.
                 {move || (state.read().view == UserView::Managed).then(|| lazy_when(
@@ -403,11 +536,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 let links = PageLinks::of(shown.page, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
                                     ListState { cursor, page: to, ..shown.clone() }.href()
                                 });
-                                let summary = if shown.search.trim().is_empty() {
-                                    format::count(page.total, "user", "users")
-                                } else {
-                                    format!("{} matching “{}”", format::count(page.total, "user", "users"), shown.search.trim())
-                                };
+                                let summary = summary(&shown, page.total);
                                 let body = if page.items.is_empty() && shown.view == UserView::Managed {
                                     // The results of a bulk action stay shown when it emptied the list.
                                     view! {
@@ -424,6 +553,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             SortState { field: shown.sort, dir: shown.dir },
                                             on_sort,
                                             on_invitation_action,
+                                            page.total,
+                                            on_all_invitations,
                                             busy,
                                         ))}
                                         <Pager links=links label="User list pages" />
@@ -445,6 +576,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             caption=format!("{} users", shown.view.label())
                                             selection=managed.then_some(ticked)
                                             on_remove_access=(shown.view == UserView::External).then_some(on_remove_access)
+                                            hidden=hidden_columns
                                         />
                                         <Pager links=links label="User list pages" />
                                     }
@@ -475,8 +607,29 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     }
 }
 
+/// "34 users", "2 users matching “ch”", "1 user matching the filters", or both.
+fn summary(state: &ListState, total: u64) -> String {
+    let count = format::count(total, "user", "users");
+    match (state.search.trim(), state.filters.is_empty()) {
+        ("", true) => count,
+        ("", false) => format!("{count} matching the filters"),
+        (search, true) => format!("{count} matching “{search}”"),
+        (search, false) => format!("{count} matching “{search}” and the filters"),
+    }
+}
+
 fn empty_state(state: &ListState) -> impl IntoView {
-    let text = if state.search.trim().is_empty() {
+    let kind = state.view.label().to_lowercase();
+    let text = if !state.filters.is_empty() {
+        if state.search.trim().is_empty() {
+            format!("No {kind} users match the filters.")
+        } else {
+            format!(
+                "No {kind} users match “{}” and the filters.",
+                state.search.trim()
+            )
+        }
+    } else if state.search.trim().is_empty() {
         match state.view {
             UserView::Managed => "The organization has no managed users yet.",
             UserView::External => "No one outside the organization has access to its accounts.",
@@ -485,51 +638,40 @@ fn empty_state(state: &ListState) -> impl IntoView {
         }
         .to_owned()
     } else {
-        format!(
-            "No {} users match “{}”.",
-            state.view.label().to_lowercase(),
-            state.search.trim()
-        )
+        format!("No {kind} users match “{}”.", state.search.trim())
     };
     view! { <p class="roster-empty">{text}</p> }
 }
 
-/// What a resend or revoke did, one line per invitation.
+/// What a resend or revoke did, one line per invitation, and why it stopped when it did.
 fn action_results(
     action: InvitationAction,
-    result: Result<InvitationActionResponse, ApiFailure>,
+    done: Vec<InvitationActionResult>,
+    failure: Option<String>,
 ) -> impl IntoView {
-    match result {
-        Err(failure) => {
-            view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any()
-        }
-        Ok(response) => {
-            let done = match action {
-                InvitationAction::Resend => "Sent again to",
-                InvitationAction::Revoke => "Revoked the invitation of",
-            };
-            let items = response
-                .results
-                .into_iter()
-                .map(|r| {
-                    let who = r.email.unwrap_or_else(|| format!("invitation {}", r.id));
-                    match r.message {
-                        None if r.ok => view! { <li class="roster-result roster-result--ok">{format!("{done} {who}.")}</li> }.into_any(),
-                        message => view! {
-                            <li class="roster-result roster-result--failed">
-                                {format!("{who}: {}", message.unwrap_or_default())}
-                            </li>
-                        }
-                        .into_any(),
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="roster-results" role="status">
-                    <ul class="roster-plain-list">{items}</ul>
-                </div>
+    let verb = match action {
+        InvitationAction::Resend => "Sent again to",
+        InvitationAction::Revoke => "Revoked the invitation of",
+    };
+    let items = done
+        .into_iter()
+        .map(|r| {
+            let who = r.email.unwrap_or_else(|| format!("invitation {}", r.id));
+            match r.message {
+                None if r.ok => view! { <li class="roster-result roster-result--ok">{format!("{verb} {who}.")}</li> }.into_any(),
+                message => view! {
+                    <li class="roster-result roster-result--failed">
+                        {format!("{who}: {}", message.unwrap_or_default())}
+                    </li>
+                }
+                .into_any(),
             }
-            .into_any()
-        }
+        })
+        .collect_view();
+    view! {
+        {failure.map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+        <div class="roster-results" role="status">
+            <ul class="roster-plain-list">{items}</ul>
+        </div>
     }
 }

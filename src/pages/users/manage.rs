@@ -1,10 +1,12 @@
 //! The management controls of a managed user's page: two-factor requirement, password reset,
-//! removal from the organization and deletion, each confirmed in a dialog.
+//! suspension, removal from the organization and deletion, each confirmed in a dialog.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
-use roster_model::{member_change_problem, Leave, LeaveRequest, MemberChange, OrgRole, UserDetail};
+use roster_model::{
+    member_change_problem, Leave, LeaveRequest, MemberChange, OrgRole, UserDetail, UserStatus,
+};
 
 use super::owner_choices;
 use crate::api::{ApiClient, ApiFailure};
@@ -36,6 +38,7 @@ pub fn ManageUser(
     let version = detail.version;
     let name = detail.display_name();
     let required = detail.two_factor.required;
+    let suspended = detail.status == UserStatus::Disabled;
     let enrolled = detail.two_factor.enrolled;
     // The rule the server applies, so the page offers only what it may do and says why not. The
     // count of Owners is left to the server (it answers the last Owner's case with its reason).
@@ -50,9 +53,15 @@ pub fn ManageUser(
     let reset_refusal = refusal(MemberChange::ResetPassword);
     let remove_refusal = refusal(MemberChange::Remove);
     let delete_refusal = refusal(MemberChange::Delete);
+    let suspend_refusal = refusal(if suspended {
+        MemberChange::Restore
+    } else {
+        MemberChange::Suspend
+    });
     let mut limits: Vec<&'static str> = [
         two_factor_refusal,
         reset_refusal,
+        suspend_refusal,
         remove_refusal,
         delete_refusal,
     ]
@@ -124,6 +133,38 @@ pub fn ManageUser(
         }
     });
 
+    let suspend_open = RwSignal::new(false);
+    let suspend = {
+        Action::new_local(move |()| async move {
+            api.set_suspended(id, version, !suspended).await.map(|_| ())
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(result) = suspend.value().get() {
+            suspend_open.set(false);
+            refocus_after.set(Some("roster-suspend"));
+            let done = if suspended {
+                "Restored: they can sign in again, with the accounts and roles they kept."
+            } else {
+                "Suspended: they were signed out everywhere, their API tokens ended, and they cannot sign in until restored."
+            };
+            report(result, done.to_owned());
+        }
+    });
+    let (suspend_verb, suspend_title, suspend_text) = if suspended {
+        (
+            "Restore",
+            format!("Restore {name}?"),
+            "They can sign in again at once, with their password and two-factor as they were, and with the accounts and roles they kept. API tokens that ended with the suspension stay ended.",
+        )
+    } else {
+        (
+            "Suspend",
+            format!("Suspend {name}?"),
+            "They are signed out everywhere at once, their API tokens end, and they cannot sign in until an Owner or Administrator restores them. They keep their accounts, roles and ownerships meanwhile.",
+        )
+    };
+
     let leaving = RwSignal::new(None::<Leave>);
     let owned: Vec<(i64, String)> = detail
         .accounts
@@ -164,6 +205,16 @@ pub fn ManageUser(
                     disabled=reset_refusal.is_some() on:click=move |_| reset_open.set(true)>"Reset password"</button>
                 <p class="roster-muted">"Their old password stops working at once; they are emailed a link to choose a new one."</p>
             </div>
+            <div class="roster-manage__row">
+                <button type="button" id="roster-suspend" class="roster-button roster-button--quiet"
+                    aria-describedby="roster-suspend-state"
+                    disabled=suspend_refusal.is_some() on:click=move |_| suspend_open.set(true)>{suspend_verb}</button>
+                <p id="roster-suspend-state" class="roster-muted">{if suspended {
+                    "Suspended: they cannot sign in. They keep their accounts and roles."
+                } else {
+                    "Suspending signs them out and stops them signing in, without taking their access away."
+                }}</p>
+            </div>
             <div class="roster-manage__row roster-manage__danger">
                 <button type="button" class="roster-button roster-button--danger" disabled=remove_refusal.is_some()
                     on:click=move |_| leaving.set(Some(Leave::Remove))>"Remove from organization"</button>
@@ -177,6 +228,15 @@ pub fn ManageUser(
                     <button type="button" class="roster-button" disabled=move || reset.pending().get()
                         on:click=move |_| { reset.dispatch(()); }>"Reset password"</button>
                     <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(false)>"Cancel"</button>
+                </div>
+            </Dialog>
+            <Dialog id="roster-suspend-dialog" title=suspend_title
+                open=Signal::derive(move || suspend_open.get()) on_close=Callback::new(move |()| suspend_open.set(false))>
+                <p>{suspend_text}</p>
+                <div class="roster-form__actions">
+                    <button type="button" class="roster-button" disabled=move || suspend.pending().get()
+                        on:click=move |_| { suspend.dispatch(()); }>{suspend_verb}</button>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| suspend_open.set(false)>"Cancel"</button>
                 </div>
             </Dialog>
             {[Leave::Remove, Leave::Delete].into_iter().map(|kind| view! {

@@ -5,6 +5,7 @@ mod access;
 mod bulk_remove;
 mod detail;
 mod external_access;
+mod filters;
 mod list;
 mod manage;
 
@@ -16,7 +17,7 @@ use roster_model::UserView;
 use detail::UserDetailPage;
 use list::UsersPage;
 
-use crate::split::{lazy_page, split_page};
+use crate::split::{lazy_page, split_page, split_task};
 
 split_page!(admin, fn user_detail_page(id: Signal<i64>) => view! { <UserDetailPage id=id /> });
 split_page!(user_dialogs, fn bulk_remove_dialog(
@@ -34,6 +35,25 @@ split_page!(user_dialogs, fn bulk_actions(
     <crate::components::BulkActions selected=selected all_matching=all_matching total=total run=run
         on_action=on_action on_remove=on_remove />
 });
+split_page!(user_dialogs, fn user_filters(
+    view: Memo<UserView>,
+    filters: Memo<roster_model::UserFilters>,
+    open: RwSignal<bool>,
+    on_change: Callback<roster_model::UserFilters>
+) => view! { <filters::Filters view=view filters=filters open=open on_change=on_change /> });
+split_task!(user_dialogs, fn export_file(
+    api: crate::api::ApiClient,
+    request: crate::api::UserListRequest
+) -> Result<(), String> => match api.export_users(&request).await {
+    Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
+    Err(failure) => Err(failure.message()),
+});
+split_page!(user_dialogs, fn column_picker(
+    hidden: RwSignal<std::collections::BTreeSet<String>>,
+    open: RwSignal<bool>
+) => view! {
+    {move || open.get().then(|| view! { <crate::components::ColumnPicker hidden=hidden /> })}
+});
 split_page!(user_dialogs, fn bulk_progress(run: crate::components::BulkRun) => view! {
     <crate::components::BulkProgress run=run />
 });
@@ -42,9 +62,12 @@ split_page!(invitation_table, fn invitation_table(
     sort: crate::components::SortState,
     on_sort: Callback<roster_model::SortField>,
     on_action: Callback<(crate::components::InvitationAction, Vec<i64>)>,
+    total: u64,
+    on_all_matching: Callback<crate::components::InvitationAction>,
     busy: Signal<bool>
 ) => view! {
-    <crate::components::InvitationTable users=users sort=sort on_sort=on_sort on_action=on_action busy=busy />
+    <crate::components::InvitationTable users=users sort=sort on_sort=on_sort on_action=on_action
+        total=total on_all_matching=on_all_matching busy=busy />
 });
 split_page!(user_dialogs, fn remove_external_access_dialog(
     removing: RwSignal<Option<(roster_model::UserSummary, Option<roster_model::AccountRef>)>>,
@@ -96,6 +119,7 @@ fn owner_choices(
             dir: roster_model::SortDir::Asc,
             cursor: None,
             limit: 50,
+            filters: roster_model::UserFilters::default(),
         };
         async move {
             api.users(&request).await.map(|page| {

@@ -5,6 +5,7 @@
 mod bulk;
 mod changes;
 mod leaving;
+mod suspension;
 
 use crate::common::*;
 use axum::http::StatusCode;

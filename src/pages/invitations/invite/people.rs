@@ -1,5 +1,7 @@
 //! Step 2: the people to invite, typed, pasted or from a CSV file, checked with the server as they are typed.
 
+use std::collections::HashMap;
+
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,6 +15,9 @@ use super::{Wizard, CHECK_DELAY};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{app_href, ErrorPanel};
 use crate::format;
+
+/// Where an address came from in the uploaded file: (file name, line), by address in lower case.
+type FileLines = HashMap<String, (String, usize)>;
 
 /// One line of the address check as the admin reads it.
 fn check_line(check: &AddressCheck) -> (bool, String) {
@@ -40,9 +45,15 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     // The addresses as last checked, after typing paused.
     let settled = RwSignal::new(wizard.get_untracked().candidates());
     let pending: StoredValue<Option<TimeoutHandle>, LocalStorage> = StoredValue::new_local(None);
+    // "Next" pressed: it goes on once the check of what the box holds now has answered.
+    let next_wanted = RwSignal::new(false);
+    let next_error = RwSignal::new(None::<String>);
     let on_input = move |value: String| {
         text.set(value.clone());
         wizard.update(|w| w.addresses = value.clone());
+        // What Next said was about other addresses.
+        next_error.set(None);
+        next_wanted.set(false);
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
@@ -50,17 +61,27 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
             set_timeout_with_handle(move || settled.set(split_addresses(&value)), CHECK_DELAY).ok();
         pending.set_value(handle);
     };
+    // Each answer comes with the addresses it is about, so nothing is judged on an older check.
     let checks = LocalResource::new(move || {
         let candidates = settled.get();
         async move {
             let mut all = Vec::with_capacity(candidates.len());
             for chunk in candidates.chunks(MAX_INVITE_EMAILS) {
-                all.extend(api.check_addresses(chunk).await?);
+                match api.check_addresses(chunk).await {
+                    Ok(checked) => all.extend(checked),
+                    Err(failure) => return (candidates, Err(failure)),
+                }
             }
-            Ok::<_, ApiFailure>(all)
+            (candidates, Ok::<_, ApiFailure>(all))
         }
     });
+    // Whether the box holds addresses the last answer is not about yet (typing, or checking).
+    let stale = move || {
+        let now = wizard.with(Wizard::candidates);
+        checks.with(|answer| !matches!(answer, Some((checked, _)) if *checked == now))
+    };
     let file_error = RwSignal::new(None::<String>);
+    let file_lines = RwSignal::new(FileLines::new());
     let on_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -74,17 +95,38 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 Ok(content) => {
+                    let name = file.name();
                     let found = addresses_from_csv(&content.as_string().unwrap_or_default());
-                    if found.is_empty() {
-                        file_error.set(Some(format!("{} holds no email addresses.", file.name())));
+                    if found.found.is_empty() {
+                        file_error.set(Some(format!("{name} holds no email addresses.")));
                         return;
                     }
-                    file_error.set(None);
+                    // The lines that hold no address are named; the others go on to the check.
+                    file_error.set(match found.lines_without_address.as_slice() {
+                        [] => None,
+                        [line] => Some(format!("Line {line} of {name} holds no email address.")),
+                        lines => Some(format!(
+                            "Lines {} of {name} hold no email address.",
+                            lines
+                                .iter()
+                                .map(usize::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    });
+                    file_lines.update(|known| {
+                        for address in &found.found {
+                            known.insert(
+                                address.address.trim().to_lowercase(),
+                                (name.clone(), address.line),
+                            );
+                        }
+                    });
                     let mut combined = text.get_untracked();
                     if !combined.trim().is_empty() {
                         combined.push('\n');
                     }
-                    combined.push_str(&found.join("\n"));
+                    combined.push_str(&found.addresses().join("\n"));
                     on_input(combined);
                 }
                 Err(_) => file_error.set(Some(format!("{} could not be read.", file.name()))),
@@ -93,7 +135,36 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         input.set_value("");
     };
     let navigate = use_navigate();
-    let next_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if !next_wanted.get() || stale() {
+            return;
+        }
+        next_wanted.set(false);
+        let verdict = checks.with(|answer| {
+            answer.as_ref().map(|(_, result)| match result {
+                Ok(list) if list.iter().any(|c| c.problem.is_none()) => Ok(()),
+                Ok(_) => Err("Enter at least one address that can be invited.".to_owned()),
+                Err(failure) => Err(failure.message()),
+            })
+        });
+        match verdict {
+            Some(Ok(())) => navigate("/invite/review", NavigateOptions::default()),
+            Some(Err(message)) => next_error.set(Some(message)),
+            None => {}
+        }
+    });
+    let on_next = move |_| {
+        next_error.set(None);
+        // Check what the box holds now, without waiting for typing to pause.
+        let now = wizard.with_untracked(Wizard::candidates);
+        if settled.get_untracked() != now {
+            if let Some(handle) = pending.get_value() {
+                handle.clear();
+            }
+            settled.set(now);
+        }
+        next_wanted.set(true);
+    };
 
     view! {
         <h2>"2. People"</h2>
@@ -111,52 +182,51 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
             <label for="roster-invite-csv">"Upload a CSV file"</label>
             <input id="roster-invite-csv" type="file" class="roster-input" accept=".csv,text/csv,text/plain"
                 aria-describedby="roster-invite-csv-error" on:change=on_file />
-            <p id="roster-invite-csv-error" class="roster-field__error">{move || file_error.get()}</p>
+            <p id="roster-invite-csv-error" class="roster-field__error" aria-live="polite">{move || file_error.get()}</p>
         </div>
-        <Transition fallback=|| view! { <p class="roster-loading" role="status">"Checking addresses…"</p> }>
-            {move || Suspend::new(async move {
-                match checks.await {
-                    Ok(list) if list.is_empty() => view! { <p class="roster-muted" role="status">"No addresses yet."</p> }.into_any(),
-                    Ok(list) => {
-                        let good = list.iter().filter(|c| c.problem.is_none()).count();
-                        let bad = list.len() - good;
-                        let rows = list.iter().map(|check| {
-                            let (ok, reason) = check_line(check);
-                            let class = if ok { "roster-result roster-result--ok" } else { "roster-result roster-result--failed" };
-                            view! {
-                                <li class=class>
-                                    <span class="roster-result__email">{check.email.clone()}</span>
-                                    <span class="roster-result__mark">{if ok { " — ok: " } else { " — cannot be invited: " }}</span>
-                                    {reason}
-                                </li>
-                            }
-                        }).collect_view();
+        // The last answer stays while the box's newer content is checked (marked busy, so the
+        // list does not flicker); with no answer to show yet, it says the check is under way.
+        {move || {
+            let checking = stale();
+            match checks.get().map(|(_, answer)| answer) {
+                None => view! { <p class="roster-loading" role="status">"Checking addresses…"</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() && checking => view! { <p class="roster-loading" role="status">"Checking addresses…"</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="roster-muted" role="status">"No addresses yet."</p> }.into_any(),
+                Some(Ok(list)) => {
+                    let good = list.iter().filter(|c| c.problem.is_none()).count();
+                    let bad = list.len() - good;
+                    let rows = list.iter().map(|check| {
+                        let (ok, reason) = check_line(check);
+                        let from_file = file_lines.with(|known| known.get(&check.email.to_lowercase()).cloned())
+                            .map(|(name, line)| format!(" (line {line} of {name})"));
+                        let class = if ok { "roster-result roster-result--ok" } else { "roster-result roster-result--failed" };
                         view! {
-                            <p class="roster-summary" role="status">
-                                {format!("{} can be invited{}.", format::count(good as u64, "address", "addresses"),
-                                    if bad > 0 { format!("; {} cannot", bad) } else { String::new() })}
-                            </p>
-                            <ul class="roster-plain-list roster-check-list" aria-label="Address check">{rows}</ul>
-                        }.into_any()
-                    }
-                    Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) /> }.into_any(),
+                            <li class=class>
+                                <span class="roster-result__email">{check.email.clone()}</span>
+                                {from_file}
+                                <span class="roster-result__mark">{if ok { " — ok: " } else { " — cannot be invited: " }}</span>
+                                {reason}
+                            </li>
+                        }
+                    }).collect_view();
+                    view! {
+                        <p class="roster-summary" role="status">
+                            {format!("{} can be invited{}.", format::count(good as u64, "address", "addresses"),
+                                if bad > 0 { format!("; {} cannot", bad) } else { String::new() })}
+                        </p>
+                        {checking.then(|| view! { <p class="roster-muted">"Checking the changes…"</p> })}
+                        <ul class="roster-plain-list roster-check-list" aria-label="Address check" aria-busy=checking.to_string()>{rows}</ul>
+                    }.into_any()
                 }
-            })}
-        </Transition>
+                Some(Err(failure)) => view! { <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) /> }.into_any(),
+            }
+        }}
         <p class="roster-error" role="alert">{move || next_error.get()}</p>
         <div class="roster-form__actions">
             <A href=app_href("/invite/accounts") attr:class="roster-button roster-button--quiet">"Back"</A>
-            <button type="button" class="roster-button" on:click=move |_| {
-                let any_good = checks.get().and_then(|r| r.ok()).is_some_and(|list| list.iter().any(|c| c.problem.is_none()));
-                if any_good && settled.get_untracked() == wizard.with_untracked(Wizard::candidates) {
-                    next_error.set(None);
-                    navigate("/invite/review", NavigateOptions::default());
-                } else if any_good {
-                    next_error.set(Some("Still checking the addresses; try again in a moment.".to_owned()));
-                } else {
-                    next_error.set(Some("Enter at least one address that can be invited.".to_owned()));
-                }
-            }>"Next: review"</button>
+            <button type="button" class="roster-button" aria-busy=move || next_wanted.get().to_string() on:click=on_next>
+                {move || if next_wanted.get() { "Checking…" } else { "Next: review" }}
+            </button>
         </div>
     }
 }

@@ -1,15 +1,26 @@
-//! Step 3: review, then send in batches with progress and a result per address.
+//! Step 3: review who will be invited (and, apart, who cannot be and why), then send in batches
+//! with progress and a result per address.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use roster_model::{InviteOutcome, InviteResult, NewInvitations};
+use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MAX_INVITE_EMAILS};
 
 use super::{Wizard, SEND_BATCH};
-use crate::api::ApiClient;
-use crate::components::app_href;
+use crate::api::{ApiClient, ApiFailure};
+use crate::components::{app_href, ErrorPanel};
+
+/// FNV-1a over the addresses of a batch: what tells two batches apart in an idempotency key.
+fn fingerprint(emails: &[String]) -> u64 {
+    emails
+        .iter()
+        .flat_map(|email| email.bytes().chain([b'\n']))
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
 
 #[component]
 pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl IntoView {
@@ -19,12 +30,40 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
     let batches_done = RwSignal::new(0usize);
     let sending = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
-    let addresses = Memo::new(move |_| {
+    let entered = Memo::new(move |_| {
         let mut seen = BTreeSet::new();
         wizard
             .with(Wizard::candidates)
             .into_iter()
             .filter(|a| seen.insert(a.trim().to_lowercase()))
+            .collect::<Vec<_>>()
+    });
+    // Checked again here (the review may be opened straight from its link): only the addresses
+    // that can be invited are sent; the others are listed apart with their reasons.
+    let checks = LocalResource::new(move || {
+        let all = entered.get();
+        async move {
+            let mut checked = Vec::with_capacity(all.len());
+            for chunk in all.chunks(MAX_INVITE_EMAILS) {
+                checked.extend(api.check_addresses(chunk).await?);
+            }
+            Ok::<Vec<AddressCheck>, ApiFailure>(checked)
+        }
+    });
+    let checked = move || checks.get().and_then(Result::ok);
+    let addresses = Memo::new(move |_| {
+        checked()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.problem.is_none())
+            .map(|c| c.email)
+            .collect::<Vec<_>>()
+    });
+    let refused = Memo::new(move |_| {
+        checked()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| c.problem.map(|p| (c.email, p.message())))
             .collect::<Vec<_>>()
     });
 
@@ -48,7 +87,11 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                     accounts: state.grants(),
                     emails: emails.clone(),
                 };
-                match api.invite(&batch, &format!("{}-{index}", state.run)).await {
+                // The key names the batch's content too: sent again (after a failure, or from a
+                // review opened anew, whose fresh check leaves out who was invited meanwhile) the
+                // same batch replays its first answer, and a different one is a new request.
+                let key = format!("{}-{index}-{:016x}", state.run, fingerprint(emails));
+                match api.invite(&batch, &key).await {
                     Ok(answer) => {
                         results.update(|r| r.extend(answer.results));
                         batches_done.set(index + 1);
@@ -81,8 +124,27 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                     view! { <ul class="roster-plain-list">{accounts.into_iter().map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> }).collect_view()}</ul> }.into_any()
                 }
             }}
-            <h3>{move || format!("People ({})", total())}</h3>
-            <ul class="roster-plain-list roster-review-list">{move || addresses.get().into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            {move || match checks.get() {
+                None => view! { <p class="roster-loading" role="status">"Checking addresses…"</p> }.into_any(),
+                Some(Err(failure)) => view! {
+                    <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) />
+                }.into_any(),
+                Some(Ok(_)) => view! {
+                    <h3>{move || format!("People to invite ({})", total())}</h3>
+                    <ul class="roster-plain-list roster-review-list">{move || addresses.get().into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+                    {move || (!refused.with(Vec::is_empty)).then(|| view! {
+                        <h3>{move || format!("Not invited ({})", refused.with(Vec::len))}</h3>
+                        <ul class="roster-plain-list roster-check-list">
+                            {move || refused.get().into_iter().map(|(email, why)| view! {
+                                <li class="roster-result roster-result--failed">
+                                    <span class="roster-result__email">{email}</span>
+                                    " — cannot be invited: " {why}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                }.into_any(),
+            }}
             {move || failure.get().map(|message| view! {
                 <p class="roster-error" role="alert">{format!("{message} Nothing you entered is lost: send again to continue where it stopped.")}</p>
             })}

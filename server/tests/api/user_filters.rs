@@ -1,0 +1,198 @@
+//! Filters of the user lists: each narrows every tab, its count and "select all matching" the same
+//! way, combines with search, and an unknown parameter or value is refused (400) with its name,
+//! never ignored. Another organization's account is no account at all (422, like a missing one).
+
+use crate::common::*;
+use axum::http::StatusCode;
+use roster_model::{OrgRole, TwoFactorState, UserIds, UserStatus, ViewCounts};
+
+async fn account_ids(server: &TestServer) -> Vec<i64> {
+    let page: roster_model::Page<roster_model::AccountSummary> =
+        server.get("/api/v1/accounts?limit=200").await;
+    page.items.iter().map(|a| a.id).collect()
+}
+
+#[tokio::test]
+async fn each_filter_narrows_the_list_its_count_and_select_all_alike() {
+    let owner = demo_server().await;
+    let everyone = owner.users("view=managed&limit=200").await;
+
+    let owners = owner.users("view=managed&role=owner&limit=200").await;
+    assert!(owners.total >= 1);
+    assert!(owners
+        .items
+        .iter()
+        .all(|u| u.org_role == Some(OrgRole::Owner)));
+    let expected = everyone
+        .items
+        .iter()
+        .filter(|u| u.org_role == Some(OrgRole::Owner))
+        .count();
+    assert_eq!(owners.total as usize, expected);
+
+    // Only members have an organization role here: another organization's Owner is no match.
+    let counts: ViewCounts = owner.get("/api/v1/users/counts?role=owner").await;
+    assert_eq!(counts.managed, owners.total);
+    assert_eq!((counts.external, counts.invited), (0, 0));
+    let selected: UserIds = owner.get("/api/v1/users/ids?view=managed&role=owner").await;
+    assert_eq!(selected.total, owners.total);
+
+    for state in TwoFactorState::ALL {
+        let page = owner
+            .users(&format!(
+                "view=managed&two_factor={}&limit=200",
+                state.as_str()
+            ))
+            .await;
+        assert!(page
+            .items
+            .iter()
+            .all(|u| TwoFactorState::of(u.two_factor) == state));
+        let expected = everyone
+            .items
+            .iter()
+            .filter(|u| TwoFactorState::of(u.two_factor) == state)
+            .count();
+        assert_eq!(page.total as usize, expected, "{state:?}");
+    }
+
+    let never = owner
+        .users("view=managed&last_sign_in=never&limit=200")
+        .await;
+    assert!(never.items.iter().all(|u| u.last_sign_in_at.is_none()));
+    let stale = owner.users("view=managed&last_sign_in=90d&limit=200").await;
+    assert!(stale.total >= never.total);
+    assert!(stale.items.iter().all(|u| u
+        .last_sign_in_at
+        .is_none_or(|at| at < owner.now() - 90 * 86_400)));
+
+    // Status: suspend someone, and only they are "disabled".
+    owner
+        .act("POST", id_of(MEMBER), "suspend", serde_json::json!(null))
+        .await;
+    let suspended = owner.users("view=managed&status=disabled").await;
+    assert_eq!(suspended.total, 1);
+    assert_eq!(suspended.items[0].email, MEMBER);
+    assert_eq!(suspended.items[0].status, UserStatus::Disabled);
+    let active = owner.users("view=managed&status=active&limit=200").await;
+    assert_eq!(active.total + 1, everyone.total);
+
+    // Combined with search and with each other.
+    let combined = owner
+        .users("view=managed&status=disabled&q=sam&role=member")
+        .await;
+    assert_eq!(combined.total, 1);
+    let none = owner.users("view=managed&status=disabled&q=maya").await;
+    assert_eq!(none.total, 0);
+}
+
+#[tokio::test]
+async fn account_filters_find_who_can_access_an_account_and_with_which_role() {
+    let owner = demo_server().await;
+    for account in account_ids(&owner).await.into_iter().take(3) {
+        let people: roster_model::Page<roster_model::AccountUser> = owner
+            .get(&format!("/api/v1/accounts/{account}/users?limit=200"))
+            .await;
+        let managed = owner
+            .users(&format!("view=managed&account={account}&limit=200"))
+            .await;
+        let external = owner
+            .users(&format!("view=external&account={account}&limit=200"))
+            .await;
+        assert_eq!(
+            managed.total + external.total,
+            people.total,
+            "account {account}: the tabs together list its User access page"
+        );
+        let developers = owner
+            .users(&format!(
+                "view=managed&account={account}&account_role=developer&limit=200"
+            ))
+            .await;
+        for user in &developers.items {
+            let (detail, _) = owner.detail(user.id).await;
+            let access = detail
+                .accounts
+                .iter()
+                .find(|a| a.account.id == account)
+                .expect("access to the account");
+            assert!(access.roles.contains(roster_model::AccountRole::Developer));
+        }
+    }
+    let anywhere = owner
+        .users("view=managed&account_role=support&limit=200")
+        .await;
+    assert!(anywhere.total > 0);
+}
+
+#[tokio::test]
+async fn unknown_filters_and_values_are_refused_by_name() {
+    let owner = demo_server().await;
+    for (query, field) in [
+        ("role=king", "role"),
+        ("account=abc", "account"),
+        ("account=-4", "account"),
+        ("account_role=root", "account_role"),
+        ("two_factor=maybe", "two_factor"),
+        ("status=gone", "status"),
+        ("last_sign_in=7d", "last_sign_in"),
+    ] {
+        for path in [
+            "/api/v1/users",
+            "/api/v1/users/counts",
+            "/api/v1/users/ids",
+            "/api/v1/users/export",
+        ] {
+            let (status, error) = owner.get_error(&format!("{path}?{query}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}?{query}");
+            assert_eq!(error.error.field.as_deref(), Some(field), "{path}?{query}");
+        }
+    }
+    let (status, _) = owner.get_error("/api/v1/users?rol=owner").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn another_organizations_account_is_no_account() {
+    let owner = demo_server().await;
+    let mut globex = owner.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let theirs = account_ids(&globex).await;
+    assert!(!theirs.is_empty());
+    for account in theirs {
+        for path in [
+            "/api/v1/users",
+            "/api/v1/users/counts",
+            "/api/v1/users/ids",
+            "/api/v1/users/export",
+        ] {
+            let (status, error) = owner.get_error(&format!("{path}?account={account}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(error.error.field.as_deref(), Some("account"));
+        }
+    }
+    let (status, error) = owner.get_error("/api/v1/users?account=999999").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.error.message, "The organization has no such account.");
+}
+
+#[tokio::test]
+async fn select_all_on_the_invited_tab_answers_each_pending_invitation() {
+    let owner = demo_server().await;
+    let page = owner.users("view=invited&limit=200").await;
+    let selected: UserIds = owner.get("/api/v1/users/ids?view=invited").await;
+    assert_eq!(selected.total, page.total);
+    assert_eq!(selected.invitation_ids.len(), selected.ids.len());
+    for (user, invitation) in selected.ids.iter().zip(&selected.invitation_ids) {
+        let listed = page
+            .items
+            .iter()
+            .find(|u| u.id == *user)
+            .and_then(|u| u.invitation.as_ref())
+            .map(|i| i.id);
+        assert_eq!(listed, Some(*invitation));
+    }
+    // Elsewhere there are none: user ids are what those tabs act on.
+    let managed: UserIds = owner.get("/api/v1/users/ids?view=managed").await;
+    assert!(managed.invitation_ids.is_empty());
+}
