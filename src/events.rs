@@ -1,5 +1,6 @@
 //! Events an embedded Roster sends its host: `CustomEvent`s named `roster:…` that bubble out of the
 //! shadow root (`composed`) from the element Roster is mounted on. Standalone, nobody listens.
+//! Each is sent once the change it reports has been made (the server answered it).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -16,14 +17,14 @@ impl HostEvents {
         HostEvents(use_context::<MountPoint>())
     }
 
-    /// Sends `roster:{name}` with `detail` (names and string values).
-    pub fn emit(&self, name: &str, detail: &[(&str, &str)]) {
+    /// Sends `roster:{name}` with `detail` (names and values).
+    pub fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
         let Some(MountPoint(node)) = &self.0 else {
             return;
         };
         let object = js_sys::Object::new();
         for (key, value) in detail {
-            let _ = js_sys::Reflect::set(&object, &(*key).into(), &(*value).into());
+            let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
         }
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
@@ -33,5 +34,73 @@ impl HostEvents {
         if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&name, &init) {
             let _ = node.dispatch_event(&event);
         }
+    }
+}
+
+/// What happened to a user, as `roster:user-changed` names it in `change`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChanged {
+    /// Name or organization role.
+    Edited,
+    PasswordReset,
+    TwoFactorRequired,
+    TwoFactorNotRequired,
+    AccessChanged,
+    Suspended,
+    Restored,
+    Removed,
+    Deleted,
+}
+
+impl UserChanged {
+    /// What a bulk action did to each user it succeeded for.
+    pub fn of_bulk(action: roster_model::BulkAction) -> Self {
+        use roster_model::BulkAction;
+        match action {
+            BulkAction::RequireTwoFactor => UserChanged::TwoFactorRequired,
+            BulkAction::ResetPassword => UserChanged::PasswordReset,
+            BulkAction::Remove => UserChanged::Removed,
+            BulkAction::Suspend => UserChanged::Suspended,
+            BulkAction::Restore => UserChanged::Restored,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            UserChanged::Edited => "edited",
+            UserChanged::PasswordReset => "password_reset",
+            UserChanged::TwoFactorRequired => "two_factor_required",
+            UserChanged::TwoFactorNotRequired => "two_factor_not_required",
+            UserChanged::AccessChanged => "access_changed",
+            UserChanged::Suspended => "suspended",
+            UserChanged::Restored => "restored",
+            UserChanged::Removed => "removed",
+            UserChanged::Deleted => "deleted",
+        }
+    }
+}
+
+impl HostEvents {
+    /// `roster:invitations-sent` with `{ invited, failed }` (how many of the addresses sent).
+    pub fn invitations_sent(&self, invited: usize, failed: usize) {
+        self.emit(
+            "invitations-sent",
+            &[
+                ("invited", JsValue::from_f64(invited as f64)),
+                ("failed", JsValue::from_f64(failed as f64)),
+            ],
+        );
+    }
+
+    /// `roster:user-changed` with `{ id, change }`.
+    pub fn user_changed(&self, id: i64, change: UserChanged) {
+        // Ids are far below 2^53: a JavaScript number holds them exactly.
+        self.emit(
+            "user-changed",
+            &[
+                ("id", JsValue::from_f64(id as f64)),
+                ("change", JsValue::from_str(change.name())),
+            ],
+        );
     }
 }

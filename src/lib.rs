@@ -104,7 +104,10 @@ fn Console() -> impl IntoView {
         } else {
             format!("{path}?{search}")
         };
-        events.emit("navigate", &[("path", &path)]);
+        events.emit(
+            "navigate",
+            &[("path", wasm_bindgen::JsValue::from_str(&path))],
+        );
     });
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));

@@ -39,7 +39,7 @@ pub fn Dialog(
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     view! {
-        <dialog id=id class="roster-dialog" node_ref=dialog aria-labelledby=labelled_by
+        <dialog id=id class="roster-dialog" part="dialog" node_ref=dialog aria-labelledby=labelled_by
             on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); on_close.run(()); }>
             <div class="roster-dialog__header">
                 <h2 id=title_id>{title}</h2>

@@ -44,13 +44,13 @@ pub fn Shell(
     view! {
         <div class="roster-shell" class:roster-shell--checking=move || checking.get() data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
-            <header class="roster-header">
+            <header class="roster-header" part="header">
                 <div class="roster-header__brand">
                     <span class="roster-header__product">"Roster"</span>
                     <span class="roster-header__org">{move || org_name.get().unwrap_or_default()}</span>
                 </div>
                 <Show when=move || show_nav.get()>
-                    <nav class="roster-nav" aria-label="Main">
+                    <nav class="roster-nav" part="nav" aria-label="Main">
                         // Not <A>: "Users" is current on the lists (/users/...) and on a user (/user/...),
                         // which no single href prefix covers. The router still handles the click.
                         <a href=app_href("/users/managed")
@@ -93,7 +93,7 @@ pub fn Shell(
             {move || checking.get().then(|| view! {
                 <p class="roster-loading roster-loading--session" role="status">"Checking your session…"</p>
             })}
-            <main id="roster-main" class="roster-main" tabindex="-1">
+            <main id="roster-main" class="roster-main" part="main" tabindex="-1">
                 <Show when=move || !checking.get()>{children()}</Show>
             </main>
         </div>

@@ -73,7 +73,7 @@ pub fn TabList(
     };
     let tab_list_panel = panel_id.clone();
     view! {
-        <div class="roster-tabs" role="tablist" aria-label=label on:keydown=on_keydown>
+        <div class="roster-tabs" part="tabs" role="tablist" aria-label=label on:keydown=on_keydown>
             // Keyed by id only, so a tab's element (and its focus) survives changes to its href or count.
             <For each=move || tabs.get() key=|tab| tab.id.clone() let:tab>
                 {

@@ -153,7 +153,7 @@ test.describe('embedded, styles and lifetime', () => {
 });
 
 test.describe('the <roster-console> element', () => {
-  type Event = { type: string; detail: { path?: string } | null; target: string };
+  type Event = { type: string; detail: { path?: string; id?: number; change?: string } | null; target: string };
   const events = (page: Page) => page.evaluate(() => (window as unknown as { rosterEvents: Event[] }).rosterEvents);
   const listeners = async (page: Page) => {
     const cdp = await page.context().newCDPSession(page);
@@ -219,6 +219,37 @@ test.describe('the <roster-console> element', () => {
     await page.evaluate(() => document.getElementById('slot')!.append((window as unknown as { removed: Element }).removed));
     await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
     await expectAccessible(page);
+  });
+
+  test('the host styles the parts Roster names, and hears of each user changed', async ({ page, request }) => {
+    const token = hostToken(OWNER);
+    await page.exposeFunction('hostToken', () => hostToken(OWNER));
+    const list = (await (
+      await request.get(`${roster}/api/v1/users?view=managed&limit=200`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()).items as { id: number; email: string; org_role: string }[];
+    const member = list.find((u) => u.org_role === 'member' && u.email !== 'sam.taylor@northwind.example')!;
+    await page.goto(`${host}/element?router-base=/element&initial-path=/users/${member.id}`);
+    await expect(page.getByRole('button', { name: 'Suspend' })).toBeVisible();
+    // ::part() reaches the regions Roster names, and nothing else of its shadow tree.
+    await page.addStyleTag({
+      content: 'roster-console::part(header) { outline: 3px solid rgb(1, 2, 3); } roster-console::part(main) { outline: 2px solid rgb(4, 5, 6); }',
+    });
+    await expect(page.locator('#console .roster-header')).toHaveCSS('outline-color', 'rgb(1, 2, 3)');
+    await expect(page.locator('#console .roster-main')).toHaveCSS('outline-color', 'rgb(4, 5, 6)');
+    await expect(page.locator('#console .roster-nav a').first()).not.toHaveCSS('outline-color', 'rgb(1, 2, 3)');
+
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+    await expect(page.getByRole('button', { name: 'Restore' })).toBeVisible();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByRole('button', { name: 'Suspend' })).toBeVisible();
+    await expect
+      .poll(async () => (await events(page)).filter((e) => e.type === 'roster:user-changed'))
+      .toEqual([
+        { type: 'roster:user-changed', detail: { id: member.id, change: 'suspended' }, target: 'console' },
+        { type: 'roster:user-changed', detail: { id: member.id, change: 'restored' }, target: 'console' },
+      ]);
   });
 
   test('a host whose tokens are refused hears roster:signed-out', async ({ page }) => {

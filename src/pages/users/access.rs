@@ -63,8 +63,10 @@ pub fn AccessEditor(
         let change = change.clone();
         async move { api.set_access(user_id, version, &change).await }
     });
+    let events = expect_context::<crate::events::HostEvents>();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
+            events.user_changed(user_id, crate::events::UserChanged::AccessChanged);
             rows.set(None);
             on_saved.run(());
         }

@@ -8,6 +8,7 @@ use super::access::{access_rows, AccessEditor, AccessRow};
 use super::manage::ManageUser;
 use crate::api::ApiClient;
 use crate::components::{app_href, FailureBoundary, TextField};
+use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
@@ -50,8 +51,10 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         saved.set(false);
         base.set(Some(detail));
     });
+    let events = expect_context::<HostEvents>();
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => {
+        Some(Ok(saved_user)) => {
+            events.user_changed(saved_user.id, UserChanged::Edited);
             base.set(None);
             conflict.set(None);
             saved.set(true);

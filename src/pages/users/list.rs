@@ -22,6 +22,7 @@ use crate::components::{
     COLUMN_PANEL_ID, FILTER_PANEL_ID,
 };
 use crate::components::{selection_count, BulkRun, SelectionBar};
+use crate::events::{HostEvents, UserChanged};
 use crate::format;
 use crate::list::{latest_read, page_href, use_typed_query, PageLinks};
 use crate::pages::{use_title, NotFound};
@@ -369,8 +370,11 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             }
         }
     };
+    // Stored, so that `run_bulk` stays Copy for the callbacks that start runs.
+    let events = StoredValue::new(expect_context::<HostEvents>());
     let run_bulk = {
         move |template: BulkRequest, resolved: Option<Vec<i64>>| {
+            let events = events.get_value();
             let resolve = resolve_ids();
             bulk.start();
             spawn_local(async move {
@@ -381,16 +385,24 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         Err(failure) => return bulk.fail(failure.message()),
                     },
                 };
+                let change = UserChanged::of_bulk(template.action);
                 let send = |batch: Vec<i64>| {
                     let request = BulkRequest {
                         ids: batch,
                         ..template.clone()
                     };
+                    let events = events.clone();
                     async move {
-                        api.bulk(&request)
+                        let results = api
+                            .bulk(&request)
                             .await
                             .map(|answer| answer.results)
-                            .map_err(|failure| failure.message())
+                            .map_err(|failure| failure.message())?;
+                        // The host hears of each user changed, as a change on their page.
+                        for done in results.iter().filter(|r| r.ok) {
+                            events.user_changed(done.id, change);
+                        }
+                        Ok(results)
                     }
                 };
                 if !bulk.run_batches(ids, send).await {

@@ -11,6 +11,7 @@ use roster_model::{
 use super::owner_choices;
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
+use crate::events::{HostEvents, UserChanged};
 use crate::session::SessionState;
 
 /// The button and dialog title of each way to leave.
@@ -79,17 +80,21 @@ pub fn ManageUser(
             }
         }
     });
-    let report = move |result: Result<(), ApiFailure>, done: String| match result {
-        Ok(()) => {
-            message.set(Some((true, done)));
-            on_changed.run(());
-        }
-        Err(failure) => {
-            message.set(Some((false, failure.message())));
-            // A stale version means someone else changed the user: show what is true now.
-            on_changed.run(());
-        }
-    };
+    // Stored, so the closure that reports stays Copy for each action's effect.
+    let events = StoredValue::new(expect_context::<HostEvents>());
+    let report =
+        move |result: Result<(), ApiFailure>, done: String, change: UserChanged| match result {
+            Ok(()) => {
+                events.with_value(|events| events.user_changed(id, change));
+                message.set(Some((true, done)));
+                on_changed.run(());
+            }
+            Err(failure) => {
+                message.set(Some((false, failure.message())));
+                // A stale version means someone else changed the user: show what is true now.
+                on_changed.run(());
+            }
+        };
 
     let toggle_two_factor = {
         Action::new_local(move |on: &bool| {
@@ -112,7 +117,12 @@ pub fn ManageUser(
             } else {
                 "Two-factor sign-in is no longer required."
             };
-            report(result, done.to_owned());
+            let change = if on {
+                UserChanged::TwoFactorRequired
+            } else {
+                UserChanged::TwoFactorNotRequired
+            };
+            report(result, done.to_owned(), change);
         }
     });
 
@@ -129,6 +139,7 @@ pub fn ManageUser(
             report(
                 result,
                 "Password reset: their old password no longer works, their sessions ended, and they were emailed a link to choose a new one.".to_owned(),
+                UserChanged::PasswordReset,
             );
         }
     });
@@ -148,7 +159,12 @@ pub fn ManageUser(
             } else {
                 "Suspended: they were signed out everywhere, their API tokens ended, and they cannot sign in until restored."
             };
-            report(result, done.to_owned());
+            let change = if suspended {
+                UserChanged::Restored
+            } else {
+                UserChanged::Suspended
+            };
+            report(result, done.to_owned(), change);
         }
     });
     let (suspend_verb, suspend_title, suspend_text) = if suspended {
@@ -287,8 +303,16 @@ fn LeaveDialog(
         }
     });
     let done_name = name.clone();
+    let events = expect_context::<HostEvents>();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(())) => {
+            events.user_changed(
+                user_id,
+                match kind {
+                    Leave::Remove => UserChanged::Removed,
+                    Leave::Delete => UserChanged::Deleted,
+                },
+            );
             let text = match kind {
                 Leave::Remove => format!("{done_name} was removed from the organization."),
                 Leave::Delete => format!("{done_name} was deleted."),

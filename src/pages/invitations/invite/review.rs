@@ -67,10 +67,12 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             .collect::<Vec<_>>()
     });
 
+    let events = StoredValue::new(expect_context::<crate::events::HostEvents>());
     let send = move |_| {
         if sending.get_untracked() {
             return;
         }
+        let events = events.get_value();
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
@@ -105,6 +107,13 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             }
             sending.set(false);
             sent.set(true);
+            let failed = results.with_untracked(|all| {
+                all.iter()
+                    .filter(|r| r.outcome == InviteOutcome::Failed)
+                    .count()
+            });
+            let all = results.with_untracked(Vec::len);
+            events.invitations_sent(all - failed, failed);
             // Everything went: the draft is done with.
             wizard.set(Wizard::fresh());
         });
