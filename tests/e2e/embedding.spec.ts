@@ -1,29 +1,10 @@
-import { createPrivateKey, createSign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { expectAccessible, OWNER, userRows } from './helpers';
+import { expectAccessible, HOST_ORIGIN, hostToken, OWNER, ROSTER_ORIGIN, userRows } from './helpers';
 
 // Roster mounted by a host page on another origin (another port), signed in by the host's tokens.
-const roster = `http://127.0.0.1:${process.env.E2E_PORT ?? 18473}`;
-const host = `http://127.0.0.1:${process.env.E2E_HOST_PORT ?? 18474}`;
-const keys = path.resolve(__dirname, '../../server/tests/fixtures/host-sign-in');
-
-/** A JSON Web Token from the issuer the e2e server trusts (start-server.sh), signed with `keyFile`. */
-function hostToken(email: string, { expiresIn = 300, keyFile = 'rsa.pem' } = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
-  const body = `${part({ alg: 'RS256', typ: 'JWT', kid: 'host-rsa-1' })}.${part({
-    iss: 'https://console.host.example',
-    aud: 'roster',
-    email,
-    iat: now - 60,
-    exp: now + expiresIn,
-  })}`;
-  const key = createPrivateKey(readFileSync(path.join(keys, keyFile)));
-  return `${body}.${createSign('RSA-SHA256').update(body).sign(key).toString('base64url')}`;
-}
+const roster = ROSTER_ORIGIN;
+const host = HOST_ORIGIN;
 
 /**
  * Opens the host page (tests/e2e/host, served from its own origin by examples/host/server.mjs) at

@@ -1,5 +1,6 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { createPrivateKey, createSign } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoSecret, totp } from './totp';
@@ -114,4 +115,24 @@ export function setTxtRecord(host: string, values: string[]) {
   const file = path.join(DNS_DIR, host);
   if (values.length === 0) rmSync(file, { force: true });
   else writeFileSync(file, values.join('\n') + '\n');
+}
+
+/** Roster's origin, and the origin of the host page that embeds it (examples/host/server.mjs). */
+export const ROSTER_ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 18473}`;
+export const HOST_ORIGIN = `http://127.0.0.1:${process.env.E2E_HOST_PORT ?? 18474}`;
+const hostKeys = path.resolve(__dirname, '../../server/tests/fixtures/host-sign-in');
+
+/** A JSON Web Token from the issuer the e2e server trusts (start-server.sh), signed with `keyFile`. */
+export function hostToken(email: string, { expiresIn = 300, keyFile = 'rsa.pem' } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+  const body = `${part({ alg: 'RS256', typ: 'JWT', kid: 'host-rsa-1' })}.${part({
+    iss: 'https://console.host.example',
+    aud: 'roster',
+    email,
+    iat: now - 60,
+    exp: now + expiresIn,
+  })}`;
+  const key = createPrivateKey(readFileSync(path.join(hostKeys, keyFile)));
+  return `${body}.${createSign('RSA-SHA256').update(body).sign(key).toString('base64url')}`;
 }
