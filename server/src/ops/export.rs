@@ -2,6 +2,7 @@
 //! and sent in chunks through a small channel, so 100,000 users never sit in memory and a slow
 //! download slows the reading down. Cells a spreadsheet would run as a formula are escaped.
 
+use std::future::Future;
 use std::io;
 
 use axum::body::{Body, Bytes};
@@ -16,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::state::AppState;
-use crate::store::{AuditParams, ExportedAccount, UserListParams};
+use crate::store::{AuditParams, ExportedAccount, StoreResult, UserListParams};
 
 /// Bytes gathered before a chunk goes out.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -30,26 +31,13 @@ pub fn users(state: &AppState, org_id: i64, params: UserListParams) -> Response 
     let now = state.clock.now();
     let store = state.store.clone();
     let view = params.view;
-    let (mut out, body) = CsvOut::new();
-    let (rows, read) = mpsc::channel::<(UserSummary, Vec<ExportedAccount>)>(ROWS_AHEAD);
-    tokio::spawn(async move {
-        let write = async {
-            // Owned here: when the client goes, the receiver goes with the writing, and the
-            // reading (blocked on a full channel) ends too.
-            let mut read = read;
-            out.row(user_header(view)).await;
-            while let Some((user, accounts)) = read.recv().await {
-                if !out.row(user_record(view, &user, &accounts)).await {
-                    break;
-                }
-            }
-        };
-        let (written, ()) = tokio::join!(store.export_users(org_id, &params, now, rows), write);
-        out.finish(written).await;
-    });
-    attachment(
+    download(
         &format!("roster-{}-users-{}.csv", view.as_str(), day(now)),
-        body,
+        user_header(view),
+        move |(user, accounts): &(UserSummary, Vec<ExportedAccount>)| {
+            user_record(view, user, accounts)
+        },
+        move |rows| async move { store.export_users(org_id, &params, now, rows).await },
     )
 }
 
@@ -57,30 +45,52 @@ pub fn users(state: &AppState, org_id: i64, params: UserListParams) -> Response 
 pub fn audit(state: &AppState, org_id: i64, params: AuditParams) -> Response {
     let now = state.clock.now();
     let store = state.store.clone();
+    let header = [
+        "Time (UTC)",
+        "Actor",
+        "Action",
+        "Action code",
+        "Target",
+        "From address",
+    ];
+    download(
+        &format!("roster-audit-log-{}.csv", day(now)),
+        header.map(str::to_owned).to_vec(),
+        audit_record,
+        move |entries| async move { store.export_audit(org_id, &params, entries).await },
+    )
+}
+
+/// A CSV download named `filename`: `header`, then a `record` of each row `read` sends, written
+/// while the reading goes on.
+fn download<T, Read>(
+    filename: &str,
+    header: Vec<String>,
+    record: impl Fn(&T) -> Vec<String> + Send + Sync + 'static,
+    read: impl FnOnce(mpsc::Sender<T>) -> Read + Send + 'static,
+) -> Response
+where
+    T: Send + 'static,
+    Read: Future<Output = StoreResult<()>> + Send,
+{
     let (mut out, body) = CsvOut::new();
-    let (entries, read) = mpsc::channel(ROWS_AHEAD);
+    let (rows, received) = mpsc::channel::<T>(ROWS_AHEAD);
     tokio::spawn(async move {
         let write = async {
-            let mut read = read;
-            let header = [
-                "Time (UTC)",
-                "Actor",
-                "Action",
-                "Action code",
-                "Target",
-                "From address",
-            ];
-            out.row(header.map(str::to_owned)).await;
-            while let Some(entry) = read.recv().await {
-                if !out.row(audit_record(&entry)).await {
+            // Owned here: when the client goes, the receiver goes with the writing, and the
+            // reading (blocked on a full channel) ends too.
+            let mut received = received;
+            out.row(header).await;
+            while let Some(row) = received.recv().await {
+                if !out.row(record(&row)).await {
                     break;
                 }
             }
         };
-        let (written, ()) = tokio::join!(store.export_audit(org_id, &params, entries), write);
+        let (written, ()) = tokio::join!(read(rows), write);
         out.finish(written).await;
     });
-    attachment(&format!("roster-audit-log-{}.csv", day(now)), body)
+    attachment(filename, body)
 }
 
 fn attachment(filename: &str, body: Body) -> Response {

@@ -277,14 +277,9 @@ impl Store {
             });
         }
         // Invited: each user's pending invitation too, for resend and revoke.
-        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        from(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut query = QueryBuilder::new("SELECT u.id, i.id AS invitation_id ");
-        from(&mut query);
-        query.push(" ORDER BY u.id LIMIT ");
-        query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let (rows, total) = self
+            .rows_and_total(limit, "u.id, i.id AS invitation_id", from)
+            .await?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut invitation_ids = Vec::with_capacity(rows.len());
         for row in rows {
@@ -293,7 +288,7 @@ impl Store {
         }
         Ok(UserIds {
             ids,
-            total: u64::try_from(total).unwrap_or_default(),
+            total,
             invitation_ids,
         })
     }
@@ -305,15 +300,31 @@ impl Store {
         limit: usize,
         from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
     ) -> StoreResult<(Vec<i64>, u64)> {
+        let (rows, total) = self.rows_and_total(limit, "u.id", from).await?;
+        let ids = rows
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        Ok((ids, total))
+    }
+
+    /// `columns` of the rows `from` selects, at most `limit` in user id order, and how many it
+    /// selects in all.
+    async fn rows_and_total(
+        &self,
+        limit: usize,
+        columns: &'static str,
+        from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
+    ) -> StoreResult<(Vec<SqliteRow>, u64)> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut query = QueryBuilder::new("SELECT u.id ");
+        let mut query = QueryBuilder::new(format!("SELECT {columns} "));
         from(&mut query);
         query.push(" ORDER BY u.id LIMIT ");
         query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let ids = query.build_query_scalar().fetch_all(&self.pool).await?;
-        Ok((ids, u64::try_from(total).unwrap_or_default()))
+        let rows = query.build().fetch_all(&self.pool).await?;
+        Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
 
     /// A user as this organization sees them, or None when the user is not related to it

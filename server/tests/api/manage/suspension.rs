@@ -10,7 +10,8 @@ async fn status_of(server: &TestServer, email: &str) -> UserStatus {
     server.detail(id_of(email)).await.0.status
 }
 
-/// Suspends or restores `email` ("suspend" or "restore") at their current version.
+/// Makes the change `action` ("suspend", "restore", "reset-password") to `email` at their
+/// current version, and checks it was made.
 async fn set(server: &TestServer, email: &str, action: &str) {
     let (status, body) = server
         .act("POST", id_of(email), action, serde_json::json!(null))
@@ -241,15 +242,7 @@ async fn removal_ends_a_suspension_the_organization_could_no_longer_lift() {
 async fn a_suspended_member_is_not_let_back_in_by_another_organizations_invitation() {
     let owner = demo_server().await;
     // Reset (no password any more) and suspended: the state a compromised account is left in.
-    let (status, body) = owner
-        .act(
-            "POST",
-            id_of(MEMBER),
-            "reset-password",
-            serde_json::json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    set(&owner, MEMBER, "reset-password").await;
     set(&owner, MEMBER, "suspend").await;
     let mut globex = owner.another_client();
     globex.sign_in_as("hank.scorpio@globex.example").await;
@@ -282,14 +275,7 @@ async fn a_suspended_member_is_not_let_back_in_by_another_organizations_invitati
 #[tokio::test]
 async fn a_set_password_link_mailed_before_a_suspension_never_works() {
     let owner = demo_server().await;
-    owner
-        .act(
-            "POST",
-            id_of(MEMBER),
-            "reset-password",
-            serde_json::json!({}),
-        )
-        .await;
+    set(&owner, MEMBER, "reset-password").await;
     let token = delivered_links_to(&owner, MEMBER, "/password/")
         .await
         .pop()
