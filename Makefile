@@ -10,7 +10,7 @@ SERVER := $(TARGET_DIR)/release/roster-server
 DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract size bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract scim size bench clean
 
 SECRET_KEY ?= data/secret.key
 
@@ -41,7 +41,7 @@ app:
 server:
 	cargo build --release --locked -p roster-server
 
-test: setup-test lint unit wasm-test e2e contract size
+test: setup-test lint unit wasm-test e2e contract scim size
 	@echo "All checks passed."
 
 lint:
@@ -71,6 +71,10 @@ size: app
 # The API against the OpenAPI document it publishes (Schemathesis).
 contract: server fixtures
 	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) scripts/contract.sh
+
+# SCIM 2.0 at /scim/v2 against scim2-tester and scim-sanity.
+scim: server
+	ROSTER_SERVER=$(SERVER) scripts/scim-conformance.sh
 
 bench: build
 	ROSTER_SERVER=$(SERVER) scripts/bench.sh

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 WASM_SPLIT_VERSION=0.2.4
 SCHEMATHESIS_VERSION=4.32.5
+SCIM2_TESTER_VERSION=0.5.2
+SCIM_SANITY_VERSION=0.7.4
 want=${1:-build}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -72,6 +74,18 @@ if [ "$want" = test ]; then
     rm -rf .tools/schemathesis
     python3 -m venv .tools/schemathesis
     .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==${SCHEMATHESIS_VERSION}"
+  fi
+  # SCIM conformance checkers (make scim), from their own venv.
+  if ! .tools/scim/bin/python -c "
+import importlib.metadata as m, sys
+sys.exit(m.version('scim2-tester') != '${SCIM2_TESTER_VERSION}' or m.version('scim-sanity') != '${SCIM_SANITY_VERSION}')
+" 2>/dev/null; then
+    say "Installing scim2-tester ${SCIM2_TESTER_VERSION} and scim-sanity ${SCIM_SANITY_VERSION} into .tools/scim (once)"
+    rm -rf .tools/scim
+    python3 -m venv .tools/scim
+    .tools/scim/bin/pip install --quiet --disable-pip-version-check \
+      "scim2-tester[httpx2]==${SCIM2_TESTER_VERSION}" "scim2-client==0.13.2" "scim2-models==0.12.3" \
+      "scim-sanity==${SCIM_SANITY_VERSION}"
   fi
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

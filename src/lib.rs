@@ -145,6 +145,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/domains") view=|| view! { <Protected>{lazy_page(pages::domains_page)}</Protected> } />
                 <Route path=path!("/audit") view=|| view! { <Protected>{lazy_page(pages::audit_page)}</Protected> } />
                 <Route path=path!("/tokens") view=|| view! { <Protected>{lazy_page(pages::tokens_page)}</Protected> } />
+                <Route path=path!("/provisioning") view=|| view! { <Protected>{lazy_page(pages::scim_page)}</Protected> } />
                 <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true>{lazy_page(pages::two_factor_page)}</Protected> } />
                 <Route path=path!("/account/password") view=|| view! { <Protected members=true>{lazy_page(pages::change_password_page)}</Protected> } />
             </Routes>

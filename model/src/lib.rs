@@ -13,6 +13,7 @@ pub mod manage;
 mod named;
 pub mod password_resets;
 pub mod roles;
+pub mod scim;
 pub mod session;
 pub mod text;
 pub mod tokens;
@@ -37,6 +38,7 @@ pub use roles::{
     member_change_problem, org_role_change_problem, owner_role_problem, AccountRole, MemberChange,
     OrgRole, RoleSet,
 };
+pub use scim::*;
 pub use session::*;
 pub use text::hidden_character_problem;
 pub use tokens::*;

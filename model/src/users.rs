@@ -241,6 +241,12 @@ pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)>
     name_part_problem("given_name", given).or_else(|| name_part_problem("family_name", family))
 }
 
+/// Why a name an identity provider sends cannot be saved: as [`name_problem`], except that a
+/// person may have no name (Roster shows their email), as an invited person has none yet.
+pub fn provisioned_name_problem(given: &str, family: &str) -> Option<(&'static str, String)> {
+    name_part_problem("given_name", given).or_else(|| name_part_problem("family_name", family))
+}
+
 /// Why one part of a name, as sent, cannot be saved: too long (counted as sent, as the published
 /// limit counts) or with hidden characters.
 fn name_part_problem(field: &'static str, value: &str) -> Option<(&'static str, String)> {

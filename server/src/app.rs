@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api;
 use crate::authz::resolve_client;
+use crate::scim;
 use crate::state::AppState;
 use crate::web_policy::{self, WebPolicy};
 
@@ -37,6 +38,7 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
     let cors = cors(&state.settings.allowed_origins);
     Router::new()
         .nest("/api/v1", api::router())
+        .nest("/scim/v2", scim::router())
         .fallback(move |request: Request| {
             let spa = spa.clone();
             async move { fallback(request, spa).await }

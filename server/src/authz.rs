@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::host_sign_in::HostSignIn;
 use crate::ops::session;
 use crate::state::AppState;
-use crate::store::{Actor, AuditEvent};
+use crate::store::{Acting, Actor, AuditEvent};
 
 /// Refresh a session's idle timer at most this often, so reads do not each write.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -145,7 +145,7 @@ impl Caller {
     pub fn actor(&self, at: i64) -> Actor<'_> {
         Actor {
             org_id: self.org_id,
-            user_id: self.user_id,
+            acting: Acting::Member(self.user_id),
             role: self.role,
             label: &self.name,
             client_addr: &self.client_addr,

@@ -12,6 +12,7 @@ pub mod hex;
 pub mod host_sign_in;
 pub mod mail;
 pub mod ops;
+pub mod scim;
 pub mod secrets;
 pub mod state;
 pub mod store;

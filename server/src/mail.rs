@@ -283,6 +283,55 @@ pub fn password_reset_mail(
 }
 
 #[derive(askama::Template)]
+#[template(path = "mail/welcome.txt", escape = "none")]
+struct WelcomeText<'a> {
+    organization: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/welcome.html")]
+struct WelcomeHtml<'a> {
+    organization: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+/// Welcomes a person an identity provider created a user for, with the single-use link that sets
+/// their first password.
+pub fn welcome_mail(
+    to: &str,
+    organization: &str,
+    link: &str,
+    expires_at: Timestamp,
+) -> OutgoingMail {
+    let expires = format_date(expires_at);
+    let (text, html) = parts(
+        WelcomeText {
+            organization,
+            email: to,
+            link,
+            expires: &expires,
+        },
+        WelcomeHtml {
+            organization,
+            email: to,
+            link,
+            expires: &expires,
+        },
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: format!("Your Roster user at {organization}"),
+        text,
+        html,
+    }
+}
+
+#[derive(askama::Template)]
 #[template(path = "mail/imported.txt", escape = "none")]
 struct ImportedText<'a> {
     organization: &'a str,

@@ -13,7 +13,7 @@ use roster_server::host_sign_in::{HostSignIn, KeySource, TrustedIssuer};
 
 use roster_server::clock::Clock;
 use roster_server::mail::{self, MailTransport, Mailer};
-use roster_server::ops::{domains, maintenance};
+use roster_server::ops::{self, domains, maintenance};
 use roster_server::secrets::SecretKey;
 use roster_server::state::{self, AppState, Settings};
 use roster_server::store::Store;
@@ -102,6 +102,15 @@ enum Command {
     CreateSecretKey { file: PathBuf },
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Print a new SCIM provisioning token of an organization on standard output.
+    ScimToken {
+        /// The organization's id.
+        #[arg(long)]
+        organization: i64,
+        /// What will use it (shown on the Provisioning page).
+        #[arg(long, default_value = "Command line")]
+        name: String,
+    },
     /// Add one generated organization with this many users (for benchmarks and large demos).
     Seed {
         #[arg(long)]
@@ -207,6 +216,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Command::Migrate => {
             tracing::info!(database = %cli.database, "schema is up to date");
         }
+        Command::ScimToken { organization, name } => {
+            let secret =
+                ops::scim::create_token_on_command_line(&store, organization, &name, clock.now())
+                    .await?;
+            println!("{secret}");
+        }
         Command::Seed {
             users,
             importable,
@@ -311,6 +326,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 settings: Arc::new(settings),
                 hashing: PasswordHashing::for_this_machine(),
                 host_sign_in,
+                scim_limits: Arc::default(),
             };
             tokio::spawn(mail::run_delivery(
                 state.store.clone(),
@@ -321,6 +337,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             tokio::spawn(maintenance::run_pruning(
                 state.store.clone(),
                 state.clock.clone(),
+                state.scim_limits.clone(),
             ));
             let router = app::router(state, static_dir.as_deref());
             println!("Roster is running at http://{}/", listener.local_addr()?);

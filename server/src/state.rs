@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::dns::DnsVerifier;
 use crate::host_sign_in::HostSignIn;
 use crate::mail::{MailConfigError, MailTransport, Mailer};
+use crate::scim::ScimLimits;
 use crate::store::Store;
 
 /// How this server is set up, beyond where its data lives.
@@ -69,6 +70,8 @@ pub struct AppState {
     pub hashing: PasswordHashing,
     /// The issuer whose tokens sign people in for an embedding host, when one is trusted.
     pub host_sign_in: Option<Arc<HostSignIn>>,
+    /// Requests per provisioning token (SCIM).
+    pub scim_limits: Arc<ScimLimits>,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             settings: Arc::new(Settings::default()),
             hashing: PasswordHashing::for_this_machine(),
             host_sign_in: None,
+            scim_limits: Arc::default(),
         })
     }
 }

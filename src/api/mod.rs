@@ -17,6 +17,7 @@ mod import;
 mod invitations;
 mod manage;
 mod password_resets;
+mod scim;
 mod session;
 mod tokens;
 mod users;

@@ -18,7 +18,7 @@ pub fn Shell(
     /// Whether to offer the management pages (Owners and Administrators only).
     #[prop(into)]
     show_nav: Signal<bool>,
-    /// Whether to offer the Owners' pages (API tokens).
+    /// Whether to offer the Owners' pages (API tokens, Provisioning).
     #[prop(into)]
     is_owner: Signal<bool>,
     /// Signing out, and the account's own pages, when Roster signs people in itself. None when an
@@ -60,6 +60,7 @@ pub fn Shell(
                         <A href=app_href("/audit")>"Audit log"</A>
                         <Show when=move || is_owner.get()>
                             <A href=app_href("/tokens")>"API tokens"</A>
+                            <A href=app_href("/provisioning")>"Provisioning"</A>
                         </Show>
                     </nav>
                 </Show>

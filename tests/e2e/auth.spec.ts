@@ -315,10 +315,11 @@ test.describe('API tokens', () => {
     await api.dispose();
   });
 
-  test('Administrators are not offered tokens', async ({ page }) => {
+  test('Administrators are not offered tokens nor provisioning', async ({ page }) => {
     await signIn(page, TWO_FACTOR_ADMIN);
     await page.goto('/users/managed');
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'API tokens' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Provisioning' })).toHaveCount(0);
   });
 });

@@ -37,7 +37,7 @@ export default defineConfig({
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
     { name: 'browse', testMatch: /(users|user-filters|security|embedding|loading)\.spec\.ts$/ },
-    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|suspension|domains|accounts|embedding-changes)\.spec\.ts$/, dependencies: ['browse'] },
+    { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|suspension|domains|accounts|provisioning|embedding-changes)\.spec\.ts$/, dependencies: ['browse'] },
     // Import takes in every importable user, some of whom the invitation specs invite: it runs last.
     { name: 'import', testMatch: /import\.spec\.ts$/, dependencies: ['change'] },
   ],

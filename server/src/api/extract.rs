@@ -77,7 +77,7 @@ path_id!(
 );
 path_id!(
     /// `{token_id}`: a live API token of the organization.
-    TokenId, "token_id", "There is no such live API token."
+    TokenId, "token_id", "There is no such live token."
 );
 
 /// The version a change is based on, from `If-Match` (the ETag the resource was read with).

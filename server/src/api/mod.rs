@@ -16,6 +16,7 @@ mod invitations;
 mod manage;
 mod openapi;
 mod password_resets;
+mod scim;
 mod session;
 mod tokens;
 mod users;
@@ -61,6 +62,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(invitations::router())
         .merge(password_resets::router())
         .merge(tokens::router())
+        .merge(scim::router())
 }
 
 /// Answer for any path under /api that no route matches: JSON, never the app's HTML.

@@ -37,6 +37,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "import", description = "Bulk import of existing users (a feature some organizations have)"),
         (name = "password_resets", description = "Set-password links an administrator's reset mails"),
         (name = "tokens", description = "API tokens (Owners)"),
+        (name = "scim", description = "Provisioning tokens for identity providers, which reach the SCIM 2.0 service at /scim/v2 (Owners)"),
         (name = "audit", description = "The audit log"),
     )
 )]
@@ -196,6 +197,7 @@ mod tests {
         );
         for (schema, field, max) in [
             ("NewApiToken", "name", MAX_TOKEN_NAME_CHARS),
+            ("NewScimToken", "name", MAX_TOKEN_NAME_CHARS),
             ("UserChange", "given_name", MAX_NAME_CHARS),
             ("UserChange", "family_name", MAX_NAME_CHARS),
             ("SignIn", "email", MAX_EMAIL_LEN),

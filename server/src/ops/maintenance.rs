@@ -3,15 +3,19 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::clock::Clock;
+use crate::scim::ScimLimits;
 use crate::store::Store;
 
 /// How often expired rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Prunes expired sign-in failures, sessions, idempotency keys, set-password links and delivered
-/// mail, and refreshes the planner's statistics, once an hour, from start-up until the server stops.
-pub async fn run_pruning(store: Store, clock: Clock) {
+/// mail, refreshes the planner's statistics and forgets idle provisioning tokens' request counts,
+/// once an hour, from start-up until the server stops.
+pub async fn run_pruning(store: Store, clock: Clock, scim_limits: Arc<ScimLimits>) {
     loop {
         match store.prune(clock.now()).await {
             Ok(pruned) => tracing::debug!(?pruned, "pruned expired rows"),
@@ -20,6 +24,7 @@ pub async fn run_pruning(store: Store, clock: Clock) {
         if let Err(error) = store.refresh_statistics().await {
             tracing::error!(%error, "refreshing the query planner's statistics failed");
         }
+        scim_limits.forget_idle();
         tokio::time::sleep(PRUNE_EVERY).await;
     }
 }

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod maintenance;
 pub mod manage;
 pub mod password_resets;
+pub mod scim;
 pub mod session;
 pub mod tokens;
 pub mod user_filters;

@@ -203,7 +203,7 @@ impl Store {
             return Ok(UpdateOutcome::NotFound);
         };
         if let Some(role) = target.member_role {
-            let is_self = actor.user_id == user_id;
+            let is_self = actor.member_id() == Some(user_id);
             let change = MemberChange::ChangeAccess;
             if let Some(problem) = member_change_problem(actor.role, is_self, role, 0, change) {
                 return Ok(UpdateOutcome::Refused(problem));
@@ -242,7 +242,7 @@ impl Store {
             }
         };
         if target.member_role.is_some() {
-            bump_version(&mut tx, user_id).await?;
+            bump_version(&mut tx, user_id, actor.at).await?;
         }
         actor
             .event(action, Some(user_id), Some(&target.label), details)
@@ -342,7 +342,7 @@ impl Store {
                 }
                 if row.try_get::<Option<i64>, _>("org_id")? == Some(actor.org_id) {
                     let role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
-                    let is_self = actor.user_id == user_id;
+                    let is_self = actor.member_id() == Some(user_id);
                     let change = MemberChange::ChangeAccess;
                     if let Some(problem) =
                         member_change_problem(actor.role, is_self, role, 0, change)
@@ -358,7 +358,7 @@ impl Store {
                     .bind(actor.at)
                     .execute(&mut *tx)
                     .await?;
-                    bump_version(&mut tx, user_id).await?;
+                    bump_version(&mut tx, user_id, actor.at).await?;
                     actor
                         .event(
                             "account.access_granted",
@@ -416,7 +416,7 @@ impl Store {
         )
         .bind(actor.org_id)
         .bind(user_id)
-        .bind(actor.user_id)
+        .bind(actor.member_id())
         .bind(actor.at)
         .bind(planned.expires_at)
         .bind(planned.token_hash)

@@ -9,11 +9,21 @@ use super::keyset::{Cursor, Keyset};
 use super::sql::like_pattern;
 use super::{Store, StoreResult};
 
+/// Who makes a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    /// A member of the organization: signed in, or through an API token or a host's token.
+    Member(i64),
+    /// An identity provider with one of the organization's provisioning (SCIM) tokens.
+    ScimToken(i64),
+}
+
 /// Who is acting, for the audit events a bulk change writes (one per item).
 pub struct Actor<'a> {
     pub org_id: i64,
-    pub user_id: i64,
-    /// Their role in the organization, which decides what they may change.
+    pub acting: Acting,
+    /// Their role in the organization, which decides what they may change (a provisioning token
+    /// has an Owner's).
     pub role: OrgRole,
     pub label: &'a str,
     pub client_addr: &'a str,
@@ -21,16 +31,29 @@ pub struct Actor<'a> {
 }
 
 impl<'a> Actor<'a> {
+    /// The member acting, unless a provisioning token is.
+    pub fn member_id(&self) -> Option<i64> {
+        match self.acting {
+            Acting::Member(id) => Some(id),
+            Acting::ScimToken(_) => None,
+        }
+    }
+
+    /// The event of `action`; one a provisioning token made names the token in its details.
     pub fn event(
         &self,
         action: &'a str,
         target_id: Option<i64>,
         target_label: Option<&'a str>,
-        details: serde_json::Value,
+        mut details: serde_json::Value,
     ) -> AuditEvent<'a> {
+        if let (Acting::ScimToken(token_id), Some(details)) = (self.acting, details.as_object_mut())
+        {
+            details.insert("scim_token_id".to_owned(), token_id.into());
+        }
         AuditEvent {
             org_id: Some(self.org_id),
-            actor_id: Some(self.user_id),
+            actor_id: self.member_id(),
             actor_label: self.label,
             action,
             target_id,

@@ -107,14 +107,15 @@ impl Store {
         }
         let joined = sqlx::query(
             "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'imported', \
-             imported_by = ?, version = version + 1 \
+             imported_by = ?, version = version + 1, modified_at = ? \
              WHERE id = ? AND org_id IS NULL AND status = 'active' AND email_domain IN \
              (SELECT name FROM domains WHERE state = 'verified' AND org_id = ?)",
         )
         .bind(actor.org_id)
         .bind(OrgRole::Member.as_str())
         .bind(actor.at)
-        .bind(actor.user_id)
+        .bind(actor.member_id())
+        .bind(actor.at)
         .bind(user_id)
         .bind(actor.org_id)
         .execute(&mut *tx)

@@ -119,7 +119,7 @@ async fn insert_invitation(
     )
     .bind(actor.org_id)
     .bind(user_id)
-    .bind(actor.user_id)
+    .bind(actor.member_id())
     .bind(actor.at)
     .bind(planned.expires_at)
     .bind(&planned.token_hash)
@@ -573,11 +573,13 @@ impl Store {
         }
         if !invitation.account_only {
             let joined = sqlx::query(
-                "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL \
+                "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL, \
+                 version = version + 1, modified_at = ? \
                  WHERE id = ? AND org_id IS NULL",
             )
             .bind(invitation.org_id)
             .bind(OrgRole::Member.as_str())
+            .bind(now)
             .bind(now)
             .bind(invitation.user_id)
             .execute(&mut *tx)

@@ -13,7 +13,7 @@ use super::password_resets::{insert_reset_link, NewResetLink};
 use super::sessions::clear_failures;
 use super::tokens::revoke_tokens_of;
 use super::OutgoingMail;
-use super::{parse_org_role, role_set, Actor, Store, StoreResult, UpdateOutcome};
+use super::{parse_org_role, role_set, Acting, Actor, Store, StoreResult, UpdateOutcome};
 use super::{queue_mail, MailQuota};
 
 /// The user a change is about, read inside the change's transaction.
@@ -32,22 +32,7 @@ async fn target_for(
     expected: Option<i64>,
     change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
-    // The admin's own access is read again inside the change: a request already under way when
-    // they were suspended or demoted changes nothing.
-    let acting: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, org_role FROM users WHERE id = ? AND org_id = ?")
-            .bind(actor.user_id)
-            .bind(actor.org_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let still_manages = acting.is_some_and(|(status, role)| {
-        status == UserStatus::Active.as_str()
-            && role
-                .as_deref()
-                .and_then(OrgRole::parse)
-                .is_some_and(OrgRole::manages_users)
-    });
-    if !still_manages {
+    if !still_acts(tx, actor).await? {
         return Ok(Err(UpdateOutcome::Refused(
             "You can no longer manage users of this organization.",
         )));
@@ -74,15 +59,53 @@ async fn target_for(
     } else {
         0
     };
-    if let Some(problem) =
-        member_change_problem(actor.role, actor.user_id == user_id, role, owners, change)
-    {
+    if let Some(problem) = member_change_problem(
+        actor.role,
+        actor.member_id() == Some(user_id),
+        role,
+        owners,
+        change,
+    ) {
         return Ok(Err(UpdateOutcome::Refused(problem)));
     }
     Ok(Ok(Target {
         label: display_name(&given, &family, &email),
         email,
     }))
+}
+
+/// Whether `actor` may still manage the organization's users, read again inside the change: a
+/// request already under way when the admin was suspended or demoted, or its provisioning token
+/// revoked, changes nothing.
+pub(super) async fn still_acts(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &Actor<'_>,
+) -> StoreResult<bool> {
+    match actor.acting {
+        Acting::Member(user_id) => {
+            let acting: Option<(String, Option<String>)> =
+                sqlx::query_as("SELECT status, org_role FROM users WHERE id = ? AND org_id = ?")
+                    .bind(user_id)
+                    .bind(actor.org_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            Ok(acting.is_some_and(|(status, role)| {
+                status == UserStatus::Active.as_str()
+                    && role
+                        .as_deref()
+                        .and_then(OrgRole::parse)
+                        .is_some_and(OrgRole::manages_users)
+            }))
+        }
+        Acting::ScimToken(token_id) => Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT 1 FROM scim_tokens WHERE id = ? AND org_id = ? AND revoked_at IS NULL",
+        )
+        .bind(token_id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some()),
+    }
 }
 
 impl Store {
@@ -123,15 +146,57 @@ async fn finish(
     Ok(UpdateOutcome::Updated)
 }
 
+/// Marks a change to the user: a new version (a change based on the old one is refused) made at `at`.
 pub(super) async fn bump_version(
     tx: &mut Transaction<'_, Sqlite>,
     user_id: i64,
+    at: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET version = version + 1 WHERE id = ?")
+    sqlx::query("UPDATE users SET version = version + 1, modified_at = ? WHERE id = ?")
+        .bind(at)
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Suspends or restores `user_id` in `tx`, answering the action to record, or None when they
+/// already were so. A suspension ends their sessions, API tokens and set-password links at once.
+pub(super) async fn change_suspension(
+    tx: &mut Transaction<'_, Sqlite>,
+    user_id: i64,
+    suspended: bool,
+    at: Timestamp,
+) -> StoreResult<Option<&'static str>> {
+    let (from, to) = if suspended {
+        (UserStatus::Active, UserStatus::Disabled)
+    } else {
+        (UserStatus::Disabled, UserStatus::Active)
+    };
+    let changed = sqlx::query(
+        "UPDATE users SET status = ?, version = version + 1, modified_at = ? WHERE id = ? AND status = ?",
+    )
+    .bind(to.as_str())
+    .bind(at)
+    .bind(user_id)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    if !suspended {
+        return Ok(Some("user.restored"));
+    }
+    end_sessions(tx, user_id).await?;
+    revoke_tokens_of(tx, user_id, at).await?;
+    // A set-password link mailed before must not work after a restore either.
+    sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some("user.suspended"))
 }
 
 async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreResult<()> {
@@ -209,7 +274,7 @@ async fn end_organization_grants(
         .execute(&mut **tx)
         .await?;
     for (user_id, _) in &people {
-        bump_version(tx, *user_id).await?;
+        bump_version(tx, *user_id, now).await?;
     }
     let to_account = sqlx::query(
         "UPDATE invitations SET state = 'revoked', revoked_at = ? \
@@ -305,7 +370,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_reset_link(&mut tx, user_id, link, actor.at).await?;
-        bump_version(&mut tx, user_id).await?;
+        bump_version(&mut tx, user_id, actor.at).await?;
         end_sessions(&mut tx, user_id).await?;
         let tokens = revoke_tokens_of(&mut tx, user_id, actor.at).await?;
         clear_failures(&mut tx, &target.email).await?;
@@ -341,7 +406,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        bump_version(&mut tx, user_id).await?;
+        bump_version(&mut tx, user_id, actor.at).await?;
         let action = if required {
             "user.two_factor_required"
         } else {
@@ -369,38 +434,10 @@ impl Store {
             Ok(begun) => begun,
             Err(outcome) => return Ok(outcome),
         };
-        let (from, to) = if suspended {
-            (UserStatus::Active, UserStatus::Disabled)
-        } else {
-            (UserStatus::Disabled, UserStatus::Active)
-        };
-        let changed = sqlx::query(
-            "UPDATE users SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
-        )
-        .bind(to.as_str())
-        .bind(user_id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Ok(UpdateOutcome::Updated);
+        match change_suspension(&mut tx, user_id, suspended, actor.at).await? {
+            Some(action) => finish(tx, actor, action, user_id, &target).await,
+            None => Ok(UpdateOutcome::Updated),
         }
-        if suspended {
-            end_sessions(&mut tx, user_id).await?;
-            revoke_tokens_of(&mut tx, user_id, actor.at).await?;
-            // A set-password link mailed before must not work after a restore either.
-            sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let action = if suspended {
-            "user.suspended"
-        } else {
-            "user.restored"
-        };
-        finish(tx, actor, action, user_id, &target).await
     }
 
     /// Sets the user's roles on the organization's accounts to exactly `grants` (accounts the
@@ -465,7 +502,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        bump_version(&mut tx, user_id).await?;
+        bump_version(&mut tx, user_id, actor.at).await?;
         let before: Vec<AccountGrant> = before
             .into_iter()
             .map(|(account_id, roles)| AccountGrant { account_id, roles })
@@ -613,10 +650,11 @@ impl Store {
                     == UserStatus::Disabled.as_str();
             sqlx::query(
                 "UPDATE users SET org_id = NULL, org_role = NULL, joined_at = NULL, member_source = NULL, \
-                 imported_by = NULL, two_factor_required = 0, \
+                 imported_by = NULL, two_factor_required = 0, external_id = NULL, display_name = NULL, \
                  status = CASE WHEN status = 'disabled' THEN 'active' ELSE status END, \
-                 version = version + 1 WHERE id = ?",
+                 version = version + 1, modified_at = ? WHERE id = ?",
             )
+            .bind(actor.at)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;

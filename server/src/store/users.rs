@@ -430,7 +430,7 @@ impl Store {
             return Ok(UpdateOutcome::Invalid(field, problem));
         }
         let owners = manage::other_owners(&mut tx, actor.org_id, user_id).await?;
-        let is_self = actor.user_id == user_id;
+        let is_self = actor.member_id() == Some(user_id);
         if let Some(problem) =
             org_role_change_problem(actor.role, is_self, before_role, role, owners)
         {
@@ -448,13 +448,14 @@ impl Store {
         }
         sqlx::query(
             "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, org_role = ?, \
-             version = version + 1 WHERE id = ?",
+             version = version + 1, modified_at = ? WHERE id = ?",
         )
         .bind(given)
         .bind(family)
         .bind(sort_name(given, family, &email))
         .bind(search_text(given, family, &email))
         .bind(role.as_str())
+        .bind(actor.at)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;

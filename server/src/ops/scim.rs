@@ -1,0 +1,725 @@
+//! SCIM provisioning: Owners make provisioning tokens; identity providers list, create, change
+//! and delete the organization's members with them, under the console's own rules.
+
+use roster_model::{
+    new_scim_token_problem, AccountRole, CreatedScimToken, ErrorCode, OrgRole, ScimTokens,
+    Timestamp, PASSWORD_RESET_SECONDS,
+};
+use serde_json::{json, Value};
+
+use crate::auth;
+use crate::authz::{Caller, Credential};
+use crate::error::{AppError, AppResult};
+use crate::mail::welcome_mail;
+use crate::scim::attributes::{attribute_list, select_attributes};
+use crate::scim::error::{ScimError, ScimResult};
+use crate::scim::filter::matches;
+use crate::scim::filter::parse_filter;
+use crate::scim::groups::{
+    case_exact as groups_case_exact, external_id as group_external_id, group_id, group_resource,
+    group_version, holders, member_ids, mentions_members, parse_group_id,
+};
+use crate::scim::patch;
+use crate::scim::schema::{
+    GROUP_SCHEMA, LIST_SCHEMA, MAX_RESULTS, ROSTER_USER_SCHEMA, USER_SCHEMA,
+};
+use crate::scim::users::{case_exact, requested_state, user_attr, user_filter, user_resource};
+use crate::state::AppState;
+use crate::store::{
+    Acting, Actor, AuditEvent, GroupRefusal, NewResetLink, OutgoingMail, ScimGroupAccount,
+    ScimRefusal, ScimUserQuery, ScimUserState, Store, UpdateOutcome, Welcome,
+};
+
+/// How every provisioning token's secret starts: told apart from API tokens at a glance.
+pub const SCIM_TOKEN_PREFIX: &str = "roster_scim_";
+
+/// An identity provider acting with a live provisioning token.
+#[derive(Debug, Clone)]
+pub struct ScimCaller {
+    pub token_id: i64,
+    pub org_id: i64,
+    /// "SCIM · <token name>", as the audit log shows the actor.
+    pub label: String,
+    pub client_addr: String,
+}
+
+impl ScimCaller {
+    /// The token acting at `at`, with an Owner's authority over members (the last-Owner rule holds).
+    pub fn actor(&self, at: i64) -> Actor<'_> {
+        Actor {
+            org_id: self.org_id,
+            acting: Acting::ScimToken(self.token_id),
+            role: OrgRole::Owner,
+            label: &self.label,
+            client_addr: &self.client_addr,
+            at,
+        }
+    }
+}
+
+/// Where identity providers reach this server's SCIM service.
+pub fn base_url(state: &AppState) -> String {
+    format!(
+        "{}/scim/v2",
+        state.settings.public_url.trim_end_matches('/')
+    )
+}
+
+/// Creates a provisioning token for the caller's organization; its secret is in this answer only.
+/// Only an Owner signed in to the console may: no token mints tokens.
+pub async fn create_token(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> AppResult<CreatedScimToken> {
+    if caller.credential != Credential::Session {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "Provisioning tokens are created in Roster's own console, signed in as an Owner.",
+        ));
+    }
+    if let Some((field, problem)) = new_scim_token_problem(name) {
+        return Err(AppError::invalid(field, problem));
+    }
+    let name = name.trim();
+    let secret = format!("{SCIM_TOKEN_PREFIX}{}", auth::new_token());
+    let event =
+        caller
+            .actor(state.clock.now())
+            .event("scim_token.created", None, Some(name), json!({}));
+    let id = state
+        .store
+        .create_scim_token(
+            caller.org_id,
+            name,
+            &auth::token_hash(&secret),
+            Some(caller.user_id),
+            &event,
+        )
+        .await?;
+    let token = state
+        .store
+        .scim_tokens(caller.org_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "The new token could not be read back.")
+        })?;
+    Ok(CreatedScimToken {
+        token,
+        secret,
+        base_url: base_url(state),
+    })
+}
+
+/// `roster-server scim-token`: a provisioning token for automation and tests, audited as made
+/// on the command line. Answers its secret.
+pub async fn create_token_on_command_line(
+    store: &Store,
+    org_id: i64,
+    name: &str,
+    now: Timestamp,
+) -> Result<String, String> {
+    if let Some((_, problem)) = new_scim_token_problem(name) {
+        return Err(problem);
+    }
+    if store
+        .organization(org_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        return Err(format!("There is no organization {org_id}."));
+    }
+    let name = name.trim();
+    let secret = format!("{SCIM_TOKEN_PREFIX}{}", auth::new_token());
+    let event = AuditEvent {
+        org_id: Some(org_id),
+        actor_id: None,
+        actor_label: "roster-server scim-token (command line)",
+        action: "scim_token.created",
+        target_id: None,
+        target_label: Some(name),
+        details: json!({}),
+        client_addr: "command line",
+        at: now,
+    };
+    store
+        .create_scim_token(org_id, name, &auth::token_hash(&secret), None, &event)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(secret)
+}
+
+pub async fn tokens(state: &AppState, caller: &Caller) -> AppResult<ScimTokens> {
+    Ok(ScimTokens {
+        base_url: base_url(state),
+        tokens: state.store.scim_tokens(caller.org_id).await?,
+    })
+}
+
+/// Revokes a live provisioning token of the caller's organization; false when there is none.
+pub async fn revoke_token(state: &AppState, caller: &Caller, id: i64) -> AppResult<bool> {
+    let event = caller
+        .actor(state.clock.now())
+        .event("scim_token.revoked", None, None, json!({}));
+    Ok(state
+        .store
+        .revoke_scim_token(caller.org_id, id, &event)
+        .await?)
+}
+
+/// `GET /Users` and `POST /Users/.search`, as read from the request.
+#[derive(Debug, Default)]
+pub struct UserListRequest {
+    pub filter: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub attributes: Option<String>,
+    pub excluded_attributes: Option<String>,
+}
+
+pub async fn list_users(
+    state: &AppState,
+    caller: &ScimCaller,
+    request: UserListRequest,
+) -> ScimResult<Value> {
+    let filter = request
+        .filter
+        .as_deref()
+        .map(|text| parse_filter(text).map_err(|e| ScimError::invalid_filter(e.0)))
+        .transpose()?
+        .map(|filter| user_filter(&filter))
+        .transpose()?;
+    let sort = request
+        .sort_by
+        .as_deref()
+        .map(|path| {
+            crate::scim::filter::parse_patch_path(path)
+                .ok()
+                .filter(|p| p.filter.is_none())
+                .ok_or_else(|| {
+                    ScimError::invalid_value(format!("“{path}” is not an attribute path."))
+                })
+                .and_then(|p| user_attr(&p.attr).map_err(|e| ScimError::invalid_value(e.detail)))
+        })
+        .transpose()?
+        .map(|attr| (attr, request.descending));
+    // RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0; the page is capped.
+    let start_index = request.start_index.unwrap_or(1).max(1);
+    let count = request
+        .count
+        .unwrap_or(i64::from(MAX_RESULTS))
+        .clamp(0, i64::from(MAX_RESULTS));
+    let attributes = attribute_list(request.attributes.as_deref())?;
+    let excluded = attribute_list(request.excluded_attributes.as_deref())?;
+    let query = ScimUserQuery {
+        filter,
+        sort,
+        offset: u64::try_from(start_index - 1).unwrap_or_default(),
+        limit: u32::try_from(count).unwrap_or_default(),
+    };
+    let (total, records) = state.store.scim_users(caller.org_id, &query).await?;
+    let base = base_url(state);
+    let resources: Vec<Value> = records
+        .iter()
+        .map(|record| select_attributes(user_resource(record, &base), &attributes, &excluded))
+        .collect();
+    Ok(json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    }))
+}
+
+fn no_such_user(id: i64) -> ScimError {
+    ScimError::not_found(format!("There is no user “{id}” in this organization."))
+}
+
+pub async fn get_user(state: &AppState, caller: &ScimCaller, id: i64) -> ScimResult<Value> {
+    let record = state
+        .store
+        .scim_user(caller.org_id, id)
+        .await?
+        .ok_or_else(|| no_such_user(id))?;
+    Ok(user_resource(&record, &base_url(state)))
+}
+
+/// The set-password link, and its mail, that a change may send the person at `email`.
+struct WelcomeLink {
+    token_hash: String,
+    expires_at: Timestamp,
+    mail: OutgoingMail,
+}
+
+impl WelcomeLink {
+    async fn new(state: &AppState, org_id: i64, email: &str) -> ScimResult<Self> {
+        let organization = super::organization(state, org_id).await?;
+        let token = auth::new_token();
+        let expires_at = state.clock.now() + PASSWORD_RESET_SECONDS;
+        let link = format!("{}/password/{token}", state.settings.public_url);
+        Ok(WelcomeLink {
+            token_hash: auth::token_hash(&token),
+            expires_at,
+            mail: welcome_mail(email, &organization.name, &link, expires_at),
+        })
+    }
+
+    fn welcome(&self) -> Welcome<'_> {
+        Welcome {
+            link: NewResetLink {
+                token_hash: &self.token_hash,
+                expires_at: self.expires_at,
+            },
+            mail: &self.mail,
+        }
+    }
+}
+
+fn refusal(refusal: ScimRefusal) -> ScimError {
+    match refusal {
+        ScimRefusal::DomainNotVerified(domain) => ScimError::invalid_value(format!(
+            "{domain} is not a verified domain of this organization, so its addresses cannot be managed users. \
+             Verify the domain on Roster's Domains page, or give the person access to single accounts \
+             from Roster's console instead (which makes them an external user)."
+        )),
+        ScimRefusal::AlreadyMember(id) => ScimError::conflict(
+            Some("uniqueness"),
+            format!("A user of this organization has this userName already (id {id})."),
+        ),
+        ScimRefusal::ExistsElsewhere => ScimError::conflict(
+            Some("uniqueness"),
+            "This address belongs to an existing Roster user outside this organization. \
+             Invite them from Roster's console: they join the organization when they accept.",
+        ),
+        ScimRefusal::TokenRevoked => ScimError::unauthorized(),
+    }
+}
+
+fn outcome(result: UpdateOutcome, id: i64) -> ScimResult<()> {
+    match result {
+        UpdateOutcome::Updated => Ok(()),
+        UpdateOutcome::NotFound => Err(no_such_user(id)),
+        UpdateOutcome::Stale => Err(ScimError::stale()),
+        UpdateOutcome::Refused(problem) => Err(ScimError::new(
+            axum::http::StatusCode::CONFLICT,
+            None,
+            problem,
+        )),
+        UpdateOutcome::Invalid(_, problem) => Err(ScimError::invalid_value(problem)),
+    }
+}
+
+pub async fn create_user(state: &AppState, caller: &ScimCaller, body: &Value) -> ScimResult<Value> {
+    check_schemas(body)?;
+    let wanted = requested_state(body, None, None)?;
+    let welcome = WelcomeLink::new(state, caller.org_id, &wanted.email).await?;
+    let actor = caller.actor(state.clock.now());
+    let id = state
+        .store
+        .create_scim_user(&actor, &wanted, &welcome.welcome())
+        .await?
+        .map_err(refusal)?;
+    state.mailer.wake();
+    get_user(state, caller, id).await
+}
+
+/// PUT: the body is the whole new state (read-only attributes in it are ignored, RFC 7644 §3.5.1).
+pub async fn replace_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: i64,
+    expected: Option<i64>,
+    body: &Value,
+) -> ScimResult<Value> {
+    check_schemas(body)?;
+    let current = state
+        .store
+        .scim_user(caller.org_id, id)
+        .await?
+        .ok_or_else(|| no_such_user(id))?;
+    let wanted = requested_state(body, Some(&current), None)?;
+    save(state, caller, id, expected, &wanted).await
+}
+
+/// PATCH: the operations apply to the user as they are; the result is checked as a whole and
+/// saved at the version read (a change in between answers 412 rather than being overwritten).
+pub async fn patch_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: i64,
+    expected: Option<i64>,
+    body: &Value,
+) -> ScimResult<Value> {
+    let operations = patch::parse_operations(body)?;
+    let current = state
+        .store
+        .scim_user(caller.org_id, id)
+        .await?
+        .ok_or_else(|| no_such_user(id))?;
+    if expected.is_some_and(|expected| expected != current.version) {
+        return Err(ScimError::stale());
+    }
+    let before = user_resource(&current, &base_url(state));
+    let mut after = before.clone();
+    patch::apply(&mut after, &operations, USER_SCHEMA, &case_exact)?;
+    if let Some(attribute) = read_only_change(&before, &after) {
+        return Err(ScimError::mutability(format!(
+            "“{attribute}” is read-only: {}",
+            if attribute == ROSTER_USER_SCHEMA {
+                "the organization role is changed in Roster's console, account access through Groups."
+            } else {
+                "the server sets it."
+            }
+        )));
+    }
+    let wanted = requested_state(&after, Some(&current), Some(&before))?;
+    save(state, caller, id, Some(current.version), &wanted).await
+}
+
+async fn save(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: i64,
+    expected: Option<i64>,
+    wanted: &ScimUserState,
+) -> ScimResult<Value> {
+    let welcome = WelcomeLink::new(state, caller.org_id, &wanted.email).await?;
+    let actor = caller.actor(state.clock.now());
+    let result = state
+        .store
+        .update_scim_user(&actor, id, expected, wanted, &welcome.welcome())
+        .await?
+        .map_err(refusal)?;
+    outcome(result, id)?;
+    state.mailer.wake();
+    get_user(state, caller, id).await
+}
+
+/// DELETE follows the guide's rule 8: the user is deleted at once, but the accounts they own must
+/// each get a new owner, which only a person chooses (in the console): such a user is refused.
+pub async fn delete_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: i64,
+    expected: Option<i64>,
+) -> ScimResult<()> {
+    let owned = state.store.accounts_owned_by(caller.org_id, id).await?;
+    if !owned.is_empty() {
+        return Err(owns_accounts(&owned));
+    }
+    let actor = caller.actor(state.clock.now());
+    let result = state.store.delete_user(&actor, id, expected, &[]).await?;
+    if let UpdateOutcome::Invalid("new_owners", _) = result {
+        // They came to own an account while this request was under way.
+        let owned = state.store.accounts_owned_by(caller.org_id, id).await?;
+        return Err(owns_accounts(&owned));
+    }
+    outcome(result, id)
+}
+
+fn owns_accounts(names: &[String]) -> ScimError {
+    ScimError::conflict(
+        None,
+        format!(
+            "This user owns {}: {}. Deleting them needs a new owner for each, which an Owner or \
+             Administrator chooses in Roster's console (Delete user on the user's page).",
+            if names.len() == 1 {
+                "an account"
+            } else {
+                "accounts"
+            },
+            names.join(", ")
+        ),
+    )
+}
+
+/// The read-only attribute a PATCH changed, if any (RFC 7644 §3.5.2: such an operation is refused).
+/// `emails` is read-only too, but mirrors the userName: identity providers send it along with it,
+/// so a change to it is not refused (a changed work email stands for a new userName; see
+/// `requested_state`).
+fn read_only_change(before: &Value, after: &Value) -> Option<&'static str> {
+    let get = |value: &Value, name: &str| -> Option<Value> {
+        value
+            .as_object()?
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    ["id", "meta", "schemas", "groups", ROSTER_USER_SCHEMA]
+        .into_iter()
+        .find(|name| get(before, name) != get(after, name))
+}
+
+/// A User body names the User schema (RFC 7643 §3: `schemas` is required).
+fn check_schemas(body: &Value) -> ScimResult<()> {
+    let names_user = body["schemas"].as_array().is_some_and(|schemas| {
+        schemas.iter().any(|s| {
+            s.as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(USER_SCHEMA))
+        })
+    });
+    if names_user {
+        Ok(())
+    } else {
+        Err(ScimError::invalid_value(format!(
+            "A User lists “{USER_SCHEMA}” in “schemas”."
+        )))
+    }
+}
+
+/// The group `id` names, with its account, if it is one of the organization's.
+async fn group_account(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+) -> ScimResult<(ScimGroupAccount, AccountRole)> {
+    let missing =
+        || ScimError::not_found(format!("There is no group “{id}” in this organization."));
+    let (account_id, role) = parse_group_id(id).ok_or_else(missing)?;
+    let account = state
+        .store
+        .scim_group_accounts(caller.org_id, Some(account_id))
+        .await?
+        .pop()
+        .ok_or_else(missing)?;
+    Ok((account, role))
+}
+
+/// A group with its members (and its version, which they make).
+async fn group_with_members(
+    state: &AppState,
+    caller: &ScimCaller,
+    account: &ScimGroupAccount,
+    role: AccountRole,
+) -> ScimResult<Value> {
+    let members = state
+        .store
+        .scim_group_members(caller.org_id, &[account.id])
+        .await?;
+    let holders = holders(&members, account.id, role);
+    let ids: Vec<i64> = holders.iter().map(|m| m.user_id).collect();
+    Ok(group_resource(
+        account,
+        role,
+        Some(&holders),
+        &ids,
+        &base_url(state),
+    ))
+}
+
+pub async fn get_group(state: &AppState, caller: &ScimCaller, id: &str) -> ScimResult<Value> {
+    let (account, role) = group_account(state, caller, id).await?;
+    group_with_members(state, caller, &account, role).await
+}
+
+/// `GET /Groups` and `POST /Groups/.search`: every account × role, filtered in memory (an
+/// organization has thousands of accounts at most); members are read only when the filter or
+/// the answer needs them.
+pub async fn list_groups(
+    state: &AppState,
+    caller: &ScimCaller,
+    request: UserListRequest,
+) -> ScimResult<Value> {
+    let filter = request
+        .filter
+        .as_deref()
+        .map(|text| parse_filter(text).map_err(|e| ScimError::invalid_filter(e.0)))
+        .transpose()?;
+    let attributes = attribute_list(request.attributes.as_deref())?;
+    let excluded = attribute_list(request.excluded_attributes.as_deref())?;
+    let members_shown = !excluded.iter().any(|p| p.is("members", None))
+        && (attributes.is_empty() || attributes.iter().any(|p| p.is("members", None)));
+    let filter_needs_members = request.filter.as_deref().is_some_and(mentions_members);
+    let accounts = state.store.scim_group_accounts(caller.org_id, None).await?;
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    let members = if filter_needs_members || members_shown {
+        state.store.scim_group_members(caller.org_id, &ids).await?
+    } else {
+        Vec::new()
+    };
+    let base = base_url(state);
+    let mut groups: Vec<Value> = Vec::new();
+    for account in &accounts {
+        for role in AccountRole::ALL {
+            let holders = holders(&members, account.id, role);
+            let member_ids: Vec<i64> = holders.iter().map(|m| m.user_id).collect();
+            let shown = (filter_needs_members || members_shown).then_some(holders.as_slice());
+            let group = group_resource(account, role, shown, &member_ids, &base);
+            if filter
+                .as_ref()
+                .is_none_or(|f| matches(f, &group, &groups_case_exact))
+            {
+                groups.push(group);
+            }
+        }
+    }
+    if let Some(sort_by) = request.sort_by.as_deref() {
+        let key = sort_by.to_ascii_lowercase();
+        if key != "displayname" && key != "id" {
+            return Err(ScimError::invalid_value(
+                "Groups sort by “displayName” or “id”.",
+            ));
+        }
+        let field = if key == "id" { "id" } else { "displayName" };
+        groups.sort_by_key(|g| g[field].as_str().unwrap_or_default().to_lowercase());
+        if request.descending {
+            groups.reverse();
+        }
+    }
+    let total = groups.len();
+    let start_index = request.start_index.unwrap_or(1).max(1);
+    let count = request
+        .count
+        .unwrap_or(i64::from(MAX_RESULTS))
+        .clamp(0, i64::from(MAX_RESULTS));
+    let resources: Vec<Value> = groups
+        .into_iter()
+        .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
+        .take(usize::try_from(count).unwrap_or_default())
+        .map(|mut group| {
+            if !members_shown {
+                if let Some(object) = group.as_object_mut() {
+                    object.remove("members");
+                }
+            }
+            select_attributes(group, &attributes, &excluded)
+        })
+        .collect();
+    Ok(json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    }))
+}
+
+/// PATCH on a group: the operations apply to it as it is; the members it ends with are given the
+/// role and the ones it lost lose it. Its name follows the account (400 mutability).
+pub async fn patch_group(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> ScimResult<Value> {
+    let operations = patch::parse_operations(body)?;
+    let (account, role) = group_account(state, caller, id).await?;
+    let before = group_with_members(state, caller, &account, role).await?;
+    let mut after = before.clone();
+    patch::apply(&mut after, &operations, GROUP_SCHEMA, &groups_case_exact)?;
+    for name in ["id", "meta", "schemas", "displayName"] {
+        if field_of(&before, name) != field_of(&after, name) {
+            return Err(group_name_fixed(name));
+        }
+    }
+    let expected = if_match
+        .map(str::to_owned)
+        .or_else(|| before["meta"]["version"].as_str().map(str::to_owned));
+    save_members(
+        state,
+        caller,
+        &account,
+        role,
+        &before,
+        &after,
+        expected.as_deref(),
+    )
+    .await
+}
+
+/// PUT on a group: its members become the ones sent (its name cannot change).
+pub async fn replace_group(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> ScimResult<Value> {
+    let (account, role) = group_account(state, caller, id).await?;
+    let before = group_with_members(state, caller, &account, role).await?;
+    if let Some(name) = field_of(body, "displayName") {
+        if Some(name) != field_of(&before, "displayName") {
+            return Err(group_name_fixed("displayName"));
+        }
+    }
+    save_members(state, caller, &account, role, &before, body, if_match).await
+}
+
+async fn save_members(
+    state: &AppState,
+    caller: &ScimCaller,
+    account: &ScimGroupAccount,
+    role: AccountRole,
+    before: &Value,
+    after: &Value,
+    expected: Option<&str>,
+) -> ScimResult<Value> {
+    let had = member_ids(before)?;
+    let wanted = member_ids(after)?;
+    let external = group_external_id(after)?;
+    let add: Vec<i64> = wanted
+        .iter()
+        .copied()
+        .filter(|id| !had.contains(id))
+        .collect();
+    let remove: Vec<i64> = had
+        .iter()
+        .copied()
+        .filter(|id| !wanted.contains(id))
+        .collect();
+    let expected = expected.map(strip_weak);
+    let actor = caller.actor(state.clock.now());
+    let result = state
+        .store
+        .change_group_members(
+            &actor,
+            account.id,
+            role,
+            &add,
+            &remove,
+            Some(external.as_deref()),
+            expected.as_deref(),
+            |ids| strip_weak(&group_version(ids)),
+        )
+        .await?;
+    match result {
+        // Read again: the account's group ids changed too.
+        Ok(()) => get_group(state, caller, &group_id(account.id, role)).await,
+        Err(GroupRefusal::NotAMember(id)) => Err(ScimError::invalid_value(format!(
+            "User “{id}” is not a managed user of this organization: only its Users can be members."
+        ))),
+        Err(GroupRefusal::Stale) => Err(ScimError::new(
+            axum::http::StatusCode::PRECONDITION_FAILED,
+            None,
+            "The group changed since the version named in If-Match. Read it again and retry.",
+        )),
+        Err(GroupRefusal::Refused(problem)) => Err(ScimError::conflict(None, problem)),
+        Err(GroupRefusal::TokenRevoked) => Err(ScimError::unauthorized()),
+    }
+}
+
+/// A tag without its weakness marker: If-Match compares group versions as written.
+fn strip_weak(tag: &str) -> String {
+    tag.trim().trim_start_matches("W/").to_owned()
+}
+
+fn field_of<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    value
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn group_name_fixed(attribute: &str) -> ScimError {
+    ScimError::mutability(format!(
+        "“{attribute}” is read-only: a group is named after its account and role (rename the account in Roster)."
+    ))
+}

@@ -1,0 +1,1008 @@
+//! SCIM provisioning: the organization's provisioning tokens, and its members as an identity
+//! provider reads and writes them. Writes go through the same rules, versions and audit log as
+//! the console's.
+
+use std::collections::HashMap;
+
+use roster_model::{
+    display_name, member_change_problem, provisioned_name_problem, MemberChange, OrgRole, RoleSet,
+    ScimToken, Timestamp, UserStatus,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use super::manage::{bump_version, change_suspension, other_owners, still_acts};
+use super::password_resets::{insert_reset_link, NewResetLink};
+use super::{
+    parse_org_role, parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor,
+    AuditEvent, MailQuota, OutgoingMail, Store, StoreError, StoreResult, UpdateOutcome,
+};
+use crate::scim::filter::CompareOp;
+
+/// The organization a live provisioning token acts for.
+pub struct ScimTokenUse {
+    pub token_id: i64,
+    pub org_id: i64,
+    pub name: String,
+}
+
+/// A member's attribute an identity provider filters and sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScimUserAttr {
+    Id,
+    /// The email, stored lower-case.
+    UserName,
+    GivenName,
+    FamilyName,
+    DisplayName,
+    ExternalId,
+    Active,
+    Created,
+    LastModified,
+    OrgRole,
+}
+
+impl ScimUserAttr {
+    /// The SQL expression; case-insensitive attributes are compared lower-cased.
+    fn expr(self) -> &'static str {
+        match self {
+            ScimUserAttr::Id => "u.id",
+            ScimUserAttr::UserName => "u.email",
+            ScimUserAttr::GivenName => "LOWER(u.given_name)",
+            ScimUserAttr::FamilyName => "LOWER(u.family_name)",
+            ScimUserAttr::DisplayName => "LOWER(u.display_name)",
+            ScimUserAttr::ExternalId => "u.external_id",
+            ScimUserAttr::Active => "(u.status = 'active')",
+            ScimUserAttr::Created => "u.created_at",
+            ScimUserAttr::LastModified => "COALESCE(u.modified_at, u.created_at)",
+            ScimUserAttr::OrgRole => "u.org_role",
+        }
+    }
+}
+
+/// A value to compare with, already in the attribute's stored form (lower-cased text for
+/// case-insensitive attributes, Unix seconds for dates).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScimValue {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A SCIM filter over members, its attributes and values resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScimUserFilter {
+    Compare(ScimUserAttr, CompareOp, ScimValue),
+    Present(ScimUserAttr),
+    And(Box<ScimUserFilter>, Box<ScimUserFilter>),
+    Or(Box<ScimUserFilter>, Box<ScimUserFilter>),
+    Not(Box<ScimUserFilter>),
+    /// Matches nobody (e.g. `id eq "abc"`: no id is text).
+    Nothing,
+}
+
+/// One page of members, as `GET /Users` asks.
+pub struct ScimUserQuery {
+    pub filter: Option<ScimUserFilter>,
+    pub sort: Option<(ScimUserAttr, bool)>,
+    /// Rows skipped (startIndex − 1) and at most how many come back.
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// A member as SCIM shows them.
+#[derive(Debug, Clone)]
+pub struct ScimUserRecord {
+    pub id: i64,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub status: UserStatus,
+    pub external_id: Option<String>,
+    /// The name the identity provider displays, when it sent one.
+    pub display_name: Option<String>,
+    pub org_role: OrgRole,
+    pub created_at: Timestamp,
+    pub modified_at: Timestamp,
+    pub version: i64,
+    /// The organization's accounts the member can access (or owns), with roles, by name.
+    pub accounts: Vec<ScimAccount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScimAccount {
+    pub id: i64,
+    pub name: String,
+    pub roles: RoleSet,
+    pub owner: bool,
+}
+
+/// What an identity provider wants a member to be: the whole writable state, after a PUT or a
+/// PATCH applied to the current one, or for a new member. Email and names are checked already.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimUserState {
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+}
+
+/// A set-password link to send when a change leaves the person needing one: a new active member,
+/// or a member restored before they ever chose a password.
+pub struct Welcome<'a> {
+    pub link: NewResetLink<'a>,
+    pub mail: &'a OutgoingMail,
+}
+
+/// Why a member could not be created or their address changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScimRefusal {
+    /// The address is not on one of the organization's verified domains.
+    DomainNotVerified(String),
+    /// A member of this organization has the address already.
+    AlreadyMember(i64),
+    /// A user outside the organization has it: only an invitation brings them in.
+    ExistsElsewhere,
+    /// The token was revoked while the request was under way.
+    TokenRevoked,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.email, u.given_name, u.family_name, u.status, u.external_id, u.display_name, \
+    u.org_role, u.created_at, COALESCE(u.modified_at, u.created_at) AS modified_at, u.version";
+
+impl Store {
+    pub async fn create_scim_token(
+        &self,
+        org_id: i64,
+        name: &str,
+        token_hash: &str,
+        created_by: Option<i64>,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO scim_tokens (org_id, name, token_hash, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(created_by)
+        .bind(event.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        AuditEvent {
+            details: serde_json::json!({ "scim_token_id": id, "name": name }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn scim_tokens(&self, org_id: i64) -> StoreResult<Vec<ScimToken>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.id AS by_id, \
+             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
+             FROM scim_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ScimToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_by: user_ref(row, "by_id", "by_given", "by_family", "by_email")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a live provisioning token of the organization; false when there is no such token.
+    pub async fn revoke_scim_token(
+        &self,
+        org_id: i64,
+        token_id: i64,
+        event: &AuditEvent<'_>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "UPDATE scim_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
+        )
+        .bind(event.at)
+        .bind(token_id)
+        .bind(org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(name) = name else {
+            return Ok(false);
+        };
+        AuditEvent {
+            target_label: Some(&name),
+            details: serde_json::json!({ "scim_token_id": token_id, "name": name }),
+            ..event.clone()
+        }
+        .insert(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The organization a live provisioning token acts for. Marks the token used (at most once a
+    /// minute).
+    pub async fn scim_token_use(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<ScimTokenUse>> {
+        let row = sqlx::query(
+            "SELECT id, org_id, name, last_used_at FROM scim_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token_id: i64 = row.try_get("id")?;
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        if last_used.is_none_or(|at| now - at >= 60) {
+            sqlx::query("UPDATE scim_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(token_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(ScimTokenUse {
+            token_id,
+            org_id: row.try_get("org_id")?,
+            name: row.try_get("name")?,
+        }))
+    }
+
+    /// One page of the organization's members under `query`, and how many match in all.
+    pub async fn scim_users(
+        &self,
+        org_id: i64,
+        query: &ScimUserQuery,
+    ) -> StoreResult<(u64, Vec<ScimUserRecord>)> {
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM users u WHERE u.org_id = ");
+        count.push_bind(org_id);
+        if let Some(filter) = &query.filter {
+            count.push(" AND ");
+            push_filter(&mut count, filter);
+        }
+        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        if query.limit == 0 {
+            return Ok((u64::try_from(total).unwrap_or_default(), Vec::new()));
+        }
+        let mut rows = QueryBuilder::new(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = "
+        ));
+        rows.push_bind(org_id);
+        if let Some(filter) = &query.filter {
+            rows.push(" AND ");
+            push_filter(&mut rows, filter);
+        }
+        match query.sort {
+            Some((attr, descending)) => {
+                let dir = if descending { "DESC" } else { "ASC" };
+                rows.push(format_args!(" ORDER BY {} {dir}, u.id {dir}", attr.expr()));
+            }
+            None => {
+                rows.push(" ORDER BY u.id");
+            }
+        }
+        rows.push(" LIMIT ")
+            .push_bind(i64::from(query.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        let rows = rows.build().fetch_all(&self.pool).await?;
+        let mut records = rows
+            .iter()
+            .map(scim_user_record)
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.fill_scim_accounts(org_id, &mut records).await?;
+        Ok((u64::try_from(total).unwrap_or_default(), records))
+    }
+
+    /// A member of the organization, or None.
+    pub async fn scim_user(
+        &self,
+        org_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Option<ScimUserRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ? AND u.org_id = ?"
+        ))
+        .bind(user_id)
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut records = vec![scim_user_record(&row)?];
+        self.fill_scim_accounts(org_id, &mut records).await?;
+        Ok(records.pop())
+    }
+
+    async fn fill_scim_accounts(
+        &self,
+        org_id: i64,
+        records: &mut [ScimUserRecord],
+    ) -> StoreResult<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT p.user_id, a.id, a.name, COALESCE(aa.roles, 0) AS roles, a.owner_id = p.user_id AS owner \
+             FROM (SELECT user_id, account_id FROM account_access UNION SELECT owner_id, id FROM accounts) p \
+             JOIN accounts a ON a.id = p.account_id \
+             LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = p.user_id \
+             WHERE a.org_id = ",
+        );
+        query.push_bind(org_id);
+        query.push(" AND p.user_id IN (");
+        let mut ids = query.separated(", ");
+        for record in records.iter() {
+            ids.push_bind(record.id);
+        }
+        query.push(") ORDER BY a.name, a.id");
+        let mut by_user: HashMap<i64, Vec<ScimAccount>> = HashMap::new();
+        for row in query.build().fetch_all(&self.pool).await? {
+            by_user
+                .entry(row.try_get("user_id")?)
+                .or_default()
+                .push(ScimAccount {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    roles: role_set(row.try_get("roles")?),
+                    owner: row.try_get::<i64, _>("owner")? != 0,
+                });
+        }
+        for record in records {
+            record.accounts = by_user.remove(&record.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// Creates a member as an identity provider asks: on a verified domain, an address nobody
+    /// has. An active one is mailed `welcome`'s link to choose a password.
+    pub async fn create_scim_user(
+        &self,
+        actor: &Actor<'_>,
+        state: &ScimUserState,
+        welcome: &Welcome<'_>,
+    ) -> StoreResult<Result<i64, ScimRefusal>> {
+        let mut tx = self.begin().await?;
+        if !still_acts(&mut tx, actor).await? {
+            return Ok(Err(ScimRefusal::TokenRevoked));
+        }
+        if let Some(refusal) = address_refusal(&mut tx, actor.org_id, &state.email, None).await? {
+            return Ok(Err(refusal));
+        }
+        let status = if state.active {
+            UserStatus::Active
+        } else {
+            UserStatus::Disabled
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, given_name, family_name, sort_name, search_text, status, created_at, \
+             org_id, org_role, joined_at, member_source, external_id, display_name, modified_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'provisioned', ?, ?, ?) RETURNING id",
+        )
+        .bind(&state.email)
+        .bind(&state.given_name)
+        .bind(&state.family_name)
+        .bind(sort_name(&state.given_name, &state.family_name, &state.email))
+        .bind(search_text(&state.given_name, &state.family_name, &state.email))
+        .bind(status.as_str())
+        .bind(actor.at)
+        .bind(actor.org_id)
+        .bind(OrgRole::Member.as_str())
+        .bind(actor.at)
+        .bind(&state.external_id)
+        .bind(&state.display_name)
+        .bind(actor.at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if state.active {
+            insert_reset_link(&mut tx, id, &welcome.link, actor.at).await?;
+            queue_mail(&mut tx, welcome.mail, MailQuota::Unlimited, actor.at).await?;
+        }
+        let label = display_name(&state.given_name, &state.family_name, &state.email);
+        actor
+            .event(
+                "user.provisioned",
+                Some(id),
+                Some(&label),
+                serde_json::json!({
+                    "email": state.email,
+                    "external_id": state.external_id,
+                    "active": state.active,
+                }),
+            )
+            .insert(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Makes member `user_id` what `state` says, if still at `expected` version (when given), under
+    /// the console's rules (the last Owner who can sign in stays active), with an audit event per
+    /// kind of change, in one transaction. A member restored before ever choosing a password is
+    /// mailed `welcome`'s link.
+    pub async fn update_scim_user(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: Option<i64>,
+        state: &ScimUserState,
+        welcome: &Welcome<'_>,
+    ) -> StoreResult<Result<UpdateOutcome, ScimRefusal>> {
+        let mut tx = self.begin().await?;
+        if !still_acts(&mut tx, actor).await? {
+            return Ok(Err(ScimRefusal::TokenRevoked));
+        }
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash IS NULL AS no_password FROM users u WHERE u.id = ? AND u.org_id = ?"
+        ))
+        .bind(user_id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(Ok(UpdateOutcome::NotFound));
+        };
+        let before = scim_user_record(&row)?;
+        if expected.is_some_and(|expected| expected != before.version) {
+            return Ok(Ok(UpdateOutcome::Stale));
+        }
+        if let Some((field, problem)) =
+            provisioned_name_problem(&state.given_name, &state.family_name)
+        {
+            return Ok(Ok(UpdateOutcome::Invalid(field, problem)));
+        }
+        let was_active = before.status == UserStatus::Active;
+        let edited = state.email != before.email
+            || state.given_name != before.given_name
+            || state.family_name != before.family_name
+            || state.external_id != before.external_id
+            || state.display_name != before.display_name;
+        let owners = if before.org_role == OrgRole::Owner {
+            other_owners(&mut tx, actor.org_id, user_id).await?
+        } else {
+            0
+        };
+        let is_self = actor.member_id() == Some(user_id);
+        let mut changes = Vec::new();
+        if edited {
+            changes.push(MemberChange::Edit);
+        }
+        if state.active != was_active {
+            changes.push(if state.active {
+                MemberChange::Restore
+            } else {
+                MemberChange::Suspend
+            });
+        }
+        for change in changes {
+            if let Some(problem) =
+                member_change_problem(actor.role, is_self, before.org_role, owners, change)
+            {
+                return Ok(Ok(UpdateOutcome::Refused(problem)));
+            }
+        }
+        if state.email != before.email {
+            if let Some(refusal) =
+                address_refusal(&mut tx, actor.org_id, &state.email, Some(user_id)).await?
+            {
+                return Ok(Err(refusal));
+            }
+        }
+        let label = display_name(&state.given_name, &state.family_name, &state.email);
+        if edited {
+            sqlx::query(
+                "UPDATE users SET email = ?, given_name = ?, family_name = ?, sort_name = ?, search_text = ?, \
+                 external_id = ?, display_name = ?, version = version + 1, modified_at = ? WHERE id = ?",
+            )
+            .bind(&state.email)
+            .bind(&state.given_name)
+            .bind(&state.family_name)
+            .bind(sort_name(&state.given_name, &state.family_name, &state.email))
+            .bind(search_text(&state.given_name, &state.family_name, &state.email))
+            .bind(&state.external_id)
+            .bind(&state.display_name)
+            .bind(actor.at)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            actor
+                .event(
+                    "user.updated",
+                    Some(user_id),
+                    Some(&label),
+                    serde_json::json!({
+                        "before": {
+                            "email": before.email, "given_name": before.given_name,
+                            "family_name": before.family_name, "external_id": before.external_id,
+                            "display_name": before.display_name,
+                        },
+                        "after": {
+                            "email": state.email, "given_name": state.given_name,
+                            "family_name": state.family_name, "external_id": state.external_id,
+                            "display_name": state.display_name,
+                        },
+                    }),
+                )
+                .insert(&mut tx)
+                .await?;
+        }
+        if state.active != was_active {
+            if let Some(action) =
+                change_suspension(&mut tx, user_id, !state.active, actor.at).await?
+            {
+                actor
+                    .event(action, Some(user_id), Some(&label), serde_json::json!({}))
+                    .insert(&mut tx)
+                    .await?;
+            }
+            let no_password = row.try_get::<i64, _>("no_password")? != 0;
+            if state.active && no_password {
+                insert_reset_link(&mut tx, user_id, &welcome.link, actor.at).await?;
+                queue_mail(&mut tx, welcome.mail, MailQuota::Unlimited, actor.at).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(UpdateOutcome::Updated))
+    }
+
+    /// The organization's accounts `user_id` owns, by name: a deletion must give each a new owner.
+    pub async fn accounts_owned_by(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM accounts WHERE org_id = ? AND owner_id = ? ORDER BY name, id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Why `email` cannot become (or be given to) a member of `org_id`; `user_id` is the member it
+/// would be given to, who may have it already.
+async fn address_refusal(
+    tx: &mut Transaction<'_, Sqlite>,
+    org_id: i64,
+    email: &str,
+    user_id: Option<i64>,
+) -> StoreResult<Option<ScimRefusal>> {
+    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
+    let verified: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM domains WHERE org_id = ? AND name = ? AND state = 'verified'",
+    )
+    .bind(org_id)
+    .bind(domain)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if verified.is_none() {
+        return Ok(Some(ScimRefusal::DomainNotVerified(domain.to_owned())));
+    }
+    let holder: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, org_id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match holder {
+        None => None,
+        Some((id, _)) if Some(id) == user_id => None,
+        Some((id, Some(holder_org))) if holder_org == org_id => {
+            Some(ScimRefusal::AlreadyMember(id))
+        }
+        Some(_) => Some(ScimRefusal::ExistsElsewhere),
+    })
+}
+
+fn scim_user_record(row: &SqliteRow) -> StoreResult<ScimUserRecord> {
+    Ok(ScimUserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        status: parse_status(row)?,
+        external_id: row.try_get("external_id")?,
+        display_name: row.try_get("display_name")?,
+        org_role: parse_org_role(row)?.unwrap_or(OrgRole::Member),
+        created_at: row.try_get("created_at")?,
+        modified_at: row.try_get("modified_at")?,
+        version: row.try_get("version")?,
+        accounts: Vec::new(),
+    })
+}
+
+/// Appends `filter` as a condition, every value bound.
+fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
+    match filter {
+        ScimUserFilter::Nothing => {
+            query.push("0 = 1");
+        }
+        ScimUserFilter::And(a, b) | ScimUserFilter::Or(a, b) => {
+            let joiner = if matches!(filter, ScimUserFilter::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            query.push("(");
+            push_filter(query, a);
+            query.push(joiner);
+            push_filter(query, b);
+            query.push(")");
+        }
+        ScimUserFilter::Not(inner) => {
+            query.push("NOT (");
+            push_filter(query, inner);
+            query.push(")");
+        }
+        ScimUserFilter::Present(attr) => {
+            let expr = attr.expr();
+            query.push(format_args!("({expr} IS NOT NULL AND {expr} <> '')"));
+        }
+        ScimUserFilter::Compare(attr, op, value) => {
+            let expr = attr.expr();
+            let bind = |query: &mut QueryBuilder<'_, Sqlite>| match value {
+                ScimValue::Text(text) => {
+                    query.push_bind(text.clone());
+                }
+                ScimValue::Int(number) => {
+                    query.push_bind(*number);
+                }
+                ScimValue::Bool(yes) => {
+                    query.push_bind(i64::from(*yes));
+                }
+            };
+            let comparison = match op {
+                CompareOp::Eq => "=",
+                CompareOp::Ne => "<>",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+                CompareOp::Lt => "<",
+                CompareOp::Le => "<=",
+                CompareOp::Co => {
+                    query.push(format_args!("instr({expr}, "));
+                    bind(query);
+                    query.push(") > 0");
+                    return;
+                }
+                CompareOp::Sw => {
+                    query.push(format_args!("substr({expr}, 1, length("));
+                    bind(query);
+                    query.push(")) = ");
+                    bind(query);
+                    return;
+                }
+                CompareOp::Ew => {
+                    // An empty suffix ends every value; substr(x, -0) would be all of x.
+                    query.push(format_args!("(length("));
+                    bind(query);
+                    query.push(format_args!(") = 0 OR substr({expr}, -length("));
+                    bind(query);
+                    query.push(")) = ");
+                    bind(query);
+                    query.push(")");
+                    return;
+                }
+            };
+            if *op == CompareOp::Ne {
+                // An absent value is not equal to anything.
+                query.push(format_args!("({expr} IS NULL OR {expr} <> "));
+                bind(query);
+                query.push(")");
+            } else {
+                query.push(format_args!("{expr} {comparison} "));
+                bind(query);
+            }
+        }
+    }
+}
+
+/// An account of the organization, whose roles SCIM shows as groups.
+#[derive(Debug, Clone)]
+pub struct ScimGroupAccount {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// When access to it last changed (or when it was made).
+    pub modified_at: Timestamp,
+    /// The identity provider's ids of its role groups, where it set one.
+    pub external_ids: Vec<(roster_model::AccountRole, String)>,
+}
+
+/// A member of the organization with access to an account, and their roles there.
+#[derive(Debug, Clone)]
+pub struct ScimGroupMember {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub roles: RoleSet,
+}
+
+/// Why a group's members could not be changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupRefusal {
+    /// Only the organization's members (SCIM Users) are group members.
+    NotAMember(i64),
+    /// The group changed since the version named in If-Match.
+    Stale,
+    /// A rule forbids it; the message says which.
+    Refused(&'static str),
+    /// The token was revoked while the request was under way.
+    TokenRevoked,
+}
+
+impl Store {
+    /// The organization's accounts by name (each one's roles are groups), or only `account_id`.
+    pub async fn scim_group_accounts(
+        &self,
+        org_id: i64,
+        account_id: Option<i64>,
+    ) -> StoreResult<Vec<ScimGroupAccount>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, MAX(created_at, COALESCE(access_changed_at, created_at)) AS modified_at \
+             FROM accounts WHERE org_id = ? AND (? IS NULL OR id = ?) ORDER BY name, id",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut accounts = rows
+            .iter()
+            .map(|row| {
+                Ok(ScimGroupAccount {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                    modified_at: row.try_get("modified_at")?,
+                    external_ids: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let external: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT g.account_id, g.role, g.external_id FROM scim_groups g \
+             JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ? AND (? IS NULL OR a.id = ?)",
+        )
+        .bind(org_id)
+        .bind(account_id)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, role, external_id) in external {
+            let role = roster_model::AccountRole::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown account role {role:?}")))?;
+            if let Some(account) = accounts.iter_mut().find(|a| a.id == id) {
+                account.external_ids.push((role, external_id));
+            }
+        }
+        Ok(accounts)
+    }
+
+    /// The members of the organization with access to `account_ids`, with their roles there, by
+    /// account and user id (the organization's own accounts only).
+    pub async fn scim_group_members(
+        &self,
+        org_id: i64,
+        account_ids: &[i64],
+    ) -> StoreResult<Vec<ScimGroupMember>> {
+        if account_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT aa.account_id, u.id, aa.roles FROM account_access aa JOIN accounts a ON a.id = aa.account_id \
+             JOIN users u ON u.id = aa.user_id WHERE a.org_id = ",
+        );
+        query.push_bind(org_id);
+        query.push(" AND u.org_id = ");
+        query.push_bind(org_id);
+        query.push(" AND aa.account_id IN (");
+        let mut ids = query.separated(", ");
+        for id in account_ids {
+            ids.push_bind(*id);
+        }
+        query.push(") ORDER BY aa.account_id, u.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter().map(group_member).collect()
+    }
+
+    /// Gives `role` on `account_id` to the members `add` and takes it from the members `remove`,
+    /// under the console's rules (Administrator clears Developer and Billing Manager, and holds
+    /// them), each change with its audit event, all in one transaction; only if the group is
+    /// still at version `expected` (see `group_version`) when given.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn change_group_members(
+        &self,
+        actor: &Actor<'_>,
+        account_id: i64,
+        role: roster_model::AccountRole,
+        add: &[i64],
+        remove: &[i64],
+        external_id: Option<Option<&str>>,
+        expected: Option<&str>,
+        group_version: impl Fn(&[i64]) -> String,
+    ) -> StoreResult<Result<(), GroupRefusal>> {
+        let mut tx = self.begin().await?;
+        if !still_acts(&mut tx, actor).await? {
+            return Ok(Err(GroupRefusal::TokenRevoked));
+        }
+        let account: Option<(String, i64)> =
+            sqlx::query_as("SELECT name, owner_id FROM accounts WHERE id = ? AND org_id = ?")
+                .bind(account_id)
+                .bind(actor.org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((account, owner_id)) = account else {
+            return Ok(Err(GroupRefusal::Refused(
+                "The account is no longer the organization's.",
+            )));
+        };
+        if let Some(expected) = expected {
+            let members: Vec<i64> = sqlx::query_scalar(
+                "SELECT u.id FROM account_access aa JOIN users u ON u.id = aa.user_id \
+                 WHERE aa.account_id = ? AND u.org_id = ? AND (aa.roles & ?) <> 0 ORDER BY u.id",
+            )
+            .bind(account_id)
+            .bind(actor.org_id)
+            .bind(i64::from(RoleSet::from_roles([role]).bits()))
+            .fetch_all(&mut *tx)
+            .await?;
+            if group_version(&members) != expected {
+                return Ok(Err(GroupRefusal::Stale));
+            }
+        }
+        let changes = add
+            .iter()
+            .map(|id| (*id, true))
+            .chain(remove.iter().map(|id| (*id, false)));
+        for (user_id, adding) in changes {
+            let row = sqlx::query(
+                "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, aa.roles \
+                 FROM users u LEFT JOIN account_access aa ON aa.account_id = ? AND aa.user_id = u.id \
+                 WHERE u.id = ?",
+            )
+            .bind(account_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row.filter(|row| {
+                row.try_get::<Option<i64>, _>("org_id").ok().flatten() == Some(actor.org_id)
+            }) else {
+                return Ok(Err(GroupRefusal::NotAMember(user_id)));
+            };
+            let member_role = parse_org_role(&row)?.unwrap_or(OrgRole::Member);
+            let is_self = actor.member_id() == Some(user_id);
+            if let Some(problem) = member_change_problem(
+                actor.role,
+                is_self,
+                member_role,
+                0,
+                MemberChange::ChangeAccess,
+            ) {
+                return Ok(Err(GroupRefusal::Refused(problem)));
+            }
+            let before = row.try_get::<Option<i64>, _>("roles")?.map(role_set);
+            let after = before.unwrap_or(RoleSet::EMPTY).with(role, adding);
+            if before == Some(after) || (before.is_none() && after.is_empty()) {
+                continue;
+            }
+            let (action, details) = if before.is_none() {
+                sqlx::query(
+                    "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?)",
+                )
+                .bind(account_id)
+                .bind(user_id)
+                .bind(i64::from(after.bits()))
+                .bind(actor.at)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    "account.access_granted",
+                    serde_json::json!({ "account_id": account_id, "account": account, "roles": after.describe() }),
+                )
+            } else if after.is_empty() && user_id != owner_id {
+                sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+                    .bind(account_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    "account.access_removed",
+                    serde_json::json!({ "account_id": account_id, "account": account }),
+                )
+            } else {
+                sqlx::query(
+                    "UPDATE account_access SET roles = ? WHERE account_id = ? AND user_id = ?",
+                )
+                .bind(i64::from(after.bits()))
+                .bind(account_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    "account.roles_changed",
+                    serde_json::json!({
+                        "account_id": account_id, "account": account,
+                        "from": before.unwrap_or(RoleSet::EMPTY).describe(), "to": after.describe(),
+                    }),
+                )
+            };
+            bump_version(&mut tx, user_id, actor.at).await?;
+            let email: String = row.try_get("email")?;
+            let label = display_name(
+                &row.try_get::<String, _>("given_name")?,
+                &row.try_get::<String, _>("family_name")?,
+                &email,
+            );
+            actor
+                .event(action, Some(user_id), Some(&label), details)
+                .insert(&mut tx)
+                .await?;
+        }
+        if let Some(external_id) = external_id {
+            let before: Option<String> = sqlx::query_scalar(
+                "SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?",
+            )
+            .bind(account_id)
+            .bind(role.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if before.as_deref() != external_id {
+                sqlx::query("DELETE FROM scim_groups WHERE account_id = ? AND role = ?")
+                    .bind(account_id)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(external_id) = external_id {
+                    sqlx::query(
+                        "INSERT INTO scim_groups (account_id, role, external_id) VALUES (?, ?, ?)",
+                    )
+                    .bind(account_id)
+                    .bind(role.as_str())
+                    .bind(external_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let group = format!("{account} · {}", role.label());
+                actor
+                    .event(
+                        "scim_group.external_id_changed",
+                        None,
+                        Some(&group),
+                        serde_json::json!({
+                            "account_id": account_id, "role": role,
+                            "from": before, "to": external_id,
+                        }),
+                    )
+                    .insert(&mut tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+fn group_member(row: &SqliteRow) -> StoreResult<ScimGroupMember> {
+    Ok(ScimGroupMember {
+        account_id: row.try_get("account_id")?,
+        user_id: row.try_get("id")?,
+        roles: role_set(row.try_get("roles")?),
+    })
+}

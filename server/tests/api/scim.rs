@@ -1,0 +1,1248 @@
+//! SCIM 2.0 provisioning at /scim/v2: identity providers manage Northwind's members with a
+//! provisioning token, under the console's rules, versions and audit log.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use roster_server::ops::scim::create_token_on_command_line;
+use serde_json::{json, Value};
+
+const NORTHWIND: i64 = 1;
+const GLOBEX: i64 = 2;
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+async fn token(server: &TestServer, org_id: i64) -> String {
+    create_token_on_command_line(&server.state.store, org_id, "Okta", server.now())
+        .await
+        .expect("a provisioning token")
+}
+
+/// Sends a SCIM request with `token` (no cookie, no anti-forgery header, as an identity provider).
+async fn scim(
+    server: &TestServer,
+    token: &str,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, HeaderMap, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/scim/v2{uri}"))
+        .header("authorization", format!("Bearer {token}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/scim+json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = server
+        .another_client()
+        .send(request.body(body).expect("request"))
+        .await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    (status, headers, json)
+}
+
+fn new_user(email: &str) -> Value {
+    json!({
+        "schemas": [USER],
+        "userName": email,
+        "externalId": format!("okta-{email}"),
+        "name": { "givenName": "Jo", "familyName": "Provisioned" },
+        "emails": [{ "value": email, "type": "work", "primary": true }],
+        "active": true
+    })
+}
+
+fn patch(operations: Value) -> Value {
+    json!({ "schemas": [PATCH], "Operations": operations })
+}
+
+fn is_scim_error(body: &Value, status: StatusCode) -> bool {
+    body["schemas"] == json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+        && body["status"].as_str() == Some(status.as_u16().to_string().as_str())
+        && body["detail"].as_str().is_some_and(|d| !d.is_empty())
+}
+
+#[tokio::test]
+async fn only_provisioning_tokens_reach_scim_and_they_reach_nothing_else() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    assert!(secret.starts_with("roster_scim_"));
+
+    let (status, headers, config) =
+        scim(&server, &secret, "GET", "/ServiceProviderConfig", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/scim+json");
+    assert_eq!(config["patch"]["supported"], true);
+    assert_eq!(config["bulk"]["supported"], false);
+    assert_eq!(config["filter"]["maxResults"], 200);
+    let (_, _, types) = scim(&server, &secret, "GET", "/ResourceTypes", &[], None).await;
+    assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+    assert_eq!(types["Resources"][1]["endpoint"], "/Groups");
+    let (_, _, schemas) = scim(&server, &secret, "GET", "/Schemas", &[], None).await;
+    assert_eq!(
+        schemas["totalResults"], 3,
+        "User, Group and Roster's User extension"
+    );
+    let (status, _, schema) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Schemas/{USER}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!((status, &schema["id"]), (StatusCode::OK, &json!(USER)));
+
+    for bad in ["", "roster_scim_not-a-token", "roster_nope"] {
+        let (status, headers, body) = scim(&server, bad, "GET", "/Users", &[], None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert!(headers.contains_key("www-authenticate"));
+        assert!(is_scim_error(&body, status), "{body}");
+    }
+    // A console API token is no provisioning token, and the other way round.
+    let api_token = server.new_token(json!({"name": "script"})).await;
+    let (status, _, _) = scim(&server, &api_token, "GET", "/Users", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.status_with_token(&secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Unknown endpoints and methods answer in SCIM's shape.
+    let (status, _, body) = scim(&server, &secret, "GET", "/Groupz", &[], None).await;
+    assert!(
+        status == StatusCode::NOT_FOUND && is_scim_error(&body, status),
+        "{body}"
+    );
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/ServiceProviderConfig",
+        &[],
+        Some(json!({})),
+    )
+    .await;
+    assert!(
+        status == StatusCode::METHOD_NOT_ALLOWED && is_scim_error(&body, status),
+        "{body}"
+    );
+
+    // Revoked on the console, refused at once.
+    let listed: Value = server.get("/api/v1/scim-tokens").await;
+    assert!(listed["base_url"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("/scim/v2")));
+    let id = listed["tokens"][0]["id"].as_i64().expect("a token");
+    assert!(listed["tokens"][0]["last_used_at"].is_i64(), "{listed}");
+    let (status, _, _) = server
+        .send_json("DELETE", &format!("/api/v1/scim-tokens/{id}"), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = scim(&server, &secret, "GET", "/Users", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn owners_make_provisioning_tokens_in_the_console_and_nobody_else_does() {
+    let server = demo_server().await;
+    let (status, created) = server
+        .post_json("/api/v1/scim-tokens", json!({"name": "Entra ID"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    assert!(created["base_url"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("/scim/v2")));
+    let listed: Value = server.get("/api/v1/scim-tokens").await;
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once"
+    );
+    assert_eq!(listed["tokens"][0]["created_by"]["name"], "Maya Chen");
+    let (status, _, _) = scim(&server, &secret, "GET", "/Users?count=1", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = server
+        .post_json("/api/v1/scim-tokens", json!({"name": " "}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &body["error"]["field"]),
+        (422, &json!("name"))
+    );
+    let mut admin = server.another_client();
+    admin.sign_in_as("daniel.okafor@northwind.example").await;
+    let (status, _) = admin
+        .post_json("/api/v1/scim-tokens", json!({"name": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "Owners only");
+    let (status, _, _) = admin.get_raw("/api/v1/scim-tokens").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another organization's Owner neither sees nor revokes Northwind's tokens.
+    let mut globex = server.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let theirs: Value = globex.get("/api/v1/scim-tokens").await;
+    assert_eq!(theirs["tokens"], json!([]));
+    let id = created["token"]["id"].as_i64().expect("id");
+    let (status, _, _) = globex
+        .send_json("DELETE", &format!("/api/v1/scim-tokens/{id}"), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = scim(&server, &secret, "GET", "/Users?count=1", &[], None).await;
+    assert_eq!(status, StatusCode::OK, "still live");
+}
+
+#[tokio::test]
+async fn users_list_with_filters_pages_and_sorting_and_never_another_organization() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let managed: roster_model::ViewCounts = server.get("/api/v1/users/counts").await;
+    let (status, _, all) = scim(&server, &secret, "GET", "/Users", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["totalResults"], managed.managed);
+    assert!(all["Resources"]
+        .as_array()
+        .is_some_and(|r| r.len() as u64 == managed.managed));
+    assert!(
+        !all.to_string().contains("globex"),
+        "no other organization's people"
+    );
+
+    let find = |filter: &str| {
+        let server = &server;
+        let secret = &secret;
+        let uri = format!("/Users?filter={}", urlencode(filter));
+        async move { scim(server, secret, "GET", &uri, &[], None).await }
+    };
+    let (_, _, maya) = find(r#"userName eq "Maya.Chen@Northwind.example""#).await;
+    assert_eq!(maya["totalResults"], 1, "{maya}");
+    let maya = &maya["Resources"][0];
+    assert_eq!(maya["name"]["familyName"], "Chen");
+    assert_eq!(maya["active"], true);
+    assert_eq!(
+        maya["urn:roster:params:scim:schemas:extension:roster:2.0:User"]["organizationRole"],
+        "Owner"
+    );
+    let (_, _, chens) = find(r#"name.familyName co "CHE" and active eq true"#).await;
+    assert!(chens["totalResults"].as_u64() >= Some(1));
+    let (_, _, work) =
+        find(r#"emails[type eq "work" and value ew "@northwindlabs.example"]"#).await;
+    let labs = work["Resources"].as_array().expect("resources");
+    assert!(
+        !labs.is_empty()
+            && labs.iter().all(|u| u["userName"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("@northwindlabs.example")))
+    );
+    let (_, _, none) = find(r#"userName eq "hank.scorpio@globex.example""#).await;
+    assert_eq!(
+        none["totalResults"], 0,
+        "another organization's user is not found"
+    );
+    let (_, _, not_chen) = find(r#"not (userName eq "maya.chen@northwind.example")"#).await;
+    assert_eq!(not_chen["totalResults"], managed.managed - 1);
+    let (status, _, bad) = find(r#"userName eq"#).await;
+    assert_eq!(
+        (status, &bad["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidFilter"))
+    );
+    let (status, _, bad) = find(r#"phoneNumbers pr"#).await;
+    assert_eq!(
+        (status, &bad["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidFilter"))
+    );
+
+    // Pages: startIndex is 1-based, count is capped, and the order is stable.
+    let (_, _, page) = scim(
+        &server,
+        &secret,
+        "GET",
+        "/Users?startIndex=3&count=2&sortBy=userName&sortOrder=descending",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (page["startIndex"].as_u64(), page["itemsPerPage"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let names: Vec<&str> = all["Resources"]
+        .as_array()
+        .expect("all")
+        .iter()
+        .filter_map(|u| u["userName"].as_str())
+        .collect();
+    let mut descending = names.clone();
+    descending.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(page["Resources"][0]["userName"], descending[2]);
+    let (_, _, counted) = scim(&server, &secret, "GET", "/Users?count=0", &[], None).await;
+    assert_eq!(
+        (
+            counted["totalResults"].as_u64(),
+            counted["Resources"].as_array().map(Vec::len)
+        ),
+        (Some(managed.managed), Some(0))
+    );
+    let (_, _, capped) = scim(&server, &secret, "GET", "/Users?count=100000", &[], None).await;
+    assert!(capped["itemsPerPage"].as_u64() <= Some(200));
+    let (_, _, picked) = scim(
+        &server,
+        &secret,
+        "GET",
+        "/Users?count=1&attributes=userName",
+        &[],
+        None,
+    )
+    .await;
+    let keys: Vec<&String> = picked["Resources"][0]
+        .as_object()
+        .expect("user")
+        .keys()
+        .collect();
+    assert_eq!(keys.len(), 3, "id, schemas and userName: {keys:?}");
+    let (status, _, searched) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users/.search",
+        &[],
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": "userName sw \"maya\"", "attributes": ["userName"], "count": 5
+        })),
+    )
+    .await;
+    assert_eq!(
+        (status, &searched["totalResults"]),
+        (StatusCode::OK, &json!(1))
+    );
+
+    // Another organization's user, by id, is not there; their own token finds them.
+    let hank = id_of("hank.scorpio@globex.example");
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Users/{hank}"),
+        &[],
+        None,
+    )
+    .await;
+    assert!(status == StatusCode::NOT_FOUND && is_scim_error(&body, status));
+    let globex = token(&server, GLOBEX).await;
+    let (status, _, theirs) = scim(
+        &server,
+        &globex,
+        "GET",
+        &format!("/Users/{hank}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &theirs["userName"]),
+        (StatusCode::OK, &json!("hank.scorpio@globex.example"))
+    );
+    let (_, _, theirs) = scim(&server, &globex, "GET", "/Users", &[], None).await;
+    assert!(!theirs.to_string().contains("northwind"));
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let (status, headers, created) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(new_user("jo.new@northwind.example")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        headers["location"],
+        created["meta"]["location"].as_str().expect("location")
+    );
+    assert_eq!(
+        headers["etag"],
+        created["meta"]["version"].as_str().expect("version")
+    );
+    assert_eq!(created["externalId"], "okta-jo.new@northwind.example");
+    assert_eq!(
+        created["name"],
+        json!({ "givenName": "Jo", "familyName": "Provisioned" })
+    );
+
+    // The console sees them at once, as a managed member, and the log says the token did it.
+    let page = server.users("q=jo.new").await;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].id.to_string(), id);
+    let audit: Value = server.get("/api/v1/audit?action=user.provisioned").await;
+    assert_eq!(audit["items"][0]["actor"], "SCIM · Okta", "{audit}");
+    // They are mailed a link to choose a password, which works.
+    let links = delivered_links_to(&server, "jo.new@northwind.example", "/password/").await;
+    assert_eq!(links.len(), 1);
+
+    // Not on a verified domain: refused, saying how to give such a person access instead.
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(new_user("someone@nwl-marketing.example")),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidValue"))
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("verified domain") && d.contains("external user")),
+        "{body}"
+    );
+    // A member already: uniqueness. A user elsewhere, or an invitee: invite them instead.
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(new_user(OWNER)),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::CONFLICT, &json!("uniqueness"))
+    );
+    let outsider = demo_as_inserted()
+        .users
+        .into_iter()
+        .find(|u| u.membership.is_none() && u.email.ends_with("@northwind.example"))
+        .expect("a user on the domain outside the organization");
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(new_user(&outsider.email)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("Invite")),
+        "{body}"
+    );
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(json!({"schemas": [USER], "userName": "not an email"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(json!({"userName": "x@northwind.example"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "schemas is required");
+}
+
+#[tokio::test]
+async fn the_same_person_provisioned_twenty_times_at_once_is_created_once() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let statuses = in_parallel(20, |_| {
+        let server = server.another_client();
+        let secret = secret.clone();
+        async move {
+            scim(
+                &server,
+                &secret,
+                "POST",
+                "/Users",
+                &[],
+                Some(new_user("twin@northwind.example")),
+            )
+            .await
+            .0
+        }
+    })
+    .await;
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::CONFLICT), 19, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn deactivation_ends_sign_in_at_once_and_keeps_the_last_owner() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let mut sam = server.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let id = id_of(MEMBER);
+    // The shape Entra ID sends.
+    let (status, _, user) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(json!([
+            { "op": "Replace", "path": "active", "value": "False" }
+        ]))),
+    )
+    .await;
+    assert_eq!(
+        (status, &user["active"]),
+        (StatusCode::OK, &json!(false)),
+        "{user}"
+    );
+    let (status, _, _) = sam.get_raw("/api/v1/users?limit=1").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "their session ended");
+    let (detail, _) = server.detail(id).await;
+    assert_eq!(detail.status, roster_model::UserStatus::Disabled);
+    // Okta's shape restores them.
+    let (status, _, user) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(json!([
+            { "op": "replace", "value": { "active": true } }
+        ]))),
+    )
+    .await;
+    assert_eq!((status, &user["active"]), (StatusCode::OK, &json!(true)));
+    let audit: Value = server.get("/api/v1/audit?actor=SCIM%20%C2%B7%20Okta").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["user.restored", "user.suspended"]);
+
+    // The only Owner who can sign in stays active.
+    let maya = id_of(OWNER);
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{maya}"),
+        &[],
+        Some(patch(json!([
+            { "op": "replace", "path": "active", "value": false }
+        ]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("last Owner")));
+}
+
+#[tokio::test]
+async fn changes_from_the_console_and_from_scim_do_not_overwrite_each_other() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let id = id_of(MEMBER);
+    let (_, headers, before) =
+        scim(&server, &secret, "GET", &format!("/Users/{id}"), &[], None).await;
+    let tag = headers["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(before["meta"]["version"], tag.as_str());
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Users/{id}"),
+        &[("if-none-match", &tag)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    // The console renames them with the same version…
+    let (status, _, _) = server
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{id}"),
+            &[("if-match", &tag)],
+            Some(json!({"given_name": "Samuel"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // …so SCIM's change based on it is refused, and nothing of it is saved.
+    let mut replaced = before.clone();
+    replaced["name"]["familyName"] = "Stale".into();
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "PUT",
+        &format!("/Users/{id}"),
+        &[("if-match", &tag)],
+        Some(replaced),
+    )
+    .await;
+    assert!(
+        status == StatusCode::PRECONDITION_FAILED && is_scim_error(&body, status),
+        "{body}"
+    );
+    let (detail, console_tag) = server.detail(id).await;
+    assert_eq!(
+        (detail.given_name.as_str(), detail.family_name.as_str()),
+        ("Samuel", "Taylor")
+    );
+
+    // Twenty identity-provider changes on one version: one wins, the rest are told it moved on.
+    let statuses = in_parallel(20, |i| {
+        let server = server.another_client();
+        let secret = secret.clone();
+        let tag = console_tag.clone();
+        async move {
+            scim(
+                &server,
+                &secret,
+                "PATCH",
+                &format!("/Users/{id}"),
+                &[("if-match", &tag)],
+                Some(patch(json!([
+                    { "op": "replace", "path": "name.familyName", "value": format!("Taylor {i}") }
+                ]))),
+            )
+            .await
+            .0
+        }
+    })
+    .await;
+    assert_eq!(count(&statuses, StatusCode::OK), 1, "{statuses:?}");
+    assert_eq!(
+        count(&statuses, StatusCode::PRECONDITION_FAILED),
+        19,
+        "{statuses:?}"
+    );
+    // SCIM's version is the console's: the console's old tag no longer works.
+    let (status, _, _) = server
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{id}"),
+            &[("if-match", &console_tag)],
+            Some(json!({"given_name": "Sam"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+}
+
+#[tokio::test]
+async fn put_and_patch_change_names_external_id_and_address_under_the_domain_rule() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let id = id_of(MEMBER);
+    let (_, _, user) = scim(&server, &secret, "GET", &format!("/Users/{id}"), &[], None).await;
+    let mut replaced = user.clone();
+    replaced["name"] = json!({ "givenName": "Sam", "familyName": "Taylor-Reed" });
+    replaced["externalId"] = "entra-42".into();
+    replaced["displayName"] = "Sammy T.".into();
+    let (status, _, after) = scim(
+        &server,
+        &secret,
+        "PUT",
+        &format!("/Users/{id}"),
+        &[],
+        Some(replaced),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(
+        (after["displayName"].as_str(), after["externalId"].as_str()),
+        (Some("Sammy T."), Some("entra-42"))
+    );
+    let (_, _, found) = scim(
+        &server,
+        &secret,
+        "GET",
+        "/Users?filter=externalId%20eq%20%22entra-42%22",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+    let (_, _, found) = scim(
+        &server,
+        &secret,
+        "GET",
+        "/Users?filter=externalId%20eq%20%22ENTRA-42%22",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 0, "externalId is case-exact");
+
+    // The work email, as Entra ID sends it, is the address: on a verified domain only.
+    let (status, _, moved) = scim(&server, &secret, "PATCH", &format!("/Users/{id}"), &[], Some(patch(json!([
+        { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "sam.reed@northwindlabs.example" }
+    ])))).await;
+    assert_eq!(
+        (status, &moved["userName"]),
+        (StatusCode::OK, &json!("sam.reed@northwindlabs.example")),
+        "{moved}"
+    );
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(json!([
+            { "op": "replace", "path": "userName", "value": "sam@gmail.example" }
+        ]))),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidValue"))
+    );
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(json!([
+            { "op": "replace", "path": "userName", "value": OWNER }
+        ]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "another member has it");
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(json!([
+            { "op": "remove", "path": "userName" }
+        ]))),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidValue"))
+    );
+    // The address changed, so the person signs in with the new one.
+    let (status, _, _) = server
+        .another_client()
+        .post_sign_in("sam.reed@northwindlabs.example", PASSWORD)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn deletion_follows_the_guide_and_refuses_owners_of_accounts() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let priya = id_of("priya.raman@northwindlabs.example");
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "DELETE",
+        &format!("/Users/{priya}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("owns") && detail.contains("console"),
+        "{detail}"
+    );
+    let (found, _) = server.detail(priya).await;
+    assert_eq!(found.id, priya, "nothing was deleted");
+
+    let (_, _, created) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Users",
+        &[],
+        Some(new_user("leaver@northwind.example")),
+    )
+    .await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "DELETE",
+        &format!("/Users/{id}"),
+        &[("if-match", "\"v999\"")],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "DELETE",
+        &format!("/Users/{id}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = scim(&server, &secret, "GET", &format!("/Users/{id}"), &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let audit: Value = server.get("/api/v1/audit?action=user.deleted").await;
+    assert_eq!(audit["items"][0]["actor"], "SCIM · Okta");
+    // Another organization's member cannot be deleted with Northwind's token.
+    let hank = id_of("hank.scorpio@globex.example");
+    let (status, _, _) = scim(
+        &server,
+        &secret,
+        "DELETE",
+        &format!("/Users/{hank}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = scim(&server, &secret, "DELETE", "/Users/not-a-number", &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn limits_on_bodies_and_request_rates_answer_in_scim_shape() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let mut big = new_user("big@northwind.example");
+    big["name"]["givenName"] = "x".repeat(300 * 1024).into();
+    let (status, _, body) = scim(&server, &secret, "POST", "/Users", &[], Some(big)).await;
+    assert!(
+        status == StatusCode::PAYLOAD_TOO_LARGE && is_scim_error(&body, status),
+        "{status} {body}"
+    );
+    let (status, _, body) = scim(&server, &secret, "POST", "/Users", &[], None).await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidSyntax"))
+    );
+
+    // A burst past the limit is told to wait; a bounded number of requests.
+    let mut limited = None;
+    for _ in 0..1000 {
+        let (status, headers, body) =
+            scim(&server, &secret, "GET", "/ServiceProviderConfig", &[], None).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((headers, body));
+            break;
+        }
+    }
+    let (headers, body) = limited.expect("the burst is limited");
+    assert!(headers.contains_key("retry-after"));
+    assert!(is_scim_error(&body, StatusCode::TOO_MANY_REQUESTS));
+}
+
+/// RFC 7644 §3.5.2: an operation on a read-only attribute is refused (400 mutability). Every
+/// attribute of Roster's extension is read-only, so adding to, replacing or removing it is refused
+/// and changes nothing — where scim2-tester expects it to be writable (scripts/scim_conformance.py).
+#[tokio::test]
+async fn patching_the_read_only_extension_is_refused_as_rfc_7644_requires() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let id = id_of(MEMBER);
+    let extension = "urn:roster:params:scim:schemas:extension:roster:2.0:User";
+    let (_, _, before) = scim(&server, &secret, "GET", &format!("/Users/{id}"), &[], None).await;
+    for operation in [
+        json!({ "op": "add", "path": extension, "value": { "schemas": [extension] } }),
+        json!({ "op": "replace", "path": extension, "value": { "organizationRole": "Owner" } }),
+        json!({ "op": "replace", "path": format!("{extension}:organizationRole"), "value": "Owner" }),
+        json!({ "op": "remove", "path": extension }),
+        json!({ "op": "replace", "path": "id", "value": "1" }),
+        json!({ "op": "replace", "path": "meta.created", "value": "2020-01-01T00:00:00Z" }),
+    ] {
+        let (status, _, body) = scim(
+            &server,
+            &secret,
+            "PATCH",
+            &format!("/Users/{id}"),
+            &[],
+            Some(patch(json!([operation.clone()]))),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["scimType"]),
+            (StatusCode::BAD_REQUEST, &json!("mutability")),
+            "{operation}: {body}"
+        );
+    }
+    let (_, _, after) = scim(&server, &secret, "GET", &format!("/Users/{id}"), &[], None).await;
+    assert_eq!(before, after, "nothing changed");
+    // A search of every resource type at once (the root /.search) is not offered: 501, as RFC 7644 §3.4.3 allows.
+    let (status, _, found) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/.search",
+        &[],
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": format!("id eq \"{id}\""),
+        })),
+    )
+    .await;
+    assert!(
+        status == StatusCode::NOT_IMPLEMENTED && is_scim_error(&found, status),
+        "{found}"
+    );
+}
+
+/// The id of Northwind's account named `name`, read from the console.
+async fn account_id(server: &TestServer, name: &str) -> i64 {
+    let page: Value = server.get("/api/v1/accounts?limit=100").await;
+    page["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|a| a["name"] == name))
+        .and_then(|a| a["id"].as_i64())
+        .expect("the account")
+}
+
+fn member_values(group: &Value) -> Vec<String> {
+    group["members"]
+        .as_array()
+        .map(|members| {
+            members
+                .iter()
+                .filter_map(|m| m["value"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn groups_are_account_roles_and_their_members_follow_the_administrator_rule() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let (status, _, all) = scim(
+        &server,
+        &secret,
+        "GET",
+        "/Groups?excludedAttributes=members",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        all["totalResults"],
+        12 * 4,
+        "every account × role of Northwind"
+    );
+    assert!(all["Resources"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .all(|g| g.get("members").is_none()));
+    assert!(
+        !all.to_string().contains("Globex"),
+        "no other organization's accounts"
+    );
+
+    let sandbox = account_id(&server, "Partner Sandbox").await;
+    let developers = format!("/Groups/{sandbox}-developer");
+    let administrators = format!("/Groups/{sandbox}-administrator");
+    let filter = urlencode(r#"displayName eq "Partner Sandbox · Developer""#);
+    let (_, _, found) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Groups?filter={filter}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["id"], format!("{sandbox}-developer"));
+
+    // Sam gets Developer on the account, through the group.
+    let sam = id_of(MEMBER).to_string();
+    let (_, _, before) = scim(&server, &secret, "GET", &developers, &[], None).await;
+    let had_sam = member_values(&before).contains(&sam);
+    let (status, _, group) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &developers,
+        &[],
+        Some(patch(json!([
+            { "op": "add", "path": "members", "value": [{ "value": sam }] }
+        ]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{group}");
+    assert!(member_values(&group).contains(&sam));
+    let (detail, _) = server.detail(id_of(MEMBER)).await;
+    let access = detail
+        .accounts
+        .iter()
+        .find(|a| a.account.id == sandbox)
+        .expect("access");
+    assert!(access.roles.contains(roster_model::AccountRole::Developer));
+    let (_, _, user) = scim(&server, &secret, "GET", &format!("/Users/{sam}"), &[], None).await;
+    assert!(user["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .any(|g| g["value"] == format!("{sandbox}-developer")));
+
+    // Administrator holds Developer: adding it clears Developer, and adding Developer back to an
+    // Administrator changes nothing — each answer's members say so.
+    let (_, _, admins) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &administrators,
+        &[],
+        Some(patch(json!([
+            { "op": "add", "path": "members", "value": [{ "value": sam }] }
+        ]))),
+    )
+    .await;
+    assert!(member_values(&admins).contains(&sam));
+    let (_, _, developers_now) = scim(&server, &secret, "GET", &developers, &[], None).await;
+    assert!(
+        !member_values(&developers_now).contains(&sam),
+        "Administrator cleared Developer"
+    );
+    let (_, _, again) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &developers,
+        &[],
+        Some(patch(json!([
+            { "op": "add", "path": "members", "value": [{ "value": sam }] }
+        ]))),
+    )
+    .await;
+    assert!(
+        !member_values(&again).contains(&sam),
+        "an Administrator is not made Developer too"
+    );
+
+    // Entra ID's remove shape takes only the member listed; with no role left, the access goes.
+    let (status, _, admins) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &administrators,
+        &[],
+        Some(patch(json!([
+            { "op": "Remove", "path": "members", "value": [{ "value": sam }] }
+        ]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!member_values(&admins).contains(&sam));
+    let (detail, _) = server.detail(id_of(MEMBER)).await;
+    assert!(
+        had_sam || detail.accounts.iter().all(|a| a.account.id != sandbox),
+        "{:?}",
+        detail.accounts
+    );
+    let audit: Value = server.get("/api/v1/audit?actor=SCIM%20%C2%B7%20Okta").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"account.roles_changed"), "{actions:?}");
+
+    // Only the organization's members can be members; names and the set of groups are fixed.
+    for outsider in [id_of("hank.scorpio@globex.example"), 999_999] {
+        let (status, _, body) = scim(
+            &server,
+            &secret,
+            "PATCH",
+            &developers,
+            &[],
+            Some(patch(json!([
+                { "op": "add", "path": "members", "value": [{ "value": outsider.to_string() }] }
+            ]))),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["scimType"]),
+            (StatusCode::BAD_REQUEST, &json!("invalidValue")),
+            "{outsider}"
+        );
+    }
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &developers,
+        &[],
+        Some(patch(json!([
+            { "op": "replace", "path": "displayName", "value": "Renamed" }
+        ]))),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("mutability"))
+    );
+    let (status, _, body) = scim(
+        &server,
+        &secret,
+        "POST",
+        "/Groups",
+        &[],
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "New"
+        })),
+    )
+    .await;
+    assert!(
+        status == StatusCode::FORBIDDEN && is_scim_error(&body, status),
+        "{body}"
+    );
+    let (status, _, _) = scim(&server, &secret, "DELETE", &developers, &[], None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Another organization's groups are not found; nor are made-up ones.
+    let globex_token = token(&server, GLOBEX).await;
+    let (_, _, theirs) = scim(
+        &server,
+        &globex_token,
+        "GET",
+        "/Groups?count=1&excludedAttributes=members",
+        &[],
+        None,
+    )
+    .await;
+    let theirs = theirs["Resources"][0]["id"]
+        .as_str()
+        .expect("a Globex group")
+        .to_owned();
+    for missing in [
+        theirs.as_str(),
+        "0-developer",
+        "abc",
+        &format!("{sandbox}-owner"),
+    ] {
+        let (status, _, _) = scim(
+            &server,
+            &secret,
+            "GET",
+            &format!("/Groups/{missing}"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+        let (status, _, _) = scim(
+            &server,
+            &secret,
+            "PATCH",
+            &format!("/Groups/{missing}"),
+            &[],
+            Some(patch(json!([
+                { "op": "add", "path": "members", "value": [{ "value": sam }] }
+            ]))),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn twenty_group_changes_on_one_version_let_one_through() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let sandbox = account_id(&server, "Partner Sandbox").await;
+    let support = format!("/Groups/{sandbox}-support");
+    let (_, headers, _) = scim(&server, &secret, "GET", &support, &[], None).await;
+    let tag = headers["etag"].to_str().expect("etag").to_owned();
+    let members: Vec<i64> = demo_as_inserted()
+        .users
+        .iter()
+        .filter(|u| u.membership.as_ref().is_some_and(|m| m.org_id == NORTHWIND))
+        .map(|u| u.id)
+        .take(20)
+        .collect();
+    let statuses =
+        in_parallel(20, |i| {
+            let server = server.another_client();
+            let secret = secret.clone();
+            let tag = tag.clone();
+            let support = support.clone();
+            let member = members[i];
+            async move {
+                scim(&server, &secret, "PATCH", &support, &[("if-match", &tag)], Some(patch(json!([
+                { "op": "add", "path": "members", "value": [{ "value": member.to_string() }] }
+            ])))).await.0
+            }
+        })
+        .await;
+    let ok = count(&statuses, StatusCode::OK);
+    let stale = count(&statuses, StatusCode::PRECONDITION_FAILED);
+    // A member who already held Support changes nothing, so the version may stay: at least one
+    // goes through, and every other is refused as stale.
+    assert!(ok >= 1 && ok + stale == 20, "{statuses:?}");
+    let (_, _, group) = scim(&server, &secret, "GET", &support, &[], None).await;
+    let added = members
+        .iter()
+        .filter(|id| member_values(&group).contains(&id.to_string()))
+        .count();
+    assert!(added >= ok, "{group}");
+}
