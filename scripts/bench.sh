@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures what Roster promises at scale, on this machine: seeding an organization of 100,000 users,
 # API latency on it (first page, a deep page, substring search, filters, tab counts, CSV export of every
-# member, inviting 1,000 addresses at once, importing 10,000 existing users 200 per request), the app's
+# member, SCIM filters and pages, inviting 1,000 addresses at once, importing 10,000 existing users 200
+# per request), the app's
 # bundle size, and the app in headless Chromium (cold load, instant search, memory, Lighthouse:
 # scripts/bench-browser.mjs; BENCH_BROWSER=0 leaves it out).
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
@@ -111,6 +112,19 @@ printf '%-44s %7.0f ms   %s rows\n' "export audit log" "$(echo "$stats" | awk '{
 measure "accounts, first page" "$base/accounts"
 measure "account user access, first page" "$base/accounts/1/users"
 measure "import candidates, first page" "$base/import/candidates"
+
+# SCIM, as an identity provider with a provisioning token (the session cookie plays no part).
+scim_token=$("$server" --database "$db" scim-token --organization 1 --name bench)
+scim="http://127.0.0.1:$port/scim/v2"
+auth=(-H "authorization: Bearer $scim_token")
+measure "SCIM userName eq (one of $users)" "$scim/Users?filter=userName%20eq%20%22owner%40org1.example%22" "${auth[@]}"
+measure "SCIM externalId eq (none)" "$scim/Users?filter=externalId%20eq%20%22okta-1%22" "${auth[@]}"
+measure "SCIM userName co \"chen\"" "$scim/Users?filter=userName%20co%20%22chen%22&count=100" "${auth[@]}"
+measure "SCIM name.familyName sw \"ch\", active" "$scim/Users?filter=name.familyName%20sw%20%22ch%22%20and%20active%20eq%20true&count=100" "${auth[@]}"
+measure "SCIM Users, first 100" "$scim/Users?count=100" "${auth[@]}"
+measure "SCIM Users, startIndex 90,000" "$scim/Users?startIndex=90000&count=100" "${auth[@]}"
+measure "SCIM Groups, without members" "$scim/Groups?excludedAttributes=members" "${auth[@]}"
+measure "SCIM one group with its members" "$scim/Groups/1-developer" "${auth[@]}"
 
 # Bulk invite: 1,000 new addresses on the organization's verified domain in one request, each
 # round with fresh addresses (one user, invitation, audit event and queued mail per address).

@@ -317,7 +317,7 @@ fn outcome(result: UpdateOutcome, id: i64) -> ScimResult<()> {
 
 pub async fn create_user(state: &AppState, caller: &ScimCaller, body: &Value) -> ScimResult<Value> {
     check_schemas(body)?;
-    let wanted = requested_state(body, None, None)?;
+    let wanted = requested_state(body, None)?;
     let welcome = WelcomeLink::new(state, caller.org_id, &wanted.email).await?;
     let actor = caller.actor(state.clock.now());
     let id = state
@@ -343,8 +343,17 @@ pub async fn replace_user(
         .scim_user(caller.org_id, id)
         .await?
         .ok_or_else(|| no_such_user(id))?;
-    let wanted = requested_state(body, Some(&current), None)?;
-    save(state, caller, id, expected, &wanted).await
+    let wanted = requested_state(body, Some(&current))?;
+    // Saved at the version read even without If-Match: what the body leaves out (active) was
+    // taken from that version, and must not undo a change made since.
+    save(
+        state,
+        caller,
+        id,
+        Some(expected.unwrap_or(current.version)),
+        &wanted,
+    )
+    .await
 }
 
 /// PATCH: the operations apply to the user as they are; the result is checked as a whole and
@@ -378,7 +387,7 @@ pub async fn patch_user(
             }
         )));
     }
-    let wanted = requested_state(&after, Some(&current), Some(&before))?;
+    let wanted = requested_state(&after, Some(&current))?;
     save(state, caller, id, Some(current.version), &wanted).await
 }
 
@@ -418,6 +427,12 @@ pub async fn delete_user(
     if let UpdateOutcome::Invalid("new_owners", _) = result {
         // They came to own an account while this request was under way.
         let owned = state.store.accounts_owned_by(caller.org_id, id).await?;
+        if owned.is_empty() {
+            return Err(ScimError::conflict(
+                None,
+                "The user's accounts changed during the deletion. Try again.",
+            ));
+        }
         return Err(owns_accounts(&owned));
     }
     outcome(result, id)
@@ -440,9 +455,9 @@ fn owns_accounts(names: &[String]) -> ScimError {
 }
 
 /// The read-only attribute a PATCH changed, if any (RFC 7644 §3.5.2: such an operation is refused).
-/// `emails` is read-only too, but mirrors the userName: identity providers send it along with it,
-/// so a change to it is not refused (a changed work email stands for a new userName; see
-/// `requested_state`).
+/// `emails` is read-only too, but a copy of the userName that identity providers map their own
+/// address to (Entra ID's `mail`): a change to it is ignored, not refused, so their updates of the
+/// other attributes go through.
 fn read_only_change(before: &Value, after: &Value) -> Option<&'static str> {
     let get = |value: &Value, name: &str| -> Option<Value> {
         value
@@ -664,16 +679,23 @@ async fn save_members(
     let had = member_ids(before)?;
     let wanted = member_ids(after)?;
     let external = group_external_id(after)?;
+    // Both are sorted (member_ids).
     let add: Vec<i64> = wanted
         .iter()
         .copied()
-        .filter(|id| !had.contains(id))
+        .filter(|id| had.binary_search(id).is_err())
         .collect();
     let remove: Vec<i64> = had
         .iter()
         .copied()
-        .filter(|id| !wanted.contains(id))
+        .filter(|id| wanted.binary_search(id).is_err())
         .collect();
+    if add.len() + remove.len() > patch::MAX_OPERATIONS {
+        return Err(ScimError::invalid_value(format!(
+            "Change at most {} members per request.",
+            patch::MAX_OPERATIONS
+        )));
+    }
     let expected = expected.map(strip_weak);
     let actor = caller.actor(state.clock.now());
     let result = state

@@ -106,7 +106,7 @@ pub fn external_id(group: &Value) -> ScimResult<Option<String>> {
     }
 }
 
-/// Whether a filter, or an attribute list, needs the members (costly at scale: read only then).
+/// Whether a filter needs the members (costly at scale: read only then).
 pub fn mentions_members(text: &str) -> bool {
     text.to_ascii_lowercase().contains("members")
 }

@@ -1,6 +1,8 @@
 //! PATCH (RFC 7644 §3.5.2): operations applied to a resource's JSON, in order, all or nothing.
 //! The caller then reads the resource's new state from the result and checks it as a whole.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::error::{ScimError, ScimResult};
@@ -26,9 +28,12 @@ pub struct Operation {
 
 /// The operations of a PatchOp request body.
 pub fn parse_operations(body: &Value) -> ScimResult<Vec<Operation>> {
-    let schemas_ok = body["schemas"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|s| s.as_str() == Some(PATCH_SCHEMA)));
+    let schemas_ok = body["schemas"].as_array().is_some_and(|s| {
+        s.iter().any(|s| {
+            s.as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(PATCH_SCHEMA))
+        })
+    });
     if !schemas_ok {
         return Err(ScimError::invalid_value(format!(
             "A PATCH body lists “{PATCH_SCHEMA}” in “schemas”."
@@ -245,7 +250,8 @@ fn apply_at(
             // Entra ID removes group members as `"path": "members", "value": [{"value": id}]`:
             // only the values listed go, not the whole attribute.
             (Some(Value::Array(items)), Some(Value::Array(gone))) => {
-                items.retain(|item| !gone.iter().any(|g| same_value(item, g)));
+                let gone: HashSet<String> = gone.iter().map(identity).collect();
+                items.retain(|item| !gone.contains(&identity(item)));
                 if items.is_empty() {
                     object.remove(&key);
                 }
@@ -277,8 +283,11 @@ fn apply_at(
             let value = value.cloned().unwrap_or(Value::Null);
             match (object.get_mut(&key), value) {
                 (Some(Value::Array(existing)), Value::Array(more)) => {
+                    // A value already there is not added again (a set, so a large add stays linear).
+                    let mut present: HashSet<String> =
+                        existing.iter().map(Value::to_string).collect();
                     for item in more {
-                        if !existing.contains(&item) {
+                        if present.insert(item.to_string()) {
                             existing.push(item);
                         }
                     }
@@ -320,12 +329,14 @@ fn declares(resource: &Value, urn: &str) -> bool {
     listed || field(resource, urn).is_some()
 }
 
-/// Whether two values of a multi-valued attribute are the same one: by their `value` when both
-/// have one (a member listed with or without its `display`), else entirely.
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (field(a, "value"), field(b, "value")) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
+/// What makes a value of a multi-valued attribute the one it is: its `value` when it has one (a
+/// member listed with or without its `display`, its id as a number or a string), else all of it.
+fn identity(item: &Value) -> String {
+    match field(item, "value") {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => number.to_string(),
+        Some(other) => other.to_string(),
+        None => item.to_string(),
     }
 }
 
@@ -379,6 +390,7 @@ fn apply_filtered(
                     }
                 }
                 None => {
+                    let matching: HashSet<usize> = matching.into_iter().collect();
                     let mut index = 0;
                     items.retain(|_| {
                         let keep = !matching.contains(&index);
@@ -526,6 +538,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out["members"], json!([{ "value": "2" }]));
+        // An id sent as a number is the same member.
+        let out = patched(
+            user(),
+            body(json!([
+                { "op": "remove", "path": "members", "value": [{ "value": 2 }] }
+            ])),
+        )
+        .unwrap();
+        assert_eq!(out["members"], json!([{ "value": "1" }]));
         let error = patched(user(), body(json!([{ "op": "remove" }]))).unwrap_err();
         assert_eq!(error.scim_type, Some("noTarget"));
     }

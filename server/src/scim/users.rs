@@ -122,42 +122,15 @@ fn boolean(value: &Value) -> ScimResult<bool> {
     }
 }
 
-/// The primary (else work, else only) email of a resource's `emails`.
-fn main_email(resource: &Value) -> Option<String> {
-    let emails = text_field(resource, "emails")?.as_array()?;
-    let pick = |wanted: &dyn Fn(&Value) -> bool| emails.iter().find(|e| wanted(e));
-    pick(&|e| text_field(e, "primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| {
-            pick(&|e| {
-                text_field(e, "type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.eq_ignore_ascii_case("work"))
-            })
-        })
-        .or_else(|| (emails.len() == 1).then(|| &emails[0]))
-        .and_then(|e| text_field(e, "value"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// The state a User resource in a request asks for. `current` is the member before a PUT or
-/// PATCH (None for a POST): an absent `active` keeps theirs, and on a PATCH (`patched_from`, the
-/// resource the operations were applied to) a changed work email stands for a new userName, as
-/// identity providers that map the email separately send it.
+/// PATCH (None for a POST): an absent `active` keeps theirs. `emails` is read-only, a copy of the
+/// userName: identity providers that map another address there (Entra ID's `mail`, beside the UPN
+/// as userName) must not move the sign-in address back and forth.
 pub fn requested_state(
     resource: &Value,
     current: Option<&ScimUserRecord>,
-    patched_from: Option<&Value>,
 ) -> ScimResult<ScimUserState> {
-    let mut user_name = optional_text(text_field(resource, "userName"), "userName")?;
-    if let Some(before) = patched_from {
-        let email_changed = main_email(resource) != main_email(before);
-        let name_kept = text_field(resource, "userName") == text_field(before, "userName");
-        if email_changed && name_kept {
-            user_name = main_email(resource).or(user_name);
-        }
-    }
-    let user_name = user_name
+    let user_name = optional_text(text_field(resource, "userName"), "userName")?
         .filter(|name| !name.trim().is_empty())
         .ok_or_else(|| {
             ScimError::invalid_value("“userName” is required: the person's email address.")
@@ -314,14 +287,18 @@ fn email_value_filter(filter: &Filter) -> ScimResult<ScimUserFilter> {
         Filter::Compare(path, op, value) if path.is("value", None) => {
             compare(ScimUserAttr::UserName, *op, value)?
         }
-        Filter::Compare(path, op, CompValue::Str(kind)) if path.is("type", None) => {
+        Filter::Compare(path, op @ (CompareOp::Eq | CompareOp::Ne), CompValue::Str(kind))
+            if path.is("type", None) =>
+        {
             let is_work = kind.eq_ignore_ascii_case("work");
             constant(matches!(
                 (op, is_work),
                 (CompareOp::Eq, true) | (CompareOp::Ne, false)
             ))
         }
-        Filter::Compare(path, op, CompValue::Bool(primary)) if path.is("primary", None) => {
+        Filter::Compare(path, op @ (CompareOp::Eq | CompareOp::Ne), CompValue::Bool(primary))
+            if path.is("primary", None) =>
+        {
             constant(matches!(
                 (op, primary),
                 (CompareOp::Eq, true) | (CompareOp::Ne, false)
@@ -357,15 +334,17 @@ fn compare(attr: ScimUserAttr, op: CompareOp, value: &CompValue) -> ScimResult<S
         };
     }
     let stored = match attr {
-        ScimUserAttr::Id => match value {
+        ScimUserAttr::Id => match (value, op) {
             // Ids are numbers written as strings; any other string names nobody.
-            CompValue::Str(text) => match text.parse::<i64>() {
-                Ok(id) if matches!(op, CompareOp::Eq | CompareOp::Ne) => ScimValue::Int(id),
-                _ if op == CompareOp::Ne => return Ok(constant(true)),
-                _ if op == CompareOp::Eq => return Ok(ScimUserFilter::Nothing),
-                _ => ScimValue::Text(text.clone()),
+            (CompValue::Str(text), CompareOp::Eq | CompareOp::Ne) => match text.parse::<i64>() {
+                Ok(id) => ScimValue::Int(id),
+                Err(_) => return Ok(constant(op == CompareOp::Ne)),
             },
-            _ => return Err(mismatch("a string")),
+            _ => {
+                return Err(ScimError::invalid_filter(
+                    "id is compared with eq or ne and a string.",
+                ))
+            }
         },
         ScimUserAttr::Active => match (value, op) {
             (CompValue::Bool(yes), CompareOp::Eq | CompareOp::Ne) => ScimValue::Bool(*yes),
@@ -390,13 +369,23 @@ fn compare(attr: ScimUserAttr, op: CompareOp, value: &CompValue) -> ScimResult<S
             CompValue::Str(text) => ScimValue::Text(text.to_lowercase()),
             _ => return Err(mismatch("a string")),
         },
-        ScimUserAttr::UserName
-        | ScimUserAttr::GivenName
-        | ScimUserAttr::FamilyName
-        | ScimUserAttr::DisplayName => match value {
-            CompValue::Str(text) => ScimValue::Text(text.to_lowercase()),
+        // Stored as normalized addresses (lower case, internationalized domains in punycode): a
+        // whole address is compared in that form too.
+        ScimUserAttr::UserName => match value {
+            CompValue::Str(text) => ScimValue::Text(match (op, normalize_email(text)) {
+                (CompareOp::Eq | CompareOp::Ne, Ok(address)) => address,
+                _ => text.to_lowercase(),
+            }),
             _ => return Err(mismatch("a string")),
         },
+        // SQLite's LOWER() folds ASCII letters only: the value is folded the same way, so a
+        // name compares without regard to ASCII case and exactly otherwise.
+        ScimUserAttr::GivenName | ScimUserAttr::FamilyName | ScimUserAttr::DisplayName => {
+            match value {
+                CompValue::Str(text) => ScimValue::Text(text.to_ascii_lowercase()),
+                _ => return Err(mismatch("a string")),
+            }
+        }
     };
     if matches!(stored, ScimValue::Int(_))
         && matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)
@@ -457,24 +446,21 @@ mod tests {
         let state = requested_state(
             &json!({ "userName": " New@Example.com ", "name": { "givenName": " Ann " }, "active": "False" }),
             Some(&record()),
-            None,
         )
         .unwrap();
         assert_eq!(state.email, "new@example.com");
         assert_eq!(state.given_name, "Ann");
         assert_eq!(state.family_name, "");
         assert!(!state.active);
-        // A PATCH that changes only the work email changes the address.
-        let before = user_resource(&record(), "b");
-        let mut after = before.clone();
-        after["emails"][0]["value"] = "barbara@example.com".into();
-        let state = requested_state(&after, Some(&record()), Some(&before)).unwrap();
-        assert_eq!(state.email, "barbara@example.com");
+        // The work email is a read-only copy of the userName: another one there changes nothing.
+        let mut other = user_resource(&record(), "b");
+        other["emails"][0]["value"] = "barbara@example.com".into();
+        let state = requested_state(&other, Some(&record())).unwrap();
+        assert_eq!(state.email, "bjensen@example.com");
         assert!(state.active);
-        let error = requested_state(&json!({ "name": {} }), None, None).unwrap_err();
+        let error = requested_state(&json!({ "name": {} }), None).unwrap_err();
         assert_eq!(error.scim_type, Some("invalidValue"));
-        let error =
-            requested_state(&json!({ "userName": "not-an-email" }), None, None).unwrap_err();
+        let error = requested_state(&json!({ "userName": "not-an-email" }), None).unwrap_err();
         assert!(error.detail.contains("email"), "{}", error.detail);
     }
 

@@ -33,9 +33,7 @@ async fn target_for(
     change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
     if !still_acts(tx, actor).await? {
-        return Ok(Err(UpdateOutcome::Refused(
-            "You can no longer manage users of this organization.",
-        )));
+        return Ok(Err(UpdateOutcome::Refused(NO_LONGER_MANAGES)));
     }
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
@@ -73,6 +71,9 @@ async fn target_for(
         email,
     }))
 }
+
+/// The refusal of a change whose admin lost the right to make it while it was under way.
+pub(super) const NO_LONGER_MANAGES: &str = "You can no longer manage users of this organization.";
 
 /// Whether `actor` may still manage the organization's users, read again inside the change: a
 /// request already under way when the admin was suspended or demoted, or its provisioning token

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use roster_model::{
-    display_name, member_change_problem, provisioned_name_problem, MemberChange, OrgRole, RoleSet,
-    ScimToken, Timestamp, UserStatus,
+    display_name, member_change_problem, MemberChange, OrgRole, RoleSet, ScimToken, Timestamp,
+    UserStatus,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -345,7 +345,7 @@ impl Store {
             return Ok(());
         }
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT p.user_id, a.id, a.name, COALESCE(aa.roles, 0) AS roles, a.owner_id = p.user_id AS owner \
+            "SELECT p.user_id, a.id, a.name, COALESCE(aa.roles, 0) AS roles, COALESCE(a.owner_id = p.user_id, 0) AS owner \
              FROM (SELECT user_id, account_id FROM account_access UNION SELECT owner_id, id FROM accounts) p \
              JOIN accounts a ON a.id = p.account_id \
              LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = p.user_id \
@@ -468,11 +468,6 @@ impl Store {
         if expected.is_some_and(|expected| expected != before.version) {
             return Ok(Ok(UpdateOutcome::Stale));
         }
-        if let Some((field, problem)) =
-            provisioned_name_problem(&state.given_name, &state.family_name)
-        {
-            return Ok(Ok(UpdateOutcome::Invalid(field, problem)));
-        }
         let was_active = before.status == UserStatus::Active;
         let edited = state.email != before.email
             || state.given_name != before.given_name
@@ -509,6 +504,11 @@ impl Store {
             {
                 return Ok(Err(refusal));
             }
+            // Set-password links went to the old address, which may be someone else's now.
+            sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
         }
         let label = display_name(&state.given_name, &state.family_name, &state.email);
         if edited {
@@ -630,6 +630,24 @@ fn scim_user_record(row: &SqliteRow) -> StoreResult<ScimUserRecord> {
     })
 }
 
+/// The text whose trigrams narrow a substring, prefix or suffix comparison to candidates, where
+/// the trigram index (`users_search`, over names and email lower-cased) can: ASCII text (folded
+/// alike by SQLite and the index) of at least three characters, on an attribute the index holds.
+/// The comparison itself runs on the candidates only (the exact one still decides).
+fn trigram_candidates(attr: ScimUserAttr, op: CompareOp, value: &ScimValue) -> Option<&str> {
+    let indexed = matches!(
+        attr,
+        ScimUserAttr::UserName | ScimUserAttr::GivenName | ScimUserAttr::FamilyName
+    );
+    let partial = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
+    match value {
+        ScimValue::Text(text) if indexed && partial && text.is_ascii() && text.len() >= 3 => {
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
 /// Appends `filter` as a condition, every value bound.
 fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
     match filter {
@@ -649,69 +667,91 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
             query.push(")");
         }
         ScimUserFilter::Not(inner) => {
-            query.push("NOT (");
+            // A comparison with an absent (NULL) value is NULL, not false: `not (externalId eq
+            // "a")` must keep the users who have none.
+            query.push("NOT COALESCE((");
             push_filter(query, inner);
-            query.push(")");
+            query.push("), 0)");
         }
         ScimUserFilter::Present(attr) => {
             let expr = attr.expr();
             query.push(format_args!("({expr} IS NOT NULL AND {expr} <> '')"));
         }
         ScimUserFilter::Compare(attr, op, value) => {
-            let expr = attr.expr();
-            let bind = |query: &mut QueryBuilder<'_, Sqlite>| match value {
-                ScimValue::Text(text) => {
-                    query.push_bind(text.clone());
-                }
-                ScimValue::Int(number) => {
-                    query.push_bind(*number);
-                }
-                ScimValue::Bool(yes) => {
-                    query.push_bind(i64::from(*yes));
-                }
-            };
-            let comparison = match op {
-                CompareOp::Eq => "=",
-                CompareOp::Ne => "<>",
-                CompareOp::Gt => ">",
-                CompareOp::Ge => ">=",
-                CompareOp::Lt => "<",
-                CompareOp::Le => "<=",
-                CompareOp::Co => {
-                    query.push(format_args!("instr({expr}, "));
-                    bind(query);
-                    query.push(") > 0");
-                    return;
-                }
-                CompareOp::Sw => {
-                    query.push(format_args!("substr({expr}, 1, length("));
-                    bind(query);
-                    query.push(")) = ");
-                    bind(query);
-                    return;
-                }
-                CompareOp::Ew => {
-                    // An empty suffix ends every value; substr(x, -0) would be all of x.
-                    query.push(format_args!("(length("));
-                    bind(query);
-                    query.push(format_args!(") = 0 OR substr({expr}, -length("));
-                    bind(query);
-                    query.push(")) = ");
-                    bind(query);
-                    query.push(")");
-                    return;
-                }
-            };
-            if *op == CompareOp::Ne {
-                // An absent value is not equal to anything.
-                query.push(format_args!("({expr} IS NULL OR {expr} <> "));
-                bind(query);
+            if let Some(text) = trigram_candidates(*attr, *op, value) {
+                // The trigram index narrows the rows to candidates (a superset: `%` and `_` in the
+                // text act as wildcards there); the exact comparison below decides.
+                query.push("(u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
+                query.push_bind(format!("%{text}%"));
+                query.push(") AND ");
+                push_comparison(query, *attr, *op, value);
                 query.push(")");
-            } else {
-                query.push(format_args!("{expr} {comparison} "));
-                bind(query);
+                return;
             }
+            push_comparison(query, *attr, *op, value);
         }
+    }
+}
+
+/// Appends one comparison of `attr` with `value`, bound.
+fn push_comparison(
+    query: &mut QueryBuilder<'_, Sqlite>,
+    attr: ScimUserAttr,
+    op: CompareOp,
+    value: &ScimValue,
+) {
+    let expr = attr.expr();
+    let bind = |query: &mut QueryBuilder<'_, Sqlite>| match value {
+        ScimValue::Text(text) => {
+            query.push_bind(text.clone());
+        }
+        ScimValue::Int(number) => {
+            query.push_bind(*number);
+        }
+        ScimValue::Bool(yes) => {
+            query.push_bind(i64::from(*yes));
+        }
+    };
+    let comparison = match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "<>",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Co => {
+            query.push(format_args!("instr({expr}, "));
+            bind(query);
+            query.push(") > 0");
+            return;
+        }
+        CompareOp::Sw => {
+            query.push(format_args!("substr({expr}, 1, length("));
+            bind(query);
+            query.push(")) = ");
+            bind(query);
+            return;
+        }
+        CompareOp::Ew => {
+            // An empty suffix ends every value; substr(x, -0) would be all of x.
+            query.push(format_args!("(length("));
+            bind(query);
+            query.push(format_args!(") = 0 OR substr({expr}, -length("));
+            bind(query);
+            query.push(")) = ");
+            bind(query);
+            query.push(")");
+            return;
+        }
+    };
+    if op == CompareOp::Ne {
+        // An absent value is not equal to anything.
+        query.push(format_args!("({expr} IS NULL OR {expr} <> "));
+        bind(query);
+        query.push(")");
+    } else {
+        query.push(format_args!("{expr} {comparison} "));
+        bind(query);
     }
 }
 

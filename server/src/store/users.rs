@@ -400,6 +400,9 @@ impl Store {
         change: &UserChange,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
+        if !manage::still_acts(&mut tx, actor).await? {
+            return Ok(UpdateOutcome::Refused(manage::NO_LONGER_MANAGES));
+        }
         let Some(row) = sqlx::query(
             "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
         )

@@ -78,6 +78,25 @@ fn patch(operations: Value) -> Value {
     json!({ "schemas": [PATCH], "Operations": operations })
 }
 
+/// PATCHes user `id` with `operations`, as an identity provider; answers the status and the body.
+async fn patch_user(
+    server: &TestServer,
+    token: &str,
+    id: impl std::fmt::Display,
+    operations: Value,
+) -> (StatusCode, Value) {
+    let (status, _, body) = scim(
+        server,
+        token,
+        "PATCH",
+        &format!("/Users/{id}"),
+        &[],
+        Some(patch(operations)),
+    )
+    .await;
+    (status, body)
+}
+
 fn is_scim_error(body: &Value, status: StatusCode) -> bool {
     body["schemas"] == json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
         && body["status"].as_str() == Some(status.as_u16().to_string().as_str())
@@ -257,6 +276,16 @@ async fn users_list_with_filters_pages_and_sorting_and_never_another_organizatio
                 .as_str()
                 .is_some_and(|n| n.ends_with("@northwindlabs.example")))
     );
+    let (_, _, normalized) = find(r#"userName eq " MAYA.CHEN@NORTHWIND.EXAMPLE. ""#).await;
+    assert_eq!(
+        normalized["totalResults"], 1,
+        "compared as a normalized address"
+    );
+    let (_, _, without) = find(r#"not (externalId eq "okta-1")"#).await;
+    assert_eq!(
+        without["totalResults"], managed.managed,
+        "users with no externalId are not it"
+    );
     let (_, _, none) = find(r#"userName eq "hank.scorpio@globex.example""#).await;
     assert_eq!(
         none["totalResults"], 0,
@@ -269,6 +298,14 @@ async fn users_list_with_filters_pages_and_sorting_and_never_another_organizatio
         (status, &bad["scimType"]),
         (StatusCode::BAD_REQUEST, &json!("invalidFilter"))
     );
+    for bad in [r#"id gt "5""#, r#"emails[type co "wor"]"#] {
+        let (status, _, body) = find(bad).await;
+        assert_eq!(
+            (status, &body["scimType"]),
+            (StatusCode::BAD_REQUEST, &json!("invalidFilter")),
+            "{bad}"
+        );
+    }
     let (status, _, bad) = find(r#"phoneNumbers pr"#).await;
     assert_eq!(
         (status, &bad["scimType"]),
@@ -530,15 +567,13 @@ async fn deactivation_ends_sign_in_at_once_and_keeps_the_last_owner() {
     sam.sign_in_as(MEMBER).await;
     let id = id_of(MEMBER);
     // The shape Entra ID sends.
-    let (status, _, user) = scim(
+    let (status, user) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(json!([
+        id,
+        json!([
             { "op": "Replace", "path": "active", "value": "False" }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(
@@ -551,15 +586,13 @@ async fn deactivation_ends_sign_in_at_once_and_keeps_the_last_owner() {
     let (detail, _) = server.detail(id).await;
     assert_eq!(detail.status, roster_model::UserStatus::Disabled);
     // Okta's shape restores them.
-    let (status, _, user) = scim(
+    let (status, user) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(json!([
+        id,
+        json!([
             { "op": "replace", "value": { "active": true } }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!((status, &user["active"]), (StatusCode::OK, &json!(true)));
@@ -574,15 +607,13 @@ async fn deactivation_ends_sign_in_at_once_and_keeps_the_last_owner() {
 
     // The only Owner who can sign in stays active.
     let maya = id_of(OWNER);
-    let (status, _, body) = scim(
+    let (status, body) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{maya}"),
-        &[],
-        Some(patch(json!([
+        maya,
+        json!([
             { "op": "replace", "path": "active", "value": false }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -727,51 +758,62 @@ async fn put_and_patch_change_names_external_id_and_address_under_the_domain_rul
     .await;
     assert_eq!(found["totalResults"], 0, "externalId is case-exact");
 
-    // The work email, as Entra ID sends it, is the address: on a verified domain only.
-    let (status, _, moved) = scim(&server, &secret, "PATCH", &format!("/Users/{id}"), &[], Some(patch(json!([
-        { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "sam.reed@northwindlabs.example" }
-    ])))).await;
+    // The work email is a copy of the userName: Entra ID's own `mail` there changes nothing (it
+    // must not move the sign-in address back and forth), while the other changes go through.
+    let (status, kept) = patch_user(&server, &secret, id, json!([
+        { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "sam.mail@northwindlabs.example" },
+        { "op": "Replace", "path": "name.givenName", "value": "Samuel" }
+    ])).await;
+    assert_eq!(
+        (status, &kept["userName"], &kept["name"]["givenName"]),
+        (StatusCode::OK, &json!(MEMBER), &json!("Samuel")),
+        "{kept}"
+    );
+    // The userName is the address: it changes, on a verified domain only.
+    let (status, moved) = patch_user(
+        &server,
+        &secret,
+        id,
+        json!([
+            { "op": "replace", "path": "userName", "value": "Sam.Reed@NorthwindLabs.example" }
+        ]),
+    )
+    .await;
     assert_eq!(
         (status, &moved["userName"]),
         (StatusCode::OK, &json!("sam.reed@northwindlabs.example")),
         "{moved}"
     );
-    let (status, _, body) = scim(
+    let (status, body) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(json!([
+        id,
+        json!([
             { "op": "replace", "path": "userName", "value": "sam@gmail.example" }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(
         (status, &body["scimType"]),
         (StatusCode::BAD_REQUEST, &json!("invalidValue"))
     );
-    let (status, _, _) = scim(
+    let (status, _) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(json!([
+        id,
+        json!([
             { "op": "replace", "path": "userName", "value": OWNER }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "another member has it");
-    let (status, _, body) = scim(
+    let (status, body) = patch_user(
         &server,
         &secret,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(json!([
+        id,
+        json!([
             { "op": "remove", "path": "userName" }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(
@@ -909,15 +951,7 @@ async fn patching_the_read_only_extension_is_refused_as_rfc_7644_requires() {
         json!({ "op": "replace", "path": "id", "value": "1" }),
         json!({ "op": "replace", "path": "meta.created", "value": "2020-01-01T00:00:00Z" }),
     ] {
-        let (status, _, body) = scim(
-            &server,
-            &secret,
-            "PATCH",
-            &format!("/Users/{id}"),
-            &[],
-            Some(patch(json!([operation.clone()]))),
-        )
-        .await;
+        let (status, body) = patch_user(&server, &secret, id, json!([operation.clone()])).await;
         assert_eq!(
             (status, &body["scimType"]),
             (StatusCode::BAD_REQUEST, &json!("mutability")),

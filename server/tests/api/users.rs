@@ -304,3 +304,47 @@ async fn search_agrees_with_a_plain_substring_filter() {
         assert_eq!(found, expected, "q={q}");
     }
 }
+
+/// An edit already under way when its admin is demoted changes nothing: the store reads the
+/// admin's standing again inside the change, as every other change to a member does.
+#[tokio::test]
+async fn an_edit_under_way_when_its_admin_was_demoted_changes_nothing() {
+    use roster_server::store::{Acting, Actor, UpdateOutcome};
+    let server = demo_server().await;
+    let daniel = id_of("daniel.okafor@northwind.example");
+    // The request passed its checks while Daniel was an Administrator…
+    let actor = Actor {
+        org_id: 1,
+        acting: Acting::Member(daniel),
+        role: roster_model::OrgRole::Administrator,
+        label: "Daniel Okafor",
+        client_addr: "127.0.0.1",
+        at: server.now(),
+    };
+    // …and Maya made him a Member before it wrote.
+    let (_, tag) = server.detail(daniel).await;
+    let (status, _, body) = server
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{daniel}"),
+            &[("if-match", &tag)],
+            Some(serde_json::json!({"org_role": "member"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (sam, _) = server.detail(id_of(MEMBER)).await;
+    let change = roster_model::UserChange {
+        given_name: Some("Changed".to_owned()),
+        family_name: None,
+        org_role: None,
+    };
+    let outcome = server
+        .state
+        .store
+        .update_user(&actor, sam.id, sam.version, &change)
+        .await
+        .expect("store");
+    assert!(matches!(outcome, UpdateOutcome::Refused(_)), "{outcome:?}");
+    let (after, _) = server.detail(sam.id).await;
+    assert_eq!(after.given_name, sam.given_name);
+}
