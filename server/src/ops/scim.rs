@@ -16,8 +16,8 @@ use crate::scim::error::{ScimError, ScimResult};
 use crate::scim::filter::matches;
 use crate::scim::filter::parse_filter;
 use crate::scim::groups::{
-    case_exact as groups_case_exact, external_id as group_external_id, group_id, group_resource,
-    group_version, holders, member_ids, mentions_members, parse_group_id,
+    by_account, case_exact as groups_case_exact, external_id as group_external_id, group_id,
+    group_resource, group_version, holders, member_ids, needs_members, parse_group_id,
 };
 use crate::scim::patch;
 use crate::scim::schema::{
@@ -27,7 +27,7 @@ use crate::scim::users::{case_exact, requested_state, user_attr, user_filter, us
 use crate::state::AppState;
 use crate::store::{
     Acting, Actor, AuditEvent, GroupRefusal, NewResetLink, OutgoingMail, ScimGroupAccount,
-    ScimRefusal, ScimUserQuery, ScimUserState, Store, UpdateOutcome, Welcome,
+    ScimGroupMember, ScimRefusal, ScimUserQuery, ScimUserState, Store, UpdateOutcome, Welcome,
 };
 
 /// How every provisioning token's secret starts: told apart from API tokens at a glance.
@@ -366,6 +366,20 @@ pub async fn patch_user(
     body: &Value,
 ) -> ScimResult<Value> {
     let operations = patch::parse_operations(body)?;
+    retry_when_stale(expected.is_none(), || {
+        patch_user_once(state, caller, id, expected, &operations)
+    })
+    .await
+}
+
+/// Reads, changes and saves once: stale when the user changed between the read and the save.
+async fn patch_user_once(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: i64,
+    expected: Option<i64>,
+    operations: &[patch::Operation],
+) -> ScimResult<Value> {
     let current = state
         .store
         .scim_user(caller.org_id, id)
@@ -376,7 +390,7 @@ pub async fn patch_user(
     }
     let before = user_resource(&current, &base_url(state));
     let mut after = before.clone();
-    patch::apply(&mut after, &operations, USER_SCHEMA, &case_exact)?;
+    patch::apply(&mut after, operations, USER_SCHEMA, &case_exact)?;
     if let Some(attribute) = read_only_change(&before, &after) {
         return Err(ScimError::mutability(format!(
             "“{attribute}” is read-only: {}",
@@ -408,6 +422,35 @@ async fn save(
     outcome(result, id)?;
     state.mailer.wake();
     get_user(state, caller, id).await
+}
+
+/// How many times a PATCH (or a group's PUT) without If-Match is applied again when a change made
+/// meanwhile beat it: it saves what it computed from what it read, so it must not overwrite that
+/// change. Each round one of the racing requests wins.
+const PATCH_ATTEMPTS: usize = 16;
+
+/// Runs `attempt` again (up to [`PATCH_ATTEMPTS`]) while it answers 412, when `unconditional`: a
+/// PATCH sent without If-Match applies to the resource as it is then, so a concurrent change is
+/// no reason to refuse it (its operations are read again on the newer state). With If-Match, the
+/// client asked for exactly that version: 412 it is.
+async fn retry_when_stale<F, Fut>(unconditional: bool, attempt: F) -> ScimResult<Value>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ScimResult<Value>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(error)
+                if unconditional
+                    && error.status == axum::http::StatusCode::PRECONDITION_FAILED
+                    && tries < PATCH_ATTEMPTS =>
+            {
+                tries += 1;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// DELETE follows the guide's rule 8: the user is deleted at once, but the accounts they own must
@@ -517,13 +560,12 @@ async fn group_with_members(
         .store
         .scim_group_members(caller.org_id, &[account.id])
         .await?;
-    let holders = holders(&members, account.id, role);
-    let ids: Vec<i64> = holders.iter().map(|m| m.user_id).collect();
+    let all: Vec<&ScimGroupMember> = members.iter().collect();
+    let holders = holders(&all, role);
     Ok(group_resource(
         account,
         role,
         Some(&holders),
-        &ids,
         &base_url(state),
     ))
 }
@@ -534,8 +576,8 @@ pub async fn get_group(state: &AppState, caller: &ScimCaller, id: &str) -> ScimR
 }
 
 /// `GET /Groups` and `POST /Groups/.search`: every account × role, filtered in memory (an
-/// organization has thousands of accounts at most); members are read only when the filter or
-/// the answer needs them.
+/// organization has thousands of accounts at most). Members are read for every group only when
+/// the filter needs them, else for the page's groups alone.
 pub async fn list_groups(
     state: &AppState,
     caller: &ScimCaller,
@@ -546,43 +588,55 @@ pub async fn list_groups(
         .as_deref()
         .map(|text| parse_filter(text).map_err(|e| ScimError::invalid_filter(e.0)))
         .transpose()?;
+    let sort_field = match request
+        .sort_by
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => None,
+        Some("id") => Some("id"),
+        Some("displayname") => Some("displayName"),
+        Some(_) => {
+            return Err(ScimError::invalid_value(
+                "Groups sort by “displayName” or “id”.",
+            ))
+        }
+    };
     let attributes = attribute_list(request.attributes.as_deref())?;
     let excluded = attribute_list(request.excluded_attributes.as_deref())?;
     let members_shown = !excluded.iter().any(|p| p.is("members", None))
         && (attributes.is_empty() || attributes.iter().any(|p| p.is("members", None)));
-    let filter_needs_members = request.filter.as_deref().is_some_and(mentions_members);
+    let all_members = filter.as_ref().is_some_and(needs_members);
     let accounts = state.store.scim_group_accounts(caller.org_id, None).await?;
-    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
-    let members = if filter_needs_members || members_shown {
+    let base = base_url(state);
+    let members = if all_members {
+        let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
         state.store.scim_group_members(caller.org_id, &ids).await?
     } else {
         Vec::new()
     };
-    let base = base_url(state);
-    let mut groups: Vec<Value> = Vec::new();
-    for account in &accounts {
+    let grouped = by_account(&members);
+    let mut groups: Vec<(usize, AccountRole, Value)> = Vec::new();
+    for (index, account) in accounts.iter().enumerate() {
+        let of_account = grouped
+            .get(&account.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for role in AccountRole::ALL {
-            let holders = holders(&members, account.id, role);
-            let member_ids: Vec<i64> = holders.iter().map(|m| m.user_id).collect();
-            let shown = (filter_needs_members || members_shown).then_some(holders.as_slice());
-            let group = group_resource(account, role, shown, &member_ids, &base);
+            let holders = holders(of_account, role);
+            let shown = all_members.then_some(holders.as_slice());
+            let group = group_resource(account, role, shown, &base);
             if filter
                 .as_ref()
                 .is_none_or(|f| matches(f, &group, &groups_case_exact))
             {
-                groups.push(group);
+                groups.push((index, role, group));
             }
         }
     }
-    if let Some(sort_by) = request.sort_by.as_deref() {
-        let key = sort_by.to_ascii_lowercase();
-        if key != "displayname" && key != "id" {
-            return Err(ScimError::invalid_value(
-                "Groups sort by “displayName” or “id”.",
-            ));
-        }
-        let field = if key == "id" { "id" } else { "displayName" };
-        groups.sort_by_key(|g| g[field].as_str().unwrap_or_default().to_lowercase());
+    if let Some(field) = sort_field {
+        groups.sort_by_key(|(_, _, g)| g[field].as_str().unwrap_or_default().to_lowercase());
         if request.descending {
             groups.reverse();
         }
@@ -593,11 +647,30 @@ pub async fn list_groups(
         .count
         .unwrap_or(i64::from(MAX_RESULTS))
         .clamp(0, i64::from(MAX_RESULTS));
-    let resources: Vec<Value> = groups
+    let page: Vec<(usize, AccountRole, Value)> = groups
         .into_iter()
         .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
         .take(usize::try_from(count).unwrap_or_default())
-        .map(|mut group| {
+        .collect();
+    // The page's members, for its versions (and to show them).
+    let page_members = if all_members {
+        members
+    } else {
+        let mut ids: Vec<i64> = page.iter().map(|(index, ..)| accounts[*index].id).collect();
+        ids.dedup();
+        state.store.scim_group_members(caller.org_id, &ids).await?
+    };
+    let grouped = by_account(&page_members);
+    let resources: Vec<Value> = page
+        .into_iter()
+        .map(|(index, role, _)| {
+            let account = &accounts[index];
+            let of_account = grouped
+                .get(&account.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let holders = holders(of_account, role);
+            let mut group = group_resource(account, role, Some(&holders), &base);
             if !members_shown {
                 if let Some(object) = group.as_object_mut() {
                     object.remove("members");
@@ -625,27 +698,18 @@ pub async fn patch_group(
     body: &Value,
 ) -> ScimResult<Value> {
     let operations = patch::parse_operations(body)?;
-    let (account, role) = group_account(state, caller, id).await?;
-    let before = group_with_members(state, caller, &account, role).await?;
-    let mut after = before.clone();
-    patch::apply(&mut after, &operations, GROUP_SCHEMA, &groups_case_exact)?;
-    for name in ["id", "meta", "schemas", "displayName"] {
-        if field_of(&before, name) != field_of(&after, name) {
-            return Err(group_name_fixed(name));
+    retry_when_stale(if_match.is_none(), || async {
+        let (account, role) = group_account(state, caller, id).await?;
+        let before = group_with_members(state, caller, &account, role).await?;
+        let mut after = before.clone();
+        patch::apply(&mut after, &operations, GROUP_SCHEMA, &groups_case_exact)?;
+        for name in ["id", "meta", "schemas", "displayName"] {
+            if field_of(&before, name) != field_of(&after, name) {
+                return Err(group_name_fixed(name));
+            }
         }
-    }
-    let expected = if_match
-        .map(str::to_owned)
-        .or_else(|| before["meta"]["version"].as_str().map(str::to_owned));
-    save_members(
-        state,
-        caller,
-        &account,
-        role,
-        &before,
-        &after,
-        expected.as_deref(),
-    )
+        save_members(state, caller, &account, role, &before, &after, if_match).await
+    })
     .await
 }
 
@@ -657,16 +721,23 @@ pub async fn replace_group(
     if_match: Option<&str>,
     body: &Value,
 ) -> ScimResult<Value> {
-    let (account, role) = group_account(state, caller, id).await?;
-    let before = group_with_members(state, caller, &account, role).await?;
-    if let Some(name) = field_of(body, "displayName") {
-        if Some(name) != field_of(&before, "displayName") {
-            return Err(group_name_fixed("displayName"));
+    retry_when_stale(if_match.is_none(), || async {
+        let (account, role) = group_account(state, caller, id).await?;
+        let before = group_with_members(state, caller, &account, role).await?;
+        if let Some(name) = field_of(body, "displayName") {
+            if Some(name) != field_of(&before, "displayName") {
+                return Err(group_name_fixed("displayName"));
+            }
         }
-    }
-    save_members(state, caller, &account, role, &before, body, if_match).await
+        save_members(state, caller, &account, role, &before, body, if_match).await
+    })
+    .await
 }
 
+/// Saves what `after` asks of the group `before` was read as: members to add and remove, and its
+/// externalId when that changed. Only if the group is still as read (its version), and as
+/// `if_match` names when sent: a change made in between answers 412 (retried when the client
+/// sent no If-Match).
 async fn save_members(
     state: &AppState,
     caller: &ScimCaller,
@@ -674,11 +745,14 @@ async fn save_members(
     role: AccountRole,
     before: &Value,
     after: &Value,
-    expected: Option<&str>,
+    if_match: Option<&str>,
 ) -> ScimResult<Value> {
+    let read_as = before["meta"]["version"].as_str().map(strip_weak);
+    if if_match.is_some_and(|tag| Some(strip_weak(tag)) != read_as) {
+        return Err(group_changed());
+    }
     let had = member_ids(before)?;
     let wanted = member_ids(after)?;
-    let external = group_external_id(after)?;
     // Both are sorted (member_ids).
     let add: Vec<i64> = wanted
         .iter()
@@ -696,7 +770,9 @@ async fn save_members(
             patch::MAX_OPERATIONS
         )));
     }
-    let expected = expected.map(strip_weak);
+    let external_before = group_external_id(before)?;
+    let external_after = group_external_id(after)?;
+    let external = (external_before != external_after).then_some(external_after.as_deref());
     let actor = caller.actor(state.clock.now());
     let result = state
         .store
@@ -706,9 +782,9 @@ async fn save_members(
             role,
             &add,
             &remove,
-            Some(external.as_deref()),
-            expected.as_deref(),
-            |ids| strip_weak(&group_version(ids)),
+            external,
+            read_as.as_deref(),
+            |ids, external_id| strip_weak(&group_version(ids, external_id)),
         )
         .await?;
     match result {
@@ -717,14 +793,18 @@ async fn save_members(
         Err(GroupRefusal::NotAMember(id)) => Err(ScimError::invalid_value(format!(
             "User “{id}” is not a managed user of this organization: only its Users can be members."
         ))),
-        Err(GroupRefusal::Stale) => Err(ScimError::new(
-            axum::http::StatusCode::PRECONDITION_FAILED,
-            None,
-            "The group changed since the version named in If-Match. Read it again and retry.",
-        )),
+        Err(GroupRefusal::Stale) => Err(group_changed()),
         Err(GroupRefusal::Refused(problem)) => Err(ScimError::conflict(None, problem)),
         Err(GroupRefusal::TokenRevoked) => Err(ScimError::unauthorized()),
     }
+}
+
+fn group_changed() -> ScimError {
+    ScimError::new(
+        axum::http::StatusCode::PRECONDITION_FAILED,
+        None,
+        "The group changed since the version named in If-Match. Read it again and retry.",
+    )
 }
 
 /// A tag without its weakness marker: If-Match compares group versions as written.

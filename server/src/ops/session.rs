@@ -10,7 +10,7 @@ use roster_model::{
 use crate::auth::{self, HashingBusy};
 use crate::authz::{Caller, Credential};
 use crate::error::{AppError, AppResult};
-use crate::host_sign_in::{HostSignIn, Refused};
+use crate::host_sign_in::{HostSignIn, Refusal, Refused};
 use crate::state::AppState;
 use crate::store::{AttemptAdmission, AuditEvent, Credentials, SecondFactorState, SecondFactorUse};
 use crate::two_factor;
@@ -482,17 +482,18 @@ pub async fn host_caller(
             };
             let email = email.as_deref().unwrap_or("host token");
             let event = failure_event(known, email, addr, refusal.reason(), now);
-            return refuse_host_token(state, event).await;
+            let routine = matches!(refusal, Refusal::Expired | Refusal::NotYetValid);
+            return refuse_host_token(state, event, addr, routine).await;
         }
     };
     let Some(credentials) = state.store.credentials(&email).await? else {
         let event = failure_event(None, &email, addr, "host_token_unknown_user", now);
-        return refuse_host_token(state, event).await;
+        return refuse_host_token(state, event, addr, false).await;
     };
     if credentials.status != UserStatus::Active || credentials.org_id.is_none() {
         let known = Some((credentials.org_id, credentials.user_id));
         let event = failure_event(known, &email, addr, "host_token_not_a_member", now);
-        return refuse_host_token(state, event).await;
+        return refuse_host_token(state, event, addr, false).await;
     }
     Ok(Caller {
         user_id: credentials.user_id,
@@ -509,10 +510,33 @@ pub async fn host_caller(
     })
 }
 
-async fn refuse_host_token(state: &AppState, event: AuditEvent<'_>) -> AppResult<Caller> {
-    state.store.attempt_failed(&event).await?;
-    Err(AppError::new(
-        ErrorCode::Unauthorized,
-        "The sign-in your console gave Roster is not valid: it expired, or it was not made for this Roster.",
-    ))
+/// Refuses a host token, and records the refusal (audited) unless its client address is pausing:
+/// past the free failures of an address (counted like failed passwords, apart from them), a
+/// stream of forged tokens writes nothing more. Tokens that merely expired (or are not valid yet)
+/// are routine, refreshed by the console, and never counted. Every refusal stays a 401, so a
+/// console asks its host for a fresh token; valid tokens are never counted and keep working.
+async fn refuse_host_token(
+    state: &AppState,
+    event: AuditEvent<'_>,
+    addr: &str,
+    routine: bool,
+) -> AppResult<Caller> {
+    let refused = || {
+        Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "The sign-in your console gave Roster is not valid: it expired, or it was not made for this Roster.",
+        ))
+    };
+    let now = event.at;
+    let counted_as = format!("host token from {addr}");
+    let history = state
+        .store
+        .address_failures(&counted_as, now - auth::FAILURE_WINDOW_SECONDS)
+        .await?;
+    let pausing = auth::wait_before_attempt(auth::FailureHistory::default(), history, now) > 0;
+    if !pausing {
+        let counted = (!routine).then_some(counted_as.as_str());
+        state.store.host_token_refused(&event, counted).await?;
+    }
+    refused()
 }

@@ -2,12 +2,14 @@
 //! members who hold that role on that account. Groups are not created or deleted over SCIM (they
 //! follow the accounts); their members are changed.
 
+use std::collections::HashMap;
+
 use roster_model::AccountRole;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{ScimError, ScimResult};
-use super::filter::AttrPath;
+use super::filter::{AttrPath, Filter};
 use super::schema::GROUP_SCHEMA;
 use super::users::date_time;
 use crate::store::{ScimGroupAccount, ScimGroupMember};
@@ -24,38 +26,58 @@ pub fn parse_group_id(id: &str) -> Option<(i64, AccountRole)> {
     Some((account, AccountRole::parse(role)?))
 }
 
-/// The version of a group with these members (ids, ascending): its ETag.
-pub fn group_version(members: &[i64]) -> String {
+/// The version of a group with these members (ids, ascending) and externalId: its ETag.
+pub fn group_version(members: &[i64], external_id: Option<&str>) -> String {
     let mut digest = Sha256::new();
     for id in members {
         digest.update(id.to_le_bytes());
+    }
+    if let Some(external_id) = external_id {
+        digest.update([0xff]);
+        digest.update(external_id.as_bytes());
     }
     let hash = digest.finalize();
     format!("W/\"{}\"", crate::hex::encode(&hash[..8]))
 }
 
+/// The members of each account, from rows sorted by account (one pass).
+pub fn by_account(members: &[ScimGroupMember]) -> HashMap<i64, Vec<&ScimGroupMember>> {
+    let mut grouped: HashMap<i64, Vec<&ScimGroupMember>> = HashMap::new();
+    for member in members {
+        grouped.entry(member.account_id).or_default().push(member);
+    }
+    grouped
+}
+
 /// The members holding `role` (held directly: an Administrator is not listed as Developer, the
-/// role Administrator cleared) among `members` of one account.
-pub fn holders(
-    members: &[ScimGroupMember],
-    account_id: i64,
-    role: AccountRole,
-) -> Vec<&ScimGroupMember> {
+/// role Administrator cleared) among one account's members.
+pub fn holders<'a>(members: &[&'a ScimGroupMember], role: AccountRole) -> Vec<&'a ScimGroupMember> {
     members
         .iter()
-        .filter(|m| m.account_id == account_id && m.roles.contains(role))
+        .copied()
+        .filter(|m| m.roles.contains(role))
         .collect()
 }
 
-/// A group as SCIM shows it; `members` None leaves them out (not asked for, or excluded).
+/// The identity provider's id of the account's `role` group, if it set one.
+pub fn external_id_of(account: &ScimGroupAccount, role: AccountRole) -> Option<&str> {
+    account
+        .external_ids
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map(|(_, id)| id.as_str())
+}
+
+/// A group as SCIM shows it. Without its `members` (not read: a listing that neither shows nor
+/// filters them) it has no `meta.version` either, which they make.
 pub fn group_resource(
     account: &ScimGroupAccount,
     role: AccountRole,
     members: Option<&[&ScimGroupMember]>,
-    version_of: &[i64],
     base: &str,
 ) -> Value {
     let id = group_id(account.id, role);
+    let external_id = external_id_of(account, role);
     let mut group = json!({
         "schemas": [GROUP_SCHEMA],
         "id": id,
@@ -65,13 +87,14 @@ pub fn group_resource(
             "created": date_time(account.created_at),
             "lastModified": date_time(account.modified_at),
             "location": format!("{base}/Groups/{id}"),
-            "version": group_version(version_of),
         },
     });
-    if let Some((_, external_id)) = account.external_ids.iter().find(|(r, _)| *r == role) {
-        group["externalId"] = external_id.clone().into();
+    if let Some(external_id) = external_id {
+        group["externalId"] = external_id.into();
     }
     if let Some(members) = members {
+        let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
+        group["meta"]["version"] = group_version(&ids, external_id).into();
         // The id and the URI, as they are sent: names are the Users' to tell.
         group["members"] = members
             .iter()
@@ -106,9 +129,16 @@ pub fn external_id(group: &Value) -> ScimResult<Option<String>> {
     }
 }
 
-/// Whether a filter needs the members (costly at scale: read only then).
-pub fn mentions_members(text: &str) -> bool {
-    text.to_ascii_lowercase().contains("members")
+/// Whether a filter reads the members or the version they make (then every group's members are
+/// read; otherwise only the page's).
+pub fn needs_members(filter: &Filter) -> bool {
+    match filter {
+        Filter::And(a, b) | Filter::Or(a, b) => needs_members(a) || needs_members(b),
+        Filter::Not(inner) => needs_members(inner),
+        Filter::Present(path) | Filter::Compare(path, ..) | Filter::ValuePath(path, _) => {
+            path.is("members", path.sub.as_deref()) || path.is("meta", Some("version"))
+        }
+    }
 }
 
 /// The member ids a group's JSON lists after a PUT or a PATCH: each `value` a user id.
@@ -182,9 +212,13 @@ mod tests {
 
     #[test]
     fn versions_follow_the_members() {
-        assert_eq!(group_version(&[1, 2]), group_version(&[1, 2]));
-        assert_ne!(group_version(&[1, 2]), group_version(&[1, 3]));
-        assert!(group_version(&[]).starts_with("W/\""));
+        assert_eq!(group_version(&[1, 2], None), group_version(&[1, 2], None));
+        assert_ne!(group_version(&[1, 2], None), group_version(&[1, 3], None));
+        assert_ne!(
+            group_version(&[1, 2], None),
+            group_version(&[1, 2], Some("okta"))
+        );
+        assert!(group_version(&[], None).starts_with("W/\""));
     }
 
     #[test]

@@ -775,6 +775,11 @@ pub struct ScimGroupMember {
     pub roles: RoleSet,
 }
 
+/// The refusal of taking an account owner's last role.
+const OWNER_KEEPS_A_ROLE: &str =
+    "The owner of an account keeps a role on it: give them another role \
+    first, or choose another owner in Roster.";
+
 /// Why a group's members could not be changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupRefusal {
@@ -876,7 +881,7 @@ impl Store {
         remove: &[i64],
         external_id: Option<Option<&str>>,
         expected: Option<&str>,
-        group_version: impl Fn(&[i64]) -> String,
+        group_version: impl Fn(&[i64], Option<&str>) -> String,
     ) -> StoreResult<Result<(), GroupRefusal>> {
         let mut tx = self.begin().await?;
         if !still_acts(&mut tx, actor).await? {
@@ -903,7 +908,14 @@ impl Store {
             .bind(i64::from(RoleSet::from_roles([role]).bits()))
             .fetch_all(&mut *tx)
             .await?;
-            if group_version(&members) != expected {
+            let external_id: Option<String> = sqlx::query_scalar(
+                "SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?",
+            )
+            .bind(account_id)
+            .bind(role.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if group_version(&members, external_id.as_deref()) != expected {
                 return Ok(Err(GroupRefusal::Stale));
             }
         }
@@ -941,6 +953,10 @@ impl Store {
             let after = before.unwrap_or(RoleSet::EMPTY).with(role, adding);
             if before == Some(after) || (before.is_none() && after.is_empty()) {
                 continue;
+            }
+            if after.is_empty() && user_id == owner_id {
+                // As in the console: the owner keeps access, with at least one role.
+                return Ok(Err(GroupRefusal::Refused(OWNER_KEEPS_A_ROLE)));
             }
             let (action, details) = if before.is_none() {
                 sqlx::query(

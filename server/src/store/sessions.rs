@@ -164,6 +164,46 @@ impl Store {
         Ok(AttemptAdmission::Reserved(id))
     }
 
+    /// The failures recorded since `since` under the client address `client_addr` (any email): read
+    /// only, so checking a pause takes no write lock.
+    pub async fn address_failures(
+        &self,
+        client_addr: &str,
+        since: Timestamp,
+    ) -> StoreResult<FailureHistory> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE client_addr = ? AND at > ?",
+        )
+        .bind(client_addr)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(FailureHistory {
+            failures: row.try_get("failures")?,
+            last_at: row.try_get("last_at")?,
+        })
+    }
+
+    /// Records a refused host token: its audit event, and, when it is `counted_as` an address's
+    /// failure, that failure, in one transaction.
+    pub async fn host_token_refused(
+        &self,
+        event: &AuditEvent<'_>,
+        counted_as: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        if let Some(client_addr) = counted_as {
+            sqlx::query("INSERT INTO sign_in_failures (email, client_addr, at) VALUES ('', ?, ?)")
+                .bind(client_addr)
+                .bind(event.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        event.insert(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records why a reserved attempt failed; its reservation stays, as a failure.
     pub async fn attempt_failed(&self, event: &AuditEvent<'_>) -> StoreResult<()> {
         let mut tx = self.begin().await?;

@@ -579,3 +579,74 @@ async fn only_allowed_origins_may_call_across_origins_and_never_with_the_session
         );
     }
 }
+
+/// Refused tokens from one address count like failed passwords (apart from them): past the free
+/// failures, nothing more is recorded for a while, every refusal stays a 401 (so a console asks
+/// its host for a fresh token), and valid tokens keep working. Expired ones are routine: never
+/// counted.
+#[tokio::test]
+async fn a_stream_of_bad_tokens_stops_being_recorded_and_valid_ones_still_pass() {
+    let server = host_server().await;
+    let mut elsewhere = claims(OWNER);
+    elsewhere["aud"] = serde_json::json!("another-service");
+    let misdirected = rsa_token(&elsewhere);
+    let free = roster_server::auth::FREE_FAILURES_PER_ADDRESS as usize;
+    for _ in 0..free + 5 {
+        let (status, _) =
+            as_host(&server, "GET", "/api/v1/users?limit=1", &misdirected, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        failures(&server).await.len(),
+        free,
+        "the ones past the free failures are not recorded"
+    );
+    let (status, _) = as_host(
+        &server,
+        "GET",
+        "/api/v1/users?limit=1",
+        &rsa_token(&claims(OWNER)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a valid token still works from there"
+    );
+    // The address's pause does not touch password sign-in from it.
+    let (status, _, _) = server.another_client().post_sign_in(MEMBER, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    // Once the pause is over, a refusal is recorded again.
+    server.advance(roster_server::auth::LONGEST_PAUSE_SECONDS);
+    let mut later = elsewhere.clone();
+    later["iat"] = serde_json::json!(server.now());
+    later["exp"] = serde_json::json!(server.now() + 300);
+    let (status, _) = as_host(
+        &server,
+        "GET",
+        "/api/v1/users?limit=1",
+        &rsa_token(&later),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(failures(&server).await.len(), free + 1);
+
+    // Expired tokens are what consoles refresh: however many, they pause nothing.
+    let server = host_server().await;
+    let mut expired = claims(OWNER);
+    expired["exp"] = serde_json::json!(server.now() - 60);
+    let stale = rsa_token(&expired);
+    for _ in 0..free + 5 {
+        as_host(&server, "GET", "/api/v1/users?limit=1", &stale, None).await;
+    }
+    assert_eq!(failures(&server).await.len(), free + 5, "each is audited");
+    let (status, _) = as_host(&server, "GET", "/api/v1/users?limit=1", &misdirected, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        failures(&server).await.len(),
+        free + 6,
+        "and none counted towards a pause"
+    );
+}

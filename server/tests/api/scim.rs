@@ -1280,3 +1280,204 @@ async fn twenty_group_changes_on_one_version_let_one_through() {
         .count();
     assert!(added >= ok, "{group}");
 }
+
+/// PATCHes without If-Match apply to the resource as it is when they are saved: ten identity-
+/// provider requests at once, each adding a member, all go through, and so does a user's.
+#[tokio::test]
+async fn patches_without_if_match_racing_each_other_all_take_effect() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let sandbox = account_id(&server, "Partner Sandbox").await;
+    let support = format!("/Groups/{sandbox}-support");
+    let members: Vec<i64> = demo_as_inserted()
+        .users
+        .iter()
+        .filter(|u| {
+            u.membership
+                .as_ref()
+                .is_some_and(|m| m.org_id == NORTHWIND && m.role == roster_model::OrgRole::Member)
+        })
+        .map(|u| u.id)
+        .take(10)
+        .collect();
+    let statuses =
+        in_parallel(members.len(), |i| {
+            let server = server.another_client();
+            let secret = secret.clone();
+            let support = support.clone();
+            let member = members[i];
+            async move {
+                scim(&server, &secret, "PATCH", &support, &[], Some(patch(json!([
+                { "op": "add", "path": "members", "value": [{ "value": member.to_string() }] }
+            ])))).await.0
+            }
+        })
+        .await;
+    assert_eq!(
+        count(&statuses, StatusCode::OK),
+        members.len(),
+        "{statuses:?}"
+    );
+    let (_, _, group) = scim(&server, &secret, "GET", &support, &[], None).await;
+    for member in &members {
+        assert!(
+            member_values(&group).contains(&member.to_string()),
+            "{member}: {group}"
+        );
+    }
+    // Two changes to one user at once, one suspending and one renaming: both stay.
+    let sam = id_of(MEMBER);
+    let (first, second) = (server.another_client(), server.another_client());
+    let rename = patch_user(
+        &first,
+        &secret,
+        sam,
+        json!([{ "op": "replace", "path": "name.familyName", "value": "Renamed" }]),
+    );
+    let suspend = patch_user(
+        &second,
+        &secret,
+        sam,
+        json!([{ "op": "replace", "path": "active", "value": false }]),
+    );
+    let ((renamed, _), (suspended, _)) = tokio::join!(rename, suspend);
+    assert_eq!((renamed, suspended), (StatusCode::OK, StatusCode::OK));
+    let (_, _, user) = scim(&server, &secret, "GET", &format!("/Users/{sam}"), &[], None).await;
+    assert_eq!(
+        (&user["name"]["familyName"], &user["active"]),
+        (&json!("Renamed"), &json!(false)),
+        "{user}"
+    );
+}
+
+#[tokio::test]
+async fn group_versions_external_ids_and_the_owners_last_role_hold() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let sandbox = account_id(&server, "Partner Sandbox").await;
+    // A listing without members still carries each group's true version.
+    let (_, headers, _) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Groups/{sandbox}-developer"),
+        &[],
+        None,
+    )
+    .await;
+    let filter = urlencode(&format!("id eq \"{sandbox}-developer\""));
+    let (_, _, listed) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Groups?excludedAttributes=members&filter={filter}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        listed["Resources"][0]["meta"]["version"],
+        headers["etag"].to_str().expect("etag")
+    );
+    assert!(listed["Resources"][0].get("members").is_none());
+
+    // The externalId is kept, is part of the version, and a members-only change leaves it be.
+    let developers = format!("/Groups/{sandbox}-developer");
+    let (status, _, named) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &developers,
+        &[],
+        Some(patch(json!([
+            { "op": "add", "path": "externalId", "value": "okta-group-7" }
+        ]))),
+    )
+    .await;
+    assert_eq!(
+        (status, &named["externalId"]),
+        (StatusCode::OK, &json!("okta-group-7"))
+    );
+    assert_ne!(
+        named["meta"]["version"],
+        headers["etag"].to_str().expect("etag")
+    );
+    let sam = id_of(MEMBER).to_string();
+    let (_, _, after) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &developers,
+        &[],
+        Some(patch(json!([
+            { "op": "add", "path": "members", "value": [{ "value": sam }] }
+        ]))),
+    )
+    .await;
+    assert_eq!(after["externalId"], "okta-group-7");
+    let (_, _, found) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!(
+            "/Groups?filter={}",
+            urlencode(r#"externalId eq "okta-group-7""#)
+        ),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+
+    // The account's owner keeps a role: taking their last one is refused, as in the console.
+    let page: Value = server.get("/api/v1/accounts?limit=100").await;
+    let owner = page["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|a| a["id"] == sandbox))
+        .and_then(|a| a["owner"]["id"].as_i64())
+        .expect("the owner")
+        .to_string();
+    let mut refused = 0;
+    for role in ["administrator", "developer", "billing_manager", "support"] {
+        let (status, _, body) = scim(
+            &server,
+            &secret,
+            "PATCH",
+            &format!("/Groups/{sandbox}-{role}"),
+            &[],
+            Some(patch(json!([
+                { "op": "remove", "path": format!("members[value eq \"{owner}\"]") }
+            ]))),
+        )
+        .await;
+        match status {
+            StatusCode::OK => {}
+            StatusCode::CONFLICT => {
+                refused += 1;
+                assert!(
+                    body["detail"].as_str().is_some_and(|d| d.contains("owner")),
+                    "{body}"
+                );
+            }
+            other => panic!("{role}: {other} {body}"),
+        }
+    }
+    assert_eq!(refused, 1, "only the last role is kept");
+    let (status, _, user) = scim(
+        &server,
+        &secret,
+        "GET",
+        &format!("/Users/{owner}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(user["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .any(|g| g["value"]
+            .as_str()
+            .is_some_and(|v| v.starts_with(&format!("{sandbox}-")))));
+}
