@@ -855,7 +855,10 @@ impl Store {
              JOIN users u ON u.id = aa.user_id WHERE a.org_id = ",
         );
         query.push_bind(org_id);
-        query.push(" AND u.org_id = ");
+        // `+u.org_id`: the rows are found from the accounts; left to itself the planner would
+        // walk the organization's every user (users_org_id) instead — 0.9 s against 25 ms for a
+        // page of 50 accounts at 100,000 users.
+        query.push(" AND +u.org_id = ");
         query.push_bind(org_id);
         query.push(" AND aa.account_id IN (");
         let mut ids = query.separated(", ");
@@ -901,7 +904,7 @@ impl Store {
         if let Some(expected) = expected {
             let members: Vec<i64> = sqlx::query_scalar(
                 "SELECT u.id FROM account_access aa JOIN users u ON u.id = aa.user_id \
-                 WHERE aa.account_id = ? AND u.org_id = ? AND (aa.roles & ?) <> 0 ORDER BY u.id",
+                 WHERE aa.account_id = ? AND +u.org_id = ? AND (aa.roles & ?) <> 0 ORDER BY u.id",
             )
             .bind(account_id)
             .bind(actor.org_id)
