@@ -11,7 +11,7 @@ use crate::auth;
 use crate::authz::{Caller, Credential};
 use crate::error::{AppError, AppResult};
 use crate::mail::welcome_mail;
-use crate::scim::attributes::{attribute_list, select_attributes};
+use crate::scim::attributes::{attribute_list, field, select_attributes};
 use crate::scim::error::{ScimError, ScimResult};
 use crate::scim::filter::matches;
 use crate::scim::filter::parse_filter;
@@ -182,6 +182,19 @@ pub struct UserListRequest {
     pub excluded_attributes: Option<String>,
 }
 
+impl UserListRequest {
+    /// The page asked for, as (startIndex, count): RFC 7644 §3.4.2.4 reads a startIndex below 1 as
+    /// 1 and a negative count as 0; the page is capped at [`MAX_RESULTS`].
+    fn page(&self) -> (i64, i64) {
+        let start_index = self.start_index.unwrap_or(1).max(1);
+        let count = self
+            .count
+            .unwrap_or(i64::from(MAX_RESULTS))
+            .clamp(0, i64::from(MAX_RESULTS));
+        (start_index, count)
+    }
+}
+
 pub async fn list_users(
     state: &AppState,
     caller: &ScimCaller,
@@ -208,12 +221,7 @@ pub async fn list_users(
         })
         .transpose()?
         .map(|attr| (attr, request.descending));
-    // RFC 7644 §3.4.2.4: a startIndex below 1 is 1, a negative count is 0; the page is capped.
-    let start_index = request.start_index.unwrap_or(1).max(1);
-    let count = request
-        .count
-        .unwrap_or(i64::from(MAX_RESULTS))
-        .clamp(0, i64::from(MAX_RESULTS));
+    let (start_index, count) = request.page();
     let attributes = attribute_list(request.attributes.as_deref())?;
     let excluded = attribute_list(request.excluded_attributes.as_deref())?;
     let query = ScimUserQuery {
@@ -502,16 +510,9 @@ fn owns_accounts(names: &[String]) -> ScimError {
 /// address to (Entra ID's `mail`): a change to it is ignored, not refused, so their updates of the
 /// other attributes go through.
 fn read_only_change(before: &Value, after: &Value) -> Option<&'static str> {
-    let get = |value: &Value, name: &str| -> Option<Value> {
-        value
-            .as_object()?
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
     ["id", "meta", "schemas", "groups", ROSTER_USER_SCHEMA]
         .into_iter()
-        .find(|name| get(before, name) != get(after, name))
+        .find(|name| field(before, name) != field(after, name))
 }
 
 /// A User body names the User schema (RFC 7643 §3: `schemas` is required).
@@ -642,11 +643,7 @@ pub async fn list_groups(
         }
     }
     let total = groups.len();
-    let start_index = request.start_index.unwrap_or(1).max(1);
-    let count = request
-        .count
-        .unwrap_or(i64::from(MAX_RESULTS))
-        .clamp(0, i64::from(MAX_RESULTS));
+    let (start_index, count) = request.page();
     let page: Vec<(usize, AccountRole, Value)> = groups
         .into_iter()
         .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
@@ -704,7 +701,7 @@ pub async fn patch_group(
         let mut after = before.clone();
         patch::apply(&mut after, &operations, GROUP_SCHEMA, &groups_case_exact)?;
         for name in ["id", "meta", "schemas", "displayName"] {
-            if field_of(&before, name) != field_of(&after, name) {
+            if field(&before, name) != field(&after, name) {
                 return Err(group_name_fixed(name));
             }
         }
@@ -724,8 +721,8 @@ pub async fn replace_group(
     retry_when_stale(if_match.is_none(), || async {
         let (account, role) = group_account(state, caller, id).await?;
         let before = group_with_members(state, caller, &account, role).await?;
-        if let Some(name) = field_of(body, "displayName") {
-            if Some(name) != field_of(&before, "displayName") {
+        if let Some(name) = field(body, "displayName") {
+            if Some(name) != field(&before, "displayName") {
                 return Err(group_name_fixed("displayName"));
             }
         }
@@ -810,14 +807,6 @@ fn group_changed() -> ScimError {
 /// A tag without its weakness marker: If-Match compares group versions as written.
 fn strip_weak(tag: &str) -> String {
     tag.trim().trim_start_matches("W/").to_owned()
-}
-
-fn field_of<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
 }
 
 fn group_name_fixed(attribute: &str) -> ScimError {

@@ -7,6 +7,15 @@ use super::error::{ScimError, ScimResult};
 use super::filter::AttrPath;
 use super::schema::ROSTER_USER_SCHEMA;
 
+/// A member of a JSON object, its name matched without regard to case (RFC 7643 §2.1).
+pub fn field<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
+    value
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
 /// Keeps the attributes a request asked for (`attributes`) or drops those it did not want
 /// (`excludedAttributes`); `id` and `schemas` always stay (RFC 7643 §7: returned "always").
 pub fn select_attributes(resource: Value, attributes: &[AttrPath], excluded: &[AttrPath]) -> Value {

@@ -8,6 +8,7 @@ use roster_model::AccountRole;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::attributes::field;
 use super::error::{ScimError, ScimResult};
 use super::filter::{AttrPath, Filter};
 use super::schema::GROUP_SCHEMA;
@@ -115,10 +116,7 @@ pub fn case_exact(path: &AttrPath) -> bool {
 
 /// The externalId a group's JSON asks for after a PUT or a PATCH (None: none).
 pub fn external_id(group: &Value) -> ScimResult<Option<String>> {
-    let value = group
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("externalId")))
-        .map(|(_, v)| v);
+    let value = field(group, "externalId");
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(id)) if id.is_empty() => Ok(None),
@@ -143,10 +141,7 @@ pub fn needs_members(filter: &Filter) -> bool {
 
 /// The member ids a group's JSON lists after a PUT or a PATCH: each `value` a user id.
 pub fn member_ids(group: &Value) -> ScimResult<Vec<i64>> {
-    let members = group
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("members")))
-        .map(|(_, v)| v);
+    let members = field(group, "members");
     let Some(members) = members else {
         return Ok(Vec::new());
     };
@@ -158,10 +153,7 @@ pub fn member_ids(group: &Value) -> ScimResult<Vec<i64>> {
     let mut ids = items
         .iter()
         .map(|item| {
-            let value = item
-                .as_object()
-                .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")))
-                .map(|(_, v)| v);
+            let value = field(item, "value");
             match value {
                 Some(Value::String(id)) => id.trim().parse::<i64>().ok(),
                 Some(Value::Number(n)) => n.as_i64(),

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use super::attributes::field;
 use super::error::{ScimError, ScimResult};
 use super::filter::{matches, parse_patch_path, AttrPath, CompValue, CompareOp, Filter, PatchPath};
 use super::schema::PATCH_SCHEMA;
@@ -89,15 +90,6 @@ pub fn parse_operations(body: &Value) -> ScimResult<Vec<Operation>> {
             Ok(Operation { op, path, value })
         })
         .collect()
-}
-
-/// A member of a JSON object, its name matched without regard to case (RFC 7643 §2.1).
-fn field<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
 }
 
 /// The key `name` has in `object` (its existing spelling), or `name` itself.

@@ -4,6 +4,7 @@
 use roster_model::{normalize_email, version_tag, UserStatus};
 use serde_json::{json, Value};
 
+use super::attributes::field;
 use super::error::{ScimError, ScimResult};
 use super::filter::{AttrPath, CompValue, CompareOp, Filter};
 use super::groups::group_id;
@@ -96,14 +97,6 @@ pub fn case_exact(path: &AttrPath) -> bool {
     path.is("externalId", None) || path.is("id", None)
 }
 
-fn text_field<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
-    value
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
 fn optional_text(value: Option<&Value>, what: &str) -> ScimResult<Option<String>> {
     match value {
         None | Some(Value::Null) => Ok(None),
@@ -130,7 +123,7 @@ pub fn requested_state(
     resource: &Value,
     current: Option<&ScimUserRecord>,
 ) -> ScimResult<ScimUserState> {
-    let user_name = optional_text(text_field(resource, "userName"), "userName")?
+    let user_name = optional_text(field(resource, "userName"), "userName")?
         .filter(|name| !name.trim().is_empty())
         .ok_or_else(|| {
             ScimError::invalid_value("“userName” is required: the person's email address.")
@@ -138,17 +131,11 @@ pub fn requested_state(
     let email = normalize_email(&user_name).map_err(|error| {
         ScimError::invalid_value(format!("“userName” is the person's email address: {error}"))
     })?;
-    let name = text_field(resource, "name");
-    let given = optional_text(
-        name.and_then(|n| text_field(n, "givenName")),
-        "name.givenName",
-    )?;
-    let family = optional_text(
-        name.and_then(|n| text_field(n, "familyName")),
-        "name.familyName",
-    )?;
-    let external_id = optional_text(text_field(resource, "externalId"), "externalId")?
-        .filter(|id| !id.is_empty());
+    let name = field(resource, "name");
+    let given = optional_text(name.and_then(|n| field(n, "givenName")), "name.givenName")?;
+    let family = optional_text(name.and_then(|n| field(n, "familyName")), "name.familyName")?;
+    let external_id =
+        optional_text(field(resource, "externalId"), "externalId")?.filter(|id| !id.is_empty());
     if external_id
         .as_ref()
         .is_some_and(|id| id.chars().count() > 255)
@@ -157,7 +144,7 @@ pub fn requested_state(
             "“externalId” is at most 255 characters.",
         ));
     }
-    let shown = optional_text(text_field(resource, "displayName"), "displayName")?
+    let shown = optional_text(field(resource, "displayName"), "displayName")?
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
     if let Some(shown) = &shown {
@@ -172,7 +159,7 @@ pub fn requested_state(
             )));
         }
     }
-    let active = match text_field(resource, "active") {
+    let active = match field(resource, "active") {
         None | Some(Value::Null) => current.is_none_or(|user| user.status == UserStatus::Active),
         Some(value) => boolean(value)?,
     };
