@@ -46,6 +46,10 @@ export async function mount(element, config = {}) {
   const handle = roster.mount(container, { apiBase: new URL('api/v1', root).href, ...config });
   element.dispatchEvent(new CustomEvent('roster:ready', { bubbles: true, composed: true }));
   return {
+    /** Shows `path` (a route of Roster's, such as /users/invited); heard as roster:navigate. */
+    navigate(path) {
+      handle.navigate(path);
+    },
     unmount() {
       handle.unmount();
       handle.free();
@@ -55,11 +59,19 @@ export async function mount(element, config = {}) {
 }
 
 // <roster-console>: the element a host drops in. Attributes (and the matching properties):
-// api-base, router-base, initial-path, theme (light | dark | auto); property getToken; method
-// navigate(path). Changing one takes effect at once; removing the element unmounts Roster.
-const ATTRIBUTES = { 'api-base': 'apiBase', 'router-base': 'routerBase', 'initial-path': 'initialPath', theme: 'theme' };
-// The theme is CSS only (:host([theme])): changing it keeps Roster where it is.
-const REMOUNTING = ['api-base', 'router-base'];
+// api-base, router-base, routing (path | memory), initial-path, theme (light | dark | auto);
+// property getToken; method navigate(path). Changing one takes effect at once; removing the
+// element unmounts Roster.
+const ATTRIBUTES = {
+  'api-base': 'apiBase',
+  'router-base': 'routerBase',
+  routing: 'routing',
+  'initial-path': 'initialPath',
+  theme: 'theme',
+};
+// The theme is CSS only (:host([theme])): changing it keeps Roster where it is. A new
+// initial-path moves a console there; the others start it again.
+const REMOUNTING = ['api-base', 'router-base', 'routing'];
 
 class RosterConsole extends HTMLElement {
   static observedAttributes = Object.keys(ATTRIBUTES);
@@ -93,7 +105,9 @@ class RosterConsole extends HTMLElement {
 
   attributeChangedCallback(name, before, after) {
     // At upgrade this runs for each attribute before connectedCallback, which mounts anyway.
-    if (before !== after && this.#active && REMOUNTING.includes(name)) this.#mount();
+    if (before === after || !this.#active) return;
+    if (REMOUNTING.includes(name)) this.#mount();
+    else if (name === 'initial-path' && after) this.navigate(after);
   }
 
   get getToken() {
@@ -105,35 +119,36 @@ class RosterConsole extends HTMLElement {
     if (this.#active) this.#mount();
   }
 
-  /** Shows `path` (a route of Roster's, such as /users/invited) under the router base. */
+  /**
+   * Shows `path` (a route of Roster's, such as /users/invited); heard as roster:navigate. Asked
+   * before Roster has loaded, it is where Roster starts.
+   */
   navigate(path) {
-    const base = this.#base();
-    history.pushState(null, '', `${base}${path.startsWith('/') ? path : `/${path}`}`);
-    dispatchEvent(new PopStateEvent('popstate', { state: null }));
+    if (this.#handle) this.#handle.navigate(path);
+    else this.#startAt = path;
   }
 
-  #base() {
-    return (this.getAttribute('router-base') ?? '').replace(/\/$/, '');
-  }
+  #startAt = null;
 
   #mount() {
     this.#generation += 1;
     const generation = this.#generation;
     this.#handle?.unmount();
     this.#handle = null;
-    const base = this.#base();
-    const initial = this.getAttribute('initial-path');
-    if (initial && (location.pathname === base || location.pathname === `${base}/` || !location.pathname.startsWith(`${base}/`))) {
-      history.replaceState(history.state, '', `${base}${initial}`);
-    }
-    const config = { manageTitle: false, routerBase: base };
+    const config = { manageTitle: false, routerBase: this.getAttribute('router-base') ?? '' };
+    const routing = this.getAttribute('routing');
+    if (routing) config.routing = routing;
+    const initialPath = this.#startAt ?? this.getAttribute('initial-path');
+    if (initialPath) config.initialPath = initialPath;
     const apiBase = this.getAttribute('api-base');
     if (apiBase) config.apiBase = apiBase;
     if (this.#getToken) config.getToken = this.#getToken;
     mount(this, config).then(
       (handle) => {
-        if (generation === this.#generation) this.#handle = handle;
-        else handle.unmount();
+        if (generation !== this.#generation) return handle.unmount();
+        this.#handle = handle;
+        if (this.#startAt) handle.navigate(this.#startAt);
+        this.#startAt = null;
       },
       (error) => {
         const detail = { code: 'load_failed', message: String(error?.message ?? error) };

@@ -6,6 +6,8 @@ use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::router::Routing;
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AppConfig {
@@ -13,6 +15,11 @@ pub struct AppConfig {
     pub api_base: String,
     /// The path the app's routes live under, e.g. "" standalone or "/settings/users" embedded.
     pub router_base: String,
+    /// Whether the route lives in the browser's URL or in the console alone.
+    pub routing: Routing,
+    /// Where a memory-routed console starts (a path-routed one when the URL is not under its
+    /// base), e.g. "/users/invited"; the list of managed users when none.
+    pub initial_path: Option<String>,
     /// Whether the app may set the document title (standalone: yes; embedded: the host decides).
     pub manage_title: bool,
     /// The host's `getToken`: who is signed in comes from the host, not from Roster's own sign-in.
@@ -143,6 +150,8 @@ impl Default for AppConfig {
         AppConfig {
             api_base: "/api/v1".to_owned(),
             router_base: String::new(),
+            routing: Routing::Path,
+            initial_path: None,
             manage_title: true,
             get_token: None,
             theme: Theme::Auto,
@@ -229,6 +238,14 @@ mod tests {
         assert!(config.manage_title);
         assert_eq!(config.theme, Theme::Auto);
         assert!(!config.standalone);
+        assert_eq!(config.routing, Routing::Path);
+        assert_eq!(config.initial_path, None);
+        let memory: AppConfig =
+            serde_json::from_str(r#"{"routing": "memory", "initialPath": "/users/invited"}"#)
+                .unwrap();
+        assert_eq!(memory.routing, Routing::Memory);
+        assert_eq!(memory.initial_path.as_deref(), Some("/users/invited"));
+        assert!(serde_json::from_str::<AppConfig>(r#"{"routing": "hash"}"#).is_err());
         let dark: AppConfig = serde_json::from_str(r#"{"theme": "dark"}"#).unwrap();
         assert_eq!(dark.theme, Theme::Dark);
         assert!(serde_json::from_str::<AppConfig>(r#"{"theme": "sepia"}"#).is_err());

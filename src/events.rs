@@ -19,8 +19,13 @@ impl HostEvents {
 
     /// Sends `roster:{name}` with `detail` (names and values).
     pub fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
+        self.dispatch(name, detail, false);
+    }
+
+    /// Sends `roster:{name}`, cancellable when `cancelable`; false when the host cancelled it.
+    pub fn dispatch(&self, name: &str, detail: &[(&str, JsValue)], cancelable: bool) -> bool {
         let Some(MountPoint(node)) = &self.0 else {
-            return;
+            return true;
         };
         let object = js_sys::Object::new();
         for (key, value) in detail {
@@ -29,10 +34,12 @@ impl HostEvents {
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
+        init.set_cancelable(cancelable);
         init.set_detail(&JsValue::from(object));
         let name = format!("roster:{name}");
-        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&name, &init) {
-            let _ = node.dispatch_event(&event);
+        match web_sys::CustomEvent::new_with_event_init_dict(&name, &init) {
+            Ok(event) => node.dispatch_event(&event).unwrap_or(true),
+            Err(_) => true,
         }
     }
 }

@@ -11,27 +11,30 @@ pub mod form;
 pub mod format;
 pub mod list;
 pub mod pages;
+pub mod router;
 pub mod session;
 pub mod split;
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Routes};
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::{path, NavigateOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::api::ApiClient;
-use crate::components::{AppRouter, MemberNotice, RouterBase, Shell};
+use crate::components::{MemberNotice, Shell};
 pub use crate::config::AppConfig;
 use crate::events::HostEvents;
 use crate::pages::{LoginPage, NotFound, UserRedirect, UsersRoute};
+use crate::router::{NavigateOptions, Redirect, Router, Routes};
 use crate::session::{Access, SessionState};
 use crate::split::lazy_page;
 use roster_model::OrgRole;
 
-/// The whole console. All it depends on arrives in `config`; nothing is global.
+/// The whole console. All it depends on arrives in `config` and `router` (started for this
+/// mount by [`Router::start`]); nothing is global.
 #[component]
-pub fn App(config: AppConfig) -> impl IntoView {
+pub fn App(config: AppConfig, router: Router) -> impl IntoView {
+    provide_context(router);
+    // The host hears where the console starts once it is in place; later moves as they happen.
+    Effect::new(move |_| router.announce_place());
     let session = SessionState::new();
     provide_context(session);
     let events = HostEvents::of_this_mount();
@@ -58,14 +61,96 @@ pub fn App(config: AppConfig) -> impl IntoView {
         });
     }
 
-    view! {
-        <AppRouter base=config.router_base.clone()>
-            <Console />
-        </AppRouter>
+    view! { <Console /> }
+}
+
+/// Roster's pages, one for each path pattern of [`ROUTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Login,
+    Accept,
+    PasswordReset,
+    Home,
+    Users,
+    UserList,
+    Invite,
+    InviteStep,
+    UserRedirect,
+    Accounts,
+    AccountAccess,
+    Import,
+    Domains,
+    Audit,
+    Tokens,
+    Provisioning,
+    TwoFactor,
+    ChangePassword,
+}
+
+const ROUTES: &[(&str, Route)] = &[
+    ("/login", Route::Login),
+    ("/accept/:token", Route::Accept),
+    ("/password/:token", Route::PasswordReset),
+    ("/", Route::Home),
+    ("/users", Route::Users),
+    ("/users/:key", Route::UserList),
+    ("/invite", Route::Invite),
+    ("/invite/:step", Route::InviteStep),
+    ("/user/:id", Route::UserRedirect),
+    ("/accounts", Route::Accounts),
+    ("/accounts/:id", Route::AccountAccess),
+    ("/import", Route::Import),
+    ("/domains", Route::Domains),
+    ("/audit", Route::Audit),
+    ("/tokens", Route::Tokens),
+    ("/provisioning", Route::Provisioning),
+    ("/account/two-factor", Route::TwoFactor),
+    ("/account/password", Route::ChangePassword),
+];
+
+fn page(route: Route) -> AnyView {
+    match route {
+        Route::Login => view! { <LoginPage /> }.into_any(),
+        Route::Accept => lazy_page(pages::accept_page).into_any(),
+        Route::PasswordReset => lazy_page(pages::password_reset_page).into_any(),
+        Route::Home | Route::Users => view! { <Redirect path="/users/managed" /> }.into_any(),
+        Route::UserList => view! { <Protected><UsersRoute /></Protected> }.into_any(),
+        Route::Invite => view! { <Redirect path="/invite/accounts" /> }.into_any(),
+        Route::InviteStep => {
+            view! { <Protected>{lazy_page(pages::invite_page)}</Protected> }.into_any()
+        }
+        Route::UserRedirect => view! { <UserRedirect /> }.into_any(),
+        Route::Accounts => {
+            view! { <Protected>{lazy_page(pages::accounts_page)}</Protected> }.into_any()
+        }
+        Route::AccountAccess => {
+            view! { <Protected>{lazy_page(pages::account_access_page)}</Protected> }.into_any()
+        }
+        Route::Import => {
+            view! { <Protected>{lazy_page(pages::import_page)}</Protected> }.into_any()
+        }
+        Route::Domains => {
+            view! { <Protected>{lazy_page(pages::domains_page)}</Protected> }.into_any()
+        }
+        Route::Audit => view! { <Protected>{lazy_page(pages::audit_page)}</Protected> }.into_any(),
+        Route::Tokens => {
+            view! { <Protected>{lazy_page(pages::tokens_page)}</Protected> }.into_any()
+        }
+        Route::Provisioning => {
+            view! { <Protected>{lazy_page(pages::scim_page)}</Protected> }.into_any()
+        }
+        Route::TwoFactor => {
+            view! { <Protected members=true>{lazy_page(pages::two_factor_page)}</Protected> }
+                .into_any()
+        }
+        Route::ChangePassword => {
+            view! { <Protected members=true>{lazy_page(pages::change_password_page)}</Protected> }
+                .into_any()
+        }
     }
 }
 
-/// The shell and the routes, inside the router (sign-out navigates).
+/// The shell and the routes.
 #[component]
 fn Console() -> impl IntoView {
     let session = expect_context::<SessionState>();
@@ -74,14 +159,13 @@ fn Console() -> impl IntoView {
     let host_signs_in = config.host_signs_in();
     let standalone = config.standalone;
     let initial_theme = config.theme;
-    let base = config.router_base.clone();
-    let navigate = use_navigate();
+    let router = expect_context::<Router>();
     let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
             draft::clear_drafts(&config);
             session.signed_out();
-            navigate("/login", NavigateOptions::default());
+            router.navigate("/login", NavigateOptions::default());
         }
     });
     let theme = RwSignal::new(if standalone {
@@ -92,23 +176,6 @@ fn Console() -> impl IntoView {
     if standalone {
         Effect::new(move |_| config::store_theme(theme.get()));
     }
-    // The host hears of every route Roster shows (the first included), as a path under its base.
-    let location = use_location();
-    let events = expect_context::<HostEvents>();
-    Effect::new(move |_| {
-        let path = location.pathname.get();
-        let search = location.search.get();
-        let path = path.strip_prefix(base.as_str()).unwrap_or(&path);
-        let path = if search.is_empty() {
-            path.to_owned()
-        } else {
-            format!("{path}?{search}")
-        };
-        events.emit(
-            "navigate",
-            &[("path", wasm_bindgen::JsValue::from_str(&path))],
-        );
-    });
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));
     let show_nav = Signal::derive(move || session.access() == Access::Manager);
@@ -129,26 +196,7 @@ fn Console() -> impl IntoView {
 
     view! {
         <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out theme=theme theme_switch=standalone checking=checking>
-            <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/accept/:token") view=|| lazy_page(pages::accept_page) />
-                <Route path=path!("/password/:token") view=|| lazy_page(pages::password_reset_page) />
-                <Route path=path!("/") view=|| view! { <Redirect path="/users/managed" /> } />
-                <Route path=path!("/users") view=|| view! { <Redirect path="/users/managed" /> } />
-                <Route path=path!("/users/:key") view=|| view! { <Protected><UsersRoute /></Protected> } />
-                <Route path=path!("/invite") view=|| view! { <Redirect path="/invite/accounts" /> } />
-                <Route path=path!("/invite/:step") view=|| view! { <Protected>{lazy_page(pages::invite_page)}</Protected> } />
-                <Route path=path!("/user/:id") view=UserRedirect />
-                <Route path=path!("/accounts") view=|| view! { <Protected>{lazy_page(pages::accounts_page)}</Protected> } />
-                <Route path=path!("/accounts/:id") view=|| view! { <Protected>{lazy_page(pages::account_access_page)}</Protected> } />
-                <Route path=path!("/import") view=|| view! { <Protected>{lazy_page(pages::import_page)}</Protected> } />
-                <Route path=path!("/domains") view=|| view! { <Protected>{lazy_page(pages::domains_page)}</Protected> } />
-                <Route path=path!("/audit") view=|| view! { <Protected>{lazy_page(pages::audit_page)}</Protected> } />
-                <Route path=path!("/tokens") view=|| view! { <Protected>{lazy_page(pages::tokens_page)}</Protected> } />
-                <Route path=path!("/provisioning") view=|| view! { <Protected>{lazy_page(pages::scim_page)}</Protected> } />
-                <Route path=path!("/account/two-factor") view=|| view! { <Protected members=true>{lazy_page(pages::two_factor_page)}</Protected> } />
-                <Route path=path!("/account/password") view=|| view! { <Protected members=true>{lazy_page(pages::change_password_page)}</Protected> } />
-            </Routes>
+            <Routes routes=ROUTES page=page fallback=|| view! { <NotFound /> }.into_any() />
         </Shell>
     }
 }
@@ -159,9 +207,8 @@ fn Console() -> impl IntoView {
 #[component]
 fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<SessionState>();
-    let base = use_context::<RouterBase>().unwrap_or_default();
     let host_signs_in = use_context::<AppConfig>().is_some_and(|config| config.host_signs_in());
-    let location = use_location();
+    let router = expect_context::<Router>();
     let access = Memo::new(move |_| session.access());
     move || {
         match access.get() {
@@ -176,21 +223,12 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
         // The shell says the session is being checked, and shows no page until it is.
         Access::Checking => ().into_any(),
         Access::SignedOut => {
-            let path = location.pathname.get_untracked();
-            let path = path
-                .strip_prefix(base.0.as_str())
-                .unwrap_or(&path)
-                .to_owned();
-            if path.starts_with("/login") {
+            let here = untrack(|| router.place());
+            if here.path.starts_with("/login") {
                 // Already on the way to sign-in (signing out navigates there itself).
                 return ().into_any();
             }
-            let search = location.search.get_untracked();
-            let here = if search.is_empty() {
-                path
-            } else {
-                format!("{path}?{search}")
-            };
+            let here = here.href();
             let mut target = format!(
                 "/login?next={}",
                 String::from(js_sys::encode_uri_component(&here))
@@ -218,27 +256,37 @@ fn Protected(#[prop(optional)] members: bool, children: ChildrenFn) -> impl Into
 #[wasm_bindgen]
 pub struct MountHandle {
     mounted: Option<Box<dyn std::any::Any>>,
-    /// The owner above the mount's own, cleaned up explicitly: leptos_router keeps the first
-    /// router's owner in a global (its redirect hook), so dropping alone would leave that mount's
-    /// listeners and state behind.
+    /// The owner above the mount's own, which holds the router and its listeners: cleaned up
+    /// explicitly, as nothing else would.
     owner: Option<Owner>,
+    router: Option<Router>,
 }
 
 #[wasm_bindgen]
 impl MountHandle {
     pub fn unmount(&mut self) {
         // Dropping Leptos's UnmountHandle removes the view; cleaning the owner ends the rest.
+        self.router.take();
         self.mounted.take();
         if let Some(owner) = self.owner.take() {
             owner.cleanup();
         }
     }
+
+    /// Shows `path` (an app path such as "/users/invited"); announced as `roster:navigate`.
+    pub fn navigate(&self, path: &str) {
+        if let Some(router) = self.router {
+            router.show(path, router::NavigateOptions::default());
+        }
+    }
 }
 
-/// Mounts Roster into `element`. `config` is `{ apiBase, routerBase, manageTitle, getToken }`;
-/// missing keys take the standalone defaults. `getToken` (a function answering a Promise of a
-/// bearer token) makes the host the one who signs people in. Each call is independent: the same
-/// page may mount Roster twice.
+/// Mounts Roster into `element`. `config` is `{ apiBase, routerBase, routing, initialPath,
+/// manageTitle, theme, getToken }`; missing keys take the standalone defaults. `routing` is
+/// "path" (the route in the browser's URL under `routerBase`) or "memory" (in the console alone,
+/// starting at `initialPath`). `getToken` (a function answering a Promise of a bearer token) makes
+/// the host the one who signs people in. Each call is independent: the same page may mount
+/// Roster twice.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::HtmlElement, config: JsValue) -> Result<MountHandle, JsError> {
     let mut parsed: AppConfig = if config.is_undefined() || config.is_null() {
@@ -260,14 +308,18 @@ pub fn mount(element: web_sys::HtmlElement, config: JsValue) -> Result<MountHand
     let config = config.normalized();
     let point = dom::MountPoint(send_wrapper::SendWrapper::new(element.clone().into()));
     let owner = Owner::new();
-    let handle = owner.with(|| {
-        leptos::mount::mount_to(element, move || {
-            provide_context(point);
-            view! { <App config=config /> }
-        })
+    let (handle, router) = owner.with(|| {
+        provide_context(point);
+        let router = Router::start(&config);
+        let handle = leptos::mount::mount_to(
+            element,
+            move || view! { <App config=config router=router /> },
+        );
+        (handle, router)
     });
     Ok(MountHandle {
         mounted: Some(Box::new(handle)),
         owner: Some(owner),
+        router: Some(router),
     })
 }

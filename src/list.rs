@@ -2,14 +2,13 @@
 //! through typed query parameters), the URLs of its pages, and its page links.
 
 use leptos::prelude::*;
-use leptos::Params;
-use leptos_router::hooks::{use_navigate, use_query};
-use leptos_router::params::Params;
-use leptos_router::NavigateOptions;
 use roster_model::Page;
+use serde::Deserialize;
+
+use crate::router::{use_navigate, use_typed_query, NavigateOptions};
 
 /// A list's place as the URL's query holds it. A malformed query reads as the first page.
-#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListQuery {
     /// The search text.
     pub q: Option<String>,
@@ -31,15 +30,6 @@ impl ListQuery {
     pub fn page(&self) -> u32 {
         self.page.filter(|page| *page >= 1).unwrap_or(1)
     }
-}
-
-/// Typed query parameters `T` of the current URL; a malformed query reads as `T::default()`.
-pub fn use_typed_query<T>() -> Memo<T>
-where
-    T: Params + Default + Clone + PartialEq + Send + Sync + 'static,
-{
-    let query = use_query::<T>();
-    Memo::new(move |_| query.get().unwrap_or_default())
 }
 
 /// The search, cursor and page of the current URL.
@@ -101,7 +91,6 @@ pub fn use_replace_navigation() -> impl Fn(&str) + Clone + 'static {
             NavigateOptions {
                 replace: true,
                 scroll: false,
-                ..Default::default()
             },
         )
     }

@@ -2,6 +2,7 @@
 //! bundle loaded by a host page (which calls `mount` itself) starts nothing on its own.
 
 use leptos::prelude::*;
+use roster::router::Router;
 use roster::{App, AppConfig};
 
 fn main() {
@@ -10,5 +11,8 @@ fn main() {
         return;
     }
     let config = AppConfig::from_document();
-    leptos::mount::mount_to_body(move || view! { <App config=config /> });
+    leptos::mount::mount_to_body(move || {
+        let router = Router::start(&config);
+        view! { <App config=config router=router /> }
+    });
 }

@@ -1,8 +1,8 @@
 //! Who is signed in to this mount. Owned by [`crate::App`], read by pages and the shell.
 
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use roster_model::Me;
 
 /// What a page that signs someone in (sign-in, an accepted invitation, a set-password link) does

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster::components::{AppRouter, ErrorPanel, Tab, TabList};
+use roster::components::{ErrorPanel, Tab, TabList};
+use roster::router::{Router, Routing};
+use roster::AppConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -90,11 +92,13 @@ async fn tab_list_follows_the_aria_tabs_pattern() {
                 count: None,
             },
         ];
-        view! {
-            <AppRouter base="/wasm-test">
-                <TabList label="User lists" tabs=tabs selected=selected panel_id="panel" />
-            </AppRouter>
-        }
+        let router = Router::start(&AppConfig {
+            router_base: "/wasm-test".into(),
+            routing: Routing::Memory,
+            ..AppConfig::default()
+        });
+        provide_context(router);
+        view! { <TabList label="User lists" tabs=tabs selected=selected panel_id="panel" /> }
     });
     leptos::task::tick().await;
 
@@ -198,6 +202,78 @@ async fn the_app_mounts_twice_and_unmounts_cleanly() {
     two.unmount();
     leptos::task::tick().await;
     assert_eq!(second.child_element_count(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn memory_routing_keeps_the_page_url_and_the_host_may_cancel_a_move() {
+    let root = container();
+    let page_url = web_sys::window().unwrap().location().href().unwrap();
+    let config = js_sys::Object::new();
+    for (key, value) in [
+        ("apiBase", "/no-api-here"),
+        ("routing", "memory"),
+        ("initialPath", "/nowhere"),
+    ] {
+        js_sys::Reflect::set(&config, &key.into(), &value.into()).unwrap();
+    }
+    js_sys::Reflect::set(&config, &"manageTitle".into(), &false.into()).unwrap();
+    // Every roster:navigate the host hears; it cancels them while `refuse` holds.
+    let heard = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let refuse = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let listener = {
+        let (heard, refuse) = (heard.clone(), refuse.clone());
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(
+            move |event: web_sys::CustomEvent| {
+                let path = js_sys::Reflect::get(&event.detail(), &"path".into()).unwrap();
+                heard.lock().unwrap().push(path.as_string().unwrap());
+                if refuse.load(Ordering::SeqCst) && event.cancelable() {
+                    event.prevent_default();
+                }
+            },
+        )
+    };
+    root.add_event_listener_with_callback("roster:navigate", listener.as_ref().unchecked_ref())
+        .unwrap();
+    let mut handle = roster::mount(root.clone(), config.into()).expect("mount");
+    until("the first page", || {
+        root.text_content().unwrap().contains("Page not found")
+    })
+    .await;
+    assert_eq!(heard.lock().unwrap().as_slice(), ["/nowhere"]);
+
+    // A link the host cancels is not followed.
+    click(&root, "main a");
+    leptos::task::tick().await;
+    assert!(root.text_content().unwrap().contains("Page not found"));
+    assert_eq!(
+        heard.lock().unwrap().last().map(String::as_str),
+        Some("/users/managed")
+    );
+
+    // Let through, it is followed inside the console: nobody is signed in, so on to sign-in.
+    refuse.store(false, Ordering::SeqCst);
+    click(&root, "main a");
+    until("the sign-in page", || {
+        root.query_selector("input[type=password]")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    // The host moves the console; the page's own URL never changed.
+    handle.navigate("/still-nowhere");
+    until("the page moved to", || {
+        root.text_content().unwrap().contains("Page not found")
+    })
+    .await;
+    assert_eq!(
+        heard.lock().unwrap().last().map(String::as_str),
+        Some("/still-nowhere")
+    );
+    assert_eq!(
+        web_sys::window().unwrap().location().href().unwrap(),
+        page_url
+    );
+    handle.unmount();
 }
 
 #[wasm_bindgen_test]

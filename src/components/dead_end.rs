@@ -1,7 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-
-use super::app_href;
 
 /// Where a mailed link that cannot be used leads: what happened, and the way to sign in.
 #[component]
@@ -9,6 +7,6 @@ pub fn DeadEnd(#[prop(into)] title: String, #[prop(into)] text: String) -> impl 
     view! {
         <h1>{title}</h1>
         <p>{text}</p>
-        <p><A href=app_href("/login") attr:class="roster-link">"Sign in"</A></p>
+        <p><A href="/login" attr:class="roster-link">"Sign in"</A></p>
     }
 }

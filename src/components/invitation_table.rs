@@ -1,11 +1,11 @@
 use std::collections::BTreeSet;
 
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_model::{SortField, Timestamp, UserSummary, MAX_SELECT_ALL};
 
 use super::user_table::sort_header;
-use super::{app_href, SortState};
+use super::SortState;
 use crate::format;
 
 /// What an admin asked to do with invitations.
@@ -112,7 +112,7 @@ pub fn InvitationTable(
                                 selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                             } />
                     </td>
-                    <th scope="row"><A href=app_href(&format!("/users/{}", user.id)) attr:class="roster-link">{email.clone()}</A></th>
+                    <th scope="row"><A href=format!("/users/{}", user.id) attr:class="roster-link">{email.clone()}</A></th>
                     <td>{invited_by}</td>
                     <td>{accounts}</td>
                     <td>{format::date(invitation.sent_at)}</td>

@@ -1,7 +1,6 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-use super::app_href;
 use crate::list::PageLinks;
 
 /// Previous/next links for keyset pages. A missing link renders a disabled control.
@@ -13,7 +12,7 @@ pub fn Pager(
 ) -> impl IntoView {
     let link = |href: Option<String>, text: &'static str, rel: &'static str| {
         match href {
-        Some(href) => view! { <A href=app_href(&href) attr:class="roster-button roster-button--quiet" attr:rel=rel>{text}</A> }.into_any(),
+        Some(href) => view! { <A href=href attr:class="roster-button roster-button--quiet" attr:rel=rel>{text}</A> }.into_any(),
         None => view! { <span class="roster-button roster-button--quiet" aria-disabled="true">{text}</span> }.into_any(),
     }
     };

@@ -1,8 +1,6 @@
+use crate::router::{use_router, A};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
-use super::app_href;
 use crate::config::Theme;
 
 /// The console frame: a skip link, the header with the organization's name, the main navigation,
@@ -34,13 +32,9 @@ pub fn Shell(
     checking: Signal<bool>,
     children: ChildrenFn,
 ) -> impl IntoView {
-    let location = use_location();
-    let base = app_href("");
-    let users_current = Memo::new(move |_| {
-        let path = location.pathname.get();
-        let path = path.strip_prefix(base.as_str()).unwrap_or(&path);
-        path.starts_with("/users/")
-    });
+    let router = use_router();
+    let users_current =
+        Memo::new(move |_| router.with_place(|place| place.path.starts_with("/users/")));
     view! {
         <div class="roster-shell" class:roster-shell--checking=move || checking.get() data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
@@ -53,14 +47,14 @@ pub fn Shell(
                     <nav class="roster-nav" part="nav" aria-label="Main">
                         // Not <A>: "Users" is current on the lists (/users/...) and on a user (/user/...),
                         // which no single href prefix covers. The router still handles the click.
-                        <a href=app_href("/users/managed")
+                        <a href=router.href("/users/managed")
                             aria-current=move || users_current.get().then_some("page")>"Users"</a>
-                        <A href=app_href("/accounts")>"Accounts"</A>
-                        <A href=app_href("/domains")>"Domains"</A>
-                        <A href=app_href("/audit")>"Audit log"</A>
+                        <A href="/accounts">"Accounts"</A>
+                        <A href="/domains">"Domains"</A>
+                        <A href="/audit">"Audit log"</A>
                         <Show when=move || is_owner.get()>
-                            <A href=app_href("/tokens")>"API tokens"</A>
-                            <A href=app_href("/provisioning")>"Provisioning"</A>
+                            <A href="/tokens">"API tokens"</A>
+                            <A href="/provisioning">"Provisioning"</A>
                         </Show>
                     </nav>
                 </Show>
@@ -68,8 +62,8 @@ pub fn Shell(
                     <div class="roster-account">
                         <span class="roster-account__name">{name}</span>
                         {on_sign_out.map(|on_sign_out| view! {
-                            <A href=app_href("/account/password")>"Password"</A>
-                            <A href=app_href("/account/two-factor")>"Two-factor"</A>
+                            <A href="/account/password">"Password"</A>
+                            <A href="/account/two-factor">"Two-factor"</A>
                             <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
                                 "Sign out"
                             </button>

@@ -1,8 +1,6 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use wasm_bindgen::JsCast;
-
-use super::app_href;
 
 /// One tab of a [`TabList`]; each tab is a route, so it is a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +79,7 @@ pub fn TabList(
                     let current = Memo::new(move |_| tabs.read().iter().find(|t| t.id == id).cloned());
                     let id = tab.id.clone();
                     let is_selected = Memo::new(move |_| selected.get() == id);
-                    let tab_href = move || current.get().map(|t| app_href(&t.href)).unwrap_or_default();
+                    let tab_href = move || current.get().map(|t| t.href).unwrap_or_default();
                     let count = move || current.get().and_then(|t| t.count);
                     view! {
                         <A href={tab_href} {..}

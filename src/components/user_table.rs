@@ -1,10 +1,10 @@
 use std::collections::BTreeSet;
 
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_model::{AccountRef, SortDir, SortField, UserStatus, UserSummary, UserView};
 
-use super::{app_href, expiry};
+use super::expiry;
 use crate::format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,7 @@ fn name_link(user: &UserSummary) -> impl IntoView {
         view! { " " <span class="roster-badge roster-badge--warning">{UserStatus::Disabled.label()}</span> }
     });
     view! {
-        <A href=app_href(&href) attr:class="roster-link">{name}</A>
+        <A href=href attr:class="roster-link">{name}</A>
         {suspended}
     }
 }
@@ -256,7 +256,7 @@ fn cells(
                 .unwrap_or_else(|| "—".to_owned());
             let expires = invitation.as_ref().map(|i| expiry(i.expires_at, i.expired));
             view! {
-                <th scope="row"><A href=app_href(&format!("/users/{}", user.id)) attr:class="roster-link">{user.email.clone()}</A></th>
+                <th scope="row"><A href=format!("/users/{}", user.id) attr:class="roster-link">{user.email.clone()}</A></th>
                 <td>{name}</td>
                 <td>{invited_by}</td>
                 <td>{format::optional_date(invitation.as_ref().map(|i| i.sent_at))}</td>

@@ -1,16 +1,15 @@
 use leptos::prelude::*;
-use leptos::Params;
-use leptos_router::params::Params;
 use roster_model::{audit_action_label, AUDIT_ACTIONS, DEFAULT_PAGE_SIZE};
 
 use crate::api::{ApiClient, AuditFilters};
 use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
-use crate::list::{page_href, use_replace_navigation, use_typed_query, PageLinks};
+use crate::list::{page_href, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::router::use_typed_query;
 
 /// The audit log's URL query: `?actor=&target=&action=&cursor=&page=`.
-#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+#[derive(serde::Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 struct AuditQuery {
     actor: Option<String>,
     target: Option<String>,

@@ -1,14 +1,14 @@
 use std::collections::BTreeSet;
 
+use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE};
 
 use crate::api::ApiClient;
 use crate::components::{
-    app_href, selection_count, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox,
-    SelectionBar, TableHeader,
+    selection_count, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox, SelectionBar,
+    TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -26,7 +26,7 @@ pub fn ImportPage() -> impl IntoView {
     view! {
         <section class="roster-page">
             <p class="roster-breadcrumb">
-                <A href=app_href("/users/imported") attr:class="roster-link">"← Back to imported users"</A>
+                <A href="/users/imported" attr:class="roster-link">"← Back to imported users"</A>
             </p>
             <h1>"Import users"</h1>
             <Show when=enabled fallback=|| view! {
@@ -126,7 +126,7 @@ fn ImportList() -> impl IntoView {
         </SelectionBar>
         <BulkProgress run=run />
         {move || (!run.running.get() && run.results.with(|r| r.iter().any(|x| x.ok))).then(|| view! {
-            <p><A href=app_href("/users/imported") attr:class="roster-link">"See imported users"</A></p>
+            <p><A href="/users/imported" attr:class="roster-link">"See imported users"</A></p>
         })}
         <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
             {move || Suspend::new(async move {

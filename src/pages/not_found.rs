@@ -1,7 +1,6 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-use crate::components::app_href;
 use crate::pages::use_title;
 
 #[component]
@@ -11,7 +10,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="roster-page">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <p><A href=app_href("/users/managed") attr:class="roster-link">"Go to User management"</A></p>
+            <p><A href="/users/managed" attr:class="roster-link">"Go to User management"</A></p>
         </section>
     }
 }

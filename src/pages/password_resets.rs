@@ -1,5 +1,5 @@
+use crate::router::use_params_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use roster_model::{CompletePasswordReset, LinkState, PasswordResetPreview, MIN_PASSWORD_CHARS};
 
 use crate::api::ApiClient;

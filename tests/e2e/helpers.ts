@@ -120,6 +120,8 @@ export function setTxtRecord(host: string, values: string[]) {
 /** Roster's origin, and the origin of the host page that embeds it (examples/host/server.mjs). */
 export const ROSTER_ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 18473}`;
 export const HOST_ORIGIN = `http://127.0.0.1:${process.env.E2E_HOST_PORT ?? 18474}`;
+/** The origin of examples/host itself, the example of the README. */
+export const EXAMPLE_ORIGIN = `http://127.0.0.1:${process.env.E2E_EXAMPLE_PORT ?? 18475}`;
 const hostKeys = path.resolve(__dirname, '../../server/tests/fixtures/host-sign-in');
 
 /** A JSON Web Token from the issuer the e2e server trusts (start-server.sh), signed with `keyFile`. */

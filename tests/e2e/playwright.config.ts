@@ -36,7 +36,7 @@ export default defineConfig({
   // One server and database for the whole run: the specs that only look at the demo data run
   // first, then those that change it (sign-ins, enrolments, invitations).
   projects: [
-    { name: 'browse', testMatch: /(users|user-filters|security|embedding|loading)\.spec\.ts$/ },
+    { name: 'browse', testMatch: /(users|user-filters|security|embedding|embedding-routing|loading)\.spec\.ts$/ },
     { name: 'change', testMatch: /(auth|invitations|manage|manage-lifecycle|suspension|domains|accounts|provisioning|embedding-changes)\.spec\.ts$/, dependencies: ['browse'] },
     // Import takes in every importable user, some of whom the invitation specs invite: it runs last.
     { name: 'import', testMatch: /import\.spec\.ts$/, dependencies: ['change'] },
@@ -48,7 +48,7 @@ export default defineConfig({
       url: `http://127.0.0.1:${port}/api/v1/health`,
       reuseExistingServer: false,
       timeout: 60_000,
-      env: { E2E_PORT: String(port), E2E_HOST_PORT: String(port + 1), E2E_MAIL_DIR: mailDir, E2E_DNS_DIR: dnsDir, E2E_DNS_PORT: String(port - 20) },
+      env: { E2E_PORT: String(port), E2E_HOST_PORT: String(port + 1), E2E_EXAMPLE_PORT: String(port + 2), E2E_MAIL_DIR: mailDir, E2E_DNS_DIR: dnsDir, E2E_DNS_PORT: String(port - 20) },
       stdout: 'ignore',
       stderr: 'pipe',
     },
@@ -57,6 +57,16 @@ export default defineConfig({
       command: `node examples/host/server.mjs --listen 127.0.0.1:${port + 1} --roster http://127.0.0.1:${port} --root tests/e2e/host`,
       cwd: '../..',
       url: `http://127.0.0.1:${port + 1}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The example host of the README and `make run` itself (embedding-routing.spec.ts).
+      command: `node examples/host/server.mjs --listen 127.0.0.1:${port + 2} --roster http://127.0.0.1:${port}`,
+      cwd: '../..',
+      url: `http://127.0.0.1:${port + 2}/`,
       reuseExistingServer: false,
       timeout: 30_000,
       stdout: 'ignore',

@@ -17,6 +17,7 @@ dns_pid=$!
 "$server" --database "sqlite://$data/roster.db" --secret-key-file "$data/secret.key" serve --listen "127.0.0.1:${E2E_PORT:-18473}" --static dist --demo \
   --mail-dir "$mail" --dns-server "$dns_listen" \
   --allowed-origin "http://127.0.0.1:${E2E_HOST_PORT:-18474}" \
+  --allowed-origin "http://127.0.0.1:${E2E_EXAMPLE_PORT:-18475}" \
   --trusted-issuer https://console.host.example --trusted-audience roster \
   --trusted-jwks server/tests/fixtures/host-sign-in/jwks.json &
 pid=$!

@@ -1,6 +1,6 @@
+use crate::router::use_params_map;
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use roster_model::{
     split_addresses, AccountInvite, AccountInviteOutcome, AccountInviteResult, AccountUser,
     Relation, RoleSet, DEFAULT_PAGE_SIZE,
@@ -8,8 +8,7 @@ use roster_model::{
 
 use crate::api::ApiClient;
 use crate::components::{
-    app_href, expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker, SearchBox,
-    TableHeader,
+    expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker, SearchBox, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -281,7 +280,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                             let is_member = person.relation == Relation::Managed;
                             let name_cell = if is_member {
                                 let label = name.clone();
-                                view! { <A href=app_href(&format!("/users/{}", person.user.id)) attr:class="roster-link">{label}</A> }.into_any()
+                                view! { <A href=format!("/users/{}", person.user.id) attr:class="roster-link">{label}</A> }.into_any()
                             } else {
                                 let label = name.clone();
                                 view! { <span>{label}</span> }.into_any()
@@ -413,7 +412,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     view! {
         <section class="roster-page">
             <p class="roster-breadcrumb">
-                <A href=app_href("/accounts") attr:class="roster-link">"← Back to accounts"</A>
+                <A href="/accounts" attr:class="roster-link">"← Back to accounts"</A>
             </p>
             <FailureBoundary title="User access" on_retry=on_retry>
                 <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>

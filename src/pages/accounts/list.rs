@@ -1,9 +1,9 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_model::DEFAULT_PAGE_SIZE;
 
 use crate::api::ApiClient;
-use crate::components::{app_href, ErrorPanel, PagedTable, SearchBox, TableHeader};
+use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
@@ -50,7 +50,7 @@ pub fn AccountsPage() -> impl IntoView {
                             let rows = page.items.clone().into_iter().map(|account| view! {
                                 <tr>
                                     <th scope="row">
-                                        <A href=app_href(&format!("/accounts/{}", account.id)) attr:class="roster-link">{account.name.clone()}</A>
+                                        <A href=format!("/accounts/{}", account.id) attr:class="roster-link">{account.name.clone()}</A>
                                     </th>
                                     <td><code>{account.sid.clone()}</code></td>
                                     <td>{account.status.label()}</td>

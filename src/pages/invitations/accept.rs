@@ -1,5 +1,5 @@
+use crate::router::use_params_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use roster_model::{
     name_problem, AcceptInvitation, AcceptedInvitation, ErrorCode, ExternalAccess, InvitationOffer,
     InvitationPreview, InvitationState, MIN_PASSWORD_CHARS,

@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use roster_model::{
     name_problem, owner_role_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail,
 };
@@ -7,7 +7,7 @@ use roster_model::{
 use super::access::{access_rows, AccessEditor, AccessRow};
 use super::manage::ManageUser;
 use crate::api::ApiClient;
-use crate::components::{app_href, FailureBoundary, TextField};
+use crate::components::{FailureBoundary, TextField};
 use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
@@ -110,7 +110,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
             <Show when=move || left.with(Option::is_none) fallback=move || view! {
                 <h1>"User management"</h1>
                 <p class="roster-notice" role="status">{move || left.get()}</p>
-                <p><A href=app_href("/users/managed") attr:class="roster-link">"Back to User management"</A></p>
+                <p><A href="/users/managed" attr:class="roster-link">"Back to User management"</A></p>
             }>
             <FailureBoundary title="User" on_retry=on_retry>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
@@ -167,7 +167,7 @@ fn missing() -> impl IntoView {
     view! {
         <h1>"User not found"</h1>
         <p>"This organization has no such user. They may have been removed or deleted."</p>
-        <p><A href=app_href("/users/managed") attr:class="roster-link">"Back to User management"</A></p>
+        <p><A href="/users/managed" attr:class="roster-link">"Back to User management"</A></p>
     }
 }
 
@@ -210,7 +210,7 @@ fn UserDetailView(
     let has_accounts = !detail.accounts.is_empty();
     view! {
         <p class="roster-breadcrumb">
-            <A href=app_href(&format!("/users/{list}")) attr:class="roster-link">"← Back to users"</A>
+            <A href=format!("/users/{list}") attr:class="roster-link">"← Back to users"</A>
         </p>
         <div class="roster-page__header">
             <h1>{detail.display_name()}</h1>

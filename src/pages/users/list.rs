@@ -1,12 +1,10 @@
 use std::collections::BTreeSet;
 
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
+use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos::Params;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use leptos_router::params::Params;
-use leptos_router::NavigateOptions;
 use roster_model::{
     AccountRef, BulkAction, BulkRequest, InvitationActionResult, LeaveRequest, SortDir, SortField,
     UserFilter, UserFilters, UserSummary, UserView, DEFAULT_PAGE_SIZE, MAX_INVITE_EMAILS,
@@ -17,15 +15,16 @@ use super::{
     remove_external_access_dialog, user_filters,
 };
 use crate::api::{ApiClient, UserListRequest};
+use crate::components::{selection_count, BulkRun, SelectionBar};
 use crate::components::{
-    app_href, ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
+    ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
     COLUMN_PANEL_ID, FILTER_PANEL_ID,
 };
-use crate::components::{selection_count, BulkRun, SelectionBar};
 use crate::events::{HostEvents, UserChanged};
 use crate::format;
-use crate::list::{latest_read, page_href, use_typed_query, PageLinks};
+use crate::list::{latest_read, page_href, PageLinks};
 use crate::pages::{use_title, NotFound};
+use crate::router::use_typed_query;
 use crate::session::SessionState;
 use crate::split::{lazy_page, lazy_when, ChunkUnavailable};
 
@@ -90,7 +89,7 @@ impl ListState {
 }
 
 /// The query of a tab's URL: `?q=&sort=&dir=&cursor=&page=` and the filters.
-#[derive(Params, Debug, Clone, PartialEq, Eq, Default)]
+#[derive(serde::Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 struct UsersQuery {
     q: Option<String>,
     sort: Option<SortField>,
@@ -215,7 +214,6 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 NavigateOptions {
                     replace,
                     scroll: false,
-                    ..Default::default()
                 },
             );
         }
@@ -491,7 +489,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         <section class="roster-page">
             <div class="roster-page__header">
                 <h1>"User management"</h1>
-                <A href=app_href("/invite") attr:class="roster-button">"Invite users"</A>
+                <A href="/invite" attr:class="roster-button">"Invite users"</A>
             </div>
             <TabList label="User lists" tabs=tabs selected=selected panel_id=PANEL_ID />
             <div
@@ -520,7 +518,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     </button>
                     // Bulk import is a per-organization feature: without it, nothing offers it.
                     {move || (state.read().view == UserView::Imported && session.bulk_import()).then(|| view! {
-                        <A href=app_href("/import") attr:class="roster-button">"Import users"</A>
+                        <A href="/import" attr:class="roster-button">"Import users"</A>
                     })}
                 </div>
                 <p id="roster-export-status" class="roster-visually-hidden" role="status">

@@ -9,9 +9,9 @@ mod filters;
 mod list;
 mod manage;
 
+use crate::router::use_params_map;
+use crate::router::Redirect;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::use_params_map;
 use roster_model::UserView;
 
 use detail::UserDetailPage;

@@ -1,15 +1,15 @@
 //! Step 1 of the invite wizard: the accounts the invitations grant, and the roles on each.
 
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use roster_model::{RoleSet, MAX_INVITE_ACCOUNTS};
 use wasm_bindgen::JsCast;
 
 use super::{ChosenAccount, Wizard};
 use crate::api::ApiClient;
-use crate::components::{app_href, ErrorPanel, RolePicker, SearchBox};
+use crate::components::{ErrorPanel, RolePicker, SearchBox};
 
 #[component]
 pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
@@ -119,7 +119,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         <p class="roster-error" role="alert">{move || error.get()}</p>
         <div class="roster-form__actions">
             <button type="button" class="roster-button" on:click=next>"Next: people"</button>
-            <A href=app_href("/users/invited") attr:class="roster-button roster-button--quiet">"Cancel"</A>
+            <A href="/users/invited" attr:class="roster-button roster-button--quiet">"Cancel"</A>
         </div>
     }
 }

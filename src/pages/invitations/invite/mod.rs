@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::router::use_params_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use roster_model::{split_addresses, AccountGrant, RoleSet};
 use serde::{Deserialize, Serialize};
 

@@ -2,18 +2,18 @@
 
 use std::collections::HashMap;
 
+use crate::router::use_navigate;
+use crate::router::NavigateOptions;
+use crate::router::A;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use roster_model::{addresses_from_csv, split_addresses, AddressCheck, MAX_INVITE_EMAILS};
 use wasm_bindgen::JsCast;
 
 use super::{Wizard, CHECK_DELAY};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{app_href, ErrorPanel};
+use crate::components::ErrorPanel;
 use crate::format;
 
 /// Where an address came from in the uploaded file: (file name, line), by address in lower case.
@@ -223,7 +223,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         }}
         <p class="roster-error" role="alert">{move || next_error.get()}</p>
         <div class="roster-form__actions">
-            <A href=app_href("/invite/accounts") attr:class="roster-button roster-button--quiet">"Back"</A>
+            <A href="/invite/accounts" attr:class="roster-button roster-button--quiet">"Back"</A>
             <button type="button" class="roster-button" aria-busy=move || next_wanted.get().to_string() on:click=on_next>
                 {move || if next_wanted.get() { "Checking…" } else { "Next: review" }}
             </button>

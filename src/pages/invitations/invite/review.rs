@@ -3,14 +3,14 @@
 
 use std::collections::BTreeSet;
 
+use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MAX_INVITE_EMAILS};
 
 use super::{Wizard, SEND_BATCH};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{app_href, ErrorPanel};
+use crate::components::ErrorPanel;
 
 /// FNV-1a over the addresses of a batch: what tells two batches apart in an idempotency key.
 fn fingerprint(emails: &[String]) -> u64 {
@@ -164,7 +164,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 </div>
             })}
             <div class="roster-form__actions">
-                <A href=app_href("/invite/people") attr:class="roster-button roster-button--quiet">"Back"</A>
+                <A href="/invite/people" attr:class="roster-button roster-button--quiet">"Back"</A>
                 <button type="button" class="roster-button" disabled=move || sending.get() || total() == 0 on:click=send>
                     {move || if sending.get() { "Sending…" } else { "Send invitations" }}
                 </button>
@@ -216,8 +216,8 @@ pub(super) fn SendResults(results: RwSignal<Vec<InviteResult>>) -> impl IntoView
             </table>
         </div>
         <div class="roster-form__actions">
-            <A href=app_href("/users/invited") attr:class="roster-button">"See invited users"</A>
-            <A href=app_href("/invite/accounts") attr:class="roster-button roster-button--quiet">"Invite more people"</A>
+            <A href="/users/invited" attr:class="roster-button">"See invited users"</A>
+            <A href="/invite/accounts" attr:class="roster-button roster-button--quiet">"Invite more people"</A>
         </div>
     }
 }

@@ -1,0 +1,544 @@
+//! Which page a mount shows, and how it moves: a place (path and query under the router base)
+//! held in the browser's URL (path routing) or in the console alone (memory routing, for a host
+//! that keeps its URL to itself). Every move is announced to the host as `roster:navigate` first,
+//! and one the console starts itself (a link, a button) is called off when the host cancels it.
+//!
+//! Roster's own rather than leptos_router's: leptos_router 0.8's `<Router>` always routes on the
+//! browser's URL (`BrowserUrl` is fixed in it) and follows links from a listener on `window`, so
+//! two consoles on a page share one route and neither can keep its route to itself.
+
+use leptos::ev;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::config::AppConfig;
+use crate::dom::MountPoint;
+use crate::events::HostEvents;
+
+/// Where a mount keeps its place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Routing {
+    /// In the browser's URL, under the router base: places can be shared, and Back and Forward work.
+    #[default]
+    Path,
+    /// In the console alone: the host's URL stays as it is.
+    Memory,
+}
+
+/// A place in the console: a path under the router base and its query (without the `?`). The
+/// empty path is nowhere: a path-routed console whose URL is not under its base.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    pub path: String,
+    pub query: String,
+}
+
+impl Place {
+    /// `/users/managed?q=chen#top` as a place; a fragment is not part of one, and a path is
+    /// absolute and has no trailing slash.
+    pub fn parse(href: &str) -> Place {
+        let href = href.split('#').next().unwrap_or_default();
+        let (path, query) = href.split_once('?').unwrap_or((href, ""));
+        Place {
+            path: format!("/{}", path.trim_matches('/')),
+            query: query.to_owned(),
+        }
+    }
+
+    /// The place as an app href: `path?query`.
+    pub fn href(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+}
+
+/// How a move is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavigateOptions {
+    /// In place of the current place (no new history entry): a search typed, a redirect.
+    pub replace: bool,
+    /// Bring the top of the console into view.
+    pub scroll: bool,
+}
+
+impl Default for NavigateOptions {
+    fn default() -> Self {
+        NavigateOptions {
+            replace: false,
+            scroll: true,
+        }
+    }
+}
+
+/// Values by name: a route's `:name` segments, or a query's pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamsMap(Vec<(String, String)>);
+
+impl ParamsMap {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+/// One mount's router; everything it listens to ends with the owner it was started under.
+#[derive(Clone, Copy)]
+pub struct Router {
+    place: RwSignal<Place>,
+    base: StoredValue<String>,
+    routing: Routing,
+    host: StoredValue<HostEvents>,
+    mount_point: StoredValue<Option<MountPoint>>,
+}
+
+impl Router {
+    /// The router of the mount being set up: its first place (path routing: the browser's URL,
+    /// or `initial_path` when that is not under the base or is the base itself), Back and Forward
+    /// (path routing), and the console's links followed in place.
+    pub fn start(config: &AppConfig) -> Router {
+        let base = config.router_base.clone();
+        let initial = || Place::parse(config.initial_path.as_deref().unwrap_or("/"));
+        let first = match config.routing {
+            Routing::Memory => initial(),
+            Routing::Path => match (browser_place(&base), &config.initial_path) {
+                (Some(place), None) => place,
+                (Some(place), Some(_)) if place.path != "/" => place,
+                (_, Some(_)) => {
+                    let place = initial();
+                    set_browser_url(&format!("{base}{}", place.href()), true);
+                    place
+                }
+                // Mounted where it was not told to be: shown as a page not found, and the
+                // host's URL left alone.
+                (None, None) => Place::default(),
+            },
+        };
+        let router = Router {
+            place: RwSignal::new(first),
+            base: StoredValue::new(base),
+            routing: config.routing,
+            host: StoredValue::new(HostEvents::of_this_mount()),
+            mount_point: StoredValue::new(use_context::<MountPoint>()),
+        };
+        if router.routing == Routing::Path {
+            let popstate = window_event_listener(ev::popstate, move |_| router.follow_browser());
+            on_cleanup(move || popstate.remove());
+        }
+        router.follow_links();
+        router
+    }
+
+    /// The current place (tracked).
+    pub fn place(self) -> Place {
+        self.place.get()
+    }
+
+    /// Reads the current place (tracked) without cloning it.
+    pub fn with_place<T>(self, read: impl FnOnce(&Place) -> T) -> T {
+        self.place.with(read)
+    }
+
+    /// The href of an app place (`/accounts`) on this page: under the router base.
+    pub fn href(self, app_href: &str) -> String {
+        self.base
+            .try_with_value(|base| format!("{base}{app_href}"))
+            .unwrap_or_default()
+    }
+
+    /// Goes to `to` (an app href such as `/users/managed?q=chen`, or `?page=2` on this path), once
+    /// the host has heard of it and not cancelled it.
+    pub fn navigate(self, to: &str, options: NavigateOptions) {
+        let place = if to.starts_with('?') {
+            let path = self.place.with_untracked(|place| place.path.clone());
+            Place::parse(&format!("{path}{to}"))
+        } else {
+            Place::parse(to)
+        };
+        self.go(place, options, true);
+    }
+
+    /// Goes to `to` as the host or a redirect asks: announced, not cancellable.
+    pub fn show(self, to: &str, options: NavigateOptions) {
+        self.go(Place::parse(to), options, false);
+    }
+
+    fn go(self, place: Place, options: NavigateOptions, cancelable: bool) {
+        if self.place.with_untracked(|current| *current == place) {
+            return;
+        }
+        if !self.announce(&place, cancelable) {
+            return;
+        }
+        if self.routing == Routing::Path {
+            set_browser_url(&self.href(&place.href()), options.replace);
+        }
+        self.place.set(place);
+        if options.scroll && !options.replace {
+            self.scroll_to_top();
+        }
+    }
+
+    /// Tells the host where the console is (once mounted: where it starts).
+    pub fn announce_place(self) {
+        self.announce(&self.place.get_untracked(), false);
+    }
+
+    /// Sends `roster:navigate` with `{ path }`; false when the host cancelled it.
+    fn announce(self, place: &Place, cancelable: bool) -> bool {
+        let path = JsValue::from_str(&place.href());
+        self.host
+            .with_value(|host| host.dispatch("navigate", &[("path", path)], cancelable))
+    }
+
+    /// Back or Forward in the browser: the console follows while the URL is under its base.
+    fn follow_browser(self) {
+        let Some(place) = self.base.with_value(|base| browser_place(base)) else {
+            return;
+        };
+        if self.place.with_untracked(|current| *current != place) {
+            self.announce(&place, false);
+            self.place.set(place);
+        }
+    }
+
+    /// Follows clicks on the console's links to its own places without a reload. One listener
+    /// on the mount's element (on the document standalone), so no link carries a handler, and
+    /// nothing outside the console is touched.
+    fn follow_links(self) {
+        let target: Option<web_sys::EventTarget> = match self.mount_point.get_value() {
+            Some(MountPoint(node)) => Some(node.take().into()),
+            None => web_sys::window()
+                .and_then(|window| window.document())
+                .map(Into::into),
+        };
+        let Some(target) = target else {
+            return;
+        };
+        let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |event| {
+            self.follow_link(&event);
+        });
+        if target
+            .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
+            .is_err()
+        {
+            return;
+        }
+        let held = SendWrapper::new((target, on_click));
+        on_cleanup(move || {
+            let (target, on_click) = held.take();
+            let _ = target
+                .remove_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        });
+    }
+
+    fn follow_link(self, event: &web_sys::MouseEvent) {
+        if event.default_prevented()
+            || event.button() != 0
+            || event.meta_key()
+            || event.ctrl_key()
+            || event.shift_key()
+            || event.alt_key()
+        {
+            return;
+        }
+        let Some(anchor) = clicked_anchor(event) else {
+            return;
+        };
+        let opens_elsewhere = !matches!(anchor.target().as_str(), "" | "_self");
+        // A fragment of this page ("Skip to content") is the browser's to scroll to; in memory
+        // routing the page's URL is not the console's place at all.
+        let fragment = anchor
+            .get_attribute("href")
+            .is_some_and(|href| href.starts_with('#'));
+        if opens_elsewhere || fragment || anchor.has_attribute("download") {
+            return;
+        }
+        let (Ok(url), Some(origin)) = (
+            web_sys::Url::new(&anchor.href()),
+            web_sys::window().and_then(|window| window.location().origin().ok()),
+        ) else {
+            return;
+        };
+        if url.origin() != origin {
+            return;
+        }
+        let Some(path) = self
+            .base
+            .with_value(|base| under_base(&url.pathname(), base))
+        else {
+            return;
+        };
+        let place = Place {
+            path,
+            query: url.search().trim_start_matches('?').to_owned(),
+        };
+        event.prevent_default();
+        self.go(place, NavigateOptions::default(), true);
+    }
+
+    /// After a move to another page: standalone the window's top, embedded the console's top
+    /// when the host has scrolled past it.
+    fn scroll_to_top(self) {
+        match self.mount_point.get_value() {
+            Some(MountPoint(node)) => {
+                if let Ok(element) = node.take().dyn_into::<web_sys::Element>() {
+                    if element.get_bounding_client_rect().top() < 0.0 {
+                        element.scroll_into_view();
+                    }
+                }
+            }
+            None => {
+                if let Some(window) = web_sys::window() {
+                    window.scroll_to_with_x_and_y(0.0, 0.0);
+                }
+            }
+        }
+    }
+}
+
+/// The anchor a click landed on (inside a shadow root too).
+fn clicked_anchor(event: &web_sys::MouseEvent) -> Option<web_sys::HtmlAnchorElement> {
+    event
+        .composed_path()
+        .iter()
+        .find_map(|target| target.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .filter(|anchor| anchor.has_attribute("href"))
+}
+
+/// The app path of a page path under `base` ("/settings/users/accounts" → "/accounts").
+fn under_base(pathname: &str, base: &str) -> Option<String> {
+    let rest = pathname.strip_prefix(base)?;
+    if rest.is_empty() || rest.starts_with('/') {
+        Some(Place::parse(rest).path)
+    } else {
+        None
+    }
+}
+
+/// The browser's URL as a place of a console under `base`, if it is under it.
+fn browser_place(base: &str) -> Option<Place> {
+    let location = web_sys::window()?.location();
+    let path = under_base(&location.pathname().ok()?, base)?;
+    let search = location.search().ok()?;
+    Some(Place {
+        path,
+        query: search.trim_start_matches('?').to_owned(),
+    })
+}
+
+fn set_browser_url(url: &str, replace: bool) {
+    let Some(history) = web_sys::window().and_then(|window| window.history().ok()) else {
+        return;
+    };
+    let _ = if replace {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(url))
+    } else {
+        history.push_state_with_url(&JsValue::NULL, "", Some(url))
+    };
+}
+
+/// Which of a route's patterns `path` matches, with the values of its `:name` segments.
+fn match_pattern(pattern: &str, path: &str) -> Option<ParamsMap> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let mut segments = path.split('/').filter(|segment| !segment.is_empty());
+    let mut params = Vec::new();
+    for part in pattern.split('/').filter(|part| !part.is_empty()) {
+        let segment = segments.next()?;
+        match part.strip_prefix(':') {
+            Some(name) => {
+                let value = percent_encoding::percent_decode_str(segment)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                params.push((name.to_owned(), value));
+            }
+            None if part == segment => {}
+            None => return None,
+        }
+    }
+    segments.next().is_none().then_some(ParamsMap(params))
+}
+
+/// This mount's router.
+pub fn use_router() -> Router {
+    expect_context::<Router>()
+}
+
+/// Goes to an app href (see [`Router::navigate`]).
+pub fn use_navigate() -> impl Fn(&str, NavigateOptions) + Clone + 'static {
+    let router = use_router();
+    move |to, options| router.navigate(to, options)
+}
+
+/// The matched route's `:name` values.
+#[derive(Clone, Copy)]
+struct RouteParams(Memo<ParamsMap>);
+
+/// The `:name` values of the page's route.
+pub fn use_params_map() -> Memo<ParamsMap> {
+    expect_context::<RouteParams>().0
+}
+
+/// The query's names and values, percent-decoded.
+pub fn use_query_map() -> Memo<ParamsMap> {
+    let router = use_router();
+    Memo::new(move |_| {
+        router.with_place(|place| {
+            ParamsMap(serde_urlencoded::from_str(&place.query).unwrap_or_default())
+        })
+    })
+}
+
+/// The query as `T`; a malformed query reads as `T::default()`.
+pub fn use_typed_query<T>() -> Memo<T>
+where
+    T: DeserializeOwned + Default + Clone + PartialEq + Send + Sync + 'static,
+{
+    let router = use_router();
+    Memo::new(move |_| {
+        router.with_place(|place| serde_urlencoded::from_str(&place.query).unwrap_or_default())
+    })
+}
+
+/// The page of the first of `routes` (path patterns such as `/users/:key`) that the place
+/// matches, or `fallback`. A page stays while only its `:name` values change.
+#[component]
+pub fn Routes<R>(
+    routes: &'static [(&'static str, R)],
+    page: fn(R) -> AnyView,
+    fallback: fn() -> AnyView,
+) -> impl IntoView
+where
+    R: Copy + PartialEq + Send + Sync + 'static,
+{
+    let router = use_router();
+    let matched = Memo::new(move |_| {
+        router.with_place(|place| {
+            routes.iter().find_map(|(pattern, route)| {
+                match_pattern(pattern, &place.path).map(|params| (*route, params))
+            })
+        })
+    });
+    let route =
+        Memo::new(move |_| matched.with(|matched| matched.as_ref().map(|(route, _)| *route)));
+    let params = Memo::new(move |_| {
+        matched.with(|matched| {
+            matched
+                .as_ref()
+                .map(|(_, params)| params.clone())
+                .unwrap_or_default()
+        })
+    });
+    provide_context(RouteParams(params));
+    move || match route.get() {
+        Some(route) => page(route),
+        None => fallback(),
+    }
+}
+
+/// Goes to `path` in place of this page.
+#[component]
+pub fn Redirect(#[prop(into)] path: String) -> impl IntoView {
+    let router = use_router();
+    Effect::new(move |_| {
+        router.show(
+            &path,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+            },
+        )
+    });
+}
+
+/// A link to an app place (`href` such as "/accounts", under the router base on the page). It is
+/// the current page (`aria-current`) where the console is at `href` or below it, unless `href`
+/// has a query (a page of a list is not a page of its own).
+#[component]
+pub fn A(#[prop(into)] href: Signal<String>, children: Children) -> impl IntoView {
+    let router = use_router();
+    // Read with try_: a link in content that outlives its page for a moment (a Suspend's rows
+    // while the route changes) still hears the move, after its href has been disposed.
+    let current = move || {
+        href.try_with(|href| {
+            !href.contains('?')
+                && router.place.try_with(|place| {
+                    place
+                        .path
+                        .strip_prefix(href.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                }) == Some(true)
+        })
+        .unwrap_or(false)
+        .then_some("page")
+    };
+    view! { <a href=move || href.try_with(|href| router.href(href)) aria-current=current>{children()}</a> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_absolute_without_fragment_or_trailing_slash() {
+        assert_eq!(
+            Place::parse("/users/managed/?q=chen#top"),
+            Place {
+                path: "/users/managed".into(),
+                query: "q=chen".into()
+            }
+        );
+        assert_eq!(Place::parse("").path, "/");
+        assert_eq!(Place::parse("accounts").href(), "/accounts");
+        assert_eq!(Place::parse("/audit?actor=x").href(), "/audit?actor=x");
+    }
+
+    #[test]
+    fn only_paths_under_the_base_are_the_consoles() {
+        assert_eq!(
+            under_base("/settings/users/accounts", "/settings/users").as_deref(),
+            Some("/accounts")
+        );
+        assert_eq!(
+            under_base("/settings/users", "/settings/users").as_deref(),
+            Some("/")
+        );
+        assert_eq!(
+            under_base("/settings/users/", "/settings/users").as_deref(),
+            Some("/")
+        );
+        assert_eq!(
+            under_base("/settings/usersx/accounts", "/settings/users"),
+            None
+        );
+        assert_eq!(under_base("/billing", "/settings/users"), None);
+        assert_eq!(under_base("/users/7", "").as_deref(), Some("/users/7"));
+    }
+
+    #[test]
+    fn patterns_match_whole_paths_and_name_their_segments() {
+        let params = match_pattern("/accept/:token", "/accept/a%2Fb").unwrap();
+        assert_eq!(params.get("token").as_deref(), Some("a/b"));
+        assert_eq!(params.get("id"), None);
+        assert!(match_pattern("/users", "/users").is_some());
+        assert!(match_pattern("/", "/").is_some());
+        assert!(match_pattern("/users/:key", "/users").is_none());
+        assert!(match_pattern("/users/:key", "/users/7/more").is_none());
+        assert!(match_pattern("/invite", "/import").is_none());
+        assert!(
+            match_pattern("/", &Place::default().path).is_none(),
+            "nowhere is no route"
+        );
+    }
+}

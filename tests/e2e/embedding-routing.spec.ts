@@ -1,0 +1,59 @@
+import { expect, test } from './fixtures';
+import { EXAMPLE_ORIGIN, expectAccessible } from './helpers';
+
+// The example host (examples/host, what `make run` serves): two consoles side by side on another
+// origin, "People" routed on the page's URL under /settings/users, "Invitations" in memory. The
+// host keeps "Invitations" on invitations by cancelling its other moves and showing them in
+// "People" instead.
+const example = EXAMPLE_ORIGIN;
+
+test.describe('two consoles on one host page', () => {
+  test('path and memory routing side by side: independent, the URL only the path console’s, moves the host cancels stay put', async ({ page }) => {
+    await page.goto(`${example}/settings/users/users/managed`);
+    const people = page.locator('#users');
+    const invited = page.locator('#invited');
+    await expect(people.getByRole('tab', { name: /^Managed/, selected: true })).toBeVisible();
+    await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
+    await expect(people.getByRole('row').nth(1)).toBeVisible();
+    await expect(invited.getByRole('row').nth(1)).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/users/managed`);
+    const log = page.locator('#host-log');
+    await expect(log).toContainText('invited: roster:navigate {"path":"/users/invited"}');
+    await expectAccessible(page);
+
+    // The host cancels the memory console's move to Accounts and shows Accounts in the other one.
+    await invited.getByRole('link', { name: 'Accounts' }).click();
+    await expect(people.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    await expect(log).toContainText('invited: roster:navigate {"path":"/accounts"} (cancelled)');
+    await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+
+    // Let through, the memory console moves, and the page's URL does not.
+    await page.getByLabel('Keep “Invitations” on invitations').uncheck();
+    await invited.getByRole('link', { name: 'Domains' }).click();
+    await expect(invited.getByRole('heading', { level: 1, name: 'Domains' })).toBeVisible();
+    await expect(people.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+
+    // A search in the memory console keeps its query to itself.
+    await page.getByRole('button', { name: 'Show invitations' }).click();
+    await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
+    await invited.getByRole('searchbox').fill('zz-no-such-person');
+    await expect(invited.getByText(/No invited users match/)).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+
+    // Back moves the path console only.
+    await page.goBack();
+    await expect(people.getByRole('tab', { name: /^Managed/, selected: true })).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/users/managed`);
+    await expect(invited.getByRole('searchbox')).toHaveValue('zz-no-such-person');
+
+    // A user opened in one console is not opened in the other; links carry the path console's base.
+    const firstUser = people.getByRole('row').nth(1).getByRole('link').first();
+    expect(await firstUser.getAttribute('href')).toMatch(/^\/settings\/users\/users\/\d+$/);
+    await firstUser.click();
+    await expect(people.getByRole('link', { name: '← Back to users' })).toBeVisible();
+    await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
+    expect(page.url()).toMatch(new RegExp(`^${example}/settings/users/users/\\d+$`));
+  });
+});
