@@ -45,12 +45,15 @@ export async function mount(element, config = {}) {
   shadow.replaceChildren(container);
   const handle = roster.mount(container, { apiBase: new URL('api/v1', root).href, ...config });
   element.dispatchEvent(new CustomEvent('roster:ready', { bubbles: true, composed: true }));
+  let mounted = true;
   return {
     /** Shows `path` (a route of Roster's, such as /users/invited); heard as roster:navigate. */
     navigate(path) {
-      handle.navigate(path);
+      if (mounted) handle.navigate(path);
     },
     unmount() {
+      if (!mounted) return;
+      mounted = false;
       handle.unmount();
       handle.free();
       container.remove();
@@ -98,6 +101,7 @@ class RosterConsole extends HTMLElement {
 
   disconnectedCallback() {
     this.#active = false;
+    this.#startAt = null;
     this.#generation += 1;
     this.#handle?.unmount();
     this.#handle = null;
@@ -121,7 +125,7 @@ class RosterConsole extends HTMLElement {
 
   /**
    * Shows `path` (a route of Roster's, such as /users/invited); heard as roster:navigate. Asked
-   * before Roster has loaded, it is where Roster starts.
+   * before Roster has loaded, Roster goes there once it has.
    */
   navigate(path) {
     if (this.#handle) this.#handle.navigate(path);

@@ -165,7 +165,7 @@ fn Console() -> impl IntoView {
         if sign_out.value().get().is_some() {
             draft::clear_drafts(&config);
             session.signed_out();
-            router.navigate("/login", NavigateOptions::default());
+            router.show("/login", NavigateOptions::default());
         }
     });
     let theme = RwSignal::new(if standalone {

@@ -19,6 +19,9 @@ use crate::config::AppConfig;
 use crate::dom::MountPoint;
 use crate::events::HostEvents;
 
+/// Where a console starts when it is not told: the list of managed users.
+const HOME: &str = "/users/managed";
+
 /// Where a mount keeps its place.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -107,7 +110,7 @@ impl Router {
     /// (path routing), and the console's links followed in place.
     pub fn start(config: &AppConfig) -> Router {
         let base = config.router_base.clone();
-        let initial = || Place::parse(config.initial_path.as_deref().unwrap_or("/"));
+        let initial = || Place::parse(config.initial_path.as_deref().unwrap_or(HOME));
         let first = match config.routing {
             Routing::Memory => initial(),
             Routing::Path => match (browser_place(&base), &config.initial_path) {
@@ -156,10 +159,12 @@ impl Router {
     }
 
     /// Goes to `to` (an app href such as `/users/managed?q=chen`, or `?page=2` on this path), once
-    /// the host has heard of it and not cancelled it.
+    /// the host has heard of it and, for a move to another page, not cancelled it.
     pub fn navigate(self, to: &str, options: NavigateOptions) {
         let place = if to.starts_with('?') {
-            let path = self.place.with_untracked(|place| place.path.clone());
+            let Some(path) = self.place.try_with_untracked(|place| place.path.clone()) else {
+                return;
+            };
             Place::parse(&format!("{path}{to}"))
         } else {
             Place::parse(to)
@@ -172,11 +177,20 @@ impl Router {
         self.go(Place::parse(to), options, false);
     }
 
+    /// Moves to `place`. Only a move to another page is the host's to cancel: a new search,
+    /// filter or page of the same list stays on its page, and a cancelled one would leave the
+    /// controls showing what the list does not.
     fn go(self, place: Place, options: NavigateOptions, cancelable: bool) {
-        if self.place.with_untracked(|current| *current == place) {
+        let Some(Some(current_path)) = self
+            .place
+            .try_with_untracked(|current| (*current != place).then(|| current.path.clone()))
+        else {
             return;
-        }
-        if !self.announce(&place, cancelable) {
+        };
+        let cancelable = cancelable && current_path != place.path;
+        // A host may also remove the console while it hears of the move: then nothing is left
+        // to move.
+        if !self.announce(&place, cancelable) || self.place.is_disposed() {
             return;
         }
         if self.routing == Routing::Path {
@@ -188,24 +202,34 @@ impl Router {
         }
     }
 
-    /// Tells the host where the console is (once mounted: where it starts).
+    /// Tells the host where the console is (once mounted: where it starts), unless it is
+    /// nowhere (see [`Place`]).
     pub fn announce_place(self) {
-        self.announce(&self.place.get_untracked(), false);
+        if let Some(place) = self.place.try_get_untracked() {
+            if !place.path.is_empty() {
+                self.announce(&place, false);
+            }
+        }
     }
 
     /// Sends `roster:navigate` with `{ path }`; false when the host cancelled it.
     fn announce(self, place: &Place, cancelable: bool) -> bool {
         let path = JsValue::from_str(&place.href());
         self.host
-            .with_value(|host| host.dispatch("navigate", &[("path", path)], cancelable))
+            .try_with_value(|host| host.dispatch("navigate", &[("path", path)], cancelable))
+            .unwrap_or(false)
     }
 
     /// Back or Forward in the browser: the console follows while the URL is under its base.
     fn follow_browser(self) {
-        let Some(place) = self.base.with_value(|base| browser_place(base)) else {
+        let Some(place) = self
+            .base
+            .try_with_value(|base| browser_place(base))
+            .flatten()
+        else {
             return;
         };
-        if self.place.with_untracked(|current| *current != place) {
+        if self.place.try_with_untracked(|current| *current != place) == Some(true) {
             self.announce(&place, false);
             self.place.set(place);
         }
@@ -254,13 +278,24 @@ impl Router {
         let Some(anchor) = clicked_anchor(event) else {
             return;
         };
-        let opens_elsewhere = !matches!(anchor.target().as_str(), "" | "_self");
-        // A fragment of this page ("Skip to content") is the browser's to scroll to; in memory
-        // routing the page's URL is not the console's place at all.
-        let fragment = anchor
+        let opens_elsewhere = !matches!(anchor.target().as_str(), "" | "_self")
+            || anchor.has_attribute("download")
+            || anchor.rel().split_whitespace().any(|rel| rel == "external");
+        if opens_elsewhere {
+            return;
+        }
+        // A fragment of the console ("Skip to content") is found in the console's own tree (the
+        // browser cannot see into a shadow root) and gets focus; the page's URL is left alone,
+        // as in memory routing it is not the console's place at all.
+        if let Some(id) = anchor
             .get_attribute("href")
-            .is_some_and(|href| href.starts_with('#'));
-        if opens_elsewhere || fragment || anchor.has_attribute("download") {
+            .and_then(|href| href.strip_prefix('#').map(str::to_owned))
+        {
+            event.prevent_default();
+            if let Some(target) = crate::dom::element_by_id_near(&anchor, &id) {
+                target.scroll_into_view();
+                let _ = target.focus();
+            }
             return;
         }
         let (Ok(url), Some(origin)) = (
@@ -274,7 +309,8 @@ impl Router {
         }
         let Some(path) = self
             .base
-            .with_value(|base| under_base(&url.pathname(), base))
+            .try_with_value(|base| under_base(&url.pathname(), base))
+            .flatten()
         else {
             return;
         };
@@ -289,7 +325,10 @@ impl Router {
     /// After a move to another page: standalone the window's top, embedded the console's top
     /// when the host has scrolled past it.
     fn scroll_to_top(self) {
-        match self.mount_point.get_value() {
+        let Some(mount_point) = self.mount_point.try_get_value() else {
+            return;
+        };
+        match mount_point {
             Some(MountPoint(node)) => {
                 if let Ok(element) = node.take().dyn_into::<web_sys::Element>() {
                     if element.get_bounding_client_rect().top() < 0.0 {
@@ -390,14 +429,31 @@ pub fn use_params_map() -> Memo<ParamsMap> {
     expect_context::<RouteParams>().0
 }
 
-/// The query's names and values, percent-decoded.
+/// A query with only the first of the pairs that share a name (a query typed or pasted by hand
+/// may repeat one; read as a struct, a repeated name would otherwise lose the whole query).
+fn first_of_each_name(query: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && seen.insert(pair.split('=').next().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A query's pairs, percent-decoded; of a name given twice, the first value.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(&first_of_each_name(query)).unwrap_or_default()
+}
+
+/// A query as `T`; a malformed one reads as `T::default()`.
+fn typed_query<T: DeserializeOwned + Default>(query: &str) -> T {
+    serde_urlencoded::from_str(&first_of_each_name(query)).unwrap_or_default()
+}
+
+/// The query's names and values.
 pub fn use_query_map() -> Memo<ParamsMap> {
     let router = use_router();
-    Memo::new(move |_| {
-        router.with_place(|place| {
-            ParamsMap(serde_urlencoded::from_str(&place.query).unwrap_or_default())
-        })
-    })
+    Memo::new(move |_| router.with_place(|place| ParamsMap(query_pairs(&place.query))))
 }
 
 /// The query as `T`; a malformed query reads as `T::default()`.
@@ -406,9 +462,7 @@ where
     T: DeserializeOwned + Default + Clone + PartialEq + Send + Sync + 'static,
 {
     let router = use_router();
-    Memo::new(move |_| {
-        router.with_place(|place| serde_urlencoded::from_str(&place.query).unwrap_or_default())
-    })
+    Memo::new(move |_| router.with_place(|place| typed_query(&place.query)))
 }
 
 /// The page of the first of `routes` (path patterns such as `/users/:key`) that the place
@@ -524,6 +578,37 @@ mod tests {
         );
         assert_eq!(under_base("/billing", "/settings/users"), None);
         assert_eq!(under_base("/users/7", "").as_deref(), Some("/users/7"));
+    }
+
+    #[derive(serde::Deserialize, Debug, Default, PartialEq)]
+    struct Query {
+        q: Option<String>,
+        page: Option<u32>,
+    }
+
+    #[test]
+    fn queries_read_typed_with_the_first_of_repeated_names() {
+        assert_eq!(
+            typed_query::<Query>("q=ma+ya%20c&page=2"),
+            Query {
+                q: Some("ma ya c".into()),
+                page: Some(2)
+            }
+        );
+        assert_eq!(
+            typed_query::<Query>("q=a&q=b&page=3&page=4&other=x"),
+            Query {
+                q: Some("a".into()),
+                page: Some(3)
+            }
+        );
+        assert_eq!(typed_query::<Query>("q=a&page=x"), Query::default());
+        assert_eq!(
+            query_pairs("next=%2Fusers%3Fq%3Dx")
+                .first()
+                .map(|p| p.1.as_str()),
+            Some("/users?q=x")
+        );
     }
 
     #[test]

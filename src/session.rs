@@ -1,18 +1,19 @@
 //! Who is signed in to this mount. Owned by [`crate::App`], read by pages and the shell.
 
-use crate::router::use_navigate;
-use crate::router::NavigateOptions;
 use leptos::prelude::*;
 use roster_model::Me;
 
+use crate::router::{use_router, NavigateOptions};
+
 /// What a page that signs someone in (sign-in, an accepted invitation, a set-password link) does
-/// with the answer: records the session, then goes to `path` in place of itself.
+/// with the answer: records the session, then goes to `path` in place of itself (announced to a
+/// host, not theirs to cancel: the person is signed in either way).
 pub fn use_enter() -> impl Fn(Me, &str) + Clone + 'static {
     let session = expect_context::<SessionState>();
-    let navigate = use_navigate();
+    let router = use_router();
     move |me: Me, path: &str| {
         session.signed_in(me);
-        navigate(
+        router.show(
             path,
             NavigateOptions {
                 replace: true,

@@ -208,15 +208,6 @@ async fn the_app_mounts_twice_and_unmounts_cleanly() {
 async fn memory_routing_keeps_the_page_url_and_the_host_may_cancel_a_move() {
     let root = container();
     let page_url = web_sys::window().unwrap().location().href().unwrap();
-    let config = js_sys::Object::new();
-    for (key, value) in [
-        ("apiBase", "/no-api-here"),
-        ("routing", "memory"),
-        ("initialPath", "/nowhere"),
-    ] {
-        js_sys::Reflect::set(&config, &key.into(), &value.into()).unwrap();
-    }
-    js_sys::Reflect::set(&config, &"manageTitle".into(), &false.into()).unwrap();
     // Every roster:navigate the host hears; it cancels them while `refuse` holds.
     let heard = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let refuse = Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -234,7 +225,7 @@ async fn memory_routing_keeps_the_page_url_and_the_host_may_cancel_a_move() {
     };
     root.add_event_listener_with_callback("roster:navigate", listener.as_ref().unchecked_ref())
         .unwrap();
-    let mut handle = roster::mount(root.clone(), config.into()).expect("mount");
+    let mut handle = roster::mount(root.clone(), memory_config("/nowhere")).expect("mount");
     until("the first page", || {
         root.text_content().unwrap().contains("Page not found")
     })
@@ -274,6 +265,65 @@ async fn memory_routing_keeps_the_page_url_and_the_host_may_cancel_a_move() {
         page_url
     );
     handle.unmount();
+    root.remove_event_listener_with_callback("roster:navigate", listener.as_ref().unchecked_ref())
+        .unwrap();
+}
+
+/// Memory routing at `path`, with no API behind it.
+fn memory_config(path: &str) -> wasm_bindgen::JsValue {
+    let config = js_sys::Object::new();
+    for (key, value) in [
+        ("apiBase", "/no-api-here"),
+        ("routing", "memory"),
+        ("initialPath", path),
+    ] {
+        js_sys::Reflect::set(&config, &key.into(), &value.into()).unwrap();
+    }
+    js_sys::Reflect::set(&config, &"manageTitle".into(), &false.into()).unwrap();
+    config.into()
+}
+
+#[wasm_bindgen_test]
+async fn a_host_may_remove_the_console_while_it_hears_of_a_move() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let root = container();
+    let mounted: Rc<RefCell<Option<roster::MountHandle>>> = Rc::default();
+    let listener = {
+        let mounted = mounted.clone();
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(
+            move |event: web_sys::CustomEvent| {
+                if event.cancelable() {
+                    if let Some(mut handle) = mounted.borrow_mut().take() {
+                        handle.unmount();
+                    }
+                }
+            },
+        )
+    };
+    root.add_event_listener_with_callback("roster:navigate", listener.as_ref().unchecked_ref())
+        .unwrap();
+    *mounted.borrow_mut() = Some(roster::mount(root.clone(), memory_config("/nowhere")).unwrap());
+    until("the first page", || {
+        root.text_content().unwrap().contains("Page not found")
+    })
+    .await;
+    click(&root, "main a");
+    for _ in 0..3 {
+        leptos::task::tick().await;
+    }
+    assert_eq!(root.child_element_count(), 0, "unmounted by the host");
+    // Nothing panicked (that would abort the instance): another console still mounts and runs.
+    let other = container();
+    let mut handle = roster::mount(other.clone(), memory_config("/nowhere")).unwrap();
+    until("the other console", || {
+        other.text_content().unwrap().contains("Page not found")
+    })
+    .await;
+    handle.unmount();
+    root.remove_event_listener_with_callback("roster:navigate", listener.as_ref().unchecked_ref())
+        .unwrap();
 }
 
 #[wasm_bindgen_test]

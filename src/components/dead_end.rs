@@ -1,5 +1,6 @@
-use crate::router::A;
 use leptos::prelude::*;
+
+use crate::router::A;
 
 /// Where a mailed link that cannot be used leads: what happened, and the way to sign in.
 #[component]

@@ -1,12 +1,12 @@
 use std::collections::BTreeSet;
 
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::{SortField, Timestamp, UserSummary, MAX_SELECT_ALL};
 
 use super::user_table::sort_header;
 use super::SortState;
 use crate::format;
+use crate::router::A;
 
 /// What an admin asked to do with invitations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
-use crate::router::A;
 use leptos::prelude::*;
 
 use crate::list::PageLinks;
+use crate::router::A;
 
 /// Previous/next links for keyset pages. A missing link renders a disabled control.
 #[component]

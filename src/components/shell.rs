@@ -1,7 +1,7 @@
-use crate::router::{use_router, A};
 use leptos::prelude::*;
 
 use crate::config::Theme;
+use crate::router::{use_router, A};
 
 /// The console frame: a skip link, the header with the organization's name, the main navigation,
 /// and the page in a <main> landmark.

@@ -1,6 +1,7 @@
-use crate::router::A;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+
+use crate::router::A;
 
 /// One tab of a [`TabList`]; each tab is a route, so it is a link.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 use std::collections::BTreeSet;
 
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::{AccountRef, SortDir, SortField, UserStatus, UserSummary, UserView};
 
 use super::expiry;
 use crate::format;
+use crate::router::A;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortState {

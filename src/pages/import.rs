@@ -1,6 +1,5 @@
 use std::collections::BTreeSet;
 
-use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE};
@@ -13,6 +12,7 @@ use crate::components::{
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::router::A;
 use crate::session::SessionState;
 
 /// "Import users" (a feature some organizations have): existing users on the organization's verified domains who belong to

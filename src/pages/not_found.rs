@@ -1,7 +1,7 @@
-use crate::router::A;
 use leptos::prelude::*;
 
 use crate::pages::use_title;
+use crate::router::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -1,4 +1,3 @@
-use crate::router::use_params_map;
 use leptos::prelude::*;
 use roster_model::{CompletePasswordReset, LinkState, PasswordResetPreview, MIN_PASSWORD_CHARS};
 
@@ -7,6 +6,7 @@ use crate::components::{DeadEnd, TextField};
 use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
+use crate::router::use_params_map;
 use crate::session::use_enter;
 
 /// `/password/:token`, reached from the mail an administrator's password reset sends, without a

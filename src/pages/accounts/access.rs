@@ -1,5 +1,3 @@
-use crate::router::use_params_map;
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::{
     split_addresses, AccountInvite, AccountInviteOutcome, AccountInviteResult, AccountUser,
@@ -13,6 +11,7 @@ use crate::components::{
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::router::{use_params_map, A};
 
 /// What the open dialog is about.
 #[derive(Clone, PartialEq)]

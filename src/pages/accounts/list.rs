@@ -1,4 +1,3 @@
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::DEFAULT_PAGE_SIZE;
 
@@ -7,6 +6,7 @@ use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::router::A;
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {

@@ -1,4 +1,3 @@
-use crate::router::use_params_map;
 use leptos::prelude::*;
 use roster_model::{
     name_problem, AcceptInvitation, AcceptedInvitation, ErrorCode, ExternalAccess, InvitationOffer,
@@ -10,6 +9,7 @@ use crate::components::{DeadEnd, TextField};
 use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
+use crate::router::use_params_map;
 use crate::session::use_enter;
 
 /// `/accept/:token`, reached from an invitation email without a session: shows what the

@@ -1,4 +1,3 @@
-use crate::router::use_query_map;
 use leptos::prelude::*;
 use roster_model::{ErrorCode, SignIn};
 
@@ -6,6 +5,7 @@ use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::FormError;
 use crate::pages::use_title;
+use crate::router::use_query_map;
 use crate::session::{safe_next, use_enter};
 
 /// Sign-in: email and password, then — for a user enrolled in two-factor — a code from their

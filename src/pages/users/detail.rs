@@ -1,4 +1,3 @@
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::{
     name_problem, owner_role_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail,
@@ -12,6 +11,7 @@ use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
+use crate::router::A;
 use crate::session::SessionState;
 
 /// One user (`/users/:id`): who they are, their access, and what an administrator may change.

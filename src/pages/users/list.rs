@@ -1,8 +1,5 @@
 use std::collections::BTreeSet;
 
-use crate::router::use_navigate;
-use crate::router::NavigateOptions;
-use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{
@@ -24,7 +21,7 @@ use crate::events::{HostEvents, UserChanged};
 use crate::format;
 use crate::list::{latest_read, page_href, PageLinks};
 use crate::pages::{use_title, NotFound};
-use crate::router::use_typed_query;
+use crate::router::{use_navigate, use_typed_query, NavigateOptions, A};
 use crate::session::SessionState;
 use crate::split::{lazy_page, lazy_when, ChunkUnavailable};
 

@@ -9,14 +9,13 @@ mod filters;
 mod list;
 mod manage;
 
-use crate::router::use_params_map;
-use crate::router::Redirect;
 use leptos::prelude::*;
 use roster_model::UserView;
 
 use detail::UserDetailPage;
 use list::UsersPage;
 
+use crate::router::{use_params_map, Redirect};
 use crate::split::{lazy_page, split_page, split_task};
 
 split_page!(admin, fn user_detail_page(id: Signal<i64>) => view! { <UserDetailPage id=id /> });

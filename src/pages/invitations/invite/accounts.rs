@@ -1,8 +1,5 @@
 //! Step 1 of the invite wizard: the accounts the invitations grant, and the roles on each.
 
-use crate::router::use_navigate;
-use crate::router::NavigateOptions;
-use crate::router::A;
 use leptos::prelude::*;
 use roster_model::{RoleSet, MAX_INVITE_ACCOUNTS};
 use wasm_bindgen::JsCast;
@@ -10,6 +7,7 @@ use wasm_bindgen::JsCast;
 use super::{ChosenAccount, Wizard};
 use crate::api::ApiClient;
 use crate::components::{ErrorPanel, RolePicker, SearchBox};
+use crate::router::{use_navigate, NavigateOptions, A};
 
 #[component]
 pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::router::use_params_map;
 use leptos::prelude::*;
 use roster_model::{split_addresses, AccountGrant, RoleSet};
 use serde::{Deserialize, Serialize};
@@ -15,6 +14,7 @@ mod review;
 
 use crate::draft::use_draft;
 use crate::pages::{use_title, NotFound};
+use crate::router::use_params_map;
 
 /// Addresses per request while sending: small enough to show progress on large lists.
 const SEND_BATCH: usize = 200;

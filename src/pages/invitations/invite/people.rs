@@ -2,9 +2,6 @@
 
 use std::collections::HashMap;
 
-use crate::router::use_navigate;
-use crate::router::NavigateOptions;
-use crate::router::A;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +12,7 @@ use super::{Wizard, CHECK_DELAY};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::ErrorPanel;
 use crate::format;
+use crate::router::{use_navigate, NavigateOptions, A};
 
 /// Where an address came from in the uploaded file: (file name, line), by address in lower case.
 type FileLines = HashMap<String, (String, usize)>;

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::router::A;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MAX_INVITE_EMAILS};
@@ -11,6 +10,7 @@ use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MA
 use super::{Wizard, SEND_BATCH};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::ErrorPanel;
+use crate::router::A;
 
 /// FNV-1a over the addresses of a batch: what tells two batches apart in an idempotency key.
 fn fingerprint(emails: &[String]) -> u64 {
