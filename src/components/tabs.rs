@@ -68,6 +68,14 @@ pub fn TabList(
         if let Some(item) = items.get(target) {
             let _ = item.focus();
             item.click();
+            // A move the host called off leaves the selection where it was: so does the focus
+            // (the one tab stop stays the selected tab).
+            let selected_id = format!("roster-tab-{}", selected.get_untracked());
+            if item.id() != selected_id {
+                if let Some(selected_item) = items.iter().find(|item| item.id() == selected_id) {
+                    let _ = selected_item.focus();
+                }
+            }
         }
     };
     let tab_list_panel = panel_id.clone();

@@ -28,35 +28,45 @@ test.describe('two consoles on one host page', () => {
     await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
     expect(page.url()).toBe(`${example}/settings/users/accounts`);
 
+    // From the keyboard too: the tab the host kept it from keeps neither the selection nor focus.
+    await invited.getByRole('tab', { name: /^Invited/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(people.getByRole('tab', { name: /^Imported/, selected: true })).toBeVisible();
+    await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeFocused();
+    expect(page.url()).toBe(`${example}/settings/users/users/imported`);
+
     // A search is a move within its page: the host hears it but cannot cancel it, and the memory
     // console keeps its query to itself.
     await invited.getByRole('searchbox').fill('zz-no-such-person');
     await expect(invited.getByText(/No invited users match/)).toBeVisible();
     await expect(log).toContainText('invited: roster:navigate {"path":"/users/invited?q=zz-no-such-person"}');
     await expect(log).not.toContainText('zz-no-such-person"} (cancelled)');
-    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+    expect(page.url()).toBe(`${example}/settings/users/users/imported`);
 
     // "Skip to content" finds the console's own main region (in its shadow root), and the page's
     // URL gets no fragment.
     await invited.getByRole('link', { name: 'Skip to content' }).focus();
     await page.keyboard.press('Enter');
     await expect(invited.locator('main')).toBeFocused();
-    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+    expect(page.url()).toBe(`${example}/settings/users/users/imported`);
 
     // Let through, the memory console moves, and the page's URL does not.
     await page.getByLabel('Keep “Invitations” on invitations').uncheck();
     await invited.getByRole('link', { name: 'Domains' }).click();
     await expect(invited.getByRole('heading', { level: 1, name: 'Domains' })).toBeVisible();
-    await expect(people.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
-    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+    await expect(people.getByRole('tab', { name: /^Imported/, selected: true })).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/users/imported`);
 
     // The host moves it back with navigate().
     await page.getByRole('button', { name: 'Show invitations' }).click();
     await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
     await expect(invited.getByRole('searchbox')).toHaveValue('');
-    expect(page.url()).toBe(`${example}/settings/users/accounts`);
+    expect(page.url()).toBe(`${example}/settings/users/users/imported`);
 
     // Back moves the path console only.
+    await page.goBack();
+    await expect(people.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    expect(page.url()).toBe(`${example}/settings/users/accounts`);
     await page.goBack();
     await expect(people.getByRole('tab', { name: /^Managed/, selected: true })).toBeVisible();
     expect(page.url()).toBe(`${example}/settings/users/users/managed`);
