@@ -911,13 +911,7 @@ impl Store {
             .bind(i64::from(RoleSet::from_roles([role]).bits()))
             .fetch_all(&mut *tx)
             .await?;
-            let external_id: Option<String> = sqlx::query_scalar(
-                "SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?",
-            )
-            .bind(account_id)
-            .bind(role.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+            let external_id = group_external_id(&mut tx, account_id, role).await?;
             if group_version(&members, external_id.as_deref()) != expected {
                 return Ok(Err(GroupRefusal::Stale));
             }
@@ -1015,13 +1009,7 @@ impl Store {
                 .await?;
         }
         if let Some(external_id) = external_id {
-            let before: Option<String> = sqlx::query_scalar(
-                "SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?",
-            )
-            .bind(account_id)
-            .bind(role.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+            let before = group_external_id(&mut tx, account_id, role).await?;
             if before.as_deref() != external_id {
                 sqlx::query("DELETE FROM scim_groups WHERE account_id = ? AND role = ?")
                     .bind(account_id)
@@ -1056,6 +1044,21 @@ impl Store {
         tx.commit().await?;
         Ok(Ok(()))
     }
+}
+
+/// The externalId an identity provider gave the group of `role` on `account_id`, if any.
+async fn group_external_id(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: i64,
+    role: roster_model::AccountRole,
+) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?")
+            .bind(account_id)
+            .bind(role.as_str())
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
 }
 
 fn group_member(row: &SqliteRow) -> StoreResult<ScimGroupMember> {

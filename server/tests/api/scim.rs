@@ -78,23 +78,26 @@ fn patch(operations: Value) -> Value {
     json!({ "schemas": [PATCH], "Operations": operations })
 }
 
-/// PATCHes user `id` with `operations`, as an identity provider; answers the status and the body.
+/// PATCHes the resource at `path` (`/Groups/12-developer`) with `operations`, as an identity
+/// provider; answers the status and the body.
+async fn patch_resource(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    operations: Value,
+) -> (StatusCode, Value) {
+    let (status, _, body) = scim(server, token, "PATCH", path, &[], Some(patch(operations))).await;
+    (status, body)
+}
+
+/// PATCHes user `id` with `operations`.
 async fn patch_user(
     server: &TestServer,
     token: &str,
     id: impl std::fmt::Display,
     operations: Value,
 ) -> (StatusCode, Value) {
-    let (status, _, body) = scim(
-        server,
-        token,
-        "PATCH",
-        &format!("/Users/{id}"),
-        &[],
-        Some(patch(operations)),
-    )
-    .await;
-    (status, body)
+    patch_resource(server, token, &format!("/Users/{id}"), operations).await
 }
 
 fn is_scim_error(body: &Value, status: StatusCode) -> bool {
@@ -1050,15 +1053,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
     let sam = id_of(MEMBER).to_string();
     let (_, _, before) = scim(&server, &secret, "GET", &developers, &[], None).await;
     let had_sam = member_values(&before).contains(&sam);
-    let (status, _, group) = scim(
+    let (status, group) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &developers,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "add", "path": "members", "value": [{ "value": sam }] }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{group}");
@@ -1079,15 +1080,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
 
     // Administrator holds Developer: adding it clears Developer, and adding Developer back to an
     // Administrator changes nothing — each answer's members say so.
-    let (_, _, admins) = scim(
+    let (_, admins) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &administrators,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "add", "path": "members", "value": [{ "value": sam }] }
-        ]))),
+        ]),
     )
     .await;
     assert!(member_values(&admins).contains(&sam));
@@ -1096,15 +1095,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
         !member_values(&developers_now).contains(&sam),
         "Administrator cleared Developer"
     );
-    let (_, _, again) = scim(
+    let (_, again) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &developers,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "add", "path": "members", "value": [{ "value": sam }] }
-        ]))),
+        ]),
     )
     .await;
     assert!(
@@ -1113,15 +1110,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
     );
 
     // Entra ID's remove shape takes only the member listed; with no role left, the access goes.
-    let (status, _, admins) = scim(
+    let (status, admins) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &administrators,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "Remove", "path": "members", "value": [{ "value": sam }] }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1143,15 +1138,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
 
     // Only the organization's members can be members; names and the set of groups are fixed.
     for outsider in [id_of("hank.scorpio@globex.example"), 999_999] {
-        let (status, _, body) = scim(
+        let (status, body) = patch_resource(
             &server,
             &secret,
-            "PATCH",
             &developers,
-            &[],
-            Some(patch(json!([
+            json!([
                 { "op": "add", "path": "members", "value": [{ "value": outsider.to_string() }] }
-            ]))),
+            ]),
         )
         .await;
         assert_eq!(
@@ -1160,15 +1153,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
             "{outsider}"
         );
     }
-    let (status, _, body) = scim(
+    let (status, body) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &developers,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "replace", "path": "displayName", "value": "Renamed" }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(
@@ -1224,15 +1215,13 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
-        let (status, _, _) = scim(
+        let (status, _) = patch_resource(
             &server,
             &secret,
-            "PATCH",
             &format!("/Groups/{missing}"),
-            &[],
-            Some(patch(json!([
+            json!([
                 { "op": "add", "path": "members", "value": [{ "value": sam }] }
-            ]))),
+            ]),
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
@@ -1383,15 +1372,13 @@ async fn group_versions_external_ids_and_the_owners_last_role_hold() {
 
     // The externalId is kept, is part of the version, and a members-only change leaves it be.
     let developers = format!("/Groups/{sandbox}-developer");
-    let (status, _, named) = scim(
+    let (status, named) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &developers,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "add", "path": "externalId", "value": "okta-group-7" }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(
@@ -1403,15 +1390,13 @@ async fn group_versions_external_ids_and_the_owners_last_role_hold() {
         headers["etag"].to_str().expect("etag")
     );
     let sam = id_of(MEMBER).to_string();
-    let (_, _, after) = scim(
+    let (_, after) = patch_resource(
         &server,
         &secret,
-        "PATCH",
         &developers,
-        &[],
-        Some(patch(json!([
+        json!([
             { "op": "add", "path": "members", "value": [{ "value": sam }] }
-        ]))),
+        ]),
     )
     .await;
     assert_eq!(after["externalId"], "okta-group-7");
@@ -1439,15 +1424,13 @@ async fn group_versions_external_ids_and_the_owners_last_role_hold() {
         .to_string();
     let mut refused = 0;
     for role in ["administrator", "developer", "billing_manager", "support"] {
-        let (status, _, body) = scim(
+        let (status, body) = patch_resource(
             &server,
             &secret,
-            "PATCH",
             &format!("/Groups/{sandbox}-{role}"),
-            &[],
-            Some(patch(json!([
+            json!([
                 { "op": "remove", "path": format!("members[value eq \"{owner}\"]") }
-            ]))),
+            ]),
         )
         .await;
         match status {
