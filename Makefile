@@ -10,7 +10,7 @@ SERVER := $(TARGET_DIR)/release/roster-server
 DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server fixtures setup setup-test test lint unit wasm-test e2e contract scim size bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit unit-postgres wasm-test e2e contract scim size bench clean
 
 SECRET_KEY ?= data/secret.key
 
@@ -41,7 +41,7 @@ app:
 server:
 	cargo build --release --locked -p roster-server
 
-test: setup-test lint unit wasm-test e2e contract scim size
+test: setup-test lint unit unit-postgres wasm-test e2e contract scim size
 	@echo "All checks passed."
 
 lint:
@@ -52,6 +52,11 @@ lint:
 
 unit:
 	cargo test --workspace --locked
+
+# The server suite (API, authorization, lifecycle, import crash test, ...) once more on PostgreSQL,
+# a database per test on a throw-away cluster.
+unit-postgres:
+	scripts/with-postgres.sh cargo test -p roster-server --test api --locked
 
 wasm-test:
 	CHROMEDRIVER=$(CHROMEDRIVER) WASM_BINDGEN_TEST_TIMEOUT=120 \

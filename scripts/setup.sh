@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Roster needs, skipping whatever is already there.
 # Usage: scripts/setup.sh build   (Rust wasm target, wasm-split-cli, wasm-bindgen-cli, npm tools)
-#        scripts/setup.sh test    (the above, plus Chromium and ChromeDriver for the browser tests)
+#        scripts/setup.sh test    (the above, plus Chromium and ChromeDriver for the browser tests,
+#                                  and PostgreSQL for the server suite's second run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,6 +87,19 @@ sys.exit(m.version('scim2-tester') != '${SCIM2_TESTER_VERSION}' or m.version('sc
     .tools/scim/bin/pip install --quiet --disable-pip-version-check \
       "scim2-tester[httpx2]==${SCIM2_TESTER_VERSION}" "scim2-client==0.13.2" "scim2-models==0.12.3" \
       "scim-sanity==${SCIM_SANITY_VERSION}"
+  fi
+  # PostgreSQL: the server suite runs once more on a throw-away cluster (scripts/with-postgres.sh).
+  if ! command -v pg_virtualenv >/dev/null 2>&1 \
+    || ! ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "Installing PostgreSQL from Debian (about a minute, once)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+      echo "error: the server tests need PostgreSQL (pg_virtualenv and pg_trgm)." >&2
+      echo "       On Debian: sudo apt-get install postgresql" >&2
+      exit 1
+    fi
   fi
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-//! Roster's API server: axum over sqlx (SQLite), serving the JSON API and the built app.
+//! Roster's API server: axum over sqlx (SQLite or PostgreSQL), serving the JSON API and the built app.
 
 pub mod api;
 pub mod app;

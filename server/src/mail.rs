@@ -105,9 +105,14 @@ impl Mailer {
     }
 }
 
-/// Sends what is due in the outbox; answers how many were delivered.
+/// How long a claimed message waits before another delivery attempt when the claimer records no
+/// outcome (it stopped): far longer than delivering 50 messages takes.
+const DELIVERY_LEASE_SECONDS: i64 = 10 * 60;
+
+/// Sends what is due in the outbox; answers how many were delivered. Replicas sharing a database
+/// each send other messages.
 pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usize {
-    let due = match store.due_mail(now, 50).await {
+    let due = match store.claim_due_mail(now, 50, DELIVERY_LEASE_SECONDS).await {
         Ok(due) => due,
         Err(error) => {
             tracing::error!(%error, "could not read the mail outbox");

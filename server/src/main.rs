@@ -26,7 +26,8 @@ const DEMO_PASSWORD: &str = "roster-demo";
 #[derive(Parser)]
 #[command(name = "roster-server", version, about = "Roster's JSON API server")]
 struct Cli {
-    /// Database URL, e.g. sqlite://roster.db (the file is created when missing).
+    /// Database URL: sqlite://roster.db (the file is created when missing) or
+    /// postgres://user:password@host/database (an existing database; the schema is created).
     #[arg(
         long,
         global = true,

@@ -5,8 +5,9 @@ use roster_model::{
     member_change_problem, AccountInvitation, AccountInviteOutcome, AccountSummary, AccountUser,
     MemberChange, OrgRole, Page, Relation, RoleSet, SortDir, SortField, Timestamp,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
+use super::builder::QueryBuilder;
 use super::manage::bump_version;
 use super::OutgoingMail;
 use super::{
@@ -36,16 +37,16 @@ struct AccessTarget {
 }
 
 async fn access_target(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     org_id: i64,
     account_id: i64,
     user_id: i64,
 ) -> StoreResult<Option<AccessTarget>> {
     let row = sqlx::query(
         "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, a.owner_id, aa.roles \
-         FROM accounts a JOIN users u ON u.id = ? \
+         FROM accounts a JOIN users u ON u.id = $1 \
          LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = u.id \
-         WHERE a.id = ? AND a.org_id = ?",
+         WHERE a.id = $2 AND a.org_id = $3",
     )
     .bind(user_id)
     .bind(account_id)
@@ -70,11 +71,13 @@ async fn access_target(
     }))
 }
 
-async fn account_name(tx: &mut Transaction<'_, Sqlite>, account_id: i64) -> StoreResult<String> {
-    Ok(sqlx::query_scalar("SELECT name FROM accounts WHERE id = ?")
-        .bind(account_id)
-        .fetch_one(&mut **tx)
-        .await?)
+async fn account_name(tx: &mut Transaction<'_, Any>, account_id: i64) -> StoreResult<String> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 const OWNER_KEEPS_ACCESS: &str =
@@ -90,7 +93,7 @@ impl Store {
             "SELECT a.id, a.sid, a.name, a.status, o.id AS owner_id, o.given_name AS owner_given, \
              o.family_name AS owner_family, o.email AS owner_email, \
              (SELECT COUNT(*) FROM account_access aa WHERE aa.account_id = a.id) AS user_count \
-             FROM accounts a JOIN users o ON o.id = a.owner_id WHERE a.id = ? AND a.org_id = ?",
+             FROM accounts a JOIN users o ON o.id = a.owner_id WHERE a.id = $1 AND a.org_id = $2",
         )
         .bind(account_id)
         .bind(org_id)
@@ -106,7 +109,7 @@ impl Store {
         account_id: i64,
         params: &AccountListParams,
     ) -> StoreResult<Page<AccountUser>> {
-        let from = |query: &mut QueryBuilder<'_, Sqlite>| {
+        let from = |query: &mut QueryBuilder<'_>| {
             query.push(
                 "FROM account_access aa JOIN users u ON u.id = aa.user_id \
                  JOIN accounts a ON a.id = aa.account_id WHERE aa.account_id = ",
@@ -163,7 +166,7 @@ impl Store {
              FROM invitations i JOIN users u ON u.id = i.user_id \
              JOIN invitation_accounts ia ON ia.invitation_id = i.id AND ia.account_id = i.account_id \
              LEFT JOIN users inv ON inv.id = i.invited_by \
-             WHERE i.account_id = ? AND i.org_id = ? AND i.state = 'pending' \
+             WHERE i.account_id = $1 AND i.org_id = $2 AND i.state = 'pending' \
              ORDER BY i.sent_at DESC, i.id DESC LIMIT 500",
         )
         .bind(account_id)
@@ -213,7 +216,7 @@ impl Store {
         let (action, details) = match roles {
             Some(roles) => {
                 sqlx::query(
-                    "UPDATE account_access SET roles = ? WHERE account_id = ? AND user_id = ?",
+                    "UPDATE account_access SET roles = $1 WHERE account_id = $2 AND user_id = $3",
                 )
                 .bind(i64::from(roles.bits()))
                 .bind(account_id)
@@ -230,7 +233,7 @@ impl Store {
             }
             None if target.owner => return Ok(UpdateOutcome::Refused(OWNER_KEEPS_ACCESS)),
             None => {
-                sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+                sqlx::query("DELETE FROM account_access WHERE account_id = $1 AND user_id = $2")
                     .bind(account_id)
                     .bind(user_id)
                     .execute(&mut *tx)
@@ -260,7 +263,7 @@ impl Store {
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
         let Some(row) =
-            sqlx::query("SELECT email, given_name, family_name, org_id FROM users WHERE id = ?")
+            sqlx::query("SELECT email, given_name, family_name, org_id FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -273,7 +276,7 @@ impl Store {
             ));
         }
         let owns: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE org_id = ? AND owner_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE org_id = $1 AND owner_id = $2")
                 .bind(actor.org_id)
                 .bind(user_id)
                 .fetch_one(&mut *tx)
@@ -282,8 +285,8 @@ impl Store {
             return Ok(UpdateOutcome::Refused(OWNER_KEEPS_ACCESS));
         }
         let accounts: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM account_access WHERE user_id = ? AND account_id IN \
-             (SELECT id FROM accounts WHERE org_id = ?) RETURNING \
+            "DELETE FROM account_access WHERE user_id = $1 AND account_id IN \
+             (SELECT id FROM accounts WHERE org_id = $2) RETURNING \
              (SELECT name FROM accounts WHERE accounts.id = account_access.account_id)",
         )
         .bind(user_id)
@@ -321,7 +324,7 @@ impl Store {
     ) -> StoreResult<Result<AccountInviteOutcome, &'static str>> {
         let mut tx = self.begin().await?;
         let account = account_name(&mut tx, account_id).await?;
-        let user = sqlx::query("SELECT id, org_id, org_role FROM users WHERE email = ?")
+        let user = sqlx::query("SELECT id, org_id, org_role FROM users WHERE email = $1")
             .bind(planned.email)
             .fetch_optional(&mut *tx)
             .await?;
@@ -329,7 +332,7 @@ impl Store {
             Some(row) => {
                 let user_id: i64 = row.try_get("id")?;
                 let has_access: Option<i64> = sqlx::query_scalar(
-                    "SELECT roles FROM account_access WHERE account_id = ? AND user_id = ?",
+                    "SELECT roles FROM account_access WHERE account_id = $1 AND user_id = $2",
                 )
                 .bind(account_id)
                 .bind(user_id)
@@ -350,7 +353,7 @@ impl Store {
                         return Ok(Err(problem));
                     }
                     sqlx::query(
-                        "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(account_id)
                     .bind(user_id)
@@ -375,7 +378,7 @@ impl Store {
                     return Ok(Ok(AccountInviteOutcome::Granted));
                 }
                 let pending: Option<(i64, Timestamp)> = sqlx::query_as(
-                    "SELECT id, expires_at FROM invitations WHERE account_id = ? AND user_id = ? AND state = 'pending'",
+                    "SELECT id, expires_at FROM invitations WHERE account_id = $1 AND user_id = $2 AND state = 'pending'",
                 )
                 .bind(account_id)
                 .bind(user_id)
@@ -388,7 +391,7 @@ impl Store {
                         ));
                     }
                     Some((expired, _)) => {
-                        sqlx::query("DELETE FROM invitations WHERE id = ?")
+                        sqlx::query("DELETE FROM invitations WHERE id = $1")
                             .bind(expired)
                             .execute(&mut *tx)
                             .await?;
@@ -400,7 +403,7 @@ impl Store {
             None => {
                 sqlx::query_scalar(
                     "INSERT INTO users (email, sort_name, search_text, status, created_at) \
-                     VALUES (?, ?, ?, 'invited', ?) RETURNING id",
+                     VALUES ($1, $2, $3, 'invited', $4) RETURNING id",
                 )
                 .bind(planned.email)
                 .bind(sort_name("", "", planned.email))
@@ -412,7 +415,7 @@ impl Store {
         };
         let invitation_id: i64 = sqlx::query_scalar(
             "INSERT INTO invitations (org_id, user_id, invited_by, state, sent_at, expires_at, token_hash, account_id) \
-             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7) RETURNING id",
         )
         .bind(actor.org_id)
         .bind(user_id)
@@ -424,7 +427,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO invitation_accounts (invitation_id, account_id, roles) VALUES (?, ?, ?)",
+            "INSERT INTO invitation_accounts (invitation_id, account_id, roles) VALUES ($1, $2, $3)",
         )
         .bind(invitation_id)
         .bind(account_id)
@@ -486,7 +489,7 @@ impl Store {
     }
 }
 
-fn push_account_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, search: Option<&str>) {
+fn push_account_from(query: &mut QueryBuilder<'_>, org_id: i64, search: Option<&str>) {
     query.push("FROM accounts a JOIN users o ON o.id = a.owner_id WHERE a.org_id = ");
     query.push_bind(org_id);
     if let Some(search) = search {

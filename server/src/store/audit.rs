@@ -1,10 +1,11 @@
 //! The audit log: every change writes its event in the change's own transaction.
 
 use roster_model::{AuditEntry, OrgRole, Page, SortDir, SortField, Timestamp};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
 use tokio::sync::mpsc;
 
+use super::builder::QueryBuilder;
 use super::keyset::{Cursor, Keyset};
 use super::sql::like_pattern;
 use super::{Store, StoreResult};
@@ -90,10 +91,10 @@ pub struct AuditEvent<'a> {
 }
 
 impl AuditEvent<'_> {
-    pub(super) async fn insert(&self, tx: &mut sqlx::Transaction<'_, Sqlite>) -> StoreResult<()> {
+    pub(super) async fn insert(&self, tx: &mut sqlx::Transaction<'_, Any>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_events (org_id, actor_id, actor_label, action, target_id, target_label, details, client_addr, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(self.org_id)
         .bind(self.actor_id)
@@ -173,7 +174,7 @@ impl Store {
     }
 }
 
-fn audit_entry(row: &SqliteRow) -> StoreResult<AuditEntry> {
+fn audit_entry(row: &AnyRow) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
         id: row.try_get("id")?,
         at: row.try_get("at")?,
@@ -188,7 +189,7 @@ fn audit_entry(row: &SqliteRow) -> StoreResult<AuditEntry> {
     })
 }
 
-fn push_audit_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, params: &AuditParams) {
+fn push_audit_from(query: &mut QueryBuilder<'_>, org_id: i64, params: &AuditParams) {
     query.push("FROM audit_events e WHERE e.org_id = ");
     query.push_bind(org_id);
     if let Some(actor) = &params.actor {

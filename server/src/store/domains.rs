@@ -4,8 +4,8 @@ use roster_model::{
     domain_after_check, verification_record, DnsCheck, Domain, DomainState, Timestamp,
     DOMAIN_RECHECK_SECONDS,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::{parse_enum, Actor, AuditEvent, Store, StoreResult};
 
@@ -36,7 +36,7 @@ const DAILY_CHECK: &str = "Roster (daily DNS check)";
 const DOMAIN_COLUMNS: &str =
     "id, org_id, name, state, token, created_at, verified_at, last_checked_at, last_error, lapsed_at";
 
-fn domain(row: &SqliteRow) -> StoreResult<Domain> {
+fn domain(row: &AnyRow) -> StoreResult<Domain> {
     let name: String = row.try_get("name")?;
     let token: String = row.try_get("token")?;
     let (txt_host, txt_value) = verification_record(&name, &token);
@@ -54,7 +54,7 @@ fn domain(row: &SqliteRow) -> StoreResult<Domain> {
     })
 }
 
-fn record(row: &SqliteRow) -> StoreResult<DomainRecord> {
+fn record(row: &AnyRow) -> StoreResult<DomainRecord> {
     Ok(DomainRecord {
         id: row.try_get("id")?,
         org_id: row.try_get("org_id")?,
@@ -64,12 +64,12 @@ fn record(row: &SqliteRow) -> StoreResult<DomainRecord> {
 }
 
 async fn verified_elsewhere(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     org_id: i64,
     name: &str,
 ) -> StoreResult<bool> {
     let holder: Option<i64> = sqlx::query_scalar(
-        "SELECT org_id FROM domains WHERE name = ? AND state = 'verified' AND org_id <> ?",
+        "SELECT org_id FROM domains WHERE name = $1 AND state = 'verified' AND org_id <> $2",
     )
     .bind(name)
     .bind(org_id)
@@ -81,7 +81,7 @@ async fn verified_elsewhere(
 impl Store {
     pub async fn list_domains(&self, org_id: i64) -> StoreResult<Vec<Domain>> {
         let rows = sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE org_id = ? ORDER BY name, id"
+            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE org_id = $1 ORDER BY name, id"
         ))
         .bind(org_id)
         .fetch_all(&self.pool)
@@ -89,9 +89,9 @@ impl Store {
         rows.iter().map(domain).collect()
     }
 
-    async fn domain_row(&self, org_id: i64, id: i64) -> StoreResult<Option<SqliteRow>> {
+    async fn domain_row(&self, org_id: i64, id: i64) -> StoreResult<Option<AnyRow>> {
         Ok(sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = ? AND org_id = ?"
+            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = $1 AND org_id = $2"
         ))
         .bind(id)
         .bind(org_id)
@@ -124,7 +124,7 @@ impl Store {
     ) -> StoreResult<ClaimOutcome> {
         let mut tx = self.begin().await?;
         let claimed: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM domains WHERE org_id = ? AND name = ?")
+            sqlx::query_scalar("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
                 .bind(actor.org_id)
                 .bind(name)
                 .fetch_optional(&mut *tx)
@@ -133,7 +133,7 @@ impl Store {
             return Ok(ClaimOutcome::AlreadyClaimed);
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO domains (org_id, name, state, token, created_at) VALUES (?, ?, 'pending', ?, ?) RETURNING id",
+            "INSERT INTO domains (org_id, name, state, token, created_at) VALUES ($1, $2, 'pending', $3, $4) RETURNING id",
         )
         .bind(actor.org_id)
         .bind(name)
@@ -151,7 +151,7 @@ impl Store {
             .insert(&mut tx)
             .await?;
         let row = sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = ?"
+            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = $1"
         ))
         .bind(id)
         .fetch_one(&mut *tx)
@@ -172,7 +172,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let Some(row) = sqlx::query("SELECT state, lapsed_at FROM domains WHERE id = ?")
+        let Some(row) = sqlx::query("SELECT state, lapsed_at FROM domains WHERE id = $1")
             .bind(checked.id)
             .fetch_optional(&mut *tx)
             .await?
@@ -199,15 +199,15 @@ impl Store {
             DnsCheck::Missing(why) | DnsCheck::Unanswered(why) => Some(why.as_str()),
         };
         if next.remove {
-            sqlx::query("DELETE FROM domains WHERE id = ?")
+            sqlx::query("DELETE FROM domains WHERE id = $1")
                 .bind(checked.id)
                 .execute(&mut *tx)
                 .await?;
         } else {
             sqlx::query(
-                "UPDATE domains SET state = ?, lapsed_at = ?, last_error = ?, last_checked_at = ?, \
-                 verified_at = CASE WHEN ? = 'verified' AND state <> 'verified' THEN ? ELSE verified_at END \
-                 WHERE id = ?",
+                "UPDATE domains SET state = $1, lapsed_at = $2, last_error = $3, last_checked_at = $4, \
+                 verified_at = CASE WHEN $5 = 'verified' AND state <> 'verified' THEN $6 ELSE verified_at END \
+                 WHERE id = $7",
             )
             .bind(next.state.as_str())
             .bind(next.lapsed_at)
@@ -258,7 +258,7 @@ impl Store {
     pub async fn remove_domain(&self, actor: &Actor<'_>, id: i64) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let name: Option<String> =
-            sqlx::query_scalar("DELETE FROM domains WHERE id = ? AND org_id = ? RETURNING name")
+            sqlx::query_scalar("DELETE FROM domains WHERE id = $1 AND org_id = $2 RETURNING name")
                 .bind(id)
                 .bind(actor.org_id)
                 .fetch_optional(&mut *tx)
@@ -287,8 +287,8 @@ impl Store {
     ) -> StoreResult<Vec<DomainRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {DOMAIN_COLUMNS} FROM domains \
-             WHERE state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= ? \
-             ORDER BY last_checked_at, id LIMIT ?"
+             WHERE state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= $1 \
+             ORDER BY last_checked_at, id LIMIT $2"
         ))
         .bind(now - DOMAIN_RECHECK_SECONDS)
         .bind(i64::from(limit))

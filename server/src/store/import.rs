@@ -2,8 +2,8 @@
 //! of its own, so an import cut short leaves every user fully imported or not at all.
 
 use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
-use sqlx::{QueryBuilder, Sqlite};
 
+use super::builder::QueryBuilder;
 use super::Cursor;
 use super::OutgoingMail;
 use super::{
@@ -24,7 +24,7 @@ pub enum ImportOutcome {
 }
 
 /// Active users on the organization's verified domains who belong to no organization.
-fn push_importable_from(query: &mut QueryBuilder<'_, Sqlite>, org_id: i64, search: Option<&str>) {
+fn push_importable_from(query: &mut QueryBuilder<'_>, org_id: i64, search: Option<&str>) {
     query.push(
         "FROM users u WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain IN \
          (SELECT name FROM domains WHERE state = 'verified' AND org_id = ",
@@ -88,11 +88,12 @@ impl Store {
         mail: impl FnOnce(&str) -> OutgoingMail,
     ) -> StoreResult<(ImportOutcome, Option<String>)> {
         let mut tx = self.begin().await?;
-        let row: Option<(String, String, String, Option<i64>)> =
-            sqlx::query_as("SELECT email, given_name, family_name, org_id FROM users WHERE id = ?")
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT email, given_name, family_name, org_id FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((email, given, family, member_of)) = row else {
             return Ok((ImportOutcome::NotImportable, None));
         };
@@ -106,10 +107,10 @@ impl Store {
             None => {}
         }
         let joined = sqlx::query(
-            "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'imported', \
-             imported_by = ?, version = version + 1, modified_at = ? \
-             WHERE id = ? AND org_id IS NULL AND status = 'active' AND email_domain IN \
-             (SELECT name FROM domains WHERE state = 'verified' AND org_id = ?)",
+            "UPDATE users SET org_id = $1, org_role = $2, joined_at = $3, member_source = 'imported', \
+             imported_by = $4, version = version + 1, modified_at = $5 \
+             WHERE id = $6 AND org_id IS NULL AND status = 'active' AND email_domain IN \
+             (SELECT name FROM domains WHERE state = 'verified' AND org_id = $7)",
         )
         .bind(actor.org_id)
         .bind(OrgRole::Member.as_str())
@@ -126,8 +127,8 @@ impl Store {
             return Ok((ImportOutcome::NotImportable, None));
         }
         sqlx::query(
-            "UPDATE invitations SET state = 'revoked', revoked_at = ?, token_hash = NULL \
-             WHERE org_id = ? AND user_id = ? AND state = 'pending' AND account_id IS NULL",
+            "UPDATE invitations SET state = 'revoked', revoked_at = $1, token_hash = NULL \
+             WHERE org_id = $2 AND user_id = $3 AND state = 'pending' AND account_id IS NULL",
         )
         .bind(actor.at)
         .bind(actor.org_id)

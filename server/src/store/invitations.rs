@@ -6,8 +6,9 @@ use roster_model::{
     display_name, AccountGrant, InvitationState, InvitedAccount, OrgRole, RoleSet, Timestamp,
     UserRef, UserStatus,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Any, Row};
 
+use super::builder::QueryBuilder;
 use super::OutgoingMail;
 use super::{
     parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor, AuditEvent,
@@ -107,7 +108,7 @@ pub struct NewPerson<'a> {
 }
 
 async fn insert_invitation(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     actor: &Actor<'_>,
     user_id: i64,
     planned: &PlannedInvitation,
@@ -115,7 +116,7 @@ async fn insert_invitation(
 ) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO invitations (org_id, user_id, invited_by, state, sent_at, expires_at, token_hash) \
-         VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6) RETURNING id",
     )
     .bind(actor.org_id)
     .bind(user_id)
@@ -126,17 +127,15 @@ async fn insert_invitation(
     .fetch_one(&mut **tx)
     .await?;
     if !grants.is_empty() {
-        QueryBuilder::<Sqlite>::new(
-            "INSERT INTO invitation_accounts (invitation_id, account_id, roles) ",
-        )
-        .push_values(grants, |mut row, grant| {
-            row.push_bind(id)
-                .push_bind(grant.account_id)
-                .push_bind(i64::from(grant.roles.bits()));
-        })
-        .build()
-        .execute(&mut **tx)
-        .await?;
+        QueryBuilder::new("INSERT INTO invitation_accounts (invitation_id, account_id, roles) ")
+            .push_values(grants, |mut row, grant| {
+                row.push_bind(id)
+                    .push_bind(grant.account_id)
+                    .push_bind(i64::from(grant.roles.bits()));
+            })
+            .build()
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(id)
 }
@@ -145,7 +144,7 @@ impl Store {
     /// The organization's verified domains: only addresses on them may be invited to it.
     pub async fn verified_domains(&self, org_id: i64) -> StoreResult<HashSet<String>> {
         let names: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM domains WHERE org_id = ? AND state = 'verified'")
+            sqlx::query_scalar("SELECT name FROM domains WHERE org_id = $1 AND state = 'verified'")
                 .bind(org_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -160,8 +159,7 @@ impl Store {
     ) -> StoreResult<HashMap<i64, String>> {
         let mut names = HashMap::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("SELECT id, name FROM accounts WHERE org_id = ");
+            let mut query = QueryBuilder::new("SELECT id, name FROM accounts WHERE org_id = ");
             query.push_bind(org_id).push(" AND id IN (");
             let mut list = query.separated(", ");
             for id in chunk {
@@ -184,8 +182,8 @@ impl Store {
     ) -> StoreResult<HashMap<String, Invitee>> {
         let mut found = HashMap::new();
         for chunk in emails.chunks(IN_CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT u.id, u.email, u.status, u.org_id, u.password_hash IS NOT NULL AS has_password, \
+            let mut query = QueryBuilder::new(
+                "SELECT u.id, u.email, u.status, u.org_id, CASE WHEN u.password_hash IS NOT NULL THEN 1 ELSE 0 END AS has_password, \
                  i.id AS invitation_id, i.expires_at FROM users u \
                  LEFT JOIN invitations i ON i.user_id = u.id AND i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ",
             );
@@ -223,7 +221,7 @@ impl Store {
     ) -> StoreResult<Option<RecordedAnswer>> {
         let row = sqlx::query(
             "SELECT request_hash, status, body FROM idempotency_keys \
-             WHERE org_id = ? AND idempotency_key = ? AND created_at > ?",
+             WHERE org_id = $1 AND idempotency_key = $2 AND created_at > $3",
         )
         .bind(org_id)
         .bind(key)
@@ -258,7 +256,7 @@ impl Store {
                 None => {
                     let created: Option<i64> = sqlx::query_scalar(
                         "INSERT INTO users (email, sort_name, search_text, status, created_at) \
-                         VALUES (?, ?, ?, 'invited', ?) ON CONFLICT (email) DO NOTHING RETURNING id",
+                         VALUES ($1, $2, $3, 'invited', $4) ON CONFLICT (email) DO NOTHING RETURNING id",
                     )
                     .bind(&invitation.email)
                     .bind(sort_name("", "", &invitation.email))
@@ -275,7 +273,7 @@ impl Store {
                 }
             };
             if let Some(old) = invitation.replaces {
-                sqlx::query("DELETE FROM invitations WHERE id = ? AND state = 'pending'")
+                sqlx::query("DELETE FROM invitations WHERE id = $1 AND state = 'pending'")
                     .bind(old)
                     .execute(&mut *tx)
                     .await?;
@@ -300,7 +298,7 @@ impl Store {
         if let Some(answer) = answer {
             // A key past its lifetime that pruning has not reached yet is free for a new request.
             sqlx::query(
-                "DELETE FROM idempotency_keys WHERE org_id = ? AND idempotency_key = ? AND created_at <= ?",
+                "DELETE FROM idempotency_keys WHERE org_id = $1 AND idempotency_key = $2 AND created_at <= $3",
             )
             .bind(actor.org_id)
             .bind(answer.key)
@@ -309,7 +307,7 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO idempotency_keys (org_id, idempotency_key, request_hash, status, body, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(actor.org_id)
             .bind(answer.key)
@@ -332,7 +330,7 @@ impl Store {
     ) -> StoreResult<Vec<PendingInvite>> {
         let mut invites = Vec::new();
         for chunk in ids.chunks(IN_CHUNK) {
-            let mut query = QueryBuilder::<Sqlite>::new(
+            let mut query = QueryBuilder::new(
                 "SELECT i.id, u.email, i.sent_at, i.last_sent_at, i.account_id FROM invitations i \
                  JOIN users u ON u.id = i.user_id WHERE i.state = 'pending' AND i.org_id = ",
             );
@@ -368,7 +366,7 @@ impl Store {
     ) -> StoreResult<Vec<(i64, InvitedAccount)>> {
         let rows = sqlx::query(
             "SELECT a.id, a.name, ia.roles FROM invitation_accounts ia JOIN accounts a ON a.id = ia.account_id \
-             WHERE ia.invitation_id = ? ORDER BY a.name, a.id",
+             WHERE ia.invitation_id = $1 ORDER BY a.name, a.id",
         )
         .bind(invitation_id)
         .fetch_all(&self.pool)
@@ -401,8 +399,8 @@ impl Store {
     ) -> StoreResult<Renewal> {
         let mut tx = self.begin().await?;
         let user: Option<i64> = sqlx::query_scalar(
-            "UPDATE invitations SET token_hash = ?, expires_at = ?, last_sent_at = ? \
-             WHERE id = ? AND org_id = ? AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= ? \
+            "UPDATE invitations SET token_hash = $1, expires_at = $2, last_sent_at = $3 \
+             WHERE id = $4 AND org_id = $5 AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= $6 \
              RETURNING user_id",
         )
         .bind(token_hash)
@@ -441,8 +439,8 @@ impl Store {
     ) -> StoreResult<Option<String>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "UPDATE invitations SET state = 'revoked', revoked_at = ? \
-             WHERE id = ? AND org_id = ? AND state = 'pending' RETURNING user_id",
+            "UPDATE invitations SET state = 'revoked', revoked_at = $1 \
+             WHERE id = $2 AND org_id = $3 AND state = 'pending' RETURNING user_id",
         )
         .bind(actor.at)
         .bind(id)
@@ -453,7 +451,7 @@ impl Store {
             return Ok(None);
         };
         let user_id: i64 = row.try_get("user_id")?;
-        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = ?")
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -482,7 +480,7 @@ impl Store {
              u.totp_secret, u.totp_last_step, u.two_factor_required, i.account_id, \
              inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email \
              FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id \
-             LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = ?",
+             LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -539,8 +537,8 @@ impl Store {
         let now = event.at;
         let mut tx = self.begin().await?;
         let accepted = sqlx::query(
-            "UPDATE invitations SET state = 'accepted', accepted_at = ? \
-             WHERE id = ? AND state = 'pending' AND expires_at > ?",
+            "UPDATE invitations SET state = 'accepted', accepted_at = $1 \
+             WHERE id = $2 AND state = 'pending' AND expires_at > $3",
         )
         .bind(now)
         .bind(invitation.id)
@@ -555,8 +553,8 @@ impl Store {
         if let Some(person) = new_person {
             // Only while they still have never chosen a password (not suspended, not reset since).
             let set = sqlx::query(
-                "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, \
-                 password_hash = ?, status = 'active' WHERE id = ? AND status = 'invited'",
+                "UPDATE users SET given_name = $1, family_name = $2, sort_name = $3, search_text = $4, \
+                 password_hash = $5, status = 'active' WHERE id = $6 AND status = 'invited'",
             )
             .bind(person.given_name)
             .bind(person.family_name)
@@ -573,9 +571,9 @@ impl Store {
         }
         if !invitation.account_only {
             let joined = sqlx::query(
-                "UPDATE users SET org_id = ?, org_role = ?, joined_at = ?, member_source = 'invited', imported_by = NULL, \
-                 version = version + 1, modified_at = ? \
-                 WHERE id = ? AND org_id IS NULL",
+                "UPDATE users SET org_id = $1, org_role = $2, joined_at = $3, member_source = 'invited', imported_by = NULL, \
+                 version = version + 1, modified_at = $4 \
+                 WHERE id = $5 AND org_id IS NULL",
             )
             .bind(invitation.org_id)
             .bind(OrgRole::Member.as_str())
@@ -592,7 +590,7 @@ impl Store {
         }
         for (account_id, account) in &invitation.accounts {
             let held: Option<i64> = sqlx::query_scalar(
-                "SELECT roles FROM account_access WHERE account_id = ? AND user_id = ?",
+                "SELECT roles FROM account_access WHERE account_id = $1 AND user_id = $2",
             )
             .bind(account_id)
             .bind(invitation.user_id)
@@ -603,7 +601,7 @@ impl Store {
                 .unwrap_or(RoleSet::EMPTY)
                 .union(account.roles);
             sqlx::query(
-                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
             )
             .bind(account_id)

@@ -6,9 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use roster_model::{Page, SortDir, SortField};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 
+use super::builder::QueryBuilder;
 use super::rows::sort_key;
 use super::{Store, StoreResult};
 
@@ -98,7 +99,7 @@ impl Keyset<'_> {
         }
     }
 
-    pub(super) fn push_tail(&self, query: &mut QueryBuilder<'_, Sqlite>) {
+    pub(super) fn push_tail(&self, query: &mut QueryBuilder<'_>) {
         let scan = self.scan_dir();
         if let Some(cursor) = self.cursor {
             let op = match scan {
@@ -181,10 +182,10 @@ impl Store {
     /// `read` reads each row.
     pub(super) async fn keyset_page<T>(
         &self,
-        mut count: QueryBuilder<'_, Sqlite>,
-        mut query: QueryBuilder<'_, Sqlite>,
+        mut count: QueryBuilder<'_>,
+        mut query: QueryBuilder<'_>,
         keyset: &Keyset<'_>,
-        read: impl Fn(&SqliteRow) -> StoreResult<T>,
+        read: impl Fn(&AnyRow) -> StoreResult<T>,
     ) -> StoreResult<Page<T>> {
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         keyset.push_tail(&mut query);

@@ -2,7 +2,7 @@
 
 use roster_model::{Timestamp, PASSWORD_RESET_SECONDS};
 
-use super::{Store, StoreResult};
+use super::{Backend, Store, StoreResult};
 use crate::auth::{FAILURE_WINDOW_SECONDS, SESSION_IDLE_SECONDS};
 
 /// How long an Idempotency-Key replays its first answer.
@@ -22,9 +22,12 @@ pub struct Pruned {
 
 impl Store {
     /// Brings the query planner's statistics up to date where the tables changed much since
-    /// they were gathered (SQLite's advice for long-lived connections).
+    /// they were gathered (SQLite's advice for long-lived connections; PostgreSQL's autovacuum
+    /// does this by itself).
     pub async fn refresh_statistics(&self) -> StoreResult<()> {
-        sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        }
         Ok(())
     }
 
@@ -45,12 +48,12 @@ impl Store {
         };
         Ok(Pruned {
             failures: run(
-                "DELETE FROM sign_in_failures WHERE at <= ?",
+                "DELETE FROM sign_in_failures WHERE at <= $1",
                 now - FAILURE_WINDOW_SECONDS,
             )
             .await?,
             sessions: sqlx::query(
-                "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?",
+                "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
             )
             .bind(now)
             .bind(now - SESSION_IDLE_SECONDS)
@@ -58,18 +61,18 @@ impl Store {
             .await?
             .rows_affected(),
             idempotency_keys: run(
-                "DELETE FROM idempotency_keys WHERE created_at <= ?",
+                "DELETE FROM idempotency_keys WHERE created_at <= $1",
                 now - IDEMPOTENCY_KEY_SECONDS,
             )
             .await?,
             // Kept a while past expiry, so an old link still says "expired" rather than "unknown".
             password_resets: run(
-                "DELETE FROM password_resets WHERE expires_at <= ?",
+                "DELETE FROM password_resets WHERE expires_at <= $1",
                 now - PASSWORD_RESET_SECONDS,
             )
             .await?,
             mail: run(
-                "DELETE FROM outbound_mail WHERE sent_at IS NOT NULL AND sent_at <= ?",
+                "DELETE FROM outbound_mail WHERE sent_at IS NOT NULL AND sent_at <= $1",
                 now - SENT_MAIL_SECONDS,
             )
             .await?,

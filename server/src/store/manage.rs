@@ -7,7 +7,7 @@ use roster_model::{
     display_name, member_change_problem, AccountGrant, AccountRole, MemberChange, OrgRole,
     OwnerChoice, RoleSet, Timestamp, UserStatus,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::sessions::clear_failures;
@@ -26,7 +26,7 @@ pub(super) struct Target {
 /// action, which acts on users as they are) and `actor` may make `change` to them; otherwise
 /// the outcome.
 async fn target_for(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     actor: &Actor<'_>,
     user_id: i64,
     expected: Option<i64>,
@@ -36,7 +36,7 @@ async fn target_for(
         return Ok(Err(UpdateOutcome::Refused(NO_LONGER_MANAGES)));
     }
     let Some(row) = sqlx::query(
-        "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
+        "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = $1 AND org_id = $2",
     )
     .bind(user_id)
     .bind(actor.org_id)
@@ -79,13 +79,13 @@ pub(super) const NO_LONGER_MANAGES: &str = "You can no longer manage users of th
 /// request already under way when the admin was suspended or demoted, or its provisioning token
 /// revoked, changes nothing.
 pub(super) async fn still_acts(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     actor: &Actor<'_>,
 ) -> StoreResult<bool> {
     match actor.acting {
         Acting::Member(user_id) => {
             let acting: Option<(String, Option<String>)> =
-                sqlx::query_as("SELECT status, org_role FROM users WHERE id = ? AND org_id = ?")
+                sqlx::query_as("SELECT status, org_role FROM users WHERE id = $1 AND org_id = $2")
                     .bind(user_id)
                     .bind(actor.org_id)
                     .fetch_optional(&mut **tx)
@@ -99,7 +99,7 @@ pub(super) async fn still_acts(
             }))
         }
         Acting::ScimToken(token_id) => Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT 1 FROM scim_tokens WHERE id = ? AND org_id = ? AND revoked_at IS NULL",
+            "SELECT 1 FROM scim_tokens WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
         )
         .bind(token_id)
         .bind(actor.org_id)
@@ -118,7 +118,7 @@ impl Store {
         user_id: i64,
         expected: Option<i64>,
         change: MemberChange,
-    ) -> StoreResult<Result<(Transaction<'static, Sqlite>, Target), UpdateOutcome>> {
+    ) -> StoreResult<Result<(Transaction<'static, Any>, Target), UpdateOutcome>> {
         let mut tx = self.begin().await?;
         Ok(target_for(&mut tx, actor, user_id, expected, change)
             .await?
@@ -128,7 +128,7 @@ impl Store {
 
 /// Records `action` done to `user_id` and commits the change it ends.
 async fn finish(
-    mut tx: Transaction<'static, Sqlite>,
+    mut tx: Transaction<'static, Any>,
     actor: &Actor<'_>,
     action: &str,
     user_id: i64,
@@ -149,11 +149,11 @@ async fn finish(
 
 /// Marks a change to the user: a new version (a change based on the old one is refused) made at `at`.
 pub(super) async fn bump_version(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     user_id: i64,
     at: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET version = version + 1, modified_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET version = version + 1, modified_at = $1 WHERE id = $2")
         .bind(at)
         .bind(user_id)
         .execute(&mut **tx)
@@ -164,7 +164,7 @@ pub(super) async fn bump_version(
 /// Suspends or restores `user_id` in `tx`, answering the action to record, or None when they
 /// already were so. A suspension ends their sessions, API tokens and set-password links at once.
 pub(super) async fn change_suspension(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     user_id: i64,
     suspended: bool,
     at: Timestamp,
@@ -175,7 +175,7 @@ pub(super) async fn change_suspension(
         (UserStatus::Disabled, UserStatus::Active)
     };
     let changed = sqlx::query(
-        "UPDATE users SET status = ?, version = version + 1, modified_at = ? WHERE id = ? AND status = ?",
+        "UPDATE users SET status = $1, version = version + 1, modified_at = $2 WHERE id = $3 AND status = $4",
     )
     .bind(to.as_str())
     .bind(at)
@@ -193,15 +193,15 @@ pub(super) async fn change_suspension(
     end_sessions(tx, user_id).await?;
     revoke_tokens_of(tx, user_id, at).await?;
     // A set-password link mailed before must not work after a restore either.
-    sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
     Ok(Some("user.suspended"))
 }
 
-async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+async fn end_sessions(tx: &mut Transaction<'_, Any>, user_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
@@ -211,12 +211,12 @@ async fn end_sessions(tx: &mut Transaction<'_, Sqlite>, user_id: i64) -> StoreRe
 /// How many Owners of the organization besides `user_id` can sign in (a suspended Owner cannot
 /// act for the organization, so it does not keep it from losing its last one).
 pub(super) async fn other_owners(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     org_id: i64,
     user_id: i64,
 ) -> StoreResult<u64> {
     let owners: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE org_id = ? AND org_role = 'owner' AND status = 'active' AND id <> ?",
+        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND org_role = 'owner' AND status = 'active' AND id <> $2",
     )
     .bind(org_id)
     .bind(user_id)
@@ -227,16 +227,17 @@ pub(super) async fn other_owners(
 
 /// The organization's accounts `user_id` owns.
 async fn owned_accounts(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     org_id: i64,
     user_id: i64,
 ) -> StoreResult<Vec<(i64, String)>> {
-    let rows =
-        sqlx::query("SELECT id, name FROM accounts WHERE org_id = ? AND owner_id = ? ORDER BY id")
-            .bind(org_id)
-            .bind(user_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT id, name FROM accounts WHERE org_id = $1 AND owner_id = $2 ORDER BY id",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
         .collect()
@@ -256,20 +257,20 @@ struct LeftWithOwner {
 /// organization invitation keeps its other accounts). Nobody in the organization could see or
 /// revoke those grants any more.
 async fn end_organization_grants(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     account_id: i64,
     owner_id: i64,
     now: Timestamp,
 ) -> StoreResult<LeftWithOwner> {
     let people: Vec<(i64, String)> = sqlx::query_as(
         "SELECT u.id, u.email FROM account_access aa JOIN users u ON u.id = aa.user_id \
-         WHERE aa.account_id = ? AND aa.user_id <> ? ORDER BY u.email",
+         WHERE aa.account_id = $1 AND aa.user_id <> $2 ORDER BY u.email",
     )
     .bind(account_id)
     .bind(owner_id)
     .fetch_all(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id <> ?")
+    sqlx::query("DELETE FROM account_access WHERE account_id = $1 AND user_id <> $2")
         .bind(account_id)
         .bind(owner_id)
         .execute(&mut **tx)
@@ -278,8 +279,8 @@ async fn end_organization_grants(
         bump_version(tx, *user_id, now).await?;
     }
     let to_account = sqlx::query(
-        "UPDATE invitations SET state = 'revoked', revoked_at = ? \
-         WHERE account_id = ? AND state = 'pending'",
+        "UPDATE invitations SET state = 'revoked', revoked_at = $1 \
+         WHERE account_id = $2 AND state = 'pending'",
     )
     .bind(now)
     .bind(account_id)
@@ -287,7 +288,7 @@ async fn end_organization_grants(
     .await?
     .rows_affected();
     let granting = sqlx::query(
-        "DELETE FROM invitation_accounts WHERE account_id = ? \
+        "DELETE FROM invitation_accounts WHERE account_id = $1 \
          AND invitation_id IN (SELECT id FROM invitations WHERE state = 'pending')",
     )
     .bind(account_id)
@@ -302,18 +303,18 @@ async fn end_organization_grants(
 
 /// Makes `owner_id` the owner of `account_id`, with Administrator access unless they have access.
 async fn transfer_ownership(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     account_id: i64,
     owner_id: i64,
     now: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE accounts SET owner_id = ? WHERE id = ?")
+    sqlx::query("UPDATE accounts SET owner_id = $1 WHERE id = $2")
         .bind(owner_id)
         .bind(account_id)
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id, user_id) DO NOTHING",
     )
     .bind(account_id)
@@ -328,16 +329,13 @@ async fn transfer_ownership(
 }
 
 /// Whether `user_id` is a managed user of the organization.
-async fn is_member(
-    tx: &mut Transaction<'_, Sqlite>,
-    org_id: i64,
-    user_id: i64,
-) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = ? AND org_id = ?")
-        .bind(user_id)
-        .bind(org_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+async fn is_member(tx: &mut Transaction<'_, Any>, org_id: i64, user_id: i64) -> StoreResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND org_id = $2")
+            .bind(user_id)
+            .bind(org_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(found.is_some())
 }
 
@@ -366,7 +364,7 @@ impl Store {
             Ok(target) => target,
             Err(outcome) => return Ok(outcome),
         };
-        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -402,7 +400,7 @@ impl Store {
             Ok(begun) => begun,
             Err(outcome) => return Ok(outcome),
         };
-        sqlx::query("UPDATE users SET two_factor_required = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET two_factor_required = $1 WHERE id = $2")
             .bind(i64::from(required))
             .bind(user_id)
             .execute(&mut *tx)
@@ -472,7 +470,7 @@ impl Store {
         }
         let before: HashMap<i64, RoleSet> = sqlx::query(
             "SELECT aa.account_id, aa.roles FROM account_access aa JOIN accounts a ON a.id = aa.account_id \
-             WHERE aa.user_id = ? AND a.org_id = ?",
+             WHERE aa.user_id = $1 AND a.org_id = $2",
         )
         .bind(user_id)
         .bind(actor.org_id)
@@ -482,7 +480,7 @@ impl Store {
         .map(|row| Ok((row.try_get("account_id")?, role_set(row.try_get("roles")?))))
         .collect::<StoreResult<_>>()?;
         for account_id in before.keys().filter(|id| !granted.contains(id)) {
-            sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+            sqlx::query("DELETE FROM account_access WHERE account_id = $1 AND user_id = $2")
                 .bind(account_id)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -493,7 +491,7 @@ impl Store {
                 continue;
             }
             sqlx::query(
-                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?) \
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
             )
             .bind(grant.account_id)
@@ -583,7 +581,7 @@ impl Store {
             }
             let mut ended = LeftWithOwner::default();
             if keeps_it {
-                sqlx::query("UPDATE accounts SET org_id = NULL WHERE id = ?")
+                sqlx::query("UPDATE accounts SET org_id = NULL WHERE id = $1")
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
@@ -607,7 +605,7 @@ impl Store {
         }
         end_sessions(&mut tx, user_id).await?;
         // The organization no longer controls the user: its reset links and its tokens end too.
-        sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+        sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -618,7 +616,7 @@ impl Store {
         if delete {
             left_ownerless = sqlx::query_scalar::<_, String>(
                 "UPDATE accounts SET owner_id = NULL \
-                 WHERE owner_id = ? AND (org_id IS NULL OR org_id <> ?) RETURNING name",
+                 WHERE owner_id = $1 AND (org_id IS NULL OR org_id <> $2) RETURNING name",
             )
             .bind(user_id)
             .bind(actor.org_id)
@@ -628,14 +626,14 @@ impl Store {
         }
         let mut suspension_ended = false;
         let action = if delete {
-            sqlx::query("DELETE FROM users WHERE id = ?")
+            sqlx::query("DELETE FROM users WHERE id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
             "user.deleted"
         } else {
             sqlx::query(
-                "DELETE FROM account_access WHERE user_id = ? AND account_id IN (SELECT id FROM accounts WHERE org_id = ?)",
+                "DELETE FROM account_access WHERE user_id = $1 AND account_id IN (SELECT id FROM accounts WHERE org_id = $2)",
             )
             .bind(user_id)
             .bind(actor.org_id)
@@ -644,7 +642,7 @@ impl Store {
             // The guide: removal leaves the user active. A suspension was the organization's, and
             // nobody would be left who could lift it.
             suspension_ended =
-                sqlx::query_scalar::<_, String>("SELECT status FROM users WHERE id = ?")
+                sqlx::query_scalar::<_, String>("SELECT status FROM users WHERE id = $1")
                     .bind(user_id)
                     .fetch_one(&mut *tx)
                     .await?
@@ -653,7 +651,7 @@ impl Store {
                 "UPDATE users SET org_id = NULL, org_role = NULL, joined_at = NULL, member_source = NULL, \
                  imported_by = NULL, two_factor_required = 0, external_id = NULL, display_name = NULL, \
                  status = CASE WHEN status = 'disabled' THEN 'active' ELSE status END, \
-                 version = version + 1, modified_at = ? WHERE id = ?",
+                 version = version + 1, modified_at = $1 WHERE id = $2",
             )
             .bind(actor.at)
             .bind(user_id)

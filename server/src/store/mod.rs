@@ -1,18 +1,22 @@
-//! All of Roster's SQL, behind one type. Queries use only syntax SQLite and PostgreSQL share
-//! (row values, QueryBuilder binds, CAST(NULL AS ...), LIKE ... ESCAPE); SQLite-only pieces say
-//! what stands in for them on PostgreSQL.
+//! All of Roster's SQL, behind one type, for SQLite and PostgreSQL alike (sqlx's Any driver). Each
+//! query is one text in the syntax both share (`$1` placeholders, row values, CAST(NULL AS ...),
+//! LIKE ... ESCAPE, CASE for what would be a boolean column); where the dialects differ,
+//! [`Backend`] picks the half of the pair that runs.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use roster_model::{OrgFeatures, Organization};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Any, AnyPool, Executor, Row};
 
 use crate::secrets::{SecretKey, SecretKeyError};
 
 mod accounts;
 mod audit;
+mod builder;
 mod domains;
 mod import;
 mod invitations;
@@ -69,13 +73,20 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (BUSY_SNAPSHOT is 517).
         let busy = match &error {
             sqlx::Error::PoolTimedOut => true,
-            sqlx::Error::Database(db) => db
-                .code()
-                .and_then(|code| code.parse::<i64>().ok())
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes
+                    // (BUSY_SNAPSHOT is 517).
+                    code.parse::<i64>()
+                        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+                } else {
+                    // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+                    matches!(&*code, "40001" | "40P01" | "55P03")
+                }
+            }
             _ => false,
         };
         if busy {
@@ -88,23 +99,52 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Which database the store runs on. The SQL is one text for both wherever their dialects agree;
+/// where they do not, the store asks this for its half of the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names: `postgres://` or `postgresql://`, else SQLite.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// Where a text first holds another (1-based; 0 when it does not).
+    fn position_function(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "instr",
+            Backend::Postgres => "strpos",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// Encrypts TOTP secrets and keys recovery-code digests on their way in and out.
     key: SecretKey,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Brings the schema up to date on a connection of its own without foreign-key enforcement, as
 /// SQLite's procedure for rebuilding a table requires (the pragma cannot change inside the
 /// migration's transaction, and dropping a table with enforcement on would cascade to the rows
 /// that refer to it); afterwards every reference must still hold.
-async fn migrate(options: SqliteConnectOptions) -> StoreResult<()> {
+async fn migrate_sqlite(options: SqliteConnectOptions) -> StoreResult<()> {
     use sqlx::{ConnectOptions, Connection};
     let mut connection = options.connect().await?;
-    MIGRATOR.run(&mut connection).await?;
+    SQLITE_MIGRATOR.run(&mut connection).await?;
     // The query planner picks the index a filtered list needs (a rare role, an account, "never
     // signed in") only when it knows how the rows spread; without statistics it walks the name
     // index of all 100,000 users. A sampled ANALYZE takes some 50 ms at that size.
@@ -125,6 +165,17 @@ async fn migrate(options: SqliteConnectOptions) -> StoreResult<()> {
     Ok(())
 }
 
+/// Brings a PostgreSQL schema up to date. Concurrent replicas starting at once are safe: sqlx
+/// holds an advisory lock while it migrates.
+async fn migrate_postgres(options: PgConnectOptions) -> StoreResult<()> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut connection = options.connect().await?;
+    POSTGRES_MIGRATOR.run(&mut connection).await?;
+    sqlx::query("ANALYZE").execute(&mut connection).await?;
+    connection.close().await?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating when missing) the database at `url`, brings its schema up to date, checks
     /// that `key` is the key its secrets were written with, and protects any secrets still stored
@@ -140,31 +191,84 @@ impl Store {
         key: SecretKey,
         busy_timeout: Duration,
     ) -> StoreResult<Store> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(busy_timeout);
-        migrate(options.clone().foreign_keys(false)).await?;
-        let pool = SqlitePoolOptions::new()
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url);
+        let pool_options = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(busy_timeout.max(Duration::from_secs(5)))
-            .connect_with(options.foreign_keys(true))
-            .await?;
-        let store = Store { pool, key };
+            .acquire_timeout(busy_timeout.max(Duration::from_secs(5)));
+        let pool = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal);
+                migrate_sqlite(options.foreign_keys(false)).await?;
+                // The Any driver opens SQLite from the URL alone; the connection settings the
+                // URL cannot carry are set on every new connection.
+                let millis = busy_timeout.as_millis();
+                pool_options
+                    .after_connect(move |connection, _| {
+                        Box::pin(async move {
+                            connection
+                                .execute(&*format!(
+                                    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA busy_timeout = {millis};"
+                                ))
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => {
+                migrate_postgres(PgConnectOptions::from_str(url)?).await?;
+                // A change that waits longer than this for the writer lock gives up as busy,
+                // as SQLite's busy timeout does.
+                let millis = busy_timeout.as_millis();
+                pool_options
+                    .after_connect(move |connection, _| {
+                        Box::pin(async move {
+                            connection
+                                .execute(&*format!("SET lock_timeout = {millis}"))
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+        };
+        let store = Store { pool, backend, key };
         store.check_secret_key().await?;
         store.protect_plain_secrets().await?;
         Ok(store)
     }
 
-    /// The organization this server instance shows: the first one created.
-    /// Starts a transaction that holds the write lock from its first statement. Changes here read
-    /// and then write; a deferred transaction would fail (SQLITE_BUSY_SNAPSHOT) when another
-    /// writer committed in between, where this one waits its turn. (PostgreSQL: plain BEGIN.)
-    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
+    /// Starts a transaction that holds the write lock from its first statement. Changes here read
+    /// and then write; a deferred transaction would fail (SQLITE_BUSY_SNAPSHOT) when another
+    /// writer committed in between, where this one waits its turn. On PostgreSQL the
+    /// transaction takes one advisory lock that every writer takes, so changes run one at a time
+    /// across all replicas just as they do on SQLite, and every read-then-write rule (the last
+    /// Owner, single-use links, limits, versions) holds as it does there; reads never wait.
+    async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// The organization this server instance shows: the first one created.
     pub async fn primary_org_id(&self) -> StoreResult<Option<i64>> {
         let id = sqlx::query_scalar("SELECT id FROM organizations ORDER BY id LIMIT 1")
             .fetch_optional(&self.pool)
@@ -174,7 +278,7 @@ impl Store {
 
     pub async fn organization(&self, org_id: i64) -> StoreResult<Option<Organization>> {
         let row =
-            sqlx::query("SELECT id, name, bulk_import_enabled FROM organizations WHERE id = ?")
+            sqlx::query("SELECT id, name, bulk_import_enabled FROM organizations WHERE id = $1")
                 .bind(org_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -190,6 +294,10 @@ impl Store {
         .transpose()
     }
 }
+
+/// The PostgreSQL advisory lock key every writing transaction holds (an arbitrary constant
+/// that no other application on the database is expected to use).
+pub const WRITER_LOCK: i64 = 0x526f_7374_6572;
 
 /// What became of a change to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]

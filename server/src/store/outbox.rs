@@ -2,9 +2,9 @@
 //! delivered afterwards by `mail::run_delivery`.
 
 use roster_model::Timestamp;
-use sqlx::{Row, Sqlite};
+use sqlx::{Any, Row};
 
-use super::{Store, StoreResult};
+use super::{Backend, Store, StoreResult};
 
 /// A message to queue: plain-text and HTML parts of the same content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub const OUTSIDE_MAIL_QUOTA_REACHED: &str = "Your organization has sent as many
 /// Queues a message in the change's transaction. Answers false, queueing nothing, when `quota`
 /// is used up for the day.
 pub(super) async fn queue_mail(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     mail: &OutgoingMail,
     quota: MailQuota,
     now: Timestamp,
@@ -48,7 +48,7 @@ pub(super) async fn queue_mail(
         MailQuota::Unlimited => None,
         MailQuota::OutsideOf { org_id, per_day } => {
             let sent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbound_mail WHERE quota_org_id = ? AND created_at > ?",
+                "SELECT COUNT(*) FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
             )
             .bind(org_id)
             .bind(now - 24 * 60 * 60)
@@ -62,7 +62,7 @@ pub(super) async fn queue_mail(
     };
     sqlx::query(
         "INSERT INTO outbound_mail (to_address, subject, text_body, html_body, created_at, next_attempt_at, quota_org_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&mail.to)
     .bind(&mail.subject)
@@ -77,16 +77,34 @@ pub(super) async fn queue_mail(
 }
 
 impl Store {
-    /// Mail due for a delivery attempt, oldest first.
-    pub async fn due_mail(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<QueuedMail>> {
-        let rows = sqlx::query(
-            "SELECT id, to_address, subject, text_body, html_body, attempts FROM outbound_mail \
-             WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        )
+    /// Claims mail due for a delivery attempt, oldest first: a claimed message is not due again
+    /// for `lease` seconds, so replicas that poll at the same moment each deliver other messages.
+    /// Delivery records its outcome before then; a replica that stops half-way leaves its claims
+    /// to be retried when the lease runs out.
+    pub async fn claim_due_mail(
+        &self,
+        now: Timestamp,
+        limit: i64,
+        lease: i64,
+    ) -> StoreResult<Vec<QueuedMail>> {
+        // On PostgreSQL two claimers skip each other's rows instead of claiming them twice; on
+        // SQLite the statement runs alone.
+        let skip_locked = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let mut rows = sqlx::query(&format!(
+            "UPDATE outbound_mail SET next_attempt_at = $1 WHERE id IN (\
+             SELECT id FROM outbound_mail WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+             ORDER BY id LIMIT $3{skip_locked}) \
+             RETURNING id, to_address, subject, text_body, html_body, attempts"
+        ))
+        .bind(now + lease)
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        rows.sort_by_key(|row| row.try_get::<i64, _>("id").unwrap_or_default());
         rows.iter()
             .map(|row| {
                 Ok(QueuedMail {
@@ -108,8 +126,8 @@ impl Store {
     /// Marks mail delivered and drops its bodies (they may hold single-use links).
     pub async fn mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbound_mail SET sent_at = ?, attempts = attempts + 1, text_body = NULL, html_body = NULL, \
-             last_error = NULL WHERE id = ?",
+            "UPDATE outbound_mail SET sent_at = $1, attempts = attempts + 1, text_body = NULL, html_body = NULL, \
+             last_error = NULL WHERE id = $2",
         )
         .bind(now)
         .bind(id)
@@ -120,7 +138,7 @@ impl Store {
 
     pub async fn mail_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
         )
         .bind(retry_at)
         .bind(error)

@@ -2,7 +2,7 @@
 //! and is stored only as the SHA-256 of its token.
 
 use roster_model::{LinkState, OrgRole, Timestamp, UserStatus};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::sessions::{clear_failures, insert_session, spend_second_factor};
 use super::{
@@ -33,17 +33,17 @@ pub struct ResetLink {
 
 /// Replaces the user's set-password links with a new one: only the newest mail's link works.
 pub(super) async fn insert_reset_link(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     user_id: i64,
     link: &NewResetLink<'_>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(user_id)
     .bind(link.token_hash)
@@ -65,7 +65,7 @@ impl Store {
             "SELECT r.id, r.expires_at, r.used_at, u.id AS user_id, u.email, u.given_name, u.family_name, \
              u.status, u.org_id, u.org_role, o.name AS org_name, u.totp_secret, u.totp_last_step, u.two_factor_required \
              FROM password_resets r JOIN users u ON u.id = r.user_id \
-             LEFT JOIN organizations o ON o.id = u.org_id WHERE r.token_hash = ?",
+             LEFT JOIN organizations o ON o.id = u.org_id WHERE r.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -111,7 +111,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let spent = sqlx::query(
-            "UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+            "UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $3",
         )
         .bind(event.at)
         .bind(link.id)
@@ -125,7 +125,7 @@ impl Store {
         }
         // Suspended since the link was read (or the check before hashing): nothing is set.
         let set =
-            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND status = 'active'")
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND status = 'active'")
                 .bind(password_hash)
                 .bind(link.user_id)
                 .execute(&mut *tx)

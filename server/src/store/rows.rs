@@ -5,20 +5,20 @@ use roster_model::{
     InvitationInfo, OrgRole, RoleSet, SortField, Timestamp, TwoFactor, UserRef, UserStatus,
     UserSummary,
 };
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::keyset::SortKey;
 use super::{StoreError, StoreResult};
 
-pub(super) fn sort_key(row: &SqliteRow, field: SortField) -> StoreResult<SortKey> {
+pub(super) fn sort_key(row: &AnyRow, field: SortField) -> StoreResult<SortKey> {
     Ok(match field {
         SortField::Date => SortKey::Int(row.try_get("sort_key")?),
         SortField::Name | SortField::Email => SortKey::Text(row.try_get("sort_key")?),
     })
 }
 
-pub(super) fn user_summary(row: &SqliteRow, now: Timestamp) -> StoreResult<UserSummary> {
+pub(super) fn user_summary(row: &AnyRow, now: Timestamp) -> StoreResult<UserSummary> {
     Ok(UserSummary {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
@@ -37,10 +37,7 @@ pub(super) fn user_summary(row: &SqliteRow, now: Timestamp) -> StoreResult<UserS
     })
 }
 
-pub(super) fn invitation_info(
-    row: &SqliteRow,
-    now: Timestamp,
-) -> StoreResult<Option<InvitationInfo>> {
+pub(super) fn invitation_info(row: &AnyRow, now: Timestamp) -> StoreResult<Option<InvitationInfo>> {
     let Some(id) = row.try_get::<Option<i64>, _>("inv_id")? else {
         return Ok(None);
     };
@@ -56,7 +53,7 @@ pub(super) fn invitation_info(
     }))
 }
 
-pub(super) fn import_info(row: &SqliteRow) -> StoreResult<Option<ImportInfo>> {
+pub(super) fn import_info(row: &AnyRow) -> StoreResult<Option<ImportInfo>> {
     if row
         .try_get::<Option<String>, _>("member_source")?
         .as_deref()
@@ -73,7 +70,7 @@ pub(super) fn import_info(row: &SqliteRow) -> StoreResult<Option<ImportInfo>> {
 }
 
 /// `user_id`'s access to the account of the row (`id`, `sid`, `name`, `roles`, `owner_id`).
-pub(super) fn account_access(row: &SqliteRow, user_id: i64) -> StoreResult<AccountAccess> {
+pub(super) fn account_access(row: &AnyRow, user_id: i64) -> StoreResult<AccountAccess> {
     Ok(AccountAccess {
         account: AccountRef {
             id: row.try_get("id")?,
@@ -86,7 +83,7 @@ pub(super) fn account_access(row: &SqliteRow, user_id: i64) -> StoreResult<Accou
 }
 
 /// An account row with its owner (`owner_*`) and `user_count`.
-pub(super) fn account_summary(row: &SqliteRow) -> StoreResult<AccountSummary> {
+pub(super) fn account_summary(row: &AnyRow) -> StoreResult<AccountSummary> {
     Ok(AccountSummary {
         id: row.try_get("id")?,
         sid: row.try_get("sid")?,
@@ -104,7 +101,7 @@ pub(super) fn account_summary(row: &SqliteRow) -> StoreResult<AccountSummary> {
 }
 
 pub(super) fn user_ref(
-    row: &SqliteRow,
+    row: &AnyRow,
     id: &str,
     given: &str,
     family: &str,
@@ -124,24 +121,24 @@ pub(super) fn user_ref(
 }
 
 /// "Given Family" of the row's `given_name` and `family_name`, or `email` when both are empty.
-pub(super) fn person_name(row: &SqliteRow, email: &str) -> StoreResult<String> {
+pub(super) fn person_name(row: &AnyRow, email: &str) -> StoreResult<String> {
     let given: String = row.try_get("given_name")?;
     let family: String = row.try_get("family_name")?;
     Ok(display_name(&given, &family, email))
 }
 
-pub(super) fn two_factor(row: &SqliteRow) -> StoreResult<TwoFactor> {
+pub(super) fn two_factor(row: &AnyRow) -> StoreResult<TwoFactor> {
     Ok(TwoFactor {
         enrolled: row.try_get::<i64, _>("totp_enrolled")? != 0,
         required: row.try_get::<i64, _>("two_factor_required")? != 0,
     })
 }
 
-pub(super) fn parse_status(row: &SqliteRow) -> StoreResult<UserStatus> {
+pub(super) fn parse_status(row: &AnyRow) -> StoreResult<UserStatus> {
     parse_enum(row, "status", UserStatus::parse)
 }
 
-pub(super) fn parse_org_role(row: &SqliteRow) -> StoreResult<Option<OrgRole>> {
+pub(super) fn parse_org_role(row: &AnyRow) -> StoreResult<Option<OrgRole>> {
     row.try_get::<Option<String>, _>("org_role")?
         .map(|role| {
             OrgRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("org role {role:?}")))
@@ -150,7 +147,7 @@ pub(super) fn parse_org_role(row: &SqliteRow) -> StoreResult<Option<OrgRole>> {
 }
 
 pub(super) fn parse_enum<T>(
-    row: &SqliteRow,
+    row: &AnyRow,
     column: &str,
     parse: fn(&str) -> Option<T>,
 ) -> StoreResult<T> {

@@ -8,14 +8,15 @@ use roster_model::{
     display_name, member_change_problem, MemberChange, OrgRole, RoleSet, ScimToken, Timestamp,
     UserStatus,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
+use super::builder::QueryBuilder;
 use super::manage::{bump_version, change_suspension, other_owners, still_acts};
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::{
     parse_org_role, parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor,
-    AuditEvent, MailQuota, OutgoingMail, Store, StoreError, StoreResult, UpdateOutcome,
+    AuditEvent, Backend, MailQuota, OutgoingMail, Store, StoreError, StoreResult, UpdateOutcome,
 };
 use crate::scim::filter::CompareOp;
 
@@ -52,11 +53,21 @@ impl ScimUserAttr {
             ScimUserAttr::FamilyName => "LOWER(u.family_name)",
             ScimUserAttr::DisplayName => "LOWER(u.display_name)",
             ScimUserAttr::ExternalId => "u.external_id",
-            ScimUserAttr::Active => "(u.status = 'active')",
+            ScimUserAttr::Active => "(CASE WHEN u.status = 'active' THEN 1 ELSE 0 END)",
             ScimUserAttr::Created => "u.created_at",
             ScimUserAttr::LastModified => "COALESCE(u.modified_at, u.created_at)",
             ScimUserAttr::OrgRole => "u.org_role",
         }
+    }
+
+    fn is_text(self) -> bool {
+        !matches!(
+            self,
+            ScimUserAttr::Id
+                | ScimUserAttr::Active
+                | ScimUserAttr::Created
+                | ScimUserAttr::LastModified
+        )
     }
 }
 
@@ -165,7 +176,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO scim_tokens (org_id, name, token_hash, created_by, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(org_id)
         .bind(name)
@@ -188,7 +199,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.id AS by_id, \
              u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
-             FROM scim_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
+             FROM scim_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 ORDER BY t.id DESC",
         )
         .bind(org_id)
         .fetch_all(&self.pool)
@@ -216,7 +227,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let name: Option<String> = sqlx::query_scalar(
-            "UPDATE scim_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
+            "UPDATE scim_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name",
         )
         .bind(event.at)
         .bind(token_id)
@@ -245,7 +256,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Option<ScimTokenUse>> {
         let row = sqlx::query(
-            "SELECT id, org_id, name, last_used_at FROM scim_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            "SELECT id, org_id, name, last_used_at FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -256,7 +267,7 @@ impl Store {
         let token_id: i64 = row.try_get("id")?;
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= 60) {
-            sqlx::query("UPDATE scim_tokens SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(token_id)
                 .execute(&self.pool)
@@ -279,7 +290,7 @@ impl Store {
         count.push_bind(org_id);
         if let Some(filter) = &query.filter {
             count.push(" AND ");
-            push_filter(&mut count, filter);
+            push_filter(&mut count, self.backend, filter);
         }
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         if query.limit == 0 {
@@ -291,7 +302,7 @@ impl Store {
         rows.push_bind(org_id);
         if let Some(filter) = &query.filter {
             rows.push(" AND ");
-            push_filter(&mut rows, filter);
+            push_filter(&mut rows, self.backend, filter);
         }
         match query.sort {
             Some((attr, descending)) => {
@@ -322,7 +333,7 @@ impl Store {
         user_id: i64,
     ) -> StoreResult<Option<ScimUserRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ? AND u.org_id = ?"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.org_id = $2"
         ))
         .bind(user_id)
         .bind(org_id)
@@ -344,8 +355,8 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT p.user_id, a.id, a.name, COALESCE(aa.roles, 0) AS roles, COALESCE(a.owner_id = p.user_id, 0) AS owner \
+        let mut query = QueryBuilder::new(
+            "SELECT p.user_id, a.id, a.name, COALESCE(aa.roles, 0) AS roles, CASE WHEN a.owner_id = p.user_id THEN 1 ELSE 0 END AS owner \
              FROM (SELECT user_id, account_id FROM account_access UNION SELECT owner_id, id FROM accounts) p \
              JOIN accounts a ON a.id = p.account_id \
              LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = p.user_id \
@@ -399,7 +410,7 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, given_name, family_name, sort_name, search_text, status, created_at, \
              org_id, org_role, joined_at, member_source, external_id, display_name, modified_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'provisioned', ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'provisioned', $11, $12, $13) RETURNING id",
         )
         .bind(&state.email)
         .bind(&state.given_name)
@@ -455,7 +466,7 @@ impl Store {
             return Ok(Err(ScimRefusal::TokenRevoked));
         }
         let Some(row) = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash IS NULL AS no_password FROM users u WHERE u.id = ? AND u.org_id = ?"
+            "SELECT {USER_COLUMNS}, CASE WHEN u.password_hash IS NULL THEN 1 ELSE 0 END AS no_password FROM users u WHERE u.id = $1 AND u.org_id = $2"
         ))
         .bind(user_id)
         .bind(actor.org_id)
@@ -505,7 +516,7 @@ impl Store {
                 return Ok(Err(refusal));
             }
             // Set-password links went to the old address, which may be someone else's now.
-            sqlx::query("DELETE FROM password_resets WHERE user_id = ?")
+            sqlx::query("DELETE FROM password_resets WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
@@ -513,8 +524,8 @@ impl Store {
         let label = display_name(&state.given_name, &state.family_name, &state.email);
         if edited {
             sqlx::query(
-                "UPDATE users SET email = ?, given_name = ?, family_name = ?, sort_name = ?, search_text = ?, \
-                 external_id = ?, display_name = ?, version = version + 1, modified_at = ? WHERE id = ?",
+                "UPDATE users SET email = $1, given_name = $2, family_name = $3, sort_name = $4, search_text = $5, \
+                 external_id = $6, display_name = $7, version = version + 1, modified_at = $8 WHERE id = $9",
             )
             .bind(&state.email)
             .bind(&state.given_name)
@@ -570,7 +581,7 @@ impl Store {
     /// The organization's accounts `user_id` owns, by name: a deletion must give each a new owner.
     pub async fn accounts_owned_by(&self, org_id: i64, user_id: i64) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT name FROM accounts WHERE org_id = ? AND owner_id = ? ORDER BY name, id",
+            "SELECT name FROM accounts WHERE org_id = $1 AND owner_id = $2 ORDER BY name, id",
         )
         .bind(org_id)
         .bind(user_id)
@@ -582,14 +593,14 @@ impl Store {
 /// Why `email` cannot become (or be given to) a member of `org_id`; `user_id` is the member it
 /// would be given to, who may have it already.
 async fn address_refusal(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     org_id: i64,
     email: &str,
     user_id: Option<i64>,
 ) -> StoreResult<Option<ScimRefusal>> {
     let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
     let verified: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM domains WHERE org_id = ? AND name = ? AND state = 'verified'",
+        "SELECT 1 FROM domains WHERE org_id = $1 AND name = $2 AND state = 'verified'",
     )
     .bind(org_id)
     .bind(domain)
@@ -599,7 +610,7 @@ async fn address_refusal(
         return Ok(Some(ScimRefusal::DomainNotVerified(domain.to_owned())));
     }
     let holder: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, org_id FROM users WHERE email = ?")
+        sqlx::query_as("SELECT id, org_id FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&mut **tx)
             .await?;
@@ -613,7 +624,7 @@ async fn address_refusal(
     })
 }
 
-fn scim_user_record(row: &SqliteRow) -> StoreResult<ScimUserRecord> {
+fn scim_user_record(row: &AnyRow) -> StoreResult<ScimUserRecord> {
     Ok(ScimUserRecord {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
@@ -649,7 +660,7 @@ fn trigram_candidates(attr: ScimUserAttr, op: CompareOp, value: &ScimValue) -> O
 }
 
 /// Appends `filter` as a condition, every value bound.
-fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
+fn push_filter(query: &mut QueryBuilder<'_>, backend: Backend, filter: &ScimUserFilter) {
     match filter {
         ScimUserFilter::Nothing => {
             query.push("0 = 1");
@@ -661,21 +672,25 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
                 " OR "
             };
             query.push("(");
-            push_filter(query, a);
+            push_filter(query, backend, a);
             query.push(joiner);
-            push_filter(query, b);
+            push_filter(query, backend, b);
             query.push(")");
         }
         ScimUserFilter::Not(inner) => {
             // A comparison with an absent (NULL) value is NULL, not false: `not (externalId eq
             // "a")` must keep the users who have none.
             query.push("NOT COALESCE((");
-            push_filter(query, inner);
-            query.push("), 0)");
+            push_filter(query, backend, inner);
+            query.push("), FALSE)");
         }
         ScimUserFilter::Present(attr) => {
             let expr = attr.expr();
-            query.push(format_args!("({expr} IS NOT NULL AND {expr} <> '')"));
+            if attr.is_text() {
+                query.push(format_args!("({expr} IS NOT NULL AND {expr} <> '')"));
+            } else {
+                query.push(format_args!("({expr} IS NOT NULL)"));
+            }
         }
         ScimUserFilter::Compare(attr, op, value) => {
             if let Some(text) = trigram_candidates(*attr, *op, value) {
@@ -684,24 +699,25 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ScimUserFilter) {
                 query.push("(u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
                 query.push_bind(format!("%{text}%"));
                 query.push(") AND ");
-                push_comparison(query, *attr, *op, value);
+                push_comparison(query, backend, *attr, *op, value);
                 query.push(")");
                 return;
             }
-            push_comparison(query, *attr, *op, value);
+            push_comparison(query, backend, *attr, *op, value);
         }
     }
 }
 
 /// Appends one comparison of `attr` with `value`, bound.
 fn push_comparison(
-    query: &mut QueryBuilder<'_, Sqlite>,
+    query: &mut QueryBuilder<'_>,
+    backend: Backend,
     attr: ScimUserAttr,
     op: CompareOp,
     value: &ScimValue,
 ) {
     let expr = attr.expr();
-    let bind = |query: &mut QueryBuilder<'_, Sqlite>| match value {
+    let bind = |query: &mut QueryBuilder<'_>| match value {
         ScimValue::Text(text) => {
             query.push_bind(text.clone());
         }
@@ -720,7 +736,7 @@ fn push_comparison(
         CompareOp::Lt => "<",
         CompareOp::Le => "<=",
         CompareOp::Co => {
-            query.push(format_args!("instr({expr}, "));
+            query.push(format_args!("{}({expr}, ", backend.position_function()));
             bind(query);
             query.push(") > 0");
             return;
@@ -736,7 +752,11 @@ fn push_comparison(
             // An empty suffix ends every value; substr(x, -0) would be all of x.
             query.push(format_args!("(length("));
             bind(query);
-            query.push(format_args!(") = 0 OR substr({expr}, -length("));
+            query.push(") = 0 OR ");
+            query.push(match backend {
+                Backend::Sqlite => format!("substr({expr}, -length("),
+                Backend::Postgres => format!("right({expr}, length("),
+            });
             bind(query);
             query.push(")) = ");
             bind(query);
@@ -801,8 +821,8 @@ impl Store {
         account_id: Option<i64>,
     ) -> StoreResult<Vec<ScimGroupAccount>> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, MAX(created_at, COALESCE(access_changed_at, created_at)) AS modified_at \
-             FROM accounts WHERE org_id = ? AND (? IS NULL OR id = ?) ORDER BY name, id",
+            "SELECT id, name, created_at, CASE WHEN access_changed_at > created_at THEN access_changed_at ELSE created_at END AS modified_at \
+             FROM accounts WHERE org_id = $1 AND ($2 IS NULL OR id = $3) ORDER BY name, id",
         )
         .bind(org_id)
         .bind(account_id)
@@ -823,7 +843,7 @@ impl Store {
             .collect::<StoreResult<Vec<_>>>()?;
         let external: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT g.account_id, g.role, g.external_id FROM scim_groups g \
-             JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ? AND (? IS NULL OR a.id = ?)",
+             JOIN accounts a ON a.id = g.account_id WHERE a.org_id = $1 AND ($2 IS NULL OR a.id = $3)",
         )
         .bind(org_id)
         .bind(account_id)
@@ -850,7 +870,7 @@ impl Store {
         if account_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = QueryBuilder::new(
             "SELECT aa.account_id, u.id, aa.roles FROM account_access aa JOIN accounts a ON a.id = aa.account_id \
              JOIN users u ON u.id = aa.user_id WHERE a.org_id = ",
         );
@@ -891,7 +911,7 @@ impl Store {
             return Ok(Err(GroupRefusal::TokenRevoked));
         }
         let account: Option<(String, i64)> =
-            sqlx::query_as("SELECT name, owner_id FROM accounts WHERE id = ? AND org_id = ?")
+            sqlx::query_as("SELECT name, owner_id FROM accounts WHERE id = $1 AND org_id = $2")
                 .bind(account_id)
                 .bind(actor.org_id)
                 .fetch_optional(&mut *tx)
@@ -904,7 +924,7 @@ impl Store {
         if let Some(expected) = expected {
             let members: Vec<i64> = sqlx::query_scalar(
                 "SELECT u.id FROM account_access aa JOIN users u ON u.id = aa.user_id \
-                 WHERE aa.account_id = ? AND +u.org_id = ? AND (aa.roles & ?) <> 0 ORDER BY u.id",
+                 WHERE aa.account_id = $1 AND +u.org_id = $2 AND (aa.roles & $3) <> 0 ORDER BY u.id",
             )
             .bind(account_id)
             .bind(actor.org_id)
@@ -923,8 +943,8 @@ impl Store {
         for (user_id, adding) in changes {
             let row = sqlx::query(
                 "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, aa.roles \
-                 FROM users u LEFT JOIN account_access aa ON aa.account_id = ? AND aa.user_id = u.id \
-                 WHERE u.id = ?",
+                 FROM users u LEFT JOIN account_access aa ON aa.account_id = $1 AND aa.user_id = u.id \
+                 WHERE u.id = $2",
             )
             .bind(account_id)
             .bind(user_id)
@@ -957,7 +977,7 @@ impl Store {
             }
             let (action, details) = if before.is_none() {
                 sqlx::query(
-                    "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(account_id)
                 .bind(user_id)
@@ -970,7 +990,7 @@ impl Store {
                     serde_json::json!({ "account_id": account_id, "account": account, "roles": after.describe() }),
                 )
             } else if after.is_empty() && user_id != owner_id {
-                sqlx::query("DELETE FROM account_access WHERE account_id = ? AND user_id = ?")
+                sqlx::query("DELETE FROM account_access WHERE account_id = $1 AND user_id = $2")
                     .bind(account_id)
                     .bind(user_id)
                     .execute(&mut *tx)
@@ -981,7 +1001,7 @@ impl Store {
                 )
             } else {
                 sqlx::query(
-                    "UPDATE account_access SET roles = ? WHERE account_id = ? AND user_id = ?",
+                    "UPDATE account_access SET roles = $1 WHERE account_id = $2 AND user_id = $3",
                 )
                 .bind(i64::from(after.bits()))
                 .bind(account_id)
@@ -1011,14 +1031,14 @@ impl Store {
         if let Some(external_id) = external_id {
             let before = group_external_id(&mut tx, account_id, role).await?;
             if before.as_deref() != external_id {
-                sqlx::query("DELETE FROM scim_groups WHERE account_id = ? AND role = ?")
+                sqlx::query("DELETE FROM scim_groups WHERE account_id = $1 AND role = $2")
                     .bind(account_id)
                     .bind(role.as_str())
                     .execute(&mut *tx)
                     .await?;
                 if let Some(external_id) = external_id {
                     sqlx::query(
-                        "INSERT INTO scim_groups (account_id, role, external_id) VALUES (?, ?, ?)",
+                        "INSERT INTO scim_groups (account_id, role, external_id) VALUES ($1, $2, $3)",
                     )
                     .bind(account_id)
                     .bind(role.as_str())
@@ -1048,20 +1068,20 @@ impl Store {
 
 /// The externalId an identity provider gave the group of `role` on `account_id`, if any.
 async fn group_external_id(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     account_id: i64,
     role: roster_model::AccountRole,
 ) -> StoreResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT external_id FROM scim_groups WHERE account_id = ? AND role = ?")
-            .bind(account_id)
-            .bind(role.as_str())
-            .fetch_optional(&mut **tx)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "SELECT external_id FROM scim_groups WHERE account_id = $1 AND role = $2",
     )
+    .bind(account_id)
+    .bind(role.as_str())
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
-fn group_member(row: &SqliteRow) -> StoreResult<ScimGroupMember> {
+fn group_member(row: &AnyRow) -> StoreResult<ScimGroupMember> {
     Ok(ScimGroupMember {
         account_id: row.try_get("account_id")?,
         user_id: row.try_get("id")?,

@@ -23,7 +23,7 @@ impl Store {
             Some(_) => Err(SecretKeyError::WrongKey.into()),
             None => {
                 sqlx::query(
-                    "INSERT INTO secret_key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO secret_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(self.key.encrypt(KEY_CHECK))
                 .execute(&self.pool)
@@ -38,13 +38,13 @@ impl Store {
     pub(super) async fn protect_plain_secrets(&self) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let encrypted = format!("{ENCRYPTED_PREFIX}%");
-        let users = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret NOT LIKE ?")
+        let users = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret NOT LIKE $1")
             .bind(&encrypted)
             .fetch_all(&mut *tx)
             .await?;
         for row in users {
             let secret: String = row.try_get("totp_secret")?;
-            sqlx::query("UPDATE users SET totp_secret = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
                 .bind(self.key.encrypt(&secret))
                 .bind(row.try_get::<i64, _>("id")?)
                 .execute(&mut *tx)
@@ -52,19 +52,19 @@ impl Store {
         }
         // A set-up in progress is cheap to start again: drop the plain ones rather than keep them.
         sqlx::query(
-            "UPDATE sessions SET totp_setup_secret = NULL WHERE totp_setup_secret NOT LIKE ?",
+            "UPDATE sessions SET totp_setup_secret = NULL WHERE totp_setup_secret NOT LIKE $1",
         )
         .bind(&encrypted)
         .execute(&mut *tx)
         .await?;
         let codes =
-            sqlx::query("SELECT id, code_hash FROM recovery_codes WHERE code_hash NOT LIKE ?")
+            sqlx::query("SELECT id, code_hash FROM recovery_codes WHERE code_hash NOT LIKE $1")
                 .bind(format!("{KEYED_PREFIX}%"))
                 .fetch_all(&mut *tx)
                 .await?;
         for row in codes {
             let digest: String = row.try_get("code_hash")?;
-            sqlx::query("UPDATE recovery_codes SET code_hash = ? WHERE id = ?")
+            sqlx::query("UPDATE recovery_codes SET code_hash = $1 WHERE id = $2")
                 .bind(self.key.recovery_code_digest(&digest))
                 .bind(row.try_get::<i64, _>("id")?)
                 .execute(&mut *tx)

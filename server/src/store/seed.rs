@@ -2,10 +2,10 @@
 //! organization that `dataset` generates) in one transaction.
 
 use roster_model::{AccountStatus, DomainState, OrgRole, RoleSet, Timestamp, UserStatus};
-use sqlx::{QueryBuilder, Sqlite};
 
+use super::builder::QueryBuilder;
 use super::sql::{search_text, sort_name};
-use super::{Store, StoreError, StoreResult};
+use super::{Backend, Store, StoreError, StoreResult};
 
 /// Rows per multi-row INSERT: 18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
@@ -36,7 +36,7 @@ impl Store {
     pub async fn insert_dataset(&self, data: &Dataset) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for chunk in data.orgs.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO organizations (id, name, bulk_import_enabled, created_at) ",
             )
             .push_values(chunk, |mut row, org| {
@@ -50,7 +50,7 @@ impl Store {
             .await?;
         }
         for chunk in data.users.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO users (id, email, given_name, family_name, sort_name, search_text, status, \
                  totp_enrolled, two_factor_required, created_at, last_sign_in_at, org_id, org_role, \
                  joined_at, member_source, imported_by, password_hash, totp_secret) ",
@@ -81,7 +81,7 @@ impl Store {
             .await?;
         }
         for chunk in data.accounts.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO accounts (id, sid, org_id, name, status, owner_id, created_at) ",
             )
             .push_values(chunk, |mut row, account| {
@@ -98,7 +98,7 @@ impl Store {
             .await?;
         }
         for chunk in data.access.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO account_access (account_id, user_id, roles, granted_at) ",
             )
             .push_values(chunk, |mut row, access| {
@@ -112,7 +112,7 @@ impl Store {
             .await?;
         }
         for chunk in data.domains.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO domains (id, org_id, name, state, token, created_at, verified_at, last_checked_at) ",
             )
             .push_values(chunk, |mut row, domain| {
@@ -130,7 +130,7 @@ impl Store {
             .await?;
         }
         for chunk in data.invitations.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, expires_at, token_hash) ",
             )
             .push_values(chunk, |mut row, invitation| {
@@ -163,7 +163,7 @@ impl Store {
             })
             .collect();
         for chunk in invitation_accounts.chunks(INSERT_CHUNK) {
-            QueryBuilder::<Sqlite>::new(
+            QueryBuilder::new(
                 "INSERT INTO invitation_accounts (invitation_id, account_id, roles) ",
             )
             .push_values(chunk, |mut row, (invitation, account, roles)| {
@@ -174,6 +174,22 @@ impl Store {
             .build()
             .execute(&mut *tx)
             .await?;
+        }
+        if self.backend == Backend::Postgres {
+            // The rows came with their ids: each identity goes on after the highest.
+            for table in [
+                "organizations",
+                "users",
+                "accounts",
+                "domains",
+                "invitations",
+            ] {
+                sqlx::query(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(())

@@ -1,9 +1,10 @@
 //! Signing in: credentials, throttled attempts, sessions, passwords and two-factor enrolment.
 
 use roster_model::{OrgRole, Timestamp, UserStatus};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
 
+use super::builder::QueryBuilder;
 use super::tokens::revoke_tokens_of;
 use super::{parse_org_role, parse_status, person_name, AuditEvent, Store, StoreResult};
 use crate::auth::FailureHistory;
@@ -32,7 +33,7 @@ pub struct SecondFactorState {
 
 impl SecondFactorState {
     /// From a row's `totp_secret`, `totp_last_step` and `two_factor_required`.
-    pub(super) fn from_row(row: &SqliteRow, key: &SecretKey) -> StoreResult<Self> {
+    pub(super) fn from_row(row: &AnyRow, key: &SecretKey) -> StoreResult<Self> {
         let sealed: Option<String> = row.try_get("totp_secret")?;
         Ok(Self {
             secret: sealed.map(|sealed| key.decrypt(&sealed)).transpose()?,
@@ -82,7 +83,7 @@ impl Store {
     pub async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(
             "SELECT id, email, given_name, family_name, password_hash, status, org_id, org_role, \
-             totp_secret, totp_last_step, two_factor_required FROM users WHERE email = ?",
+             totp_secret, totp_last_step, two_factor_required FROM users WHERE email = $1",
         )
         .bind(email)
         .fetch_optional(&self.pool)
@@ -106,7 +107,7 @@ impl Store {
     /// The unused recovery code of this user with this (unkeyed) digest, if any.
     pub async fn recovery_code(&self, user_id: i64, code_sha256: &str) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+            "SELECT id FROM recovery_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
         )
         .bind(user_id)
         .bind(self.key.recovery_code_digest(code_sha256))
@@ -129,7 +130,7 @@ impl Store {
     ) -> StoreResult<AttemptAdmission> {
         let mut tx = self.begin().await?;
         let history = |column: &'static str, value: String| {
-            let mut query = QueryBuilder::<Sqlite>::new(
+            let mut query = QueryBuilder::new(
                 "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE ",
             );
             query.push(column).push(" = ").push_bind(value);
@@ -153,7 +154,7 @@ impl Store {
             return Ok(AttemptAdmission::Wait(seconds));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sign_in_failures (email, client_addr, at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO sign_in_failures (email, client_addr, at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(email)
         .bind(client_addr)
@@ -172,7 +173,7 @@ impl Store {
         since: Timestamp,
     ) -> StoreResult<FailureHistory> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE client_addr = ? AND at > ?",
+            "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE client_addr = $1 AND at > $2",
         )
         .bind(client_addr)
         .bind(since)
@@ -193,11 +194,13 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         if let Some(client_addr) = counted_as {
-            sqlx::query("INSERT INTO sign_in_failures (email, client_addr, at) VALUES ('', ?, ?)")
-                .bind(client_addr)
-                .bind(event.at)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO sign_in_failures (email, client_addr, at) VALUES ('', $1, $2)",
+            )
+            .bind(client_addr)
+            .bind(event.at)
+            .execute(&mut *tx)
+            .await?;
         }
         event.insert(&mut tx).await?;
         tx.commit().await?;
@@ -214,7 +217,7 @@ impl Store {
 
     /// Drops a reserved attempt that was no failure (the right password, with the code still to come).
     pub async fn release_attempt(&self, attempt: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE id = ?")
+        sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
             .bind(attempt)
             .execute(&self.pool)
             .await?;
@@ -254,7 +257,7 @@ impl Store {
              u.org_id, u.org_role, u.password_hash, \
              u.totp_secret, u.totp_last_step, u.two_factor_required, s.totp_setup_secret \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND u.status = 'active'",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.status = 'active'",
         )
         .bind(token_hash)
         .bind(now)
@@ -282,7 +285,7 @@ impl Store {
 
     /// Keeps a TOTP secret on the session while its user sets it up in an authenticator app.
     pub async fn begin_two_factor_setup(&self, session_id: i64, secret: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET totp_setup_secret = ? WHERE id = ?")
+        sqlx::query("UPDATE sessions SET totp_setup_secret = $1 WHERE id = $2")
             .bind(self.key.encrypt(secret))
             .bind(session_id)
             .execute(&self.pool)
@@ -303,8 +306,8 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let enrolled = sqlx::query(
-            "UPDATE users SET totp_secret = ?, totp_enrolled = 1, totp_last_step = ? \
-             WHERE id = ? AND totp_secret IS NULL",
+            "UPDATE users SET totp_secret = $1, totp_enrolled = 1, totp_last_step = $2 \
+             WHERE id = $3 AND totp_secret IS NULL",
         )
         .bind(self.key.encrypt(secret))
         .bind(step)
@@ -316,15 +319,15 @@ impl Store {
         if !enrolled {
             return Ok(false);
         }
-        sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = ?")
+        sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        QueryBuilder::<Sqlite>::new("INSERT INTO recovery_codes (user_id, code_hash) ")
+        QueryBuilder::new("INSERT INTO recovery_codes (user_id, code_hash) ")
             .push_values(recovery_code_sha256s, |mut row, digest| {
                 row.push_bind(user_id)
                     .push_bind(self.key.recovery_code_digest(digest));
@@ -339,7 +342,7 @@ impl Store {
 
     /// Marks a session as used now (its idle timer restarts).
     pub async fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(session_id)
             .execute(&self.pool)
@@ -359,12 +362,12 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
             .bind(keep_session)
             .execute(&mut *tx)
@@ -378,7 +381,7 @@ impl Store {
 
     pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE id = ?")
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(session_id)
             .execute(&mut *tx)
             .await?;
@@ -390,10 +393,10 @@ impl Store {
 
 /// Forgets the failed attempts at an email's password (after a success, a change or a reset).
 pub(super) async fn clear_failures(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     email: &str,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email = ?")
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
         .bind(email)
         .execute(&mut **tx)
         .await?;
@@ -402,7 +405,7 @@ pub(super) async fn clear_failures(
 
 /// Spends the second factor of a sign-in: answers false when it was spent already (a replay).
 pub(super) async fn spend_second_factor(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
     second_factor: Option<SecondFactorUse>,
     now: Timestamp,
@@ -410,8 +413,8 @@ pub(super) async fn spend_second_factor(
     let rows = match second_factor {
         None => return Ok(true),
         Some(SecondFactorUse::Totp { step }) => sqlx::query(
-            "UPDATE users SET totp_last_step = ? \
-             WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            "UPDATE users SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
         )
         .bind(step)
         .bind(user_id)
@@ -420,7 +423,7 @@ pub(super) async fn spend_second_factor(
         .await?
         .rows_affected(),
         Some(SecondFactorUse::RecoveryCode { id }) => {
-            sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL")
+            sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(now)
                 .bind(id)
                 .execute(&mut **tx)
@@ -433,13 +436,13 @@ pub(super) async fn spend_second_factor(
 
 /// Stores a new session (the token's hash) for the user signing in as `event` records.
 pub(super) async fn insert_session(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
     token_hash: &str,
     event: &AuditEvent<'_>,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash)
     .bind(user_id)
@@ -449,7 +452,7 @@ pub(super) async fn insert_session(
     .bind(event.client_addr)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(event.at)
         .bind(user_id)
         .execute(&mut **tx)

@@ -1,8 +1,8 @@
 //! SQL fragments more than one feature's queries share: the user-list views, substring search and
 //! the stored forms of names it matches on.
 
+use super::builder::QueryBuilder;
 use roster_model::{RoleSet, Timestamp, TwoFactorState, UserFilters, UserView};
-use sqlx::{QueryBuilder, Sqlite};
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.
 pub fn sort_name(given: &str, family: &str, email: &str) -> String {
@@ -38,7 +38,7 @@ pub(super) const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, 
 /// Invited rows are pending invitations, expired ones included (the list marks them).
 /// `for_rows` adds the joins only the row columns need; counting without them reads the index alone.
 pub(super) fn push_user_view_from(
-    query: &mut QueryBuilder<'_, Sqlite>,
+    query: &mut QueryBuilder<'_>,
     view: UserView,
     org_id: i64,
     for_rows: bool,
@@ -76,7 +76,7 @@ pub(super) fn push_user_view_from(
 /// Substring search on users. The trigram index narrows the rows to candidates (it cannot use LIKE's
 /// ESCAPE, so a `%` or `_` typed by the admin acts as a wildcard there and matches a superset); the
 /// escaped LIKE on those candidates then keeps exactly the users whose name or email holds the text.
-pub(super) fn push_user_search(query: &mut QueryBuilder<'_, Sqlite>, search: Option<&str>) {
+pub(super) fn push_user_search(query: &mut QueryBuilder<'_>, search: Option<&str>) {
     if let Some(search) = search {
         query.push(" AND u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
         query.push_bind(format!("%{search}%"));
@@ -90,7 +90,7 @@ pub(super) fn push_user_search(query: &mut QueryBuilder<'_, Sqlite>, search: Opt
 /// Invited tab). Only members have an organization role here: the role someone holds in another
 /// organization never matches.
 pub(super) fn push_user_filters(
-    query: &mut QueryBuilder<'_, Sqlite>,
+    query: &mut QueryBuilder<'_>,
     view: UserView,
     org_id: i64,
     filters: &UserFilters,

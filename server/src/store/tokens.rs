@@ -2,7 +2,7 @@
 //! creator's credentials or standing change.
 
 use roster_model::{ApiToken, Timestamp};
-use sqlx::{Row, Sqlite};
+use sqlx::{Any, Row};
 
 use super::{person_name, user_ref, AuditEvent, Store, StoreResult};
 
@@ -26,7 +26,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id \
              FROM api_tokens t JOIN users u ON u.id = t.created_by \
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ? \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
              AND u.org_id = t.org_id AND u.org_role = 'owner' AND u.status = 'active'",
         )
         .bind(token_hash)
@@ -38,7 +38,7 @@ impl Store {
         };
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= 60) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(row.try_get::<i64, _>("id")?)
                 .execute(&self.pool)
@@ -66,7 +66,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(org_id)
         .bind(name)
@@ -90,7 +90,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, t.expires_at, u.id AS by_id, \
              u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
-             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = ? ORDER BY t.id DESC",
+             FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 ORDER BY t.id DESC",
         )
         .bind(org_id)
         .fetch_all(&self.pool)
@@ -120,7 +120,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let name: Option<String> = sqlx::query_scalar(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND org_id = ? AND revoked_at IS NULL RETURNING name",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name",
         )
         .bind(event.at)
         .bind(token_id)
@@ -146,12 +146,12 @@ impl Store {
 /// no longer an Owner, a member, or a user. A later promotion brings none of them back. Answers
 /// how many were revoked.
 pub(super) async fn revoke_tokens_of(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
     now: Timestamp,
 ) -> StoreResult<u64> {
     Ok(sqlx::query(
-        "UPDATE api_tokens SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL",
+        "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(user_id)

@@ -8,11 +8,12 @@ use roster_model::{
     InvitedAccount, MemberChange, OrgRole, Page, Relation, RoleSet, SortDir, SortField, Timestamp,
     UserChange, UserDetail, UserFilters, UserIds, UserSummary, UserView, ViewCounts,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::audit::Actor;
+use super::builder::QueryBuilder;
 use super::keyset::{Cursor, Direction, Keyset};
 use super::rows::{
     account_access, import_info, invitation_info, parse_org_role, parse_status, role_set, sort_key,
@@ -165,7 +166,7 @@ impl Store {
         if users.is_empty() {
             return Ok(held);
         }
-        let mut query = QueryBuilder::<Sqlite>::new("");
+        let mut query = QueryBuilder::new("");
         if view == UserView::Invited {
             let invitees: HashMap<i64, i64> = users
                 .iter()
@@ -193,7 +194,8 @@ impl Store {
         // no role on.
         query.push(
             "SELECT holder, name, roles, owner FROM (\
-             SELECT g.user_id AS holder, a.name, a.id, g.roles, a.owner_id = g.user_id AS owner \
+             SELECT g.user_id AS holder, a.name, a.id, g.roles, \
+             CASE WHEN a.owner_id = g.user_id THEN 1 ELSE 0 END AS owner \
              FROM account_access g JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ",
         );
         query.push_bind(org_id).push(" AND g.user_id IN (");
@@ -211,7 +213,7 @@ impl Store {
         }
         query.push(
             ") AND NOT EXISTS (SELECT 1 FROM account_access x WHERE x.account_id = a.id AND x.user_id = a.owner_id)\
-             ) ORDER BY name, id",
+             ) held ORDER BY name, id",
         );
         for row in query.build().fetch_all(&self.pool).await? {
             held.entry(row.try_get("holder")?)
@@ -230,7 +232,7 @@ impl Store {
         if users.is_empty() {
             return Ok(());
         }
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = QueryBuilder::new(
             "SELECT aa.user_id, a.id, a.sid, a.name, aa.roles, a.owner_id FROM account_access aa \
              JOIN accounts a ON a.id = aa.account_id WHERE a.org_id = ",
         );
@@ -263,7 +265,7 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<UserIds> {
-        let from = |query: &mut QueryBuilder<'_, Sqlite>| {
+        let from = |query: &mut QueryBuilder<'_>| {
             push_user_view_from(query, params.view, org_id, false);
             push_user_search(query, params.search.as_deref());
             push_user_filters(query, params.view, org_id, &params.filters, now);
@@ -298,7 +300,7 @@ impl Store {
     pub(super) async fn ids_and_total(
         &self,
         limit: usize,
-        from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
+        from: impl Fn(&mut QueryBuilder<'_>),
     ) -> StoreResult<(Vec<i64>, u64)> {
         let (rows, total) = self.rows_and_total(limit, "u.id", from).await?;
         let ids = rows
@@ -314,8 +316,8 @@ impl Store {
         &self,
         limit: usize,
         columns: &'static str,
-        from: impl Fn(&mut QueryBuilder<'_, Sqlite>),
-    ) -> StoreResult<(Vec<SqliteRow>, u64)> {
+        from: impl Fn(&mut QueryBuilder<'_>),
+    ) -> StoreResult<(Vec<AnyRow>, u64)> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
@@ -340,7 +342,7 @@ impl Store {
              u.two_factor_required, u.created_at, u.last_sign_in_at, u.org_id, u.org_role, \
              u.joined_at, u.member_source, u.version, imp.id AS imp_id, imp.given_name AS imp_given, \
              imp.family_name AS imp_family, imp.email AS imp_email \
-             FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.id = ?",
+             FROM users u LEFT JOIN users imp ON imp.id = u.imported_by WHERE u.id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -404,7 +406,7 @@ impl Store {
             return Ok(UpdateOutcome::Refused(manage::NO_LONGER_MANAGES));
         }
         let Some(row) = sqlx::query(
-            "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = ? AND org_id = ?",
+            "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = $1 AND org_id = $2",
         )
         .bind(user_id)
         .bind(actor.org_id)
@@ -450,8 +452,8 @@ impl Store {
             tokens::revoke_tokens_of(&mut tx, user_id, actor.at).await?;
         }
         sqlx::query(
-            "UPDATE users SET given_name = ?, family_name = ?, sort_name = ?, search_text = ?, org_role = ?, \
-             version = version + 1, modified_at = ? WHERE id = ?",
+            "UPDATE users SET given_name = $1, family_name = $2, sort_name = $3, search_text = $4, org_role = $5, \
+             version = version + 1, modified_at = $6 WHERE id = $7",
         )
         .bind(given)
         .bind(family)
@@ -509,7 +511,7 @@ impl Store {
         if invitations.is_empty() {
             return Ok(());
         }
-        let mut query = QueryBuilder::<Sqlite>::new(
+        let mut query = QueryBuilder::new(
             "SELECT ia.invitation_id, a.name, ia.roles FROM invitation_accounts ia \
              JOIN accounts a ON a.id = ia.account_id WHERE ia.invitation_id IN (",
         );
@@ -542,8 +544,8 @@ impl Store {
     ) -> StoreResult<Vec<AccountAccess>> {
         let rows = sqlx::query(
             "SELECT a.id, a.sid, a.name, COALESCE(aa.roles, 0) AS roles, a.owner_id \
-             FROM accounts a LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = ? \
-             WHERE a.org_id = ? AND (aa.user_id IS NOT NULL OR a.owner_id = ?) \
+             FROM accounts a LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = $1 \
+             WHERE a.org_id = $2 AND (aa.user_id IS NOT NULL OR a.owner_id = $3) \
              ORDER BY a.name, a.id",
         )
         .bind(user_id)
@@ -563,7 +565,7 @@ fn user_rows<'a>(
     org_id: i64,
     params: &'a UserListParams,
     now: Timestamp,
-) -> (QueryBuilder<'a, Sqlite>, &'static str) {
+) -> (QueryBuilder<'a>, &'static str) {
     let key_expr = match (params.sort, params.view) {
         (SortField::Name, _) => "u.sort_name",
         (SortField::Email, _) => "u.email",
@@ -601,7 +603,7 @@ pub struct ExportedAccount {
     pub owner: bool,
 }
 
-fn exported_account(row: &SqliteRow) -> StoreResult<ExportedAccount> {
+fn exported_account(row: &AnyRow) -> StoreResult<ExportedAccount> {
     Ok(ExportedAccount {
         name: row.try_get("name")?,
         roles: role_set(row.try_get("roles")?),

@@ -130,13 +130,20 @@ fn host_get(
 /// The failed sign-ins recorded: (organization, actor, reason).
 async fn failures(server: &TestServer) -> Vec<(Option<i64>, String, String)> {
     let mut db = database(server).await;
-    sqlx::query_as(
-        "SELECT org_id, actor_label, json_extract(details, '$.reason') FROM audit_events \
+    let rows: Vec<(Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT org_id, actor_label, details FROM audit_events \
          WHERE action = 'session.sign_in_failed' ORDER BY id",
     )
     .fetch_all(&mut db)
     .await
-    .expect("failures")
+    .expect("failures");
+    rows.into_iter()
+        .map(|(org, actor, details)| {
+            let details: serde_json::Value = serde_json::from_str(&details).expect("details");
+            let reason = details["reason"].as_str().unwrap_or_default().to_owned();
+            (org, actor, reason)
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -4,8 +4,7 @@
 //! memory stays bounded, as each request carries one batch.
 
 use roster_model::{BulkResponse, UserIds, MAX_BULK_BATCH};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{AnyConnection, Connection};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -141,26 +140,28 @@ fn import_batch(addr: SocketAddr, cookie: &str, ids: &[i64]) -> std::io::Result<
 
 /// What the database holds about the import: imported members, their audit events, queued mail,
 /// and how many of each do not match a counterpart.
-async fn import_state(path: &std::path::Path, since: i64) -> [i64; 5] {
-    let mut db = SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .connect()
+async fn import_state(database: &str, since: i64) -> [i64; 5] {
+    sqlx::any::install_default_drivers();
+    let mut db = AnyConnection::connect(database)
         .await
         .expect("open the database");
     let mut counts = [0i64; 5];
     for (count, sql) in counts.iter_mut().zip([
-        "SELECT COUNT(*) FROM users WHERE member_source = 'imported' AND joined_at >= ?",
+        "SELECT COUNT(*) FROM users WHERE member_source = 'imported' AND joined_at >= $1",
         "SELECT COUNT(*) FROM audit_events WHERE action = 'user.imported'",
         "SELECT COUNT(*) FROM outbound_mail WHERE subject = 'You are now a managed user of Generated Organization 1'",
         // Imported users without their audit event, and audit events without their member.
-        "SELECT COUNT(*) FROM users u WHERE u.member_source = 'imported' AND u.joined_at >= ? \
+        "SELECT COUNT(*) FROM users u WHERE u.member_source = 'imported' AND u.joined_at >= $1 \
          AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.action = 'user.imported' AND e.target_id = u.id)",
         "SELECT COUNT(*) FROM audit_events e WHERE e.action = 'user.imported' AND NOT EXISTS \
          (SELECT 1 FROM users u WHERE u.id = e.target_id AND u.org_id IS NOT NULL)",
     ]) {
         let query = sqlx::query_scalar(sql);
-        let query = if sql.contains('?') { query.bind(since) } else { query };
+        let query = if sql.contains("$1") {
+            query.bind(since)
+        } else {
+            query
+        };
         *count = query
             .fetch_one(&mut db)
             .await
@@ -173,8 +174,8 @@ async fn import_state(path: &std::path::Path, since: i64) -> [i64; 5] {
 #[test]
 fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishes_it() {
     let dir = tempfile::TempDir::new().expect("temp dir");
-    let path = dir.path().join("roster.db");
-    let database = format!("sqlite://{}", path.display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let database = runtime.block_on(crate::common::new_database_url(&dir));
     let mail = dir.path().join("mail");
     let key = dir.path().join("secret.key");
     roster_server::secrets::SecretKey::create(&key).expect("secret key");
@@ -198,14 +199,13 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
         "{}",
         String::from_utf8_lossy(&seeded.stderr)
     );
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // The generated organization's own imported members joined before this moment.
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or_default();
     let already = {
-        let [everyone, ..] = runtime.block_on(import_state(&path, 0));
+        let [everyone, ..] = runtime.block_on(import_state(&database, 0));
         everyone
     };
 
@@ -262,7 +262,7 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
     importer.join().expect("the importer stops with the server");
 
     let [members, events, mails, without_event, without_member] =
-        runtime.block_on(import_state(&path, since));
+        runtime.block_on(import_state(&database, since));
     let imported = members;
     assert!(
         (1_000..TO_IMPORT as i64).contains(&imported),
@@ -294,7 +294,7 @@ fn an_import_killed_half_way_leaves_each_user_all_or_nothing_and_a_retry_finishe
     let peak = server.peak_memory_kib();
     server.kill();
     let [members, events, mails, without_event, without_member] =
-        runtime.block_on(import_state(&path, since));
+        runtime.block_on(import_state(&database, since));
     assert_eq!(members, TO_IMPORT as i64);
     assert_eq!((events, mails), (TO_IMPORT as i64, TO_IMPORT as i64));
     assert_eq!((without_event, without_member), (0, 0));

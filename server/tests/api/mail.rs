@@ -128,3 +128,48 @@ async fn failed_delivery_is_retried_later() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_polling_at_once_deliver_each_message_exactly_once() {
+    let server = demo_server().await;
+    let addresses: Vec<String> = (0..30)
+        .map(|i| format!("queued.{i}@northwind.example"))
+        .collect();
+    invite(&server, serde_json::json!({ "emails": addresses }), None).await;
+    // A second server process on the same database: a store of its own.
+    let other_replica = roster_server::store::Store::open(&server.database_url, server.key.clone())
+        .await
+        .expect("second replica");
+    let (port, received) = smtp_sink().await;
+    let transport = Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("smtp url");
+    let mailer =
+        Arc::new(Mailer::new(transport, "Roster <roster@northwind.example>").expect("mailer"));
+    let pollers: Vec<_> = (0..20)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                server.state.store.clone()
+            } else {
+                other_replica.clone()
+            };
+            let (mailer, now) = (mailer.clone(), server.now());
+            tokio::spawn(async move { mail::deliver_due(&store, &mailer, now).await })
+        })
+        .collect();
+    let mut delivered = 0;
+    for poller in pollers {
+        delivered += poller.await.expect("poller");
+    }
+    assert_eq!(delivered, 30, "every message went, none twice");
+    let messages = received.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut recipients: Vec<String> = messages
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("To: ")).map(str::to_owned))
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!((messages.len(), recipients.len()), (30, 30));
+    assert_eq!(
+        mail::deliver_due(&server.state.store, &mailer, server.now()).await,
+        0
+    );
+}

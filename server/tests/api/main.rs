@@ -15,6 +15,7 @@ mod mail;
 mod maintenance;
 mod manage;
 mod password_resets;
+mod replicas;
 mod scim;
 mod session;
 mod tokens;

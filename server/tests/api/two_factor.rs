@@ -28,7 +28,7 @@ async fn two_factor_secrets_are_encrypted_and_recovery_codes_keyed() {
     let enrolled: TwoFactorEnrolled = serde_json::from_value(body).expect("enrolled");
 
     let mut db = database(&server).await;
-    let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE email = ?")
+    let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE email = $1")
         .bind(dataset::DEMO_ADMIN_EMAIL)
         .fetch_one(&mut db)
         .await
@@ -38,7 +38,7 @@ async fn two_factor_secrets_are_encrypted_and_recovery_codes_keyed() {
         "{stored}"
     );
     let digests: Vec<String> =
-        sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE user_id = ?")
+        sqlx::query_scalar("SELECT code_hash FROM recovery_codes WHERE user_id = $1")
             .bind(id_of(dataset::DEMO_ADMIN_EMAIL))
             .fetch_all(&mut db)
             .await
@@ -60,11 +60,8 @@ async fn two_factor_secrets_are_encrypted_and_recovery_codes_keyed() {
     );
 
     // The database with another key does not open.
-    let url = format!(
-        "sqlite://{}",
-        server._dir.path().join("roster.db").display()
-    );
-    let other = Store::open(&url, SecretKey::ephemeral()).await;
+    let url = &server.database_url;
+    let other = Store::open(url, SecretKey::ephemeral()).await;
     assert!(other.is_err(), "a wrong key is refused at start-up");
 }
 
@@ -76,13 +73,13 @@ async fn secrets_stored_in_the_clear_before_are_protected_at_start_up_and_still_
     let legacy_code = "abcde-fghjk";
     let mut db = database(&server).await;
     // As a database from before looked: the secret and the code digest in the clear.
-    sqlx::query("UPDATE users SET totp_secret = ? WHERE email = ?")
+    sqlx::query("UPDATE users SET totp_secret = $1 WHERE email = $2")
         .bind(&secret)
         .bind(person)
         .execute(&mut db)
         .await
         .expect("plain secret");
-    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
         .bind(id_of(person))
         .bind(two_factor::recovery_code_hash(legacy_code))
         .execute(&mut db)
@@ -90,11 +87,8 @@ async fn secrets_stored_in_the_clear_before_are_protected_at_start_up_and_still_
         .expect("plain code");
     drop(db);
 
-    let url = format!(
-        "sqlite://{}",
-        server._dir.path().join("roster.db").display()
-    );
-    let store = Store::open(&url, server.key.clone()).await.expect("reopen");
+    let url = &server.database_url;
+    let store = Store::open(url, server.key.clone()).await.expect("reopen");
     let mut db = database(&server).await;
     assert_eq!(
         scalar(

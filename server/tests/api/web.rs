@@ -181,10 +181,7 @@ async fn a_busy_database_answers_503_with_retry_after_and_no_attempt_goes_unreco
     .await;
     server.sign_in_as(OWNER).await;
     let mut holder = database(&server).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .expect("hold the write lock");
+    hold_write_lock(&server, &mut holder).await;
 
     let visitor = server.another_client();
     for password in [PASSWORD, "a wrong guess"] {
@@ -213,10 +210,7 @@ async fn a_busy_database_answers_503_with_retry_after_and_no_attempt_goes_unreco
     // Reading goes on meanwhile.
     let _: Page<roster_model::UserSummary> = server.get("/api/v1/users").await;
 
-    sqlx::query("ROLLBACK")
-        .execute(&mut holder)
-        .await
-        .expect("release");
+    release_write_lock(&mut holder).await;
     // No password was checked while busy, so none went unrecorded: the free failures are intact.
     for _ in 0..FREE_FAILURES_PER_ACCOUNT {
         assert_eq!(

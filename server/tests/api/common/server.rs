@@ -1,5 +1,6 @@
-//! The test server: the full router over a real SQLite file in a temporary folder, with a clock the
-//! test moves, and other clients of the same server.
+//! The test server: the full router over a real database (a SQLite file in a temporary folder, or
+//! a PostgreSQL database of its own), with a clock the test moves, and other clients of the same
+//! server.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct TestServer {
     pub now: Arc<AtomicI64>,
     /// The secret key the database's secrets are encrypted with.
     pub key: SecretKey,
+    /// Where the server's store keeps its data (see `new_database_url`).
+    pub database_url: String,
     pub _dir: Arc<TempDir>,
 }
 
@@ -55,7 +58,7 @@ pub async fn server_with_busy_timeout(
     busy_timeout: Duration,
 ) -> TestServer {
     let dir = TempDir::new().expect("temp dir");
-    let url = database_url(&dir);
+    let url = new_database_url(&dir).await;
     let key = SecretKey::ephemeral();
     let store = Store::open_with_busy_timeout(&url, key.clone(), busy_timeout)
         .await
@@ -73,13 +76,9 @@ pub async fn server_with_busy_timeout(
         cookie: None,
         now,
         key,
+        database_url: url,
         _dir: Arc::new(dir),
     }
-}
-
-/// The SQLite URL of a test server's database in `dir`.
-pub fn database_url(dir: &TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("roster.db").display())
 }
 
 impl TestServer {
@@ -91,6 +90,27 @@ impl TestServer {
             cookie: None,
             now: self.now.clone(),
             key: self.key.clone(),
+            database_url: self.database_url.clone(),
+            _dir: self._dir.clone(),
+        }
+    }
+
+    /// Another replica of this server, as a second server process would be: a store (and
+    /// connections) of its own on the same database, its own router; the same clock. Not signed in.
+    pub async fn other_replica(&self) -> TestServer {
+        let store = Store::open(&self.database_url, self.key.clone())
+            .await
+            .expect("open the database again");
+        let clock_now = self.now.clone();
+        let clock = Clock::from_fn(move || clock_now.load(Ordering::SeqCst));
+        let state = AppState::new(store, clock, self._dir.path().join("mail")).expect("state");
+        TestServer {
+            router: app::router(state.clone(), None),
+            state,
+            cookie: None,
+            now: self.now.clone(),
+            key: self.key.clone(),
+            database_url: self.database_url.clone(),
             _dir: self._dir.clone(),
         }
     }

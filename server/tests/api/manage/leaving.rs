@@ -343,7 +343,7 @@ async fn deleting_a_user_leaves_the_accounts_they_own_outside_the_organization_o
     let mut db = database(&owner).await;
     sqlx::query(
         "INSERT INTO accounts (sid, org_id, name, status, owner_id, created_at) \
-         VALUES ('ACoutside0001', NULL, 'Sam''s own sandbox', 'active', ?, 0)",
+         VALUES ('ACoutside0001', NULL, 'Sam''s own sandbox', 'active', $1, 0)",
     )
     .bind(sam)
     .execute(&mut db)

@@ -157,7 +157,7 @@ async fn sessions_end_on_sign_out_when_idle_and_at_their_maximum_age() {
 #[tokio::test]
 async fn sign_in_sign_out_and_failures_are_audited() {
     let dir = TempDir::new().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+    let url = new_database_url(&dir).await;
     let key = SecretKey::ephemeral();
     let store = Store::open(&url, key.clone()).await.expect("open");
     store
@@ -180,6 +180,7 @@ async fn sign_in_sign_out_and_failures_are_audited() {
         cookie: None,
         now: Arc::new(AtomicI64::new(NOW)),
         key,
+        database_url: url,
         _dir: Arc::new(dir),
     };
     server.post_sign_in(OWNER, "wrong").await;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs a command against a throw-away PostgreSQL cluster: Debian's pg_virtualenv creates it on a
+# free port in a temporary directory (as root too: the server then runs as the postgres user),
+# runs the command with PGHOST/PGPORT/PGUSER/PGPASSWORD set, and removes the cluster afterwards.
+# The command also gets ROSTER_TEST_POSTGRES, the server as a URL without a database, over loopback.
+# Usage: scripts/with-postgres.sh COMMAND [ARGS...]
+set -euo pipefail
+if ! command -v pg_virtualenv >/dev/null 2>&1; then
+  echo "error: pg_virtualenv is missing; scripts/setup.sh test installs PostgreSQL" >&2
+  exit 1
+fi
+exec pg_virtualenv -o fsync=off -o max_connections=200 bash -c '
+  export ROSTER_TEST_POSTGRES="postgres://${PGUSER}:${PGPASSWORD}@127.0.0.1:${PGPORT}"
+  exec "$@"' with-postgres "$@"
