@@ -105,14 +105,19 @@ impl Mailer {
     }
 }
 
-/// How long a claimed message waits before another delivery attempt when the claimer records no
-/// outcome (it stopped): far longer than delivering 50 messages takes.
+/// Messages claimed at a time, and how long a claimed message waits before another delivery
+/// attempt when the claimer records no outcome (it stopped): a batch sent one message after
+/// another to a slow relay (a minute each at worst) still ends well inside its lease.
+const CLAIM_BATCH: i64 = 5;
 const DELIVERY_LEASE_SECONDS: i64 = 10 * 60;
 
 /// Sends what is due in the outbox; answers how many were delivered. Replicas sharing a database
 /// each send other messages.
 pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usize {
-    let due = match store.claim_due_mail(now, 50, DELIVERY_LEASE_SECONDS).await {
+    let due = match store
+        .claim_due_mail(now, CLAIM_BATCH, DELIVERY_LEASE_SECONDS)
+        .await
+    {
         Ok(due) => due,
         Err(error) => {
             tracing::error!(%error, "could not read the mail outbox");

@@ -96,9 +96,9 @@ CREATE INDEX account_access_user ON account_access(user_id, account_id);
 CREATE FUNCTION account_access_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        UPDATE accounts SET access_changed_at = extract(epoch FROM now())::bigint WHERE id = OLD.account_id;
+        UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint WHERE id = OLD.account_id;
     ELSE
-        UPDATE accounts SET access_changed_at = extract(epoch FROM now())::bigint WHERE id = NEW.account_id;
+        UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint WHERE id = NEW.account_id;
     END IF;
     RETURN NULL;
 END;

@@ -288,7 +288,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {DOMAIN_COLUMNS} FROM domains \
              WHERE state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= $1 \
-             ORDER BY last_checked_at, id LIMIT $2"
+             ORDER BY last_checked_at NULLS FIRST, id LIMIT $2"
         ))
         .bind(now - DOMAIN_RECHECK_SECONDS)
         .bind(i64::from(limit))

@@ -68,7 +68,14 @@ impl Cursor {
     pub fn decode(text: &str, field: SortField, dir: SortDir) -> Option<Cursor> {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
-        (cursor.sort == sort_tag(field, dir)).then_some(cursor)
+        // The key must be of the sort column's kind: PostgreSQL refuses to compare a number
+        // with text (SQLite would quietly answer an empty page).
+        let key_fits = matches!(
+            (&cursor.key, field),
+            (SortKey::Int(_), SortField::Date)
+                | (SortKey::Text(_), SortField::Name | SortField::Email)
+        );
+        (key_fits && cursor.sort == sort_tag(field, dir)).then_some(cursor)
     }
 }
 
@@ -233,6 +240,19 @@ mod tests {
         .encode();
         assert_eq!(Cursor::decode(&text, SortField::Date, SortDir::Desc), None);
         assert_eq!(Cursor::decode(&text, SortField::Email, SortDir::Asc), None);
+        // A hand-made cursor whose key is text under the date order (a number under the name).
+        let forged = |key: &str, sort: &str| {
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"k":{key},"id":1,"d":"a","s":"{sort}"}}"#))
+        };
+        assert_eq!(
+            Cursor::decode(&forged("\"x\"", "date:asc"), SortField::Date, SortDir::Asc),
+            None
+        );
+        assert_eq!(
+            Cursor::decode(&forged("7", "name:asc"), SortField::Name, SortDir::Asc),
+            None
+        );
+        assert!(Cursor::decode(&forged("7", "date:asc"), SortField::Date, SortDir::Asc).is_some());
         assert_eq!(
             Cursor::decode("not a cursor!", SortField::Date, SortDir::Asc),
             None

@@ -223,8 +223,8 @@ impl Store {
             Backend::Postgres => {
                 migrate_postgres(PgConnectOptions::from_str(url)?).await?;
                 // A change that waits longer than this for the writer lock gives up as busy,
-                // as SQLite's busy timeout does.
-                let millis = busy_timeout.as_millis();
+                // as SQLite's busy timeout does (0 would mean no limit).
+                let millis = busy_timeout.as_millis().max(1);
                 pool_options
                     .after_connect(move |connection, _| {
                         Box::pin(async move {

@@ -15,8 +15,9 @@ use super::builder::QueryBuilder;
 use super::manage::{bump_version, change_suspension, other_owners, still_acts};
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::{
-    parse_org_role, parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor,
-    AuditEvent, Backend, MailQuota, OutgoingMail, Store, StoreError, StoreResult, UpdateOutcome,
+    candidate_pattern, parse_org_role, parse_status, queue_mail, role_set, search_text, sort_name,
+    user_ref, Actor, AuditEvent, Backend, MailQuota, OutgoingMail, Store, StoreError, StoreResult,
+    UpdateOutcome,
 };
 use crate::scim::filter::CompareOp;
 
@@ -306,8 +307,17 @@ impl Store {
         }
         match query.sort {
             Some((attr, descending)) => {
-                let dir = if descending { "DESC" } else { "ASC" };
-                rows.push(format_args!(" ORDER BY {} {dir}, u.id {dir}", attr.expr()));
+                // Absent values first ascending, last descending, on both backends (SQLite's
+                // own order; PostgreSQL's is the reverse).
+                let (dir, nulls) = if descending {
+                    ("DESC", "NULLS LAST")
+                } else {
+                    ("ASC", "NULLS FIRST")
+                };
+                rows.push(format_args!(
+                    " ORDER BY {} {dir} {nulls}, u.id {dir}",
+                    attr.expr()
+                ));
             }
             None => {
                 rows.push(" ORDER BY u.id");
@@ -697,7 +707,7 @@ fn push_filter(query: &mut QueryBuilder<'_>, backend: Backend, filter: &ScimUser
                 // The trigram index narrows the rows to candidates (a superset: `%` and `_` in the
                 // text act as wildcards there); the exact comparison below decides.
                 query.push("(u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
-                query.push_bind(format!("%{text}%"));
+                query.push_bind(candidate_pattern(text));
                 query.push(") AND ");
                 push_comparison(query, backend, *attr, *op, value);
                 query.push(")");

@@ -14,22 +14,21 @@ impl Store {
     /// a database meets becomes its key): a wrong key would otherwise surface only when a user with
     /// two-factor signs in.
     pub(super) async fn check_secret_key(&self) -> StoreResult<()> {
-        let sealed: Option<String> =
-            sqlx::query_scalar("SELECT sealed FROM secret_key_check WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        match sealed {
-            Some(sealed) if self.key.decrypt(&sealed)? == KEY_CHECK => Ok(()),
-            Some(_) => Err(SecretKeyError::WrongKey.into()),
-            None => {
-                sqlx::query(
-                    "INSERT INTO secret_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(self.key.encrypt(KEY_CHECK))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
+        // Written when missing, then read back: of replicas starting at once on a new database,
+        // one key is written and every other is checked against it.
+        sqlx::query(
+            "INSERT INTO secret_key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(self.key.encrypt(KEY_CHECK))
+        .execute(&self.pool)
+        .await?;
+        let sealed: String = sqlx::query_scalar("SELECT sealed FROM secret_key_check WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        if self.key.decrypt(&sealed)? == KEY_CHECK {
+            Ok(())
+        } else {
+            Err(SecretKeyError::WrongKey.into())
         }
     }
 

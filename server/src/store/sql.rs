@@ -79,7 +79,7 @@ pub(super) fn push_user_view_from(
 pub(super) fn push_user_search(query: &mut QueryBuilder<'_>, search: Option<&str>) {
     if let Some(search) = search {
         query.push(" AND u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
-        query.push_bind(format!("%{search}%"));
+        query.push_bind(candidate_pattern(search));
         query.push(") AND u.search_text LIKE ");
         query.push_bind(like_pattern(search));
         query.push(" ESCAPE '\\'");
@@ -162,6 +162,13 @@ pub(super) fn push_user_filters(
     query.push(")");
 }
 
+/// `%text%` for narrowing a search to candidates with a LIKE that has no ESCAPE (FTS5 cannot use
+/// one). A backslash becomes `_`, which matches it: PostgreSQL's LIKE would otherwise read it as
+/// its default escape character, and SQLite's as itself.
+pub(super) fn candidate_pattern(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "_"))
+}
+
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.
 pub(super) fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -178,11 +185,12 @@ pub(super) fn like_pattern(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use super::{candidate_pattern, like_pattern};
 
     #[test]
     fn like_wildcards_are_escaped() {
         assert_eq!(like_pattern("ann"), "%ann%");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(candidate_pattern("a\\b"), "%a_b%");
     }
 }

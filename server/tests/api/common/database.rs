@@ -1,8 +1,9 @@
 //! The test database, and looking into it directly for what the API does not show.
 //!
 //! Tests run on SQLite (a file in the test's temporary folder) unless `ROSTER_TEST_POSTGRES` names
-//! a PostgreSQL server as a URL without a database (`postgres://user:password@127.0.0.1:5433`, of
-//! a role that may create databases): then every test server gets a database of its own there.
+//! a PostgreSQL server as a URL without a database or options (`postgres://user:password@127.0.0.1:5433`,
+//! of a role that may create databases): then every test server gets a database of its own there
+//! (left for the throw-away cluster to take with it).
 //! `make test` runs the suite both ways.
 
 use std::sync::atomic::{AtomicU64, Ordering};
