@@ -10,7 +10,7 @@ SERVER := $(TARGET_DIR)/release/roster-server
 DNS_FIXTURE := $(TARGET_DIR)/release/roster-dns-fixture
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run build app server fixtures setup setup-test test lint unit unit-postgres wasm-test e2e contract scim size bench clean
+.PHONY: run build app server fixtures setup setup-test test lint unit unit-postgres wasm-test e2e e2e-postgres contract scim size bench clean
 
 SECRET_KEY ?= data/secret.key
 
@@ -41,7 +41,7 @@ app:
 server:
 	cargo build --release --locked -p roster-server
 
-test: setup-test lint unit unit-postgres wasm-test e2e contract scim size
+test: setup-test lint unit unit-postgres wasm-test e2e e2e-postgres contract scim size
 	@echo "All checks passed."
 
 lint:
@@ -68,6 +68,11 @@ fixtures:
 
 e2e: app server fixtures
 	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) npx playwright test --config tests/e2e/playwright.config.ts
+
+# The same suite once more with the server on PostgreSQL.
+e2e-postgres: app server fixtures
+	ROSTER_SERVER=$(SERVER) ROSTER_DNS_FIXTURE=$(DNS_FIXTURE) scripts/with-postgres.sh \
+		npx playwright test --config tests/e2e/playwright.config.ts
 
 # What the first page downloads, against the budget in size-budget.json.
 size: app

@@ -5,11 +5,22 @@
 # per request), the app's
 # bundle size, and the app in headless Chromium (cold load, instant search, memory, Lighthouse:
 # scripts/bench-browser.mjs; BENCH_BROWSER=0 leaves it out).
+# BENCH_DATABASE=postgres runs it all on a throw-away PostgreSQL cluster (scripts/with-postgres.sh),
+# with 1,000,000 users unless BENCH_USERS says otherwise.
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+backend=${BENCH_DATABASE:-sqlite}
+if [ "$backend" = postgres ] && [ -z "${ROSTER_TEST_POSTGRES:-}" ]; then
+  # Durable writes, as a real deployment has them (the test suites turn fsync off).
+  PG_FSYNC=on exec scripts/with-postgres.sh "$0" "$@"
+fi
 server=${ROSTER_SERVER:-target/release/roster-server}
-users=${BENCH_USERS:-100000}
+if [ "$backend" = postgres ]; then
+  users=${BENCH_USERS:-1000000}
+else
+  users=${BENCH_USERS:-100000}
+fi
 port=${BENCH_PORT:-18474}
 rounds=${BENCH_ROUNDS:-20}
 
@@ -18,13 +29,20 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 
-db="sqlite://$data/roster.db"
+if [ "$backend" = postgres ]; then
+  psql "$ROSTER_TEST_POSTGRES/postgres" -qc "CREATE DATABASE roster_bench"
+  db="$ROSTER_TEST_POSTGRES/roster_bench"
+else
+  db="sqlite://$data/roster.db"
+fi
 export ROSTER_SECRET_KEY_FILE="$data/secret.key"
 "$server" create-secret-key "$ROSTER_SECRET_KEY_FILE" >/dev/null
 importable=${BENCH_IMPORTABLE:-10000}
-echo "== Seeding $users users (and $importable more for bulk import)"
+echo "== Seeding $users users (and $importable more for bulk import) on $backend"
 password=bench-owner-password
+seed_started=$(date +%s%N)
 "$server" --database "$db" seed --users "$users" --importable "$importable" --owner-password "$password"
+printf '%-44s %8s ms\n' "seed $users users" "$(( ($(date +%s%N) - seed_started) / 1000000 ))"
 
 # The built app from a copy of dist/ (the browser bench adds its static page of rows there).
 site_args=()

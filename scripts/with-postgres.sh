@@ -9,6 +9,7 @@ if ! command -v pg_virtualenv >/dev/null 2>&1; then
   echo "error: pg_virtualenv is missing; scripts/setup.sh test installs PostgreSQL" >&2
   exit 1
 fi
-exec pg_virtualenv -o fsync=off -o max_connections=200 bash -c '
+# Tests need no durability: fsync is off unless PG_FSYNC=on (the benchmark asks for it).
+exec pg_virtualenv -o "fsync=${PG_FSYNC:-off}" -o max_connections=200 bash -c '
   export ROSTER_TEST_POSTGRES="postgres://${PGUSER}:${PGPASSWORD}@127.0.0.1:${PGPORT}"
   exec "$@"' with-postgres "$@"

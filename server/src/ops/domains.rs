@@ -80,11 +80,25 @@ pub async fn recheck_due(state: &AppState) -> StoreResult<usize> {
     }
 }
 
-/// The daily re-check, run every hour so no domain waits much more than a day.
+/// The daily re-check, run every hour so no domain waits much more than a day; of replicas on one
+/// database, one re-checks each hour.
 pub async fn run_rechecks(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         tick.tick().await;
+        // The turn ends a little before the next tick, so the replica that took it may again.
+        match state
+            .store
+            .take_turn("domain_recheck", state.clock.now(), 55 * 60)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::error!(%error, "could not take the domain re-check's turn");
+                continue;
+            }
+        }
         match recheck_due(&state).await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "re-checked domains"),

@@ -11,18 +11,30 @@ use crate::store::Store;
 
 /// How often expired rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// A replica's turn to prune ends a little before its next try, so it may take the next one.
+const PRUNE_TURN_SECONDS: i64 = 55 * 60;
 
 /// Prunes expired sign-in failures, sessions, idempotency keys, set-password links and delivered
-/// mail, refreshes the planner's statistics and forgets idle provisioning tokens' request counts,
-/// once an hour, from start-up until the server stops.
+/// mail and refreshes the planner's statistics (one replica of those on a database, each hour),
+/// and forgets idle provisioning tokens' request counts (kept by each replica for itself), once an
+/// hour, from start-up until the server stops.
 pub async fn run_pruning(store: Store, clock: Clock, scim_limits: Arc<ScimLimits>) {
     loop {
-        match store.prune(clock.now()).await {
-            Ok(pruned) => tracing::debug!(?pruned, "pruned expired rows"),
-            Err(error) => tracing::error!(%error, "pruning expired rows failed"),
-        }
-        if let Err(error) = store.refresh_statistics().await {
-            tracing::error!(%error, "refreshing the query planner's statistics failed");
+        match store
+            .take_turn("prune", clock.now(), PRUNE_TURN_SECONDS)
+            .await
+        {
+            Ok(true) => {
+                match store.prune(clock.now()).await {
+                    Ok(pruned) => tracing::debug!(?pruned, "pruned expired rows"),
+                    Err(error) => tracing::error!(%error, "pruning expired rows failed"),
+                }
+                if let Err(error) = store.refresh_statistics().await {
+                    tracing::error!(%error, "refreshing the query planner's statistics failed");
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "could not take the pruning's turn"),
         }
         scim_limits.forget_idle();
         tokio::time::sleep(PRUNE_EVERY).await;

@@ -21,6 +21,24 @@ pub struct Pruned {
 }
 
 impl Store {
+    /// Takes `job`'s turn when it is due: answers true to the one caller (of every replica on the
+    /// database) that may run it now, and makes it not due again for `seconds`.
+    pub async fn take_turn(&self, job: &str, now: Timestamp, seconds: i64) -> StoreResult<bool> {
+        // Of two replicas upserting at once, the second sees the first's next_at and changes
+        // nothing, so it gets no row back.
+        let taken: Option<String> = sqlx::query_scalar(
+            "INSERT INTO job_turns (job, next_at) VALUES ($1, $2) \
+             ON CONFLICT (job) DO UPDATE SET next_at = excluded.next_at \
+             WHERE job_turns.next_at <= $3 RETURNING job",
+        )
+        .bind(job)
+        .bind(now + seconds)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(taken.is_some())
+    }
+
     /// Brings the query planner's statistics up to date where the tables changed much since
     /// they were gathered (SQLite's advice for long-lived connections; PostgreSQL's autovacuum
     /// does this by itself).

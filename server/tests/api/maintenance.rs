@@ -80,3 +80,41 @@ async fn expired_rows_are_pruned() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_replicas_taking_a_jobs_turn_at_once_one_gets_it_until_it_is_due_again() {
+    let server = anonymous_demo_server().await;
+    let other = server.other_replica().await;
+    let take = |store: roster_server::store::Store, now: i64| {
+        tokio::spawn(async move { store.take_turn("prune", now, 3600).await.expect("turn") })
+    };
+    let race = |now: i64| {
+        let takers: Vec<_> = (0..20)
+            .map(|i| {
+                let replica = if i % 2 == 0 { &server } else { &other };
+                take(replica.state.store.clone(), now)
+            })
+            .collect();
+        async move {
+            let mut taken = 0;
+            for taker in takers {
+                taken += usize::from(taker.await.expect("taker"));
+            }
+            taken
+        }
+    };
+    assert_eq!(race(server.now()).await, 1, "one replica runs it");
+    assert_eq!(
+        race(server.now() + 3599).await,
+        0,
+        "not due again within its turn"
+    );
+    assert_eq!(race(server.now() + 3600).await, 1, "due again after it");
+    // Another job has turns of its own.
+    assert!(server
+        .state
+        .store
+        .take_turn("domain_recheck", server.now(), 3600)
+        .await
+        .expect("turn"));
+}
