@@ -115,6 +115,43 @@ measure "tab counts, two_factor=pending" "$base/users/counts?two_factor=pending"
 measure "tab counts, account=1" "$base/users/counts?account=1"
 measure "select all matching, role=administrator" "$base/users/ids?view=managed&role=administrator"
 
+# Under load: admins typing into search boxes at once. wrk (Debian's package, installed here when
+# missing and run as root) holds 32 connections open from this machine's other core.
+if [ "${BENCH_LOAD:-1}" != 0 ] && ! command -v wrk >/dev/null 2>&1 \
+  && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
+fi
+if [ "${BENCH_LOAD:-1}" != 0 ] && command -v wrk >/dev/null 2>&1; then
+  seconds=${BENCH_LOAD_SECONDS:-10}
+  echo "== Under load: 32 connections, ${seconds} s each (wrk on loopback)"
+  session=$(awk '$6 == "roster_session" { print $7 }' "$jar")
+  load() {
+    local label=$1
+    shift
+    local out rps p99
+    out=$(wrk -t2 -c32 -d"${seconds}s" --latency "$@")
+    rps=$(echo "$out" | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
+    p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
+    printf '%-44s %7s req/s   p99 %9s\n' "$label" "$rps" "$p99"
+  }
+  load "first page" -H "cookie: roster_session=$session" "$base/users?view=managed"
+  load "search 'chen'" -H "cookie: roster_session=$session" "$base/users?view=managed&q=chen"
+  load "tab counts" -H "cookie: roster_session=$session" "$base/users/counts"
+  # Sign-in with the wrong password, so the throttle answers (what an attacker's load costs).
+  cat > "$data/sign-in.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["x-roster-csrf"] = "1"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, '{"email": "nobody' .. counter .. '@org1.example", "password": "wrong"}')
+end
+LUA
+  load "sign-in, unknown addresses (throttled)" -s "$data/sign-in.lua" "$base/session"
+fi
+
 echo "== CSV export (streamed)"
 rss() { ps -o rss= -p "$pid" | tr -d ' '; }
 for view in managed external; do

@@ -12,6 +12,8 @@ mail=${E2E_MAIL_DIR:-$data/mail}
 records=${E2E_DNS_DIR:-$data/dns}
 dns_listen="127.0.0.1:${E2E_DNS_PORT:-18453}"
 rm -rf "$mail" "$records"
+# Playwright shows the server's stderr, where its log goes: warnings and errors only.
+export RUST_LOG=${RUST_LOG:-warn}
 "$server" create-secret-key "$data/secret.key" >/dev/null
 if [ -n "${ROSTER_TEST_POSTGRES:-}" ]; then
   name="roster_e2e_$$"

@@ -1464,3 +1464,33 @@ async fn group_versions_external_ids_and_the_owners_last_role_hold() {
             .as_str()
             .is_some_and(|v| v.starts_with(&format!("{sandbox}-")))));
 }
+
+#[tokio::test]
+async fn seeded_accounts_say_when_their_access_changed_and_changes_keep_saying_it() {
+    // SCIM Groups' meta.lastModified: a bulk seed stamps its accounts itself on PostgreSQL, with
+    // the stamping trigger off meanwhile; it must be on again afterwards.
+    let server = demo_server().await;
+    let mut db = database(&server).await;
+    let unstamped = "SELECT COUNT(*) FROM accounts a WHERE a.access_changed_at IS NULL \
+         AND EXISTS (SELECT 1 FROM account_access x WHERE x.account_id = a.id)";
+    assert_eq!(scalar(&mut db, unstamped).await, 0);
+    sqlx::query("UPDATE accounts SET access_changed_at = 0")
+        .execute(&mut db)
+        .await
+        .expect("clear the stamps");
+    sqlx::query(
+        "UPDATE account_access SET roles = roles \
+         WHERE account_id = (SELECT MIN(account_id) FROM account_access)",
+    )
+    .execute(&mut db)
+    .await
+    .expect("touch one account's access");
+    assert_eq!(
+        scalar(
+            &mut db,
+            "SELECT COUNT(*) FROM accounts WHERE access_changed_at > 0"
+        )
+        .await,
+        1
+    );
+}
