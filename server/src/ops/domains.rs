@@ -89,7 +89,11 @@ pub async fn run_rechecks(state: AppState) {
         // The turn ends a little before the next tick, so the replica that took it may again.
         match state
             .store
-            .take_turn("domain_recheck", state.clock.now(), 55 * 60)
+            .take_turn(
+                "domain_recheck",
+                state.clock.now(),
+                super::maintenance::HOURLY_TURN_SECONDS,
+            )
             .await
         {
             Ok(true) => {}

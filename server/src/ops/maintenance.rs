@@ -11,17 +11,19 @@ use crate::store::Store;
 
 /// How often expired rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
-/// A replica's turn to prune ends a little before its next try, so it may take the next one.
-const PRUNE_TURN_SECONDS: i64 = 55 * 60;
+/// A replica's turn ends a little before its next try of the hourly jobs, so it may take the
+/// next one.
+pub const HOURLY_TURN_SECONDS: i64 = 55 * 60;
 
-/// Prunes expired sign-in failures, sessions, idempotency keys, set-password links and delivered
-/// mail and refreshes the planner's statistics (one replica of those on a database, each hour),
-/// and forgets idle provisioning tokens' request counts (kept by each replica for itself), once an
-/// hour, from start-up until the server stops.
+/// Tries once an hour, from start-up until the server stops: prunes expired sign-in failures,
+/// sessions, idempotency keys, set-password links and delivered mail and refreshes the planner's
+/// statistics (when its turn is due: one replica on a database does it per turn, so a restart
+/// within a turn waits for the next), and forgets idle provisioning tokens' request counts (which
+/// each replica keeps for itself).
 pub async fn run_pruning(store: Store, clock: Clock, scim_limits: Arc<ScimLimits>) {
     loop {
         match store
-            .take_turn("prune", clock.now(), PRUNE_TURN_SECONDS)
+            .take_turn("prune", clock.now(), HOURLY_TURN_SECONDS)
             .await
         {
             Ok(true) => {

@@ -29,6 +29,7 @@ impl<'args> QueryBuilder<'args> {
     /// A builder for one backend alone, for statements with thousands of values: on SQLite it
     /// writes anonymous `?` placeholders, as SQLite looks each named one up in a list, which a
     /// multi-row insert of 18,000 values made quadratic (most of a 100,000-user seed's time).
+    /// Its text must then hold no placeholder of its own: a `$1` beside `?`s binds wrongly.
     pub(super) fn for_backend(backend: Backend, init: impl Into<String>) -> Self {
         QueryBuilder {
             numbered: backend == Backend::Postgres,

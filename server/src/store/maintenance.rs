@@ -22,18 +22,21 @@ pub struct Pruned {
 
 impl Store {
     /// Takes `job`'s turn when it is due: answers true to the one caller (of every replica on the
-    /// database) that may run it now, and makes it not due again for `seconds`.
+    /// database) that may run it now, and makes it not due again for `seconds`. Replicas' clocks
+    /// must agree to well within a turn.
     pub async fn take_turn(&self, job: &str, now: Timestamp, seconds: i64) -> StoreResult<bool> {
         // Of two replicas upserting at once, the second sees the first's next_at and changes
-        // nothing, so it gets no row back.
+        // nothing, so it gets no row back. A turn ending further off than two turns from now was
+        // taken by a clock far ahead: it is taken back rather than stopping the job until then.
         let taken: Option<String> = sqlx::query_scalar(
             "INSERT INTO job_turns (job, next_at) VALUES ($1, $2) \
              ON CONFLICT (job) DO UPDATE SET next_at = excluded.next_at \
-             WHERE job_turns.next_at <= $3 RETURNING job",
+             WHERE job_turns.next_at <= $3 OR job_turns.next_at > $4 RETURNING job",
         )
         .bind(job)
         .bind(now + seconds)
         .bind(now)
+        .bind(now + 2 * seconds)
         .fetch_optional(&self.pool)
         .await?;
         Ok(taken.is_some())

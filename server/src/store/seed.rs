@@ -106,7 +106,7 @@ impl Store {
         // stamped once afterwards instead, as the trigger would have.
         let postgres = self.backend == Backend::Postgres && !data.access.is_empty();
         if postgres {
-            sqlx::query("ALTER TABLE account_access DISABLE TRIGGER USER")
+            sqlx::query("ALTER TABLE account_access DISABLE TRIGGER account_access_inserted")
                 .execute(&mut *tx)
                 .await?;
         }
@@ -126,21 +126,19 @@ impl Store {
             .await?;
         }
         if postgres {
-            sqlx::query("ALTER TABLE account_access ENABLE TRIGGER USER")
+            sqlx::query("ALTER TABLE account_access ENABLE TRIGGER account_access_inserted")
                 .execute(&mut *tx)
                 .await?;
-            let mut stamp = QueryBuilder::new(
+            let ids = data.access.iter().map(|a| a.account_id);
+            let (first, last) = (ids.clone().min(), ids.max());
+            sqlx::query(
                 "UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint \
-                 WHERE id IN (",
-            );
-            let mut accounts: Vec<i64> = data.access.iter().map(|a| a.account_id).collect();
-            accounts.sort_unstable();
-            accounts.dedup();
-            let mut list = stamp.separated(", ");
-            for account in accounts {
-                list.push_bind(account);
-            }
-            stamp.push(")").build().execute(&mut *tx).await?;
+                 WHERE id IN (SELECT account_id FROM account_access WHERE account_id BETWEEN $1 AND $2)",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
         }
         for chunk in data.domains.chunks(INSERT_CHUNK) {
             QueryBuilder::for_backend(

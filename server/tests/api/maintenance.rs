@@ -110,6 +110,14 @@ async fn of_replicas_taking_a_jobs_turn_at_once_one_gets_it_until_it_is_due_agai
         "not due again within its turn"
     );
     assert_eq!(race(server.now() + 3600).await, 1, "due again after it");
+    // A turn a clock far ahead took does not stop the job until then.
+    assert!(server
+        .state
+        .store
+        .take_turn("prune", server.now() + 86_400 * 365, 3600)
+        .await
+        .expect("turn"));
+    assert_eq!(race(server.now() + 7200).await, 1, "taken back");
     // Another job has turns of its own.
     assert!(server
         .state
