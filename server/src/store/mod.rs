@@ -196,48 +196,37 @@ impl Store {
         let pool_options = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(busy_timeout.max(Duration::from_secs(5)));
-        let pool = match backend {
+        // Set on every new connection: the Any driver opens SQLite from the URL alone, which
+        // cannot carry these settings; on PostgreSQL a change that waits longer than the busy
+        // timeout for the writer lock gives up as busy, as on SQLite (0 would mean no limit).
+        let millis = busy_timeout.as_millis();
+        let session_setup: std::sync::Arc<str> = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal);
                 migrate_sqlite(options.foreign_keys(false)).await?;
-                // The Any driver opens SQLite from the URL alone; the connection settings the
-                // URL cannot carry are set on every new connection.
-                let millis = busy_timeout.as_millis();
-                pool_options
-                    .after_connect(move |connection, _| {
-                        Box::pin(async move {
-                            connection
-                                .execute(&*format!(
-                                    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                                     PRAGMA busy_timeout = {millis};"
-                                ))
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(url)
-                    .await?
+                format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = {millis};"
+                )
             }
             Backend::Postgres => {
                 migrate_postgres(PgConnectOptions::from_str(url)?).await?;
-                // A change that waits longer than this for the writer lock gives up as busy,
-                // as SQLite's busy timeout does (0 would mean no limit).
-                let millis = busy_timeout.as_millis().max(1);
-                pool_options
-                    .after_connect(move |connection, _| {
-                        Box::pin(async move {
-                            connection
-                                .execute(&*format!("SET lock_timeout = {millis}"))
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(url)
-                    .await?
+                format!("SET lock_timeout = {}", millis.max(1))
             }
-        };
+        }
+        .into();
+        let pool = pool_options
+            .after_connect(move |connection, _| {
+                let session_setup = session_setup.clone();
+                Box::pin(async move {
+                    connection.execute(&*session_setup).await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
         let store = Store { pool, backend, key };
         store.check_secret_key().await?;
         store.protect_plain_secrets().await?;
