@@ -9,7 +9,9 @@ if ! command -v pg_virtualenv >/dev/null 2>&1; then
   echo "error: pg_virtualenv is missing; scripts/setup.sh test installs PostgreSQL" >&2
   exit 1
 fi
-# Tests need no durability: fsync is off unless PG_FSYNC=on (the benchmark asks for it).
-exec pg_virtualenv -o "fsync=${PG_FSYNC:-off}" -o max_connections=200 bash -c '
+# Tests need no durability: fsync is off unless PG_FSYNC=on (the benchmark asks for it, and for a
+# bigger buffer cache through PG_SHARED_BUFFERS).
+exec pg_virtualenv -o "fsync=${PG_FSYNC:-off}" -o "shared_buffers=${PG_SHARED_BUFFERS:-128MB}" \
+  -o max_connections=200 bash -c '
   export ROSTER_TEST_POSTGRES="postgres://${PGUSER}:${PGPASSWORD}@127.0.0.1:${PGPORT}"
   exec "$@"' with-postgres "$@"

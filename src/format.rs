@@ -39,6 +39,24 @@ pub fn count(n: u64, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
+/// A count that may be a lower bound (`at_least`: counting stopped there): "10000+".
+pub fn tally(n: u64, at_least: bool) -> String {
+    if at_least {
+        format!("{n}+")
+    } else {
+        n.to_string()
+    }
+}
+
+/// [`count`] of a count that may be a lower bound: "10000+ users".
+pub fn count_at_least(n: u64, at_least: bool, singular: &str, plural: &str) -> String {
+    if at_least {
+        format!("{} {plural}", tally(n, true))
+    } else {
+        count(n, singular, plural)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +64,12 @@ mod tests {
     #[test]
     fn counts_agree_in_number() {
         assert_eq!(count(1, "user", "users"), "1 user");
+        assert_eq!(
+            count_at_least(10_000, true, "user", "users"),
+            "10000+ users"
+        );
+        assert_eq!(count_at_least(1, false, "user", "users"), "1 user");
+        assert_eq!(tally(7, false), "7");
         assert_eq!(count(0, "user", "users"), "0 users");
         assert_eq!(count(34, "account", "accounts"), "34 accounts");
     }

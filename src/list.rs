@@ -101,6 +101,8 @@ pub fn use_replace_navigation() -> impl Fn(&str) + Clone + 'static {
 pub struct PageLinks {
     pub page: u32,
     pub pages: u32,
+    /// `pages` is a lower bound (the list's count stopped at its cap).
+    pub pages_at_least: bool,
     pub prev: Option<String>,
     pub next: Option<String>,
 }
@@ -126,6 +128,7 @@ impl PageLinks {
         PageLinks {
             page,
             pages: page_count(list.total, per_page),
+            pages_at_least: list.total_capped,
             prev,
             next,
         }
@@ -169,6 +172,7 @@ mod tests {
         Page {
             items: Vec::new(),
             total,
+            total_capped: false,
             next_cursor: next.map(str::to_owned),
             prev_cursor: prev.map(str::to_owned),
         }

@@ -39,13 +39,20 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 /// Longest search text accepted, so a pasted paragraph cannot become an expensive query.
 pub const MAX_SEARCH_LEN: usize = 200;
 
+/// Searched and filtered user lists count their matches up to this many and then say "more":
+/// counting every match of a broad search among a million users would cost far more than the page.
+pub const COUNT_CAP: u64 = 10_000;
+
 /// One page of a keyset-paginated list. Cursors are opaque; pass one back as `cursor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many items match the whole query, across every page.
+    /// How many items match the whole query, across every page (`COUNT_CAP` when `total_capped`).
     pub total: u64,
+    /// Counting stopped at `COUNT_CAP`: more than `total` match.
+    #[serde(default)]
+    pub total_capped: bool,
     pub next_cursor: Option<String>,
     pub prev_cursor: Option<String>,
 }

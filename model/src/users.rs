@@ -292,16 +292,24 @@ impl UserDetail {
 }
 
 /// How many users each tab lists, for the counts beside the tab names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ViewCounts {
     pub managed: u64,
     pub external: u64,
     pub invited: u64,
     pub imported: u64,
+    /// The tabs whose count stopped at `COUNT_CAP` (counted under filters): more than that match.
+    #[serde(default)]
+    pub capped: Vec<UserView>,
 }
 
 impl ViewCounts {
+    /// Whether the count of `view` is a lower bound (counting stopped at `COUNT_CAP`).
+    pub fn at_least(&self, view: UserView) -> bool {
+        self.capped.contains(&view)
+    }
+
     pub fn get(&self, view: UserView) -> u64 {
         match view {
             UserView::Managed => self.managed,

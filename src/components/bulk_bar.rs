@@ -110,6 +110,20 @@ pub fn selection_count(selected: &BTreeSet<i64>, all_matching: bool, total: u64)
     }
 }
 
+/// "Select all N matching", or past the limit of "select all" (or of counting, which stops at the
+/// same number) the first that many.
+fn select_all_label(total: u64) -> String {
+    let limit = MAX_SELECT_ALL as u64;
+    if total >= limit {
+        format!("Select the first {limit} matching users")
+    } else {
+        format!(
+            "Select all {} matching",
+            format::count(total, "user", "users")
+        )
+    }
+}
+
 /// The selection of a list, for a bulk action: how many users are selected, "Select all N
 /// matching" once every row of the page is ticked, "Clear selection", and the actions (children).
 #[component]
@@ -150,7 +164,7 @@ pub fn SelectionBar(
             </span>
             {move || (page_all() && !all_matching.get() && total.get() > selected.with(|s| s.len() as u64)).then(|| view! {
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
-                    {move || format!("Select all {} matching", format::count(total.get().min(MAX_SELECT_ALL as u64), "user", "users"))}
+                    {move || select_all_label(total.get())}
                 </button>
             })}
             {move || (count() > 0).then(|| view! {

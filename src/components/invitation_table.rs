@@ -25,14 +25,16 @@ pub fn InvitationTable(
     on_sort: Callback<SortField>,
     /// Called with the action and the invitation ids it is for.
     on_action: Callback<(InvitationAction, Vec<i64>)>,
-    /// How many invitations the list matches, on every page.
-    total: u64,
+    /// How many invitations the list matches, on every page, and whether counting stopped there
+    /// (more match).
+    total: (u64, bool),
     /// Called with the action for every invitation the list matches ("select all matching").
     on_all_matching: Callback<InvitationAction>,
     /// Whether an action is under way (buttons wait).
     #[prop(into)]
     busy: Signal<bool>,
 ) -> impl IntoView {
+    let (total, total_capped) = total;
     let selected = RwSignal::new(BTreeSet::<i64>::new());
     let all_matching = RwSignal::new(false);
     // The row whose revocation waits for "Confirm revoke", and likewise the selection's.
@@ -154,7 +156,8 @@ pub fn InvitationTable(
             // Every row of the page ticked, and more on other pages: offer them all.
             {move || (all_selected.get() && !all_matching.get() && total > on_page).then(|| {
                 // "Select all" takes at most the server's limit, and says so past it.
-                let label = if total > MAX_SELECT_ALL as u64 {
+                let label = if total > MAX_SELECT_ALL as u64 || total_capped {
+                    let total = format::tally(total, total_capped);
                     format!("Select the first {MAX_SELECT_ALL} of {total} matching invitations")
                 } else {
                     format!("Select all {total} matching {}", noun(total))

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::format;
 use crate::list::PageLinks;
 use crate::router::A;
 
@@ -19,13 +20,16 @@ pub fn Pager(
     let PageLinks {
         page,
         pages,
+        pages_at_least,
         prev,
         next,
     } = links;
+    // A lower bound stays one however far the admin pages on.
+    let pages = format::tally(u64::from(pages.max(page).max(1)), pages_at_least);
     view! {
         <nav class="roster-pager" aria-label=label>
             {link(prev, "Previous page", "prev")}
-            <span class="roster-pager__position">{format!("Page {page} of {}", pages.max(1))}</span>
+            <span class="roster-pager__position">{format!("Page {page} of {pages}")}</span>
             {link(next, "Next page", "next")}
         </nav>
     }

@@ -9,7 +9,8 @@ pub struct Tab {
     pub id: String,
     pub label: String,
     pub href: String,
-    pub count: Option<u64>,
+    /// How many the tab lists, as shown beside its label ("10000+" for a lower bound).
+    pub count: Option<String>,
 }
 
 /// The ARIA tabs pattern over links: one tab stop, arrow keys and Home/End move between tabs and

@@ -164,7 +164,9 @@ async fn list(
     ))
 }
 
-/// How many users each tab lists, under the filters given.
+/// How many users each tab lists, under the filters given: exact without filters (kept up to date
+/// with every change); under filters each count stops at 10,000 and `capped` names the tabs where it
+/// did.
 #[utoipa::path(get, path = "/users/counts", tag = "users",
     params(CountsQuery),
     security(("session" = []), ("bearer" = [])),

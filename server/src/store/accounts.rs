@@ -12,7 +12,7 @@ use super::manage::bump_version;
 use super::OutgoingMail;
 use super::{
     account_summary, parse_org_role, push_user_search, role_set, search_text, sort_name, user_ref,
-    Actor, Keyset, Store, StoreResult, UpdateOutcome,
+    Actor, Keyset, Store, StoreResult, Total, UpdateOutcome,
 };
 use super::{like_pattern, Cursor, StoreError};
 use super::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
@@ -117,7 +117,7 @@ impl Store {
             query.push_bind(account_id);
             query.push(" AND a.org_id = ");
             query.push_bind(org_id);
-            push_user_search(query, params.search.as_deref());
+            push_user_search(query, self.backend, params.search.as_deref());
         };
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);
@@ -134,7 +134,7 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        self.keyset_page(count, query, &keyset, |row| {
+        self.keyset_page(Total::Count(count), query, &keyset, |row| {
             let id: i64 = row.try_get("id")?;
             let member = row.try_get::<Option<i64>, _>("org_id")? == Some(org_id);
             Ok(AccountUser {
@@ -484,7 +484,7 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        self.keyset_page(count, query, &keyset, account_summary)
+        self.keyset_page(Total::Count(count), query, &keyset, account_summary)
             .await
     }
 }

@@ -6,7 +6,7 @@ use sqlx::{Any, Row};
 use tokio::sync::mpsc;
 
 use super::builder::QueryBuilder;
-use super::keyset::{Cursor, Keyset};
+use super::keyset::{Cursor, Keyset, Total};
 use super::sql::like_pattern;
 use super::{Store, StoreResult};
 
@@ -134,7 +134,8 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        self.keyset_page(count, query, &keyset, audit_entry).await
+        self.keyset_page(Total::Count(count), query, &keyset, audit_entry)
+            .await
     }
 
     /// The whole audit log under `params`' filters, newest first, sent to `entries`, read a

@@ -7,8 +7,8 @@ use super::builder::QueryBuilder;
 use super::Cursor;
 use super::OutgoingMail;
 use super::{
-    push_user_search, user_summary, Actor, Keyset, Store, StoreResult, NO_INVITATION_COLUMNS,
-    NO_MEMBER_COLUMNS,
+    push_user_search, user_summary, Actor, Backend, Keyset, Store, StoreResult, Total,
+    NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
 };
 use super::{queue_mail, MailQuota};
 
@@ -24,14 +24,19 @@ pub enum ImportOutcome {
 }
 
 /// Active users on the organization's verified domains who belong to no organization.
-fn push_importable_from(query: &mut QueryBuilder<'_>, org_id: i64, search: Option<&str>) {
+fn push_importable_from(
+    query: &mut QueryBuilder<'_>,
+    backend: Backend,
+    org_id: i64,
+    search: Option<&str>,
+) {
     query.push(
         "FROM users u WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain IN \
          (SELECT name FROM domains WHERE state = 'verified' AND org_id = ",
     );
     query.push_bind(org_id);
     query.push(")");
-    push_user_search(query, search);
+    push_user_search(query, backend, search);
 }
 
 impl Store {
@@ -45,7 +50,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_importable_from(&mut count, org_id, search);
+        push_importable_from(&mut count, self.backend, org_id, search);
         let mut query = QueryBuilder::new(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
              u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
@@ -53,7 +58,7 @@ impl Store {
         query.push(NO_MEMBER_COLUMNS);
         query.push(NO_INVITATION_COLUMNS);
         query.push("u.sort_name AS sort_key ");
-        push_importable_from(&mut query, org_id, search);
+        push_importable_from(&mut query, self.backend, org_id, search);
         let keyset = Keyset {
             key_expr: "u.sort_name",
             id_expr: "u.id",
@@ -62,8 +67,10 @@ impl Store {
             cursor,
             limit,
         };
-        self.keyset_page(count, query, &keyset, |row| user_summary(row, now))
-            .await
+        self.keyset_page(Total::Count(count), query, &keyset, |row| {
+            user_summary(row, now)
+        })
+        .await
     }
 
     /// The ids of every importable user the search matches, at most `limit`, and how many match.
@@ -73,8 +80,10 @@ impl Store {
         search: Option<&str>,
         limit: usize,
     ) -> StoreResult<(Vec<i64>, u64)> {
-        self.ids_and_total(limit, |query| push_importable_from(query, org_id, search))
-            .await
+        self.ids_and_total(limit, |query| {
+            push_importable_from(query, self.backend, org_id, search)
+        })
+        .await
     }
 
     /// Imports one user: they become a managed Member (any pending invitation of theirs to the

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use roster_model::{Page, SortDir, SortField};
+use roster_model::{Page, SortDir, SortField, COUNT_CAP};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -138,7 +138,7 @@ impl Keyset<'_> {
         query.push_bind(i64::from(self.limit) + 1);
     }
 
-    pub(super) fn page<T>(&self, mut rows: Vec<(SortKey, i64, T)>, total: i64) -> Page<T> {
+    pub(super) fn page<T>(&self, mut rows: Vec<(SortKey, i64, T)>, total: Tally) -> Page<T> {
         let limit = self.limit as usize;
         let more = rows.len() > limit;
         rows.truncate(limit);
@@ -176,25 +176,82 @@ impl Keyset<'_> {
         };
         Page {
             items: rows.into_iter().map(|(_, _, item)| item).collect(),
-            total: u64::try_from(total).unwrap_or_default(),
+            total: total.count,
+            total_capped: total.capped,
             next_cursor,
             prev_cursor,
         }
     }
 }
 
+/// How a list learns how many rows it has in all.
+pub(super) enum Total<'q> {
+    /// Count every row: the query is `SELECT COUNT(*) FROM …`.
+    Count(QueryBuilder<'q>),
+    /// Count at most `COUNT_CAP` rows: the query is [`Total::capped_count`] followed by FROM and
+    /// WHERE.
+    UpToCap(QueryBuilder<'q>),
+    /// Known already (a count the database maintains).
+    Known(u64),
+}
+
+impl Total<'_> {
+    /// The start of an `UpToCap` count.
+    pub(super) fn capped_count() -> QueryBuilder<'static> {
+        QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 AS one ")
+    }
+}
+
+/// A count, and whether counting stopped at `COUNT_CAP` (so it is a lower bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Tally {
+    pub(super) count: u64,
+    pub(super) capped: bool,
+}
+
 impl Store {
-    /// One page of a keyset-paged list: `count` tells how many rows match in all; `query` selects
+    pub(super) async fn total(&self, total: Total<'_>) -> StoreResult<Tally> {
+        let (mut query, cap) = match total {
+            Total::Known(count) => {
+                return Ok(Tally {
+                    count,
+                    capped: false,
+                })
+            }
+            Total::Count(query) => (query, None),
+            Total::UpToCap(mut query) => {
+                // One row past the cap tells "exactly the cap" from "more".
+                query.push(" LIMIT ");
+                query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
+                query.push(") capped");
+                (query, Some(COUNT_CAP))
+            }
+        };
+        let count: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
+        let count = u64::try_from(count).unwrap_or_default();
+        Ok(match cap {
+            Some(cap) if count > cap => Tally {
+                count: cap,
+                capped: true,
+            },
+            _ => Tally {
+                count,
+                capped: false,
+            },
+        })
+    }
+
+    /// One page of a keyset-paged list: `total` tells how many rows match in all; `query` selects
     /// them (with the row's `id` and its `sort_key`) without order or limit, which `keyset` adds;
     /// `read` reads each row.
     pub(super) async fn keyset_page<T>(
         &self,
-        mut count: QueryBuilder<'_>,
+        total: Total<'_>,
         mut query: QueryBuilder<'_>,
         keyset: &Keyset<'_>,
         read: impl Fn(&AnyRow) -> StoreResult<T>,
     ) -> StoreResult<Page<T>> {
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+        let total = self.total(total).await?;
         keyset.push_tail(&mut query);
         let rows = query.build().fetch_all(&self.pool).await?;
         let items = rows

@@ -50,7 +50,7 @@ pub use tokens::*;
 pub use users::*;
 
 // The store's shared internals, which its feature modules reach as `super::…`.
-use keyset::Keyset;
+use keyset::{Keyset, Total};
 use outbox::queue_mail;
 use rows::*;
 use sql::*;

@@ -15,9 +15,9 @@ use super::builder::QueryBuilder;
 use super::manage::{bump_version, change_suspension, other_owners, still_acts};
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::{
-    candidate_pattern, parse_org_role, parse_status, queue_mail, role_set, search_text, sort_name,
-    user_ref, Actor, AuditEvent, Backend, MailQuota, OutgoingMail, Store, StoreError, StoreResult,
-    UpdateOutcome,
+    parse_org_role, parse_status, push_search_candidates, queue_mail, role_set, search_text,
+    sort_name, user_ref, Actor, AuditEvent, Backend, MailQuota, OutgoingMail, Store, StoreError,
+    StoreResult, UpdateOutcome,
 };
 use crate::scim::filter::CompareOp;
 
@@ -652,7 +652,7 @@ fn scim_user_record(row: &AnyRow) -> StoreResult<ScimUserRecord> {
 }
 
 /// The text whose trigrams narrow a substring, prefix or suffix comparison to candidates, where
-/// the trigram index (`users_search`, over names and email lower-cased) can: ASCII text (folded
+/// the trigram index (over `search_text`: names and email lower-cased) can: ASCII text (folded
 /// alike by SQLite and the index) of at least three characters, on an attribute the index holds.
 /// The comparison itself runs on the candidates only (the exact one still decides).
 fn trigram_candidates(attr: ScimUserAttr, op: CompareOp, value: &ScimValue) -> Option<&str> {
@@ -706,9 +706,9 @@ fn push_filter(query: &mut QueryBuilder<'_>, backend: Backend, filter: &ScimUser
             if let Some(text) = trigram_candidates(*attr, *op, value) {
                 // The trigram index narrows the rows to candidates (a superset: `%` and `_` in the
                 // text act as wildcards there); the exact comparison below decides.
-                query.push("(u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
-                query.push_bind(candidate_pattern(text));
-                query.push(") AND ");
+                query.push("(");
+                push_search_candidates(query, backend, text);
+                query.push(" AND ");
                 push_comparison(query, backend, *attr, *op, value);
                 query.push(")");
                 return;

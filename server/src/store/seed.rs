@@ -3,6 +3,8 @@
 
 use roster_model::{AccountStatus, DomainState, OrgRole, RoleSet, Timestamp, UserStatus};
 
+use sqlx::Row;
+
 use super::builder::QueryBuilder;
 use super::sql::{search_text, sort_name};
 use super::{Backend, Store, StoreError, StoreResult};
@@ -35,6 +37,20 @@ impl Store {
     /// take seconds, not minutes.
     pub async fn insert_dataset(&self, data: &Dataset) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        // PostgreSQL: row triggers that update one of a few rows per inserted row (an account's
+        // access stamp, an organization's tab counts) build version chains within the
+        // transaction that made a million-user seed take most of an hour. They are off during
+        // the bulk insert, and what they maintain is computed once afterwards, as they would have.
+        let postgres = self.backend == Backend::Postgres;
+        let mut set_aside = Vec::new();
+        if postgres {
+            for table in SEED_TRIGGER_TABLES {
+                sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            set_aside = set_aside_user_indexes(&mut tx, data.users.len()).await?;
+        }
         for chunk in data.orgs.chunks(INSERT_CHUNK) {
             QueryBuilder::for_backend(
                 self.backend,
@@ -100,16 +116,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        // PostgreSQL: the trigger that stamps an account's access change would update one of a
-        // few thousand account rows per access row, building version chains within the
-        // transaction that made a million-user seed take most of an hour. The seeded accounts are
-        // stamped once afterwards instead, as the trigger would have.
-        let postgres = self.backend == Backend::Postgres && !data.access.is_empty();
-        if postgres {
-            sqlx::query("ALTER TABLE account_access DISABLE TRIGGER account_access_inserted")
-                .execute(&mut *tx)
-                .await?;
-        }
         for chunk in data.access.chunks(INSERT_CHUNK) {
             QueryBuilder::for_backend(
                 self.backend,
@@ -125,10 +131,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if postgres {
-            sqlx::query("ALTER TABLE account_access ENABLE TRIGGER account_access_inserted")
-                .execute(&mut *tx)
-                .await?;
+        if postgres && !data.access.is_empty() {
             let ids = data.access.iter().map(|a| a.account_id);
             let (first, last) = (ids.clone().min(), ids.max());
             sqlx::query(
@@ -207,7 +210,23 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if self.backend == Backend::Postgres {
+        if postgres {
+            // Building an index over rows already there is several times quicker than growing it
+            // a row at a time (a trigram index most of all); the sort may use more memory.
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                .execute(&mut *tx)
+                .await?;
+            for definition in &set_aside {
+                sqlx::query(definition).execute(&mut *tx).await?;
+            }
+            for statement in RECOUNT_USERS {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            for table in SEED_TRIGGER_TABLES {
+                sqlx::query(&format!("ALTER TABLE {table} ENABLE TRIGGER USER"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             // The rows came with their ids: each identity goes on after the highest.
             for table in [
                 "organizations",
@@ -227,6 +246,68 @@ impl Store {
         Ok(())
     }
 }
+
+/// PostgreSQL: when a seed brings more users than the table holds, drops the indexes on users
+/// that no constraint needs, to build them again once the rows are in; returns their definitions.
+async fn set_aside_user_indexes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new_users: usize,
+) -> StoreResult<Vec<String>> {
+    let new_users = i64::try_from(new_users).unwrap_or(i64::MAX);
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT $1) held")
+        .bind(new_users)
+        .fetch_one(&mut **tx)
+        .await?;
+    if held >= new_users {
+        return Ok(Vec::new());
+    }
+    let indexes = sqlx::query(
+        "SELECT CAST(i.indexrelid::regclass AS TEXT) AS name, pg_get_indexdef(i.indexrelid) AS definition \
+         FROM pg_index i WHERE i.indrelid = 'users'::regclass \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut definitions = Vec::with_capacity(indexes.len());
+    for index in indexes {
+        let name: String = index.try_get("name")?;
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut **tx)
+            .await?;
+        definitions.push(index.try_get("definition")?);
+    }
+    Ok(definitions)
+}
+
+/// The tables whose row triggers a PostgreSQL seed turns off.
+const SEED_TRIGGER_TABLES: [&str; 5] = [
+    "organizations",
+    "users",
+    "account_access",
+    "invitations",
+    "org_access",
+];
+
+/// What the triggers of the lists maintain (tab counts, who can access each organization's
+/// accounts, the invitees' sort keys), computed anew for the whole database as the migration that
+/// brought them did.
+const RECOUNT_USERS: [&str; 5] = [
+    "UPDATE invitations i SET invitee_sort_name = u.sort_name, invitee_email = u.email \
+     FROM users u WHERE u.id = i.user_id AND i.invitee_email IS NULL",
+    "DELETE FROM org_access",
+    "INSERT INTO org_access (org_id, user_id, accounts, member, sort_name, email, created_at) \
+     SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END, \
+     u.sort_name, u.email, u.created_at \
+     FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
+     WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.id",
+    "INSERT INTO org_user_counts (org_id) SELECT id FROM organizations ON CONFLICT (org_id) DO NOTHING",
+    "UPDATE org_user_counts SET \
+     managed = (SELECT COUNT(*) FROM users u WHERE u.org_id = org_user_counts.org_id), \
+     imported = (SELECT COUNT(*) FROM users u WHERE u.org_id = org_user_counts.org_id AND u.member_source = 'imported'), \
+     invited = (SELECT COUNT(*) FROM invitations i WHERE i.org_id = org_user_counts.org_id \
+                AND i.state = 'pending' AND i.account_id IS NULL), \
+     external = (SELECT COUNT(*) FROM org_access x WHERE x.org_id = org_user_counts.org_id AND x.member = 0)",
+];
 
 pub struct NewOrg {
     pub id: i64,

@@ -2,6 +2,7 @@
 //! the stored forms of names it matches on.
 
 use super::builder::QueryBuilder;
+use super::Backend;
 use roster_model::{RoleSet, Timestamp, TwoFactorState, UserFilters, UserView};
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.
@@ -56,11 +57,10 @@ pub(super) fn push_user_view_from(
             }
         }
         UserView::External => {
-            query.push("FROM users u WHERE (u.org_id IS NULL OR u.org_id <> ");
+            // Non-members with a role on one of the organization's accounts, as the triggers
+            // keep them: the tab reads these rows alone, however many members there are.
+            query.push("FROM org_access x JOIN users u ON u.id = x.user_id WHERE x.member = 0 AND x.org_id = ");
             query.push_bind(org_id);
-            query.push(") AND EXISTS (SELECT 1 FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
-            query.push_bind(org_id);
-            query.push(")");
         }
         UserView::Invited => {
             query.push("FROM invitations i JOIN users u ON u.id = i.user_id ");
@@ -76,13 +76,34 @@ pub(super) fn push_user_view_from(
 /// Substring search on users. The trigram index narrows the rows to candidates (it cannot use LIKE's
 /// ESCAPE, so a `%` or `_` typed by the admin acts as a wildcard there and matches a superset); the
 /// escaped LIKE on those candidates then keeps exactly the users whose name or email holds the text.
-pub(super) fn push_user_search(query: &mut QueryBuilder<'_>, search: Option<&str>) {
+pub(super) fn push_user_search(
+    query: &mut QueryBuilder<'_>,
+    backend: Backend,
+    search: Option<&str>,
+) {
     if let Some(search) = search {
-        query.push(" AND u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
-        query.push_bind(candidate_pattern(search));
-        query.push(") AND u.search_text LIKE ");
+        query.push(" AND ");
+        push_search_candidates(query, backend, search);
+        query.push(" AND u.search_text LIKE ");
         query.push_bind(like_pattern(search));
         query.push(" ESCAPE '\\'");
+    }
+}
+
+/// The users (`u`) whose search text may hold `text`, read through the trigram index: SQLite's is
+/// the FTS5 table `users_search`; PostgreSQL's indexes `users.search_text` itself, where going
+/// through the `users_search` view would join the table to itself.
+pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Backend, text: &str) {
+    match backend {
+        Backend::Sqlite => {
+            query.push("u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
+            query.push_bind(candidate_pattern(text));
+            query.push(")");
+        }
+        Backend::Postgres => {
+            query.push("u.search_text LIKE ");
+            query.push_bind(candidate_pattern(text));
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::audit::Actor;
 use super::builder::QueryBuilder;
-use super::keyset::{Cursor, Direction, Keyset};
+use super::keyset::{Cursor, Direction, Keyset, Total};
 use super::rows::{
     account_access, import_info, invitation_info, parse_org_role, parse_status, role_set, sort_key,
     two_factor, user_summary,
@@ -23,7 +23,7 @@ use super::sql::{
     push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
     INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
 };
-use super::{manage, tokens, Store, StoreResult, UpdateOutcome};
+use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::display_name;
 
 /// What the user list is asked for, already validated.
@@ -40,20 +40,27 @@ pub struct UserListParams {
 }
 
 impl Store {
-    /// How many users each tab lists under `filters`.
+    /// How many users each tab lists under `filters`: without filters the counts the database
+    /// maintains (one row, at any size); under filters each counted up to `COUNT_CAP`.
     pub async fn view_counts(
         &self,
         org_id: i64,
         filters: &UserFilters,
         now: Timestamp,
     ) -> StoreResult<ViewCounts> {
+        if filters.is_empty() {
+            return self.maintained_view_counts(org_id).await;
+        }
         let mut counts = ViewCounts::default();
         for view in UserView::ALL {
-            let mut query = QueryBuilder::new("SELECT COUNT(*) ");
+            let mut query = Total::capped_count();
             push_user_view_from(&mut query, view, org_id, false);
             push_user_filters(&mut query, view, org_id, filters, now);
-            let total: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
-            let total = u64::try_from(total).unwrap_or_default();
+            let tally = self.total(Total::UpToCap(query)).await?;
+            if tally.capped {
+                counts.capped.push(view);
+            }
+            let total = tally.count;
             match view {
                 UserView::Managed => counts.managed = total,
                 UserView::External => counts.external = total,
@@ -64,28 +71,56 @@ impl Store {
         Ok(counts)
     }
 
+    /// The size of each tab, as the triggers of migration 0016 (SQLite) / 0003 (PostgreSQL) keep it.
+    async fn maintained_view_counts(&self, org_id: i64) -> StoreResult<ViewCounts> {
+        let row = sqlx::query(
+            "SELECT managed, imported, invited, external FROM org_user_counts WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(ViewCounts::default());
+        };
+        let count = |column: &str| -> StoreResult<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or_default())
+        };
+        Ok(ViewCounts {
+            managed: count("managed")?,
+            imported: count("imported")?,
+            invited: count("invited")?,
+            external: count("external")?,
+            capped: Vec::new(),
+        })
+    }
+
     pub async fn list_users(
         &self,
         org_id: i64,
         params: &UserListParams,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
-        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_user_view_from(&mut count, params.view, org_id, false);
-        push_user_search(&mut count, params.search.as_deref());
-        push_user_filters(&mut count, params.view, org_id, &params.filters, now);
+        let total = if params.search.is_none() && params.filters.is_empty() {
+            Total::Known(self.maintained_view_counts(org_id).await?.get(params.view))
+        } else {
+            let mut count = Total::capped_count();
+            push_user_view_from(&mut count, params.view, org_id, false);
+            push_user_search(&mut count, self.backend, params.search.as_deref());
+            push_user_filters(&mut count, params.view, org_id, &params.filters, now);
+            Total::UpToCap(count)
+        };
 
-        let (query, key_expr) = user_rows(org_id, params, now);
+        let (query, key_expr, id_expr) = user_rows(self.backend, org_id, params, now);
         let keyset = Keyset {
             key_expr,
-            id_expr: "u.id",
+            id_expr,
             field: params.sort,
             dir: params.dir,
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
         let mut page = self
-            .keyset_page(count, query, &keyset, |row| user_summary(row, now))
+            .keyset_page(total, query, &keyset, |row| user_summary(row, now))
             .await?;
         let invitations: Vec<&mut InvitationInfo> = page
             .items
@@ -114,10 +149,10 @@ impl Store {
     ) -> StoreResult<()> {
         let mut cursor: Option<Cursor> = None;
         loop {
-            let (mut query, key_expr) = user_rows(org_id, params, now);
+            let (mut query, key_expr, id_expr) = user_rows(self.backend, org_id, params, now);
             let keyset = Keyset {
                 key_expr,
-                id_expr: "u.id",
+                id_expr,
                 field: params.sort,
                 dir: params.dir,
                 cursor: cursor.as_ref(),
@@ -267,7 +302,7 @@ impl Store {
     ) -> StoreResult<UserIds> {
         let from = |query: &mut QueryBuilder<'_>| {
             push_user_view_from(query, params.view, org_id, false);
-            push_user_search(query, params.search.as_deref());
+            push_user_search(query, self.backend, params.search.as_deref());
             push_user_filters(query, params.view, org_id, &params.filters, now);
         };
         if params.view != UserView::Invited {
@@ -559,19 +594,26 @@ impl Store {
     }
 }
 
-/// The rows of a list view under its search and filters, unordered, and the expression it sorts
-/// by.
+/// The rows of a list view under its search and filters, unordered, and the expressions it sorts
+/// by (the key, then the id that breaks ties).
 fn user_rows<'a>(
+    backend: Backend,
     org_id: i64,
     params: &'a UserListParams,
     now: Timestamp,
-) -> (QueryBuilder<'a>, &'static str) {
-    let key_expr = match (params.sort, params.view) {
-        (SortField::Name, _) => "u.sort_name",
-        (SortField::Email, _) => "u.email",
-        (SortField::Date, UserView::Managed | UserView::Imported) => "u.joined_at",
-        (SortField::Date, UserView::External) => "u.created_at",
-        (SortField::Date, UserView::Invited) => "i.sent_at",
+) -> (QueryBuilder<'a>, &'static str, &'static str) {
+    // External and Invited rows sort by the copies of the user's keys kept beside them, which their
+    // indexes hold in order (each user is on those tabs once, so their id breaks ties).
+    let (key_expr, id_expr) = match (params.sort, params.view) {
+        (SortField::Name, UserView::Managed | UserView::Imported) => ("u.sort_name", "u.id"),
+        (SortField::Email, UserView::Managed | UserView::Imported) => ("u.email", "u.id"),
+        (SortField::Date, UserView::Managed | UserView::Imported) => ("u.joined_at", "u.id"),
+        (SortField::Name, UserView::External) => ("x.sort_name", "x.user_id"),
+        (SortField::Email, UserView::External) => ("x.email", "x.user_id"),
+        (SortField::Date, UserView::External) => ("x.created_at", "x.user_id"),
+        (SortField::Name, UserView::Invited) => ("i.invitee_sort_name", "i.user_id"),
+        (SortField::Email, UserView::Invited) => ("i.invitee_email", "i.user_id"),
+        (SortField::Date, UserView::Invited) => ("i.sent_at", "i.user_id"),
     };
     let mut query =
         QueryBuilder::new("SELECT u.id, u.email, u.given_name, u.family_name, u.status, ");
@@ -589,9 +631,9 @@ fn user_rows<'a>(
     });
     query.push(format_args!("{key_expr} AS sort_key "));
     push_user_view_from(&mut query, params.view, org_id, true);
-    push_user_search(&mut query, params.search.as_deref());
+    push_user_search(&mut query, backend, params.search.as_deref());
     push_user_filters(&mut query, params.view, org_id, &params.filters, now);
-    (query, key_expr)
+    (query, key_expr, id_expr)
 }
 
 /// One account of an exported user.

@@ -199,6 +199,7 @@ async fn roles_change_and_access_is_removed_but_never_the_owners() {
         .get("/api/v1/audit?action=account.roles_changed")
         .await;
     assert_eq!(log.items.len(), 1);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -334,6 +335,7 @@ async fn inviting_gives_members_access_at_once_and_makes_others_external_users_o
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -451,6 +453,7 @@ async fn a_member_of_another_organization_becomes_an_external_user_and_stays_whe
     let me: serde_json::Value = globex.get("/api/v1/session").await;
     assert_eq!(me["organization"]["name"], "Globex Corporation");
     assert_eq!(me["role"], "owner");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]

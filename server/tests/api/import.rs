@@ -146,6 +146,7 @@ async fn a_batch_imports_each_user_once_with_mail_and_audit_and_a_result_per_use
     assert_eq!(log.items.len(), candidates.len());
     let none: Page<UserSummary> = server.get("/api/v1/import/candidates").await;
     assert_eq!(none.total, 0);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]

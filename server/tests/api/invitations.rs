@@ -333,6 +333,7 @@ async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_r
     let accepted: Page<AuditEntry> = server.get("/api/v1/audit?action=invitation.accepted").await;
     assert_eq!(accepted.items.len(), 1);
     assert_eq!(accepted.items[0].actor, "Ada New");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -373,6 +374,7 @@ async fn an_existing_user_proves_who_they_are_to_accept() {
         .get(&format!("/api/v1/users?view=managed&q={email}"))
         .await;
     assert_eq!(managed.items.len(), 1);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -485,6 +487,7 @@ async fn links_expire_resending_renews_them_after_a_cooldown_and_revoking_kills_
         let log: Page<AuditEntry> = server.get(&format!("/api/v1/audit?action={action}")).await;
         assert_eq!(log.items.len(), 1, "{action}");
     }
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -522,6 +525,7 @@ async fn racing_invitations_of_one_new_address_invite_it_once_and_never_fail() {
         }
     }
     assert_eq!(invited, 1, "{answers:?}");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -535,6 +535,7 @@ async fn a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "schemas is required");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -560,6 +561,7 @@ async fn the_same_person_provisioned_twenty_times_at_once_is_created_once() {
     .await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 19, "{statuses:?}");
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -829,6 +831,7 @@ async fn put_and_patch_change_names_external_id_and_address_under_the_domain_rul
         .post_sign_in("sam.reed@northwindlabs.example", PASSWORD)
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -902,6 +905,7 @@ async fn deletion_follows_the_guide_and_refuses_owners_of_accounts() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = scim(&server, &secret, "DELETE", "/Users/not-a-number", &[], None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -1226,6 +1230,7 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
     }
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]

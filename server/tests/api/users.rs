@@ -3,7 +3,9 @@
 
 use crate::common::*;
 use axum::http::StatusCode;
-use roster_model::{ErrorCode, Organization, Relation, UserDetail, UserView, ViewCounts};
+use roster_model::{
+    ErrorCode, Organization, Relation, UserDetail, UserView, ViewCounts, COUNT_CAP,
+};
 use roster_server::dataset;
 use std::collections::HashSet;
 
@@ -20,9 +22,11 @@ async fn organization_and_counts() {
             managed: 34,
             external: 8,
             invited: 10,
-            imported: 8
+            imported: 8,
+            capped: Vec::new()
         }
     );
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -260,6 +264,32 @@ async fn generated_organizations_page_through_thousands_of_users() {
         .flat_map(|p| p.items.iter().map(|u| u.id))
         .collect();
     assert_eq!(ids.len(), 2700);
+    assert_counts_kept(&server).await;
+}
+
+#[tokio::test]
+async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
+    let mut server = server_with(
+        |ids| dataset::organization_of_size(ids, 12_000, 0, NOW, Some(password_hash())),
+        None,
+    )
+    .await;
+    server.sign_in_as("owner@org1.example").await;
+    // Unfiltered: the maintained counts, exact at any size.
+    let all = server.users("view=managed&limit=1").await;
+    assert_eq!((all.total, all.total_capped), (10_800, false));
+    // Every member's email holds "example": counting stops at the cap and says so.
+    let broad = server.users("view=managed&q=example&limit=1").await;
+    assert_eq!((broad.total, broad.total_capped), (COUNT_CAP, true));
+    assert!(broad.next_cursor.is_some());
+    let narrow = server.users("view=managed&q=owner%40org1&limit=1").await;
+    assert_eq!((narrow.total, narrow.total_capped), (1, false));
+    let counts: ViewCounts = server.get("/api/v1/users/counts?status=active").await;
+    assert_eq!(counts.capped, vec![UserView::Managed]);
+    assert_eq!(counts.managed, COUNT_CAP);
+    assert!(counts.at_least(UserView::Managed));
+    assert!(!counts.at_least(UserView::Invited));
+    assert!(counts.invited < COUNT_CAP);
 }
 
 #[tokio::test]

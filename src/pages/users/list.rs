@@ -475,7 +475,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     ..current.clone()
                 }
                 .href(),
-                count: counts.map(|c| c.get(view)),
+                count: counts
+                    .as_ref()
+                    .map(|c| format::tally(c.get(view), c.at_least(view))),
             })
             .collect::<Vec<_>>()
     });
@@ -543,7 +545,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 let links = PageLinks::of(shown.page, &page, DEFAULT_PAGE_SIZE, |cursor, to| {
                                     ListState { cursor, page: to, ..shown.clone() }.href()
                                 });
-                                let summary = summary(&shown, page.total);
+                                let summary = summary(&shown, page.total, page.total_capped);
                                 let body = if page.items.is_empty() && shown.view == UserView::Managed {
                                     // The results of a bulk action stay shown when it emptied the list.
                                     view! {
@@ -560,7 +562,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             SortState { field: shown.sort, dir: shown.dir },
                                             on_sort,
                                             on_invitation_action,
-                                            page.total,
+                                            (page.total, page.total_capped),
                                             on_all_invitations,
                                             busy,
                                         ))}
@@ -615,8 +617,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 }
 
 /// "34 users", "2 users matching “ch”", "1 user matching the filters", or both.
-fn summary(state: &ListState, total: u64) -> String {
-    let count = format::count(total, "user", "users");
+fn summary(state: &ListState, total: u64, capped: bool) -> String {
+    let count = format::count_at_least(total, capped, "user", "users");
     match (state.search.trim(), state.filters.is_empty()) {
         ("", true) => count,
         ("", false) => format!("{count} matching the filters"),

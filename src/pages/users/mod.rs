@@ -61,7 +61,7 @@ split_page!(invitation_table, fn invitation_table(
     sort: crate::components::SortState,
     on_sort: Callback<roster_model::SortField>,
     on_action: Callback<(crate::components::InvitationAction, Vec<i64>)>,
-    total: u64,
+    total: (u64, bool),
     on_all_matching: Callback<crate::components::InvitationAction>,
     busy: Signal<bool>
 ) => view! {

@@ -79,3 +79,74 @@ pub async fn release_write_lock(db: &mut AnyConnection) {
         .await
         .expect("release the write lock");
 }
+
+/// What the triggers keep for the user lists (each organization's tab counts, who can access its
+/// accounts and whether they are members, the External and Invited tabs' sort keys) equals what the
+/// tables hold now, for every organization.
+pub async fn assert_counts_kept(server: &TestServer) {
+    let mut db = database(server).await;
+    let kept_access = numbers(
+        &mut db,
+        "SELECT org_id, user_id, accounts, member FROM org_access ORDER BY org_id, user_id",
+    )
+    .await;
+    let access = numbers(
+        &mut db,
+        "SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END \
+         FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
+         WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.org_id ORDER BY a.org_id, g.user_id",
+    )
+    .await;
+    assert_eq!(
+        kept_access, access,
+        "who can access each organization's accounts"
+    );
+    let kept_counts = numbers(
+        &mut db,
+        "SELECT org_id, managed, imported, invited, external FROM org_user_counts ORDER BY org_id",
+    )
+    .await;
+    let counts = numbers(
+        &mut db,
+        "SELECT o.id, \
+         (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id), \
+         (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.member_source = 'imported'), \
+         (SELECT COUNT(*) FROM invitations i WHERE i.org_id = o.id AND i.state = 'pending' AND i.account_id IS NULL), \
+         (SELECT COUNT(*) FROM users u WHERE (u.org_id IS NULL OR u.org_id <> o.id) AND EXISTS (\
+            SELECT 1 FROM account_access g JOIN accounts a ON a.id = g.account_id WHERE g.user_id = u.id AND a.org_id = o.id)) \
+         FROM organizations o ORDER BY o.id",
+    )
+    .await;
+    assert_eq!(kept_counts, counts, "each organization's tab counts");
+    let stale_access_keys = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM org_access x JOIN users u ON u.id = x.user_id \
+         WHERE x.sort_name <> u.sort_name OR x.email <> u.email OR x.created_at <> u.created_at",
+    )
+    .await;
+    assert_eq!(stale_access_keys, 0, "the External tab's sort keys");
+    let stale_invitee_keys = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id \
+         WHERE i.invitee_sort_name IS NULL OR i.invitee_email IS NULL \
+         OR i.invitee_sort_name <> u.sort_name OR i.invitee_email <> u.email",
+    )
+    .await;
+    assert_eq!(stale_invitee_keys, 0, "the Invited tab's sort keys");
+}
+
+/// Every row of a query whose columns are all numbers.
+async fn numbers(db: &mut AnyConnection, sql: &str) -> Vec<Vec<i64>> {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .fetch_all(db)
+        .await
+        .expect(sql)
+        .iter()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| row.try_get::<i64, _>(i).expect("a number"))
+                .collect()
+        })
+        .collect()
+}

@@ -152,4 +152,5 @@ async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
     assert!(after.iter().all(|a| a.id != member_owners[1].id));
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.removed").await;
     assert_eq!(log.items.len(), 2);
+    assert_counts_kept(&owner).await;
 }

@@ -63,6 +63,7 @@ async fn a_rename_needs_the_current_version_and_a_stale_one_is_refused() {
     // The new name is what search finds.
     let found: Page<roster_model::UserSummary> = server.get("/api/v1/users?q=samuel").await;
     assert_eq!(found.items.len(), 1);
+    assert_counts_kept(&server).await;
 }
 
 #[tokio::test]
@@ -420,4 +421,5 @@ async fn account_access_is_set_as_a_whole_and_owners_keep_their_accounts() {
         .contains("Transfer the ownership"));
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.access_changed").await;
     assert_eq!(log.items.len(), 1);
+    assert_counts_kept(&owner).await;
 }

@@ -79,6 +79,7 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
     assert_eq!(check[0]["existing_user"], true, "{check}");
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.removed").await;
     assert_eq!(log.items.len(), 1);
+    assert_counts_kept(&owner).await;
 }
 
 #[tokio::test]
@@ -170,6 +171,7 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.deleted").await;
     assert_eq!(log.items.len(), 1);
     assert_eq!(log.items[0].target.as_deref(), Some("Daniel Okafor"));
+    assert_counts_kept(&owner).await;
 }
 
 #[tokio::test]
@@ -334,6 +336,7 @@ async fn an_account_that_leaves_with_its_owner_takes_none_of_the_organizations_g
         Some(others.len())
     );
     assert_eq!(kept_entry["invitations_withdrawn"], pending_for_kept);
+    assert_counts_kept(&owner).await;
 }
 
 #[tokio::test]
@@ -384,4 +387,5 @@ async fn deleting_a_user_leaves_the_accounts_they_own_outside_the_organization_o
             .await
             .expect("audit event");
     assert!(details.contains("Sam's own sandbox"), "{details}");
+    assert_counts_kept(&owner).await;
 }
