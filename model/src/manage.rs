@@ -201,8 +201,12 @@ pub struct BulkResponse {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UserIds {
     pub ids: Vec<i64>,
-    /// How many match; more than `ids` holds when it is past [`MAX_SELECT_ALL`].
+    /// How many match; more than `ids` holds when it is past [`MAX_SELECT_ALL`]. Counted up to
+    /// `COUNT_CAP` (then `total_capped`), but for a tab's unfiltered size, which is kept exact.
     pub total: u64,
+    /// Counting stopped at `COUNT_CAP`: more than `total` match.
+    #[serde(default)]
+    pub total_capped: bool,
     /// Invited tab: the pending invitation of each user in `ids`, in the same order (what
     /// resend and revoke take).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -139,6 +139,30 @@ test.describe('invitations', () => {
     await expect(page.getByText('No invited users match “new.hire”.')).toBeVisible();
   });
 
+  test('the accounts arriving do not move "Next": a hurried press lands where it was aimed', async ({ page }) => {
+    await signIn(page);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/api\/v1\/accounts\?/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/invite/accounts');
+    await expect(page.getByText('Loading accounts…')).toBeVisible();
+    const next = page.getByRole('button', { name: 'Next: people' });
+    const cancel = page.getByRole('link', { name: 'Cancel' });
+    const whileLoading = [await next.boundingBox(), await cancel.boundingBox()];
+    release();
+    await expect(page.getByRole('list', { name: 'Accounts' }).getByRole('listitem').first()).toBeVisible();
+    expect([await next.boundingBox(), await cancel.boundingBox()]).toEqual(whileLoading);
+    // A search that narrows the list does not move them either.
+    await page.getByLabel('Search accounts').fill('zz-no-such-account');
+    await expect(page.getByText('No accounts match.')).toBeVisible();
+    expect([await next.boundingBox(), await cancel.boundingBox()]).toEqual(whileLoading);
+    await page.unroute(/\/api\/v1\/accounts\?/);
+    await expectAccessible(page);
+  });
+
   test('a CSV file with a header and quoted fields: each address is checked with its line, lines without one are named', async ({
     page,
   }) => {

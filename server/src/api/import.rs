@@ -79,7 +79,8 @@ async fn candidate_ids(
         .await?;
     Ok(Json(UserIds {
         ids,
-        total,
+        total: total.count,
+        total_capped: total.capped,
         invitation_ids: Vec::new(),
     }))
 }

@@ -4,13 +4,13 @@
 use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
 
 use super::builder::QueryBuilder;
-use super::Cursor;
 use super::OutgoingMail;
 use super::{
     push_user_search, user_summary, Actor, Backend, Keyset, Store, StoreResult, Total,
     NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
 };
 use super::{queue_mail, MailQuota};
+use super::{Cursor, Tally};
 
 /// What importing one user did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,14 +73,15 @@ impl Store {
         .await
     }
 
-    /// The ids of every importable user the search matches, at most `limit`, and how many match.
+    /// The ids of every importable user the search matches, at most `limit`, and how many match
+    /// (counted up to `COUNT_CAP`).
     pub async fn importable_ids(
         &self,
         org_id: i64,
         search: Option<&str>,
         limit: usize,
-    ) -> StoreResult<(Vec<i64>, u64)> {
-        self.ids_and_total(limit, |query| {
+    ) -> StoreResult<(Vec<i64>, Tally)> {
+        self.ids_and_total(limit, None, |query| {
             push_importable_from(query, self.backend, org_id, search)
         })
         .await

@@ -204,9 +204,9 @@ impl Total<'_> {
 
 /// A count, and whether counting stopped at `COUNT_CAP` (so it is a lower bound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Tally {
-    pub(super) count: u64,
-    pub(super) capped: bool,
+pub struct Tally {
+    pub count: u64,
+    pub capped: bool,
 }
 
 impl Store {

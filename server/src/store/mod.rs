@@ -38,7 +38,7 @@ pub use audit::*;
 pub use domains::*;
 pub use import::*;
 pub use invitations::*;
-pub use keyset::{Cursor, Direction, SortKey};
+pub use keyset::{Cursor, Direction, SortKey, Tally};
 pub use maintenance::*;
 pub use outbox::*;
 pub use password_resets::*;
@@ -130,6 +130,9 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL: where to open a connection of the driver's own, for what the Any driver cannot
+    /// do (COPY, in a seed).
+    postgres: Option<PgConnectOptions>,
     /// Encrypts TOTP secrets and keys recovery-code digests on their way in and out.
     key: SecretKey,
 }
@@ -200,6 +203,7 @@ impl Store {
         // cannot carry these settings; on PostgreSQL a change that waits longer than the busy
         // timeout for the writer lock gives up as busy, as on SQLite (0 would mean no limit).
         let millis = busy_timeout.as_millis();
+        let mut postgres = None;
         let session_setup: std::sync::Arc<str> = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
@@ -212,7 +216,9 @@ impl Store {
                 )
             }
             Backend::Postgres => {
-                migrate_postgres(PgConnectOptions::from_str(url)?).await?;
+                let options = PgConnectOptions::from_str(url)?;
+                migrate_postgres(options.clone()).await?;
+                postgres = Some(options.options([("lock_timeout", millis.max(1).to_string())]));
                 format!("SET lock_timeout = {}", millis.max(1))
             }
         }
@@ -227,7 +233,12 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Store { pool, backend, key };
+        let store = Store {
+            pool,
+            backend,
+            postgres,
+            key,
+        };
         store.check_secret_key().await?;
         store.protect_plain_secrets().await?;
         Ok(store)

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::audit::Actor;
 use super::builder::QueryBuilder;
-use super::keyset::{Cursor, Direction, Keyset, Total};
+use super::keyset::{Cursor, Direction, Keyset, Tally, Total};
 use super::rows::{
     account_access, import_info, invitation_info, parse_org_role, parse_status, role_set, sort_key,
     two_factor, user_summary,
@@ -305,17 +305,24 @@ impl Store {
             push_user_search(query, self.backend, params.search.as_deref());
             push_user_filters(query, params.view, org_id, &params.filters, now);
         };
+        // Unfiltered, the tab's maintained count; else counted up to the cap, as lists are.
+        let known = if params.search.is_none() && params.filters.is_empty() {
+            Some(self.maintained_view_counts(org_id).await?.get(params.view))
+        } else {
+            None
+        };
         if params.view != UserView::Invited {
-            let (ids, total) = self.ids_and_total(limit, from).await?;
+            let (ids, total) = self.ids_and_total(limit, known, from).await?;
             return Ok(UserIds {
                 ids,
-                total,
+                total: total.count,
+                total_capped: total.capped,
                 invitation_ids: Vec::new(),
             });
         }
         // Invited: each user's pending invitation too, for resend and revoke.
         let (rows, total) = self
-            .rows_and_total(limit, "u.id, i.id AS invitation_id", from)
+            .rows_and_total(limit, "u.id, i.id AS invitation_id", known, from)
             .await?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut invitation_ids = Vec::with_capacity(rows.len());
@@ -325,19 +332,21 @@ impl Store {
         }
         Ok(UserIds {
             ids,
-            total,
+            total: total.count,
+            total_capped: total.capped,
             invitation_ids,
         })
     }
 
     /// The ids of the users `from` selects (as `u`), at most `limit` in id order, and how many
-    /// it selects in all: "select all matching".
+    /// it selects in all (`known`, or counted up to `COUNT_CAP`): "select all matching".
     pub(super) async fn ids_and_total(
         &self,
         limit: usize,
+        known: Option<u64>,
         from: impl Fn(&mut QueryBuilder<'_>),
-    ) -> StoreResult<(Vec<i64>, u64)> {
-        let (rows, total) = self.rows_and_total(limit, "u.id", from).await?;
+    ) -> StoreResult<(Vec<i64>, Tally)> {
+        let (rows, total) = self.rows_and_total(limit, "u.id", known, from).await?;
         let ids = rows
             .iter()
             .map(|row| row.try_get("id"))
@@ -346,22 +355,29 @@ impl Store {
     }
 
     /// `columns` of the rows `from` selects, at most `limit` in user id order, and how many it
-    /// selects in all.
+    /// selects in all (`known`, or counted up to `COUNT_CAP`).
     async fn rows_and_total(
         &self,
         limit: usize,
         columns: &'static str,
+        known: Option<u64>,
         from: impl Fn(&mut QueryBuilder<'_>),
-    ) -> StoreResult<(Vec<AnyRow>, u64)> {
-        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        from(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+    ) -> StoreResult<(Vec<AnyRow>, Tally)> {
+        let total = match known {
+            Some(count) => Total::Known(count),
+            None => {
+                let mut count = Total::capped_count();
+                from(&mut count);
+                Total::UpToCap(count)
+            }
+        };
+        let total = self.total(total).await?;
         let mut query = QueryBuilder::new(format!("SELECT {columns} "));
         from(&mut query);
         query.push(" ORDER BY u.id LIMIT ");
         query.push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
         let rows = query.build().fetch_all(&self.pool).await?;
-        Ok((rows, u64::try_from(total).unwrap_or_default()))
+        Ok((rows, total))
     }
 
     /// A user as this organization sees them, or None when the user is not related to it

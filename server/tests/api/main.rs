@@ -17,6 +17,7 @@ mod manage;
 mod password_resets;
 mod replicas;
 mod scim;
+mod seed;
 mod session;
 mod tokens;
 mod two_factor;

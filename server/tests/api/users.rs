@@ -4,7 +4,8 @@
 use crate::common::*;
 use axum::http::StatusCode;
 use roster_model::{
-    ErrorCode, Organization, Relation, UserDetail, UserView, ViewCounts, COUNT_CAP,
+    ErrorCode, Organization, Relation, UserDetail, UserIds, UserView, ViewCounts, COUNT_CAP,
+    MAX_SELECT_ALL,
 };
 use roster_server::dataset;
 use std::collections::HashSet;
@@ -290,6 +291,22 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
     assert!(counts.at_least(UserView::Managed));
     assert!(!counts.at_least(UserView::Invited));
     assert!(counts.invited < COUNT_CAP);
+    // "Select all matching": the maintained count unfiltered, counted up to the cap otherwise.
+    let tabs: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert!(tabs.invited > 0);
+    for (query, expected) in [
+        ("view=managed", (10_800, false, MAX_SELECT_ALL)),
+        ("view=managed&q=example", (COUNT_CAP, true, MAX_SELECT_ALL)),
+        ("view=managed&q=owner%40org1", (1, false, 1)),
+        ("view=invited", (tabs.invited, false, tabs.invited as usize)),
+    ] {
+        let found: UserIds = server.get(&format!("/api/v1/users/ids?{query}")).await;
+        assert_eq!(
+            (found.total, found.total_capped, found.ids.len()),
+            expected,
+            "{query}"
+        );
+    }
 }
 
 #[tokio::test]

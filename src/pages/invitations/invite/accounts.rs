@@ -61,6 +61,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 <SearchBox id="roster-invite-account-search" label="Search accounts" value=Signal::derive(move || search.get())
                     on_search=Callback::new(move |text: String| search.set(text)) />
                 <p class="roster-error" role="alert">{move || refusal.get()}</p>
+                <div class="roster-invite__choices">
                 <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading accounts…"</p> }>
                     {move || Suspend::new(async move {
                         match found.await {
@@ -94,6 +95,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                         }
                     })}
                 </Transition>
+                </div>
             </div>
             <div>
                 <h3>{move || format!("Chosen: {} of {MAX_INVITE_ACCOUNTS}", wizard.with(|w| w.accounts.len()))}</h3>
