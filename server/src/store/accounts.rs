@@ -117,7 +117,7 @@ impl Store {
             query.push_bind(account_id);
             query.push(" AND a.org_id = ");
             query.push_bind(org_id);
-            push_user_search(query, self.backend, params.search.as_deref());
+            push_user_search(query, self.backend(), params.search.as_deref());
         };
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);

@@ -50,7 +50,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
-        push_importable_from(&mut count, self.backend, org_id, search);
+        push_importable_from(&mut count, self.backend(), org_id, search);
         let mut query = QueryBuilder::new(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
              u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
@@ -58,7 +58,7 @@ impl Store {
         query.push(NO_MEMBER_COLUMNS);
         query.push(NO_INVITATION_COLUMNS);
         query.push("u.sort_name AS sort_key ");
-        push_importable_from(&mut query, self.backend, org_id, search);
+        push_importable_from(&mut query, self.backend(), org_id, search);
         let keyset = Keyset {
             key_expr: "u.sort_name",
             id_expr: "u.id",
@@ -82,7 +82,7 @@ impl Store {
         limit: usize,
     ) -> StoreResult<(Vec<i64>, Tally)> {
         self.ids_and_total(limit, None, |query| {
-            push_importable_from(query, self.backend, org_id, search)
+            push_importable_from(query, self.backend(), org_id, search)
         })
         .await
     }

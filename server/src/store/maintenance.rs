@@ -46,7 +46,7 @@ impl Store {
     /// they were gathered (SQLite's advice for long-lived connections; PostgreSQL's autovacuum
     /// does this by itself).
     pub async fn refresh_statistics(&self) -> StoreResult<()> {
-        if self.backend == Backend::Sqlite {
+        if self.backend() == Backend::Sqlite {
             sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
         }
         Ok(())

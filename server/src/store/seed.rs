@@ -11,10 +11,12 @@ use sqlx::{Any, ConnectOptions, Connection, Postgres, Row};
 
 use super::builder::QueryBuilder;
 use super::sql::{search_text, sort_name};
-use super::{Backend, Store, StoreError, StoreResult};
+use super::{Backend, Database, Store, StoreError, StoreResult};
 
 /// Rows per multi-row INSERT: 18 columns × 1,000 rows stays under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 1000;
+/// SQLite's page cache while seeding: 256 MB (a negative size is in KiB).
+const SEED_CACHE_SIZE: &str = "PRAGMA cache_size = -262144";
 /// Bytes of COPY text sent at a time.
 const COPY_BUFFER: usize = 1 << 20;
 
@@ -43,15 +45,23 @@ impl Store {
     /// PostgreSQL with COPY.
     pub async fn insert_dataset(&self, data: &Dataset) -> StoreResult<()> {
         let tables = self.seed_tables(data);
-        match &self.postgres {
-            None => {
-                let mut tx = self.begin().await?;
+        match &self.database {
+            Database::Sqlite => {
+                // A page cache big enough for the indexes being filled: with SQLite's 2 MB,
+                // half of a large seed went to writing out and reading back the same pages. The
+                // connection is closed after, so the pool keeps its usual ones.
+                let mut connection = self.pool.acquire().await?;
+                connection.close_on_drop();
+                sqlx::query(SEED_CACHE_SIZE)
+                    .execute(&mut *connection)
+                    .await?;
+                let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
                 for table in tables {
                     insert_rows(&mut tx, table).await?;
                 }
                 tx.commit().await?;
             }
-            Some(options) => copy_dataset(options, tables, data).await?,
+            Database::Postgres(options) => copy_dataset(options, tables, data).await?,
         }
         Ok(())
     }
@@ -246,10 +256,7 @@ impl<'d> SeedTable<'d> {
 }
 
 /// SQLite: writes a table's rows with multi-row inserts of [`INSERT_CHUNK`] rows.
-async fn insert_rows(
-    tx: &mut sqlx::Transaction<'static, Any>,
-    table: SeedTable<'_>,
-) -> StoreResult<()> {
+async fn insert_rows(tx: &mut sqlx::Transaction<'_, Any>, table: SeedTable<'_>) -> StoreResult<()> {
     let mut rows = table.rows.peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
@@ -379,6 +386,14 @@ async fn copy_dataset(
         .await?;
     }
     tx.commit().await?;
+    // The bulk write leaves the tables' visibility maps unset and their statistics stale: until
+    // autovacuum came by, index-only scans would read the table as well, and plans would rest
+    // on guesses. VACUUM runs outside a transaction.
+    for table in SEED_TRIGGER_TABLES {
+        sqlx::query(&format!("VACUUM (ANALYZE) {table}"))
+            .execute(&mut connection)
+            .await?;
+    }
     // Committed: a failure to say goodbye loses nothing.
     let _ = connection.close().await;
     Ok(())
@@ -432,7 +447,8 @@ async fn set_aside(
     Ok(restore)
 }
 
-/// The tables whose row triggers a PostgreSQL seed turns off.
+/// The tables whose row triggers a PostgreSQL seed turns off: the large ones it writes, which it
+/// vacuums after.
 const SEED_TRIGGER_TABLES: [&str; 5] = [
     "organizations",
     "users",

@@ -94,23 +94,39 @@ impl Store {
         })
     }
 
+    /// The tab's maintained size when no search or filter narrows it; else None (the caller
+    /// counts up to the cap).
+    async fn unnarrowed_view_count(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+    ) -> StoreResult<Option<u64>> {
+        if params.search.is_some() || !params.filters.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.maintained_view_counts(org_id).await?.get(params.view),
+        ))
+    }
+
     pub async fn list_users(
         &self,
         org_id: i64,
         params: &UserListParams,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
-        let total = if params.search.is_none() && params.filters.is_empty() {
-            Total::Known(self.maintained_view_counts(org_id).await?.get(params.view))
-        } else {
-            let mut count = Total::capped_count();
-            push_user_view_from(&mut count, params.view, org_id, false);
-            push_user_search(&mut count, self.backend, params.search.as_deref());
-            push_user_filters(&mut count, params.view, org_id, &params.filters, now);
-            Total::UpToCap(count)
+        let total = match self.unnarrowed_view_count(org_id, params).await? {
+            Some(count) => Total::Known(count),
+            None => {
+                let mut count = Total::capped_count();
+                push_user_view_from(&mut count, params.view, org_id, false);
+                push_user_search(&mut count, self.backend(), params.search.as_deref());
+                push_user_filters(&mut count, params.view, org_id, &params.filters, now);
+                Total::UpToCap(count)
+            }
         };
 
-        let (query, key_expr, id_expr) = user_rows(self.backend, org_id, params, now);
+        let (query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
         let keyset = Keyset {
             key_expr,
             id_expr,
@@ -149,7 +165,7 @@ impl Store {
     ) -> StoreResult<()> {
         let mut cursor: Option<Cursor> = None;
         loop {
-            let (mut query, key_expr, id_expr) = user_rows(self.backend, org_id, params, now);
+            let (mut query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
             let keyset = Keyset {
                 key_expr,
                 id_expr,
@@ -302,15 +318,10 @@ impl Store {
     ) -> StoreResult<UserIds> {
         let from = |query: &mut QueryBuilder<'_>| {
             push_user_view_from(query, params.view, org_id, false);
-            push_user_search(query, self.backend, params.search.as_deref());
+            push_user_search(query, self.backend(), params.search.as_deref());
             push_user_filters(query, params.view, org_id, &params.filters, now);
         };
-        // Unfiltered, the tab's maintained count; else counted up to the cap, as lists are.
-        let known = if params.search.is_none() && params.filters.is_empty() {
-            Some(self.maintained_view_counts(org_id).await?.get(params.view))
-        } else {
-            None
-        };
+        let known = self.unnarrowed_view_count(org_id, params).await?;
         if params.view != UserView::Invited {
             let (ids, total) = self.ids_and_total(limit, known, from).await?;
             return Ok(UserIds {

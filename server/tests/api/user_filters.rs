@@ -196,3 +196,52 @@ async fn select_all_on_the_invited_tab_answers_each_pending_invitation() {
     let managed: UserIds = owner.get("/api/v1/users/ids?view=managed").await;
     assert!(managed.invitation_ids.is_empty());
 }
+
+#[tokio::test]
+async fn select_all_matching_selects_exactly_the_listed_users_of_this_organization() {
+    let owner = demo_server().await;
+    let mut globex = owner.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let ids = |page: roster_model::Page<roster_model::UserSummary>| {
+        page.items
+            .iter()
+            .map(|u| u.id)
+            .collect::<std::collections::BTreeSet<i64>>()
+    };
+    let their_members = ids(globex.users("view=managed&limit=200").await);
+    assert!(!their_members.is_empty());
+    // Searches that match people of both organizations, and filters.
+    for view in ["managed", "external", "invited", "imported"] {
+        for narrowing in [
+            "",
+            "&q=a",
+            "&q=e",
+            "&q=example",
+            "&two_factor=off",
+            "&q=e&status=active",
+        ] {
+            let query = format!("view={view}{narrowing}");
+            let listed = owner.users(&format!("{query}&limit=200")).await;
+            assert!(listed.next_cursor.is_none(), "{query}: one page holds them");
+            let total = listed.total;
+            let listed = ids(listed);
+            let selected: UserIds = owner.get(&format!("/api/v1/users/ids?{query}")).await;
+            assert_eq!(selected.total, total, "{query}");
+            assert!(!selected.total_capped, "{query}");
+            assert_eq!(selected.ids.len(), listed.len(), "{query}: no one twice");
+            assert_eq!(
+                selected
+                    .ids
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::BTreeSet<_>>(),
+                listed,
+                "{query}"
+            );
+            if view != "external" {
+                // Members of another organization are on no tab here but External.
+                assert!(listed.is_disjoint(&their_members), "{query}");
+            }
+        }
+    }
+}
