@@ -151,13 +151,20 @@ async fn search_matches_substrings_of_name_and_email_case_insensitively() {
 #[tokio::test]
 async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
     let server = demo_server().await;
-    for view in UserView::ALL {
+    // Searched too: a search's count is of every match, whichever page shows.
+    for (view, search) in UserView::ALL
+        .into_iter()
+        .flat_map(|view| [(view, ""), (view, "&q=e")])
+    {
         for sort in ["name", "email", "date"] {
             for dir in ["asc", "desc"] {
-                let query = format!("view={}&sort={sort}&dir={dir}&limit=3", view.as_str());
+                let query = format!(
+                    "view={}&sort={sort}&dir={dir}{search}&limit=3",
+                    view.as_str()
+                );
                 let everything = server
                     .users(&format!(
-                        "view={}&sort={sort}&dir={dir}&limit=200",
+                        "view={}&sort={sort}&dir={dir}{search}&limit=200",
                         view.as_str()
                     ))
                     .await;
@@ -195,9 +202,35 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
                     .map(|p| p.items.iter().map(|u| u.id).collect())
                     .collect();
                 assert_eq!(back_ids, forward_ids, "{query}");
+                for page in pages.iter().chain(&back) {
+                    assert_eq!(page.total, everything.total, "{query}: each page's total");
+                }
             }
         }
     }
+
+    // A cursor beyond a search's last match (one of the whole list's) shows no rows, and still
+    // how many match.
+    let all = server.users("view=managed&sort=name&limit=200").await;
+    let first = all.items.first().expect("members");
+    let last = all.items.last().expect("members");
+    let near_end = server
+        .users(&format!(
+            "view=managed&sort=name&limit={}",
+            all.items.len() - 1
+        ))
+        .await;
+    let cursor = near_end.next_cursor.expect("the last member follows");
+    let term = first.email.split('@').next().expect("an address");
+    let searched = server
+        .users(&format!("view=managed&sort=name&q={term}"))
+        .await;
+    assert!(searched.total >= 1 && searched.items.iter().all(|u| u.id != last.id));
+    let past = server
+        .users(&format!("view=managed&sort=name&q={term}&cursor={cursor}"))
+        .await;
+    assert!(past.items.is_empty());
+    assert_eq!(past.total, searched.total);
 }
 
 #[tokio::test]
