@@ -386,15 +386,27 @@ async fn copy_dataset(
         .await?;
     }
     tx.commit().await?;
-    // The bulk write leaves the tables' visibility maps unset and their statistics stale: until
-    // autovacuum came by, index-only scans would read the table as well, and plans would rest
-    // on guesses. VACUUM runs outside a transaction.
-    for table in SEED_TRIGGER_TABLES {
-        sqlx::query(&format!("VACUUM (ANALYZE) {table}"))
-            .execute(&mut connection)
-            .await?;
+    // Committed: from here on, a failure loses nothing and is no failure of the seed.
+    if outgrown_users || outgrown_access {
+        // A bulk write leaves the tables' visibility maps unset and their statistics stale:
+        // until autovacuum came by, index-only scans would read the table as well, and plans
+        // would rest on guesses. VACUUM runs outside a transaction, and waits for any autovacuum
+        // already at the table (no lock timeout).
+        let vacuum = async {
+            sqlx::query("SET lock_timeout = 0")
+                .execute(&mut connection)
+                .await?;
+            for table in SEED_VACUUM_TABLES {
+                sqlx::query(&format!("VACUUM (ANALYZE) {table}"))
+                    .execute(&mut connection)
+                    .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(error) = vacuum.await {
+            tracing::warn!(%error, "the seed is in; vacuuming its tables failed (autovacuum will)");
+        }
     }
-    // Committed: a failure to say goodbye loses nothing.
     let _ = connection.close().await;
     Ok(())
 }
@@ -447,14 +459,23 @@ async fn set_aside(
     Ok(restore)
 }
 
-/// The tables whose row triggers a PostgreSQL seed turns off: the large ones it writes, which it
-/// vacuums after.
+/// The tables whose row triggers a PostgreSQL seed turns off.
 const SEED_TRIGGER_TABLES: [&str; 5] = [
     "organizations",
     "users",
     "account_access",
     "invitations",
     "org_access",
+];
+
+/// The tables a large PostgreSQL seed writes most of, or rewrites (`accounts` once per account,
+/// `org_access` whole), vacuumed after it.
+const SEED_VACUUM_TABLES: [&str; 5] = [
+    "users",
+    "account_access",
+    "org_access",
+    "invitations",
+    "accounts",
 ];
 
 /// What the triggers of the lists maintain (tab counts, who can access each organization's

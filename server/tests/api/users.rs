@@ -225,7 +225,10 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
     let searched = server
         .users(&format!("view=managed&sort=name&q={term}"))
         .await;
-    assert!(searched.total >= 1 && searched.items.iter().all(|u| u.id != last.id));
+    assert!(
+        searched.total >= 1 && searched.items.iter().all(|u| u.id != last.id),
+        "{term} must match the first member by name and not the last"
+    );
     let past = server
         .users(&format!("view=managed&sort=name&q={term}&cursor={cursor}"))
         .await;
