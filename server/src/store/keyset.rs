@@ -125,17 +125,19 @@ impl Keyset<'_> {
             query.push_bind(cursor.id);
             query.push(")");
         }
-        let order = match scan {
+        self.push_order(query, self.key_expr, self.id_expr);
+        // One row more than asked tells whether another page follows.
+        query.push(" LIMIT ");
+        query.push_bind(i64::from(self.limit) + 1);
+    }
+
+    /// ORDER BY `key` and `id` in the order rows are read in (see `page`).
+    pub(super) fn push_order(&self, query: &mut QueryBuilder<'_>, key: &str, id: &str) {
+        let order = match self.scan_dir() {
             SortDir::Asc => "ASC",
             SortDir::Desc => "DESC",
         };
-        query.push(format_args!(
-            " ORDER BY {key} {order}, {id} {order} LIMIT ",
-            key = self.key_expr,
-            id = self.id_expr
-        ));
-        // One row more than asked tells whether another page follows.
-        query.push_bind(i64::from(self.limit) + 1);
+        query.push(format_args!(" ORDER BY {key} {order}, {id} {order}"));
     }
 
     pub(super) fn page<T>(&self, mut rows: Vec<(SortKey, i64, T)>, total: Tally) -> Page<T> {
@@ -209,35 +211,43 @@ pub struct Tally {
     pub capped: bool,
 }
 
+impl Tally {
+    /// `count`, or `COUNT_CAP` and capped when it is more.
+    pub(super) fn up_to_cap(count: u64) -> Tally {
+        Tally {
+            count: count.min(COUNT_CAP),
+            capped: count > COUNT_CAP,
+        }
+    }
+}
+
 impl Store {
     pub(super) async fn total(&self, total: Total<'_>) -> StoreResult<Tally> {
-        let (mut query, cap) = match total {
+        let (mut query, capped) = match total {
             Total::Known(count) => {
                 return Ok(Tally {
                     count,
                     capped: false,
                 })
             }
-            Total::Count(query) => (query, None),
+            Total::Count(query) => (query, false),
             Total::UpToCap(mut query) => {
                 // One row past the cap tells "exactly the cap" from "more".
                 query.push(" LIMIT ");
                 query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
                 query.push(") capped");
-                (query, Some(COUNT_CAP))
+                (query, true)
             }
         };
         let count: i64 = query.build_query_scalar().fetch_one(&self.pool).await?;
         let count = u64::try_from(count).unwrap_or_default();
-        Ok(match cap {
-            Some(cap) if count > cap => Tally {
-                count: cap,
-                capped: true,
-            },
-            _ => Tally {
+        Ok(if capped {
+            Tally::up_to_cap(count)
+        } else {
+            Tally {
                 count,
                 capped: false,
-            },
+            }
         })
     }
 

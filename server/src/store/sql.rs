@@ -35,6 +35,11 @@ pub(super) const NO_INVITATION_COLUMNS: &str = "CAST(NULL AS BIGINT) AS inv_id, 
     CAST(NULL AS BIGINT) AS by_id, CAST(NULL AS TEXT) AS by_given, CAST(NULL AS TEXT) AS by_family, \
     CAST(NULL AS TEXT) AS by_email, ";
 
+/// Who imported the member `u` (`imp`), for `MEMBER_COLUMNS`.
+pub(super) const IMPORTER_JOIN: &str = "LEFT JOIN users imp ON imp.id = u.imported_by ";
+/// Who sent the invitation `i` (`inv_by`), for `INVITATION_COLUMNS`.
+pub(super) const SENDER_JOIN: &str = "LEFT JOIN users inv_by ON inv_by.id = i.invited_by ";
+
 /// FROM and WHERE of one tab of the user-management page.
 /// Invited rows are pending invitations, expired ones included (the list marks them).
 /// `for_rows` adds the joins only the row columns need; counting without them reads the index alone.
@@ -48,7 +53,7 @@ pub(super) fn push_user_view_from(
         UserView::Managed | UserView::Imported => {
             query.push("FROM users u ");
             if for_rows {
-                query.push("LEFT JOIN users imp ON imp.id = u.imported_by ");
+                query.push(IMPORTER_JOIN);
             }
             query.push("WHERE u.org_id = ");
             query.push_bind(org_id);
@@ -65,7 +70,7 @@ pub(super) fn push_user_view_from(
         UserView::Invited => {
             query.push("FROM invitations i JOIN users u ON u.id = i.user_id ");
             if for_rows {
-                query.push("LEFT JOIN users inv_by ON inv_by.id = i.invited_by ");
+                query.push(SENDER_JOIN);
             }
             query.push("WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
             query.push_bind(org_id);

@@ -21,7 +21,8 @@ use super::rows::{
 };
 use super::sql::{
     push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
-    INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+    IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
+    SENDER_JOIN,
 };
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::display_name;
@@ -126,18 +127,26 @@ impl Store {
             }
         };
 
-        let (query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
-        let keyset = Keyset {
-            key_expr,
-            id_expr,
-            field: params.sort,
-            dir: params.dir,
-            cursor: params.cursor.as_ref(),
-            limit: params.limit,
+        let mut page = match total {
+            Total::UpToCap(count)
+                if self.backend() == Backend::Sqlite && params.search.is_some() =>
+            {
+                self.searched_users_page(org_id, params, now, count).await?
+            }
+            total => {
+                let (query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
+                let keyset = Keyset {
+                    key_expr,
+                    id_expr,
+                    field: params.sort,
+                    dir: params.dir,
+                    cursor: params.cursor.as_ref(),
+                    limit: params.limit,
+                };
+                self.keyset_page(total, query, &keyset, |row| user_summary(row, now))
+                    .await?
+            }
         };
-        let mut page = self
-            .keyset_page(total, query, &keyset, |row| user_summary(row, now))
-            .await?;
         let invitations: Vec<&mut InvitationInfo> = page
             .items
             .iter_mut()
@@ -149,6 +158,78 @@ impl Store {
                 .await?;
         }
         Ok(page)
+    }
+
+    /// SQLite, a searched page. The trigram index yields every match before they are sorted, so
+    /// one pass sorts the matches' ids and keys alone and counts them too (a window count); only
+    /// then are the columns of the page's rows read. A count query of its own, and the columns of
+    /// every match, would each cost as much again. `count` counts when a cursor's page has no
+    /// row to tell.
+    async fn searched_users_page(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+        now: Timestamp,
+        count: QueryBuilder<'_>,
+    ) -> StoreResult<Page<UserSummary>> {
+        let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
+        let mut query = QueryBuilder::new("SELECT m.matches, ");
+        push_user_columns(&mut query, params.view, org_id);
+        query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT ");
+        query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key, "));
+        if params.view == UserView::Invited {
+            query.push("i.id AS invitation_id, ");
+        }
+        query.push("COUNT(*) OVER () AS matches ");
+        push_user_view_from(&mut query, params.view, org_id, false);
+        push_user_search(&mut query, self.backend(), params.search.as_deref());
+        push_user_filters(&mut query, params.view, org_id, &params.filters, now);
+        query.push(") WHERE 1 = 1");
+        let keyset = Keyset {
+            key_expr: "sort_key",
+            id_expr: "id",
+            field: params.sort,
+            dir: params.dir,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        // The cursor, order and limit apply to the window's rows: the count is of every match.
+        keyset.push_tail(&mut query);
+        query.push(") m JOIN users u ON u.id = m.id ");
+        match params.view {
+            UserView::Managed | UserView::Imported => {
+                query.push(IMPORTER_JOIN);
+            }
+            UserView::Invited => {
+                query.push("JOIN invitations i ON i.id = m.invitation_id ");
+                query.push(SENDER_JOIN);
+            }
+            UserView::External => {}
+        }
+        keyset.push_order(&mut query, "m.sort_key", "m.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        let total = match rows.first() {
+            Some(row) => Tally::up_to_cap(
+                u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
+            ),
+            None if params.cursor.is_none() => Tally {
+                count: 0,
+                capped: false,
+            },
+            // A cursor beyond the last match leaves no row to tell.
+            None => self.total(Total::UpToCap(count)).await?,
+        };
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    sort_key(row, params.sort)?,
+                    row.try_get("id")?,
+                    user_summary(row, now)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(keyset.page(items, total))
     }
 
     /// Every user of a list view under its search, filters and sort, in order, sent to `rows`
@@ -621,17 +702,11 @@ impl Store {
     }
 }
 
-/// The rows of a list view under its search and filters, unordered, and the expressions it sorts
-/// by (the key, then the id that breaks ties).
-fn user_rows<'a>(
-    backend: Backend,
-    org_id: i64,
-    params: &'a UserListParams,
-    now: Timestamp,
-) -> (QueryBuilder<'a>, &'static str, &'static str) {
-    // External and Invited rows sort by the copies of the user's keys kept beside them, which their
-    // indexes hold in order (each user is on those tabs once, so their id breaks ties).
-    let (key_expr, id_expr) = match (params.sort, params.view) {
+/// The expressions a list view sorts by: the key, then the id that breaks ties. External and
+/// Invited rows sort by the copies of the user's keys kept beside them, which their indexes hold
+/// in order (each user is on those tabs once, so their id breaks ties).
+fn sort_exprs(sort: SortField, view: UserView) -> (&'static str, &'static str) {
+    match (sort, view) {
         (SortField::Name, UserView::Managed | UserView::Imported) => ("u.sort_name", "u.id"),
         (SortField::Email, UserView::Managed | UserView::Imported) => ("u.email", "u.id"),
         (SortField::Date, UserView::Managed | UserView::Imported) => ("u.joined_at", "u.id"),
@@ -641,21 +716,39 @@ fn user_rows<'a>(
         (SortField::Name, UserView::Invited) => ("i.invitee_sort_name", "i.user_id"),
         (SortField::Email, UserView::Invited) => ("i.invitee_email", "i.user_id"),
         (SortField::Date, UserView::Invited) => ("i.sent_at", "i.user_id"),
-    };
-    let mut query =
-        QueryBuilder::new("SELECT u.id, u.email, u.given_name, u.family_name, u.status, ");
+    }
+}
+
+/// The columns `user_summary` reads, of the user `u` (with the importer `imp` on the member
+/// tabs, the pending invitation `i` and its sender `inv_by` on the Invited tab), each followed
+/// by a comma.
+fn push_user_columns(query: &mut QueryBuilder<'_>, view: UserView, org_id: i64) {
+    query.push("u.id, u.email, u.given_name, u.family_name, u.status, ");
     query.push("u.totp_enrolled, u.two_factor_required, u.created_at, u.last_sign_in_at, ");
     query.push("(SELECT COUNT(*) FROM account_access aa JOIN accounts a ON a.id = aa.account_id WHERE aa.user_id = u.id AND a.org_id = ");
     query.push_bind(org_id);
     query.push(") AS account_count, ");
-    query.push(match params.view {
+    query.push(match view {
         UserView::Managed | UserView::Imported => MEMBER_COLUMNS,
         UserView::External | UserView::Invited => NO_MEMBER_COLUMNS,
     });
-    query.push(match params.view {
+    query.push(match view {
         UserView::Invited => INVITATION_COLUMNS,
         _ => NO_INVITATION_COLUMNS,
     });
+}
+
+/// The rows of a list view under its search and filters, unordered, and the expressions it sorts
+/// by (the key, then the id that breaks ties).
+fn user_rows<'a>(
+    backend: Backend,
+    org_id: i64,
+    params: &'a UserListParams,
+    now: Timestamp,
+) -> (QueryBuilder<'a>, &'static str, &'static str) {
+    let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
+    let mut query = QueryBuilder::new("SELECT ");
+    push_user_columns(&mut query, params.view, org_id);
     query.push(format_args!("{key_expr} AS sort_key "));
     push_user_view_from(&mut query, params.view, org_id, true);
     push_user_search(&mut query, backend, params.search.as_deref());
