@@ -212,6 +212,14 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// All of them: `count`.
+    pub(super) fn exact(count: u64) -> Tally {
+        Tally {
+            count,
+            capped: false,
+        }
+    }
+
     /// `count`, or `COUNT_CAP` and capped when it is more.
     pub(super) fn up_to_cap(count: u64) -> Tally {
         Tally {
@@ -224,12 +232,7 @@ impl Tally {
 impl Store {
     pub(super) async fn total(&self, total: Total<'_>) -> StoreResult<Tally> {
         let (mut query, capped) = match total {
-            Total::Known(count) => {
-                return Ok(Tally {
-                    count,
-                    capped: false,
-                })
-            }
+            Total::Known(count) => return Ok(Tally::exact(count)),
             Total::Count(query) => (query, false),
             Total::UpToCap(mut query) => {
                 // One row past the cap tells "exactly the cap" from "more".
@@ -244,10 +247,7 @@ impl Store {
         Ok(if capped {
             Tally::up_to_cap(count)
         } else {
-            Tally {
-                count,
-                capped: false,
-            }
+            Tally::exact(count)
         })
     }
 

@@ -309,7 +309,8 @@ async fn copy_dataset(
     if outgrown_access {
         restore.extend(set_aside(&mut tx, "account_access").await?);
     }
-    if outgrown_users || outgrown_access {
+    let bulk = outgrown_users || outgrown_access;
+    if bulk {
         // RECOUNT_USERS below rebuilds it whole, about a row per access grant.
         restore_org_access = set_aside(&mut tx, "org_access").await?;
     }
@@ -387,7 +388,7 @@ async fn copy_dataset(
     }
     tx.commit().await?;
     // Committed: from here on, a failure loses nothing and is no failure of the seed.
-    if outgrown_users || outgrown_access {
+    if bulk {
         // A bulk write leaves the tables' visibility maps unset and their statistics stale:
         // until autovacuum came by, index-only scans would read the table as well, and plans
         // would rest on guesses. VACUUM runs outside a transaction, and waits for any autovacuum

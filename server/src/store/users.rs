@@ -120,9 +120,7 @@ impl Store {
             Some(count) => Total::Known(count),
             None => {
                 let mut count = Total::capped_count();
-                push_user_view_from(&mut count, params.view, org_id, false);
-                push_user_search(&mut count, self.backend(), params.search.as_deref());
-                push_user_filters(&mut count, params.view, org_id, &params.filters, now);
+                push_user_list_from(&mut count, self.backend(), org_id, params, now, false);
                 Total::UpToCap(count)
             }
         };
@@ -181,9 +179,7 @@ impl Store {
             query.push("i.id AS invitation_id, ");
         }
         query.push("COUNT(*) OVER () AS matches ");
-        push_user_view_from(&mut query, params.view, org_id, false);
-        push_user_search(&mut query, self.backend(), params.search.as_deref());
-        push_user_filters(&mut query, params.view, org_id, &params.filters, now);
+        push_user_list_from(&mut query, self.backend(), org_id, params, now, false);
         query.push(") WHERE 1 = 1");
         let keyset = Keyset {
             key_expr: "sort_key",
@@ -212,10 +208,7 @@ impl Store {
             Some(row) => Tally::up_to_cap(
                 u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
             ),
-            None if params.cursor.is_none() => Tally {
-                count: 0,
-                capped: false,
-            },
+            None if params.cursor.is_none() => Tally::exact(0),
             // A cursor beyond the last match leaves no row to tell.
             None => self.total(Total::UpToCap(count)).await?,
         };
@@ -398,9 +391,7 @@ impl Store {
         limit: usize,
     ) -> StoreResult<UserIds> {
         let from = |query: &mut QueryBuilder<'_>| {
-            push_user_view_from(query, params.view, org_id, false);
-            push_user_search(query, self.backend(), params.search.as_deref());
-            push_user_filters(query, params.view, org_id, &params.filters, now);
+            push_user_list_from(query, self.backend(), org_id, params, now, false);
         };
         let known = self.unnarrowed_view_count(org_id, params).await?;
         if params.view != UserView::Invited {
@@ -750,10 +741,23 @@ fn user_rows<'a>(
     let mut query = QueryBuilder::new("SELECT ");
     push_user_columns(&mut query, params.view, org_id);
     query.push(format_args!("{key_expr} AS sort_key "));
-    push_user_view_from(&mut query, params.view, org_id, true);
-    push_user_search(&mut query, backend, params.search.as_deref());
-    push_user_filters(&mut query, params.view, org_id, &params.filters, now);
+    push_user_list_from(&mut query, backend, org_id, params, now, true);
     (query, key_expr, id_expr)
+}
+
+/// FROM and WHERE of a list view under its search and filters; `for_rows` adds the joins only
+/// the row columns need.
+fn push_user_list_from(
+    query: &mut QueryBuilder<'_>,
+    backend: Backend,
+    org_id: i64,
+    params: &UserListParams,
+    now: Timestamp,
+    for_rows: bool,
+) {
+    push_user_view_from(query, params.view, org_id, for_rows);
+    push_user_search(query, backend, params.search.as_deref());
+    push_user_filters(query, params.view, org_id, &params.filters, now);
 }
 
 /// One account of an exported user.
