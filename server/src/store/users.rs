@@ -126,9 +126,7 @@ impl Store {
         };
 
         let mut page = match total {
-            Total::UpToCap(count)
-                if self.backend() == Backend::Sqlite && params.search.is_some() =>
-            {
+            Total::UpToCap(count) if params.search.is_some() => {
                 self.searched_users_page(org_id, params, now, count).await?
             }
             total => {
@@ -158,11 +156,14 @@ impl Store {
         Ok(page)
     }
 
-    /// SQLite, a searched page. The trigram index yields every match before they are sorted, so
-    /// one pass sorts the matches' ids and keys alone and counts them too (a window count); only
-    /// then are the columns of the page's rows read. A count query of its own, and the columns of
-    /// every match, would each cost as much again. `count` counts when a cursor's page has no
-    /// row to tell.
+    /// A searched page. The matches' ids and sort keys alone are ordered and cut to the page;
+    /// only then are the columns of the page's rows read, where reading every match's columns
+    /// to sort them would cost as much again (and on PostgreSQL, walking the name order would
+    /// read the table for each user passed over rather than the index alone). On SQLite the
+    /// trigram index yields every match before they are sorted, so the same pass counts them
+    /// (a window count); PostgreSQL counts them up to the cap at the same time, on another
+    /// connection, where a window count would read every match of a broad term. `count`
+    /// counts.
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -170,17 +171,24 @@ impl Store {
         now: Timestamp,
         count: QueryBuilder<'_>,
     ) -> StoreResult<Page<UserSummary>> {
+        let window = self.backend() == Backend::Sqlite;
         let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
-        let mut query = QueryBuilder::new("SELECT m.matches, ");
+        let mut query = QueryBuilder::new("SELECT ");
+        if window {
+            query.push("m.matches, ");
+        }
         push_user_columns(&mut query, params.view, org_id);
         query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT ");
-        query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key, "));
+        query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key"));
         if params.view == UserView::Invited {
-            query.push("i.id AS invitation_id, ");
+            query.push(", i.id AS invitation_id");
         }
-        query.push("COUNT(*) OVER () AS matches ");
+        if window {
+            query.push(", COUNT(*) OVER () AS matches");
+        }
+        query.push(" ");
         push_user_list_from(&mut query, self.backend(), org_id, params, now, false);
-        query.push(") WHERE 1 = 1");
+        query.push(") matched WHERE 1 = 1");
         let keyset = Keyset {
             key_expr: "sort_key",
             id_expr: "id",
@@ -189,7 +197,7 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        // The cursor, order and limit apply to the window's rows: the count is of every match.
+        // The cursor, order and limit apply to the matches: a window count is of every match.
         keyset.push_tail(&mut query);
         query.push(") m JOIN users u ON u.id = m.id ");
         match params.view {
@@ -203,14 +211,20 @@ impl Store {
             UserView::External => {}
         }
         keyset.push_order(&mut query, "m.sort_key", "m.id");
-        let rows = query.build().fetch_all(&self.pool).await?;
-        let total = match rows.first() {
-            Some(row) => Tally::up_to_cap(
-                u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
-            ),
-            None if params.cursor.is_none() => Tally::exact(0),
-            // A cursor beyond the last match leaves no row to tell.
-            None => self.total(Total::UpToCap(count)).await?,
+        let rows = async { Ok(query.build().fetch_all(&self.pool).await?) };
+        let (total, rows) = if window {
+            let rows = rows.await?;
+            let total = match rows.first() {
+                Some(row) => Tally::up_to_cap(
+                    u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
+                ),
+                None if params.cursor.is_none() => Tally::exact(0),
+                // A cursor beyond the last match leaves no row to tell.
+                None => self.total(Total::UpToCap(count)).await?,
+            };
+            (total, rows)
+        } else {
+            tokio::try_join!(self.total(Total::UpToCap(count)), rows)?
         };
         let items = rows
             .iter()

@@ -136,6 +136,20 @@ async fn search_matches_substrings_of_name_and_email_case_insensitively() {
         wildcard.total, 0,
         "a literal % matches nothing, it is not a wildcard"
     );
+    // Full-text query syntax typed into the box is text too: no operator, prefix or phrase.
+    for typed in [
+        "maya%20OR%20chen",
+        "chen*",
+        "%22maya%22",
+        "ma%22ya",
+        "ch%25n",
+    ] {
+        let page = server.users(&format!("q={typed}")).await;
+        assert_eq!(
+            page.total, 0,
+            "{typed} is literal text that nobody's name holds"
+        );
+    }
     let external = server.users("view=external&q=brightpixel").await;
     assert!(
         external.total > 0
