@@ -704,8 +704,8 @@ fn push_filter(query: &mut QueryBuilder<'_>, backend: Backend, filter: &ScimUser
         }
         ScimUserFilter::Compare(attr, op, value) => {
             if let Some(text) = trigram_candidates(*attr, *op, value) {
-                // The trigram index narrows the rows to candidates (a superset: `%` and `_` in the
-                // text act as wildcards there); the exact comparison below decides.
+                // The trigram index narrows the rows to candidates, a superset; the exact
+                // comparison below decides.
                 query.push("(");
                 push_search_candidates(query, backend, text);
                 query.push(" AND ");

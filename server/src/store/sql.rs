@@ -78,9 +78,10 @@ pub(super) fn push_user_view_from(
     }
 }
 
-/// Substring search on users. The trigram index narrows the rows to candidates (it cannot use LIKE's
-/// ESCAPE, so a `%` or `_` typed by the admin acts as a wildcard there and matches a superset); the
-/// escaped LIKE on those candidates then keeps exactly the users whose name or email holds the text.
+/// Substring search on users. The trigram index narrows the rows to candidates, a superset (where it
+/// is read with a LIKE, which cannot take an ESCAPE there, a `%` or `_` typed by the admin acts as
+/// a wildcard); the escaped LIKE on those candidates then keeps exactly the users whose name or
+/// email holds the text.
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -198,7 +199,7 @@ pub(super) fn push_user_filters(
 }
 
 /// `%text%` for narrowing a search to candidates with a LIKE that has no ESCAPE (FTS5 cannot use
-/// one). A backslash becomes `_`, which matches it: PostgreSQL's LIKE would otherwise read it as
+/// one), so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which matches it: PostgreSQL's LIKE would otherwise read it as
 /// its default escape character, and SQLite's as itself.
 pub(super) fn candidate_pattern(text: &str) -> String {
     format!("%{}%", text.replace('\\', "_"))
