@@ -79,9 +79,9 @@ pub(super) fn push_user_view_from(
 }
 
 /// Substring search on users. The trigram index narrows the rows to candidates, a superset (where it
-/// is read with a LIKE, which cannot take an ESCAPE there, a `%` or `_` typed by the admin acts as
-/// a wildcard); the escaped LIKE on those candidates then keeps exactly the users whose name or
-/// email holds the text.
+/// is read with an unescaped LIKE, as FTS5 requires, a `%` or `_` typed by the admin acts as a
+/// wildcard); the escaped LIKE on those candidates then keeps exactly the users whose name or email
+/// holds the text.
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -199,8 +199,9 @@ pub(super) fn push_user_filters(
 }
 
 /// `%text%` for narrowing a search to candidates with a LIKE that has no ESCAPE (FTS5 cannot use
-/// one), so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which matches it: PostgreSQL's LIKE would otherwise read it as
-/// its default escape character, and SQLite's as itself.
+/// one), so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which
+/// matches it: PostgreSQL's LIKE would otherwise read it as its default escape character, and
+/// SQLite's as itself.
 pub(super) fn candidate_pattern(text: &str) -> String {
     format!("%{}%", text.replace('\\', "_"))
 }

@@ -165,14 +165,14 @@ async fn search_matches_substrings_of_name_and_email_case_insensitively() {
 #[tokio::test]
 async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
     let server = demo_server().await;
-    // Searched too: a search's count is of every match, whichever page shows. "an" and "ort" are
-    // in some names and addresses and not others (every address holds an "e", in ".example");
-    // SQLite looks the shorter up without its trigram index, the longer through it.
+    // Searched too: a search's count is of every match, whichever page shows. "an" and "ana" are
+    // in some members' names and addresses and not others' (every address holds an "e", in
+    // ".example"); SQLite looks the shorter up without its trigram index, the longer through it.
     let (mut matched, mut passed_over): (HashMap<&str, usize>, HashMap<&str, usize>) =
         Default::default();
     for (view, term) in UserView::ALL
         .into_iter()
-        .flat_map(|view| [(view, ""), (view, "an"), (view, "ort")])
+        .flat_map(|view| [(view, ""), (view, "an"), (view, "ana")])
     {
         let search = if term.is_empty() {
             String::new()
@@ -220,8 +220,11 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
                         "{query}"
                     );
                     assert_eq!(everything.total, holding.len() as u64, "{query}");
-                    *matched.entry(term).or_default() += holding.len();
-                    *passed_over.entry(term).or_default() += unsearched.items.len() - holding.len();
+                    if view == UserView::Managed {
+                        *matched.entry(term).or_default() += holding.len();
+                        *passed_over.entry(term).or_default() +=
+                            unsearched.items.len() - holding.len();
+                    }
                 }
                 let pages = server.walk_forward(&query).await;
                 let ids: Vec<i64> = pages
@@ -264,10 +267,10 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
         }
     }
 
-    for term in ["an", "ort"] {
+    for term in ["an", "ana"] {
         assert!(
             matched[term] > 0 && passed_over[term] > 0,
-            "{term}: the search must split the lists"
+            "{term}: the search must split the Managed list"
         );
     }
 
