@@ -140,6 +140,21 @@ impl Keyset<'_> {
         query.push(format_args!(" ORDER BY {key} {order}, {id} {order}"));
     }
 
+    /// The page of `rows` read under this keyset (each with its `id` and its `sort_key`), each
+    /// item read by `read`.
+    pub(super) fn page_of_rows<T>(
+        &self,
+        rows: &[AnyRow],
+        total: Tally,
+        read: impl Fn(&AnyRow) -> StoreResult<T>,
+    ) -> StoreResult<Page<T>> {
+        let items = rows
+            .iter()
+            .map(|row| Ok((sort_key(row, self.field)?, row.try_get("id")?, read(row)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(self.page(items, total))
+    }
+
     pub(super) fn page<T>(&self, mut rows: Vec<(SortKey, i64, T)>, total: Tally) -> Page<T> {
         let limit = self.limit as usize;
         let more = rows.len() > limit;
@@ -267,11 +282,7 @@ impl Store {
         let (total, rows) = tokio::try_join!(self.total(total), async {
             Ok(query.build().fetch_all(&self.pool).await?)
         })?;
-        let items = rows
-            .iter()
-            .map(|row| Ok((sort_key(row, keyset.field)?, row.try_get("id")?, read(row)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(keyset.page(items, total))
+        keyset.page_of_rows(&rows, total, read)
     }
 }
 

@@ -239,17 +239,7 @@ impl Store {
         } else {
             tokio::try_join!(self.total(Total::UpToCap(count)), rows)?
         };
-        let items = rows
-            .iter()
-            .map(|row| {
-                Ok((
-                    sort_key(row, params.sort)?,
-                    row.try_get("id")?,
-                    user_summary(row, now)?,
-                ))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(keyset.page(items, total))
+        keyset.page_of_rows(&rows, total, |row| user_summary(row, now))
     }
 
     /// Every user of a list view under its search, filters and sort, in order, sent to `rows`
