@@ -47,7 +47,10 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => session.signed_in(me),
-        Some(Err(_)) => session.signed_out(),
+        Some(Err(_)) => {
+            session.signed_out();
+            api.drop_preloaded_user_lists();
+        }
         None => {}
     });
     // The host hears once each time its person is found signed out: at the first check, or when

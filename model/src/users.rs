@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::named::named_enum;
 use crate::roles::{OrgRole, RoleSet};
-use crate::{AccountId, Timestamp, UserId};
+use crate::{AccountId, SortDir, SortField, Timestamp, UserFilters, UserId, DEFAULT_PAGE_SIZE};
 
 named_enum! {
     /// The four tabs of the user-management page: Managed, External, Invited and Imported.
@@ -320,9 +320,104 @@ impl ViewCounts {
     }
 }
 
+/// What a tab of the user list is asked for (`GET /users`); the app's URL holds the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserListRequest {
+    pub view: UserView,
+    pub search: String,
+    pub sort: SortField,
+    pub dir: SortDir,
+    pub cursor: Option<String>,
+    pub limit: u32,
+    pub filters: UserFilters,
+}
+
+impl UserListRequest {
+    /// A tab as it first opens: no search or filters, sorted by name, the first page.
+    pub fn first_page(view: UserView) -> Self {
+        UserListRequest {
+            view,
+            search: String::new(),
+            sort: SortField::default(),
+            dir: SortDir::default(),
+            cursor: None,
+            limit: DEFAULT_PAGE_SIZE,
+            filters: UserFilters::default(),
+        }
+    }
+
+    /// Tab, search, sort and filters as query parameters (no page).
+    pub fn view_query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![
+            ("view", self.view.as_str().to_owned()),
+            ("sort", self.sort.as_str().to_owned()),
+            ("dir", self.dir.as_str().to_owned()),
+        ];
+        if !self.search.trim().is_empty() {
+            query.push(("q", self.search.clone()));
+        }
+        query.extend(self.filters.pairs());
+        query
+    }
+
+    /// The whole query of the page asked for, in the order the app sends it (a preload of the
+    /// same URL is only used when every byte agrees).
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = self.view_query();
+        query.push(("limit", self.limit.to_string()));
+        if let Some(cursor) = &self.cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        query
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_request_names_its_query_in_one_order() {
+        let pairs = |request: &UserListRequest| {
+            request
+                .query()
+                .into_iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let first = UserListRequest::first_page(UserView::Managed);
+        assert_eq!(pairs(&first), "view=managed&sort=name&dir=asc&limit=25");
+        let mut filters = UserFilters::default();
+        filters
+            .set(crate::UserFilter::TwoFactor, "pending")
+            .expect("a filter value");
+        let searched = UserListRequest {
+            view: UserView::External,
+            search: "chen".to_owned(),
+            dir: SortDir::Desc,
+            cursor: Some("abc".to_owned()),
+            filters,
+            ..first
+        };
+        assert_eq!(
+            pairs(&searched),
+            "view=external&sort=name&dir=desc&q=chen&two_factor=pending&limit=25&cursor=abc"
+        );
+        // Blank search is no search; the page (limit, cursor) is not part of the view.
+        let blank = UserListRequest {
+            search: "  ".to_owned(),
+            ..UserListRequest::first_page(UserView::Invited)
+        };
+        assert_eq!(
+            blank.view_query(),
+            [
+                ("view", "invited".to_owned()),
+                ("sort", "name".to_owned()),
+                ("dir", "asc".to_owned())
+            ]
+        );
+    }
 
     #[test]
     fn views_round_trip_through_their_url_names() {

@@ -1,17 +1,18 @@
 //! The whole HTTP surface: the API under /api/v1 and, when a directory is given, the built app:
 //! its files (the brotli or gzip copy the build made, when the browser takes it), and index.html
-//! for the app's own routes (deep links).
+//! for the app's own routes (deep links), telling a signed-in admin's browser to fetch the Managed
+//! list while the app itself downloads.
 
 use std::path::Path;
 
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request, State};
 use std::time::Duration;
 
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use roster_model::CSRF_HEADER;
+use roster_model::{UserFilters, UserListRequest, UserView, CSRF_HEADER};
 use tower::util::option_layer;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -20,28 +21,29 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::api;
-use crate::authz::resolve_client;
+use crate::authz::{resolve_client, Manager};
 use crate::scim;
 use crate::state::AppState;
 use crate::web_policy::{self, WebPolicy};
 
 pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
+    let index_html =
+        static_dir.and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
     let spa = static_dir.map(|dir| App {
         files: ServeDir::new(dir).precompressed_br().precompressed_gzip(),
         index: ServeFile::new(dir.join("index.html"))
             .precompressed_br()
             .precompressed_gzip(),
+        preloads_first_page: index_html.as_deref().is_some_and(asks_as_preloaded),
     });
-    let index_html =
-        static_dir.and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
     let policy = WebPolicy::new(state.settings.allowed_hosts.clone(), index_html.as_deref());
     let cors = cors(&state.settings.allowed_origins);
     Router::new()
-        .nest("/api/v1", api::router())
+        .nest(API_BASE, api::router())
         .nest("/scim/v2", scim::router())
-        .fallback(move |request: Request| {
+        .fallback(move |State(state): State<AppState>, request: Request| {
             let spa = spa.clone();
-            async move { fallback(request, spa).await }
+            async move { fallback(request, spa, state).await }
         })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -122,15 +124,27 @@ fn redacted_path(path: &str) -> String {
 struct App {
     files: ServeDir,
     index: ServeFile,
+    /// The page asks the API and routes where [`first_page_preloads`] says it will.
+    preloads_first_page: bool,
 }
 
-async fn fallback(request: Request, spa: Option<App>) -> Response {
+/// Where the API is served; the app's index.html names the same (roster-api-base).
+const API_BASE: &str = "/api/v1";
+
+async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Response {
     let path = request.uri().path().to_owned();
     let is_api = path == "/api" || path.starts_with("/api/");
     let Some(app) = spa.filter(|_| !is_api) else {
         return api::not_found().await.into_response();
     };
     let file_name = path.rsplit('/').next().unwrap_or_default();
+    // A file whose name carries its content's hash never changes: cache it for good. Anything
+    // else (the page, which names the current hashes) is checked again every time.
+    let mut cache = if is_hashed_asset(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     // A path naming a file is that file or nothing; any other path is a route of the app.
     let mut response = if file_name.contains('.') {
         match app.files.oneshot(request).await {
@@ -138,22 +152,89 @@ async fn fallback(request: Request, spa: Option<App>) -> Response {
             Err(never) => match never {},
         }
     } else {
-        match app.index.oneshot(request).await {
+        let (mut parts, body) = request.into_parts();
+        let preloads = match app.preloads_first_page {
+            true => first_page_preloads(&mut parts, &state).await,
+            false => None,
+        };
+        if preloads.is_some() {
+            // Always the whole page: a 304 would bring back a stored answer's headers.
+            parts.headers.remove(header::IF_MODIFIED_SINCE);
+            parts.headers.remove(header::IF_NONE_MATCH);
+        }
+        let mut response = match app.index.oneshot(Request::from_parts(parts, body)).await {
             Ok(response) => response.into_response(),
             Err(never) => match never {},
+        };
+        if let Some(preloads) = preloads.filter(|_| response.status().is_success()) {
+            response.headers_mut().insert(header::LINK, preloads);
+            // Never stored, not even for Back (which shows a stored page unasked): its preloads
+            // are this session's.
+            cache = "no-store";
         }
-    };
-    // A file whose name carries its content's hash never changes: cache it for good. Anything
-    // else (the page, which names the current hashes) is checked again every time.
-    let cache = if is_hashed_asset(&path) {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
+        response
     };
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
+}
+
+/// For a page load of the Managed list (or of the paths that lead to it) by someone who may read
+/// it now: a `Link` header that preloads the list's first page and the tab counts, so both arrive
+/// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
+/// for byte (`UserListRequest`), or the browser would not use them. Nobody else gets it: a
+/// preloaded refusal would be handed to the app's first request after signing in. A preload the
+/// app does not take stays with the page: the app takes both as it starts, and drops them when its
+/// own check of the session, sent at the same moment, finds it ended in between
+/// (`ApiClient::drop_preloaded_user_lists`), lest someone who signs in next be handed them.
+async fn first_page_preloads(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+) -> Option<HeaderValue> {
+    let leads_to_managed_list = matches!(parts.uri.path(), "/" | "/users" | "/users/managed");
+    if parts.method != Method::GET
+        || !leads_to_managed_list
+        || parts.uri.query().is_some_and(|query| !query.is_empty())
+    {
+        return None;
+    }
+    Manager::from_request_parts(parts, state).await.ok()?;
+    let list_query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(UserListRequest::first_page(UserView::Managed).query())
+        .finish();
+    let counts_query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(UserFilters::default().pairs())
+        .finish();
+    let url = |path: &str, query: &str| {
+        if query.is_empty() {
+            format!("{API_BASE}{path}")
+        } else {
+            format!("{API_BASE}{path}?{query}")
+        }
+    };
+    let link = format!(
+        "<{}>; rel=preload; as=fetch; crossorigin, <{}>; rel=preload; as=fetch; crossorigin",
+        url("/users", &list_query),
+        url("/users/counts", &counts_query),
+    );
+    HeaderValue::from_str(&link).ok()
+}
+
+/// Whether the page (index.html) asks the API at [`API_BASE`] and routes from the root, as the
+/// preloads of [`first_page_preloads`] assume: its `roster-api-base` and `roster-router-base` may
+/// be changed by whoever deploys it, and a preload under other URLs would be fetched for nothing.
+fn asks_as_preloaded(index_html: &str) -> bool {
+    meta_content(index_html, "roster-api-base") == Some(API_BASE)
+        && meta_content(index_html, "roster-router-base") == Some("")
+}
+
+/// The `content` of `<meta name="NAME" content="…">`, written as index.html writes it.
+fn meta_content<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let tag = &html[html.find(&format!("<meta name=\"{name}\""))?..];
+    let tag = &tag[..tag.find('>')?];
+    let value = &tag[tag.find("content=\"")? + "content=\"".len()..];
+    Some(&value[..value.find('"')?])
 }
 
 /// Whether `path` names a file of one build's content-hashed folder, such as
@@ -177,7 +258,25 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_hashed_asset, redacted_path};
+    use super::{asks_as_preloaded, is_hashed_asset, redacted_path};
+
+    #[test]
+    fn the_page_is_preloaded_for_only_as_it_is_shipped() {
+        let shipped = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../index.html"),
+        )
+        .expect("the app's index.html");
+        assert!(asks_as_preloaded(&shipped));
+        assert!(!asks_as_preloaded(&shipped.replace(
+            r#"<meta name="roster-router-base" content="""#,
+            r#"<meta name="roster-router-base" content="/console""#
+        )));
+        assert!(!asks_as_preloaded(&shipped.replace(
+            r#"content="/api/v1""#,
+            r#"content="https://api.example/v1""#
+        )));
+        assert!(!asks_as_preloaded("<!doctype html><title>Roster</title>"));
+    }
 
     #[test]
     fn hashed_assets_are_told_apart_from_other_files() {

@@ -23,7 +23,6 @@ mod tokens;
 mod users;
 
 pub use audit::AuditFilters;
-pub use users::UserListRequest;
 
 /// Why an API call failed, in terms the UI can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use gloo_net::http::Request;
 use roster_model::{
     ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
 };
+use wasm_bindgen::JsCast;
 
 impl ApiClient {
     /// Who is signed in; `Unauthorized` when nobody is (an answer here, not a session that ended).
@@ -13,6 +14,44 @@ impl ApiClient {
             .header("Accept", "application/json")
             .build();
         decode(self.send_signed(request).await?).await
+    }
+
+    /// Takes, and drops, the user-list answers the page was served with (the server preloads the
+    /// Managed list for a signed-in admin: server/src/app.rs) when the start-up check finds that
+    /// session over: the browser would hand them to the first identical request, made after
+    /// someone signs in.
+    pub fn drop_preloaded_user_lists(&self) {
+        let Ok(users) = self.url("/users") else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Some(prefix) = window
+            .location()
+            .href()
+            .ok()
+            .and_then(|page| web_sys::Url::new_with_base(&users, &page).ok())
+            .map(|url| url.href())
+        else {
+            return;
+        };
+        let Some(performance) = window.performance() else {
+            return;
+        };
+        for entry in performance.get_entries_by_type("resource") {
+            let Ok(timing) = entry.dyn_into::<web_sys::PerformanceResourceTiming>() else {
+                continue;
+            };
+            let url = timing.name();
+            if timing.initiator_type() == "link" && url.starts_with(&prefix) {
+                // The URL as it is: the preload is only taken by a request for the same bytes.
+                let taken = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url));
+                leptos::task::spawn_local(async move {
+                    let _ = taken.await;
+                });
+            }
+        }
     }
 
     pub async fn sign_in(&self, credentials: &SignIn) -> Result<Me, ApiFailure> {

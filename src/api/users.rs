@@ -2,36 +2,8 @@
 
 use super::{ApiClient, ApiFailure, Download};
 use roster_model::{
-    Page, SortDir, SortField, UserDetail, UserFilters, UserIds, UserSummary, UserView, ViewCounts,
+    Page, UserDetail, UserFilters, UserIds, UserListRequest, UserSummary, UserView, ViewCounts,
 };
-
-/// What the user list is asked for; mirrors the page's URL.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UserListRequest {
-    pub view: UserView,
-    pub search: String,
-    pub sort: SortField,
-    pub dir: SortDir,
-    pub cursor: Option<String>,
-    pub limit: u32,
-    pub filters: UserFilters,
-}
-
-impl UserListRequest {
-    /// Tab, search, sort and filters as query parameters (no page).
-    fn view_query(&self) -> Vec<(&'static str, String)> {
-        let mut query = vec![
-            ("view", self.view.as_str().to_owned()),
-            ("sort", self.sort.as_str().to_owned()),
-            ("dir", self.dir.as_str().to_owned()),
-        ];
-        if !self.search.trim().is_empty() {
-            query.push(("q", self.search.clone()));
-        }
-        query.extend(self.filters.pairs());
-        query
-    }
-}
 
 /// `(name, value)` pairs as the borrowed form requests take.
 fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
@@ -45,12 +17,7 @@ impl ApiClient {
     }
 
     pub async fn users(&self, request: &UserListRequest) -> Result<Page<UserSummary>, ApiFailure> {
-        let mut query = request.view_query();
-        query.push(("limit", request.limit.to_string()));
-        if let Some(cursor) = &request.cursor {
-            query.push(("cursor", cursor.clone()));
-        }
-        self.get("/users", &borrowed(&query)).await
+        self.get("/users", &borrowed(&request.query())).await
     }
 
     /// Every user a view, search and filters match ("select all matching"), up to the server's

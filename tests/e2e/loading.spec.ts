@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, OWNER, expectAccessible, signIn, userRows } from './helpers';
 
 /** The names of the app's wasm files the page has asked for so far. */
 function wasmRequests(page: import('@playwright/test').Page) {
@@ -11,8 +11,71 @@ function wasmRequests(page: import('@playwright/test').Page) {
   return names;
 }
 
+/** The user-list reads (`/api/v1/users…`, as path and query) the page has sent so far. */
+function userListReads(page: import('@playwright/test').Page) {
+  const reads: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/v1/users')) reads.push(url.pathname + url.search);
+  });
+  return reads;
+}
+
 test.beforeEach(async ({ page }) => {
   await signIn(page);
+});
+
+test.describe('the first page', () => {
+  test('the Managed list and its counts are asked for by the page while the app downloads, once each', async ({ page }) => {
+    const reads = userListReads(page);
+    await page.goto('/users/managed');
+    await expect(userRows(page)).toHaveCount(25);
+    await page.waitForLoadState('networkidle');
+    // The app's own requests were answered by the page's preloads: no second request.
+    expect(reads.sort()).toEqual(['/api/v1/users/counts', '/api/v1/users?view=managed&sort=name&dir=asc&limit=25']);
+    const initiators = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((entry) => new URL(entry.name).pathname.startsWith('/api/v1/users'))
+        .map((entry) => (entry as PerformanceResourceTiming).initiatorType),
+    );
+    expect(initiators).toEqual(['link', 'link']);
+  });
+
+  test('when the session is found over as the app starts, the page\'s preloads are dropped before anyone signs in', async ({ page }) => {
+    // The page is served (and preloads the list) for a live session; the app's own check, a
+    // moment later, finds it over.
+    await page.route('**/api/v1/session', (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthorized', message: 'Your session has ended. Sign in to continue.' } }) })
+        : route.fallback(),
+    );
+    const reads = userListReads(page);
+    await page.goto('/users/managed');
+    await expect(page).toHaveURL(/\/login\?next=/);
+    expect(reads.sort()).toEqual(['/api/v1/users/counts', '/api/v1/users?view=managed&sort=name&dir=asc&limit=25']);
+    await page.unroute('**/api/v1/session');
+    // Whoever signs in next is shown the list as the server gives it to them, not the preload.
+    const before = reads.length;
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(userRows(page)).toHaveCount(25);
+    expect(reads.slice(before)).toContain('/api/v1/users?view=managed&sort=name&dir=asc&limit=25');
+  });
+
+  test('signed out, the page preloads nothing, and after signing in the list is read afresh', async ({ page }) => {
+    await page.context().clearCookies();
+    const reads = userListReads(page);
+    await page.goto('/users/managed');
+    await expect(page).toHaveURL(/\/login\?next=/);
+    expect(reads).toEqual([]);
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(userRows(page)).toHaveCount(25);
+    expect(reads).toContain('/api/v1/users?view=managed&sort=name&dir=asc&limit=25');
+  });
 });
 
 test.describe('loading the app in parts', () => {

@@ -5,7 +5,9 @@ use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use roster_model::{ErrorBody, ErrorCode, Page};
+use roster_model::{
+    ErrorBody, ErrorCode, Page, UserListRequest, UserSummary, UserView, ViewCounts,
+};
 use roster_server::auth::FREE_FAILURES_PER_ACCOUNT;
 use roster_server::dataset;
 use std::time::Duration;
@@ -260,9 +262,10 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
         use sha2::Digest;
         base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()))
     };
+    // (The Managed list's page, for a signed-in admin, is also never stored: see the preload test.)
     for (path, api) in [
         ("/api/v1/users", true),
-        ("/users/managed", false),
+        ("/accounts", false),
         ("/api/v1/nothing", true),
     ] {
         let response = server
@@ -384,6 +387,174 @@ async fn the_built_files_are_sent_precompressed_and_hashed_ones_cached_for_good(
         );
         assert_eq!(cache, "no-cache", "{path}");
     }
+}
+
+/// A signed-in admin's page load of the Managed list preloads the list's first page and the tab
+/// counts; the URLs are the ones the app asks (a preload is only used when every byte agrees) and
+/// they answer. Nobody who would be refused is told to preload (the refusal would be handed to the
+/// app's first request after signing in), and such a page is never stored.
+#[tokio::test]
+async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_only() {
+    let page_with = |router_base: &str| {
+        let site = TempDir::new().expect("site dir");
+        let meta = format!(
+            r#"<meta name="roster-api-base" content="/api/v1" /><meta name="roster-router-base" content="{router_base}" />"#
+        );
+        std::fs::write(
+            site.path().join("index.html"),
+            format!("<!doctype html><head>{meta}<title>Roster</title></head>"),
+        )
+        .expect("write index.html");
+        site
+    };
+    let site = page_with("");
+    let mut server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    // Signed out: the page as always, and nothing preloaded.
+    let (status, link, cache, last_modified) = page_load(&server, "/users/managed", None).await;
+    assert_eq!(
+        (status, link, cache.as_deref()),
+        (StatusCode::OK, None, Some("no-cache"))
+    );
+    let last_modified = last_modified.expect("last-modified");
+
+    server.sign_in_as(OWNER).await;
+    let list = UserListRequest::first_page(UserView::Managed);
+    let expected_list = format!(
+        "/api/v1/users?{}",
+        list.query()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    assert_eq!(
+        expected_list,
+        "/api/v1/users?view=managed&sort=name&dir=asc&limit=25"
+    );
+    // The browser's copy of the signed-out page is no answer now: the whole page comes back.
+    for (path, since) in [
+        ("/users/managed", None),
+        ("/", None),
+        ("/users", Some(last_modified.as_str())),
+    ] {
+        let (status, link, cache, _) = page_load(&server, path, since).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
+        let link = link.expect("a Link header");
+        let urls: Vec<&str> = link
+            .split(", ")
+            .map(|part| {
+                assert!(
+                    part.ends_with(">; rel=preload; as=fetch; crossorigin"),
+                    "{part}"
+                );
+                part.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            [expected_list.as_str(), "/api/v1/users/counts"],
+            "{path}"
+        );
+    }
+    // What is preloaded answers, for this session.
+    let first: Page<UserSummary> = server.get(&expected_list).await;
+    assert_eq!(first.items.len(), first.total.min(25) as usize);
+    assert!(!first.items.is_empty());
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    assert_eq!(counts.managed, first.total);
+
+    // Another list, a search, a file or a user's page: the app asks something else first.
+    for path in [
+        "/users/invited",
+        "/users/managed?q=chen",
+        "/accounts",
+        "/users/1",
+    ] {
+        let (status, link, cache, _) = page_load(&server, path, None).await;
+        assert_eq!(
+            (status, link, cache.as_deref()),
+            (StatusCode::OK, None, Some("no-cache")),
+            "{path}"
+        );
+    }
+    // A Member may not read the list: no preload of a refusal.
+    let mut member = server.another_client();
+    member.sign_in_as(MEMBER).await;
+    let (_, link, cache, _) = page_load(&member, "/users/managed", None).await;
+    assert_eq!((link, cache.as_deref()), (None, Some("no-cache")));
+    // Nor may an Administrator who owes a two-factor enrolment, until enrolled.
+    let owes_enrolment = demo_as_inserted()
+        .users
+        .into_iter()
+        .find(|u| {
+            u.two_factor_required
+                && u.totp_secret.is_none()
+                && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
+        })
+        .map(|u| u.email)
+        .expect("a member required to enrol");
+    server.promote(&owes_enrolment).await;
+    let mut enrolling = server.another_client();
+    enrolling.sign_in_as(&owes_enrolment).await;
+    let (status, _) = enrolling.get_error("/api/v1/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, link, _, _) = page_load(&enrolling, "/users/managed", None).await;
+    assert_eq!(link, None);
+    // A page that asks elsewhere (here: routes under a base) is not preloaded for.
+    let moved = page_with("/console");
+    let mut elsewhere = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(moved.path()),
+    )
+    .await;
+    elsewhere.sign_in_as(OWNER).await;
+    for path in ["/users/managed", "/console/users/managed"] {
+        let (status, link, _, _) = page_load(&elsewhere, path, None).await;
+        assert_eq!((status, link), (StatusCode::OK, None), "{path}");
+    }
+    // Nor after signing out (the cookie is still sent; its session is over).
+    let (status, _, _) = server
+        .send_json("DELETE", "/api/v1/session", &[], None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (_, link, _, _) = page_load(&server, "/users/managed", None).await;
+    assert_eq!(link, None);
+}
+
+/// A page load of `path`: its status, and its Link, Cache-Control and Last-Modified headers.
+async fn page_load(
+    server: &TestServer,
+    path: &str,
+    if_modified_since: Option<&str>,
+) -> (StatusCode, Option<String>, Option<String>, Option<String>) {
+    let mut request = Request::get(path);
+    if let Some(since) = if_modified_since {
+        request = request.header("if-modified-since", since);
+    }
+    let response = server
+        .send(request.body(Body::empty()).expect("request"))
+        .await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    (
+        response.status(),
+        header("link"),
+        header("cache-control"),
+        header("last-modified"),
+    )
 }
 
 #[tokio::test]

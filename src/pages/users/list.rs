@@ -4,14 +4,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{
     AccountRef, BulkAction, BulkRequest, InvitationActionResult, LeaveRequest, SortDir, SortField,
-    UserFilter, UserFilters, UserSummary, UserView, DEFAULT_PAGE_SIZE, MAX_INVITE_EMAILS,
+    UserFilter, UserFilters, UserListRequest, UserSummary, UserView, DEFAULT_PAGE_SIZE,
+    MAX_INVITE_EMAILS,
 };
 
 use super::{
     bulk_actions, bulk_progress, bulk_remove_dialog, column_picker, export_file, invitation_table,
     remove_external_access_dialog, user_filters,
 };
-use crate::api::{ApiClient, UserListRequest};
+use crate::api::ApiClient;
 use crate::components::{selection_count, BulkRun, SelectionBar};
 use crate::components::{
     ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,

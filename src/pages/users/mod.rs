@@ -42,7 +42,7 @@ split_page!(user_dialogs, fn user_filters(
 ) => view! { <filters::Filters view=view filters=filters open=open on_change=on_change /> });
 split_task!(user_dialogs, fn export_file(
     api: crate::api::ApiClient,
-    request: crate::api::UserListRequest
+    request: roster_model::UserListRequest
 ) -> Result<(), String> => match api.export_users(&request).await {
     Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
     Err(failure) => Err(failure.message()),
@@ -111,7 +111,7 @@ fn owner_choices(
     let api = expect_context::<crate::api::ApiClient>();
     LocalResource::new(move || {
         let excluded = excluded();
-        let request = crate::api::UserListRequest {
+        let request = roster_model::UserListRequest {
             view: roster_model::UserView::Managed,
             search: search.get(),
             sort: roster_model::SortField::Name,
