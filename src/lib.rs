@@ -46,10 +46,15 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     provide_context(config.clone());
     let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
-        Some(Ok(me)) => session.signed_in(me),
+        Some(Ok(me)) => {
+            if !me.manages_users || me.must_enrol_two_factor {
+                api.drop_first_page_preloads();
+            }
+            session.signed_in(me);
+        }
         Some(Err(_)) => {
             session.signed_out();
-            api.drop_preloaded_user_lists();
+            api.drop_first_page_preloads();
         }
         None => {}
     });

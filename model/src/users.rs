@@ -320,6 +320,11 @@ impl ViewCounts {
     }
 }
 
+/// The `Server-Timing` entry of a page served with preloads of the Managed list's first page and
+/// the tab counts (for a signed-in admin): the app drops them unread when it finds the session
+/// over or not allowed to read the list, lest they be handed to whoever signs in next.
+pub const FIRST_PAGE_PRELOADED: &str = "roster-first-page-preloaded";
+
 /// What a tab of the user list is asked for (`GET /users`); the app's URL holds the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserListRequest {

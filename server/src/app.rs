@@ -12,7 +12,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use roster_model::{UserFilters, UserListRequest, UserView, CSRF_HEADER};
+use roster_model::{UserFilters, UserListRequest, UserView, CSRF_HEADER, FIRST_PAGE_PRELOADED};
 use tower::util::option_layer;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -168,6 +168,10 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
         };
         if let Some(preloads) = preloads.filter(|_| response.status().is_success()) {
             response.headers_mut().insert(header::LINK, preloads);
+            response.headers_mut().insert(
+                HeaderName::from_static("server-timing"),
+                HeaderValue::from_static(FIRST_PAGE_PRELOADED),
+            );
             // Never stored, not even for Back (which shows a stored page unasked): its preloads
             // are this session's.
             cache = "no-store";
@@ -185,9 +189,10 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
 /// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
 /// for byte (`UserListRequest`), or the browser would not use them. Nobody else gets it: a
 /// preloaded refusal would be handed to the app's first request after signing in. A preload the
-/// app does not take stays with the page: the app takes both as it starts, and drops them when its
-/// own check of the session, sent at the same moment, finds it ended in between
-/// (`ApiClient::drop_preloaded_user_lists`), lest someone who signs in next be handed them.
+/// app does not take stays with the page: the app takes both once its own check of the session
+/// passes, and drops them when that check, sent at the same moment, finds the session over or no
+/// longer an admin's (`ApiClient::drop_first_page_preloads`, told by the `Server-Timing` entry
+/// [`FIRST_PAGE_PRELOADED`]), lest someone who signs in next on that page be handed them.
 async fn first_page_preloads(
     parts: &mut axum::http::request::Parts,
     state: &AppState,

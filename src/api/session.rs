@@ -4,6 +4,7 @@ use super::{decode, ApiClient, ApiFailure};
 use gloo_net::http::Request;
 use roster_model::{
     ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
+    UserFilters, UserListRequest, UserView, FIRST_PAGE_PRELOADED,
 };
 use wasm_bindgen::JsCast;
 
@@ -16,41 +17,54 @@ impl ApiClient {
         decode(self.send_signed(request).await?).await
     }
 
-    /// Takes, and drops, the user-list answers the page was served with (the server preloads the
-    /// Managed list for a signed-in admin: server/src/app.rs) when the start-up check finds that
-    /// session over: the browser would hand them to the first identical request, made after
-    /// someone signs in.
-    pub fn drop_preloaded_user_lists(&self) {
-        let Ok(users) = self.url("/users") else {
-            return;
-        };
+    /// Takes, and drops, the Managed list's first page and tab counts the page was preloaded with
+    /// (the server does so for a signed-in admin and says so by [`FIRST_PAGE_PRELOADED`]), when
+    /// the app will not read them itself: the browser would hand them to the first identical
+    /// request, made after someone else signs in on this page. A request for the same URL takes a
+    /// preload even while it still downloads.
+    pub fn drop_first_page_preloads(&self) {
         let Some(window) = web_sys::window() else {
             return;
         };
-        let Some(prefix) = window
-            .location()
-            .href()
-            .ok()
-            .and_then(|page| web_sys::Url::new_with_base(&users, &page).ok())
-            .map(|url| url.href())
-        else {
+        let preloaded = window.performance().is_some_and(|performance| {
+            performance
+                .get_entries_by_type("navigation")
+                .iter()
+                .filter_map(|entry| {
+                    entry
+                        .dyn_into::<web_sys::PerformanceNavigationTiming>()
+                        .ok()
+                })
+                .flat_map(|navigation| navigation.server_timing().to_vec())
+                .filter_map(|entry| entry.dyn_into::<web_sys::PerformanceServerTiming>().ok())
+                .any(|entry| entry.name() == FIRST_PAGE_PRELOADED)
+        });
+        if !preloaded {
             return;
-        };
-        let Some(performance) = window.performance() else {
-            return;
-        };
-        for entry in performance.get_entries_by_type("resource") {
-            let Ok(timing) = entry.dyn_into::<web_sys::PerformanceResourceTiming>() else {
-                continue;
+        }
+        let list = UserListRequest::first_page(UserView::Managed).query();
+        for (path, query) in [
+            ("/users", list),
+            ("/users/counts", UserFilters::default().pairs()),
+        ] {
+            let Ok(url) = self.url(path) else {
+                return;
             };
-            let url = timing.name();
-            if timing.initiator_type() == "link" && url.starts_with(&prefix) {
-                // The URL as it is: the preload is only taken by a request for the same bytes.
-                let taken = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url));
-                leptos::task::spawn_local(async move {
-                    let _ = taken.await;
-                });
-            }
+            // As gloo-net writes a request's query (`get`): the preload is only taken by the same
+            // bytes.
+            let url = match web_sys::UrlSearchParams::new() {
+                Ok(params) if !query.is_empty() => {
+                    for (name, value) in &query {
+                        params.append(name, value);
+                    }
+                    format!("{url}?{}", String::from(params.to_string()))
+                }
+                _ => url,
+            };
+            let taken = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url));
+            leptos::task::spawn_local(async move {
+                let _ = taken.await;
+            });
         }
     }
 

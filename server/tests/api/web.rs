@@ -529,7 +529,8 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
     assert_eq!(link, None);
 }
 
-/// A page load of `path`: its status, and its Link, Cache-Control and Last-Modified headers.
+/// A page load of `path`: its status, and its Link, Cache-Control and Last-Modified headers. A
+/// page with preloads says so to the app (which drops them when it will not read them itself).
 async fn page_load(
     server: &TestServer,
     path: &str,
@@ -549,6 +550,11 @@ async fn page_load(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    assert_eq!(
+        header("server-timing").as_deref() == Some(roster_model::FIRST_PAGE_PRELOADED),
+        header("link").is_some(),
+        "{path}"
+    );
     (
         response.status(),
         header("link"),
