@@ -325,6 +325,19 @@ impl ViewCounts {
 /// over or not allowed to read the list, lest they be handed to whoever signs in next.
 pub const FIRST_PAGE_PRELOADED: &str = "roster-first-page-preloaded";
 
+/// The reads the Managed list makes as it first opens, each a path under the API and its query:
+/// its first page and the tab counts. The server preloads these for a signed-in admin's page load,
+/// and the app drops them when it will not read them.
+pub fn first_page_reads() -> [(&'static str, Vec<(&'static str, String)>); 2] {
+    [
+        (
+            "/users",
+            UserListRequest::first_page(UserView::Managed).query(),
+        ),
+        ("/users/counts", UserFilters::default().pairs()),
+    ]
+}
+
 /// What a tab of the user list is asked for (`GET /users`); the app's URL holds the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserListRequest {

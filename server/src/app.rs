@@ -12,7 +12,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use roster_model::{UserFilters, UserListRequest, UserView, CSRF_HEADER, FIRST_PAGE_PRELOADED};
+use roster_model::{first_page_reads, CSRF_HEADER, FIRST_PAGE_PRELOADED};
 use tower::util::option_layer;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -187,7 +187,7 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
 /// For a page load of the Managed list (or of the paths that lead to it) by someone who may read
 /// it now: a `Link` header that preloads the list's first page and the tab counts, so both arrive
 /// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
-/// for byte (`UserListRequest`), or the browser would not use them. Nobody else gets it: a
+/// for byte (`first_page_reads`), or the browser would not use them. Nobody else gets it: a
 /// preloaded refusal would be handed to the app's first request after signing in. A preload the
 /// app does not take stays with the page: the app takes both once its own check of the session
 /// passes, and drops them when that check, sent at the same moment, finds the session over or no
@@ -205,24 +205,18 @@ async fn first_page_preloads(
         return None;
     }
     Manager::from_request_parts(parts, state).await.ok()?;
-    let list_query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(UserListRequest::first_page(UserView::Managed).query())
-        .finish();
-    let counts_query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(UserFilters::default().pairs())
-        .finish();
-    let url = |path: &str, query: &str| {
-        if query.is_empty() {
-            format!("{API_BASE}{path}")
-        } else {
-            format!("{API_BASE}{path}?{query}")
-        }
-    };
-    let link = format!(
-        "<{}>; rel=preload; as=fetch; crossorigin, <{}>; rel=preload; as=fetch; crossorigin",
-        url("/users", &list_query),
-        url("/users/counts", &counts_query),
-    );
+    let link = first_page_reads()
+        .map(|(path, query)| {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            let url = match query.is_empty() {
+                true => format!("{API_BASE}{path}"),
+                false => format!("{API_BASE}{path}?{query}"),
+            };
+            format!("<{url}>; rel=preload; as=fetch; crossorigin")
+        })
+        .join(", ");
     HeaderValue::from_str(&link).ok()
 }
 

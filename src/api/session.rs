@@ -3,8 +3,8 @@
 use super::{decode, ApiClient, ApiFailure};
 use gloo_net::http::Request;
 use roster_model::{
-    ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
-    UserFilters, UserListRequest, UserView, FIRST_PAGE_PRELOADED,
+    first_page_reads, ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn,
+    TwoFactorEnrolled, TwoFactorSetup, FIRST_PAGE_PRELOADED,
 };
 use wasm_bindgen::JsCast;
 
@@ -42,11 +42,7 @@ impl ApiClient {
         if !preloaded {
             return;
         }
-        let list = UserListRequest::first_page(UserView::Managed).query();
-        for (path, query) in [
-            ("/users", list),
-            ("/users/counts", UserFilters::default().pairs()),
-        ] {
+        for (path, query) in first_page_reads() {
             let Ok(url) = self.url(path) else {
                 return;
             };

@@ -283,17 +283,7 @@ async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes()
 
 #[tokio::test]
 async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
-    let demo = demo_as_inserted();
-    let required = demo
-        .users
-        .iter()
-        .find(|u| {
-            u.two_factor_required
-                && u.totp_secret.is_none()
-                && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
-        })
-        .map(|u| u.email.clone())
-        .expect("a member required to enrol");
+    let required = member_owing_enrolment();
     let mut server = anonymous_demo_server().await;
     server.sign_in_as(&required).await;
     let me: Me = server.get("/api/v1/session").await;

@@ -491,16 +491,7 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
     let (_, link, cache, _) = page_load(&member, "/users/managed", None).await;
     assert_eq!((link, cache.as_deref()), (None, Some("no-cache")));
     // Nor may an Administrator who owes a two-factor enrolment, until enrolled.
-    let owes_enrolment = demo_as_inserted()
-        .users
-        .into_iter()
-        .find(|u| {
-            u.two_factor_required
-                && u.totp_secret.is_none()
-                && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
-        })
-        .map(|u| u.email)
-        .expect("a member required to enrol");
+    let owes_enrolment = member_owing_enrolment();
     server.promote(&owes_enrolment).await;
     let mut enrolling = server.another_client();
     enrolling.sign_in_as(&owes_enrolment).await;

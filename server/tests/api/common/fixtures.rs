@@ -31,3 +31,17 @@ pub fn demo_as_inserted() -> store::Dataset {
     };
     dataset::demo(first, NOW, "unused")
 }
+
+/// A member of the demo organization who is required to use two-factor and has not enrolled.
+pub fn member_owing_enrolment() -> String {
+    demo_as_inserted()
+        .users
+        .into_iter()
+        .find(|u| {
+            u.two_factor_required
+                && u.totp_secret.is_none()
+                && u.membership.as_ref().is_some_and(|m| m.org_id == 1)
+        })
+        .map(|u| u.email)
+        .expect("a member required to enrol")
+}
