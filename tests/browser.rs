@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use roster::components::{ErrorPanel, Tab, TabList};
-use roster::router::{Router, Routing};
+use roster::router::{Router, Routing, A};
 use roster::AppConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -483,4 +483,63 @@ async fn a_part_loaded_later_is_built_in_its_page_so_its_dialog_opens_and_closes
     leptos::task::tick().await;
     assert!(dialog.open());
     assert_eq!(loads.load(Ordering::SeqCst), 1);
+}
+
+fn wasm_memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
+}
+
+/// Rows drawn again and again (a list paged, searched or switched to another tab) leave nothing
+/// behind: each row's link reads the router's place for `aria-current`, and a signal that lives
+/// on must not keep the links that are gone (the reactive_graph patch in vendor/README.md).
+#[wasm_bindgen_test]
+async fn rows_drawn_again_and_again_leave_nothing_behind() {
+    const ROWS: u32 = 25;
+    let root = container();
+    let shown = RwSignal::new(0u32);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Router::start(&AppConfig {
+            router_base: "/wasm-test".into(),
+            routing: Routing::Memory,
+            ..AppConfig::default()
+        }));
+        view! {
+            <ul>
+                {move || {
+                    let first = shown.get() * ROWS;
+                    (first..first + ROWS)
+                        .map(|id| view! { <li><A href=format!("/users/{id}")>{id}</A></li> })
+                        .collect_view()
+                }}
+            </ul>
+        }
+    });
+    let draw = |times: u32| async move {
+        for _ in 0..times {
+            shown.update(|page| *page += 1);
+            leptos::task::tick().await;
+        }
+    };
+    draw(200).await;
+    let before = wasm_memory_bytes();
+    draw(2_000).await;
+    let grown = wasm_memory_bytes().saturating_sub(before);
+    // Without the patch each drawing keeps its 25 links' effects: about 2.5 MiB here.
+    assert!(
+        grown < 512 * 1024,
+        "the wasm memory grew by {grown} bytes over 2,000 drawings of the same 25 rows"
+    );
+    let last = root
+        .query_selector("li:last-child a")
+        .unwrap()
+        .expect("a link");
+    assert_eq!(
+        last.get_attribute("href").as_deref(),
+        Some(format!("/wasm-test/users/{}", 2_201 * ROWS - 1).as_str()),
+        "every drawing was made"
+    );
 }
