@@ -168,6 +168,7 @@ impl Owner {
                 contexts: Default::default(),
                 cleanups: Default::default(),
                 children: Default::default(),
+                children_sweep_at: 0,
                 #[cfg(feature = "sandboxed-arenas")]
                 arena: parent
                     .as_ref()
@@ -183,8 +184,7 @@ impl Owner {
             parent
                 .write()
                 .or_poisoned()
-                .children
-                .push(Arc::downgrade(&this.inner));
+                .adopt(Arc::downgrade(&this.inner));
         }
         this
     }
@@ -206,6 +206,7 @@ impl Owner {
                 contexts: Default::default(),
                 cleanups: Default::default(),
                 children: Default::default(),
+                children_sweep_at: 0,
                 #[cfg(feature = "sandboxed-arenas")]
                 arena: Default::default(),
                 paused: false,
@@ -250,6 +251,7 @@ impl Owner {
                 contexts: Default::default(),
                 cleanups: Default::default(),
                 children: Default::default(),
+                children_sweep_at: 0,
                 #[cfg(feature = "sandboxed-arenas")]
                 arena,
                 paused,
@@ -257,7 +259,7 @@ impl Owner {
             #[cfg(feature = "hydration")]
             shared_context: self.shared_context.clone(),
         };
-        inner.children.push(Arc::downgrade(&child.inner));
+        inner.adopt(Arc::downgrade(&child.inner));
         child
     }
 
@@ -500,9 +502,27 @@ pub(crate) struct OwnerInner {
     pub contexts: FxHashMap<TypeId, Box<dyn Any + Send + Sync>>,
     pub cleanups: Vec<Box<dyn FnOnce() + Send + Sync>>,
     pub children: Vec<Weak<RwLock<OwnerInner>>>,
+    // Roster patch (see vendor/README.md): the number of children at which `adopt` next drops
+    // the ones that no longer exist.
+    children_sweep_at: usize,
     #[cfg(feature = "sandboxed-arenas")]
     arena: Arc<RwLock<ArenaMap>>,
     paused: bool,
+}
+
+impl OwnerInner {
+    // Roster patch: a child owner dropped before its parent (a row of a `<For>` removed from a
+    // list that stays) left a dead weak reference, and its allocation, in the parent until the
+    // parent was cleaned up. Dropping the dead ones whenever the list has doubled since the last
+    // sweep keeps it within twice its most live children (at least 8), at amortised constant
+    // cost.
+    fn adopt(&mut self, child: Weak<RwLock<OwnerInner>>) {
+        if self.children.len() >= self.children_sweep_at {
+            self.children.retain(|child| child.strong_count() > 0);
+            self.children_sweep_at = (self.children.len() * 2).max(8);
+        }
+        self.children.push(child);
+    }
 }
 
 impl Debug for OwnerInner {

@@ -65,13 +65,14 @@ impl<'a> IntoIterator for &'a SourceSet {
 #[derive(Debug, Default, Clone)]
 pub struct SubscriberSet(FxIndexSet<AnySubscriber>, usize);
 
-/// The smallest size at which a set looks for subscribers that no longer exist.
+/// Roster patch: the smallest size at which a set looks for subscribers that no longer exist.
 const FIRST_SWEEP: usize = 8;
 
 impl SubscriberSet {
     pub fn new() -> Self {
         Self(
             FxIndexSet::with_capacity_and_hasher(2, Default::default()),
+            // Roster patch.
             FIRST_SWEEP,
         )
     }
@@ -82,7 +83,8 @@ impl SubscriberSet {
         // when it unsubscribes. A long-lived signal read by short-lived effects would keep one
         // dead weak reference, and the dropped effect's allocation, per effect for as long as
         // the signal lives. Dropping the dead ones whenever the set has doubled since the last
-        // sweep keeps it within twice its live subscribers, at amortised constant cost.
+        // sweep keeps it within twice its most live subscribers (at least 8), at amortised
+        // constant cost; the dead ones wait for the next subscription.
         if self.0.len() >= self.1 {
             self.0.retain(|subscriber| subscriber.1.strong_count() > 0);
             self.1 = (self.0.len() * 2).max(FIRST_SWEEP);
