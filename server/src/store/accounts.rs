@@ -12,7 +12,7 @@ use super::manage::bump_version;
 use super::OutgoingMail;
 use super::{
     account_summary, parse_org_role, push_user_search, role_set, search_text, sort_name, user_ref,
-    Actor, Keyset, Store, StoreResult, Total, UpdateOutcome,
+    Actor, Keyset, Matching, Store, StoreResult, Total, UpdateOutcome,
 };
 use super::{like_pattern, Cursor, StoreError};
 use super::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
@@ -117,7 +117,12 @@ impl Store {
             query.push_bind(account_id);
             query.push(" AND a.org_id = ");
             query.push_bind(org_id);
-            push_user_search(query, self.backend(), params.search.as_deref());
+            push_user_search(
+                query,
+                self.backend(),
+                params.search.as_deref(),
+                Matching::Indexed,
+            );
         };
         let mut count = QueryBuilder::new("SELECT COUNT(*) ");
         from(&mut count);

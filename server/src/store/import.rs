@@ -6,7 +6,7 @@ use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
 use super::builder::QueryBuilder;
 use super::OutgoingMail;
 use super::{
-    push_user_search, user_summary, Actor, Backend, Keyset, Store, StoreResult, Total,
+    push_user_search, user_summary, Actor, Backend, Keyset, Matching, Store, StoreResult, Total,
     NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
 };
 use super::{queue_mail, MailQuota};
@@ -36,7 +36,7 @@ fn push_importable_from(
     );
     query.push_bind(org_id);
     query.push(")");
-    push_user_search(query, backend, search);
+    push_user_search(query, backend, search, Matching::Indexed);
 }
 
 impl Store {

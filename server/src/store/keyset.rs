@@ -210,6 +210,8 @@ pub(super) enum Total<'q> {
     UpToCap(QueryBuilder<'q>),
     /// Known already (a count the database maintains).
     Known(u64),
+    /// Known to be more than `COUNT_CAP` (a search that found more matches than it counts).
+    MoreThanCap,
 }
 
 impl Total<'_> {
@@ -248,6 +250,7 @@ impl Store {
     pub(super) async fn total(&self, total: Total<'_>) -> StoreResult<Tally> {
         let (mut query, capped) = match total {
             Total::Known(count) => return Ok(Tally::exact(count)),
+            Total::MoreThanCap => return Ok(Tally::up_to_cap(COUNT_CAP + 1)),
             Total::Count(query) => (query, false),
             Total::UpToCap(mut query) => {
                 // One row past the cap tells "exactly the cap" from "more".

@@ -78,18 +78,30 @@ pub(super) fn push_user_view_from(
     }
 }
 
-/// Substring search on users. The trigram index narrows the rows to candidates, a superset (where it
-/// is read with an unescaped LIKE, as FTS5 requires, a `%` or `_` typed by the admin acts as a
-/// wildcard); the escaped LIKE on those candidates then keeps exactly the users whose name or email
-/// holds the text.
+/// How a search finds the users that hold its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Matching {
+    /// Candidates from the trigram index, then the exact test: few matches among many users.
+    Indexed,
+    /// The exact test alone, on each row the query reads anyway: a term most users hold, read in
+    /// sort order until a page is full, where the index would first list every match.
+    Scanned,
+}
+
+/// Substring search on users. `Matching::Indexed` first narrows the rows to candidates through the
+/// trigram index, a superset (on PostgreSQL a `%` or `_` typed by the admin acts as a wildcard
+/// there); the escaped LIKE then keeps exactly the users whose name or email holds the text.
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
     search: Option<&str>,
+    matching: Matching,
 ) {
     if let Some(search) = search {
-        query.push(" AND ");
-        push_search_candidates(query, backend, search);
+        if matching == Matching::Indexed {
+            query.push(" AND ");
+            push_search_candidates(query, backend, search);
+        }
         query.push(" AND u.search_text LIKE ");
         query.push_bind(like_pattern(search));
         query.push(" ESCAPE '\\'");
@@ -110,10 +122,11 @@ pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Back
             query.push_bind(fts_phrase(text));
             query.push(")");
         }
+        // Shorter text has no trigram: FTS5 would test every organization's users one by one,
+        // where the exact test that follows reads only the rows the rest of the query selects
+        // (100,000 users: "ch" counted in 48 ms instead of 91).
         Backend::Sqlite => {
-            query.push("u.id IN (SELECT rowid FROM users_search WHERE search_text LIKE ");
-            query.push_bind(candidate_pattern(text));
-            query.push(")");
+            query.push("1 = 1");
         }
         Backend::Postgres => {
             query.push("u.search_text LIKE ");
@@ -198,8 +211,8 @@ pub(super) fn push_user_filters(
     query.push(")");
 }
 
-/// `%text%` for narrowing a search to candidates with a LIKE that has no ESCAPE (FTS5 cannot use
-/// one), so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which
+/// `%text%` for narrowing a search to candidates through PostgreSQL's trigram index, with a LIKE
+/// that has no ESCAPE clause, so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which
 /// matches it: PostgreSQL's LIKE would otherwise read it as its default escape character, and
 /// SQLite's as itself.
 pub(super) fn candidate_pattern(text: &str) -> String {

@@ -20,12 +20,12 @@ use super::rows::{
     two_factor, user_summary,
 };
 use super::sql::{
-    push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
+    push_user_filters, push_user_search, push_user_view_from, search_text, sort_name, Matching,
     IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
     SENDER_JOIN,
 };
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
-use roster_model::display_name;
+use roster_model::{display_name, COUNT_CAP};
 
 /// What the user list is asked for, already validated.
 #[derive(Debug, Clone)]
@@ -133,7 +133,15 @@ impl Store {
             Some(count) => Total::Known(count),
             None => {
                 let mut count = Total::capped_count();
-                push_user_list_from(&mut count, self.backend(), org_id, params, now, false);
+                push_user_list_from(
+                    &mut count,
+                    self.backend(),
+                    org_id,
+                    params,
+                    now,
+                    false,
+                    Matching::Indexed,
+                );
                 Total::UpToCap(count)
             }
         };
@@ -143,16 +151,7 @@ impl Store {
                 self.searched_users_page(org_id, params, now, count).await?
             }
             total => {
-                let (query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
-                let keyset = Keyset {
-                    key_expr,
-                    id_expr,
-                    field: params.sort,
-                    dir: params.dir,
-                    cursor: params.cursor.as_ref(),
-                    limit: params.limit,
-                };
-                self.keyset_page(total, query, &keyset, |row| user_summary(row, now))
+                self.sorted_users_page(org_id, params, now, total, Matching::Indexed)
                     .await?
             }
         };
@@ -169,14 +168,37 @@ impl Store {
         Ok(page)
     }
 
+    /// The page of a list in its sort order, whose rows `matching` finds, `total` of them.
+    async fn sorted_users_page(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+        now: Timestamp,
+        total: Total<'_>,
+        matching: Matching,
+    ) -> StoreResult<Page<UserSummary>> {
+        let (query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now, matching);
+        let keyset = Keyset {
+            key_expr,
+            id_expr,
+            field: params.sort,
+            dir: params.dir,
+            cursor: params.cursor.as_ref(),
+            limit: params.limit,
+        };
+        self.keyset_page(total, query, &keyset, |row| user_summary(row, now))
+            .await
+    }
+
     /// A searched page. The matches' ids and sort keys alone are ordered and cut to the page;
     /// only then are the columns of the page's rows read, where reading every match's columns
     /// to sort them would cost as much again (and on PostgreSQL, walking the name order would
     /// read the table for each user passed over rather than the index alone). On SQLite the
-    /// trigram index yields every match before they are sorted, so the same pass counts them
-    /// (a window count); PostgreSQL counts them up to the cap at the same time, on another
-    /// connection, where a window count would read every match of a broad term. `count`
-    /// counts.
+    /// same pass counts the matches (a window count) over at most one more than the cap of
+    /// them: a term more users hold than that (the first letters typed, the organization's
+    /// domain) is read in sort order instead, each user tested until the page is full, where
+    /// listing and sorting all of them took 0.1–0.25 s at 100,000 users. PostgreSQL counts up
+    /// to the cap at the same time, on another connection. `count` counts.
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -192,15 +214,28 @@ impl Store {
         }
         push_user_columns(&mut query, params.view, org_id);
         query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT ");
+        if window {
+            query.push("*, COUNT(*) OVER () AS matches FROM (SELECT ");
+        }
         query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key"));
         if params.view == UserView::Invited {
             query.push(", i.id AS invitation_id");
         }
-        if window {
-            query.push(", COUNT(*) OVER () AS matches");
-        }
         query.push(" ");
-        push_user_list_from(&mut query, self.backend(), org_id, params, now, false);
+        push_user_list_from(
+            &mut query,
+            self.backend(),
+            org_id,
+            params,
+            now,
+            false,
+            Matching::Indexed,
+        );
+        if window {
+            query.push(" LIMIT ");
+            query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
+            query.push(") limited");
+        }
         query.push(") matched WHERE 1 = 1");
         let keyset = Keyset {
             key_expr: "sort_key",
@@ -235,6 +270,13 @@ impl Store {
                 // A cursor beyond the last match leaves no row to tell.
                 None => self.total(Total::UpToCap(count)).await?,
             };
+            if total.capped {
+                // The matches were cut at the cap before they were sorted: this page may not
+                // hold the first of them.
+                return self
+                    .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
+                    .await;
+            }
             (total, rows)
         } else {
             tokio::try_join!(self.total(Total::UpToCap(count)), rows)?
@@ -256,7 +298,8 @@ impl Store {
     ) -> StoreResult<()> {
         let mut cursor: Option<Cursor> = None;
         loop {
-            let (mut query, key_expr, id_expr) = user_rows(self.backend(), org_id, params, now);
+            let (mut query, key_expr, id_expr) =
+                user_rows(self.backend(), org_id, params, now, Matching::Indexed);
             let keyset = Keyset {
                 key_expr,
                 id_expr,
@@ -408,7 +451,15 @@ impl Store {
         limit: usize,
     ) -> StoreResult<UserIds> {
         let from = |query: &mut QueryBuilder<'_>| {
-            push_user_list_from(query, self.backend(), org_id, params, now, false);
+            push_user_list_from(
+                query,
+                self.backend(),
+                org_id,
+                params,
+                now,
+                false,
+                Matching::Indexed,
+            );
         };
         let known = self.unnarrowed_view_count(org_id, params).await?;
         if params.view != UserView::Invited {
@@ -753,12 +804,13 @@ fn user_rows<'a>(
     org_id: i64,
     params: &'a UserListParams,
     now: Timestamp,
+    matching: Matching,
 ) -> (QueryBuilder<'a>, &'static str, &'static str) {
     let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
     let mut query = QueryBuilder::new("SELECT ");
     push_user_columns(&mut query, params.view, org_id);
     query.push(format_args!("{key_expr} AS sort_key "));
-    push_user_list_from(&mut query, backend, org_id, params, now, true);
+    push_user_list_from(&mut query, backend, org_id, params, now, true, matching);
     (query, key_expr, id_expr)
 }
 
@@ -771,9 +823,10 @@ fn push_user_list_from(
     params: &UserListParams,
     now: Timestamp,
     for_rows: bool,
+    matching: Matching,
 ) {
     push_user_view_from(query, params.view, org_id, for_rows);
-    push_user_search(query, backend, params.search.as_deref());
+    push_user_search(query, backend, params.search.as_deref(), matching);
     push_user_filters(query, params.view, org_id, &params.filters, now);
 }
 

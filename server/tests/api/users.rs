@@ -388,6 +388,33 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
     assert!(broad.next_cursor.is_some());
     let narrow = server.users("view=managed&q=owner%40org1&limit=1").await;
     assert_eq!((narrow.total, narrow.total_capped), (1, false));
+    // A term more members hold than the cap is read in the list's order, not cut at the cap
+    // first: every member holds these, so each page is the unsearched list's own, forwards and
+    // back.
+    let ids = |page: &roster_model::Page<roster_model::UserSummary>| -> Vec<i64> {
+        page.items.iter().map(|user| user.id).collect()
+    };
+    for q in ["example", "e"] {
+        for order in ["sort=name&dir=asc", "sort=email&dir=desc"] {
+            let list = format!("view=managed&{order}&limit=50");
+            let plain = server.users(&list).await;
+            let searched = server.users(&format!("{list}&q={q}")).await;
+            assert_eq!(ids(&searched), ids(&plain), "{q} {order}");
+            assert_eq!((searched.total, searched.total_capped), (COUNT_CAP, true));
+            let next = searched.next_cursor.clone().expect("a second page");
+            let second = server.users(&format!("{list}&q={q}&cursor={next}")).await;
+            let plain_second = server.users(&format!("{list}&cursor={next}")).await;
+            assert_eq!(ids(&second), ids(&plain_second), "{q} {order}, page 2");
+            assert_eq!(second.items.len(), 50);
+            let back = second.prev_cursor.clone().expect("a way back");
+            let first_again = server.users(&format!("{list}&q={q}&cursor={back}")).await;
+            assert_eq!(
+                ids(&first_again),
+                ids(&plain),
+                "{q} {order}, back to page 1"
+            );
+        }
+    }
     let counts: ViewCounts = server.get("/api/v1/users/counts?status=active").await;
     assert_eq!(counts.capped, vec![UserView::Managed]);
     assert_eq!(counts.managed, COUNT_CAP);
