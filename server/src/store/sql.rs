@@ -212,9 +212,8 @@ pub(super) fn push_user_filters(
 }
 
 /// `%text%` for narrowing a search to candidates through PostgreSQL's trigram index, with a LIKE
-/// that has no ESCAPE clause, so `%` and `_` in `text` act as wildcards: a superset. A backslash becomes `_`, which
-/// matches it: PostgreSQL's LIKE would otherwise read it as its default escape character, and
-/// SQLite's as itself.
+/// that has no ESCAPE clause, so `%` and `_` in `text` act as wildcards: a superset. A backslash
+/// becomes `_`, which matches it, where the LIKE would read it as its default escape character.
 pub(super) fn candidate_pattern(text: &str) -> String {
     format!("%{}%", text.replace('\\', "_"))
 }

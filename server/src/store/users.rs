@@ -27,6 +27,10 @@ use super::sql::{
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::{display_name, COUNT_CAP};
 
+/// The largest tab whose broad searches are read by walking its order (see
+/// `Store::searched_users_page`).
+const WALK_WITHIN: u64 = 10 * COUNT_CAP;
+
 /// What the user list is asked for, already validated.
 #[derive(Debug, Clone)]
 pub struct UserListParams {
@@ -194,11 +198,12 @@ impl Store {
     /// only then are the columns of the page's rows read, where reading every match's columns
     /// to sort them would cost as much again (and on PostgreSQL, walking the name order would
     /// read the table for each user passed over rather than the index alone). On SQLite the
-    /// same pass counts the matches (a window count) over at most one more than the cap of
-    /// them: a term more users hold than that (the first letters typed, the organization's
-    /// domain) is read in sort order instead, each user tested until the page is full, where
-    /// listing and sorting all of them took 0.1–0.25 s at 100,000 users. PostgreSQL counts up
-    /// to the cap at the same time, on another connection. `count` counts.
+    /// same pass counts the matches (a window count); on a tab of up to `WALK_WITHIN` users, over
+    /// at most one more than the cap of them: a term more users hold than that (the first
+    /// letters typed, the organization's domain) is read in sort order instead, each user
+    /// tested until the page is full, where listing and sorting all of them took 0.1–0.25 s at
+    /// 100,000 users. PostgreSQL counts up to the cap at the same time, on another connection.
+    /// `count` counts.
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -207,6 +212,12 @@ impl Store {
         count: QueryBuilder<'_>,
     ) -> StoreResult<Page<UserSummary>> {
         let window = self.backend() == Backend::Sqlite;
+        // Walking the list's order costs at worst a test of every user on the tab, where the
+        // matches are many but bunched at its far end (a family name held by more users than
+        // the cap): on a tab of up to ten times the cap that is no more than sorting every
+        // match of a term all of them hold. A larger tab sorts every match, as before.
+        let cut_at_cap =
+            window && self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
         let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
         let mut query = QueryBuilder::new("SELECT ");
         if window {
@@ -232,8 +243,10 @@ impl Store {
             Matching::Indexed,
         );
         if window {
-            query.push(" LIMIT ");
-            query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
+            if cut_at_cap {
+                query.push(" LIMIT ");
+                query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
+            }
             query.push(") limited");
         }
         query.push(") matched WHERE 1 = 1");
@@ -245,7 +258,8 @@ impl Store {
             cursor: params.cursor.as_ref(),
             limit: params.limit,
         };
-        // The cursor, order and limit apply to the matches: a window count is of every match.
+        // The cursor, order and limit apply to the matches: the window counts them before the
+        // cursor, cut at one past the cap where `cut_at_cap`.
         keyset.push_tail(&mut query);
         query.push(") m JOIN users u ON u.id = m.id ");
         match params.view {
@@ -270,7 +284,7 @@ impl Store {
                 // A cursor beyond the last match leaves no row to tell.
                 None => self.total(Total::UpToCap(count)).await?,
             };
-            if total.capped {
+            if cut_at_cap && total.capped {
                 // The matches were cut at the cap before they were sorted: this page may not
                 // hold the first of them.
                 return self

@@ -395,7 +395,11 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
         page.items.iter().map(|user| user.id).collect()
     };
     for q in ["example", "e"] {
-        for order in ["sort=name&dir=asc", "sort=email&dir=desc"] {
+        for order in [
+            "sort=name&dir=asc",
+            "sort=email&dir=desc",
+            "sort=date&dir=desc&role=member",
+        ] {
             let list = format!("view=managed&{order}&limit=50");
             let plain = server.users(&list).await;
             let searched = server.users(&format!("{list}&q={q}")).await;
