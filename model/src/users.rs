@@ -318,6 +318,21 @@ impl ViewCounts {
             UserView::Imported => self.imported,
         }
     }
+
+    /// Sets the count of `view`, a lower bound when `at_least`.
+    pub fn set(&mut self, view: UserView, count: u64, at_least: bool) {
+        let slot = match view {
+            UserView::Managed => &mut self.managed,
+            UserView::External => &mut self.external,
+            UserView::Invited => &mut self.invited,
+            UserView::Imported => &mut self.imported,
+        };
+        *slot = count;
+        self.capped.retain(|capped| *capped != view);
+        if at_least {
+            self.capped.push(view);
+        }
+    }
 }
 
 /// The `Server-Timing` entry of a page served with preloads of the Managed list's first page and
@@ -393,6 +408,21 @@ impl UserListRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_set_is_the_count_got_and_says_whether_it_is_a_lower_bound() {
+        let mut counts = ViewCounts::default();
+        for (n, view) in UserView::ALL.into_iter().enumerate() {
+            counts.set(view, n as u64 + 1, view == UserView::External);
+        }
+        for (n, view) in UserView::ALL.into_iter().enumerate() {
+            assert_eq!(counts.get(view), n as u64 + 1);
+            assert_eq!(counts.at_least(view), view == UserView::External);
+        }
+        counts.set(UserView::External, 3, false);
+        assert!(!counts.at_least(UserView::External));
+        assert!(counts.capped.is_empty());
+    }
 
     #[test]
     fn a_list_request_names_its_query_in_one_order() {

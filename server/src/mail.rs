@@ -133,11 +133,11 @@ pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usiz
             tracing::info!(to = %mail.to, subject = %mail.subject, file = %file.display(), "mail written");
         }
         let recorded = match &result {
-            Ok(_) => store.mail_sent(mail.id, now).await,
+            Ok(_) => store.mail_sent(&mail, now).await,
             Err(error) => {
                 tracing::warn!(to = %mail.to, %error, attempt = mail.attempts + 1, "mail delivery failed; will retry");
                 store
-                    .mail_failed(mail.id, now + retry_delay(mail.attempts), error)
+                    .mail_failed(&mail, now + retry_delay(mail.attempts), error)
                     .await
             }
         };

@@ -168,7 +168,7 @@ fn ImportList() -> impl IntoView {
                             }
                         }).collect_view();
                         view! {
-                            <PagedTable summary=format!("{} can be imported", format::count(page.total, "user", "users"))
+                            <PagedTable summary=format!("{} can be imported", format::count_at_least(page.total, page.total_capped, "user", "users"))
                                 caption="Users who can be imported" links=links pager_label="Import list pages">
                                 <TableHeader slot>
                                     <th scope="col">

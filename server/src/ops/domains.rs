@@ -8,7 +8,7 @@ use crate::auth::new_token;
 use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{Checker, ClaimOutcome, DomainRecord, StoreResult};
+use crate::store::{Checker, ClaimOutcome, DomainRecord, Job, StoreResult};
 
 /// Claims a domain for the caller's organization, pending until its TXT record is found. Whether
 /// another organization holds it is not said here — only to whoever proves control of its DNS
@@ -90,7 +90,7 @@ pub async fn run_rechecks(state: AppState) {
         match state
             .store
             .take_turn(
-                "domain_recheck",
+                Job::DomainRecheck,
                 state.clock.now(),
                 super::maintenance::HOURLY_TURN_SECONDS,
             )

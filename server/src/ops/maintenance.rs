@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::scim::ScimLimits;
-use crate::store::Store;
+use crate::store::{Job, Store};
 
 /// How often expired rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -23,7 +23,7 @@ pub const HOURLY_TURN_SECONDS: i64 = 55 * 60;
 pub async fn run_pruning(store: Store, clock: Clock, scim_limits: Arc<ScimLimits>) {
     loop {
         match store
-            .take_turn("prune", clock.now(), HOURLY_TURN_SECONDS)
+            .take_turn(Job::Prune, clock.now(), HOURLY_TURN_SECONDS)
             .await
         {
             Ok(true) => {

@@ -40,7 +40,7 @@ fn push_importable_from(
 }
 
 impl Store {
-    /// The users import offers, by name.
+    /// The users import offers, by name, and how many (counted up to `COUNT_CAP`).
     pub async fn importable_users(
         &self,
         org_id: i64,
@@ -49,7 +49,9 @@ impl Store {
         limit: u32,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
-        let mut count = QueryBuilder::new("SELECT COUNT(*) ");
+        // Counted up to the cap, as the lists are: the page reads at most a cap's worth of the
+        // importable users however many the domains hold.
+        let mut count = Total::capped_count();
         push_importable_from(&mut count, self.backend(), org_id, search);
         let mut query = QueryBuilder::new(
             "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
@@ -67,7 +69,7 @@ impl Store {
             cursor,
             limit,
         };
-        self.keyset_page(Total::Count(count), query, &keyset, |row| {
+        self.keyset_page(Total::UpToCap(count), query, &keyset, |row| {
             user_summary(row, now)
         })
         .await

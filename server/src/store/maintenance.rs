@@ -10,6 +10,25 @@ pub const IDEMPOTENCY_KEY_SECONDS: i64 = 24 * 60 * 60;
 /// Delivered mail rows outlive the outside-mail quota's day by this much (their bodies are gone already).
 const SENT_MAIL_SECONDS: i64 = 7 * 24 * 60 * 60;
 
+/// Work one replica of those on a database does at a time, in turns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Pruning expired rows and refreshing the planner's statistics.
+    Prune,
+    /// Re-checking verified domains' DNS records.
+    DomainRecheck,
+}
+
+impl Job {
+    /// Its name in `job_turns`.
+    fn name(self) -> &'static str {
+        match self {
+            Job::Prune => "prune",
+            Job::DomainRecheck => "domain_recheck",
+        }
+    }
+}
+
 /// How many rows one pruning removed, per kind.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Pruned {
@@ -24,7 +43,7 @@ impl Store {
     /// Takes `job`'s turn when it is due: answers true to the one caller (of every replica on the
     /// database) that may run it now, and makes it not due again for `seconds`. Replicas' clocks
     /// must agree to well within a turn.
-    pub async fn take_turn(&self, job: &str, now: Timestamp, seconds: i64) -> StoreResult<bool> {
+    pub async fn take_turn(&self, job: Job, now: Timestamp, seconds: i64) -> StoreResult<bool> {
         // Of two replicas upserting at once, the second sees the first's next_at and changes
         // nothing, so it gets no row back. A turn ending further off than two turns from now was
         // taken by a clock far ahead: it is taken back rather than stopping the job until then.
@@ -33,7 +52,7 @@ impl Store {
              ON CONFLICT (job) DO UPDATE SET next_at = excluded.next_at \
              WHERE job_turns.next_at <= $3 OR job_turns.next_at > $4 RETURNING job",
         )
-        .bind(job)
+        .bind(job.name())
         .bind(now + seconds)
         .bind(now)
         .bind(now + 2 * seconds)

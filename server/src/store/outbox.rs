@@ -23,6 +23,9 @@ pub struct QueuedMail {
     pub text: String,
     pub html: String,
     pub attempts: i64,
+    /// The end of this claim's lease: a failure is recorded only until the mail is claimed
+    /// again (a later claim owns its outcome).
+    pub claimed_until: Timestamp,
 }
 
 /// Whose daily allowance of mail to people outside it a message uses, if anyone's. Invitations to
@@ -118,31 +121,44 @@ impl Store {
                         .try_get::<Option<String>, _>("html_body")?
                         .unwrap_or_default(),
                     attempts: row.try_get("attempts")?,
+                    claimed_until: now + lease,
                 })
             })
             .collect()
     }
 
-    /// Marks mail delivered and drops its bodies (they may hold single-use links).
-    pub async fn mail_sent(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+    /// Marks mail delivered and drops its bodies (they may hold single-use links), unless a
+    /// delivery of it was recorded already (a replica that claimed it once this claim's lease
+    /// ran out): the first record stays.
+    pub async fn mail_sent(&self, mail: &QueuedMail, now: Timestamp) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbound_mail SET sent_at = $1, attempts = attempts + 1, text_body = NULL, html_body = NULL, \
-             last_error = NULL WHERE id = $2",
+             last_error = NULL WHERE id = $2 AND sent_at IS NULL",
         )
         .bind(now)
-        .bind(id)
+        .bind(mail.id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn mail_failed(&self, id: i64, retry_at: Timestamp, error: &str) -> StoreResult<()> {
+    /// Records a failed attempt and when to try again, unless the mail was claimed again since
+    /// (this claim's lease ran out): it is then the later claimer's, whose outcome this must not
+    /// undo.
+    pub async fn mail_failed(
+        &self,
+        mail: &QueuedMail,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+            "UPDATE outbound_mail SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+             WHERE id = $3 AND sent_at IS NULL AND next_attempt_at = $4",
         )
         .bind(retry_at)
         .bind(error)
-        .bind(id)
+        .bind(mail.id)
+        .bind(mail.claimed_until)
         .execute(&self.pool)
         .await?;
         Ok(())

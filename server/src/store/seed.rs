@@ -480,15 +480,19 @@ const SEED_VACUUM_TABLES: [&str; 5] = [
 ];
 
 /// What the triggers of the lists maintain (tab counts, who can access each organization's
-/// accounts, the invitees' sort keys), computed anew for the whole database as the migration that
-/// brought them did.
+/// accounts, the sort keys and filtered state of external users and invitees), computed anew for
+/// the whole database as the migrations that brought them did.
 const RECOUNT_USERS: [&str; 5] = [
-    "UPDATE invitations i SET invitee_sort_name = u.sort_name, invitee_email = u.email \
+    "UPDATE invitations i SET invitee_sort_name = u.sort_name, invitee_email = u.email, \
+     invitee_status = u.status, invitee_totp_enrolled = u.totp_enrolled, \
+     invitee_two_factor_required = u.two_factor_required, invitee_last_sign_in_at = u.last_sign_in_at \
      FROM users u WHERE u.id = i.user_id AND i.invitee_email IS NULL",
     "DELETE FROM org_access",
-    "INSERT INTO org_access (org_id, user_id, accounts, member, sort_name, email, created_at) \
+    "INSERT INTO org_access (org_id, user_id, accounts, member, sort_name, email, created_at, \
+     status, totp_enrolled, two_factor_required, last_sign_in_at) \
      SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END, \
-     u.sort_name, u.email, u.created_at \
+     u.sort_name, u.email, u.created_at, u.status, u.totp_enrolled, u.two_factor_required, \
+     u.last_sign_in_at \
      FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
      WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.id",
     "INSERT INTO org_user_counts (org_id) SELECT id FROM organizations ON CONFLICT (org_id) DO NOTHING",

@@ -40,19 +40,31 @@ pub(super) const IMPORTER_JOIN: &str = "LEFT JOIN users imp ON imp.id = u.import
 /// Who sent the invitation `i` (`inv_by`), for `INVITATION_COLUMNS`.
 pub(super) const SENDER_JOIN: &str = "LEFT JOIN users inv_by ON inv_by.id = i.invited_by ";
 
+/// What a query over a tab reads beside the tab's own rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ViewReads {
+    /// The tab's rows alone: members, or the External tab's access rows (`x`) and the Invited
+    /// tab's invitations (`i`), which carry the sort keys and what the filters test, so counting
+    /// a tab under filters reads no user row (an account filter still reads who holds what).
+    Own,
+    /// The users too (`u`): what a search tests.
+    Users,
+    /// And what the row columns show (the importer, the sender).
+    Rows,
+}
+
 /// FROM and WHERE of one tab of the user-management page.
 /// Invited rows are pending invitations, expired ones included (the list marks them).
-/// `for_rows` adds the joins only the row columns need; counting without them reads the index alone.
 pub(super) fn push_user_view_from(
     query: &mut QueryBuilder<'_>,
     view: UserView,
     org_id: i64,
-    for_rows: bool,
+    reads: ViewReads,
 ) {
     match view {
         UserView::Managed | UserView::Imported => {
             query.push("FROM users u ");
-            if for_rows {
+            if reads == ViewReads::Rows {
                 query.push(IMPORTER_JOIN);
             }
             query.push("WHERE u.org_id = ");
@@ -64,12 +76,19 @@ pub(super) fn push_user_view_from(
         UserView::External => {
             // Non-members with a role on one of the organization's accounts, as the triggers
             // keep them: the tab reads these rows alone, however many members there are.
-            query.push("FROM org_access x JOIN users u ON u.id = x.user_id WHERE x.member = 0 AND x.org_id = ");
+            query.push("FROM org_access x ");
+            if reads != ViewReads::Own {
+                query.push("JOIN users u ON u.id = x.user_id ");
+            }
+            query.push("WHERE x.member = 0 AND x.org_id = ");
             query.push_bind(org_id);
         }
         UserView::Invited => {
-            query.push("FROM invitations i JOIN users u ON u.id = i.user_id ");
-            if for_rows {
+            query.push("FROM invitations i ");
+            if reads != ViewReads::Own {
+                query.push("JOIN users u ON u.id = i.user_id ");
+            }
+            if reads == ViewReads::Rows {
                 query.push(SENDER_JOIN);
             }
             query.push("WHERE i.state = 'pending' AND i.account_id IS NULL AND i.org_id = ");
@@ -135,9 +154,10 @@ pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Back
     }
 }
 
-/// The list filters, after `push_user_view_from` (users as `u`, a pending invitation as `i` on the
-/// Invited tab). Only members have an organization role here: the role someone holds in another
-/// organization never matches.
+/// The list filters, after `push_user_view_from`. What they test of a user is read from the
+/// tab's own rows: the member (`u`), the external access row (`x`) or the invitation (`i`), which
+/// keep the user's status, two-factor state and last sign-in in step. Only members have an
+/// organization role here: the role someone holds in another organization never matches.
 pub(super) fn push_user_filters(
     query: &mut QueryBuilder<'_>,
     view: UserView,
@@ -145,6 +165,11 @@ pub(super) fn push_user_filters(
     filters: &UserFilters,
     now: Timestamp,
 ) {
+    let (state, user_id) = match view {
+        UserView::Managed | UserView::Imported => ("u.", "u.id"),
+        UserView::External => ("x.", "x.user_id"),
+        UserView::Invited => ("i.invitee_", "i.user_id"),
+    };
     let members = matches!(view, UserView::Managed | UserView::Imported);
     if let Some(role) = filters.role {
         if members {
@@ -154,25 +179,33 @@ pub(super) fn push_user_filters(
         }
     }
     if let Some(status) = filters.status {
-        query.push(" AND u.status = ").push_bind(status.as_str());
+        query
+            .push(format_args!(" AND {state}status = "))
+            .push_bind(status.as_str());
     }
     match filters.two_factor {
         None => {}
         Some(TwoFactorState::Enrolled) => {
-            query.push(" AND u.totp_enrolled = 1");
+            query.push(format_args!(" AND {state}totp_enrolled = 1"));
         }
         Some(TwoFactorState::Pending) => {
-            query.push(" AND u.totp_enrolled = 0 AND u.two_factor_required = 1");
+            query.push(format_args!(
+                " AND {state}totp_enrolled = 0 AND {state}two_factor_required = 1"
+            ));
         }
         Some(TwoFactorState::Off) => {
-            query.push(" AND u.totp_enrolled = 0 AND u.two_factor_required = 0");
+            query.push(format_args!(
+                " AND {state}totp_enrolled = 0 AND {state}two_factor_required = 0"
+            ));
         }
     }
     if let Some(last) = filters.last_sign_in {
         match last.before(now) {
-            None => query.push(" AND u.last_sign_in_at IS NULL"),
+            None => query.push(format_args!(" AND {state}last_sign_in_at IS NULL")),
             Some(before) => query
-                .push(" AND (u.last_sign_in_at IS NULL OR u.last_sign_in_at < ")
+                .push(format_args!(
+                    " AND ({state}last_sign_in_at IS NULL OR {state}last_sign_in_at < "
+                ))
                 .push_bind(before)
                 .push(")"),
         };
@@ -189,7 +222,9 @@ pub(super) fn push_user_filters(
         // An invitation grants its accounts on acceptance.
         query.push(" AND i.id IN (SELECT g.invitation_id FROM invitation_accounts g ");
     } else {
-        query.push(" AND u.id IN (SELECT g.user_id FROM account_access g ");
+        query.push(format_args!(
+            " AND {user_id} IN (SELECT g.user_id FROM account_access g "
+        ));
     }
     query.push("JOIN accounts a ON a.id = g.account_id WHERE a.org_id = ");
     query.push_bind(org_id);

@@ -21,8 +21,8 @@ use super::rows::{
 };
 use super::sql::{
     push_user_filters, push_user_search, push_user_view_from, search_text, sort_name, Matching,
-    IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS,
-    SENDER_JOIN,
+    ViewReads, IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS,
+    NO_MEMBER_COLUMNS, SENDER_JOIN,
 };
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::{display_name, COUNT_CAP};
@@ -58,7 +58,7 @@ impl Store {
         }
         let count = |view| async move {
             let mut query = Total::capped_count();
-            push_user_view_from(&mut query, view, org_id, false);
+            push_user_view_from(&mut query, view, org_id, ViewReads::Own);
             push_user_filters(&mut query, view, org_id, filters, now);
             self.total(Total::UpToCap(query)).await
         };
@@ -70,27 +70,20 @@ impl Store {
             count(UserView::Invited),
             count(UserView::Imported),
         )?;
-        let tallies = [
-            (UserView::Managed, &managed),
-            (UserView::External, &external),
-            (UserView::Invited, &invited),
-            (UserView::Imported, &imported),
-        ];
-        Ok(ViewCounts {
-            managed: managed.count,
-            external: external.count,
-            invited: invited.count,
-            imported: imported.count,
-            capped: tallies
-                .into_iter()
-                .filter(|(_, tally)| tally.capped)
-                .map(|(view, _)| view)
-                .collect(),
-        })
+        let mut counts = ViewCounts::default();
+        for (view, tally) in [
+            (UserView::Managed, managed),
+            (UserView::External, external),
+            (UserView::Invited, invited),
+            (UserView::Imported, imported),
+        ] {
+            counts.set(view, tally.count, tally.capped);
+        }
+        Ok(counts)
     }
 
     /// The size of each tab, as the triggers of migration 0016 (SQLite) / 0003 (PostgreSQL) keep it.
-    async fn maintained_view_counts(&self, org_id: i64) -> StoreResult<ViewCounts> {
+    pub(super) async fn maintained_view_counts(&self, org_id: i64) -> StoreResult<ViewCounts> {
         let row = sqlx::query(
             "SELECT managed, imported, invited, external FROM org_user_counts WHERE org_id = $1",
         )
@@ -137,13 +130,19 @@ impl Store {
             Some(count) => Total::Known(count),
             None => {
                 let mut count = Total::capped_count();
+                // Without a search, the count tests the tab's own rows alone.
+                let reads = if params.search.is_some() {
+                    ViewReads::Users
+                } else {
+                    ViewReads::Own
+                };
                 push_user_list_from(
                     &mut count,
                     self.backend(),
                     org_id,
                     params,
                     now,
-                    false,
+                    reads,
                     Matching::Indexed,
                 );
                 Total::UpToCap(count)
@@ -239,7 +238,7 @@ impl Store {
             org_id,
             params,
             now,
-            false,
+            ViewReads::Users,
             Matching::Indexed,
         );
         if window {
@@ -471,7 +470,7 @@ impl Store {
                 org_id,
                 params,
                 now,
-                false,
+                ViewReads::Users,
                 Matching::Indexed,
             );
         };
@@ -824,22 +823,29 @@ fn user_rows<'a>(
     let mut query = QueryBuilder::new("SELECT ");
     push_user_columns(&mut query, params.view, org_id);
     query.push(format_args!("{key_expr} AS sort_key "));
-    push_user_list_from(&mut query, backend, org_id, params, now, true, matching);
+    push_user_list_from(
+        &mut query,
+        backend,
+        org_id,
+        params,
+        now,
+        ViewReads::Rows,
+        matching,
+    );
     (query, key_expr, id_expr)
 }
 
-/// FROM and WHERE of a list view under its search and filters; `for_rows` adds the joins only
-/// the row columns need.
+/// FROM and WHERE of a list view under its search and filters, reading what `reads` says.
 fn push_user_list_from(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
     org_id: i64,
     params: &UserListParams,
     now: Timestamp,
-    for_rows: bool,
+    reads: ViewReads,
     matching: Matching,
 ) {
-    push_user_view_from(query, params.view, org_id, for_rows);
+    push_user_view_from(query, params.view, org_id, reads);
     push_user_search(query, backend, params.search.as_deref(), matching);
     push_user_filters(query, params.view, org_id, &params.filters, now);
 }

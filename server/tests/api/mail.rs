@@ -129,6 +129,74 @@ async fn failed_delivery_is_retried_later() {
     );
 }
 
+#[tokio::test]
+async fn an_outcome_recorded_after_the_lease_ran_out_leaves_the_next_claim_alone() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["slow.relay@northwind.example"]}),
+        None,
+    )
+    .await;
+    let store = &server.state.store;
+    let lease = 600;
+    let first = store
+        .claim_due_mail(server.now(), 5, lease)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    // The first claimer stalls past its lease; another claims the message and is still at it
+    // when the first records its failure.
+    server.advance(lease + 1);
+    let second = store
+        .claim_due_mail(server.now(), 5, lease)
+        .await
+        .expect("claim again");
+    assert_eq!(second.len(), 1);
+    store
+        .mail_failed(&first[0], server.now() + 60, "timed out")
+        .await
+        .expect("late outcome");
+    server.advance(61);
+    assert!(
+        store
+            .claim_due_mail(server.now(), 5, lease)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "the second claim still holds"
+    );
+    store
+        .mail_sent(&second[0], server.now())
+        .await
+        .expect("sent");
+    // The first claimer's delivery went through after all: the record made first stays.
+    store
+        .mail_sent(&first[0], server.now() + 5)
+        .await
+        .expect("sent late");
+    let mut db = database(&server).await;
+    let recorded = scalar(
+        &mut db,
+        &format!(
+            "SELECT attempts * 10000000000 + sent_at FROM outbound_mail WHERE id = {}",
+            first[0].id
+        ),
+    )
+    .await;
+    assert_eq!(
+        recorded,
+        10_000_000_000 + server.now(),
+        "one attempt, sent when first recorded"
+    );
+    server.advance(lease + 1);
+    assert!(store
+        .claim_due_mail(server.now(), 5, lease)
+        .await
+        .expect("claim")
+        .is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_polling_at_once_deliver_each_message_exactly_once() {
     let server = demo_server().await;

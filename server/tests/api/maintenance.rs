@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use axum::http::StatusCode;
+use roster_server::store::Job;
 
 #[tokio::test]
 async fn expired_rows_are_pruned() {
@@ -86,7 +87,7 @@ async fn of_replicas_taking_a_jobs_turn_at_once_one_gets_it_until_it_is_due_agai
     let server = anonymous_demo_server().await;
     let other = server.other_replica().await;
     let take = |store: roster_server::store::Store, now: i64| {
-        tokio::spawn(async move { store.take_turn("prune", now, 3600).await.expect("turn") })
+        tokio::spawn(async move { store.take_turn(Job::Prune, now, 3600).await.expect("turn") })
     };
     let race = |now: i64| {
         let takers: Vec<_> = (0..20)
@@ -114,7 +115,7 @@ async fn of_replicas_taking_a_jobs_turn_at_once_one_gets_it_until_it_is_due_agai
     assert!(server
         .state
         .store
-        .take_turn("prune", server.now() + 86_400 * 365, 3600)
+        .take_turn(Job::Prune, server.now() + 86_400 * 365, 3600)
         .await
         .expect("turn"));
     assert_eq!(race(server.now() + 7200).await, 1, "taken back");
@@ -122,7 +123,7 @@ async fn of_replicas_taking_a_jobs_turn_at_once_one_gets_it_until_it_is_due_agai
     assert!(server
         .state
         .store
-        .take_turn("domain_recheck", server.now(), 3600)
+        .take_turn(Job::DomainRecheck, server.now(), 3600)
         .await
         .expect("turn"));
 }

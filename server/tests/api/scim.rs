@@ -1037,6 +1037,26 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
         "no other organization's accounts"
     );
 
+    // Members are the organization's members who hold the role: never an external user who does.
+    let (_, _, with_members) = scim(&server, &secret, "GET", "/Groups?count=200", &[], None).await;
+    let listed: std::collections::BTreeSet<String> = with_members["Resources"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(member_values)
+        .collect();
+    let members = server.users("view=managed&limit=200").await;
+    let externals = server.users("view=external&limit=200").await;
+    assert!(externals.items.iter().any(|u| !u.access.is_empty()));
+    assert!(externals
+        .items
+        .iter()
+        .all(|u| !listed.contains(&u.id.to_string())));
+    assert!(listed.len() > 10);
+    assert!(listed
+        .iter()
+        .all(|id| members.items.iter().any(|u| &u.id.to_string() == id)));
+
     let sandbox = account_id(&server, "Partner Sandbox").await;
     let developers = format!("/Groups/{sandbox}-developer");
     let administrators = format!("/Groups/{sandbox}-administrator");

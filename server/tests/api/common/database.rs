@@ -81,8 +81,8 @@ pub async fn release_write_lock(db: &mut AnyConnection) {
 }
 
 /// What the triggers keep for the user lists (each organization's tab counts, who can access its
-/// accounts and whether they are members, the External and Invited tabs' sort keys) equals what the
-/// tables hold now, for every organization.
+/// accounts and whether they are members, the External and Invited tabs' sort keys and the state
+/// their filters test) equals what the tables hold now, for every organization.
 pub async fn assert_counts_kept(server: &TestServer) {
     let mut db = database(server).await;
     let kept_access = numbers(
@@ -133,6 +133,30 @@ pub async fn assert_counts_kept(server: &TestServer) {
     )
     .await;
     assert_eq!(stale_invitee_keys, 0, "the Invited tab's sort keys");
+    // What the filters test, beside each external user's access row and each pending invitation
+    // (the rows the tabs read; NULL never equals, so a copy never made counts as stale).
+    let stale_access_state = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM org_access x JOIN users u ON u.id = x.user_id \
+         WHERE x.member = 0 AND (NOT (x.status = u.status AND x.totp_enrolled = u.totp_enrolled \
+         AND x.two_factor_required = u.two_factor_required \
+         AND COALESCE(x.last_sign_in_at, -1) = COALESCE(u.last_sign_in_at, -1)) \
+         OR x.status IS NULL OR x.totp_enrolled IS NULL OR x.two_factor_required IS NULL)",
+    )
+    .await;
+    assert_eq!(stale_access_state, 0, "the External tab's filtered state");
+    let stale_invitee_state = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id \
+         WHERE i.state = 'pending' AND (NOT (i.invitee_status = u.status \
+         AND i.invitee_totp_enrolled = u.totp_enrolled \
+         AND i.invitee_two_factor_required = u.two_factor_required \
+         AND COALESCE(i.invitee_last_sign_in_at, -1) = COALESCE(u.last_sign_in_at, -1)) \
+         OR i.invitee_status IS NULL OR i.invitee_totp_enrolled IS NULL \
+         OR i.invitee_two_factor_required IS NULL)",
+    )
+    .await;
+    assert_eq!(stale_invitee_state, 0, "the Invited tab's filtered state");
 }
 
 /// Every row of a query whose columns are all numbers.
