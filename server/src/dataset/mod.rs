@@ -426,9 +426,17 @@ pub fn demo(ids: IdBase, now: Timestamp, password_hash: &str) -> Dataset {
         g.invite(org, existing, admin2, i == 0, &accounts);
     }
 
-    // Existing users on a verified domain who are not members yet: the ones bulk import offers.
-    for _ in 0..6 {
-        g.person("northwind.example", None);
+    // Existing users on a verified domain who are not members yet: the ones bulk import offers
+    // (on both verified domains, which the offer lists as one).
+    for i in 0..6 {
+        g.person(
+            if i % 2 == 0 {
+                "northwindlabs.example"
+            } else {
+                "northwind.example"
+            },
+            None,
+        );
     }
 
     let globex = g.org("Globex Corporation", false);

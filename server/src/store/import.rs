@@ -40,7 +40,9 @@ fn push_importable_from(
 }
 
 impl Store {
-    /// The users import offers, by name, and how many (counted up to `COUNT_CAP`).
+    /// The users import offers, by name, and how many (counted up to `COUNT_CAP`). The page is
+    /// read domain by domain, each in name order from its own index and merged: listing every
+    /// importable user of several domains to sort them cost 0.1 s at 40,000 of them.
     pub async fn importable_users(
         &self,
         org_id: i64,
@@ -49,21 +51,47 @@ impl Store {
         limit: u32,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
+        let domains: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM domains WHERE state = 'verified' AND org_id = $1 ORDER BY name",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if domains.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+                total_capped: false,
+                next_cursor: None,
+                prev_cursor: None,
+            });
+        }
         // Counted up to the cap, as the lists are: the page reads at most a cap's worth of the
         // importable users however many the domains hold.
         let mut count = Total::capped_count();
         push_importable_from(&mut count, self.backend(), org_id, search);
-        let mut query = QueryBuilder::new(
-            "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
-             u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
-        );
-        query.push(NO_MEMBER_COLUMNS);
-        query.push(NO_INVITATION_COLUMNS);
-        query.push("u.sort_name AS sort_key ");
-        push_importable_from(&mut query, self.backend(), org_id, search);
+        let mut query = QueryBuilder::new("SELECT * FROM (");
+        for (index, domain) in domains.iter().enumerate() {
+            if index > 0 {
+                query.push(" UNION ALL ");
+            }
+            query.push(
+                "SELECT u.id, u.email, u.given_name, u.family_name, u.status, u.totp_enrolled, \
+                 u.two_factor_required, u.created_at, u.last_sign_in_at, 0 AS account_count, ",
+            );
+            query.push(NO_MEMBER_COLUMNS);
+            query.push(NO_INVITATION_COLUMNS);
+            query.push(
+                "u.sort_name AS sort_key FROM users u \
+                 WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain = ",
+            );
+            query.push_bind(domain.clone());
+            push_user_search(&mut query, self.backend(), search, Matching::Indexed);
+        }
+        query.push(") importable WHERE 1 = 1");
         let keyset = Keyset {
-            key_expr: "u.sort_name",
-            id_expr: "u.id",
+            key_expr: "sort_key",
+            id_expr: "id",
             field: SortField::Name,
             dir: SortDir::Asc,
             cursor,

@@ -49,6 +49,62 @@ async fn import_offers_existing_users_on_verified_domains_outside_any_organizati
         .get(&format!("/api/v1/import/candidates?q={first_email}"))
         .await;
     assert_eq!(found.items.len(), 1);
+
+    // The offer is in name order across the verified domains, page by page, forwards and back.
+    let domains: std::collections::BTreeSet<&str> = expected
+        .iter()
+        .filter_map(|(_, email)| email.split_once('@').map(|(_, domain)| domain))
+        .collect();
+    assert!(
+        domains.len() > 1,
+        "importable users on more than one domain"
+    );
+    let mut in_order = page.items.clone();
+    in_order.sort_by_key(|u| {
+        (
+            roster_server::store::sort_name(&u.given_name, &u.family_name, &u.email),
+            u.id,
+        )
+    });
+    let order: Vec<i64> = in_order.iter().map(|u| u.id).collect();
+    assert_eq!(page.items.iter().map(|u| u.id).collect::<Vec<_>>(), order);
+    let mut walked = Vec::new();
+    let mut pages = Vec::new();
+    let mut next = Some(String::new());
+    while let Some(cursor) = next {
+        let uri = if cursor.is_empty() {
+            "/api/v1/import/candidates?limit=2".to_owned()
+        } else {
+            format!("/api/v1/import/candidates?limit=2&cursor={cursor}")
+        };
+        let page: Page<UserSummary> = server.get(&uri).await;
+        walked.extend(page.items.iter().map(|u| u.id));
+        next = page.next_cursor.clone();
+        pages.push(page);
+    }
+    assert_eq!(walked, order, "forwards");
+    let mut back = Vec::new();
+    let mut previous = pages.last().and_then(|p| p.prev_cursor.clone());
+    back.extend(
+        pages
+            .last()
+            .expect("a page")
+            .items
+            .iter()
+            .rev()
+            .map(|u| u.id),
+    );
+    while let Some(cursor) = previous {
+        let page: Page<UserSummary> = server
+            .get(&format!(
+                "/api/v1/import/candidates?limit=2&cursor={cursor}"
+            ))
+            .await;
+        back.extend(page.items.iter().rev().map(|u| u.id));
+        previous = page.prev_cursor.clone();
+    }
+    back.reverse();
+    assert_eq!(back, order, "back");
 }
 
 #[tokio::test]

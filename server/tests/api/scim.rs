@@ -1056,6 +1056,23 @@ async fn groups_are_account_roles_and_their_members_follow_the_administrator_rul
     assert!(listed
         .iter()
         .all(|id| members.items.iter().any(|u| &u.id.to_string() == id)));
+    // One group read alone leaves them out too: an external user's own role groups.
+    let external = externals
+        .items
+        .iter()
+        .find(|u| !u.access.is_empty())
+        .expect("an external user with access");
+    for access in &external.access {
+        for role in roster_model::AccountRole::ALL
+            .into_iter()
+            .filter(|role| access.roles.contains(*role))
+        {
+            let id = format!("/Groups/{}-{}", access.account.id, role.as_str());
+            let (status, _, group) = scim(&server, &secret, "GET", &id, &[], None).await;
+            assert_eq!(status, StatusCode::OK, "{group}");
+            assert!(!member_values(&group).contains(&external.id.to_string()));
+        }
+    }
 
     let sandbox = account_id(&server, "Partner Sandbox").await;
     let developers = format!("/Groups/{sandbox}-developer");
