@@ -550,7 +550,7 @@ async fn group_account(
     Ok((account, role))
 }
 
-/// A group with its members (and its version, which they make).
+/// A group with its members.
 async fn group_with_members(
     state: &AppState,
     caller: &ScimCaller,
@@ -578,7 +578,7 @@ pub async fn get_group(state: &AppState, caller: &ScimCaller, id: &str) -> ScimR
 
 /// `GET /Groups` and `POST /Groups/.search`: every account × role, filtered in memory (an
 /// organization has thousands of accounts at most). Members are read for every group only when
-/// the filter needs them, else for the page's groups alone.
+/// the filter needs them, else for the page's groups alone when the answer shows them.
 pub async fn list_groups(
     state: &AppState,
     caller: &ScimCaller,
@@ -618,13 +618,18 @@ pub async fn list_groups(
         Vec::new()
     };
     let grouped = by_account(&members);
-    let mut groups: Vec<(usize, AccountRole, Value)> = Vec::new();
+    // Each group as (account index, role); its JSON only where a filter or a sort reads it.
+    let mut groups: Vec<(usize, AccountRole, Option<Value>)> = Vec::new();
     for (index, account) in accounts.iter().enumerate() {
         let of_account = grouped
             .get(&account.id)
             .map(Vec::as_slice)
             .unwrap_or_default();
         for role in AccountRole::ALL {
+            if filter.is_none() && sort_field.is_none() {
+                groups.push((index, role, None));
+                continue;
+            }
             let holders = holders(of_account, role);
             let shown = all_members.then_some(holders.as_slice());
             let group = group_resource(account, role, shown, &base);
@@ -632,25 +637,31 @@ pub async fn list_groups(
                 .as_ref()
                 .is_none_or(|f| matches(f, &group, &groups_case_exact))
             {
-                groups.push((index, role, group));
+                groups.push((index, role, Some(group)));
             }
         }
     }
     if let Some(field) = sort_field {
-        groups.sort_by_key(|(_, _, g)| g[field].as_str().unwrap_or_default().to_lowercase());
+        groups.sort_by_key(|(_, _, g)| {
+            g.as_ref()
+                .and_then(|g| g[field].as_str())
+                .unwrap_or_default()
+                .to_lowercase()
+        });
         if request.descending {
             groups.reverse();
         }
     }
     let total = groups.len();
     let (start_index, count) = request.page();
-    let page: Vec<(usize, AccountRole, Value)> = groups
+    let page: Vec<(usize, AccountRole)> = groups
         .into_iter()
         .skip(usize::try_from(start_index - 1).unwrap_or(usize::MAX))
         .take(usize::try_from(count).unwrap_or_default())
+        .map(|(index, role, _)| (index, role))
         .collect();
-    // The page's members, for its versions (and to show them).
-    let page_members = if all_members {
+    // The page's members, to show them (the versions come with the accounts).
+    let page_members = if all_members || !members_shown {
         members
     } else {
         let mut ids: Vec<i64> = page.iter().map(|(index, ..)| accounts[*index].id).collect();
@@ -660,19 +671,15 @@ pub async fn list_groups(
     let grouped = by_account(&page_members);
     let resources: Vec<Value> = page
         .into_iter()
-        .map(|(index, role, _)| {
+        .map(|(index, role)| {
             let account = &accounts[index];
             let of_account = grouped
                 .get(&account.id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let holders = holders(of_account, role);
-            let mut group = group_resource(account, role, Some(&holders), &base);
-            if !members_shown {
-                if let Some(object) = group.as_object_mut() {
-                    object.remove("members");
-                }
-            }
+            let shown = members_shown.then_some(holders.as_slice());
+            let group = group_resource(account, role, shown, &base);
             select_attributes(group, &attributes, &excluded)
         })
         .collect();
@@ -781,7 +788,9 @@ async fn save_members(
             &remove,
             external,
             read_as.as_deref(),
-            |ids, external_id| strip_weak(&group_version(ids, external_id)),
+            |access_version, external_id| {
+                strip_weak(&group_version(access_version, role, external_id))
+            },
         )
         .await?;
     match result {

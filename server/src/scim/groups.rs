@@ -27,12 +27,12 @@ pub fn parse_group_id(id: &str) -> Option<(i64, AccountRole)> {
     Some((account, AccountRole::parse(role)?))
 }
 
-/// The version of a group with these members (ids, ascending) and externalId: its ETag.
-pub fn group_version(members: &[i64], external_id: Option<&str>) -> String {
+/// The version of an account's `role` group (its ETag), from the number the database raises
+/// whenever who holds a role on the account may have changed, and the group's externalId.
+pub fn group_version(access_version: i64, role: AccountRole, external_id: Option<&str>) -> String {
     let mut digest = Sha256::new();
-    for id in members {
-        digest.update(id.to_le_bytes());
-    }
+    digest.update(access_version.to_le_bytes());
+    digest.update(role.as_str().as_bytes());
     if let Some(external_id) = external_id {
         digest.update([0xff]);
         digest.update(external_id.as_bytes());
@@ -69,8 +69,8 @@ pub fn external_id_of(account: &ScimGroupAccount, role: AccountRole) -> Option<&
         .map(|(_, id)| id.as_str())
 }
 
-/// A group as SCIM shows it. Without its `members` (not read: a listing that neither shows nor
-/// filters them) it has no `meta.version` either, which they make.
+/// A group as SCIM shows it, without `members` when they were not read (a listing that neither
+/// shows nor filters them).
 pub fn group_resource(
     account: &ScimGroupAccount,
     role: AccountRole,
@@ -88,14 +88,13 @@ pub fn group_resource(
             "created": date_time(account.created_at),
             "lastModified": date_time(account.modified_at),
             "location": format!("{base}/Groups/{id}"),
+            "version": group_version(account.access_version, role, external_id),
         },
     });
     if let Some(external_id) = external_id {
         group["externalId"] = external_id.into();
     }
     if let Some(members) = members {
-        let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
-        group["meta"]["version"] = group_version(&ids, external_id).into();
         // The id and the URI, as they are sent: names are the Users' to tell.
         group["members"] = members
             .iter()
@@ -127,14 +126,14 @@ pub fn external_id(group: &Value) -> ScimResult<Option<String>> {
     }
 }
 
-/// Whether a filter reads the members or the version they make (then every group's members are
-/// read; otherwise only the page's).
+/// Whether a filter reads the members (then every group's members are read; otherwise only the
+/// page's, when it shows them).
 pub fn needs_members(filter: &Filter) -> bool {
     match filter {
         Filter::And(a, b) | Filter::Or(a, b) => needs_members(a) || needs_members(b),
         Filter::Not(inner) => needs_members(inner),
         Filter::Present(path) | Filter::Compare(path, ..) | Filter::ValuePath(path, _) => {
-            path.is("members", path.sub.as_deref()) || path.is("meta", Some("version"))
+            path.is("members", path.sub.as_deref())
         }
     }
 }
@@ -203,14 +202,20 @@ mod tests {
     }
 
     #[test]
-    fn versions_follow_the_members() {
-        assert_eq!(group_version(&[1, 2], None), group_version(&[1, 2], None));
-        assert_ne!(group_version(&[1, 2], None), group_version(&[1, 3], None));
+    fn versions_follow_the_access_the_role_and_the_external_id() {
+        let version = |access, role, external| group_version(access, role, external);
+        let developer = AccountRole::Developer;
+        assert_eq!(version(7, developer, None), version(7, developer, None));
+        assert_ne!(version(7, developer, None), version(8, developer, None));
         assert_ne!(
-            group_version(&[1, 2], None),
-            group_version(&[1, 2], Some("okta"))
+            version(7, developer, None),
+            version(7, AccountRole::Support, None)
         );
-        assert!(group_version(&[], None).starts_with("W/\""));
+        assert_ne!(
+            version(7, developer, None),
+            version(7, developer, Some("okta"))
+        );
+        assert!(version(0, developer, None).starts_with("W/\""));
     }
 
     #[test]

@@ -23,19 +23,34 @@ pub enum ImportOutcome {
     NotImportable,
 }
 
-/// Active users on the organization's verified domains who belong to no organization.
+/// The email domains whose users import offers.
+#[derive(Clone, Copy)]
+enum ImportDomains<'a> {
+    /// Every verified domain of the organization.
+    VerifiedOf(i64),
+    /// One of them, already read from `domains`.
+    One(&'a str),
+}
+
+/// Active users on `domains` who belong to no organization.
 fn push_importable_from(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
-    org_id: i64,
+    domains: ImportDomains<'_>,
     search: Option<&str>,
 ) {
-    query.push(
-        "FROM users u WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain IN \
-         (SELECT name FROM domains WHERE state = 'verified' AND org_id = ",
-    );
-    query.push_bind(org_id);
-    query.push(")");
+    query.push("FROM users u WHERE u.org_id IS NULL AND u.status = 'active' AND u.email_domain ");
+    match domains {
+        ImportDomains::VerifiedOf(org_id) => {
+            query.push("IN (SELECT name FROM domains WHERE state = 'verified' AND org_id = ");
+            query.push_bind(org_id);
+            query.push(")");
+        }
+        ImportDomains::One(domain) => {
+            query.push("= ");
+            query.push_bind(domain.to_owned());
+        }
+    }
     push_user_search(query, backend, search, Matching::Indexed);
 }
 
@@ -67,7 +82,8 @@ impl Store {
         // Counted up to the cap, as the lists are: the page reads at most a cap's worth of the
         // importable users however many the domains hold.
         let mut count = Total::capped_count();
-        push_importable_from(&mut count, self.backend(), org_id, search);
+        let verified = ImportDomains::VerifiedOf(org_id);
+        push_importable_from(&mut count, self.backend(), verified, search);
         // Unsearched, the page is read domain by domain, each in name order from its own index,
         // and merged: listing every importable user of the domains to sort them took 0.1 s at
         // 40,000 of them. A search narrows them through the trigram index once instead, and so
@@ -87,18 +103,15 @@ impl Store {
         let mut query = QueryBuilder::new("SELECT * FROM (");
         if domains.is_empty() || domains.len() > MERGED_DOMAINS {
             push_importable_columns(&mut query);
-            push_importable_from(&mut query, self.backend(), org_id, search);
+            push_importable_from(&mut query, self.backend(), verified, search);
         } else {
             for (index, domain) in domains.iter().enumerate() {
                 if index > 0 {
                     query.push(" UNION ALL ");
                 }
                 push_importable_columns(&mut query);
-                query.push(
-                    "FROM users u WHERE u.org_id IS NULL AND u.status = 'active' \
-                     AND u.email_domain = ",
-                );
-                query.push_bind(domain.clone());
+                let domain = ImportDomains::One(domain);
+                push_importable_from(&mut query, self.backend(), domain, None);
             }
         }
         query.push(") importable WHERE 1 = 1");
@@ -125,7 +138,12 @@ impl Store {
         limit: usize,
     ) -> StoreResult<(Vec<i64>, Tally)> {
         self.ids_and_total(limit, None, |query| {
-            push_importable_from(query, self.backend(), org_id, search)
+            push_importable_from(
+                query,
+                self.backend(),
+                ImportDomains::VerifiedOf(org_id),
+                search,
+            )
         })
         .await
     }

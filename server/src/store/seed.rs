@@ -4,7 +4,9 @@
 use roster_model::{AccountStatus, DomainState, OrgRole, RoleSet, Timestamp, UserStatus};
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
+use std::sync::Arc;
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Any, ConnectOptions, Connection, Postgres, Row};
@@ -145,8 +147,18 @@ impl Store {
                 Cell::Int(domain.last_checked_at),
             ]
         });
-        let invitations = data.invitations.iter().map(|invitation| {
-            vec![
+        // PostgreSQL's seed writes with its triggers off: what they would keep beside each
+        // invitation and access row (the invitee's or user's sort keys and state) goes in with
+        // the rows, from the dataset, which refers only to its own users and accounts.
+        let copies_kept_rows = self.backend() == Backend::Postgres;
+        let users_by_id: Arc<HashMap<i64, &NewUser>> = Arc::new(if copies_kept_rows {
+            data.users.iter().map(|user| (user.id, user)).collect()
+        } else {
+            HashMap::new()
+        });
+        let invitees = Arc::clone(&users_by_id);
+        let invitations = data.invitations.iter().map(move |invitation| {
+            let mut cells = vec![
                 Cell::Int(Some(invitation.id)),
                 Cell::Int(Some(invitation.org_id)),
                 Cell::Int(Some(invitation.user_id)),
@@ -161,7 +173,19 @@ impl Store {
                         .as_deref()
                         .map(|token| crate::auth::token_hash(token).into()),
                 ),
-            ]
+            ];
+            if copies_kept_rows {
+                let invitee = invitees.get(&invitation.user_id).copied();
+                debug_assert!(invitee.is_some(), "an invitation to a user of the dataset");
+                cells.extend([
+                    Cell::Text(
+                        invitee.map(|u| sort_name(&u.given_name, &u.family_name, &u.email).into()),
+                    ),
+                    Cell::Text(invitee.map(|u| Cow::Borrowed(u.email.as_str()))),
+                ]);
+                cells.extend(kept_state(invitee));
+            }
+            cells
         });
         let invitation_accounts = data.invitations.iter().flat_map(|invitation| {
             invitation.accounts.iter().map(|(account, roles)| {
@@ -172,7 +196,7 @@ impl Store {
                 ]
             })
         });
-        vec![
+        let mut tables = vec![
             SeedTable::new("organizations (id, name, bulk_import_enabled, created_at)", orgs),
             SeedTable::new(
                 "users (id, email, given_name, family_name, sort_name, search_text, status, \
@@ -190,16 +214,82 @@ impl Store {
                 domains,
             ),
             SeedTable::new(
-                "invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, \
-                 expires_at, token_hash)",
+                if copies_kept_rows {
+                    "invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, \
+                     expires_at, token_hash, invitee_sort_name, invitee_email, invitee_status, \
+                     invitee_totp_enrolled, invitee_two_factor_required, invitee_last_sign_in_at)"
+                } else {
+                    "invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, \
+                     expires_at, token_hash)"
+                },
                 invitations,
             ),
             SeedTable::new(
                 "invitation_accounts (invitation_id, account_id, roles)",
                 invitation_accounts,
             ),
-        ]
+        ];
+        if copies_kept_rows {
+            tables.push(SeedTable::new(
+                "org_access (org_id, user_id, accounts, member, sort_name, email, created_at, \
+                 status, totp_enrolled, two_factor_required, last_sign_in_at)",
+                org_access_rows(data, users_by_id),
+            ));
+        }
+        tables
     }
+}
+
+/// A user's state as the triggers copy it beside the rows the lists' filters test: status,
+/// two-factor enrolment and requirement, last sign-in.
+fn kept_state<'d>(user: Option<&NewUser>) -> [Cell<'d>; 4] {
+    [
+        Cell::Text(user.map(|u| u.status.as_str().into())),
+        Cell::Int(user.map(|u| i64::from(u.totp_secret.is_some()))),
+        Cell::Int(user.map(|u| i64::from(u.two_factor_required))),
+        Cell::Int(user.and_then(|u| u.last_sign_in_at)),
+    ]
+}
+
+/// PostgreSQL: the `org_access` rows its triggers would have made for the dataset's grants: per
+/// organization and user, how many of its accounts they can access, whether they are a member,
+/// and the user's sort keys and state.
+fn org_access_rows<'d>(
+    data: &'d Dataset,
+    users_by_id: Arc<HashMap<i64, &'d NewUser>>,
+) -> impl Iterator<Item = Vec<Cell<'d>>> + Send + 'd {
+    let account_org: HashMap<i64, i64> = data
+        .accounts
+        .iter()
+        .map(|account| (account.id, account.org_id))
+        .collect();
+    let mut grants: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for access in &data.access {
+        let org_id = account_org.get(&access.account_id);
+        debug_assert!(org_id.is_some(), "a grant on an account of the dataset");
+        if let Some(&org_id) = org_id {
+            *grants.entry((org_id, access.user_id)).or_default() += 1;
+        }
+    }
+    grants
+        .into_iter()
+        .filter_map(move |((org_id, user_id), accounts)| {
+            let user = users_by_id.get(&user_id).copied();
+            debug_assert!(user.is_some(), "a grant to a user of the dataset");
+            let user = user?;
+            let member = user.membership.as_ref().is_some_and(|m| m.org_id == org_id);
+            let mut cells = vec![
+                Cell::Int(Some(org_id)),
+                Cell::Int(Some(user_id)),
+                Cell::Int(Some(accounts)),
+                Cell::Int(Some(i64::from(member))),
+                Cell::owned(sort_name(&user.given_name, &user.family_name, &user.email)),
+                Cell::text(&user.email),
+                Cell::Int(Some(user.created_at)),
+            ];
+            cells.extend(kept_state(Some(user)));
+            Some(cells)
+        })
 }
 
 /// One value of a seeded row.
@@ -279,8 +369,9 @@ async fn insert_rows(tx: &mut sqlx::Transaction<'_, Any>, table: SeedTable<'_>) 
 /// PostgreSQL: the whole dataset in one transaction on a connection of its own (the Any driver
 /// has no COPY). Row triggers that update one of a few rows per inserted row (an account's
 /// access stamp, an organization's tab counts) would build version chains within the
-/// transaction, so they are off during the bulk write, and what they maintain is computed once
-/// afterwards, as they would have.
+/// transaction, so they are off during the bulk write: the rows they would have written beside
+/// each invitation and access grant come with the dataset's own rows (`seed_tables`), and the
+/// stamps and counts are computed once afterwards, as they would have been.
 async fn copy_dataset(
     options: &PgConnectOptions,
     tables: Vec<SeedTable<'_>>,
@@ -300,7 +391,6 @@ async fn copy_dataset(
     // Setting a table's foreign keys aside locks the tables they refer to against reads too:
     // only a seed that outgrows a table pays that for the quicker bulk write.
     let mut restore = Vec::new();
-    let mut restore_org_access = Vec::new();
     let outgrown_users = outgrows(&mut tx, "users", data.users.len()).await?;
     if outgrown_users {
         restore.extend(set_aside(&mut tx, "users").await?);
@@ -311,8 +401,8 @@ async fn copy_dataset(
     }
     let bulk = outgrown_users || outgrown_access;
     if bulk {
-        // RECOUNT_USERS below rebuilds it whole, about a row per access grant.
-        restore_org_access = set_aside(&mut tx, "org_access").await?;
+        // About a row per user with access: it grows with them.
+        restore.extend(set_aside(&mut tx, "org_access").await?);
     }
     for table in tables {
         let mut copy = tx
@@ -341,8 +431,8 @@ async fn copy_dataset(
         let ids = data.access.iter().map(|a| a.account_id);
         let (first, last) = (ids.clone().min(), ids.max());
         sqlx::query(
-            "UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint \
-             WHERE id IN (SELECT account_id FROM account_access WHERE account_id BETWEEN $1 AND $2)",
+            "UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint, \
+             access_version = access_version + 1 WHERE id IN (SELECT account_id FROM account_access WHERE account_id BETWEEN $1 AND $2)",
         )
         .bind(first)
         .bind(last)
@@ -361,10 +451,7 @@ async fn copy_dataset(
     for statement in &restore {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
-    for statement in RECOUNT_USERS {
-        sqlx::query(statement).execute(&mut *tx).await?;
-    }
-    for statement in &restore_org_access {
+    for statement in RECOUNT_TABS {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
     for table in SEED_TRIGGER_TABLES {
@@ -469,8 +556,8 @@ const SEED_TRIGGER_TABLES: [&str; 5] = [
     "org_access",
 ];
 
-/// The tables a large PostgreSQL seed writes most of, or rewrites (`accounts` once per account,
-/// `org_access` whole), vacuumed after it.
+/// The tables a large PostgreSQL seed writes most of, or rewrites (`accounts` once per account),
+/// vacuumed after it.
 const SEED_VACUUM_TABLES: [&str; 5] = [
     "users",
     "account_access",
@@ -479,22 +566,9 @@ const SEED_VACUUM_TABLES: [&str; 5] = [
     "accounts",
 ];
 
-/// What the triggers of the lists maintain (tab counts, who can access each organization's
-/// accounts, the sort keys and filtered state of external users and invitees), computed anew for
-/// the whole database as the migrations that brought them did.
-const RECOUNT_USERS: [&str; 5] = [
-    "UPDATE invitations i SET invitee_sort_name = u.sort_name, invitee_email = u.email, \
-     invitee_status = u.status, invitee_totp_enrolled = u.totp_enrolled, \
-     invitee_two_factor_required = u.two_factor_required, invitee_last_sign_in_at = u.last_sign_in_at \
-     FROM users u WHERE u.id = i.user_id AND i.invitee_email IS NULL",
-    "DELETE FROM org_access",
-    "INSERT INTO org_access (org_id, user_id, accounts, member, sort_name, email, created_at, \
-     status, totp_enrolled, two_factor_required, last_sign_in_at) \
-     SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END, \
-     u.sort_name, u.email, u.created_at, u.status, u.totp_enrolled, u.two_factor_required, \
-     u.last_sign_in_at \
-     FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
-     WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.id",
+/// Each organization's tab counts, which the triggers keep, counted anew for the whole database
+/// as the migration that brought them did.
+const RECOUNT_TABS: [&str; 2] = [
     "INSERT INTO org_user_counts (org_id) SELECT id FROM organizations ON CONFLICT (org_id) DO NOTHING",
     "UPDATE org_user_counts SET \
      managed = (SELECT COUNT(*) FROM users u WHERE u.org_id = org_user_counts.org_id), \

@@ -40,8 +40,8 @@ pub(super) const IMPORTER_JOIN: &str = "LEFT JOIN users imp ON imp.id = u.import
 /// Who sent the invitation `i` (`inv_by`), for `INVITATION_COLUMNS`.
 pub(super) const SENDER_JOIN: &str = "LEFT JOIN users inv_by ON inv_by.id = i.invited_by ";
 
-/// What a query over a tab reads beside the tab's own rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a query over a tab reads beside the tab's own rows, each more than the one before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum ViewReads {
     /// The tab's rows alone: members, or the External tab's access rows (`x`) and the Invited
     /// tab's invitations (`i`), which carry the sort keys and what the filters test, so counting

@@ -130,19 +130,13 @@ impl Store {
             Some(count) => Total::Known(count),
             None => {
                 let mut count = Total::capped_count();
-                // Without a search, the count tests the tab's own rows alone.
-                let reads = if params.search.is_some() {
-                    ViewReads::Users
-                } else {
-                    ViewReads::Own
-                };
                 push_user_list_from(
                     &mut count,
                     self.backend(),
                     org_id,
                     params,
                     now,
-                    reads,
+                    ViewReads::Own,
                     Matching::Indexed,
                 );
                 Total::UpToCap(count)
@@ -835,7 +829,8 @@ fn user_rows<'a>(
     (query, key_expr, id_expr)
 }
 
-/// FROM and WHERE of a list view under its search and filters, reading what `reads` says.
+/// FROM and WHERE of a list view under its search and filters, reading what `reads` says and,
+/// under a search, the users whose text it tests.
 fn push_user_list_from(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -845,6 +840,11 @@ fn push_user_list_from(
     reads: ViewReads,
     matching: Matching,
 ) {
+    let reads = if params.search.is_some() {
+        reads.max(ViewReads::Users)
+    } else {
+        reads
+    };
     push_user_view_from(query, params.view, org_id, reads);
     push_user_search(query, backend, params.search.as_deref(), matching);
     push_user_filters(query, params.view, org_id, &params.filters, now);

@@ -270,6 +270,41 @@ async fn users_list_with_filters_pages_and_sorting_and_never_another_organizatio
     );
     let (_, _, chens) = find(r#"name.familyName co "CHE" and active eq true"#).await;
     assert!(chens["totalResults"].as_u64() >= Some(1));
+    // A prefix reads a range of an index: the same people as testing every member's value.
+    let members = all["Resources"].as_array().cloned().unwrap_or_default();
+    let ids = |users: &[Value]| {
+        let mut ids: Vec<String> = users.iter().map(|u| u["id"].to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let mut narrowed = false;
+    for (attr, pointer, prefix) in [
+        ("name.familyName", "/name/familyName", "ch"),
+        ("name.familyName", "/name/familyName", "C"),
+        ("name.familyName", "/name/familyName", "chen"),
+        ("name.familyName", "/name/familyName", ""),
+        ("name.familyName", "/name/familyName", "c\u{10FFFF}"),
+        ("userName", "/userName", "MAYA."),
+        ("userName", "/userName", "m"),
+        ("userName", "/userName", "zz"),
+    ] {
+        let (status, _, found) = find(&format!(r#"{attr} sw "{prefix}""#)).await;
+        assert_eq!(status, StatusCode::OK, "{attr} sw {prefix:?}: {found}");
+        let prefix = prefix.to_lowercase();
+        let expected: Vec<Value> = members
+            .iter()
+            .filter(|u| {
+                u.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.to_lowercase().starts_with(&prefix))
+            })
+            .cloned()
+            .collect();
+        let found = found["Resources"].as_array().cloned().unwrap_or_default();
+        assert_eq!(ids(&found), ids(&expected), "{attr} sw {prefix:?}");
+        narrowed |= !expected.is_empty() && expected.len() < members.len();
+    }
+    assert!(narrowed, "some prefix picks some members out of all");
     let (_, _, work) =
         find(r#"emails[type eq "work" and value ew "@northwindlabs.example"]"#).await;
     let labs = work["Resources"].as_array().expect("resources");
@@ -1535,4 +1570,101 @@ async fn seeded_accounts_say_when_their_access_changed_and_changes_keep_saying_i
         .await,
         1
     );
+}
+
+/// A group's version moves whenever who holds its role may have changed, the path taken being
+/// the database's own (a listing reads no holder to make it): here, someone with the role who
+/// joins the organization, and leaves it again, with their access, and the account leaving the
+/// organization and coming back.
+#[tokio::test]
+async fn a_groups_version_moves_when_a_holder_joins_or_leaves_the_organization() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let demo = demo_as_inserted();
+    let (account, external, role) = demo
+        .access
+        .iter()
+        .find_map(|grant| {
+            let account = demo.accounts.iter().find(|a| a.id == grant.account_id)?;
+            let user = demo.users.iter().find(|u| u.id == grant.user_id)?;
+            let role = roster_model::AccountRole::ALL
+                .into_iter()
+                .find(|role| grant.roles.contains(*role))?;
+            (account.org_id == NORTHWIND && user.membership.is_none())
+                .then_some((account.id, user.id, role))
+        })
+        .expect("an external user with a role on a Northwind account");
+    let path = format!("/Groups/{account}-{}", role.as_str());
+    let read = || {
+        let server = &server;
+        let secret = &secret;
+        let path = &path;
+        async move {
+            let (status, headers, group) = scim(server, secret, "GET", path, &[], None).await;
+            assert_eq!(status, StatusCode::OK, "{group}");
+            let tag = headers["etag"].to_str().expect("etag").to_owned();
+            assert_eq!(group["meta"]["version"], tag.as_str());
+            let filter = urlencode(&format!("id eq \"{}\"", group["id"].as_str().unwrap_or("")));
+            let (_, _, listed) = scim(
+                server,
+                secret,
+                "GET",
+                &format!("/Groups?excludedAttributes=members&filter={filter}"),
+                &[],
+                None,
+            )
+            .await;
+            assert_eq!(listed["Resources"][0]["meta"]["version"], tag.as_str());
+            (tag, member_values(&group))
+        }
+    };
+    let external_id = external.to_string();
+    let (before, members) = read().await;
+    assert!(
+        !members.contains(&external_id),
+        "external users are no members"
+    );
+
+    let mut db = database(&server).await;
+    let join = format!(
+        "UPDATE users SET org_id = {NORTHWIND}, org_role = 'member', joined_at = {}, \
+         member_source = 'invited' WHERE id = {external}",
+        server.now()
+    );
+    sqlx::query(&join).execute(&mut db).await.expect(&join);
+    let (joined, members) = read().await;
+    assert!(members.contains(&external_id), "a member now");
+    assert_ne!(joined, before);
+    let (status, _, stale) = scim(
+        &server,
+        &secret,
+        "PATCH",
+        &path,
+        &[("if-match", &before)],
+        Some(patch(json!([
+            { "op": "add", "path": "members", "value": [{ "value": id_of(MEMBER).to_string() }] }
+        ]))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{stale}");
+
+    let leave = format!(
+        "UPDATE users SET org_id = NULL, org_role = NULL, joined_at = NULL, member_source = NULL \
+         WHERE id = {external}"
+    );
+    sqlx::query(&leave).execute(&mut db).await.expect(&leave);
+    let (left, members) = read().await;
+    assert!(!members.contains(&external_id));
+    assert_ne!(left, joined);
+
+    // An account that leaves the organization and comes back is not the group it was.
+    for change in [
+        format!("UPDATE accounts SET org_id = NULL WHERE id = {account}"),
+        format!("UPDATE accounts SET org_id = {NORTHWIND} WHERE id = {account}"),
+    ] {
+        sqlx::query(&change).execute(&mut db).await.expect(&change);
+    }
+    let (back, _) = read().await;
+    assert_ne!(back, left);
+    assert_counts_kept(&server).await;
 }

@@ -1,0 +1,4 @@
+-- SCIM's `name.familyName sw "…"` reads a range of this index instead of every member's row.
+-- Prefixes of userName read users_org_email the same way. The expression is the one the SCIM
+-- filter compares.
+CREATE INDEX users_org_family_name ON users(org_id, LOWER(family_name));
