@@ -111,11 +111,14 @@ measure "filter last_sign_in=never (none)" "$base/users?view=managed&last_sign_i
 measure "filter account=1" "$base/users?view=managed&account=1"
 measure "filter account=1&account_role=developer" "$base/users?view=managed&account=1&account_role=developer"
 measure "filter account_role=administrator (any)" "$base/users?view=managed&account_role=administrator"
+measure "account_role=administrator, external tab" "$base/users?view=external&account_role=administrator"
+measure "account_role=administrator, invited tab" "$base/users?view=invited&account_role=administrator"
 measure "filter account=1, external tab" "$base/users?view=external&account=1"
 measure "filter account=1, invited tab" "$base/users?view=invited&account=1"
 measure "role=member&two_factor=off&q=chen" "$base/users?view=managed&role=member&two_factor=off&q=chen"
 measure "tab counts, two_factor=pending" "$base/users/counts?two_factor=pending"
 measure "tab counts, account=1" "$base/users/counts?account=1"
+measure "tab counts, account_role=administrator" "$base/users/counts?account_role=administrator"
 measure "select all matching, role=administrator" "$base/users/ids?view=managed&role=administrator"
 
 # Under load: admins typing into search boxes at once. wrk (Debian's package, installed here when

@@ -184,6 +184,13 @@ impl Store {
                     Cell::Text(invitee.map(|u| Cow::Borrowed(u.email.as_str()))),
                 ]);
                 cells.extend(kept_state(invitee));
+                // The bits of every account's roles, as the database's bitwise union has them
+                // (`RoleSet::union` would make the set canonical).
+                let granted = invitation
+                    .accounts
+                    .iter()
+                    .fold(0, |bits, (_, roles)| bits | roles.bits());
+                cells.push(Cell::Int(Some(i64::from(granted))));
             }
             cells
         });
@@ -217,7 +224,8 @@ impl Store {
                 if copies_kept_rows {
                     "invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, \
                      expires_at, token_hash, invitee_sort_name, invitee_email, invitee_status, \
-                     invitee_totp_enrolled, invitee_two_factor_required, invitee_last_sign_in_at)"
+                     invitee_totp_enrolled, invitee_two_factor_required, invitee_last_sign_in_at, \
+                     account_roles)"
                 } else {
                     "invitations (id, org_id, user_id, invited_by, state, sent_at, last_sent_at, \
                      expires_at, token_hash)"
@@ -232,7 +240,7 @@ impl Store {
         if copies_kept_rows {
             tables.push(SeedTable::new(
                 "org_access (org_id, user_id, accounts, member, sort_name, email, created_at, \
-                 status, totp_enrolled, two_factor_required, last_sign_in_at)",
+                 status, totp_enrolled, two_factor_required, last_sign_in_at, roles)",
                 org_access_rows(data, users_by_id),
             ));
         }
@@ -252,8 +260,8 @@ fn kept_state<'d>(user: Option<&NewUser>) -> [Cell<'d>; 4] {
 }
 
 /// PostgreSQL: the `org_access` rows its triggers would have made for the dataset's grants: per
-/// organization and user, how many of its accounts they can access, whether they are a member,
-/// and the user's sort keys and state.
+/// organization and user, how many of its accounts they can access and with which roles, whether
+/// they are a member, and the user's sort keys and state.
 fn org_access_rows<'d>(
     data: &'d Dataset,
     users_by_id: Arc<HashMap<i64, &'d NewUser>>,
@@ -263,17 +271,20 @@ fn org_access_rows<'d>(
         .iter()
         .map(|account| (account.id, account.org_id))
         .collect();
-    let mut grants: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    // Per organization and user: how many of its accounts, and the bits of the roles held there.
+    let mut grants: BTreeMap<(i64, i64), (i64, u8)> = BTreeMap::new();
     for access in &data.access {
         let org_id = account_org.get(&access.account_id);
         debug_assert!(org_id.is_some(), "a grant on an account of the dataset");
         if let Some(&org_id) = org_id {
-            *grants.entry((org_id, access.user_id)).or_default() += 1;
+            let (accounts, roles) = grants.entry((org_id, access.user_id)).or_default();
+            *accounts += 1;
+            *roles |= access.roles.bits();
         }
     }
     grants
         .into_iter()
-        .filter_map(move |((org_id, user_id), accounts)| {
+        .filter_map(move |((org_id, user_id), (accounts, roles))| {
             let user = users_by_id.get(&user_id).copied();
             debug_assert!(user.is_some(), "a grant to a user of the dataset");
             let user = user?;
@@ -288,6 +299,7 @@ fn org_access_rows<'d>(
                 Cell::Int(Some(user.created_at)),
             ];
             cells.extend(kept_state(Some(user)));
+            cells.push(Cell::Int(Some(i64::from(roles))));
             Some(cells)
         })
 }

@@ -216,6 +216,35 @@ pub(super) fn push_user_filters(
     let roles = filters
         .account_role
         .map(|role| i64::from(RoleSet::from_roles([role]).bits()));
+    if let (None, Some(roles)) = (filters.account, roles) {
+        // A role on any of the organization's accounts: the union of the roles a user holds
+        // there (or an invitation grants), which the triggers keep beside the access row and on
+        // the invitation, where reading each one's grants and their accounts took 0.1–0.3 s at
+        // 1,000,000 users.
+        match view {
+            UserView::Managed | UserView::Imported => {
+                query.push(" AND u.id IN (SELECT r.user_id FROM org_access r WHERE r.org_id = ");
+                query.push_bind(org_id);
+                query
+                    .push(" AND (r.roles & ")
+                    .push_bind(roles)
+                    .push(") <> 0)");
+            }
+            UserView::External => {
+                query
+                    .push(" AND (x.roles & ")
+                    .push_bind(roles)
+                    .push(") <> 0");
+            }
+            UserView::Invited => {
+                query
+                    .push(" AND (i.account_roles & ")
+                    .push_bind(roles)
+                    .push(") <> 0");
+            }
+        }
+        return;
+    }
     // As `IN (ids)`, so the database starts from the account's few holders (or invitations)
     // rather than testing every user of the organization.
     if view == UserView::Invited {

@@ -371,3 +371,160 @@ async fn the_external_and_invited_tabs_filter_by_each_users_state_as_it_is_now()
     assert_state_filters_hold(&owner, "external").await;
     assert_counts_kept(&owner).await;
 }
+
+/// The users each tab lists under `account_role` alone (any account of the organization) match
+/// who holds that role on one of its accounts now, or whose invitation grants it, as the grants
+/// themselves say.
+async fn assert_role_filters_hold(owner: &TestServer) {
+    let mut db = database(owner).await;
+    let org: i64 = sqlx::query_scalar(&format!(
+        "SELECT org_id FROM users WHERE id = {}",
+        id_of(OWNER)
+    ))
+    .fetch_one(&mut db)
+    .await
+    .expect("the owner's organization");
+    let mut narrowed = false;
+    for role in roster_model::AccountRole::ALL {
+        let bit = roster_model::RoleSet::from_roles([role]).bits();
+        let holders = format!(
+            "SELECT DISTINCT g.user_id FROM account_access g JOIN accounts a ON a.id = g.account_id \
+             JOIN users u ON u.id = g.user_id WHERE a.org_id = {org} AND (g.roles & {bit}) <> 0"
+        );
+        for (view, truth) in [
+            ("managed", format!("{holders} AND u.org_id = {org}")),
+            (
+                "external",
+                format!("{holders} AND (u.org_id IS NULL OR u.org_id <> {org})"),
+            ),
+            (
+                "invited",
+                format!(
+                    "SELECT i.user_id FROM invitations i WHERE i.org_id = {org} \
+                     AND i.state = 'pending' AND i.account_id IS NULL AND EXISTS (\
+                     SELECT 1 FROM invitation_accounts g WHERE g.invitation_id = i.id \
+                     AND (g.roles & {bit}) <> 0)"
+                ),
+            ),
+        ] {
+            let mut expected: Vec<i64> = sqlx::query_scalar(&truth)
+                .fetch_all(&mut db)
+                .await
+                .expect(&truth);
+            expected.sort_unstable();
+            let everyone = owner.users(&format!("view={view}&limit=200")).await;
+            let page = owner
+                .users(&format!(
+                    "view={view}&account_role={}&limit=200",
+                    role.as_str()
+                ))
+                .await;
+            assert!(everyone.total <= 200, "{view}: one page holds the tab");
+            let mut listed: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+            listed.sort_unstable();
+            assert_eq!(listed, expected, "{view}, {role:?}");
+            assert_eq!(page.total as usize, expected.len(), "{view}, {role:?}");
+            let counts: ViewCounts = owner
+                .get(&format!(
+                    "/api/v1/users/counts?account_role={}",
+                    role.as_str()
+                ))
+                .await;
+            let view = UserView::parse(view).expect("a tab");
+            assert_eq!(counts.get(view) as usize, expected.len(), "{view:?} count");
+            narrowed |= !expected.is_empty() && expected.len() < everyone.items.len();
+        }
+    }
+    assert!(narrowed, "some role narrows some tab");
+}
+
+#[tokio::test]
+async fn a_role_on_any_account_follows_every_grant_and_account_that_changes() {
+    let owner = demo_server().await;
+    assert_role_filters_hold(&owner).await;
+    let mut db = database(&owner).await;
+    let org: i64 = sqlx::query_scalar(&format!(
+        "SELECT org_id FROM users WHERE id = {}",
+        id_of(OWNER)
+    ))
+    .fetch_one(&mut db)
+    .await
+    .expect("the owner's organization");
+    // A grant that alone gives its holder a role in the organization (`bit`), and the grant,
+    // account or invitation account it is: changing it changes what the filter must find.
+    let sole = |bit: u8, of: &str| {
+        format!(
+            "SELECT g.account_id, g.{of} FROM {table} g JOIN accounts a ON a.id = g.account_id \
+             WHERE a.org_id = {org} AND (g.roles & {bit}) <> 0 AND NOT EXISTS (\
+             SELECT 1 FROM {table} h JOIN accounts b ON b.id = h.account_id \
+             WHERE h.{of} = g.{of} AND b.org_id = {org} AND h.account_id <> g.account_id \
+             AND (h.roles & {bit}) <> 0) ORDER BY g.account_id, g.{of} LIMIT 1",
+            table = if of == "user_id" {
+                "account_access"
+            } else {
+                "invitation_accounts"
+            }
+        )
+    };
+    let mut grant = async |sql: String| -> (i64, i64) {
+        sqlx::query_as(&sql).fetch_one(&mut db).await.expect(&sql)
+    };
+    let (account, user) = grant(sole(2, "user_id")).await;
+    let (gone, gone_holder) = grant(sole(1, "user_id")).await;
+    let (invited_account, invitation) = grant(sole(4, "invitation_id")).await;
+    for change in [
+        // A Developer made Support: no longer a developer anywhere.
+        format!("UPDATE account_access SET roles = 8 WHERE account_id = {account} AND user_id = {user}"),
+        // Access taken.
+        format!(
+            "DELETE FROM account_access WHERE (account_id, user_id) IN \
+             (SELECT g.account_id, g.user_id FROM account_access g JOIN accounts a ON a.id = g.account_id \
+              JOIN users u ON u.id = g.user_id WHERE a.org_id = {org} AND u.org_id IS NULL \
+              ORDER BY g.account_id, g.user_id LIMIT 1)"
+        ),
+        // An invitation no longer grants an account.
+        format!(
+            "DELETE FROM invitation_accounts WHERE invitation_id = {invitation} \
+             AND account_id = {invited_account}"
+        ),
+        // An account deleted, with its grants and invitation accounts: its Administrators who
+        // were one there alone are no longer.
+        format!("DELETE FROM accounts WHERE id = {gone}"),
+    ] {
+        sqlx::query(&change).execute(&mut db).await.expect(&change);
+        assert_role_filters_hold(&owner).await;
+    }
+    let admins = owner
+        .users("view=managed&account_role=administrator&limit=200")
+        .await;
+    assert!(admins.items.iter().all(|u| u.id != gone_holder));
+
+    // An account that leaves the organization with its owner takes the roles it gave along.
+    let priya = id_of(roster_server::dataset::DEMO_ADMIN_EMAIL);
+    let accounts: roster_model::Page<roster_model::AccountSummary> =
+        owner.get("/api/v1/accounts?limit=200").await;
+    let owned: Vec<_> = accounts
+        .items
+        .into_iter()
+        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
+        .map(|a| a.id)
+        .collect();
+    let new_owners: Vec<_> = owned
+        .iter()
+        .map(|account| serde_json::json!({"account_id": account, "new_owner_id": priya}))
+        .collect();
+    let (status, answer) = owner
+        .act(
+            "POST",
+            priya,
+            "remove",
+            serde_json::json!({
+                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+                "new_owners": new_owners,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    assert_role_filters_hold(&owner).await;
+    assert_counts_kept(&owner).await;
+}

@@ -87,19 +87,20 @@ pub async fn assert_counts_kept(server: &TestServer) {
     let mut db = database(server).await;
     let kept_access = numbers(
         &mut db,
-        "SELECT org_id, user_id, accounts, member FROM org_access ORDER BY org_id, user_id",
+        "SELECT org_id, user_id, accounts, member, roles FROM org_access ORDER BY org_id, user_id",
     )
     .await;
     let access = numbers(
         &mut db,
-        "SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END \
+        "SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END, \
+         MAX(g.roles & 1) | MAX(g.roles & 2) | MAX(g.roles & 4) | MAX(g.roles & 8) \
          FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
          WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.org_id ORDER BY a.org_id, g.user_id",
     )
     .await;
     assert_eq!(
         kept_access, access,
-        "who can access each organization's accounts"
+        "who can access each organization's accounts, with which roles"
     );
     let kept_counts = numbers(
         &mut db,
@@ -118,6 +119,22 @@ pub async fn assert_counts_kept(server: &TestServer) {
     )
     .await;
     assert_eq!(kept_counts, counts, "each organization's tab counts");
+    let kept_invitation_roles = numbers(
+        &mut db,
+        "SELECT id, account_roles FROM invitations ORDER BY id",
+    )
+    .await;
+    let invitation_roles = numbers(
+        &mut db,
+        "SELECT i.id, COALESCE((SELECT MAX(g.roles & 1) | MAX(g.roles & 2) | MAX(g.roles & 4) \
+         | MAX(g.roles & 8) FROM invitation_accounts g WHERE g.invitation_id = i.id), 0) \
+         FROM invitations i ORDER BY i.id",
+    )
+    .await;
+    assert_eq!(
+        kept_invitation_roles, invitation_roles,
+        "the roles each invitation grants on any account"
+    );
     let stale_access_keys = scalar(
         &mut db,
         "SELECT COUNT(*) FROM org_access x JOIN users u ON u.id = x.user_id \
