@@ -1,5 +1,5 @@
 // Roster's embedding loader, served at /embed/roster.js. The build (scripts/write-embed-loader.mjs)
-// fills in the content-hashed names of this build's module, wasm and stylesheet below.
+// fills in the content-hashed names of this build's module, split loader, wasm and stylesheet below.
 //   import { mount } from 'https://roster.example.com/embed/roster.js';
 //   const handle = await mount(element, { getToken, routerBase: '/settings/users' });
 //   handle.unmount();
@@ -8,6 +8,7 @@
 const root = new URL('../', import.meta.url);
 export const assets = {
   module: new URL("__MODULE__", root).href,
+  split: new URL("__SPLIT__", root).href,
   wasm: new URL("__WASM__", root).href,
   stylesheet: new URL("__STYLESHEET__", root).href,
 };
@@ -15,9 +16,16 @@ let loading;
 
 /** Roster's module and styles, fetched and started once per page however many consoles it shows. */
 export function load() {
-  loading ??= Promise.all([
+  if (loading) return loading;
+  const wasm = fetch(assets.wasm);
+  // Handled by the start below; this keeps a failure from also being reported as unhandled when
+  // the module fails first and the start never awaits it.
+  wasm.catch(() => {});
+  loading = Promise.all([
+    // The module, the split loader it imports and the wasm are asked for at once, not each after
+    // the one before has arrived.
     import(assets.module).then(async (roster) => {
-      await roster.default({ module_or_path: assets.wasm });
+      await roster.default({ module_or_path: wasm });
       return roster;
     }),
     fetch(assets.stylesheet).then(async (answer) => {
@@ -26,6 +34,7 @@ export function load() {
       await sheet.replace(await answer.text());
       return sheet;
     }),
+    import(assets.split),
   ]).catch((error) => {
     loading = undefined;
     throw error;

@@ -65,6 +65,9 @@ const integrity = (name) =>
 const head = [
   `<link rel="stylesheet" href="/${assets}/roster.css" integrity="${integrity('roster.css')}" />`,
   `<link rel="modulepreload" href="/${assets}/roster.js" crossorigin="anonymous" integrity="${integrity('roster.js')}" />`,
+  // roster.js imports the split loader: asked for at once, not one round trip after roster.js
+  // arrives (165 ms on "Fast 4G").
+  `<link rel="modulepreload" href="/${assets}/__wasm_split.js" crossorigin="anonymous" integrity="${integrity('__wasm_split.js')}" />`,
   `<link rel="preload" href="/${assets}/roster_bg.wasm" crossorigin="anonymous" integrity="${integrity('roster_bg.wasm')}" as="fetch" type="application/wasm" />`,
   // The server allows exactly this inline script by its hash (Content-Security-Policy).
   `<script type="module">import init from '/${assets}/roster.js'; await init({ module_or_path: '/${assets}/roster_bg.wasm' });</script>`,

@@ -10,11 +10,13 @@ const folders = readdirSync(join(dir, 'assets')).filter((name) => /^[0-9a-f]{16}
 if (folders.length !== 1) throw new Error(`write-embed-loader: expected one asset folder in ${dir}/assets, found ${folders.length}`);
 const assets = `assets/${folders[0]}`;
 const module = `${assets}/roster.js`;
+const split = `${assets}/__wasm_split.js`;
 const wasm = `${assets}/roster_bg.wasm`;
 const stylesheet = `${assets}/roster.css`;
 
 const loader = readFileSync(new URL('../embed/loader.js', import.meta.url), 'utf8')
   .replace('__MODULE__', module)
+  .replace('__SPLIT__', split)
   .replace('__WASM__', wasm)
   .replace('__STYLESHEET__', stylesheet);
 mkdirSync(join(dir, 'embed'), { recursive: true });

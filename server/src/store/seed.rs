@@ -560,11 +560,12 @@ async fn set_aside(
 }
 
 /// The tables whose row triggers a PostgreSQL seed turns off.
-const SEED_TRIGGER_TABLES: [&str; 5] = [
+const SEED_TRIGGER_TABLES: [&str; 6] = [
     "organizations",
     "users",
     "account_access",
     "invitations",
+    "invitation_accounts",
     "org_access",
 ];
 

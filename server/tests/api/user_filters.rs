@@ -394,6 +394,10 @@ async fn assert_role_filters_hold(owner: &TestServer) {
         for (view, truth) in [
             ("managed", format!("{holders} AND u.org_id = {org}")),
             (
+                "imported",
+                format!("{holders} AND u.org_id = {org} AND u.member_source = 'imported'"),
+            ),
+            (
                 "external",
                 format!("{holders} AND (u.org_id IS NULL OR u.org_id <> {org})"),
             ),
@@ -402,8 +406,8 @@ async fn assert_role_filters_hold(owner: &TestServer) {
                 format!(
                     "SELECT i.user_id FROM invitations i WHERE i.org_id = {org} \
                      AND i.state = 'pending' AND i.account_id IS NULL AND EXISTS (\
-                     SELECT 1 FROM invitation_accounts g WHERE g.invitation_id = i.id \
-                     AND (g.roles & {bit}) <> 0)"
+                     SELECT 1 FROM invitation_accounts g JOIN accounts a ON a.id = g.account_id \
+                     WHERE g.invitation_id = i.id AND a.org_id = {org} AND (g.roles & {bit}) <> 0)"
                 ),
             ),
         ] {
@@ -494,15 +498,31 @@ async fn a_role_on_any_account_follows_every_grant_and_account_that_changes() {
         sqlx::query(&change).execute(&mut db).await.expect(&change);
         assert_role_filters_hold(&owner).await;
     }
-    let admins = owner
-        .users("view=managed&account_role=administrator&limit=200")
+    for view in ["managed", "external"] {
+        let admins = owner
+            .users(&format!("view={view}&account_role=administrator&limit=200"))
+            .await;
+        assert!(admins.items.iter().all(|u| u.id != gone_holder), "{view}");
+    }
+
+    // Through the console: the member's access set to Support on one account alone.
+    let accounts: roster_model::Page<roster_model::AccountSummary> =
+        owner.get("/api/v1/accounts?limit=200").await;
+    let (status, answer) = owner
+        .act(
+            "PUT",
+            id_of(MEMBER),
+            "access",
+            serde_json::json!({"accounts": [
+                {"account_id": accounts.items[0].id, "roles": ["support"]},
+            ]}),
+        )
         .await;
-    assert!(admins.items.iter().all(|u| u.id != gone_holder));
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_role_filters_hold(&owner).await;
 
     // An account that leaves the organization with its owner takes the roles it gave along.
     let priya = id_of(roster_server::dataset::DEMO_ADMIN_EMAIL);
-    let accounts: roster_model::Page<roster_model::AccountSummary> =
-        owner.get("/api/v1/accounts?limit=200").await;
     let owned: Vec<_> = accounts
         .items
         .into_iter()
