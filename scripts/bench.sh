@@ -92,6 +92,7 @@ measure "managed, deep page (by email, cursor)" "$base/users?view=managed&sort=e
 measure "managed, newest first (by date)" "$base/users?view=managed&sort=date&dir=desc"
 measure "search 'chen' (substring, name+email)" "$base/users?view=managed&q=chen"
 measure "search with no match" "$base/users?view=managed&q=zzzzzz"
+measure "search 'ma' (two letters: no trigram)" "$base/users?view=managed&q=ma"
 measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
 measure "tab counts" "$base/users/counts"

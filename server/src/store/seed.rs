@@ -148,7 +148,8 @@ impl Store {
             ]
         });
         // PostgreSQL's seed writes with its triggers off: what they would keep beside each
-        // invitation and access row (the invitee's or user's sort keys and state) goes in with
+        // invitation and access row (the invitee's or user's sort keys and state, the roles
+        // granted) goes in with
         // the rows, from the dataset, which refers only to its own users and accounts.
         let copies_kept_rows = self.backend() == Backend::Postgres;
         let users_by_id: Arc<HashMap<i64, &NewUser>> = Arc::new(if copies_kept_rows {

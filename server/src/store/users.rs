@@ -237,6 +237,13 @@ impl Store {
         );
         if window {
             if cut_at_cap {
+                if params.view == UserView::Managed && params.filters.is_empty() {
+                    // Which matches are cut does not matter (a cut list is read again in sort
+                    // order), but reading the members in id order reads their rows in table
+                    // order: SQLite would otherwise read them in the order of the family-name
+                    // index, row by scattered row (100,000 users: "ma" 146 ms instead of 26).
+                    query.push(" ORDER BY u.id");
+                }
                 query.push(" LIMIT ");
                 query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
             }
