@@ -377,13 +377,7 @@ async fn the_external_and_invited_tabs_filter_by_each_users_state_as_it_is_now()
 /// themselves say.
 async fn assert_role_filters_hold(owner: &TestServer) {
     let mut db = database(owner).await;
-    let org: i64 = sqlx::query_scalar(&format!(
-        "SELECT org_id FROM users WHERE id = {}",
-        id_of(OWNER)
-    ))
-    .fetch_one(&mut db)
-    .await
-    .expect("the owner's organization");
+    let org = org_of(OWNER);
     let mut narrowed = false;
     for role in roster_model::AccountRole::ALL {
         let bit = roster_model::RoleSet::from_roles([role]).bits();
@@ -447,13 +441,7 @@ async fn a_role_on_any_account_follows_every_grant_and_account_that_changes() {
     let owner = demo_server().await;
     assert_role_filters_hold(&owner).await;
     let mut db = database(&owner).await;
-    let org: i64 = sqlx::query_scalar(&format!(
-        "SELECT org_id FROM users WHERE id = {}",
-        id_of(OWNER)
-    ))
-    .fetch_one(&mut db)
-    .await
-    .expect("the owner's organization");
+    let org = org_of(OWNER);
     // A grant that alone gives its holder a role in the organization (`bit`), and the grant,
     // account or invitation account it is: changing it changes what the filter must find.
     let sole = |bit: u8, of: &str| {

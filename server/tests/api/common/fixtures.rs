@@ -15,6 +15,17 @@ pub fn id_of(email: &str) -> i64 {
         .unwrap_or_default()
 }
 
+/// The organization the demo user with this email is a member of (0 when none).
+pub fn org_of(email: &str) -> i64 {
+    demo_as_inserted()
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .and_then(|u| u.membership.as_ref())
+        .map(|m| m.org_id)
+        .unwrap_or_default()
+}
+
 /// The keys that confirm every one of `consequences`.
 pub fn acknowledged(consequences: &[roster_model::Consequence]) -> Vec<&'static str> {
     consequences.iter().map(|c| c.key).collect()
