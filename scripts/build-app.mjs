@@ -69,8 +69,9 @@ const head = [
   // arrives (165 ms on "Fast 4G").
   `<link rel="modulepreload" href="/${assets}/__wasm_split.js" crossorigin="anonymous" integrity="${integrity('__wasm_split.js')}" />`,
   `<link rel="preload" href="/${assets}/roster_bg.wasm" crossorigin="anonymous" integrity="${integrity('roster_bg.wasm')}" as="fetch" type="application/wasm" />`,
-  // The server allows exactly this inline script by its hash (Content-Security-Policy).
-  `<script type="module">import init from '/${assets}/roster.js'; await init({ module_or_path: '/${assets}/roster_bg.wasm' });</script>`,
+  // The server allows exactly this inline script by its hash (Content-Security-Policy). When the
+  // app cannot start, the server's first paint of the list (a picture that takes no clicks) goes.
+  `<script type="module">import('/${assets}/roster.js').then(({ default: init }) => init({ module_or_path: '/${assets}/roster_bg.wasm' })).catch(() => document.querySelector('body > .roster-first-paint')?.remove());</script>`,
 ].join('\n    ');
 const page = readFileSync(join(root, 'index.html'), 'utf8');
 if (!page.includes('<!-- roster:assets -->')) throw new Error('build-app: index.html lost its <!-- roster:assets --> line');

@@ -1,10 +1,17 @@
 //! What a mount of Roster is configured with. Everything host-specific comes from here, never from
 //! constants or globals, so the app can run standalone or embedded, mounted twice, and remounted.
 
+use std::collections::BTreeSet;
+
+use roster_model::view_settings::{
+    hidden_columns, kept_hidden_columns, HIDDEN_COLUMNS_KEY, THEME_KEY, UTC_OFFSET_KEY,
+};
+pub use roster_model::Theme;
 use send_wrapper::SendWrapper;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlDocument;
 
 use crate::router::Routing;
 
@@ -30,40 +37,6 @@ pub struct AppConfig {
     /// Roster's own page: it offers the theme switch and remembers the choice.
     #[serde(skip)]
     pub standalone: bool,
-}
-
-/// Light or dark colours, or whichever the system prefers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Theme {
-    #[default]
-    Auto,
-    Light,
-    Dark,
-}
-
-impl Theme {
-    pub const ALL: [Theme; 3] = [Theme::Auto, Theme::Light, Theme::Dark];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Theme::Auto => "auto",
-            Theme::Light => "light",
-            Theme::Dark => "dark",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Theme::Auto => "System",
-            Theme::Light => "Light",
-            Theme::Dark => "Dark",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Theme> {
-        Theme::ALL.into_iter().find(|theme| theme.name() == name)
-    }
 }
 
 /// A host function answering (a Promise of) a bearer token; called with `{ forceRefresh: true }`
@@ -106,8 +79,6 @@ impl PartialEq for TokenSource {
 
 impl Eq for TokenSource {}
 
-const THEME_KEY: &str = "roster-theme";
-
 /// The theme the admin chose on this browser, if any (localStorage may be refused: then none).
 pub fn stored_theme() -> Option<Theme> {
     let storage = web_sys::window()?.local_storage().ok()??;
@@ -116,32 +87,59 @@ pub fn stored_theme() -> Option<Theme> {
 
 /// Remembers the admin's theme on this browser.
 pub fn store_theme(theme: Theme) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(THEME_KEY, theme.name());
-    }
+    keep(THEME_KEY, theme.name());
 }
 
-const HIDDEN_COLUMNS_KEY: &str = "roster-hidden-columns";
-
 /// The optional columns of the user lists the admin hid on this browser.
-pub fn stored_hidden_columns() -> std::collections::BTreeSet<String> {
+pub fn stored_hidden_columns() -> BTreeSet<String> {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|storage| storage.get_item(HIDDEN_COLUMNS_KEY).ok().flatten())
-        .map(|text| {
-            text.split(',')
-                .filter(|key| !key.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|kept| hidden_columns(&kept))
         .unwrap_or_default()
 }
 
 /// Remembers the hidden columns on this browser.
-pub fn store_hidden_columns(hidden: &std::collections::BTreeSet<String>) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let keys: Vec<&str> = hidden.iter().map(String::as_str).collect();
-        let _ = storage.set_item(HIDDEN_COLUMNS_KEY, &keys.join(","));
+pub fn store_hidden_columns(hidden: &BTreeSet<String>) {
+    keep(HIDDEN_COLUMNS_KEY, &kept_hidden_columns(hidden));
+}
+
+/// Tells the server's first paint of the list the browser's time zone, for its dates (Roster's own
+/// page only).
+pub fn store_utc_offset() {
+    let minutes = js_sys::Date::new_0().get_timezone_offset();
+    set_standalone_cookie(UTC_OFFSET_KEY, &format!("{minutes:.0}"));
+}
+
+/// Keeps a view setting in localStorage, and in a cookie of the same name for the server's first
+/// paint.
+fn keep(key: &str, value: &str) {
+    if let Some(Ok(Some(storage))) = web_sys::window().map(|window| window.local_storage()) {
+        let _ = storage.set_item(key, value);
+    }
+    set_standalone_cookie(key, value);
+}
+
+/// Sets a cookie of Roster's own page for a year; never on a host's page (its cookies are the
+/// host's). The values are Roster's own names and numbers: nothing to escape.
+fn set_standalone_cookie(name: &str, value: &str) {
+    if !AppConfig::is_standalone_page() {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let secure = match window.location().protocol().as_deref() {
+        Ok("https:") => "; Secure",
+        _ => "",
+    };
+    if let Some(document) = window
+        .document()
+        .and_then(|d| d.dyn_into::<HtmlDocument>().ok())
+    {
+        let _ = document.set_cookie(&format!(
+            "{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"
+        ));
     }
 }
 

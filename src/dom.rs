@@ -63,3 +63,23 @@ pub fn save_download(download: &crate::api::Download) -> Result<(), &'static str
     }
     Ok(())
 }
+
+/// The server's first paint: the Managed list's first page as plain HTML, which the server puts in
+/// Roster's own page for a signed-in admin, to be seen while the app downloads (a host's page
+/// never has one). The app stays hidden behind it (style/roster.css) until it is taken away.
+const FIRST_PAINT: &str = "body > .roster-first-paint";
+
+/// Takes the first paint away, if the page has one, so the app's own page shows in its place: once
+/// the list has what the first paint showed, as soon as the app will show something else, or when
+/// the app panics.
+pub fn end_first_paint() {
+    if !crate::config::AppConfig::is_standalone_page() {
+        return;
+    }
+    let first_paint = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(FIRST_PAINT).ok().flatten());
+    if let Some(first_paint) = first_paint {
+        first_paint.remove();
+    }
+}

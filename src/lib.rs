@@ -35,6 +35,14 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     provide_context(router);
     // The host hears where the console starts once it is in place; later moves as they happen.
     Effect::new(move |_| router.announce_place());
+    // The server's first paint shows the Managed list: anywhere else, the app shows at once.
+    Effect::new(move |_| {
+        if !router
+            .with_place(|place| matches!(place.path.as_str(), "/" | "/users" | "/users/managed"))
+        {
+            dom::end_first_paint();
+        }
+    });
     let session = SessionState::new();
     provide_context(session);
     let events = HostEvents::of_this_mount();
@@ -49,12 +57,14 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
         Some(Ok(me)) => {
             if !me.manages_users || me.must_enrol_two_factor {
                 api.drop_first_page_preloads();
+                dom::end_first_paint();
             }
             session.signed_in(me);
         }
         Some(Err(_)) => {
             session.signed_out();
             api.drop_first_page_preloads();
+            dom::end_first_paint();
         }
         None => {}
     });
@@ -183,6 +193,7 @@ fn Console() -> impl IntoView {
     });
     if standalone {
         Effect::new(move |_| config::store_theme(theme.get()));
+        config::store_utc_offset();
     }
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));
     let user_name = Signal::derive(move || session.me().map(|me| me.user.name));

@@ -6,7 +6,12 @@ use roster::router::Router;
 use roster::{App, AppConfig};
 
 fn main() {
-    console_error_panic_hook::set_once();
+    // A panic ends the app (panic = "abort"): the server's first paint of the list, a picture that
+    // takes no clicks, must not stay in its place as if it were the app.
+    std::panic::set_hook(Box::new(|info| {
+        roster::dom::end_first_paint();
+        console_error_panic_hook::hook(info);
+    }));
     if !AppConfig::is_standalone_page() {
         return;
     }

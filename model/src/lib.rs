@@ -6,6 +6,7 @@ pub mod audit;
 pub mod domains;
 pub mod email;
 pub mod error;
+pub mod human_format;
 pub mod import;
 pub mod invitations;
 pub mod list;
@@ -19,6 +20,7 @@ pub mod text;
 pub mod tokens;
 pub mod user_filters;
 pub mod users;
+pub mod view_settings;
 mod whole_number;
 
 pub use accounts::*;
@@ -44,6 +46,7 @@ pub use text::hidden_character_problem;
 pub use tokens::*;
 pub use user_filters::*;
 pub use users::*;
+pub use view_settings::Theme;
 
 /// Seconds since the Unix epoch, UTC.
 pub type Timestamp = i64;

@@ -4,13 +4,14 @@
 //! list while the app itself downloads.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use std::time::Duration;
 
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use roster_model::{first_page_reads, CSRF_HEADER, FIRST_PAGE_PRELOADED};
 use tower::util::option_layer;
@@ -21,7 +22,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::api;
-use crate::authz::{resolve_client, Manager};
+use crate::authz::{resolve_client, Caller, Manager};
+use crate::first_paint;
 use crate::scim;
 use crate::state::AppState;
 use crate::web_policy::{self, WebPolicy};
@@ -34,7 +36,13 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         index: ServeFile::new(dir.join("index.html"))
             .precompressed_br()
             .precompressed_gzip(),
-        preloads_first_page: index_html.as_deref().is_some_and(asks_as_preloaded),
+        preloaded_page: index_html
+            .as_deref()
+            .filter(|page| asks_as_preloaded(page))
+            .map(|page| PreloadedPage {
+                html: Arc::from(page),
+                body_start: body_start(page),
+            }),
     });
     let policy = WebPolicy::new(state.settings.allowed_hosts.clone(), index_html.as_deref());
     let cors = cors(&state.settings.allowed_origins);
@@ -124,8 +132,28 @@ fn redacted_path(path: &str) -> String {
 struct App {
     files: ServeDir,
     index: ServeFile,
-    /// The page asks the API and routes where [`first_page_preloads`] says it will.
-    preloads_first_page: bool,
+    /// The page, when it asks the API and routes where [`first_page_preloads`] says it will.
+    preloaded_page: Option<PreloadedPage>,
+}
+
+/// The page (index.html) as served to a signed-in admin loading the Managed list: with preloads
+/// of what the list reads first, and the list's first paint at the start of its body.
+#[derive(Clone)]
+struct PreloadedPage {
+    html: Arc<str>,
+    /// Where the first paint goes: just inside `<body …>`. None: the page has no body tag to
+    /// find, and goes without.
+    body_start: Option<usize>,
+}
+
+/// Just inside the page's `<body>` tag (its attributes, if any, left as they are).
+fn body_start(html: &str) -> Option<usize> {
+    let tag = html.find("<body")?;
+    let after_name = html.as_bytes().get(tag + "<body".len())?;
+    if !matches!(after_name, b'>' | b' ' | b'\t' | b'\n' | b'\r') {
+        return None;
+    }
+    Some(tag + html[tag..].find('>')? + 1)
 }
 
 /// Where the API is served; the app's index.html names the same (roster-api-base).
@@ -153,30 +181,45 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
         }
     } else {
         let (mut parts, body) = request.into_parts();
-        let preloads = match app.preloads_first_page {
-            true => first_page_preloads(&mut parts, &state).await,
-            false => None,
+        let reader = match &app.preloaded_page {
+            Some(page) => managed_list_reader(&mut parts, &state)
+                .await
+                .map(|caller| (page, caller)),
+            None => None,
         };
-        if preloads.is_some() {
-            // Always the whole page: a 304 would bring back a stored answer's headers.
-            parts.headers.remove(header::IF_MODIFIED_SINCE);
-            parts.headers.remove(header::IF_NONE_MATCH);
+        match reader {
+            Some((page, caller)) => {
+                // Made for this request, never a 304: the rows and the preloads are this
+                // session's, so it is never stored either, not even for Back (which shows a
+                // stored page unasked).
+                cache = "no-store";
+                let html = match page.body_start {
+                    Some(at) => {
+                        let settings = first_paint::ViewSettings::of_request(&parts.headers);
+                        // Without it the page is as built: the app draws the list itself.
+                        let first_paint = first_paint::managed_list(&state, &caller, &settings)
+                            .await
+                            .inspect_err(|error| tracing::warn!(?error, "first paint left out"))
+                            .unwrap_or_default();
+                        [&page.html[..at], &first_paint, &page.html[at..]].concat()
+                    }
+                    None => page.html.to_string(),
+                };
+                let mut response = Html(html).into_response();
+                if let Some(preloads) = first_page_preloads() {
+                    response.headers_mut().insert(header::LINK, preloads);
+                    response.headers_mut().insert(
+                        HeaderName::from_static("server-timing"),
+                        HeaderValue::from_static(FIRST_PAGE_PRELOADED),
+                    );
+                }
+                response
+            }
+            None => match app.index.oneshot(Request::from_parts(parts, body)).await {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            },
         }
-        let mut response = match app.index.oneshot(Request::from_parts(parts, body)).await {
-            Ok(response) => response.into_response(),
-            Err(never) => match never {},
-        };
-        if let Some(preloads) = preloads.filter(|_| response.status().is_success()) {
-            response.headers_mut().insert(header::LINK, preloads);
-            response.headers_mut().insert(
-                HeaderName::from_static("server-timing"),
-                HeaderValue::from_static(FIRST_PAGE_PRELOADED),
-            );
-            // Never stored, not even for Back (which shows a stored page unasked): its preloads
-            // are this session's.
-            cache = "no-store";
-        }
-        response
     };
     response
         .headers_mut()
@@ -184,19 +227,14 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
     response
 }
 
-/// For a page load of the Managed list (or of the paths that lead to it) by someone who may read
-/// it now: a `Link` header that preloads the list's first page and the tab counts, so both arrive
-/// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
-/// for byte (`first_page_reads`), or the browser would not use them. Nobody else gets it: a
-/// preloaded refusal would be handed to the app's first request after signing in. A preload the
-/// app does not take stays with the page: the app takes both once its own check of the session
-/// passes, and drops them when that check, sent at the same moment, finds the session over or no
-/// longer an admin's (`ApiClient::drop_first_page_preloads`, told by the `Server-Timing` entry
-/// [`FIRST_PAGE_PRELOADED`]), lest someone who signs in next on that page be handed them.
-async fn first_page_preloads(
+/// Who may be shown the Managed list on this page load: for a load of the list (or of the paths
+/// that lead to it) by an Owner or Administrator signed in, that caller. Nobody else gets its
+/// first paint or its preloads: a preloaded refusal would be handed to the app's first request
+/// after signing in.
+async fn managed_list_reader(
     parts: &mut axum::http::request::Parts,
     state: &AppState,
-) -> Option<HeaderValue> {
+) -> Option<Caller> {
     let leads_to_managed_list = matches!(parts.uri.path(), "/" | "/users" | "/users/managed");
     if parts.method != Method::GET
         || !leads_to_managed_list
@@ -204,7 +242,20 @@ async fn first_page_preloads(
     {
         return None;
     }
-    Manager::from_request_parts(parts, state).await.ok()?;
+    Manager::from_request_parts(parts, state)
+        .await
+        .ok()
+        .map(|Manager(caller)| caller)
+}
+
+/// A `Link` header that preloads the Managed list's first page and the tab counts, so both arrive
+/// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
+/// for byte (`first_page_reads`), or the browser would not use them. A preload the app does not
+/// take stays with the page: the app takes both once its own check of the session passes, and
+/// drops them when that check, sent at the same moment, finds the session over or no longer an
+/// admin's (`ApiClient::drop_first_page_preloads`, told by the `Server-Timing` entry
+/// [`FIRST_PAGE_PRELOADED`]), lest someone who signs in next on that page be handed them.
+fn first_page_preloads() -> Option<HeaderValue> {
     let link = first_page_reads()
         .map(|(path, query)| {
             let query = form_urlencoded::Serializer::new(String::new())
@@ -257,7 +308,7 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{asks_as_preloaded, is_hashed_asset, redacted_path};
+    use super::{asks_as_preloaded, body_start, is_hashed_asset, redacted_path};
 
     #[test]
     fn the_page_is_preloaded_for_only_as_it_is_shipped() {
@@ -275,6 +326,28 @@ mod tests {
             r#"content="https://api.example/v1""#
         )));
         assert!(!asks_as_preloaded("<!doctype html><title>Roster</title>"));
+        // The first paint has its place.
+        let at = body_start(&shipped).expect("a body tag");
+        assert!(shipped[..at].ends_with("<body>"));
+    }
+
+    #[test]
+    fn the_first_paint_goes_just_inside_the_body_tag() {
+        fn at(html: &str) -> Option<(&str, &str)> {
+            body_start(html).map(|at| (&html[..at], &html[at..]))
+        }
+        assert_eq!(
+            at("<head></head><body></body>"),
+            Some(("<head></head><body>", "</body>"))
+        );
+        assert_eq!(
+            at("<body class=\"x\">\n</body>"),
+            Some(("<body class=\"x\">", "\n</body>"))
+        );
+        // Not a body tag, and no body tag at all: nowhere.
+        assert_eq!(at("<bodyguard></bodyguard>"), None);
+        assert_eq!(at("<!doctype html><title>Roster</title>"), None);
+        assert_eq!(at("<body"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dataset;
 pub mod dns;
 pub mod error;
+pub mod first_paint;
 pub mod hex;
 pub mod host_sign_in;
 pub mod mail;

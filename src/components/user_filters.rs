@@ -8,7 +8,7 @@ use roster_model::{
     AccountRole, LastSignIn, OrgRole, TwoFactorState, UserFilter, UserFilters, UserStatus, UserView,
 };
 
-use super::user_table::OPTIONAL_COLUMNS;
+use roster_model::view_settings::OPTIONAL_COLUMNS;
 
 /// The id of the filter panel, for the toggle that shows it.
 pub const FILTER_PANEL_ID: &str = "roster-user-filters";

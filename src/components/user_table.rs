@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
+use roster_model::view_settings::user_table_class;
 use roster_model::{AccountRef, SortDir, SortField, UserStatus, UserSummary, UserView};
 
 use super::expiry;
@@ -12,14 +13,6 @@ pub struct SortState {
     pub field: SortField,
     pub dir: SortDir,
 }
-
-/// The columns an admin may hide, by key, with their names in the column menu.
-pub const OPTIONAL_COLUMNS: [(&str, &str); 4] = [
-    ("two_factor", "Two-factor"),
-    ("last_sign_in", "Last sign-in"),
-    ("accounts", "Accounts"),
-    ("joined", "Joined or imported"),
-];
 
 /// One column: its header, the sort it offers, and its key when it can be hidden.
 type Column = (&'static str, Option<SortField>, Option<&'static str>);
@@ -109,7 +102,7 @@ pub fn UserTable(
     /// organization's accounts) away.
     #[prop(default = None)]
     on_remove_access: Option<Callback<(UserSummary, Option<AccountRef>)>>,
-    /// Keys of the [`OPTIONAL_COLUMNS`] the admin hid.
+    /// Keys of the optional columns (`view_settings::OPTIONAL_COLUMNS`) the admin hid.
     #[prop(optional, into)]
     hidden: Signal<BTreeSet<String>>,
 ) -> impl IntoView {
@@ -157,11 +150,7 @@ pub fn UserTable(
         .collect_view();
     view! {
         <div class="roster-table-wrap">
-            <table class=move || {
-                hidden.with(|hidden| {
-                    hidden.iter().fold("roster-table".to_owned(), |class, key| class + " roster-table--hide-" + key)
-                })
-            }>
+            <table class=move || hidden.with(user_table_class)>
                 <caption class="roster-visually-hidden">{caption}</caption>
                 <thead><tr>{select_all_header}{headers}</tr></thead>
                 <tbody>{rows}</tbody>

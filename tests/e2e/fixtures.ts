@@ -3,9 +3,28 @@ import { expect, test as base } from '@playwright/test';
 /**
  * Every spec's `test`: pages run under the server's Content Security Policy, and any violation a
  * page reports (the `securitypolicyviolation` event, across every navigation of the context)
- * fails the test.
+ * fails the test. Navigations wait for the app to replace the server's first paint.
  */
 export const test = base.extend<{ cspViolations: string[] }>({
+  // The server's first paint of the Managed list is a picture of the page that takes no clicks;
+  // the specs act on the app. So a navigation waits for the app to take the picture's place,
+  // unless it asks for no more than the answer's arrival (`waitUntil: 'commit'`).
+  page: async ({ page }, use) => {
+    const appInPlace = () => page.waitForFunction(() => !document.querySelector('body > .roster-first-paint'));
+    const goto = page.goto.bind(page);
+    page.goto = async (url, options) => {
+      const response = await goto(url, options);
+      if (options?.waitUntil !== 'commit') await appInPlace();
+      return response;
+    };
+    const reload = page.reload.bind(page);
+    page.reload = async (options) => {
+      const response = await reload(options);
+      if (options?.waitUntil !== 'commit') await appInPlace();
+      return response;
+    };
+    await use(page);
+  },
   cspViolations: [
     async ({ context }, use) => {
       const violations: string[] = [];

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { DEMO_PASSWORD, OWNER, expectAccessible, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, MEMBER, OWNER, expectAccessible, signIn, userRows } from './helpers';
 
 /** The names of the app's wasm files the page has asked for so far. */
 function wasmRequests(page: import('@playwright/test').Page) {
@@ -77,6 +77,120 @@ test.describe('the first page', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(userRows(page)).toHaveCount(25);
     expect(reads).toContain('/api/v1/users?view=managed&sort=name&dir=asc&limit=25');
+  });
+});
+
+test.describe('the first paint', () => {
+  // A browser with no time zone told yet is shown dates in UTC, as this one is in.
+  test.use({ timezoneId: 'UTC' });
+
+  /** Where the list's parts stand on the page, and what its rows say. */
+  const layout = (page: import('@playwright/test').Page, root: string) =>
+    page.evaluate((root) => {
+      const scope = document.querySelector(root)!;
+      const at = (selector: string) =>
+        [...scope.querySelectorAll(selector)].map((element) => {
+          const box = element.getBoundingClientRect();
+          return `${selector} ${Math.round(box.x)},${Math.round(box.y)} ${Math.round(box.width)}×${Math.round(box.height)}`;
+        });
+      const places = ['.roster-header', '.roster-nav a', '.roster-account', 'h1', '.roster-tab', '.roster-toolbar > *',
+        '.roster-summary', '.roster-bulk-bar', 'thead th', 'tbody tr', '.roster-pager > *'].flatMap(at);
+      const rows = [...scope.querySelectorAll('tbody tr')].map((row) => (row as HTMLElement).innerText);
+      const tabs = [...scope.querySelectorAll('.roster-tab')].map((tab) => (tab as HTMLElement).innerText);
+      return { places, rows, tabs };
+    }, root);
+
+  /** Holds the app's code back until the function answered is called: the first paint shows. */
+  async function holdApp(page: import('@playwright/test').Page) {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, async (route) => {
+      await held;
+      await route.fallback();
+    });
+    return release;
+  }
+
+  test('the list\'s first page is painted before the app has downloaded, and the app takes its place without a move', async ({ page }) => {
+    const release = await holdApp(page);
+    await page.goto('/users/managed', { waitUntil: 'commit' });
+    const firstPaint = page.locator('.roster-first-paint');
+    await expect(firstPaint.locator('tbody tr')).toHaveCount(25);
+    await expect(firstPaint.getByText('Northwind Labs')).toBeVisible();
+    const painted = await layout(page, '.roster-first-paint');
+    // A picture, not the page: nothing in it takes a click or the focus, and assistive
+    // technology is not told of it (the app's page, a moment later, is the one to read).
+    const accounts = await firstPaint.locator('.roster-nav').getByText('Accounts', { exact: true }).boundingBox();
+    await page.mouse.click(accounts!.x + 4, accounts!.y + 4);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expectAccessible(page);
+
+    release();
+    await expect(firstPaint).toHaveCount(0);
+    await expect(userRows(page)).toHaveCount(25);
+    // The same rows and counts, each part where it was painted.
+    expect(await layout(page, '.roster-shell')).toEqual(painted);
+    await expectAccessible(page);
+  });
+
+  test.describe('in California', () => {
+    // The first visit tells the server the browser's time zone: the dates agree from the next.
+    test.use({ timezoneId: 'America/Los_Angeles' });
+
+    test('is drawn in the theme, without the columns and in the time zone of the admin', async ({ page }) => {
+      await page.goto('/users/managed');
+      await expect(userRows(page)).toHaveCount(25);
+      await page.getByLabel('Theme').selectOption('dark');
+      await page.getByRole('button', { name: 'Columns' }).click();
+      await page.getByRole('checkbox', { name: 'Joined or imported' }).uncheck();
+      await page.getByRole('checkbox', { name: 'Two-factor' }).uncheck();
+      const release = await holdApp(page);
+      await page.reload({ waitUntil: 'commit' });
+      const firstPaint = page.locator('.roster-first-paint');
+      await expect(firstPaint.locator('tbody tr')).toHaveCount(25);
+      const look = (shellSelector: string) =>
+        page.evaluate((shellSelector) => {
+          const shell = document.querySelector(shellSelector) as HTMLElement;
+          const headers = [...shell.querySelectorAll('thead th')].filter((th) => (th as HTMLElement).offsetWidth > 0);
+          return {
+            theme: shell.dataset.theme,
+            background: getComputedStyle(shell).backgroundColor,
+            headers: headers.map((th) => (th as HTMLElement).innerText),
+          };
+        }, shellSelector);
+      const painted = await look('.roster-first-paint .roster-shell');
+      expect(painted.theme).toBe('dark');
+      expect(painted.headers).not.toContain('Joined');
+      expect(painted.headers).not.toContain('Two-factor');
+      expect(painted.headers).toContain('Last sign-in');
+      const places = await layout(page, '.roster-first-paint');
+      release();
+      await expect(firstPaint).toHaveCount(0);
+      await expect(userRows(page)).toHaveCount(25);
+      expect(await look('.roster-shell')).toEqual(painted);
+      expect(await layout(page, '.roster-shell')).toEqual(places);
+    });
+  });
+
+  test('goes when the app cannot start, rather than stand there as if it were the page', async ({ page }) => {
+    await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, (route) => route.abort('internetdisconnected'));
+    await page.goto('/users/managed', { waitUntil: 'commit' });
+    await expect(page.locator('.roster-first-paint')).toHaveCount(0);
+  });
+
+  test('is not served to anyone the list would refuse, nor for another page', async ({ page }) => {
+    await page.goto('/accounts');
+    await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
+    expect(await page.locator('.roster-first-paint').count()).toBe(0);
+    const served = await page.request.get('/accounts');
+    expect(await served.text()).not.toContain('<div class="roster-first-paint"');
+    await signIn(page, MEMBER);
+    const member = await page.request.get('/users/managed');
+    expect(await member.text()).not.toContain('<div class="roster-first-paint"');
+    expect(member.headers()['cache-control']).toBe('no-cache');
   });
 });
 

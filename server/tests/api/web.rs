@@ -609,3 +609,117 @@ async fn whole_numbers_written_with_a_fraction_count_as_integers() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+/// A signed-in admin's page load of the Managed list carries the list's first page as HTML (the
+/// first paint, painted before the app has downloaded), every value escaped; nobody who may not
+/// read the list gets it, and no other page load does.
+#[tokio::test]
+async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_only() {
+    let site = TempDir::new().expect("site dir");
+    std::fs::write(
+        site.path().join("index.html"),
+        r#"<!doctype html><head><meta name="roster-api-base" content="/api/v1" /><meta name="roster-router-base" content="" /></head><body></body>"#,
+    )
+    .expect("write index.html");
+    let mut server = server_with(
+        |ids| dataset::demo(ids, NOW, password_hash()),
+        Some(site.path()),
+    )
+    .await;
+    let first_paint = |page: &str| {
+        let body = &page[page.find("<body>").expect("a body") + "<body>".len()..];
+        body[..body.find("</body>").expect("the body's end")].to_owned()
+    };
+    assert_eq!(first_paint(&body_of(&server, "/users/managed").await), "");
+
+    server.sign_in_as(OWNER).await;
+    // A name that would be markup if it were not escaped, first in the list by family name.
+    let (_, tag) = server.detail(id_of(MEMBER)).await;
+    let (status, _, body) = server
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{}", id_of(MEMBER)),
+            &[("if-match", tag.as_str())],
+            Some(serde_json::json!({"given_name": "Sam\"><script>alert(1)</script>", "family_name": "<img src=x onerror=alert(2)>"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list: Page<UserSummary> = server
+        .get("/api/v1/users?view=managed&sort=name&dir=asc&limit=25")
+        .await;
+    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    for path in ["/", "/users", "/users/managed"] {
+        // The template breaks its lines inside tags.
+        let shown = first_paint(&body_of(&server, path).await).replace("\n>", ">");
+        assert!(
+            shown.starts_with(r#"<div class="roster-first-paint" inert aria-hidden="true">"#),
+            "{path}: {shown}"
+        );
+        // Every row of the first page, in the list's order, and each tab's count.
+        let mut rest = shown.as_str();
+        for user in &list.items {
+            let cell = format!("<td>{}</td>", user.email);
+            let at = rest
+                .find(&cell)
+                .unwrap_or_else(|| panic!("{path}: {cell} in order"));
+            rest = &rest[at + cell.len()..];
+        }
+        assert_eq!(list.items.len(), 25);
+        assert_eq!(shown.matches("<tr>").count(), 1 + 25, "{path}");
+        for count in [
+            counts.managed,
+            counts.external,
+            counts.invited,
+            counts.imported,
+        ] {
+            assert!(
+                shown.contains(&format!(
+                    r#"<span class="roster-tab__count">{count}</span>"#
+                )),
+                "{path}: {count}"
+            );
+        }
+        assert!(
+            shown.contains(&format!("{} users", counts.managed)),
+            "{path}"
+        );
+        // The renamed member leads the list, as text.
+        assert!(
+            !shown.contains("<script") && !shown.contains("<img"),
+            "{path}"
+        );
+        assert!(
+            shown.contains(
+                "Sam&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62; &#60;img src=x onerror=alert(2)&#62;"
+            ),
+            "{path}: {shown}"
+        );
+    }
+    // Another list, a search, another page: the page as built.
+    for path in ["/users/invited", "/users/managed?q=chen", "/accounts"] {
+        assert_eq!(first_paint(&body_of(&server, path).await), "", "{path}");
+    }
+    // A Member may not read the list.
+    let mut member = server.another_client();
+    member.sign_in_as(MEMBER).await;
+    assert_eq!(first_paint(&body_of(&member, "/users/managed").await), "");
+    // Nor anyone once signed out (the cookie is still sent; its session is over).
+    let (status, _, _) = server
+        .send_json("DELETE", "/api/v1/session", &[], None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(first_paint(&body_of(&server, "/users/managed").await), "");
+}
+
+/// The page a load of `path` is served.
+async fn body_of(server: &TestServer, path: &str) -> String {
+    let request = Request::get(path).body(Body::empty()).expect("request");
+    let response = server.send(request).await;
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}

@@ -18,6 +18,7 @@ use crate::components::{
     ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
     COLUMN_PANEL_ID, FILTER_PANEL_ID,
 };
+use crate::dom;
 use crate::events::{HostEvents, UserChanged};
 use crate::format;
 use crate::list::{latest_read, page_href, PageLinks};
@@ -203,6 +204,12 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             (state, api.users(&request).await)
         }
     });
+    // The server's first paint of this list stays in view until the app has the same to show.
+    Effect::new(move |_| {
+        if users.with(Option::is_some) && counts.with(Option::is_some) {
+            dom::end_first_paint();
+        }
+    });
 
     let go = {
         let navigate = navigate.clone();
@@ -268,12 +275,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     // The optional columns hidden, remembered on this browser.
     let hidden_columns = RwSignal::new(crate::config::stored_hidden_columns());
     let columns_open = RwSignal::new(false);
-    Effect::new(move |before: Option<()>| {
-        let hidden = hidden_columns.get();
-        if before.is_some() {
-            crate::config::store_hidden_columns(&hidden);
-        }
-    });
+    // Kept from the first run too: that renews the cookie the server's first paint reads.
+    Effect::new(move |_| crate::config::store_hidden_columns(&hidden_columns.get()));
 
     // Export: everything the list shows (every page), as a CSV file.
     let exporting = RwSignal::new(false);
