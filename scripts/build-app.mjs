@@ -71,7 +71,7 @@ const head = [
   `<link rel="preload" href="/${assets}/roster_bg.wasm" crossorigin="anonymous" integrity="${integrity('roster_bg.wasm')}" as="fetch" type="application/wasm" />`,
   // The server allows exactly this inline script by its hash (Content-Security-Policy). When the
   // app cannot start, the server's first paint of the list (a picture that takes no clicks) goes.
-  `<script type="module">import('/${assets}/roster.js').then(({ default: init }) => init({ module_or_path: '/${assets}/roster_bg.wasm' })).catch(() => document.querySelector('body > .roster-first-paint')?.remove());</script>`,
+  `<script type="module">import('/${assets}/roster.js').then(({ default: init }) => init({ module_or_path: '/${assets}/roster_bg.wasm' })).catch((error) => { document.querySelector('body > .roster-first-paint')?.remove(); throw error; });</script>`,
 ].join('\n    ');
 const page = readFileSync(join(root, 'index.html'), 'utf8');
 if (!page.includes('<!-- roster:assets -->')) throw new Error('build-app: index.html lost its <!-- roster:assets --> line');

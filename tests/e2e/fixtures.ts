@@ -10,7 +10,7 @@ export const test = base.extend<{ cspViolations: string[] }>({
   // the specs act on the app. So a navigation waits for the app to take the picture's place,
   // unless it asks for no more than the answer's arrival (`waitUntil: 'commit'`).
   page: async ({ page }, use) => {
-    const appInPlace = () => page.waitForFunction(() => !document.querySelector('body > .roster-first-paint'));
+    const appInPlace = () => page.locator('body > .roster-first-paint').waitFor({ state: 'detached', timeout: 15_000 });
     const goto = page.goto.bind(page);
     page.goto = async (url, options) => {
       const response = await goto(url, options);

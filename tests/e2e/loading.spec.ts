@@ -136,9 +136,10 @@ test.describe('the first paint', () => {
     await expectAccessible(page);
   });
 
-  test.describe('in California', () => {
-    // The first visit tells the server the browser's time zone: the dates agree from the next.
-    test.use({ timezoneId: 'America/Los_Angeles' });
+  test.describe('in India', () => {
+    // The first visit tells the server the browser's offset from UTC: the dates agree from the
+    // next. (A zone without daylight saving: across a change, a date near midnight may differ.)
+    test.use({ timezoneId: 'Asia/Kolkata' });
 
     test('is drawn in the theme, without the columns and in the time zone of the admin', async ({ page }) => {
       await page.goto('/users/managed');
@@ -163,9 +164,8 @@ test.describe('the first paint', () => {
         }, shellSelector);
       const painted = await look('.roster-first-paint .roster-shell');
       expect(painted.theme).toBe('dark');
-      expect(painted.headers).not.toContain('Joined');
-      expect(painted.headers).not.toContain('Two-factor');
-      expect(painted.headers).toContain('Last sign-in');
+      const shown = (name: string) => painted.headers.some((header) => header.startsWith(name));
+      expect([shown('Joined'), shown('Two-factor'), shown('Last sign-in')]).toEqual([false, false, true]);
       const places = await layout(page, '.roster-first-paint');
       release();
       await expect(firstPaint).toHaveCount(0);
@@ -176,9 +176,17 @@ test.describe('the first paint', () => {
   });
 
   test('goes when the app cannot start, rather than stand there as if it were the page', async ({ page }) => {
-    await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, (route) => route.abort('internetdisconnected'));
+    let fail = () => {};
+    const failing = new Promise<void>((resolve) => (fail = resolve));
+    await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, async (route) => {
+      await failing;
+      await route.abort('internetdisconnected');
+    });
     await page.goto('/users/managed', { waitUntil: 'commit' });
-    await expect(page.locator('.roster-first-paint')).toHaveCount(0);
+    const firstPaint = page.locator('.roster-first-paint');
+    await expect(firstPaint.locator('tbody tr')).toHaveCount(25);
+    fail();
+    await expect(firstPaint).toHaveCount(0);
   });
 
   test('is not served to anyone the list would refuse, nor for another page', async ({ page }) => {
