@@ -713,13 +713,6 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
 
 /// The page a load of `path` is served.
 async fn body_of(server: &TestServer, path: &str) -> String {
-    let request = Request::get(path).body(Body::empty()).expect("request");
-    let response = server.send(request).await;
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
+    let (_, _, body) = server.get_raw(path).await;
+    String::from_utf8(body).expect("utf-8")
 }
