@@ -2,6 +2,7 @@
 //! a host element's shadow root when embedded (where `document` sees only the host element).
 
 use leptos::prelude::*;
+use roster_model::FirstRead;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node, ShadowRoot};
@@ -66,8 +67,30 @@ pub fn save_download(download: &crate::api::Download) -> Result<(), &'static str
 
 /// The server's first paint: the Managed list's first page as plain HTML, which the server puts in
 /// Roster's own page for a signed-in admin, to be seen while the app downloads (a host's page
-/// never has one). The app stays hidden behind it (style/roster.css) until it is taken away.
+/// never has one). The app stays hidden behind it (style/roster.css) until it is taken away. It
+/// also carries the answers of the list's first reads, for the app to take instead of asking.
 const FIRST_PAINT: &str = "body > .roster-first-paint";
+
+/// The answer the first paint carries for one of the list's first reads (`read`, one of
+/// [`FirstRead`]), as JSON, taken once: asked again, the app asks the server. Gone
+/// with the first paint, which goes as soon as the app finds the session over or shows anything
+/// else, so nobody who signs in next on this page is handed it.
+pub fn take_first_read(read: FirstRead) -> Option<String> {
+    if !crate::config::AppConfig::is_standalone_page() {
+        return None;
+    }
+    let selector = format!(
+        "{FIRST_PAINT} > script[{}=\"{}\"]",
+        FirstRead::ATTRIBUTE,
+        read.name()
+    );
+    let answer = web_sys::window()?
+        .document()?
+        .query_selector(&selector)
+        .ok()??;
+    answer.remove();
+    answer.text_content()
+}
 
 /// Takes the first paint away, if the page has one, so the app's own page shows in its place: once
 /// the list has what the first paint showed, as soon as the app will show something else, or when

@@ -56,14 +56,12 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => {
             if !me.manages_users || me.must_enrol_two_factor {
-                api.drop_first_page_preloads();
                 dom::end_first_paint();
             }
             session.signed_in(me);
         }
         Some(Err(_)) => {
             session.signed_out();
-            api.drop_first_page_preloads();
             dom::end_first_paint();
         }
         None => {}

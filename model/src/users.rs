@@ -335,22 +335,28 @@ impl ViewCounts {
     }
 }
 
-/// The `Server-Timing` entry of a page served with preloads of the Managed list's first page and
-/// the tab counts (for a signed-in admin): the app drops them unread when it finds the session
-/// over or not allowed to read the list, lest they be handed to whoever signs in next.
-pub const FIRST_PAGE_PRELOADED: &str = "roster-first-page-preloaded";
+/// The reads the Managed list makes as it first opens, whose answers the server's first paint of
+/// the list carries for a signed-in admin's page load (each in a `<script type="application/json"
+/// data-roster-read="NAME">`), so that the app takes them from the page instead of asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstRead {
+    /// `GET /users` of the Managed tab's first page ([`UserListRequest::first_page`]).
+    Users,
+    /// `GET /users/counts` without filters.
+    Counts,
+}
 
-/// The reads the Managed list makes as it first opens, each a path under the API and its query:
-/// its first page and the tab counts. The server preloads these for a signed-in admin's page load,
-/// and the app drops them when it will not read them.
-pub fn first_page_reads() -> [(&'static str, Vec<(&'static str, String)>); 2] {
-    [
-        (
-            "/users",
-            UserListRequest::first_page(UserView::Managed).query(),
-        ),
-        ("/users/counts", UserFilters::default().pairs()),
-    ]
+impl FirstRead {
+    pub const ALL: [FirstRead; 2] = [FirstRead::Users, FirstRead::Counts];
+    /// The attribute of the element holding an answer, naming its read.
+    pub const ATTRIBUTE: &'static str = "data-roster-read";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FirstRead::Users => "users",
+            FirstRead::Counts => "counts",
+        }
+    }
 }
 
 /// What a tab of the user list is asked for (`GET /users`); the app's URL holds the same.
@@ -393,8 +399,7 @@ impl UserListRequest {
         query
     }
 
-    /// The whole query of the page asked for, in the order the app sends it (a preload of the
-    /// same URL is only used when every byte agrees).
+    /// The whole query of the page asked for, in the order the app sends it.
     pub fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = self.view_query();
         query.push(("limit", self.limit.to_string()));

@@ -1,7 +1,7 @@
 //! The whole HTTP surface: the API under /api/v1 and, when a directory is given, the built app:
 //! its files (the brotli or gzip copy the build made, when the browser takes it), and index.html
-//! for the app's own routes (deep links), telling a signed-in admin's browser to fetch the Managed
-//! list while the app itself downloads.
+//! for the app's own routes (deep links), with the Managed list's first page drawn in for a
+//! signed-in admin (`first_paint`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
-use roster_model::{first_page_reads, CSRF_HEADER, FIRST_PAGE_PRELOADED};
+use roster_model::CSRF_HEADER;
 use tower::util::option_layer;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -36,10 +36,10 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         index: ServeFile::new(dir.join("index.html"))
             .precompressed_br()
             .precompressed_gzip(),
-        preloaded_page: index_html
+        list_page: index_html
             .as_deref()
-            .filter(|page| asks_as_preloaded(page))
-            .map(|page| PreloadedPage {
+            .filter(|page| asks_this_server(page))
+            .map(|page| ListPage {
                 html: Arc::from(page),
                 body_start: body_start(page),
             }),
@@ -132,14 +132,14 @@ fn redacted_path(path: &str) -> String {
 struct App {
     files: ServeDir,
     index: ServeFile,
-    /// The page, when it asks the API and routes where [`first_page_preloads`] says it will.
-    preloaded_page: Option<PreloadedPage>,
+    /// The page, when it asks this server's API and routes from the root ([`asks_this_server`]).
+    list_page: Option<ListPage>,
 }
 
-/// The page (index.html) as served to a signed-in admin loading the Managed list: with preloads
-/// of what the list reads first, and the list's first paint at the start of its body.
+/// The page (index.html) as served to a signed-in admin loading the Managed list: with the list's
+/// first paint at the start of its body.
 #[derive(Clone)]
-struct PreloadedPage {
+struct ListPage {
     html: Arc<str>,
     /// Where the first paint goes: just inside `<body …>`. None: the page has no body tag to
     /// find, and goes without.
@@ -181,7 +181,7 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
         }
     } else {
         let (mut parts, body) = request.into_parts();
-        let reader = match &app.preloaded_page {
+        let reader = match &app.list_page {
             Some(page) => managed_list_reader(&mut parts, &state)
                 .await
                 .map(|caller| (page, caller)),
@@ -189,9 +189,8 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
         };
         match reader {
             Some((page, caller)) => {
-                // Made for this request, never a 304: the rows and the preloads are this
-                // session's, so it is never stored either, not even for Back (which shows a
-                // stored page unasked).
+                // Made for this request, never a 304: the rows are this session's, so it is
+                // never stored either, not even for Back (which shows a stored page unasked).
                 cache = "no-store";
                 let html = match page.body_start {
                     Some(at) => {
@@ -205,15 +204,7 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
                     }
                     None => page.html.to_string(),
                 };
-                let mut response = Html(html).into_response();
-                if let Some(preloads) = first_page_preloads() {
-                    response.headers_mut().insert(header::LINK, preloads);
-                    response.headers_mut().insert(
-                        HeaderName::from_static("server-timing"),
-                        HeaderValue::from_static(FIRST_PAGE_PRELOADED),
-                    );
-                }
-                response
+                Html(html).into_response()
             }
             None => match app.index.oneshot(Request::from_parts(parts, body)).await {
                 Ok(response) => response.into_response(),
@@ -229,8 +220,7 @@ async fn fallback(request: Request, spa: Option<App>, state: AppState) -> Respon
 
 /// Who may be shown the Managed list on this page load: for a load of the list (or of the paths
 /// that lead to it) by an Owner or Administrator signed in, that caller. Nobody else gets its
-/// first paint or its preloads: a preloaded refusal would be handed to the app's first request
-/// after signing in.
+/// first paint.
 async fn managed_list_reader(
     parts: &mut axum::http::request::Parts,
     state: &AppState,
@@ -248,33 +238,10 @@ async fn managed_list_reader(
         .map(|Manager(caller)| caller)
 }
 
-/// A `Link` header that preloads the Managed list's first page and the tab counts, so both arrive
-/// while the app downloads instead of after it starts. The URLs are the ones the app asks, byte
-/// for byte (`first_page_reads`), or the browser would not use them. A preload the app does not
-/// take stays with the page: the app takes both once its own check of the session passes, and
-/// drops them when that check, sent at the same moment, finds the session over or no longer an
-/// admin's (`ApiClient::drop_first_page_preloads`, told by the `Server-Timing` entry
-/// [`FIRST_PAGE_PRELOADED`]), lest someone who signs in next on that page be handed them.
-fn first_page_preloads() -> Option<HeaderValue> {
-    let link = first_page_reads()
-        .map(|(path, query)| {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(query)
-                .finish();
-            let url = match query.is_empty() {
-                true => format!("{API_BASE}{path}"),
-                false => format!("{API_BASE}{path}?{query}"),
-            };
-            format!("<{url}>; rel=preload; as=fetch; crossorigin")
-        })
-        .join(", ");
-    HeaderValue::from_str(&link).ok()
-}
-
-/// Whether the page (index.html) asks the API at [`API_BASE`] and routes from the root, as the
-/// preloads of [`first_page_preloads`] assume: its `roster-api-base` and `roster-router-base` may
-/// be changed by whoever deploys it, and a preload under other URLs would be fetched for nothing.
-fn asks_as_preloaded(index_html: &str) -> bool {
+/// Whether the page (index.html) asks this server's API (at [`API_BASE`]) and routes from the root,
+/// as the first paint assumes: its `roster-api-base` and `roster-router-base` may be changed by
+/// whoever deploys it, and rows from this server, or links from the root, would then be wrong.
+fn asks_this_server(index_html: &str) -> bool {
     meta_content(index_html, "roster-api-base") == Some(API_BASE)
         && meta_content(index_html, "roster-router-base") == Some("")
 }
@@ -308,24 +275,24 @@ fn is_hashed_asset(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{asks_as_preloaded, body_start, is_hashed_asset, redacted_path};
+    use super::{asks_this_server, body_start, is_hashed_asset, redacted_path};
 
     #[test]
-    fn the_page_is_preloaded_for_only_as_it_is_shipped() {
+    fn the_page_is_first_painted_only_as_it_is_shipped() {
         let shipped = std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../index.html"),
         )
         .expect("the app's index.html");
-        assert!(asks_as_preloaded(&shipped));
-        assert!(!asks_as_preloaded(&shipped.replace(
+        assert!(asks_this_server(&shipped));
+        assert!(!asks_this_server(&shipped.replace(
             r#"<meta name="roster-router-base" content="""#,
             r#"<meta name="roster-router-base" content="/console""#
         )));
-        assert!(!asks_as_preloaded(&shipped.replace(
+        assert!(!asks_this_server(&shipped.replace(
             r#"content="/api/v1""#,
             r#"content="https://api.example/v1""#
         )));
-        assert!(!asks_as_preloaded("<!doctype html><title>Roster</title>"));
+        assert!(!asks_this_server("<!doctype html><title>Roster</title>"));
         // The first paint has its place.
         let at = body_start(&shipped).expect("a body tag");
         assert!(shipped[..at].ends_with("<body>"));

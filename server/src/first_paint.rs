@@ -15,9 +15,10 @@ use roster_model::view_settings::{
     UTC_OFFSET_KEY,
 };
 use roster_model::{
-    OrgRole, Page, Theme, Timestamp, UserFilters, UserListRequest, UserStatus, UserSummary,
-    UserView, ViewCounts,
+    FirstRead, OrgRole, Page, Theme, Timestamp, UserFilters, UserListRequest, UserStatus,
+    UserSummary, UserView, ViewCounts,
 };
+use serde::Serialize;
 
 use crate::authz::Caller;
 use crate::error::AppResult;
@@ -87,7 +88,7 @@ pub async fn managed_list(
                 .await?)
         },
     )?;
-    let page = ManagedListPage::new(
+    let painted = ManagedListPage::new(
         &organization.name,
         caller,
         settings,
@@ -96,7 +97,7 @@ pub async fn managed_list(
         first.limit,
     );
     // Rendering values into a template cannot fail; if it ever did, the page goes without.
-    Ok(page.render().unwrap_or_default())
+    Ok(painted.render().unwrap_or_default())
 }
 
 #[derive(Template)]
@@ -114,6 +115,9 @@ struct ManagedListPage<'a> {
     rows: Vec<Row>,
     pages: String,
     next_href: Option<String>,
+    /// The answers of the list's first reads, each with its name, as JSON fit to stand in a
+    /// `<script>` element: the app takes them instead of asking (`dom::take_first_read`).
+    first_reads: Vec<(&'static str, String)>,
 }
 
 struct TabCount {
@@ -187,8 +191,21 @@ impl<'a> ManagedListPage<'a> {
                 .next_cursor
                 .as_ref()
                 .map(|cursor| format!("/users/managed?cursor={cursor}&page=2")),
+            first_reads: vec![
+                (FirstRead::Users.name(), script_json(page)),
+                (FirstRead::Counts.name(), script_json(counts)),
+            ],
         }
     }
+}
+
+/// `value` as the API answers it (JSON), to stand as the text of a `<script>` element: a `<` only
+/// occurs inside a string there, where `\u003c` means the same, so no `</script>` or `<!--` in a
+/// name can end the element or change how it is read.
+fn script_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
 }
 
 /// A date as the app spells it, in the browser's time zone as its offset from UTC is now (a date

@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{on_cleanup, Callable, Callback, StoredValue, UpdateValue, WithValue};
-use roster_model::{ApiError, ErrorBody, ErrorCode, Page, CSRF_HEADER};
+use roster_model::{ApiError, ErrorBody, ErrorCode, FirstRead, Page, CSRF_HEADER};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
@@ -386,6 +386,31 @@ async fn json<T: DeserializeOwned>(response: &web_sys::Response) -> Option<T> {
     let promise = response.json().ok()?;
     let value = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
     serde_wasm_bindgen::from_value(value).ok()
+}
+
+/// The answer to one of the Managed list's first reads that the page came with (the server's first
+/// paint carries them: `dom::take_first_read`), taken once and parsed as [`json`] parses a body.
+/// It is given in a task of its own, as an answer from the network would be: given at once, what
+/// it draws would join the drawing of the page that asked in one long task, in which the browser
+/// can neither paint nor take input (in Lighthouse's mobile trace, one task of 340–400 ms where
+/// there were two of about 170).
+async fn first_read<T: DeserializeOwned>(read: FirstRead) -> Option<T> {
+    let text = crate::dom::take_first_read(read)?;
+    next_task().await;
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(&text).ok()?).ok()
+}
+
+/// Resumes in a new task of the browser's, after what already waits for the main thread.
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let queued = web_sys::window()
+            .and_then(|window| window.set_timeout_with_callback(&resolve).ok())
+            .is_some();
+        if !queued {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[cfg(test)]

@@ -3,10 +3,8 @@
 use super::{decode, ApiClient, ApiFailure};
 use gloo_net::http::Request;
 use roster_model::{
-    first_page_reads, ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn,
-    TwoFactorEnrolled, TwoFactorSetup, FIRST_PAGE_PRELOADED,
+    ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
 };
-use wasm_bindgen::JsCast;
 
 impl ApiClient {
     /// Who is signed in; `Unauthorized` when nobody is (an answer here, not a session that ended).
@@ -15,53 +13,6 @@ impl ApiClient {
             .header("Accept", "application/json")
             .build();
         decode(self.send_signed(request).await?).await
-    }
-
-    /// Takes, and drops, the Managed list's first page and tab counts the page was preloaded with
-    /// (the server does so for a signed-in admin and says so by [`FIRST_PAGE_PRELOADED`]), when
-    /// the app will not read them itself: the browser would hand them to the first identical
-    /// request, made after someone else signs in on this page. A request for the same URL takes a
-    /// preload even while it still downloads.
-    pub fn drop_first_page_preloads(&self) {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let preloaded = window.performance().is_some_and(|performance| {
-            performance
-                .get_entries_by_type("navigation")
-                .iter()
-                .filter_map(|entry| {
-                    entry
-                        .dyn_into::<web_sys::PerformanceNavigationTiming>()
-                        .ok()
-                })
-                .flat_map(|navigation| navigation.server_timing().to_vec())
-                .filter_map(|entry| entry.dyn_into::<web_sys::PerformanceServerTiming>().ok())
-                .any(|entry| entry.name() == FIRST_PAGE_PRELOADED)
-        });
-        if !preloaded {
-            return;
-        }
-        for (path, query) in first_page_reads() {
-            let Ok(url) = self.url(path) else {
-                return;
-            };
-            // As gloo-net writes a request's query (`get`): the preload is only taken by the same
-            // bytes.
-            let url = match web_sys::UrlSearchParams::new() {
-                Ok(params) if !query.is_empty() => {
-                    for (name, value) in &query {
-                        params.append(name, value);
-                    }
-                    format!("{url}?{}", String::from(params.to_string()))
-                }
-                _ => url,
-            };
-            let taken = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url));
-            leptos::task::spawn_local(async move {
-                let _ = taken.await;
-            });
-        }
     }
 
     pub async fn sign_in(&self, credentials: &SignIn) -> Result<Me, ApiFailure> {

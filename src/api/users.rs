@@ -1,8 +1,9 @@
 //! The tabs of the user-management page with their filters, their CSV export, and one user.
 
-use super::{ApiClient, ApiFailure, Download};
+use super::{first_read, ApiClient, ApiFailure, Download};
 use roster_model::{
-    Page, UserDetail, UserFilters, UserIds, UserListRequest, UserSummary, UserView, ViewCounts,
+    FirstRead, Page, UserDetail, UserFilters, UserIds, UserListRequest, UserSummary, UserView,
+    ViewCounts,
 };
 
 /// `(name, value)` pairs as the borrowed form requests take.
@@ -13,10 +14,20 @@ fn borrowed<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> 
 impl ApiClient {
     /// How many users each tab lists under `filters`.
     pub async fn view_counts(&self, filters: &UserFilters) -> Result<ViewCounts, ApiFailure> {
+        if filters.is_empty() {
+            if let Some(counts) = first_read(FirstRead::Counts).await {
+                return Ok(counts);
+            }
+        }
         self.get("/users/counts", &borrowed(&filters.pairs())).await
     }
 
     pub async fn users(&self, request: &UserListRequest) -> Result<Page<UserSummary>, ApiFailure> {
+        if *request == UserListRequest::first_page(UserView::Managed) {
+            if let Some(page) = first_read(FirstRead::Users).await {
+                return Ok(page);
+            }
+        }
         self.get("/users", &borrowed(&request.query())).await
     }
 

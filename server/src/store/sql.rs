@@ -127,6 +127,11 @@ pub(super) fn push_user_search(
     }
 }
 
+/// Whether `text` is long enough to be found through a trigram index: shorter text narrows nothing.
+pub(super) fn has_trigram(text: &str) -> bool {
+    text.chars().count() >= 3
+}
+
 /// The users (`u`) whose search text may hold `text`, read through the trigram index: SQLite's is
 /// the FTS5 table `users_search` (from three characters; shorter text narrows nothing);
 /// PostgreSQL's indexes `users.search_text` itself, where going through the `users_search` view
@@ -136,7 +141,7 @@ pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Back
         // A phrase of the text's trigrams finds the rows that hold it from the index alone, where
         // FTS5 checks a LIKE against each candidate's text in `users` (100,000 users: 1 ms
         // instead of 18 for "chen"; 64 instead of 377 for a term every user holds).
-        Backend::Sqlite if text.chars().count() >= 3 => {
+        Backend::Sqlite if has_trigram(text) => {
             query.push("u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ");
             query.push_bind(fts_phrase(text));
             query.push(")");

@@ -20,8 +20,8 @@ use super::rows::{
     two_factor, user_summary,
 };
 use super::sql::{
-    push_user_filters, push_user_search, push_user_view_from, search_text, sort_name, Matching,
-    ViewReads, IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS,
+    has_trigram, push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
+    Matching, ViewReads, IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS,
     NO_MEMBER_COLUMNS, SENDER_JOIN,
 };
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
@@ -190,13 +190,19 @@ impl Store {
     /// A searched page. The matches' ids and sort keys alone are ordered and cut to the page;
     /// only then are the columns of the page's rows read, where reading every match's columns
     /// to sort them would cost as much again (and on PostgreSQL, walking the name order would
-    /// read the table for each user passed over rather than the index alone). On SQLite the
-    /// same pass counts the matches (a window count); on a tab of up to `WALK_WITHIN` users, over
-    /// at most one more than the cap of them: a term more users hold than that (the first
-    /// letters typed, the organization's domain) is read in sort order instead, each user
-    /// tested until the page is full, where listing and sorting all of them took 0.1–0.25 s at
-    /// 100,000 users. PostgreSQL counts up to the cap at the same time, on another connection.
-    /// `count` counts.
+    /// read the table for each user passed over rather than the index alone). On a tab of up to
+    /// `WALK_WITHIN` users the same pass counts the matches (a window count) over at most one
+    /// more than the cap of them, where a count of its own would find them a second time
+    /// (PostgreSQL, 100,000 users, "chen": 224–290 searches a second against 119–191, on the
+    /// database alone). A term more users hold than the cap (the first letters typed, the
+    /// organization's domain) is then read again: on SQLite in sort order, each user tested
+    /// until the page is full, where listing and sorting all of them took 0.1–0.25 s at 100,000
+    /// users; on PostgreSQL, whose walk would read the table for each user ("ma": 62 ms instead
+    /// of 32), every match sorted. On a larger tab SQLite counts every match in the same pass,
+    /// as it reads them all to sort them anyway; PostgreSQL, whose window count stores every
+    /// match first, counts up to the cap apart and at the same time, as it does for a term of
+    /// fewer than three characters, which most users hold ("ma": 46 searches a second with the
+    /// window against 57–61). `count` counts.
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -204,23 +210,67 @@ impl Store {
         now: Timestamp,
         count: QueryBuilder<'_>,
     ) -> StoreResult<Page<UserSummary>> {
-        let window = self.backend() == Backend::Sqlite;
+        let sqlite = self.backend() == Backend::Sqlite;
         // Walking the list's order costs at worst a test of every user on the tab, where the
         // matches are many but bunched at its far end (a family name held by more users than
         // the cap): on a tab of up to ten times the cap that is no more than sorting every
-        // match of a term all of them hold. A larger tab sorts every match, as before.
-        let cut_at_cap =
-            window && self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
+        // match of a term all of them hold.
+        let small_tab = self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
+        let few_matches = small_tab && params.search.as_deref().is_some_and(has_trigram);
+        if !sqlite && !few_matches {
+            let (total, (rows, keyset)) = tokio::try_join!(
+                self.total(Total::UpToCap(count)),
+                self.searched_matches(org_id, params, now, None),
+            )?;
+            return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
+        }
+        let walk = sqlite && small_tab;
+        let cut_at_cap = walk || !sqlite;
+        let (rows, keyset) = self
+            .searched_matches(org_id, params, now, cut_at_cap.then_some(COUNT_CAP + 1))
+            .await?;
+        let total = match rows.first() {
+            Some(row) => Tally::up_to_cap(
+                u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
+            ),
+            None if params.cursor.is_none() => Tally::exact(0),
+            // A cursor beyond the last match leaves no row to tell.
+            None => self.total(Total::UpToCap(count)).await?,
+        };
+        if !(cut_at_cap && total.capped) {
+            return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
+        }
+        // The matches were cut at the cap before they were sorted: this page may not hold the
+        // first of them.
+        if walk {
+            return self
+                .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
+                .await;
+        }
+        let (rows, keyset) = self.searched_matches(org_id, params, now, None).await?;
+        keyset.page_of_rows(&rows, total, |row| user_summary(row, now))
+    }
+
+    /// The page of a search's matches in sort order, each row with the count of all matches
+    /// (`matches`), or of the first `cut_at` found when given; 0 where nothing counts them (no
+    /// cut, on PostgreSQL: its caller counts apart, or knows there are more than the cap).
+    async fn searched_matches<'p>(
+        &self,
+        org_id: i64,
+        params: &'p UserListParams,
+        now: Timestamp,
+        cut_at: Option<u64>,
+    ) -> StoreResult<(Vec<AnyRow>, Keyset<'p>)> {
+        let counted = cut_at.is_some() || self.backend() == Backend::Sqlite;
         let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
-        let mut query = QueryBuilder::new("SELECT ");
-        if window {
-            query.push("m.matches, ");
-        }
+        let mut query = QueryBuilder::new("SELECT m.matches, ");
         push_user_columns(&mut query, params.view, org_id);
-        query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT ");
-        if window {
-            query.push("*, COUNT(*) OVER () AS matches FROM (SELECT ");
-        }
+        query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT *, ");
+        query.push(match counted {
+            true => "COUNT(*) OVER () AS matches",
+            false => "0 AS matches",
+        });
+        query.push(" FROM (SELECT ");
         query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key"));
         if params.view == UserView::Invited {
             query.push(", i.id AS invitation_id");
@@ -235,21 +285,21 @@ impl Store {
             ViewReads::Users,
             Matching::Indexed,
         );
-        if window {
-            if cut_at_cap {
-                if params.view == UserView::Managed && params.filters.is_empty() {
-                    // Which matches are cut does not matter (a cut list is read again in sort
-                    // order), but reading the members in id order reads their rows in table
-                    // order: SQLite would otherwise read them in the order of the family-name
-                    // index, row by scattered row (100,000 users: "ma" 146 ms instead of 26).
-                    query.push(" ORDER BY u.id");
-                }
-                query.push(" LIMIT ");
-                query.push_bind(i64::try_from(COUNT_CAP + 1).unwrap_or(i64::MAX));
+        if let Some(cut_at) = cut_at {
+            if self.backend() == Backend::Sqlite
+                && params.view == UserView::Managed
+                && params.filters.is_empty()
+            {
+                // Which matches are cut does not matter (a cut list is read again in sort
+                // order), but reading the members in id order reads their rows in table
+                // order: SQLite would otherwise read them in the order of the family-name
+                // index, row by scattered row (100,000 users: "ma" 146 ms instead of 26).
+                query.push(" ORDER BY u.id");
             }
-            query.push(") limited");
+            query.push(" LIMIT ");
+            query.push_bind(i64::try_from(cut_at).unwrap_or(i64::MAX));
         }
-        query.push(") matched WHERE 1 = 1");
+        query.push(") limited) matched WHERE 1 = 1");
         let keyset = Keyset {
             key_expr: "sort_key",
             id_expr: "id",
@@ -259,7 +309,7 @@ impl Store {
             limit: params.limit,
         };
         // The cursor, order and limit apply to the matches: the window counts them before the
-        // cursor, cut at one past the cap where `cut_at_cap`.
+        // cursor.
         keyset.push_tail(&mut query);
         query.push(") m JOIN users u ON u.id = m.id ");
         match params.view {
@@ -273,29 +323,8 @@ impl Store {
             UserView::External => {}
         }
         keyset.push_order(&mut query, "m.sort_key", "m.id");
-        let rows = async { Ok(query.build().fetch_all(&self.pool).await?) };
-        let (total, rows) = if window {
-            let rows = rows.await?;
-            let total = match rows.first() {
-                Some(row) => Tally::up_to_cap(
-                    u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
-                ),
-                None if params.cursor.is_none() => Tally::exact(0),
-                // A cursor beyond the last match leaves no row to tell.
-                None => self.total(Total::UpToCap(count)).await?,
-            };
-            if cut_at_cap && total.capped {
-                // The matches were cut at the cap before they were sorted: this page may not
-                // hold the first of them.
-                return self
-                    .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
-                    .await;
-            }
-            (total, rows)
-        } else {
-            tokio::try_join!(self.total(Total::UpToCap(count)), rows)?
-        };
-        keyset.page_of_rows(&rows, total, |row| user_summary(row, now))
+        let rows = query.build().fetch_all(&self.pool).await?;
+        Ok((rows, keyset))
     }
 
     /// Every user of a list view under its search, filters and sort, in order, sent to `rows`

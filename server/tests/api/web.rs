@@ -5,9 +5,7 @@ use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use roster_model::{
-    ErrorBody, ErrorCode, Page, UserListRequest, UserSummary, UserView, ViewCounts,
-};
+use roster_model::{ErrorBody, ErrorCode, FirstRead, Page, UserSummary, ViewCounts};
 use roster_server::auth::FREE_FAILURES_PER_ACCOUNT;
 use roster_server::dataset;
 use std::time::Duration;
@@ -389,12 +387,11 @@ async fn the_built_files_are_sent_precompressed_and_hashed_ones_cached_for_good(
     }
 }
 
-/// A signed-in admin's page load of the Managed list preloads the list's first page and the tab
-/// counts; the URLs are the ones the app asks (a preload is only used when every byte agrees) and
-/// they answer. Nobody who would be refused is told to preload (the refusal would be handed to the
-/// app's first request after signing in), and such a page is never stored.
+/// A signed-in admin's page load of the Managed list is made for them (it carries their first page,
+/// see the next test): it is never stored, and a copy of the page as built is no answer to it. Nobody
+/// who would be refused the list gets it, nor does a page that asks elsewhere.
 #[tokio::test]
-async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_only() {
+async fn a_page_load_of_the_managed_list_is_made_for_an_admin_only_and_never_stored() {
     let page_with = |router_base: &str| {
         let site = TempDir::new().expect("site dir");
         let meta = format!(
@@ -402,7 +399,7 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
         );
         std::fs::write(
             site.path().join("index.html"),
-            format!("<!doctype html><head>{meta}<title>Roster</title></head>"),
+            format!("<!doctype html><head>{meta}<title>Roster</title></head><body></body>"),
         )
         .expect("write index.html");
         site
@@ -413,83 +410,47 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
         Some(site.path()),
     )
     .await;
-    // Signed out: the page as always, and nothing preloaded.
-    let (status, link, cache, last_modified) = page_load(&server, "/users/managed", None).await;
+    // Signed out: the page as built.
+    let (status, painted, cache, last_modified) = page_load(&server, "/users/managed", None).await;
     assert_eq!(
-        (status, link, cache.as_deref()),
-        (StatusCode::OK, None, Some("no-cache"))
+        (status, painted, cache.as_deref()),
+        (StatusCode::OK, false, Some("no-cache"))
     );
     let last_modified = last_modified.expect("last-modified");
 
     server.sign_in_as(OWNER).await;
-    let list = UserListRequest::first_page(UserView::Managed);
-    let expected_list = format!(
-        "/api/v1/users?{}",
-        list.query()
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
-    assert_eq!(
-        expected_list,
-        "/api/v1/users?view=managed&sort=name&dir=asc&limit=25"
-    );
     // The browser's copy of the signed-out page is no answer now: the whole page comes back.
     for (path, since) in [
         ("/users/managed", None),
         ("/", None),
         ("/users", Some(last_modified.as_str())),
     ] {
-        let (status, link, cache, _) = page_load(&server, path, since).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        assert_eq!(cache.as_deref(), Some("no-store"), "{path}");
-        let link = link.expect("a Link header");
-        let urls: Vec<&str> = link
-            .split(", ")
-            .map(|part| {
-                assert!(
-                    part.ends_with(">; rel=preload; as=fetch; crossorigin"),
-                    "{part}"
-                );
-                part.trim_start_matches('<')
-                    .split('>')
-                    .next()
-                    .unwrap_or_default()
-            })
-            .collect();
+        let (status, painted, cache, _) = page_load(&server, path, since).await;
         assert_eq!(
-            urls,
-            [expected_list.as_str(), "/api/v1/users/counts"],
+            (status, painted, cache.as_deref()),
+            (StatusCode::OK, true, Some("no-store")),
             "{path}"
         );
     }
-    // What is preloaded answers, for this session.
-    let first: Page<UserSummary> = server.get(&expected_list).await;
-    assert_eq!(first.items.len(), first.total.min(25) as usize);
-    assert!(!first.items.is_empty());
-    let counts: ViewCounts = server.get("/api/v1/users/counts").await;
-    assert_eq!(counts.managed, first.total);
-
-    // Another list, a search, a file or a user's page: the app asks something else first.
+    // Another list, a search, a file or a user's page: the app shows something else first.
     for path in [
         "/users/invited",
         "/users/managed?q=chen",
         "/accounts",
         "/users/1",
     ] {
-        let (status, link, cache, _) = page_load(&server, path, None).await;
+        let (status, painted, cache, _) = page_load(&server, path, None).await;
         assert_eq!(
-            (status, link, cache.as_deref()),
-            (StatusCode::OK, None, Some("no-cache")),
+            (status, painted, cache.as_deref()),
+            (StatusCode::OK, false, Some("no-cache")),
             "{path}"
         );
     }
-    // A Member may not read the list: no preload of a refusal.
+    // A Member may not read the list.
     let mut member = server.another_client();
     member.sign_in_as(MEMBER).await;
-    let (_, link, cache, _) = page_load(&member, "/users/managed", None).await;
-    assert_eq!((link, cache.as_deref()), (None, Some("no-cache")));
+    let (_, painted, cache, _) = page_load(&member, "/users/managed", None).await;
+    assert_eq!((painted, cache.as_deref()), (false, Some("no-cache")));
     // Nor may an Administrator who owes a two-factor enrolment, until enrolled.
     let owes_enrolment = member_owing_enrolment();
     server.promote(&owes_enrolment).await;
@@ -497,9 +458,9 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
     enrolling.sign_in_as(&owes_enrolment).await;
     let (status, _) = enrolling.get_error("/api/v1/users").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, link, _, _) = page_load(&enrolling, "/users/managed", None).await;
-    assert_eq!(link, None);
-    // A page that asks elsewhere (here: routes under a base) is not preloaded for.
+    let (_, painted, _, _) = page_load(&enrolling, "/users/managed", None).await;
+    assert!(!painted);
+    // A page that routes elsewhere (here: under a base) is served as built.
     let moved = page_with("/console");
     let mut elsewhere = server_with(
         |ids| dataset::demo(ids, NOW, password_hash()),
@@ -508,25 +469,25 @@ async fn a_page_load_of_the_managed_list_preloads_its_first_page_for_an_admin_on
     .await;
     elsewhere.sign_in_as(OWNER).await;
     for path in ["/users/managed", "/console/users/managed"] {
-        let (status, link, _, _) = page_load(&elsewhere, path, None).await;
-        assert_eq!((status, link), (StatusCode::OK, None), "{path}");
+        let (status, painted, _, _) = page_load(&elsewhere, path, None).await;
+        assert_eq!((status, painted), (StatusCode::OK, false), "{path}");
     }
     // Nor after signing out (the cookie is still sent; its session is over).
     let (status, _, _) = server
         .send_json("DELETE", "/api/v1/session", &[], None)
         .await;
     assert!(status.is_success(), "{status}");
-    let (_, link, _, _) = page_load(&server, "/users/managed", None).await;
-    assert_eq!(link, None);
+    let (_, painted, _, _) = page_load(&server, "/users/managed", None).await;
+    assert!(!painted);
 }
 
-/// A page load of `path`: its status, and its Link, Cache-Control and Last-Modified headers. A
-/// page with preloads says so to the app (which drops them when it will not read them itself).
+/// A page load of `path`: its status, whether it carries a first paint, and its Cache-Control and
+/// Last-Modified headers.
 async fn page_load(
     server: &TestServer,
     path: &str,
     if_modified_since: Option<&str>,
-) -> (StatusCode, Option<String>, Option<String>, Option<String>) {
+) -> (StatusCode, bool, Option<String>, Option<String>) {
     let mut request = Request::get(path);
     if let Some(since) = if_modified_since {
         request = request.header("if-modified-since", since);
@@ -541,17 +502,19 @@ async fn page_load(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    assert_eq!(
-        header("server-timing").as_deref() == Some(roster_model::FIRST_PAGE_PRELOADED),
-        header("link").is_some(),
-        "{path}"
-    );
-    (
+    let (status, cache, last_modified) = (
         response.status(),
-        header("link"),
         header("cache-control"),
         header("last-modified"),
-    )
+    );
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the page")
+        .to_bytes();
+    let painted = String::from_utf8_lossy(&body).contains("roster-first-paint");
+    (status, painted, cache, last_modified)
 }
 
 #[tokio::test]
@@ -611,8 +574,9 @@ async fn whole_numbers_written_with_a_fraction_count_as_integers() {
 }
 
 /// A signed-in admin's page load of the Managed list carries the list's first page as HTML (the
-/// first paint, painted before the app has downloaded), every value escaped; nobody who may not
-/// read the list gets it, and no other page load does.
+/// first paint, painted before the app has downloaded), every value escaped, and the answers of the
+/// list's first reads as the API gives them, for the app to take instead of asking; nobody who may
+/// not read the list gets it, and no other page load does.
 #[tokio::test]
 async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_only() {
     let site = TempDir::new().expect("site dir");
@@ -683,6 +647,38 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
             shown.contains(&format!("{} users", counts.managed)),
             "{path}"
         );
+        // The answers of the first reads, whole, after the picture: the app reads them as the
+        // API's own, and no name in them ends their element.
+        let (picture, reads) = shown
+            .split_once("<script ")
+            .unwrap_or_else(|| panic!("{path}: the first reads"));
+        let reads = format!("<script {reads}");
+        let carried = |read: FirstRead| -> serde_json::Value {
+            let start = format!(
+                r#"<script type="application/json" {}="{}">"#,
+                FirstRead::ATTRIBUTE,
+                read.name()
+            );
+            let text = &reads[reads.find(&start).expect("the read") + start.len()..];
+            let text = &text[..text.find("</script>").expect("its end")];
+            assert!(!text.contains('<'), "{path}: {text}");
+            serde_json::from_str(text).expect("JSON")
+        };
+        assert_eq!(
+            carried(FirstRead::Users),
+            serde_json::to_value(&list).expect("list")
+        );
+        assert_eq!(
+            carried(FirstRead::Counts),
+            serde_json::to_value(&counts).expect("counts")
+        );
+        assert_eq!(
+            reads.matches("<script").count(),
+            FirstRead::ALL.len(),
+            "{path}"
+        );
+        assert!(reads.ends_with("</script></div>"), "{path}: {reads}");
+        let shown = picture;
         // The renamed member leads the list, as text.
         assert!(
             !shown.contains("<script") && !shown.contains("<img"),
