@@ -197,8 +197,8 @@ impl Store {
     /// database alone). A term more users hold than the cap (the first letters typed, the
     /// organization's domain) is then read again: on SQLite in sort order, each user tested
     /// until the page is full, where listing and sorting all of them took 0.1–0.25 s at 100,000
-    /// users; on PostgreSQL, whose walk would read the table for each user ("ma": 62 ms instead
-    /// of 32), every match sorted. On a larger tab SQLite counts every match in the same pass,
+    /// users; on PostgreSQL, whose walk measured slower than sorting ("ma": 62 ms instead of
+    /// 32), every match sorted. On a larger tab SQLite counts every match in the same pass,
     /// as it reads them all to sort them anyway; PostgreSQL, whose window count stores every
     /// match first, counts up to the cap apart and at the same time, as it does for a term of
     /// fewer than three characters, which most users hold ("ma": 46 searches a second with the

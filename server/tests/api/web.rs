@@ -260,7 +260,8 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
         use sha2::Digest;
         base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()))
     };
-    // (The Managed list's page, for a signed-in admin, is also never stored: see the preload test.)
+    // (The Managed list's page, for a signed-in admin, is also never stored: see
+    // `a_page_load_of_the_managed_list_is_made_for_an_admin_only_and_never_stored`.)
     for (path, api) in [
         ("/api/v1/users", true),
         ("/accounts", false),
