@@ -2,7 +2,7 @@
 //! a host element's shadow root when embedded (where `document` sees only the host element).
 
 use leptos::prelude::*;
-use roster_model::FirstRead;
+use roster_model::{FirstRead, UserId, FIRST_PAINT_FOR};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node, ShadowRoot};
@@ -90,6 +90,17 @@ pub fn take_first_read(read: FirstRead) -> Option<String> {
         .ok()??;
     answer.remove();
     answer.text_content()
+}
+
+/// Whether the page has a first paint and it was drawn for `user`: one drawn for someone else (who
+/// had signed in when the page was served, before another admin signed in elsewhere in this
+/// browser) must go, with the answers it carries, before the list can take them.
+pub fn first_paint_is_for(user: UserId) -> bool {
+    let drawn_for = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(FIRST_PAINT).ok().flatten())
+        .and_then(|first_paint| first_paint.get_attribute(FIRST_PAINT_FOR));
+    drawn_for.is_some_and(|drawn_for| drawn_for == user.to_string())
 }
 
 /// Takes the first paint away, if the page has one, so the app's own page shows in its place: once

@@ -335,6 +335,11 @@ impl ViewCounts {
     }
 }
 
+/// The attribute of the server's first paint naming the user it was drawn for (their id): the app
+/// takes nothing from a first paint drawn for someone other than who its session check finds, as
+/// when another admin signed in, in another tab, while the page loaded.
+pub const FIRST_PAINT_FOR: &str = "data-roster-for";
+
 /// The reads the Managed list makes as it first opens, whose answers the server's first paint of
 /// the list carries for a signed-in admin's page load (each in a `<script type="application/json"
 /// data-roster-read="NAME">`), so that the app takes them from the page instead of asking.

@@ -107,6 +107,8 @@ struct ManagedListPage<'a> {
     themes: [(&'static str, &'static str, bool); 3],
     table_class: String,
     org_name: &'a str,
+    /// Who it is drawn for: the app takes nothing from it for anyone else (`FIRST_PAINT_FOR`).
+    user_id: i64,
     user_name: &'a str,
     is_owner: bool,
     tabs: Vec<TabCount>,
@@ -180,6 +182,7 @@ impl<'a> ManagedListPage<'a> {
             themes: Theme::ALL.map(|theme| (theme.name(), theme.label(), theme == settings.theme)),
             table_class: user_table_class(&settings.hidden_columns),
             org_name,
+            user_id: caller.user_id,
             user_name: &caller.name,
             is_owner: caller.role == OrgRole::Owner,
             tabs,

@@ -21,6 +21,17 @@ function userListReads(page: import('@playwright/test').Page) {
   return reads;
 }
 
+/** Holds the app's code back until the function answered is called: the first paint shows. */
+async function holdApp(page: import('@playwright/test').Page) {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, async (route) => {
+    await held;
+    await route.fallback();
+  });
+  return release;
+}
+
 test.beforeEach(async ({ page }) => {
   await signIn(page);
 });
@@ -47,8 +58,11 @@ test.describe('the first page', () => {
         ? route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthorized', message: 'Your session has ended. Sign in to continue.' } }) })
         : route.fallback(),
     );
+    const release = await holdApp(page);
     const reads = userListReads(page);
-    await page.goto('/users/managed');
+    await page.goto('/users/managed', { waitUntil: 'commit' });
+    await expect(page.locator('[data-roster-read]')).toHaveCount(2);
+    release();
     await expect(page).toHaveURL(/\/login\?next=/);
     await expect(page.locator('[data-roster-read]')).toHaveCount(0);
     await page.unroute('**/api/v1/session');
@@ -57,6 +71,30 @@ test.describe('the first page', () => {
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(userRows(page)).toHaveCount(25);
+    expect(reads).toContain('/api/v1/users?view=managed&sort=name&dir=asc&limit=25');
+    expect(reads).toContain('/api/v1/users/counts');
+  });
+
+  test('when another admin signs in elsewhere as the page loads, the app shows them nothing drawn for the first', async ({ page }) => {
+    // The page is served with Northwind's list for its owner; before the app's session check
+    // (which the page preloads) is sent, Globex's owner signs in from another tab of this
+    // browser, and the check finds them.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/session', async (route) => {
+      if (route.request().method() === 'GET') await held;
+      await route.fallback();
+    });
+    const reads = userListReads(page);
+    await page.goto('/users/managed', { waitUntil: 'commit' });
+    await expect(page.locator('[data-roster-read]')).toHaveCount(2);
+    await signIn(page, 'hank.scorpio@globex.example');
+    release();
+    await expect(page.locator('.roster-first-paint')).toHaveCount(0);
+    await expect(page.locator('.roster-header__org')).toHaveText('Globex Corporation');
+    // Globex's owner and its five members, read from the server for the one signed in now.
+    await expect(userRows(page)).toHaveCount(6);
+    await expect(userRows(page).filter({ hasText: 'northwind.example' })).toHaveCount(0);
     expect(reads).toContain('/api/v1/users?view=managed&sort=name&dir=asc&limit=25');
     expect(reads).toContain('/api/v1/users/counts');
   });
@@ -94,17 +132,6 @@ test.describe('the first paint', () => {
       const tabs = [...scope.querySelectorAll('.roster-tab')].map((tab) => (tab as HTMLElement).innerText);
       return { places, rows, tabs };
     }, root);
-
-  /** Holds the app's code back until the function answered is called: the first paint shows. */
-  async function holdApp(page: import('@playwright/test').Page) {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route(/\/assets\/[0-9a-f]{16}\/roster_bg\.wasm$/, async (route) => {
-      await held;
-      await route.fallback();
-    });
-    return release;
-  }
 
   test('the list\'s first page is painted before the app has downloaded, and the app takes its place without a move', async ({ page }) => {
     const release = await holdApp(page);

@@ -214,20 +214,24 @@ impl Store {
         // Walking the list's order costs at worst a test of every user on the tab, where the
         // matches are many but bunched at its far end (a family name held by more users than
         // the cap): on a tab of up to ten times the cap that is no more than sorting every
-        // match of a term all of them hold.
-        let small_tab = self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
-        let few_matches = small_tab && params.search.as_deref().is_some_and(has_trigram);
-        if !sqlite && !few_matches {
+        // match of a term all of them hold. PostgreSQL cuts at the cap only for a term its
+        // trigram index finds, so for a shorter one the tab's size is not even read.
+        let counted_within_cap = (sqlite || params.search.as_deref().is_some_and(has_trigram))
+            && self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
+        if !sqlite && !counted_within_cap {
             let (total, (rows, keyset)) = tokio::try_join!(
                 self.total(Total::UpToCap(count)),
                 self.searched_matches(org_id, params, now, None),
             )?;
             return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
         }
-        let walk = sqlite && small_tab;
-        let cut_at_cap = walk || !sqlite;
         let (rows, keyset) = self
-            .searched_matches(org_id, params, now, cut_at_cap.then_some(COUNT_CAP + 1))
+            .searched_matches(
+                org_id,
+                params,
+                now,
+                counted_within_cap.then_some(COUNT_CAP + 1),
+            )
             .await?;
         let total = match rows.first() {
             Some(row) => Tally::up_to_cap(
@@ -237,12 +241,12 @@ impl Store {
             // A cursor beyond the last match leaves no row to tell.
             None => self.total(Total::UpToCap(count)).await?,
         };
-        if !(cut_at_cap && total.capped) {
+        if !(counted_within_cap && total.capped) {
             return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
         }
         // The matches were cut at the cap before they were sorted: this page may not hold the
         // first of them.
-        if walk {
+        if sqlite {
             return self
                 .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
                 .await;
@@ -268,7 +272,7 @@ impl Store {
         query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT *, ");
         query.push(match counted {
             true => "COUNT(*) OVER () AS matches",
-            false => "0 AS matches",
+            false => "CAST(0 AS BIGINT) AS matches",
         });
         query.push(" FROM (SELECT ");
         query.push(format_args!("{id_expr} AS id, {key_expr} AS sort_key"));
