@@ -2,7 +2,7 @@
 //! a host element's shadow root when embedded (where `document` sees only the host element).
 
 use leptos::prelude::*;
-use roster_model::{FirstRead, UserId, FIRST_PAINT_FOR};
+use roster_model::{FirstRead, UserId};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node, ShadowRoot};
@@ -73,8 +73,9 @@ const FIRST_PAINT: &str = "body > .roster-first-paint";
 
 /// The answer the first paint carries for one of the list's first reads (`read`, one of
 /// [`FirstRead`]), as JSON, taken once: asked again, the app asks the server. Gone
-/// with the first paint, which goes as soon as the app finds the session over or shows anything
-/// else, so nobody who signs in next on this page is handed it.
+/// with the first paint, which goes as soon as the app finds the session over or another user's
+/// than it was drawn for, or shows anything else, so nobody who signs in next on this page, or
+/// elsewhere in this browser, is handed it.
 pub fn take_first_read(read: FirstRead) -> Option<String> {
     if !crate::config::AppConfig::is_standalone_page() {
         return None;
@@ -92,15 +93,16 @@ pub fn take_first_read(read: FirstRead) -> Option<String> {
     answer.text_content()
 }
 
-/// Whether the page has a first paint and it was drawn for `user`: one drawn for someone else (who
-/// had signed in when the page was served, before another admin signed in elsewhere in this
-/// browser) must go, with the answers it carries, before the list can take them.
-pub fn first_paint_is_for(user: UserId) -> bool {
+/// Whether the page has a first paint and it was drawn for `user` in organization `org_id`: one
+/// drawn for someone else (who had signed in when the page was served, before another admin
+/// signed in elsewhere in this browser) or for another organization must go, with the answers it
+/// carries, before the list can take them.
+pub fn first_paint_is_for(user: UserId, org_id: i64) -> bool {
     let drawn_for = web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.query_selector(FIRST_PAINT).ok().flatten())
-        .and_then(|first_paint| first_paint.get_attribute(FIRST_PAINT_FOR));
-    drawn_for.is_some_and(|drawn_for| drawn_for == user.to_string())
+        .and_then(|first_paint| first_paint.get_attribute(FirstRead::FOR_ATTRIBUTE));
+    drawn_for.is_some_and(|drawn_for| drawn_for == FirstRead::drawn_for(user, org_id))
 }
 
 /// Takes the first paint away, if the page has one, so the app's own page shows in its place: once

@@ -55,7 +55,9 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => {
-            if !me.manages_users || me.must_enrol_two_factor || !dom::first_paint_is_for(me.user.id)
+            if !me.manages_users
+                || me.must_enrol_two_factor
+                || !dom::first_paint_is_for(me.user.id, me.organization.id)
             {
                 dom::end_first_paint();
             }

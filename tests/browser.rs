@@ -328,6 +328,30 @@ async fn a_host_may_remove_the_console_while_it_hears_of_a_move() {
 }
 
 #[wasm_bindgen_test]
+fn the_first_paint_is_for_the_user_and_organization_it_names_only() {
+    use roster::dom::first_paint_is_for;
+    assert!(!first_paint_is_for(7, 3), "no first paint on the page");
+    let document = web_sys::window().unwrap().document().unwrap();
+    let first_paint = document.create_element("div").unwrap();
+    first_paint.set_class_name("roster-first-paint");
+    first_paint
+        .set_attribute(
+            roster_model::FirstRead::FOR_ATTRIBUTE,
+            &roster_model::FirstRead::drawn_for(7, 3),
+        )
+        .unwrap();
+    document.body().unwrap().append_child(&first_paint).unwrap();
+    let answers = [
+        first_paint_is_for(7, 3),
+        first_paint_is_for(8, 3),
+        first_paint_is_for(7, 4),
+        first_paint_is_for(73, 0),
+    ];
+    first_paint.remove();
+    assert_eq!(answers, [true, false, false, false]);
+}
+
+#[wasm_bindgen_test]
 fn bad_host_configuration_is_an_error_not_a_panic() {
     let root = container();
     let result = roster::mount(root, wasm_bindgen::JsValue::from_str("not an object"));

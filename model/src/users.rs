@@ -335,11 +335,6 @@ impl ViewCounts {
     }
 }
 
-/// The attribute of the server's first paint naming the user it was drawn for (their id): the app
-/// takes nothing from a first paint drawn for someone other than who its session check finds, as
-/// when another admin signed in, in another tab, while the page loaded.
-pub const FIRST_PAINT_FOR: &str = "data-roster-for";
-
 /// The reads the Managed list makes as it first opens, whose answers the server's first paint of
 /// the list carries for a signed-in admin's page load (each in a `<script type="application/json"
 /// data-roster-read="NAME">`), so that the app takes them from the page instead of asking.
@@ -355,6 +350,16 @@ impl FirstRead {
     pub const ALL: [FirstRead; 2] = [FirstRead::Users, FirstRead::Counts];
     /// The attribute of the element holding an answer, naming its read.
     pub const ATTRIBUTE: &'static str = "data-roster-read";
+    /// The attribute of the first paint naming whom it was drawn for ([`FirstRead::drawn_for`]):
+    /// the app takes nothing from a first paint drawn for another user or organization than its
+    /// session check finds, as when another admin signed in in another tab while the page
+    /// loaded, or the admin was moved to another organization.
+    pub const FOR_ATTRIBUTE: &'static str = "data-roster-for";
+
+    /// The value of [`FirstRead::FOR_ATTRIBUTE`] for `user` in organization `org_id`.
+    pub fn drawn_for(user: UserId, org_id: i64) -> String {
+        format!("{user}@{org_id}")
+    }
 
     pub fn name(self) -> &'static str {
         match self {

@@ -107,8 +107,9 @@ struct ManagedListPage<'a> {
     themes: [(&'static str, &'static str, bool); 3],
     table_class: String,
     org_name: &'a str,
-    /// Who it is drawn for: the app takes nothing from it for anyone else (`FIRST_PAINT_FOR`).
-    user_id: i64,
+    /// Who it is drawn for, in which organization: the app takes nothing from it for anyone else
+    /// (`FirstRead::FOR_ATTRIBUTE`).
+    drawn_for: String,
     user_name: &'a str,
     is_owner: bool,
     tabs: Vec<TabCount>,
@@ -182,7 +183,7 @@ impl<'a> ManagedListPage<'a> {
             themes: Theme::ALL.map(|theme| (theme.name(), theme.label(), theme == settings.theme)),
             table_class: user_table_class(&settings.hidden_columns),
             org_name,
-            user_id: caller.user_id,
+            drawn_for: FirstRead::drawn_for(caller.user_id, caller.org_id),
             user_name: &caller.name,
             is_owner: caller.role == OrgRole::Owner,
             tabs,

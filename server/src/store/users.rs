@@ -211,11 +211,9 @@ impl Store {
         count: QueryBuilder<'_>,
     ) -> StoreResult<Page<UserSummary>> {
         let sqlite = self.backend() == Backend::Sqlite;
-        // Walking the list's order costs at worst a test of every user on the tab, where the
-        // matches are many but bunched at its far end (a family name held by more users than
-        // the cap): on a tab of up to ten times the cap that is no more than sorting every
-        // match of a term all of them hold. PostgreSQL cuts at the cap only for a term its
-        // trigram index finds, so for a shorter one the tab's size is not even read.
+        // The matches are counted in the pass that finds them, cut at the cap, on a tab of up to
+        // `WALK_WITHIN` users; on PostgreSQL only for a term its trigram index finds, so for a
+        // shorter one the tab's size is not even read.
         let counted_within_cap = (sqlite || params.search.as_deref().is_some_and(has_trigram))
             && self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
         if !sqlite && !counted_within_cap {
@@ -245,7 +243,10 @@ impl Store {
             return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
         }
         // The matches were cut at the cap before they were sorted: this page may not hold the
-        // first of them.
+        // first of them. SQLite walks the list's order instead: that costs at worst a test of
+        // every user on the tab, where the matches are many but bunched at its far end (a family
+        // name held by more users than the cap); on a tab of up to ten times the cap, no more
+        // than sorting every match of a term all of them hold.
         if sqlite {
             return self
                 .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)

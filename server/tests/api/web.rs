@@ -5,9 +5,7 @@ use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use roster_model::{
-    ErrorBody, ErrorCode, FirstRead, Page, UserSummary, ViewCounts, FIRST_PAINT_FOR,
-};
+use roster_model::{ErrorBody, ErrorCode, FirstRead, Me, Page, UserSummary, ViewCounts};
 use roster_server::auth::FREE_FAILURES_PER_ACCOUNT;
 use roster_server::dataset;
 use std::time::Duration;
@@ -618,11 +616,15 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
     for path in ["/", "/users", "/users/managed"] {
         // The template breaks its lines inside tags.
         let shown = first_paint(&body_of(&server, path).await).replace("\n>", ">");
-        // Drawn for the owner, and marked so: the app takes nothing from it for anyone else.
+        // Drawn for the owner in their organization, and marked so: the app takes nothing from
+        // it for anyone else.
+        let me: Me = server.get("/api/v1/session").await;
         assert!(
             shown.starts_with(&format!(
-                r#"<div class="roster-first-paint" {FIRST_PAINT_FOR}="{}" inert aria-hidden="true">"#,
-                id_of(OWNER)
+                r#"<div class="roster-first-paint" {}="{}@{}" inert aria-hidden="true">"#,
+                FirstRead::FOR_ATTRIBUTE,
+                me.user.id,
+                me.organization.id
             )),
             "{path}: {shown}"
         );
