@@ -93,6 +93,7 @@ measure "managed, newest first (by date)" "$base/users?view=managed&sort=date&di
 measure "search 'chen' (substring, name+email)" "$base/users?view=managed&q=chen"
 measure "search with no match" "$base/users?view=managed&q=zzzzzz"
 measure "search 'ma' (two letters: no trigram)" "$base/users?view=managed&q=ma"
+measure "search 'zq' (two letters, no match)" "$base/users?view=managed&q=zq"
 measure "search 'example' (every user's address)" "$base/users?view=managed&q=example"
 measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
