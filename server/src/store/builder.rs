@@ -37,6 +37,12 @@ impl<'args> QueryBuilder<'args> {
         }
     }
 
+    /// The SQL written so far, for tests of what a query asks.
+    #[cfg(test)]
+    pub(super) fn sql(&self) -> &str {
+        &self.sql
+    }
+
     pub(super) fn push(&mut self, sql: impl Display) -> &mut Self {
         // Writing to a String cannot fail.
         let _ = write!(self.sql, "{sql}");

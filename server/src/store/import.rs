@@ -86,8 +86,9 @@ impl Store {
         push_importable_from(&mut count, self.backend(), verified, search);
         // Unsearched, the page is read domain by domain, each in name order from its own index,
         // and merged: listing every importable user of the domains to sort them took 0.1 s at
-        // 40,000 of them. A search narrows them through the trigram index once instead, and so
-        // do more domains than `MERGED_DOMAINS`, in one query however many there are.
+        // 40,000 of them. A search is read in one query instead, narrowed through the trigram
+        // index where its term has a trigram, and so are more domains than `MERGED_DOMAINS`,
+        // however many there are.
         let domains: Vec<String> = if search.is_none() {
             sqlx::query_scalar(
                 "SELECT name FROM domains WHERE state = 'verified' AND org_id = $1 \

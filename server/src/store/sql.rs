@@ -108,8 +108,9 @@ pub(super) enum Matching {
 }
 
 /// Substring search on users. `Matching::Indexed` first narrows the rows to candidates through the
-/// trigram index, a superset (on PostgreSQL a `%` or `_` typed by the admin acts as a wildcard
-/// there); the exact test then keeps exactly the users whose name or email holds the text.
+/// trigram index where the text has a trigram, a superset (on PostgreSQL a `%` or `_` typed by the
+/// admin acts as a wildcard there); the exact test then keeps exactly the users whose name or
+/// email holds the text.
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -124,11 +125,14 @@ pub(super) fn push_user_search(
         match backend {
             // A LIKE of text without a trigram is one PostgreSQL's trigram index can still
             // answer, by listing every row of it; estimating few matches for a rare pair of
-            // letters, the planner takes it (1,000,000 users, "zz": 1.0 s instead of 0.33), where
+            // letters, the planner takes it (1,000,000 users, "zz": 1.0 s instead of 0.35), where
             // `strpos` is no operator of the index, so the rows the rest of the query reads
             // anyway are tested instead.
-            Backend::Postgres if !has_trigram(search) => {
-                query.push(" AND strpos(u.search_text, ");
+            Backend::Postgres if !has_trigram(backend, search) => {
+                query.push(format_args!(
+                    " AND {}(u.search_text, ",
+                    backend.position_function()
+                ));
                 query.push_bind(search.to_owned());
                 query.push(") > 0");
             }
@@ -141,21 +145,27 @@ pub(super) fn push_user_search(
     }
 }
 
-/// Whether `text` is long enough to be found through a trigram index: shorter text narrows nothing.
-pub(super) fn has_trigram(text: &str) -> bool {
-    text.chars().count() >= 3
+/// Whether a trigram index can narrow a search for `text`: SQLite's FTS5 takes every three
+/// characters in a row as a trigram; PostgreSQL's `pg_trgm` only three letters or digits in a row
+/// (a `%`, `_` or punctuation between them breaks the run), so "a_b" narrows nothing there.
+pub(super) fn has_trigram(backend: Backend, text: &str) -> bool {
+    match backend {
+        Backend::Sqlite => text.chars().count() >= 3,
+        Backend::Postgres => text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|run| run.chars().count() >= 3),
+    }
 }
 
 /// The users (`u`) whose search text may hold `text`, read through the trigram index: SQLite's is
-/// the FTS5 table `users_search` (from three characters; shorter text narrows nothing);
-/// PostgreSQL's indexes `users.search_text` itself, where going through the `users_search` view
-/// would join the table to itself.
+/// the FTS5 table `users_search`; PostgreSQL's indexes `users.search_text` itself, where going
+/// through the `users_search` view would join the table to itself.
 pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Backend, text: &str) {
-    if !has_trigram(text) {
-        // Shorter text has no trigram: SQLite's FTS5 would test every organization's users one
-        // by one, and PostgreSQL's index would list every row (see `push_user_search`), where
-        // the exact test that follows reads only the rows the rest of the query selects (100,000
-        // users on SQLite: "ch" counted in 48 ms instead of 91).
+    if !has_trigram(backend, text) {
+        // Text without a trigram narrows nothing: SQLite's FTS5 would test every organization's
+        // users one by one, and PostgreSQL's index would list every row (see
+        // `push_user_search`), where the exact test that follows reads only the rows the rest of
+        // the query selects (100,000 users on SQLite: "ch" counted in 48 ms instead of 91).
         query.push("1 = 1");
         return;
     }
@@ -325,7 +335,44 @@ pub(super) fn like_pattern(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{candidate_pattern, fts_phrase, like_pattern};
+    use super::{
+        candidate_pattern, fts_phrase, has_trigram, like_pattern, push_user_search, Backend,
+        Matching, QueryBuilder,
+    };
+
+    #[test]
+    fn a_trigram_is_any_three_characters_on_sqlite_and_three_letters_or_digits_on_postgresql() {
+        for (term, sqlite, postgres) in [
+            ("chen", true, true),
+            ("o'brien", true, true),
+            ("müller", true, true),
+            ("ma", false, false),
+            ("ü", false, false),
+            ("a_b", true, false),
+            ("%%%", true, false),
+            ("a.b.c", true, false),
+        ] {
+            assert_eq!(has_trigram(Backend::Sqlite, term), sqlite, "{term}");
+            assert_eq!(has_trigram(Backend::Postgres, term), postgres, "{term}");
+        }
+    }
+
+    /// PostgreSQL's trigram index answers a LIKE of text without a trigram by listing every row.
+    #[test]
+    fn a_term_without_a_trigram_asks_postgresql_for_no_like() {
+        for (term, like) in [
+            ("chen", true),
+            ("zq", false),
+            ("a_b", false),
+            ("%%%", false),
+        ] {
+            for matching in [Matching::Indexed, Matching::Scanned] {
+                let mut query = QueryBuilder::new("SELECT u.id FROM users u WHERE 1 = 1");
+                push_user_search(&mut query, Backend::Postgres, Some(term), matching);
+                assert_eq!(query.sql().contains("LIKE"), like, "{term} {matching:?}");
+            }
+        }
+    }
 
     #[test]
     fn fts_phrases_hold_the_text_literally() {

@@ -121,6 +121,25 @@ async fn the_user_access_list_shows_members_and_external_users_with_their_roles(
         )
         .await;
     assert!(found.items.iter().any(|u| &u.user.email == first));
+    // A term without a trigram is tested on each user's text: every holder and nobody else.
+    for term in ["ch", "a", "_"] {
+        let mut holders: Vec<i64> = everyone
+            .iter()
+            .filter(|u| {
+                format!("{} {}", u.user.name, u.user.email)
+                    .to_lowercase()
+                    .contains(term)
+            })
+            .map(|u| u.user.id)
+            .collect();
+        let found = server
+            .account_users(s.account, &format!("limit=200&q={term}"))
+            .await;
+        let mut found: Vec<i64> = found.items.iter().map(|u| u.user.id).collect();
+        holders.sort_unstable();
+        found.sort_unstable();
+        assert_eq!(found, holders, "{term}");
+    }
     let globex_account = demo.accounts.iter().find(|a| a.org_id == 2).map(|a| a.id);
     let (status, _) = server
         .get_error(&format!(

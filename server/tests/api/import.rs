@@ -49,6 +49,26 @@ async fn import_offers_existing_users_on_verified_domains_outside_any_organizati
         .get(&format!("/api/v1/import/candidates?q={first_email}"))
         .await;
     assert_eq!(found.items.len(), 1);
+    // A term without a trigram is tested on each user's text: every holder and nobody else.
+    for term in ["ch", "a", "_"] {
+        let mut holders: Vec<i64> = page
+            .items
+            .iter()
+            .filter(|u| {
+                format!("{} {} {}", u.given_name, u.family_name, u.email)
+                    .to_lowercase()
+                    .contains(term)
+            })
+            .map(|u| u.id)
+            .collect();
+        let found: Page<UserSummary> = server
+            .get(&format!("/api/v1/import/candidates?limit=200&q={term}"))
+            .await;
+        let mut found: Vec<i64> = found.items.iter().map(|u| u.id).collect();
+        holders.sort_unstable();
+        found.sort_unstable();
+        assert_eq!(found, holders, "{term}");
+    }
 
     // The offer is in name order across the verified domains, page by page, forwards and back.
     let domains: std::collections::BTreeSet<&str> = expected

@@ -167,7 +167,7 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
     let server = demo_server().await;
     // Searched too: a search's count is of every match, whichever page shows. "an" and "ana" are
     // in some members' names and addresses and not others' (every address holds an "e", in
-    // ".example"); SQLite looks the shorter up without its trigram index, the longer through it.
+    // ".example"); the shorter is looked up without the trigram index, the longer through it.
     const TERMS: [&str; 2] = ["an", "ana"];
     let (mut matched, mut passed_over): (HashMap<&str, usize>, HashMap<&str, usize>) =
         Default::default();
@@ -462,6 +462,8 @@ async fn search_agrees_with_a_plain_substring_filter() {
         "a_b",
         "_a",
         "%%",
+        "___",
+        "a.b",
         "\\",
         "zzz",
     ] {
