@@ -202,10 +202,11 @@ impl Store {
     /// as it reads them all to sort them anyway; PostgreSQL, whose window count stores every
     /// match first, counts up to the cap apart and at the same time for a term its trigram
     /// index finds. A term without one (fewer than three letters or digits in a row) it counts
-    /// within the cap in the pass that finds its matches on any tab: a pair of letters few users hold is then found in one read of the tab, where
-    /// a count and a walk of the list's order each read all of it (1,000,000 users, "zq" by
-    /// date: 0.35 s instead of 1.5), at the price of a little more for a pair most users hold
-    /// ("ma": 35 ms instead of 26). `count` counts.
+    /// within the cap in the pass that finds its matches on any tab: a pair of letters few
+    /// users hold is then found in one read of the tab, where a count and a walk of the list's
+    /// order each read all of it (1,000,000 users, "zq" by date: 0.35 s instead of 1.5), at the
+    /// price of a little more for a pair most users hold ("ma": 35 ms instead of 26). `count`
+    /// counts.
     async fn searched_users_page(
         &self,
         org_id: i64,

@@ -54,11 +54,7 @@ async fn import_offers_existing_users_on_verified_domains_outside_any_organizati
         let mut holders: Vec<i64> = page
             .items
             .iter()
-            .filter(|u| {
-                format!("{} {} {}", u.given_name, u.family_name, u.email)
-                    .to_lowercase()
-                    .contains(term)
-            })
+            .filter(|u| holds(u, term))
             .map(|u| u.id)
             .collect();
         let found: Page<UserSummary> = server

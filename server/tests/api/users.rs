@@ -207,15 +207,8 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
                         "{query}: one page holds them"
                     );
                     // Row for row, with the same invitation, importer and account count.
-                    let holding: Vec<&roster_model::UserSummary> = unsearched
-                        .items
-                        .iter()
-                        .filter(|u| {
-                            format!("{} {} {}", u.given_name, u.family_name, u.email)
-                                .to_lowercase()
-                                .contains(term)
-                        })
-                        .collect();
+                    let holding: Vec<&roster_model::UserSummary> =
+                        unsearched.items.iter().filter(|u| holds(u, term)).collect();
                     assert_eq!(
                         everything.items.iter().collect::<Vec<_>>(),
                         holding,
@@ -470,11 +463,7 @@ async fn search_agrees_with_a_plain_substring_filter() {
         let needle = q.to_lowercase();
         let mut expected: Vec<i64> = everyone
             .iter()
-            .filter(|u| {
-                format!("{} {} {}", u.given_name, u.family_name, u.email)
-                    .to_lowercase()
-                    .contains(&needle)
-            })
+            .filter(|u| holds(u, &needle))
             .map(|u| u.id)
             .collect();
         expected.sort();

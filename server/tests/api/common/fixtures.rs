@@ -15,6 +15,14 @@ pub fn id_of(email: &str) -> i64 {
         .unwrap_or_default()
 }
 
+/// Whether `user`'s name or email holds `term` (lower-case), as a search is to find them: the
+/// plain substring test searches are checked against.
+pub fn holds(user: &roster_model::UserSummary, term: &str) -> bool {
+    format!("{} {} {}", user.given_name, user.family_name, user.email)
+        .to_lowercase()
+        .contains(term)
+}
+
 /// The organization the demo user with this email is a member of (0 when none).
 pub fn org_of(email: &str) -> i64 {
     demo_as_inserted()
