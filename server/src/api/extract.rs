@@ -175,6 +175,11 @@ pub fn search_in(field: &str, q: Option<&str>) -> AppResult<Option<String>> {
         ));
     }
     let q = q.trim();
+    // No name or address holds a control character, and a NUL would end the text early in the
+    // database's hands: refused, where it could only ever find nothing.
+    if let Some(problem) = roster_model::hidden_character_problem(q) {
+        return Err(AppError::malformed(field, problem));
+    }
     Ok((!q.is_empty()).then(|| q.to_lowercase()))
 }
 

@@ -170,6 +170,13 @@ fn tokens(text: &str) -> Result<Vec<Token>, SyntaxError> {
                 let value: String = serde_json::from_str(&text[start..=end]).map_err(|_| {
                     SyntaxError(format!("The string starting at {start} is not valid JSON."))
                 })?;
+                // Nothing stored holds a control character, and a NUL would end the text early
+                // in the database's hands.
+                if value.chars().any(char::is_control) {
+                    return Err(SyntaxError(format!(
+                        "The string starting at {start} holds a control character."
+                    )));
+                }
                 out.push(Token::Str(value));
             }
             '-' | '0'..='9' => {
@@ -576,6 +583,19 @@ mod tests {
         ] {
             parse_filter(example).unwrap_or_else(|e| panic!("{example}: {e}"));
         }
+    }
+
+    /// Nothing stored holds one, and a NUL would end the text early in the database's hands.
+    #[test]
+    fn a_string_with_a_control_character_is_refused() {
+        for bad in [
+            r#"userName co "ab\u0000cd""#,
+            r#"name.givenName eq "a\tb""#,
+            r#"emails[value co "a\nb"]"#,
+        ] {
+            assert!(parse_filter(bad).is_err(), "{bad}");
+        }
+        assert!(parse_filter(r#"userName co "ab cd""#).is_ok());
     }
 
     #[test]

@@ -75,6 +75,38 @@ async fn errors_have_one_shape_and_stable_codes() {
         (status.as_u16(), body.error.field.as_deref()),
         (400, Some("q"))
     );
+    // No name or address holds a control character: a search with one inside is refused
+    // everywhere a list is searched (a NUL ended the text early in the database's hands), where
+    // one pasted around the term goes with the surrounding spaces.
+    for list in [
+        "/api/v1/users",
+        "/api/v1/users/ids",
+        "/api/v1/users/export",
+        "/api/v1/import/candidates",
+        "/api/v1/import/candidates/ids",
+        "/api/v1/accounts/1/users",
+    ] {
+        for inside in ["ab%00cd", "ab%09cd", "ab%0Acd", "ab%E2%80%AEcd"] {
+            let (status, body) = server.get_error(&format!("{list}?q={inside}")).await;
+            assert_eq!(
+                (status.as_u16(), body.error.field.as_deref()),
+                (400, Some("q")),
+                "{list} {inside}"
+            );
+        }
+    }
+    let pasted = server.users("q=%09chen%0A").await;
+    assert_eq!(
+        pasted.items.iter().map(|u| u.id).collect::<Vec<_>>(),
+        server
+            .users("q=chen")
+            .await
+            .items
+            .iter()
+            .map(|u| u.id)
+            .collect::<Vec<_>>()
+    );
+    assert!(!pasted.items.is_empty());
 
     // A cursor made for one sort order is refused under another.
     let page = server.users("sort=email&limit=2").await;
