@@ -91,6 +91,8 @@ done
 measure "managed, deep page (by email, cursor)" "$base/users?view=managed&sort=email&limit=200&cursor=$cursor"
 measure "managed, newest first (by date)" "$base/users?view=managed&sort=date&dir=desc"
 measure "search 'chen' (substring, name+email)" "$base/users?view=managed&q=chen"
+measure "search 'chen', names Z to A" "$base/users?view=managed&q=chen&dir=desc"
+measure "search 'yilmaz' (the last family name)" "$base/users?view=managed&q=yilmaz"
 measure "search with no match" "$base/users?view=managed&q=zzzzzz"
 measure "search 'ma' (two letters: no trigram)" "$base/users?view=managed&q=ma"
 measure "search 'zq' (two letters, no match)" "$base/users?view=managed&q=zq"

@@ -412,6 +412,18 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
             );
         }
     }
+    // Every page to the last, where fewer users are left than a page and one more: a walk of
+    // the order that does not fill the page gives way to sorting every match after the cursor.
+    let searched = server
+        .walk_forward("view=managed&sort=email&limit=200&q=example")
+        .await;
+    let plain = server
+        .walk_forward("view=managed&sort=email&limit=200")
+        .await;
+    assert_eq!(searched.len(), plain.len());
+    for (searched, plain) in searched.iter().zip(&plain) {
+        assert_eq!(ids(searched), ids(plain));
+    }
     let counts: ViewCounts = server.get("/api/v1/users/counts?status=active").await;
     assert_eq!(counts.capped, vec![UserView::Managed]);
     assert_eq!(counts.managed, COUNT_CAP);
