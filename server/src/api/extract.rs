@@ -175,10 +175,13 @@ pub fn search_in(field: &str, q: Option<&str>) -> AppResult<Option<String>> {
         ));
     }
     let q = q.trim();
-    // No name or address holds a control character, and a NUL would end the text early in the
-    // database's hands: refused, where it could only ever find nothing.
-    if let Some(problem) = roster_model::hidden_character_problem(q) {
-        return Err(AppError::malformed(field, problem));
+    // A NUL ends text early in SQLite's hands and is no character PostgreSQL's text holds: no
+    // name, address or label has one.
+    if q.contains('\0') {
+        return Err(AppError::malformed(
+            field,
+            "Search text cannot hold a NUL character.",
+        ));
     }
     Ok((!q.is_empty()).then(|| q.to_lowercase()))
 }

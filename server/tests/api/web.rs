@@ -75,9 +75,8 @@ async fn errors_have_one_shape_and_stable_codes() {
         (status.as_u16(), body.error.field.as_deref()),
         (400, Some("q"))
     );
-    // No name or address holds a control character: a search with one inside is refused
-    // everywhere a list is searched (a NUL ended the text early in the database's hands), where
-    // one pasted around the term goes with the surrounding spaces.
+    // A NUL is refused everywhere a list is searched: it ended the text early in SQLite's hands
+    // (a 500). A tab or line break pasted around a term goes with the surrounding spaces.
     for list in [
         "/api/v1/users",
         "/api/v1/users/ids",
@@ -86,7 +85,7 @@ async fn errors_have_one_shape_and_stable_codes() {
         "/api/v1/import/candidates/ids",
         "/api/v1/accounts/1/users",
     ] {
-        for inside in ["ab%00cd", "ab%09cd", "ab%0Acd", "ab%E2%80%AEcd"] {
+        for inside in ["ab%00cd", "%00", "chen%00"] {
             let (status, body) = server.get_error(&format!("{list}?q={inside}")).await;
             assert_eq!(
                 (status.as_u16(), body.error.field.as_deref()),
