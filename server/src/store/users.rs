@@ -27,13 +27,14 @@ use super::sql::{
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::{display_name, COUNT_CAP};
 
-/// The largest tab whose broad searches are read by walking its order (see
-/// `Store::searched_users_page`).
+/// The largest tab whose searches count their matches in the pass that finds them, cut at the
+/// cap (see `Store::searched_users_page`).
 const WALK_WITHIN: u64 = 10 * COUNT_CAP;
 
-/// How many users of a list's order PostgreSQL tests for a searched page before it sorts every
-/// match instead (see `Store::ordered_matches`).
-const WALK_ROWS: u64 = 5_000;
+/// How many users of a list's order PostgreSQL tests for each row of a searched page before it
+/// sorts every match instead (see `Store::ordered_matches`): 5,200 for a page of 25, so the walk
+/// fills a page where one user in 200 holds the term.
+const WALK_ROWS_PER_ROW: u64 = 200;
 
 /// What the user list is asked for, already validated.
 #[derive(Debug, Clone)]
@@ -203,14 +204,15 @@ impl Store {
     /// until the page is full, where listing and sorting all of them took 0.1–0.25 s at 100,000
     /// users; on PostgreSQL by a bounded walk of that order, else every match sorted
     /// (`Store::ordered_matches`). On a larger tab SQLite counts every match in the same pass,
-    /// as it reads them all to sort them anyway; PostgreSQL, whose window count stores every
-    /// match first, counts up to the cap apart, at the same time as it reads the page (as
-    /// `ordered_matches` does), for a term its trigram index finds. A term without one (fewer than three letters or digits in a row) it counts
-    /// within the cap in the pass that finds its matches on any tab: a pair of letters few
-    /// users hold is then found in one read of the tab, where a count and a walk of the list's
-    /// order each read all of it (1,000,000 users, "zq" by date: 0.35 s instead of 1.5), at the
-    /// price of a little more for a pair most users hold ("ma": 35 ms instead of 26). `count`
-    /// counts.
+    /// as it reads them all to sort them anyway; PostgreSQL reads the page as
+    /// `ordered_matches` does, then counts up to the cap apart after a walk, or takes the count
+    /// of the pass that sorted every match, where a count apart would read them again (1,000,000
+    /// users under load, "yilmaz" by name: 27 searches a second became 35). A term without a
+    /// trigram (fewer than three letters or digits in a row) PostgreSQL counts within the cap
+    /// in the pass that finds its matches on any tab: a pair of letters few users hold is then
+    /// found in one read of the tab, where a count and a walk of the list's order each read all
+    /// of it (1,000,000 users, "zq" by date: 0.35 s instead of 1.5), at the price of a little
+    /// more for a pair most users hold ("ma": 35 ms instead of 26). `count` counts.
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -226,10 +228,13 @@ impl Store {
         let counted_within_cap = (!sqlite && params.search.as_deref().is_some_and(unindexed))
             || self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
         if !sqlite && !counted_within_cap {
-            let (total, (rows, keyset)) = tokio::try_join!(
-                self.total(Total::UpToCap(count)),
-                self.ordered_matches(org_id, params, now),
-            )?;
+            let (rows, keyset, reading) = self.ordered_matches(org_id, params, now).await?;
+            // Sorting every match read them all, and counted them; a walk counted none.
+            let total = match (reading, rows.first()) {
+                (MatchReading::Every, Some(row)) => Tally::up_to_cap(matches_of(row)?),
+                (MatchReading::Every, None) if params.cursor.is_none() => Tally::exact(0),
+                _ => self.total(Total::UpToCap(count)).await?,
+            };
             return keyset.page_of_rows(&rows, total, |row| user_summary(row, now));
         }
         let (rows, keyset) = self
@@ -244,9 +249,7 @@ impl Store {
             )
             .await?;
         let total = match rows.first() {
-            Some(row) => Tally::up_to_cap(
-                u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default(),
-            ),
+            Some(row) => Tally::up_to_cap(matches_of(row)?),
             None if params.cursor.is_none() => Tally::exact(0),
             // A cursor beyond the last match leaves no row to tell.
             None => self.total(Total::UpToCap(count)).await?,
@@ -264,36 +267,69 @@ impl Store {
                 .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
                 .await;
         }
-        let (rows, keyset) = self.ordered_matches(org_id, params, now).await?;
+        let (rows, keyset, _) = self.ordered_matches(org_id, params, now).await?;
         keyset.page_of_rows(&rows, total, |row| user_summary(row, now))
     }
 
-    /// A searched page in sort order on PostgreSQL: the walk of the list's next `WALK_ROWS` users
-    /// when they hold a page of matches, else every match sorted. The walk finds a term most
-    /// users hold at once, where sorting every match would read them all (1,000,000 users,
-    /// "example": 7 ms instead of 0.58 s); a term few users hold, or many who sit together in
-    /// the order (a family name in name order), costs it one bounded read more (2 to 5 ms).
-    /// Left to itself, the planner walked the whole order for such a name at its far end.
+    /// A searched page in sort order on PostgreSQL, and how it was read: by walking the list's
+    /// next users (`WALK_ROWS_PER_ROW` for each row of the page) when they hold a page of
+    /// matches or are the last, else by sorting every match, counted in the same pass. The walk
+    /// finds a term most users hold at once, where sorting every match would read them all
+    /// (1,000,000 users, "example": 7 ms instead of 0.58 s); a term few users hold, or many who
+    /// sit together in the order (a family name in name order), costs it one bounded read more
+    /// (2 to 5 ms). Left to itself, the planner walked the whole order for such a name at its
+    /// far end (0.13 to 0.30 s).
     async fn ordered_matches<'p>(
         &self,
         org_id: i64,
         params: &'p UserListParams,
         now: Timestamp,
-    ) -> StoreResult<(Vec<AnyRow>, Keyset<'p>)> {
-        let walked = self
-            .searched_matches(org_id, params, now, MatchReading::Walk(WALK_ROWS))
-            .await?;
-        // A page and one row more: the walk read the first matches after the cursor.
-        if walked.0.len() > params.limit as usize {
-            return Ok(walked);
+    ) -> StoreResult<(Vec<AnyRow>, Keyset<'p>, MatchReading)> {
+        let users = WALK_ROWS_PER_ROW * (u64::from(params.limit) + 1);
+        let walk = MatchReading::Walk(users);
+        let (rows, keyset) = self.searched_matches(org_id, params, now, walk).await?;
+        // A page and one row more are the first matches after the cursor; fewer are all of them
+        // when the walk reached the end of the list (the first page, paging back to it).
+        if rows.len() > params.limit as usize
+            || !self.users_beyond(org_id, params, now, users).await?
+        {
+            return Ok((rows, keyset, walk));
         }
-        self.searched_matches(org_id, params, now, MatchReading::Every)
-            .await
+        let (rows, keyset) = self
+            .searched_matches(org_id, params, now, MatchReading::Every)
+            .await?;
+        Ok((rows, keyset, MatchReading::Every))
+    }
+
+    /// Whether the list, unsearched, goes on past its next `users` users after the cursor: one
+    /// row read past them in the order's index.
+    async fn users_beyond(
+        &self,
+        org_id: i64,
+        params: &UserListParams,
+        now: Timestamp,
+        users: u64,
+    ) -> StoreResult<bool> {
+        let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
+        let mut query = QueryBuilder::new("SELECT 1 AS beyond ");
+        push_user_view_from(&mut query, params.view, org_id, ViewReads::Users);
+        push_user_filters(&mut query, params.view, org_id, &params.filters, now);
+        let next = Keyset {
+            key_expr,
+            id_expr,
+            field: params.sort,
+            dir: params.dir,
+            cursor: params.cursor.as_ref(),
+            limit: 0,
+        };
+        next.push_tail(&mut query);
+        query.push(" OFFSET ");
+        query.push_bind(i64::try_from(users).unwrap_or(i64::MAX));
+        Ok(query.build().fetch_optional(&self.pool).await?.is_some())
     }
 
     /// The page of a search's matches in sort order, read as `reading` says, each row with the
-    /// count of the matches read (`matches`); 0 where nothing counts them (on PostgreSQL, but for
-    /// a cut: its caller counts apart, or knows there are more than the cap).
+    /// count of the matches read (`matches`; 0 in a walk, which counts none).
     async fn searched_matches<'p>(
         &self,
         org_id: i64,
@@ -819,13 +855,18 @@ fn push_user_columns(query: &mut QueryBuilder<'_>, view: UserView, org_id: i64) 
         _ => NO_INVITATION_COLUMNS,
     });
 }
+/// The `matches` column of a searched page's row (see `Store::searched_matches`).
+fn matches_of(row: &AnyRow) -> StoreResult<u64> {
+    Ok(u64::try_from(row.try_get::<i64, _>("matches")?).unwrap_or_default())
+}
+
 /// How a searched page reads the matches it sorts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MatchReading {
     /// The first this many matches found, in no order, counted (the caller reads the list again
     /// when they are more).
     CutAt(u64),
-    /// Every match (counted on SQLite, which reads them all to sort them anyway).
+    /// Every match, counted in the same pass.
     Every,
     /// The list's next this many users after the cursor, in its order, each tested: the page
     /// when they hold enough matches to fill it (PostgreSQL; see `Store::searched_users_page`).
@@ -840,15 +881,13 @@ fn searched_matches_query<'p>(
     now: Timestamp,
     reading: MatchReading,
 ) -> (QueryBuilder<'p>, Keyset<'p>) {
-    let counted = matches!(reading, MatchReading::CutAt(_))
-        || (reading == MatchReading::Every && backend == Backend::Sqlite);
     let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
     let mut query = QueryBuilder::new("SELECT m.matches, ");
     push_user_columns(&mut query, params.view, org_id);
     query.push("m.sort_key AS sort_key FROM (SELECT * FROM (SELECT *, ");
-    query.push(match counted {
-        true => "COUNT(*) OVER () AS matches",
-        false => "CAST(0 AS BIGINT) AS matches",
+    query.push(match reading {
+        MatchReading::CutAt(_) | MatchReading::Every => "COUNT(*) OVER () AS matches",
+        MatchReading::Walk(_) => "CAST(0 AS BIGINT) AS matches",
     });
     query.push(" FROM (SELECT ");
     if let MatchReading::Walk(_) = reading {
