@@ -225,10 +225,14 @@ impl Store {
         // `WALK_WITHIN` users, and on PostgreSQL for a term without a trigram on any tab, whose
         // size is then not even read.
         let unindexed = |term: &str| !has_trigram(self.backend(), term);
-        let counted_within_cap = (!sqlite && params.search.as_deref().is_some_and(unindexed))
-            || self.maintained_view_counts(org_id).await?.get(params.view) <= WALK_WITHIN;
+        let tab_size = match !sqlite && params.search.as_deref().is_some_and(unindexed) {
+            true => None,
+            false => Some(self.maintained_view_counts(org_id).await?.get(params.view)),
+        };
+        let counted_within_cap = tab_size.is_none_or(|size| size <= WALK_WITHIN);
         if !sqlite && !counted_within_cap {
-            let (rows, keyset, reading) = self.ordered_matches(org_id, params, now).await?;
+            let (rows, keyset, reading) =
+                self.ordered_matches(org_id, params, now, tab_size).await?;
             // Sorting every match read them all, and counted them; a walk counted none.
             let total = match (reading, rows.first()) {
                 (MatchReading::Every, Some(row)) => Tally::up_to_cap(matches_of(row)?),
@@ -267,31 +271,37 @@ impl Store {
                 .sorted_users_page(org_id, params, now, Total::MoreThanCap, Matching::Scanned)
                 .await;
         }
-        let (rows, keyset, _) = self.ordered_matches(org_id, params, now).await?;
+        let (rows, keyset, _) = self.ordered_matches(org_id, params, now, tab_size).await?;
         keyset.page_of_rows(&rows, total, |row| user_summary(row, now))
     }
 
     /// A searched page in sort order on PostgreSQL, and how it was read: by walking the list's
-    /// next users (`WALK_ROWS_PER_ROW` for each row of the page) when they hold a page of
-    /// matches or are the last, else by sorting every match, counted in the same pass. The walk
-    /// finds a term most users hold at once, where sorting every match would read them all
-    /// (1,000,000 users, "example": 7 ms instead of 0.58 s); a term few users hold, or many who
-    /// sit together in the order (a family name in name order), costs it one bounded read more
-    /// (2 to 5 ms). Left to itself, the planner walked the whole order for such a name at its
-    /// far end (0.13 to 0.30 s).
+    /// next users (`WALK_ROWS_PER_ROW` for the page's each row and one more) when they hold a
+    /// page of matches or are the last of the list, else by sorting every match, counted in the
+    /// same pass. The walk finds a term most users hold at once, where sorting every match would
+    /// read them all (1,000,000 users, "example": 8 ms instead of 0.58 s); a term few users
+    /// hold, or many who sit together in the order (a family name in name order), costs it a
+    /// bounded read or two more (1 to 5 ms for a page of 25). Left to itself, the planner walked
+    /// the whole order for such a name at its far end (0.13 to 0.30 s). `tab_size` is the tab's
+    /// maintained size, when read.
     async fn ordered_matches<'p>(
         &self,
         org_id: i64,
         params: &'p UserListParams,
         now: Timestamp,
+        tab_size: Option<u64>,
     ) -> StoreResult<(Vec<AnyRow>, Keyset<'p>, MatchReading)> {
         let users = WALK_ROWS_PER_ROW * (u64::from(params.limit) + 1);
         let walk = MatchReading::Walk(users);
         let (rows, keyset) = self.searched_matches(org_id, params, now, walk).await?;
         // A page and one row more are the first matches after the cursor; fewer are all of them
-        // when the walk reached the end of the list (the first page, paging back to it).
+        // when the walk reached the end of the list (the last page, or paging back to the
+        // first). From the start of an unfiltered tab larger than the walk, it did not.
+        let goes_on = params.cursor.is_none()
+            && params.filters.is_empty()
+            && tab_size.is_some_and(|size| size > users);
         if rows.len() > params.limit as usize
-            || !self.users_beyond(org_id, params, now, users).await?
+            || !(goes_on || self.users_beyond(org_id, params, now, users).await?)
         {
             return Ok((rows, keyset, walk));
         }
@@ -301,8 +311,10 @@ impl Store {
         Ok((rows, keyset, MatchReading::Every))
     }
 
-    /// Whether the list, unsearched, goes on past its next `users` users after the cursor: one
-    /// row read past them in the order's index.
+    /// Whether the list, unsearched, goes on past its next `users` users after the cursor (read
+    /// past them in the order, as the walk read them: its index alone for an unfiltered tab of
+    /// members). A separate read from the walk's: a list that changes in between can end a page
+    /// early, as any page read after the list changed would.
     async fn users_beyond(
         &self,
         org_id: i64,
@@ -869,7 +881,8 @@ enum MatchReading {
     /// Every match, counted in the same pass.
     Every,
     /// The list's next this many users after the cursor, in its order, each tested: the page
-    /// when they hold enough matches to fill it (PostgreSQL; see `Store::searched_users_page`).
+    /// when they hold enough matches to fill it, or are the last (PostgreSQL; see
+    /// `Store::ordered_matches`).
     Walk(u64),
 }
 
@@ -956,8 +969,8 @@ fn searched_matches_query<'p>(
             // each user in turn until the page is full, with no bound. It takes matches to be
             // spread evenly, where a family name's holders sit together: a name at the far end
             // of the order was found after walking the whole tab (1,000,000 users, "yilmaz" by
-            // name: 0.13 to 0.30 s instead of 32 ms). OFFSET 0 keeps the subquery apart from
-            // the ORDER BY.
+            // name: 0.13 to 0.30 s, sorted in 32 ms on the database). OFFSET 0 keeps the
+            // subquery apart from the ORDER BY.
             query.push(" OFFSET 0");
         }
         MatchReading::Every | MatchReading::Walk(_) => {}
@@ -1063,7 +1076,7 @@ mod tests {
 
     /// Only a search whose every match PostgreSQL sorts keeps them apart from the list's order:
     /// a cut list is a subquery of its own already, and SQLite plans it as written. A walk tests
-    /// the term on the users it read, not through the index.
+    /// the term on the users it read, not through the index, and counts nothing.
     #[test]
     fn postgresql_sorts_every_match_apart_from_the_order_or_walks_a_bounded_stretch_of_it() {
         let params = UserListParams {
@@ -1084,6 +1097,12 @@ mod tests {
         ] {
             let (query, _) = searched_matches_query(backend, 1, &params, 0, reading);
             let sql = query.sql();
+            // What it read is counted in the same pass, but for a walk's stretch.
+            assert_eq!(
+                sql.contains("COUNT(*) OVER ()"),
+                !walked,
+                "{backend:?} {reading:?}"
+            );
             assert_eq!(
                 sql.contains(" OFFSET 0) limited"),
                 apart,

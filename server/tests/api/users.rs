@@ -412,8 +412,8 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
             );
         }
     }
-    // Every page to the last, where fewer users are left than a page and one more: a walk of
-    // the order that does not fill the page gives way to sorting every match after the cursor.
+    // Every page to the last, where fewer users are left than a page and one more: on
+    // PostgreSQL the walk of the order reaches the end of the list, and its rows are the page.
     let searched = server
         .walk_forward("view=managed&sort=email&limit=200&q=example")
         .await;
