@@ -322,19 +322,8 @@ impl Store {
         now: Timestamp,
         users: u64,
     ) -> StoreResult<bool> {
-        let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
         let mut query = QueryBuilder::new("SELECT 1 AS beyond ");
-        push_user_view_from(&mut query, params.view, org_id, ViewReads::Users);
-        push_user_filters(&mut query, params.view, org_id, &params.filters, now);
-        let next = Keyset {
-            key_expr,
-            id_expr,
-            field: params.sort,
-            dir: params.dir,
-            cursor: params.cursor.as_ref(),
-            limit: 0,
-        };
-        next.push_tail(&mut query);
+        push_unsearched_stretch(&mut query, org_id, params, now, 1);
         query.push(" OFFSET ");
         query.push_bind(i64::try_from(users).unwrap_or(i64::MAX));
         Ok(query.build().fetch_optional(&self.pool).await?.is_some())
@@ -886,6 +875,31 @@ enum MatchReading {
     Walk(u64),
 }
 
+/// FROM the list (its view and filters, not its search) to the LIMIT of its next `rows` users
+/// after the cursor, in its order: what a walk reads (`MatchReading::Walk`), and what
+/// `Store::users_beyond` reads past.
+fn push_unsearched_stretch(
+    query: &mut QueryBuilder<'_>,
+    org_id: i64,
+    params: &UserListParams,
+    now: Timestamp,
+    rows: u64,
+) {
+    let (key_expr, id_expr) = sort_exprs(params.sort, params.view);
+    push_user_view_from(query, params.view, org_id, ViewReads::Users);
+    push_user_filters(query, params.view, org_id, &params.filters, now);
+    let stretch = Keyset {
+        key_expr,
+        id_expr,
+        field: params.sort,
+        dir: params.dir,
+        cursor: params.cursor.as_ref(),
+        // `push_tail` reads one row more than its limit.
+        limit: u32::try_from(rows.saturating_sub(1)).unwrap_or(u32::MAX),
+    };
+    stretch.push_tail(query);
+}
+
 /// The query of `Store::searched_matches`, and the keyset that reads its page.
 fn searched_matches_query<'p>(
     backend: Backend,
@@ -919,17 +933,7 @@ fn searched_matches_query<'p>(
         MatchReading::Walk(rows) => {
             // The walk reads the list as a page of it would, and tests the term on what it read.
             query.push(", u.search_text AS search_text ");
-            push_user_view_from(&mut query, params.view, org_id, ViewReads::Users);
-            push_user_filters(&mut query, params.view, org_id, &params.filters, now);
-            let walk = Keyset {
-                key_expr,
-                id_expr,
-                field: params.sort,
-                dir: params.dir,
-                cursor: params.cursor.as_ref(),
-                limit: u32::try_from(rows.saturating_sub(1)).unwrap_or(u32::MAX),
-            };
-            walk.push_tail(&mut query);
+            push_unsearched_stretch(&mut query, org_id, params, now, rows);
             // Named `u`, as the search's test reads `u.search_text`.
             query.push(") u WHERE 1 = 1");
             push_user_search(
