@@ -241,7 +241,7 @@ impl Store {
         if copies_kept_rows {
             tables.push(SeedTable::new(
                 "org_access (org_id, user_id, accounts, member, sort_name, email, created_at, \
-                 status, totp_enrolled, two_factor_required, last_sign_in_at, roles)",
+                 status, totp_enrolled, two_factor_required, last_sign_in_at, roles, imported)",
                 org_access_rows(data, users_by_id),
             ));
         }
@@ -262,7 +262,7 @@ fn kept_state<'d>(user: Option<&NewUser>) -> [Cell<'d>; 4] {
 
 /// PostgreSQL: the `org_access` rows its triggers would have made for the dataset's grants: per
 /// organization and user, how many of its accounts they can access and with which roles, whether
-/// they are a member, and the user's sort keys and state.
+/// they are a member (and an imported one), and the user's sort keys and state.
 fn org_access_rows<'d>(
     data: &'d Dataset,
     users_by_id: Arc<HashMap<i64, &'d NewUser>>,
@@ -289,7 +289,9 @@ fn org_access_rows<'d>(
             let user = users_by_id.get(&user_id).copied();
             debug_assert!(user.is_some(), "a grant to a user of the dataset");
             let user = user?;
-            let member = user.membership.as_ref().is_some_and(|m| m.org_id == org_id);
+            let membership = user.membership.as_ref().filter(|m| m.org_id == org_id);
+            let member = membership.is_some();
+            let imported = membership.is_some_and(|m| m.imported_by.is_some());
             let mut cells = vec![
                 Cell::Int(Some(org_id)),
                 Cell::Int(Some(user_id)),
@@ -301,6 +303,7 @@ fn org_access_rows<'d>(
             ];
             cells.extend(kept_state(Some(user)));
             cells.push(Cell::Int(Some(i64::from(roles))));
+            cells.push(Cell::Int(Some(i64::from(imported))));
             Some(cells)
         })
 }

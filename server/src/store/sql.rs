@@ -257,6 +257,13 @@ pub(super) fn push_user_filters(
             UserView::Managed | UserView::Imported => {
                 query.push(" AND u.id IN (SELECT r.user_id FROM org_access r WHERE r.org_id = ");
                 query.push_bind(org_id);
+                if view == UserView::Imported {
+                    // The imported members' rows alone, from their own index, where probing the
+                    // access rows once for each imported member took the Imported tab's count
+                    // 55–260 ms at 1,000,000 users (a literal: SQLite uses a partial index only
+                    // for a condition it can read in the query).
+                    query.push(" AND r.imported = 1");
+                }
                 query
                     .push(" AND (r.roles & ")
                     .push_bind(roles)

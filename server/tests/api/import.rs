@@ -147,6 +147,21 @@ async fn a_batch_imports_each_user_once_with_mail_and_audit_and_a_result_per_use
         })
         .map(|u| u.id)
         .expect("a user outside Northwind's domains");
+    // One of them already an Administrator of one of Northwind's accounts, from outside.
+    let (contractor, _) = candidates[0].clone();
+    let mut db = database(&server).await;
+    let grant = format!(
+        "INSERT INTO account_access (account_id, user_id, roles, granted_at) \
+         SELECT MIN(id), {contractor}, 1, 0 FROM accounts WHERE org_id = 1"
+    );
+    sqlx::query(&grant).execute(&mut db).await.expect(&grant);
+    let listed = async |view: &str| -> bool {
+        let admins = server
+            .users(&format!("view={view}&account_role=administrator&limit=200"))
+            .await;
+        admins.items.iter().any(|u| u.id == contractor)
+    };
+    assert!(listed("external").await && !listed("imported").await);
     let mut ids: Vec<i64> = candidates.iter().map(|(id, _)| *id).collect();
     ids.extend([globex_member, outsider, 999_999]);
     let (status, body) = server.import(&ids).await;
@@ -218,6 +233,31 @@ async fn a_batch_imports_each_user_once_with_mail_and_audit_and_a_result_per_use
     assert_eq!(log.items.len(), candidates.len());
     let none: Page<UserSummary> = server.get("/api/v1/import/candidates").await;
     assert_eq!(none.total, 0);
+    assert_counts_kept(&server).await;
+
+    // The Imported tab's account-role filter finds the contractor now a member, and the External
+    // tab's no longer; removed from the organization, they lose its accounts with it.
+    assert!(listed("imported").await && listed("managed").await && !listed("external").await);
+    let imported_admins: ViewCounts = server
+        .get("/api/v1/users/counts?account_role=administrator")
+        .await;
+    let page = server
+        .users("view=imported&account_role=administrator&limit=200")
+        .await;
+    assert_eq!(imported_admins.imported, page.total);
+    let (status, answer) = server
+        .act(
+            "POST",
+            contractor,
+            "remove",
+            serde_json::json!({
+                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+                "new_owners": [],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    assert!(!listed("imported").await && !listed("managed").await && !listed("external").await);
     assert_counts_kept(&server).await;
 }
 

@@ -81,21 +81,24 @@ pub async fn release_write_lock(db: &mut AnyConnection) {
 }
 
 /// What the triggers keep for the user lists (each organization's tab counts, who can access its
-/// accounts and whether they are members, the External and Invited tabs' sort keys and the state
-/// their filters test) equals what the tables hold now, for every organization.
+/// accounts and whether they are members, imported or not, the External and Invited tabs' sort
+/// keys and the state their filters test) equals what the tables hold now, for every organization.
 pub async fn assert_counts_kept(server: &TestServer) {
     let mut db = database(server).await;
     let kept_access = numbers(
         &mut db,
-        "SELECT org_id, user_id, accounts, member, roles FROM org_access ORDER BY org_id, user_id",
+        "SELECT org_id, user_id, accounts, member, imported, roles FROM org_access \
+         ORDER BY org_id, user_id",
     )
     .await;
     let access = numbers(
         &mut db,
         "SELECT a.org_id, g.user_id, COUNT(*), CASE WHEN u.org_id = a.org_id THEN 1 ELSE 0 END, \
+         CASE WHEN u.org_id = a.org_id AND u.member_source = 'imported' THEN 1 ELSE 0 END, \
          MAX(g.roles & 1) | MAX(g.roles & 2) | MAX(g.roles & 4) | MAX(g.roles & 8) \
          FROM account_access g JOIN accounts a ON a.id = g.account_id JOIN users u ON u.id = g.user_id \
-         WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.org_id ORDER BY a.org_id, g.user_id",
+         WHERE a.org_id IS NOT NULL GROUP BY a.org_id, g.user_id, u.org_id, u.member_source \
+         ORDER BY a.org_id, g.user_id",
     )
     .await;
     assert_eq!(
