@@ -81,10 +81,16 @@ impl From<QueryRejection> for AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
-        if let StoreError::Busy = error {
-            // Another writer held the database past the busy timeout: a retry will likely pass.
-            tracing::warn!("database busy; answered 503");
-            return AppError::busy(1);
+        match error {
+            StoreError::Busy => {
+                // Another writer held the database past the busy timeout: a retry will likely pass.
+                tracing::warn!("database busy; answered 503");
+                return AppError::busy(1);
+            }
+            StoreError::NoLongerActs => {
+                return AppError::new(ErrorCode::Forbidden, crate::store::NO_LONGER_ACTS);
+            }
+            _ => {}
         }
         // The details stay in the server log; clients get a stable code and no internals.
         tracing::error!(%error, "store failure");

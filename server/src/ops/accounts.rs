@@ -146,22 +146,24 @@ pub async fn invite(
             account_id: account.id,
             roles: request.roles,
         }];
-        let written = state
-            .store
-            .create_invitations(&actor, &grant, &to_organization, None)
-            .await?;
+        let written = super::batch_item(
+            state
+                .store
+                .create_invitations(&actor, &grant, &to_organization, None)
+                .await,
+        )?;
         for (slot, invitation) in slots.into_iter().zip(to_organization) {
-            results[slot] = Some(if written {
-                AccountInviteResult {
+            results[slot] = Some(match written {
+                Ok(true) => AccountInviteResult {
                     email: invitation.email,
                     outcome: AccountInviteOutcome::InvitedToOrganization,
                     message: None,
-                }
-            } else {
-                failed(
+                },
+                Ok(false) => failed(
                     &invitation.email,
                     "Someone invited this address a moment ago. Nothing was sent: try again.",
-                )
+                ),
+                Err(refusal) => failed(&invitation.email, refusal),
             });
         }
     }
@@ -209,10 +211,13 @@ async fn invite_one(
             per_day: state.settings.outside_mail_per_day,
         },
     };
-    let outcome = state
-        .store
-        .invite_to_account(actor, account_id, &planned)
-        .await?;
+    let outcome = super::batch_item(
+        state
+            .store
+            .invite_to_account(actor, account_id, &planned)
+            .await,
+    )?
+    .and_then(|outcome| outcome);
     Ok(AccountInviteResult {
         email: email.to_owned(),
         outcome: outcome.unwrap_or(AccountInviteOutcome::Failed),

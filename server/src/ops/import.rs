@@ -40,12 +40,24 @@ pub async fn import(
     let mut imported_any = false;
     for &id in &request.ids {
         let actor = caller.actor(state.clock.now());
-        let (outcome, name) = state
+        let imported = state
             .store
             .import_user(&actor, id, |email| {
                 imported_mail(email, &organization, &caller.name, &sign_in)
             })
-            .await?;
+            .await;
+        let (outcome, name) = match super::batch_item(imported)? {
+            Ok(answer) => answer,
+            Err(refusal) => {
+                results.push(BulkResult {
+                    id,
+                    name: None,
+                    ok: false,
+                    message: Some(refusal.to_owned()),
+                });
+                continue;
+            }
+        };
         imported_any |= outcome == ImportOutcome::Imported;
         let problem = match outcome {
             ImportOutcome::Imported => None,

@@ -389,17 +389,19 @@ pub async fn resend(
                 &mail,
                 quota,
             )
-            .await?;
+            .await;
+        let renewal = super::batch_item(renewal)?;
         results.push(InvitationActionResult {
             id,
             email: Some(invite.email.clone()),
-            ok: renewal == Renewal::Renewed,
+            ok: renewal == Ok(Renewal::Renewed),
             message: match renewal {
-                Renewal::Renewed => None,
-                Renewal::Gone => {
+                Ok(Renewal::Renewed) => None,
+                Ok(Renewal::Gone) => {
                     Some("It was sent again or withdrawn by someone else a moment ago.".to_owned())
                 }
-                Renewal::OverQuota => Some(OUTSIDE_MAIL_QUOTA_REACHED.to_owned()),
+                Ok(Renewal::OverQuota) => Some(OUTSIDE_MAIL_QUOTA_REACHED.to_owned()),
+                Err(refusal) => Some(refusal.to_owned()),
             },
         });
     }
@@ -417,15 +419,23 @@ pub async fn revoke(
     let actor = caller.actor(state.clock.now());
     let mut results = Vec::with_capacity(ids.len());
     for &id in ids {
-        results.push(match state.store.revoke_invitation(&actor, id).await? {
-            Some(email) => InvitationActionResult {
-                id,
-                email: Some(email),
-                ok: true,
-                message: None,
+        results.push(
+            match super::batch_item(state.store.revoke_invitation(&actor, id).await)? {
+                Ok(Some(email)) => InvitationActionResult {
+                    id,
+                    email: Some(email),
+                    ok: true,
+                    message: None,
+                },
+                Ok(None) => not_pending(id),
+                Err(refusal) => InvitationActionResult {
+                    id,
+                    email: None,
+                    ok: false,
+                    message: Some(refusal.to_owned()),
+                },
             },
-            None => not_pending(id),
-        });
+        );
     }
     Ok(InvitationActionResponse { results })
 }

@@ -18,6 +18,18 @@ use roster_model::Organization;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::{StoreError, StoreResult, NO_LONGER_ACTS};
+
+/// One item of a batch as the store answered it, or the item's own refusal when its admin no
+/// longer acts as the request was authorized (suspended or given another role while the batch
+/// ran): the items done before it keep their results, where failing the whole request would
+/// say nothing of them.
+fn batch_item<T>(answer: StoreResult<T>) -> AppResult<Result<T, &'static str>> {
+    match answer {
+        Err(StoreError::NoLongerActs) => Ok(Err(NO_LONGER_ACTS)),
+        answer => Ok(Ok(answer?)),
+    }
+}
 
 /// The caller's organization.
 pub async fn organization(state: &AppState, org_id: i64) -> AppResult<Organization> {

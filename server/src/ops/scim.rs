@@ -83,17 +83,15 @@ pub async fn create_token(
     }
     let name = name.trim();
     let secret = format!("{SCIM_TOKEN_PREFIX}{}", auth::new_token());
-    let event =
-        caller
-            .actor(state.clock.now())
-            .event("scim_token.created", None, Some(name), json!({}));
+    let actor = caller.actor(state.clock.now());
+    let event = actor.event("scim_token.created", None, Some(name), json!({}));
     let id = state
         .store
         .create_scim_token(
+            Some(&actor),
             caller.org_id,
             name,
             &auth::token_hash(&secret),
-            Some(caller.user_id),
             &event,
         )
         .await?;
@@ -146,7 +144,7 @@ pub async fn create_token_on_command_line(
         at: now,
     };
     store
-        .create_scim_token(org_id, name, &auth::token_hash(&secret), None, &event)
+        .create_scim_token(None, org_id, name, &auth::token_hash(&secret), &event)
         .await
         .map_err(|e| e.to_string())?;
     Ok(secret)
@@ -161,13 +159,9 @@ pub async fn tokens(state: &AppState, caller: &Caller) -> AppResult<ScimTokens> 
 
 /// Revokes a live provisioning token of the caller's organization; false when there is none.
 pub async fn revoke_token(state: &AppState, caller: &Caller, id: i64) -> AppResult<bool> {
-    let event = caller
-        .actor(state.clock.now())
-        .event("scim_token.revoked", None, None, json!({}));
-    Ok(state
-        .store
-        .revoke_scim_token(caller.org_id, id, &event)
-        .await?)
+    let actor = caller.actor(state.clock.now());
+    let event = actor.event("scim_token.revoked", None, None, json!({}));
+    Ok(state.store.revoke_scim_token(&actor, id, &event).await?)
 }
 
 /// `GET /Users` and `POST /Users/.search`, as read from the request.

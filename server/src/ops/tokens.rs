@@ -28,13 +28,12 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + i64::from(days.unwrap_or(DEFAULT_TOKEN_DAYS)) * 24 * 60 * 60;
     let secret = format!("{API_TOKEN_PREFIX}{}", auth::new_token());
-    let event = caller
-        .actor(now)
-        .event("token.created", None, Some(name), serde_json::json!({}));
+    let actor = caller.actor(now);
+    let event = actor.event("token.created", None, Some(name), serde_json::json!({}));
     let id = state
         .store
         .create_api_token(
-            caller.org_id,
+            &actor,
             name,
             &auth::token_hash(&secret),
             caller.user_id,
@@ -56,12 +55,7 @@ pub async fn create(
 
 /// Revokes a live token of the caller's organization; false when there is no such live token.
 pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> AppResult<bool> {
-    let event =
-        caller
-            .actor(state.clock.now())
-            .event("token.revoked", None, None, serde_json::json!({}));
-    Ok(state
-        .store
-        .revoke_api_token(caller.org_id, id, &event)
-        .await?)
+    let actor = caller.actor(state.clock.now());
+    let event = actor.event("token.revoked", None, None, serde_json::json!({}));
+    Ok(state.store.revoke_api_token(&actor, id, &event).await?)
 }

@@ -203,7 +203,7 @@ impl Store {
         user_id: i64,
         roles: Option<RoleSet>,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let Some(target) = access_target(&mut tx, actor.org_id, account_id, user_id).await? else {
             return Ok(UpdateOutcome::NotFound);
         };
@@ -266,7 +266,7 @@ impl Store {
         actor: &Actor<'_>,
         user_id: i64,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let Some(row) =
             sqlx::query("SELECT email, given_name, family_name, org_id FROM users WHERE id = $1")
                 .bind(user_id)
@@ -327,7 +327,7 @@ impl Store {
         account_id: i64,
         planned: &PlannedAccountInvitation<'_>,
     ) -> StoreResult<Result<AccountInviteOutcome, &'static str>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let account = account_name(&mut tx, account_id).await?;
         let user = sqlx::query("SELECT id, org_id, org_role FROM users WHERE email = $1")
             .bind(planned.email)

@@ -122,7 +122,7 @@ impl Store {
         name: &str,
         token: &str,
     ) -> StoreResult<ClaimOutcome> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let claimed: Option<i64> =
             sqlx::query_scalar("SELECT id FROM domains WHERE org_id = $1 AND name = $2")
                 .bind(actor.org_id)
@@ -171,7 +171,10 @@ impl Store {
         checker: Checker<'_>,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
+        let mut tx = match checker {
+            Checker::Admin(actor) => self.begin_as(actor).await?,
+            Checker::Daily => self.begin().await?,
+        };
         let Some(row) = sqlx::query("SELECT state, lapsed_at FROM domains WHERE id = $1")
             .bind(checked.id)
             .fetch_optional(&mut *tx)
@@ -256,7 +259,7 @@ impl Store {
     /// Removes a domain the organization claimed. Members on it stay members; new invitations to
     /// addresses on it are refused from now on.
     pub async fn remove_domain(&self, actor: &Actor<'_>, id: i64) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let name: Option<String> =
             sqlx::query_scalar("DELETE FROM domains WHERE id = $1 AND org_id = $2 RETURNING name")
                 .bind(id)

@@ -159,7 +159,7 @@ impl Store {
         user_id: i64,
         mail: impl FnOnce(&str) -> OutgoingMail,
     ) -> StoreResult<(ImportOutcome, Option<String>)> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT email, given_name, family_name, org_id FROM users WHERE id = $1",
         )

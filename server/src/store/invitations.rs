@@ -107,6 +107,23 @@ pub struct NewPerson<'a> {
     pub password_hash: &'a str,
 }
 
+/// Whether `user_id` holds a pending invitation to join the organization (expired or not).
+async fn pending_to_join(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    org_id: i64,
+    user_id: i64,
+) -> StoreResult<bool> {
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM invitations WHERE org_id = $1 AND user_id = $2 AND state = 'pending' \
+         AND account_id IS NULL",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(pending.is_some())
+}
+
 async fn insert_invitation(
     tx: &mut sqlx::Transaction<'_, Any>,
     actor: &Actor<'_>,
@@ -241,7 +258,7 @@ impl Store {
     /// Writes a batch of invitations — new users where needed, replaced expired invitations, the
     /// account roles, one audit event and one queued email each — and the request's answer under
     /// its Idempotency-Key, all in one transaction. Answers false, writing nothing, when a new
-    /// address got a user from another request since it was checked.
+    /// address got a user, or a person an invitation, from another request since it was checked.
     pub async fn create_invitations(
         &self,
         actor: &Actor<'_>,
@@ -249,7 +266,7 @@ impl Store {
         planned: &[PlannedInvitation],
         answer: Option<&IdempotentAnswer<'_>>,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         for invitation in planned {
             let user_id = match invitation.user_id {
                 Some(id) => id,
@@ -277,6 +294,14 @@ impl Store {
                     .bind(old)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // Another request invited this person after this one checked (or replaced the same
+            // expired invitation first): as for a new address, nothing is written, where the
+            // second pending invitation would break the one-pending rule.
+            if invitation.user_id.is_some()
+                && pending_to_join(&mut tx, actor.org_id, user_id).await?
+            {
+                return Ok(false);
             }
             let id = insert_invitation(&mut tx, actor, user_id, invitation, grants).await?;
             let action = if invitation.replaces.is_some() {
@@ -397,7 +422,7 @@ impl Store {
         mail: &OutgoingMail,
         quota: MailQuota,
     ) -> StoreResult<Renewal> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let user: Option<i64> = sqlx::query_scalar(
             "UPDATE invitations SET token_hash = $1, expires_at = $2, last_sent_at = $3 \
              WHERE id = $4 AND org_id = $5 AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= $6 \
@@ -437,7 +462,7 @@ impl Store {
         actor: &Actor<'_>,
         id: i64,
     ) -> StoreResult<Option<String>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_as(actor).await?;
         let row = sqlx::query(
             "UPDATE invitations SET state = 'revoked', revoked_at = $1 \
              WHERE id = $2 AND org_id = $3 AND state = 'pending' RETURNING user_id",

@@ -13,7 +13,9 @@ use super::password_resets::{insert_reset_link, NewResetLink};
 use super::sessions::clear_failures;
 use super::tokens::revoke_tokens_of;
 use super::OutgoingMail;
-use super::{parse_org_role, role_set, Acting, Actor, Store, StoreResult, UpdateOutcome};
+use super::{
+    parse_org_role, role_set, Acting, Actor, Store, StoreResult, UpdateOutcome, NO_LONGER_ACTS,
+};
 use super::{queue_mail, MailQuota};
 
 /// The user a change is about, read inside the change's transaction.
@@ -33,7 +35,7 @@ async fn target_for(
     change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
     if !still_acts(tx, actor).await? {
-        return Ok(Err(UpdateOutcome::Refused(NO_LONGER_MANAGES)));
+        return Ok(Err(UpdateOutcome::Refused(NO_LONGER_ACTS)));
     }
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = $1 AND org_id = $2",
@@ -72,12 +74,11 @@ async fn target_for(
     }))
 }
 
-/// The refusal of a change whose admin lost the right to make it while it was under way.
-pub(super) const NO_LONGER_MANAGES: &str = "You can no longer manage users of this organization.";
-
-/// Whether `actor` may still manage the organization's users, read again inside the change: a
-/// request already under way when the admin was suspended or demoted, or its provisioning token
-/// revoked, changes nothing.
+/// Whether `actor` is still who the request was authorized as, read again inside the change
+/// (which holds the write lock): an active member of the organization with the same role, or a
+/// live provisioning token. A request already under way when the admin was suspended, removed,
+/// demoted or promoted, or its token revoked, changes nothing: the rules that follow judge it by
+/// `actor.role`, which would otherwise be the role it had when it arrived.
 pub(super) async fn still_acts(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor<'_>,
@@ -92,10 +93,7 @@ pub(super) async fn still_acts(
                     .await?;
             Ok(acting.is_some_and(|(status, role)| {
                 status == UserStatus::Active.as_str()
-                    && role
-                        .as_deref()
-                        .and_then(OrgRole::parse)
-                        .is_some_and(OrgRole::manages_users)
+                    && role.as_deref().and_then(OrgRole::parse) == Some(actor.role)
             }))
         }
         Acting::ScimToken(token_id) => Ok(sqlx::query_scalar::<_, i64>(

@@ -63,6 +63,10 @@ pub enum StoreError {
     /// use that long): the request can be tried again.
     #[error("the database is busy")]
     Busy,
+    /// The admin (or provisioning token) making a change was suspended, removed, given another
+    /// role or revoked while the request waited its turn: it changes nothing.
+    #[error("the caller no longer holds the role the request was authorized with")]
+    NoLongerActs,
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
@@ -294,6 +298,21 @@ impl Store {
         }
     }
 
+    /// [`Self::begin`] for a change `actor` makes, once they are still who the request was
+    /// authorized as (`manage::still_acts`): a request that waited for the write lock behind
+    /// the admin's own suspension or demotion fails with [`StoreError::NoLongerActs`] rather
+    /// than act with the authority they had when it arrived.
+    pub(super) async fn begin_as(
+        &self,
+        actor: &Actor<'_>,
+    ) -> StoreResult<sqlx::Transaction<'static, Any>> {
+        let mut tx = self.begin().await?;
+        if !manage::still_acts(&mut tx, actor).await? {
+            return Err(StoreError::NoLongerActs);
+        }
+        Ok(tx)
+    }
+
     /// The organization this server instance shows: the first one created.
     pub async fn primary_org_id(&self) -> StoreResult<Option<i64>> {
         let id = sqlx::query_scalar("SELECT id FROM organizations ORDER BY id LIMIT 1")
@@ -324,6 +343,10 @@ impl Store {
 /// Bytes of an SQLite database its connections read through a memory map: 1 GiB (SQLite caps it
 /// at its compile-time limit); beyond it, a larger file is read as before.
 const SQLITE_MMAP_SIZE: u64 = 1 << 30;
+
+/// The refusal of a change whose admin (or provisioning token) was suspended, removed, given
+/// another role or revoked while the request waited its turn.
+pub const NO_LONGER_ACTS: &str = "Your role or access in this organization changed while this request was under way, so it changed nothing. Reload to see what you may do now.";
 
 /// The PostgreSQL advisory lock key every writing transaction holds (an arbitrary constant
 /// that no other application on the database is expected to use).

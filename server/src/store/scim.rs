@@ -172,15 +172,19 @@ const USER_COLUMNS: &str =
     u.org_role, u.created_at, COALESCE(u.modified_at, u.created_at) AS modified_at, u.version";
 
 impl Store {
+    /// A new provisioning token of `org_id`, made by `creator` (none on the command line).
     pub async fn create_scim_token(
         &self,
+        creator: Option<&Actor<'_>>,
         org_id: i64,
         name: &str,
         token_hash: &str,
-        created_by: Option<i64>,
         event: &AuditEvent<'_>,
     ) -> StoreResult<i64> {
-        let mut tx = self.begin().await?;
+        let (mut tx, created_by) = match creator {
+            Some(actor) => (self.begin_as(actor).await?, actor.member_id()),
+            None => (self.begin().await?, None),
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO scim_tokens (org_id, name, token_hash, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -228,11 +232,12 @@ impl Store {
     /// Revokes a live provisioning token of the organization; false when there is no such token.
     pub async fn revoke_scim_token(
         &self,
-        org_id: i64,
+        actor: &Actor<'_>,
         token_id: i64,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
+        let org_id = actor.org_id;
+        let mut tx = self.begin_as(actor).await?;
         let name: Option<String> = sqlx::query_scalar(
             "UPDATE scim_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name",
         )

@@ -4,7 +4,7 @@
 use roster_model::{ApiToken, Timestamp};
 use sqlx::{Any, Row};
 
-use super::{person_name, user_ref, AuditEvent, Store, StoreResult};
+use super::{person_name, user_ref, Actor, AuditEvent, Store, StoreResult};
 
 /// The Owner a live token acts as.
 pub struct TokenOwner {
@@ -54,16 +54,18 @@ impl Store {
         }))
     }
 
+    /// A new API token of `actor`'s organization, held by `created_by`.
     pub async fn create_api_token(
         &self,
-        org_id: i64,
+        actor: &Actor<'_>,
         name: &str,
         token_hash: &str,
         created_by: i64,
         expires_at: Timestamp,
         event: &AuditEvent<'_>,
     ) -> StoreResult<i64> {
-        let mut tx = self.begin().await?;
+        let org_id = actor.org_id;
+        let mut tx = self.begin_as(actor).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (org_id, name, token_hash, created_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -114,11 +116,12 @@ impl Store {
     /// Revokes a live token of the organization; false when there is no such live token.
     pub async fn revoke_api_token(
         &self,
-        org_id: i64,
+        actor: &Actor<'_>,
         token_id: i64,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
+        let org_id = actor.org_id;
+        let mut tx = self.begin_as(actor).await?;
         let name: Option<String> = sqlx::query_scalar(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name",
         )

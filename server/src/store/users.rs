@@ -663,10 +663,7 @@ impl Store {
         expected_version: i64,
         change: &UserChange,
     ) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.begin().await?;
-        if !manage::still_acts(&mut tx, actor).await? {
-            return Ok(UpdateOutcome::Refused(manage::NO_LONGER_MANAGES));
-        }
+        let mut tx = self.begin_as(actor).await?;
         let Some(row) = sqlx::query(
             "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = $1 AND org_id = $2",
         )

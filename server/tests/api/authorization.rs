@@ -353,3 +353,130 @@ async fn authorization_matrix() {
         }
     }
 }
+
+/// Runs `request` while `change` (to its caller, say) waits uncommitted behind the write lock:
+/// the request is authorized as things were, then waits for the lock, then runs after the change.
+async fn queued_behind<T: Send + 'static>(
+    server: &TestServer,
+    change: &str,
+    request: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let mut holder = database(server).await;
+    hold_write_lock(server, &mut holder).await;
+    sqlx::query(change)
+        .execute(&mut holder)
+        .await
+        .expect(change);
+    let queued = tokio::spawn(request);
+    until_a_writer_waits(server, &mut holder).await;
+    commit_write_lock(&mut holder).await;
+    queued.await.expect("the queued request")
+}
+
+/// A change that waited for the write lock behind its own admin's demotion or suspension is
+/// judged by who they are when it runs, not when it arrived (an attacker's pass found a suspended
+/// Owner's queued request making a provisioning token that reinstated her, and a demoted Owner's
+/// making another member an Owner).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothing() {
+    let mut owner = demo_server().await;
+    owner.sign_in_as(OWNER).await;
+    let admin_email = roster_server::dataset::DEMO_ADMIN_EMAIL;
+    owner.promote(admin_email).await;
+    let admin = id_of(admin_email);
+    let mut signed_in = owner.another_client();
+    signed_in.sign_in_as(admin_email).await;
+    let mut db = database(&owner).await;
+    let no_longer_acts = roster_server::store::NO_LONGER_ACTS;
+
+    // Demoted to Administrator while her request to make a member an Owner waits.
+    let member = id_of(MEMBER);
+    let version = owner.detail(member).await.1;
+    let client = signed_in.clone_signed_in();
+    let (status, _, body) = queued_behind(
+        &owner,
+        &format!("UPDATE users SET org_role = 'administrator' WHERE id = {admin}"),
+        async move {
+            client
+                .send_json(
+                    "PATCH",
+                    &format!("/api/v1/users/{member}"),
+                    &[("if-match", &version)],
+                    Some(serde_json::json!({"org_role": "owner"})),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    let owners = format!("SELECT COUNT(*) FROM users WHERE id = {member} AND org_role = 'owner'");
+    assert_eq!(scalar(&mut db, &owners).await, 0);
+
+    // An Owner again, then suspended while her request for a provisioning token waits.
+    let made = "SELECT COUNT(*) FROM scim_tokens";
+    let tokens = scalar(&mut db, made).await;
+    sqlx::query(&format!(
+        "UPDATE users SET org_role = 'owner' WHERE id = {admin}"
+    ))
+    .execute(&mut db)
+    .await
+    .expect("an Owner again");
+    let client = signed_in.clone_signed_in();
+    let (status, body) = queued_behind(
+        &owner,
+        &format!("UPDATE users SET status = 'suspended' WHERE id = {admin}"),
+        async move {
+            client
+                .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    assert_eq!(scalar(&mut db, made).await, tokens, "no token made");
+
+    // Active again, then suspended while her batch of revocations waits: each item says why it
+    // was not done, and every invitation is still pending.
+    sqlx::query(&format!(
+        "UPDATE users SET status = 'active' WHERE id = {admin}"
+    ))
+    .execute(&mut db)
+    .await
+    .expect("active again");
+    let pending = "SELECT COUNT(*) FROM invitations WHERE state = 'pending'";
+    let before = scalar(&mut db, pending).await;
+    let invited = owner.users("view=invited&limit=3").await;
+    let ids: Vec<i64> = invited.items.iter().map(|u| u.id).collect();
+    let invitation_ids: Vec<i64> = invited
+        .items
+        .iter()
+        .filter_map(|u| u.invitation.as_ref().map(|i| i.id))
+        .collect();
+    assert_eq!(invitation_ids.len(), ids.len(), "{ids:?}");
+    let client = signed_in.clone_signed_in();
+    let (status, body) = queued_behind(
+        &owner,
+        &format!("UPDATE users SET status = 'suspended' WHERE id = {admin}"),
+        async move {
+            client
+                .post_json(
+                    "/api/v1/invitations/revoke",
+                    serde_json::json!({"ids": invitation_ids}),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let results = body["results"].as_array().expect("results");
+    assert_eq!(results.len(), ids.len());
+    assert!(
+        results
+            .iter()
+            .all(|r| r["ok"] == false && r["message"] == no_longer_acts),
+        "{body}"
+    );
+    assert_eq!(scalar(&mut db, pending).await, before);
+}

@@ -570,3 +570,38 @@ async fn parallel_wrong_passwords_on_an_invitation_are_throttled() {
     .await;
     assert_throttled(&statuses, StatusCode::UNAUTHORIZED);
 }
+
+/// Re-inviting someone whose invitation expired, sent 20 times at once (two tabs, a double
+/// click, two replicas): one replaces it and the others are told they were invited a moment ago
+/// or already are; none fails with a server error (an attacker's pass found 500s where each
+/// replaced the same expired invitation), and one invitation is left pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reinviting_an_expired_invitation_many_times_at_once_sends_it_once() {
+    let mut server = demo_server().await;
+    server.sign_in_as(OWNER).await;
+    let email = cast(&demo_as_inserted()).expired;
+    assert!(!email.is_empty(), "the demo has an expired invitation");
+    let statuses = in_parallel(20, |_| {
+        let client = server.clone_signed_in();
+        let body = serde_json::json!({"emails": [email]});
+        async move { client.post_json("/api/v1/invitations", body).await.0 }
+    })
+    .await;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let mut db = database(&server).await;
+    let user = id_of(&email);
+    let pending = format!(
+        "SELECT COUNT(*) FROM invitations WHERE user_id = {user} AND state = 'pending' AND account_id IS NULL"
+    );
+    assert_eq!(scalar(&mut db, &pending).await, 1);
+    let reinvited = format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.reinvited' AND target_id = {user}"
+    );
+    assert_eq!(scalar(&mut db, &reinvited).await, 1);
+    assert_counts_kept(&server).await;
+}

@@ -73,6 +73,38 @@ pub async fn hold_write_lock(server: &TestServer, db: &mut AnyConnection) {
     }
 }
 
+/// Commits what was written while holding the lock, and releases it.
+pub async fn commit_write_lock(db: &mut AnyConnection) {
+    sqlx::query("COMMIT")
+        .execute(db)
+        .await
+        .expect("commit and release the write lock");
+}
+
+/// Returns once a request of the server waits for the write lock held by `holder`'s transaction:
+/// on PostgreSQL as its activity view shows; SQLite shows no waiter, so it gives the request a
+/// generous half second (it needs a millisecond to get there).
+pub async fn until_a_writer_waits(server: &TestServer, holder: &mut AnyConnection) {
+    match server.state.store.backend() {
+        Backend::Sqlite => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+        Backend::Postgres => {
+            for _ in 0..400 {
+                let waiting = scalar(
+                    holder,
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+                )
+                .await;
+                if waiting > 0 {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            panic!("no request came to wait for the write lock");
+        }
+    }
+}
+
 pub async fn release_write_lock(db: &mut AnyConnection) {
     sqlx::query("ROLLBACK")
         .execute(db)
