@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::host_sign_in::HostSignIn;
 use crate::ops::session;
 use crate::state::AppState;
-use crate::store::{Acting, Actor, AuditEvent};
+use crate::store::{Acting, Actor, AuditEvent, Credential};
 
 /// Refresh a session's idle timer at most this often, so reads do not each write.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -129,23 +129,15 @@ pub struct Caller {
     pub credential: Credential,
 }
 
-/// What a request was signed in with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    /// Roster's own session cookie.
-    Session,
-    /// An API token, acting as the Owner who created it.
-    ApiToken,
-    /// A short-lived token from the issuer an embedding host signs people in with.
-    HostToken,
-}
-
 impl Caller {
     /// The caller acting at `at`, for the changes and audit events they make.
     pub fn actor(&self, at: i64) -> Actor<'_> {
         Actor {
             org_id: self.org_id,
-            acting: Acting::Member(self.user_id),
+            acting: Acting::Member {
+                user_id: self.user_id,
+                credential: &self.credential,
+            },
             role: self.role,
             label: &self.name,
             client_addr: &self.client_addr,
@@ -220,9 +212,10 @@ impl FromRequestParts<AppState> for PendingCaller {
             .find_map(auth::token_from_cookie_header)
             .ok_or_else(unauthorized)?;
         let now = state.clock.now();
+        let token_hash = auth::token_hash(&token);
         let session = state
             .store
-            .session(&auth::token_hash(&token), now)
+            .session(&token_hash, now)
             .await?
             .ok_or_else(unauthorized)?;
         if now - session.last_seen_at >= TOUCH_EVERY_SECONDS {
@@ -247,7 +240,7 @@ impl FromRequestParts<AppState> for PendingCaller {
                 must_enrol_two_factor: session.two_factor.must_enrol(),
                 two_factor_enrolled: session.two_factor.secret.is_some(),
                 password_hash: session.password_hash,
-                credential: Credential::Session,
+                credential: Credential::Session { token_hash },
             },
         })
     }
@@ -299,9 +292,10 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
 /// A script or embedding host acting with an API token, as the Owner who created it.
 async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     let now = state.clock.now();
+    let token_hash = auth::token_hash(token);
     let owner = state
         .store
-        .token_owner(&auth::token_hash(token), now)
+        .token_owner(&token_hash, now)
         .await?
         .ok_or_else(|| {
             AppError::new(
@@ -319,7 +313,7 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
         must_enrol_two_factor: false,
         two_factor_enrolled: false,
         password_hash: None,
-        credential: Credential::ApiToken,
+        credential: Credential::ApiToken { token_hash },
     })
 }
 

@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 use super::accounts::checked_grants;
 use super::session::{authenticate, hash_new_password};
 use crate::auth;
-use crate::authz::{Caller, Credential};
+use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::mail::InvitationMail;
 use crate::state::AppState;
+use crate::store::Credential;
 use crate::store::{
     AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
     PlannedInvitation, Renewal, OUTSIDE_MAIL_QUOTA_REACHED,
@@ -593,12 +594,13 @@ pub async fn accept(
     if !accepted {
         return Err(unavailable(InvitationState::Pending));
     }
-    if invitation.account_only {
+    // Access to accounts alone opened no session.
+    let Some(token_hash) = session_hash else {
         return Ok(Accepted::External(ExternalAccess {
             organization: invitation.organization,
             accounts: invitation.accounts.into_iter().map(|(_, a)| a).collect(),
         }));
-    }
+    };
     let caller = Caller {
         user_id: invitation.user_id,
         name: label.clone(),
@@ -609,7 +611,7 @@ pub async fn accept(
         must_enrol_two_factor: invitation.two_factor.must_enrol(),
         two_factor_enrolled: invitation.two_factor.secret.is_some(),
         password_hash: None,
-        credential: Credential::Session,
+        credential: Credential::Session { token_hash },
     };
     Ok(Accepted::Member(caller, token))
 }

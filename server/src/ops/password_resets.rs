@@ -10,10 +10,11 @@ use super::session::{
     code_required, hash_new_password, invalid_code, second_factor, Attempt, SecondFactor,
 };
 use crate::auth;
-use crate::authz::{Caller, Credential};
+use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::mail::password_reset_mail;
 use crate::state::AppState;
+use crate::store::Credential;
 use crate::store::{Actor, AuditEvent, NewResetLink, ResetLink, UpdateOutcome};
 
 /// Resets `user_id`'s password for `actor` (at `expected` version, or as they are for a bulk
@@ -166,15 +167,10 @@ pub async fn complete(
         client_addr: addr,
         at: now,
     };
+    let token_hash = auth::token_hash(&session_token);
     let done = state
         .store
-        .complete_password_reset(
-            &link,
-            &hash,
-            second_factor,
-            &auth::token_hash(&session_token),
-            &event,
-        )
+        .complete_password_reset(&link, &hash, second_factor, &token_hash, &event)
         .await?;
     if !done {
         return Err(unusable(LinkState::Used));
@@ -190,7 +186,7 @@ pub async fn complete(
         must_enrol_two_factor: link.two_factor.must_enrol(),
         two_factor_enrolled: link.two_factor.secret.is_some(),
         password_hash: None,
-        credential: Credential::Session,
+        credential: Credential::Session { token_hash },
     };
     Ok((caller, session_token))
 }

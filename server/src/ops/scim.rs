@@ -8,7 +8,7 @@ use roster_model::{
 use serde_json::{json, Value};
 
 use crate::auth;
-use crate::authz::{Caller, Credential};
+use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::mail::welcome_mail;
 use crate::scim::attributes::{attribute_list, field, select_attributes};
@@ -25,6 +25,7 @@ use crate::scim::schema::{
 };
 use crate::scim::users::{case_exact, requested_state, user_attr, user_filter, user_resource};
 use crate::state::AppState;
+use crate::store::Credential;
 use crate::store::{
     Acting, Actor, AuditEvent, GroupRefusal, NewResetLink, OutgoingMail, ScimGroupAccount,
     ScimGroupMember, ScimRefusal, ScimUserQuery, ScimUserState, Store, UpdateOutcome, Welcome,
@@ -72,7 +73,7 @@ pub async fn create_token(
     caller: &Caller,
     name: &str,
 ) -> AppResult<CreatedScimToken> {
-    if caller.credential != Credential::Session {
+    if !matches!(caller.credential, Credential::Session { .. }) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
             "Provisioning tokens are created in Roster's own console, signed in as an Owner.",

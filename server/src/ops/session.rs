@@ -8,10 +8,11 @@ use roster_model::{
 };
 
 use crate::auth::{self, HashingBusy};
-use crate::authz::{Caller, Credential};
+use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::host_sign_in::{HostSignIn, Refusal, Refused};
 use crate::state::AppState;
+use crate::store::Credential;
 use crate::store::{AttemptAdmission, AuditEvent, Credentials, SecondFactorState, SecondFactorUse};
 use crate::two_factor;
 
@@ -70,12 +71,13 @@ pub async fn sign_in(
         client_addr: addr,
         at: now,
     };
+    let token_hash = auth::token_hash(&token);
     let started = state
         .store
         .start_session(
             credentials.user_id,
             &email,
-            &auth::token_hash(&token),
+            &token_hash,
             second_factor,
             &event,
         )
@@ -94,7 +96,7 @@ pub async fn sign_in(
         must_enrol_two_factor: credentials.two_factor.must_enrol(),
         two_factor_enrolled: credentials.two_factor.secret.is_some(),
         password_hash: None,
-        credential: Credential::Session,
+        credential: Credential::Session { token_hash },
     };
     Ok((caller, token))
 }
@@ -127,10 +129,17 @@ pub async fn change_password(
     verify_current_password(state, caller, current, now).await?;
     let hash = hash_new_password(state, new).await?;
     let event = caller.own_event("user.password_changed", now);
-    Ok(state
+    let changed = state
         .store
         .change_password(caller.user_id, &caller.email, session_id, &hash, &event)
-        .await?)
+        .await?;
+    if !changed {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "Your session ended while your password was being changed, so it was not changed. Sign in to continue.",
+        ));
+    }
+    Ok(())
 }
 
 /// Starts setting up two-factor for the caller: a new secret, kept on this session until a code

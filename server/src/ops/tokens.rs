@@ -3,9 +3,10 @@
 use roster_model::{new_token_problem, CreatedApiToken, ErrorCode, DEFAULT_TOKEN_DAYS};
 
 use crate::auth;
-use crate::authz::{Caller, Credential, API_TOKEN_PREFIX};
+use crate::authz::{Caller, API_TOKEN_PREFIX};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::Credential;
 
 /// Creates a token for `caller`, living `days` (or the default); its secret is in this answer only.
 /// Only a person signed in to the console may: a token never mints tokens.
@@ -15,7 +16,7 @@ pub async fn create(
     name: &str,
     days: Option<u32>,
 ) -> AppResult<CreatedApiToken> {
-    if caller.credential != Credential::Session {
+    if !matches!(caller.credential, Credential::Session { .. }) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
             "API tokens are created in Roster's own console, signed in as an Owner: a token cannot create tokens.",

@@ -10,11 +10,27 @@ use super::keyset::{Cursor, Keyset, Total};
 use super::sql::like_pattern;
 use super::{Store, StoreResult};
 
+/// What a member's request was signed in with: a change checks it is still live (a session not
+/// ended, a token not revoked) when it runs, as a request may wait for the write lock meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// Roster's own session cookie, by its token's hash.
+    Session { token_hash: String },
+    /// An API token, acting as the Owner who created it, by its hash.
+    ApiToken { token_hash: String },
+    /// A short-lived token from the issuer an embedding host signs people in with, which Roster
+    /// cannot end before it expires.
+    HostToken,
+}
+
 /// Who makes a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acting {
+pub enum Acting<'a> {
     /// A member of the organization: signed in, or through an API token or a host's token.
-    Member(i64),
+    Member {
+        user_id: i64,
+        credential: &'a Credential,
+    },
     /// An identity provider with one of the organization's provisioning (SCIM) tokens.
     ScimToken(i64),
 }
@@ -22,7 +38,7 @@ pub enum Acting {
 /// Who is acting, for the audit events a bulk change writes (one per item).
 pub struct Actor<'a> {
     pub org_id: i64,
-    pub acting: Acting,
+    pub acting: Acting<'a>,
     /// Their role in the organization, which decides what they may change (a provisioning token
     /// has an Owner's).
     pub role: OrgRole,
@@ -35,7 +51,7 @@ impl<'a> Actor<'a> {
     /// The member acting, unless a provisioning token is.
     pub fn member_id(&self) -> Option<i64> {
         match self.acting {
-            Acting::Member(id) => Some(id),
+            Acting::Member { user_id, .. } => Some(user_id),
             Acting::ScimToken(_) => None,
         }
     }

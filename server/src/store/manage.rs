@@ -14,7 +14,8 @@ use super::sessions::clear_failures;
 use super::tokens::revoke_tokens_of;
 use super::OutgoingMail;
 use super::{
-    parse_org_role, role_set, Acting, Actor, Store, StoreResult, UpdateOutcome, NO_LONGER_ACTS,
+    parse_org_role, role_set, Acting, Actor, Credential, Store, StoreResult, UpdateOutcome,
+    NO_LONGER_ACTS,
 };
 use super::{queue_mail, MailQuota};
 
@@ -75,8 +76,8 @@ async fn target_for(
 }
 
 /// Whether `actor` is still who the request was authorized as, read again inside the change
-/// (which holds the write lock): an active member of the organization with the same role, or a
-/// live provisioning token. A request already under way when the admin was suspended, removed,
+/// (which holds the write lock): an active member of the organization with the same role,
+/// signed in with a session or API token that is still live, or a live provisioning token. A request already under way when the admin was suspended, removed,
 /// demoted or promoted, or its token revoked, changes nothing: the rules that follow judge it by
 /// `actor.role`, which would otherwise be the role it had when it arrived.
 pub(super) async fn still_acts(
@@ -84,17 +85,43 @@ pub(super) async fn still_acts(
     actor: &Actor<'_>,
 ) -> StoreResult<bool> {
     match actor.acting {
-        Acting::Member(user_id) => {
+        Acting::Member {
+            user_id,
+            credential,
+        } => {
             let acting: Option<(String, Option<String>)> =
                 sqlx::query_as("SELECT status, org_role FROM users WHERE id = $1 AND org_id = $2")
                     .bind(user_id)
                     .bind(actor.org_id)
                     .fetch_optional(&mut **tx)
                     .await?;
-            Ok(acting.is_some_and(|(status, role)| {
+            let same = acting.is_some_and(|(status, role)| {
                 status == UserStatus::Active.as_str()
                     && role.as_deref().and_then(OrgRole::parse) == Some(actor.role)
-            }))
+            });
+            if !same {
+                return Ok(false);
+            }
+            // A password reset or change, a sign-out or a revoked token ends the credential
+            // without touching the role: the request still came in on it.
+            let (live, token_hash) = match credential {
+                Credential::Session { token_hash } => (
+                    "SELECT 1 FROM sessions WHERE token_hash = $1 AND user_id = $2",
+                    token_hash,
+                ),
+                Credential::ApiToken { token_hash } => (
+                    "SELECT 1 FROM api_tokens WHERE token_hash = $1 AND created_by = $2 \
+                     AND revoked_at IS NULL",
+                    token_hash,
+                ),
+                Credential::HostToken => return Ok(true),
+            };
+            Ok(sqlx::query_scalar::<_, i64>(live)
+                .bind(token_hash)
+                .bind(user_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some())
         }
         Acting::ScimToken(token_id) => Ok(sqlx::query_scalar::<_, i64>(
             "SELECT 1 FROM scim_tokens WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",

@@ -352,7 +352,9 @@ impl Store {
 
     /// Replaces the signed-in user's password: their other sessions and every API token they
     /// created end (a token must not outlive the secret that made it), their failed attempts are
-    /// forgotten, with its audit event, in one transaction.
+    /// forgotten, with its audit event, in one transaction. Answers false, changing nothing, when
+    /// the session it came in on ended meanwhile: an administrator's reset or a suspension while
+    /// the change waited for the write lock is not undone by it.
     pub async fn change_password(
         &self,
         user_id: i64,
@@ -360,8 +362,19 @@ impl Store {
         keep_session: i64,
         password_hash: &str,
         event: &AuditEvent<'_>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.user_id = $2 AND u.status = 'active'",
+        )
+        .bind(keep_session)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live.is_none() {
+            return Ok(false);
+        }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -376,7 +389,7 @@ impl Store {
         clear_failures(&mut tx, email).await?;
         event.insert(&mut tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn end_session(&self, session_id: i64, event: &AuditEvent<'_>) -> StoreResult<()> {

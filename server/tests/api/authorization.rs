@@ -358,15 +358,17 @@ async fn authorization_matrix() {
 /// the request is authorized as things were, then waits for the lock, then runs after the change.
 async fn queued_behind<T: Send + 'static>(
     server: &TestServer,
-    change: &str,
+    change: &[&str],
     request: impl std::future::Future<Output = T> + Send + 'static,
 ) -> T {
     let mut holder = database(server).await;
     hold_write_lock(server, &mut holder).await;
-    sqlx::query(change)
-        .execute(&mut holder)
-        .await
-        .expect(change);
+    for statement in change {
+        sqlx::query(statement)
+            .execute(&mut holder)
+            .await
+            .expect(statement);
+    }
     let queued = tokio::spawn(request);
     until_a_writer_waits(server, &mut holder).await;
     commit_write_lock(&mut holder).await;
@@ -395,7 +397,9 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     let client = signed_in.clone_signed_in();
     let (status, _, body) = queued_behind(
         &owner,
-        &format!("UPDATE users SET org_role = 'administrator' WHERE id = {admin}"),
+        &[&format!(
+            "UPDATE users SET org_role = 'administrator' WHERE id = {admin}"
+        )],
         async move {
             client
                 .send_json(
@@ -425,7 +429,9 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     let client = signed_in.clone_signed_in();
     let (status, body) = queued_behind(
         &owner,
-        &format!("UPDATE users SET status = 'suspended' WHERE id = {admin}"),
+        &[&format!(
+            "UPDATE users SET status = 'suspended' WHERE id = {admin}"
+        )],
         async move {
             client
                 .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
@@ -458,7 +464,9 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     let client = signed_in.clone_signed_in();
     let (status, body) = queued_behind(
         &owner,
-        &format!("UPDATE users SET status = 'suspended' WHERE id = {admin}"),
+        &[&format!(
+            "UPDATE users SET status = 'suspended' WHERE id = {admin}"
+        )],
         async move {
             client
                 .post_json(
@@ -479,4 +487,94 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         "{body}"
     );
     assert_eq!(scalar(&mut db, pending).await, before);
+}
+
+/// A change that waited for the write lock behind the end of the session or API token it came in
+/// on changes nothing either, though the admin's role and status are as they were (a second
+/// attacker's pass: an API token revoked, or an Owner's password reset, while requests queued on
+/// them; and a password change queued behind an administrator's reset undid the reset).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing() {
+    let mut owner = demo_server().await;
+    owner.sign_in_as(OWNER).await;
+    let admin_email = roster_server::dataset::DEMO_ADMIN_EMAIL;
+    owner.promote(admin_email).await;
+    let admin = id_of(admin_email);
+    let member = id_of(MEMBER);
+    let mut db = database(&owner).await;
+    let no_longer_acts = roster_server::store::NO_LONGER_ACTS;
+    let owners = format!("SELECT COUNT(*) FROM users WHERE id = {member} AND org_role = 'owner'");
+
+    // The Owner's API token revoked while a request on it to make a member an Owner waits.
+    let secret = owner.new_token(serde_json::json!({"name": "queued"})).await;
+    let version = owner.detail(member).await.1;
+    let client = owner.another_client();
+    let (status, _, body) = queued_behind(
+        &owner,
+        &["UPDATE api_tokens SET revoked_at = 1 WHERE name = 'queued'"],
+        async move {
+            client
+                .send_json(
+                    "PATCH",
+                    &format!("/api/v1/users/{member}"),
+                    &[
+                        ("authorization", &format!("Bearer {secret}")),
+                        ("if-match", &version),
+                    ],
+                    Some(serde_json::json!({"org_role": "owner"})),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    assert_eq!(scalar(&mut db, &owners).await, 0);
+
+    // Her sessions ended by a password reset while her request for a provisioning token waits.
+    let mut signed_in = owner.another_client();
+    signed_in.sign_in_as(admin_email).await;
+    let made = "SELECT COUNT(*) FROM scim_tokens";
+    let tokens = scalar(&mut db, made).await;
+    let client = signed_in.clone_signed_in();
+    let (status, body) = queued_behind(
+        &owner,
+        &[&format!("DELETE FROM sessions WHERE user_id = {admin}")],
+        async move {
+            client
+                .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    assert_eq!(scalar(&mut db, made).await, tokens, "no token made");
+
+    // A password change queued behind an administrator's reset (which clears the password and
+    // ends the sessions) does not undo it.
+    let mut changing = owner.another_client();
+    changing.sign_in_as(MEMBER).await;
+    let (status, body) = queued_behind(
+        &owner,
+        &[
+            &format!("UPDATE users SET password_hash = NULL WHERE id = {member}"),
+            &format!("DELETE FROM sessions WHERE user_id = {member}"),
+        ],
+        async move {
+            changing
+                .post_json(
+                    "/api/v1/session/password",
+                    serde_json::json!({
+                        "current_password": PASSWORD,
+                        "new_password": "a queued new passphrase",
+                    }),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let unset = format!("SELECT COUNT(*) FROM users WHERE id = {member} AND password_hash IS NULL");
+    assert_eq!(scalar(&mut db, &unset).await, 1, "the reset holds");
 }

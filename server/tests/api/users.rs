@@ -496,13 +496,17 @@ async fn search_agrees_with_a_plain_substring_filter() {
 /// admin's standing again inside the change, as every other change to a member does.
 #[tokio::test]
 async fn an_edit_under_way_when_its_admin_was_demoted_changes_nothing() {
-    use roster_server::store::{Acting, Actor, StoreError};
+    use roster_server::store::{Acting, Actor, Credential, StoreError};
     let server = demo_server().await;
     let daniel = id_of("daniel.okafor@northwind.example");
     // The request passed its checks while Daniel was an Administrator…
+    let credential = Credential::HostToken;
     let actor = Actor {
         org_id: 1,
-        acting: Acting::Member(daniel),
+        acting: Acting::Member {
+            user_id: daniel,
+            credential: &credential,
+        },
         role: roster_model::OrgRole::Administrator,
         label: "Daniel Okafor",
         client_addr: "127.0.0.1",

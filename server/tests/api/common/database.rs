@@ -81,9 +81,9 @@ pub async fn commit_write_lock(db: &mut AnyConnection) {
         .expect("commit and release the write lock");
 }
 
-/// Returns once a request of the server waits for the write lock held by `holder`'s transaction:
-/// on PostgreSQL as its activity view shows; SQLite shows no waiter, so it gives the request a
-/// generous half second (it needs a millisecond to get there).
+/// Returns once a request of the server waits for the write lock held by `holder`'s transaction
+/// (or a row it changed): on PostgreSQL as its activity view shows; SQLite shows no waiter, so
+/// it gives the request a generous half second (it needs a millisecond to get there).
 pub async fn until_a_writer_waits(server: &TestServer, holder: &mut AnyConnection) {
     match server.state.store.backend() {
         Backend::Sqlite => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
@@ -92,7 +92,7 @@ pub async fn until_a_writer_waits(server: &TestServer, holder: &mut AnyConnectio
                 let waiting = scalar(
                     holder,
                     "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-                     AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+                     AND wait_event_type = 'Lock'",
                 )
                 .await;
                 if waiting > 0 {
