@@ -1,7 +1,7 @@
 -- Whether a member came in by bulk import, beside each of their access rows and kept in step with
 -- `member` by the same triggers: the Imported tab under an account-role filter then reads the
 -- imported members' access rows alone, where it probed the access rows once for each imported
--- member (1,000,000 users, 45,000 of them imported: the tab's count took 55–260 ms).
+-- member (1,000,000 users, 45,000 of them imported: the tab's count took 60–260 ms).
 ALTER TABLE org_access ADD COLUMN imported BIGINT NOT NULL DEFAULT 0;
 UPDATE org_access x SET imported = 1 FROM users u
     WHERE u.id = x.user_id AND u.org_id = x.org_id AND u.member_source = 'imported';

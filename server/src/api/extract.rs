@@ -13,7 +13,7 @@ use roster_model::{
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
-use crate::store::{Cursor, UpdateOutcome};
+use crate::store::{Cursor, StoreError, UpdateOutcome};
 
 /// A JSON body; a malformed one answers 400 and an oversized one 413, in Roster's error shape.
 #[derive(FromRequest)]
@@ -146,6 +146,7 @@ pub fn refused(outcome: UpdateOutcome, not_found: fn() -> AppError) -> AppError 
         ),
         UpdateOutcome::Refused(problem) => AppError::new(ErrorCode::Conflict, problem),
         UpdateOutcome::Invalid(field, problem) => AppError::invalid(field, problem),
+        UpdateOutcome::NoLongerActs => StoreError::NoLongerActs.into(),
     }
 }
 

@@ -10,7 +10,7 @@ use super::password_resets;
 use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::UpdateOutcome;
+use crate::store::{UpdateOutcome, NO_LONGER_ACTS};
 
 fn confirmed(consequences: &[Consequence], acknowledged: &[String]) -> AppResult<()> {
     if unacknowledged(consequences, acknowledged).is_empty() {
@@ -109,6 +109,7 @@ pub async fn bulk(
             }
             UpdateOutcome::Refused(problem) => Some(problem.to_owned()),
             UpdateOutcome::Invalid(_, problem) => Some(problem),
+            UpdateOutcome::NoLongerActs => Some(NO_LONGER_ACTS.to_owned()),
         };
         results.push(BulkResult {
             id,

@@ -21,9 +21,9 @@ use crate::state::AppState;
 use crate::store::{StoreError, StoreResult, NO_LONGER_ACTS};
 
 /// One item of a batch as the store answered it, or the item's own refusal when its admin no
-/// longer acts as the request was authorized (suspended or given another role while the batch
-/// ran): the items done before it keep their results, where failing the whole request would
-/// say nothing of them.
+/// longer acts as the request was authorized (suspended or given another role, or signed out,
+/// while the batch ran): the items done before it keep their results, where failing the whole
+/// request would say nothing of them.
 fn batch_item<T>(answer: StoreResult<T>) -> AppResult<Result<T, &'static str>> {
     match answer {
         Err(StoreError::NoLongerActs) => Ok(Err(NO_LONGER_ACTS)),

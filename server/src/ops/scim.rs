@@ -315,6 +315,8 @@ fn outcome(result: UpdateOutcome, id: i64) -> ScimResult<()> {
             problem,
         )),
         UpdateOutcome::Invalid(_, problem) => Err(ScimError::invalid_value(problem)),
+        // The token was revoked while the request was under way.
+        UpdateOutcome::NoLongerActs => Err(ScimError::unauthorized()),
     }
 }
 

@@ -202,7 +202,14 @@ pub async fn confirm_two_factor(
     let event = caller.own_event("user.two_factor_enrolled", now);
     if !state
         .store
-        .enrol_two_factor(caller.user_id, &secret, step, &digests, &event)
+        .enrol_two_factor(
+            caller.user_id,
+            &caller.credential,
+            &secret,
+            step,
+            &digests,
+            &event,
+        )
         .await?
     {
         return Err(already_enrolled());

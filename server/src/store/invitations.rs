@@ -290,10 +290,14 @@ impl Store {
                 }
             };
             if let Some(old) = invitation.replaces {
-                sqlx::query("DELETE FROM invitations WHERE id = $1 AND state = 'pending'")
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await?;
+                // Only while it is still expired: one sent again meanwhile stays, with its link.
+                sqlx::query(
+                    "DELETE FROM invitations WHERE id = $1 AND state = 'pending' AND expires_at <= $2",
+                )
+                .bind(old)
+                .bind(actor.at)
+                .execute(&mut *tx)
+                .await?;
             }
             // Another request invited this person after this one checked (or replaced the same
             // expired invitation first): as for a new address, nothing is written, where the

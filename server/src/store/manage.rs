@@ -15,7 +15,6 @@ use super::tokens::revoke_tokens_of;
 use super::OutgoingMail;
 use super::{
     parse_org_role, role_set, Acting, Actor, Credential, Store, StoreResult, UpdateOutcome,
-    NO_LONGER_ACTS,
 };
 use super::{queue_mail, MailQuota};
 
@@ -36,7 +35,7 @@ async fn target_for(
     change: MemberChange,
 ) -> StoreResult<Result<Target, UpdateOutcome>> {
     if !still_acts(tx, actor).await? {
-        return Ok(Err(UpdateOutcome::Refused(NO_LONGER_ACTS)));
+        return Ok(Err(UpdateOutcome::NoLongerActs));
     }
     let Some(row) = sqlx::query(
         "SELECT email, given_name, family_name, org_role, version FROM users WHERE id = $1 AND org_id = $2",
@@ -77,8 +76,9 @@ async fn target_for(
 
 /// Whether `actor` is still who the request was authorized as, read again inside the change
 /// (which holds the write lock): an active member of the organization with the same role,
-/// signed in with a session or API token that is still live, or a live provisioning token. A request already under way when the admin was suspended, removed,
-/// demoted or promoted, or its token revoked, changes nothing: the rules that follow judge it by
+/// signed in with a session or API token that is still live, or a live provisioning token. A
+/// request already under way when the admin was suspended, removed, demoted or promoted, signed
+/// out or reset, or its token revoked, changes nothing: the rules that follow judge it by
 /// `actor.role`, which would otherwise be the role it had when it arrived.
 pub(super) async fn still_acts(
     tx: &mut Transaction<'_, Any>,
@@ -99,29 +99,7 @@ pub(super) async fn still_acts(
                 status == UserStatus::Active.as_str()
                     && role.as_deref().and_then(OrgRole::parse) == Some(actor.role)
             });
-            if !same {
-                return Ok(false);
-            }
-            // A password reset or change, a sign-out or a revoked token ends the credential
-            // without touching the role: the request still came in on it.
-            let (live, token_hash) = match credential {
-                Credential::Session { token_hash } => (
-                    "SELECT 1 FROM sessions WHERE token_hash = $1 AND user_id = $2",
-                    token_hash,
-                ),
-                Credential::ApiToken { token_hash } => (
-                    "SELECT 1 FROM api_tokens WHERE token_hash = $1 AND created_by = $2 \
-                     AND revoked_at IS NULL",
-                    token_hash,
-                ),
-                Credential::HostToken => return Ok(true),
-            };
-            Ok(sqlx::query_scalar::<_, i64>(live)
-                .bind(token_hash)
-                .bind(user_id)
-                .fetch_optional(&mut **tx)
-                .await?
-                .is_some())
+            Ok(same && credential_live(tx, user_id, credential).await?)
         }
         Acting::ScimToken(token_id) => Ok(sqlx::query_scalar::<_, i64>(
             "SELECT 1 FROM scim_tokens WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
@@ -132,6 +110,34 @@ pub(super) async fn still_acts(
         .await?
         .is_some()),
     }
+}
+
+/// Whether the session or API token `user_id` signed in with is still live. A password reset or
+/// change, a sign-out or a revoked token ends it without touching the role; a host's token stays
+/// live (Roster cannot end it before it expires).
+pub(super) async fn credential_live(
+    tx: &mut Transaction<'_, Any>,
+    user_id: i64,
+    credential: &Credential,
+) -> StoreResult<bool> {
+    let (live, token_hash) = match credential {
+        Credential::Session { token_hash } => (
+            "SELECT 1 FROM sessions WHERE token_hash = $1 AND user_id = $2",
+            token_hash,
+        ),
+        Credential::ApiToken { token_hash } => (
+            "SELECT 1 FROM api_tokens WHERE token_hash = $1 AND created_by = $2 \
+             AND revoked_at IS NULL",
+            token_hash,
+        ),
+        Credential::HostToken => return Ok(true),
+    };
+    Ok(sqlx::query_scalar::<_, i64>(live)
+        .bind(token_hash)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
 }
 
 impl Store {

@@ -63,9 +63,9 @@ pub enum StoreError {
     /// use that long): the request can be tried again.
     #[error("the database is busy")]
     Busy,
-    /// The admin (or provisioning token) making a change was suspended, removed, given another
-    /// role or revoked while the request waited its turn: it changes nothing.
-    #[error("the caller no longer holds the role the request was authorized with")]
+    /// The admin making a change was suspended, removed or given another role, or the session or
+    /// token the request came in on ended, while it waited its turn: it changes nothing.
+    #[error("the caller no longer acts as the request was authorized")]
     NoLongerActs,
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
@@ -300,8 +300,8 @@ impl Store {
 
     /// [`Self::begin`] for a change `actor` makes, once they are still who the request was
     /// authorized as (`manage::still_acts`): a request that waited for the write lock behind
-    /// the admin's own suspension or demotion fails with [`StoreError::NoLongerActs`] rather
-    /// than act with the authority they had when it arrived.
+    /// the admin's suspension or demotion, or the end of its session or token, fails with
+    /// [`StoreError::NoLongerActs`] rather than act with the authority it had when it arrived.
     pub(super) async fn begin_as(
         &self,
         actor: &Actor<'_>,
@@ -344,9 +344,9 @@ impl Store {
 /// at its compile-time limit); beyond it, a larger file is read as before.
 const SQLITE_MMAP_SIZE: u64 = 1 << 30;
 
-/// The refusal of a change whose admin (or provisioning token) was suspended, removed, given
-/// another role or revoked while the request waited its turn.
-pub const NO_LONGER_ACTS: &str = "Your role or access in this organization changed while this request was under way, so it changed nothing. Reload to see what you may do now.";
+/// The refusal of a change whose admin was suspended, removed or given another role, or whose
+/// session or token ended, while the request waited its turn.
+pub const NO_LONGER_ACTS: &str = "Your role or access in this organization changed, or you were signed out, while this request was under way, so it changed nothing. Sign in again or reload to continue.";
 
 /// The PostgreSQL advisory lock key every writing transaction holds (an arbitrary constant
 /// that no other application on the database is expected to use).
@@ -363,4 +363,7 @@ pub enum UpdateOutcome {
     Refused(&'static str),
     /// The field's new value is not acceptable, for this reason.
     Invalid(&'static str, String),
+    /// Its admin or token no longer acts as the request was authorized (see
+    /// [`StoreError::NoLongerActs`]): one item of a bulk action refused, the others answered.
+    NoLongerActs,
 }

@@ -5,8 +5,12 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 use super::builder::QueryBuilder;
+use super::manage::credential_live;
 use super::tokens::revoke_tokens_of;
-use super::{parse_org_role, parse_status, person_name, AuditEvent, Store, StoreResult};
+use super::{
+    parse_org_role, parse_status, person_name, AuditEvent, Credential, Store, StoreError,
+    StoreResult,
+};
 use crate::auth::FailureHistory;
 use crate::secrets::SecretKey;
 
@@ -295,16 +299,28 @@ impl Store {
 
     /// Enrols the user with the confirmed secret (the confirming code's step counts as used) and
     /// replaces their recovery codes (given as unkeyed digests), with its audit event, in one
-    /// transaction. Answers false, changing nothing, when the user is already enrolled.
+    /// transaction. Answers false, changing nothing, when the user is already enrolled, and
+    /// fails with [`StoreError::NoLongerActs`] when they were suspended, or the session it came
+    /// in on ended (an administrator's reset), while it waited: an authenticator bound then
+    /// would lock the person the reset was for out of their account.
     pub async fn enrol_two_factor(
         &self,
         user_id: i64,
+        credential: &Credential,
         secret: &str,
         step: i64,
         recovery_code_sha256s: &[String],
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        let active: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND status = 'active'")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if active.is_none() || !credential_live(&mut tx, user_id, credential).await? {
+            return Err(StoreError::NoLongerActs);
+        }
         let enrolled = sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_enrolled = 1, totp_last_step = $2 \
              WHERE id = $3 AND totp_secret IS NULL",

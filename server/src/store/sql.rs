@@ -260,7 +260,7 @@ pub(super) fn push_user_filters(
                 if view == UserView::Imported {
                     // The imported members' rows alone, from their own index, where probing the
                     // access rows once for each imported member took the Imported tab's count
-                    // 55–260 ms at 1,000,000 users (a literal: SQLite uses a partial index only
+                    // 60–260 ms at 1,000,000 users (a literal: SQLite uses a partial index only
                     // for a condition it can read in the query).
                     query.push(" AND r.imported = 1");
                 }

@@ -354,27 +354,6 @@ async fn authorization_matrix() {
     }
 }
 
-/// Runs `request` while `change` (to its caller, say) waits uncommitted behind the write lock:
-/// the request is authorized as things were, then waits for the lock, then runs after the change.
-async fn queued_behind<T: Send + 'static>(
-    server: &TestServer,
-    change: &[&str],
-    request: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    let mut holder = database(server).await;
-    hold_write_lock(server, &mut holder).await;
-    for statement in change {
-        sqlx::query(statement)
-            .execute(&mut holder)
-            .await
-            .expect(statement);
-    }
-    let queued = tokio::spawn(request);
-    until_a_writer_waits(server, &mut holder).await;
-    commit_write_lock(&mut holder).await;
-    queued.await.expect("the queued request")
-}
-
 /// A change that waited for the write lock behind its own admin's demotion or suspension is
 /// judged by who they are when it runs, not when it arrived (an attacker's pass found a suspended
 /// Owner's queued request making a provisioning token that reinstated her, and a demoted Owner's
@@ -390,6 +369,8 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     signed_in.sign_in_as(admin_email).await;
     let mut db = database(&owner).await;
     let no_longer_acts = roster_server::store::NO_LONGER_ACTS;
+    let suspend = format!("UPDATE users SET status = 'disabled' WHERE id = {admin}");
+    let restore = format!("UPDATE users SET status = 'active' WHERE id = {admin}");
 
     // Demoted to Administrator while her request to make a member an Owner waits.
     let member = id_of(MEMBER);
@@ -420,24 +401,17 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     // An Owner again, then suspended while her request for a provisioning token waits.
     let made = "SELECT COUNT(*) FROM scim_tokens";
     let tokens = scalar(&mut db, made).await;
-    sqlx::query(&format!(
-        "UPDATE users SET org_role = 'owner' WHERE id = {admin}"
-    ))
-    .execute(&mut db)
-    .await
-    .expect("an Owner again");
-    let client = signed_in.clone_signed_in();
-    let (status, body) = queued_behind(
-        &owner,
-        &[&format!(
-            "UPDATE users SET status = 'suspended' WHERE id = {admin}"
-        )],
-        async move {
-            client
-                .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
-                .await
-        },
+    execute(
+        &mut db,
+        &format!("UPDATE users SET org_role = 'owner' WHERE id = {admin}"),
     )
+    .await;
+    let client = signed_in.clone_signed_in();
+    let (status, body) = queued_behind(&owner, &[&suspend], async move {
+        client
+            .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
+            .await
+    })
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["message"], no_longer_acts);
@@ -445,12 +419,7 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
 
     // Active again, then suspended while her batch of revocations waits: each item says why it
     // was not done, and every invitation is still pending.
-    sqlx::query(&format!(
-        "UPDATE users SET status = 'active' WHERE id = {admin}"
-    ))
-    .execute(&mut db)
-    .await
-    .expect("active again");
+    execute(&mut db, &restore).await;
     let pending = "SELECT COUNT(*) FROM invitations WHERE state = 'pending'";
     let before = scalar(&mut db, pending).await;
     let invited = owner.users("view=invited&limit=3").await;
@@ -462,20 +431,14 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         .collect();
     assert_eq!(invitation_ids.len(), ids.len(), "{ids:?}");
     let client = signed_in.clone_signed_in();
-    let (status, body) = queued_behind(
-        &owner,
-        &[&format!(
-            "UPDATE users SET status = 'suspended' WHERE id = {admin}"
-        )],
-        async move {
-            client
-                .post_json(
-                    "/api/v1/invitations/revoke",
-                    serde_json::json!({"ids": invitation_ids}),
-                )
-                .await
-        },
-    )
+    let (status, body) = queued_behind(&owner, &[&suspend], async move {
+        client
+            .post_json(
+                "/api/v1/invitations/revoke",
+                serde_json::json!({"ids": invitation_ids}),
+            )
+            .await
+    })
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let results = body["results"].as_array().expect("results");
@@ -487,6 +450,21 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         "{body}"
     );
     assert_eq!(scalar(&mut db, pending).await, before);
+
+    // Active again, then suspended while her request to suspend a member waits: refused as a
+    // single change is (403), not as a rule's conflict.
+    execute(&mut db, &restore).await;
+    let client = signed_in.clone_signed_in();
+    let (status, body) = queued_behind(&owner, &[&suspend], async move {
+        client
+            .act("POST", member, "suspend", serde_json::json!(null))
+            .await
+    })
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    let active = format!("SELECT COUNT(*) FROM users WHERE id = {member} AND status = 'active'");
+    assert_eq!(scalar(&mut db, &active).await, 1);
 }
 
 /// A change that waited for the write lock behind the end of the session or API token it came in
@@ -577,4 +555,30 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let unset = format!("SELECT COUNT(*) FROM users WHERE id = {member} AND password_hash IS NULL");
     assert_eq!(scalar(&mut db, &unset).await, 1, "the reset holds");
+
+    // Two-factor confirmed behind the end of the session that set it up (a reset): no
+    // authenticator is bound to the account the reset was for.
+    let mut enrolling = owner.another_client();
+    enrolling.sign_in_as(admin_email).await;
+    let (_, body) = enrolling
+        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .await;
+    let secret = body["secret"].as_str().expect("a secret").to_owned();
+    let code = roster_server::two_factor::code_at(&secret, admin_email, owner.now()).expect("code");
+    let (status, body) = queued_behind(
+        &owner,
+        &[&format!("DELETE FROM sessions WHERE user_id = {admin}")],
+        async move {
+            enrolling
+                .post_json(
+                    "/api/v1/session/two-factor",
+                    serde_json::json!({"code": code}),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let enrolled = format!("SELECT COUNT(*) FROM users WHERE id = {admin} AND totp_enrolled = 1");
+    assert_eq!(scalar(&mut db, &enrolled).await, 0, "nothing enrolled");
 }

@@ -605,3 +605,43 @@ async fn reinviting_an_expired_invitation_many_times_at_once_sends_it_once() {
     assert_eq!(scalar(&mut db, &reinvited).await, 1);
     assert_counts_kept(&server).await;
 }
+
+/// A re-invite planned while someone's invitation had expired, that waited behind another admin
+/// sending that invitation again, leaves the renewed invitation and its link alone (409): it
+/// replaces only an invitation still expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reinvite_queued_behind_a_resend_of_the_same_invitation_leaves_it() {
+    let mut server = demo_server().await;
+    server.sign_in_as(OWNER).await;
+    let email = cast(&demo_as_inserted()).expired;
+    let user = id_of(&email);
+    let mut db = database(&server).await;
+    let expired = format!(
+        "SELECT id FROM invitations WHERE user_id = {user} AND state = 'pending' AND account_id IS NULL"
+    );
+    let id = scalar(&mut db, &expired).await;
+    let client = server.clone_signed_in();
+    let (status, body) = queued_behind(
+        &server,
+        &[&format!(
+            "UPDATE invitations SET expires_at = {}, last_sent_at = {} WHERE id = {id}",
+            server.now() + 7 * DAY,
+            server.now()
+        )],
+        async move {
+            client
+                .post_json(
+                    "/api/v1/invitations",
+                    serde_json::json!({"emails": [email]}),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        scalar(&mut db, &expired).await,
+        id,
+        "the renewed invitation stays"
+    );
+}

@@ -49,6 +49,10 @@ pub async fn database(server: &TestServer) -> AnyConnection {
         .expect("database")
 }
 
+pub async fn execute(db: &mut AnyConnection, sql: &str) {
+    sqlx::query(sql).execute(db).await.expect(sql);
+}
+
 pub async fn scalar(db: &mut AnyConnection, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect(sql)
 }
@@ -103,6 +107,27 @@ pub async fn until_a_writer_waits(server: &TestServer, holder: &mut AnyConnectio
             panic!("no request came to wait for the write lock");
         }
     }
+}
+
+/// Runs `request` while `change` (to its caller, say) waits uncommitted behind the write lock:
+/// the request is authorized as things were, then waits for the lock, then runs after the change.
+pub async fn queued_behind<T: Send + 'static>(
+    server: &TestServer,
+    change: &[&str],
+    request: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let mut holder = database(server).await;
+    hold_write_lock(server, &mut holder).await;
+    for statement in change {
+        sqlx::query(statement)
+            .execute(&mut holder)
+            .await
+            .expect(statement);
+    }
+    let queued = tokio::spawn(request);
+    until_a_writer_waits(server, &mut holder).await;
+    commit_write_lock(&mut holder).await;
+    queued.await.expect("the queued request")
 }
 
 pub async fn release_write_lock(db: &mut AnyConnection) {
