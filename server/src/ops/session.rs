@@ -131,7 +131,14 @@ pub async fn change_password(
     let event = caller.own_event("user.password_changed", now);
     let changed = state
         .store
-        .change_password(caller.user_id, &caller.email, session_id, &hash, &event)
+        .change_password(
+            caller.user_id,
+            &caller.email,
+            &caller.credential,
+            session_id,
+            &hash,
+            &event,
+        )
         .await?;
     if !changed {
         return Err(AppError::new(

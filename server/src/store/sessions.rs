@@ -313,12 +313,7 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let active: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND status = 'active'")
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if active.is_none() || !credential_live(&mut tx, user_id, credential).await? {
+        if !still_signed_in(&mut tx, user_id, credential).await? {
             return Err(StoreError::NoLongerActs);
         }
         let enrolled = sqlx::query(
@@ -371,24 +366,18 @@ impl Store {
     /// forgotten, with its audit event, in one transaction. Answers false, changing nothing, when
     /// the session it came in on ended meanwhile: an administrator's reset or a suspension while
     /// the change waited for the write lock is not undone by it.
+    /// `keep_session` is the session `credential` names, which stays.
     pub async fn change_password(
         &self,
         user_id: i64,
         email: &str,
+        credential: &Credential,
         keep_session: i64,
         password_hash: &str,
         event: &AuditEvent<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let live: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.id = $1 AND s.user_id = $2 AND u.status = 'active'",
-        )
-        .bind(keep_session)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if live.is_none() {
+        if !still_signed_in(&mut tx, user_id, credential).await? {
             return Ok(false);
         }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -418,6 +407,22 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether `user_id` is still active and signed in with `credential`: a change to their own
+/// sign-in (a new password, two-factor) that waited behind their suspension or an administrator's
+/// reset changes nothing.
+async fn still_signed_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    user_id: i64,
+    credential: &Credential,
+) -> StoreResult<bool> {
+    let active: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1 AND status = 'active'")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(active.is_some() && credential_live(tx, user_id, credential).await?)
 }
 
 /// Forgets the failed attempts at an email's password (after a success, a change or a reset).

@@ -406,12 +406,13 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         &format!("UPDATE users SET org_role = 'owner' WHERE id = {admin}"),
     )
     .await;
-    let client = signed_in.clone_signed_in();
-    let (status, body) = queued_behind(&owner, &[&suspend], async move {
-        client
-            .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
-            .await
-    })
+    let (status, body) = post_queued_behind(
+        &owner,
+        &[&suspend],
+        signed_in.clone_signed_in(),
+        "/api/v1/scim-tokens",
+        serde_json::json!({"name": "kept"}),
+    )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["message"], no_longer_acts);
@@ -430,15 +431,13 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         .filter_map(|u| u.invitation.as_ref().map(|i| i.id))
         .collect();
     assert_eq!(invitation_ids.len(), ids.len(), "{ids:?}");
-    let client = signed_in.clone_signed_in();
-    let (status, body) = queued_behind(&owner, &[&suspend], async move {
-        client
-            .post_json(
-                "/api/v1/invitations/revoke",
-                serde_json::json!({"ids": invitation_ids}),
-            )
-            .await
-    })
+    let (status, body) = post_queued_behind(
+        &owner,
+        &[&suspend],
+        signed_in.clone_signed_in(),
+        "/api/v1/invitations/revoke",
+        serde_json::json!({"ids": invitation_ids}),
+    )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let results = body["results"].as_array().expect("results");
@@ -514,15 +513,12 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     signed_in.sign_in_as(admin_email).await;
     let made = "SELECT COUNT(*) FROM scim_tokens";
     let tokens = scalar(&mut db, made).await;
-    let client = signed_in.clone_signed_in();
-    let (status, body) = queued_behind(
+    let (status, body) = post_queued_behind(
         &owner,
         &[&format!("DELETE FROM sessions WHERE user_id = {admin}")],
-        async move {
-            client
-                .post_json("/api/v1/scim-tokens", serde_json::json!({"name": "kept"}))
-                .await
-        },
+        signed_in.clone_signed_in(),
+        "/api/v1/scim-tokens",
+        serde_json::json!({"name": "kept"}),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -533,23 +529,18 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     // ends the sessions) does not undo it.
     let mut changing = owner.another_client();
     changing.sign_in_as(MEMBER).await;
-    let (status, body) = queued_behind(
+    let (status, body) = post_queued_behind(
         &owner,
         &[
             &format!("UPDATE users SET password_hash = NULL WHERE id = {member}"),
             &format!("DELETE FROM sessions WHERE user_id = {member}"),
         ],
-        async move {
-            changing
-                .post_json(
-                    "/api/v1/session/password",
-                    serde_json::json!({
-                        "current_password": PASSWORD,
-                        "new_password": "a queued new passphrase",
-                    }),
-                )
-                .await
-        },
+        changing,
+        "/api/v1/session/password",
+        serde_json::json!({
+            "current_password": PASSWORD,
+            "new_password": "a queued new passphrase",
+        }),
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -565,17 +556,12 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
         .await;
     let secret = body["secret"].as_str().expect("a secret").to_owned();
     let code = roster_server::two_factor::code_at(&secret, admin_email, owner.now()).expect("code");
-    let (status, body) = queued_behind(
+    let (status, body) = post_queued_behind(
         &owner,
         &[&format!("DELETE FROM sessions WHERE user_id = {admin}")],
-        async move {
-            enrolling
-                .post_json(
-                    "/api/v1/session/two-factor",
-                    serde_json::json!({"code": code}),
-                )
-                .await
-        },
+        enrolling,
+        "/api/v1/session/two-factor",
+        serde_json::json!({"code": code}),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");

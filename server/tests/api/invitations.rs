@@ -620,22 +620,16 @@ async fn a_reinvite_queued_behind_a_resend_of_the_same_invitation_leaves_it() {
         "SELECT id FROM invitations WHERE user_id = {user} AND state = 'pending' AND account_id IS NULL"
     );
     let id = scalar(&mut db, &expired).await;
-    let client = server.clone_signed_in();
-    let (status, body) = queued_behind(
+    let (status, body) = post_queued_behind(
         &server,
         &[&format!(
             "UPDATE invitations SET expires_at = {}, last_sent_at = {} WHERE id = {id}",
             server.now() + 7 * DAY,
             server.now()
         )],
-        async move {
-            client
-                .post_json(
-                    "/api/v1/invitations",
-                    serde_json::json!({"emails": [email]}),
-                )
-                .await
-        },
+        server.clone_signed_in(),
+        "/api/v1/invitations",
+        serde_json::json!({"emails": [email]}),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");

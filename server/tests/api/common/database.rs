@@ -77,6 +77,23 @@ pub async fn hold_write_lock(server: &TestServer, db: &mut AnyConnection) {
     }
 }
 
+/// [`queued_behind`] for `client` POSTing `body` to `uri`: the status and the answer.
+pub async fn post_queued_behind(
+    server: &TestServer,
+    change: &[&str],
+    client: TestServer,
+    uri: &str,
+    body: serde_json::Value,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    let uri = uri.to_owned();
+    queued_behind(
+        server,
+        change,
+        async move { client.post_json(&uri, body).await },
+    )
+    .await
+}
+
 /// Commits what was written while holding the lock, and releases it.
 pub async fn commit_write_lock(db: &mut AnyConnection) {
     sqlx::query("COMMIT")
