@@ -10,8 +10,10 @@ if ! command -v pg_virtualenv >/dev/null 2>&1; then
   exit 1
 fi
 # Tests need no durability: fsync is off unless PG_FSYNC=on (the benchmark asks for it, and for a
-# bigger buffer cache through PG_SHARED_BUFFERS).
+# bigger buffer cache through PG_SHARED_BUFFERS). The server logs only what ends a connection or
+# worse: its routine lines (checkpoints, clients gone, the lock timeouts tests cause on purpose)
+# went to the same output as the tests and buried a failing test's message.
 exec pg_virtualenv -o "fsync=${PG_FSYNC:-off}" -o "shared_buffers=${PG_SHARED_BUFFERS:-128MB}" \
-  -o max_connections=200 bash -c '
+  -o max_connections=200 -o log_min_messages=fatal -o log_min_error_statement=panic bash -c '
   export ROSTER_TEST_POSTGRES="postgres://${PGUSER}:${PGPASSWORD}@127.0.0.1:${PGPORT}"
   exec "$@"' with-postgres "$@"

@@ -102,33 +102,57 @@ pub async fn commit_write_lock(db: &mut AnyConnection) {
         .expect("commit and release the write lock");
 }
 
-/// Returns once a request of the server waits for the write lock held by `holder`'s transaction
-/// (or a row it changed): on PostgreSQL as its activity view shows; SQLite shows no waiter, so
-/// it gives the request a generous half second (it needs a millisecond to get there).
-pub async fn until_a_writer_waits(server: &TestServer, holder: &mut AnyConnection) {
-    match server.state.store.backend() {
-        Backend::Sqlite => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+/// Returns once `request`, running, waits for the write lock held by `holder`'s transaction (or
+/// a row it changed): on PostgreSQL as its activity view shows; SQLite shows no waiter, so it
+/// gives the request a generous second (it needs a millisecond to get there). A request that was
+/// answered before it waited fails the test with its answer: it was not queued behind anything.
+async fn until_it_waits<T: std::fmt::Debug>(
+    server: &TestServer,
+    holder: &mut AnyConnection,
+    request: &mut tokio::task::JoinHandle<T>,
+) {
+    let waits = match server.state.store.backend() {
+        Backend::Sqlite => {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            true
+        }
         Backend::Postgres => {
-            for _ in 0..400 {
-                let waiting = scalar(
+            let mut waits = false;
+            for _ in 0..800 {
+                if request.is_finished() {
+                    break;
+                }
+                // The activity view is read once per transaction and kept until it ends
+                // (PostgreSQL's documented behaviour): clear it so each poll sees it as it is.
+                sqlx::query("SELECT pg_stat_clear_snapshot()")
+                    .execute(&mut *holder)
+                    .await
+                    .expect("see the activity as it is now");
+                waits = scalar(
                     holder,
                     "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
                      AND wait_event_type = 'Lock'",
                 )
-                .await;
-                if waiting > 0 {
-                    return;
+                .await
+                    > 0;
+                if waits {
+                    break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(25)).await;
             }
-            panic!("no request came to wait for the write lock");
+            waits
         }
+    };
+    if request.is_finished() {
+        let answer = request.await.expect("the queued request");
+        panic!("the request was answered before it waited for the write lock: {answer:?}");
     }
+    assert!(waits, "no request came to wait for the write lock");
 }
 
 /// Runs `request` while `change` (to its caller, say) waits uncommitted behind the write lock:
 /// the request is authorized as things were, then waits for the lock, then runs after the change.
-pub async fn queued_behind<T: Send + 'static>(
+pub async fn queued_behind<T: std::fmt::Debug + Send + 'static>(
     server: &TestServer,
     change: &[&str],
     request: impl std::future::Future<Output = T> + Send + 'static,
@@ -141,8 +165,8 @@ pub async fn queued_behind<T: Send + 'static>(
             .await
             .expect(statement);
     }
-    let queued = tokio::spawn(request);
-    until_a_writer_waits(server, &mut holder).await;
+    let mut queued = tokio::spawn(request);
+    until_it_waits(server, &mut holder, &mut queued).await;
     commit_write_lock(&mut holder).await;
     queued.await.expect("the queued request")
 }

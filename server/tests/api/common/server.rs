@@ -48,7 +48,10 @@ pub async fn server_with(
     make: impl FnOnce(store::IdBase) -> store::Dataset,
     static_dir: Option<&std::path::Path>,
 ) -> TestServer {
-    server_with_busy_timeout(make, static_dir, Duration::from_secs(5)).await
+    // Longer than a server's 5 s: on a loaded machine a request queued behind a test's held
+    // lock, or behind a hundred racing requests, is not to be answered 503 (which has its own
+    // test, with a short wait).
+    server_with_busy_timeout(make, static_dir, Duration::from_secs(20)).await
 }
 
 /// A server whose database gives up on a held write lock after `busy_timeout`.
