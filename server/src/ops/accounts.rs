@@ -120,6 +120,7 @@ pub async fn invite(
     };
     // Invitations to join the organization, and where each one's result goes.
     let (mut slots, mut to_organization) = (Vec::new(), Vec::new());
+    let mut batch = super::Batch::default();
     for ((slot, _), assessed) in valid.into_iter().zip(assessed) {
         let email = match assessed {
             Assessed::Invitable { email, existing } => {
@@ -138,20 +139,31 @@ pub async fn invite(
             // A member gets access; another domain or another organization's member, this account alone.
             Assessed::Problem(email, _) => email,
         };
-        results[slot] =
-            Some(invite_one(state, &actor, account.id, request.roles, &inviting, &email).await?);
+        results[slot] = Some(
+            invite_one(
+                state,
+                &mut batch,
+                &actor,
+                account.id,
+                request.roles,
+                &inviting,
+                &email,
+            )
+            .await?,
+        );
     }
     if !to_organization.is_empty() {
         let grant = [AccountGrant {
             account_id: account.id,
             roles: request.roles,
         }];
-        let written = super::batch_item(
-            state
-                .store
-                .create_invitations(&actor, &grant, &to_organization, None)
-                .await,
-        )?;
+        let written = batch
+            .item(
+                state
+                    .store
+                    .create_invitations(&actor, &grant, &to_organization, None),
+            )
+            .await?;
         for (slot, invitation) in slots.into_iter().zip(to_organization) {
             results[slot] = Some(match written {
                 Ok(true) => AccountInviteResult {
@@ -182,6 +194,7 @@ pub async fn invite(
 /// Gives a member access to the account at once, or invites anyone else to the account alone.
 async fn invite_one(
     state: &AppState,
+    batch: &mut super::Batch,
     actor: &Actor<'_>,
     account_id: i64,
     roles: RoleSet,
@@ -211,13 +224,10 @@ async fn invite_one(
             per_day: state.settings.outside_mail_per_day,
         },
     };
-    let outcome = super::batch_item(
-        state
-            .store
-            .invite_to_account(actor, account_id, &planned)
-            .await,
-    )?
-    .and_then(|outcome| outcome);
+    let outcome = batch
+        .item(state.store.invite_to_account(actor, account_id, &planned))
+        .await?
+        .and_then(|outcome| outcome);
     Ok(AccountInviteResult {
         email: email.to_owned(),
         outcome: outcome.unwrap_or(AccountInviteOutcome::Failed),

@@ -38,15 +38,13 @@ pub async fn import(
     let sign_in = format!("{}/login", state.settings.public_url);
     let mut results = Vec::with_capacity(request.ids.len());
     let mut imported_any = false;
+    let mut batch = super::Batch::default();
     for &id in &request.ids {
         let actor = caller.actor(state.clock.now());
-        let imported = state
-            .store
-            .import_user(&actor, id, |email| {
-                imported_mail(email, &organization, &caller.name, &sign_in)
-            })
-            .await;
-        let (outcome, name) = match super::batch_item(imported)? {
+        let imported = state.store.import_user(&actor, id, |email| {
+            imported_mail(email, &organization, &caller.name, &sign_in)
+        });
+        let (outcome, name) = match batch.item(imported).await? {
             Ok(answer) => answer,
             Err(refusal) => {
                 results.push(BulkResult {

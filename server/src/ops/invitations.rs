@@ -338,6 +338,7 @@ pub async fn resend(
         .collect();
     let actor = caller.actor(now);
     let mut results = Vec::with_capacity(ids.len());
+    let mut batch = super::Batch::default();
     for &id in ids {
         let Some(invite) = pending.get(&id) else {
             results.push(not_pending(id));
@@ -379,19 +380,17 @@ pub async fn resend(
         } else {
             MailQuota::Unlimited
         };
-        let renewal = state
-            .store
-            .renew_invitation(
-                &actor,
-                id,
-                now - cooldown,
-                &auth::token_hash(&token),
-                expires_at,
-                &mail,
-                quota,
-            )
-            .await;
-        let renewal = super::batch_item(renewal)?;
+        let token_hash = auth::token_hash(&token);
+        let renewal = state.store.renew_invitation(
+            &actor,
+            id,
+            now - cooldown,
+            &token_hash,
+            expires_at,
+            &mail,
+            quota,
+        );
+        let renewal = batch.item(renewal).await?;
         results.push(InvitationActionResult {
             id,
             email: Some(invite.email.clone()),
@@ -419,9 +418,13 @@ pub async fn revoke(
     check_ids(ids)?;
     let actor = caller.actor(state.clock.now());
     let mut results = Vec::with_capacity(ids.len());
+    let mut batch = super::Batch::default();
     for &id in ids {
         results.push(
-            match super::batch_item(state.store.revoke_invitation(&actor, id).await)? {
+            match batch
+                .item(state.store.revoke_invitation(&actor, id))
+                .await?
+            {
                 Ok(Some(email)) => InvitationActionResult {
                     id,
                     email: Some(email),

@@ -71,7 +71,17 @@ pub async fn bulk(
     let organization = super::organization(state, caller.org_id).await?;
     let actor = caller.actor(now);
     let mut results = Vec::with_capacity(request.ids.len());
+    let mut batch = super::Batch::default();
     for &id in &request.ids {
+        if batch.stopped() {
+            results.push(BulkResult {
+                id,
+                name: None,
+                ok: false,
+                message: Some(NO_LONGER_ACTS.to_owned()),
+            });
+            continue;
+        }
         let Some(user) = state.store.user_detail(caller.org_id, id, now).await? else {
             results.push(BulkResult {
                 id,
@@ -109,7 +119,10 @@ pub async fn bulk(
             }
             UpdateOutcome::Refused(problem) => Some(problem.to_owned()),
             UpdateOutcome::Invalid(_, problem) => Some(problem),
-            UpdateOutcome::NoLongerActs => Some(NO_LONGER_ACTS.to_owned()),
+            UpdateOutcome::NoLongerActs => {
+                batch.stop();
+                Some(NO_LONGER_ACTS.to_owned())
+            }
         };
         results.push(BulkResult {
             id,

@@ -20,14 +20,43 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{StoreError, StoreResult, NO_LONGER_ACTS};
 
-/// One item of a batch as the store answered it, or the item's own refusal when its admin no
-/// longer acts as the request was authorized (suspended or given another role, or signed out,
-/// while the batch ran): the items done before it keep their results, where failing the whole
-/// request would say nothing of them.
-fn batch_item<T>(answer: StoreResult<T>) -> AppResult<Result<T, &'static str>> {
-    match answer {
-        Err(StoreError::NoLongerActs) => Ok(Err(NO_LONGER_ACTS)),
-        answer => Ok(Ok(answer?)),
+/// The items of a batch, each written in a transaction of its own. Once its admin no longer acts
+/// as the request was authorized (suspended or given another role, or signed out, while the batch
+/// ran), that item and every one after it is refused, the rest without taking the write lock
+/// again; the items done before keep their results, where failing the whole request would say
+/// nothing of them.
+#[derive(Default)]
+struct Batch {
+    stopped: bool,
+}
+
+impl Batch {
+    /// Whether an item was refused because the admin no longer acts: the rest are too.
+    fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Notes that the store refused an item because the admin no longer acts.
+    fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// What the store answered `write`, or the item's refusal once the batch stopped (`write`
+    /// is then never run).
+    async fn item<T>(
+        &mut self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> AppResult<Result<T, &'static str>> {
+        if self.stopped {
+            return Ok(Err(NO_LONGER_ACTS));
+        }
+        match write.await {
+            Err(StoreError::NoLongerActs) => {
+                self.stop();
+                Ok(Err(NO_LONGER_ACTS))
+            }
+            answer => Ok(Ok(answer?)),
+        }
     }
 }
 
