@@ -186,7 +186,8 @@ pub struct InvitedAccount {
 pub struct InvitationPreview {
     pub state: InvitationState,
     /// What the invitation offers, only while it can be accepted: a used, withdrawn or expired
-    /// link shows nobody's details to whoever holds it.
+    /// link shows nobody's details to whoever holds it, nor a pending one to join whose address
+    /// is no longer on a verified domain of the organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer: Option<InvitationOffer>,
 }

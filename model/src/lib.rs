@@ -27,7 +27,8 @@ pub use accounts::*;
 pub use audit::*;
 pub use domains::*;
 pub use email::{
-    normalize_domain, normalize_email, sign_in_email, DomainError, EmailError, MAX_EMAIL_LEN,
+    email_domain, normalize_domain, normalize_email, sign_in_email, DomainError, EmailError,
+    MAX_EMAIL_LEN,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use import::*;

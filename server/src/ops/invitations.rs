@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use roster_model::{
-    check_addresses_locally, name_problem, new_password_problem, AcceptInvitation, AddressCheck,
-    ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult, InvitationOffer,
-    InvitationPreview, InvitationState, InviteOutcome, InviteProblem, InviteResponse, InviteResult,
-    InvitedAccount, NewInvitations, OrgRole, UserStatus, MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS,
-    MAX_PASSWORD_CHARS,
+    check_addresses_locally, email_domain, name_problem, new_password_problem, AcceptInvitation,
+    AddressCheck, ErrorCode, ExternalAccess, InvitationActionResponse, InvitationActionResult,
+    InvitationOffer, InvitationPreview, InvitationState, InviteOutcome, InviteProblem,
+    InviteResponse, InviteResult, InvitedAccount, NewInvitations, OrgRole, UserStatus,
+    MAX_INVITE_ACCOUNTS, MAX_INVITE_EMAILS, MAX_PASSWORD_CHARS,
 };
 use sha2::{Digest, Sha256};
 
@@ -319,7 +319,8 @@ fn not_pending(id: i64) -> InvitationActionResult {
 }
 
 /// Sends each invitation again with a new link and a new expiry, except one sent within the
-/// cooldown; a result per invitation.
+/// cooldown, or one to join the organization whose address is no longer on a verified domain of
+/// it (it could not be accepted); a result per invitation.
 pub async fn resend(
     state: &AppState,
     caller: &Caller,
@@ -336,6 +337,7 @@ pub async fn resend(
         .into_iter()
         .map(|invite| (invite.id, invite))
         .collect();
+    let verified = state.store.verified_domains(caller.org_id).await?;
     let actor = caller.actor(now);
     let mut results = Vec::with_capacity(ids.len());
     let mut batch = super::Batch::default();
@@ -344,6 +346,20 @@ pub async fn resend(
             results.push(not_pending(id));
             continue;
         };
+        let domain = email_domain(&invite.email).unwrap_or_default();
+        if !invite.account_only && !verified.contains(domain) {
+            results.push(InvitationActionResult {
+                id,
+                email: Some(invite.email.clone()),
+                ok: false,
+                message: Some(format!(
+                    "{domain} is no longer a verified domain of this organization, so this invitation \
+                     cannot be accepted. Verify the domain again on the Domains page, or revoke the \
+                     invitation and give the person access to single accounts instead."
+                )),
+            });
+            continue;
+        }
         let last_sent = invite.last_sent_at.unwrap_or(invite.sent_at);
         let wait = last_sent + cooldown - now;
         if wait > 0 {
@@ -457,10 +473,13 @@ async fn linked(state: &AppState, token: &str) -> AppResult<LinkedInvitation> {
 }
 
 /// What an invitation link shows without a session: its state and, only while it can be
-/// accepted, what it offers.
+/// accepted, what it offers (a pending invitation to join whose address is no longer on a
+/// verified domain of the organization offers nothing).
 pub async fn preview(state: &AppState, token: &str) -> AppResult<InvitationPreview> {
     let invitation = linked(state, token).await?;
-    let offer = (invitation.state == InvitationState::Pending).then(|| InvitationOffer {
+    let acceptable = invitation.state == InvitationState::Pending
+        && (invitation.account_only || invitation.domain_verified);
+    let offer = acceptable.then(|| InvitationOffer {
         email: invitation.email,
         organization: invitation.organization,
         invited_by: invitation.invited_by,
@@ -474,6 +493,9 @@ pub async fn preview(state: &AppState, token: &str) -> AppResult<InvitationPrevi
         offer,
     })
 }
+
+const NO_LONGER_ON_A_VERIFIED_DOMAIN: &str = "This invitation can no longer be accepted: the \
+     organization no longer has your address's domain verified. Ask the person who invited you.";
 
 fn unavailable(state: InvitationState) -> AppError {
     let message = match state {
@@ -511,6 +533,14 @@ pub async fn accept(
         return Err(AppError::new(
             ErrorCode::Conflict,
             InviteProblem::OtherOrganization.message(),
+        ));
+    }
+    // Joining needs the address on a verified domain of the organization now, as inviting did:
+    // the domain may since have been removed, or gone to another organization.
+    if !invitation.account_only && !invitation.domain_verified {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            NO_LONGER_ON_A_VERIFIED_DOMAIN,
         ));
     }
     // Only someone who never had a password chooses one here. A suspended user is not let back

@@ -98,6 +98,10 @@ pub struct LinkedInvitation {
     pub two_factor: SecondFactorState,
     /// An invitation to accounts only: accepting gives access, not membership.
     pub account_only: bool,
+    /// Whether the address is on a verified domain of the organization now, as joining it needs:
+    /// the domain may have been removed, lapsed or gone to another organization since the
+    /// invitation was sent.
+    pub domain_verified: bool,
 }
 
 /// A new person's name and password, set when they accept.
@@ -507,7 +511,9 @@ impl Store {
             "SELECT i.id, i.org_id, o.name AS org_name, i.state, i.expires_at, u.id AS user_id, u.email, \
              u.given_name, u.family_name, u.password_hash, u.status, u.org_id AS member_of, \
              u.totp_secret, u.totp_last_step, u.two_factor_required, i.account_id, \
-             inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email \
+             inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email, \
+             CASE WHEN EXISTS (SELECT 1 FROM domains d WHERE d.org_id = i.org_id AND d.state = 'verified' \
+             AND d.name = u.email_domain) THEN 1 ELSE 0 END AS domain_verified \
              FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id \
              LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = $1",
         )
@@ -546,6 +552,7 @@ impl Store {
             member_of: row.try_get("member_of")?,
             two_factor: SecondFactorState::from_row(&row, &self.key)?,
             account_only: row.try_get::<Option<i64>, _>("account_id")?.is_some(),
+            domain_verified: row.try_get::<i64, _>("domain_verified")? == 1,
         }))
     }
 
@@ -554,7 +561,8 @@ impl Store {
     /// invited account roles (added to any they hold), a new person's name and password are set,
     /// and a session starts when `session_token_hash` is given — with the audit event, in one
     /// transaction. Answers false, changing nothing, when the invitation is no longer pending and
-    /// unexpired or the user joined another organization meanwhile.
+    /// unexpired, the user joined another organization meanwhile, or (to join) their address is no
+    /// longer on a verified domain of the organization.
     pub async fn accept_invitation(
         &self,
         invitation: &LinkedInvitation,
@@ -602,7 +610,8 @@ impl Store {
             let joined = sqlx::query(
                 "UPDATE users SET org_id = $1, org_role = $2, joined_at = $3, member_source = 'invited', imported_by = NULL, \
                  version = version + 1, modified_at = $4 \
-                 WHERE id = $5 AND org_id IS NULL",
+                 WHERE id = $5 AND org_id IS NULL AND email_domain IN \
+                 (SELECT name FROM domains WHERE org_id = $1 AND state = 'verified')",
             )
             .bind(invitation.org_id)
             .bind(OrgRole::Member.as_str())

@@ -5,7 +5,8 @@
 use crate::common::*;
 use axum::http::StatusCode;
 use roster_model::{
-    AuditEntry, Domain, DomainState, Page, DOMAIN_LAPSE_GRACE_SECONDS, DOMAIN_RECHECK_SECONDS,
+    AuditEntry, Domain, DomainState, InvitationPreview, InvitationState, Page, UserSummary,
+    DOMAIN_LAPSE_GRACE_SECONDS, DOMAIN_RECHECK_SECONDS,
 };
 use roster_server::ops::domains::recheck_due;
 use roster_testkit::DnsFixture;
@@ -264,9 +265,21 @@ async fn a_lookup_without_answer_keeps_a_domain_verified() {
         .contains("got no answer"));
 }
 
+/// Removing a domain stops invitations to it, and those sent before to join the organization:
+/// their links offer nothing and cannot be accepted, nor sent again, until the domain is verified
+/// again (an attacker's pass accepted one after the domain had gone to another organization).
 #[tokio::test]
 async fn removing_a_domain_stops_invitations_to_it() {
-    let (server, _dns) = server_and_dns().await;
+    let (mut server, dns) = server_and_dns().await;
+    let person = "new.person@northwindlabs.example";
+    let (status, body) = server
+        .post_json(
+            "/api/v1/invitations",
+            serde_json::json!({"emails": [person]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = delivered_links(&server, person).await.remove(0);
     let domain = server
         .domain_named("northwindlabs.example")
         .await
@@ -282,11 +295,82 @@ async fn removing_a_domain_stops_invitations_to_it() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(server.domain_named("northwindlabs.example").await.is_none());
     assert_eq!(
-        server
-            .invite_check("new.person@northwindlabs.example")
-            .await["problem"],
+        server.invite_check(person).await["problem"],
         "domain_not_verified"
     );
     let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.removed").await;
     assert_eq!(log.items[0].actor, "Maya Chen");
+
+    // The link mailed before offers nothing and does not let the person join…
+    let visitor = server.another_client();
+    let link = format!("/api/v1/invitations/token/{token}");
+    let preview: InvitationPreview = visitor.get(&link).await;
+    assert_eq!(preview.state, InvitationState::Pending);
+    assert_eq!(preview.offer, None);
+    let accept = serde_json::json!({"token": token, "given_name": "New", "family_name": "Person",
+        "password": "a long enough passphrase"});
+    let (status, body) = visitor
+        .post_json("/api/v1/invitations/accept", accept.clone())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("no longer has your address's domain verified"));
+    let managed = format!("/api/v1/users?view=managed&q={person}");
+    assert!(server
+        .get::<Page<UserSummary>>(&managed)
+        .await
+        .items
+        .is_empty());
+
+    // …nor is it sent again, past the cooldown.
+    server.advance(DAY);
+    server.sign_in_as(OWNER).await;
+    let invited: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=invited&q={person}"))
+        .await;
+    let id = invited.items[0]
+        .invitation
+        .as_ref()
+        .map(|i| i.id)
+        .expect("pending invitation");
+    let (status, answer) = server
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["results"][0]["ok"], false, "{answer}");
+    assert!(answer["results"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("northwindlabs.example is no longer a verified domain"));
+    assert_eq!(
+        delivered_links(&server, person).await.len(),
+        1,
+        "no new link"
+    );
+
+    // Verified again, the same link lets them join.
+    let (status, body) = server.add_domain("northwindlabs.example").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let domain: Domain = serde_json::from_value(body).expect("domain");
+    dns.set_txt(&domain.txt_host, &[&domain.txt_value]);
+    assert_eq!(server.verify(domain.id).await.state, DomainState::Verified);
+    assert!(visitor
+        .get::<InvitationPreview>(&link)
+        .await
+        .offer
+        .is_some());
+    let (status, body) = visitor
+        .post_json("/api/v1/invitations/accept", accept)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        server.get::<Page<UserSummary>>(&managed).await.items.len(),
+        1
+    );
+    assert_counts_kept(&server).await;
 }

@@ -53,9 +53,15 @@ fn unavailable(state: InvitationState) -> impl IntoView {
             "This invitation was already accepted",
             "If it was yours, sign in to continue, or use the accounts it gave you.",
         ),
-        InvitationState::Revoked | InvitationState::Pending => (
+        InvitationState::Revoked => (
             "This invitation was withdrawn",
             "An administrator revoked it. Ask the person who invited you if you still need access.",
+        ),
+        // Pending, yet offering nothing: joining needs the address on a verified domain of the
+        // organization, which it no longer has.
+        InvitationState::Pending => (
+            "This invitation can no longer be accepted",
+            "The organization no longer has your address's domain verified. Ask the person who invited you.",
         ),
     };
     view! { <DeadEnd title=title text=text /> }
