@@ -82,7 +82,7 @@ pub enum Refusal {
     NotYetValid,
     /// Valid for longer than [`MAX_LIFETIME_SECONDS`].
     TooLong,
-    /// No email in the configured claim, or one the issuer says is not verified.
+    /// No email in the configured claim, or one the issuer does not say it verified.
     NoEmail,
 }
 
@@ -217,32 +217,43 @@ impl HostSignIn {
             refusal,
             email: email.clone(),
         };
-        let time = |name: &str| claims.get(name).and_then(serde_json::Value::as_i64);
-        let exp = time("exp").ok_or_else(|| refused(Refusal::Malformed))?;
+        // A NumericDate (RFC 7519) counts seconds and may have a fraction; a claim that is
+        // there but not one is malformed, where ignoring it would let a not-yet-valid token in.
+        let time = |name: &str| match claims.get(name) {
+            None => Ok(None),
+            Some(value) => value
+                .as_f64()
+                .filter(|seconds| seconds.is_finite())
+                .map(|seconds| Some(seconds.floor() as i64))
+                .ok_or_else(|| refused(Refusal::Malformed)),
+        };
+        let exp = time("exp")?.ok_or_else(|| refused(Refusal::Malformed))?;
         if exp + LEEWAY_SECONDS <= now {
             return Err(refused(Refusal::Expired));
         }
-        if time("nbf").is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
+        if time("nbf")?.is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
             return Err(refused(Refusal::NotYetValid));
         }
-        if exp - time("iat").unwrap_or(now).min(now) > MAX_LIFETIME_SECONDS {
+        if exp - time("iat")?.unwrap_or(now).min(now) > MAX_LIFETIME_SECONDS {
             return Err(refused(Refusal::TooLong));
         }
-        let verified = claims
-            .get("email_verified")
-            .and_then(serde_json::Value::as_bool);
+        // Only an address the issuer says it verified names a person: one it did not (or does
+        // not say it did) could be anyone's, and would sign in as whoever holds it here.
+        let verified = claims.get("email_verified") == Some(&serde_json::Value::Bool(true));
         match email {
-            Some(email) if verified != Some(false) => Ok(email),
+            Some(email) if verified => Ok(email),
             _ => Err(refused(Refusal::NoEmail)),
         }
     }
 
+    /// The email the token names, normalised as every address Roster stores is (an address
+    /// Roster could not store, such as one a case mapping would turn into another's, names
+    /// nobody).
     fn email(&self, claims: &Claims) -> Option<String> {
         claims
             .get(&self.issuer.email_claim)
             .and_then(serde_json::Value::as_str)
-            .map(|email| email.trim().to_lowercase())
-            .filter(|email| email.contains('@'))
+            .and_then(|email| roster_model::normalize_email(email).ok())
     }
 
     /// The key with this id, or the only key when the token names none.

@@ -132,6 +132,7 @@ export function hostToken(email: string, { expiresIn = 300, keyFile = 'rsa.pem' 
     iss: 'https://console.host.example',
     aud: 'roster',
     email,
+    email_verified: true,
     iat: now - 60,
     exp: now + expiresIn,
   })}`;

@@ -39,7 +39,7 @@ fn key(file: &str) -> EncodingKey {
 fn claims(email: &str) -> serde_json::Value {
     serde_json::json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "host-user-1", "email": email,
-        "iat": NOW, "exp": NOW + 300,
+        "email_verified": true, "iat": NOW, "exp": NOW + 300,
     })
 }
 
@@ -173,6 +173,18 @@ async fn a_token_from_the_trusted_issuer_signs_its_person_in_with_their_own_role
         (status, &me["user"]["email"]),
         (StatusCode::OK, &serde_json::json!(OWNER))
     );
+    // Times are NumericDates, which may have a fraction of a second.
+    let mut fractional = claims(OWNER);
+    fractional["exp"] = serde_json::json!(NOW as f64 + 300.5);
+    let (status, me) = as_host(
+        &server,
+        "GET",
+        "/api/v1/session",
+        &rsa_token(&fractional),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
 
     // A Member is a Member: the token does not make anyone more than they are.
     let member = rsa_token(&claims(MEMBER));
@@ -296,6 +308,35 @@ async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
             "unverified email",
             rsa_token(&with(serde_json::json!({"email_verified": false}))),
             Some("host_token_email"),
+        ),
+        // An attacker's pass: only `true` says the issuer verified the address.
+        (
+            "an email not said to be verified",
+            rsa_token(&with(serde_json::json!({"email_verified": null}))),
+            Some("host_token_email"),
+        ),
+        (
+            "an email verified as a string",
+            rsa_token(&with(serde_json::json!({"email_verified": "true"}))),
+            Some("host_token_email"),
+        ),
+        // U+212A KELVIN SIGN lower-cases to "k": no address Roster stores, so nobody's.
+        (
+            "an email a case mapping turns into another's",
+            rsa_token(&with(
+                serde_json::json!({"email": "\u{212A}enji.larsen@northwind.example"}),
+            )),
+            None,
+        ),
+        (
+            "not yet valid, to a fraction of a second",
+            rsa_token(&with(serde_json::json!({"nbf": NOW as f64 + 600.5}))),
+            Some("host_token_not_yet_valid"),
+        ),
+        (
+            "a not-before that is no time",
+            rsa_token(&with(serde_json::json!({"nbf": "tomorrow"}))),
+            None,
         ),
         ("unsigned (alg none)", unsigned, None),
         ("HS256 with the public key", confused, None),
