@@ -43,7 +43,7 @@ pub use roles::{
 };
 pub use scim::*;
 pub use session::*;
-pub use text::hidden_character_problem;
+pub use text::name_text_problem;
 pub use tokens::*;
 pub use user_filters::*;
 pub use users::*;

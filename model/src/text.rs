@@ -1,8 +1,9 @@
 //! What free text people type (names, token names) may hold.
 
 /// Why `text` cannot be stored, or None. Control characters (CR and LF forge lines in mail headers
-/// and the audit log, NUL truncates) and the bidirectional controls that reorder what a reader sees
-/// (U+202E turns "exe.txt" into "txt.exe") are refused.
+/// and the audit log, NUL truncates), the line and paragraph separators (U+2028, U+2029: lines
+/// too) and the bidirectional controls that reorder what a reader sees (U+202E turns "exe.txt"
+/// into "txt.exe") are refused.
 pub fn hidden_character_problem(text: &str) -> Option<&'static str> {
     text.chars().any(is_hidden_control).then_some(
         "Use visible characters only: line breaks, tabs and other control characters are not allowed.",
@@ -13,8 +14,25 @@ fn is_hidden_control(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
         )
+}
+
+/// Why a name, which mail subjects carry, cannot be stored, or None: as
+/// [`hidden_character_problem`], and no "=?", with which an RFC 2047 encoded word begins. Mail
+/// programs decode such a word wherever it stands in a subject, so a name made of one would show
+/// the recipient whatever it encodes (line breaks, reordered text) though it is plain ASCII here.
+pub fn name_text_problem(text: &str) -> Option<&'static str> {
+    hidden_character_problem(text).or_else(|| {
+        text.contains("=?")
+            .then_some("A name cannot contain “=?”, which mail programs read as encoded text.")
+    })
 }
 
 #[cfg(test)]
@@ -31,8 +49,21 @@ mod tests {
             "\u{2066}Ada",
             "Ada\u{200F}",
             "Ada\u{7f}",
+            "Ada\u{2028}Forged line",
+            "Ada\u{2029}",
         ] {
             assert!(hidden_character_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_hold_no_encoded_words() {
+        let encoded = "=?utf-8?b?4oCuSVQgU2VjdXJpdHkgVGVhbQ0KWC1TcG9vZmVkOiAx?=";
+        assert!(name_text_problem(encoded).is_some());
+        assert!(name_text_problem("Ada =?x").is_some());
+        assert!(name_text_problem("Ada\nLovelace").is_some());
+        for good in ["Ada Lovelace", "Who? = Ada", "Ada=Lovelace?"] {
+            assert_eq!(name_text_problem(good), None, "{good:?}");
         }
     }
 

@@ -248,7 +248,7 @@ pub fn provisioned_name_problem(given: &str, family: &str) -> Option<(&'static s
 }
 
 /// Why one part of a name, as sent, cannot be saved: too long (counted as sent, as the published
-/// limit counts) or with hidden characters.
+/// limit counts), or with hidden characters or an encoded word (see [`crate::text::name_text_problem`]).
 fn name_part_problem(field: &'static str, value: &str) -> Option<(&'static str, String)> {
     if value.chars().count() > MAX_NAME_CHARS {
         return Some((
@@ -256,7 +256,7 @@ fn name_part_problem(field: &'static str, value: &str) -> Option<(&'static str, 
             format!("A name is at most {MAX_NAME_CHARS} characters."),
         ));
     }
-    crate::text::hidden_character_problem(value).map(|problem| (field, problem.to_owned()))
+    crate::text::name_text_problem(value).map(|problem| (field, problem.to_owned()))
 }
 
 impl UserChange {

@@ -153,7 +153,7 @@ pub fn requested_state(
                 "“displayName” is at most 200 characters.",
             ));
         }
-        if let Some(problem) = roster_model::hidden_character_problem(shown) {
+        if let Some(problem) = roster_model::name_text_problem(shown) {
             return Err(ScimError::invalid_value(format!(
                 "“displayName”: {problem}"
             )));
@@ -250,7 +250,7 @@ pub fn user_filter(filter: &Filter) -> ScimResult<ScimUserFilter> {
             }
             email_value_filter(inner)?
         }
-        Filter::Compare(path, op, value) => compare(user_attr(path)?, *op, value)?,
+        Filter::Compare(path, op, value) => compare(path, user_attr(path)?, *op, value)?,
     })
 }
 
@@ -272,7 +272,7 @@ fn email_value_filter(filter: &Filter) -> ScimResult<ScimUserFilter> {
             ScimUserFilter::Present(ScimUserAttr::UserName)
         }
         Filter::Compare(path, op, value) if path.is("value", None) => {
-            compare(ScimUserAttr::UserName, *op, value)?
+            compare(path, ScimUserAttr::UserName, *op, value)?
         }
         Filter::Compare(path, op @ (CompareOp::Eq | CompareOp::Ne), CompValue::Str(kind))
             if path.is("type", None) =>
@@ -291,9 +291,9 @@ fn email_value_filter(filter: &Filter) -> ScimResult<ScimUserFilter> {
                 (CompareOp::Eq, true) | (CompareOp::Ne, false)
             ))
         }
-        other => {
+        Filter::Compare(path, ..) | Filter::Present(path) | Filter::ValuePath(path, _) => {
             return Err(ScimError::invalid_filter(format!(
-                "“{other:?}” inside emails[…] filters on value, type or primary only."
+                "“{path}” inside emails[…]: a filter there tests value, type or primary only."
             )))
         }
     })
@@ -307,9 +307,15 @@ fn constant(all: bool) -> ScimUserFilter {
     }
 }
 
-fn compare(attr: ScimUserAttr, op: CompareOp, value: &CompValue) -> ScimResult<ScimUserFilter> {
+/// `path`, the attribute `attr` as the filter names it, compared with `value`.
+fn compare(
+    path: &AttrPath,
+    attr: ScimUserAttr,
+    op: CompareOp,
+    value: &CompValue,
+) -> ScimResult<ScimUserFilter> {
     let mismatch =
-        |kind: &str| ScimError::invalid_filter(format!("{attr:?} is compared with {kind}."));
+        |kind: &str| ScimError::invalid_filter(format!("“{path}” is compared with {kind}."));
     // `x eq null` asks for an absent value (RFC 7644 §3.4.2.2: null is "no value").
     if *value == CompValue::Null {
         return match op {
