@@ -264,7 +264,7 @@ async fn administrators_change_no_owner_in_any_way() {
 }
 
 #[tokio::test]
-async fn control_and_bidi_characters_are_refused_in_names() {
+async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
     let owner = demo_server().await;
     let sam = id_of(MEMBER);
     for (field, value) in [
@@ -272,6 +272,13 @@ async fn control_and_bidi_characters_are_refused_in_names() {
         ("given_name", "Sam\u{0}"),
         ("family_name", "\u{202E}rolyaT"),
         ("family_name", "Taylor\u{2066}"),
+        // An attacker's pass: a line separator, and an RFC 2047 encoded word that mail programs
+        // decode in a subject into a line break and reversed text.
+        ("given_name", "Sam\u{2028}Forged line"),
+        (
+            "family_name",
+            "=?utf-8?b?4oCuSVQgU2VjdXJpdHkgVGVhbQ0KWC1TcG9vZmVkOiAx?=",
+        ),
     ] {
         let (_, tag) = owner.detail(sam).await;
         let (status, _, body) = owner
