@@ -44,7 +44,8 @@ pub fn new_token_problem(
     if name.is_empty() {
         return Some(("name", "Name the token after what will use it.".to_owned()));
     }
-    if let Some(problem) = crate::text::hidden_character_problem(name) {
+    // A token's name is part of its caller's name, which invitation subjects carry.
+    if let Some(problem) = crate::text::name_text_problem(name) {
         return Some(("name", problem.to_owned()));
     }
     if expires_in_days.is_some_and(|days| !(1..=MAX_TOKEN_DAYS).contains(&days)) {

@@ -78,6 +78,8 @@ pub enum Refusal {
     Signature,
     WrongIssuer,
     WrongAudience,
+    /// A signed token whose `exp`, `nbf` or `iat` is missing where needed or no NumericDate.
+    BadTime,
     Expired,
     NotYetValid,
     /// Valid for longer than [`MAX_LIFETIME_SECONDS`].
@@ -96,6 +98,7 @@ impl Refusal {
             Refusal::Signature => "host_token_signature",
             Refusal::WrongIssuer => "host_token_issuer",
             Refusal::WrongAudience => "host_token_audience",
+            Refusal::BadTime => "host_token_time",
             Refusal::Expired => "host_token_expired",
             Refusal::NotYetValid => "host_token_not_yet_valid",
             Refusal::TooLong => "host_token_lifetime",
@@ -109,6 +112,7 @@ impl Refusal {
             self,
             Refusal::WrongIssuer
                 | Refusal::WrongAudience
+                | Refusal::BadTime
                 | Refusal::Expired
                 | Refusal::NotYetValid
                 | Refusal::TooLong
@@ -219,22 +223,23 @@ impl HostSignIn {
         };
         // A NumericDate (RFC 7519) counts seconds and may have a fraction; a claim that is
         // there but not one is malformed, where ignoring it would let a not-yet-valid token in.
+        // Far-off times saturate, so that no sum wraps round past a check.
         let time = |name: &str| match claims.get(name) {
             None => Ok(None),
             Some(value) => value
                 .as_f64()
-                .filter(|seconds| seconds.is_finite())
                 .map(|seconds| Some(seconds.floor() as i64))
-                .ok_or_else(|| refused(Refusal::Malformed)),
+                .ok_or_else(|| refused(Refusal::BadTime)),
         };
-        let exp = time("exp")?.ok_or_else(|| refused(Refusal::Malformed))?;
-        if exp + LEEWAY_SECONDS <= now {
+        let exp = time("exp")?.ok_or_else(|| refused(Refusal::BadTime))?;
+        if exp.saturating_add(LEEWAY_SECONDS) <= now {
             return Err(refused(Refusal::Expired));
         }
-        if time("nbf")?.is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
+        if time("nbf")?.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS)) {
             return Err(refused(Refusal::NotYetValid));
         }
-        if exp - time("iat")?.unwrap_or(now).min(now) > MAX_LIFETIME_SECONDS {
+        let issued = time("iat")?.unwrap_or(now).min(now);
+        if exp.saturating_sub(issued) > MAX_LIFETIME_SECONDS {
             return Err(refused(Refusal::TooLong));
         }
         // Only an address the issuer says it verified names a person: one it did not (or does

@@ -70,7 +70,7 @@ impl Mailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
+            .subject(plain_subject(&mail.subject))
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -187,6 +187,15 @@ pub struct InvitationMail<'a> {
 }
 
 /// The values an invitation's templates read.
+/// `subject` as mail programs will show it: an RFC 2047 encoded word ("=?charset?b?…?=") is
+/// decoded wherever it stands, so text that spells one (a name stored before names were kept
+/// from holding "=?") would show the recipient whatever it encodes, line breaks included. A word
+/// joiner (U+2060, invisible) between "=" and "?" spells none, and makes the mail library encode
+/// that word itself.
+fn plain_subject(subject: &str) -> String {
+    subject.replace("=?", "=\u{2060}?")
+}
+
 #[derive(askama::Template)]
 #[template(path = "mail/invitation.txt", escape = "none")]
 struct InvitationText<'a> {
@@ -435,6 +444,42 @@ mod tests {
             mail.subject,
             "Maya O'Chen invited you to Northwind <script>alert(1)</script> on Roster"
         );
+    }
+
+    #[test]
+    fn a_subject_spelling_an_encoded_word_goes_out_as_the_text_it_is() {
+        let spelled = "=?utf-8?b?4oCuSVQgU2VjdXJpdHkgVGVhbQ0KWC1TcG9vZmVkOiAx?= invited you";
+        let message = Message::builder()
+            .from("roster@example.com".parse().expect("from"))
+            .to("ada@example.com".parse().expect("to"))
+            .subject(plain_subject(spelled))
+            .body(String::new())
+            .expect("message");
+        let formatted = String::from_utf8(message.formatted()).expect("text");
+        // The header as sent, unfolded: encoded words the library wrote, and none of the name's.
+        let words: Vec<&str> = formatted
+            .lines()
+            .skip_while(|line| !line.starts_with("Subject:"))
+            .take_while(|line| line.starts_with("Subject:") || line.starts_with(' '))
+            .flat_map(str::split_whitespace)
+            .skip(1)
+            .collect();
+        assert!(!words.iter().any(|word| word.contains("4oCu")), "{words:?}");
+        // What a mail program shows: the text as it was, with an invisible joiner after "=".
+        use base64::Engine;
+        let shown: String = words
+            .iter()
+            .map(|word| match word.strip_prefix("=?utf-8?b?") {
+                Some(encoded) => {
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(encoded.trim_end_matches("?="))
+                        .expect("base64");
+                    String::from_utf8(bytes).expect("utf-8")
+                }
+                None => format!(" {word}"),
+            })
+            .collect();
+        assert_eq!(shown.replace('\u{2060}', ""), spelled);
     }
 
     #[test]

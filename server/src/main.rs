@@ -146,7 +146,8 @@ struct TrustedIssuerArgs {
         requires = "issuer"
     )]
     jwks: Option<String>,
-    /// The claim that holds the person's email.
+    /// The claim that holds the person's email. A token signs its person in only when it also
+    /// says `"email_verified": true`.
     #[arg(
         long = "trusted-email-claim",
         env = "ROSTER_TRUSTED_EMAIL_CLAIM",

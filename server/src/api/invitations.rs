@@ -77,7 +77,8 @@ async fn create(
     Ok(response)
 }
 
-/// Sends pending invitations again with new links and expiries (not within 5 minutes of the last).
+/// Sends pending invitations again with new links and expiries (not within 5 minutes of the last,
+/// nor an invitation to join whose address is no longer on a verified domain of the organization).
 #[utoipa::path(post, path = "/invitations/resend", tag = "invitations",
     security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
     request_body = InvitationIds,
@@ -108,7 +109,8 @@ async fn revoke(
 }
 
 /// What an invitation link offers (no session needed); a used, expired or revoked link shows only
-/// its state.
+/// its state, as does a pending invitation to join whose address is no longer on a verified domain
+/// of the organization (it cannot be accepted).
 #[utoipa::path(get, path = "/invitations/token/{token}", tag = "invitations",
     params(("token" = String, Path, description = "The token of the invitation link")),
     responses((status = 200, body = InvitationPreview), Errors))]
@@ -120,7 +122,8 @@ async fn preview(
 }
 
 /// Accepts an invitation (no session needed): joins the organization and signs in, or — for an
-/// invitation to accounts alone — answers the access it gives.
+/// invitation to accounts alone — answers the access it gives. `409` when it is no longer pending,
+/// or when joining and the address is no longer on a verified domain of the organization.
 #[utoipa::path(post, path = "/invitations/accept", tag = "invitations",
     security(("csrf" = [])),
     request_body = AcceptInvitation,

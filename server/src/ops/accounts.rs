@@ -16,7 +16,7 @@ use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
 use crate::mail::InvitationMail;
 use crate::state::AppState;
-use crate::store::{Actor, MailQuota, PlannedAccountInvitation};
+use crate::store::{Actor, MailQuota, PlannedAccountInvitation, NO_LONGER_ACTS};
 
 /// The accounts of a request, checked: each once, each the organization's, each with a role.
 /// Answers their names with the roles (for the invitation mail).
@@ -121,7 +121,11 @@ pub async fn invite(
     // Invitations to join the organization, and where each one's result goes.
     let (mut slots, mut to_organization) = (Vec::new(), Vec::new());
     let mut batch = super::Batch::default();
-    for ((slot, _), assessed) in valid.into_iter().zip(assessed) {
+    for ((slot, address), assessed) in valid.into_iter().zip(assessed) {
+        if batch.stopped() {
+            results[slot] = Some(failed(&address, NO_LONGER_ACTS));
+            continue;
+        }
         let email = match assessed {
             Assessed::Invitable { email, existing } => {
                 let (_, invitation) = invitations::plan(state, &inviting, email, existing);

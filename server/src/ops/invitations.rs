@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::Credential;
 use crate::store::{
     AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
-    PlannedInvitation, Renewal, OUTSIDE_MAIL_QUOTA_REACHED,
+    PlannedInvitation, Renewal, NO_LONGER_ACTS, OUTSIDE_MAIL_QUOTA_REACHED,
 };
 
 /// The answer to an invitation request, as JSON text: new, or the first answer replayed for a
@@ -337,29 +337,23 @@ pub async fn resend(
         .into_iter()
         .map(|invite| (invite.id, invite))
         .collect();
-    let verified = state.store.verified_domains(caller.org_id).await?;
     let actor = caller.actor(now);
     let mut results = Vec::with_capacity(ids.len());
     let mut batch = super::Batch::default();
     for &id in ids {
+        if batch.stopped() {
+            results.push(InvitationActionResult {
+                id,
+                email: None,
+                ok: false,
+                message: Some(NO_LONGER_ACTS.to_owned()),
+            });
+            continue;
+        }
         let Some(invite) = pending.get(&id) else {
             results.push(not_pending(id));
             continue;
         };
-        let domain = email_domain(&invite.email).unwrap_or_default();
-        if !invite.account_only && !verified.contains(domain) {
-            results.push(InvitationActionResult {
-                id,
-                email: Some(invite.email.clone()),
-                ok: false,
-                message: Some(format!(
-                    "{domain} is no longer a verified domain of this organization, so this invitation \
-                     cannot be accepted. Verify the domain again on the Domains page, or revoke the \
-                     invitation and give the person access to single accounts instead."
-                )),
-            });
-            continue;
-        }
         let last_sent = invite.last_sent_at.unwrap_or(invite.sent_at);
         let wait = last_sent + cooldown - now;
         if wait > 0 {
@@ -417,6 +411,12 @@ pub async fn resend(
                     Some("It was sent again or withdrawn by someone else a moment ago.".to_owned())
                 }
                 Ok(Renewal::OverQuota) => Some(OUTSIDE_MAIL_QUOTA_REACHED.to_owned()),
+                Ok(Renewal::DomainNotVerified) => Some(format!(
+                    "{} is no longer a verified domain of this organization, so this invitation \
+                     cannot be accepted. Verify the domain again on the Domains page, or revoke the \
+                     invitation and give the person access to single accounts instead.",
+                    email_domain(&invite.email).unwrap_or_default()
+                )),
                 Err(refusal) => Some(refusal.to_owned()),
             },
         });

@@ -147,7 +147,10 @@ pub fn requested_state(
     let shown = optional_text(field(resource, "displayName"), "displayName")?
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty());
-    if let Some(shown) = &shown {
+    // A name is checked when it changes: one stored under older rules must not stop other
+    // changes (a deactivation above all).
+    let shown_changed = current.is_none_or(|user| user.display_name != shown);
+    if let Some(shown) = shown.as_ref().filter(|_| shown_changed) {
         if shown.chars().count() > 200 {
             return Err(ScimError::invalid_value(
                 "“displayName” is at most 200 characters.",
@@ -171,8 +174,12 @@ pub fn requested_state(
         display_name: shown,
         active,
     };
-    if let Some((field, problem)) =
-        roster_model::provisioned_name_problem(&state.given_name, &state.family_name)
+    let renamed = current.is_none_or(|user| {
+        user.given_name != state.given_name || user.family_name != state.family_name
+    });
+    if let Some((field, problem)) = renamed
+        .then(|| roster_model::provisioned_name_problem(&state.given_name, &state.family_name))
+        .flatten()
     {
         let attribute = if field == "given_name" {
             "name.givenName"
@@ -289,6 +296,16 @@ fn email_value_filter(filter: &Filter) -> ScimResult<ScimUserFilter> {
             constant(matches!(
                 (op, primary),
                 (CompareOp::Eq, true) | (CompareOp::Ne, false)
+            ))
+        }
+        Filter::Compare(path, ..) if path.is("type", None) => {
+            return Err(ScimError::invalid_filter(
+                "“type” inside emails[…] is compared with eq or ne and a string.",
+            ))
+        }
+        Filter::Compare(path, ..) if path.is("primary", None) => {
+            return Err(ScimError::invalid_filter(
+                "“primary” inside emails[…] is compared with eq or ne and true or false.",
             ))
         }
         Filter::Compare(path, ..) | Filter::Present(path) | Filter::ValuePath(path, _) => {

@@ -64,6 +64,9 @@ pub enum Renewal {
     Renewed,
     /// No longer pending, or sent again by someone else within the cooldown.
     Gone,
+    /// An invitation to join whose address is no longer on a verified domain of the organization
+    /// (it could not be accepted).
+    DomainNotVerified,
     /// The organization's daily allowance of mail to outside addresses is used up.
     OverQuota,
 }
@@ -431,6 +434,18 @@ impl Store {
         quota: MailQuota,
     ) -> StoreResult<Renewal> {
         let mut tx = self.begin_as(actor).await?;
+        let domain_verified: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT CASE WHEN i.account_id IS NOT NULL OR {} THEN 1 ELSE 0 END \
+             FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.id = $1 AND i.org_id = $2",
+            domain_verified("i.org_id", "u.email_domain")
+        ))
+        .bind(id)
+        .bind(actor.org_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if domain_verified == Some(0) {
+            return Ok(Renewal::DomainNotVerified);
+        }
         let user: Option<i64> = sqlx::query_scalar(
             "UPDATE invitations SET token_hash = $1, expires_at = $2, last_sent_at = $3 \
              WHERE id = $4 AND org_id = $5 AND state = 'pending' AND COALESCE(last_sent_at, sent_at) <= $6 \
@@ -507,16 +522,16 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<LinkedInvitation>> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT i.id, i.org_id, o.name AS org_name, i.state, i.expires_at, u.id AS user_id, u.email, \
              u.given_name, u.family_name, u.password_hash, u.status, u.org_id AS member_of, \
              u.totp_secret, u.totp_last_step, u.two_factor_required, i.account_id, \
              inv.id AS inv_id, inv.given_name AS inv_given, inv.family_name AS inv_family, inv.email AS inv_email, \
-             CASE WHEN EXISTS (SELECT 1 FROM domains d WHERE d.org_id = i.org_id AND d.state = 'verified' \
-             AND d.name = u.email_domain) THEN 1 ELSE 0 END AS domain_verified \
+             CASE WHEN {} THEN 1 ELSE 0 END AS domain_verified \
              FROM invitations i JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id \
              LEFT JOIN users inv ON inv.id = i.invited_by WHERE i.token_hash = $1",
-        )
+            domain_verified("i.org_id", "u.email_domain")
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
@@ -607,12 +622,12 @@ impl Store {
             }
         }
         if !invitation.account_only {
-            let joined = sqlx::query(
+            let joined = sqlx::query(&format!(
                 "UPDATE users SET org_id = $1, org_role = $2, joined_at = $3, member_source = 'invited', imported_by = NULL, \
                  version = version + 1, modified_at = $4 \
-                 WHERE id = $5 AND org_id IS NULL AND email_domain IN \
-                 (SELECT name FROM domains WHERE org_id = $1 AND state = 'verified')",
-            )
+                 WHERE id = $5 AND org_id IS NULL AND {}",
+                domain_verified("$1", "users.email_domain")
+            ))
             .bind(invitation.org_id)
             .bind(OrgRole::Member.as_str())
             .bind(now)
@@ -661,4 +676,14 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// SQL that holds when the address whose domain is `email_domain` is on a verified domain of the
+/// organization `org_id` (both SQL expressions): what joining it needs, read again when an
+/// invitation to join is opened, accepted or sent again.
+fn domain_verified(org_id: &str, email_domain: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM domains d WHERE d.org_id = {org_id} AND d.state = 'verified' \
+         AND d.name = {email_domain})"
+    )
 }

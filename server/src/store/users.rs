@@ -690,7 +690,9 @@ impl Store {
             .as_deref()
             .map_or(before_family.as_str(), str::trim);
         let role = change.org_role.unwrap_or(before_role);
-        if let Some((field, problem)) = name_problem(given, family) {
+        // Checked when it changes: a name stored under older rules does not stop other changes.
+        let renamed = given != before_given || family != before_family;
+        if let Some((field, problem)) = renamed.then(|| name_problem(given, family)).flatten() {
             return Ok(UpdateOutcome::Invalid(field, problem));
         }
         let owners = manage::other_owners(&mut tx, actor.org_id, user_id).await?;

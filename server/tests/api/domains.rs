@@ -266,8 +266,9 @@ async fn a_lookup_without_answer_keeps_a_domain_verified() {
 }
 
 /// Removing a domain stops invitations to it, and those sent before to join the organization:
-/// their links offer nothing and cannot be accepted, nor sent again, until the domain is verified
-/// again (an attacker's pass accepted one after the domain had gone to another organization).
+/// their links offer nothing and cannot be accepted, nor sent again, while another organization
+/// holds it, until it is verified again (an attacker's pass accepted one after the domain had gone
+/// to another organization).
 #[tokio::test]
 async fn removing_a_domain_stops_invitations_to_it() {
     let (mut server, dns) = server_and_dns().await;
@@ -301,7 +302,16 @@ async fn removing_a_domain_stops_invitations_to_it() {
     let log: Page<AuditEntry> = server.get("/api/v1/audit?action=domain.removed").await;
     assert_eq!(log.items[0].actor, "Maya Chen");
 
-    // The link mailed before offers nothing and does not let the person join…
+    // Another organization verifies the domain.
+    let mut globex = server.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let (status, body) = globex.add_domain("northwindlabs.example").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let taken: Domain = serde_json::from_value(body).expect("domain");
+    dns.set_txt(&taken.txt_host, &[&taken.txt_value]);
+    assert_eq!(globex.verify(taken.id).await.state, DomainState::Verified);
+
+    // The link mailed before offers nothing and does not let the person join Northwind…
     let visitor = server.another_client();
     let link = format!("/api/v1/invitations/token/{token}");
     let preview: InvitationPreview = visitor.get(&link).await;
@@ -327,6 +337,7 @@ async fn removing_a_domain_stops_invitations_to_it() {
     // …nor is it sent again, past the cooldown.
     server.advance(DAY);
     server.sign_in_as(OWNER).await;
+    globex.sign_in_as("hank.scorpio@globex.example").await;
     let invited: Page<UserSummary> = server
         .get(&format!("/api/v1/users?view=invited&q={person}"))
         .await;
@@ -353,7 +364,16 @@ async fn removing_a_domain_stops_invitations_to_it() {
         "no new link"
     );
 
-    // Verified again, the same link lets them join.
+    // Verified by Northwind again (once Globex lets it go), the same link lets them join.
+    let (status, _, _) = globex
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/domains/{}", taken.id),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = server.add_domain("northwindlabs.example").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let domain: Domain = serde_json::from_value(body).expect("domain");

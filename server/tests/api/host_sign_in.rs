@@ -336,7 +336,15 @@ async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
         (
             "a not-before that is no time",
             rsa_token(&with(serde_json::json!({"nbf": "tomorrow"}))),
-            None,
+            Some("host_token_time"),
+        ),
+        // Far-off times do not wrap round past the lifetime check.
+        (
+            "issued at the dawn of time",
+            rsa_token(&with(
+                serde_json::json!({"iat": -1e19, "exp": NOW + 10 * 365 * 24 * 3600}),
+            )),
+            Some("host_token_lifetime"),
         ),
         ("unsigned (alg none)", unsigned, None),
         ("HS256 with the public key", confused, None),

@@ -295,13 +295,35 @@ async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
             "{value:?}"
         );
     }
-    let (status, body) = owner
-        .post_json("/api/v1/tokens", serde_json::json!({"name": "deploy\nbot"}))
+    // A token's name is part of its caller's name in the subjects of the mail it sends.
+    for name in ["deploy\nbot", "deploy =?utf-8?b?4oCu?= bot"] {
+        let (status, body) = owner
+            .post_json("/api/v1/tokens", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &serde_json::json!("name")),
+            "{name:?}"
+        );
+    }
+
+    // A name stored before the rule does not stop changes that leave it as it is.
+    let mut db = database(&owner).await;
+    execute(
+        &mut db,
+        &format!("UPDATE users SET family_name = '=?utf-8?b?4oCu?=' WHERE id = {sam}"),
+    )
+    .await;
+    let (_, tag) = owner.detail(sam).await;
+    let (status, _, body) = owner
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{sam}"),
+            &[("if-match", &tag)],
+            Some(serde_json::json!({"org_role": "administrator"})),
+        )
         .await;
-    assert_eq!(
-        (status, &body["error"]["field"]),
-        (StatusCode::UNPROCESSABLE_ENTITY, &serde_json::json!("name"))
-    );
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // A new person accepting an invitation is held to the same rule.
     let email = "fresh.face@northwind.example";
