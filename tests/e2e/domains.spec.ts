@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, setTxtRecord, signIn } from './helpers';
+import { expectAccessible, invitationToken, setTxtRecord, signIn } from './helpers';
 
 test.describe('domains', () => {
   test('add a domain, verify it through the loopback DNS server, and invite an address on it', async ({ page }) => {
@@ -67,5 +67,31 @@ test.describe('domains', () => {
     await card.getByRole('button', { name: 'Confirm removal' }).click();
     await expect(page.getByRole('article', { name: 'old-northwind.example' })).toHaveCount(0);
     await expect(page.getByLabel('Domain name')).toBeFocused();
+  });
+
+  test('an invitation to join sent to a domain since removed can no longer be accepted', async ({ page }) => {
+    await signIn(page);
+    // Sent while the domain (verified by the first test) was the organization's.
+    const name = 'xn--bcher-acme-9db.example';
+    const person = `ines@${name}`;
+    const sent = await page.request.post('/api/v1/invitations', {
+      headers: { 'x-roster-csrf': '1' },
+      data: { emails: [person], accounts: [] },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+    const token = await invitationToken(person);
+    await page.goto('/domains');
+    const card = page.getByRole('article', { name });
+    await card.getByRole('button', { name: `Remove ${name}` }).click();
+    await card.getByRole('button', { name: 'Confirm removal' }).click();
+    await expect(page.getByRole('article', { name })).toHaveCount(0);
+
+    // Its link says why, and asks for nothing.
+    await page.context().clearCookies();
+    await page.goto(`/accept/${token}`);
+    await expect(page.getByRole('heading', { name: 'This invitation can no longer be accepted' })).toBeVisible();
+    await expect(page.getByText("The organization no longer has your address's domain verified.")).toBeVisible();
+    await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0);
+    await expectAccessible(page);
   });
 });
