@@ -2,8 +2,8 @@
 
 /// Why `text` cannot be stored, or None. Control characters (CR and LF forge lines in mail headers
 /// and the audit log, NUL truncates), the line and paragraph separators (U+2028, U+2029: lines
-/// too) and the bidirectional controls that reorder what a reader sees (U+202E turns "exe.txt"
-/// into "txt.exe") are refused.
+/// too), the bidirectional controls that reorder what a reader sees (U+202E turns "exe.txt"
+/// into "txt.exe") and characters that show nothing at all are refused.
 pub fn hidden_character_problem(text: &str) -> Option<&'static str> {
     text.chars().any(is_hidden_control).then_some(
         "Use visible characters only: line breaks, tabs and other control characters are not allowed.",
@@ -22,6 +22,32 @@ fn is_hidden_control(c: char) -> bool {
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2066}'..='\u{2069}'
         )
+        || is_invisible(c)
+}
+
+/// Characters that show nothing and have no place in a name or a label: they make a blank name,
+/// or one that looks like another's ("Maya\u{200B}Chen"), or hide text (the tag characters).
+/// The joiners U+200C and U+200D stay allowed: Persian and Indic names need them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// Why a name, which mail subjects carry, cannot be stored, or None: as
@@ -51,6 +77,11 @@ mod tests {
             "Ada\u{7f}",
             "Ada\u{2028}Forged line",
             "Ada\u{2029}",
+            "Maya\u{200B}Chen",
+            "\u{3164}",
+            "Ada\u{E0041}\u{E0042}",
+            "Ada\u{00AD}",
+            "\u{FEFF}Ada",
         ] {
             assert!(hidden_character_problem(bad).is_some(), "{bad:?}");
         }
@@ -75,6 +106,8 @@ mod tests {
             "李 小龍",
             "محمد",
             "Ｆｕｌｌ",
+            "می\u{200C}خواهم",
+            "क्\u{200D}ष",
         ] {
             assert_eq!(hidden_character_problem(good), None, "{good:?}");
         }

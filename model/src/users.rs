@@ -232,7 +232,12 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Why a name cannot be saved, or None: at least one part, neither too long, and no characters
 /// that could forge lines in mail headers and the audit log or reorder what people read.
 pub fn name_problem(given: &str, family: &str) -> Option<(&'static str, String)> {
-    if given.trim().is_empty() && family.trim().is_empty() {
+    // The joiners (allowed within a name) show nothing on their own either.
+    let blank = |part: &str| {
+        part.chars()
+            .all(|c| c.is_whitespace() || matches!(c, '\u{200C}' | '\u{200D}'))
+    };
+    if blank(given) && blank(family) {
         return Some((
             "given_name",
             "Enter a given name, a family name or both.".to_owned(),

@@ -251,13 +251,15 @@ impl HostSignIn {
         }
     }
 
-    /// The email the token names, normalised as every address Roster stores is (an address
-    /// Roster could not store, such as one a case mapping would turn into another's, names
-    /// nobody).
+    /// The email the token names, normalised as every address Roster stores is. Only an ASCII
+    /// address (an internationalised domain in its xn-- form) names anyone: normalising maps
+    /// look-alikes onto ASCII (a full-width "ｎ", a Kelvin sign, a soft hyphen, an ideographic
+    /// full stop), so an address the issuer holds apart from another would sign in as that other.
     fn email(&self, claims: &Claims) -> Option<String> {
         claims
             .get(&self.issuer.email_claim)
             .and_then(serde_json::Value::as_str)
+            .filter(|email| email.is_ascii())
             .and_then(|email| roster_model::normalize_email(email).ok())
     }
 

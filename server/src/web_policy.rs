@@ -85,13 +85,14 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 /// Refuses requests for other host names (421) and adds the security headers to every answer;
-/// API answers, which carry personal data and secrets, are never stored by a cache.
+/// API and SCIM answers, which carry personal data and secrets, are never stored by a cache.
 pub async fn enforce(
     State(policy): State<Arc<WebPolicy>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let is_api = path.starts_with("/api/") || path.starts_with("/scim/");
     let mut response = if policy.serves(request.headers().get(header::HOST)) {
         next.run(request).await
     } else {

@@ -320,11 +320,26 @@ async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
             rsa_token(&with(serde_json::json!({"email_verified": "true"}))),
             Some("host_token_email"),
         ),
-        // U+212A KELVIN SIGN lower-cases to "k": no address Roster stores, so nobody's.
+        // U+212A KELVIN SIGN lower-cases to "k", and a full-width "ｎ" or an ideographic full
+        // stop in a domain map onto ASCII: an address the issuer tells apart names nobody here.
         (
             "an email a case mapping turns into another's",
             rsa_token(&with(
                 serde_json::json!({"email": "\u{212A}enji.larsen@northwind.example"}),
+            )),
+            None,
+        ),
+        (
+            "an email whose domain maps onto another's",
+            rsa_token(&with(
+                serde_json::json!({"email": "maya.chen@\u{FF4E}orthwind.example"}),
+            )),
+            None,
+        ),
+        (
+            "an email with an ideographic full stop",
+            rsa_token(&with(
+                serde_json::json!({"email": "maya.chen@northwind\u{3002}example"}),
             )),
             None,
         ),

@@ -297,6 +297,8 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
         ("/api/v1/users", true),
         ("/accounts", false),
         ("/api/v1/nothing", true),
+        // SCIM's answers carry people too (an attacker's pass found them cacheable).
+        ("/scim/v2/Users", true),
     ] {
         let response = server
             .send(
