@@ -44,6 +44,13 @@ impl TestServer {
         checked
     }
 
+    async fn remove_domain(&self, id: i64) -> StatusCode {
+        let (status, _, _) = self
+            .send_json("DELETE", &format!("/api/v1/domains/{id}"), &[], None)
+            .await;
+        status
+    }
+
     async fn domain_named(&self, name: &str) -> Option<Domain> {
         let domains: Vec<Domain> = self.get("/api/v1/domains").await;
         domains.into_iter().find(|d| d.name == name)
@@ -285,15 +292,10 @@ async fn removing_a_domain_stops_invitations_to_it() {
         .domain_named("northwindlabs.example")
         .await
         .expect("demo domain");
-    let (status, _, _) = server
-        .send_json(
-            "DELETE",
-            &format!("/api/v1/domains/{}", domain.id),
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        server.remove_domain(domain.id).await,
+        StatusCode::NO_CONTENT
+    );
     assert!(server.domain_named("northwindlabs.example").await.is_none());
     assert_eq!(
         server.invite_check(person).await["problem"],
@@ -365,15 +367,7 @@ async fn removing_a_domain_stops_invitations_to_it() {
     );
 
     // Verified by Northwind again (once Globex lets it go), the same link lets them join.
-    let (status, _, _) = globex
-        .send_json(
-            "DELETE",
-            &format!("/api/v1/domains/{}", taken.id),
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(globex.remove_domain(taken.id).await, StatusCode::NO_CONTENT);
     let (status, body) = server.add_domain("northwindlabs.example").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let domain: Domain = serde_json::from_value(body).expect("domain");

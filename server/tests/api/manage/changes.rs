@@ -315,12 +315,11 @@ async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
     )
     .await;
     let (_, tag) = owner.detail(sam).await;
-    let (status, _, body) = owner
-        .send_json(
-            "PATCH",
-            &format!("/api/v1/users/{sam}"),
-            &[("if-match", &tag)],
-            Some(serde_json::json!({"org_role": "administrator"})),
+    let (status, body) = owner
+        .patch_user(
+            sam,
+            Some(&tag),
+            serde_json::json!({"org_role": "administrator"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
