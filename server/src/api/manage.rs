@@ -180,7 +180,7 @@ async fn set_access(
     answer(&state, &caller, id, outcome).await
 }
 
-/// Removes a member from the organization: they stay a user of the system; every account they own gets the chosen new owner (themselves: it leaves the organization).
+/// Removes a member from the organization: they stay a user of the system; every account they own gets the chosen new owner, an active (not suspended) member, or themselves (it then leaves the organization).
 #[utoipa::path(post, path = "/users/{user_id}/remove", tag = "manage",
     params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
     security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
@@ -196,7 +196,7 @@ async fn remove(
     left(&state, &caller, id, expected, Leave::Remove, &request).await
 }
 
-/// Deletes a member from the system; every account they own gets the chosen new owner, another member.
+/// Deletes a member from the system; every account they own gets the chosen new owner, another active (not suspended) member.
 #[utoipa::path(post, path = "/users/{user_id}/delete", tag = "manage",
     params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
     security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),

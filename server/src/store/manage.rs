@@ -359,15 +359,19 @@ async fn transfer_ownership(
     Ok(())
 }
 
-/// Whether `user_id` is a managed user of the organization.
-async fn is_member(tx: &mut Transaction<'_, Any>, org_id: i64, user_id: i64) -> StoreResult<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND org_id = $2")
+/// The status of `user_id` when they are a managed user of the organization.
+async fn member_status(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    user_id: i64,
+) -> StoreResult<Option<UserStatus>> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM users WHERE id = $1 AND org_id = $2")
             .bind(user_id)
             .bind(org_id)
             .fetch_optional(&mut **tx)
             .await?;
-    Ok(found.is_some())
+    Ok(status.as_deref().and_then(UserStatus::parse))
 }
 
 impl Store {
@@ -617,13 +621,27 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 ended = end_organization_grants(&mut tx, account_id, user_id, actor.at).await?;
-            } else if is_member(&mut tx, actor.org_id, choice.new_owner_id).await? {
-                transfer_ownership(&mut tx, account_id, choice.new_owner_id, actor.at).await?;
             } else {
-                return Ok(UpdateOutcome::Invalid(
-                    "new_owners",
-                    format!("The new owner of {name} must be a managed user of the organization."),
-                ));
+                // The new owner must be able to sign in and act on the account, which a suspended
+                // member cannot.
+                match member_status(&mut tx, actor.org_id, choice.new_owner_id).await? {
+                    Some(UserStatus::Active) => {
+                        transfer_ownership(&mut tx, account_id, choice.new_owner_id, actor.at)
+                            .await?;
+                    }
+                    Some(UserStatus::Disabled) => {
+                        return Ok(UpdateOutcome::Invalid(
+                            "new_owners",
+                            format!("The new owner of {name} is suspended: choose a managed user who can sign in, or restore them first."),
+                        ));
+                    }
+                    _ => {
+                        return Ok(UpdateOutcome::Invalid(
+                            "new_owners",
+                            format!("The new owner of {name} must be a managed user of the organization."),
+                        ));
+                    }
+                }
             }
             handed_over.push(serde_json::json!({
                 "account_id": account_id,

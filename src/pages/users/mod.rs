@@ -102,8 +102,9 @@ pub fn UserRedirect() -> impl IntoView {
     view! { <Redirect path=format!("/users/{id}") /> }
 }
 
-/// Managed users a search matches (at most 50), as (id, "Name (email)") choices for a new account
-/// owner, leaving out the users `excluded` names (those who are leaving).
+/// Active managed users a search matches (at most 50), as (id, "Name (email)") choices for a new
+/// account owner, leaving out the users `excluded` names (those who are leaving). A suspended
+/// member cannot own an account, as the server says too.
 fn owner_choices(
     search: RwSignal<String>,
     excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
@@ -118,7 +119,10 @@ fn owner_choices(
             dir: roster_model::SortDir::Asc,
             cursor: None,
             limit: 50,
-            filters: roster_model::UserFilters::default(),
+            filters: roster_model::UserFilters {
+                status: Some(roster_model::UserStatus::Active),
+                ..Default::default()
+            },
         };
         async move {
             api.users(&request).await.map(|page| {

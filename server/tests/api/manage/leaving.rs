@@ -133,18 +133,32 @@ async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-
+    // A suspended member cannot sign in, so cannot be the new owner until restored.
+    let both_to_sam = serde_json::json!({"acknowledged": confirmed, "new_owners": [
+        {"account_id": owned[0].id, "new_owner_id": sam},
+        {"account_id": owned[1].id, "new_owner_id": sam},
+    ]});
     let (status, _) = owner
-        .act(
-            "POST",
-            daniel,
-            "delete",
-            serde_json::json!({"acknowledged": confirmed, "new_owners": [
-                {"account_id": owned[0].id, "new_owner_id": sam},
-                {"account_id": owned[1].id, "new_owner_id": sam},
-            ]}),
-        )
+        .act("POST", sam, "suspend", serde_json::json!(null))
         .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, error) = owner
+        .act("POST", daniel, "delete", both_to_sam.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["field"], "new_owners");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is suspended")),
+        "{error}"
+    );
+    let (status, _) = owner
+        .act("POST", sam, "restore", serde_json::json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _) = owner.act("POST", daniel, "delete", both_to_sam).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let accounts = owner.accounts().await;
     assert!(accounts
