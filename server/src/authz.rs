@@ -303,6 +303,15 @@ async fn token_caller(token: &str, parts: &Parts, state: &AppState) -> Result<Ca
                 "This API token is not valid: it expired or was revoked, or its creator is no longer an Owner.",
             )
         })?;
+    if owner.must_enrol_two_factor {
+        return Err(AppError::new(
+            ErrorCode::TwoFactorEnrolmentRequired,
+            format!(
+                "This API token works again once {} sets up two-factor sign-in, which the organization requires of them.",
+                owner.name
+            ),
+        ));
+    }
     Ok(Caller {
         user_id: owner.user_id,
         name: format!("{} (API token “{}”)", owner.name, owner.token_name),

@@ -13,6 +13,9 @@ pub struct TokenOwner {
     pub email: String,
     pub org_id: i64,
     pub token_name: String,
+    /// Two-factor is required of the creator, who has not set it up: as their sessions, the
+    /// token does nothing until they do.
+    pub must_enrol_two_factor: bool,
 }
 
 impl Store {
@@ -24,7 +27,8 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Option<TokenOwner>> {
         let row = sqlx::query(
-            "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id \
+            "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id, \
+             u.two_factor_required, u.totp_secret \
              FROM api_tokens t JOIN users u ON u.id = t.created_by \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
              AND u.org_id = t.org_id AND u.org_role = 'owner' AND u.status = 'active'",
@@ -45,7 +49,10 @@ impl Store {
                 .await?;
         }
         let email: String = row.try_get("email")?;
+        let second_factor: Option<String> = row.try_get("totp_secret")?;
         Ok(Some(TokenOwner {
+            must_enrol_two_factor: row.try_get::<i64, _>("two_factor_required")? != 0
+                && second_factor.is_none(),
             user_id: row.try_get("user_id")?,
             name: person_name(&row, &email)?,
             email,

@@ -5,7 +5,7 @@ use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use roster_model::{Page, DELETE_CONSEQUENCES, REMOVE_CONSEQUENCES};
-use roster_server::dataset;
+use roster_server::{dataset, two_factor};
 
 #[tokio::test]
 async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
@@ -208,6 +208,46 @@ async fn a_password_reset_or_change_ends_the_persons_tokens() {
         StatusCode::UNAUTHORIZED,
         "password change"
     );
+}
+
+#[tokio::test]
+async fn an_owner_s_tokens_do_nothing_while_they_owe_a_two_factor_enrolment() {
+    let owner = demo_server().await;
+    owner.promote(MEMBER).await;
+    let mut sam = owner.another_client();
+    sam.sign_in_as(MEMBER).await;
+    let token = sam.new_token(serde_json::json!({"name": "sam"})).await;
+    assert_eq!(owner.status_with_token(&token).await, StatusCode::OK);
+
+    let (status, answer) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({"action": "require_two_factor", "ids": [id_of(MEMBER)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["ok"], true, "{answer}");
+    let bearer = format!("Bearer {token}");
+    let (status, _, error) = owner
+        .send_json("GET", "/api/v1/users", &[("authorization", &bearer)], None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert_eq!(error["error"]["code"], "two_factor_enrolment_required");
+
+    // Enrolled, the same token works again: it was paused, not ended.
+    let (_, body) = sam
+        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .await;
+    let setup: roster_model::TwoFactorSetup = serde_json::from_value(body).expect("setup");
+    let code = two_factor::code_at(&setup.secret, MEMBER, sam.now()).expect("code");
+    let (status, body) = sam
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(owner.status_with_token(&token).await, StatusCode::OK);
 }
 
 #[tokio::test]
