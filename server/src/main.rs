@@ -89,7 +89,8 @@ enum Command {
             value_delimiter = ','
         )]
         allowed_hosts: Vec<String>,
-        /// Invitation mails to addresses outside its verified domains an organization may send per day.
+        /// Invitation mails to addresses outside its verified domains an organization may send per day
+        /// (one such address gets at most 10 of them).
         #[arg(long, env = "ROSTER_OUTSIDE_MAIL_PER_DAY", default_value_t = state::DEFAULT_OUTSIDE_MAIL_PER_DAY)]
         outside_mail_per_day: u32,
         /// The origin of a host page that embeds the console (repeatable), e.g.

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::Credential;
 use crate::store::{
     AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
-    PlannedInvitation, Renewal, NO_LONGER_ACTS, OUTSIDE_MAIL_QUOTA_REACHED,
+    PlannedInvitation, Renewal, NO_LONGER_ACTS,
 };
 
 /// The answer to an invitation request, as JSON text: new, or the first answer replayed for a
@@ -410,7 +410,7 @@ pub async fn resend(
                 Ok(Renewal::Gone) => {
                     Some("It was sent again or withdrawn by someone else a moment ago.".to_owned())
                 }
-                Ok(Renewal::OverQuota) => Some(OUTSIDE_MAIL_QUOTA_REACHED.to_owned()),
+                Ok(Renewal::OverQuota(reached)) => Some(reached.message().to_owned()),
                 Ok(Renewal::DomainNotVerified) => Some(format!(
                     "{} is no longer a verified domain of this organization, so this invitation \
                      cannot be accepted. Verify the domain again on the Domains page, or revoke the \

@@ -15,7 +15,7 @@ use super::{
     Actor, Keyset, Matching, Store, StoreResult, Total, UpdateOutcome,
 };
 use super::{like_pattern, Cursor, StoreError};
-use super::{queue_mail, MailQuota, OUTSIDE_MAIL_QUOTA_REACHED};
+use super::{queue_mail, MailQuota};
 
 /// An invitation to one account, ready to write.
 pub struct PlannedAccountInvitation<'a> {
@@ -451,8 +451,8 @@ impl Store {
             )
             .insert(&mut tx)
             .await?;
-        if !queue_mail(&mut tx, planned.mail, planned.quota, actor.at).await? {
-            return Ok(Err(OUTSIDE_MAIL_QUOTA_REACHED));
+        if let Some(reached) = queue_mail(&mut tx, planned.mail, planned.quota, actor.at).await? {
+            return Ok(Err(reached.message()));
         }
         tx.commit().await?;
         Ok(Ok(AccountInviteOutcome::Invited))

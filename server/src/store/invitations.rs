@@ -12,7 +12,8 @@ use super::builder::QueryBuilder;
 use super::OutgoingMail;
 use super::{
     parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor, AuditEvent,
-    MailQuota, SecondFactorState, SecondFactorUse, Store, StoreResult, IDEMPOTENCY_KEY_SECONDS,
+    MailQuota, QuotaReached, SecondFactorState, SecondFactorUse, Store, StoreResult,
+    IDEMPOTENCY_KEY_SECONDS,
 };
 
 /// Rows per `IN (…)` list, well under SQLite's bound-parameter limit.
@@ -67,8 +68,8 @@ pub enum Renewal {
     /// An invitation to join whose address is no longer on a verified domain of the organization
     /// (it could not be accepted).
     DomainNotVerified,
-    /// The organization's daily allowance of mail to outside addresses is used up.
-    OverQuota,
+    /// A daily allowance of mail to outside addresses is used up.
+    OverQuota(QuotaReached),
 }
 
 /// A pending invitation of an organization, for resending.
@@ -462,8 +463,8 @@ impl Store {
         let Some(user_id) = user else {
             return Ok(Renewal::Gone);
         };
-        if !queue_mail(&mut tx, mail, quota, actor.at).await? {
-            return Ok(Renewal::OverQuota);
+        if let Some(reached) = queue_mail(&mut tx, mail, quota, actor.at).await? {
+            return Ok(Renewal::OverQuota(reached));
         }
         actor
             .event(

@@ -36,29 +36,57 @@ pub enum MailQuota {
     OutsideOf { org_id: i64, per_day: u32 },
 }
 
-/// The refusal when an organization has used its daily allowance of mail to outside addresses.
-pub const OUTSIDE_MAIL_QUOTA_REACHED: &str = "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.";
+/// How many invitations one outside address may get from one organization in a day, within the
+/// organization's allowance: otherwise one address could get the whole allowance (an invitation
+/// to each account, then each sent again).
+pub const OUTSIDE_MAIL_PER_ADDRESS_PER_DAY: i64 = 10;
 
-/// Queues a message in the change's transaction. Answers false, queueing nothing, when `quota`
-/// is used up for the day.
+/// Which daily allowance of mail to outside addresses stopped a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaReached {
+    /// The organization's, for every outside address together.
+    Organization,
+    /// One address's.
+    Address,
+}
+
+impl QuotaReached {
+    /// The refusal, saying what to do instead.
+    pub fn message(self) -> &'static str {
+        match self {
+            QuotaReached::Organization => "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.",
+            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day. Try again tomorrow; an invitation that lists several accounts (Invite users) sends one message for all of them.",
+        }
+    }
+}
+
+/// Queues a message in the change's transaction. Answers the allowance that stopped it, queueing
+/// nothing, when `quota` is used up for the day.
 pub(super) async fn queue_mail(
     tx: &mut sqlx::Transaction<'_, Any>,
     mail: &OutgoingMail,
     quota: MailQuota,
     now: Timestamp,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<QuotaReached>> {
     let quota_org = match quota {
         MailQuota::Unlimited => None,
         MailQuota::OutsideOf { org_id, per_day } => {
-            let sent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
+            // Both in one read of the organization's day of outside mail (at most `per_day`
+            // messages, through its index).
+            let (sent, to_address): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN to_address = $3 THEN 1 ELSE 0 END), 0) \
+                 FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
             )
             .bind(org_id)
             .bind(now - 24 * 60 * 60)
+            .bind(&mail.to)
             .fetch_one(&mut **tx)
             .await?;
             if sent >= i64::from(per_day) {
-                return Ok(false);
+                return Ok(Some(QuotaReached::Organization));
+            }
+            if to_address >= OUTSIDE_MAIL_PER_ADDRESS_PER_DAY {
+                return Ok(Some(QuotaReached::Address));
             }
             Some(org_id)
         }
@@ -76,7 +104,7 @@ pub(super) async fn queue_mail(
     .bind(quota_org)
     .execute(&mut **tx)
     .await?;
-    Ok(true)
+    Ok(None)
 }
 
 impl Store {

@@ -559,3 +559,45 @@ async fn invitations_to_outside_addresses_have_a_daily_quota() {
         "a new day, a new allowance: {body}"
     );
 }
+
+#[tokio::test]
+async fn one_outside_address_gets_at_most_ten_invitations_a_day() {
+    let owner = demo_server().await;
+    let accounts: Page<AccountSummary> = owner.get("/api/v1/accounts?limit=100").await;
+    assert!(accounts.items.len() > 10);
+    let invite = |account: i64, email: &'static str| {
+        let owner = &owner;
+        async move {
+            let (status, body) = owner
+                .post_json(
+                    &format!("/api/v1/accounts/{account}/invitations"),
+                    serde_json::json!({"emails": [email], "roles": ["support"]}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body[0].clone()
+        }
+    };
+    for account in &accounts.items[..10] {
+        let result = invite(account.id, "pat@outside.example").await;
+        assert_eq!(result["outcome"], "invited", "{result}");
+    }
+    let eleventh = invite(accounts.items[10].id, "pat@outside.example").await;
+    assert_eq!(eleventh["outcome"], "failed", "{eleventh}");
+    assert!(eleventh["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("as one person may get in a day")));
+    // The cap is one address's: another outside address is still invited.
+    let other = invite(accounts.items[10].id, "lee@outside.example").await;
+    assert_eq!(other["outcome"], "invited", "{other}");
+    let (state, now) = (&owner.state, owner.now());
+    for _ in 0..10 {
+        if roster_server::mail::deliver_due(&state.store, &state.mailer, now).await == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        delivered_links(&owner, "pat@outside.example").await.len(),
+        10
+    );
+}
