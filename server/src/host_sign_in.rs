@@ -26,7 +26,38 @@ const ALGORITHMS: [Algorithm; 6] = [
     Algorithm::ES384,
 ];
 
-type Claims = serde_json::Map<String, serde_json::Value>;
+/// A token's claims, each name once. A name given twice makes the token malformed (RFC 7519
+/// lets a parser refuse it): an issuer that checked the first of two emails and Roster, reading
+/// the last, would disagree about whom the token names.
+struct Claims(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EachNameOnce;
+        impl<'de> serde::de::Visitor<'de> for EachNameOnce {
+            type Value = Claims;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Claims, A::Error> {
+                let mut claims = serde_json::Map::new();
+                while let Some((name, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if claims.contains_key(&name) {
+                        return Err(serde::de::Error::custom("a claim is given twice"));
+                    }
+                    claims.insert(name, value);
+                }
+                Ok(Claims(claims))
+            }
+        }
+        deserializer.deserialize_map(EachNameOnce)
+    }
+}
 
 /// Where the issuer's public keys are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,7 +255,7 @@ impl HostSignIn {
         // A NumericDate (RFC 7519) counts seconds and may have a fraction; a claim that is
         // there but not one is malformed, where ignoring it would let a not-yet-valid token in.
         // Far-off times saturate, so that no sum wraps round past a check.
-        let time = |name: &str| match claims.get(name) {
+        let time = |name: &str| match claims.0.get(name) {
             None => Ok(None),
             Some(value) => value
                 .as_f64()
@@ -244,7 +275,7 @@ impl HostSignIn {
         }
         // Only an address the issuer says it verified names a person: one it did not (or does
         // not say it did) could be anyone's, and would sign in as whoever holds it here.
-        let verified = claims.get("email_verified") == Some(&serde_json::Value::Bool(true));
+        let verified = claims.0.get("email_verified") == Some(&serde_json::Value::Bool(true));
         match email {
             Some(email) if verified => Ok(email),
             _ => Err(refused(Refusal::NoEmail)),
@@ -257,6 +288,7 @@ impl HostSignIn {
     /// full stop), so an address the issuer holds apart from another would sign in as that other.
     fn email(&self, claims: &Claims) -> Option<String> {
         claims
+            .0
             .get(&self.issuer.email_claim)
             .and_then(serde_json::Value::as_str)
             .filter(|email| email.is_ascii())

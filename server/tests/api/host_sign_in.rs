@@ -43,7 +43,22 @@ fn claims(email: &str) -> serde_json::Value {
     })
 }
 
-fn mint(alg: Algorithm, kid: &str, key_file: &str, claims: &serde_json::Value) -> String {
+/// `claims(OWNER)` with `extra` after it, names written as listed, even twice.
+struct ClaimsInOrder(Vec<(&'static str, serde_json::Value)>);
+
+impl serde::Serialize for ClaimsInOrder {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let base = claims(OWNER);
+        let base = base.as_object().into_iter().flatten();
+        let extra = self.0.iter().map(|(name, value)| (*name, value));
+        serializer.collect_map(
+            base.map(|(name, value)| (name.as_str(), value))
+                .chain(extra),
+        )
+    }
+}
+
+fn mint(alg: Algorithm, kid: &str, key_file: &str, claims: &impl serde::Serialize) -> String {
     let mut header = Header::new(alg);
     header.kid = Some(kid.to_owned());
     jsonwebtoken::encode(&header, claims, &key(key_file)).expect("token")
@@ -426,6 +441,37 @@ async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
     // The refusals left the right token working.
     let (status, _) = as_host(&server, "GET", "/api/v1/session", &valid, None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_token_that_gives_a_claim_twice_is_refused() {
+    // RFC 7519 lets a parser take the last of two; Roster refuses the token instead, as the
+    // issuer may have checked the first.
+    let server = host_server().await;
+    let twice = mint(
+        Algorithm::RS256,
+        "host-rsa-1",
+        "rsa.pem",
+        &ClaimsInOrder(vec![("email", serde_json::json!(MEMBER))]),
+    );
+    let (status, error) = as_host(&server, "GET", "/api/v1/session", &twice, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
+    let logged = failures(&server).await;
+    assert_eq!(
+        logged
+            .last()
+            .map(|(org, _, reason)| (*org, reason.as_str())),
+        Some((None, "host_token_malformed"))
+    );
+    // Each name once, the same claims sign in.
+    let once = mint(
+        Algorithm::RS256,
+        "host-rsa-1",
+        "rsa.pem",
+        &ClaimsInOrder(vec![]),
+    );
+    let (status, error) = as_host(&server, "GET", "/api/v1/session", &once, None).await;
+    assert_eq!(status, StatusCode::OK, "{error}");
 }
 
 #[tokio::test]
