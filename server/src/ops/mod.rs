@@ -68,3 +68,37 @@ pub async fn organization(state: &AppState, org_id: i64) -> AppResult<Organizati
         .await?
         .ok_or_else(|| AppError::not_found("The organization no longer exists."))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Once an item finds its admin no longer acts, later items are refused without their write
+    /// running at all: none of them takes the write lock again.
+    #[tokio::test]
+    async fn a_stopped_batch_runs_no_later_write() {
+        let writes = AtomicUsize::new(0);
+        let write = |answer: StoreResult<()>| {
+            let writes = &writes;
+            async move {
+                writes.fetch_add(1, Ordering::SeqCst);
+                answer
+            }
+        };
+        let mut batch = Batch::default();
+        assert_eq!(batch.item(write(Ok(()))).await.ok(), Some(Ok(())));
+        let refused = batch.item(write(Err(StoreError::NoLongerActs))).await;
+        assert_eq!(refused.ok(), Some(Err(NO_LONGER_ACTS)));
+        assert!(batch.stopped());
+        for _ in 0..3 {
+            let refused = batch.item(write(Ok(()))).await;
+            assert_eq!(refused.ok(), Some(Err(NO_LONGER_ACTS)));
+        }
+        assert_eq!(
+            writes.load(Ordering::SeqCst),
+            2,
+            "the stopped batch's items ran no write"
+        );
+    }
+}
