@@ -88,6 +88,15 @@ test.describe('a user’s lifecycle', () => {
     const [handed, kept] = byOwner.get(leaver.id)!;
     const heir = people.find((u) => u.org_role === 'member' && u.id !== leaver.id)!;
     const heirName = `${heir.given_name} ${heir.family_name}`;
+    const benched = people.find((u) => u.org_role === 'member' && u.id !== leaver.id && u.id !== heir.id)!;
+    const suspend = async (action: 'suspend' | 'restore') => {
+      const etag = (await page.request.get(`/api/v1/users/${benched.id}`)).headers()['etag'];
+      const answer = await page.request.post(`/api/v1/users/${benched.id}/${action}`, {
+        headers: { 'x-roster-csrf': '1', 'if-match': etag },
+      });
+      expect(answer.status(), await answer.text()).toBe(200);
+    };
+    await suspend('suspend');
 
     await page.goto(`/users/${leaver.id}`);
     await page.getByRole('button', { name: 'Remove from organization' }).click();
@@ -96,6 +105,11 @@ test.describe('a user’s lifecycle', () => {
     await expect(confirm).toBeDisabled();
     for (const box of await dialog.getByRole('checkbox').all()) await box.check();
     await expect(confirm).toBeDisabled();
+    // A suspended member cannot sign in to act on an account, so is not offered as its owner.
+    const asked = page.waitForResponse((r) => r.url().includes('/api/v1/users?') && r.url().includes('status=active') && r.url().includes(benched.email.split('@')[0]));
+    await dialog.getByLabel('Find managed users').fill(benched.email);
+    expect((await (await asked).json()).items).toEqual([]);
+    await expect(dialog.getByLabel(`New owner of ${handed.name}`).locator('option', { hasText: benched.email })).toHaveCount(0);
     await dialog.getByLabel('Find managed users').fill(heir.family_name);
     await dialog.getByLabel(`New owner of ${handed.name}`).selectOption({ label: `${heirName} (${heir.email})` });
     await dialog
@@ -110,6 +124,7 @@ test.describe('a user’s lifecycle', () => {
     expect(after.find((a) => a.id === kept.id), 'the kept account left the organization').toBeUndefined();
     await page.goto(`/users/managed?q=${encodeURIComponent(leaver.email)}`);
     await expect(userRows(page)).toHaveCount(0);
+    await suspend('restore');
   });
 
   test('delete a user, then invite the same email as a new person', async ({ page }) => {
