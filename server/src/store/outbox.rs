@@ -55,7 +55,7 @@ impl QuotaReached {
     pub fn message(self) -> &'static str {
         match self {
             QuotaReached::Organization => "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.",
-            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day. Try again tomorrow; an invitation that lists several accounts (Invite users) sends one message for all of them.",
+            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day. Try again tomorrow. To give one person several accounts, invite them once from the user list (Invite users) with all the accounts chosen: that sends one message.",
         }
     }
 }
