@@ -72,6 +72,10 @@ pub struct ApiToken {
     /// …and whether that time has come.
     #[serde(default)]
     pub expired: bool,
+    /// Two-factor sign-in is required of its creator, who has not set it up: the token does
+    /// nothing until they do.
+    #[serde(default)]
+    pub awaits_two_factor: bool,
 }
 
 /// The answer to creating a token: the only time its secret is shown.

@@ -108,11 +108,15 @@ pub fn TokensPage() -> impl IntoView {
                                 let label = token.name.clone();
                                 let expired = token.expired;
                                 let status = if token.revoked_at.is_some() {
-                                    "Revoked"
+                                    "Revoked".to_owned()
                                 } else if expired {
-                                    "Expired"
+                                    "Expired".to_owned()
+                                } else if token.awaits_two_factor {
+                                    // It would be refused: say why, and what brings it back.
+                                    let creator = token.created_by.as_ref().map_or("its creator", |u| u.name.as_str());
+                                    format!("Paused until {creator} sets up two-factor sign-in")
                                 } else {
-                                    "Active"
+                                    "Active".to_owned()
                                 };
                                 let action = if token.revoked_at.is_some() || expired {
                                     view! { <span>"—"</span> }.into_any()

@@ -49,10 +49,8 @@ impl Store {
                 .await?;
         }
         let email: String = row.try_get("email")?;
-        let second_factor: Option<String> = row.try_get("totp_secret")?;
         Ok(Some(TokenOwner {
-            must_enrol_two_factor: row.try_get::<i64, _>("two_factor_required")? != 0
-                && second_factor.is_none(),
+            must_enrol_two_factor: must_enrol(&row)?,
             user_id: row.try_get("user_id")?,
             name: person_name(&row, &email)?,
             email,
@@ -98,7 +96,8 @@ impl Store {
     pub async fn api_tokens(&self, org_id: i64, now: Timestamp) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(
             "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, t.expires_at, u.id AS by_id, \
-             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email \
+             u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email, \
+             u.two_factor_required, u.totp_secret \
              FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 ORDER BY t.id DESC",
         )
         .bind(org_id)
@@ -115,6 +114,7 @@ impl Store {
                     revoked_at: row.try_get("revoked_at")?,
                     expires_at: row.try_get("expires_at")?,
                     expired: row.try_get::<Timestamp, _>("expires_at")? <= now,
+                    awaits_two_factor: must_enrol(row)?,
                 })
             })
             .collect()
@@ -168,4 +168,12 @@ pub(super) async fn revoke_tokens_of(
     .execute(&mut **tx)
     .await?
     .rows_affected())
+}
+
+/// Whether two-factor sign-in is required of a token's creator, who has not set it up, from the
+/// creator's `two_factor_required` and `totp_secret` (nullable when nobody created it any more).
+fn must_enrol(row: &sqlx::any::AnyRow) -> StoreResult<bool> {
+    let required: Option<i64> = row.try_get("two_factor_required")?;
+    let second_factor: Option<String> = row.try_get("totp_secret")?;
+    Ok(required.is_some_and(|required| required != 0) && second_factor.is_none())
 }

@@ -233,6 +233,14 @@ async fn an_owner_s_tokens_do_nothing_while_they_owe_a_two_factor_enrolment() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     assert_eq!(error["error"]["code"], "two_factor_enrolment_required");
+    // The list says why it does nothing.
+    let awaits = |tokens: Vec<roster_model::ApiToken>| {
+        tokens
+            .iter()
+            .find(|t| t.name == "sam")
+            .map(|t| t.awaits_two_factor)
+    };
+    assert_eq!(awaits(owner.get("/api/v1/tokens").await), Some(true));
 
     // Enrolled, the same token works again: it was paused, not ended.
     let (_, body) = sam
@@ -248,6 +256,7 @@ async fn an_owner_s_tokens_do_nothing_while_they_owe_a_two_factor_enrolment() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(owner.status_with_token(&token).await, StatusCode::OK);
+    assert_eq!(awaits(owner.get("/api/v1/tokens").await), Some(false));
 }
 
 #[tokio::test]
