@@ -87,6 +87,10 @@ pub struct TrustedIssuer {
     pub keys: KeySource,
     /// The claim that holds the user's email (default `email`).
     pub email_claim: String,
+    /// The issuer names people only by addresses it verified (a company directory's own
+    /// addresses), so a token that does not say `email_verified` is believed; one that says
+    /// `false` is still refused.
+    pub verifies_email: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -274,8 +278,12 @@ impl HostSignIn {
             return Err(refused(Refusal::TooLong));
         }
         // Only an address the issuer says it verified names a person: one it did not (or does
-        // not say it did) could be anyone's, and would sign in as whoever holds it here.
-        let verified = claims.0.get("email_verified") == Some(&serde_json::Value::Bool(true));
+        // not say it did, unless it verifies every address it names) could be anyone's, and
+        // would sign in as whoever holds it here.
+        let verified = match claims.0.get("email_verified") {
+            Some(said) => *said == serde_json::Value::Bool(true),
+            None => self.issuer.verifies_email,
+        };
         match email {
             Some(email) if verified => Ok(email),
             _ => Err(refused(Refusal::NoEmail)),

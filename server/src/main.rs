@@ -148,13 +148,22 @@ struct TrustedIssuerArgs {
     )]
     jwks: Option<String>,
     /// The claim that holds the person's email. A token signs its person in only when it also
-    /// says `"email_verified": true`.
+    /// says `"email_verified": true` (see --trusted-issuer-verifies-email).
     #[arg(
         long = "trusted-email-claim",
         env = "ROSTER_TRUSTED_EMAIL_CLAIM",
         default_value = "email"
     )]
     email_claim: String,
+    /// The issuer names people only by addresses it verified, such as a company directory's
+    /// own addresses (Microsoft Entra ID's `upn`), and sends no `email_verified`: a token without
+    /// that claim is then believed. One that says `false` is still refused.
+    #[arg(
+        long = "trusted-issuer-verifies-email",
+        env = "ROSTER_TRUSTED_ISSUER_VERIFIES_EMAIL",
+        requires = "issuer"
+    )]
+    verifies_email: bool,
 }
 
 impl TrustedIssuerArgs {
@@ -164,6 +173,7 @@ impl TrustedIssuerArgs {
             audience: self.audience?,
             keys: KeySource::parse(&self.jwks?),
             email_claim: self.email_claim,
+            verifies_email: self.verifies_email,
         })
     }
 }

@@ -68,13 +68,21 @@ fn rsa_token(claims: &serde_json::Value) -> String {
     mint(Algorithm::RS256, "host-rsa-1", "rsa.pem", claims)
 }
 
-async fn trusting(server: TestServer, keys: KeySource) -> TestServer {
-    let issuer = TrustedIssuer {
+fn test_issuer(keys: KeySource) -> TrustedIssuer {
+    TrustedIssuer {
         issuer: ISSUER.to_owned(),
         audience: AUDIENCE.to_owned(),
         keys,
         email_claim: "email".to_owned(),
-    };
+        verifies_email: false,
+    }
+}
+
+async fn trusting(server: TestServer, keys: KeySource) -> TestServer {
+    trusting_issuer(server, test_issuer(keys)).await
+}
+
+async fn trusting_issuer(server: TestServer, issuer: TrustedIssuer) -> TestServer {
     let mut server = server.with_settings(|settings| {
         settings.allowed_origins = vec![HOST_ORIGIN.to_owned()];
     });
@@ -441,6 +449,32 @@ async fn every_wrong_token_is_refused_and_audited_as_a_failed_sign_in() {
     // The refusals left the right token working.
     let (status, _) = as_host(&server, "GET", "/api/v1/session", &valid, None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_issuer_that_verifies_every_email_it_names_needs_no_email_verified_claim() {
+    let keys = KeySource::File(fixture("jwks.json"));
+    let directory = TrustedIssuer {
+        verifies_email: true,
+        ..test_issuer(keys)
+    };
+    let server = trusting_issuer(demo_server().await, directory).await;
+    let mut unsaid = claims(MEMBER);
+    unsaid
+        .as_object_mut()
+        .expect("claims")
+        .remove("email_verified");
+    let (status, me) = as_host(&server, "GET", "/api/v1/session", &rsa_token(&unsaid), None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["email"], MEMBER);
+    // What the token says still counts.
+    for said in [serde_json::json!(false), serde_json::json!("true")] {
+        let mut claims = claims(MEMBER);
+        claims["email_verified"] = said.clone();
+        let (status, _) =
+            as_host(&server, "GET", "/api/v1/session", &rsa_token(&claims), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "email_verified: {said}");
+    }
 }
 
 #[tokio::test]
