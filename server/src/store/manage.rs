@@ -75,8 +75,9 @@ async fn target_for(
 }
 
 /// Whether `actor` is still who the request was authorized as, read again inside the change
-/// (which holds the write lock): an active member of the organization with the same role,
-/// signed in with a session or API token that is still live, or a live provisioning token. A
+/// (which holds the write lock): an active member of the organization with the same role, who
+/// owes no two-factor enrolment, signed in with a session or API token that is still live, or a
+/// live provisioning token. A
 /// request already under way when the admin was suspended, removed, demoted or promoted, signed
 /// out or reset, or its token revoked, changes nothing: the rules that follow judge it by
 /// `actor.role`, which would otherwise be the role it had when it arrived.
@@ -89,15 +90,23 @@ pub(super) async fn still_acts(
             user_id,
             credential,
         } => {
-            let acting: Option<(String, Option<String>)> =
-                sqlx::query_as("SELECT status, org_role FROM users WHERE id = $1 AND org_id = $2")
-                    .bind(user_id)
-                    .bind(actor.org_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            let same = acting.is_some_and(|(status, role)| {
+            let acting: Option<(String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+                "SELECT status, org_role, two_factor_required, totp_secret FROM users \
+                 WHERE id = $1 AND org_id = $2",
+            )
+            .bind(user_id)
+            .bind(actor.org_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            // Two-factor sign-in required of them since: a session or API token does nothing
+            // until they set it up (an embedding host's sign-in answers for its own factors).
+            let owes_second_factor = |required: i64, secret: &Option<String>| {
+                required != 0 && secret.is_none() && !matches!(credential, Credential::HostToken)
+            };
+            let same = acting.is_some_and(|(status, role, required, secret)| {
                 status == UserStatus::Active.as_str()
                     && role.as_deref().and_then(OrgRole::parse) == Some(actor.role)
+                    && !owes_second_factor(required, &secret)
             });
             Ok(same && credential_live(tx, user_id, credential).await?)
         }

@@ -508,6 +508,41 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     assert_eq!(body["error"]["message"], no_longer_acts);
     assert_eq!(scalar(&mut db, &owners).await, 0);
 
+    // Two-factor sign-in required of the Owner, who has not set it up, while a request on her
+    // API token waits (a fifth attacker's pass: a token's bulk action went on after it).
+    let maya = id_of(OWNER);
+    let secret = owner.new_token(serde_json::json!({"name": "owes"})).await;
+    let version = owner.detail(member).await.1;
+    let client = owner.another_client();
+    let (status, _, body) = queued_behind(
+        &owner,
+        &[&format!(
+            "UPDATE users SET two_factor_required = 1 WHERE id = {maya} AND totp_secret IS NULL"
+        )],
+        async move {
+            client
+                .send_json(
+                    "PATCH",
+                    &format!("/api/v1/users/{member}"),
+                    &[
+                        ("authorization", &format!("Bearer {secret}")),
+                        ("if-match", &version),
+                    ],
+                    Some(serde_json::json!({"org_role": "owner"})),
+                )
+                .await
+        },
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["message"], no_longer_acts);
+    assert_eq!(scalar(&mut db, &owners).await, 0);
+    execute(
+        &mut db,
+        &format!("UPDATE users SET two_factor_required = 0 WHERE id = {maya}"),
+    )
+    .await;
+
     // Her sessions ended by a password reset while her request for a provisioning token waits.
     let mut signed_in = owner.another_client();
     signed_in.sign_in_as(admin_email).await;
