@@ -90,7 +90,7 @@ enum Command {
         )]
         allowed_hosts: Vec<String>,
         /// Invitation mails to addresses outside its verified domains an organization may send per day
-        /// (one such address gets at most 10 of them).
+        /// (one such mailbox, name+tag@ counted as name@, gets at most 10 of them).
         #[arg(long, env = "ROSTER_OUTSIDE_MAIL_PER_DAY", default_value_t = state::DEFAULT_OUTSIDE_MAIL_PER_DAY)]
         outside_mail_per_day: u32,
         /// The origin of a host page that embeds the console (repeatable), e.g.

@@ -36,10 +36,19 @@ pub enum MailQuota {
     OutsideOf { org_id: i64, per_day: u32 },
 }
 
-/// How many invitations one outside address may get from one organization in a day, within the
-/// organization's allowance: otherwise one address could get the whole allowance (an invitation
+/// How many invitations one outside mailbox may get from one organization in a day, within the
+/// organization's allowance: otherwise one mailbox could get the whole allowance (an invitation
 /// to each account, then each sent again).
-pub const OUTSIDE_MAIL_PER_ADDRESS_PER_DAY: i64 = 10;
+pub const OUTSIDE_MAIL_PER_ADDRESS_PER_DAY: usize = 10;
+
+/// The mailbox an address delivers to, as far as Roster can tell: without a `+tag` (RFC 5233
+/// sub-addressing), which most mail services deliver to the same mailbox. Dots in the local
+/// part are not dropped: only some services ignore them.
+fn mailbox(address: &str) -> (&str, &str) {
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address, ""));
+    let local = local.split_once('+').map_or(local, |(mailbox, _)| mailbox);
+    (local, domain)
+}
 
 /// Which daily allowance of mail to outside addresses stopped a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +64,7 @@ impl QuotaReached {
     pub fn message(self) -> &'static str {
         match self {
             QuotaReached::Organization => "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.",
-            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day. Try again tomorrow. To give one person several accounts, invite them once from the user list (Invite users) with all the accounts chosen: that sends one message.",
+            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day (name+tag@ addresses count as name@). Try again tomorrow. To give one person several accounts, invite them once from the user list (Invite users) with all the accounts chosen: that sends one message.",
         }
     }
 }
@@ -71,21 +80,21 @@ pub(super) async fn queue_mail(
     let quota_org = match quota {
         MailQuota::Unlimited => None,
         MailQuota::OutsideOf { org_id, per_day } => {
-            // Both in one read of the organization's day of outside mail (at most `per_day`
-            // messages, through its index).
-            let (sent, to_address): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN to_address = $3 THEN 1 ELSE 0 END), 0) \
-                 FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
+            // The organization's day of outside mail: at most `per_day` addresses, through its
+            // index.
+            let sent: Vec<String> = sqlx::query_scalar(
+                "SELECT to_address FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
             )
             .bind(org_id)
             .bind(now - 24 * 60 * 60)
-            .bind(&mail.to)
-            .fetch_one(&mut **tx)
+            .fetch_all(&mut **tx)
             .await?;
-            if sent >= i64::from(per_day) {
+            if sent.len() >= per_day as usize {
                 return Ok(Some(QuotaReached::Organization));
             }
-            if to_address >= OUTSIDE_MAIL_PER_ADDRESS_PER_DAY {
+            let to = mailbox(&mail.to);
+            let to_mailbox = sent.iter().filter(|address| mailbox(address) == to);
+            if to_mailbox.count() >= OUTSIDE_MAIL_PER_ADDRESS_PER_DAY {
                 return Ok(Some(QuotaReached::Address));
             }
             Some(org_id)
@@ -190,5 +199,21 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox;
+
+    #[test]
+    fn a_sub_address_is_its_mailbox() {
+        let pat = mailbox("pat@outside.example");
+        assert_eq!(mailbox("pat+a@outside.example"), pat);
+        assert_eq!(mailbox("pat+@outside.example"), pat);
+        assert_eq!(mailbox("pat+a+b@outside.example"), pat);
+        assert_ne!(mailbox("p.at@outside.example"), pat);
+        assert_ne!(mailbox("pat@other.example"), pat);
+        assert_ne!(mailbox("pa@outside.example"), pat);
     }
 }

@@ -561,7 +561,7 @@ async fn invitations_to_outside_addresses_have_a_daily_quota() {
 }
 
 #[tokio::test]
-async fn one_outside_address_gets_at_most_ten_invitations_a_day() {
+async fn one_outside_mailbox_gets_at_most_ten_invitations_a_day() {
     let owner = demo_server().await;
     let accounts: Page<AccountSummary> = owner.get("/api/v1/accounts?limit=100").await;
     assert!(accounts.items.len() > 10);
@@ -578,8 +578,10 @@ async fn one_outside_address_gets_at_most_ten_invitations_a_day() {
             body[0].clone()
         }
     };
-    for account in &accounts.items[..10] {
-        let result = invite(account.id, "pat@outside.example").await;
+    // Sub-addresses (RFC 5233) count with their mailbox.
+    for (n, account) in accounts.items[..10].iter().enumerate() {
+        let to = ["pat@outside.example", "pat+work@outside.example"][n % 2];
+        let result = invite(account.id, to).await;
         assert_eq!(result["outcome"], "invited", "{result}");
     }
     let eleventh = invite(accounts.items[10].id, "pat@outside.example").await;
@@ -587,7 +589,10 @@ async fn one_outside_address_gets_at_most_ten_invitations_a_day() {
     assert!(eleventh["message"]
         .as_str()
         .is_some_and(|m| m.contains("as one person may get in a day")));
-    // The cap is one address's: another outside address is still invited.
+    // A sub-address reaches the same mailbox.
+    let tagged = invite(accounts.items[10].id, "pat+again@outside.example").await;
+    assert_eq!(tagged["outcome"], "failed", "{tagged}");
+    // The cap is one mailbox's: another outside address is still invited.
     let other = invite(accounts.items[10].id, "lee@outside.example").await;
     assert_eq!(other["outcome"], "invited", "{other}");
     let (state, now) = (&owner.state, owner.now());
@@ -596,8 +601,7 @@ async fn one_outside_address_gets_at_most_ten_invitations_a_day() {
             break;
         }
     }
-    assert_eq!(
-        delivered_links(&owner, "pat@outside.example").await.len(),
-        10
-    );
+    for to in ["pat@outside.example", "pat+work@outside.example"] {
+        assert_eq!(delivered_links(&owner, to).await.len(), 5, "{to}");
+    }
 }
