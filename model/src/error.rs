@@ -31,7 +31,8 @@ pub enum ErrorCode {
     MisdirectedRequest,
     /// The password was right; the user is enrolled in two-factor and must also give a code.
     TwoFactorCodeRequired,
-    /// Two-factor is required for the user and not set up; only enrolling (or signing out) works.
+    /// Two-factor is required for the user (or an API token's creator) and not set up; only
+    /// enrolling, changing the password and signing out work.
     TwoFactorEnrolmentRequired,
     /// The change was based on an older version of the resource (If-Match did not match).
     StaleVersion,

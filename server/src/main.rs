@@ -155,9 +155,10 @@ struct TrustedIssuerArgs {
         default_value = "email"
     )]
     email_claim: String,
-    /// The issuer names people only by addresses it verified, such as a company directory's
-    /// own addresses (Microsoft Entra ID's `upn`), and sends no `email_verified`: a token without
-    /// that claim is then believed. One that says `false` is still refused.
+    /// The issuer names people, in the claim --trusted-email-claim names (not `email`), only by
+    /// addresses it verified, such as a company directory's own (Microsoft Entra ID's `upn`), and
+    /// sends no `email_verified`: a token without that claim is then believed. One that says
+    /// anything but `true` is still refused.
     #[arg(
         long = "trusted-issuer-verifies-email",
         env = "ROSTER_TRUSTED_ISSUER_VERIFIES_EMAIL",
@@ -167,7 +168,16 @@ struct TrustedIssuerArgs {
 }
 
 impl TrustedIssuerArgs {
-    fn issuer(self) -> Option<TrustedIssuer> {
+    fn issuer(self) -> Result<Option<TrustedIssuer>, String> {
+        // Such issuers' `email` claim is often one the person sets (Entra ID's is: "nOAuth"), so
+        // believing it unverified would sign anyone in as whoever holds that address here.
+        if self.verifies_email && self.email_claim == "email" {
+            return Err("--trusted-issuer-verifies-email needs --trusted-email-claim to name the claim the issuer verifies, such as Entra ID's upn: its `email` claim, without email_verified, may be one the person set.".to_owned());
+        }
+        Ok(self.issuer_named())
+    }
+
+    fn issuer_named(self) -> Option<TrustedIssuer> {
         Some(TrustedIssuer {
             issuer: self.issuer?,
             audience: self.audience?,
@@ -286,7 +296,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             allowed_origins,
             trusted,
         } => {
-            let host_sign_in = match trusted.issuer() {
+            let host_sign_in = match trusted.issuer()? {
                 Some(issuer) => Some(Arc::new(HostSignIn::load(issuer).await?)),
                 None => None,
             };

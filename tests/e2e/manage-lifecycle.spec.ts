@@ -96,7 +96,6 @@ test.describe('a user’s lifecycle', () => {
       });
       expect(answer.status(), await answer.text()).toBe(200);
     };
-    await suspend('suspend');
 
     await page.goto(`/users/${leaver.id}`);
     await page.getByRole('button', { name: 'Remove from organization' }).click();
@@ -106,10 +105,15 @@ test.describe('a user’s lifecycle', () => {
     for (const box of await dialog.getByRole('checkbox').all()) await box.check();
     await expect(confirm).toBeDisabled();
     // A suspended member cannot sign in to act on an account, so is not offered as its owner.
-    const asked = page.waitForResponse((r) => r.url().includes('/api/v1/users?') && r.url().includes('status=active') && r.url().includes(benched.email.split('@')[0]));
-    await dialog.getByLabel('Find managed users').fill(benched.email);
-    expect((await (await asked).json()).items).toEqual([]);
-    await expect(dialog.getByLabel(`New owner of ${handed.name}`).locator('option', { hasText: benched.email })).toHaveCount(0);
+    await suspend('suspend');
+    try {
+      const asked = page.waitForResponse((r) => r.url().includes('/api/v1/users?') && r.url().includes('status=active') && r.url().includes(benched.email.split('@')[0]));
+      await dialog.getByLabel('Find managed users').fill(benched.email);
+      expect((await (await asked).json()).items).toEqual([]);
+      await expect(dialog.getByLabel(`New owner of ${handed.name}`).locator('option', { hasText: benched.email })).toHaveCount(0);
+    } finally {
+      await suspend('restore');
+    }
     await dialog.getByLabel('Find managed users').fill(heir.family_name);
     await dialog.getByLabel(`New owner of ${handed.name}`).selectOption({ label: `${heirName} (${heir.email})` });
     await dialog
@@ -124,7 +128,6 @@ test.describe('a user’s lifecycle', () => {
     expect(after.find((a) => a.id === kept.id), 'the kept account left the organization').toBeUndefined();
     await page.goto(`/users/managed?q=${encodeURIComponent(leaver.email)}`);
     await expect(userRows(page)).toHaveCount(0);
-    await suspend('restore');
   });
 
   test('delete a user, then invite the same email as a new person', async ({ page }) => {

@@ -35,8 +35,10 @@ async fn list(
     ))
 }
 
-/// Creates a token that acts as its creating Owner until it expires (7 to 365 days, 90 by
-/// default); its secret is in this answer only. Only from a console session.
+/// Creates a token that acts as its creating Owner until it expires (1 to 365 days, 90 by
+/// default); its secret is in this answer only. Only from a console session. While two-factor
+/// sign-in is required of its creator and not set up, it does nothing (403
+/// `two_factor_enrolment_required`; listed with `awaits_two_factor`).
 #[utoipa::path(post, path = "/tokens", tag = "tokens",
     security(("session" = [], "csrf" = [])),
     request_body = NewApiToken,

@@ -10,7 +10,7 @@ use roster_model::{
 use sqlx::{Any, Row, Transaction};
 
 use super::password_resets::{insert_reset_link, NewResetLink};
-use super::sessions::clear_failures;
+use super::sessions::{clear_failures, owes_enrolment};
 use super::tokens::revoke_tokens_of;
 use super::OutgoingMail;
 use super::{
@@ -90,23 +90,22 @@ pub(super) async fn still_acts(
             user_id,
             credential,
         } => {
-            let acting: Option<(String, Option<String>, i64, Option<String>)> = sqlx::query_as(
-                "SELECT status, org_role, two_factor_required, totp_secret FROM users \
+            let acting: Option<(String, Option<String>, i64, i64)> = sqlx::query_as(
+                "SELECT status, org_role, two_factor_required, totp_enrolled FROM users \
                  WHERE id = $1 AND org_id = $2",
             )
             .bind(user_id)
             .bind(actor.org_id)
             .fetch_optional(&mut **tx)
             .await?;
-            // Two-factor sign-in required of them since: a session or API token does nothing
-            // until they set it up (an embedding host's sign-in answers for its own factors).
-            let owes_second_factor = |required: i64, secret: &Option<String>| {
-                required != 0 && secret.is_none() && !matches!(credential, Credential::HostToken)
-            };
-            let same = acting.is_some_and(|(status, role, required, secret)| {
+            // Two-factor sign-in required of them since: their session or API token does
+            // nothing until they set it up. An embedding host's sign-in answers for its own
+            // factors, so its token is not held to Roster's.
+            let held_to_roster_factors = !matches!(credential, Credential::HostToken);
+            let same = acting.is_some_and(|(status, role, required, enrolled)| {
                 status == UserStatus::Active.as_str()
                     && role.as_deref().and_then(OrgRole::parse) == Some(actor.role)
-                    && !owes_second_factor(required, &secret)
+                    && !(held_to_roster_factors && owes_enrolment(required, enrolled))
             });
             Ok(same && credential_live(tx, user_id, credential).await?)
         }

@@ -346,7 +346,7 @@ const SQLITE_MMAP_SIZE: u64 = 1 << 30;
 
 /// The refusal of a change whose admin was suspended, removed or given another role, or whose
 /// session or token ended, while the request waited its turn.
-pub const NO_LONGER_ACTS: &str = "Your role or access in this organization changed, or you were signed out, while this request was under way, so it changed nothing. Sign in again or reload to continue.";
+pub const NO_LONGER_ACTS: &str = "Your role or access in this organization changed, you were signed out, or two-factor sign-in became required of you, while this request was under way, so it changed nothing. Sign in again or reload to continue.";
 
 /// The PostgreSQL advisory lock key every writing transaction holds (an arbitrary constant
 /// that no other application on the database is expected to use).

@@ -4,6 +4,7 @@
 use roster_model::Timestamp;
 use sqlx::{Any, Row};
 
+use super::sql::like_escaped;
 use super::{Backend, Store, StoreResult};
 
 /// A message to queue: plain-text and HTML parts of the same content.
@@ -39,7 +40,7 @@ pub enum MailQuota {
 /// How many invitations one outside mailbox may get from one organization in a day, within the
 /// organization's allowance: otherwise one mailbox could get the whole allowance (an invitation
 /// to each account, then each sent again).
-pub const OUTSIDE_MAIL_PER_ADDRESS_PER_DAY: usize = 10;
+pub const OUTSIDE_MAIL_PER_MAILBOX_PER_DAY: i64 = 10;
 
 /// The mailbox an address delivers to, as far as Roster can tell: without a `+tag` (RFC 5233
 /// sub-addressing), which most mail services deliver to the same mailbox. Dots in the local
@@ -55,8 +56,8 @@ fn mailbox(address: &str) -> (&str, &str) {
 pub enum QuotaReached {
     /// The organization's, for every outside address together.
     Organization,
-    /// One address's.
-    Address,
+    /// One mailbox's.
+    Mailbox,
 }
 
 impl QuotaReached {
@@ -64,7 +65,7 @@ impl QuotaReached {
     pub fn message(self) -> &'static str {
         match self {
             QuotaReached::Organization => "Your organization has sent as many invitations to people outside it as it may today. Try again tomorrow, or invite them from an address on a verified domain.",
-            QuotaReached::Address => "This address has been sent as many invitations from your organization as one person may get in a day (name+tag@ addresses count as name@). Try again tomorrow. To give one person several accounts, invite them once from the user list (Invite users) with all the accounts chosen: that sends one message.",
+            QuotaReached::Mailbox => "This address has been sent as many invitations from your organization as one person may get in a day (name+tag@ addresses count as name@). Try again tomorrow: the limit counts the last 24 hours.",
         }
     }
 }
@@ -80,22 +81,29 @@ pub(super) async fn queue_mail(
     let quota_org = match quota {
         MailQuota::Unlimited => None,
         MailQuota::OutsideOf { org_id, per_day } => {
-            // The organization's day of outside mail: at most `per_day` addresses, through its
-            // index.
-            let sent: Vec<String> = sqlx::query_scalar(
-                "SELECT to_address FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
+            // Both in one read of the organization's day of outside mail (at most `per_day`
+            // messages, through its index): the mailbox's own address, or any sub-address of it.
+            let (local, domain) = mailbox(&mail.to);
+            let (sent, to_mailbox): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN to_address = $3 \
+                 OR to_address LIKE $4 ESCAPE '\\' THEN 1 ELSE 0 END), 0) \
+                 FROM outbound_mail WHERE quota_org_id = $1 AND created_at > $2",
             )
             .bind(org_id)
             .bind(now - 24 * 60 * 60)
-            .fetch_all(&mut **tx)
+            .bind(format!("{local}@{domain}"))
+            .bind(format!(
+                "{}+%@{}",
+                like_escaped(local),
+                like_escaped(domain)
+            ))
+            .fetch_one(&mut **tx)
             .await?;
-            if sent.len() >= per_day as usize {
+            if sent >= i64::from(per_day) {
                 return Ok(Some(QuotaReached::Organization));
             }
-            let to = mailbox(&mail.to);
-            let to_mailbox = sent.iter().filter(|address| mailbox(address) == to);
-            if to_mailbox.count() >= OUTSIDE_MAIL_PER_ADDRESS_PER_DAY {
-                return Ok(Some(QuotaReached::Address));
+            if to_mailbox >= OUTSIDE_MAIL_PER_MAILBOX_PER_DAY {
+                return Ok(Some(QuotaReached::Mailbox));
             }
             Some(org_id)
         }

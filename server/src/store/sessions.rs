@@ -52,6 +52,13 @@ impl SecondFactorState {
     }
 }
 
+/// Whether two-factor sign-in is required of a user who has not set it up, from their row's
+/// `two_factor_required` and `totp_enrolled`: their sessions and API tokens then act on nothing
+/// until they enrol.
+pub(super) fn owes_enrolment(two_factor_required: i64, totp_enrolled: i64) -> bool {
+    two_factor_required != 0 && totp_enrolled == 0
+}
+
 /// The second factor a sign-in used, spent in the same transaction that starts the session.
 pub enum SecondFactorUse {
     /// An authenticator code of this time step.

@@ -328,16 +328,19 @@ fn fts_phrase(text: &str) -> String {
 
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.
 pub(super) fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
+    format!("%{}%", like_escaped(text))
+}
+
+/// `text` matched literally in a LIKE pattern with `ESCAPE '\\'`.
+pub(super) fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(c);
+        escaped.push(c);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use roster_model::{ApiToken, Timestamp};
 use sqlx::{Any, Row};
 
+use super::sessions::owes_enrolment;
 use super::{person_name, user_ref, Actor, AuditEvent, Store, StoreResult};
 
 /// The Owner a live token acts as.
@@ -28,7 +29,7 @@ impl Store {
     ) -> StoreResult<Option<TokenOwner>> {
         let row = sqlx::query(
             "SELECT t.id, t.name, t.last_used_at, u.id AS user_id, u.email, u.given_name, u.family_name, t.org_id, \
-             u.two_factor_required, u.totp_secret \
+             u.two_factor_required, u.totp_enrolled \
              FROM api_tokens t JOIN users u ON u.id = t.created_by \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
              AND u.org_id = t.org_id AND u.org_role = 'owner' AND u.status = 'active'",
@@ -40,8 +41,10 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
+        let must_enrol_two_factor = creator_owes_enrolment(&row)?;
+        // A token refused for its creator's enrolment was not used.
         let last_used: Option<i64> = row.try_get("last_used_at")?;
-        if last_used.is_none_or(|at| now - at >= 60) {
+        if !must_enrol_two_factor && last_used.is_none_or(|at| now - at >= 60) {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(row.try_get::<i64, _>("id")?)
@@ -50,7 +53,7 @@ impl Store {
         }
         let email: String = row.try_get("email")?;
         Ok(Some(TokenOwner {
-            must_enrol_two_factor: must_enrol(&row)?,
+            must_enrol_two_factor,
             user_id: row.try_get("user_id")?,
             name: person_name(&row, &email)?,
             email,
@@ -97,7 +100,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at, t.expires_at, u.id AS by_id, \
              u.given_name AS by_given, u.family_name AS by_family, u.email AS by_email, \
-             u.two_factor_required, u.totp_secret \
+             u.two_factor_required, u.totp_enrolled \
              FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by WHERE t.org_id = $1 ORDER BY t.id DESC",
         )
         .bind(org_id)
@@ -105,16 +108,19 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
+                let revoked_at: Option<Timestamp> = row.try_get("revoked_at")?;
+                let expired = row.try_get::<Timestamp, _>("expires_at")? <= now;
+                let live = revoked_at.is_none() && !expired;
                 Ok(ApiToken {
                     id: row.try_get("id")?,
                     name: row.try_get("name")?,
                     created_by: user_ref(row, "by_id", "by_given", "by_family", "by_email")?,
                     created_at: row.try_get("created_at")?,
                     last_used_at: row.try_get("last_used_at")?,
-                    revoked_at: row.try_get("revoked_at")?,
+                    revoked_at,
                     expires_at: row.try_get("expires_at")?,
-                    expired: row.try_get::<Timestamp, _>("expires_at")? <= now,
-                    awaits_two_factor: must_enrol(row)?,
+                    expired,
+                    awaits_two_factor: live && creator_owes_enrolment(row)?,
                 })
             })
             .collect()
@@ -170,10 +176,11 @@ pub(super) async fn revoke_tokens_of(
     .rows_affected())
 }
 
-/// Whether two-factor sign-in is required of a token's creator, who has not set it up, from the
-/// creator's `two_factor_required` and `totp_secret` (nullable when nobody created it any more).
-fn must_enrol(row: &sqlx::any::AnyRow) -> StoreResult<bool> {
-    let required: Option<i64> = row.try_get("two_factor_required")?;
-    let second_factor: Option<String> = row.try_get("totp_secret")?;
-    Ok(required.is_some_and(|required| required != 0) && second_factor.is_none())
+/// Whether two-factor sign-in is required of a token's creator, who has not set it up (their
+/// `two_factor_required` and `totp_enrolled`, read through the token's join).
+fn creator_owes_enrolment(row: &sqlx::any::AnyRow) -> StoreResult<bool> {
+    Ok(owes_enrolment(
+        row.try_get("two_factor_required")?,
+        row.try_get("totp_enrolled")?,
+    ))
 }

@@ -604,4 +604,24 @@ async fn one_outside_mailbox_gets_at_most_ten_invitations_a_day() {
     for to in ["pat@outside.example", "pat+work@outside.example"] {
         assert_eq!(delivered_links(&owner, to).await.len(), 5, "{to}");
     }
+
+    // Sending one of them again counts too.
+    let first = accounts.items[0].id;
+    let invitations: Vec<roster_model::AccountInvitation> = owner
+        .get(&format!("/api/v1/accounts/{first}/invitations"))
+        .await;
+    let id = invitations.first().expect("pat's invitation").id;
+    let mut owner = owner;
+    owner.advance(owner.state.settings.resend_cooldown_seconds + 1);
+    owner.sign_in_as(OWNER).await;
+    let (_, body) = owner
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await;
+    assert_eq!(body["results"][0]["ok"], false, "{body}");
+    assert!(body["results"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("as one person may get in a day")));
 }

@@ -456,10 +456,13 @@ async fn an_issuer_that_verifies_every_email_it_names_needs_no_email_verified_cl
     let keys = KeySource::File(fixture("jwks.json"));
     let directory = TrustedIssuer {
         verifies_email: true,
+        email_claim: "upn".to_owned(),
         ..test_issuer(keys)
     };
     let server = trusting_issuer(demo_server().await, directory).await;
-    let mut unsaid = claims(MEMBER);
+    // The directory's own address names the person; an `email` the person set does not.
+    let mut unsaid = claims(OWNER);
+    unsaid["upn"] = serde_json::json!(MEMBER);
     unsaid
         .as_object_mut()
         .expect("claims")
@@ -469,7 +472,7 @@ async fn an_issuer_that_verifies_every_email_it_names_needs_no_email_verified_cl
     assert_eq!(me["user"]["email"], MEMBER);
     // What the token says still counts.
     for said in [serde_json::json!(false), serde_json::json!("true")] {
-        let mut claims = claims(MEMBER);
+        let mut claims = unsaid.clone();
         claims["email_verified"] = said.clone();
         let (status, _) =
             as_host(&server, "GET", "/api/v1/session", &rsa_token(&claims), None).await;

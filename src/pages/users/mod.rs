@@ -104,7 +104,7 @@ pub fn UserRedirect() -> impl IntoView {
 
 /// Active managed users a search matches (at most 50), as (id, "Name (email)") choices for a new
 /// account owner, leaving out the users `excluded` names (those who are leaving). A suspended
-/// member cannot own an account, as the server says too.
+/// member cannot be made an account's new owner, as the server says too.
 fn owner_choices(
     search: RwSignal<String>,
     excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
