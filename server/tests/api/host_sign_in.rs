@@ -480,6 +480,25 @@ async fn an_issuer_that_verifies_every_email_it_names_needs_no_email_verified_cl
     }
 }
 
+/// A host's sign-in answers for its own second factors: a change queued on a host's token goes
+/// through though two-factor sign-in became required of its person meanwhile, where one on their
+/// session or API token changes nothing (the authorization tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_queued_on_a_host_token_is_not_held_to_roster_s_second_factor() {
+    let server = host_server().await;
+    let (maya, member) = (id_of(OWNER), id_of(MEMBER));
+    let host = server.another_client();
+    let token = rsa_token(&claims(OWNER));
+    let required = format!("UPDATE users SET two_factor_required = 1 WHERE id = {maya}");
+    let (status, answer) = queued_behind(&server, &[&required], async move {
+        let body = serde_json::json!({"action": "require_two_factor", "ids": [member]});
+        as_host(&host, "POST", "/api/v1/users/bulk", &token, Some(body)).await
+    })
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["results"][0]["ok"], true, "{answer}");
+}
+
 #[tokio::test]
 async fn a_token_that_gives_a_claim_twice_is_refused() {
     // RFC 7519 lets a parser take the last of two; Roster refuses the token instead, as the
