@@ -315,6 +315,56 @@ test.describe('API tokens', () => {
     await api.dispose();
   });
 
+  test('a token waits for its creator to set up the two-factor sign-in required of them, and says so', async ({
+    page,
+    browser,
+  }) => {
+    await signIn(page);
+    type Person = { id: number; email: string; given_name: string; family_name: string; org_role: string; two_factor: { enrolled: boolean; required: boolean } };
+    const people = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Person[];
+    // A member made an Owner, with a password of our own (other specs reset some demo passwords).
+    const creator = people.find((u) => u.org_role === 'member' && u.email !== MEMBER && !u.two_factor.enrolled && !u.two_factor.required)!;
+    expect(creator, 'a member without two-factor').toBeTruthy();
+    const setRole = async (org_role: string) => {
+      const etag = (await page.request.get(`/api/v1/users/${creator.id}`)).headers()['etag'];
+      const answer = await page.request.patch(`/api/v1/users/${creator.id}`, {
+        headers: { 'x-roster-csrf': '1', 'if-match': etag },
+        data: { org_role },
+      });
+      expect(answer.status(), await answer.text()).toBe(200);
+    };
+    await setRole('owner');
+    await resetPassword(page, creator.email);
+    const password = 'paused token test passphrase';
+    const elsewhere = await browser.newContext();
+    const headers = { 'x-roster-csrf': '1' };
+    const set = await elsewhere.request.post('/api/v1/password-resets/complete', {
+      headers,
+      data: { token: await passwordResetToken(creator.email), password },
+    });
+    expect(set.status(), await set.text()).toBe(200);
+    const signedIn = await elsewhere.request.post('/api/v1/session', { headers, data: { email: creator.email, password } });
+    expect(signedIn.status(), await signedIn.text()).toBe(200);
+    const made = await elsewhere.request.post('/api/v1/tokens', { headers, data: { name: 'Nightly sync' } });
+    expect(made.status(), await made.text()).toBe(201);
+    await elsewhere.close();
+
+    const required = await page.request.post('/api/v1/users/bulk', {
+      headers,
+      data: { action: 'require_two_factor', ids: [creator.id] },
+    });
+    expect(required.status(), await required.text()).toBe(200);
+    await page.goto('/tokens');
+    const row = page.getByRole('row', { name: /Nightly sync/ });
+    await expect(row).toContainText(`Paused until ${creator.given_name} ${creator.family_name} sets up two-factor sign-in`);
+    await expectAccessible(page);
+
+    await row.getByRole('button', { name: 'Revoke token Nightly sync' }).click();
+    await page.getByRole('button', { name: 'Confirm revoke' }).click();
+    await expect(row).toContainText('Revoked');
+    await setRole('member');
+  });
+
   test('Administrators are not offered tokens nor provisioning', async ({ page }) => {
     await signIn(page, TWO_FACTOR_ADMIN);
     await page.goto('/users/managed');

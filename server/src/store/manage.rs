@@ -77,10 +77,10 @@ async fn target_for(
 /// Whether `actor` is still who the request was authorized as, read again inside the change
 /// (which holds the write lock): an active member of the organization with the same role, who
 /// owes no two-factor enrolment, signed in with a session or API token that is still live, or a
-/// live provisioning token. A
-/// request already under way when the admin was suspended, removed, demoted or promoted, signed
-/// out or reset, or its token revoked, changes nothing: the rules that follow judge it by
-/// `actor.role`, which would otherwise be the role it had when it arrived.
+/// live provisioning token. A request already under way when the admin was suspended, removed,
+/// demoted or promoted, signed out or reset, required to set up two-factor sign-in, or its token
+/// revoked, changes nothing: the rules that follow judge it by `actor.role`, which would
+/// otherwise be the role it had when it arrived.
 pub(super) async fn still_acts(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor<'_>,
