@@ -502,6 +502,19 @@ async fn accounts_and_domains() {
         .all(|d| d.txt_host == format!("_roster.{}", d.name)));
 }
 
+/// The answer to sending invitation `id` again `seconds` later, as the Owner signed in afresh.
+async fn resend_later(owner: &mut TestServer, seconds: i64, id: i64) -> serde_json::Value {
+    owner.advance(seconds);
+    owner.sign_in_as(OWNER).await;
+    owner
+        .post_json(
+            "/api/v1/invitations/resend",
+            serde_json::json!({"ids": [id]}),
+        )
+        .await
+        .1
+}
+
 #[tokio::test]
 async fn invitations_to_outside_addresses_have_a_daily_quota() {
     let owner = demo_server()
@@ -536,24 +549,11 @@ async fn invitations_to_outside_addresses_have_a_daily_quota() {
     let invitations: Vec<roster_model::AccountInvitation> =
         owner.get("/api/v1/accounts/1/invitations").await;
     let id = invitations.first().expect("an invitation").id;
-    owner.advance(owner.state.settings.resend_cooldown_seconds + 1);
     let mut owner = owner;
-    owner.sign_in_as(OWNER).await;
-    let (_, body) = owner
-        .post_json(
-            "/api/v1/invitations/resend",
-            serde_json::json!({"ids": [id]}),
-        )
-        .await;
+    let cooldown = owner.state.settings.resend_cooldown_seconds;
+    let body = resend_later(&mut owner, cooldown + 1, id).await;
     assert_eq!(body["results"][0]["ok"], false, "{body}");
-    owner.advance(24 * 60 * 60);
-    owner.sign_in_as(OWNER).await;
-    let (_, body) = owner
-        .post_json(
-            "/api/v1/invitations/resend",
-            serde_json::json!({"ids": [id]}),
-        )
-        .await;
+    let body = resend_later(&mut owner, 24 * 60 * 60, id).await;
     assert_eq!(
         body["results"][0]["ok"], true,
         "a new day, a new allowance: {body}"
@@ -612,14 +612,8 @@ async fn one_outside_mailbox_gets_at_most_ten_invitations_a_day() {
         .await;
     let id = invitations.first().expect("pat's invitation").id;
     let mut owner = owner;
-    owner.advance(owner.state.settings.resend_cooldown_seconds + 1);
-    owner.sign_in_as(OWNER).await;
-    let (_, body) = owner
-        .post_json(
-            "/api/v1/invitations/resend",
-            serde_json::json!({"ids": [id]}),
-        )
-        .await;
+    let cooldown = owner.state.settings.resend_cooldown_seconds;
+    let body = resend_later(&mut owner, cooldown + 1, id).await;
     assert_eq!(body["results"][0]["ok"], false, "{body}");
     assert!(body["results"][0]["message"]
         .as_str()

@@ -466,6 +466,26 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
     assert_eq!(scalar(&mut db, &active).await, 1);
 }
 
+/// `client`'s request, on the API token `secret`, to make `member` (read at `version`) an Owner.
+async fn made_owner_with_token(
+    client: TestServer,
+    secret: String,
+    member: i64,
+    version: String,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    client
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{member}"),
+            &[
+                ("authorization", &format!("Bearer {secret}")),
+                ("if-match", &version),
+            ],
+            Some(serde_json::json!({"org_role": "owner"})),
+        )
+        .await
+}
+
 /// A change that waited for the write lock behind the end of the session or API token it came in
 /// on changes nothing either, though the admin's role and status are as they were (a second
 /// attacker's pass: an API token revoked, or an Owner's password reset, while requests queued on
@@ -489,19 +509,7 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     let (status, _, body) = queued_behind(
         &owner,
         &["UPDATE api_tokens SET revoked_at = 1 WHERE name = 'queued'"],
-        async move {
-            client
-                .send_json(
-                    "PATCH",
-                    &format!("/api/v1/users/{member}"),
-                    &[
-                        ("authorization", &format!("Bearer {secret}")),
-                        ("if-match", &version),
-                    ],
-                    Some(serde_json::json!({"org_role": "owner"})),
-                )
-                .await
-        },
+        made_owner_with_token(client, secret, member, version),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -519,19 +527,7 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
         &[&format!(
             "UPDATE users SET two_factor_required = 1 WHERE id = {maya} AND totp_secret IS NULL"
         )],
-        async move {
-            client
-                .send_json(
-                    "PATCH",
-                    &format!("/api/v1/users/{member}"),
-                    &[
-                        ("authorization", &format!("Bearer {secret}")),
-                        ("if-match", &version),
-                    ],
-                    Some(serde_json::json!({"org_role": "owner"})),
-                )
-                .await
-        },
+        made_owner_with_token(client, secret, member, version),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
