@@ -89,7 +89,7 @@ pub struct TrustedIssuer {
     pub email_claim: String,
     /// The issuer names people only by addresses it verified (a company directory's own
     /// addresses), so a token that does not say `email_verified` is believed; one that says
-    /// `false` is still refused.
+    /// anything but `true` is still refused.
     pub verifies_email: bool,
 }
 

@@ -174,17 +174,17 @@ impl TrustedIssuerArgs {
         if self.verifies_email && self.email_claim == "email" {
             return Err("--trusted-issuer-verifies-email needs --trusted-email-claim to name the claim the issuer verifies, such as Entra ID's upn: its `email` claim, without email_verified, may be one the person set.".to_owned());
         }
-        Ok(self.issuer_named())
-    }
-
-    fn issuer_named(self) -> Option<TrustedIssuer> {
-        Some(TrustedIssuer {
-            issuer: self.issuer?,
-            audience: self.audience?,
-            keys: KeySource::parse(&self.jwks?),
+        let (Some(issuer), Some(audience), Some(jwks)) = (self.issuer, self.audience, self.jwks)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(TrustedIssuer {
+            issuer,
+            audience,
+            keys: KeySource::parse(&jwks),
             email_claim: self.email_claim,
             verifies_email: self.verifies_email,
-        })
+        }))
     }
 }
 

@@ -22,9 +22,9 @@ use crate::store::{StoreError, StoreResult, NO_LONGER_ACTS};
 
 /// The items of a batch, each written in a transaction of its own. Once its admin no longer acts
 /// as the request was authorized (suspended or given another role, signed out, or required to set
-/// up two-factor sign-in, while the batch ran), that item and every one after it is refused, the rest without taking the write lock
-/// again; the items done before keep their results, where failing the whole request would say
-/// nothing of them.
+/// up two-factor sign-in, while the batch ran), that item and every one after it is refused, the
+/// rest without taking the write lock again; the items done before keep their results, where
+/// failing the whole request would say nothing of them.
 #[derive(Default)]
 struct Batch {
     stopped: bool,
