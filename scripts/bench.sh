@@ -96,6 +96,7 @@ measure "search 'yilmaz' (the last family name)" "$base/users?view=managed&q=yil
 measure "search with no match" "$base/users?view=managed&q=zzzzzz"
 measure "search 'ma' (two letters: no trigram)" "$base/users?view=managed&q=ma"
 measure "search 'zq' (two letters, no match)" "$base/users?view=managed&q=zq"
+measure "search 'jo' (two letters, 2 % hold them)" "$base/users?view=managed&q=jo"
 measure "search 'example' (every user's address)" "$base/users?view=managed&q=example"
 measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"

@@ -105,6 +105,10 @@ pub(super) enum Matching {
     /// The exact test alone, on each row the query reads anyway: a term most users hold, read in
     /// sort order until a page is full, where the index would first list every match.
     Scanned,
+    /// On PostgreSQL, candidates for a term without a trigram from the index of pairs of
+    /// characters, then the exact test: a term of two characters or more that few users hold
+    /// (see `Store::pairs_narrow`). Elsewhere as `Indexed`.
+    Pairs,
 }
 
 /// Substring search on users. `Matching::Indexed` first narrows the rows to candidates through the
@@ -118,9 +122,20 @@ pub(super) fn push_user_search(
     matching: Matching,
 ) {
     if let Some(search) = search {
-        if matching == Matching::Indexed {
-            query.push(" AND ");
-            push_search_candidates(query, backend, search);
+        match matching {
+            Matching::Pairs
+                if backend == Backend::Postgres
+                    && !has_trigram(backend, search)
+                    && search.chars().nth(1).is_some() =>
+            {
+                query.push(" AND ");
+                push_pair_candidates(query, search);
+            }
+            Matching::Indexed | Matching::Pairs => {
+                query.push(" AND ");
+                push_search_candidates(query, backend, search);
+            }
+            Matching::Scanned => {}
         }
         match backend {
             // A LIKE of text without a trigram is one PostgreSQL's trigram index can still
@@ -183,6 +198,33 @@ pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Back
             query.push_bind(candidate_pattern(text));
         }
     }
+}
+
+/// The users (`u`) whose search text holds every pair of characters in a row of `text`, read
+/// through PostgreSQL's index of them (`search_pairs`): a superset of those that hold `text`.
+fn push_pair_candidates(query: &mut QueryBuilder<'_>, text: &str) {
+    query.push("search_pairs(u.search_text) @> ARRAY[");
+    for (index, pair) in character_pairs(text).into_iter().enumerate() {
+        if index > 0 {
+            query.push(", ");
+        }
+        query.push("CAST(").push_bind(pair).push(" AS TEXT)");
+    }
+    query.push("]");
+}
+
+/// Every pair of characters in a row of `text`, each once, in the order first found: what
+/// PostgreSQL's `search_pairs` indexes of a user's search text.
+fn character_pairs(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut pairs: Vec<String> = Vec::with_capacity(chars.len().saturating_sub(1));
+    for pair in chars.windows(2) {
+        let pair: String = pair.iter().collect();
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    }
+    pairs
 }
 
 /// The list filters, after `push_user_view_from`. What they test of a user is read from the
@@ -346,8 +388,8 @@ pub(super) fn like_escaped(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        candidate_pattern, fts_phrase, has_trigram, like_pattern, push_user_search, Backend,
-        Matching, QueryBuilder,
+        candidate_pattern, character_pairs, fts_phrase, has_trigram, like_pattern,
+        push_user_search, Backend, Matching, QueryBuilder,
     };
 
     #[test]
@@ -382,6 +424,38 @@ mod tests {
                 assert_eq!(query.sql().contains("LIKE"), like, "{term} {matching:?}");
             }
         }
+    }
+
+    /// What has no trigram is looked up by its pairs of characters, when it has any, and only
+    /// when the search asks for pairs on PostgreSQL; what has a trigram through the trigram index.
+    #[test]
+    fn a_term_without_a_trigram_is_looked_up_by_its_pairs_when_asked_on_postgresql() {
+        for (term, pairs) in [("chen", false), ("zq", true), ("a.b", true), ("z", false)] {
+            let sql = |backend, matching| {
+                let mut query = QueryBuilder::new("SELECT u.id FROM users u WHERE 1 = 1");
+                push_user_search(&mut query, backend, Some(term), matching);
+                query.sql().to_owned()
+            };
+            let asked = sql(Backend::Postgres, Matching::Pairs);
+            assert_eq!(asked.contains("search_pairs"), pairs, "{term}");
+            assert_eq!(asked.contains("LIKE"), term == "chen", "{term}");
+            for (backend, matching) in [
+                (Backend::Postgres, Matching::Indexed),
+                (Backend::Postgres, Matching::Scanned),
+                (Backend::Sqlite, Matching::Pairs),
+            ] {
+                let sql = sql(backend, matching);
+                assert!(!sql.contains("search_pairs"), "{term} {matching:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn character_pairs_are_each_pair_in_a_row_once() {
+        assert_eq!(character_pairs("zq"), ["zq"]);
+        assert_eq!(character_pairs("a.a.a"), ["a.", ".a"]);
+        assert_eq!(character_pairs("ñü@"), ["ñü", "ü@"]);
+        assert!(character_pairs("z").is_empty());
     }
 
     #[test]
