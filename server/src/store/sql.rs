@@ -113,8 +113,8 @@ pub(super) enum Matching {
 
 /// Substring search on users. `Matching::Indexed` first narrows the rows to candidates through the
 /// trigram index where the text has a trigram, a superset (on PostgreSQL a `%` or `_` typed by the
-/// admin acts as a wildcard there); the exact test then keeps exactly the users whose name or
-/// email holds the text.
+/// admin acts as a wildcard there), and `Matching::Pairs` through the index of pairs where it can;
+/// the exact test then keeps exactly the users whose name or email holds the text.
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -123,11 +123,7 @@ pub(super) fn push_user_search(
 ) {
     if let Some(search) = search {
         match matching {
-            Matching::Pairs
-                if backend == Backend::Postgres
-                    && !has_trigram(backend, search)
-                    && search.chars().nth(1).is_some() =>
-            {
+            Matching::Pairs if pairs_can_narrow(backend, search) => {
                 query.push(" AND ");
                 push_pair_candidates(query, search);
             }
@@ -200,31 +196,19 @@ pub(super) fn push_search_candidates(query: &mut QueryBuilder<'_>, backend: Back
     }
 }
 
-/// The users (`u`) whose search text holds every pair of characters in a row of `text`, read
-/// through PostgreSQL's index of them (`search_pairs`): a superset of those that hold `text`.
-fn push_pair_candidates(query: &mut QueryBuilder<'_>, text: &str) {
-    query.push("search_pairs(u.search_text) @> ARRAY[");
-    for (index, pair) in character_pairs(text).into_iter().enumerate() {
-        if index > 0 {
-            query.push(", ");
-        }
-        query.push("CAST(").push_bind(pair).push(" AS TEXT)");
-    }
-    query.push("]");
+/// Whether PostgreSQL's index of pairs of characters (`search_pairs`) can narrow a search for
+/// `text`: text without a trigram, of two characters or more.
+pub(super) fn pairs_can_narrow(backend: Backend, text: &str) -> bool {
+    backend == Backend::Postgres && !has_trigram(backend, text) && text.chars().nth(1).is_some()
 }
 
-/// Every pair of characters in a row of `text`, each once, in the order first found: what
-/// PostgreSQL's `search_pairs` indexes of a user's search text.
-fn character_pairs(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut pairs: Vec<String> = Vec::with_capacity(chars.len().saturating_sub(1));
-    for pair in chars.windows(2) {
-        let pair: String = pair.iter().collect();
-        if !pairs.contains(&pair) {
-            pairs.push(pair);
-        }
-    }
-    pairs
+/// The users (`u`) whose search text holds every pair of characters in a row of `text`, read
+/// through PostgreSQL's index of them: a superset of those that hold `text`. PostgreSQL splits
+/// the text too, so that both sides count characters alike whatever the database's encoding.
+fn push_pair_candidates(query: &mut QueryBuilder<'_>, text: &str) {
+    query.push("search_pairs(u.search_text) @> search_pairs(CAST(");
+    query.push_bind(text.to_owned());
+    query.push(" AS TEXT))");
 }
 
 /// The list filters, after `push_user_view_from`. What they test of a user is read from the
@@ -388,7 +372,7 @@ pub(super) fn like_escaped(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        candidate_pattern, character_pairs, fts_phrase, has_trigram, like_pattern,
+        candidate_pattern, fts_phrase, has_trigram, like_pattern, pairs_can_narrow,
         push_user_search, Backend, Matching, QueryBuilder,
     };
 
@@ -451,11 +435,17 @@ mod tests {
     }
 
     #[test]
-    fn character_pairs_are_each_pair_in_a_row_once() {
-        assert_eq!(character_pairs("zq"), ["zq"]);
-        assert_eq!(character_pairs("a.a.a"), ["a.", ".a"]);
-        assert_eq!(character_pairs("ñü@"), ["ñü", "ü@"]);
-        assert!(character_pairs("z").is_empty());
+    fn pairs_narrow_text_without_a_trigram_of_two_characters_or_more_on_postgresql() {
+        for (term, narrows) in [
+            ("zq", true),
+            ("a.b", true),
+            ("ñ.", true),
+            ("z", false),
+            ("chen", false),
+        ] {
+            assert_eq!(pairs_can_narrow(Backend::Postgres, term), narrows, "{term}");
+            assert!(!pairs_can_narrow(Backend::Sqlite, term), "{term}");
+        }
     }
 
     #[test]

@@ -20,9 +20,9 @@ use super::rows::{
     two_factor, user_summary,
 };
 use super::sql::{
-    has_trigram, push_user_filters, push_user_search, push_user_view_from, search_text, sort_name,
-    Matching, ViewReads, IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS, NO_INVITATION_COLUMNS,
-    NO_MEMBER_COLUMNS, SENDER_JOIN,
+    has_trigram, pairs_can_narrow, push_user_filters, push_user_search, push_user_view_from,
+    search_text, sort_name, Matching, ViewReads, IMPORTER_JOIN, INVITATION_COLUMNS, MEMBER_COLUMNS,
+    NO_INVITATION_COLUMNS, NO_MEMBER_COLUMNS, SENDER_JOIN,
 };
 use super::{manage, tokens, Backend, Store, StoreResult, UpdateOutcome};
 use roster_model::{display_name, COUNT_CAP};
@@ -35,10 +35,11 @@ const WALK_WITHIN: u64 = 10 * COUNT_CAP;
 /// sorts every match instead (see `Store::ordered_matches`): 5,200 for a page of 25, so the walk
 /// fills a page where one user in 200 holds the term.
 const WALK_ROWS_PER_ROW: u64 = 200;
-/// How many members `Store::pairs_narrow` tests a term on, and the share of them (one in this
-/// many) below which the index of pairs of characters reads its matches.
-const PAIRS_SAMPLE: i64 = 2000;
-const PAIRS_AT_MOST_ONE_IN: i64 = 25;
+/// How many members `Store::pairs_narrow` tests a term on.
+const PAIRS_SAMPLE: u64 = 2000;
+/// Below one holder in this many of the sample, the index of pairs of characters reads a term's
+/// matches (`Store::pairs_narrow`).
+const PAIRS_AT_MOST_ONE_IN: u64 = 25;
 
 /// What the user list is asked for, already validated.
 #[derive(Debug, Clone)]
@@ -218,7 +219,8 @@ impl Store {
     /// of it (1,000,000 users, "zq" by date: 0.35 s instead of 1.5), at the price of a little
     /// more for a pair most users hold ("ma": 35 ms instead of 26); when few members hold it,
     /// its matches are read through the index of pairs of characters (`Store::pairs_narrow`),
-    /// not by testing every user. `count` counts.
+    /// not by testing every user. `count` counts (without the pairs: it is read only past the
+    /// last match).
     async fn searched_users_page(
         &self,
         org_id: i64,
@@ -237,11 +239,18 @@ impl Store {
         };
         let counted_within_cap = tab_size.is_none_or(|size| size <= WALK_WITHIN);
         let matching = match params.search.as_deref() {
-            Some(term) if !sqlite && unindexed(term) && self.pairs_narrow(org_id, term).await? => {
+            // The members are sampled: on the other tabs the list's users are tested as before.
+            Some(term)
+                if matches!(params.view, UserView::Managed | UserView::Imported)
+                    && pairs_can_narrow(self.backend(), term)
+                    && self.pairs_narrow(org_id, term).await? =>
+            {
                 Matching::Pairs
             }
             _ => Matching::Indexed,
         };
+        // (A term without a trigram never takes this branch on PostgreSQL: its tab size is not
+        // read.)
         if !sqlite && !counted_within_cap {
             let (rows, keyset, reading) = self
                 .ordered_matches(org_id, params, now, tab_size, matching)
@@ -357,19 +366,20 @@ impl Store {
     /// holder through the index costs more than testing users until the cap's worth are found
     /// ("a.", 38 %: counted to the cap in 13 ms tested, 93 through the index).
     async fn pairs_narrow(&self, org_id: i64, term: &str) -> StoreResult<bool> {
-        let mut query = QueryBuilder::new(
-            "SELECT COUNT(*) AS sampled, \
-             COALESCE(SUM(CASE WHEN strpos(s.search_text, ",
-        );
+        let mut query = QueryBuilder::new(format!(
+            "SELECT COUNT(*) AS sampled, COALESCE(SUM(CASE WHEN {}(s.search_text, ",
+            self.backend().position_function()
+        ));
         query.push_bind(term.to_owned());
         query.push(") > 0 THEN 1 ELSE 0 END), 0) AS holders FROM (SELECT u.search_text FROM users u WHERE u.org_id = ");
         query.push_bind(org_id);
         query.push(" ORDER BY u.joined_at, u.id LIMIT ");
-        query.push_bind(PAIRS_SAMPLE);
+        query.push_bind(i64::try_from(PAIRS_SAMPLE).unwrap_or(i64::MAX));
         query.push(") s");
         let row = query.build().fetch_one(&self.pool).await?;
         let (sampled, holders): (i64, i64) = (row.try_get("sampled")?, row.try_get("holders")?);
-        Ok(holders * PAIRS_AT_MOST_ONE_IN < sampled)
+        let (sampled, holders) = (sampled.unsigned_abs(), holders.unsigned_abs());
+        Ok(holders.saturating_mul(PAIRS_AT_MOST_ONE_IN) < sampled)
     }
 
     /// The page of a search's matches in sort order, read as `reading` says (every match, or

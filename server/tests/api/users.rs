@@ -270,6 +270,13 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
             "{term}: the search must split the Managed list"
         );
     }
+    // Read in six orders: one member holds "qv", fewer than one in 25, so that PostgreSQL takes
+    // the index of pairs for it; many hold "an" and "n@", which it tests on each member.
+    assert_eq!(matched["qv"], 6, "one member holds qv");
+    assert!(
+        matched["an"].min(matched["n@"]) > 6 * 2,
+        "many hold an and n@"
+    );
 
     // A cursor beyond a search's last match (one of the whole list's) shows no rows, and still
     // how many match.
