@@ -1133,20 +1133,25 @@ mod tests {
 
     use super::{searched_matches_query, Backend, MatchReading, Matching, UserListParams};
 
-    /// Only a search whose every match PostgreSQL sorts keeps them apart from the list's order:
-    /// a cut list is a subquery of its own already, and SQLite plans it as written. A walk tests
-    /// the term on the users it read, not through the index, and counts nothing.
-    #[test]
-    fn postgresql_sorts_every_match_apart_from_the_order_or_walks_a_bounded_stretch_of_it() {
-        let params = UserListParams {
+    /// The first page of the Managed tab by name, searched for `term`.
+    fn managed_by_name_searched(term: &str) -> UserListParams {
+        UserListParams {
             view: UserView::Managed,
-            search: Some("yilmaz".to_owned()),
+            search: Some(term.to_owned()),
             sort: SortField::Name,
             dir: SortDir::Asc,
             cursor: None,
             limit: 25,
             filters: UserFilters::default(),
-        };
+        }
+    }
+
+    /// Only a search whose every match PostgreSQL sorts keeps them apart from the list's order:
+    /// a cut list is a subquery of its own already, and SQLite plans it as written. A walk tests
+    /// the term on the users it read, not through the index, and counts nothing.
+    #[test]
+    fn postgresql_sorts_every_match_apart_from_the_order_or_walks_a_bounded_stretch_of_it() {
+        let params = managed_by_name_searched("yilmaz");
         for (backend, reading, apart, walked) in [
             (Backend::Postgres, MatchReading::Every, true, false),
             (Backend::Postgres, MatchReading::CutAt(10_001), false, false),
@@ -1184,15 +1189,7 @@ mod tests {
     /// on each user a walk read.
     #[test]
     fn pairs_narrow_what_postgresql_reads_of_the_matches_and_not_a_walk() {
-        let params = UserListParams {
-            view: UserView::Managed,
-            search: Some("zq".to_owned()),
-            sort: SortField::Name,
-            dir: SortDir::Asc,
-            cursor: None,
-            limit: 25,
-            filters: UserFilters::default(),
-        };
+        let params = managed_by_name_searched("zq");
         for (reading, pairs) in [
             (MatchReading::Every, true),
             (MatchReading::CutAt(10_001), true),
