@@ -457,6 +457,60 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
     }
 }
 
+/// A term more members hold than the cap, none of them among the users the bounded walk of the
+/// order reads: all but the first 500 members by name take a family name with an "ö", which
+/// sorts after every plain letter. On PostgreSQL no index narrows one letter, so the page is read
+/// in the list's order with no bound (`reading_past_a_walk`); it must be the list's own, forwards
+/// and back.
+#[tokio::test]
+async fn a_broad_term_held_only_far_along_the_order_pages_as_the_list_does() {
+    const FAR_FAMILIES: [&str; 3] = ["Öberg", "Östlund", "Öztürk"];
+    const NEAR: usize = 500;
+    let mut server = server_with(
+        |ids| {
+            let mut data =
+                dataset::organization_of_size(ids, 12_000, 0, NOW, Some(password_hash()));
+            let members = data.users.iter_mut().filter(|u| u.membership.is_some());
+            for (i, member) in members.enumerate().skip(NEAR) {
+                member.family_name = FAR_FAMILIES[i % FAR_FAMILIES.len()].to_owned();
+            }
+            data
+        },
+        None,
+    )
+    .await;
+    server.sign_in_as("owner@org1.example").await;
+    let ids = |page: &roster_model::Page<roster_model::UserSummary>| -> Vec<i64> {
+        page.items.iter().map(|user| user.id).collect()
+    };
+    // The unsearched list by name, to the first far members (pages of 200 users).
+    let mut plain = Vec::new();
+    let mut cursor = String::new();
+    while plain.len() < NEAR + 2 {
+        let page = server
+            .users(&format!("view=managed&sort=name&limit=200{cursor}"))
+            .await;
+        plain.extend(ids(&page));
+        cursor = format!("&cursor={}", page.next_cursor.expect("more members"));
+    }
+    // A page of one: the walk reads 400 users, all before the far members.
+    let list = "view=managed&sort=name&limit=1&q=%C3%B6";
+    let first = server.users(list).await;
+    assert_eq!(ids(&first), [plain[NEAR]], "the first holder in the order");
+    assert_eq!((first.total, first.total_capped), (COUNT_CAP, true));
+    assert!(first.prev_cursor.is_none());
+    let next = first.next_cursor.clone().expect("a second page");
+    let second = server.users(&format!("{list}&cursor={next}")).await;
+    assert_eq!(ids(&second), [plain[NEAR + 1]]);
+    let back = second.prev_cursor.clone().expect("a way back");
+    let first_again = server.users(&format!("{list}&cursor={back}")).await;
+    assert_eq!(ids(&first_again), ids(&first), "back to the first holder");
+    assert!(
+        first_again.prev_cursor.is_none(),
+        "nobody before it holds the term"
+    );
+}
+
 #[tokio::test]
 async fn search_agrees_with_a_plain_substring_filter() {
     let server = demo_server().await;
