@@ -136,6 +136,7 @@ impl Store {
         params: &UserListParams,
         now: Timestamp,
     ) -> StoreResult<Page<UserSummary>> {
+        let matching = self.search_matching(org_id, params).await?;
         let total = match self.unnarrowed_view_count(org_id, params).await? {
             Some(count) => Total::Known(count),
             None => {
@@ -147,7 +148,7 @@ impl Store {
                     params,
                     now,
                     ViewReads::Own,
-                    Matching::Indexed,
+                    matching,
                 );
                 Total::UpToCap(count)
             }
@@ -155,7 +156,8 @@ impl Store {
 
         let mut page = match total {
             Total::UpToCap(count) if params.search.is_some() => {
-                self.searched_users_page(org_id, params, now, count).await?
+                self.searched_users_page(org_id, params, now, count, matching)
+                    .await?
             }
             total => {
                 self.sorted_users_page(org_id, params, now, total, Matching::Indexed)
@@ -218,15 +220,16 @@ impl Store {
     /// found in one read of the tab, where a count and a walk of the list's order each read all
     /// of it (1,000,000 users, "zq" by date: 0.35 s instead of 1.5), at the price of a little
     /// more for a pair most users hold ("ma": 35 ms instead of 26); when few members hold it,
-    /// its matches are read through the index of pairs of characters (`Store::pairs_narrow`),
-    /// not by testing every user. `count` counts (without the pairs: it is read only past the
-    /// last match).
+    /// its matches are read through the index of pairs of characters, not by testing every user:
+    /// `matching`, as `Store::search_matching` chose it for the request. `count` counts, found
+    /// the same way.
     async fn searched_users_page(
         &self,
         org_id: i64,
         params: &UserListParams,
         now: Timestamp,
         count: QueryBuilder<'_>,
+        matching: Matching,
     ) -> StoreResult<Page<UserSummary>> {
         let sqlite = self.backend() == Backend::Sqlite;
         // The matches are counted in the pass that finds them, cut at the cap, on a tab of up to
@@ -238,17 +241,6 @@ impl Store {
             false => Some(self.maintained_view_counts(org_id).await?.get(params.view)),
         };
         let counted_within_cap = tab_size.is_none_or(|size| size <= WALK_WITHIN);
-        let matching = match params.search.as_deref() {
-            // The members are sampled: on the other tabs the list's users are tested as before.
-            Some(term)
-                if matches!(params.view, UserView::Managed | UserView::Imported)
-                    && pairs_can_narrow(self.backend(), term)
-                    && self.pairs_narrow(org_id, term).await? =>
-            {
-                Matching::Pairs
-            }
-            _ => Matching::Indexed,
-        };
         // (A term without a trigram never takes this branch on PostgreSQL: its tab size is not
         // read.)
         if !sqlite && !counted_within_cap {
@@ -360,6 +352,23 @@ impl Store {
         Ok(query.build().fetch_optional(&self.pool).await?.is_some())
     }
 
+    /// How every read of one request for a searched list finds the search's candidates (its page,
+    /// count, ids or export): through the index of pairs where the members' sample says few hold
+    /// the term (`pairs_narrow`), else as `push_user_search` does by default. Only the member tabs
+    /// take the members' sample; the list's users are tested on the others.
+    async fn search_matching(&self, org_id: i64, params: &UserListParams) -> StoreResult<Matching> {
+        Ok(match params.search.as_deref() {
+            Some(term)
+                if matches!(params.view, UserView::Managed | UserView::Imported)
+                    && pairs_can_narrow(self.backend(), term)
+                    && self.pairs_narrow(org_id, term).await? =>
+            {
+                Matching::Pairs
+            }
+            _ => Matching::Indexed,
+        })
+    }
+
     /// Whether few enough of the organization's members hold `term`, a term without a trigram,
     /// that PostgreSQL finds its matches sooner through its index of pairs of characters
     /// (`Matching::Pairs`) than by testing each user of the tab until the cap: fewer than one in
@@ -414,10 +423,11 @@ impl Store {
         now: Timestamp,
         rows: mpsc::Sender<(UserSummary, Vec<ExportedAccount>)>,
     ) -> StoreResult<()> {
+        let matching = self.search_matching(org_id, params).await?;
         let mut cursor: Option<Cursor> = None;
         loop {
             let (mut query, key_expr, id_expr) =
-                user_rows(self.backend(), org_id, params, now, Matching::Indexed);
+                user_rows(self.backend(), org_id, params, now, matching);
             let keyset = Keyset {
                 key_expr,
                 id_expr,
@@ -568,6 +578,7 @@ impl Store {
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<UserIds> {
+        let matching = self.search_matching(org_id, params).await?;
         let from = |query: &mut QueryBuilder<'_>| {
             push_user_list_from(
                 query,
@@ -576,7 +587,7 @@ impl Store {
                 params,
                 now,
                 ViewReads::Users,
-                Matching::Indexed,
+                matching,
             );
         };
         let known = self.unnarrowed_view_count(org_id, params).await?;

@@ -217,6 +217,16 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
                         "{query}"
                     );
                     assert_eq!(everything.total, holding.len() as u64, "{query}");
+                    if (sort, dir) == ("name", "asc") {
+                        // "Select all matching" finds the same matches, by id.
+                        let found: UserIds = server
+                            .get(&format!("/api/v1/users/ids?view={}{search}", view.as_str()))
+                            .await;
+                        let mut expected: Vec<i64> = holding.iter().map(|u| u.id).collect();
+                        expected.sort_unstable();
+                        assert_eq!(found.ids, expected, "{query}: ids");
+                        assert_eq!(found.total, holding.len() as u64, "{query}: ids");
+                    }
                     if view == UserView::Managed {
                         *matched.entry(term).or_default() += holding.len();
                         *passed_over.entry(term).or_default() +=
