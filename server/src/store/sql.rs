@@ -107,7 +107,7 @@ pub(super) enum Matching {
     Scanned,
     /// On PostgreSQL, candidates for a term without a trigram from the index of pairs of
     /// characters, then the exact test: a term of two characters or more that few users hold
-    /// (see `Store::pairs_narrow`). Elsewhere as `Indexed`.
+    /// (see `Store::search_matching`). Elsewhere as `Indexed`.
     Pairs,
 }
 
@@ -423,6 +423,13 @@ mod tests {
             let asked = sql(Backend::Postgres, Matching::Pairs);
             assert_eq!(asked.contains("search_pairs"), pairs, "{term}");
             assert_eq!(asked.contains("LIKE"), term == "chen", "{term}");
+            // The pairs only narrow: the exact test decides ("a.b" holds "a." and ".b", and so
+            // does "a.x .b").
+            assert_eq!(
+                asked.contains("strpos(u.search_text"),
+                term != "chen",
+                "{term}"
+            );
             for (backend, matching) in [
                 (Backend::Postgres, Matching::Indexed),
                 (Backend::Postgres, Matching::Scanned),

@@ -160,7 +160,7 @@ impl Store {
                     .await?
             }
             total => {
-                self.sorted_users_page(org_id, params, now, total, Matching::Indexed)
+                self.sorted_users_page(org_id, params, now, total, matching)
                     .await?
             }
         };
@@ -354,8 +354,8 @@ impl Store {
 
     /// How every read of one request for a searched list finds the search's candidates (its page,
     /// count, ids or export): through the index of pairs where the members' sample says few hold
-    /// the term (`pairs_narrow`), else as `push_user_search` does by default. Only the member tabs
-    /// take the members' sample; the list's users are tested on the others.
+    /// the term (`pairs_narrow`), else as `push_user_search` does by default. Reads nothing unless
+    /// the pairs could narrow the term; only the member tabs take the members' sample.
     async fn search_matching(&self, org_id: i64, params: &UserListParams) -> StoreResult<Matching> {
         Ok(match params.search.as_deref() {
             Some(term)
@@ -423,7 +423,7 @@ impl Store {
         now: Timestamp,
         rows: mpsc::Sender<(UserSummary, Vec<ExportedAccount>)>,
     ) -> StoreResult<()> {
-        let matching = self.search_matching(org_id, params).await?;
+        let mut matching = self.search_matching(org_id, params).await?;
         let mut cursor: Option<Cursor> = None;
         loop {
             let (mut query, key_expr, id_expr) =
@@ -441,6 +441,10 @@ impl Store {
             // The page asks for one row more than it takes, to know whether another follows.
             let more = page.len() > EXPORT_PAGE as usize;
             page.truncate(EXPORT_PAGE as usize);
+            // Through the pairs, each page would read every holder again: past a full page,
+            // the holders are many (or the sample missed them), and the rest is read by testing
+            // each user, once.
+            matching = Matching::Indexed;
             if let Some(last) = page.last() {
                 cursor = Some(Cursor::new(
                     sort_key(last, params.sort)?,
