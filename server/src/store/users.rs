@@ -210,8 +210,9 @@ impl Store {
     /// organization's domain) is then read again: on SQLite in sort order, each user tested
     /// until the page is full, where listing and sorting all of them took 0.1–0.25 s at 100,000
     /// users; on PostgreSQL by a bounded walk of that order, else every match sorted or, on the
-    /// Managed tab, the planner's walk (`Store::ordered_matches`). On a larger tab SQLite counts every match in the same pass,
-    /// as it reads them all to sort them anyway; PostgreSQL reads the page as
+    /// Managed tab, the planner's walk (`Store::ordered_matches`). On a larger tab SQLite counts
+    /// every match in the same pass, as it reads them all to sort them anyway; PostgreSQL reads
+    /// the page as
     /// `ordered_matches` does, then counts up to the cap apart after a walk, or takes the count
     /// of the pass that sorted every match, where a count apart would read them again (1,000,000
     /// users under load, "yilmaz" by name: 27 searches a second became 35). A term without a
@@ -951,8 +952,8 @@ enum MatchReading {
 }
 
 /// How PostgreSQL reads a searched page a walk could not fill. Where no index narrows the term,
-/// sorting every match reads the whole tab; on the unfiltered Managed tab, whose order indexes
-/// hold the search text, the planner's own walk of the order, with no bound, reads at most the same
+/// sorting every match reads the whole tab; on the unfiltered Managed tab, whose order indexes hold
+/// the search text, the planner's own walk of the order, with no bound, reads at most the same
 /// users through a narrower index, and stops at the page (1,000,000 users, on the database: "k",
 /// which 215,000 hold from the 8,619th member by name on, 395 ms sorted against 2 ms walked; "q",
 /// first held by the 395,573rd, 415 against 66). Elsewhere the indexes that walk an order do not
