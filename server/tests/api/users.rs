@@ -4,11 +4,16 @@
 use crate::common::*;
 use axum::http::StatusCode;
 use roster_model::{
-    ErrorCode, Organization, Relation, UserDetail, UserIds, UserView, ViewCounts, COUNT_CAP,
-    MAX_SELECT_ALL,
+    ErrorCode, Organization, Page, Relation, UserDetail, UserIds, UserSummary, UserView,
+    ViewCounts, COUNT_CAP, MAX_SELECT_ALL,
 };
 use roster_server::dataset;
 use std::collections::{HashMap, HashSet};
+
+/// A page's users, in its order.
+fn page_ids(page: &Page<UserSummary>) -> Vec<i64> {
+    page.items.iter().map(|user| user.id).collect()
+}
 
 #[tokio::test]
 async fn organization_and_counts() {
@@ -210,7 +215,7 @@ async fn cursor_paging_has_no_gaps_or_duplicates_in_either_direction() {
                         "{query}: one page holds them"
                     );
                     // Row for row, with the same invitation, importer and account count.
-                    let holding: Vec<&roster_model::UserSummary> =
+                    let holding: Vec<&UserSummary> =
                         unsearched.items.iter().filter(|u| holds(u, term)).collect();
                     assert_eq!(
                         everything.items.iter().collect::<Vec<_>>(),
@@ -406,9 +411,6 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
     // A term more members hold than the cap is read in the list's order, not cut at the cap
     // first: every member holds these, so each page is the unsearched list's own, forwards and
     // back.
-    let ids = |page: &roster_model::Page<roster_model::UserSummary>| -> Vec<i64> {
-        page.items.iter().map(|user| user.id).collect()
-    };
     for q in ["example", "e"] {
         for order in [
             "sort=name&dir=asc",
@@ -418,18 +420,22 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
             let list = format!("view=managed&{order}&limit=50");
             let plain = server.users(&list).await;
             let searched = server.users(&format!("{list}&q={q}")).await;
-            assert_eq!(ids(&searched), ids(&plain), "{q} {order}");
+            assert_eq!(page_ids(&searched), page_ids(&plain), "{q} {order}");
             assert_eq!((searched.total, searched.total_capped), (COUNT_CAP, true));
             let next = searched.next_cursor.clone().expect("a second page");
             let second = server.users(&format!("{list}&q={q}&cursor={next}")).await;
             let plain_second = server.users(&format!("{list}&cursor={next}")).await;
-            assert_eq!(ids(&second), ids(&plain_second), "{q} {order}, page 2");
+            assert_eq!(
+                page_ids(&second),
+                page_ids(&plain_second),
+                "{q} {order}, page 2"
+            );
             assert_eq!(second.items.len(), 50);
             let back = second.prev_cursor.clone().expect("a way back");
             let first_again = server.users(&format!("{list}&q={q}&cursor={back}")).await;
             assert_eq!(
-                ids(&first_again),
-                ids(&plain),
+                page_ids(&first_again),
+                page_ids(&plain),
                 "{q} {order}, back to page 1"
             );
         }
@@ -444,7 +450,7 @@ async fn broad_searches_and_filters_count_up_to_a_cap_and_say_so() {
         .await;
     assert_eq!(searched.len(), plain.len());
     for (searched, plain) in searched.iter().zip(&plain) {
-        assert_eq!(ids(searched), ids(plain));
+        assert_eq!(page_ids(searched), page_ids(plain));
     }
     let counts: ViewCounts = server.get("/api/v1/users/counts?status=active").await;
     assert_eq!(counts.capped, vec![UserView::Managed]);
@@ -493,9 +499,6 @@ async fn a_broad_term_held_only_far_along_the_order_pages_as_the_list_does() {
     )
     .await;
     server.sign_in_as("owner@org1.example").await;
-    let ids = |page: &roster_model::Page<roster_model::UserSummary>| -> Vec<i64> {
-        page.items.iter().map(|user| user.id).collect()
-    };
     // The unsearched list by name, to the first far members (pages of 200 users).
     let mut plain = Vec::new();
     let mut cursor = String::new();
@@ -503,21 +506,29 @@ async fn a_broad_term_held_only_far_along_the_order_pages_as_the_list_does() {
         let page = server
             .users(&format!("view=managed&sort=name&limit=200{cursor}"))
             .await;
-        plain.extend(ids(&page));
+        plain.extend(page_ids(&page));
         cursor = format!("&cursor={}", page.next_cursor.expect("more members"));
     }
     // A page of one: the walk reads 400 users, all before the far members.
     let list = "view=managed&sort=name&limit=1&q=%C3%B6";
     let first = server.users(list).await;
-    assert_eq!(ids(&first), [plain[NEAR]], "the first holder in the order");
+    assert_eq!(
+        page_ids(&first),
+        [plain[NEAR]],
+        "the first holder in the order"
+    );
     assert_eq!((first.total, first.total_capped), (COUNT_CAP, true));
     assert!(first.prev_cursor.is_none());
     let next = first.next_cursor.clone().expect("a second page");
     let second = server.users(&format!("{list}&cursor={next}")).await;
-    assert_eq!(ids(&second), [plain[NEAR + 1]]);
+    assert_eq!(page_ids(&second), [plain[NEAR + 1]]);
     let back = second.prev_cursor.clone().expect("a way back");
     let first_again = server.users(&format!("{list}&cursor={back}")).await;
-    assert_eq!(ids(&first_again), ids(&first), "back to the first holder");
+    assert_eq!(
+        page_ids(&first_again),
+        page_ids(&first),
+        "back to the first holder"
+    );
     assert!(
         first_again.prev_cursor.is_none(),
         "nobody before it holds the term"
