@@ -6,16 +6,44 @@
 # bundle size, and the app in headless Chromium (cold load, instant search, memory, Lighthouse:
 # scripts/bench-browser.mjs; BENCH_BROWSER=0 leaves it out).
 # BENCH_DATABASE=postgres runs it all on a throw-away PostgreSQL cluster (scripts/with-postgres.sh),
-# with 1,000,000 users unless BENCH_USERS says otherwise.
+# with 1,000,000 users unless BENCH_USERS says otherwise, after the API and load figures of SQLite at
+# 100,000 users (BENCH_SIDE_BY_SIDE=0 leaves them out), and ends with both side by side.
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${BENCH_DATABASE:-sqlite}
 if [ "$backend" = postgres ] && [ -z "${ROSTER_TEST_POSTGRES:-}" ]; then
+  records=$(mktemp -d "${TMPDIR:-/tmp}/roster-bench-records.XXXXXX")
+  trap 'rm -rf "$records"' EXIT
+  if [ "${BENCH_SIDE_BY_SIDE:-1}" != 0 ]; then
+    echo "== SQLite first, for the side-by-side table at the end"
+    BENCH_DATABASE=sqlite BENCH_USERS= BENCH_BROWSER=0 BENCH_RECORD="$records/sqlite.tsv" scripts/bench.sh
+    echo "== PostgreSQL"
+  fi
   # Durable writes, as a real deployment has them (the test suites turn fsync off), and a buffer
   # cache a deployment would give a database of a million users (PostgreSQL's default is 128 MB;
   # the users table alone is 313 MB).
-  PG_FSYNC=on PG_SHARED_BUFFERS=1GB exec scripts/with-postgres.sh scripts/bench.sh "$@"
+  PG_FSYNC=on PG_SHARED_BUFFERS=1GB BENCH_RECORD="$records/postgres.tsv" \
+    scripts/with-postgres.sh scripts/bench.sh "$@"
+  if [ -s "$records/sqlite.tsv" ]; then
+    # Each figure both runs measured, in the order PostgreSQL's run printed them.
+    python3 - "$records/sqlite.tsv" "$records/postgres.tsv" <<'PY'
+import sys
+
+def figures(path):
+    with open(path, encoding="utf-8") as lines:
+        return dict(line.rstrip("\n").split("\t", 1) for line in lines if "\t" in line)
+
+sqlite, postgres = figures(sys.argv[1]), figures(sys.argv[2])
+heads = [f"{name}, {int(run.get('users', '0')):,} users" for name, run in (("SQLite", sqlite), ("PostgreSQL", postgres))]
+rows = [(label, sqlite[label], value) for label, value in postgres.items() if label != "users" and label in sqlite]
+widths = [max(len(row[column]) for row in rows + [("", *heads)]) for column in range(3)]
+print("== Side by side (median of each figure's requests; under load: requests a second and p99)")
+for label, left, right in [("", *heads)] + rows:
+    print(f"{label:{widths[0]}}   {left:>{widths[1]}}   {right:>{widths[2]}}")
+PY
+  fi
+  exit 0
 fi
 server=${ROSTER_SERVER:-target/release/roster-server}
 if [ "$backend" = postgres ]; then
@@ -27,6 +55,11 @@ port=${BENCH_PORT:-18474}
 rounds=${BENCH_ROUNDS:-20}
 
 data=$(mktemp -d "${TMPDIR:-/tmp}/roster-bench.XXXXXX")
+# A figure for the side-by-side table (BENCH_RECORD, when set): its label and how it reads.
+record() {
+  if [ -n "${BENCH_RECORD:-}" ]; then printf '%s\t%s\n' "$1" "$2" >> "$BENCH_RECORD"; fi
+}
+record users "$users"
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
@@ -45,7 +78,9 @@ echo "== Seeding $users users (and $importable more for bulk import) on $backend
 password=bench-owner-password
 seed_started=$(date +%s%N)
 "$server" --database "$db" seed --users "$users" --importable "$importable" --owner-password "$password"
-printf '%-44s %8s ms\n' "seed $users users" "$(( ($(date +%s%N) - seed_started) / 1000000 ))"
+seed_ms=$(( ($(date +%s%N) - seed_started) / 1000000 ))
+printf '%-44s %8s ms\n' "seed $users users" "$seed_ms"
+record "seed every user" "$seed_ms ms"
 
 # The built app from a copy of dist/ (the browser bench adds its static page of rows there).
 site_args=()
@@ -76,6 +111,7 @@ measure() {
   median=$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
   worst=$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')
   printf '%-44s median %7s ms   worst %7s ms\n' "$label" "$median" "$worst"
+  record "$label" "$median ms"
 }
 
 echo "== API latency over $rounds requests each"
@@ -103,7 +139,7 @@ measure "external tab" "$base/users?view=external"
 measure "invited tab" "$base/users?view=invited"
 measure "tab counts" "$base/users/counts"
 
-echo "== Filters (100,000 users: 1 in 50 an Administrator, ~55 % enrolled in two-factor, ~7 % pending)"
+echo "== Filters (1 in 50 members an Administrator, ~55 % enrolled in two-factor, ~7 % pending)"
 # A few suspended members, so that the status filter finds some.
 for id in $(curl -fsS "$base/users?view=managed&sort=email&limit=20" | python3 -c 'import json, sys; print(" ".join(str(u["id"]) for u in json.load(sys.stdin)["items"][1:]))'); do
   curl -fsS -o /dev/null -X POST -H 'x-roster-csrf: 1' -H 'if-match: "v1"' "$base/users/$id/suspend" || true
@@ -150,6 +186,7 @@ if [ "${BENCH_LOAD:-1}" != 0 ] && command -v wrk >/dev/null 2>&1; then
     # Answers other than 2xx/3xx count as requests too: say how many there were.
     other=$(echo "$out" | awk '/Non-2xx or 3xx responses/ { print "   (" $NF " not 2xx)" }')
     printf '%-44s %7s req/s   p99 %9s%s\n' "$label" "$rps" "$p99" "$other"
+    record "under load: $label" "$rps req/s, p99 $p99$(echo "$other" | sed -E 's/^ +/ /')"
   }
   load "first page" -H "cookie: roster_session=$session" "$base/users?view=managed"
   load "search 'chen'" -H "cookie: roster_session=$session" "$base/users?view=managed&q=chen"
@@ -164,9 +201,11 @@ for view in managed external; do
   before=$(heap)
   stats=$(curl -fsS -o "$data/export.csv" -w '%{time_total} %{size_download}' "$base/users/export?view=$view")
   rows=$(( $(wc -l < "$data/export.csv") - 1 ))
-  printf '%-44s %7.0f ms   %s rows, %.1f MB, server memory %s -> %s KB
+  export_ms=$(echo "$stats" | awk '{ printf "%.0f", $1 * 1000 }')
+  printf '%-44s %7s ms   %s rows, %.1f MB, server memory %s -> %s KB
 ' "export $view tab" \
-    "$(echo "$stats" | awk '{ print $1 * 1000 }')" "$rows" "$(echo "$stats" | awk '{ print $2 / 1048576 }')" "$before" "$(heap)"
+    "$export_ms" "$rows" "$(echo "$stats" | awk '{ print $2 / 1048576 }')" "$before" "$(heap)"
+  record "export $view tab" "$export_ms ms ($rows rows)"
 done
 stats=$(curl -fsS -o "$data/export.csv" -w '%{time_total} %{size_download}' "$base/audit/export")
 printf '%-44s %7.0f ms   %s rows\n' "export audit log" "$(echo "$stats" | awk '{ print $1 * 1000 }')" "$(( $(wc -l < "$data/export.csv") - 1 ))"
@@ -178,7 +217,7 @@ measure "import candidates, first page" "$base/import/candidates"
 scim_token=$("$server" --database "$db" scim-token --organization 1 --name bench)
 scim="http://127.0.0.1:$port/scim/v2"
 auth=(-H "authorization: Bearer $scim_token")
-measure "SCIM userName eq (one of $users)" "$scim/Users?filter=userName%20eq%20%22owner%40org1.example%22" "${auth[@]}"
+measure "SCIM userName eq (one of every user)" "$scim/Users?filter=userName%20eq%20%22owner%40org1.example%22" "${auth[@]}"
 measure "SCIM externalId eq (none)" "$scim/Users?filter=externalId%20eq%20%22okta-1%22" "${auth[@]}"
 measure "SCIM userName co \"chen\"" "$scim/Users?filter=userName%20co%20%22chen%22&count=100" "${auth[@]}"
 measure "SCIM name.familyName sw \"ch\", active" "$scim/Users?filter=name.familyName%20sw%20%22ch%22%20and%20active%20eq%20true&count=100" "${auth[@]}"
@@ -195,9 +234,10 @@ times=$(for round in $(seq 1 "$invite_rounds"); do
   curl -fsS -o /dev/null -w '%{time_total}\n' -X POST -H 'content-type: application/json' -H 'x-roster-csrf: 1' \
     -d "{\"emails\": [$emails]}" "$base/invitations"
 done | sort -n)
-printf '%-44s median %7s ms   worst %7s ms\n' "invite 1,000 addresses (one request)" \
-  "$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')" \
+invite_median=$(echo "$times" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
+printf '%-44s median %7s ms   worst %7s ms\n' "invite 1,000 addresses (one request)" "$invite_median" \
   "$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')"
+record "invite 1,000 addresses (one request)" "$invite_median ms"
 
 # Bulk import: every importable user (at most 10,000), 200 per request, each user in its own transaction.
 curl -fsS "$base/import/candidates/ids" \
@@ -210,6 +250,7 @@ while IFS= read -r batch; do
 done < "$data/import-batches"
 elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
 printf '%-44s total %8s ms   (%s requests)\n' "import $importable users, 200 per request" "$elapsed" "$batches"
+record "import $importable users, 200 per request" "$elapsed ms"
 
 if [ -f dist/index.html ] && [ "${BENCH_BROWSER:-1}" != 0 ]; then
   echo "== App bundle (dist/, release)"
