@@ -13,7 +13,7 @@ use roster_model::{
 use sha2::{Digest, Sha256};
 
 use super::accounts::checked_grants;
-use super::session::{authenticate, hash_new_password};
+use super::session::{authenticate, hash_new_password, password_mismatch};
 use crate::auth;
 use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
@@ -21,8 +21,8 @@ use crate::mail::InvitationMail;
 use crate::state::AppState;
 use crate::store::Credential;
 use crate::store::{
-    AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
-    PlannedInvitation, Renewal, NO_LONGER_ACTS,
+    Acceptance, AuditEvent, IdempotentAnswer, Invitee, LinkedInvitation, MailQuota, NewPerson,
+    PasswordCheck, PlannedInvitation, Renewal, NO_LONGER_ACTS,
 };
 
 /// The answer to an invitation request, as JSON text: new, or the first answer replayed for a
@@ -564,6 +564,9 @@ pub async fn accept(
     let now = state.clock.now();
     let given = request.given_name.trim();
     let family = request.family_name.trim();
+    // An existing user proves who they are with their password; the hash it was checked
+    // against is checked again where the invitation is accepted.
+    let mut checked_hash = None;
     let (new_password_hash, second_factor, label) = if invitation.status == UserStatus::Invited {
         if let Some((field, problem)) = name_problem(given, family) {
             return Err(AppError::invalid(field, problem));
@@ -593,6 +596,7 @@ pub async fn accept(
             now,
         )
         .await?;
+        checked_hash = Some(credentials.password_hash.unwrap_or_default());
         (None, second_factor, credentials.label)
     };
     let new_person = new_password_hash.as_deref().map(|hash| NewPerson {
@@ -619,13 +623,19 @@ pub async fn accept(
         .accept_invitation(
             &invitation,
             new_person.as_ref(),
+            checked_hash.as_deref().map(|hash| PasswordCheck {
+                hash,
+                member_of: None,
+            }),
             second_factor,
             session_hash.as_deref(),
             &event,
         )
         .await?;
-    if !accepted {
-        return Err(unavailable(InvitationState::Pending));
+    match accepted {
+        Acceptance::Accepted => {}
+        Acceptance::Unavailable => return Err(unavailable(InvitationState::Pending)),
+        Acceptance::PasswordChanged => return Err(password_mismatch()),
     }
     // Access to accounts alone opened no session.
     let Some(token_hash) = session_hash else {

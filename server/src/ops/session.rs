@@ -13,7 +13,10 @@ use crate::error::{AppError, AppResult};
 use crate::host_sign_in::{HostSignIn, Refusal, Refused};
 use crate::state::AppState;
 use crate::store::Credential;
-use crate::store::{AttemptAdmission, AuditEvent, Credentials, SecondFactorState, SecondFactorUse};
+use crate::store::{
+    AttemptAdmission, AuditEvent, Credentials, PasswordCheck, SecondFactorState, SecondFactorUse,
+    SessionStart,
+};
 use crate::two_factor;
 
 /// Signs in with email and password (and the second factor of a user enrolled in two-factor) and
@@ -72,19 +75,27 @@ pub async fn sign_in(
         at: now,
     };
     let token_hash = auth::token_hash(&token);
+    let checked = PasswordCheck {
+        hash: credentials.password_hash.as_deref().unwrap_or_default(),
+        member_of: Some(org_id),
+    };
     let started = state
         .store
         .start_session(
             credentials.user_id,
             &email,
+            checked,
             &token_hash,
             second_factor,
             &event,
         )
         .await?;
-    if !started {
-        // Another sign-in spent the same code a moment ago.
-        return Err(invalid_code());
+    match started {
+        SessionStart::Started => {}
+        SessionStart::CodeSpent => return Err(invalid_code()),
+        // Reset, changed, suspended or removed while the password was verified: what was
+        // verified opens nothing now, as it would not a moment later.
+        SessionStart::PasswordChanged => return Err(password_mismatch()),
     }
     let caller = Caller {
         user_id: credentials.user_id,
@@ -337,13 +348,7 @@ pub async fn authenticate(
             attempt
                 .failed(state, &failure_event(known, email, addr, "password", now))
                 .await?;
-            return Err(AppError::from(
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "That email and password do not match.",
-                )
-                .with_field("password"),
-            ));
+            return Err(password_mismatch());
         }
     };
     let known = Some((credentials.org_id, credentials.user_id));
@@ -373,6 +378,17 @@ pub async fn authenticate(
     };
     attempt.release(state).await?;
     Ok((credentials, second_factor))
+}
+
+/// The one answer to a wrong email or a wrong password.
+pub fn password_mismatch() -> AppError {
+    AppError::from(
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "That email and password do not match.",
+        )
+        .with_field("password"),
+    )
 }
 
 /// What a user's second factor comes to for one attempt.

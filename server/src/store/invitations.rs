@@ -9,6 +9,7 @@ use roster_model::{
 use sqlx::{Any, Row};
 
 use super::builder::QueryBuilder;
+use super::sessions::{password_still_holds, PasswordCheck};
 use super::OutgoingMail;
 use super::{
     parse_status, queue_mail, role_set, search_text, sort_name, user_ref, Actor, AuditEvent,
@@ -576,19 +577,27 @@ impl Store {
     /// invitation is to accounts only: then they stay outside it, an external user) with the
     /// invited account roles (added to any they hold), a new person's name and password are set,
     /// and a session starts when `session_token_hash` is given — with the audit event, in one
-    /// transaction. Answers false, changing nothing, when the invitation is no longer pending and
-    /// unexpired, the user joined another organization meanwhile, or (to join) their address is no
-    /// longer on a verified domain of the organization.
+    /// transaction. An existing user proved who they are with their password (`checked`). Changes
+    /// nothing, answering why, when that password is no longer theirs (`PasswordChanged`), or
+    /// (`Unavailable`) when the invitation is no longer pending and unexpired, the user joined
+    /// another organization meanwhile, or (to join) their address is no longer on a verified
+    /// domain of the organization.
     pub async fn accept_invitation(
         &self,
         invitation: &LinkedInvitation,
         new_person: Option<&NewPerson<'_>>,
+        checked: Option<PasswordCheck<'_>>,
         second_factor: Option<SecondFactorUse>,
         session_token_hash: Option<&str>,
         event: &AuditEvent<'_>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Acceptance> {
         let now = event.at;
         let mut tx = self.begin().await?;
+        if let Some(checked) = checked {
+            if !password_still_holds(&mut tx, invitation.user_id, checked).await? {
+                return Ok(Acceptance::PasswordChanged);
+            }
+        }
         let accepted = sqlx::query(
             "UPDATE invitations SET state = 'accepted', accepted_at = $1 \
              WHERE id = $2 AND state = 'pending' AND expires_at > $3",
@@ -601,7 +610,7 @@ impl Store {
         .rows_affected()
             == 1;
         if !accepted {
-            return Ok(false);
+            return Ok(Acceptance::Unavailable);
         }
         if let Some(person) = new_person {
             // Only while they still have never chosen a password (not suspended, not reset since).
@@ -619,7 +628,7 @@ impl Store {
             .await?
             .rows_affected();
             if set != 1 {
-                return Ok(false);
+                return Ok(Acceptance::Unavailable);
             }
         }
         if !invitation.account_only {
@@ -639,7 +648,7 @@ impl Store {
             .rows_affected()
                 == 1;
             if !joined {
-                return Ok(false);
+                return Ok(Acceptance::Unavailable);
             }
         }
         for (account_id, account) in &invitation.accounts {
@@ -668,15 +677,26 @@ impl Store {
         if !super::sessions::spend_second_factor(&mut tx, invitation.user_id, second_factor, now)
             .await?
         {
-            return Ok(false);
+            return Ok(Acceptance::Unavailable);
         }
         if let Some(hash) = session_token_hash {
             super::sessions::insert_session(&mut tx, invitation.user_id, hash, event).await?;
         }
         event.insert(&mut tx).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Acceptance::Accepted)
     }
+}
+
+/// How accepting an invitation went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acceptance {
+    Accepted,
+    /// No longer pending, or the user or the domain changed (see `Store::accept_invitation`).
+    Unavailable,
+    /// The existing user's password was reset or changed, or the user suspended, while it was
+    /// being verified.
+    PasswordChanged,
 }
 
 /// SQL that holds when the address whose domain is `email_domain` is on a verified domain of the

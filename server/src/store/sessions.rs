@@ -235,26 +235,32 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a session: spends the second factor, stores the token's hash, notes the sign-in, and
+    /// Starts a session for the member of `org_id` whose password was checked against
+    /// `checked_hash`: spends the second factor, stores the token's hash, notes the sign-in, and
     /// audits it, in one transaction. A successful sign-in also clears the account's failures.
-    /// Answers false, changing nothing, when the second factor was spent meanwhile (a replay).
+    /// Changes nothing when the password, the user's standing or the second factor changed
+    /// since they were checked.
     pub async fn start_session(
         &self,
         user_id: i64,
         email: &str,
+        checked: PasswordCheck<'_>,
         token_hash: &str,
         second_factor: Option<SecondFactorUse>,
         event: &AuditEvent<'_>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<SessionStart> {
         let mut tx = self.begin().await?;
+        if !password_still_holds(&mut tx, user_id, checked).await? {
+            return Ok(SessionStart::PasswordChanged);
+        }
         if !spend_second_factor(&mut tx, user_id, second_factor, event.at).await? {
-            return Ok(false);
+            return Ok(SessionStart::CodeSpent);
         }
         insert_session(&mut tx, user_id, token_hash, event).await?;
         clear_failures(&mut tx, email).await?;
         event.insert(&mut tx).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(SessionStart::Started)
     }
 
     /// The session a token opens, if it has neither been idle too long nor outlived its maximum age.
@@ -442,6 +448,45 @@ pub(super) async fn clear_failures(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// What a sign-in checked of a user before starting anything: the stored hash its password was
+/// verified against, and the organization they were a member of (`None`: not asked).
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordCheck<'a> {
+    pub hash: &'a str,
+    pub member_of: Option<i64>,
+}
+
+/// How starting a session went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStart {
+    Started,
+    /// Another sign-in spent the same second factor a moment ago (a replay).
+    CodeSpent,
+    /// The password was reset or changed, or the user suspended or removed, while it was being
+    /// verified.
+    PasswordChanged,
+}
+
+/// Whether what a sign-in checked still holds: the password is still the one verified, the user
+/// still active (and a member where asked). Argon2 runs outside any transaction, so a reset,
+/// a change of password, a suspension or a removal can commit between the check and the
+/// transaction that acts on it; that transaction then opens nothing.
+pub(super) async fn password_still_holds(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    user_id: i64,
+    checked: PasswordCheck<'_>,
+) -> StoreResult<bool> {
+    let mut query = QueryBuilder::new("SELECT 1 AS holds FROM users WHERE id = ");
+    query.push_bind(user_id);
+    query.push(" AND status = 'active' AND password_hash = ");
+    query.push_bind(checked.hash.to_owned());
+    if let Some(org_id) = checked.member_of {
+        query.push(" AND org_id = ");
+        query.push_bind(org_id);
+    }
+    Ok(query.build().fetch_optional(&mut **tx).await?.is_some())
 }
 
 /// Spends the second factor of a sign-in: answers false when it was spent already (a replay).

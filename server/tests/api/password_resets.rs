@@ -267,3 +267,35 @@ async fn a_removed_user_s_link_stops_working() {
         "the organization controls the user no more"
     );
 }
+
+#[tokio::test]
+async fn no_sign_in_under_way_outlives_the_reset() {
+    // Sign-ins with the old password race the reset: those whose password was checked before
+    // it committed and whose session would start after it must start none, as those that
+    // started before it lose theirs.
+    let owner = demo_server().await;
+    let signing_in: Vec<_> = (0..24)
+        .map(|_| {
+            let client = owner.another_client();
+            tokio::spawn(async move { client.post_sign_in(MEMBER, PASSWORD).await })
+        })
+        .collect();
+    owner.reset(MEMBER).await;
+    let mut opened = 0;
+    for task in signing_in {
+        let (status, cookie, body) = task.await.expect("task");
+        if status != StatusCode::OK {
+            continue;
+        }
+        opened += 1;
+        let mut holder = owner.another_client();
+        holder.cookie = cookie.map(|c| c.split(';').next().unwrap_or_default().to_owned());
+        let (status, _, _) = holder.get_raw("/api/v1/session").await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "a session outlived the reset: {body}"
+        );
+    }
+    eprintln!("{opened} sign-ins opened a session before the reset");
+}
