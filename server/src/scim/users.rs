@@ -100,6 +100,10 @@ pub fn case_exact(path: &AttrPath) -> bool {
 fn optional_text(value: Option<&Value>, what: &str) -> ScimResult<Option<String>> {
     match value {
         None | Some(Value::Null) => Ok(None),
+        // No name, address or identifier holds a NUL, and PostgreSQL's text cannot.
+        Some(Value::String(text)) if text.contains('\0') => Err(ScimError::invalid_value(format!(
+            "“{what}” cannot hold a NUL character."
+        ))),
         Some(Value::String(text)) => Ok(Some(text.clone())),
         Some(_) => Err(ScimError::invalid_value(format!("“{what}” is a string."))),
     }

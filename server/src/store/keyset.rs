@@ -69,12 +69,13 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
         // The key must be of the sort column's kind: PostgreSQL refuses to compare a number
-        // with text (SQLite would quietly answer an empty page).
-        let key_fits = matches!(
-            (&cursor.key, field),
-            (SortKey::Int(_), SortField::Date)
-                | (SortKey::Text(_), SortField::Name | SortField::Email)
-        );
+        // with text (SQLite would quietly answer an empty page), and a NUL in text (which no
+        // name or address holds, and PostgreSQL's text cannot).
+        let key_fits = match (&cursor.key, field) {
+            (SortKey::Int(_), SortField::Date) => true,
+            (SortKey::Text(text), SortField::Name | SortField::Email) => !text.contains('\0'),
+            _ => false,
+        };
         (key_fits && cursor.sort == sort_tag(field, dir)).then_some(cursor)
     }
 }
@@ -337,6 +338,20 @@ mod tests {
             None
         );
         assert!(Cursor::decode(&forged("7", "date:asc"), SortField::Date, SortDir::Asc).is_some());
+        assert_eq!(
+            Cursor::decode(
+                &forged(r#""a\u0000b""#, "name:asc"),
+                SortField::Name,
+                SortDir::Asc
+            ),
+            None
+        );
+        assert!(Cursor::decode(
+            &forged(r#""ab""#, "name:asc"),
+            SortField::Name,
+            SortDir::Asc
+        )
+        .is_some());
         assert_eq!(
             Cursor::decode("not a cursor!", SortField::Date, SortDir::Asc),
             None

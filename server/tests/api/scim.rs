@@ -860,6 +860,21 @@ async fn put_and_patch_change_names_external_id_and_address_under_the_domain_rul
         (status, &body["scimType"]),
         (StatusCode::BAD_REQUEST, &json!("invalidValue"))
     );
+    // A NUL, which no identifier holds (PostgreSQL's text cannot), is refused as such.
+    let (status, body) = patch_user(
+        &server,
+        &secret,
+        id,
+        json!([
+            { "op": "replace", "path": "externalId", "value": "entra\u{0}42" }
+        ]),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidValue")),
+        "{body}"
+    );
     // The address changed, so the person signs in with the new one.
     let (status, _, _) = server
         .another_client()
@@ -1461,6 +1476,20 @@ async fn group_versions_external_ids_and_the_owners_last_role_hold() {
     assert_eq!(
         (status, &named["externalId"]),
         (StatusCode::OK, &json!("okta-group-7"))
+    );
+    let (status, refused) = patch_resource(
+        &server,
+        &secret,
+        &developers,
+        json!([
+            { "op": "replace", "path": "externalId", "value": "okta\u{0}group" }
+        ]),
+    )
+    .await;
+    assert_eq!(
+        (status, &refused["scimType"]),
+        (StatusCode::BAD_REQUEST, &json!("invalidValue")),
+        "{refused}"
     );
     assert_ne!(
         named["meta"]["version"],

@@ -117,6 +117,18 @@ async fn errors_have_one_shape_and_stable_codes() {
         (status.as_u16(), body.error.code),
         (422, ErrorCode::InvalidCursor)
     );
+    // So is a hand-made one whose key holds a NUL, which PostgreSQL's text cannot (a 500 there).
+    let forged = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        r#"{"k":"chen\u0000","id":1,"d":"a","s":"name:asc"}"#,
+    );
+    let (status, body) = server
+        .get_error(&format!("/api/v1/users?sort=name&cursor={forged}"))
+        .await;
+    assert_eq!(
+        (status.as_u16(), body.error.code),
+        (422, ErrorCode::InvalidCursor)
+    );
 }
 
 #[tokio::test]
