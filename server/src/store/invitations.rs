@@ -663,14 +663,18 @@ impl Store {
                 .map(role_set)
                 .unwrap_or(RoleSet::EMPTY)
                 .union(account.roles);
+            // Only on an account still the organization's: one that left it since the link was
+            // opened (its owner removed, keeping it) is no longer the invitation's to give.
             sqlx::query(
-                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) \
+                 SELECT a.id, $1, $2, $3 FROM accounts a WHERE a.id = $4 AND a.org_id = $5 \
                  ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
             )
-            .bind(account_id)
             .bind(invitation.user_id)
             .bind(i64::from(roles.bits()))
             .bind(now)
+            .bind(account_id)
+            .bind(invitation.org_id)
             .execute(&mut *tx)
             .await?;
         }

@@ -533,16 +533,30 @@ impl Store {
             if before.get(&grant.account_id) == Some(&grant.roles) {
                 continue;
             }
-            sqlx::query(
-                "INSERT INTO account_access (account_id, user_id, roles, granted_at) VALUES ($1, $2, $3, $4) \
+            // Only on an account still the organization's: one may have left it since the caller
+            // checked (its owner removed, keeping it).
+            let granted = sqlx::query(
+                "INSERT INTO account_access (account_id, user_id, roles, granted_at) \
+                 SELECT a.id, $1, $2, $3 FROM accounts a WHERE a.id = $4 AND a.org_id = $5 \
                  ON CONFLICT (account_id, user_id) DO UPDATE SET roles = excluded.roles",
             )
-            .bind(grant.account_id)
             .bind(user_id)
             .bind(i64::from(grant.roles.bits()))
             .bind(actor.at)
+            .bind(grant.account_id)
+            .bind(actor.org_id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if granted == 0 {
+                return Ok(UpdateOutcome::Invalid(
+                    "accounts",
+                    format!(
+                        "Account {} is not an account of this organization.",
+                        grant.account_id
+                    ),
+                ));
+            }
         }
         bump_version(&mut tx, user_id, actor.at).await?;
         let before: Vec<AccountGrant> = before

@@ -403,3 +403,78 @@ async fn deleting_a_user_leaves_the_accounts_they_own_outside_the_organization_o
     assert!(details.contains("Sam's own sandbox"), "{details}");
     assert_counts_kept(&owner).await;
 }
+
+#[tokio::test]
+async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
+    // Sam is given access to the account Priya keeps, again and again, while she is removed: a
+    // grant checked before the account left and written after must not give access to an
+    // account the organization no longer controls. Three rounds, on a fresh organization each:
+    // the race goes either way.
+    for _ in 0..3 {
+        let owner = demo_server().await;
+        let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
+        let owned: Vec<_> = owner
+            .accounts()
+            .await
+            .into_iter()
+            .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
+            .collect();
+        let (kept, handed) = (owned[1].id, owned[0].id);
+        let (sam, _) = owner.detail(id_of(MEMBER)).await;
+        let mut grants: Vec<serde_json::Value> = sam
+            .accounts
+            .iter()
+            .filter(|a| a.account.id != kept)
+            .map(|a| serde_json::json!({"account_id": a.account.id, "roles": a.roles}))
+            .collect();
+        grants.push(serde_json::json!({"account_id": kept, "roles": ["developer"]}));
+        let grant = || {
+            let mut admin = owner.another_client();
+            admin.cookie = owner.cookie.clone();
+            let body = serde_json::json!({ "accounts": grants });
+            tokio::spawn(async move { admin.act("PUT", id_of(MEMBER), "access", body).await })
+        };
+        // Grants before the removal, during it, and after it.
+        let mut granting: Vec<_> = (0..20).map(|_| grant()).collect();
+        let mut remover = owner.another_client();
+        remover.cookie = owner.cookie.clone();
+        let removal = tokio::spawn(async move {
+            remover
+                .act(
+                    "POST",
+                    priya,
+                    "remove",
+                    serde_json::json!({"acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES), "new_owners": [
+                        {"account_id": handed, "new_owner_id": id_of(OWNER)},
+                        {"account_id": kept, "new_owner_id": priya},
+                    ]}),
+                )
+                .await
+        });
+        granting.extend((0..20).map(|_| grant()));
+        let (status, answer) = removal.await.expect("removal");
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+        for task in granting {
+            let (status, body) = task.await.expect("task");
+            assert!(
+                [
+                    StatusCode::OK,
+                    StatusCode::PRECONDITION_FAILED,
+                    StatusCode::UNPROCESSABLE_ENTITY
+                ]
+                .contains(&status),
+                "{status} {body}"
+            );
+        }
+        let mut db = database(&owner).await;
+        let kept_by_others = scalar(
+            &mut db,
+            &format!(
+                "SELECT COUNT(*) FROM account_access WHERE account_id = {kept} AND user_id <> {priya}"
+            ),
+        )
+        .await;
+        assert_eq!(kept_by_others, 0, "access outlived the account's leaving");
+        assert_counts_kept(&owner).await;
+    }
+}
