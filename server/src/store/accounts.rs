@@ -71,14 +71,24 @@ async fn access_target(
     }))
 }
 
-async fn account_name(tx: &mut Transaction<'_, Any>, account_id: i64) -> StoreResult<String> {
+/// The name of an account of the organization, read in the transaction that changes its access:
+/// an account can leave the organization (its owner removed, keeping it) after a request was
+/// checked.
+async fn account_name(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    account_id: i64,
+) -> StoreResult<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1 AND org_id = $2")
             .bind(account_id)
-            .fetch_one(&mut **tx)
+            .bind(org_id)
+            .fetch_optional(&mut **tx)
             .await?,
     )
 }
+
+const NO_LONGER_THE_ORGANIZATIONS: &str = "This account is no longer one of the organization's.";
 
 const OWNER_KEEPS_ACCESS: &str =
     "The owner of an account keeps access to it. Choose another owner first (by removing or deleting the user).";
@@ -217,7 +227,9 @@ impl Store {
                 return Ok(UpdateOutcome::Refused(problem));
             }
         }
-        let account = account_name(&mut tx, account_id).await?;
+        let Some(account) = account_name(&mut tx, actor.org_id, account_id).await? else {
+            return Ok(UpdateOutcome::NotFound);
+        };
         let (action, details) = match roles {
             Some(roles) => {
                 sqlx::query(
@@ -328,7 +340,9 @@ impl Store {
         planned: &PlannedAccountInvitation<'_>,
     ) -> StoreResult<Result<AccountInviteOutcome, &'static str>> {
         let mut tx = self.begin_as(actor).await?;
-        let account = account_name(&mut tx, account_id).await?;
+        let Some(account) = account_name(&mut tx, actor.org_id, account_id).await? else {
+            return Ok(Err(NO_LONGER_THE_ORGANIZATIONS));
+        };
         let user = sqlx::query("SELECT id, org_id, org_role FROM users WHERE email = $1")
             .bind(planned.email)
             .fetch_optional(&mut *tx)

@@ -406,10 +406,10 @@ async fn deleting_a_user_leaves_the_accounts_they_own_outside_the_organization_o
 
 #[tokio::test]
 async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
-    // Sam is given access to the account Priya keeps, again and again, while she is removed: a
-    // grant checked before the account left and written after must not give access to an
-    // account the organization no longer controls. Three rounds, on a fresh organization each:
-    // the race goes either way.
+    // Sam is given access to the account Priya keeps (set as a whole, or through the account's
+    // "Invite users"), again and again, while she is removed: a grant checked before the account
+    // left and written after must not give access to an account the organization no longer
+    // controls. Three rounds, on a fresh organization each: the race goes either way.
     for _ in 0..3 {
         let owner = demo_server().await;
         let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
@@ -434,8 +434,23 @@ async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
             let body = serde_json::json!({ "accounts": grants });
             tokio::spawn(async move { admin.act("PUT", id_of(MEMBER), "access", body).await })
         };
+        // And through the account's "Invite users", which gives a member access at once.
+        let invite = || {
+            let mut admin = owner.another_client();
+            admin.cookie = owner.cookie.clone();
+            tokio::spawn(async move {
+                admin
+                    .post_json(
+                        &format!("/api/v1/accounts/{kept}/invitations"),
+                        serde_json::json!({"emails": [MEMBER], "roles": ["support"]}),
+                    )
+                    .await
+            })
+        };
         // Grants before the removal, during it, and after it.
-        let mut granting: Vec<_> = (0..20).map(|_| grant()).collect();
+        let mut granting: Vec<_> = (0..20)
+            .map(|i| if i % 2 == 0 { grant() } else { invite() })
+            .collect();
         let mut remover = owner.another_client();
         remover.cookie = owner.cookie.clone();
         let removal = tokio::spawn(async move {
@@ -451,7 +466,7 @@ async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
                 )
                 .await
         });
-        granting.extend((0..20).map(|_| grant()));
+        granting.extend((0..20).map(|i| if i % 2 == 0 { grant() } else { invite() }));
         let (status, answer) = removal.await.expect("removal");
         assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
         for task in granting {
