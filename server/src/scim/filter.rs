@@ -115,6 +115,10 @@ impl fmt::Display for SyntaxError {
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses and `not` accepted (the parser recurses).
 const MAX_DEPTH: usize = 32;
+/// Most comparisons one filter holds. Identity providers send one to three; a Groups filter on
+/// `members` is tested against every holder of every account, once per comparison, so a filter
+/// of hundreds within the length limit would hold a core for seconds.
+const MAX_COMPARISONS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -255,6 +259,7 @@ struct Parser {
     tokens: Vec<Token>,
     at: usize,
     depth: usize,
+    comparisons: usize,
 }
 
 impl Parser {
@@ -322,6 +327,12 @@ impl Parser {
     }
 
     fn attribute_expression(&mut self) -> Result<Filter, SyntaxError> {
+        self.comparisons += 1;
+        if self.comparisons > MAX_COMPARISONS {
+            return Err(SyntaxError(format!(
+                "A filter holds at most {MAX_COMPARISONS} comparisons."
+            )));
+        }
         let path = match self.next() {
             Some(Token::Word(word)) => attr_path(&word)?,
             Some(other) => {
@@ -384,6 +395,7 @@ pub fn parse_filter(text: &str) -> Result<Filter, SyntaxError> {
         tokens: tokens(text)?,
         at: 0,
         depth: 0,
+        comparisons: 0,
     };
     if parser.tokens.is_empty() {
         return Err(SyntaxError("The filter is empty.".to_owned()));
@@ -663,6 +675,21 @@ mod tests {
         let deep = format!("{}a pr{}", "(".repeat(40), ")".repeat(40));
         assert!(parse_filter(&deep).unwrap_err().0.contains("too deeply"));
         assert!(parse_filter(&"a".repeat(MAX_FILTER_LEN + 1)).is_err());
+        // Comparisons are counted (a value path's attribute and each test inside it), each of
+        // which a Groups filter on members runs against every holder.
+        let of = |n: usize| {
+            (0..n)
+                .map(|i| format!(r#"members[value eq "{i}"]"#))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        assert!(parse_filter(&of(MAX_COMPARISONS / 2)).is_ok());
+        assert!(parse_filter(&of(MAX_COMPARISONS / 2 + 1)).is_err());
+        let flat = (0..=MAX_COMPARISONS)
+            .map(|i| format!(r#"userName eq "{i}""#))
+            .collect::<Vec<_>>();
+        assert!(parse_filter(&flat[1..].join(" or ")).is_ok());
+        assert!(parse_filter(&flat.join(" or ")).is_err());
     }
 
     /// The PATCH paths of RFC 7644 §3.5.2 and the ones Entra ID and Okta send.
