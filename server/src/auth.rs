@@ -14,6 +14,20 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 pub const SESSION_COOKIE: &str = "roster_session";
+/// The session cookie's name over https: the browser keeps a `__Host-` cookie Secure, on this host
+/// alone and on every path, so a sibling domain (or a plain-http answer) cannot set one the server
+/// would read in its place and have an admin work in another session unawares.
+pub const HTTPS_SESSION_COOKIE: &str = "__Host-roster_session";
+
+/// The session cookie's name for a client that reached the server over https or not (plain
+/// http is for loopback and development, where no `__Host-` cookie can be set).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        HTTPS_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 /// A session ends after this long without a request…
 pub const SESSION_IDLE_SECONDS: i64 = 30 * 60;
 /// …and in any case this long after sign-in.
@@ -178,7 +192,7 @@ pub fn token_hash(token: &str) -> String {
 
 /// The Set-Cookie value that starts a session.
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    Cookie::build((SESSION_COOKIE, token.to_owned()))
+    Cookie::build((session_cookie_name(secure), token.to_owned()))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure)
@@ -190,7 +204,7 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 
 /// The Set-Cookie value that ends it in the browser.
 pub fn expired_session_cookie(secure: bool) -> String {
-    Cookie::build((SESSION_COOKIE, ""))
+    Cookie::build((session_cookie_name(secure), ""))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure)
@@ -200,11 +214,13 @@ pub fn expired_session_cookie(secure: bool) -> String {
         .to_string()
 }
 
-/// The session token in a Cookie header, if any.
-pub fn token_from_cookie_header(header: &str) -> Option<String> {
+/// The session token in a Cookie header of a client that came over https or not, if any: over
+/// https only the `__Host-` cookie counts.
+pub fn token_from_cookie_header(header: &str, https: bool) -> Option<String> {
+    let name = session_cookie_name(https);
     Cookie::split_parse(header)
         .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
+        .find(|c| c.name() == name && !c.value().is_empty())
         .map(|c| c.value().to_owned())
 }
 
@@ -233,13 +249,9 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_strict_and_secure_behind_https() {
         let cookie = session_cookie("tok", true);
-        for part in [
-            "roster_session=tok",
-            "HttpOnly",
-            "SameSite=Strict",
-            "Secure",
-            "Path=/",
-        ] {
+        assert!(cookie.starts_with("__Host-roster_session=tok"), "{cookie}");
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
             assert!(cookie.contains(part), "{cookie}");
         }
         assert!(!session_cookie("tok", false).contains("Secure"));
@@ -302,10 +314,25 @@ mod tests {
     #[test]
     fn the_token_is_read_from_the_cookie_header() {
         assert_eq!(
-            token_from_cookie_header("theme=dark; roster_session=abc; other=1").as_deref(),
+            token_from_cookie_header("theme=dark; roster_session=abc; other=1", false).as_deref(),
             Some("abc")
         );
-        assert_eq!(token_from_cookie_header("roster_session="), None);
-        assert_eq!(token_from_cookie_header("nothing"), None);
+        assert_eq!(token_from_cookie_header("roster_session=", false), None);
+        assert_eq!(token_from_cookie_header("nothing", false), None);
+        // Over https only the `__Host-` cookie, which no other site can set: a plain one tossed
+        // in from a sibling domain, even first, is not read.
+        let tossed = "roster_session=theirs; __Host-roster_session=mine";
+        assert_eq!(
+            token_from_cookie_header(tossed, true).as_deref(),
+            Some("mine")
+        );
+        assert_eq!(
+            token_from_cookie_header("roster_session=theirs", true),
+            None
+        );
+        assert_eq!(
+            token_from_cookie_header("__Host-roster_session=mine", false),
+            None
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
@@ -96,8 +96,18 @@ pub async fn resolve_client(
         request.uri().scheme_str() == Some("https"),
         &state.settings.trusted_proxies,
     );
+    let https = info.https;
     request.extensions_mut().insert(info);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // A browser that reached Roster over https keeps to it for a year: no later request (a typed
+    // address, a link in mail) goes out over http, where a network attacker could answer it.
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }
 
 /// The client of a request (see [`resolve_client`]).
@@ -204,12 +214,13 @@ impl FromRequestParts<AppState> for PendingCaller {
                 "Your session has ended. Sign in to continue.",
             )
         };
+        let https = client(parts).https;
         let token = parts
             .headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(auth::token_from_cookie_header)
+            .find_map(|cookies| auth::token_from_cookie_header(cookies, https))
             .ok_or_else(unauthorized)?;
         let now = state.clock.now();
         let token_hash = auth::token_hash(&token);

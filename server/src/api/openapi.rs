@@ -54,7 +54,7 @@ impl Modify for SecuritySchemes {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::auth::SESSION_COOKIE,
-                "The HttpOnly session cookie `POST /session` sets.",
+                "The HttpOnly session cookie `POST /session` sets (`__Host-roster_session` over https).",
             ))),
         );
         components.add_security_scheme(

@@ -91,14 +91,62 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
     };
     let cookie = cookie_from("10.0.0.2:4000").await;
     assert!(
-        cookie.contains("Secure"),
+        cookie.starts_with("__Host-roster_session=") && cookie.contains("Secure"),
         "behind the trusted proxy: {cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    // Over https only that cookie opens the session: a plain one a sibling domain could set
+    // (cookie tossing) is not read, even sent first. Such answers also ask for https from now on.
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, token)| token.to_owned())
+        .unwrap_or_default();
+    let session_over_https = |cookies: String| {
+        let mut request = Request::get("/api/v1/session")
+            .header("x-forwarded-proto", "https")
+            .header("cookie", cookies)
+            .body(Body::empty())
+            .expect("request");
+        let peer: std::net::SocketAddr = "10.0.0.2:4000".parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let server = &server;
+        async move { server.send(request).await }
+    };
+    let answer = session_over_https(format!("__Host-roster_session={token}")).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(
+        answer.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let tossed = format!("roster_session=someone-elses; __Host-roster_session={token}");
+    assert_eq!(session_over_https(tossed).await.status(), StatusCode::OK);
+    let plain = format!("roster_session={token}");
+    assert_eq!(
+        session_over_https(plain).await.status(),
+        StatusCode::UNAUTHORIZED
     );
     let cookie = cookie_from("198.51.100.7:4000").await;
     assert!(cookie.starts_with("roster_session="), "{cookie}");
     assert!(
         !cookie.contains("Secure"),
         "a client's own header: {cookie}"
+    );
+    assert!(
+        server
+            .send(
+                Request::get("/api/v1/health")
+                    .body(Body::empty())
+                    .expect("request")
+            )
+            .await
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "no https, no HSTS"
     );
 }
 
