@@ -94,8 +94,13 @@ pub async fn sign_in(
         SessionStart::Started => {}
         SessionStart::CodeSpent => return Err(invalid_code()),
         // Reset, changed, suspended or removed while the password was verified: what was
-        // verified opens nothing now, as it would not a moment later.
-        SessionStart::PasswordChanged => return Err(password_mismatch()),
+        // verified opens nothing now, as it would not a moment later; the log says so.
+        SessionStart::PasswordChanged => {
+            let known = Some((credentials.org_id, credentials.user_id));
+            let event = failure_event(known, &email, addr, "password_changed", now);
+            state.store.attempt_failed(&event).await?;
+            return Err(password_mismatch());
+        }
     }
     let caller = Caller {
         user_id: credentials.user_id,

@@ -115,7 +115,7 @@ impl fmt::Display for SyntaxError {
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses and `not` accepted (the parser recurses).
 const MAX_DEPTH: usize = 32;
-/// Most comparisons one filter holds. Identity providers send one to three; a Groups filter on
+/// Most comparisons one filter (or PATCH path) holds. Identity providers send one to three; a Groups filter on
 /// `members` is tested against every holder of every account, once per comparison, so a filter
 /// of hundreds within the length limit would hold a core for seconds.
 const MAX_COMPARISONS: usize = 20;
@@ -327,12 +327,6 @@ impl Parser {
     }
 
     fn attribute_expression(&mut self) -> Result<Filter, SyntaxError> {
-        self.comparisons += 1;
-        if self.comparisons > MAX_COMPARISONS {
-            return Err(SyntaxError(format!(
-                "A filter holds at most {MAX_COMPARISONS} comparisons."
-            )));
-        }
         let path = match self.next() {
             Some(Token::Word(word)) => attr_path(&word)?,
             Some(other) => {
@@ -352,6 +346,12 @@ impl Parser {
             }
             self.depth -= 1;
             return Ok(Filter::ValuePath(path, Box::new(inner)));
+        }
+        self.comparisons += 1;
+        if self.comparisons > MAX_COMPARISONS {
+            return Err(SyntaxError(format!(
+                "A filter holds at most {MAX_COMPARISONS} comparisons."
+            )));
         }
         let operator = match self.next() {
             Some(Token::Word(word)) if word.eq_ignore_ascii_case("pr") => {
@@ -675,16 +675,16 @@ mod tests {
         let deep = format!("{}a pr{}", "(".repeat(40), ")".repeat(40));
         assert!(parse_filter(&deep).unwrap_err().0.contains("too deeply"));
         assert!(parse_filter(&"a".repeat(MAX_FILTER_LEN + 1)).is_err());
-        // Comparisons are counted (a value path's attribute and each test inside it), each of
-        // which a Groups filter on members runs against every holder.
+        // Comparisons are counted, those inside value paths too, each of which a Groups filter
+        // on members runs against every holder.
         let of = |n: usize| {
             (0..n)
                 .map(|i| format!(r#"members[value eq "{i}"]"#))
                 .collect::<Vec<_>>()
                 .join(" or ")
         };
-        assert!(parse_filter(&of(MAX_COMPARISONS / 2)).is_ok());
-        assert!(parse_filter(&of(MAX_COMPARISONS / 2 + 1)).is_err());
+        assert!(parse_filter(&of(MAX_COMPARISONS)).is_ok());
+        assert!(parse_filter(&of(MAX_COMPARISONS + 1)).is_err());
         let flat = (0..=MAX_COMPARISONS)
             .map(|i| format!(r#"userName eq "{i}""#))
             .collect::<Vec<_>>();

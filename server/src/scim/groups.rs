@@ -119,11 +119,12 @@ pub fn external_id(group: &Value) -> ScimResult<Option<String>> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(id)) if id.is_empty() => Ok(None),
-        Some(Value::String(id)) if id.chars().count() <= 255 && !id.contains('\0') => {
-            Ok(Some(id.clone()))
-        }
+        Some(Value::String(id)) if id.contains('\0') => Err(ScimError::invalid_value(
+            "“externalId” cannot hold a NUL character.",
+        )),
+        Some(Value::String(id)) if id.chars().count() <= 255 => Ok(Some(id.clone())),
         _ => Err(ScimError::invalid_value(
-            "“externalId” is a string of at most 255 characters, without a NUL.",
+            "“externalId” is a string of at most 255 characters.",
         )),
     }
 }

@@ -30,6 +30,7 @@ pub struct PlannedAccountInvitation<'a> {
 /// The user and account a change of access is about, read inside its transaction.
 struct AccessTarget {
     label: String,
+    account: String,
     /// Their role, when they are a member of the organization (not an external user).
     member_role: Option<OrgRole>,
     owner: bool,
@@ -43,7 +44,7 @@ async fn access_target(
     user_id: i64,
 ) -> StoreResult<Option<AccessTarget>> {
     let row = sqlx::query(
-        "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, a.owner_id, aa.roles \
+        "SELECT u.email, u.given_name, u.family_name, u.org_id, u.org_role, a.name, a.owner_id, aa.roles \
          FROM accounts a JOIN users u ON u.id = $1 \
          LEFT JOIN account_access aa ON aa.account_id = a.id AND aa.user_id = u.id \
          WHERE a.id = $2 AND a.org_id = $3",
@@ -61,6 +62,7 @@ async fn access_target(
     let family: String = row.try_get("family_name")?;
     Ok(Some(AccessTarget {
         label: roster_model::display_name(&given, &family, &email),
+        account: row.try_get("name")?,
         member_role: if row.try_get::<Option<i64>, _>("org_id")? == Some(org_id) {
             Some(parse_org_role(&row)?.unwrap_or(OrgRole::Member))
         } else {
@@ -88,7 +90,7 @@ async fn account_name(
     )
 }
 
-const NO_LONGER_THE_ORGANIZATIONS: &str = "This account is no longer one of the organization's.";
+const NO_LONGER_THE_ORGANIZATIONS: &str = "The account is no longer the organization's.";
 
 const OWNER_KEEPS_ACCESS: &str =
     "The owner of an account keeps access to it. Choose another owner first (by removing or deleting the user).";
@@ -227,9 +229,7 @@ impl Store {
                 return Ok(UpdateOutcome::Refused(problem));
             }
         }
-        let Some(account) = account_name(&mut tx, actor.org_id, account_id).await? else {
-            return Ok(UpdateOutcome::NotFound);
-        };
+        let account = &target.account;
         let (action, details) = match roles {
             Some(roles) => {
                 sqlx::query(

@@ -235,9 +235,9 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a session for the member of `org_id` whose password was checked against
-    /// `checked_hash`: spends the second factor, stores the token's hash, notes the sign-in, and
-    /// audits it, in one transaction. A successful sign-in also clears the account's failures.
+    /// Starts a session for the user whose password was checked as `checked` says: spends the
+    /// second factor, stores the token's hash, notes the sign-in, and audits it, in one
+    /// transaction. A successful sign-in also clears the account's failures.
     /// Changes nothing when the password, the user's standing or the second factor changed
     /// since they were checked.
     pub async fn start_session(

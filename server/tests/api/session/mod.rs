@@ -129,6 +129,32 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
         session_over_https(plain).await.status(),
         StatusCode::UNAUTHORIZED
     );
+    // Signing out over https clears that cookie.
+    let mut request = Request::delete("/api/v1/session")
+        .header(roster_model::CSRF_HEADER, "1")
+        .header("x-forwarded-proto", "https")
+        .header("cookie", format!("__Host-roster_session={token}"))
+        .body(Body::empty())
+        .expect("request");
+    let peer: std::net::SocketAddr = "10.0.0.2:4000".parse().expect("address");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    let signed_out = server.send(request).await;
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    let cleared = signed_out.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default();
+    assert!(
+        cleared.starts_with("__Host-roster_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert_eq!(
+        session_over_https(format!("__Host-roster_session={token}"))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let cookie = cookie_from("198.51.100.7:4000").await;
     assert!(cookie.starts_with("roster_session="), "{cookie}");
     assert!(
