@@ -10,12 +10,7 @@ use roster_server::dataset;
 async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_them_active() {
     let owner = demo_server().await;
     let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
-    let owned: Vec<_> = owner
-        .accounts()
-        .await
-        .into_iter()
-        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
-        .collect();
+    let owned = owner.accounts_owned_by(priya).await;
     assert_eq!(owned.len(), 2, "Priya owns two demo accounts");
     let sam = id_of(MEMBER);
 
@@ -232,12 +227,7 @@ async fn admins_cannot_remove_themselves_owners_or_the_last_owner() {
 async fn an_account_that_leaves_with_its_owner_takes_none_of_the_organizations_grants() {
     let owner = demo_server().await;
     let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
-    let owned: Vec<_> = owner
-        .accounts()
-        .await
-        .into_iter()
-        .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
-        .collect();
+    let owned = owner.accounts_owned_by(priya).await;
     let (kept, handed) = (owned[1].id, owned[0].id);
     let others: roster_model::Page<roster_model::AccountUser> = owner
         .get(&format!("/api/v1/accounts/{kept}/users?limit=200"))
@@ -413,12 +403,7 @@ async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
     for _ in 0..3 {
         let owner = demo_server().await;
         let priya = id_of(dataset::DEMO_ADMIN_EMAIL);
-        let owned: Vec<_> = owner
-            .accounts()
-            .await
-            .into_iter()
-            .filter(|a| a.owner.as_ref().is_some_and(|o| o.id == priya))
-            .collect();
+        let owned = owner.accounts_owned_by(priya).await;
         let (kept, handed) = (owned[1].id, owned[0].id);
         let (sam, _) = owner.detail(id_of(MEMBER)).await;
         let mut grants: Vec<serde_json::Value> = sam

@@ -37,4 +37,11 @@ impl TestServer {
         let page: Page<roster_model::AccountSummary> = self.get("/api/v1/accounts?limit=200").await;
         page.items
     }
+
+    /// The organization's accounts `user_id` owns.
+    async fn accounts_owned_by(&self, user_id: i64) -> Vec<roster_model::AccountSummary> {
+        let mut owned = self.accounts().await;
+        owned.retain(|a| a.owner.as_ref().is_some_and(|o| o.id == user_id));
+        owned
+    }
 }

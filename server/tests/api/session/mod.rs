@@ -50,6 +50,20 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// `request` as it arrives from `peer` saying (in `X-Forwarded-Proto`) that its client came over
+/// https, which counts only when `peer` is a trusted proxy.
+fn https_from(peer: &str, request: axum::http::request::Builder, body: Body) -> Request<Body> {
+    let mut request = request
+        .header("x-forwarded-proto", "https")
+        .body(body)
+        .expect("request");
+    let peer: std::net::SocketAddr = peer.parse().expect("address");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
     let server = anonymous_demo_server().await;
@@ -66,18 +80,14 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
         settings.trusted_proxies = vec!["10.0.0.0/8".parse().expect("range")];
     });
     let cookie_from = |peer: &str| {
-        let mut request = Request::post("/api/v1/session")
+        let request = Request::post("/api/v1/session")
             .header("content-type", "application/json")
-            .header(roster_model::CSRF_HEADER, "1")
-            .header("x-forwarded-proto", "https")
-            .body(Body::from(
-                serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string(),
-            ))
-            .expect("request");
-        let peer: std::net::SocketAddr = peer.parse().expect("address");
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(peer));
+            .header(roster_model::CSRF_HEADER, "1");
+        let request = https_from(
+            peer,
+            request,
+            Body::from(serde_json::json!({"email": OWNER, "password": PASSWORD}).to_string()),
+        );
         let server = &server;
         async move {
             let response = server.send(request).await;
@@ -104,15 +114,8 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
         .map(|(_, token)| token.to_owned())
         .unwrap_or_default();
     let session_over_https = |cookies: String| {
-        let mut request = Request::get("/api/v1/session")
-            .header("x-forwarded-proto", "https")
-            .header("cookie", cookies)
-            .body(Body::empty())
-            .expect("request");
-        let peer: std::net::SocketAddr = "10.0.0.2:4000".parse().expect("address");
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(peer));
+        let request = Request::get("/api/v1/session").header("cookie", cookies);
+        let request = https_from("10.0.0.2:4000", request, Body::empty());
         let server = &server;
         async move { server.send(request).await }
     };
@@ -130,16 +133,10 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
         StatusCode::UNAUTHORIZED
     );
     // Signing out over https clears that cookie.
-    let mut request = Request::delete("/api/v1/session")
+    let request = Request::delete("/api/v1/session")
         .header(roster_model::CSRF_HEADER, "1")
-        .header("x-forwarded-proto", "https")
-        .header("cookie", format!("__Host-roster_session={token}"))
-        .body(Body::empty())
-        .expect("request");
-    let peer: std::net::SocketAddr = "10.0.0.2:4000".parse().expect("address");
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(peer));
+        .header("cookie", format!("__Host-roster_session={token}"));
+    let request = https_from("10.0.0.2:4000", request, Body::empty());
     let signed_out = server.send(request).await;
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
     let cleared = signed_out.headers()["set-cookie"]
