@@ -115,9 +115,9 @@ impl fmt::Display for SyntaxError {
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses and `not` accepted (the parser recurses).
 const MAX_DEPTH: usize = 32;
-/// Most comparisons one filter (or PATCH path) holds. Identity providers send one to three; a Groups filter on
-/// `members` is tested against every holder of every account, once per comparison, so a filter
-/// of hundreds within the length limit would hold a core for seconds.
+/// Most comparisons one filter (or PATCH path) holds. Identity providers send one to three; a
+/// Groups filter on `members` is tested against every holder of every account, once per
+/// comparison, so a filter of hundreds within the length limit would hold a core for seconds.
 const MAX_COMPARISONS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
