@@ -98,6 +98,9 @@ pub fn UserTable(
     on_sort: Callback<SortField>,
     #[prop(into)] caption: String,
     #[prop(default = None)] selection: Option<RwSignal<BTreeSet<i64>>>,
+    /// The signed-in admin, whose row has no checkbox: bulk actions leave them out.
+    #[prop(default = None)]
+    unselectable: Option<i64>,
     /// External tab: called to take a user's access to one account (or, with None, to all of the
     /// organization's accounts) away.
     #[prop(default = None)]
@@ -106,7 +109,11 @@ pub fn UserTable(
     #[prop(optional, into)]
     hidden: Signal<BTreeSet<String>>,
 ) -> impl IntoView {
-    let page_ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let page_ids: Vec<i64> = users
+        .iter()
+        .map(|u| u.id)
+        .filter(|id| Some(*id) != unselectable)
+        .collect();
     let select_all_header = selection.map(|selected| {
         let ids = page_ids.clone();
         let all = page_ids.clone();
@@ -133,6 +140,9 @@ pub fn UserTable(
         .map(|user| {
             let id = user.id;
             let select = selection.map(|selected| {
+                if Some(id) == unselectable {
+                    return view! { <td></td> }.into_any();
+                }
                 let label = format!("Select {}", user.display_name());
                 view! {
                     <td>
@@ -144,6 +154,7 @@ pub fn UserTable(
                             } />
                     </td>
                 }
+                .into_any()
             });
             view! { <tr>{select}{cells(view, user, on_remove_access)}</tr> }
         })

@@ -224,6 +224,43 @@ test.describe('invitations', () => {
     await page.getByRole('link', { name: 'Cancel' }).click();
   });
 
+  test('leaving while the invitations are sent: they go on, and the console keeps working', async ({ page }) => {
+    // A panic would end the app (the wasm instance aborts): the page reports it as an error.
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await signIn(page);
+    const address = 'left.early@northwind.example';
+    await page.goto('/invite/accounts');
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    await page.getByLabel('Email addresses').fill(address);
+    await page.getByRole('button', { name: 'Next: review' }).click();
+    await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/invitations', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
+    const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await expect(page.getByRole('button', { name: 'Sending…' })).toBeVisible();
+    await page.getByRole('link', { name: 'Back' }).click();
+    await expect(page).toHaveURL(/\/invite\/people$/);
+    release();
+    expect((await sent).status()).toBe(200);
+    await page.unroute('**/api/v1/invitations');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('tab', { name: /Invited/ }).click();
+    await page.getByLabel('Search users').fill(address);
+    await expect(userRows(page)).toHaveCount(1);
+    expect(errors).toEqual([]);
+    // Leave no draft behind for the other tests.
+    await page.goto('/invite/people');
+    await page.getByLabel('Email addresses').fill('');
+    await page.getByRole('link', { name: 'Back' }).click();
+    await page.getByRole('link', { name: 'Cancel' }).click();
+  });
+
   test('an eleventh account is refused with the reason', async ({ page }) => {
     await signIn(page);
     await page.goto('/invite/accounts');

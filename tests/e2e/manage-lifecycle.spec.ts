@@ -205,4 +205,89 @@ test.describe('a user’s lifecycle', () => {
     expect((await accounts(page)).find((a) => a.id === account.id)?.owner?.id).toBe(heir.id);
     await expect(userRows(page)).toHaveCount(0);
   });
+
+  test('bulk removal: a cancelled dialog leaves nothing ticked or chosen, and finding an owner keeps the focus', async ({ page }) => {
+    await signIn(page);
+    const people = await managed(page);
+    const all = await accounts(page);
+    const owning = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
+    const account = all.find((a) => a.owner?.id === owning.id)!;
+    const owningNothing = people.filter((u) => u.org_role === 'member' && !all.some((a) => a.owner?.id === u.id));
+    const [heir, other] = owningNothing;
+    const dialog = page.getByRole('dialog', { name: 'Remove the selected users from the organization?' });
+    const confirm = dialog.getByRole('button', { name: 'Remove from organization' });
+    const search = page.getByLabel('Search users');
+    const removeSelected = async (email: string) => {
+      // Searched in the page, not loaded anew: the dialog stays mounted between the two.
+      await search.fill(email);
+      await expect(userRows(page)).toHaveCount(1);
+      await page.getByLabel('Select all users on this page').check();
+      await page.getByRole('group', { name: 'Bulk actions' }).getByRole('button', { name: 'Remove from organization' }).click();
+      await expect(dialog).toBeVisible();
+    };
+
+    await page.goto('/users/managed');
+    await removeSelected(owning.email);
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    const finder = dialog.getByLabel('Find managed users');
+    await finder.pressSequentially(heir.email, { delay: 30 });
+    await expect(finder).toBeFocused();
+    await expect(finder).toHaveValue(heir.email);
+    const owner = dialog.getByLabel(`New owner of ${account.name}`);
+    const heirLabel = `${heir.given_name} ${heir.family_name} (${heir.email})`;
+    await owner.selectOption({ label: heirLabel });
+    // A new search keeps the owner chosen among the choices.
+    await finder.fill(other.email);
+    await expect(owner.locator('option:checked')).toHaveText(heirLabel);
+    await expect(confirm).toBeEnabled();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+
+    // Someone who owns nothing: the checklist starts unticked, and no owner of the account
+    // above holds the button back.
+    await removeSelected(other.email);
+    await expect(dialog.getByText('None of them owns an account.')).toBeVisible();
+    for (const box of await dialog.getByRole('checkbox').all()) await expect(box).not.toBeChecked();
+    await expect(confirm).toBeDisabled();
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    await expect(confirm).toBeEnabled();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await managed(page)).some((u) => u.id === other.id), 'nobody was removed').toBe(true);
+  });
+
+  test('remove: refused because someone changed the user meanwhile, the dialog keeps what was confirmed', async ({ page }) => {
+    await signIn(page);
+    const people = await managed(page);
+    const all = await accounts(page);
+    const target = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
+    const account = all.find((a) => a.owner?.id === target.id)!;
+    await page.goto(`/users/${target.id}`);
+    await page.getByRole('button', { name: 'Remove from organization' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Remove .* from the organization\?$/ });
+    await expect(dialog).toBeVisible();
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    const keeps = `${target.given_name} ${target.family_name} keeps it (it leaves the organization)`;
+    await dialog.getByLabel(`New owner of ${account.name}`).selectOption({ label: keeps });
+
+    // Another admin renames the user meanwhile: this page's version is stale.
+    const etag = (await page.request.get(`/api/v1/users/${target.id}`)).headers()['etag'];
+    const renamed = await page.request.patch(`/api/v1/users/${target.id}`, {
+      headers: { 'x-roster-csrf': '1', 'if-match': etag },
+      data: { given_name: `${target.given_name}x` },
+    });
+    expect(renamed.status(), await renamed.text()).toBe(200);
+
+    await dialog.getByRole('button', { name: 'Remove from organization' }).click();
+    const reopened = page.getByRole('dialog', { name: `Remove ${target.given_name}x ${target.family_name} from the organization?` });
+    await expect(reopened).toBeVisible();
+    await expect(reopened.getByRole('alert')).toContainText(/changed/i);
+    for (const box of await reopened.getByRole('checkbox').all()) await expect(box).toBeChecked();
+    await expect(reopened.getByLabel(`New owner of ${account.name}`).locator('option:checked')).toHaveText(
+      `${target.given_name}x ${target.family_name} keeps it (it leaves the organization)`,
+    );
+    await expectAccessible(page);
+    // Applied again, against the user as they are now, it goes.
+    await reopened.getByRole('button', { name: 'Remove from organization' }).click();
+    await expect(page.getByText(`${target.given_name}x ${target.family_name} was removed from the organization.`)).toBeVisible();
+  });
 });

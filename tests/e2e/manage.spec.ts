@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, signIn } from './helpers';
+import { expectAccessible, signIn, userRows } from './helpers';
 
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string };
 
@@ -116,5 +116,43 @@ test.describe('bulk actions and the acting admin', () => {
     await expect(page.getByText(`${everyone.length - 1} done, 0 failed.`)).toBeVisible();
     expect(sent).not.toContain(me);
     expect(sent.sort()).toEqual(everyone.filter((id) => id !== me).sort());
+  });
+
+  test('the admin’s own row has no checkbox, and selecting the page leaves them out', async ({ page }) => {
+    await signIn(page);
+    const me = (await (await page.request.get('/api/v1/session')).json()).user as { id: number; email: string };
+    const sent: number[] = [];
+    await page.route('**/api/v1/users/bulk', async (route) => {
+      const ids = (route.request().postDataJSON() as { ids: number[] }).ids;
+      sent.push(...ids);
+      await route.fulfill({ json: { results: ids.map((id) => ({ id, name: `User ${id}`, ok: true })) } });
+    });
+    // A search that shows the admin among others on one page.
+    const shownWith = async (q: string) => {
+      const found = await (await page.request.get(`/api/v1/users?view=managed&q=${encodeURIComponent(q)}`)).json();
+      return found.items.length > 1 && !found.next_cursor && found.items.some((u: { id: number }) => u.id === me.id);
+    };
+    let term = '';
+    for (const candidate of [me.email.slice(0, 1), me.email.slice(0, 2), me.email.split('.')[0]]) {
+      if (await shownWith(candidate)) {
+        term = candidate;
+        break;
+      }
+    }
+    expect(term, 'a search that shows the admin among others').not.toBe('');
+    await page.goto(`/users/managed?q=${encodeURIComponent(term)}`);
+    const mine = userRows(page).filter({ hasText: me.email });
+    await expect(mine).toHaveCount(1);
+    await expect(mine.getByRole('checkbox')).toHaveCount(0);
+    await page.getByLabel('Select all users on this page').check();
+    const shown = await userRows(page).count();
+    const bar = page.getByRole('group', { name: 'Bulk actions' });
+    await expect(bar.getByRole('status')).toHaveText(new RegExp(`^${shown - 1} users? selected`));
+    await expectAccessible(page);
+    await bar.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByRole('button', { name: 'Confirm: reset password' }).click();
+    await expect(page.getByText(`${shown - 1} done, 0 failed.`)).toBeVisible();
+    expect(sent).not.toContain(me.id);
+    expect(sent).toHaveLength(shown - 1);
   });
 });

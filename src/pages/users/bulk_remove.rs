@@ -23,7 +23,18 @@ pub fn BulkRemoveDialog(
     let api = expect_context::<ApiClient>();
     let ticked = RwSignal::new(BTreeSet::<&'static str>::new());
     let owners = RwSignal::new(BTreeMap::<i64, i64>::new());
+    // Labels of the people chosen as owners, so a new search does not drop them from the lists.
+    let chosen = RwSignal::new(BTreeMap::<i64, String>::new());
     let search = RwSignal::new(String::new());
+    // The dialog stays mounted once opened: each selection it opens for (or closing it) starts
+    // with nothing confirmed or chosen, so no tick or owner of a cancelled removal carries over.
+    Effect::new(move |_| {
+        removing.track();
+        ticked.set(BTreeSet::new());
+        owners.set(BTreeMap::new());
+        chosen.set(BTreeMap::new());
+        search.set(String::new());
+    });
     // The accounts the selected users own: (account id, account name, owner id, owner name).
     let owned = {
         LocalResource::new(move || {
@@ -73,8 +84,6 @@ pub fn BulkRemoveDialog(
             ticked.get_untracked(),
             owners.get_untracked(),
         ));
-        ticked.set(BTreeSet::new());
-        owners.set(BTreeMap::new());
     };
     let count = move || removing.with(|r| r.as_ref().map_or(0, Vec::len));
 
@@ -89,22 +98,39 @@ pub fn BulkRemoveDialog(
                     match owned.await {
                         Err(failure) => view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="roster-muted">"None of them owns an account."</p> }.into_any(),
-                        Ok(list) => {
-                            let people = candidates.await.unwrap_or_default();
-                            view! {
-                                <h3>"New owners"</h3>
-                                <p class="roster-muted">"Choose who owns each account they own. Choosing its current owner keeps the account with them: it leaves the organization's control, and everyone else's access to it, and pending invitations to it, end."</p>
-                                <SearchBox id="roster-bulk-remove-search" label="Find managed users" value=Signal::derive(move || search.get())
-                                    on_search=Callback::new(move |text: String| search.set(text)) />
-                                {list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
-                                    let select_id = format!("roster-bulk-owner-{account_id}");
-                                    let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
-                                        .chain(people.iter().cloned())
-                                        .collect();
-                                    view! { <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners /> }
-                                }).collect_view()}
-                            }.into_any()
-                        }
+                        Ok(list) => view! {
+                            <h3>"New owners"</h3>
+                            <p class="roster-muted">"Choose who owns each account they own. Choosing its current owner keeps the account with them: it leaves the organization's control, and everyone else's access to it, and pending invitations to it, end."</p>
+                            // Outside the candidates' wait, so typing keeps its focus while they load.
+                            <SearchBox id="roster-bulk-remove-search" label="Find managed users" value=Signal::derive(move || search.get())
+                                on_search=Callback::new(move |text: String| search.set(text)) />
+                            <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading managed users…"</p> }>
+                                {move || {
+                                    let list = list.clone();
+                                    Suspend::new(async move {
+                                        let mut people = candidates.await.unwrap_or_default();
+                                        for (id, label) in chosen.get_untracked() {
+                                            if !people.iter().any(|(p, _)| *p == id) {
+                                                people.push((id, label));
+                                            }
+                                        }
+                                        list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
+                                            let select_id = format!("roster-bulk-owner-{account_id}");
+                                            let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
+                                                .chain(people.iter().cloned())
+                                                .collect();
+                                            view! {
+                                                <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
+                                                    on_pick=Callback::new(move |(id, label): (i64, String)| {
+                                                        // An owner keeping their account is offered for it alone.
+                                                        if id != owner_id { chosen.update(|c| { c.insert(id, label); }); }
+                                                    }) />
+                                            }
+                                        }).collect_view()
+                                    })
+                                }}
+                            </Transition>
+                        }.into_any(),
                     }
                 })}
             </Transition>

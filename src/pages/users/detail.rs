@@ -4,7 +4,7 @@ use roster_model::{
 };
 
 use super::access::{access_rows, AccessEditor, AccessRow};
-use super::manage::ManageUser;
+use super::manage::{LeaveDraft, ManageUser};
 use crate::api::ApiClient;
 use crate::components::{FailureBoundary, TextField};
 use crate::events::{HostEvents, UserChanged};
@@ -97,6 +97,8 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let refocus = RwSignal::new(None::<&'static str>);
     // An account-access edit in progress (kept across reloads of the user).
     let access_edit = RwSignal::new(None::<Vec<AccessRow>>);
+    // A removal or deletion being confirmed (kept across reloads of the user too).
+    let leave_draft = LeaveDraft::new();
     // Set once the user has left the organization (removed or deleted): the page says so.
     let left = RwSignal::new(None::<String>);
     let on_left = Callback::new(move |text: String| {
@@ -119,7 +121,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                         Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit on_changed=on_retry on_left=on_left /> }.into_any())
+                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left /> }.into_any())
                         }
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
                         Err(failure) => Err(failure),
@@ -178,13 +180,14 @@ fn UserDetailView(
     message: RwSignal<Option<(bool, String)>>,
     refocus: RwSignal<Option<&'static str>>,
     access: RwSignal<Option<Vec<AccessRow>>>,
+    leave: LeaveDraft,
     on_changed: Callback<()>,
     on_left: Callback<String>,
 ) -> impl IntoView {
     let editable = detail.relation == Some(Relation::Managed);
     let for_edit = detail.clone();
     let manage = editable.then(
-        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus on_changed=on_changed on_left=on_left /> },
+        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus leave=leave on_changed=on_changed on_left=on_left /> },
     );
     let list = match detail.relation {
         Some(Relation::External) => "external",

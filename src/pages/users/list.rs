@@ -327,7 +327,10 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             let found = api
                 .user_ids(shown.view, &shown.search, &shown.filters)
                 .await;
-            let _ = resolving.try_set(false);
+            // Answered after the admin left the page: its action went with it.
+            if resolving.try_set(false).is_some() {
+                return;
+            }
             match found {
                 Ok(found) => {
                     invitation_action.dispatch((action, found.invitation_ids));
@@ -575,7 +578,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                     .into_any()
                                 } else {
                                     let managed = shown.view == UserView::Managed;
-                                    let page_ids: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+                                    // Bulk actions leave the admin out, ticked or not.
+                                    let me = session.me_untracked().map(|me| me.user.id);
+                                    let page_ids: Vec<i64> = page.items.iter().map(|u| u.id).filter(|id| Some(*id) != me).collect();
                                     let total = page.total;
                                     view! {
                                         {managed.then(|| view! {
@@ -588,6 +593,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                             on_sort=on_sort
                                             caption=format!("{} users", shown.view.label())
                                             selection=managed.then_some(ticked)
+                                            unselectable=me
                                             on_remove_access=(shown.view == UserView::External).then_some(on_remove_access)
                                             hidden=hidden_columns
                                         />

@@ -22,6 +22,45 @@ fn verb(kind: Leave) -> &'static str {
     }
 }
 
+/// A removal or deletion being confirmed: which dialog is open, the consequences ticked, the new
+/// owners chosen (with their labels) and the last refusal. Owned by the page, so all of it outlives
+/// the reload that follows a refusal because someone else changed the user meanwhile.
+#[derive(Clone, Copy)]
+pub struct LeaveDraft {
+    open: RwSignal<Option<Leave>>,
+    ticked: RwSignal<BTreeSet<&'static str>>,
+    owners: RwSignal<BTreeMap<i64, i64>>,
+    chosen: RwSignal<BTreeMap<i64, String>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl LeaveDraft {
+    pub fn new() -> Self {
+        LeaveDraft {
+            open: RwSignal::new(None),
+            ticked: RwSignal::new(BTreeSet::new()),
+            owners: RwSignal::new(BTreeMap::new()),
+            chosen: RwSignal::new(BTreeMap::new()),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Opens the dialog of `kind` with nothing confirmed or chosen yet.
+    fn start(&self, kind: Leave) {
+        self.ticked.set(BTreeSet::new());
+        self.owners.set(BTreeMap::new());
+        self.chosen.set(BTreeMap::new());
+        self.error.set(None);
+        self.open.set(Some(kind));
+    }
+}
+
+impl Default for LeaveDraft {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Controls for one managed user. `on_changed` reloads the page's user (after a change, or when
 /// someone else changed them meanwhile); `on_left` is told once the user has left the organization.
 #[component]
@@ -31,6 +70,8 @@ pub fn ManageUser(
     message: RwSignal<Option<(bool, String)>>,
     /// The id of the control to focus once the page shows the reloaded user (page-owned too).
     refocus_after: RwSignal<Option<&'static str>>,
+    /// A removal or deletion being confirmed (page-owned too).
+    leave: LeaveDraft,
     on_changed: Callback<()>,
     on_left: Callback<String>,
 ) -> impl IntoView {
@@ -181,7 +222,6 @@ pub fn ManageUser(
         )
     };
 
-    let leaving = RwSignal::new(None::<Leave>);
     let owned: Vec<(i64, String)> = detail
         .accounts
         .iter()
@@ -233,9 +273,9 @@ pub fn ManageUser(
             </div>
             <div class="roster-manage__row roster-manage__danger">
                 <button type="button" class="roster-button roster-button--danger" disabled=remove_refusal.is_some()
-                    on:click=move |_| leaving.set(Some(Leave::Remove))>"Remove from organization"</button>
+                    on:click=move |_| leave.start(Leave::Remove)>"Remove from organization"</button>
                 <button type="button" class="roster-button roster-button--danger" disabled=delete_refusal.is_some()
-                    on:click=move |_| leaving.set(Some(Leave::Delete))>"Delete user"</button>
+                    on:click=move |_| leave.start(Leave::Delete)>"Delete user"</button>
             </div>
             <Dialog id="roster-reset-dialog" title=format!("Reset the password of {name}?")
                 open=Signal::derive(move || reset_open.get()) on_close=Callback::new(move |()| reset_open.set(false))>
@@ -257,8 +297,8 @@ pub fn ManageUser(
             </Dialog>
             {[Leave::Remove, Leave::Delete].into_iter().map(|kind| view! {
                 <LeaveDialog kind=kind user_id=id version=version name=name.clone() owned=owned.clone()
-                    open=Signal::derive(move || leaving.get() == Some(kind))
-                    on_close=Callback::new(move |()| leaving.set(None))
+                    draft=leave
+                    on_close=Callback::new(move |()| leave.open.set(None))
                     on_done=on_left
                     on_stale=on_changed />
             }).collect_view()}
@@ -275,24 +315,37 @@ fn LeaveDialog(
     version: i64,
     name: String,
     owned: Vec<(i64, String)>,
-    #[prop(into)] open: Signal<bool>,
+    draft: LeaveDraft,
     on_close: Callback<()>,
     on_done: Callback<String>,
     on_stale: Callback<()>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let ticked = RwSignal::new(BTreeSet::<&'static str>::new());
-    let owners = RwSignal::new(BTreeMap::<i64, i64>::new());
-    // Labels of the people chosen as owners, so a new search does not drop them from the lists.
-    let chosen = RwSignal::new(BTreeMap::<i64, String>::new());
+    let LeaveDraft {
+        open,
+        ticked,
+        owners,
+        // Labels of the people chosen as owners, so a new search does not drop them from the lists.
+        chosen,
+        error,
+    } = draft;
+    let open = Signal::derive(move || open.get() == Some(kind));
     let search = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
     let candidates = owner_choices(search, move || BTreeSet::from([user_id]));
-    let owned_count = owned.len();
-    let ready = move || {
-        ticked.with(|t| t.len() == kind.consequences().len())
-            && owners.with(|o| o.len() == owned_count)
+    let owned_ids: StoredValue<Vec<i64>> =
+        StoredValue::new(owned.iter().map(|(account_id, _)| *account_id).collect());
+    // The owners chosen for the accounts the user owns now (a reload may have changed them).
+    let new_owners = move || {
+        owned_ids.with_value(|ids| {
+            owners.with(|chosen| {
+                ids.iter()
+                    .map(|account_id| chosen.get(account_id).map(|owner| (*account_id, *owner)))
+                    .collect::<Option<Vec<_>>>()
+            })
+        })
     };
+    let ready =
+        move || ticked.with(|t| t.len() == kind.consequences().len()) && new_owners().is_some();
     let submit = Action::new_local(move |request: &LeaveRequest| {
         let request = request.clone();
         async move {
@@ -328,13 +381,10 @@ fn LeaveDialog(
         None => {}
     });
     let confirm = move |_| {
-        if !ready() {
+        let (true, Some(new_owners)) = (ready(), new_owners()) else {
             return;
-        }
-        submit.dispatch(LeaveRequest::new(
-            ticked.get_untracked(),
-            owners.get_untracked(),
-        ));
+        };
+        submit.dispatch(LeaveRequest::new(ticked.get_untracked(), new_owners));
     };
     let prefix = match kind {
         Leave::Remove => "roster-remove",
@@ -385,7 +435,10 @@ fn LeaveDialog(
                                     let options: Vec<(i64, String)> = keep.into_iter().chain(people.iter().cloned()).collect();
                                     view! {
                                         <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
-                                            on_pick=Callback::new(move |(id, label): (i64, String)| chosen.update(|c| { c.insert(id, label); })) />
+                                            on_pick=Callback::new(move |(id, label): (i64, String)| {
+                                                // The user keeping the account is always offered, under its own words.
+                                                if id != user_id { chosen.update(|c| { c.insert(id, label); }); }
+                                            }) />
                                     }
                                 }).collect_view()
                             })

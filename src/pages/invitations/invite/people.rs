@@ -120,7 +120,10 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                             );
                         }
                     });
-                    let mut combined = text.get_untracked();
+                    // Read after the admin may have left the page: its box went with it.
+                    let Some(mut combined) = text.try_get_untracked() else {
+                        return;
+                    };
                     if !combined.trim().is_empty() {
                         combined.push('\n');
                     }

@@ -73,18 +73,18 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             return;
         }
         let events = events.get_value();
+        // Counted here, not read back from the page's signals: the admin may leave the page
+        // while the batches go on, and its signals go with it.
+        let mut failed = results.with_untracked(|all| failures(all));
+        let mut answered = results.with_untracked(Vec::len);
+        let state = wizard.get_untracked();
+        let batches: Vec<Vec<String>> = addresses
+            .with_untracked(|all| all.chunks(SEND_BATCH).map(<[String]>::to_vec).collect());
+        let resume_at = batches_done.get_untracked();
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
-            let state = wizard.get_untracked();
-            let all = addresses.get_untracked();
-            let batches: Vec<Vec<String>> =
-                all.chunks(SEND_BATCH).map(<[String]>::to_vec).collect();
-            for (index, emails) in batches
-                .iter()
-                .enumerate()
-                .skip(batches_done.get_untracked())
-            {
+            for (index, emails) in batches.iter().enumerate().skip(resume_at) {
                 let batch = NewInvitations {
                     accounts: state.grants(),
                     emails: emails.clone(),
@@ -95,6 +95,8 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 let key = format!("{}-{index}-{:016x}", state.run, fingerprint(emails));
                 match api.invite(&batch, &key).await {
                     Ok(answer) => {
+                        failed += failures(&answer.results);
+                        answered += answer.results.len();
                         results.update(|r| r.extend(answer.results));
                         batches_done.set(index + 1);
                     }
@@ -107,13 +109,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             }
             sending.set(false);
             sent.set(true);
-            let failed = results.with_untracked(|all| {
-                all.iter()
-                    .filter(|r| r.outcome == InviteOutcome::Failed)
-                    .count()
-            });
-            let all = results.with_untracked(Vec::len);
-            events.invitations_sent(all - failed, failed);
+            events.invitations_sent(answered - failed, failed);
             // Everything went: the draft is done with.
             wizard.set(Wizard::fresh());
         });
@@ -171,6 +167,14 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             </div>
         </Show>
     }
+}
+
+/// How many of `results` failed.
+fn failures(results: &[InviteResult]) -> usize {
+    results
+        .iter()
+        .filter(|r| r.outcome == InviteOutcome::Failed)
+        .count()
 }
 
 #[component]
