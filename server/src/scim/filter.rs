@@ -92,6 +92,17 @@ pub enum Filter {
     ValuePath(AttrPath, Box<Filter>),
 }
 
+impl Filter {
+    /// How many comparisons testing one value against the filter makes at most.
+    pub fn comparisons(&self) -> usize {
+        match self {
+            Filter::Compare(..) | Filter::Present(_) => 1,
+            Filter::And(a, b) | Filter::Or(a, b) => a.comparisons() + b.comparisons(),
+            Filter::Not(inner) | Filter::ValuePath(_, inner) => inner.comparisons(),
+        }
+    }
+}
+
 /// A PATCH path (RFC 7644 §3.5.2): `attrPath`, or `valuePath[.subAttr]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchPath {

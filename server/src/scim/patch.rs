@@ -12,6 +12,25 @@ use super::schema::PATCH_SCHEMA;
 
 /// Most operations one PATCH request may carry.
 pub const MAX_OPERATIONS: usize = 1000;
+/// Most values of multi-valued attributes one PATCH request may go through, counted once per
+/// comparison of a value filter: about a tenth of a second of work. An identity provider's PATCH
+/// goes through a group's members a few times; within the body limit, hundreds of filtered
+/// removals against thousands of members just added would hold a core for seconds.
+pub const MAX_VALUES_VISITED: usize = 1_000_000;
+
+/// What is left of a request's [`MAX_VALUES_VISITED`].
+struct Visits(usize);
+
+impl Visits {
+    fn spend(&mut self, values: usize) -> ScimResult<()> {
+        self.0 = self.0.checked_sub(values).ok_or_else(|| {
+            ScimError::invalid_value(
+                "This PATCH goes through too many values: send its operations in several requests.",
+            )
+        })?;
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -110,6 +129,7 @@ pub fn apply(
     core_schema: &str,
     case_exact: &dyn Fn(&AttrPath) -> bool,
 ) -> ScimResult<()> {
+    let visits = &mut Visits(MAX_VALUES_VISITED);
     for operation in operations {
         match &operation.path {
             Some(path) => apply_at(
@@ -119,6 +139,7 @@ pub fn apply(
                 operation.value.as_ref(),
                 core_schema,
                 case_exact,
+                visits,
             )?,
             None => {
                 // No path: the value is an object of attributes (or of dotted paths, as Entra ID
@@ -145,6 +166,7 @@ pub fn apply(
                                     Some(sub_value),
                                     core_schema,
                                     case_exact,
+                                    visits,
                                 )?;
                             }
                         }
@@ -158,6 +180,7 @@ pub fn apply(
                         Some(value),
                         core_schema,
                         case_exact,
+                        visits,
                     )?;
                 }
             }
@@ -197,6 +220,7 @@ fn apply_at(
     value: Option<&Value>,
     core_schema: &str,
     case_exact: &dyn Fn(&AttrPath) -> bool,
+    visits: &mut Visits,
 ) -> ScimResult<()> {
     // A path that is a whole extension's URI (`urn:…:User`) names its object at the top.
     if let Some(uri) = &path.attr.uri {
@@ -211,12 +235,18 @@ fn apply_at(
                 filter: path.filter.clone(),
                 sub: path.sub.clone(),
             };
-            return apply_at(resource, op, &path, value, core_schema, case_exact);
+            return apply_at(resource, op, &path, value, core_schema, case_exact, visits);
         }
     }
     let object = holder(resource, &path.attr, core_schema)?;
     let key = key_of(object, &path.attr.name);
+    // Each operation goes through the values there and those it brings, at most.
+    let values = |value: Option<&Value>| value.and_then(Value::as_array).map_or(1, Vec::len);
+    visits.spend(values(object.get(&key)) + values(value))?;
     if let Some(filter) = &path.filter {
+        // Every value there is tested against the filter.
+        let tested = values(object.get(&key)).saturating_mul(filter.comparisons());
+        visits.spend(tested)?;
         return apply_filtered(
             object,
             &key,
@@ -593,6 +623,29 @@ mod tests {
             out[ext],
             json!({ "employeeNumber": "701984", "department": "Tour" })
         );
+    }
+
+    #[test]
+    fn a_request_goes_through_a_bounded_number_of_values() {
+        let members: Vec<Value> = (0..8000)
+            .map(|id| json!({ "value": id.to_string() }))
+            .collect();
+        let any_of = (0..20)
+            .map(|i| format!("value eq \"x{i}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let removal = json!({ "op": "remove", "path": format!("members[{any_of}]") });
+        // One filtered removal against 8,000 members is an identity provider's size of work.
+        let mut operations = vec![json!({ "op": "add", "path": "members", "value": members })];
+        operations.push(removal.clone());
+        let out = patched(user(), body(Value::Array(operations.clone()))).unwrap();
+        // (Members "1" and "2" were there already.)
+        assert_eq!(out["members"].as_array().unwrap().len(), 8000);
+        // Hundreds of them are refused before they are done, not after.
+        operations.extend(std::iter::repeat_n(removal, 300));
+        let error = patched(user(), body(Value::Array(operations))).unwrap_err();
+        assert_eq!(error.scim_type, Some("invalidValue"));
+        assert!(error.detail.contains("too many values"), "{}", error.detail);
     }
 
     #[test]
