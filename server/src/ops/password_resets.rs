@@ -26,24 +26,19 @@ pub async fn reset(
     user_id: i64,
     expected: Option<i64>,
 ) -> AppResult<UpdateOutcome> {
-    let Some(user) = state
-        .store
-        .user_detail(actor.org_id, user_id, actor.at)
-        .await?
-    else {
-        return Ok(UpdateOutcome::NotFound);
-    };
     let token = auth::new_token();
     let expires_at = actor.at + PASSWORD_RESET_SECONDS;
     let link = format!("{}/password/{token}", state.settings.public_url);
-    let mail = password_reset_mail(&user.email, organization, &link, expires_at);
+    // Addressed where the reset is made, to the email the user has then: an identity provider
+    // may change it meanwhile, and the old address may be someone else's now.
+    let mail = |to: &str| password_reset_mail(to, organization, &link, expires_at);
     let new_link = NewResetLink {
         token_hash: &auth::token_hash(&token),
         expires_at,
     };
     let outcome = state
         .store
-        .reset_password(actor, user_id, expected, &new_link, &mail)
+        .reset_password(actor, user_id, expected, &new_link, mail)
         .await?;
     if outcome == UpdateOutcome::Updated {
         state.mailer.wake();

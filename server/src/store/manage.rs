@@ -385,14 +385,15 @@ async fn member_status(
 impl Store {
     /// An administrator's password reset: the old password stops working at once, the user's
     /// sessions and API tokens end, earlier set-password links die, and a new single-use link
-    /// (stored as `link.token_hash`) goes out in `mail` — with its audit event, in one transaction.
+    /// (stored as `link.token_hash`) goes out in the mail `mail_to` writes to the address the user
+    /// has now — with its audit event, in one transaction.
     pub async fn reset_password(
         &self,
         actor: &Actor<'_>,
         user_id: i64,
         expected: Option<i64>,
         link: &NewResetLink<'_>,
-        mail: &OutgoingMail,
+        mail_to: impl FnOnce(&str) -> OutgoingMail,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
         let target = match target_for(
@@ -416,7 +417,13 @@ impl Store {
         end_sessions(&mut tx, user_id).await?;
         let tokens = revoke_tokens_of(&mut tx, user_id, actor.at).await?;
         clear_failures(&mut tx, &target.email).await?;
-        queue_mail(&mut tx, mail, MailQuota::Unlimited, actor.at).await?;
+        queue_mail(
+            &mut tx,
+            &mail_to(&target.email),
+            MailQuota::Unlimited,
+            actor.at,
+        )
+        .await?;
         actor
             .event(
                 "user.password_reset",
