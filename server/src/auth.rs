@@ -34,9 +34,13 @@ pub const SESSION_IDLE_SECONDS: i64 = 30 * 60;
 pub const SESSION_MAX_SECONDS: i64 = 12 * 60 * 60;
 /// Failed attempts at a password or code count towards a pause for this long.
 pub const FAILURE_WINDOW_SECONDS: i64 = 60 * 60;
-/// Failures one account (email) may have before each further attempt waits…
+/// Failures one account (email) may have from one client address before each further attempt from
+/// there waits (attempts from elsewhere do not: a guesser cannot keep its owner out)…
 pub const FREE_FAILURES_PER_ACCOUNT: i64 = 5;
-/// …and one client address (it may be guessing many accounts, or be a NAT many people share).
+/// …from all addresses together (guessing spread over many addresses)…
+pub const FREE_FAILURES_PER_ACCOUNT_EVERYWHERE: i64 = 50;
+/// …and one client address at any account (it may be guessing many accounts, or be a NAT many
+/// people share).
 pub const FREE_FAILURES_PER_ADDRESS: i64 = 20;
 /// The first pause, doubled with every further failure…
 const FIRST_PAUSE_SECONDS: i64 = 2;
@@ -52,15 +56,30 @@ pub struct FailureHistory {
     pub last_at: Option<i64>,
 }
 
-/// Seconds to wait before another attempt, given the failures of the account and of the address.
-/// Pauses grow with each failure instead of locking: the right password works again within
-/// minutes even while someone else keeps guessing, and guessing stays slow.
-pub fn wait_before_attempt(account: FailureHistory, address: FailureHistory, now: i64) -> i64 {
-    pause(account, FREE_FAILURES_PER_ACCOUNT, now).max(pause(
-        address,
-        FREE_FAILURES_PER_ADDRESS,
-        now,
-    ))
+/// The failures an attempt at an account from a client address is judged by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AttemptHistory {
+    /// The account's failures from this address.
+    pub account_here: FailureHistory,
+    /// The account's failures from every address.
+    pub account: FailureHistory,
+    /// This address's failures at every account.
+    pub address: FailureHistory,
+}
+
+/// Seconds to wait before another attempt, given the failures of the account (from this address,
+/// and from all) and of the address. Pauses grow with each failure instead of locking: the right
+/// password works again within minutes, at once from an address that did not guess, and
+/// guessing stays slow.
+pub fn wait_before_attempt(history: AttemptHistory, now: i64) -> i64 {
+    [
+        pause(history.account_here, FREE_FAILURES_PER_ACCOUNT, now),
+        pause(history.account, FREE_FAILURES_PER_ACCOUNT_EVERYWHERE, now),
+        pause(history.address, FREE_FAILURES_PER_ADDRESS, now),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default()
 }
 
 fn pause(history: FailureHistory, free: i64, now: i64) -> i64 {
@@ -265,19 +284,35 @@ mod tests {
             failures,
             last_at: Some(last_at),
         };
-        let none = FailureHistory::default();
-        assert_eq!(wait_before_attempt(history(4, now), none, now), 0);
-        assert_eq!(wait_before_attempt(history(5, now), none, now), 2);
-        assert_eq!(wait_before_attempt(history(6, now), none, now), 4);
-        assert_eq!(wait_before_attempt(history(6, now - 3), none, now), 1);
-        assert_eq!(wait_before_attempt(history(6, now - 4), none, now), 0);
+        // An account's failures from one address, which count from everywhere too.
+        let here = |failures, last_at| AttemptHistory {
+            account_here: history(failures, last_at),
+            account: history(failures, last_at),
+            ..AttemptHistory::default()
+        };
+        assert_eq!(wait_before_attempt(here(4, now), now), 0);
+        assert_eq!(wait_before_attempt(here(5, now), now), 2);
+        assert_eq!(wait_before_attempt(here(6, now), now), 4);
+        assert_eq!(wait_before_attempt(here(6, now - 3), now), 1);
+        assert_eq!(wait_before_attempt(here(6, now - 4), now), 0);
         assert_eq!(
-            wait_before_attempt(history(60, now), none, now),
+            wait_before_attempt(here(60, now), now),
             LONGEST_PAUSE_SECONDS
         );
+        // Failures at an account from elsewhere hold back an attempt from here only when many.
+        let elsewhere = |failures| AttemptHistory {
+            account: history(failures, now),
+            ..AttemptHistory::default()
+        };
+        assert_eq!(wait_before_attempt(elsewhere(49), now), 0);
+        assert_eq!(wait_before_attempt(elsewhere(50), now), 2);
         // A shared address pauses only after many more failures than one account.
-        assert_eq!(wait_before_attempt(none, history(19, now), now), 0);
-        assert_eq!(wait_before_attempt(none, history(20, now), now), 2);
+        let address = |failures| AttemptHistory {
+            address: history(failures, now),
+            ..AttemptHistory::default()
+        };
+        assert_eq!(wait_before_attempt(address(19), now), 0);
+        assert_eq!(wait_before_attempt(address(20), now), 2);
     }
 
     #[tokio::test]

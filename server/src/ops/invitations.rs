@@ -13,7 +13,7 @@ use roster_model::{
 use sha2::{Digest, Sha256};
 
 use super::accounts::checked_grants;
-use super::session::{authenticate, hash_new_password, password_mismatch};
+use super::session::{authenticate, hash_new_password, password_changed_meanwhile};
 use crate::auth;
 use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
@@ -566,7 +566,7 @@ pub async fn accept(
     let family = request.family_name.trim();
     // An existing user proves who they are with their password; the hash it was checked
     // against is checked again where the invitation is accepted.
-    let mut checked_hash = None;
+    let mut checked: Option<(String, Option<i64>)> = None;
     let (new_password_hash, second_factor, label) = if invitation.status == UserStatus::Invited {
         if let Some((field, problem)) = name_problem(given, family) {
             return Err(AppError::invalid(field, problem));
@@ -596,7 +596,10 @@ pub async fn accept(
             now,
         )
         .await?;
-        checked_hash = Some(credentials.password_hash.unwrap_or_default());
+        checked = Some((
+            credentials.password_hash.unwrap_or_default(),
+            credentials.org_id,
+        ));
         (None, second_factor, credentials.label)
     };
     let new_person = new_password_hash.as_deref().map(|hash| NewPerson {
@@ -623,7 +626,7 @@ pub async fn accept(
         .accept_invitation(
             &invitation,
             new_person.as_ref(),
-            checked_hash.as_deref().map(|hash| PasswordCheck {
+            checked.as_ref().map(|(hash, _)| PasswordCheck {
                 hash,
                 member_of: None,
             }),
@@ -635,7 +638,11 @@ pub async fn accept(
     match accepted {
         Acceptance::Accepted => {}
         Acceptance::Unavailable => return Err(unavailable(InvitationState::Pending)),
-        Acceptance::PasswordChanged => return Err(password_mismatch()),
+        Acceptance::PasswordChanged => {
+            let known = (checked.and_then(|(_, org_id)| org_id), invitation.user_id);
+            let email = &invitation.email;
+            return Err(password_changed_meanwhile(state, known, email, addr, now).await);
+        }
     }
     // Access to accounts alone opened no session.
     let Some(token_hash) = session_hash else {

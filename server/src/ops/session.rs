@@ -96,10 +96,8 @@ pub async fn sign_in(
         // Reset, changed, suspended or removed while the password was verified: what was
         // verified opens nothing now, as it would not a moment later; the log says so.
         SessionStart::PasswordChanged => {
-            let known = Some((credentials.org_id, credentials.user_id));
-            let event = failure_event(known, &email, addr, "password_changed", now);
-            state.store.attempt_failed(&event).await?;
-            return Err(password_mismatch());
+            let known = (credentials.org_id, credentials.user_id);
+            return Err(password_changed_meanwhile(state, known, &email, addr, now).await);
         }
     }
     let caller = Caller {
@@ -261,7 +259,7 @@ impl Attempt {
                 addr,
                 now - auth::FAILURE_WINDOW_SECONDS,
                 now,
-                |account, address| auth::wait_before_attempt(account, address, now),
+                |history| auth::wait_before_attempt(history, now),
             )
             .await?;
         match admission {
@@ -322,6 +320,23 @@ fn failure_event<'a>(
         details: serde_json::json!({ "reason": reason }),
         client_addr: addr,
         at: now,
+    }
+}
+
+/// The refusal of what a password verified a moment ago would open, now that it is no longer the
+/// user's (`known`: their organization and id): answered as a wrong password and recorded as a
+/// failed sign-in, reason `password_changed`.
+pub async fn password_changed_meanwhile(
+    state: &AppState,
+    known: (Option<i64>, i64),
+    email: &str,
+    addr: &str,
+    now: i64,
+) -> AppError {
+    let event = failure_event(Some(known), email, addr, "password_changed", now);
+    match state.store.attempt_failed(&event).await {
+        Ok(()) => password_mismatch(),
+        Err(error) => error.into(),
     }
 }
 
@@ -577,7 +592,11 @@ async fn refuse_host_token(
         .store
         .address_failures(&counted_as, now - auth::FAILURE_WINDOW_SECONDS)
         .await?;
-    let pausing = auth::wait_before_attempt(auth::FailureHistory::default(), history, now) > 0;
+    let address_only = auth::AttemptHistory {
+        address: history,
+        ..auth::AttemptHistory::default()
+    };
+    let pausing = auth::wait_before_attempt(address_only, now) > 0;
     if !pausing {
         let counted = (!routine).then_some(counted_as.as_str());
         state.store.host_token_refused(&event, counted).await?;

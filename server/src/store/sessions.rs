@@ -11,7 +11,7 @@ use super::{
     parse_org_role, parse_status, person_name, AuditEvent, Credential, Store, StoreError,
     StoreResult,
 };
-use crate::auth::FailureHistory;
+use crate::auth::{AttemptHistory, FailureHistory};
 use crate::secrets::SecretKey;
 
 /// What sign-in needs to know about an email.
@@ -127,40 +127,29 @@ impl Store {
     }
 
     /// Reserves one attempt at `email`'s password from `client_addr`, unless `wait` — given the
-    /// failures since `since` for the email and for the address — asks for a pause first. The
-    /// reservation is written before the password is checked, in a transaction that holds the write
-    /// lock, so attempts racing each other each see all those before them: there is no window in
-    /// which parallel guesses go uncounted.
+    /// failures since `since` of the email (from the address, and from all) and of the address —
+    /// asks for a pause first. The reservation is written before the password is checked, in a
+    /// transaction that holds the write lock, so attempts racing each other each see all those
+    /// before them: there is no window in which parallel guesses go uncounted. A pause already due
+    /// is told from a read without the lock, so a flood of attempts during one waits on nothing
+    /// that other writes need.
     pub async fn reserve_attempt(
         &self,
         email: &str,
         client_addr: &str,
         since: Timestamp,
         now: Timestamp,
-        wait: impl FnOnce(FailureHistory, FailureHistory) -> i64,
+        wait: impl Fn(AttemptHistory) -> i64,
     ) -> StoreResult<AttemptAdmission> {
+        let mut reader = self.pool.acquire().await?;
+        let history = attempt_history(&mut reader, email, client_addr, since).await?;
+        drop(reader);
+        let seconds = wait(history);
+        if seconds > 0 {
+            return Ok(AttemptAdmission::Wait(seconds));
+        }
         let mut tx = self.begin().await?;
-        let history = |column: &'static str, value: String| {
-            let mut query = QueryBuilder::new(
-                "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE ",
-            );
-            query.push(column).push(" = ").push_bind(value);
-            query.push(" AND at > ").push_bind(since);
-            query
-        };
-        let mut by_email = history("email", email.to_owned());
-        let row = by_email.build().fetch_one(&mut *tx).await?;
-        let email_history = FailureHistory {
-            failures: row.try_get("failures")?,
-            last_at: row.try_get("last_at")?,
-        };
-        let mut by_addr = history("client_addr", client_addr.to_owned());
-        let row = by_addr.build().fetch_one(&mut *tx).await?;
-        let addr_history = FailureHistory {
-            failures: row.try_get("failures")?,
-            last_at: row.try_get("last_at")?,
-        };
-        let seconds = wait(email_history, addr_history);
+        let seconds = wait(attempt_history(&mut tx, email, client_addr, since).await?);
         if seconds > 0 {
             return Ok(AttemptAdmission::Wait(seconds));
         }
@@ -183,17 +172,8 @@ impl Store {
         client_addr: &str,
         since: Timestamp,
     ) -> StoreResult<FailureHistory> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE client_addr = $1 AND at > $2",
-        )
-        .bind(client_addr)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(FailureHistory {
-            failures: row.try_get("failures")?,
-            last_at: row.try_get("last_at")?,
-        })
+        let mut reader = self.pool.acquire().await?;
+        failure_history(&mut reader, &[("client_addr", client_addr)], since).await
     }
 
     /// Records a refused host token: its audit event, and, when it is `counted_as` an address's
@@ -448,6 +428,46 @@ pub(super) async fn clear_failures(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The failures recorded since `since` that an attempt at `email` from `client_addr` is judged by.
+async fn attempt_history(
+    connection: &mut sqlx::AnyConnection,
+    email: &str,
+    client_addr: &str,
+    since: Timestamp,
+) -> StoreResult<AttemptHistory> {
+    let (account, address) = (("email", email), ("client_addr", client_addr));
+    Ok(AttemptHistory {
+        account_here: failure_history(connection, &[account, address], since).await?,
+        account: failure_history(connection, &[account], since).await?,
+        address: failure_history(connection, &[address], since).await?,
+    })
+}
+
+/// The failures recorded since `since` whose columns (`email`, `client_addr`) hold the values
+/// given.
+async fn failure_history(
+    connection: &mut sqlx::AnyConnection,
+    columns: &[(&'static str, &str)],
+    since: Timestamp,
+) -> StoreResult<FailureHistory> {
+    let mut query = QueryBuilder::new(
+        "SELECT COUNT(*) AS failures, MAX(at) AS last_at FROM sign_in_failures WHERE at > ",
+    );
+    query.push_bind(since);
+    for (column, value) in columns {
+        query
+            .push(" AND ")
+            .push(*column)
+            .push(" = ")
+            .push_bind((*value).to_owned());
+    }
+    let row = query.build().fetch_one(&mut *connection).await?;
+    Ok(FailureHistory {
+        failures: row.try_get("failures")?,
+        last_at: row.try_get("last_at")?,
+    })
 }
 
 /// What a sign-in checked of a user before starting anything: the stored hash its password was

@@ -7,7 +7,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use roster_model::{AuditEntry, Page};
 use roster_server::auth::{
-    self, PasswordHashing, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS,
+    self, PasswordHashing, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ACCOUNT_EVERYWHERE,
+    FREE_FAILURES_PER_ADDRESS,
 };
 use roster_server::dataset;
 use std::net::SocketAddr;
@@ -51,6 +52,24 @@ async fn repeated_failures_make_the_next_attempt_wait_and_the_wait_ends() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, _) = server.post_sign_in(OWNER, PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_attempt_during_a_pause_is_told_to_wait_without_the_write_lock() {
+    // A flood of sign-ins at a paused account must not queue on the lock every change of every
+    // replica waits for: each is told to wait from a read alone.
+    let server = anonymous_demo_server().await;
+    for _ in 0..FREE_FAILURES_PER_ACCOUNT {
+        let (status, _, _) = server.post_sign_in(OWNER, "guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let mut holder = database(&server).await;
+    hold_write_lock(&server, &mut holder).await;
+    let attempt =
+        tokio::time::timeout(Duration::from_secs(2), server.post_sign_in(OWNER, "guess")).await;
+    release_write_lock(&mut holder).await;
+    let (status, _, body) = attempt.expect("answered while another change held the write lock");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
 #[tokio::test]
@@ -209,19 +228,32 @@ async fn password_hashing_is_bounded_and_the_overflow_told_to_retry() {
     assert!(headers.get("retry-after").is_none() || status == StatusCode::TOO_MANY_REQUESTS);
 }
 
-/// Signs in as `email` from a connection of `peer` that says it forwards for `forwarded_for`.
+/// Guesses `email`'s password from a connection of `peer` that says it forwards for
+/// `forwarded_for`.
 async fn sign_in_via(
     server: &TestServer,
     peer: &str,
     forwarded_for: &str,
     email: &str,
 ) -> StatusCode {
+    sign_in_with_via(server, peer, forwarded_for, email, "guess").await
+}
+
+/// Signs in as `email` with `password` from a connection of `peer` that says it forwards for
+/// `forwarded_for`.
+async fn sign_in_with_via(
+    server: &TestServer,
+    peer: &str,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> StatusCode {
     let mut request = Request::post("/api/v1/session")
         .header("content-type", "application/json")
         .header(roster_model::CSRF_HEADER, "1")
         .header("x-forwarded-for", forwarded_for)
         .body(Body::from(
-            serde_json::json!({"email": email, "password": "guess"}).to_string(),
+            serde_json::json!({"email": email, "password": password}).to_string(),
         ))
         .expect("request");
     let peer: SocketAddr = peer.parse().expect("peer");
@@ -291,6 +323,43 @@ async fn the_address_throttle_counts_the_real_client() {
         .await,
         StatusCode::UNAUTHORIZED,
         "another client behind the same proxy is not held back"
+    );
+}
+
+#[tokio::test]
+async fn a_guesser_cannot_keep_the_owner_of_an_account_out() {
+    // Someone guessing an Owner's password from one address keeps the account paused there, and
+    // only there: the Owner, from another address, signs in at once.
+    let server = anonymous_demo_server().await;
+    let guesser = "198.51.100.7:5000";
+    for _ in 0..FREE_FAILURES_PER_ACCOUNT {
+        assert_eq!(
+            sign_in_via(&server, guesser, "", OWNER).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_via(&server, guesser, "", OWNER).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_with_via(&server, "192.0.2.10:6000", "", OWNER, PASSWORD).await,
+        StatusCode::OK,
+        "the Owner's own address was not held back"
+    );
+
+    // Guessing spread over many addresses pauses the account everywhere, after many more tries.
+    let spread = anonymous_demo_server().await;
+    for i in 0..FREE_FAILURES_PER_ACCOUNT_EVERYWHERE {
+        let peer = format!("203.0.113.{}:5000", i / FREE_FAILURES_PER_ACCOUNT);
+        assert_eq!(
+            sign_in_via(&spread, &peer, "", OWNER).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_with_via(&spread, "192.0.2.10:6000", "", OWNER, PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
     );
 }
 
