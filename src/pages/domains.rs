@@ -1,4 +1,7 @@
+use std::collections::{BTreeMap, BTreeSet};
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use roster_model::Domain;
 
 use crate::api::ApiClient;
@@ -22,10 +25,14 @@ pub fn DomainsPage() -> impl IntoView {
     let name = use_draft("domain-name");
     let name_error = RwSignal::new(None::<String>);
     let announcement = RwSignal::new(String::new());
-    // The domain a check or removal is running for, and the last failure of such an action.
-    let working = RwSignal::new(None::<i64>);
-    let failure = RwSignal::new(None::<(i64, String)>);
+    // The domains a check or removal is running for, and the last failure of such an action on
+    // each: several run at once, each on its own card.
+    let working = RwSignal::new(BTreeSet::<i64>::new());
+    let failures = RwSignal::new(BTreeMap::<i64, String>::new());
 
+    // A card added later belongs to the page, not to the run of the effect that adds it: the next
+    // run would dispose of it, and the list would hold a dead signal.
+    let page = Owner::current();
     let add = {
         Action::new_local(move |name: &String| {
             let name = name.clone();
@@ -40,75 +47,81 @@ pub fn DomainsPage() -> impl IntoView {
                 "Added {}. Create its TXT record, then choose Verify now.",
                 domain.name
             ));
+            let card = match &page {
+                Some(page) => page.with(|| RwSignal::new(domain)),
+                None => RwSignal::new(domain),
+            };
             cards.update(|cards| {
-                cards.push(RwSignal::new(domain));
+                cards.push(card);
                 cards.sort_by_key(|card| card.with_untracked(|d| d.name.clone()));
             });
         }
         Some(Err(failure)) => name_error.set(Some(failure.message())),
         None => {}
     });
-    let verify = {
-        Action::new_local(move |id: &i64| {
-            let id = *id;
-            async move { (id, api.verify_domain(id).await) }
-        })
+    // The card of domain `id`, while the page (and the card) are there.
+    let card_of = move |id: i64| {
+        cards
+            .try_with_untracked(|cards| {
+                cards
+                    .iter()
+                    .find(|card| card.with_untracked(|d| d.id) == id)
+                    .copied()
+            })
+            .flatten()
     };
-    Effect::new(move |_| {
-        let Some((id, result)) = verify.value().get() else {
-            return;
-        };
-        working.set(None);
-        match result {
-            Ok(domain) => {
-                failure.set(None);
-                announcement.set(format!("{}: {}.", domain.name, domain.state.label()));
-                if let Some(card) = cards.with_untracked(|cards| {
-                    cards
-                        .iter()
-                        .find(|card| card.with_untracked(|d| d.id) == id)
-                        .copied()
-                }) {
-                    card.set(domain);
-                }
-            }
-            Err(error) => failure.set(Some((id, error.message()))),
+    // An action on domain `id` starts: its card is busy until `finish` takes the answer.
+    let start = move |id: i64| {
+        working.update(|w| {
+            w.insert(id);
+        });
+        failures.update(|f| {
+            f.remove(&id);
+        });
+    };
+    let finish = move |id: i64, failure: Option<String>| {
+        working.update(|w| {
+            w.remove(&id);
+        });
+        if let Some(message) = failure {
+            failures.update(|f| {
+                f.insert(id, message);
+            });
         }
-    });
-    let remove = Action::new_local(move |id: &i64| {
-        let id = *id;
-        async move { (id, api.remove_domain(id).await) }
-    });
-    Effect::new(move |_| {
-        let Some((id, result)) = remove.value().get() else {
-            return;
-        };
-        working.set(None);
-        match result {
-            Ok(()) => {
-                let removed = cards.with_untracked(|cards| {
-                    cards
-                        .iter()
-                        .find(|card| card.with_untracked(|d| d.id) == id)
-                        .map(|card| card.with_untracked(|d| d.name.clone()))
-                });
-                cards.update(|cards| cards.retain(|card| card.with_untracked(|d| d.id) != id));
-                announcement.set(format!("Removed {}.", removed.unwrap_or_default()));
-                // The card and its buttons are gone: give focus to the form.
-                if let Some(input) = crate::dom::element_by_id("roster-domain-name") {
-                    let _ = input.focus();
-                }
-            }
-            Err(error) => failure.set(Some((id, error.message()))),
-        }
-    });
+    };
     let on_verify = Callback::new(move |id: i64| {
-        working.set(Some(id));
-        verify.dispatch(id);
+        start(id);
+        spawn_local(async move {
+            match api.verify_domain(id).await {
+                Ok(domain) => {
+                    finish(id, None);
+                    announcement.set(format!("{}: {}.", domain.name, domain.state.label()));
+                    if let Some(card) = card_of(id) {
+                        card.set(domain);
+                    }
+                }
+                Err(error) => finish(id, Some(error.message())),
+            }
+        });
     });
     let on_remove = Callback::new(move |id: i64| {
-        working.set(Some(id));
-        remove.dispatch(id);
+        start(id);
+        spawn_local(async move {
+            match api.remove_domain(id).await {
+                Ok(()) => {
+                    finish(id, None);
+                    let removed =
+                        card_of(id).and_then(|card| card.try_with_untracked(|d| d.name.clone()));
+                    cards.update(|cards| cards.retain(|card| card.with_untracked(|d| d.id) != id));
+                    announcement.set(format!("Removed {}.", removed.unwrap_or_default()));
+                    // The card and its buttons are gone: give focus to the form.
+                    if let Some(input) = crate::dom::element_by_id("roster-domain-name") {
+                        let _ = input.focus();
+                    }
+                }
+                Err(error) => finish(id, Some(error.message())),
+            }
+        });
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -143,8 +156,8 @@ pub fn DomainsPage() -> impl IntoView {
                                             let id = card.with_untracked(|d| d.id);
                                             view! {
                                                 <DomainCard domain=card
-                                                    busy=Signal::derive(move || working.get() == Some(id))
-                                                    error=Signal::derive(move || failure.get().filter(|(at, _)| *at == id).map(|(_, message)| message))
+                                                    busy=Signal::derive(move || working.with(|w| w.contains(&id)))
+                                                    error=Signal::derive(move || failures.with(|f| f.get(&id).cloned()))
                                                     on_verify=on_verify on_remove=on_remove />
                                             }
                                         }

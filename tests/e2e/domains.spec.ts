@@ -58,6 +58,44 @@ test.describe('domains', () => {
     await expect(check.getByRole('listitem').nth(1)).toContainText('they become an external user');
   });
 
+  test('two domains checked at once: each card waits for its own answer', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/domains');
+    const field = page.getByLabel('Domain name');
+    // Added one after the other: each card stays as the next comes.
+    const names = ['first-check.example', 'second-check.example'];
+    for (const name of names) {
+      await field.fill(name);
+      await page.getByRole('button', { name: 'Add domain' }).click();
+      await expect(page.getByRole('article', { name })).toContainText('Pending verification');
+    }
+    const [first, second] = names.map((name) => page.getByRole('article', { name }));
+    // The first check's answer is held back until the second one's has come.
+    const listed = await (await page.request.get('/api/v1/domains')).json();
+    const firstId = ((listed.items ?? listed) as { id: number; name: string }[]).find((d) => d.name === names[0])!.id;
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/domains/*/verify', async (route) => {
+      if (route.request().url().includes(`/domains/${firstId}/verify`)) await held;
+      await route.continue();
+    });
+    await first.getByRole('button', { name: `Verify now: ${names[0]}` }).click();
+    await second.getByRole('button', { name: `Verify now: ${names[1]}` }).click();
+    await expect(second).toContainText('Verification failed');
+    await expect(first.getByRole('button', { name: `Checking…: ${names[0]}` })).toBeVisible();
+    release();
+    await expect(first).toContainText('Verification failed');
+    await expect(second).toContainText(`There is no TXT record at _roster.${names[1]}.`);
+    await expect(first).toContainText(`There is no TXT record at _roster.${names[0]}.`);
+    await page.unroute('**/api/v1/domains/*/verify');
+    for (const name of names) {
+      const card = page.getByRole('article', { name });
+      await card.getByRole('button', { name: `Remove ${name}` }).click();
+      await card.getByRole('button', { name: 'Confirm removal' }).click();
+      await expect(card).toHaveCount(0);
+    }
+  });
+
   test('remove a domain after confirming', async ({ page }) => {
     await signIn(page);
     await page.goto('/domains');

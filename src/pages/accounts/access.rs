@@ -368,9 +368,11 @@ pub fn AccountAccessPage() -> impl IntoView {
                                     <td class="roster-actions">
                                         <button type="button" class="roster-button roster-button--quiet"
                                             aria-label=format!("Resend the invitation to {email}")
+                                            disabled=move || invitation_action.pending().get()
                                             on:click=move |_| { invitation_action.dispatch((id, true)); }>"Resend"</button>
                                         <button type="button" class="roster-button roster-button--quiet"
                                             aria-label=format!("Revoke the invitation to {email}")
+                                            disabled=move || invitation_action.pending().get()
                                             on:click=move |_| { invitation_action.dispatch((id, false)); }>"Revoke"</button>
                                     </td>
                                 </tr>

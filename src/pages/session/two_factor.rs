@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use roster_model::{TwoFactorEnrolled, TwoFactorSetup};
+use roster_model::{ErrorCode, TwoFactorEnrolled, TwoFactorSetup};
 
 use crate::api::ApiClient;
 use crate::components::{CopyButton, TextField};
@@ -46,6 +46,13 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         Some(Ok(done)) => {
             error.clear();
             stage.set(Stage::Done(done));
+        }
+        // The set-up this page showed is no longer the session's (begun again elsewhere, or
+        // signed in anew): back to the start, with the reason and the button to begin again.
+        Some(Err(failure)) if failure.code() == Some(ErrorCode::Conflict) => {
+            code.set(String::new());
+            stage.set(Stage::Start);
+            error.set(None, failure.message());
         }
         Some(Err(failure)) => {
             code.set(String::new());
