@@ -415,7 +415,11 @@ impl Store {
     }
 
     /// Creates a member as an identity provider asks: on a verified domain, an address nobody
-    /// has. An active one is mailed `welcome`'s link to choose a password.
+    /// has, or only someone invited who never chose a password (`invited_only`): that user becomes
+    /// the member, so an invitation (any organization's, to one of its accounts) cannot keep the
+    /// domain's own identity provider from provisioning the address; the organization's own
+    /// pending invitations to them end. An active one is mailed `welcome`'s link to choose a
+    /// password.
     pub async fn create_scim_user(
         &self,
         actor: &Actor<'_>,
@@ -426,34 +430,28 @@ impl Store {
         if !still_acts(&mut tx, actor).await? {
             return Ok(Err(ScimRefusal::TokenRevoked));
         }
-        if let Some(refusal) = address_refusal(&mut tx, actor.org_id, &state.email, None).await? {
-            return Ok(Err(refusal));
-        }
+        let invited = match address_refusal(&mut tx, actor.org_id, &state.email, None).await? {
+            None => None,
+            Some(ScimRefusal::ExistsElsewhere) => {
+                match invited_only(&mut tx, &state.email).await? {
+                    Some(user_id) => Some(user_id),
+                    None => return Ok(Err(ScimRefusal::ExistsElsewhere)),
+                }
+            }
+            Some(refusal) => return Ok(Err(refusal)),
+        };
         let status = if state.active {
             UserStatus::Active
         } else {
             UserStatus::Disabled
         };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, given_name, family_name, sort_name, search_text, status, created_at, \
-             org_id, org_role, joined_at, member_source, external_id, display_name, modified_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'provisioned', $11, $12, $13) RETURNING id",
-        )
-        .bind(&state.email)
-        .bind(&state.given_name)
-        .bind(&state.family_name)
-        .bind(sort_name(&state.given_name, &state.family_name, &state.email))
-        .bind(search_text(&state.given_name, &state.family_name, &state.email))
-        .bind(status.as_str())
-        .bind(actor.at)
-        .bind(actor.org_id)
-        .bind(OrgRole::Member.as_str())
-        .bind(actor.at)
-        .bind(&state.external_id)
-        .bind(&state.display_name)
-        .bind(actor.at)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (id, invitations_ended) = match invited {
+            Some(user_id) => (
+                user_id,
+                provision_invited(&mut tx, actor, user_id, state, status).await?,
+            ),
+            None => (insert_provisioned(&mut tx, actor, state, status).await?, 0),
+        };
         if state.active {
             insert_reset_link(&mut tx, id, &welcome.link, actor.at).await?;
             queue_mail(&mut tx, welcome.mail, MailQuota::Unlimited, actor.at).await?;
@@ -468,6 +466,8 @@ impl Store {
                     "email": state.email,
                     "external_id": state.external_id,
                     "active": state.active,
+                    "was_invited": invited.is_some(),
+                    "invitations_ended": invitations_ended,
                 }),
             )
             .insert(&mut tx)
@@ -615,6 +615,96 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// The user holding `email` when they are only someone invited: no organization, never a
+/// password of their own.
+async fn invited_only(tx: &mut Transaction<'_, Any>, email: &str) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE email = $1 AND org_id IS NULL AND status = 'invited' \
+         AND password_hash IS NULL",
+    )
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Inserts the member an identity provider provisions; answers their id.
+async fn insert_provisioned(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor<'_>,
+    state: &ScimUserState,
+    status: UserStatus,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (email, given_name, family_name, sort_name, search_text, status, created_at, \
+         org_id, org_role, joined_at, member_source, external_id, display_name, modified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'provisioned', $11, $12, $13) RETURNING id",
+    )
+    .bind(&state.email)
+    .bind(&state.given_name)
+    .bind(&state.family_name)
+    .bind(sort_name(&state.given_name, &state.family_name, &state.email))
+    .bind(search_text(&state.given_name, &state.family_name, &state.email))
+    .bind(status.as_str())
+    .bind(actor.at)
+    .bind(actor.org_id)
+    .bind(OrgRole::Member.as_str())
+    .bind(actor.at)
+    .bind(&state.external_id)
+    .bind(&state.display_name)
+    .bind(actor.at)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Makes the invited user `user_id` the member an identity provider provisions, ending the
+/// organization's own pending invitations to them; answers how many ended. Other
+/// organizations' invitations stay: accepted later, they are an existing user's.
+async fn provision_invited(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor<'_>,
+    user_id: i64,
+    state: &ScimUserState,
+    status: UserStatus,
+) -> StoreResult<u64> {
+    sqlx::query(
+        "UPDATE users SET given_name = $1, family_name = $2, sort_name = $3, search_text = $4, \
+         status = $5, org_id = $6, org_role = $7, joined_at = $8, member_source = 'provisioned', \
+         external_id = $9, display_name = $10, modified_at = $8, version = version + 1 \
+         WHERE id = $11",
+    )
+    .bind(&state.given_name)
+    .bind(&state.family_name)
+    .bind(sort_name(
+        &state.given_name,
+        &state.family_name,
+        &state.email,
+    ))
+    .bind(search_text(
+        &state.given_name,
+        &state.family_name,
+        &state.email,
+    ))
+    .bind(status.as_str())
+    .bind(actor.org_id)
+    .bind(OrgRole::Member.as_str())
+    .bind(actor.at)
+    .bind(&state.external_id)
+    .bind(&state.display_name)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    let ended = sqlx::query(
+        "UPDATE invitations SET state = 'revoked', revoked_at = $1 \
+         WHERE org_id = $2 AND user_id = $3 AND state = 'pending'",
+    )
+    .bind(actor.at)
+    .bind(actor.org_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(ended.rows_affected())
 }
 
 /// Why `email` cannot become (or be given to) a member of `org_id`; `user_id` is the member it

@@ -532,7 +532,13 @@ async fn a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed() {
     let outsider = demo_as_inserted()
         .users
         .into_iter()
-        .find(|u| u.membership.is_none() && u.email.ends_with("@northwind.example"))
+        // Someone using the address already: a password of their own (someone only invited is
+        // provisioned, see below).
+        .find(|u| {
+            u.membership.is_none()
+                && u.password_hash.is_some()
+                && u.email.ends_with("@northwind.example")
+        })
         .expect("a user on the domain outside the organization");
     let (status, _, body) = scim(
         &server,
@@ -1696,4 +1702,72 @@ async fn a_groups_version_moves_when_a_holder_joins_or_leaves_the_organization()
     let (back, _) = read().await;
     assert_ne!(back, left);
     assert_counts_kept(&server).await;
+}
+
+#[tokio::test]
+async fn an_invitation_does_not_keep_the_domain_s_identity_provider_from_an_address() {
+    // Another organization invites an address on Northwind's verified domain to one of its own
+    // accounts, and Northwind invites a new hire from the console: neither keeps Northwind's
+    // identity provider from provisioning them (each was a 409 "exists elsewhere", so anyone
+    // could squat a domain's addresses with invitations).
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let mut globex = server.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let accounts: Value = globex.get("/api/v1/accounts?limit=1").await;
+    let account = accounts["items"][0]["id"]
+        .as_i64()
+        .expect("a Globex account");
+    let squatted = "ceo.to.be@northwind.example";
+    let (status, body) = globex
+        .post_json(
+            &format!("/api/v1/accounts/{account}/invitations"),
+            json!({"emails": [squatted], "roles": ["support"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let hire = "new.hire.scim@northwind.example";
+    let (status, body) = server
+        .post_json("/api/v1/invitations", json!({"emails": [hire]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let counts_before: Value = server.get("/api/v1/users/counts").await;
+
+    for email in [squatted, hire] {
+        let (status, _, created) = scim(
+            &server,
+            &secret,
+            "POST",
+            "/Users",
+            &[],
+            Some(new_user(email)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["userName"], email);
+        let managed = server.users(&format!("view=managed&q={email}")).await;
+        assert_eq!(managed.items.len(), 1, "{email} is a member");
+    }
+    // Northwind's own invitation ended with the provisioning; the tab counts say so.
+    assert!(server
+        .users(&format!("view=invited&q={hire}"))
+        .await
+        .items
+        .is_empty());
+    let counts: Value = server.get("/api/v1/users/counts").await;
+    assert_eq!(
+        counts["managed"],
+        counts_before["managed"].as_u64().expect("count") + 2
+    );
+    assert_eq!(
+        counts["invited"],
+        counts_before["invited"].as_u64().expect("count") - 1
+    );
+    // Globex's invitation to its account stays, for an existing user now.
+    let pending: Value = globex
+        .get(&format!("/api/v1/accounts/{account}/invitations"))
+        .await;
+    assert!(pending.to_string().contains(squatted), "{pending}");
+    // Someone who uses the address already is not taken over: see
+    // `a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed`.
 }
