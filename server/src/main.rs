@@ -241,7 +241,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::CreateSecretKey { .. } => unreachable!("handled before the store opens"),
         Command::Migrate => {
-            tracing::info!(database = %cli.database, "schema is up to date");
+            // The backend only: the database URL may carry its password.
+            tracing::info!(backend = ?store.backend(), "schema is up to date");
         }
         Command::ScimToken { organization, name } => {
             let secret =

@@ -146,7 +146,7 @@ pub fn AuditPage() -> impl IntoView {
                                 </tr>
                             }).collect_view();
                             view! {
-                                <PagedTable summary=format::count(page.total, "entry", "entries") caption="Audit log, newest first"
+                                <PagedTable summary=format::count_at_least(page.total, page.total_capped, "entry", "entries") caption="Audit log, newest first"
                                     links=links pager_label="Audit log pages">
                                     <TableHeader slot>
                                         <th scope="col">"When"</th>

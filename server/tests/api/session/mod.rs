@@ -370,3 +370,29 @@ async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions() 
     assert_eq!(log.total, 1);
     assert_eq!(log.items[0].actor, "Priya Raman");
 }
+
+#[tokio::test]
+async fn the_audit_log_counts_up_to_the_cap() {
+    // A log grows without end: its pages count the entries up to the cap, as the user lists do,
+    // and say there are more, rather than count every entry on every page.
+    let server = demo_server().await;
+    let mut db = database(&server).await;
+    execute(
+        &mut db,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+             INSERT INTO audit_events (org_id, actor_label, action, at) \
+             SELECT 1, 'Seeded', 'user.renamed', 1 FROM n",
+            roster_model::COUNT_CAP + 1
+        ),
+    )
+    .await;
+    let log: Page<roster_model::AuditEntry> = server.get("/api/v1/audit?limit=5").await;
+    assert_eq!(log.total, roster_model::COUNT_CAP);
+    assert!(log.total_capped);
+    assert_eq!(log.items.len(), 5);
+    let few: Page<roster_model::AuditEntry> =
+        server.get("/api/v1/audit?action=session.signed_in").await;
+    assert!(!few.total_capped);
+    assert_eq!(few.total, few.items.len() as u64);
+}
