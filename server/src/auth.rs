@@ -49,6 +49,18 @@ pub const LONGEST_PAUSE_SECONDS: i64 = 15 * 60;
 /// Argon2 runs queued behind each hashing thread before further ones are turned away (503).
 const QUEUED_HASHES_PER_THREAD: usize = 8;
 
+/// The client address attempts are counted under: an IPv6 client by its /64 (a host or a home
+/// gets a whole /64, so each of its addresses is the same guesser), any other as it is.
+pub fn throttle_address(addr: &str) -> String {
+    match addr.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        _ => addr.to_owned(),
+    }
+}
+
 /// The failed attempts of one account or one address within [`FAILURE_WINDOW_SECONDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FailureHistory {
@@ -275,6 +287,24 @@ mod tests {
         }
         assert!(!session_cookie("tok", false).contains("Secure"));
         assert!(expired_session_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        assert_eq!(
+            throttle_address("2001:db8:1:2:aaaa::1"),
+            throttle_address("2001:db8:1:2:bbbb::7")
+        );
+        assert_eq!(
+            throttle_address("2001:db8:1:2:aaaa::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(
+            throttle_address("2001:db8:1:2::1"),
+            throttle_address("2001:db8:1:3::1")
+        );
+        assert_eq!(throttle_address("203.0.113.7"), "203.0.113.7");
+        assert_eq!(throttle_address("::ffff:203.0.113.7"), "::ffff:203.0.113.7");
     }
 
     #[test]

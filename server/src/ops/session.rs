@@ -256,7 +256,7 @@ impl Attempt {
             .store
             .reserve_attempt(
                 email,
-                addr,
+                &auth::throttle_address(addr),
                 now - auth::FAILURE_WINDOW_SECONDS,
                 now,
                 |history| auth::wait_before_attempt(history, now),
@@ -587,7 +587,7 @@ async fn refuse_host_token(
         ))
     };
     let now = event.at;
-    let counted_as = format!("host token from {addr}");
+    let counted_as = format!("host token from {}", auth::throttle_address(addr));
     let history = state
         .store
         .address_failures(&counted_as, now - auth::FAILURE_WINDOW_SECONDS)

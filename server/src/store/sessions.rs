@@ -11,7 +11,7 @@ use super::{
     parse_org_role, parse_status, person_name, AuditEvent, Credential, Store, StoreError,
     StoreResult,
 };
-use crate::auth::{AttemptHistory, FailureHistory};
+use crate::auth::{throttle_address, AttemptHistory, FailureHistory};
 use crate::secrets::SecretKey;
 
 /// What sign-in needs to know about an email.
@@ -217,7 +217,7 @@ impl Store {
 
     /// Starts a session for the user whose password was checked as `checked` says: spends the
     /// second factor, stores the token's hash, notes the sign-in, and audits it, in one
-    /// transaction. A successful sign-in also clears the account's failures.
+    /// transaction. A successful sign-in also clears the account's failures from its address.
     /// Changes nothing when the password, the user's standing or the second factor changed
     /// since they were checked.
     pub async fn start_session(
@@ -237,7 +237,12 @@ impl Store {
             return Ok(SessionStart::CodeSpent);
         }
         insert_session(&mut tx, user_id, token_hash, event).await?;
-        clear_failures(&mut tx, email).await?;
+        // Only this address's failures: a guesser elsewhere keeps the pause they earned.
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = $1 AND client_addr = $2")
+            .bind(email)
+            .bind(throttle_address(event.client_addr))
+            .execute(&mut *tx)
+            .await?;
         event.insert(&mut tx).await?;
         tx.commit().await?;
         Ok(SessionStart::Started)
@@ -418,7 +423,8 @@ async fn still_signed_in(
     Ok(active.is_some() && credential_live(tx, user_id, credential).await?)
 }
 
-/// Forgets the failed attempts at an email's password (after a success, a change or a reset).
+/// Forgets the failed attempts at an email's password from every address (after a change of the
+/// password or a reset).
 pub(super) async fn clear_failures(
     tx: &mut sqlx::Transaction<'_, Any>,
     email: &str,

@@ -382,7 +382,8 @@ async fn the_audit_log_counts_up_to_the_cap() {
         &format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
              INSERT INTO audit_events (org_id, actor_label, action, at) \
-             SELECT 1, 'Seeded', 'user.renamed', 1 FROM n",
+             SELECT (SELECT org_id FROM users WHERE email = '{OWNER}'), 'Seeded', 'user.renamed', 1 \
+             FROM n",
             roster_model::COUNT_CAP + 1
         ),
     )

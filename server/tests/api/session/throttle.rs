@@ -347,6 +347,11 @@ async fn a_guesser_cannot_keep_the_owner_of_an_account_out() {
         StatusCode::OK,
         "the Owner's own address was not held back"
     );
+    assert_eq!(
+        sign_in_via(&server, guesser, "", OWNER).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the Owner's sign-in did not forgive the guesser"
+    );
 
     // Guessing spread over many addresses pauses the account everywhere, after many more tries.
     let spread = anonymous_demo_server().await;
