@@ -108,11 +108,12 @@ pub fn AuditPage() -> impl IntoView {
                 <SearchBox id="roster-audit-target" label="Target" value=target_value on_search=on_target />
                 <div class="roster-search">
                     <label class="roster-search__label" for="roster-audit-action">"Action"</label>
-                    <select id="roster-audit-action" class="roster-input" on:change=on_action
-                        prop:value=move || state.read().0.action.clone()>
-                        <option value="">"All actions"</option>
+                    // Each option says whether it is chosen: a value set on the select would come
+                    // before its options exist, and a loaded URL's action would show as "All".
+                    <select id="roster-audit-action" class="roster-input" on:change=on_action>
+                        <option value="" prop:selected=move || state.read().0.action.is_empty()>"All actions"</option>
                         {AUDIT_ACTIONS.iter().map(|action| view! {
-                            <option value=*action>{audit_action_label(action)}</option>
+                            <option value=*action prop:selected=move || state.read().0.action == *action>{audit_action_label(action)}</option>
                         }).collect_view()}
                     </select>
                 </div>

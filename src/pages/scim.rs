@@ -133,7 +133,8 @@ fn token_table(
                     }>
                         <span class="roster-confirm">
                             "The identity provider using it stops provisioning at once. "
-                            <button type="button" class="roster-button" on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
+                            <button type="button" class="roster-button" disabled=move || revoke.pending().get()
+                                on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
                             <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
                         </span>
                     </Show>

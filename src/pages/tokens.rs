@@ -129,7 +129,8 @@ pub fn TokensPage() -> impl IntoView {
                                         }>
                                             <span class="roster-confirm">
                                                 "Scripts using it will stop working. "
-                                                <button type="button" class="roster-button" on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
+                                                <button type="button" class="roster-button" disabled=move || revoke.pending().get()
+                                                    on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
                                                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
                                             </span>
                                         </Show>

@@ -266,6 +266,10 @@ test.describe('audit log', () => {
     for (const text of await rows.allTextContents()) {
       expect(text).toContain('Failed sign-in');
     }
+    // Loaded from its URL, the list and the choice both say the action.
+    await page.reload();
+    await expect(page.getByLabel('Action')).toHaveValue('session.sign_in_failed');
+    await expect(rows.first()).toContainText('Failed sign-in');
 
     await page.getByLabel('Action').selectOption({ label: 'All actions' });
     await page.getByLabel('Actor').fill('nobody at all');

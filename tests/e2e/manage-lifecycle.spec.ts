@@ -255,6 +255,24 @@ test.describe('a user’s lifecycle', () => {
     expect((await managed(page)).some((u) => u.id === other.id), 'nobody was removed').toBe(true);
   });
 
+  test('going back to another user while a removal is half confirmed leaves nothing of it open', async ({ page }) => {
+    await signIn(page);
+    const members = (await managed(page)).filter((u) => u.org_role === 'member');
+    const [first, second] = [members.at(-5)!, members.at(-6)!];
+    await page.goto(`/users/${first.id}`);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(first.family_name);
+    await page.goto(`/users/${second.id}`);
+    await page.getByRole('button', { name: 'Remove from organization' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Remove .* from the organization\?$/ });
+    for (const box of await dialog.getByRole('checkbox').all()) await box.check();
+    await page.goBack();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(first.family_name);
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Remove from organization' }).click();
+    for (const box of await dialog.getByRole('checkbox').all()) await expect(box).not.toBeChecked();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   test('remove: refused because someone changed the user meanwhile, the dialog keeps what was confirmed', async ({ page }) => {
     await signIn(page);
     const people = await managed(page);

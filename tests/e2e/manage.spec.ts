@@ -59,6 +59,40 @@ test.describe('managing a user', () => {
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
   });
 
+  test('access saved after someone else changed the user: the reason stays with the edit until acted on', async ({ page }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    const member = list.filter((u) => u.org_role === 'member').at(-4)!;
+    const detail = await (await page.request.get(`/api/v1/users/${member.id}`)).json();
+    const held = detail.accounts as { account: { id: number } }[];
+    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
+    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    await page.goto(`/users/${member.id}`);
+    await page.getByRole('button', { name: 'Change access' }).click();
+    const editor = page.getByRole('region', { name: 'Change account access' });
+    await page.getByLabel('Search accounts to add').fill(fresh.name);
+    await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
+    await page.getByRole('group', { name: fresh.name }).getByLabel('Support').check();
+    // Another admin renames the user meanwhile.
+    const etag = (await page.request.get(`/api/v1/users/${member.id}`)).headers()['etag'];
+    const renamed = await page.request.patch(`/api/v1/users/${member.id}`, {
+      headers: { 'x-roster-csrf': '1', 'if-match': etag },
+      data: { family_name: `${member.family_name}-Access` },
+    });
+    expect(renamed.status(), await renamed.text()).toBe(200);
+    await page.getByRole('button', { name: 'Save access' }).click();
+    // The user is read again (the new name shows), and the editor still says why nothing was saved.
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(`${member.family_name}-Access`);
+    await expect(editor.getByText('Someone else changed this user')).toBeVisible();
+    await page.waitForTimeout(500);
+    await expect(editor.getByText('Someone else changed this user')).toBeVisible();
+    // What was ticked is still there, and saved now it goes.
+    await expect(editor.getByRole('list', { name: 'Changes to save' })).toContainText(`gives access to ${fresh.name} as Support`);
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect(page.getByText('Account access saved.')).toBeVisible();
+    await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Support');
+  });
+
   test('two admins edit the same user: the second is told and keeps their edit', async ({ page, browser }) => {
     await signIn(page);
     const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];

@@ -49,10 +49,10 @@ pub fn LoginPage() -> impl IntoView {
                 }
                 error.from_failure(&failure);
             }
+            // Not about what was typed (a pause, a busy server, the network): all of it stays,
+            // but a code, which may be spent or stale by the next try.
             _ => {
-                password.set(String::new());
                 code.set(String::new());
-                asks_code.set(false);
                 error.set(None, failure.message());
             }
         },

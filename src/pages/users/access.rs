@@ -39,12 +39,42 @@ fn lines(rows: &[AccessRow]) -> Vec<AccessLine> {
         .collect()
 }
 
-/// The editor. `rows` is owned by the page, so that what the admin ticked survives reloading the
-/// user after someone else changed them; `on_done` is told after a save or a cancel.
+/// An access edit in progress: the rows being edited (None: not editing) and why the last save
+/// was refused. Owned by the page, so both survive reloading the user after someone else changed
+/// them: the admin sees their ticks against the access as it is now, and is told why.
+#[derive(Clone, Copy)]
+pub struct AccessDraft {
+    pub rows: RwSignal<Option<Vec<AccessRow>>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl AccessDraft {
+    pub fn new() -> Self {
+        AccessDraft {
+            rows: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Starts editing from `rows`, with nothing refused yet.
+    pub fn start(&self, rows: Vec<AccessRow>) {
+        self.error.set(None);
+        self.rows.set(Some(rows));
+    }
+}
+
+impl Default for AccessDraft {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The editor of `draft` (page-owned); `on_saved` is told after a save, `on_stale` when someone
+/// else changed the user meanwhile.
 #[component]
 pub fn AccessEditor(
     detail: UserDetail,
-    rows: RwSignal<Option<Vec<AccessRow>>>,
+    draft: AccessDraft,
     on_saved: Callback<()>,
     on_stale: Callback<()>,
 ) -> impl IntoView {
@@ -52,7 +82,7 @@ pub fn AccessEditor(
     let before = lines(&access_rows(&detail));
     let (user_id, version) = (detail.id, detail.version);
     let search = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let AccessDraft { rows, error } = draft;
     let found = {
         LocalResource::new(move || {
             let text = search.get();

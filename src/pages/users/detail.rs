@@ -3,7 +3,7 @@ use roster_model::{
     name_problem, owner_role_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail,
 };
 
-use super::access::{access_rows, AccessEditor, AccessRow};
+use super::access::{access_rows, AccessDraft, AccessEditor};
 use super::manage::{LeaveDraft, ManageUser};
 use crate::api::ApiClient;
 use crate::components::{FailureBoundary, TextField};
@@ -96,7 +96,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let manage_message = RwSignal::new(None::<(bool, String)>);
     let refocus = RwSignal::new(None::<&'static str>);
     // An account-access edit in progress (kept across reloads of the user).
-    let access_edit = RwSignal::new(None::<Vec<AccessRow>>);
+    let access_edit = AccessDraft::new();
     // A removal or deletion being confirmed (kept across reloads of the user too).
     let leave_draft = LeaveDraft::new();
     // Set once the user has left the organization (removed or deleted): the page says so.
@@ -104,6 +104,19 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let on_left = Callback::new(move |text: String| {
         base.set(None);
         left.set(Some(text));
+    });
+    // Another user on this same page (the id changed: Back, or a host's navigation) starts with
+    // nothing of the last one's: no edit, no access change, no removal half confirmed.
+    Effect::new(move |shown: Option<i64>| {
+        let now = id.get();
+        if shown.is_some_and(|shown| shown != now) {
+            base.set(None);
+            access_edit.rows.set(None);
+            leave_draft.close();
+            manage_message.set(None);
+            left.set(None);
+        }
+        now
     });
     let my_role = move || session.me().map_or(OrgRole::Member, |me| me.role);
 
@@ -179,7 +192,7 @@ fn UserDetailView(
     on_edit: Callback<UserDetail>,
     message: RwSignal<Option<(bool, String)>>,
     refocus: RwSignal<Option<&'static str>>,
-    access: RwSignal<Option<Vec<AccessRow>>>,
+    access: AccessDraft,
     leave: LeaveDraft,
     on_changed: Callback<()>,
     on_left: Callback<String>,
@@ -251,7 +264,7 @@ fn UserDetailView(
                 let rows = access_rows(&detail);
                 view! {
                     <button type="button" class="roster-button roster-button--quiet"
-                        on:click=move |_| access.set(Some(rows.clone()))>"Change access"</button>
+                        on:click=move |_| access.start(rows.clone())>"Change access"</button>
                 }
             })}
         </div>
@@ -261,8 +274,8 @@ fn UserDetailView(
                 message.set(Some((true, "Account access saved.".to_owned())));
                 on_changed.run(());
             });
-            move || access.with(Option::is_some).then(|| view! {
-                <AccessEditor detail=detail.clone() rows=access on_saved=on_saved on_stale=on_changed />
+            move || access.rows.with(Option::is_some).then(|| view! {
+                <AccessEditor detail=detail.clone() draft=access on_saved=on_saved on_stale=on_changed />
             })
         })}
         {if has_accounts {

@@ -45,6 +45,11 @@ impl LeaveDraft {
         }
     }
 
+    /// Closes whichever dialog is open.
+    pub fn close(&self) {
+        self.open.set(None);
+    }
+
     /// Opens the dialog of `kind` with nothing confirmed or chosen yet.
     fn start(&self, kind: Leave) {
         self.ticked.set(BTreeSet::new());
@@ -298,7 +303,7 @@ pub fn ManageUser(
             {[Leave::Remove, Leave::Delete].into_iter().map(|kind| view! {
                 <LeaveDialog kind=kind user_id=id version=version name=name.clone() owned=owned.clone()
                     draft=leave
-                    on_close=Callback::new(move |()| leave.open.set(None))
+                    on_close=Callback::new(move |()| leave.close())
                     on_done=on_left
                     on_stale=on_changed />
             }).collect_view()}

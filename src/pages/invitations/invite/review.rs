@@ -108,10 +108,14 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 }
             }
             sending.set(false);
-            sent.set(true);
             events.invitations_sent(answered - failed, failed);
-            // Everything went: the draft is done with.
-            wizard.set(Wizard::fresh());
+            // Everything went: the draft is done with, unless the admin went back and changed it
+            // meanwhile (then what they typed stays, and the review shows it anew).
+            let unchanged = wizard.try_with_untracked(|now| *now == state) == Some(true);
+            if unchanged {
+                sent.set(true);
+                wizard.set(Wizard::fresh());
+            }
         });
     };
     let total = move || addresses.with(Vec::len);
