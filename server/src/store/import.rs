@@ -4,6 +4,7 @@
 use roster_model::{OrgRole, Page, SortDir, SortField, Timestamp, UserSummary};
 
 use super::builder::QueryBuilder;
+use super::invitations::end_invitations_to_join;
 use super::OutgoingMail;
 use super::{
     push_user_search, user_summary, Actor, Backend, Keyset, Matching, Store, StoreResult, Total,
@@ -198,15 +199,7 @@ impl Store {
         if !joined {
             return Ok((ImportOutcome::NotImportable, None));
         }
-        sqlx::query(
-            "UPDATE invitations SET state = 'revoked', revoked_at = $1, token_hash = NULL \
-             WHERE org_id = $2 AND user_id = $3 AND state = 'pending' AND account_id IS NULL",
-        )
-        .bind(actor.at)
-        .bind(actor.org_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+        end_invitations_to_join(&mut tx, actor, user_id).await?;
         actor
             .event(
                 "user.imported",

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::builder::QueryBuilder;
+use super::invitations::end_invitations_to_join;
 use super::manage::{bump_version, change_suspension, other_owners, still_acts};
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::{
@@ -659,8 +660,9 @@ async fn insert_provisioned(
 }
 
 /// Makes the invited user `user_id` the member an identity provider provisions, ending the
-/// organization's own pending invitations to them; answers how many ended. Other
-/// organizations' invitations stay: accepted later, they are an existing user's.
+/// organization's own pending invitations to join it; answers how many ended. Invitations to
+/// accounts (its own or another organization's) stay: accepted later, they are an existing
+/// user's.
 async fn provision_invited(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor<'_>,
@@ -695,16 +697,7 @@ async fn provision_invited(
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
-    let ended = sqlx::query(
-        "UPDATE invitations SET state = 'revoked', revoked_at = $1 \
-         WHERE org_id = $2 AND user_id = $3 AND state = 'pending'",
-    )
-    .bind(actor.at)
-    .bind(actor.org_id)
-    .bind(user_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(ended.rows_affected())
+    end_invitations_to_join(tx, actor, user_id).await
 }
 
 /// Why `email` cannot become (or be given to) a member of `org_id`; `user_id` is the member it
