@@ -13,6 +13,13 @@ async function accounts(page: Page): Promise<Account[]> {
   return (await (await page.request.get('/api/v1/accounts?limit=200')).json()).items;
 }
 
+/** A Member who owns exactly one account, and that account. */
+function memberOwningOne(people: Managed[], all: Account[]): { member: Managed; account: Account } {
+  const member = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1);
+  expect(member, 'a Member who owns one account').toBeTruthy();
+  return { member: member!, account: all.find((a) => a.owner?.id === member!.id)! };
+}
+
 test.describe('a user’s lifecycle', () => {
   test('reset password: the old password stops working and a link is mailed', async ({ page, context }) => {
     await signIn(page);
@@ -181,9 +188,7 @@ test.describe('a user’s lifecycle', () => {
     await signIn(page);
     const people = await managed(page);
     const all = await accounts(page);
-    const owning = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
-    expect(owning, 'a Member who owns one account').toBeTruthy();
-    const account = all.find((a) => a.owner?.id === owning.id)!;
+    const { member: owning, account } = memberOwningOne(people, all);
     const heir = people.find((u) => u.org_role === 'member' && u.id !== owning.id && !all.some((a) => a.owner?.id === u.id))!;
 
     await page.goto(`/users/managed?q=${encodeURIComponent(owning.email)}`);
@@ -210,8 +215,7 @@ test.describe('a user’s lifecycle', () => {
     await signIn(page);
     const people = await managed(page);
     const all = await accounts(page);
-    const owning = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
-    const account = all.find((a) => a.owner?.id === owning.id)!;
+    const { member: owning, account } = memberOwningOne(people, all);
     const owningNothing = people.filter((u) => u.org_role === 'member' && !all.some((a) => a.owner?.id === u.id));
     const [heir, other] = owningNothing;
     const dialog = page.getByRole('dialog', { name: 'Remove the selected users from the organization?' });
@@ -277,8 +281,7 @@ test.describe('a user’s lifecycle', () => {
     await signIn(page);
     const people = await managed(page);
     const all = await accounts(page);
-    const target = people.find((u) => u.org_role === 'member' && all.filter((a) => a.owner?.id === u.id).length === 1)!;
-    const account = all.find((a) => a.owner?.id === target.id)!;
+    const { member: target, account } = memberOwningOne(people, all);
     await page.goto(`/users/${target.id}`);
     await page.getByRole('button', { name: 'Remove from organization' }).click();
     const dialog = page.getByRole('dialog', { name: /^Remove .* from the organization\?$/ });

@@ -256,7 +256,7 @@ impl Attempt {
             .store
             .reserve_attempt(
                 email,
-                &auth::throttle_address(addr),
+                addr,
                 now - auth::FAILURE_WINDOW_SECONDS,
                 now,
                 |history| auth::wait_before_attempt(history, now),

@@ -141,6 +141,8 @@ impl Store {
         now: Timestamp,
         wait: impl Fn(AttemptHistory) -> i64,
     ) -> StoreResult<AttemptAdmission> {
+        // Kept under the address's throttle key, as `start_session` forgets them.
+        let client_addr = &throttle_address(client_addr);
         let mut reader = self.pool.acquire().await?;
         let history = attempt_history(&mut reader, email, client_addr, since).await?;
         drop(reader);

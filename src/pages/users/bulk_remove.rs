@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use roster_model::{LeaveRequest, REMOVE_CONSEQUENCES};
 
-use super::owner_choices;
+use super::{owner_choices, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 
@@ -108,12 +108,8 @@ pub fn BulkRemoveDialog(
                                 {move || {
                                     let list = list.clone();
                                     Suspend::new(async move {
-                                        let mut people = candidates.await.unwrap_or_default();
-                                        for (id, label) in chosen.get_untracked() {
-                                            if !people.iter().any(|(p, _)| *p == id) {
-                                                people.push((id, label));
-                                            }
-                                        }
+                                        let found = candidates.await.unwrap_or_default();
+                                        let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
                                         list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
                                             let select_id = format!("roster-bulk-owner-{account_id}");
                                             let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
@@ -121,10 +117,7 @@ pub fn BulkRemoveDialog(
                                                 .collect();
                                             view! {
                                                 <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
-                                                    on_pick=Callback::new(move |(id, label): (i64, String)| {
-                                                        // An owner keeping their account is offered for it alone.
-                                                        if id != owner_id { chosen.update(|c| { c.insert(id, label); }); }
-                                                    }) />
+                                                    on_pick=remember_owner_pick(chosen, owner_id) />
                                             }
                                         }).collect_view()
                                     })

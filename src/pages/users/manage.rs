@@ -8,7 +8,7 @@ use roster_model::{
     member_change_problem, Leave, LeaveRequest, MemberChange, OrgRole, UserDetail, UserStatus,
 };
 
-use super::owner_choices;
+use super::{owner_choices, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
 use crate::events::{HostEvents, UserChanged};
@@ -427,23 +427,15 @@ fn LeaveDialog(
                             let owned = owned.clone();
                             let keep_label = keep_label.clone();
                             Suspend::new(async move {
-                                let mut people = candidates.await.unwrap_or_default();
-                                // Keep the owners already chosen among the options whatever the search.
-                                for (id, label) in chosen.get_untracked() {
-                                    if !people.iter().any(|(p, _)| *p == id) {
-                                        people.push((id, label));
-                                    }
-                                }
+                                let found = candidates.await.unwrap_or_default();
+                                let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
                                 owned.into_iter().map(|(account_id, account)| {
                                     let select_id = format!("{prefix}-owner-{account_id}");
                                     let keep = (kind == Leave::Remove).then(|| (user_id, keep_label.clone()));
                                     let options: Vec<(i64, String)> = keep.into_iter().chain(people.iter().cloned()).collect();
                                     view! {
                                         <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
-                                            on_pick=Callback::new(move |(id, label): (i64, String)| {
-                                                // The user keeping the account is always offered, under its own words.
-                                                if id != user_id { chosen.update(|c| { c.insert(id, label); }); }
-                                            }) />
+                                            on_pick=remember_owner_pick(chosen, user_id) />
                                     }
                                 }).collect_view()
                             })

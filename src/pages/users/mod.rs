@@ -102,6 +102,35 @@ pub fn UserRedirect() -> impl IntoView {
     view! { <Redirect path=format!("/users/{id}") /> }
 }
 
+/// The people a search found, and the new owners already chosen (`chosen`: id → label) that it
+/// did not find: an owner picked before another search stays among the choices.
+fn with_chosen_owners(
+    mut people: Vec<(i64, String)>,
+    chosen: &std::collections::BTreeMap<i64, String>,
+) -> Vec<(i64, String)> {
+    for (id, label) in chosen {
+        if !people.iter().any(|(p, _)| p == id) {
+            people.push((*id, label.clone()));
+        }
+    }
+    people
+}
+
+/// Remembers each new owner picked in `chosen`, but `keeper`: the user keeping the account is
+/// offered for it alone, under their own words.
+fn remember_owner_pick(
+    chosen: RwSignal<std::collections::BTreeMap<i64, String>>,
+    keeper: i64,
+) -> Callback<(i64, String)> {
+    Callback::new(move |(id, label): (i64, String)| {
+        if id != keeper {
+            chosen.update(|c| {
+                c.insert(id, label);
+            });
+        }
+    })
+}
+
 /// Active managed users a search matches (at most 50), as (id, "Name (email)") choices for a new
 /// account owner, leaving out the users `excluded` names (those who are leaving). A suspended
 /// member cannot be made an account's new owner, as the server says too.
