@@ -53,13 +53,12 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
             let spa = spa.clone();
             async move { fallback(request, spa, state).await }
         })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            resolve_client,
-        ))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(option_layer(cors))
         .layer(middleware::from_fn_with_state(policy, web_policy::enforce))
+        // Outside the host check and CORS, so that their own answers (421, preflights) ask for
+        // https from now on too.
+        .layer(middleware::from_fn_with_state(state, resolve_client))
         .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {

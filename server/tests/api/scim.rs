@@ -1771,3 +1771,88 @@ async fn an_invitation_does_not_keep_the_domain_s_identity_provider_from_an_addr
     // Someone who uses the address already is not taken over: see
     // `a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed`.
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_invited_person_provisioned_twenty_times_at_once_becomes_one_member() {
+    // Taking over an invited placeholder reads it, then changes it: twenty identity-provider
+    // retries at once make one member, end the invitation once, and leave the counts right.
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let hire = "raced.hire@northwind.example";
+    let (status, body) = server
+        .post_json("/api/v1/invitations", json!({"emails": [hire]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let counts_before: Value = server.get("/api/v1/users/counts").await;
+    let statuses = in_parallel(20, |_| {
+        let server = server.another_client();
+        let secret = secret.clone();
+        async move {
+            scim(
+                &server,
+                &secret,
+                "POST",
+                "/Users",
+                &[],
+                Some(new_user(hire)),
+            )
+            .await
+            .0
+        }
+    })
+    .await;
+    assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(&statuses, StatusCode::CONFLICT), 19, "{statuses:?}");
+    assert_eq!(
+        server
+            .users(&format!("view=managed&q={hire}"))
+            .await
+            .items
+            .len(),
+        1
+    );
+    let counts: Value = server.get("/api/v1/users/counts").await;
+    assert_eq!(
+        counts["managed"],
+        counts_before["managed"].as_u64().expect("count") + 1
+    );
+    assert_eq!(
+        counts["invited"],
+        counts_before["invited"].as_u64().expect("count") - 1
+    );
+    assert_counts_kept(&server).await;
+}
+
+#[tokio::test]
+async fn a_deleted_user_s_id_is_never_given_to_another() {
+    // The newest user deleted, the next one made does not get their id: a request meant for the
+    // deleted one (an identity provider's, or a stale page's with If-Match "v1") finds no one.
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let create = |email: &'static str| {
+        let (server, secret) = (&server, &secret);
+        async move {
+            let (status, _, created) =
+                scim(server, secret, "POST", "/Users", &[], Some(new_user(email))).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            created["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let gone = create("gone.soon@northwind.example").await;
+    let path = format!("/Users/{gone}");
+    let (status, _, _) = scim(&server, &secret, "DELETE", &path, &[], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let next = create("next.one@northwind.example").await;
+    assert_ne!(next, gone);
+    let (status, _, _) = scim(&server, &secret, "GET", &path, &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = server
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{gone}"),
+            &[("if-match", "\"v1\"")],
+            Some(json!({"org_role": "administrator"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}

@@ -125,6 +125,16 @@ async fn the_session_cookie_is_http_only_strict_and_secure_behind_https() {
         answer.headers()["strict-transport-security"],
         "max-age=31536000"
     );
+    // So do the answers made before the request reaches the API: the host check's refusal.
+    let request = Request::get("/api/v1/health").header("host", "attacker.example");
+    let refused = server
+        .send(https_from("10.0.0.2:4000", request, Body::empty()))
+        .await;
+    assert_eq!(refused.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(
+        refused.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
     let tossed = format!("roster_session=someone-elses; __Host-roster_session={token}");
     assert_eq!(session_over_https(tossed).await.status(), StatusCode::OK);
     let plain = format!("roster_session={token}");

@@ -368,6 +368,60 @@ async fn a_guesser_cannot_keep_the_owner_of_an_account_out() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_from_many_addresses_at_once_get_no_more_tries_than_in_turn() {
+    // Forty addresses guess at once, each more often than it may: the account's count across
+    // addresses is kept under the write lock like each address's, so no more guesses run than
+    // the cap across addresses, and none from one address past its own.
+    let server = anonymous_demo_server().await;
+    let addresses = 40;
+    let statuses = in_parallel(200, |i| {
+        let router = server.router.clone();
+        async move {
+            let mut request = Request::post("/api/v1/session")
+                .header("content-type", "application/json")
+                .header(roster_model::CSRF_HEADER, "1")
+                .body(Body::from(
+                    serde_json::json!({"email": OWNER, "password": "guess"}).to_string(),
+                ))
+                .expect("request");
+            let peer: SocketAddr = format!("203.0.113.{}:5000", i % addresses)
+                .parse()
+                .expect("peer");
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.oneshot_request(request).await.status()
+        }
+    })
+    .await;
+    // Attempts past the hashing queue are turned away (503) before any check; their
+    // reservations held others back meanwhile, so fewer may run than in turn, never more.
+    let ran = count(&statuses, StatusCode::UNAUTHORIZED);
+    assert!(
+        (1..=FREE_FAILURES_PER_ACCOUNT_EVERYWHERE as usize).contains(&ran),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        ran + count(&statuses, StatusCode::TOO_MANY_REQUESTS)
+            + count(&statuses, StatusCode::SERVICE_UNAVAILABLE),
+        statuses.len(),
+        "{statuses:?}"
+    );
+    let mut db = database(&server).await;
+    assert_eq!(
+        scalar(&mut db, "SELECT COUNT(*) FROM sign_in_failures").await,
+        ran as i64
+    );
+    let most_from_one: i64 = scalar(
+        &mut db,
+        "SELECT MAX(tries) FROM (SELECT COUNT(*) AS tries FROM sign_in_failures GROUP BY client_addr) t",
+    )
+    .await;
+    assert!(
+        most_from_one <= FREE_FAILURES_PER_ACCOUNT,
+        "{most_from_one}"
+    );
+}
+
 #[tokio::test]
 async fn an_oversized_email_is_refused_before_any_work_or_storage() {
     let server = anonymous_demo_server().await;
