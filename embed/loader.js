@@ -46,8 +46,14 @@ export function load() {
  * Mounts Roster in element's shadow root; the API is this server's unless config.apiBase says
  * otherwise. Answers a handle whose unmount() removes Roster and everything it holds.
  */
-export async function mount(element, config = {}) {
+export function mount(element, config = {}) {
+  return mountWhile(element, config, () => true);
+}
+
+/** As mount(), unless `current()` says no once the code is in (the element left meanwhile). */
+async function mountWhile(element, config, current) {
   const [roster, sheet] = await load();
+  if (!current()) return null;
   const shadow = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
   shadow.adoptedStyleSheets = [sheet];
   const container = document.createElement('div');
@@ -128,8 +134,12 @@ class RosterConsole extends HTMLElement {
   }
 
   set getToken(getToken) {
+    const signedInByHost = this.#getToken !== null;
     this.#getToken = typeof getToken === 'function' ? getToken : null;
-    if (this.#active) this.#mount();
+    // Roster asks for tokens through #getToken each time: a new function (a host's render, a
+    // rotation) takes effect without mounting again; only starting or ending the host's sign-in
+    // does.
+    if (this.#active && signedInByHost !== (this.#getToken !== null)) this.#mount();
   }
 
   /**
@@ -155,10 +165,14 @@ class RosterConsole extends HTMLElement {
     if (initialPath) config.initialPath = initialPath;
     const apiBase = this.getAttribute('api-base');
     if (apiBase) config.apiBase = apiBase;
-    if (this.#getToken) config.getToken = this.#getToken;
-    mount(this, config).then(
+    if (this.#getToken) config.getToken = (...args) => this.#getToken?.(...args);
+    // A console removed (or mounted again) while the code loads is not mounted at all: mounting
+    // would set the host's URL to Roster's, and tell the host it is ready.
+    const current = () => generation === this.#generation;
+    mountWhile(this, config, current).then(
       (handle) => {
-        if (generation !== this.#generation) return handle.unmount();
+        if (!handle) return;
+        if (!current()) return handle.unmount();
         this.#handle = handle;
         if (this.#startAt) handle.navigate(this.#startAt);
         this.#startAt = null;

@@ -30,13 +30,28 @@ pub fn element_by_id_near(node: &Node, id: &str) -> Option<HtmlElement> {
 
 /// The element with `id` in this mount's tree (call while the app's owner is current).
 pub fn element_by_id(id: &str) -> Option<HtmlElement> {
-    match use_context::<MountPoint>() {
-        Some(MountPoint(node)) => element_by_id_near(&node, id),
+    element_in(use_context::<MountPoint>().as_ref(), id)
+}
+
+fn element_in(mount: Option<&MountPoint>, id: &str) -> Option<HtmlElement> {
+    match mount {
+        Some(MountPoint(node)) => element_by_id_near(node, id),
         None => web_sys::window()?
             .document()?
             .get_element_by_id(id)?
             .dyn_into()
             .ok(),
+    }
+}
+
+/// Moves focus to the element with an id in this mount's tree, from an event handler, where no
+/// owner is current to find the tree by: made while the component runs.
+pub fn use_focus_by_id() -> impl Fn(&str) + Copy + 'static {
+    let mount = StoredValue::new(use_context::<MountPoint>());
+    move |id: &str| {
+        if let Some(Some(element)) = mount.try_with_value(|mount| element_in(mount.as_ref(), id)) {
+            let _ = element.focus();
+        }
     }
 }
 

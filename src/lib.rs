@@ -180,12 +180,21 @@ fn Console() -> impl IntoView {
     let initial_theme = config.theme;
     let router = expect_context::<Router>();
     let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
-    Effect::new(move |_| {
-        if sign_out.value().get().is_some() {
+    let sign_out_failure = RwSignal::new(None::<String>);
+    Effect::new(move |_| match sign_out.value().get() {
+        Some(Ok(())) => {
+            sign_out_failure.set(None);
             draft::clear_drafts(&config);
             session.signed_out();
             router.show("/login", NavigateOptions::default());
         }
+        // The session may still be live on the server (offline, a server error): showing the
+        // sign-in page would leave it to the next person at this computer.
+        Some(Err(failure)) => sign_out_failure.set(Some(format!(
+            "You are still signed in: {}",
+            failure.message()
+        ))),
+        None => {}
     });
     let theme = RwSignal::new(if standalone {
         config::stored_theme().unwrap_or(initial_theme)
@@ -215,7 +224,7 @@ fn Console() -> impl IntoView {
     });
 
     view! {
-        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out theme=theme theme_switch=standalone checking=checking>
+        <Shell org_name=org_name user_name=user_name show_nav=show_nav is_owner=is_owner on_sign_out=on_sign_out sign_out_failure=sign_out_failure theme=theme theme_switch=standalone checking=checking>
             <Routes routes=ROUTES page=page fallback=|| view! { <NotFound /> }.into_any() />
         </Shell>
     }

@@ -92,6 +92,18 @@ impl SessionState {
         self.checked.set(true);
     }
 
+    /// The signed-in user changed their own name or organization role: the header, the pages
+    /// offered and the role pickers follow, as the server now judges them.
+    pub fn own_user_changed(&self, name: String, role: roster_model::OrgRole) {
+        self.me.update(|me| {
+            if let Some(me) = me {
+                me.user.name = name;
+                me.role = role;
+                me.manages_users = role.manages_users();
+            }
+        });
+    }
+
     pub fn signed_out(&self) {
         self.me.set(None);
         self.checked.set(true);

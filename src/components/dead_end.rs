@@ -8,6 +8,12 @@ pub fn DeadEnd(#[prop(into)] title: String, #[prop(into)] text: String) -> impl 
     view! {
         <h1>{title}</h1>
         <p>{text}</p>
-        <p><A href="/login" attr:class="roster-link">"Sign in"</A></p>
+        <SignInLink />
     }
+}
+
+/// The way on from a mailed link that no longer works (one component, built once).
+#[component]
+pub fn SignInLink() -> impl IntoView {
+    view! { <p><A href="/login" attr:class="roster-link">"Sign in"</A></p> }
 }

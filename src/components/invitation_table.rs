@@ -60,7 +60,12 @@ pub fn InvitationTable(
     let act = move |action: InvitationAction, ids: Vec<i64>| {
         confirming.set(None);
         confirming_bulk.set(false);
-        selected.set(BTreeSet::new());
+        // Only what is acted on leaves the selection: one row's Resend keeps the others ticked.
+        selected.update(|ticked| {
+            ids.iter().for_each(|id| {
+                ticked.remove(id);
+            })
+        });
         on_action.run((action, ids));
     };
     // The selection's action: the rows ticked, or everything the list matches.

@@ -21,7 +21,7 @@ mod user_table;
 
 pub use bulk_bar::{selection_count, BulkActions, BulkProgress, BulkRun, SelectionBar};
 pub use copy_button::CopyButton;
-pub use dead_end::DeadEnd;
+pub use dead_end::{DeadEnd, SignInLink};
 pub use dialog::Dialog;
 pub use domain_card::DomainCard;
 pub use error_panel::{ErrorPanel, FailureBoundary};

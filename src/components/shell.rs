@@ -22,6 +22,9 @@ pub fn Shell(
     /// Signing out, and the account's own pages, when Roster signs people in itself. None when an
     /// embedding host does: its own controls do that.
     on_sign_out: Option<Callback<()>>,
+    /// Why the last sign-out did not happen, shown beside its button.
+    #[prop(into)]
+    sign_out_failure: Signal<Option<String>>,
     /// The colours in use.
     theme: RwSignal<Theme>,
     /// Whether to offer the theme switch (Roster's own page; a host sets the theme itself).
@@ -67,6 +70,7 @@ pub fn Shell(
                             <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_sign_out.run(())>
                                 "Sign out"
                             </button>
+                            {move || sign_out_failure.get().map(|message| view! { <span class="roster-error" role="alert">{message}</span> })}
                         })}
                     </div>
                 })}

@@ -104,6 +104,8 @@ pub fn DomainsPage() -> impl IntoView {
             }
         });
     });
+    // Found from the task below, where no owner is current to find an embedded console's tree.
+    let focus_by_id = crate::dom::use_focus_by_id();
     let on_remove = Callback::new(move |id: i64| {
         start(id);
         spawn_local(async move {
@@ -115,9 +117,7 @@ pub fn DomainsPage() -> impl IntoView {
                     cards.update(|cards| cards.retain(|card| card.with_untracked(|d| d.id) != id));
                     announcement.set(format!("Removed {}.", removed.unwrap_or_default()));
                     // The card and its buttons are gone: give focus to the form.
-                    if let Some(input) = crate::dom::element_by_id("roster-domain-name") {
-                        let _ = input.focus();
-                    }
+                    focus_by_id("roster-domain-name");
                 }
                 Err(error) => finish(id, Some(error.message())),
             }

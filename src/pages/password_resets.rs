@@ -1,8 +1,10 @@
 use leptos::prelude::*;
-use roster_model::{CompletePasswordReset, LinkState, PasswordResetPreview, MIN_PASSWORD_CHARS};
+use roster_model::{
+    CompletePasswordReset, ErrorCode, LinkState, PasswordResetPreview, MIN_PASSWORD_CHARS,
+};
 
 use crate::api::ApiClient;
-use crate::components::{DeadEnd, TextField};
+use crate::components::{DeadEnd, SignInLink, TextField};
 use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
@@ -62,6 +64,9 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
     let confirm = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let error = FormError::new();
+    // The link stopped working after the form was shown (used in another tab, withdrawn, ...):
+    // the way on is to sign in.
+    let link_ended = RwSignal::new(false);
     let email = link.email.clone().unwrap_or_default();
     let two_factor = link.two_factor;
 
@@ -77,6 +82,7 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
             if failure.field().as_deref() == Some("code") {
                 code.set(String::new());
             }
+            link_ended.set(failure.code() == Some(ErrorCode::Conflict));
             error.from_failure(&failure);
         }
         None => {}
@@ -130,7 +136,10 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
                     value=code error=error.field("code")
                     hint="Your two-factor sign-in stays as it was: the 6-digit code from your authenticator app, or one of your recovery codes." />
             })}
-            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            {move || error.general().get().map(|message| view! {
+                <p class="roster-error" role="alert">{message}</p>
+                {link_ended.get().then(SignInLink)}
+            })}
             <div class="roster-form__actions">
                 <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
                     "Set password and sign in"

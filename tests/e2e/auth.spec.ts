@@ -49,6 +49,16 @@ test.describe('sign-in', () => {
     await signIn(page);
     await page.goto('/users/managed');
     await expect(userRows(page).first()).toBeVisible();
+    // A sign-out the server never heard of (offline) says so and leaves the console as it is:
+    // the session is still live, and the next person at this computer would have it.
+    await page.route('**/api/v1/session', (route) =>
+      route.request().method() === 'DELETE' ? route.abort('internetdisconnected') : route.fallback(),
+    );
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('alert')).toContainText('You are still signed in');
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(userRows(page).first()).toBeVisible();
+    await page.unroute('**/api/v1/session');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/login$/);
     const response = await page.request.get('/api/v1/users');
@@ -175,6 +185,59 @@ test.describe('two-factor', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
   });
+
+  test('someone sets up two-factor of their own accord, and "Done" puts the codes away', async ({ page }) => {
+    await signIn(page);
+    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+    const people = list.items.filter(
+      (u: { org_role: string; status: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+        u.org_role === 'member' && u.status === 'active' && !u.two_factor.required && !u.two_factor.enrolled,
+    );
+    const person = people[people.length - 2].email as string;
+    await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(person);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Two-factor' }).click();
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    const secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
+    await page.getByLabel('Code from your app').fill(totp(base32Decode(secret)));
+    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(page.getByText('Two-factor sign-in is on for you.')).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Recovery codes' })).toHaveCount(0);
+  });
+
+  test('a required set-up finished in another tab lets the page through instead of refusing', async ({ page }) => {
+    await signIn(page);
+    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+    const person = list.items.find(
+      (u: { org_role: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+        u.org_role === 'member' && u.two_factor.required && !u.two_factor.enrolled,
+    );
+    expect(person, 'a Member who must enrol').toBeTruthy();
+    await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
+    await page.goto('/users/managed');
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+
+    // Another tab of the same session sets it up meanwhile.
+    const headers = { 'x-roster-csrf': '1' };
+    const setup = await page.request.post('/api/v1/session/two-factor/setup', { headers });
+    expect(setup.status(), await setup.text()).toBe(200);
+    const key = base32Decode((await setup.json()).secret);
+    const done = await page.request.post('/api/v1/session/two-factor', { headers, data: { code: totp(key) } });
+    expect(done.status(), await done.text()).toBe(200);
+
+    // This tab's "Set up" is refused as already done: the app reads the session again and goes on.
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  });
 });
 
 test.describe('password reset', () => {
@@ -237,6 +300,38 @@ test.describe('password reset', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('Your password is changed.')).toBeVisible();
     await expect(page.getByLabel('Current password')).toHaveValue('');
+  });
+
+  test('a link used in another tab while its form was open says so and leads to sign-in', async ({ page, browser }) => {
+    await signIn(page);
+    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+    const people = list.items.filter(
+      (u: { org_role: string; status: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+        u.org_role === 'member' && u.status === 'active' && !u.two_factor.required && !u.two_factor.enrolled,
+    );
+    const person = people[people.length - 1].email as string;
+    await resetPassword(page, person);
+    const token = await passwordResetToken(person);
+
+    const context = await browser.newContext();
+    const visitor = await context.newPage();
+    await visitor.goto(`/password/${token}`);
+    await visitor.getByLabel('New password', { exact: true }).fill('a passphrase typed here');
+    await visitor.getByLabel('Repeat the new password').fill('a passphrase typed here');
+    // The same link, used first in another browser (which that signs in, not this one).
+    const elsewhere = await browser.newContext();
+    const used = await elsewhere.request.post('/api/v1/password-resets/complete', {
+      headers: { 'x-roster-csrf': '1' },
+      data: { token, password: 'a passphrase chosen there' },
+    });
+    expect(used.status(), await used.text()).toBe(200);
+    await visitor.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(visitor.getByRole('alert')).toContainText('This link was used already.');
+    await expectAccessible(visitor);
+    await visitor.getByRole('link', { name: 'Sign in' }).click();
+    await expect(visitor).toHaveURL(/\/login/);
+    await elsewhere.close();
+    await context.close();
   });
 });
 

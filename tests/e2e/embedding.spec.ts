@@ -179,6 +179,23 @@ test.describe('the <roster-console> element', () => {
       ),
     ).toBe(true);
 
+    // A new getToken (a host's render, a token rotation) is used from then on, without mounting
+    // Roster again.
+    await page.evaluate(() => {
+      const element = document.querySelector('#console') as HTMLElement & { getToken: unknown };
+      const host = window as unknown as { hostToken(refresh: boolean): Promise<string> };
+      element.getToken = (options?: { forceRefresh?: boolean }) => host.hostToken(Boolean(options?.forceRefresh));
+    });
+    await page.getByRole('tab', { name: /^External/ }).click();
+    await expect(page.getByRole('tab', { name: /^External/, selected: true })).toBeVisible();
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { shellBefore: Element }).shellBefore === document.querySelector('#console')!.shadowRoot!.querySelector('.roster-shell'),
+      ),
+      'the same console',
+    ).toBe(true);
+    expect((await events(page)).filter((e) => e.type === 'roster:ready'), 'mounted once').toHaveLength(1);
+
     // The host moves Roster with navigate(), and hears where it went.
     await page.evaluate(() => (document.querySelector('#console') as HTMLElement & { navigate(p: string): void }).navigate('/accounts'));
     await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
@@ -200,6 +217,33 @@ test.describe('the <roster-console> element', () => {
     await page.evaluate(() => document.getElementById('slot')!.append((window as unknown as { removed: Element }).removed));
     await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
     await expectAccessible(page);
+  });
+
+  test('a console removed while Roster loads is not mounted, and leaves the host where it is', async ({ page }) => {
+    await page.exposeFunction('hostToken', () => hostToken(OWNER));
+    await page.goto(`${host}/element?router-base=/element&initial-path=/users/invited&defer`);
+    await page.waitForFunction(() => customElements.get('roster-console') !== undefined);
+    const where = page.url();
+    // The host's own navigation takes the console away before its code is in.
+    await page.evaluate(() => {
+      (window as unknown as { appendConsole(): void }).appendConsole();
+      document.querySelector('#console')!.remove();
+    });
+    // Another console, routed in memory, mounts once the code is in: by then the first one's
+    // mount (waiting on the same download, and ahead of it) has been given up.
+    await page.evaluate(() => {
+      const other = document.createElement('roster-console') as HTMLElement & { getToken: unknown };
+      other.id = 'other';
+      other.setAttribute('routing', 'memory');
+      const host = window as unknown as { hostToken(refresh: boolean): Promise<string> };
+      other.getToken = (options?: { forceRefresh?: boolean }) => host.hostToken(Boolean(options?.forceRefresh));
+      document.getElementById('slot')!.append(other);
+    });
+    await expect.poll(async () => (await events(page)).filter((e) => e.type === 'roster:ready')).toEqual([
+      { type: 'roster:ready', detail: null, target: 'other' },
+    ]);
+    expect(page.url()).toBe(where);
+    expect((await events(page)).filter((e) => e.target === 'console')).toEqual([]);
   });
 
   test('the host styles the parts Roster names, and hears of each user changed', async ({ page, request }) => {

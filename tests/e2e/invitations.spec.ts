@@ -217,11 +217,14 @@ test.describe('invitations', () => {
     await expect(page).toHaveURL(/\/invite\/review$/);
     await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
     await page.unroute('**/api/v1/invitations/check');
-    // Leave no draft behind for the other tests.
+    // Cancel abandons the invitation: the next one starts empty, not with these addresses.
     await page.getByRole('link', { name: 'Back' }).click();
-    await page.getByLabel('Email addresses').fill('');
     await page.getByRole('link', { name: 'Back' }).click();
     await page.getByRole('link', { name: 'Cancel' }).click();
+    await expect(page).toHaveURL(/\/users\/invited$/);
+    await page.goto('/invite/accounts');
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    await expect(page.getByLabel('Email addresses')).toHaveValue('');
   });
 
   test('leaving while the invitations are sent: they go on, and the console keeps working', async ({ page }) => {
@@ -244,11 +247,21 @@ test.describe('invitations', () => {
     const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Send invitations' }).click();
     await expect(page.getByRole('button', { name: 'Sending…' })).toBeVisible();
-    await page.getByRole('link', { name: 'Back' }).click();
+    // "Back" waits while sending (the results would have nowhere to show)…
+    const back = page.getByRole('link', { name: 'Back' });
+    await expect(back).toHaveAttribute('aria-disabled', 'true');
+    await back.click({ force: true });
+    await expect(page).toHaveURL(/\/invite\/review$/);
+    // …the browser's Back leaves all the same.
+    await page.goBack();
     await expect(page).toHaveURL(/\/invite\/people$/);
     release();
     expect((await sent).status()).toBe(200);
     await page.unroute('**/api/v1/invitations');
+    // The step the admin is on keeps what it shows: the send ending elsewhere does not empty it.
+    await page.waitForTimeout(300);
+    await expect(page.getByLabel('Email addresses')).toHaveValue(address);
+    await expect(page.getByText('Checking the changes…')).toHaveCount(0);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('tab', { name: /Invited/ }).click();
     await page.getByLabel('Search users').fill(address);

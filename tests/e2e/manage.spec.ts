@@ -9,7 +9,14 @@ test.describe('managing a user', () => {
     const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
     const member = list.find((u) => u.org_role === 'member' && u.email !== 'sam.taylor@northwind.example')!;
     await page.goto(`/users/${member.id}`);
-    await page.getByRole('button', { name: 'Edit user' }).click();
+    const edit = page.getByRole('button', { name: 'Edit user' });
+    // The form takes focus when it opens and gives it back to "Edit user" when it closes, for
+    // keyboard and screen-reader users: cancelled, or saved (the user is then read again).
+    await edit.click();
+    await expect(page.getByLabel('Given name')).toBeFocused();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(edit).toBeFocused();
+    await edit.click();
     await expect(page.getByLabel('Given name')).toHaveValue(member.given_name);
     await expectAccessible(page);
     await page.getByLabel('Given name').fill('Renamed');
@@ -18,6 +25,7 @@ test.describe('managing a user', () => {
     await expect(page.getByText('Changes saved.')).toBeVisible();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Renamed ${member.family_name}`);
     await expect(page.locator('.roster-facts')).toContainText('Administrator');
+    await expect(edit).toBeFocused();
 
     // The last Owner cannot step down: the reason shows next to the role.
     const owner = list.find((u) => u.org_role === 'owner')!;
@@ -43,7 +51,11 @@ test.describe('managing a user', () => {
     const adds = !hasSupport || existing.roles.length === 1;
 
     await page.goto(`/users/${member.id}`);
-    await page.getByRole('button', { name: 'Change access' }).click();
+    const change = page.getByRole('button', { name: 'Change access' });
+    await change.click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(change).toBeFocused();
+    await change.click();
     await page.getByLabel('Search accounts to add').fill(fresh.name);
     await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
     await page.getByRole('group', { name: fresh.name }).getByLabel('Administrator').check();
@@ -57,6 +69,7 @@ test.describe('managing a user', () => {
     await page.getByRole('button', { name: 'Save access' }).click();
     await expect(page.getByText('Account access saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
+    await expect(change).toBeFocused();
   });
 
   test('access saved after someone else changed the user: the reason stays with the edit until acted on', async ({ page }) => {

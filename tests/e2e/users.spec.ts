@@ -115,6 +115,27 @@ test.describe('user management', () => {
     await expect(search).toHaveValue('ch');
   });
 
+  test('rows ticked while a new search loads are let go when its answer comes', async ({ page }) => {
+    await page.goto('/users/managed');
+    await expect(userRows(page)).toHaveCount(25);
+    let release: () => void = () => {};
+    await page.route(/\/api\/v1\/users\?(.*&)?q=northwindlabs(&|$)/, async (route) => {
+      await new Promise<void>((resolve) => { release = resolve; });
+      await route.continue().catch(() => {});
+    });
+    await page.getByLabel('Search users').fill('northwindlabs');
+    await expect(page).toHaveURL(/\?q=northwindlabs$/);
+    // The last answer's rows are still shown while the search is read: a hurried admin ticks one.
+    await userRows(page).first().getByRole('checkbox').check();
+    const selection = page.getByRole('group', { name: 'Bulk actions' }).getByRole('status');
+    await expect(selection).toHaveText('1 user selected');
+    release();
+    await expect(page.getByText(/users? matching “northwindlabs”/)).toBeVisible();
+    // Those rows are gone, and so is the tick: no action can reach a user no longer shown.
+    await expect(selection).toHaveText('No users selected');
+    await page.unroute(/\/api\/v1\/users\?(.*&)?q=northwindlabs(&|$)/);
+  });
+
   test('sorting by a column is held in the URL', async ({ page }) => {
     await page.goto('/users/managed');
     await page.getByRole('button', { name: /^Email/ }).click();

@@ -5,7 +5,7 @@ use roster_model::{
 };
 
 use crate::api::ApiClient;
-use crate::components::{DeadEnd, TextField};
+use crate::components::{DeadEnd, SignInLink, TextField};
 use crate::form::{new_password_error, FormError};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
@@ -78,6 +78,9 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     let code = RwSignal::new(String::new());
     let asks_code = RwSignal::new(false);
     let error = FormError::new();
+    // The link stopped working after the form was shown (used in another tab, withdrawn, ...):
+    // the way on is to sign in.
+    let link_ended = RwSignal::new(false);
     let existing = invitation.existing_user;
     let account_only = invitation.account_only;
     let email = invitation.email.clone();
@@ -101,6 +104,7 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                 if failure.field().as_deref() == Some("code") {
                     code.set(String::new());
                 }
+                link_ended.set(failure.code() == Some(ErrorCode::Conflict));
                 error.from_failure(&failure);
             }
         }
@@ -198,7 +202,10 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                         autocomplete="new-password" value=confirm error=error.field("confirm") />
                 }.into_any()
             }}
-            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            {move || error.general().get().map(|message| view! {
+                <p class="roster-error" role="alert">{message}</p>
+                {link_ended.get().then(SignInLink)}
+            })}
             <div class="roster-form__actions">
                 <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
                     {accept_label}

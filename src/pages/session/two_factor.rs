@@ -28,12 +28,37 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     let error = FormError::new();
     let enrolled = move || session.me().is_some_and(|me| me.two_factor_enrolled);
 
+    // A conflict is either "already set up" (enrolled meanwhile, in another tab) or "no set-up
+    // waiting for a code" (begun again elsewhere, or signed in anew): the session, read again,
+    // tells which. Enrolled, the page says so (and a required set-up lets the page asked for
+    // appear); else it starts over with the reason and the button to begin again.
+    let recheck = Action::new_local(move |reason: &String| {
+        let reason = reason.clone();
+        async move { (api.session().await, reason) }
+    });
+    Effect::new(move |_| match recheck.value().get() {
+        Some((Ok(me), _)) if me.two_factor_enrolled => {
+            error.clear();
+            code.set(String::new());
+            stage.set(Stage::Start);
+            session.signed_in(me);
+        }
+        Some((_, reason)) => {
+            code.set(String::new());
+            stage.set(Stage::Start);
+            error.set(None, reason);
+        }
+        None => {}
+    });
     let begin = { Action::new_local(move |()| async move { api.begin_two_factor_setup().await }) };
     Effect::new(move |_| match begin.value().get() {
         Some(Ok(setup)) => {
             error.clear();
             code.set(String::new());
             stage.set(Stage::Confirm(setup));
+        }
+        Some(Err(failure)) if failure.code() == Some(ErrorCode::Conflict) => {
+            recheck.dispatch(failure.message());
         }
         Some(Err(failure)) => error.set(None, failure.message()),
         None => {}
@@ -47,12 +72,9 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             error.clear();
             stage.set(Stage::Done(done));
         }
-        // The set-up this page showed is no longer the session's (begun again elsewhere, or
-        // signed in anew): back to the start, with the reason and the button to begin again.
+        // The set-up this page showed is no longer the session's: see `recheck`.
         Some(Err(failure)) if failure.code() == Some(ErrorCode::Conflict) => {
-            code.set(String::new());
-            stage.set(Stage::Start);
-            error.set(None, failure.message());
+            recheck.dispatch(failure.message());
         }
         Some(Err(failure)) => {
             code.set(String::new());
@@ -71,7 +93,11 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     };
     // The session learns of the enrolment only when the user has seen the recovery codes: for a
     // required enrolment that is what lets the page they asked for appear.
-    let finish = move |done: TwoFactorEnrolled| session.signed_in(done.me);
+    // Back to the start, which then says two-factor sign-in is on (the codes leave the screen).
+    let finish = move |done: TwoFactorEnrolled| {
+        stage.set(Stage::Start);
+        session.signed_in(done.me);
+    };
 
     let start = move || {
         view! {
@@ -85,7 +111,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             </p>
             {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             <div class="roster-form__actions">
-                <button type="button" class="roster-button" disabled=move || begin.pending().get()
+                <button type="button" class="roster-button" disabled=move || begin.pending().get() || recheck.pending().get()
                     on:click=move |_| { begin.dispatch(()); }>
                     "Set up two-factor"
                 </button>
@@ -111,7 +137,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
                             hint="The app shows a new 6-digit code every 30 seconds." />
                         {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
                         <div class="roster-form__actions">
-                            <button type="submit" class="roster-button" disabled=move || confirm.pending().get()>
+                            <button type="submit" class="roster-button" disabled=move || confirm.pending().get() || recheck.pending().get()>
                                 "Turn on two-factor"
                             </button>
                         </div>

@@ -70,14 +70,16 @@ impl Default for AccessDraft {
 }
 
 /// The editor of `draft` (page-owned); `on_saved` is told after a save, `on_stale` when someone
-/// else changed the user meanwhile.
+/// else changed the user meanwhile. Cancel gives focus back to `opener` (an element's id).
 #[component]
 pub fn AccessEditor(
     detail: UserDetail,
     draft: AccessDraft,
     on_saved: Callback<()>,
     on_stale: Callback<()>,
+    opener: &'static str,
 ) -> impl IntoView {
+    let focus_by_id = crate::dom::use_focus_by_id();
     let api = expect_context::<ApiClient>();
     let before = lines(&access_rows(&detail));
     let (user_id, version) = (detail.id, detail.version);
@@ -216,7 +218,12 @@ pub fn AccessEditor(
             <div class="roster-form__actions">
                 <button type="button" class="roster-button" disabled=move || save.pending().get() || changes.with(Vec::is_empty)
                     on:click=on_save>"Save access"</button>
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| rows.set(None)>"Cancel"</button>
+                <button type="button" class="roster-button roster-button--quiet"
+                    // Leaving mid-save would drop its answer: the change made, and nothing said.
+                    disabled=move || save.pending().get() on:click=move |_| {
+                    rows.set(None);
+                    focus_by_id(opener);
+                }>"Cancel"</button>
             </div>
         </section>
     }

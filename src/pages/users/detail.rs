@@ -7,6 +7,7 @@ use super::access::{access_rows, AccessDraft, AccessEditor};
 use super::manage::{LeaveDraft, ManageUser};
 use crate::api::ApiClient;
 use crate::components::{FailureBoundary, TextField};
+use crate::dom::use_focus_by_id;
 use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
@@ -20,7 +21,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let save = Action::new_local(move |(id, version, change): &(i64, i64, UserChange)| {
         let (id, version, change) = (*id, *version, change.clone());
-        async move { api.update_user(id, version, &change).await }
+        async move { (id, api.update_user(id, version, &change).await) }
     });
     // Read again after every save: the new version, or someone else's change that made it stale.
     let user = LocalResource::new(move || {
@@ -42,6 +43,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let edit_error = FormError::new();
     let conflict = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
+    // The control to give focus back to once the user is read again after a change.
+    let refocus = RwSignal::new(None::<&'static str>);
+    let focus_by_id = use_focus_by_id();
     let on_edit = Callback::new(move |detail: UserDetail| {
         given.set(detail.given_name.clone());
         family.set(detail.family_name.clone());
@@ -52,17 +56,30 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         base.set(Some(detail));
     });
     let events = expect_context::<HostEvents>();
+    let session = expect_context::<SessionState>();
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(saved_user)) => {
+        // The answer about a user no longer shown (the page moved on meanwhile) changes nothing
+        // here: the form may be another user's by now.
+        Some((saved_id, _)) if saved_id != id.get_untracked() => {}
+        Some((_, Ok(saved_user))) => {
             events.user_changed(saved_user.id, UserChanged::Edited);
+            if session
+                .me_untracked()
+                .is_some_and(|me| me.user.id == saved_user.id)
+            {
+                let role = saved_user.org_role.unwrap_or(OrgRole::Member);
+                session.own_user_changed(saved_user.display_name(), role);
+            }
+            // Focus goes back to "Edit user" in the user read again (the form is gone).
+            refocus.set(Some(EDIT_BUTTON));
             base.set(None);
             conflict.set(None);
             saved.set(true);
         }
-        Some(Err(failure)) if failure.code() == Some(ErrorCode::StaleVersion) => {
+        Some((_, Err(failure))) if failure.code() == Some(ErrorCode::StaleVersion) => {
             conflict.set(Some(failure.message()));
         }
-        Some(Err(failure)) => edit_error.from_failure(&failure),
+        Some((_, Err(failure))) => edit_error.from_failure(&failure),
         None => {}
     });
     let on_save = move |ev: leptos::ev::SubmitEvent| {
@@ -87,14 +104,13 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         };
         if change == UserChange::default() {
             base.set(None);
+            focus_by_id(EDIT_BUTTON);
             return;
         }
         edit_error.clear();
         save.dispatch((start.id, latest_version.get_untracked(), change));
     };
-    let session = expect_context::<SessionState>();
     let manage_message = RwSignal::new(None::<(bool, String)>);
-    let refocus = RwSignal::new(None::<&'static str>);
     // An account-access edit in progress (kept across reloads of the user).
     let access_edit = AccessDraft::new();
     // A removal or deletion being confirmed (kept across reloads of the user too).
@@ -111,6 +127,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         let now = id.get();
         if shown.is_some_and(|shown| shown != now) {
             base.set(None);
+            saved.set(false);
+            conflict.set(None);
+            edit_error.clear();
             access_edit.rows.set(None);
             leave_draft.close();
             manage_message.set(None);
@@ -148,7 +167,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                 <form class="roster-form roster-edit-user" on:submit=on_save novalidate aria-labelledby="roster-edit-user-title">
                     <h2 id="roster-edit-user-title">"Edit user"</h2>
                     {move || conflict.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
-                    <TextField id="roster-edit-given" label="Given name" autocomplete="off" value=given error=edit_error.field("given_name") />
+                    <TextField id="roster-edit-given" label="Given name" autocomplete="off" value=given error=edit_error.field("given_name") focus=true />
                     <TextField id="roster-edit-family" label="Family name" autocomplete="off" value=family error=edit_error.field("family_name") />
                     <div class="roster-field">
                         <label for="roster-edit-role">"Organization role"</label>
@@ -170,13 +189,21 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                     {move || edit_error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
                     <div class="roster-form__actions">
                         <button type="submit" class="roster-button" disabled=move || save.pending().get()>"Save changes"</button>
-                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| base.set(None)>"Cancel"</button>
+                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                            base.set(None);
+                            focus_by_id(EDIT_BUTTON);
+                        }>"Cancel"</button>
                     </div>
                 </form>
             </Show>
         </section>
     }
 }
+
+/// The ids of the buttons that open the edit form and the access editor, which get focus back
+/// when those close.
+const EDIT_BUTTON: &str = "roster-edit-user-open";
+const CHANGE_ACCESS_BUTTON: &str = "roster-change-access";
 
 fn missing() -> impl IntoView {
     view! {
@@ -231,7 +258,7 @@ fn UserDetailView(
         <div class="roster-page__header">
             <h1>{detail.display_name()}</h1>
             {editable.then(|| view! {
-                <button type="button" class="roster-button" on:click=move |_| on_edit.run(for_edit.clone())>"Edit user"</button>
+                <button type="button" id=EDIT_BUTTON class="roster-button" on:click=move |_| on_edit.run(for_edit.clone())>"Edit user"</button>
             })}
         </div>
         <dl class="roster-facts">
@@ -263,7 +290,7 @@ fn UserDetailView(
             {editable.then(|| {
                 let rows = access_rows(&detail);
                 view! {
-                    <button type="button" class="roster-button roster-button--quiet"
+                    <button type="button" id=CHANGE_ACCESS_BUTTON class="roster-button roster-button--quiet"
                         on:click=move |_| access.start(rows.clone())>"Change access"</button>
                 }
             })}
@@ -271,11 +298,12 @@ fn UserDetailView(
         {editable.then(|| {
             let detail = detail.clone();
             let on_saved = Callback::new(move |()| {
+                refocus.set(Some(CHANGE_ACCESS_BUTTON));
                 message.set(Some((true, "Account access saved.".to_owned())));
                 on_changed.run(());
             });
             move || access.rows.with(Option::is_some).then(|| view! {
-                <AccessEditor detail=detail.clone() draft=access on_saved=on_saved on_stale=on_changed />
+                <AccessEditor detail=detail.clone() draft=access on_saved=on_saved on_stale=on_changed opener=CHANGE_ACCESS_BUTTON />
             })
         })}
         {if has_accounts {

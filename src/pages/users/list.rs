@@ -204,6 +204,12 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             (state, api.users(&request).await)
         }
     });
+    // The view of the answer on screen: what "all matching" means while a newer one is read.
+    let shown_state = move || {
+        users
+            .with_untracked(|answer| answer.as_ref().map(|(shown, _)| shown.clone()))
+            .unwrap_or_else(|| state.get_untracked())
+    };
     // The server's first paint of this list stays in view until the app has the same to show.
     Effect::new(move |_| {
         if users.with(Option::is_some) && counts.with(Option::is_some) {
@@ -313,14 +319,18 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         changed();
     });
 
+    // The view invitations were last acted on in: their results show there, not in the next.
+    let acted_on = RwSignal::new(None::<ListState>);
     let on_invitation_action = Callback::new(move |request: (InvitationAction, Vec<i64>)| {
+        acted_on.set(Some(shown_state()));
         invitation_action.dispatch(request);
     });
     // "Select all matching" on the Invited tab: the invitations of everyone the list matches.
     let resolving = RwSignal::new(false);
     let resolve_failure = RwSignal::new(None::<String>);
     let on_all_invitations = Callback::new(move |action: InvitationAction| {
-        let shown = state.get_untracked();
+        let shown = shown_state();
+        acted_on.set(Some(shown.clone()));
         resolving.set(true);
         resolve_failure.set(None);
         spawn_local(async move {
@@ -352,10 +362,23 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         ticked.set(BTreeSet::new());
         all_matching.set(false);
     });
+    // So does its answer: rows ticked while it was read were the last answer's, which it
+    // replaces (an action would reach users no longer shown). An answer read again for the same
+    // view keeps the selection.
+    Effect::new(move |answered_before: Option<Option<ListState>>| {
+        let answered = users.with(|answer| answer.as_ref().map(|(shown, _)| shown.clone()));
+        if answered_before.is_some_and(|before| before != answered) {
+            ticked.set(BTreeSet::new());
+            all_matching.set(false);
+        }
+        answered
+    });
     // The users a bulk action is for: the ticked rows, or everything the search matches.
     let resolve_ids = {
         move || {
-            let shown = state.get_untracked();
+            // Everything the shown list matches, whose count the admin saw (a newer search may
+            // still be on its way).
+            let shown = shown_state();
             let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
             let everything = all_matching.get_untracked();
             let me = session.me_untracked().map(|me| me.user.id);
@@ -536,7 +559,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     Signal::derive(move || filters_open.get() || !filters.get().is_empty()),
                     move || user_filters(shown_view, filters, filters_open, on_filters),
                 )}
-                {move || invitation_action.value().get().map(|(action, done, failure)| action_results(action, done, failure))}
+                {move || state.with(|now| acted_on.with(|acted| acted.as_ref() == Some(now)))
+                    .then(|| invitation_action.value().get().map(|(action, done, failure)| action_results(action, done, failure)))}
                 {move || resolve_failure.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
                 {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}
                 // A bulk run's progress and results, kept while the list is read again.

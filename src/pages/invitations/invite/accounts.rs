@@ -119,7 +119,10 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         <p class="roster-error" role="alert">{move || error.get()}</p>
         <div class="roster-form__actions">
             <button type="button" class="roster-button" on:click=next>"Next: people"</button>
-            <A href="/users/invited" attr:class="roster-button roster-button--quiet">"Cancel"</A>
+            // Cancel means the invitation is not wanted: its draft goes too, or the next "Invite
+            // users" would start from the abandoned choices.
+            <A href="/users/invited" attr:class="roster-button roster-button--quiet"
+                on:click=move |_| wizard.set(Wizard::fresh())>"Cancel"</A>
         </div>
     }
 }

@@ -110,9 +110,12 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             sending.set(false);
             events.invitations_sent(answered - failed, failed);
             // Everything went: the draft is done with, unless the admin went back and changed it
-            // meanwhile (then what they typed stays, and the review shows it anew).
+            // meanwhile (then what they typed stays, and the review shows it anew), or left the
+            // review (the wizard they are on keeps its draft; a review opened anew checks who
+            // was invited meanwhile).
             let unchanged = wizard.try_with_untracked(|now| *now == state) == Some(true);
-            if unchanged {
+            let reviewing = results.try_with_untracked(|_| ()).is_some();
+            if unchanged && reviewing {
                 sent.set(true);
                 wizard.set(Wizard::fresh());
             }
@@ -164,7 +167,10 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 </div>
             })}
             <div class="roster-form__actions">
-                <A href="/invite/people" attr:class="roster-button roster-button--quiet">"Back"</A>
+                // Not while sending: the results would have nowhere to show.
+                <A href="/invite/people" attr:class="roster-button roster-button--quiet"
+                    attr:aria-disabled=move || sending.get().then_some("true")
+                    on:click=move |ev: leptos::ev::MouseEvent| if sending.get_untracked() { ev.prevent_default() }>"Back"</A>
                 <button type="button" class="roster-button" disabled=move || sending.get() || total() == 0 on:click=send>
                     {move || if sending.get() { "Sending…" } else { "Send invitations" }}
                 </button>
