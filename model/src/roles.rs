@@ -71,6 +71,9 @@ pub enum MemberChange {
     Edit,
     ResetPassword,
     RequireTwoFactor,
+    /// Two-factor sign-in set up again from nothing (a lost phone): the app and recovery codes
+    /// stop working.
+    ResetTwoFactor,
     /// Roles on the organization's accounts.
     ChangeAccess,
     Remove,
@@ -81,10 +84,11 @@ pub enum MemberChange {
 }
 
 impl MemberChange {
-    pub const ALL: [MemberChange; 8] = [
+    pub const ALL: [MemberChange; 9] = [
         MemberChange::Edit,
         MemberChange::ResetPassword,
         MemberChange::RequireTwoFactor,
+        MemberChange::ResetTwoFactor,
         MemberChange::ChangeAccess,
         MemberChange::Remove,
         MemberChange::Delete,
@@ -118,6 +122,9 @@ pub fn member_change_problem(
             }
             MemberChange::RequireTwoFactor => {
                 return Some("You cannot change your own two-factor requirement: set up two-factor under “Two-factor” instead.")
+            }
+            MemberChange::ResetTwoFactor => {
+                return Some("You cannot reset your own two-factor sign-in. Ask another Owner or Administrator.")
             }
             MemberChange::Suspend | MemberChange::Restore => {
                 return Some(

@@ -33,6 +33,13 @@ impl ApiClient {
             .await
     }
 
+    /// Forgets the user's two-factor app and recovery codes (a lost phone) and ends their sessions.
+    pub async fn reset_two_factor(&self, id: i64, version: i64) -> Result<UserDetail, ApiFailure> {
+        let request = Request::post(&self.url(&format!("/users/{id}/reset-two-factor"))?);
+        self.user_action(request, version, &serde_json::json!({}))
+            .await
+    }
+
     pub async fn set_two_factor_required(
         &self,
         id: i64,

@@ -62,6 +62,29 @@ test.describe('a user’s lifecycle', () => {
     await expectAccessible(page);
   });
 
+  test('an Owner resets the two-factor sign-in of someone who lost their phone', async ({ page, browser }) => {
+    await signIn(page);
+    const target = (await managed(page)).filter((u) => u.org_role === 'member' && u.two_factor.enrolled).at(-1)!;
+    await page.goto(`/users/${target.id}`);
+    await page.getByRole('button', { name: 'Reset two-factor' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Reset the two-factor sign-in of/ });
+    await expect(dialog).toContainText('Their authenticator app and recovery codes stop working at once');
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Reset two-factor' }).click();
+    await expect(page.getByText('Two-factor sign-in reset:')).toBeVisible();
+    await expect(page.locator('#roster-two-factor-state')).toHaveText(/^Not enrolled/);
+    await expect(page.getByRole('button', { name: 'Reset two-factor' })).toHaveCount(0);
+    await expect(page.getByRole('switch', { name: 'Require two-factor authentication' })).toBeFocused();
+    // Their password alone signs them in now.
+    const elsewhere = await browser.newContext();
+    const signedIn = await elsewhere.request.post('/api/v1/session', {
+      headers: { 'x-roster-csrf': '1' },
+      data: { email: target.email, password: DEMO_PASSWORD },
+    });
+    expect(signedIn.status(), await signedIn.text()).toBe(200);
+    await elsewhere.close();
+  });
+
   test('require two-factor: the user must enrol at next sign-in', async ({ page, context }) => {
     await signIn(page);
     const target = (await managed(page)).filter((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required).at(-1)!;

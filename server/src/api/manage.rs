@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(detail, update))
         .routes(routes!(reset_password))
         .routes(routes!(set_two_factor_required))
+        .routes(routes!(reset_two_factor))
         .routes(routes!(suspend))
         .routes(routes!(restore))
         .routes(routes!(set_access, remove_external_access))
@@ -111,6 +112,25 @@ async fn set_two_factor_required(
     let outcome = state
         .store
         .set_two_factor_required(&actor, id, Some(expected), requirement.required)
+        .await?;
+    answer(&state, &caller, id, outcome).await
+}
+
+/// Resets a member's two-factor sign-in (a lost phone): their authenticator app and recovery codes stop working and their sessions end; they sign in next with their password alone, and set two-factor up again where it is required. Refused (422) when they have not set it up.
+#[utoipa::path(post, path = "/users/{user_id}/reset-two-factor", tag = "manage",
+    params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
+    security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
+    responses((status = 200, body = UserDetail, headers(("ETag" = String, description = "The user's new version"))), Errors, VersionErrors))]
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    Manager(caller): Manager,
+    UserId(id): UserId,
+    IfMatch(expected): IfMatch,
+) -> AppResult<Response> {
+    let actor = caller.actor(state.clock.now());
+    let outcome = state
+        .store
+        .reset_two_factor(&actor, id, Some(expected))
         .await?;
     answer(&state, &caller, id, outcome).await
 }

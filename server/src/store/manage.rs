@@ -464,6 +464,44 @@ impl Store {
         finish(tx, actor, action, user_id, &target).await
     }
 
+    /// Resets a member's two-factor sign-in (a lost phone, a factor set up by someone else): the
+    /// secret and recovery codes are forgotten and their sessions end, so their next sign-in
+    /// takes the password alone, then the set-up again where two-factor is required. Their API
+    /// tokens stay (a password reset ends those). Not enrolled, nothing changes: `Invalid`.
+    pub async fn reset_two_factor(
+        &self,
+        actor: &Actor<'_>,
+        user_id: i64,
+        expected: Option<i64>,
+    ) -> StoreResult<UpdateOutcome> {
+        let change = MemberChange::ResetTwoFactor;
+        let (mut tx, target) = match self.begin_change(actor, user_id, expected, change).await? {
+            Ok(begun) => begun,
+            Err(outcome) => return Ok(outcome),
+        };
+        let reset = sqlx::query(
+            "UPDATE users SET totp_enrolled = 0, totp_secret = NULL, totp_last_step = NULL \
+             WHERE id = $1 AND totp_enrolled = 1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if reset == 0 {
+            return Ok(UpdateOutcome::Invalid(
+                "two_factor",
+                format!("{} has not set up two-factor sign-in.", target.label),
+            ));
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        end_sessions(&mut tx, user_id).await?;
+        bump_version(&mut tx, user_id, actor.at).await?;
+        finish(tx, actor, "user.two_factor_reset", user_id, &target).await
+    }
+
     /// Suspends a member (they cannot sign in; their sessions and API tokens end at once; they keep
     /// their accounts and roles) or restores them. Already so, nothing changes and nothing is
     /// recorded.

@@ -104,9 +104,16 @@ async fn authorization_matrix() {
         serde_json::json!({"current_password": "wrong", "new_password": "whatever it is now"});
     let user = format!("/api/v1/users/{maya}");
     let token_path = format!("/api/v1/tokens/{token_id}");
-    let [user_reset, user_two_factor, user_access, user_remove, user_delete] =
-        ["reset-password", "two-factor", "access", "remove", "delete"]
-            .map(|action| format!("/api/v1/users/{maya}/{action}"));
+    let [user_reset, user_two_factor, user_reset_two_factor, user_access, user_remove, user_delete] =
+        [
+            "reset-password",
+            "two-factor",
+            "reset-two-factor",
+            "access",
+            "remove",
+            "delete",
+        ]
+        .map(|action| format!("/api/v1/users/{maya}/{action}"));
     let matrix: Vec<(&str, &str, Option<serde_json::Value>, [u16; 5])> = vec![
         ("GET", "/api/v1/health", None, [200, 200, 200, 200, 200]),
         ("GET", "/api/v1/session", None, [401, 200, 200, 200, 200]),
@@ -216,6 +223,12 @@ async fn authorization_matrix() {
             [401, 403, 409, 200, 404],
         ),
         ("POST", &user_reset, None, [401, 403, 409, 409, 404]),
+        (
+            "POST",
+            &user_reset_two_factor,
+            None,
+            [401, 403, 409, 409, 404],
+        ),
         (
             "PUT",
             &user_two_factor,

@@ -327,3 +327,70 @@ async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn an_admin_resets_a_lost_second_factor_and_the_person_signs_in_with_their_password() {
+    let server = demo_server().await;
+    let mut person = server.another_client();
+    person.sign_in_as(ENROLLED).await;
+    let enrolled = id_of(ENROLLED);
+
+    // Nobody resets their own; someone else's is reset once, ending their sessions.
+    let (status, body) = person
+        .act("POST", enrolled, "reset-two-factor", json())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = server
+        .act("POST", enrolled, "reset-two-factor", json())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["two_factor"]["enrolled"], false);
+    let (status, _, _) = person.send_json("GET", "/api/v1/session", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out everywhere");
+    let (status, body) = server
+        .act("POST", enrolled, "reset-two-factor", json())
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("two_factor")
+        ),
+        "{body}"
+    );
+
+    // The app's codes and the recovery codes are forgotten: the password alone signs in, and
+    // the set-up is asked for again where the organization requires it.
+    let mut db = database(&server).await;
+    let forgotten = format!(
+        "SELECT COUNT(*) FROM users WHERE id = {enrolled} AND totp_secret IS NULL \
+         AND totp_last_step IS NULL AND totp_enrolled = 0"
+    );
+    assert_eq!(scalar(&mut db, &forgotten).await, 1);
+    let codes = format!("SELECT COUNT(*) FROM recovery_codes WHERE user_id = {enrolled}");
+    assert_eq!(scalar(&mut db, &codes).await, 0);
+    let (status, _, body) = person.post_sign_in(ENROLLED, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let me: Me = serde_json::from_value(body).expect("me");
+    assert!(!me.two_factor_enrolled);
+    assert_eq!(
+        me.must_enrol_two_factor,
+        me_required(&server, enrolled).await
+    );
+
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=user.two_factor_reset")
+        .await;
+    assert_eq!(log.items.len(), 1);
+    let name = server.detail(enrolled).await.0.display_name();
+    assert_eq!(log.items[0].target.as_deref(), Some(name.as_str()));
+}
+
+fn json() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+/// Whether the organization requires two-factor sign-in of `id`.
+async fn me_required(server: &TestServer, id: i64) -> bool {
+    server.detail(id).await.0.two_factor.required
+}

@@ -98,6 +98,7 @@ pub fn ManageUser(
     };
     let two_factor_refusal = refusal(MemberChange::RequireTwoFactor);
     let reset_refusal = refusal(MemberChange::ResetPassword);
+    let reset_two_factor_refusal = refusal(MemberChange::ResetTwoFactor);
     let remove_refusal = refusal(MemberChange::Remove);
     let delete_refusal = refusal(MemberChange::Delete);
     let suspend_refusal = refusal(if suspended {
@@ -107,6 +108,7 @@ pub fn ManageUser(
     });
     let mut limits: Vec<&'static str> = [
         two_factor_refusal,
+        enrolled.then_some(reset_two_factor_refusal).flatten(),
         reset_refusal,
         suspend_refusal,
         remove_refusal,
@@ -190,6 +192,25 @@ pub fn ManageUser(
         }
     });
 
+    let reset_two_factor_open = RwSignal::new(false);
+    let reset_two_factor = {
+        Action::new_local(
+            move |()| async move { api.reset_two_factor(id, version).await.map(|_| ()) },
+        )
+    };
+    Effect::new(move |_| {
+        if let Some(result) = reset_two_factor.value().get() {
+            reset_two_factor_open.set(false);
+            // The button goes with the enrolment: focus the requirement beside it.
+            refocus_after.set(Some("roster-require-two-factor"));
+            report(
+                result,
+                "Two-factor sign-in reset: their app and recovery codes no longer work, and they were signed out everywhere.".to_owned(),
+                UserChanged::TwoFactorReset,
+            );
+        }
+    });
+
     let suspend_open = RwSignal::new(false);
     let suspend = {
         Action::new_local(move |()| async move {
@@ -260,6 +281,12 @@ pub fn ManageUser(
                         (false, false) => "Not enrolled.",
                     }}
                 </p>
+                {enrolled.then(|| view! {
+                    <button type="button" id="roster-reset-two-factor" class="roster-button roster-button--quiet"
+                        disabled=reset_two_factor_refusal.is_some() on:click=move |_| reset_two_factor_open.set(true)>
+                        "Reset two-factor"
+                    </button>
+                })}
             </div>
             <div class="roster-manage__row">
                 <button type="button" id="roster-reset-password" class="roster-button roster-button--quiet"
@@ -289,6 +316,15 @@ pub fn ManageUser(
                     <button type="button" class="roster-button" disabled=move || reset.pending().get()
                         on:click=move |_| { reset.dispatch(()); }>"Reset password"</button>
                     <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_open.set(false)>"Cancel"</button>
+                </div>
+            </Dialog>
+            <Dialog id="roster-reset-two-factor-dialog" title=format!("Reset the two-factor sign-in of {name}?")
+                open=Signal::derive(move || reset_two_factor_open.get()) on_close=Callback::new(move |()| reset_two_factor_open.set(false))>
+                <p>"For someone who lost their phone. Their authenticator app and recovery codes stop working at once, and they are signed out everywhere. They sign in next with their password alone and, where two-factor is required, set it up again. Their password and API tokens stay as they are."</p>
+                <div class="roster-form__actions">
+                    <button type="button" class="roster-button" disabled=move || reset_two_factor.pending().get()
+                        on:click=move |_| { reset_two_factor.dispatch(()); }>"Reset two-factor"</button>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| reset_two_factor_open.set(false)>"Cancel"</button>
                 </div>
             </Dialog>
             <Dialog id="roster-suspend-dialog" title=suspend_title
