@@ -73,6 +73,56 @@ test.describe('account user access', () => {
     await expect(page.getByRole('row', { name: /Casey Contractor/ })).toHaveCount(0);
   });
 
+  test('a pending invitation is revoked only once confirmed, and a late answer leaves the next dialog alone', async ({ page }) => {
+    await signIn(page);
+    await page.goto('/accounts');
+    await page.getByRole('rowheader').getByRole('link').nth(2).click();
+    const outsider = 'pat.pending@agency.example';
+    await page.getByRole('button', { name: 'Invite users' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite users' });
+    await dialog.getByLabel('Email addresses').fill(outsider);
+    await dialog.getByLabel('Support').check();
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    await expect(dialog.getByRole('list', { name: 'Invitation results' })).toContainText(outsider);
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    const invitations = page.getByRole('table', { name: 'Invitations to this account' });
+    await expect(invitations).toContainText(outsider);
+
+    // "Revoke" asks first; Cancel keeps the invitation.
+    await invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` }).click();
+    await expect(invitations).toContainText('Its link stops working.');
+    await expectAccessible(page);
+    await invitations.getByRole('button', { name: 'Cancel' }).click();
+    await invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` }).click();
+    await invitations.getByRole('button', { name: 'Confirm revoke' }).click();
+    await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeVisible();
+    await expect(invitations).toHaveCount(0);
+
+    // A role change answered after its dialog was closed and another opened does not close that one.
+    const people = page.getByRole('table', { name: 'People with access to this account' });
+    const changeRoles = people.getByRole('button', { name: /^Change roles of / });
+    await expect(changeRoles.nth(1)).toBeVisible();
+    let release: () => void = () => {};
+    await page.route(/\/api\/v1\/accounts\/\d+\/users\/\d+$/, async (route) => {
+      if (route.request().method() === 'PUT') await new Promise<void>((resolve) => (release = resolve));
+      await route.continue().catch(() => {});
+    });
+    await changeRoles.nth(0).click();
+    const roles = page.getByRole('dialog', { name: 'Change roles' });
+    await roles.getByRole('button', { name: 'Save roles' }).click();
+    await roles.getByRole('button', { name: 'Cancel' }).click();
+    await changeRoles.nth(1).click();
+    await expect(roles).toBeVisible();
+    const second = await roles.textContent();
+    const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && /\/accounts\/\d+\/users\/\d+$/.test(r.url()));
+    release();
+    await answered;
+    await page.waitForTimeout(300);
+    await expect(roles).toBeVisible();
+    expect(await roles.textContent()).toBe(second);
+    await page.unroute(/\/api\/v1\/accounts\/\d+\/users\/\d+$/);
+  });
+
   test('a member gets access at once, roles change, and all access of an external user goes in one step', async ({ page }) => {
     await signIn(page);
     await page.goto('/accounts');

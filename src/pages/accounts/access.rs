@@ -4,7 +4,7 @@ use roster_model::{
     Relation, RoleSet, DEFAULT_PAGE_SIZE,
 };
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiFailure};
 use crate::components::{
     expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker, SearchBox, TableHeader,
 };
@@ -137,6 +137,8 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let open = RwSignal::new(None::<Open>);
+    // The pending invitation whose revocation waits for "Confirm revoke".
+    let confirming_revoke = RwSignal::new(None::<i64>);
     let message = RwSignal::new(None::<(bool, String)>);
     let dialog_error = RwSignal::new(None::<String>);
     let emails = RwSignal::new(String::new());
@@ -147,9 +149,29 @@ pub fn AccountAccessPage() -> impl IntoView {
         open.set(None);
         dialog_error.set(None);
     });
-    let changed = move |text: String| {
+    // Whether the dialog open now is about `user`: an answer that comes after the admin closed
+    // its dialog and opened another (for someone else) neither closes that one nor fills it in.
+    let open_for = move |user: &AccountUser| {
+        open.with_untracked(|open| match open {
+            Some(Open::Roles(shown) | Open::Remove(shown)) => shown.user.id == user.user.id,
+            _ => false,
+        })
+    };
+    let changed = move |user: &AccountUser, text: String| {
         message.set(Some((true, text)));
-        open.set(None);
+        if open_for(user) {
+            open.set(None);
+        }
+    };
+    let refused = move |user: &AccountUser, failure: ApiFailure| {
+        if open_for(user) {
+            dialog_error.set(Some(failure.message()));
+        } else {
+            message.set(Some((
+                false,
+                format!("{}: {}", user.user.name, failure.message()),
+            )));
+        }
     };
 
     Effect::new(move |_| match invite.value().get() {
@@ -164,17 +186,21 @@ pub fn AccountAccessPage() -> impl IntoView {
             emails.set(failed.join("\n"));
             invite_results.set(results);
         }
-        Some(Err(failure)) => dialog_error.set(Some(failure.message())),
+        // Only the invite dialog shows the invite's failure.
+        Some(Err(failure)) if open.with_untracked(|o| o == &Some(Open::Invite)) => {
+            dialog_error.set(Some(failure.message()))
+        }
+        Some(Err(failure)) => message.set(Some((false, failure.message()))),
         None => {}
     });
     Effect::new(move |_| match save_roles.value().get() {
-        Some((user, Ok(()))) => changed(format!("Roles of {} saved.", user.user.name)),
-        Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
+        Some((user, Ok(()))) => changed(&user, format!("Roles of {} saved.", user.user.name)),
+        Some((user, Err(failure))) => refused(&user, failure),
         None => {}
     });
     Effect::new(move |_| match remove.value().get() {
-        Some((user, Ok(()))) => changed(format!("{} no longer has access.", user.user.name)),
-        Some((_, Err(failure))) => dialog_error.set(Some(failure.message())),
+        Some((user, Ok(()))) => changed(&user, format!("{} no longer has access.", user.user.name)),
+        Some((user, Err(failure))) => refused(&user, failure),
         None => {}
     });
     Effect::new(move |_| match invitation_action.value().get() {
@@ -366,14 +392,34 @@ pub fn AccountAccessPage() -> impl IntoView {
                                     <td>{format::date(invitation.sent_at)}</td>
                                     <td>{expires}</td>
                                     <td class="roster-actions">
-                                        <button type="button" class="roster-button roster-button--quiet"
-                                            aria-label=format!("Resend the invitation to {email}")
-                                            disabled=move || invitation_action.pending().get()
-                                            on:click=move |_| { invitation_action.dispatch((id, true)); }>"Resend"</button>
-                                        <button type="button" class="roster-button roster-button--quiet"
-                                            aria-label=format!("Revoke the invitation to {email}")
-                                            disabled=move || invitation_action.pending().get()
-                                            on:click=move |_| { invitation_action.dispatch((id, false)); }>"Revoke"</button>
+                                        // Revoking asks first, as on the Invited tab: its link stops working.
+                                        {move || if confirming_revoke.get() == Some(id) {
+                                            view! {
+                                                <span class="roster-confirm">
+                                                    "Its link stops working. "
+                                                    <button type="button" class="roster-button"
+                                                        disabled=move || invitation_action.pending().get()
+                                                        on:click=move |_| {
+                                                            confirming_revoke.set(None);
+                                                            invitation_action.dispatch((id, false));
+                                                        }>"Confirm revoke"</button>
+                                                    <button type="button" class="roster-button roster-button--quiet"
+                                                        on:click=move |_| confirming_revoke.set(None)>"Cancel"</button>
+                                                </span>
+                                            }.into_any()
+                                        } else {
+                                            let email = email.clone();
+                                            view! {
+                                                <button type="button" class="roster-button roster-button--quiet"
+                                                    aria-label=format!("Resend the invitation to {email}")
+                                                    disabled=move || invitation_action.pending().get()
+                                                    on:click=move |_| { invitation_action.dispatch((id, true)); }>"Resend"</button>
+                                                <button type="button" class="roster-button roster-button--quiet"
+                                                    aria-label=format!("Revoke the invitation to {email}")
+                                                    disabled=move || invitation_action.pending().get()
+                                                    on:click=move |_| confirming_revoke.set(Some(id))>"Revoke"</button>
+                                            }.into_any()
+                                        }}
                                     </td>
                                 </tr>
                             }
