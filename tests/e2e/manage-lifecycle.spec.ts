@@ -134,6 +134,17 @@ test.describe('a user’s lifecycle', () => {
     await expect(confirm).toBeDisabled();
     for (const box of await dialog.getByRole('checkbox').all()) await box.check();
     await expect(confirm).toBeDisabled();
+    // The managed users to choose from could not be read: the dialog says so, "keeps it" is still
+    // offered, and "Try again" reads them.
+    const candidates = /\/api\/v1\/users\?.*status=active/;
+    await page.route(candidates, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'The server is busy.' } }) }));
+    await dialog.getByLabel('Find managed users').fill(heir.family_name);
+    await expect(dialog.getByRole('alert')).toContainText('The managed users could not be loaded');
+    await expect(dialog.getByLabel(`New owner of ${kept.name}`).locator('option', { hasText: 'keeps it' })).toHaveCount(1);
+    await page.unroute(candidates);
+    await dialog.getByRole('button', { name: 'Try again' }).click();
+    await expect(dialog.getByLabel(`New owner of ${handed.name}`).locator('option', { hasText: heir.email })).toHaveCount(1);
+    await dialog.getByLabel('Find managed users').fill('');
     // A suspended member cannot sign in to act on an account, so is not offered as its owner.
     await suspend('suspend');
     try {

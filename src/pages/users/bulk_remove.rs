@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use roster_model::{LeaveRequest, REMOVE_CONSEQUENCES};
 
-use super::{owner_choices, remember_owner_pick, with_chosen_owners};
+use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
+use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
 
 /// How many pages of accounts (200 each) are read to find those the selection owns.
 const MAX_ACCOUNT_PAGES: usize = 50;
@@ -108,9 +108,13 @@ pub fn BulkRemoveDialog(
                                 {move || {
                                     let list = list.clone();
                                     Suspend::new(async move {
-                                        let found = candidates.await.unwrap_or_default();
+                                        let (found, failure) = owners_read(candidates.await);
                                         let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
-                                        list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
+                                        let retry = failure.map(|message| view! {
+                                            <ErrorPanel message=format!("The managed users could not be loaded: {message}")
+                                                on_retry=Callback::new(move |()| candidates.refetch()) />
+                                        });
+                                        let selects = list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
                                             let select_id = format!("roster-bulk-owner-{account_id}");
                                             let options: Vec<(i64, String)> = std::iter::once((owner_id, format!("{owner_name} keeps it (it leaves the organization)")))
                                                 .chain(people.iter().cloned())
@@ -119,7 +123,8 @@ pub fn BulkRemoveDialog(
                                                 <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
                                                     on_pick=remember_owner_pick(chosen, owner_id) />
                                             }
-                                        }).collect_view()
+                                        }).collect_view();
+                                        view! { {retry} {selects} }
                                     })
                                 }}
                             </Transition>

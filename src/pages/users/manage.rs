@@ -8,9 +8,9 @@ use roster_model::{
     member_change_problem, Leave, LeaveRequest, MemberChange, OrgRole, UserDetail, UserStatus,
 };
 
-use super::{owner_choices, remember_owner_pick, with_chosen_owners};
+use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{ConsequenceChecklist, Dialog, OwnerSelect, SearchBox};
+use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
 use crate::events::{HostEvents, UserChanged};
 use crate::session::SessionState;
 
@@ -463,9 +463,15 @@ fn LeaveDialog(
                             let owned = owned.clone();
                             let keep_label = keep_label.clone();
                             Suspend::new(async move {
-                                let found = candidates.await.unwrap_or_default();
+                                // Unread, the choices are keeping and those chosen already, beside
+                                // the reason and "Try again" (an empty list said nothing).
+                                let (found, failure) = owners_read(candidates.await);
                                 let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
-                                owned.into_iter().map(|(account_id, account)| {
+                                let retry = failure.map(|message| view! {
+                                    <ErrorPanel message=format!("The managed users could not be loaded: {message}")
+                                        on_retry=Callback::new(move |()| candidates.refetch()) />
+                                });
+                                let selects = owned.into_iter().map(|(account_id, account)| {
                                     let select_id = format!("{prefix}-owner-{account_id}");
                                     let keep = (kind == Leave::Remove).then(|| (user_id, keep_label.clone()));
                                     let options: Vec<(i64, String)> = keep.into_iter().chain(people.iter().cloned()).collect();
@@ -473,7 +479,8 @@ fn LeaveDialog(
                                         <OwnerSelect id=select_id account_id=account_id account=account options=options owners=owners
                                             on_pick=remember_owner_pick(chosen, user_id) />
                                     }
-                                }).collect_view()
+                                }).collect_view();
+                                view! { {retry} {selects} }
                             })
                         }}
                     </Transition>
