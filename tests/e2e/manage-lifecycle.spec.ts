@@ -85,6 +85,35 @@ test.describe('a user’s lifecycle', () => {
     await elsewhere.close();
   });
 
+  test('a control acted on waits for the user to be read again before it can act again', async ({ page }) => {
+    await signIn(page);
+    const people = (await managed(page)).filter((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required);
+    const target = people[Math.floor(people.length / 2)];
+    await page.goto(`/users/${target.id}`);
+    const toggle = page.getByRole('switch', { name: 'Require two-factor authentication' });
+    await expect(toggle).toHaveAttribute('aria-checked', 'false');
+    // The user's reading again is held back: the switch that acted still holds the old version.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const detail = new RegExp(`/api/v1/users/${target.id}$`);
+    await page.route(detail, async (route) => {
+      if (route.request().method() === 'GET') await held;
+      await route.continue().catch(() => {});
+    });
+    const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/users/${target.id}/two-factor`));
+    await toggle.click();
+    expect((await answered).status()).toBe(200);
+    await expect(toggle).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Reset password' })).toBeDisabled();
+    release();
+    await expect(toggle).toHaveAttribute('aria-checked', 'true');
+    await expect(toggle).toBeEnabled();
+    await page.unroute(detail);
+    await toggle.click();
+    await expect(page.getByText('Two-factor sign-in is no longer required.')).toBeVisible();
+    await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  });
+
   test('require two-factor: the user must enrol at next sign-in', async ({ page, context }) => {
     await signIn(page);
     const target = (await managed(page)).filter((u) => u.org_role === 'member' && !u.two_factor.enrolled && !u.two_factor.required).at(-1)!;

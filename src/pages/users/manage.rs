@@ -130,8 +130,15 @@ pub fn ManageUser(
     });
     // Stored, so the closure that reports stays Copy for each action's effect.
     let events = StoredValue::new(expect_context::<HostEvents>());
-    let report =
-        move |result: Result<(), ApiFailure>, done: String, change: UserChanged| match result {
+    // Set once an action has answered: until the user is read again (and these controls are
+    // made anew), they hold the old version, and a hurried second click would be refused as
+    // "someone else changed this user". Marked aria-disabled and not acting, rather than
+    // disabled: a disabled button loses the focus the reload gives back to it.
+    let settling = RwSignal::new(false);
+    let settling_attr = move || settling.get().then_some("true");
+    let report = move |result: Result<(), ApiFailure>, done: String, change: UserChanged| {
+        settling.set(true);
+        match result {
             Ok(()) => {
                 events.with_value(|events| events.user_changed(id, change));
                 message.set(Some((true, done)));
@@ -142,7 +149,8 @@ pub fn ManageUser(
                 // A stale version means someone else changed the user: show what is true now.
                 on_changed.run(());
             }
-        };
+        }
+    };
 
     let toggle_two_factor = {
         Action::new_local(move |on: &bool| {
@@ -270,7 +278,8 @@ pub fn ManageUser(
                 <button type="button" role="switch" class="roster-switch" id="roster-require-two-factor"
                     aria-checked=required.to_string() aria-describedby="roster-two-factor-state"
                     disabled=move || two_factor_refusal.is_some() || toggle_two_factor.pending().get()
-                    on:click=move |_| { toggle_two_factor.dispatch(!required); }>
+                    aria-disabled=settling_attr
+                    on:click=move |_| if !settling.get_untracked() { toggle_two_factor.dispatch(!required); }>
                     <span class="roster-switch__track" aria-hidden="true"><span class="roster-switch__thumb"></span></span>
                     "Require two-factor authentication"
                 </button>
@@ -283,20 +292,23 @@ pub fn ManageUser(
                 </p>
                 {enrolled.then(|| view! {
                     <button type="button" id="roster-reset-two-factor" class="roster-button roster-button--quiet"
-                        disabled=reset_two_factor_refusal.is_some() on:click=move |_| reset_two_factor_open.set(true)>
+                        disabled=reset_two_factor_refusal.is_some() aria-disabled=settling_attr
+                        on:click=move |_| if !settling.get_untracked() { reset_two_factor_open.set(true) }>
                         "Reset two-factor"
                     </button>
                 })}
             </div>
             <div class="roster-manage__row">
                 <button type="button" id="roster-reset-password" class="roster-button roster-button--quiet"
-                    disabled=reset_refusal.is_some() on:click=move |_| reset_open.set(true)>"Reset password"</button>
+                    disabled=reset_refusal.is_some() aria-disabled=settling_attr
+                    on:click=move |_| if !settling.get_untracked() { reset_open.set(true) }>"Reset password"</button>
                 <p class="roster-muted">"Their old password stops working at once; they are emailed a link to choose a new one."</p>
             </div>
             <div class="roster-manage__row">
                 <button type="button" id="roster-suspend" class="roster-button roster-button--quiet"
                     aria-describedby="roster-suspend-state"
-                    disabled=suspend_refusal.is_some() on:click=move |_| suspend_open.set(true)>{suspend_verb}</button>
+                    disabled=suspend_refusal.is_some() aria-disabled=settling_attr
+                    on:click=move |_| if !settling.get_untracked() { suspend_open.set(true) }>{suspend_verb}</button>
                 <p id="roster-suspend-state" class="roster-muted">{if suspended {
                     "Suspended: they cannot sign in. They keep their accounts and roles."
                 } else {
@@ -304,10 +316,10 @@ pub fn ManageUser(
                 }}</p>
             </div>
             <div class="roster-manage__row roster-manage__danger">
-                <button type="button" class="roster-button roster-button--danger" disabled=remove_refusal.is_some()
-                    on:click=move |_| leave.start(Leave::Remove)>"Remove from organization"</button>
-                <button type="button" class="roster-button roster-button--danger" disabled=delete_refusal.is_some()
-                    on:click=move |_| leave.start(Leave::Delete)>"Delete user"</button>
+                <button type="button" class="roster-button roster-button--danger" disabled=remove_refusal.is_some() aria-disabled=settling_attr
+                    on:click=move |_| if !settling.get_untracked() { leave.start(Leave::Remove) }>"Remove from organization"</button>
+                <button type="button" class="roster-button roster-button--danger" disabled=delete_refusal.is_some() aria-disabled=settling_attr
+                    on:click=move |_| if !settling.get_untracked() { leave.start(Leave::Delete) }>"Delete user"</button>
             </div>
             <Dialog id="roster-reset-dialog" title=format!("Reset the password of {name}?")
                 open=Signal::derive(move || reset_open.get()) on_close=Callback::new(move |()| reset_open.set(false))>
