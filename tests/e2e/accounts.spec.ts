@@ -91,8 +91,10 @@ test.describe('account user access', () => {
     // "Revoke" asks first; Cancel keeps the invitation.
     await invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` }).click();
     await expect(invitations).toContainText('Its link stops working.');
+    await expect(invitations.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
     await expectAccessible(page);
     await invitations.getByRole('button', { name: 'Cancel' }).click();
+    await expect(invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` })).toBeFocused();
     await invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` }).click();
     await invitations.getByRole('button', { name: 'Confirm revoke' }).click();
     await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeVisible();

@@ -208,6 +208,7 @@ test.describe('two-factor', () => {
     await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(page.getByText('Two-factor sign-in is on for you.')).toBeVisible();
+    await expect(page.getByText('Two-factor sign-in is on for you.')).toBeFocused();
     await expect(page.getByRole('list', { name: 'Recovery codes' })).toHaveCount(0);
   });
 

@@ -251,6 +251,7 @@ test.describe('invitations', () => {
     const back = page.getByRole('link', { name: 'Back' });
     await expect(back).toHaveAttribute('aria-disabled', 'true');
     await back.click({ force: true });
+    await page.waitForTimeout(300);
     await expect(page).toHaveURL(/\/invite\/review$/);
     // …the browser's Back leaves all the same.
     await page.goBack();

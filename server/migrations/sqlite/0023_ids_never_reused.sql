@@ -173,4 +173,11 @@ DROP TABLE domains;
 ALTER TABLE domains_rebuilt RENAME TO domains;
 CREATE UNIQUE INDEX domains_verified_name ON domains(name) WHERE state = 'verified';
 CREATE INDEX domains_recheck ON domains(state, last_checked_at, id);
+-- A user deleted before this update may have had the highest id: the audit log still names it
+-- (as its actor or target; a target may be another kind of row, which only makes the next id
+-- higher), so the next user's id comes after every id the log knows.
+UPDATE sqlite_sequence SET seq = MAX(seq,
+    (SELECT COALESCE(MAX(target_id), 0) FROM audit_events),
+    (SELECT COALESCE(MAX(actor_id), 0) FROM audit_events))
+    WHERE name = 'users';
 PRAGMA legacy_alter_table = OFF;

@@ -23,14 +23,24 @@ const SEED_CACHE_SIZE: &str = "PRAGMA cache_size = -262144";
 const COPY_BUFFER: usize = 1 << 20;
 
 impl Store {
-    /// The first free id of every table the generator fills.
+    /// The first free id of every table the generator fills: past the highest id there, and past
+    /// every id given before (a deleted user's is never given again; see SQLite's 0023).
     pub async fn next_ids(&self) -> StoreResult<IdBase> {
+        let backend = self.backend();
         let next = |table: &'static str| {
             let pool = self.pool.clone();
+            let given = match backend {
+                Backend::Sqlite => format!(
+                    "SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+                     COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0))"
+                ),
+                Backend::Postgres => format!(
+                    "SELECT GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+                     COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')), 0))"
+                ),
+            };
             async move {
-                let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(id) FROM {table}"))
-                    .fetch_one(&pool)
-                    .await?;
+                let max: Option<i64> = sqlx::query_scalar(&given).fetch_one(&pool).await?;
                 Ok::<i64, StoreError>(max.unwrap_or(0) + 1)
             }
         };
@@ -475,7 +485,8 @@ async fn copy_dataset(
             .execute(&mut *tx)
             .await?;
     }
-    // The rows came with their ids: each identity goes on after the highest.
+    // The rows came with their ids: each identity goes on after the highest (never back, past
+    // ids given before to rows since deleted).
     for table in [
         "organizations",
         "users",
@@ -484,7 +495,8 @@ async fn copy_dataset(
         "invitations",
     ] {
         sqlx::query(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(MAX(id), \
+             pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')))) FROM {table}"
         ))
         .execute(&mut *tx)
         .await?;

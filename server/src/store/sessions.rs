@@ -517,7 +517,9 @@ pub(super) async fn password_still_holds(
     Ok(query.build().fetch_optional(&mut **tx).await?.is_some())
 }
 
-/// Spends the second factor of a sign-in: answers false when it was spent already (a replay).
+/// Spends the second factor of a sign-in: answers false when it was spent already (a replay), or
+/// is no longer the user's (their two-factor was reset while the code was checked: the reset
+/// forgot the recovery codes, and the app's codes with `totp_enrolled`).
 pub(super) async fn spend_second_factor(
     tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
@@ -528,7 +530,7 @@ pub(super) async fn spend_second_factor(
         None => return Ok(true),
         Some(SecondFactorUse::Totp { step }) => sqlx::query(
             "UPDATE users SET totp_last_step = $1 \
-             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+             WHERE id = $2 AND totp_enrolled = 1 AND (totp_last_step IS NULL OR totp_last_step < $3)",
         )
         .bind(step)
         .bind(user_id)

@@ -137,8 +137,10 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let open = RwSignal::new(None::<Open>);
-    // The pending invitation whose revocation waits for "Confirm revoke".
+    // The pending invitation whose revocation waits for "Confirm revoke", and the one whose
+    // question was just cancelled (its "Revoke" gets the focus back).
     let confirming_revoke = RwSignal::new(None::<i64>);
+    let revoke_cancelled = RwSignal::new(None::<i64>);
     let message = RwSignal::new(None::<(bool, String)>);
     let dialog_error = RwSignal::new(None::<String>);
     let emails = RwSignal::new(String::new());
@@ -149,22 +151,24 @@ pub fn AccountAccessPage() -> impl IntoView {
         open.set(None);
         dialog_error.set(None);
     });
-    // Whether the dialog open now is about `user`: an answer that comes after the admin closed
-    // its dialog and opened another (for someone else) neither closes that one nor fills it in.
-    let open_for = move |user: &AccountUser| {
+    // Whether the dialog open now is the one that acted on `user` (removing, or changing roles):
+    // an answer that comes after the admin closed it and opened another neither closes that one
+    // nor fills it in.
+    let open_for = move |user: &AccountUser, removing: bool| {
         open.with_untracked(|open| match open {
-            Some(Open::Roles(shown) | Open::Remove(shown)) => shown.user.id == user.user.id,
+            Some(Open::Roles(shown)) if !removing => shown.user.id == user.user.id,
+            Some(Open::Remove(shown)) if removing => shown.user.id == user.user.id,
             _ => false,
         })
     };
-    let changed = move |user: &AccountUser, text: String| {
+    let changed = move |user: &AccountUser, removing: bool, text: String| {
         message.set(Some((true, text)));
-        if open_for(user) {
+        if open_for(user, removing) {
             open.set(None);
         }
     };
-    let refused = move |user: &AccountUser, failure: ApiFailure| {
-        if open_for(user) {
+    let refused = move |user: &AccountUser, removing: bool, failure: ApiFailure| {
+        if open_for(user, removing) {
             dialog_error.set(Some(failure.message()));
         } else {
             message.set(Some((
@@ -194,13 +198,19 @@ pub fn AccountAccessPage() -> impl IntoView {
         None => {}
     });
     Effect::new(move |_| match save_roles.value().get() {
-        Some((user, Ok(()))) => changed(&user, format!("Roles of {} saved.", user.user.name)),
-        Some((user, Err(failure))) => refused(&user, failure),
+        Some((user, Ok(()))) => {
+            changed(&user, false, format!("Roles of {} saved.", user.user.name))
+        }
+        Some((user, Err(failure))) => refused(&user, false, failure),
         None => {}
     });
     Effect::new(move |_| match remove.value().get() {
-        Some((user, Ok(()))) => changed(&user, format!("{} no longer has access.", user.user.name)),
-        Some((user, Err(failure))) => refused(&user, failure),
+        Some((user, Ok(()))) => changed(
+            &user,
+            true,
+            format!("{} no longer has access.", user.user.name),
+        ),
+        Some((user, Err(failure))) => refused(&user, true, failure),
         None => {}
     });
     Effect::new(move |_| match invitation_action.value().get() {
@@ -394,21 +404,36 @@ pub fn AccountAccessPage() -> impl IntoView {
                                     <td class="roster-actions">
                                         // Revoking asks first, as on the Invited tab: its link stops working.
                                         {move || if confirming_revoke.get() == Some(id) {
+                                            // Focus follows the question, and goes back to "Revoke" on Cancel.
+                                            let confirm = NodeRef::<leptos::html::Button>::new();
+                                            Effect::new(move |_| if let Some(button) = confirm.get() { let _ = button.focus(); });
                                             view! {
                                                 <span class="roster-confirm">
                                                     "Its link stops working. "
-                                                    <button type="button" class="roster-button"
+                                                    <button type="button" class="roster-button" node_ref=confirm
                                                         disabled=move || invitation_action.pending().get()
                                                         on:click=move |_| {
                                                             confirming_revoke.set(None);
                                                             invitation_action.dispatch((id, false));
                                                         }>"Confirm revoke"</button>
                                                     <button type="button" class="roster-button roster-button--quiet"
-                                                        on:click=move |_| confirming_revoke.set(None)>"Cancel"</button>
+                                                        on:click=move |_| {
+                                                            revoke_cancelled.set(Some(id));
+                                                            confirming_revoke.set(None);
+                                                        }>"Cancel"</button>
                                                 </span>
                                             }.into_any()
                                         } else {
                                             let email = email.clone();
+                                            let revoke = NodeRef::<leptos::html::Button>::new();
+                                            Effect::new(move |_| {
+                                                if revoke_cancelled.get_untracked() == Some(id) {
+                                                    if let Some(button) = revoke.get() {
+                                                        revoke_cancelled.set(None);
+                                                        let _ = button.focus();
+                                                    }
+                                                }
+                                            });
                                             view! {
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Resend the invitation to {email}")
@@ -417,7 +442,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Revoke the invitation to {email}")
                                                     disabled=move || invitation_action.pending().get()
-                                                    on:click=move |_| confirming_revoke.set(Some(id))>"Revoke"</button>
+                                                    node_ref=revoke on:click=move |_| confirming_revoke.set(Some(id))>"Revoke"</button>
                                             }.into_any()
                                         }}
                                     </td>

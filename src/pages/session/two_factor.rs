@@ -93,8 +93,11 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     };
     // The session learns of the enrolment only when the user has seen the recovery codes: for a
     // required enrolment that is what lets the page they asked for appear.
-    // Back to the start, which then says two-factor sign-in is on (the codes leave the screen).
+    // Back to the start, which then says two-factor sign-in is on (the codes leave the screen),
+    // and takes the focus "Done" had.
+    let focus_notice = RwSignal::new(false);
     let finish = move |done: TwoFactorEnrolled| {
+        focus_notice.set(true);
         stage.set(Stage::Start);
         session.signed_in(done.me);
     };
@@ -189,9 +192,17 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             {move || match stage.get() {
                 Stage::Done(enrolled) => done(enrolled).into_any(),
                 Stage::Confirm(setup) => scan(setup).into_any(),
-                Stage::Start if enrolled() => view! {
-                    <p class="roster-notice" role="status">"Two-factor sign-in is on for you. Signing in asks for a code from your authenticator app, or one of your recovery codes."</p>
-                }.into_any(),
+                Stage::Start if enrolled() => {
+                    let notice = NodeRef::<leptos::html::P>::new();
+                    Effect::new(move |_| {
+                        if let (true, Some(notice)) = (focus_notice.get_untracked(), notice.get()) {
+                            let _ = notice.focus();
+                        }
+                    });
+                    view! {
+                        <p class="roster-notice" role="status" tabindex="-1" node_ref=notice>"Two-factor sign-in is on for you. Signing in asks for a code from your authenticator app, or one of your recovery codes."</p>
+                    }.into_any()
+                }
                 Stage::Start => start().into_any(),
             }}
         </section>

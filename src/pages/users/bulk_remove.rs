@@ -62,6 +62,7 @@ pub fn BulkRemoveDialog(
             }
         })
     };
+    let focus_by_id = crate::dom::use_focus_by_id();
     let candidates = owner_choices(search, move || {
         removing.get().unwrap_or_default().into_iter().collect()
     });
@@ -112,7 +113,11 @@ pub fn BulkRemoveDialog(
                                         let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
                                         let retry = failure.map(|message| view! {
                                             <ErrorPanel message=format!("The managed users could not be loaded: {message}")
-                                                on_retry=Callback::new(move |()| candidates.refetch()) />
+                                                on_retry=Callback::new(move |()| {
+                                                    candidates.refetch();
+                                                    // Its panel goes: the search keeps the focus in the dialog.
+                                                    focus_by_id("roster-bulk-remove-search");
+                                                }) />
                                         });
                                         let selects = list.into_iter().map(|(account_id, account, owner_id, owner_name)| {
                                             let select_id = format!("roster-bulk-owner-{account_id}");

@@ -153,7 +153,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                         Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
-                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left /> }.into_any())
+                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left shown=id /> }.into_any())
                         }
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
                         Err(failure) => Err(failure),
@@ -223,11 +223,12 @@ fn UserDetailView(
     leave: LeaveDraft,
     on_changed: Callback<()>,
     on_left: Callback<String>,
+    shown: Signal<i64>,
 ) -> impl IntoView {
     let editable = detail.relation == Some(Relation::Managed);
     let for_edit = detail.clone();
     let manage = editable.then(
-        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus leave=leave on_changed=on_changed on_left=on_left /> },
+        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus leave=leave on_changed=on_changed on_left=on_left shown=shown /> },
     );
     let list = match detail.relation {
         Some(Relation::External) => "external",

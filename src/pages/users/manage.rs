@@ -79,6 +79,8 @@ pub fn ManageUser(
     leave: LeaveDraft,
     on_changed: Callback<()>,
     on_left: Callback<String>,
+    /// The id of the user the page shows now (it may move on while an action is answered).
+    shown: Signal<i64>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let id = detail.id;
@@ -136,20 +138,28 @@ pub fn ManageUser(
     // disabled: a disabled button loses the focus the reload gives back to it.
     let settling = RwSignal::new(false);
     let settling_attr = move || settling.get().then_some("true");
-    let report = move |result: Result<(), ApiFailure>, done: String, change: UserChanged| {
+    // `refocus` is the control to give focus back to once the user is read again. An answer
+    // that comes after the page moved on to another user tells the host, and nothing more: its
+    // message and focus would land on that other user's page.
+    let report = move |result: Result<(), ApiFailure>,
+                       done: String,
+                       change: UserChanged,
+                       refocus: &'static str| {
         settling.set(true);
-        match result {
-            Ok(()) => {
-                events.with_value(|events| events.user_changed(id, change));
-                message.set(Some((true, done)));
-                on_changed.run(());
-            }
-            Err(failure) => {
-                message.set(Some((false, failure.message())));
-                // A stale version means someone else changed the user: show what is true now.
-                on_changed.run(());
-            }
+        if result.is_ok() {
+            events.with_value(|events| events.user_changed(id, change));
         }
+        if shown.try_get_untracked() != Some(id) {
+            return;
+        }
+        refocus_after.set(Some(refocus));
+        message.set(Some(match result {
+            Ok(()) => (true, done),
+            Err(failure) => (false, failure.message()),
+        }));
+        // After a refusal too: a stale version means someone else changed the user, so show
+        // what is true now.
+        on_changed.run(());
     };
 
     let toggle_two_factor = {
@@ -167,7 +177,6 @@ pub fn ManageUser(
     };
     Effect::new(move |_| {
         if let Some((on, result)) = toggle_two_factor.value().get() {
-            refocus_after.set(Some("roster-require-two-factor"));
             let done = if on {
                 "Two-factor sign-in is now required: they set it up at their next sign-in."
             } else {
@@ -178,7 +187,7 @@ pub fn ManageUser(
             } else {
                 UserChanged::TwoFactorNotRequired
             };
-            report(result, done.to_owned(), change);
+            report(result, done.to_owned(), change, "roster-require-two-factor");
         }
     });
 
@@ -191,11 +200,11 @@ pub fn ManageUser(
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
             reset_open.set(false);
-            refocus_after.set(Some("roster-reset-password"));
             report(
                 result,
                 "Password reset: their old password no longer works, their sessions ended, and they were emailed a link to choose a new one.".to_owned(),
                 UserChanged::PasswordReset,
+                "roster-reset-password",
             );
         }
     });
@@ -209,12 +218,12 @@ pub fn ManageUser(
     Effect::new(move |_| {
         if let Some(result) = reset_two_factor.value().get() {
             reset_two_factor_open.set(false);
-            // The button goes with the enrolment: focus the requirement beside it.
-            refocus_after.set(Some("roster-require-two-factor"));
             report(
                 result,
                 "Two-factor sign-in reset: their app and recovery codes no longer work, and they were signed out everywhere.".to_owned(),
                 UserChanged::TwoFactorReset,
+                // The button goes with the enrolment: focus the requirement beside it.
+                "roster-require-two-factor",
             );
         }
     });
@@ -228,7 +237,6 @@ pub fn ManageUser(
     Effect::new(move |_| {
         if let Some(result) = suspend.value().get() {
             suspend_open.set(false);
-            refocus_after.set(Some("roster-suspend"));
             let done = if suspended {
                 "Restored: they can sign in again, with the accounts and roles they kept."
             } else {
@@ -239,7 +247,7 @@ pub fn ManageUser(
             } else {
                 UserChanged::Suspended
             };
-            report(result, done.to_owned(), change);
+            report(result, done.to_owned(), change, "roster-suspend");
         }
     });
     let (suspend_verb, suspend_title, suspend_text) = if suspended {
@@ -443,6 +451,7 @@ fn LeaveDialog(
         Leave::Remove => "roster-remove",
         Leave::Delete => "roster-delete",
     };
+    let focus_by_id = crate::dom::use_focus_by_id();
     let title = match kind {
         Leave::Remove => format!("Remove {name} from the organization?"),
         Leave::Delete => format!("Delete {name}?"),
@@ -481,7 +490,11 @@ fn LeaveDialog(
                                 let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
                                 let retry = failure.map(|message| view! {
                                     <ErrorPanel message=format!("The managed users could not be loaded: {message}")
-                                        on_retry=Callback::new(move |()| candidates.refetch()) />
+                                        on_retry=Callback::new(move |()| {
+                                            candidates.refetch();
+                                            // Its panel goes: the search keeps the focus in the dialog.
+                                            focus_by_id(&format!("{prefix}-owner-search"));
+                                        }) />
                                 });
                                 let selects = owned.into_iter().map(|(account_id, account)| {
                                     let select_id = format!("{prefix}-owner-{account_id}");

@@ -131,9 +131,6 @@ fn remember_owner_pick(
     })
 }
 
-/// Active managed users a search matches (at most 50), as (id, "Name (email)") choices for a new
-/// account owner, leaving out the users `excluded` names (those who are leaving). A suspended
-/// member cannot be made an account's new owner, as the server says too.
 /// The owners' choices as read, and why they could not be when they could not.
 fn owners_read(
     read: Result<Vec<(i64, String)>, crate::api::ApiFailure>,
@@ -144,6 +141,9 @@ fn owners_read(
     }
 }
 
+/// Active managed users a search matches (at most 50), as (id, "Name (email)") choices for a new
+/// account owner, leaving out the users `excluded` names (those who are leaving). A suspended
+/// member cannot be made an account's new owner, as the server says too.
 fn owner_choices(
     search: RwSignal<String>,
     excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,

@@ -370,11 +370,11 @@ async fn a_guesser_cannot_keep_the_owner_of_an_account_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn guesses_from_many_addresses_at_once_get_no_more_tries_than_in_turn() {
-    // Forty addresses guess at once, each more often than it may: the account's count across
+    // Twenty addresses guess at once, each twice as often as it may: the account's count across
     // addresses is kept under the write lock like each address's, so no more guesses run than
     // the cap across addresses, and none from one address past its own.
     let server = anonymous_demo_server().await;
-    let addresses = 40;
+    let addresses = 20;
     let statuses = in_parallel(200, |i| {
         let router = server.router.clone();
         async move {
