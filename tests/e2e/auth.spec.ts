@@ -1,3 +1,4 @@
+import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import {
   DEMO_PASSWORD,
@@ -11,6 +12,36 @@ import {
   userRows,
 } from './helpers';
 import { base32Decode, demoSecret, totp } from './totp';
+
+/**
+ * Signs in through the form as the first Member the demo requires to use two-factor who has not set
+ * it up (found as the Owner), up to the page that asks for the set-up; answers that Member.
+ */
+async function signInAsMemberWhoMustEnrol(page: Page): Promise<{ email: string }> {
+  await signIn(page);
+  const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+  const person = list.items.find(
+    (u: { org_role: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+      u.org_role === 'member' && u.two_factor.required && !u.two_factor.enrolled,
+  );
+  expect(person, 'a Member who must enrol').toBeTruthy();
+  await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
+  await page.goto('/users/managed');
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+  return person;
+}
+
+/** The active Members who neither use nor owe two-factor sign-in, as the signed-in admin lists them. */
+async function membersWithoutTwoFactor(page: Page): Promise<{ email: string }[]> {
+  const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
+  return list.items.filter(
+    (u: { org_role: string; status: string; two_factor: { required: boolean; enrolled: boolean } }) =>
+      u.org_role === 'member' && u.status === 'active' && !u.two_factor.required && !u.two_factor.enrolled,
+  );
+}
 
 test.describe('sign-in', () => {
   test('signs in with the form and lands where the admin was going', async ({ page }) => {
@@ -118,21 +149,7 @@ test.describe('two-factor', () => {
   test('a user required to use two-factor enrols at sign-in with the shown secret, then signs in with a code', async ({
     page,
   }) => {
-    // A Member the demo requires to use two-factor who has not enrolled yet.
-    await signIn(page);
-    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
-    const person = list.items.find(
-      (u: { org_role: string; two_factor: { required: boolean; enrolled: boolean } }) =>
-        u.org_role === 'member' && u.two_factor.required && !u.two_factor.enrolled,
-    );
-    expect(person, 'a Member who must enrol').toBeTruthy();
-    await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
-
-    await page.goto('/users/managed');
-    await page.getByLabel('Email').fill(person.email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+    const person = await signInAsMemberWhoMustEnrol(page);
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
@@ -188,11 +205,7 @@ test.describe('two-factor', () => {
 
   test('someone sets up two-factor of their own accord, and "Done" puts the codes away', async ({ page }) => {
     await signIn(page);
-    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
-    const people = list.items.filter(
-      (u: { org_role: string; status: string; two_factor: { required: boolean; enrolled: boolean } }) =>
-        u.org_role === 'member' && u.status === 'active' && !u.two_factor.required && !u.two_factor.enrolled,
-    );
+    const people = await membersWithoutTwoFactor(page);
     // From the middle of the list: other specs take the first or the last of these people.
     const person = people[Math.floor(people.length / 2) + 1].email as string;
     await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
@@ -213,19 +226,7 @@ test.describe('two-factor', () => {
   });
 
   test('a required set-up finished in another tab lets the page through instead of refusing', async ({ page }) => {
-    await signIn(page);
-    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
-    const person = list.items.find(
-      (u: { org_role: string; two_factor: { required: boolean; enrolled: boolean } }) =>
-        u.org_role === 'member' && u.two_factor.required && !u.two_factor.enrolled,
-    );
-    expect(person, 'a Member who must enrol').toBeTruthy();
-    await page.request.delete('/api/v1/session', { headers: { 'x-roster-csrf': '1' } });
-    await page.goto('/users/managed');
-    await page.getByLabel('Email').fill(person.email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByText('Your organization requires two-factor sign-in.')).toBeVisible();
+    const person = await signInAsMemberWhoMustEnrol(page);
 
     // Another tab of the same session sets it up meanwhile.
     const headers = { 'x-roster-csrf': '1' };
@@ -306,11 +307,7 @@ test.describe('password reset', () => {
 
   test('a link used in another tab while its form was open says so and leads to sign-in', async ({ page, browser }) => {
     await signIn(page);
-    const list = await (await page.request.get('/api/v1/users?view=managed&limit=200')).json();
-    const people = list.items.filter(
-      (u: { org_role: string; status: string; two_factor: { required: boolean; enrolled: boolean } }) =>
-        u.org_role === 'member' && u.status === 'active' && !u.two_factor.required && !u.two_factor.enrolled,
-    );
+    const people = await membersWithoutTwoFactor(page);
     // From the middle of the list: other specs take the first or the last of these people.
     const person = people[Math.floor(people.length / 2)].email as string;
     await resetPassword(page, person);

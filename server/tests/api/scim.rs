@@ -579,13 +579,15 @@ async fn a_new_person_on_a_verified_domain_becomes_a_member_and_is_welcomed() {
     assert_counts_kept(&server).await;
 }
 
-#[tokio::test]
-async fn the_same_person_provisioned_twenty_times_at_once_is_created_once() {
-    let server = demo_server().await;
-    let secret = token(&server, NORTHWIND).await;
-    let statuses = in_parallel(20, |_| {
+/// The statuses of twenty identity-provider creates of `email` sent at once.
+async fn provisioned_at_once(
+    server: &TestServer,
+    secret: &str,
+    email: &'static str,
+) -> Vec<StatusCode> {
+    in_parallel(20, |_| {
         let server = server.another_client();
-        let secret = secret.clone();
+        let secret = secret.to_owned();
         async move {
             scim(
                 &server,
@@ -593,13 +595,20 @@ async fn the_same_person_provisioned_twenty_times_at_once_is_created_once() {
                 "POST",
                 "/Users",
                 &[],
-                Some(new_user("twin@northwind.example")),
+                Some(new_user(email)),
             )
             .await
             .0
         }
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn the_same_person_provisioned_twenty_times_at_once_is_created_once() {
+    let server = demo_server().await;
+    let secret = token(&server, NORTHWIND).await;
+    let statuses = provisioned_at_once(&server, &secret, "twin@northwind.example").await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 19, "{statuses:?}");
     assert_counts_kept(&server).await;
@@ -1784,23 +1793,7 @@ async fn an_invited_person_provisioned_twenty_times_at_once_becomes_one_member()
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let counts_before: Value = server.get("/api/v1/users/counts").await;
-    let statuses = in_parallel(20, |_| {
-        let server = server.another_client();
-        let secret = secret.clone();
-        async move {
-            scim(
-                &server,
-                &secret,
-                "POST",
-                "/Users",
-                &[],
-                Some(new_user(hire)),
-            )
-            .await
-            .0
-        }
-    })
-    .await;
+    let statuses = provisioned_at_once(&server, &secret, hire).await;
     assert_eq!(count(&statuses, StatusCode::CREATED), 1, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::CONFLICT), 19, "{statuses:?}");
     assert_eq!(
