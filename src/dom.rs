@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use roster_model::{FirstRead, UserId};
 use send_wrapper::SendWrapper;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, Node, ShadowRoot};
 
@@ -70,7 +71,7 @@ pub fn save_download(download: &crate::api::Download) -> Result<(), &'static str
     // A link need not be in the page to be clicked; the object URL is let go once the browser
     // has had time to start saving from it.
     link.click();
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+    let revoke = Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
     if let Some(window) = web_sys::window() {
@@ -132,5 +133,130 @@ pub fn end_first_paint() {
         .and_then(|document| document.query_selector(FIRST_PAINT).ok().flatten());
     if let Some(first_paint) = first_paint {
         first_paint.remove();
+    }
+}
+
+/// The attribute naming a control that a page draws again with each answer (a pager's link, a
+/// sort header), so that focus can follow it to the one drawn in its place; where several carry
+/// the key (a question's Confirm and Cancel in place of its action), the first takes focus.
+pub const FOCUS_KEY: &str = "data-focus-key";
+
+/// Keeps keyboard focus on controls that a redraw replaces: when the focused element carrying
+/// [`FOCUS_KEY`] leaves `region` and focus fell to the document with it, focus moves to the new
+/// element with the same key. A keyboard user who pages on with "Next page" or sorts by a column
+/// stays there, where focus went back to the top of the document. Focus the admin moved
+/// elsewhere meanwhile (another control, a click on the page's text, the host's page) is left
+/// alone. Watches `region` until the calling component goes.
+pub fn keep_focus_across_redraws(region: NodeRef<leptos::html::Main>) {
+    let kept: StoredValue<Option<(String, SendWrapper<Element>)>> = StoredValue::new(None);
+    Effect::new(move |_| {
+        let Some(main) = region.get() else {
+            return;
+        };
+        let main: Element = main.into();
+        let watched = main.clone();
+        let on_focus =
+            Closure::<dyn Fn(web_sys::FocusEvent)>::new(move |event: web_sys::FocusEvent| {
+                let target = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<Element>().ok());
+                // try_: a focus event queued while the page went away finds the value gone.
+                kept.try_set_value(target.and_then(|element| {
+                    Some((element.get_attribute(FOCUS_KEY)?, SendWrapper::new(element)))
+                }));
+            });
+        let on_blur =
+            Closure::<dyn Fn(web_sys::FocusEvent)>::new(move |event: web_sys::FocusEvent| {
+                if let Some(target) = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<Element>().ok())
+                {
+                    forget_if_left(kept, target);
+                }
+            });
+        let on_redraw = Closure::<dyn Fn()>::new(move || refocus_twin(&watched, kept));
+        let Ok(observer) = web_sys::MutationObserver::new(on_redraw.as_ref().unchecked_ref())
+        else {
+            return;
+        };
+        let options = web_sys::MutationObserverInit::new();
+        options.set_child_list(true);
+        options.set_subtree(true);
+        let listening = |event: &str, listener: &Closure<dyn Fn(web_sys::FocusEvent)>| {
+            main.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref())
+                .is_ok()
+        };
+        if observer.observe_with_options(&main, &options).is_err()
+            || !listening("focusin", &on_focus)
+            || !listening("focusout", &on_blur)
+        {
+            observer.disconnect();
+            return;
+        }
+        let held = SendWrapper::new((main, on_focus, on_blur, observer, on_redraw));
+        on_cleanup(move || {
+            let (main, on_focus, on_blur, observer, _on_redraw) = held.take();
+            observer.disconnect();
+            for (event, listener) in [("focusin", &on_focus), ("focusout", &on_blur)] {
+                let _ = main
+                    .remove_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+            }
+        });
+    });
+}
+
+/// After the kept control lost focus: once the page has settled, it is forgotten if it is still
+/// there (the admin moved focus away) rather than replaced by a redraw, which `refocus_twin`
+/// follows.
+fn forget_if_left(kept: StoredValue<Option<(String, SendWrapper<Element>)>>, target: Element) {
+    let target = SendWrapper::new(target);
+    let check = Closure::once_into_js(move || {
+        let left = kept.try_with_value(|kept| {
+            kept.as_ref().is_some_and(|(_, element)| {
+                element.is_same_node(Some(&target)) && target.is_connected()
+            })
+        });
+        if left == Some(true) {
+            kept.try_set_value(None);
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
+    }
+}
+
+/// After `region` changed: focus the twin of the kept control if that control is gone and focus
+/// fell with it (to the document's body, which is also where it lands inside a shadow root).
+fn refocus_twin(region: &Element, kept: StoredValue<Option<(String, SendWrapper<Element>)>>) {
+    let Some(key) = kept
+        .try_with_value(|kept| {
+            kept.as_ref()
+                .filter(|(_, element)| !element.is_connected())
+                .map(|(key, _)| key.clone())
+        })
+        .flatten()
+    else {
+        return;
+    };
+    let document = web_sys::window().and_then(|window| window.document());
+    let body: Option<Node> = document
+        .as_ref()
+        .and_then(|document| document.body())
+        .map(Into::into);
+    let active = document.and_then(|document| document.active_element());
+    if active.is_some_and(|active| !active.is_same_node(body.as_ref())) {
+        // The admin moved on: nothing to follow.
+        kept.try_set_value(None);
+        return;
+    }
+    // Not drawn yet: the next change of the region tries again.
+    let twin = region
+        .query_selector(&format!("[{FOCUS_KEY}=\"{key}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|twin| twin.dyn_into::<HtmlElement>().ok());
+    if let Some(twin) = twin {
+        let _ = twin.focus();
     }
 }

@@ -13,6 +13,10 @@ pub struct NewScimToken {
     /// What will use it, e.g. the identity provider's name.
     #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub name: String,
+    /// The creating Owner's password, asked again: a session alone (left open, or taken) must not
+    /// mint a token that outlives it.
+    #[cfg_attr(feature = "server", schema(max_length = 256))]
+    pub current_password: String,
 }
 
 /// Why a provisioning token cannot be named `name`, as (field, message); None when it can.

@@ -77,6 +77,15 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
+/// `POST /session/two-factor/setup`: the signed-in user's password, asked again so that a session
+/// alone (left open, or taken) cannot put another authenticator in front of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BeginTwoFactorSetup {
+    #[cfg_attr(feature = "server", schema(max_length = 256))]
+    pub current_password: String,
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 

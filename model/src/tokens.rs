@@ -19,6 +19,10 @@ pub struct NewApiToken {
     )]
     #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 365))]
     pub expires_in_days: Option<u32>,
+    /// The creating Owner's password, asked again: a session alone (left open, or taken) must not
+    /// mint a token that outlives it.
+    #[cfg_attr(feature = "server", schema(max_length = 256))]
+    pub current_password: String,
 }
 
 /// How long a token lives unless its creator chooses otherwise…

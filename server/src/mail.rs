@@ -105,17 +105,19 @@ impl Mailer {
     }
 }
 
-/// Messages claimed at a time, and how long a claimed message waits before another delivery
-/// attempt when the claimer records no outcome (it stopped): a batch sent one message after
-/// another to a slow relay (a minute each at worst) still ends well inside its lease.
+/// Messages claimed at a time; how long a claimed message waits before another delivery attempt
+/// when its claimer records no outcome (it stopped); and how long one message may take to send.
+/// Each message's claim is taken again for a whole lease just before it is sent, and sending it
+/// ends well inside that lease, so nobody else claims a message while it is being sent.
 const CLAIM_BATCH: i64 = 5;
 const DELIVERY_LEASE_SECONDS: i64 = 10 * 60;
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Sends what is due in the outbox; answers how many were delivered. Replicas sharing a database
 /// each send other messages.
-pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usize {
+pub async fn deliver_due(store: &Store, mailer: &Mailer, clock: &Clock) -> usize {
     let due = match store
-        .claim_due_mail(now, CLAIM_BATCH, DELIVERY_LEASE_SECONDS)
+        .claim_due_mail(clock.now(), CLAIM_BATCH, DELIVERY_LEASE_SECONDS)
         .await
     {
         Ok(due) => due,
@@ -125,13 +127,30 @@ pub async fn deliver_due(store: &Store, mailer: &Mailer, now: Timestamp) -> usiz
         }
     };
     let mut delivered = 0;
-    for mail in due {
-        let result = mailer.send(&mail).await;
+    for mut mail in due {
+        // A relay that stalled on an earlier message of the batch can outlast the claim on this
+        // one: another replica may have claimed it meanwhile, and sends it.
+        match store
+            .renew_mail_claim(&mut mail, clock.now(), DELIVERY_LEASE_SECONDS)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::error!(%error, "could not renew a mail claim");
+                continue;
+            }
+        }
+        let result = match tokio::time::timeout(SEND_TIMEOUT, mailer.send(&mail)).await {
+            Ok(result) => result,
+            Err(_) => Err("the mail server did not answer in time".to_owned()),
+        };
         if let Ok(Some(file)) = &result {
             // The demo has no mail server: say where the message is. Its body is not logged: it
             // may hold a single-use link, and logs travel further than mail.
             tracing::info!(to = %mail.to, subject = %mail.subject, file = %file.display(), "mail written");
         }
+        let now = clock.now();
         let recorded = match &result {
             Ok(_) => store.mail_sent(&mail, now).await,
             Err(error) => {
@@ -158,7 +177,7 @@ fn retry_delay(attempts: i64) -> i64 {
 /// for retries.
 pub async fn run_delivery(store: Store, mailer: Mailer, clock: Clock) {
     loop {
-        while deliver_due(&store, &mailer, clock.now()).await > 0 {}
+        while deliver_due(&store, &mailer, &clock).await > 0 {}
         let _ = tokio::time::timeout(Duration::from_secs(30), mailer.queued.notified()).await;
     }
 }

@@ -3,7 +3,8 @@
 use super::{decode, ApiClient, ApiFailure};
 use gloo_net::http::Request;
 use roster_model::{
-    ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
+    BeginTwoFactorSetup, ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn,
+    TwoFactorEnrolled, TwoFactorSetup,
 };
 
 impl ApiClient {
@@ -25,10 +26,17 @@ impl ApiClient {
         decode(Self::send(request).await?).await
     }
 
-    /// Starts two-factor set-up: a new secret and its QR code, waiting for a confirming code.
-    pub async fn begin_two_factor_setup(&self) -> Result<TwoFactorSetup, ApiFailure> {
+    /// Starts two-factor set-up with the signed-in person's password: a new secret and its QR
+    /// code, waiting for a confirming code.
+    pub async fn begin_two_factor_setup(
+        &self,
+        current_password: &str,
+    ) -> Result<TwoFactorSetup, ApiFailure> {
+        let body = BeginTwoFactorSetup {
+            current_password: current_password.to_owned(),
+        };
         let request =
-            Self::changing(Request::post(&self.url("/session/two-factor/setup")?)).build();
+            Self::changing(Request::post(&self.url("/session/two-factor/setup")?)).json(&body);
         self.change(request).await
     }
 

@@ -200,18 +200,23 @@ pub fn BulkActions(
         None => view! {
             {[BulkAction::RequireTwoFactor, BulkAction::ResetPassword, BulkAction::Suspend, BulkAction::Restore].into_iter().map(|action| view! {
                 <button type="button" class="roster-button roster-button--quiet" disabled=move || !can_act()
+                    data-focus-key=action_label(action)
                     on:click=move |_| confirming.set(Some(action))>{action_label(action)}</button>
             }).collect_view()}
             <button type="button" class="roster-button roster-button--danger" disabled=move || !can_act()
                 on:click=move |_| on_remove.run(())>"Remove from organization"</button>
         }.into_any(),
+        // The question takes the action's place, and focus follows: to Confirm, and back to the
+        // action on Cancel (`dom::keep_focus_across_redraws`, first element of the key).
         Some(action) => view! {
             <span class="roster-confirm">
                 {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
-                <button type="button" class="roster-button" on:click=move |_| { confirming.set(None); on_action.run(action); }>
+                <button type="button" class="roster-button" data-focus-key=action_label(action)
+                    on:click=move |_| { confirming.set(None); on_action.run(action); }>
                     {format!("Confirm: {}", action_label(action).to_lowercase())}
                 </button>
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                <button type="button" class="roster-button roster-button--quiet" data-focus-key=action_label(action)
+                    on:click=move |_| confirming.set(None)>"Cancel"</button>
             </span>
         }.into_any(),
     }

@@ -127,15 +127,21 @@ pub fn InvitationTable(
                     <td>{expires}</td>
                     <td class="roster-row-actions">
                         <Show when=move || confirming.get() != Some(vec![id]) fallback=move || view! {
+                            // Focus follows the question in Revoke's place and back
+                            // (`dom::keep_focus_across_redraws`).
                             <span class="roster-confirm">
                                 "Its link stops working. "
-                                <button type="button" class="roster-button" on:click=move |_| act(InvitationAction::Revoke, vec![id])>"Confirm revoke"</button>
-                                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
+                                    on:click=move |_| act(InvitationAction::Revoke, vec![id])>"Confirm revoke"</button>
+                                <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
+                                    on:click=move |_| confirming.set(None)>"Cancel"</button>
                             </span>
                         }>
                             <button type="button" class="roster-button roster-button--quiet" aria-label=resend_label.clone()
+                                data-focus-key=format!("resend-{id}")
                                 disabled=move || busy.get() on:click=move |_| act(InvitationAction::Resend, vec![id])>"Resend"</button>
                             <button type="button" class="roster-button roster-button--quiet" aria-label=revoke_label.clone()
+                                data-focus-key=format!("revoke-{id}")
                                 disabled=move || busy.get() on:click=move |_| confirming.set(Some(vec![id]))>"Revoke"</button>
                         </Show>
                     </td>
@@ -182,12 +188,15 @@ pub fn InvitationTable(
                 on:click=move |_| act_on_selection(InvitationAction::Resend)>"Resend selected"</button>
             <Show when=move || { confirming_bulk.get() && count() != 0 } fallback=move || view! {
                 <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
+                    data-focus-key="revoke-selected"
                     on:click=move |_| confirming_bulk.set(true)>"Revoke selected"</button>
             }>
                 <span class="roster-confirm">
                     {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}
-                    <button type="button" class="roster-button" on:click=move |_| act_on_selection(InvitationAction::Revoke)>"Confirm revoke"</button>
-                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming_bulk.set(false)>"Cancel"</button>
+                    <button type="button" class="roster-button" data-focus-key="revoke-selected"
+                        on:click=move |_| act_on_selection(InvitationAction::Revoke)>"Confirm revoke"</button>
+                    <button type="button" class="roster-button roster-button--quiet" data-focus-key="revoke-selected"
+                        on:click=move |_| confirming_bulk.set(false)>"Cancel"</button>
                 </span>
             </Show>
         </div>

@@ -11,10 +11,13 @@ pub fn Pager(
     /// What is paged, for the landmark's name ("Users pages").
     label: &'static str,
 ) -> impl IntoView {
+    // Each answer draws the pager again: its keys let focus follow "Next page" to the new one
+    // (`dom::keep_focus_across_redraws`), also where that page is the last and it is disabled.
     let link = |href: Option<String>, text: &'static str, rel: &'static str| {
+        let key = format!("pager-{rel}");
         match href {
-        Some(href) => view! { <A href=href attr:class="roster-button roster-button--quiet" attr:rel=rel>{text}</A> }.into_any(),
-        None => view! { <span class="roster-button roster-button--quiet" aria-disabled="true">{text}</span> }.into_any(),
+        Some(href) => view! { <A href=href attr:class="roster-button roster-button--quiet" attr:rel=rel attr:data-focus-key=key>{text}</A> }.into_any(),
+        None => view! { <span class="roster-button roster-button--quiet" aria-disabled="true" tabindex="-1" data-focus-key=key>{text}</span> }.into_any(),
     }
     };
     let PageLinks {

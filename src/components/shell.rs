@@ -38,6 +38,8 @@ pub fn Shell(
     let router = use_router();
     let users_current =
         Memo::new(move |_| router.with_place(|place| place.path.starts_with("/users/")));
+    let main = NodeRef::<leptos::html::Main>::new();
+    crate::dom::keep_focus_across_redraws(main);
     view! {
         <div class="roster-shell" class:roster-shell--checking=move || checking.get() data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>
@@ -92,7 +94,7 @@ pub fn Shell(
             {move || checking.get().then(|| view! {
                 <p class="roster-loading roster-loading--session" role="status">"Checking your session…"</p>
             })}
-            <main id="roster-main" class="roster-main" part="main" tabindex="-1">
+            <main id="roster-main" class="roster-main" part="main" tabindex="-1" node_ref=main>
                 <Show when=move || !checking.get()>{children()}</Show>
             </main>
         </div>

@@ -79,7 +79,8 @@ pub(crate) fn sort_header(
     };
     view! {
         <th scope="col" aria-sort=aria_sort class=class>
-            <button type="button" class="roster-sort" on:click=move |_| on_sort.run(field)>
+            <button type="button" class="roster-sort" data-focus-key=format!("sort-{}", field.as_str())
+                on:click=move |_| on_sort.run(field)>
                 {label}
                 <span class="roster-sort__arrow" aria-hidden="true">{arrow}</span>
             </button>

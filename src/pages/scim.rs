@@ -4,7 +4,9 @@ use roster_model::{CreatedScimToken, NewScimToken, ScimToken};
 use crate::api::ApiClient;
 use crate::components::{CopyButton, ErrorPanel, PagedTable, TableHeader, TextField};
 use crate::draft::use_draft;
+use crate::form::FormError;
 use crate::format;
+use crate::pages::tokens::{token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT};
 use crate::pages::use_title;
 
 /// Provisioning: the SCIM base URL to give an identity provider, and the organization's
@@ -15,7 +17,9 @@ pub fn ScimPage() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     // Kept across a session that ends mid-form.
     let name = use_draft("scim-token-name");
-    let name_error = RwSignal::new(None::<String>);
+    // Asked again for each token (never kept as a draft): a session alone must not mint one.
+    let password = RwSignal::new(String::new());
+    let error = FormError::new();
     let created = RwSignal::new(None::<CreatedScimToken>);
     // The token whose revocation waits for confirmation.
     let confirming = RwSignal::new(None::<i64>);
@@ -38,10 +42,11 @@ pub fn ScimPage() -> impl IntoView {
     Effect::new(move |_| match create.value().get() {
         Some(Ok(token)) => {
             name.set(String::new());
-            name_error.set(None);
+            password.set(String::new());
+            error.clear();
             created.set(Some(token));
         }
-        Some(Err(failure)) => name_error.set(Some(failure.message())),
+        Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
     Effect::new(move |_| match revoke.value().get() {
@@ -55,8 +60,14 @@ pub fn ScimPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         created.set(None);
+        let current_password = password.get_untracked();
+        if current_password.is_empty() {
+            error.set(Some("current_password"), PASSWORD_FOR_TOKEN);
+            return;
+        }
         create.dispatch(NewScimToken {
             name: name.get_untracked(),
+            current_password,
         });
     };
     let on_retry = Callback::new(move |()| tokens.refetch());
@@ -70,9 +81,13 @@ pub fn ScimPage() -> impl IntoView {
                 "and every change is in the audit log. Give it the base URL below and a token made here."
             </p>
             <form class="roster-toolbar" on:submit=on_submit novalidate>
-                <TextField id="roster-scim-token-name" label="Token name" value=name error=name_error />
+                <TextField id="roster-scim-token-name" label="Token name" value=name error=error.field("name") />
+                <TextField id="roster-scim-token-password" label="Your password" input_type="password"
+                    autocomplete="current-password" value=password error=error.field("current_password")
+                    hint=PASSWORD_FOR_TOKEN_HINT />
                 <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
             </form>
+            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             {move || created.get().map(|token| {
                 let secret = token.secret.clone();
                 view! {

@@ -2,8 +2,10 @@ use leptos::prelude::*;
 use roster_model::{CreatedApiToken, NewApiToken, DEFAULT_TOKEN_DAYS, TOKEN_DAY_CHOICES};
 
 use crate::api::ApiClient;
+use crate::api::ApiFailure;
 use crate::components::{ErrorPanel, PagedTable, TableHeader, TextField};
 use crate::draft::use_draft;
+use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
 
@@ -15,7 +17,9 @@ pub fn TokensPage() -> impl IntoView {
     // Kept across a session that ends mid-form.
     let name = use_draft("token-name");
     let days = RwSignal::new(DEFAULT_TOKEN_DAYS);
-    let name_error = RwSignal::new(None::<String>);
+    // Asked again for each token (never kept as a draft): a session alone must not mint one.
+    let password = RwSignal::new(String::new());
+    let error = FormError::new();
     let created = RwSignal::new(None::<CreatedApiToken>);
     // The token whose revocation waits for confirmation.
     let confirming = RwSignal::new(None::<i64>);
@@ -38,10 +42,11 @@ pub fn TokensPage() -> impl IntoView {
     Effect::new(move |_| match create.value().get() {
         Some(Ok(token)) => {
             name.set(String::new());
-            name_error.set(None);
+            password.set(String::new());
+            error.clear();
             created.set(Some(token));
         }
-        Some(Err(failure)) => name_error.set(Some(failure.message())),
+        Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
     Effect::new(move |_| match revoke.value().get() {
@@ -55,9 +60,15 @@ pub fn TokensPage() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         created.set(None);
+        let current_password = password.get_untracked();
+        if current_password.is_empty() {
+            error.set(Some("current_password"), PASSWORD_FOR_TOKEN);
+            return;
+        }
         create.dispatch(NewApiToken {
             name: name.get_untracked(),
             expires_in_days: Some(days.get_untracked()),
+            current_password,
         });
     };
     let on_retry = Callback::new(move |()| tokens.refetch());
@@ -71,7 +82,7 @@ pub fn TokensPage() -> impl IntoView {
                 ". It stops working when it expires or is revoked, when your password changes or is reset, and when you are no longer an Owner."
             </p>
             <form class="roster-toolbar" on:submit=on_submit novalidate>
-                <TextField id="roster-token-name" label="Token name" value=name error=name_error />
+                <TextField id="roster-token-name" label="Token name" value=name error=error.field("name") />
                 <div class="roster-field">
                     <label for="roster-token-days">"Expires after"</label>
                     <select id="roster-token-days" class="roster-input"
@@ -87,8 +98,12 @@ pub fn TokensPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
+                <TextField id="roster-token-password" label="Your password" input_type="password"
+                    autocomplete="current-password" value=password error=error.field("current_password")
+                    hint=PASSWORD_FOR_TOKEN_HINT />
                 <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
             </form>
+            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             {move || created.get().map(|token| view! {
                 <div class="roster-notice" role="status">
                     <p>{format!("Token “{}” created. Copy it now: it is not shown again.", token.token.name)}</p>
@@ -168,5 +183,28 @@ pub fn TokensPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// What a token's form says when the password is left out.
+pub(crate) const PASSWORD_FOR_TOKEN: &str = "Enter your password to create a token.";
+
+/// What a token's form says beside its password field.
+pub(crate) const PASSWORD_FOR_TOKEN_HINT: &str = "Asked again, as a token outlives this session.";
+
+/// Shows a refused token beside the field the server named (its name or the password, which a
+/// wrong guess empties, as sign-in does), else above the list.
+pub(crate) fn token_form_failure(
+    error: FormError,
+    password: RwSignal<String>,
+    failure: &ApiFailure,
+) {
+    match failure.field().as_deref() {
+        Some("current_password") => {
+            password.set(String::new());
+            error.from_failure(failure);
+        }
+        Some("name") => error.from_failure(failure),
+        _ => error.set(None, failure.message()),
     }
 }

@@ -151,6 +151,7 @@ test.describe('two-factor', () => {
   }) => {
     const person = await signInAsMemberWhoMustEnrol(page);
     await expectAccessible(page);
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
     let secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
@@ -167,6 +168,7 @@ test.describe('two-factor', () => {
     await page.getByLabel('Code from your app').fill(totp(base32Decode(secret)));
     await page.getByRole('button', { name: 'Turn on two-factor' }).click();
     await expect(page.getByText('Start the set-up again')).toBeVisible();
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
     secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
@@ -214,6 +216,12 @@ test.describe('two-factor', () => {
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Two-factor' }).click();
+    // Whoever finds the session open cannot put their own authenticator in front of the account.
+    await page.getByLabel('Your password').fill('someone else at the desk');
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    await expect(page.getByText('That is not your current password.')).toBeVisible();
+    await expect(page.getByRole('img', { name: /QR code/ })).toHaveCount(0);
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     const secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
     await page.getByLabel('Code from your app').fill(totp(base32Decode(secret)));
@@ -230,13 +238,17 @@ test.describe('two-factor', () => {
 
     // Another tab of the same session sets it up meanwhile.
     const headers = { 'x-roster-csrf': '1' };
-    const setup = await page.request.post('/api/v1/session/two-factor/setup', { headers });
+    const setup = await page.request.post('/api/v1/session/two-factor/setup', {
+      headers,
+      data: { current_password: DEMO_PASSWORD },
+    });
     expect(setup.status(), await setup.text()).toBe(200);
     const key = base32Decode((await setup.json()).secret);
     const done = await page.request.post('/api/v1/session/two-factor', { headers, data: { code: totp(key) } });
     expect(done.status(), await done.text()).toBe(200);
 
     // This tab's "Set up" is refused as already done: the app reads the session again and goes on.
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
     await expect(page.getByRole('alert')).toHaveCount(0);
@@ -382,6 +394,7 @@ test.describe('API tokens', () => {
     await signIn(page);
     await page.goto('/tokens');
     await page.getByLabel('Token name').fill('Half-typed name');
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await context.clearCookies();
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page).toHaveURL(/\/login\?next=.*&expired=1$/);
@@ -390,7 +403,10 @@ test.describe('API tokens', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(/\/tokens$/);
     await expect(page.getByLabel('Token name')).toHaveValue('Half-typed name');
+    // The password is never kept.
+    await expect(page.getByLabel('Your password')).toHaveValue('');
     // Creating the token drops the draft; signing out forgets drafts.
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page.getByRole('rowheader', { name: 'Half-typed name' })).toBeVisible();
     await page.reload();
@@ -402,6 +418,17 @@ test.describe('API tokens', () => {
     await page.goto('/users/managed');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'API tokens' })).toBeVisible();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByText('Enter your password to create a token.')).toBeVisible();
+    // A session alone mints nothing: the password is asked again, and a wrong one is refused.
+    await page.getByLabel('Your password').fill('not the password');
+    await page.getByLabel('Token name').fill('Host console');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByText('That is not your current password.')).toBeVisible();
+    await expect(page.getByLabel('Token name')).toHaveValue('Host console');
+    await expect(page.getByLabel('Your password')).toHaveValue('');
+    await page.getByLabel('Token name').fill('');
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page.getByText('A token name is at most').or(page.getByText('Name the token'))).toBeVisible();
 
@@ -458,7 +485,7 @@ test.describe('API tokens', () => {
     expect(set.status(), await set.text()).toBe(200);
     const signedIn = await elsewhere.request.post('/api/v1/session', { headers, data: { email: creator.email, password } });
     expect(signedIn.status(), await signedIn.text()).toBe(200);
-    const made = await elsewhere.request.post('/api/v1/tokens', { headers, data: { name: 'Nightly sync' } });
+    const made = await elsewhere.request.post('/api/v1/tokens', { headers, data: { name: 'Nightly sync', current_password: password } });
     expect(made.status(), await made.text()).toBe(201);
     await elsewhere.close();
 

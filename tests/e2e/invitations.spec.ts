@@ -305,6 +305,8 @@ test.describe('invitations', () => {
     await expect(page.getByText('2 invitations selected')).toBeVisible();
     await page.getByRole('button', { name: 'Revoke selected' }).click();
     await expect(page.getByText('Revoke 2 invitations? Their links stop working.')).toBeVisible();
+    // The question takes the button's place, and focus goes with it.
+    await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Confirm revoke' }).click();
     await expect(page.getByText(`Revoked the invitation of ${pending[1].email}.`)).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, signIn } from './helpers';
+import { DEMO_PASSWORD, expectAccessible, signIn } from './helpers';
 
 test.describe('Provisioning', () => {
   test('an Owner makes a provisioning token, an identity provider creates a user with it, and revoking it stops it', async ({
@@ -16,6 +16,7 @@ test.describe('Provisioning', () => {
     await expectAccessible(page);
 
     // A nameless token is refused next to the field, which keeps the focus path.
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page.getByText('Name the token')).toBeVisible();
     await page.getByLabel('Token name').fill('Okta');

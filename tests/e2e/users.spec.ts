@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, expectAccessible, signIn, userRows } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await signIn(page);
@@ -174,6 +174,55 @@ test.describe('user management', () => {
     await expect(userRows(page)).toHaveCount(9);
   });
 
+  test('paging and sorting from the keyboard keep focus on the control pressed', async ({ page }) => {
+    await page.goto('/users/managed');
+    const next = page.getByRole('link', { name: 'Next page' });
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/page=2/);
+    await expect(page.getByText(/^Page 2 of/)).toBeVisible();
+    // The pager was drawn again with the new page: focus is on its "Next page", disabled or not,
+    // not back at the top of the document.
+    await expect(page.locator('[data-focus-key="pager-next"]')).toBeFocused();
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.getByRole('link', { name: 'Previous page' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByText(/^Page 1 of/)).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Previous page' })).toHaveCount(0);
+    await expect(page.locator('[data-focus-key="pager-prev"]')).toBeFocused();
+
+    const email = page.getByRole('button', { name: /^Email/ });
+    await email.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('columnheader', { name: /^Email/ })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(email).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('columnheader', { name: /^Email/ })).toHaveAttribute('aria-sort', 'descending');
+    await expect(email).toBeFocused();
+
+    // A bulk action's question takes its place: focus moves to Confirm, and Cancel brings it back.
+    await userRows(page).nth(3).getByRole('checkbox').check();
+    const requireTwoFactor = page.getByRole('button', { name: 'Require two-factor', exact: true });
+    await requireTwoFactor.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('button', { name: 'Confirm: require two-factor' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(requireTwoFactor).toBeFocused();
+
+    // Focus the admin moved elsewhere, here out of the page into the header, stays there when
+    // the list is drawn again.
+    await page.getByRole('link', { name: 'Next page' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByText(/^Page 2 of/)).toBeVisible();
+    await expect(page.locator('[data-focus-key="pager-next"]')).toBeFocused();
+    await page.getByLabel('Theme').focus();
+    await page.goBack();
+    await expect(page.getByText(/^Page 1 of/)).toBeVisible();
+    await expect(page.getByLabel('Theme')).toBeFocused();
+  });
+
   test('opens a user from the list and comes back', async ({ page }) => {
     await page.goto('/users/managed?q=maya');
     await page.getByRole('link', { name: 'Maya Chen' }).click();
@@ -286,6 +335,7 @@ test.describe('dark theme', () => {
     await expect(page.getByRole('article').first()).toBeVisible();
     await expectAccessible(page);
     await page.goto('/account/two-factor');
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
     await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
     await expectAccessible(page);

@@ -49,7 +49,7 @@ async fn check(
 /// domain of the organization can be invited. A result per address; a repeated `Idempotency-Key`
 /// replays the first answer.
 #[utoipa::path(post, path = "/invitations", tag = "invitations",
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]+$", description = "Send one to retry safely: the same key replays the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]+$", description = "Send one to retry safely: the same key replays the first answer. Keys are each person's own; an API token's are its creator's")),
     security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
     request_body = NewInvitations,
     responses((status = 200, body = InviteResponse, headers(("Idempotent-Replayed" = Option<String>, description = "true when this is the first answer replayed"))), Errors))]

@@ -203,6 +203,13 @@ mod tests {
             ("SignIn", "email", MAX_EMAIL_LEN),
             ("SignIn", "password", MAX_PASSWORD_CHARS),
             ("ChangePassword", "current_password", MAX_PASSWORD_CHARS),
+            ("NewApiToken", "current_password", MAX_PASSWORD_CHARS),
+            ("NewScimToken", "current_password", MAX_PASSWORD_CHARS),
+            (
+                "BeginTwoFactorSetup",
+                "current_password",
+                MAX_PASSWORD_CHARS,
+            ),
             ("ChangePassword", "new_password", MAX_PASSWORD_CHARS),
             ("CompletePasswordReset", "password", MAX_PASSWORD_CHARS),
         ] {

@@ -29,7 +29,8 @@ async fn list(State(state): State<AppState>, Owner(caller): Owner) -> AppResult<
 
 /// Creates a provisioning token: it reaches `/scim/v2` only, for the organization (not for the
 /// Owner who made it), until revoked; its secret is in this answer only. Only from a console
-/// session.
+/// session, with the Owner's password again (422 on `current_password` when wrong, throttled
+/// like sign-in).
 #[utoipa::path(post, path = "/scim-tokens", tag = "scim",
     security(("session" = [], "csrf" = [])),
     request_body = NewScimToken,
@@ -39,7 +40,7 @@ async fn create(
     Owner(caller): Owner,
     Json(request): Json<NewScimToken>,
 ) -> AppResult<(StatusCode, Json<CreatedScimToken>)> {
-    let created = scim::create_token(&state, &caller, &request.name).await?;
+    let created = scim::create_token(&state, &caller, request).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -6,8 +6,8 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use roster_model::{
-    ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn, TwoFactorEnrolled, TwoFactorSetup,
-    UserRef,
+    BeginTwoFactorSetup, ChangePassword, ConfirmTwoFactor, Me, Organization, SignIn,
+    TwoFactorEnrolled, TwoFactorSetup, UserRef,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -142,18 +142,22 @@ async fn change_password(
     Ok(Json(me_of(&state, &caller).await?))
 }
 
-/// Starts setting up two-factor sign-in: a new secret and its QR code, waiting for a code.
+/// Starts setting up two-factor sign-in, given the password again (422 on `current_password` when
+/// wrong, throttled like sign-in): a new secret and its QR code, waiting for a code.
 #[utoipa::path(post, path = "/session/two-factor/setup", tag = "session",
     security(("session" = [], "csrf" = [])),
+    request_body = BeginTwoFactorSetup,
     responses((status = 200, body = TwoFactorSetup), Errors))]
 async fn begin_two_factor_setup(
     State(state): State<AppState>,
     PendingCaller {
         caller, session_id, ..
     }: PendingCaller,
+    Json(request): Json<BeginTwoFactorSetup>,
 ) -> AppResult<Json<TwoFactorSetup>> {
     Ok(Json(
-        session::begin_two_factor_setup(&state, &caller, session_id).await?,
+        session::begin_two_factor_setup(&state, &caller, session_id, request.current_password)
+            .await?,
     ))
 }
 

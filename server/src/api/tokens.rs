@@ -36,7 +36,8 @@ async fn list(
 }
 
 /// Creates a token that acts as its creating Owner until it expires (1 to 365 days, 90 by
-/// default); its secret is in this answer only. Only from a console session. While two-factor
+/// default); its secret is in this answer only. Only from a console session, with the Owner's
+/// password again (422 on `current_password` when wrong, throttled like sign-in). While two-factor
 /// sign-in is required of its creator and not set up, it does nothing (403
 /// `two_factor_enrolment_required`; listed with `awaits_two_factor`).
 #[utoipa::path(post, path = "/tokens", tag = "tokens",
@@ -48,7 +49,7 @@ async fn create(
     Owner(caller): Owner,
     Json(request): Json<NewApiToken>,
 ) -> AppResult<(StatusCode, Json<CreatedApiToken>)> {
-    let created = tokens::create(&state, &caller, &request.name, request.expires_in_days).await?;
+    let created = tokens::create(&state, &caller, request).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

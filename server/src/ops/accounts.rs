@@ -177,7 +177,7 @@ pub async fn invite(
                 },
                 Ok(false) => failed(
                     &invitation.email,
-                    "Someone invited this address a moment ago. Nothing was sent: try again.",
+                    "One of these addresses changed a moment ago (someone invited it, it joined an organization, or its domain is no longer verified). Nothing was sent: try again.",
                 ),
                 Err(refusal) => failed(&invitation.email, refusal),
             });

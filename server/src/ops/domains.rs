@@ -74,9 +74,16 @@ pub async fn recheck_due(state: &AppState) -> StoreResult<usize> {
             return Ok(checked);
         }
         for domain in &due {
-            check_domain(state, domain, Checker::Daily).await?;
+            // A run that outlasts its turn meets the next one: each domain is looked up once.
+            if state
+                .store
+                .take_domain_recheck(domain.id, state.clock.now())
+                .await?
+            {
+                check_domain(state, domain, Checker::Daily).await?;
+                checked += 1;
+            }
         }
-        checked += due.len();
     }
 }
 

@@ -184,15 +184,20 @@ fn request_hash(request: &NewInvitations) -> String {
     crate::hex::encode(&Sha256::digest(&canonical))
 }
 
-/// The recorded answer to a repeated request, or a refusal when the key served another request.
+/// The answer recorded for the caller's repeated request (keys are each caller's own), or a refusal
+/// when the key served another of their requests.
 async fn replay(
     state: &AppState,
-    org_id: i64,
+    caller: &Caller,
     key: &str,
     hash: &str,
 ) -> AppResult<Option<InviteAnswer>> {
     let now = state.clock.now();
-    let Some(recorded) = state.store.recorded_answer(org_id, key, now).await? else {
+    let recorded = state
+        .store
+        .recorded_answer(caller.org_id, caller.user_id, key, now)
+        .await?;
+    let Some(recorded) = recorded else {
         return Ok(None);
     };
     if recorded.request_hash != hash {
@@ -219,7 +224,7 @@ pub async fn create(
     check_batch_size(&request.emails)?;
     let hash = request_hash(request);
     if let Some(key) = key {
-        if let Some(answer) = replay(state, caller.org_id, key, &hash).await? {
+        if let Some(answer) = replay(state, caller, key, &hash).await? {
             return Ok(answer);
         }
     }
@@ -266,6 +271,7 @@ pub async fn create(
     let body = serde_json::to_string(&response)
         .map_err(|_| AppError::new(ErrorCode::Internal, "The answer could not be written."))?;
     let answer = key.map(|key| IdempotentAnswer {
+        user_id: caller.user_id,
         key,
         request_hash: &hash,
         status: 200,
@@ -279,14 +285,14 @@ pub async fn create(
     if !matches!(written, Ok(true)) {
         // The same request may have been answered meanwhile (a retry racing the first try).
         if let Some(key) = key {
-            if let Some(answer) = replay(state, caller.org_id, key, &hash).await? {
+            if let Some(answer) = replay(state, caller, key, &hash).await? {
                 return Ok(answer);
             }
         }
         written?;
         return Err(AppError::new(
             ErrorCode::Conflict,
-            "Someone invited some of these addresses a moment ago. Nothing was sent: check the addresses again and send.",
+            "Some of these addresses changed a moment ago (someone invited them, they joined an organization, or their domain is no longer verified). Nothing was sent: check the addresses again and send.",
         ));
     }
     state.mailer.wake();

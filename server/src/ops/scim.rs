@@ -2,8 +2,8 @@
 //! and delete the organization's members with them, under the console's own rules.
 
 use roster_model::{
-    new_scim_token_problem, AccountRole, CreatedScimToken, ErrorCode, OrgRole, ScimTokens,
-    Timestamp, PASSWORD_RESET_SECONDS,
+    new_scim_token_problem, AccountRole, CreatedScimToken, ErrorCode, NewScimToken, OrgRole,
+    ScimTokens, Timestamp, PASSWORD_RESET_SECONDS,
 };
 use serde_json::{json, Value};
 
@@ -71,20 +71,26 @@ pub fn base_url(state: &AppState) -> String {
 pub async fn create_token(
     state: &AppState,
     caller: &Caller,
-    name: &str,
+    request: NewScimToken,
 ) -> AppResult<CreatedScimToken> {
+    let NewScimToken {
+        name,
+        current_password,
+    } = request;
     if !matches!(caller.credential, Credential::Session { .. }) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
             "Provisioning tokens are created in Roster's own console, signed in as an Owner.",
         ));
     }
-    if let Some((field, problem)) = new_scim_token_problem(name) {
+    if let Some((field, problem)) = new_scim_token_problem(&name) {
         return Err(AppError::invalid(field, problem));
     }
     let name = name.trim();
+    let now = state.clock.now();
+    super::session::verify_current_password(state, caller, current_password, now).await?;
     let secret = format!("{SCIM_TOKEN_PREFIX}{}", auth::new_token());
-    let actor = caller.actor(state.clock.now());
+    let actor = caller.actor(now);
     let event = actor.event("scim_token.created", None, Some(name), json!({}));
     let id = state
         .store

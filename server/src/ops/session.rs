@@ -130,12 +130,6 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> AppResult<()> {
-    if current.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::invalid(
-            "current_password",
-            "That is not your current password.",
-        ));
-    }
     if let Some(problem) = new_password_problem(&new, &current, &caller.email) {
         return Err(AppError::invalid("new_password", problem));
     }
@@ -163,16 +157,19 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Starts setting up two-factor for the caller: a new secret, kept on this session until a code
-/// confirms it.
+/// Starts setting up two-factor for the caller, given their password again (a session alone must
+/// not put another authenticator in front of the account): a new secret, kept on this session
+/// until a code confirms it.
 pub async fn begin_two_factor_setup(
     state: &AppState,
     caller: &Caller,
     session_id: i64,
+    current_password: String,
 ) -> AppResult<roster_model::TwoFactorSetup> {
     if caller.two_factor_enrolled {
         return Err(already_enrolled());
     }
+    verify_current_password(state, caller, current_password, state.clock.now()).await?;
     let secret = two_factor::new_secret();
     let setup = two_factor::setup(&secret, &caller.email).ok_or_else(|| {
         AppError::new(
@@ -473,14 +470,22 @@ pub fn invalid_code() -> AppError {
     )
 }
 
-/// Checks the signed-in caller's current password before it is replaced, under the same
-/// throttle as sign-in.
+/// Checks the signed-in caller's password, asked again before it is replaced or before what a
+/// session alone must not do (set up two-factor, create an API or provisioning token), under the
+/// same throttle
+/// as sign-in.
 pub async fn verify_current_password(
     state: &AppState,
     caller: &Caller,
     password: String,
     now: i64,
 ) -> AppResult<()> {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
     let (email, addr) = (caller.email.as_str(), caller.client_addr.as_str());
     let attempt = Attempt::reserve(state, email, addr, now).await?;
     let stored = caller.password_hash.clone();

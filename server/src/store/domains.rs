@@ -282,6 +282,24 @@ impl Store {
         Ok(true)
     }
 
+    /// Takes a due domain's daily re-check for this runner, marking it checked now, unless another
+    /// runner took it since it was listed (a second replica's re-check, started when a long run
+    /// outlasted its turn): answers whether to look it up. A lookup that then fails, or a runner that
+    /// stops, leaves the domain to the next day's re-check.
+    pub async fn take_domain_recheck(&self, id: i64, now: Timestamp) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE domains SET last_checked_at = $1 \
+             WHERE id = $2 AND state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(now - DOMAIN_RECHECK_SECONDS)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+
     /// Verified and lapsed domains whose last check is a day old or more, oldest check first.
     pub async fn domains_due_for_recheck(
         &self,

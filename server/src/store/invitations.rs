@@ -1,10 +1,10 @@
 //! Invitations, idempotent request answers and the mail outbox.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use roster_model::{
-    display_name, AccountGrant, InvitationState, InvitedAccount, OrgRole, RoleSet, Timestamp,
-    UserRef, UserStatus,
+    display_name, email_domain, AccountGrant, InvitationState, InvitedAccount, OrgRole, RoleSet,
+    Timestamp, UserRef, UserStatus,
 };
 use sqlx::{Any, Row};
 
@@ -45,8 +45,10 @@ pub struct PlannedInvitation {
     pub mail: OutgoingMail,
 }
 
-/// The answer to record under an Idempotency-Key, with the request it answered.
+/// The answer to record under a caller's Idempotency-Key, with the request it answered.
 pub struct IdempotentAnswer<'a> {
+    /// The member whose key it is: keys are each caller's own.
+    pub user_id: i64,
     pub key: &'a str,
     pub request_hash: &'a str,
     pub status: u16,
@@ -237,19 +239,21 @@ impl Store {
         Ok(found)
     }
 
-    /// The answer recorded for an Idempotency-Key of this organization within the last
-    /// [`IDEMPOTENCY_KEY_SECONDS`], if any.
+    /// The answer recorded for an Idempotency-Key of this member of the organization within the
+    /// last [`IDEMPOTENCY_KEY_SECONDS`], if any.
     pub async fn recorded_answer(
         &self,
         org_id: i64,
+        user_id: i64,
         key: &str,
         now: Timestamp,
     ) -> StoreResult<Option<RecordedAnswer>> {
         let row = sqlx::query(
             "SELECT request_hash, status, body FROM idempotency_keys \
-             WHERE org_id = $1 AND idempotency_key = $2 AND created_at > $3",
+             WHERE org_id = $1 AND user_id = $2 AND idempotency_key = $3 AND created_at > $4",
         )
         .bind(org_id)
+        .bind(user_id)
         .bind(key)
         .bind(now - IDEMPOTENCY_KEY_SECONDS)
         .fetch_optional(&self.pool)
@@ -266,8 +270,10 @@ impl Store {
 
     /// Writes a batch of invitations — new users where needed, replaced expired invitations, the
     /// account roles, one audit event and one queued email each — and the request's answer under
-    /// its Idempotency-Key, all in one transaction. Answers false, writing nothing, when a new
-    /// address got a user, or a person an invitation, from another request since it was checked.
+    /// its Idempotency-Key, all in one transaction. Answers false, writing nothing, when what the
+    /// request checked before no longer holds: a new address got a user, or a person an
+    /// invitation, from another request; an address's domain is no longer a verified domain of
+    /// the organization (removed, or lapsed at its re-check); or its user joined an organization.
     pub async fn create_invitations(
         &self,
         actor: &Actor<'_>,
@@ -276,6 +282,9 @@ impl Store {
         answer: Option<&IdempotentAnswer<'_>>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_as(actor).await?;
+        if !still_invitable(&mut tx, actor.org_id, planned).await? {
+            return Ok(false);
+        }
         for invitation in planned {
             let user_id = match invitation.user_id {
                 Some(id) => id,
@@ -336,18 +345,22 @@ impl Store {
         if let Some(answer) = answer {
             // A key past its lifetime that pruning has not reached yet is free for a new request.
             sqlx::query(
-                "DELETE FROM idempotency_keys WHERE org_id = $1 AND idempotency_key = $2 AND created_at <= $3",
+                "DELETE FROM idempotency_keys \
+                 WHERE org_id = $1 AND user_id = $2 AND idempotency_key = $3 AND created_at <= $4",
             )
             .bind(actor.org_id)
+            .bind(answer.user_id)
             .bind(answer.key)
             .bind(actor.at - IDEMPOTENCY_KEY_SECONDS)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "INSERT INTO idempotency_keys (org_id, idempotency_key, request_hash, status, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO idempotency_keys \
+                 (org_id, user_id, idempotency_key, request_hash, status, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(actor.org_id)
+            .bind(answer.user_id)
             .bind(answer.key)
             .bind(answer.request_hash)
             .bind(i64::from(answer.status))
@@ -701,6 +714,49 @@ pub enum Acceptance {
     /// The existing user's password was reset or changed, or the user suspended, while it was
     /// being verified.
     PasswordChanged,
+}
+
+/// Whether every planned address is still on a verified domain of the organization and each
+/// existing user among them is still in no organization, read under the writer's lock: the
+/// request checked both before it took the lock, and another replica may have removed a domain,
+/// or brought a user into an organization, since.
+async fn still_invitable(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    org_id: i64,
+    planned: &[PlannedInvitation],
+) -> StoreResult<bool> {
+    let domains: BTreeSet<&str> = planned
+        .iter()
+        .map(|invitation| email_domain(&invitation.email).unwrap_or_default())
+        .collect();
+    for domain in domains {
+        let verified: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM domains WHERE org_id = $1 AND state = 'verified' AND name = $2",
+        )
+        .bind(org_id)
+        .bind(domain)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if verified.is_none() {
+            return Ok(false);
+        }
+    }
+    let existing: Vec<i64> = planned
+        .iter()
+        .filter_map(|invitation| invitation.user_id)
+        .collect();
+    if existing.is_empty() {
+        return Ok(true);
+    }
+    let mut query =
+        QueryBuilder::new("SELECT COUNT(*) FROM users WHERE org_id IS NOT NULL AND id IN (");
+    let mut list = query.separated(", ");
+    for id in existing {
+        list.push_bind(id);
+    }
+    query.push(")");
+    let joined: i64 = query.build_query_scalar().fetch_one(&mut **tx).await?;
+    Ok(joined == 0)
 }
 
 /// SQL that holds when the address whose domain is `email_domain` is on a verified domain of the

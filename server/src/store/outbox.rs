@@ -172,6 +172,33 @@ impl Store {
             .collect()
     }
 
+    /// Takes the claim on `mail` again for `lease` from `now` just before it is sent, unless
+    /// another claimer holds it (this claim's lease ran out while earlier messages of the batch
+    /// were sent, and another replica claimed it since): it is then theirs to send, and this
+    /// claimer leaves it. Answers whether the claim holds, with its new end in `mail`.
+    pub async fn renew_mail_claim(
+        &self,
+        mail: &mut QueuedMail,
+        now: Timestamp,
+        lease: i64,
+    ) -> StoreResult<bool> {
+        let renewed = sqlx::query(
+            "UPDATE outbound_mail SET next_attempt_at = $1 \
+             WHERE id = $2 AND sent_at IS NULL AND next_attempt_at = $3",
+        )
+        .bind(now + lease)
+        .bind(mail.id)
+        .bind(mail.claimed_until)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if renewed {
+            mail.claimed_until = now + lease;
+        }
+        Ok(renewed)
+    }
+
     /// Marks mail delivered and drops its bodies (they may hold single-use links), unless a
     /// delivery of it was recorded already (a replica that claimed it once this claim's lease
     /// ran out): the first record stays.

@@ -280,7 +280,7 @@ impl Store {
         let token_id: i64 = row.try_get("id")?;
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= 60) {
-            sqlx::query("UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2")
+            sqlx::query("UPDATE scim_tokens SET last_used_at = $1 WHERE id = $2 AND COALESCE(last_used_at, 0) < $1")
                 .bind(now)
                 .bind(token_id)
                 .execute(&self.pool)

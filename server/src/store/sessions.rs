@@ -351,9 +351,10 @@ impl Store {
         Ok(true)
     }
 
-    /// Marks a session as used now (its idle timer restarts).
+    /// Marks a session as used now (its idle timer restarts). Never moves it back: a replica
+    /// whose clock runs behind another's would shorten the idle timeout by the difference.
     pub async fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
             .bind(now)
             .bind(session_id)
             .execute(&self.pool)

@@ -45,7 +45,7 @@ impl Store {
         // A token refused for its creator's enrolment was not used.
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if !must_enrol_two_factor && last_used.is_none_or(|at| now - at >= 60) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND COALESCE(last_used_at, 0) < $1")
                 .bind(now)
                 .bind(row.try_get::<i64, _>("id")?)
                 .execute(&self.pool)

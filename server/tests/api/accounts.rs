@@ -595,9 +595,9 @@ async fn one_outside_mailbox_gets_at_most_ten_invitations_a_day() {
     // The cap is one mailbox's: another outside address is still invited.
     let other = invite(accounts.items[10].id, "lee@outside.example").await;
     assert_eq!(other["outcome"], "invited", "{other}");
-    let (state, now) = (&owner.state, owner.now());
+    let state = &owner.state;
     for _ in 0..10 {
-        if roster_server::mail::deliver_due(&state.store, &state.mailer, now).await == 0 {
+        if roster_server::mail::deliver_due(&state.store, &state.mailer, &state.clock).await == 0 {
             break;
         }
     }

@@ -94,7 +94,10 @@ async fn authorization_matrix() {
         .expect("an invitation");
     let (status, token) = callers[3]
         .1
-        .post_json("/api/v1/tokens", serde_json::json!({"name": "matrix"}))
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "matrix", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let token_id = token["token"]["id"].as_i64().expect("token id");
@@ -156,7 +159,7 @@ async fn authorization_matrix() {
         (
             "POST",
             "/api/v1/tokens",
-            Some(serde_json::json!({"name": "x"})),
+            Some(serde_json::json!({"name": "x", "current_password": PASSWORD})),
             [401, 403, 403, 201, 201],
         ),
         (
@@ -168,7 +171,7 @@ async fn authorization_matrix() {
         (
             "POST",
             "/api/v1/session/two-factor/setup",
-            None,
+            Some(serde_json::json!({"current_password": PASSWORD})),
             [401, 200, 409, 200, 200],
         ),
         (
@@ -424,7 +427,7 @@ async fn a_change_queued_behind_its_admins_demotion_or_suspension_changes_nothin
         &[&suspend],
         signed_in.clone_signed_in(),
         "/api/v1/scim-tokens",
-        serde_json::json!({"name": "kept"}),
+        serde_json::json!({"name": "kept", "current_password": PASSWORD}),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -562,7 +565,7 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
         &[&format!("DELETE FROM sessions WHERE user_id = {admin}")],
         signed_in.clone_signed_in(),
         "/api/v1/scim-tokens",
-        serde_json::json!({"name": "kept"}),
+        serde_json::json!({"name": "kept", "current_password": PASSWORD}),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -596,7 +599,10 @@ async fn a_change_queued_behind_the_end_of_its_session_or_token_changes_nothing(
     let mut enrolling = owner.another_client();
     enrolling.sign_in_as(admin_email).await;
     let (_, body) = enrolling
-        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
         .await;
     let secret = body["secret"].as_str().expect("a secret").to_owned();
     let code = roster_server::two_factor::code_at(&secret, admin_email, owner.now()).expect("code");

@@ -388,3 +388,31 @@ async fn removing_a_domain_stops_invitations_to_it() {
     );
     assert_counts_kept(&server).await;
 }
+
+/// Replicas take the re-check in hourly turns; a run that outlasts its turn (slow nameservers,
+/// many domains) meets the next replica's, and each domain is still looked up once.
+#[tokio::test]
+async fn overlapping_daily_rechecks_look_each_domain_up_once() {
+    let (server, _dns) = server_and_dns().await;
+    server.advance(DOMAIN_RECHECK_SECONDS + DAY);
+    let store = &server.state.store;
+    let due = store
+        .domains_due_for_recheck(server.now(), 100)
+        .await
+        .expect("due");
+    assert!(due.len() >= 2, "the demo's verified domains are due");
+    // The first run took the first domain; the second run listed it before that.
+    assert!(store
+        .take_domain_recheck(due[0].id, server.now())
+        .await
+        .expect("take"));
+    assert!(!store
+        .take_domain_recheck(due[0].id, server.now())
+        .await
+        .expect("take again"));
+    assert_eq!(
+        recheck_due(&server.state).await.expect("recheck"),
+        due.len() - 1,
+        "the second run looks up the others only"
+    );
+}

@@ -241,7 +241,7 @@ async fn a_token_from_the_trusted_issuer_signs_its_person_in_with_their_own_role
         "POST",
         "/api/v1/tokens",
         &rsa_token(&claims(OWNER)),
-        Some(serde_json::json!({"name": "From the host"})),
+        Some(serde_json::json!({"name": "From the host", "current_password": PASSWORD})),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");

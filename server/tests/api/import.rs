@@ -205,7 +205,12 @@ async fn a_batch_imports_each_user_once_with_mail_and_audit_and_a_result_per_use
 
     // Each is told; the mail names the organization.
     let to = &candidates[0].1;
-    roster_server::mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await;
+    roster_server::mail::deliver_due(
+        &server.state.store,
+        &server.state.mailer,
+        &server.state.clock,
+    )
+    .await;
     let mails: Vec<String> = std::fs::read_dir(server._dir.path().join("mail"))
         .map(|d| {
             d.filter_map(Result::ok)

@@ -238,6 +238,143 @@ async fn the_same_idempotency_key_replays_the_first_answer() {
         .contains("different request"));
 }
 
+/// Clients choose their keys without knowing each other's: one admin's key is not another's, who
+/// gets neither the first's recorded answer nor a refusal for "a different request".
+#[tokio::test]
+async fn an_idempotency_key_is_the_caller_s_own() {
+    let owner = demo_server().await;
+    let mut admin = owner.another_client();
+    admin
+        .sign_in_as(roster_server::dataset::DEMO_ADMIN_EMAIL)
+        .await;
+    let owners_body = serde_json::json!({"emails": ["owners.pick@northwind.example"]});
+    let (status, owners_answer, replayed) =
+        invite(&owner, owners_body.clone(), Some("batch-1")).await;
+    assert_eq!(
+        (status, replayed),
+        (StatusCode::OK, false),
+        "{owners_answer}"
+    );
+
+    let admins_body = serde_json::json!({"emails": ["admins.pick@northwind.example"]});
+    let (status, admins_answer, replayed) =
+        invite(&admin, admins_body.clone(), Some("batch-1")).await;
+    assert_eq!(
+        (status, replayed),
+        (StatusCode::OK, false),
+        "{admins_answer}"
+    );
+    assert_eq!(
+        admins_answer["results"][0]["email"], "admins.pick@northwind.example",
+        "the admin's own request was answered, not the Owner's"
+    );
+    let invited = invited_emails(&owner, "pick").await;
+    assert!(invited.contains("owners.pick@northwind.example"));
+    assert!(invited.contains("admins.pick@northwind.example"));
+
+    // Each still replays their own first answer.
+    let (_, again, replayed) = invite(&admin, admins_body, Some("batch-1")).await;
+    assert!(replayed);
+    assert_eq!(again, admins_answer);
+    let (_, again, replayed) = invite(&owner, owners_body, Some("batch-1")).await;
+    assert!(replayed);
+    assert_eq!(again, owners_answer);
+}
+
+async fn invited_emails(server: &TestServer, term: &str) -> HashSet<String> {
+    let page: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=invited&q={term}&limit=50"))
+        .await;
+    page.items.into_iter().map(|user| user.email).collect()
+}
+
+/// An invitation request checks its addresses before its transaction takes the writer's lock: a
+/// domain another replica removed in between, or a user who joined an organization, leaves the
+/// whole batch unwritten (no user, no invitation, no mail), as for an address invited meanwhile.
+#[tokio::test]
+async fn invitations_checked_before_their_domain_went_or_their_user_joined_are_not_written() {
+    use roster_server::store::{Acting, Actor, Credential, OutgoingMail, PlannedInvitation};
+    let server = demo_server().await;
+    let credential = Credential::HostToken;
+    let actor = Actor {
+        org_id: 1,
+        acting: Acting::Member {
+            user_id: id_of(OWNER),
+            credential: &credential,
+        },
+        role: roster_model::OrgRole::Owner,
+        label: "Maya Chen",
+        client_addr: "127.0.0.1",
+        at: server.now(),
+    };
+    let planned = |email: &str, user_id: Option<i64>| PlannedInvitation {
+        email: email.to_owned(),
+        user_id,
+        replaces: None,
+        token_hash: format!("hash of {email}"),
+        expires_at: server.now() + DAY,
+        mail: OutgoingMail {
+            to: email.to_owned(),
+            subject: "Invitation".to_owned(),
+            text: String::new(),
+            html: String::new(),
+        },
+    };
+    let store = &server.state.store;
+    let mut db = database(&server).await;
+    let queued = "SELECT COUNT(*) FROM outbound_mail";
+    let before = scalar(&mut db, queued).await;
+
+    let domains: Vec<roster_model::Domain> = server.get("/api/v1/domains").await;
+    let labs = domains
+        .iter()
+        .find(|d| d.name == "northwindlabs.example")
+        .expect("a verified demo domain");
+    let (status, _, body) = server
+        .send_json("DELETE", &format!("/api/v1/domains/{}", labs.id), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let written = store
+        .create_invitations(
+            &actor,
+            &[],
+            &[
+                planned("checked.before@northwind.example", None),
+                planned("checked.before@northwindlabs.example", None),
+            ],
+            None,
+        )
+        .await
+        .expect("store");
+    assert!(!written, "one address's domain went: nothing is written");
+    let invited = invited_emails(&server, "checked.before").await;
+    assert!(invited.is_empty(), "{invited:?}");
+
+    // A member's address (they joined since the request looked).
+    let written = store
+        .create_invitations(&actor, &[], &[planned(MEMBER, Some(id_of(MEMBER)))], None)
+        .await
+        .expect("store");
+    assert!(
+        !written,
+        "the user joined an organization: nothing is written"
+    );
+    assert_eq!(scalar(&mut db, queued).await, before, "no mail queued");
+
+    // Where the checks still hold, it is written.
+    let written = store
+        .create_invitations(
+            &actor,
+            &[],
+            &[planned("checked.before@northwind.example", None)],
+            None,
+        )
+        .await
+        .expect("store");
+    assert!(written);
+    assert_eq!(scalar(&mut db, queued).await, before + 1);
+}
+
 #[tokio::test]
 async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_roles() {
     let mut server = demo_server().await;

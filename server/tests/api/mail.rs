@@ -75,7 +75,7 @@ async fn invitation_mail_goes_through_a_real_smtp_conversation() {
     let (port, received) = smtp_sink().await;
     let transport = Mailer::smtp(&format!("smtp://127.0.0.1:{port}")).expect("smtp url");
     let mailer = Mailer::new(transport, "Roster <roster@northwind.example>").expect("mailer");
-    let delivered = mail::deliver_due(&server.state.store, &mailer, server.now()).await;
+    let delivered = mail::deliver_due(&server.state.store, &mailer, &server.state.clock).await;
     assert_eq!(delivered, 1);
     let messages = received.lock().map(|m| m.clone()).unwrap_or_default();
     assert_eq!(messages.len(), 1);
@@ -89,7 +89,7 @@ async fn invitation_mail_goes_through_a_real_smtp_conversation() {
     assert!(link_in(&message, "/accept/").is_some_and(|token| token.len() >= 40));
     // Delivered once: nothing is due any more.
     assert_eq!(
-        mail::deliver_due(&server.state.store, &mailer, server.now()).await,
+        mail::deliver_due(&server.state.store, &mailer, &server.state.clock).await,
         0
     );
 }
@@ -114,17 +114,27 @@ async fn failed_delivery_is_retried_later() {
     )
     .expect("mailer");
     assert_eq!(
-        mail::deliver_due(&server.state.store, &down, server.now()).await,
+        mail::deliver_due(&server.state.store, &down, &server.state.clock).await,
         0
     );
     // Not due again at once; due after the backoff, and then it goes.
     assert_eq!(
-        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        mail::deliver_due(
+            &server.state.store,
+            &server.state.mailer,
+            &server.state.clock
+        )
+        .await,
         0
     );
     server.advance(61);
     assert_eq!(
-        mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await,
+        mail::deliver_due(
+            &server.state.store,
+            &server.state.mailer,
+            &server.state.clock
+        )
+        .await,
         1
     );
 }
@@ -197,6 +207,58 @@ async fn an_outcome_recorded_after_the_lease_ran_out_leaves_the_next_claim_alone
         .is_empty());
 }
 
+/// A claimer whose relay stalled past its lease must not go on to send the rest of its batch:
+/// another replica claimed those messages when the lease ran out, and sends them.
+#[tokio::test]
+async fn a_batch_whose_lease_ran_out_sends_none_of_what_another_replica_claimed_since() {
+    let server = demo_server().await;
+    invite(
+        &server,
+        serde_json::json!({"emails": ["stalled.one@northwind.example", "stalled.two@northwind.example"]}),
+        None,
+    )
+    .await;
+    let store = &server.state.store;
+    let lease = 600;
+    let mut batch = store
+        .claim_due_mail(server.now(), 5, lease)
+        .await
+        .expect("claim");
+    assert_eq!(batch.len(), 2);
+    // The first message is sent; the claimer stalls (a hung relay, a paused process) past the
+    // lease before it records that, and another replica claims what is due.
+    assert!(store
+        .renew_mail_claim(&mut batch[0], server.now(), lease)
+        .await
+        .expect("renew"));
+    server.advance(lease + 1);
+    let mut taken_over = store
+        .claim_due_mail(server.now(), 5, lease)
+        .await
+        .expect("claim again");
+    assert_eq!(taken_over.len(), 2, "both claims ran out");
+    store
+        .mail_sent(&batch[0], server.now())
+        .await
+        .expect("sent late");
+    assert!(
+        !store
+            .renew_mail_claim(&mut batch[1], server.now(), lease)
+            .await
+            .expect("renew"),
+        "the stalled claimer leaves the second message to the replica that claimed it"
+    );
+    // The other replica sends the second, and finds the first delivered already.
+    assert!(store
+        .renew_mail_claim(&mut taken_over[1], server.now(), lease)
+        .await
+        .expect("renew"));
+    assert!(!store
+        .renew_mail_claim(&mut taken_over[0], server.now(), lease)
+        .await
+        .expect("renew"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_polling_at_once_deliver_each_message_exactly_once() {
     let server = demo_server().await;
@@ -219,8 +281,8 @@ async fn two_replicas_polling_at_once_deliver_each_message_exactly_once() {
             } else {
                 other_replica.clone()
             };
-            let (mailer, now) = (mailer.clone(), server.now());
-            tokio::spawn(async move { mail::deliver_due(&store, &mailer, now).await })
+            let (mailer, clock) = (mailer.clone(), server.state.clock.clone());
+            tokio::spawn(async move { mail::deliver_due(&store, &mailer, &clock).await })
         })
         .collect();
     let mut delivered = 0;
@@ -237,7 +299,7 @@ async fn two_replicas_polling_at_once_deliver_each_message_exactly_once() {
     recipients.dedup();
     assert_eq!((messages.len(), recipients.len()), (30, 30));
     assert_eq!(
-        mail::deliver_due(&server.state.store, &mailer, server.now()).await,
+        mail::deliver_due(&server.state.store, &mailer, &server.state.clock).await,
         0
     );
 }

@@ -29,7 +29,12 @@ async fn expired_rows_are_pruned() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    roster_server::mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await;
+    roster_server::mail::deliver_due(
+        &server.state.store,
+        &server.state.mailer,
+        &server.state.clock,
+    )
+    .await;
 
     // Within its day the key replays; a day later it is free for a new request.
     server.advance(roster_server::store::IDEMPOTENCY_KEY_SECONDS + 1);

@@ -96,3 +96,25 @@ async fn the_last_two_owners_demoting_each_other_through_both_replicas_leave_one
         }
     }
 }
+
+/// Replicas' clocks differ by a little: a request to one whose clock runs behind must not move a
+/// session's last use back, which would end it that much before its idle timeout.
+#[tokio::test]
+async fn a_replica_whose_clock_runs_behind_does_not_move_a_session_s_last_use_back() {
+    let server = demo_server().await;
+    let mut db = database(&server).await;
+    let session = scalar(&mut db, "SELECT MAX(id) FROM sessions").await;
+    let store = &server.state.store;
+    let ahead = server.now() + 100;
+    store.touch_session(session, ahead).await.expect("touch");
+    store
+        .touch_session(session, ahead - 5)
+        .await
+        .expect("touch from behind");
+    let last_seen = scalar(
+        &mut db,
+        &format!("SELECT last_seen_at FROM sessions WHERE id = {session}"),
+    )
+    .await;
+    assert_eq!(last_seen, ahead);
+}

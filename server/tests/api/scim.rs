@@ -192,7 +192,10 @@ async fn only_provisioning_tokens_reach_scim_and_they_reach_nothing_else() {
 async fn owners_make_provisioning_tokens_in_the_console_and_nobody_else_does() {
     let server = demo_server().await;
     let (status, created) = server
-        .post_json("/api/v1/scim-tokens", json!({"name": "Entra ID"}))
+        .post_json(
+            "/api/v1/scim-tokens",
+            json!({"name": "Entra ID", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["secret"].as_str().expect("a secret").to_owned();
@@ -209,7 +212,10 @@ async fn owners_make_provisioning_tokens_in_the_console_and_nobody_else_does() {
     assert_eq!(status, StatusCode::OK);
 
     let (status, body) = server
-        .post_json("/api/v1/scim-tokens", json!({"name": " "}))
+        .post_json(
+            "/api/v1/scim-tokens",
+            json!({"name": " ", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(
         (status.as_u16(), &body["error"]["field"]),
@@ -218,7 +224,10 @@ async fn owners_make_provisioning_tokens_in_the_console_and_nobody_else_does() {
     let mut admin = server.another_client();
     admin.sign_in_as("daniel.okafor@northwind.example").await;
     let (status, _) = admin
-        .post_json("/api/v1/scim-tokens", json!({"name": "x"}))
+        .post_json(
+            "/api/v1/scim-tokens",
+            json!({"name": "x", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "Owners only");
     let (status, _, _) = admin.get_raw("/api/v1/scim-tokens").await;

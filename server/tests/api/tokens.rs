@@ -11,7 +11,10 @@ use roster_server::{dataset, two_factor};
 async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
     let server = demo_server().await;
     let (status, created) = server
-        .post_json("/api/v1/tokens", serde_json::json!({"name": "  "}))
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "  ", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(
         (status.as_u16(), &created["error"]["field"]),
@@ -20,7 +23,7 @@ async fn owners_create_bearer_tokens_that_act_as_them_until_revoked() {
     let (status, created) = server
         .post_json(
             "/api/v1/tokens",
-            serde_json::json!({"name": "Provisioning script"}),
+            serde_json::json!({"name": "Provisioning script", "current_password": PASSWORD}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -103,7 +106,10 @@ async fn only_owners_manage_tokens() {
     let mut admin = anonymous_demo_server().await;
     admin.sign_in_as("daniel.okafor@northwind.example").await;
     let (status, body) = admin
-        .post_json("/api/v1/tokens", serde_json::json!({"name": "x"}))
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "x", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(
         (status, &body["error"]["code"]),
@@ -135,7 +141,7 @@ async fn tokens_expire_are_made_in_the_console_only_and_list_their_expiry() {
         let (status, body) = owner
             .post_json(
                 "/api/v1/tokens",
-                serde_json::json!({"name": "x", "expires_in_days": days}),
+                serde_json::json!({"name": "x", "expires_in_days": days, "current_password": PASSWORD}),
             )
             .await;
         assert_eq!(
@@ -152,7 +158,9 @@ async fn tokens_expire_are_made_in_the_console_only_and_list_their_expiry() {
         .header("authorization", format!("Bearer {default}"))
         .header("content-type", "application/json")
         .header(roster_model::CSRF_HEADER, "1")
-        .body(Body::from(r#"{"name": "minted"}"#))
+        .body(Body::from(
+            serde_json::json!({"name": "minted", "current_password": PASSWORD}).to_string(),
+        ))
         .expect("request");
     let response = owner.router.clone().oneshot_request(request).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -244,7 +252,10 @@ async fn an_owner_s_tokens_do_nothing_while_they_owe_a_two_factor_enrolment() {
 
     // Enrolled, the same token works again: it was paused, not ended.
     let (_, body) = sam
-        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
         .await;
     let setup: roster_model::TwoFactorSetup = serde_json::from_value(body).expect("setup");
     let code = two_factor::code_at(&setup.secret, MEMBER, sam.now()).expect("code");
@@ -314,4 +325,40 @@ async fn removal_and_deletion_end_the_persons_tokens() {
             "{action}"
         );
     }
+}
+
+/// Whoever holds an Owner's session alone (a console left open, a stolen cookie) cannot mint a
+/// token that outlives it: creating one asks for the password again, throttled as sign-in is.
+#[tokio::test]
+async fn a_token_is_created_only_with_the_owner_s_password() {
+    let owner = demo_server().await;
+    let attempt = |password: &'static str| {
+        owner.post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "left open", "current_password": password}),
+        )
+    };
+    let (status, body) = attempt("not the password").await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("current_password")
+        ),
+        "{body}"
+    );
+    let listed: Vec<roster_model::ApiToken> = owner.get("/api/v1/tokens").await;
+    assert!(listed.is_empty(), "no token was made");
+    // Guessing is throttled like sign-in: the right password waits too once it has begun.
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(attempt("still not it").await.0);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert_eq!(attempt(PASSWORD).await.0, StatusCode::TOO_MANY_REQUESTS);
+    let listed: Vec<roster_model::ApiToken> = owner.get("/api/v1/tokens").await;
+    assert!(listed.is_empty());
 }

@@ -13,7 +13,10 @@ async fn two_factor_secrets_are_encrypted_and_recovery_codes_keyed() {
     let mut server = anonymous_demo_server().await;
     server.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
     let (_, body) = server
-        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
         .await;
     let setup: TwoFactorSetup = serde_json::from_value(body).expect("setup");
     let code =
@@ -217,7 +220,10 @@ async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes()
     let server = demo_server().await;
     let setup: TwoFactorSetup = {
         let (status, body) = server
-            .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+            .post_json(
+                "/api/v1/session/two-factor/setup",
+                serde_json::json!({"current_password": PASSWORD}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         serde_json::from_value(body).expect("setup")
@@ -249,7 +255,10 @@ async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes()
 
     // Enrolled now: setting up again is refused, and the log says who enrolled.
     let (status, _) = server
-        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let log: Page<AuditEntry> = server
@@ -281,6 +290,50 @@ async fn enrolment_is_confirmed_by_a_code_and_yields_single_use_recovery_codes()
     assert_eq!(log.items.len(), 1);
 }
 
+/// A session alone (left open, or taken) cannot put another authenticator in front of the
+/// account: setting two-factor up asks for the password again.
+#[tokio::test]
+async fn setting_two_factor_up_asks_for_the_password_again() {
+    let mut server = anonymous_demo_server().await;
+    server.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": "a guess"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!("current_password")
+        ),
+        "{body}"
+    );
+    // No secret waits for a code: nothing can be confirmed.
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({"code": "123456"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let me: Me = server.get("/api/v1/session").await;
+    assert!(!me.two_factor_enrolled);
+    // The failed guess is in the audit log as one.
+    let audit: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=session.sign_in_failed")
+        .await;
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|entry| entry.target.as_deref() == Some(dataset::DEMO_ADMIN_EMAIL)),
+        "{:?}",
+        audit.items
+    );
+}
+
 #[tokio::test]
 async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
     let required = member_owing_enrolment();
@@ -304,7 +357,10 @@ async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (_, body) = server
-        .post_json("/api/v1/session/two-factor/setup", serde_json::json!({}))
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
         .await;
     let setup: TwoFactorSetup = serde_json::from_value(body).expect("setup");
     let code = two_factor::code_at(&setup.secret, &required, NOW).unwrap_or_default();

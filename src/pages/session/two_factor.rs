@@ -25,6 +25,9 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     let session = expect_context::<SessionState>();
     let stage = RwSignal::new(Stage::Start);
     let code = RwSignal::new(String::new());
+    // Asked again before set-up: whoever finds a session open must not put their own
+    // authenticator in front of the account. Never kept as a draft.
+    let password = RwSignal::new(String::new());
     let error = FormError::new();
     let enrolled = move || session.me().is_some_and(|me| me.two_factor_enrolled);
 
@@ -50,19 +53,41 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         }
         None => {}
     });
-    let begin = { Action::new_local(move |()| async move { api.begin_two_factor_setup().await }) };
+    let begin = Action::new_local(move |password: &String| {
+        let password = password.clone();
+        async move { api.begin_two_factor_setup(&password).await }
+    });
     Effect::new(move |_| match begin.value().get() {
         Some(Ok(setup)) => {
             error.clear();
             code.set(String::new());
+            password.set(String::new());
             stage.set(Stage::Confirm(setup));
         }
         Some(Err(failure)) if failure.code() == Some(ErrorCode::Conflict) => {
             recheck.dispatch(failure.message());
         }
-        Some(Err(failure)) => error.set(None, failure.message()),
+        Some(Err(failure)) => {
+            // A wrong guess empties the field, as sign-in does.
+            if failure.field().as_deref() == Some("current_password") {
+                password.set(String::new());
+            }
+            error.from_failure(&failure);
+        }
         None => {}
     });
+    let on_begin = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = password.get_untracked();
+        if typed.is_empty() {
+            error.set(
+                Some("current_password"),
+                "Enter your password to set up two-factor sign-in.",
+            );
+        } else {
+            begin.dispatch(typed);
+        }
+    };
     let confirm = Action::new_local(move |code: &String| {
         let code = code.clone();
         async move { api.confirm_two_factor(&code).await }
@@ -112,13 +137,17 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             <p>
                 "With two-factor sign-in, signing in takes your password and a code from an authenticator app (such as 1Password, Google Authenticator, Microsoft Authenticator or Authy), so a stolen password is not enough."
             </p>
-            {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
-            <div class="roster-form__actions">
-                <button type="button" class="roster-button" disabled=move || begin.pending().get() || recheck.pending().get()
-                    on:click=move |_| { begin.dispatch(()); }>
-                    "Set up two-factor"
-                </button>
-            </div>
+            <form class="roster-form" on:submit=on_begin novalidate>
+                <TextField id="roster-two-factor-password" label="Your password" input_type="password"
+                    autocomplete="current-password" value=password error=error.field("current_password")
+                    hint="Asked again before anything changes how you sign in." />
+                {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+                <div class="roster-form__actions">
+                    <button type="submit" class="roster-button" disabled=move || begin.pending().get() || recheck.pending().get()>
+                        "Set up two-factor"
+                    </button>
+                </div>
+            </form>
         }
     };
     let scan = move |setup: TwoFactorSetup| {

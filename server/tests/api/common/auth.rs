@@ -79,8 +79,9 @@ impl TestServer {
         self.cookie = Some(set_cookie.split(';').next().unwrap_or_default().to_owned());
     }
 
-    /// Creates a token as this (signed-in) Owner; answers its secret.
-    pub async fn new_token(&self, body: serde_json::Value) -> String {
+    /// Creates a token as this (signed-in) Owner, with their password; answers its secret.
+    pub async fn new_token(&self, mut body: serde_json::Value) -> String {
+        body["current_password"] = PASSWORD.into();
         let (status, created) = self.post_json("/api/v1/tokens", body).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created["secret"].as_str().expect("secret").to_owned()

@@ -11,7 +11,12 @@ pub async fn delivered_links(server: &TestServer, to: &str) -> Vec<String> {
 /// Delivers the outbox to the mail folder; answers the tokens of the links under `path` (such as
 /// "/accept/" or "/password/") in the messages to `to`, oldest first.
 pub async fn delivered_links_to(server: &TestServer, to: &str, path: &str) -> Vec<String> {
-    roster_server::mail::deliver_due(&server.state.store, &server.state.mailer, server.now()).await;
+    roster_server::mail::deliver_due(
+        &server.state.store,
+        &server.state.mailer,
+        &server.state.clock,
+    )
+    .await;
     let dir = server._dir.path().join("mail");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())

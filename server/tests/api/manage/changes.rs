@@ -298,7 +298,10 @@ async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
     // A token's name is part of its caller's name in the subjects of the mail it sends.
     for name in ["deploy\nbot", "deploy =?utf-8?b?4oCu?= bot"] {
         let (status, body) = owner
-            .post_json("/api/v1/tokens", serde_json::json!({ "name": name }))
+            .post_json(
+                "/api/v1/tokens",
+                serde_json::json!({ "name": name, "current_password": PASSWORD }),
+            )
             .await;
         assert_eq!(
             (status, &body["error"]["field"]),
