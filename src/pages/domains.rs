@@ -17,9 +17,24 @@ pub fn DomainsPage() -> impl IntoView {
     let loaded = { LocalResource::new(move || async move { api.domains().await }) };
     // One signal per domain, so a check updates its card in place and keyboard focus stays put.
     let cards = RwSignal::new(Vec::<RwSignal<Domain>>::new());
+    // The domains added on this page: one added while the list was being read can be missing
+    // from it, and its card stays.
+    let added_here = StoredValue::new(BTreeSet::<i64>::new());
     Effect::new(move |_| {
         if let Some(Ok(list)) = loaded.get() {
-            cards.set(list.into_iter().map(RwSignal::new).collect());
+            cards.update(|cards| {
+                let listed: BTreeSet<i64> = list.iter().map(|domain| domain.id).collect();
+                let kept: Vec<RwSignal<Domain>> = cards
+                    .drain(..)
+                    .filter(|card| {
+                        let id = card.with_untracked(|domain| domain.id);
+                        !listed.contains(&id) && added_here.with_value(|added| added.contains(&id))
+                    })
+                    .collect();
+                cards.extend(list.into_iter().map(RwSignal::new));
+                cards.extend(kept);
+                cards.sort_by_key(|card| card.with_untracked(|d| d.name.clone()));
+            });
         }
     });
     let name = use_draft("domain-name");
@@ -47,6 +62,9 @@ pub fn DomainsPage() -> impl IntoView {
                 "Added {}. Create its TXT record, then choose Verify now.",
                 domain.name
             ));
+            added_here.update_value(|added| {
+                added.insert(domain.id);
+            });
             let card = match &page {
                 Some(page) => page.with(|| RwSignal::new(domain)),
                 None => RwSignal::new(domain),

@@ -96,6 +96,33 @@ test.describe('domains', () => {
     }
   });
 
+  test('a domain added while the list is still being read keeps its card when the list comes', async ({ page }) => {
+    await signIn(page);
+    // The list is read as the page opens, and its answer arrives only after the domain was added.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const list = /\/api\/v1\/domains$/;
+    await page.route(list, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.goto('/domains');
+    const name = 'added-early.example';
+    await page.getByLabel('Domain name').fill(name);
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await expect(page.getByText(`Added ${name}.`)).toBeAttached();
+    const card = page.getByRole('article', { name });
+    release();
+    await expect(page.getByRole('heading', { name: 'northwind.example', exact: true })).toBeVisible();
+    await expect(card).toContainText('Pending verification');
+    await page.unroute(list);
+    await card.getByRole('button', { name: `Remove ${name}` }).click();
+    await card.getByRole('button', { name: 'Confirm removal' }).click();
+    await expect(card).toHaveCount(0);
+  });
+
   test('remove a domain after confirming', async ({ page }) => {
     await signIn(page);
     await page.goto('/domains');
