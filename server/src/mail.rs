@@ -321,6 +321,41 @@ pub fn password_reset_mail(
 }
 
 #[derive(askama::Template)]
+#[template(path = "mail/two_factor_reset.txt", escape = "none")]
+struct TwoFactorResetText<'a> {
+    organization: &'a str,
+    reset_by: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/two_factor_reset.html")]
+struct TwoFactorResetHtml<'a> {
+    organization: &'a str,
+    reset_by: &'a str,
+}
+
+/// Tells a user that an administrator (`reset_by`) reset their two-factor sign-in: were it not
+/// their lost phone, they hear of it at once.
+pub fn two_factor_reset_mail(to: &str, organization: &str, reset_by: &str) -> OutgoingMail {
+    let (text, html) = parts(
+        TwoFactorResetText {
+            organization,
+            reset_by,
+        },
+        TwoFactorResetHtml {
+            organization,
+            reset_by,
+        },
+    );
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: format!("Your Roster two-factor sign-in for {organization} was reset"),
+        text,
+        html,
+    }
+}
+
+#[derive(askama::Template)]
 #[template(path = "mail/welcome.txt", escape = "none")]
 struct WelcomeText<'a> {
     organization: &'a str,

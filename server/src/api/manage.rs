@@ -116,7 +116,7 @@ async fn set_two_factor_required(
     answer(&state, &caller, id, outcome).await
 }
 
-/// Resets a member's two-factor sign-in (a lost phone): their authenticator app and recovery codes stop working and their sessions end; they sign in next with their password alone, and set two-factor up again where it is required. Refused (422) when they have not set it up.
+/// Resets a member's two-factor sign-in (a lost phone): their authenticator app and recovery codes stop working and their sessions end; they sign in next with their password alone, and set two-factor up again where it is required. They are told by mail. Refused (422) when they have not set it up.
 #[utoipa::path(post, path = "/users/{user_id}/reset-two-factor", tag = "manage",
     params(("user_id" = i64, Path, description = "The user"), ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,18}"$"#, description = "The ETag the user was read with, such as \"v3\"")),
     security(("session" = [], "csrf" = []), ("bearer" = [], "csrf" = [])),
@@ -127,11 +127,7 @@ async fn reset_two_factor(
     UserId(id): UserId,
     IfMatch(expected): IfMatch,
 ) -> AppResult<Response> {
-    let actor = caller.actor(state.clock.now());
-    let outcome = state
-        .store
-        .reset_two_factor(&actor, id, Some(expected))
-        .await?;
+    let outcome = manage::reset_two_factor(&state, &caller, id, expected).await?;
     answer(&state, &caller, id, outcome).await
 }
 

@@ -9,6 +9,7 @@ use roster_model::{
 use super::password_resets;
 use crate::authz::Caller;
 use crate::error::{AppError, AppResult};
+use crate::mail::two_factor_reset_mail;
 use crate::state::AppState;
 use crate::store::{UpdateOutcome, NO_LONGER_ACTS};
 
@@ -21,6 +22,27 @@ fn confirmed(consequences: &[Consequence], acknowledged: &[String]) -> AppResult
             "Confirm each consequence before going on.",
         ))
     }
+}
+
+/// Resets `user_id`'s two-factor sign-in (at `expected` version) for `caller`, and mails them
+/// that it was.
+pub async fn reset_two_factor(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+    expected: i64,
+) -> AppResult<UpdateOutcome> {
+    let organization = super::organization(state, caller.org_id).await?;
+    let actor = caller.actor(state.clock.now());
+    let mail = |to: &str| two_factor_reset_mail(to, &organization.name, &caller.name);
+    let outcome = state
+        .store
+        .reset_two_factor(&actor, user_id, Some(expected), mail)
+        .await?;
+    if outcome == UpdateOutcome::Updated {
+        state.mailer.wake();
+    }
+    Ok(outcome)
 }
 
 /// Removes or deletes `user_id` (at `expected` version), once every consequence is confirmed.

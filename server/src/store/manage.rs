@@ -466,13 +466,15 @@ impl Store {
 
     /// Resets a member's two-factor sign-in (a lost phone, a factor set up by someone else): the
     /// secret and recovery codes are forgotten and their sessions end, so their next sign-in
-    /// takes the password alone, then the set-up again where two-factor is required. Their API
-    /// tokens stay (a password reset ends those). Not enrolled, nothing changes: `Invalid`.
+    /// takes the password alone, then the set-up again where two-factor is required; they are
+    /// told by mail (`mail_to` their address). Their API tokens stay (a password reset ends
+    /// those). Not enrolled, nothing changes: `Invalid`.
     pub async fn reset_two_factor(
         &self,
         actor: &Actor<'_>,
         user_id: i64,
         expected: Option<i64>,
+        mail_to: impl FnOnce(&str) -> OutgoingMail,
     ) -> StoreResult<UpdateOutcome> {
         let change = MemberChange::ResetTwoFactor;
         let (mut tx, target) = match self.begin_change(actor, user_id, expected, change).await? {
@@ -499,6 +501,13 @@ impl Store {
             .await?;
         end_sessions(&mut tx, user_id).await?;
         bump_version(&mut tx, user_id, actor.at).await?;
+        queue_mail(
+            &mut tx,
+            &mail_to(&target.email),
+            MailQuota::Unlimited,
+            actor.at,
+        )
+        .await?;
         finish(tx, actor, "user.two_factor_reset", user_id, &target).await
     }
 

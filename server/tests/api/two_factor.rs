@@ -403,6 +403,15 @@ async fn an_admin_resets_a_lost_second_factor_and_the_person_signs_in_with_their
     assert_eq!(body["two_factor"]["enrolled"], false);
     let (status, _, _) = person.send_json("GET", "/api/v1/session", &[], None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out everywhere");
+    // They hear of it at once (were it not their lost phone, they would want to).
+    let told = delivered_messages(&server, ENROLLED).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("Subject: Your Roster two-factor sign-in for Northwind Labs was reset")
+            && told[0].contains("Maya Chen, an administrator of Northwind Labs"),
+        "{}",
+        told[0]
+    );
     let (status, body) = server
         .act("POST", enrolled, "reset-two-factor", json())
         .await;
@@ -413,6 +422,11 @@ async fn an_admin_resets_a_lost_second_factor_and_the_person_signs_in_with_their
             &serde_json::json!("two_factor")
         ),
         "{body}"
+    );
+    assert_eq!(
+        delivered_messages(&server, ENROLLED).await.len(),
+        1,
+        "nothing reset, nothing told"
     );
 
     // The app's codes and the recovery codes are forgotten: the password alone signs in, and

@@ -11,6 +11,16 @@ pub async fn delivered_links(server: &TestServer, to: &str) -> Vec<String> {
 /// Delivers the outbox to the mail folder; answers the tokens of the links under `path` (such as
 /// "/accept/" or "/password/") in the messages to `to`, oldest first.
 pub async fn delivered_links_to(server: &TestServer, to: &str, path: &str) -> Vec<String> {
+    delivered_messages(server, to)
+        .await
+        .iter()
+        .filter_map(|text| link_in(text, path))
+        .collect()
+}
+
+/// Delivers the outbox to the mail folder; answers the messages to `to` (headers and parts, soft
+/// line breaks joined), oldest first.
+pub async fn delivered_messages(server: &TestServer, to: &str) -> Vec<String> {
     roster_server::mail::deliver_due(
         &server.state.store,
         &server.state.mailer,
@@ -27,7 +37,6 @@ pub async fn delivered_links_to(server: &TestServer, to: &str, path: &str) -> Ve
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|text| text.replace("=\r\n", ""))
         .filter(|text| text.contains(&format!("To: {to}")))
-        .filter_map(|text| link_in(&text, path))
         .collect()
 }
 
