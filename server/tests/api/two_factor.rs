@@ -464,3 +464,41 @@ fn json() -> serde_json::Value {
 async fn me_required(server: &TestServer, id: i64) -> bool {
     server.detail(id).await.0.two_factor.required
 }
+
+/// A hurried admin's double click, or two admins at once: twenty resets of one person's
+/// two-factor sign-in with the same version make one reset, one audit event and one mail; the
+/// others are told the user changed meanwhile (412) or, read after it, that there is nothing left
+/// to reset (422).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_resets_of_one_second_factor_at_once_reset_it_once() {
+    let server = demo_server().await;
+    let enrolled = id_of(ENROLLED);
+    let (_, tag) = server.detail(enrolled).await;
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let client = server.clone_signed_in();
+        let tag = tag.clone();
+        racers.spawn(async move {
+            let uri = format!("/api/v1/users/{enrolled}/reset-two-factor");
+            let (status, _, _) = client
+                .send_json("POST", &uri, &[("if-match", tag.as_str())], Some(json()))
+                .await;
+            status
+        });
+    }
+    let statuses = racers.join_all().await;
+    let done = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(done, 1, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| matches!(
+            *s,
+            StatusCode::OK | StatusCode::PRECONDITION_FAILED | StatusCode::UNPROCESSABLE_ENTITY
+        )),
+        "{statuses:?}"
+    );
+    let log: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=user.two_factor_reset")
+        .await;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(delivered_messages(&server, ENROLLED).await.len(), 1);
+}
