@@ -106,6 +106,52 @@ test.describe('managing a user', () => {
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Support');
   });
 
+  test('an edit whose session ended comes back as typed after signing in again, and a change made meanwhile is said', async ({
+    page,
+    context,
+  }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    // From the middle of the Members: other specs take the first or the last.
+    const members = list.filter((u) => u.org_role === 'member' && u.email !== 'sam.taylor@northwind.example');
+    const target = members[Math.floor(members.length / 2)];
+    await page.goto(`/users/${target.id}`);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await page.getByLabel('Given name').fill('Half-typed');
+    await page.getByLabel('Organization role').selectOption('administrator');
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page).toHaveURL(/\/login\?next=.*&expired=1$/);
+    await page.getByLabel('Email').fill('maya.chen@northwind.example');
+    await page.getByLabel('Password').fill('roster-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(new RegExp(`/users/${target.id}$`));
+    await expect(page.getByLabel('Given name')).toHaveValue('Half-typed');
+    await expect(page.getByLabel('Organization role')).toHaveValue('administrator');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+
+    // Cancel drops it; typed again, and the user changed by someone else meanwhile: said.
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.reload();
+    await expect(page.getByLabel('Given name')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await page.getByLabel('Family name').fill('Kept');
+    const etag = (await page.request.get(`/api/v1/users/${target.id}`)).headers()['etag'];
+    const renamed = await page.request.patch(`/api/v1/users/${target.id}`, {
+      headers: { 'x-roster-csrf': '1', 'if-match': etag },
+      data: { given_name: 'Elsewhere' },
+    });
+    expect(renamed.status(), await renamed.text()).toBe(200);
+    await page.reload();
+    await expect(page.getByLabel('Family name')).toHaveValue('Kept');
+    await expect(page.getByRole('alert')).toContainText('This user changed while you were away');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Elsewhere ${target.family_name}`);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Changes saved.')).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Elsewhere Kept');
+  });
+
   test('two admins edit the same user: the second is told and keeps their edit', async ({ page, browser }) => {
     await signIn(page);
     const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];

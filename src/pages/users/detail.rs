@@ -8,6 +8,7 @@ use super::manage::{LeaveDraft, ManageUser};
 use crate::api::ApiClient;
 use crate::components::{FailureBoundary, TextField};
 use crate::dom::use_focus_by_id;
+use crate::draft::use_draft;
 use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
@@ -55,6 +56,56 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         saved.set(false);
         base.set(Some(detail));
     });
+    // The open form, kept in the tab while it is open: a session that ends mid-edit brings the
+    // admin back, after signing in, to the form as they left it (as does coming back to this
+    // user after going elsewhere with it open). Closed by Save, Cancel or another user on this
+    // page, it is dropped.
+    let draft = use_draft("user-edit");
+    Effect::new(move |was_open: Option<bool>| {
+        // What the admin changed, as Save would send it.
+        let open = base.with(|base| {
+            base.as_ref().map(|base| EditDraft {
+                user: base.id,
+                version: base.version,
+                role: role.with(|role| (Some(*role) != base.org_role).then_some(*role)),
+                given: given.with(|given| (*given != base.given_name).then(|| given.clone())),
+                family: family.with(|family| (*family != base.family_name).then(|| family.clone())),
+            })
+        });
+        match open {
+            Some(open) => draft.set(open.encode()),
+            None if was_open == Some(true) => draft.set(String::new()),
+            None => {}
+        }
+        base.with(Option::is_some)
+    });
+    // Taken when the user it is for is shown: the admin's changes over the user as read afresh
+    // (what someone else changed meanwhile in the other fields stays), and a change made
+    // meanwhile is said before anything is saved over it.
+    let restore = move |detail: &UserDetail| {
+        let Some(kept) = EditDraft::decode(&draft.get_untracked()) else {
+            return;
+        };
+        if kept.user != detail.id || base.with_untracked(Option::is_some) {
+            return;
+        }
+        on_edit.run(detail.clone());
+        if let Some(kept) = kept.given {
+            given.set(kept);
+        }
+        if let Some(kept) = kept.family {
+            family.set(kept);
+        }
+        if let Some(kept) = kept.role {
+            role.set(kept);
+        }
+        if kept.version != detail.version {
+            conflict.set(Some(
+                "This user changed while you were away: check your changes against the page before saving."
+                    .to_owned(),
+            ));
+        }
+    };
     let events = expect_context::<HostEvents>();
     let session = expect_context::<SessionState>();
     Effect::new(move |_| match save.value().get() {
@@ -153,6 +204,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                         Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
+                            if detail.relation == Some(Relation::Managed) {
+                                restore(&detail);
+                            }
                             Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left shown=id /> }.into_any())
                         }
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
@@ -327,5 +381,100 @@ fn UserDetailView(
             view! { <p class="roster-empty">"This user has no access to the organization's accounts."</p> }.into_any()
         }}
         {manage}
+    }
+}
+
+/// The user edit form as left open: whose, the version it began from, and what the admin changed
+/// in it (None: left as it was).
+#[derive(Debug, PartialEq)]
+struct EditDraft {
+    user: i64,
+    version: i64,
+    role: Option<OrgRole>,
+    given: Option<String>,
+    family: Option<String>,
+}
+
+impl EditDraft {
+    /// Fields apart by a unit separator, which no name holds (names refuse control characters); a
+    /// changed field starts with '+', an unchanged one is empty.
+    const SEPARATOR: char = '\u{1f}';
+
+    fn encode(&self) -> String {
+        let changed =
+            |value: Option<&str>| value.map(|value| format!("+{value}")).unwrap_or_default();
+        let separator = Self::SEPARATOR;
+        format!(
+            "{}{separator}{}{separator}{}{separator}{}{separator}{}",
+            self.user,
+            self.version,
+            changed(self.role.map(OrgRole::as_str)),
+            changed(self.given.as_deref()),
+            changed(self.family.as_deref()),
+        )
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut fields = text.split(Self::SEPARATOR);
+        let user = fields.next()?.parse().ok()?;
+        let version = fields.next()?.parse().ok()?;
+        // Some(None): left as it was; None: not a draft's field.
+        let mut changed = || {
+            let field = fields.next()?;
+            match field.strip_prefix('+') {
+                Some(value) => Some(Some(value.to_owned())),
+                None => field.is_empty().then_some(None),
+            }
+        };
+        let role = match changed()? {
+            Some(role) => Some(OrgRole::parse(&role)?),
+            None => None,
+        };
+        let (given, family) = (changed()?, changed()?);
+        fields.next().is_none().then_some(EditDraft {
+            user,
+            version,
+            role,
+            given,
+            family,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_draft_reads_back_as_written_and_nothing_else_reads_as_one() {
+        for draft in [
+            EditDraft {
+                user: 42,
+                version: 7,
+                role: Some(OrgRole::Administrator),
+                given: Some("Zoë".to_owned()),
+                family: Some(String::new()),
+            },
+            EditDraft {
+                user: 1,
+                version: 1,
+                role: None,
+                given: None,
+                family: Some("+plus".to_owned()),
+            },
+        ] {
+            assert_eq!(EditDraft::decode(&draft.encode()), Some(draft));
+        }
+        let separator = EditDraft::SEPARATOR;
+        for text in [
+            String::new(),
+            "42".to_owned(),
+            format!("x{separator}7{separator}{separator}{separator}"),
+            format!("1{separator}2{separator}+king{separator}{separator}"),
+            format!("1{separator}2{separator}{separator}a{separator}"),
+            format!("1{separator}2{separator}{separator}{separator}{separator}"),
+        ] {
+            assert_eq!(EditDraft::decode(&text), None, "{text:?}");
+        }
     }
 }
