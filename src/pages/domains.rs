@@ -17,6 +17,24 @@ pub fn DomainsPage() -> impl IntoView {
     let loaded = { LocalResource::new(move || async move { api.domains().await }) };
     // One signal per domain, so a check updates its card in place and keyboard focus stays put.
     let cards = RwSignal::new(Vec::<RwSignal<Domain>>::new());
+    // Cards belong to the page, not to the run of the effect that makes them: the next run would
+    // dispose of them, and the list would hold dead signals.
+    let page = StoredValue::new(Owner::current());
+    let new_card = move |domain: Domain| {
+        page.with_value(|page| match page {
+            Some(page) => page.with(|| RwSignal::new(domain)),
+            None => RwSignal::new(domain),
+        })
+    };
+    // Puts `domain` on its card, or on a new one: a card already drawn keeps its signal (the
+    // list's rows are keyed by id, and a new signal for a drawn row would not be shown).
+    let show = move |cards: &mut Vec<RwSignal<Domain>>, domain: Domain| match cards
+        .iter()
+        .find(|card| card.with_untracked(|d| d.id) == domain.id)
+    {
+        Some(card) => card.set(domain),
+        None => cards.push(new_card(domain)),
+    };
     // The domains added on this page: one added while the list was being read can be missing
     // from it, and its card stays.
     let added_here = StoredValue::new(BTreeSet::<i64>::new());
@@ -24,15 +42,13 @@ pub fn DomainsPage() -> impl IntoView {
         if let Some(Ok(list)) = loaded.get() {
             cards.update(|cards| {
                 let listed: BTreeSet<i64> = list.iter().map(|domain| domain.id).collect();
-                let kept: Vec<RwSignal<Domain>> = cards
-                    .drain(..)
-                    .filter(|card| {
-                        let id = card.with_untracked(|domain| domain.id);
-                        !listed.contains(&id) && added_here.with_value(|added| added.contains(&id))
-                    })
-                    .collect();
-                cards.extend(list.into_iter().map(RwSignal::new));
-                cards.extend(kept);
+                cards.retain(|card| {
+                    let id = card.with_untracked(|domain| domain.id);
+                    listed.contains(&id) || added_here.with_value(|added| added.contains(&id))
+                });
+                for domain in list {
+                    show(cards, domain);
+                }
                 cards.sort_by_key(|card| card.with_untracked(|d| d.name.clone()));
             });
         }
@@ -45,9 +61,6 @@ pub fn DomainsPage() -> impl IntoView {
     let working = RwSignal::new(BTreeSet::<i64>::new());
     let failures = RwSignal::new(BTreeMap::<i64, String>::new());
 
-    // A card added later belongs to the page, not to the run of the effect that adds it: the next
-    // run would dispose of it, and the list would hold a dead signal.
-    let page = Owner::current();
     let add = {
         Action::new_local(move |name: &String| {
             let name = name.clone();
@@ -65,12 +78,8 @@ pub fn DomainsPage() -> impl IntoView {
             added_here.update_value(|added| {
                 added.insert(domain.id);
             });
-            let card = match &page {
-                Some(page) => page.with(|| RwSignal::new(domain)),
-                None => RwSignal::new(domain),
-            };
             cards.update(|cards| {
-                cards.push(card);
+                show(cards, domain);
                 cards.sort_by_key(|card| card.with_untracked(|d| d.name.clone()));
             });
         }

@@ -101,14 +101,19 @@ test.describe('domains', () => {
     // The list is read as the page opens, and its answer arrives only after the domain was added.
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let read: () => void = () => {};
+    const listRead = new Promise<void>((resolve) => (read = resolve));
     const list = /\/api\/v1\/domains$/;
     await page.route(list, async (route) => {
       if (route.request().method() !== 'GET') return route.continue();
       const response = await route.fetch();
+      read();
       await held;
       await route.fulfill({ response });
     });
     await page.goto('/domains');
+    // Read by the server before the domain is added: the list does not hold it.
+    await listRead;
     const name = 'added-early.example';
     await page.getByLabel('Domain name').fill(name);
     await page.getByRole('button', { name: 'Add domain' }).click();

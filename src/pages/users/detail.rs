@@ -66,7 +66,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         let open = base.with(|base| {
             base.as_ref().map(|base| EditDraft {
                 user: base.id,
-                version: base.version,
+                // What Save would send as the version read: the page's own changes meanwhile
+                // (access, a reset) read the user again.
+                version: latest_version.get(),
                 role: role.with(|role| (Some(*role) != base.org_role).then_some(*role)),
                 given: given.with(|given| (*given != base.given_name).then(|| given.clone())),
                 family: family.with(|family| (*family != base.family_name).then(|| family.clone())),
@@ -401,8 +403,12 @@ impl EditDraft {
     const SEPARATOR: char = '\u{1f}';
 
     fn encode(&self) -> String {
-        let changed =
-            |value: Option<&str>| value.map(|value| format!("+{value}")).unwrap_or_default();
+        // A separator pasted into a field (refused on Save) is left out rather than lose the rest.
+        let changed = |value: Option<&str>| {
+            value
+                .map(|value| format!("+{}", value.replace(Self::SEPARATOR, "")))
+                .unwrap_or_default()
+        };
         let separator = Self::SEPARATOR;
         format!(
             "{}{separator}{}{separator}{}{separator}{}{separator}{}",
