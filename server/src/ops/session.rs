@@ -472,8 +472,7 @@ pub fn invalid_code() -> AppError {
 
 /// Checks the signed-in caller's password, asked again before it is replaced or before what a
 /// session alone must not do (set up two-factor, create an API or provisioning token), under the
-/// same throttle
-/// as sign-in.
+/// same throttle as sign-in.
 pub async fn verify_current_password(
     state: &AppState,
     caller: &Caller,

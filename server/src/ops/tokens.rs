@@ -11,9 +11,9 @@ use crate::state::AppState;
 use crate::store::Credential;
 
 /// Creates a token for `caller`, living the days asked (or the default); its secret is in this
-/// answer only.
-/// Only a person signed in to the console may, giving their password again: a token never mints
-/// tokens, and a session alone (left open, or taken) must not mint one that outlives it.
+/// answer only. Only a person signed in to the console may, giving their password again: a token
+/// never mints tokens, and a session alone (left open, or taken) must not mint one that outlives
+/// it.
 pub async fn create(
     state: &AppState,
     caller: &Caller,

@@ -287,10 +287,10 @@ impl Store {
     /// outlasted its turn): answers whether to look it up. A lookup that then fails, or a runner that
     /// stops, leaves the domain to the next day's re-check.
     pub async fn take_domain_recheck(&self, id: i64, now: Timestamp) -> StoreResult<bool> {
-        let taken = sqlx::query(
-            "UPDATE domains SET last_checked_at = $1 \
-             WHERE id = $2 AND state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= $3",
-        )
+        let taken = sqlx::query(&format!(
+            "UPDATE domains SET last_checked_at = $1 WHERE id = $2 AND {}",
+            due_for_recheck("$3")
+        ))
         .bind(now)
         .bind(id)
         .bind(now - DOMAIN_RECHECK_SECONDS)
@@ -307,9 +307,9 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<DomainRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains \
-             WHERE state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= $1 \
-             ORDER BY last_checked_at NULLS FIRST, id LIMIT $2"
+            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE {} \
+             ORDER BY last_checked_at NULLS FIRST, id LIMIT $2",
+            due_for_recheck("$1")
         ))
         .bind(now - DOMAIN_RECHECK_SECONDS)
         .bind(i64::from(limit))
@@ -317,4 +317,10 @@ impl Store {
         .await?;
         rows.iter().map(record).collect()
     }
+}
+
+/// SQL that holds for a domain due for its daily re-check: verified or lapsed, and last checked
+/// no later than `cutoff` (an SQL expression), for listing due domains and taking one alike.
+fn due_for_recheck(cutoff: &str) -> String {
+    format!("state IN ('verified', 'lapsed') AND COALESCE(last_checked_at, 0) <= {cutoff}")
 }

@@ -729,15 +729,17 @@ async fn still_invitable(
         .iter()
         .map(|invitation| email_domain(&invitation.email).unwrap_or_default())
         .collect();
+    let verified_sql = format!(
+        "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+        domain_verified("$1", "$2")
+    );
     for domain in domains {
-        let verified: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM domains WHERE org_id = $1 AND state = 'verified' AND name = $2",
-        )
-        .bind(org_id)
-        .bind(domain)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if verified.is_none() {
+        let verified: i64 = sqlx::query_scalar(&verified_sql)
+            .bind(org_id)
+            .bind(domain)
+            .fetch_one(&mut **tx)
+            .await?;
+        if verified == 0 {
             return Ok(false);
         }
     }
