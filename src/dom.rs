@@ -20,6 +20,19 @@ pub fn active_element_near(node: &Node) -> Option<Element> {
     }
 }
 
+/// Focuses `element` when focus fell to the document (the focused control was disabled or
+/// removed), never taking it from where the person put it.
+pub fn focus_if_fell(element: &HtmlElement) {
+    let body = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.body());
+    let fell = active_element_near(element)
+        .is_none_or(|active| body.is_some_and(|body| active.is_same_node(Some(&body))));
+    if fell {
+        let _ = element.focus();
+    }
+}
+
 /// The element with `id` in the tree `node` belongs to.
 pub fn element_by_id_near(node: &Node, id: &str) -> Option<HtmlElement> {
     let found = match node.get_root_node().dyn_ref::<ShadowRoot>() {

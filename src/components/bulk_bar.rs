@@ -228,9 +228,19 @@ pub fn BulkActions(
 pub fn BulkProgress(run: BulkRun) -> impl IntoView {
     let done = move || run.results.with(Vec::len);
     let failed = move || run.results.with(|r| r.iter().filter(|x| !x.ok).count());
+    // As a run starts and ends, the control that started it is disabled or drawn anew (the
+    // action, its question's Confirm, the removal dialog) and focus falls to the document: it
+    // comes here, where the count and the result per user are, rather than to the top.
+    let region = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        run.running.track();
+        if let Some(region) = region.get_untracked() {
+            crate::dom::focus_if_fell(&region);
+        }
+    });
     view! {
         {move || (run.running.get() || done() > 0 || run.error.with(Option::is_some)).then(|| view! {
-            <div class="roster-results">
+            <div class="roster-results" node_ref=region tabindex="-1" role="region" aria-label="Bulk action progress">
                 <div class="roster-progress">
                     <label for="roster-bulk-progress">{move || format!("Done {} of {}", done(), run.total.get())}</label>
                     <progress id="roster-bulk-progress" max=move || run.total.get().max(1).to_string() prop:value=move || done() as f64></progress>

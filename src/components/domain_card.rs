@@ -30,6 +30,7 @@ pub fn DomainCard(
     let id = move || domain.with(|d| d.id);
     let name = move || domain.with(|d| d.name.clone());
     let heading_id = move || format!("roster-domain-{}", id());
+    let focus_key = move || format!("remove-domain-{}", id());
     let txt_host = Signal::derive(move || domain.with(|d| d.txt_host.clone()));
     let txt_value = Signal::derive(move || domain.with(|d| d.txt_value.clone()));
     let state_note = move || {
@@ -84,15 +85,19 @@ pub fn DomainCard(
                     {move || verify_label(busy.get())}
                 </button>
                 <Show when=move || confirming.get() fallback=move || view! {
-                    <button type="button" class="roster-button roster-button--quiet"
+                    <button type="button" class="roster-button roster-button--quiet" data-focus-key=focus_key
                         aria-label=move || format!("Remove {}", name())
                         on:click=move |_| confirming.set(true)>"Remove"</button>
                 }>
+                    // The question takes the button's place, and focus follows to Confirm (and
+                    // back on Cancel): `dom::keep_focus_across_redraws`.
                     <span class="roster-confirm">
                         "Members on this domain stay, but nobody at it can be invited any more. "
                         <button type="button" class="roster-button roster-button--danger" disabled=move || busy.get()
+                            data-focus-key=focus_key
                             on:click=move |_| on_remove.run(id())>"Confirm removal"</button>
-                        <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        <button type="button" class="roster-button roster-button--quiet" data-focus-key=focus_key
+                            on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>
                 </Show>
             </div>

@@ -137,12 +137,14 @@ pub fn InvitationTable(
                                     on:click=move |_| confirming.set(None)>"Cancel"</button>
                             </span>
                         }>
+                            // Not `disabled` while a request runs: that would take keyboard focus
+                            // away, where it stays on the button (and follows its redraw).
                             <button type="button" class="roster-button roster-button--quiet" aria-label=resend_label.clone()
-                                data-focus-key=format!("resend-{id}")
-                                disabled=move || busy.get() on:click=move |_| act(InvitationAction::Resend, vec![id])>"Resend"</button>
+                                data-focus-key=format!("resend-{id}") aria-disabled=move || busy.get().to_string()
+                                on:click=move |_| if !busy.get_untracked() { act(InvitationAction::Resend, vec![id]) }>"Resend"</button>
                             <button type="button" class="roster-button roster-button--quiet" aria-label=revoke_label.clone()
-                                data-focus-key=format!("revoke-{id}")
-                                disabled=move || busy.get() on:click=move |_| confirming.set(Some(vec![id]))>"Revoke"</button>
+                                data-focus-key=format!("revoke-{id}") aria-disabled=move || busy.get().to_string()
+                                on:click=move |_| if !busy.get_untracked() { confirming.set(Some(vec![id])) }>"Revoke"</button>
                         </Show>
                     </td>
                 </tr>

@@ -115,12 +115,14 @@ fn ImportList() -> impl IntoView {
         <SelectionBar selected=ticked all_matching=all_matching page_ids=page_ids total=total label="Import">
             <Show when=move || confirming.get() fallback=move || view! {
                 <button type="button" class="roster-button" disabled=move || count() == 0 || run.running.get()
-                    on:click=move |_| confirming.set(true)>"Import selected users"</button>
+                    data-focus-key="import-selected" on:click=move |_| confirming.set(true)>"Import selected users"</button>
             }>
+                // Focus follows to Confirm, and back on Cancel; once the import runs, to its progress.
                 <span class="roster-confirm">
                     {move || format!("Import {}? Each becomes a managed user of the organization and gets an email. ", format::count(count(), "user", "users"))}
-                    <button type="button" class="roster-button" on:click=on_import>"Confirm import"</button>
-                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" class="roster-button" data-focus-key="import-selected" on:click=on_import>"Confirm import"</button>
+                    <button type="button" class="roster-button roster-button--quiet" data-focus-key="import-selected"
+                        on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </span>
             </Show>
         </SelectionBar>

@@ -139,14 +139,17 @@ pub fn TokensPage() -> impl IntoView {
                                     view! {
                                         <Show when=move || confirming.get() == Some(id) fallback=move || view! {
                                             <button type="button" class="roster-button roster-button--quiet"
-                                                aria-label=format!("Revoke token {label}")
+                                                aria-label=format!("Revoke token {label}") data-focus-key=format!("revoke-{id}")
                                                 on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
                                         }>
+                                            // Focus follows to Confirm, and back on Cancel.
                                             <span class="roster-confirm">
                                                 "Scripts using it will stop working. "
                                                 <button type="button" class="roster-button" disabled=move || revoke.pending().get()
+                                                    data-focus-key=format!("revoke-{id}")
                                                     on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
-                                                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                                <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
+                                                    on:click=move |_| confirming.set(None)>"Cancel"</button>
                                             </span>
                                         </Show>
                                     }.into_any()

@@ -53,6 +53,8 @@ test.describe('invitations', () => {
     await page.getByRole('button', { name: 'Next: people' }).click();
 
     await expect(page).toHaveURL(/\/invite\/people$/);
+    // The step's heading takes focus from the button that moved on.
+    await expect(page.getByRole('heading', { name: '2. People' })).toBeFocused();
     await page.getByLabel('Email addresses').fill(`${newcomer}, ${existing!.email}\nsomeone@gmail.example; not-an-address`);
     const check = page.getByRole('list', { name: 'Address check' });
     await expect(check.getByRole('listitem')).toHaveCount(4);
@@ -77,10 +79,13 @@ test.describe('invitations', () => {
     await expect(page.locator('.roster-review-list')).not.toContainText('gmail');
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Send invitations' }).click();
-    await expect(page.getByText('1 invited, 1 re-invited, 0 failed.')).toBeVisible();
+    // The results say who was left out too, with why, and take focus from the Send that went.
+    const summary = page.getByText('1 invited, 1 re-invited, 0 failed. 2 could not be invited (listed with why).');
+    await expect(summary).toBeVisible();
+    await expect(summary).toBeFocused();
     const results = page.getByRole('table');
     await expect(results.getByRole('row', { name: new RegExp(newcomer) })).toContainText('Invited');
-    await expect(results.getByRole('row', { name: /gmail/ })).toHaveCount(0);
+    await expect(results.getByRole('row', { name: /gmail/ })).toContainText('Not invited');
     await expectAccessible(page);
 
     await page.getByRole('link', { name: 'See invited users' }).click();

@@ -236,8 +236,13 @@ test.describe('a user’s lifecycle', () => {
     const n = Number((await selected.textContent())?.match(/(\d+) user/)?.[1]);
     await page.getByRole('button', { name: 'Require two-factor' }).click();
     await expectAccessible(page);
-    await page.getByRole('button', { name: 'Confirm: require two-factor' }).click();
-    await expect(page.getByText(`${n} done, 0 failed.`)).toBeVisible();
+    // From the keyboard: the action turns disabled while it runs, and focus goes to its progress
+    // and results rather than to the top of the document.
+    await page.getByRole('button', { name: 'Confirm: require two-factor' }).focus();
+    await page.keyboard.press('Enter');
+    const progress = page.getByRole('region', { name: 'Bulk action progress' });
+    await expect(progress).toContainText(`${n} done, 0 failed.`);
+    await expect(progress).toBeFocused();
     await page.getByText('Result per user').click();
     await expect(page.locator('.roster-result--ok')).toHaveCount(n);
 

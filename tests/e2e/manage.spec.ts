@@ -58,7 +58,14 @@ test.describe('managing a user', () => {
     await change.click();
     await page.getByLabel('Search accounts to add').fill(fresh.name);
     await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
-    await page.getByRole('group', { name: fresh.name }).getByLabel('Administrator').check();
+    // From the keyboard: "Add" leads to the added account's roles, and a role ticked with Space
+    // keeps focus (the editor is not drawn anew), as does the search's text.
+    const administrator = page.getByRole('group', { name: fresh.name }).getByLabel('Administrator');
+    await expect(administrator).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(administrator).toBeChecked();
+    await expect(administrator).toBeFocused();
+    await expect(page.getByLabel('Search accounts to add')).toHaveValue(fresh.name);
     const existingRoles = page.getByRole('group', { name: existing.account.name, exact: true });
     if (adds) await existingRoles.getByLabel(toggled).check();
     else await existingRoles.getByLabel(toggled).uncheck();

@@ -223,6 +223,17 @@ test.describe('user management', () => {
     await expect(page.getByLabel('Theme')).toBeFocused();
   });
 
+  test('at a phone’s width nothing but the table scrolls sideways (WCAG 1.4.10)', async ({ page }) => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const path of ['/users/managed', '/domains', '/audit']) {
+      await page.goto(path);
+      await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await expect(page.getByRole('link', { name: 'Provisioning' })).toBeInViewport();
+  });
+
   test('opens a user from the list and comes back', async ({ page }) => {
     await page.goto('/users/managed?q=maya');
     await page.getByRole('link', { name: 'Maya Chen' }).click();

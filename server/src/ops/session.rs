@@ -206,12 +206,24 @@ pub async fn confirm_two_factor(
         ));
     };
     let now = state.clock.now();
-    let step = two_factor::matching_step(&secret, &caller.email, code, now, None).ok_or_else(|| {
-        AppError::invalid(
+    // A guess at the code is an attempt like a sign-in's, under the same throttle: a session
+    // alone (taken, or left open) must not try every code until one binds the holder's app.
+    let (email, addr) = (caller.email.as_str(), caller.client_addr.as_str());
+    let attempt = Attempt::reserve(state, email, addr, now).await?;
+    let Some(step) = two_factor::matching_step(&secret, email, code, now, None) else {
+        let known = Some((Some(caller.org_id), caller.user_id));
+        attempt
+            .failed(
+                state,
+                &failure_event(known, email, addr, "two_factor_setup_code", now),
+            )
+            .await?;
+        return Err(AppError::invalid(
             "code",
             "That code does not match. Check that the app shows a code for Roster and that your device's clock is right, then try the current code.",
-        )
-    })?;
+        ));
+    };
+    attempt.release(state).await?;
     let recovery_codes = two_factor::new_recovery_codes();
     let digests: Vec<String> = recovery_codes
         .iter()

@@ -8,6 +8,7 @@ use roster_model::{
 use sqlx::{Any, Row, Transaction};
 
 use super::builder::QueryBuilder;
+use super::invitations::end_invitations_to_accounts;
 use super::manage::bump_version;
 use super::OutgoingMail;
 use super::{
@@ -310,7 +311,8 @@ impl Store {
         .bind(actor.org_id)
         .fetch_all(&mut *tx)
         .await?;
-        if accounts.is_empty() {
+        let invitations = end_invitations_to_accounts(&mut tx, actor, user_id).await?;
+        if accounts.is_empty() && invitations == 0 {
             return Ok(UpdateOutcome::NotFound);
         }
         let email: String = row.try_get("email")?;
@@ -322,7 +324,7 @@ impl Store {
                 "account.access_removed",
                 Some(user_id),
                 Some(&label),
-                serde_json::json!({ "accounts": accounts }),
+                serde_json::json!({ "accounts": accounts, "invitations_withdrawn": invitations }),
             )
             .insert(&mut tx)
             .await?;

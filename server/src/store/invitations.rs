@@ -771,6 +771,27 @@ fn domain_verified(org_id: &str, email_domain: &str) -> String {
     )
 }
 
+/// Ends the pending invitations of `actor`'s organization for `user_id` to one of its accounts,
+/// now that the organization took the user's access away (removal from the organization, or an
+/// external user's access to every account): accepted afterwards, one would give back what was
+/// just taken. Answers how many ended; their links stop working.
+pub(super) async fn end_invitations_to_accounts(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    actor: &Actor<'_>,
+    user_id: i64,
+) -> StoreResult<u64> {
+    let ended = sqlx::query(
+        "UPDATE invitations SET state = 'revoked', revoked_at = $1, token_hash = NULL \
+         WHERE org_id = $2 AND user_id = $3 AND state = 'pending' AND account_id IS NOT NULL",
+    )
+    .bind(actor.at)
+    .bind(actor.org_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(ended.rows_affected())
+}
+
 /// Ends the pending invitations of `actor`'s organization for `user_id` to join it (not those to
 /// its accounts), now that the user joined another way (imported, provisioned); answers how many
 /// ended. Their links stop working.

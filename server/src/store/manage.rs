@@ -9,6 +9,7 @@ use roster_model::{
 };
 use sqlx::{Any, Row, Transaction};
 
+use super::invitations::end_invitations_to_accounts;
 use super::password_resets::{insert_reset_link, NewResetLink};
 use super::sessions::{clear_failures, owes_enrolment};
 use super::tokens::revoke_tokens_of;
@@ -750,6 +751,8 @@ impl Store {
             left_ownerless.sort();
         }
         let mut suspension_ended = false;
+        // Deletion takes the user's invitations with the user.
+        let mut invitations_withdrawn = None;
         let action = if delete {
             sqlx::query("DELETE FROM users WHERE id = $1")
                 .bind(user_id)
@@ -764,6 +767,8 @@ impl Store {
             .bind(actor.org_id)
             .execute(&mut *tx)
             .await?;
+            invitations_withdrawn =
+                Some(end_invitations_to_accounts(&mut tx, actor, user_id).await?);
             // The guide: removal leaves the user active. A suspension was the organization's, and
             // nobody would be left who could lift it.
             suspension_ended =
@@ -784,17 +789,16 @@ impl Store {
             .await?;
             "user.removed"
         };
+        let mut details = serde_json::json!({
+            "accounts": handed_over,
+            "left_without_owner": left_ownerless,
+            "suspension_ended": suspension_ended,
+        });
+        if let Some(withdrawn) = invitations_withdrawn {
+            details["invitations_withdrawn"] = withdrawn.into();
+        }
         actor
-            .event(
-                action,
-                Some(user_id),
-                Some(&target.label),
-                serde_json::json!({
-                    "accounts": handed_over,
-                    "left_without_owner": left_ownerless,
-                    "suspension_ended": suspension_ended,
-                }),
-            )
+            .event(action, Some(user_id), Some(&target.label), details)
             .insert(&mut tx)
             .await?;
         tx.commit().await?;

@@ -297,9 +297,9 @@ impl Store {
         Ok(())
     }
 
-    /// Enrols the user with the confirmed secret (the confirming code's step counts as used) and
-    /// replaces their recovery codes (given as unkeyed digests), with its audit event, in one
-    /// transaction. Answers false, changing nothing, when the user is already enrolled, and
+    /// Enrols the user with the confirmed secret (the confirming code's step counts as used),
+    /// ends their other sessions and replaces their recovery codes (given as unkeyed digests),
+    /// with its audit event, in one transaction. Answers false, changing nothing, when the user is already enrolled, and
     /// fails with [`StoreError::NoLongerActs`] when they were suspended, or the session it came
     /// in on ended (an administrator's reset), while it waited: an authenticator bound then
     /// would lock the person the reset was for out of their account.
@@ -330,6 +330,17 @@ impl Store {
         if !enrolled {
             return Ok(false);
         }
+        // Every other session ends: one taken before (the reason to set up two-factor, often)
+        // must not outlive the new factor, as none outlives a new password.
+        let others = match credential {
+            Credential::Session { token_hash } => {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                    .bind(user_id)
+                    .bind(token_hash.as_str())
+            }
+            _ => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id),
+        };
+        others.execute(&mut *tx).await?;
         sqlx::query("UPDATE sessions SET totp_setup_secret = NULL WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)

@@ -357,6 +357,87 @@ async fn inviting_gives_members_access_at_once_and_makes_others_external_users_o
     assert_counts_kept(&server).await;
 }
 
+/// Taking an external user's access to every account away withdraws the invitations still waiting
+/// for them to the organization's accounts: accepted afterwards, one gave back what was just
+/// taken (an attacker's pass: the person vanished from the list, and came back as Administrator).
+#[tokio::test]
+async fn removing_an_external_users_access_withdraws_their_waiting_invitations() {
+    let server = demo_server().await;
+    let demo = demo_as_inserted();
+    let accounts: Vec<i64> = demo
+        .accounts
+        .iter()
+        .filter(|a| a.org_id == 1)
+        .map(|a| a.id)
+        .take(2)
+        .collect();
+    let contractor = "contractor.two@studio.example";
+    server
+        .invite_to_account(accounts[0], &[contractor], &["support"])
+        .await;
+    server
+        .invite_to_account(accounts[1], &[contractor], &["administrator"])
+        .await;
+    let tokens = delivered_links(&server, contractor).await;
+    assert_eq!(tokens.len(), 2);
+    let visitor = server.another_client();
+    let accept = |token: &str| {
+        serde_json::json!({
+            "token": token, "given_name": "Casey", "family_name": "Contractor",
+            "password": "a long enough passphrase"
+        })
+    };
+    let (status, _, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(accept(&tokens[0])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={contractor}"))
+        .await;
+    let casey = external.items.first().expect("listed under External");
+
+    let (status, _, body) = server
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/users/{}/access", casey.id),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let waiting: Vec<AccountInvitation> = server
+        .get(&format!("/api/v1/accounts/{}/invitations", accounts[1]))
+        .await;
+    assert!(waiting.iter().all(|i| i.email != contractor), "{waiting:?}");
+    let (status, _, body) = visitor
+        .send_json(
+            "POST",
+            "/api/v1/invitations/accept",
+            &[],
+            Some(accept(&tokens[1])),
+        )
+        .await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={contractor}"))
+        .await;
+    assert!(external.items.is_empty(), "{:?}", external.items);
+    let mut db = database(&server).await;
+    let details: String = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE action = 'account.access_removed'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .expect("audit event");
+    let details: serde_json::Value = serde_json::from_str(&details).expect("details");
+    assert_eq!(details["invitations_withdrawn"], 1, "{details}");
+}
+
 #[tokio::test]
 async fn someone_on_a_verified_domain_is_invited_to_join_with_access_to_the_account() {
     let server = demo_server().await;

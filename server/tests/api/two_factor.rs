@@ -334,6 +334,83 @@ async fn setting_two_factor_up_asks_for_the_password_again() {
     );
 }
 
+/// A session alone must not try every code until one binds its holder's app: twenty guesses at
+/// once at the code that confirms a set-up get the sign-in throttle's free tries and no more. Once
+/// confirmed, the person's other sessions (one taken before, say) end; this one stays.
+#[tokio::test]
+async fn confirming_a_set_up_is_throttled_and_ends_the_other_sessions() {
+    let mut elsewhere = anonymous_demo_server().await;
+    elsewhere.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let mut server = elsewhere.another_client();
+    server.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor/setup",
+            serde_json::json!({"current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let setup: TwoFactorSetup = serde_json::from_value(body).expect("setup");
+    let email = dataset::DEMO_ADMIN_EMAIL;
+    let now = server.now();
+    let right: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .filter_map(|at| two_factor::code_at(&setup.secret, email, *at))
+        .collect();
+    let guesses = (100_000..)
+        .map(|n: u32| n.to_string())
+        .filter(|guess| !right.contains(guess))
+        .take(20);
+    let mut racers = tokio::task::JoinSet::new();
+    for guess in guesses {
+        let client = server.clone_signed_in();
+        racers.spawn(async move {
+            client
+                .post_json(
+                    "/api/v1/session/two-factor",
+                    serde_json::json!({ "code": guess }),
+                )
+                .await
+                .0
+        });
+    }
+    let statuses = racers.join_all().await;
+    let tried = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!(
+        tried,
+        roster_server::auth::FREE_FAILURES_PER_ACCOUNT as usize,
+        "{statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| matches!(
+        *s,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::TOO_MANY_REQUESTS
+    )));
+    let me: Me = server.get("/api/v1/session").await;
+    assert!(!me.two_factor_enrolled);
+    let failures: Page<AuditEntry> = server
+        .get("/api/v1/audit?action=session.sign_in_failed")
+        .await;
+    assert_eq!(failures.items.len(), tried, "{:?}", failures.items);
+
+    // After the pause the right code enrols; the other session is over, this one goes on.
+    server.advance(15 * 60);
+    let code = two_factor::code_at(&setup.secret, email, server.now()).unwrap_or_default();
+    let (status, body) = server
+        .post_json(
+            "/api/v1/session/two-factor",
+            serde_json::json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = elsewhere.get_error("/api/v1/session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let me: Me = server.get("/api/v1/session").await;
+    assert!(me.two_factor_enrolled);
+}
+
 #[tokio::test]
 async fn a_user_required_to_use_two_factor_must_enrol_before_anything_else() {
     let required = member_owing_enrolment();

@@ -198,7 +198,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             "Done"
         };
         view! {
-            <p class="roster-notice" role="status">"Two-factor sign-in is on. From now on, signing in asks for a code from your app."</p>
+            <p class="roster-notice" role="status">"Two-factor sign-in is on. From now on, signing in asks for a code from your app. You were signed out everywhere else."</p>
             <h2>"Your recovery codes"</h2>
             <p>
                 "If you lose your phone, sign in with one of these codes instead of an app code. Each works once. "

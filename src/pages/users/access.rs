@@ -19,6 +19,9 @@ pub struct AccessRow {
     pub owner: bool,
 }
 
+/// The search for accounts to add, by its input's id.
+const ACCESS_SEARCH: &str = "roster-access-search";
+
 /// The rows of a user's current access, the starting point of an edit.
 pub fn access_rows(detail: &UserDetail) -> Vec<AccessRow> {
     detail
@@ -140,6 +143,10 @@ pub fn AccessEditor(
                 .collect(),
         });
     };
+    // Its "Add" turns disabled and a row's "Remove" goes with the row: focus would fall to the
+    // top of the page. It goes where the next step is, once the rows are drawn: the added
+    // account's roles, or the search for another account.
+    let focus_when_drawn = move |id: String| request_animation_frame(move || focus_by_id(&id));
     let add = move |account_id: i64, name: String| {
         rows.update(|r| {
             if let Some(r) = r {
@@ -152,7 +159,8 @@ pub fn AccessEditor(
                     });
                 }
             }
-        })
+        });
+        focus_when_drawn(format!("roster-access-{account_id}-administrator"));
     };
 
     view! {
@@ -171,13 +179,16 @@ pub fn AccessEditor(
                     } else {
                         view! {
                             <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Remove access to {name}")
-                                on:click=move |_| rows.update(|r| if let Some(r) = r { r.retain(|row| row.account_id != account_id) })>"Remove"</button>
+                                on:click=move |_| {
+                                    rows.update(|r| if let Some(r) = r { r.retain(|row| row.account_id != account_id) });
+                                    focus_when_drawn(ACCESS_SEARCH.to_owned());
+                                }>"Remove"</button>
                         }.into_any()
                     }}
                 </div>
             </For>
             <h3>"Add an account"</h3>
-            <SearchBox id="roster-access-search" label="Search accounts to add" value=Signal::derive(move || search.get())
+            <SearchBox id=ACCESS_SEARCH label="Search accounts to add" value=Signal::derive(move || search.get())
                 on_search=Callback::new(move |text: String| search.set(text)) />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

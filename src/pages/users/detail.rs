@@ -359,7 +359,10 @@ fn UserDetailView(
                 message.set(Some((true, "Account access saved.".to_owned())));
                 on_changed.run(());
             });
-            move || access.rows.with(Option::is_some).then(|| view! {
+            // Drawn when the edit opens, not again with each change of its rows: the editor
+            // follows them itself, and drawing it anew lost focus and the account search's text.
+            let editing = Memo::new(move |_| access.rows.with(Option::is_some));
+            move || editing.get().then(|| view! {
                 <AccessEditor detail=detail.clone() draft=access on_saved=on_saved on_stale=on_changed opener=CHANGE_ACCESS_BUTTON />
             })
         })}

@@ -77,6 +77,61 @@ async fn removing_a_user_hands_over_or_releases_each_owned_account_and_keeps_the
     assert_counts_kept(&owner).await;
 }
 
+/// Removal withdraws the invitations still waiting for the person to the organization's accounts
+/// (one made while they were an external user, which joining by import or provisioning keeps):
+/// accepted after the removal, one gave back access the removal took.
+#[tokio::test]
+async fn removing_a_member_withdraws_their_waiting_invitations_to_its_accounts() {
+    let owner = demo_server().await;
+    let sam = id_of(MEMBER);
+    let mut db = database(&owner).await;
+    let account = scalar(&mut db, "SELECT MIN(id) FROM accounts WHERE org_id = 1").await;
+    sqlx::query(
+        "INSERT INTO invitations (org_id, user_id, state, sent_at, expires_at, token_hash, account_id) \
+         VALUES (1, $1, 'pending', $2, $3, 'waiting-for-sam', $4)",
+    )
+    .bind(sam)
+    .bind(owner.now())
+    .bind(owner.now() + 86_400)
+    .bind(account)
+    .execute(&mut db)
+    .await
+    .expect("an invitation to an account");
+
+    let others_waiting =
+        format!("SELECT COUNT(*) FROM invitations WHERE state = 'pending' AND user_id <> {sam}");
+    let others_before = scalar(&mut db, &others_waiting).await;
+    assert!(others_before > 0);
+
+    let body = owner
+        .leave_request(MEMBER, &roster_model::REMOVE_CONSEQUENCES)
+        .await;
+    let (status, answer) = owner.act("POST", sam, "remove", body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let link_kept = scalar(
+        &mut db,
+        "SELECT COUNT(*) FROM invitations WHERE token_hash = 'waiting-for-sam'",
+    )
+    .await;
+    assert_eq!(link_kept, 0, "the link no longer works");
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM invitations WHERE user_id = $1 AND account_id = $2")
+            .bind(sam)
+            .bind(account)
+            .fetch_one(&mut db)
+            .await
+            .expect("the invitation");
+    assert_eq!(state, "revoked");
+    let details: String =
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'user.removed'")
+            .fetch_one(&mut db)
+            .await
+            .expect("audit event");
+    let details: serde_json::Value = serde_json::from_str(&details).expect("details");
+    assert_eq!(details["invitations_withdrawn"], 1, "{details}");
+    assert_eq!(scalar(&mut db, &others_waiting).await, others_before);
+}
+
 #[tokio::test]
 async fn deleting_a_user_is_all_or_nothing_and_frees_their_email() {
     let owner = demo_server().await;

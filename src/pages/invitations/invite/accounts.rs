@@ -52,7 +52,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     };
 
     view! {
-        <h2>"1. Accounts and roles"</h2>
+        <h2 id=super::STEP_HEADING tabindex="-1">"1. Accounts and roles"</h2>
         <p class="roster-muted">
             {format!("Choose up to {MAX_INVITE_ACCOUNTS} of the organization's accounts and the roles the people get on each. With no account, they join the organization only.")}
         </p>

@@ -101,6 +101,9 @@ impl Step {
     }
 }
 
+/// The id of the step's heading.
+const STEP_HEADING: &str = "roster-invite-step";
+
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
@@ -133,6 +136,17 @@ pub fn InvitePage() -> impl IntoView {
         if step.get() == Some(Step::Accounts) {
             sent.set(false);
         }
+    });
+
+    // A step replaces the one whose button moved on (or Back): focus goes to its heading, not
+    // to the top of the document, and a screen reader says where the admin now is.
+    let focus_by_id = crate::dom::use_focus_by_id();
+    Effect::new(move |shown: Option<Option<Step>>| {
+        let now = step.get();
+        if shown.is_some_and(|shown| shown != now) {
+            request_animation_frame(move || focus_by_id(STEP_HEADING));
+        }
+        now
     });
 
     let known = Memo::new(move |_| step.get().is_some());

@@ -168,7 +168,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     };
 
     view! {
-        <h2>"2. People"</h2>
+        <h2 id=super::STEP_HEADING tabindex="-1">"2. People"</h2>
         <div class="roster-field">
             <label for="roster-invite-addresses">"Email addresses"</label>
             <textarea id="roster-invite-addresses" class="roster-input roster-textarea" rows="6"

@@ -67,11 +67,15 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             .collect::<Vec<_>>()
     });
 
+    // Who was left out when the invitations went: the results say so beside the sent ones, once
+    // the wizard (and with it the check) has started afresh.
+    let not_invited = RwSignal::new(Vec::new());
     let events = StoredValue::new(expect_context::<crate::events::HostEvents>());
     let send = move |_| {
         if sending.get_untracked() {
             return;
         }
+        not_invited.set(refused.get_untracked());
         let events = events.get_value();
         // Counted here, not read back from the page's signals: the admin may leave the page
         // while the batches go on, and its signals go with it.
@@ -125,8 +129,8 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
     let answered = move || results.with(Vec::len);
 
     view! {
-        <h2>"3. Review and send"</h2>
-        <Show when=move || !sent.get() fallback=move || view! { <SendResults results=results /> }>
+        <h2 id=super::STEP_HEADING tabindex="-1">"3. Review and send"</h2>
+        <Show when=move || !sent.get() fallback=move || view! { <SendResults results=results not_invited=not_invited /> }>
             <h3>"Accounts and roles"</h3>
             {move || {
                 let accounts = wizard.with(|w| w.accounts.clone());
@@ -171,7 +175,10 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 <A href="/invite/people" attr:class="roster-button roster-button--quiet"
                     attr:aria-disabled=move || sending.get().then_some("true")
                     on:click=move |ev: leptos::ev::MouseEvent| if sending.get_untracked() { ev.prevent_default() }>"Back"</A>
-                <button type="button" class="roster-button" disabled=move || sending.get() || total() == 0 on:click=send>
+                // Not `disabled` while sending: that would take keyboard focus away (`send` ignores
+                // a second press).
+                <button type="button" class="roster-button" disabled=move || total() == 0
+                    aria-disabled=move || sending.get().to_string() on:click=send>
                     {move || if sending.get() { "Sending…" } else { "Send invitations" }}
                 </button>
             </div>
@@ -188,9 +195,35 @@ fn failures(results: &[InviteResult]) -> usize {
 }
 
 #[component]
-pub(super) fn SendResults(results: RwSignal<Vec<InviteResult>>) -> impl IntoView {
+pub(super) fn SendResults(
+    results: RwSignal<Vec<InviteResult>>,
+    /// The addresses the review left out, with why.
+    not_invited: RwSignal<Vec<(String, &'static str)>>,
+) -> impl IntoView {
     let count = move |outcome: InviteOutcome| {
         results.with(|r| r.iter().filter(|x| x.outcome == outcome).count())
+    };
+    // The review's Send went with it: focus comes to what happened, where it fell.
+    let summary = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if let Some(summary) = summary.get() {
+            crate::dom::focus_if_fell(&summary);
+        }
+    });
+    let left_out = move || {
+        not_invited
+            .get()
+            .into_iter()
+            .map(|(email, why)| {
+                view! {
+                    <tr>
+                        <th scope="row">{email}</th>
+                        <td>"Not invited"</td>
+                        <td>{why}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
     };
     let rows = move || {
         results
@@ -218,15 +251,18 @@ pub(super) fn SendResults(results: RwSignal<Vec<InviteResult>>) -> impl IntoView
             .collect_view()
     };
     view! {
-        <p class="roster-notice" role="status">
+        <p class="roster-notice" role="status" tabindex="-1" node_ref=summary>
             {move || format!("{} invited, {} re-invited, {} failed.",
                 count(InviteOutcome::Invited), count(InviteOutcome::Reinvited), count(InviteOutcome::Failed))}
+            {move || not_invited.with(|left| (!left.is_empty()).then(|| format!(
+                " {} could not be invited (listed with why).", left.len()
+            )))}
         </p>
         <div class="roster-table-wrap">
             <table class="roster-table">
                 <caption class="roster-visually-hidden">"Invitation results"</caption>
                 <thead><tr><th scope="col">"Email"</th><th scope="col">"Result"</th><th scope="col">"Why"</th></tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>{rows}{left_out}</tbody>
             </table>
         </div>
         <div class="roster-form__actions">
