@@ -27,8 +27,13 @@ impl ListQuery {
         self.cursor.clone().filter(|cursor| !cursor.is_empty())
     }
 
+    /// The page's number; 1 without a cursor, whatever a hand-edited URL says (the first page's
+    /// rows are shown then, and would be called another's).
     pub fn page(&self) -> u32 {
-        self.page.filter(|page| *page >= 1).unwrap_or(1)
+        match self.cursor() {
+            Some(_) => self.page.filter(|page| *page >= 1).unwrap_or(1),
+            None => 1,
+        }
     }
 }
 

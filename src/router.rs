@@ -445,9 +445,21 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str(&first_of_each_name(query)).unwrap_or_default()
 }
 
-/// A query as `T`; a malformed one reads as `T::default()`.
+/// A query as `T`. A value `T` does not take (a hand-edited or old link) loses only itself: the
+/// pairs are then taken one at a time, each kept if the query still reads with it.
 fn typed_query<T: DeserializeOwned + Default>(query: &str) -> T {
-    serde_urlencoded::from_str(&first_of_each_name(query)).unwrap_or_default()
+    let query = first_of_each_name(query);
+    if let Ok(typed) = serde_urlencoded::from_str(&query) {
+        return typed;
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for pair in query.split('&') {
+        kept.push(pair);
+        if serde_urlencoded::from_str::<T>(&kept.join("&")).is_err() {
+            kept.pop();
+        }
+    }
+    serde_urlencoded::from_str(&kept.join("&")).unwrap_or_default()
 }
 
 /// The query's names and values.
@@ -456,7 +468,7 @@ pub fn use_query_map() -> Memo<ParamsMap> {
     Memo::new(move |_| router.with_place(|place| ParamsMap(query_pairs(&place.query))))
 }
 
-/// The query as `T`; a malformed query reads as `T::default()`.
+/// The query as `T`; of a malformed query, what `T` takes.
 pub fn use_typed_query<T>() -> Memo<T>
 where
     T: DeserializeOwned + Default + Clone + PartialEq + Send + Sync + 'static,
@@ -602,7 +614,21 @@ mod tests {
                 page: Some(3)
             }
         );
-        assert_eq!(typed_query::<Query>("q=a&page=x"), Query::default());
+        // A value the query does not take loses only itself.
+        assert_eq!(
+            typed_query::<Query>("q=a&page=x"),
+            Query {
+                q: Some("a".into()),
+                page: None
+            }
+        );
+        assert_eq!(
+            typed_query::<Query>("page=-1&q=chen"),
+            Query {
+                q: Some("chen".into()),
+                page: None
+            }
+        );
         assert_eq!(
             query_pairs("next=%2Fusers%3Fq%3Dx")
                 .first()

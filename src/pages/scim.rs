@@ -24,6 +24,8 @@ pub fn ScimPage() -> impl IntoView {
     // The token whose revocation waits for confirmation.
     let confirming = RwSignal::new(None::<i64>);
     let revoke_error = RwSignal::new(None::<String>);
+    // Said once a revocation is done: its row only changes a word, and its buttons go.
+    let revoked = RwSignal::new(String::new());
 
     let create = Action::new_local(move |token: &NewScimToken| {
         let token = token.clone();
@@ -53,6 +55,9 @@ pub fn ScimPage() -> impl IntoView {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);
+            // Emptied first, so that a second revocation is said again.
+            revoked.set(String::new());
+            request_animation_frame(move || revoked.set("Token revoked.".to_owned()));
         }
         Some(Err(failure)) => revoke_error.set(Some(failure.message())),
         None => {}
@@ -100,6 +105,7 @@ pub fn ScimPage() -> impl IntoView {
                 }
             })}
             {move || revoke_error.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
+            <p class="roster-visually-hidden" role="status">{move || revoked.get()}</p>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading provisioning…"</p> }>
                 {move || Suspend::new(async move {
                     match tokens.await {

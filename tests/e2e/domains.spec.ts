@@ -134,6 +134,8 @@ test.describe('domains', () => {
     const card = page.getByRole('article', { name: 'old-northwind.example' });
     await card.getByRole('button', { name: 'Remove old-northwind.example' }).click();
     await expect(card).toContainText('nobody at it can be invited any more');
+    // Focus went with the button to the question's Confirm.
+    await expect(card.getByRole('button', { name: 'Confirm removal' })).toBeFocused();
     await card.getByRole('button', { name: 'Confirm removal' }).click();
     await expect(page.getByRole('article', { name: 'old-northwind.example' })).toHaveCount(0);
     await expect(page.getByLabel('Domain name')).toBeFocused();

@@ -20,9 +20,12 @@ test.describe('bulk import', () => {
     await expect(page.getByText(`${offered} users selected`)).toBeVisible();
     await page.getByRole('button', { name: 'Import selected users' }).click();
     await expect(page.getByText(`Import ${offered} users? Each becomes a managed user`)).toBeVisible();
-    await page.getByRole('button', { name: 'Confirm import' }).click();
+    // Focus follows the question to Confirm, then the import to its progress.
+    await expect(page.getByRole('button', { name: 'Confirm import' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.getByText(`Done ${offered} of ${offered}`)).toBeVisible();
     await expect(page.getByText(`${offered} done, 0 failed.`)).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Bulk action progress' })).toBeFocused();
     await expect(page.getByRole('progressbar')).toHaveAttribute('value', String(offered));
     await page.getByText('Result per user').click();
     await expect(page.locator('.roster-result--ok').filter({ hasText: first })).toBeVisible();

@@ -192,7 +192,9 @@ test.describe('a user’s lifecycle', () => {
       .selectOption({ label: `${leaver.given_name} ${leaver.family_name} keeps it (it leaves the organization)` });
     await expectAccessible(page);
     await confirm.click();
+    // The page the dialog came from went with the user: focus is on what happened.
     await expect(page.getByText(/was removed from the organization\./)).toBeVisible();
+    await expect(page.getByText(/was removed from the organization\./)).toBeFocused();
 
     const after = await accounts(page);
     expect(after.find((a) => a.id === handed.id)?.owner?.id).toBe(heir.id);

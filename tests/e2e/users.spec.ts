@@ -83,6 +83,18 @@ test.describe('user management', () => {
     await expectAccessible(page);
   });
 
+  test('a hand-edited link loses only what it got wrong', async ({ page }) => {
+    // A sort no list has: the search stays.
+    await page.goto('/users/managed?q=chen&sort=Name');
+    await expect(page.getByLabel('Search users')).toHaveValue('chen');
+    await expect(page.getByText('1 user matching “chen”')).toBeVisible();
+    await expect(userRows(page)).toHaveCount(1);
+    // A page number without the cursor that opens it: the first page, called so.
+    await page.goto('/users/managed?page=2');
+    await expect(userRows(page)).toHaveCount(25);
+    await expect(page.getByText(/^Page 1 of/)).toBeVisible();
+  });
+
   test('search asks at every keystroke and shows only the answer to what is typed now', async ({ page }) => {
     await page.goto('/users/managed');
     await expect(userRows(page)).toHaveCount(25);

@@ -191,12 +191,20 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         now
     });
     let my_role = move || session.me().map_or(OrgRole::Member, |me| me.role);
+    // The page the dialog was opened from went with the user: focus comes to what happened (a
+    // status drawn with its words already in is not always read out).
+    let left_notice = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if let Some(notice) = left_notice.get() {
+            let _ = notice.focus();
+        }
+    });
 
     view! {
         <section class="roster-page">
             <Show when=move || left.with(Option::is_none) fallback=move || view! {
                 <h1>"User management"</h1>
-                <p class="roster-notice" role="status">{move || left.get()}</p>
+                <p class="roster-notice" role="status" tabindex="-1" node_ref=left_notice>{move || left.get()}</p>
                 <p><A href="/users/managed" attr:class="roster-link">"Back to User management"</A></p>
             }>
             <FailureBoundary title="User" on_retry=on_retry>

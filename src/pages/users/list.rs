@@ -127,14 +127,18 @@ pub fn UsersPage(view: Memo<Option<UserView>>) -> impl IntoView {
     let query = use_typed_query::<UsersQuery>();
     let state = Memo::new(move |_| {
         let query = query.get();
+        let cursor = query.cursor.clone().filter(|c| !c.is_empty());
         ListState {
             view: view.get().unwrap_or_default(),
             filters: query.filters(),
             search: query.q.unwrap_or_default(),
             sort: query.sort.unwrap_or_default(),
             dir: query.dir.unwrap_or_default(),
-            cursor: query.cursor.filter(|c| !c.is_empty()),
-            page: query.page.filter(|p| *p >= 1).unwrap_or(1),
+            // Without a cursor it is the first page, whatever a hand-edited URL says.
+            page: cursor
+                .as_ref()
+                .map_or(1, |_| query.page.filter(|p| *p >= 1).unwrap_or(1)),
+            cursor,
         }
     });
 
