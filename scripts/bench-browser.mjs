@@ -146,7 +146,9 @@ for (const [label, network] of [['unthrottled', null], ['Fast 4G', FAST_4G]]) {
   const appRow = median(app.map((load) => load.firstRow));
   const floorRow = median(floor.map((load) => load.firstRow));
   const ownRows = median(app.map((load) => load.appRow));
-  console.log(`${label.padEnd(12)} app ${ms(appRow)}   static page ${ms(floorRow)}   ratio ${(appRow / floorRow).toFixed(2)}×   (the app's own rows, in place of the first paint: ${ms(ownRows).trim()}, ${(ownRows / floorRow).toFixed(2)}×)`);
+  // Each turn's two loads side by side, too: the median of their ratios.
+  const pairRatio = median(app.map((load, run) => load.firstRow / floor[run].firstRow));
+  console.log(`${label.padEnd(12)} app ${ms(appRow)}   static page ${ms(floorRow)}   ratio ${(appRow / floorRow).toFixed(2)}× (of each turn's pair: ${pairRatio.toFixed(2)}×)   (the app's own rows, in place of the first paint: ${ms(ownRows).trim()}, ${(ownRows / floorRow).toFixed(2)}×)`);
 }
 
 // --- Instant search ------------------------------------------------------------------------------

@@ -20,15 +20,23 @@ pub fn active_element_near(node: &Node) -> Option<Element> {
     }
 }
 
-/// Focuses `element` when focus fell to the document (the focused control was disabled or
-/// removed), never taking it from where the person put it.
+/// Whether focus fell to the document's body (the focused control was disabled or removed): where
+/// it lands from inside a shadow root too, whose own active element is also none while focus is
+/// on the host's page.
+pub fn focus_fell() -> bool {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return false;
+    };
+    let body: Option<Node> = document.body().map(Into::into);
+    document
+        .active_element()
+        .is_none_or(|active| active.is_same_node(body.as_ref()))
+}
+
+/// Focuses `element` when focus fell ([`focus_fell`]), never taking it from where the person put
+/// it (in Roster or in the host's page).
 pub fn focus_if_fell(element: &HtmlElement) {
-    let body = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.body());
-    let fell = active_element_near(element)
-        .is_none_or(|active| body.is_some_and(|body| active.is_same_node(Some(&body))));
-    if fell {
+    if focus_fell() {
         let _ = element.focus();
     }
 }
@@ -252,13 +260,7 @@ fn refocus_twin(region: &Element, kept: StoredValue<Option<(String, SendWrapper<
     else {
         return;
     };
-    let document = web_sys::window().and_then(|window| window.document());
-    let body: Option<Node> = document
-        .as_ref()
-        .and_then(|document| document.body())
-        .map(Into::into);
-    let active = document.and_then(|document| document.active_element());
-    if active.is_some_and(|active| !active.is_same_node(body.as_ref())) {
+    if !focus_fell() {
         // The admin moved on: nothing to follow.
         kept.try_set_value(None);
         return;

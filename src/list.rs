@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::router::{use_navigate, use_typed_query, NavigateOptions};
 
-/// A list's place as the URL's query holds it. A malformed query reads as the first page.
+/// A list's place as the URL's query holds it; of a malformed query, what it takes.
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListQuery {
     /// The search text.
@@ -27,13 +27,17 @@ impl ListQuery {
         self.cursor.clone().filter(|cursor| !cursor.is_empty())
     }
 
-    /// The page's number; 1 without a cursor, whatever a hand-edited URL says (the first page's
-    /// rows are shown then, and would be called another's).
     pub fn page(&self) -> u32 {
-        match self.cursor() {
-            Some(_) => self.page.filter(|page| *page >= 1).unwrap_or(1),
-            None => 1,
-        }
+        page_number(self.cursor().as_deref(), self.page)
+    }
+}
+
+/// The number a URL gives the page its cursor opens; 1 without a cursor, whatever a hand-edited
+/// URL says (the first page's rows are shown then, and would be called another's).
+pub fn page_number(cursor: Option<&str>, page: Option<u32>) -> u32 {
+    match cursor {
+        Some(_) => page.filter(|page| *page >= 1).unwrap_or(1),
+        None => 1,
     }
 }
 

@@ -231,12 +231,17 @@ pub fn BulkProgress(run: BulkRun) -> impl IntoView {
     // As a run starts and ends, the control that started it is disabled or drawn anew (the
     // action, its question's Confirm, the removal dialog) and focus falls to the document: it
     // comes here, where the count and the result per user are, rather than to the top.
+    // Drawn again with the list (Back, another page), it leaves focus alone unless a run is
+    // under way: the first showing is often the start of one, its code loaded for it.
     let region = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        run.running.track();
-        if let Some(region) = region.get_untracked() {
-            crate::dom::focus_if_fell(&region);
+    Effect::new(move |was: Option<bool>| {
+        let running = run.running.get();
+        if was.map_or(running, |was| was != running) {
+            if let Some(region) = region.get_untracked() {
+                crate::dom::focus_if_fell(&region);
+            }
         }
+        running
     });
     view! {
         {move || (run.running.get() || done() > 0 || run.error.with(Option::is_some)).then(|| view! {

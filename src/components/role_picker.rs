@@ -1,6 +1,11 @@
 use leptos::prelude::*;
 use roster_model::{AccountRole, RoleSet};
 
+/// The id of `role`'s checkbox in the picker whose ids start with `picker`.
+pub fn role_input_id(picker: &str, role: AccountRole) -> String {
+    format!("{picker}-{}", role.label().to_lowercase().replace(' ', "-"))
+}
+
 /// The account roles of one account as checkboxes. Roles combine, except that ticking
 /// Administrator clears Developer and Billing Manager — it already holds their permissions — and
 /// the picker says so while it is ticked.
@@ -19,7 +24,7 @@ pub fn RolePicker(
     let boxes = AccountRole::ALL
         .into_iter()
         .map(|role| {
-            let input_id = format!("{id}-{}", role.label().to_lowercase().replace(' ', "-"));
+            let input_id = role_input_id(&id, role);
             let implied =
                 move || role.implied_by_administrator() && roles.get().contains(AccountRole::Administrator);
             let described_by = role.implied_by_administrator().then(|| note_id.clone());

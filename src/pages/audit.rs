@@ -40,14 +40,15 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_typed_query::<AuditQuery>();
     let state = Memo::new(move |_| {
         let query = query.get();
+        let cursor = query.cursor.filter(|c| !c.is_empty());
         (
             AuditFilters {
                 actor: query.actor.unwrap_or_default(),
                 target: query.target.unwrap_or_default(),
                 action: query.action.unwrap_or_default(),
             },
-            query.cursor.filter(|c| !c.is_empty()),
-            query.page.filter(|p| *p >= 1).unwrap_or(1),
+            cursor.clone(),
+            crate::list::page_number(cursor.as_deref(), query.page),
         )
     });
     let entries = LocalResource::new(move || {

@@ -143,20 +143,25 @@ fn token_table(
         .map(|token| {
             let id = token.id;
             let label = token.name.clone();
+            // Focus follows the question in Revoke's place and back, and once revoked stays in
+            // the row (`dom::keep_focus_across_redraws`); so `aria-disabled`, not `disabled`.
+            let focus_key = format!("revoke-{id}");
             let action = if token.revoked_at.is_some() {
-                view! { <span>"—"</span> }.into_any()
+                view! { <span tabindex="-1" data-focus-key=focus_key>"—"</span> }.into_any()
             } else {
                 view! {
                     <Show when=move || confirming.get() == Some(id) fallback=move || view! {
                         <button type="button" class="roster-button roster-button--quiet"
-                            aria-label=format!("Revoke token {label}")
+                            aria-label=format!("Revoke token {label}") data-focus-key=format!("revoke-{id}")
                             on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
                     }>
                         <span class="roster-confirm">
                             "The identity provider using it stops provisioning at once. "
-                            <button type="button" class="roster-button" disabled=move || revoke.pending().get()
-                                on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
-                            <button type="button" class="roster-button roster-button--quiet" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
+                                aria-disabled=move || revoke.pending().get().to_string()
+                                on:click=move |_| if !revoke.pending().get_untracked() { revoke.dispatch(id); }>"Confirm revoke"</button>
+                            <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
+                                on:click=move |_| confirming.set(None)>"Cancel"</button>
                         </span>
                     </Show>
                 }

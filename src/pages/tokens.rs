@@ -139,8 +139,10 @@ pub fn TokensPage() -> impl IntoView {
                                 } else {
                                     "Active".to_owned()
                                 };
+                                // Once revoked, focus stays in the row (`aria-disabled` on Confirm
+                                // rather than `disabled`, which would drop it).
                                 let action = if token.revoked_at.is_some() || expired {
-                                    view! { <span>"—"</span> }.into_any()
+                                    view! { <span tabindex="-1" data-focus-key=format!("revoke-{id}")>"—"</span> }.into_any()
                                 } else {
                                     view! {
                                         <Show when=move || confirming.get() == Some(id) fallback=move || view! {
@@ -151,9 +153,9 @@ pub fn TokensPage() -> impl IntoView {
                                             // Focus follows to Confirm, and back on Cancel.
                                             <span class="roster-confirm">
                                                 "Scripts using it will stop working. "
-                                                <button type="button" class="roster-button" disabled=move || revoke.pending().get()
-                                                    data-focus-key=format!("revoke-{id}")
-                                                    on:click=move |_| { revoke.dispatch(id); }>"Confirm revoke"</button>
+                                                <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
+                                                    aria-disabled=move || revoke.pending().get().to_string()
+                                                    on:click=move |_| if !revoke.pending().get_untracked() { revoke.dispatch(id); }>"Confirm revoke"</button>
                                                 <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
                                                     on:click=move |_| confirming.set(None)>"Cancel"</button>
                                             </span>

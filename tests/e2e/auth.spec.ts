@@ -454,6 +454,7 @@ test.describe('API tokens', () => {
     await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('row', { name: /Host console/ })).toContainText('Revoked');
+    await expect(page.getByRole('row', { name: /Host console/ }).locator('[data-focus-key]')).toBeFocused();
     await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);
     expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(401);
     await api.dispose();

@@ -56,8 +56,12 @@ test.describe('Provisioning', () => {
     await expect(page.getByRole('row', { name: /Okta/ })).not.toContainText('—');
     await page.getByRole('button', { name: 'Revoke token Okta' }).click();
     await expect(page.getByText('The identity provider using it stops provisioning at once.')).toBeVisible();
-    await page.getByRole('button', { name: 'Confirm revoke' }).click();
+    // Focus went with the button to Confirm, and stays in the row once it is revoked.
+    await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.getByRole('row', { name: /Okta/ })).toContainText('Revoked');
+    await expect(page.getByRole('row', { name: /Okta/ }).locator('[data-focus-key]')).toBeFocused();
+    await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);
     expect((await idp.get('/scim/v2/Users?count=1')).status()).toBe(401);
     await idp.dispose();
   });

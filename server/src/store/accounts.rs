@@ -256,9 +256,14 @@ impl Store {
                     .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
+                let invitations =
+                    end_invitations_to_accounts(&mut tx, actor, user_id, Some(account_id)).await?;
                 (
                     "account.access_removed",
-                    serde_json::json!({ "account_id": account_id, "account": account }),
+                    serde_json::json!({
+                        "account_id": account_id, "account": account,
+                        "invitations_withdrawn": invitations,
+                    }),
                 )
             }
         };
@@ -311,10 +316,10 @@ impl Store {
         .bind(actor.org_id)
         .fetch_all(&mut *tx)
         .await?;
-        let invitations = end_invitations_to_accounts(&mut tx, actor, user_id).await?;
-        if accounts.is_empty() && invitations == 0 {
+        if accounts.is_empty() {
             return Ok(UpdateOutcome::NotFound);
         }
+        let invitations = end_invitations_to_accounts(&mut tx, actor, user_id, None).await?;
         let email: String = row.try_get("email")?;
         let given: String = row.try_get("given_name")?;
         let family: String = row.try_get("family_name")?;

@@ -771,25 +771,34 @@ fn domain_verified(org_id: &str, email_domain: &str) -> String {
     )
 }
 
-/// Ends the pending invitations of `actor`'s organization for `user_id` to one of its accounts,
-/// now that the organization took the user's access away (removal from the organization, or an
-/// external user's access to every account): accepted afterwards, one would give back what was
-/// just taken. Answers how many ended; their links stop working.
+/// Ends the pending invitations of `actor`'s organization for `user_id` to one of its accounts
+/// alone (to `account`, or to any), now that the organization took the user's access away
+/// (removal from the organization, an external user's access to every account, access to one
+/// account): accepted afterwards, one would give back what was just taken. An invitation to join
+/// the organization stays, on the Invited tab. Answers how many ended; their links stop working.
 pub(super) async fn end_invitations_to_accounts(
     tx: &mut sqlx::Transaction<'_, Any>,
     actor: &Actor<'_>,
     user_id: i64,
+    account: Option<i64>,
 ) -> StoreResult<u64> {
-    let ended = sqlx::query(
-        "UPDATE invitations SET state = 'revoked', revoked_at = $1, token_hash = NULL \
-         WHERE org_id = $2 AND user_id = $3 AND state = 'pending' AND account_id IS NOT NULL",
-    )
-    .bind(actor.at)
-    .bind(actor.org_id)
-    .bind(user_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(ended.rows_affected())
+    let mut query = QueryBuilder::new("UPDATE invitations SET state = 'revoked', revoked_at = ");
+    query.push_bind(actor.at);
+    query.push(", token_hash = NULL WHERE org_id = ");
+    query.push_bind(actor.org_id);
+    query.push(" AND user_id = ");
+    query.push_bind(user_id);
+    query.push(" AND state = 'pending' AND account_id ");
+    match account {
+        Some(account_id) => {
+            query.push("= ");
+            query.push_bind(account_id);
+        }
+        None => {
+            query.push("IS NOT NULL");
+        }
+    }
+    Ok(query.build().execute(&mut **tx).await?.rows_affected())
 }
 
 /// Ends the pending invitations of `actor`'s organization for `user_id` to join it (not those to

@@ -768,7 +768,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             invitations_withdrawn =
-                Some(end_invitations_to_accounts(&mut tx, actor, user_id).await?);
+                Some(end_invitations_to_accounts(&mut tx, actor, user_id, None).await?);
             // The guide: removal leaves the user active. A suspension was the organization's, and
             // nobody would be left who could lift it.
             suspension_ended =

@@ -438,6 +438,88 @@ async fn removing_an_external_users_access_withdraws_their_waiting_invitations()
     assert_eq!(details["invitations_withdrawn"], 1, "{details}");
 }
 
+/// Taking an external user's access to one account away withdraws an invitation to that account
+/// still waiting for them (one sent before they got the access another way), and nothing else.
+#[tokio::test]
+async fn removing_access_to_one_account_withdraws_its_waiting_invitation() {
+    let server = demo_server().await;
+    let demo = demo_as_inserted();
+    let accounts: Vec<i64> = demo
+        .accounts
+        .iter()
+        .filter(|a| a.org_id == 1)
+        .map(|a| a.id)
+        .take(2)
+        .collect();
+    let contractor = "contractor.three@studio.example";
+    for account in &accounts {
+        server
+            .invite_to_account(*account, &[contractor], &["support"])
+            .await;
+    }
+    let visitor = server.another_client();
+    for (i, token) in delivered_links(&server, contractor)
+        .await
+        .iter()
+        .enumerate()
+    {
+        let mut body = serde_json::json!({"token": token, "password": "a long enough passphrase"});
+        if i == 0 {
+            body["given_name"] = "Casey".into();
+            body["family_name"] = "Contractor".into();
+        }
+        let (status, _, body) = visitor
+            .send_json("POST", "/api/v1/invitations/accept", &[], Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={contractor}"))
+        .await;
+    let casey = external.items.first().expect("listed under External").id;
+    let mut db = database(&server).await;
+    sqlx::query(
+        "INSERT INTO invitations (org_id, user_id, state, sent_at, expires_at, token_hash, account_id) \
+         VALUES (1, $1, 'pending', $2, $3, 'waiting-for-casey', $4)",
+    )
+    .bind(casey)
+    .bind(server.now())
+    .bind(server.now() + 86_400)
+    .bind(accounts[0])
+    .execute(&mut db)
+    .await
+    .expect("an invitation to the first account");
+
+    let (status, _, body) = server
+        .send_json(
+            "DELETE",
+            &format!("/api/v1/accounts/{}/users/{casey}", accounts[0]),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let waiting = scalar(
+        &mut db,
+        &format!("SELECT COUNT(*) FROM invitations WHERE user_id = {casey} AND state = 'pending'"),
+    )
+    .await;
+    assert_eq!(waiting, 0, "the invitation to the account is withdrawn");
+    let external: Page<UserSummary> = server
+        .get(&format!("/api/v1/users?view=external&q={contractor}"))
+        .await;
+    let access: Vec<i64> = external
+        .items
+        .iter()
+        .flat_map(|u| u.access.iter().map(|a| a.account.id))
+        .collect();
+    assert_eq!(
+        access,
+        vec![accounts[1]],
+        "the other account's access stays"
+    );
+}
+
 #[tokio::test]
 async fn someone_on_a_verified_domain_is_invited_to_join_with_access_to_the_account() {
     let server = demo_server().await;

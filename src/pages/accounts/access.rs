@@ -435,14 +435,20 @@ pub fn AccountAccessPage() -> impl IntoView {
                                                 }
                                             });
                                             view! {
+                                                // Not `disabled` while a request runs: that would take
+                                                // keyboard focus away.
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Resend the invitation to {email}")
-                                                    disabled=move || invitation_action.pending().get()
-                                                    on:click=move |_| { invitation_action.dispatch((id, true)); }>"Resend"</button>
+                                                    aria-disabled=move || invitation_action.pending().get().to_string()
+                                                    on:click=move |_| if !invitation_action.pending().get_untracked() {
+                                                        invitation_action.dispatch((id, true));
+                                                    }>"Resend"</button>
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Revoke the invitation to {email}")
-                                                    disabled=move || invitation_action.pending().get()
-                                                    node_ref=revoke on:click=move |_| confirming_revoke.set(Some(id))>"Revoke"</button>
+                                                    aria-disabled=move || invitation_action.pending().get().to_string()
+                                                    node_ref=revoke on:click=move |_| if !invitation_action.pending().get_untracked() {
+                                                        confirming_revoke.set(Some(id));
+                                                    }>"Revoke"</button>
                                             }.into_any()
                                         }}
                                     </td>

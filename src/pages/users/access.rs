@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 use roster_model::{
-    describe_access_changes, AccessChange, AccessLine, AccountGrant, ErrorCode, RoleSet, UserDetail,
+    describe_access_changes, AccessChange, AccessLine, AccountGrant, AccountRole, ErrorCode,
+    RoleSet, UserDetail,
 };
 
 use crate::api::ApiClient;
-use crate::components::{RolePicker, SearchBox};
+use crate::components::{role_input_id, RolePicker, SearchBox};
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +161,10 @@ pub fn AccessEditor(
                 }
             }
         });
-        focus_when_drawn(format!("roster-access-{account_id}-administrator"));
+        focus_when_drawn(role_input_id(
+            &format!("roster-access-{account_id}"),
+            AccountRole::Administrator,
+        ));
     };
 
     view! {

@@ -196,7 +196,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let left_notice = NodeRef::<leptos::html::P>::new();
     Effect::new(move |_| {
         if let Some(notice) = left_notice.get() {
-            let _ = notice.focus();
+            crate::dom::focus_if_fell(&notice);
         }
     });
 

@@ -54,7 +54,7 @@ pub fn RemoveExternalAccessDialog(
                 let question = match &account {
                     Some(account) => format!("{} will no longer be able to use {}.", user.display_name(), account.name),
                     None => format!(
-                        "{} will no longer be able to use any of the organization's accounts ({}), and leaves the External list. Invitations still waiting for them to the organization's accounts are withdrawn.",
+                        "{} will no longer be able to use any of the organization's accounts ({}), and leaves the External list. Invitations to its accounts still waiting for them are withdrawn.",
                         user.display_name(),
                         user.access.iter().map(|a| a.account.name.as_str()).collect::<Vec<_>>().join(", ")
                     ),

@@ -138,13 +138,19 @@ pub fn InvitePage() -> impl IntoView {
         }
     });
 
-    // A step replaces the one whose button moved on (or Back): focus goes to its heading, not
-    // to the top of the document, and a screen reader says where the admin now is.
+    // A step replaces the one whose button moved on (or Back): focus, fallen with the button,
+    // goes to its heading rather than the top of the document, and a screen reader says where
+    // the admin now is. Focus put elsewhere meanwhile (the check before "Next" can take a
+    // moment) stays there.
     let focus_by_id = crate::dom::use_focus_by_id();
     Effect::new(move |shown: Option<Option<Step>>| {
         let now = step.get();
         if shown.is_some_and(|shown| shown != now) {
-            request_animation_frame(move || focus_by_id(STEP_HEADING));
+            request_animation_frame(move || {
+                if crate::dom::focus_fell() {
+                    focus_by_id(STEP_HEADING);
+                }
+            });
         }
         now
     });
