@@ -152,6 +152,14 @@ pub fn DomainsPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // A second Enter of a hurried press, after the domain went and the field emptied: nothing
+        // to say "Enter a domain name." about.
+        let just_added = add
+            .value()
+            .with_untracked(|added| matches!(added, Some(Ok(_))));
+        if just_added && name.with_untracked(|name| name.trim().is_empty()) {
+            return;
+        }
         add.dispatch(name.get_untracked());
     };
     let on_retry = Callback::new(move |()| loaded.refetch());

@@ -83,7 +83,9 @@ pub fn ScimPage() -> impl IntoView {
             <p class="roster-muted">
                 "An identity provider (Okta, Microsoft Entra ID, Google, JumpCloud, OneLogin) can create, update, suspend and delete "
                 "this organization's users over SCIM 2.0, under the same rules as this console: new users must be on a verified domain, "
-                "and every change is in the audit log. Give it the base URL below and a token made here."
+                "and every change is in the audit log. Give it the base URL below and a token made here. "
+                "A token acts with an Owner's authority, so it stops working when you are no longer an Owner, are suspended, "
+                "or your password changes or is reset: an Owner who stays makes the next one."
             </p>
             <form class="roster-toolbar" on:submit=on_submit novalidate>
                 <TextField id="roster-scim-token-name" label="Token name" value=name error=error.field("name") />

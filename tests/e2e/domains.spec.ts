@@ -23,6 +23,9 @@ test.describe('domains', () => {
     const card = page.getByRole('article', { name });
     await expect(card).toContainText('Pending verification');
     await expect(field).toHaveValue('');
+    // A hurried second Enter in the emptied field (checked below, once the server has answered a
+    // later request).
+    await field.press('Enter');
     const host = (await card.locator('dd code').nth(0).textContent()) ?? '';
     const value = (await card.locator('dd code').nth(1).textContent()) ?? '';
     expect(host).toBe(`_roster.${name}`);
@@ -35,6 +38,9 @@ test.describe('domains', () => {
     await expect(card).toContainText('Verification failed');
     await expect(card).toContainText(`There is no TXT record at ${host}.`);
     await expect(verify).toBeFocused();
+    // The second Enter asked nothing, and says nothing is wrong.
+    await expect(page.getByText('Enter a domain name.')).toHaveCount(0);
+    await expect(field).not.toHaveAttribute('aria-invalid', 'true');
 
     // Publish the record in the loopback DNS and verify again.
     setTxtRecord(host, ['v=spf1 -all', value]);

@@ -158,22 +158,28 @@ impl Store {
     }
 }
 
-/// Revokes every live token `user_id` created: their password changed or was reset, or they are
-/// no longer an Owner, a member, or a user. A later promotion brings none of them back. Answers
-/// how many were revoked.
+/// Revokes every live token `user_id` created, API and provisioning tokens alike: their password
+/// changed or was reset, they were suspended, or they are no longer an Owner, a member, or a
+/// user. A provisioning token acts with an Owner's authority: kept, it let a suspended Owner
+/// restore themselves and a demoted one go on as an Owner (an attacker's pass). A later promotion
+/// brings none of them back. Answers how many were revoked.
 pub(super) async fn revoke_tokens_of(
     tx: &mut sqlx::Transaction<'_, Any>,
     user_id: i64,
     now: Timestamp,
 ) -> StoreResult<u64> {
-    Ok(sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    let mut revoked = 0;
+    for table in ["api_tokens", "scim_tokens"] {
+        revoked += sqlx::query(&format!(
+            "UPDATE {table} SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL"
+        ))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(revoked)
 }
 
 /// Whether two-factor sign-in is required of a token's creator, who has not set it up (their

@@ -5,6 +5,7 @@ use crate::common::*;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
+use roster_server::dataset;
 use roster_server::ops::scim::create_token_on_command_line;
 use serde_json::{json, Value};
 
@@ -17,6 +18,18 @@ async fn token(server: &TestServer, org_id: i64) -> String {
     create_token_on_command_line(&server.state.store, org_id, "Okta", server.now())
         .await
         .expect("a provisioning token")
+}
+
+/// A provisioning token `client`'s signed-in Owner makes in the console.
+async fn console_token(client: &TestServer, name: &str) -> String {
+    let (status, created) = client
+        .post_json(
+            "/api/v1/scim-tokens",
+            json!({"name": name, "current_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["secret"].as_str().expect("a secret").to_owned()
 }
 
 /// Sends a SCIM request with `token` (no cookie, no anti-forgery header, as an identity provider).
@@ -244,6 +257,66 @@ async fn owners_make_provisioning_tokens_in_the_console_and_nobody_else_does() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = scim(&server, &secret, "GET", "/Users?count=1", &[], None).await;
     assert_eq!(status, StatusCode::OK, "still live");
+}
+
+/// A provisioning token acts with an Owner's authority: one made by an Owner who is then suspended
+/// or demoted ends with it (an attacker's pass: a suspended Owner restored herself with her
+/// token and suspended the other Owner; a demoted one went on renaming Owners and granting
+/// herself roles). One made on the command line belongs to the organization and stays.
+#[tokio::test]
+async fn a_provisioning_token_ends_when_its_creator_is_suspended_or_no_longer_an_owner() {
+    let maya = demo_server().await;
+    let organizations = token(&maya, NORTHWIND).await;
+    let priya_email = dataset::DEMO_ADMIN_EMAIL;
+    maya.promote(priya_email).await;
+    let mut priya = maya.another_client();
+    priya.sign_in_as(priya_email).await;
+    let before_suspension = console_token(&priya, "Priya's IdP").await;
+    let users = "/Users?count=1";
+    let (status, _, _) = scim(&maya, &before_suspension, "GET", users, &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = maya
+        .act("POST", id_of(priya_email), "suspend", json!(null))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let restore_herself = json!({"schemas": [PATCH], "Operations": [
+        {"op": "replace", "path": "active", "value": true}
+    ]});
+    let (status, _, body) = scim(
+        &maya,
+        &before_suspension,
+        "PATCH",
+        &format!("/Users/{}", id_of(priya_email)),
+        &[],
+        Some(restore_herself),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    // Restored, she makes another; demoted, it ends too, and a promotion revives neither.
+    let (status, body) = maya
+        .act("POST", id_of(priya_email), "restore", json!(null))
+        .await;
+    assert!(status.is_success(), "{body}");
+    priya.sign_in_as(priya_email).await;
+    let before_demotion = console_token(&priya, "Priya's other IdP").await;
+    let (status, _, body) = maya
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/users/{}", id_of(priya_email)),
+            &[("if-match", &maya.detail(id_of(priya_email)).await.1)],
+            Some(json!({"org_role": "member"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    maya.promote(priya_email).await;
+    for secret in [&before_suspension, &before_demotion] {
+        let (status, _, _) = scim(&maya, secret, "GET", users, &[], None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _, _) = scim(&maya, &organizations, "GET", users, &[], None).await;
+    assert_eq!(status, StatusCode::OK, "the organization's own token stays");
 }
 
 #[tokio::test]
