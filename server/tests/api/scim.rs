@@ -319,6 +319,46 @@ async fn a_provisioning_token_ends_when_its_creator_is_suspended_or_no_longer_an
     assert_eq!(status, StatusCode::OK, "the organization's own token stays");
 }
 
+/// Upgrading revokes the provisioning tokens made before whose creator already is no active Owner
+/// (migrations 0025 on SQLite, 0015 on PostgreSQL); an active Owner's, and one made on the
+/// command line, stay.
+#[tokio::test]
+async fn upgrading_revokes_the_tokens_of_creators_no_longer_owners() {
+    let server = demo_server().await;
+    let mut db = database(&server).await;
+    let make = |name: &'static str, creator: Option<i64>| {
+        sqlx::query(
+            "INSERT INTO scim_tokens (org_id, name, token_hash, created_by, created_at) \
+             VALUES (1, $1, $2, $3, 0)",
+        )
+        .bind(name)
+        .bind(format!("hash of {name}"))
+        .bind(creator)
+    };
+    for (name, creator) in [
+        ("of an Owner", Some(id_of(OWNER))),
+        ("of a Member", Some(id_of(MEMBER))),
+        ("of the organization", None),
+    ] {
+        make(name, creator).execute(&mut db).await.expect("a token");
+    }
+    let migration = match server.database_url.starts_with("postgres") {
+        true => include_str!("../../migrations/postgres/0015_provisioning_tokens_of_owners.sql"),
+        false => include_str!("../../migrations/sqlite/0025_provisioning_tokens_of_owners.sql"),
+    };
+    sqlx::raw_sql(migration)
+        .execute(&mut db)
+        .await
+        .expect("the migration's statement");
+    let live: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM scim_tokens WHERE revoked_at IS NULL AND name LIKE 'of %' ORDER BY name",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("tokens");
+    assert_eq!(live, ["of an Owner", "of the organization"]);
+}
+
 #[tokio::test]
 async fn users_list_with_filters_pages_and_sorting_and_never_another_organization() {
     let server = demo_server().await;
