@@ -211,12 +211,8 @@ pub async fn confirm_two_factor(
     let (email, addr) = (caller.email.as_str(), caller.client_addr.as_str());
     let attempt = Attempt::reserve(state, email, addr, now).await?;
     let Some(step) = two_factor::matching_step(&secret, email, code, now, None) else {
-        let known = Some((Some(caller.org_id), caller.user_id));
         attempt
-            .failed(
-                state,
-                &failure_event(known, email, addr, "two_factor_setup_code", now),
-            )
+            .failed_by_caller(state, caller, "two_factor_setup_code", now)
             .await?;
         return Err(AppError::invalid(
             "code",
@@ -292,6 +288,20 @@ impl Attempt {
     /// It failed: the reservation stays as a failure, and the audit log says why.
     pub async fn failed(self, state: &AppState, event: &AuditEvent<'_>) -> AppResult<()> {
         Ok(state.store.attempt_failed(event).await?)
+    }
+
+    /// It failed, and it was the signed-in caller's own: recorded against them in their
+    /// organization's log.
+    pub async fn failed_by_caller(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        reason: &'static str,
+        now: i64,
+    ) -> AppResult<()> {
+        let known = Some((Some(caller.org_id), caller.user_id));
+        let event = failure_event(known, &caller.email, &caller.client_addr, reason, now);
+        self.failed(state, &event).await
     }
 }
 
@@ -507,12 +517,8 @@ pub async fn verify_current_password(
     if verified {
         return attempt.release(state).await;
     }
-    let known = Some((Some(caller.org_id), caller.user_id));
     attempt
-        .failed(
-            state,
-            &failure_event(known, email, addr, "current_password", now),
-        )
+        .failed_by_caller(state, caller, "current_password", now)
         .await?;
     Err(AppError::invalid(
         "current_password",

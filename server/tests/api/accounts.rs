@@ -363,14 +363,7 @@ async fn inviting_gives_members_access_at_once_and_makes_others_external_users_o
 #[tokio::test]
 async fn removing_an_external_users_access_withdraws_their_waiting_invitations() {
     let server = demo_server().await;
-    let demo = demo_as_inserted();
-    let accounts: Vec<i64> = demo
-        .accounts
-        .iter()
-        .filter(|a| a.org_id == 1)
-        .map(|a| a.id)
-        .take(2)
-        .collect();
+    let accounts = demo_org_accounts(2);
     let contractor = "contractor.two@studio.example";
     server
         .invite_to_account(accounts[0], &[contractor], &["support"])
@@ -381,30 +374,20 @@ async fn removing_an_external_users_access_withdraws_their_waiting_invitations()
     let tokens = delivered_links(&server, contractor).await;
     assert_eq!(tokens.len(), 2);
     let visitor = server.another_client();
-    let accept = |token: &str| {
-        serde_json::json!({
-            "token": token, "given_name": "Casey", "family_name": "Contractor",
-            "password": "a long enough passphrase"
-        })
-    };
-    let (status, _, body) = visitor
-        .send_json(
-            "POST",
-            "/api/v1/invitations/accept",
-            &[],
-            Some(accept(&tokens[0])),
-        )
+    let casey_contractor = Some(("Casey", "Contractor"));
+    let (status, body) = visitor
+        .accept_invitation(&tokens[0], casey_contractor)
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let external: Page<UserSummary> = server
-        .get(&format!("/api/v1/users?view=external&q={contractor}"))
-        .await;
-    let casey = external.items.first().expect("listed under External");
+    let casey = server
+        .external_user_id(contractor)
+        .await
+        .expect("listed under External");
 
     let (status, _, body) = server
         .send_json(
             "DELETE",
-            &format!("/api/v1/users/{}/access", casey.id),
+            &format!("/api/v1/users/{casey}/access"),
             &[],
             None,
         )
@@ -414,19 +397,11 @@ async fn removing_an_external_users_access_withdraws_their_waiting_invitations()
         .get(&format!("/api/v1/accounts/{}/invitations", accounts[1]))
         .await;
     assert!(waiting.iter().all(|i| i.email != contractor), "{waiting:?}");
-    let (status, _, body) = visitor
-        .send_json(
-            "POST",
-            "/api/v1/invitations/accept",
-            &[],
-            Some(accept(&tokens[1])),
-        )
+    let (status, body) = visitor
+        .accept_invitation(&tokens[1], casey_contractor)
         .await;
     assert_ne!(status, StatusCode::OK, "{body}");
-    let external: Page<UserSummary> = server
-        .get(&format!("/api/v1/users?view=external&q={contractor}"))
-        .await;
-    assert!(external.items.is_empty(), "{:?}", external.items);
+    assert_eq!(server.external_user_id(contractor).await, None);
     let mut db = database(&server).await;
     let details: String = sqlx::query_scalar(
         "SELECT details FROM audit_events WHERE action = 'account.access_removed'",
@@ -443,14 +418,7 @@ async fn removing_an_external_users_access_withdraws_their_waiting_invitations()
 #[tokio::test]
 async fn removing_access_to_one_account_withdraws_its_waiting_invitation() {
     let server = demo_server().await;
-    let demo = demo_as_inserted();
-    let accounts: Vec<i64> = demo
-        .accounts
-        .iter()
-        .filter(|a| a.org_id == 1)
-        .map(|a| a.id)
-        .take(2)
-        .collect();
+    let accounts = demo_org_accounts(2);
     let contractor = "contractor.three@studio.example";
     for account in &accounts {
         server
@@ -463,32 +431,17 @@ async fn removing_access_to_one_account_withdraws_its_waiting_invitation() {
         .iter()
         .enumerate()
     {
-        let mut body = serde_json::json!({"token": token, "password": "a long enough passphrase"});
-        if i == 0 {
-            body["given_name"] = "Casey".into();
-            body["family_name"] = "Contractor".into();
-        }
-        let (status, _, body) = visitor
-            .send_json("POST", "/api/v1/invitations/accept", &[], Some(body))
-            .await;
+        let new_user_name = (i == 0).then_some(("Casey", "Contractor"));
+        let (status, body) = visitor.accept_invitation(token, new_user_name).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let external: Page<UserSummary> = server
-        .get(&format!("/api/v1/users?view=external&q={contractor}"))
-        .await;
-    let casey = external.items.first().expect("listed under External").id;
+    let casey = server
+        .external_user_id(contractor)
+        .await
+        .expect("listed under External");
     let mut db = database(&server).await;
-    sqlx::query(
-        "INSERT INTO invitations (org_id, user_id, state, sent_at, expires_at, token_hash, account_id) \
-         VALUES (1, $1, 'pending', $2, $3, 'waiting-for-casey', $4)",
-    )
-    .bind(casey)
-    .bind(server.now())
-    .bind(server.now() + 86_400)
-    .bind(accounts[0])
-    .execute(&mut db)
-    .await
-    .expect("an invitation to the first account");
+    insert_waiting_account_invitation(&mut db, &server, casey, accounts[0], "waiting-for-casey")
+        .await;
 
     let (status, _, body) = server
         .send_json(

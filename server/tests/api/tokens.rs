@@ -368,33 +368,10 @@ async fn a_token_is_created_only_with_the_owner_s_password() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_guesses_at_once_through_token_creation_stay_within_the_throttle() {
     let owner = demo_server().await;
-    let mut racers = tokio::task::JoinSet::new();
-    for i in 0..20 {
-        let client = owner.clone_signed_in();
-        racers.spawn(async move {
-            client
-                .post_json(
-                    "/api/v1/tokens",
-                    serde_json::json!({"name": "guess", "current_password": format!("guess {i}")}),
-                )
-                .await
-                .0
-        });
-    }
-    let statuses = racers.join_all().await;
-    let tried = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
-        .count();
-    assert_eq!(
-        tried,
-        roster_server::auth::FREE_FAILURES_PER_ACCOUNT as usize,
-        "{statuses:?}"
-    );
-    assert!(statuses.iter().all(|s| matches!(
-        *s,
-        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::TOO_MANY_REQUESTS
-    )));
+    let guesses = (0..20)
+        .map(|i| serde_json::json!({"name": "guess", "current_password": format!("guess {i}")}));
+    let statuses = posts_at_once(&owner, "/api/v1/tokens", guesses.collect()).await;
+    assert_throttled(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
     let listed: Vec<roster_model::ApiToken> = owner.get("/api/v1/tokens").await;
     assert!(listed.is_empty());
 }

@@ -360,34 +360,11 @@ async fn confirming_a_set_up_is_throttled_and_ends_the_other_sessions() {
     let guesses = (100_000..)
         .map(|n: u32| n.to_string())
         .filter(|guess| !right.contains(guess))
-        .take(20);
-    let mut racers = tokio::task::JoinSet::new();
-    for guess in guesses {
-        let client = server.clone_signed_in();
-        racers.spawn(async move {
-            client
-                .post_json(
-                    "/api/v1/session/two-factor",
-                    serde_json::json!({ "code": guess }),
-                )
-                .await
-                .0
-        });
-    }
-    let statuses = racers.join_all().await;
-    let tried = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
-        .count();
-    assert_eq!(
-        tried,
-        roster_server::auth::FREE_FAILURES_PER_ACCOUNT as usize,
-        "{statuses:?}"
-    );
-    assert!(statuses.iter().all(|s| matches!(
-        *s,
-        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::TOO_MANY_REQUESTS
-    )));
+        .take(20)
+        .map(|guess| serde_json::json!({ "code": guess }));
+    let statuses = posts_at_once(&server, "/api/v1/session/two-factor", guesses.collect()).await;
+    assert_throttled(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
+    let tried = count(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
     let me: Me = server.get("/api/v1/session").await;
     assert!(!me.two_factor_enrolled);
     let failures: Page<AuditEntry> = server

@@ -57,6 +57,29 @@ pub async fn scalar(db: &mut AnyConnection, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect(sql)
 }
 
+/// Puts a pending invitation of `user` to `account` (of organization 1) straight into the
+/// database, under `token_hash`: one the API would no longer make, as one sent before a change.
+pub async fn insert_waiting_account_invitation(
+    db: &mut AnyConnection,
+    server: &TestServer,
+    user: i64,
+    account: i64,
+    token_hash: &str,
+) {
+    sqlx::query(
+        "INSERT INTO invitations (org_id, user_id, state, sent_at, expires_at, token_hash, account_id) \
+         VALUES (1, $1, 'pending', $2, $3, $4, $5)",
+    )
+    .bind(user)
+    .bind(server.now())
+    .bind(server.now() + 86_400)
+    .bind(token_hash)
+    .bind(account)
+    .execute(db)
+    .await
+    .expect("a waiting invitation to an account");
+}
+
 /// Holds the lock every change of the server's store waits for, until `release_write_lock`.
 pub async fn hold_write_lock(server: &TestServer, db: &mut AnyConnection) {
     match server.state.store.backend() {

@@ -51,6 +51,17 @@ pub fn demo_as_inserted() -> store::Dataset {
     dataset::demo(first, NOW, "unused")
 }
 
+/// The first `n` accounts of the demo organization.
+pub fn demo_org_accounts(n: usize) -> Vec<i64> {
+    demo_as_inserted()
+        .accounts
+        .iter()
+        .filter(|a| a.org_id == 1)
+        .map(|a| a.id)
+        .take(n)
+        .collect()
+}
+
 /// A member of the demo organization who is required to use two-factor and has not enrolled.
 pub fn member_owing_enrolment() -> String {
     demo_as_inserted()

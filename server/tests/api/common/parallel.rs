@@ -3,6 +3,8 @@
 use axum::http::StatusCode;
 use roster_server::auth::FREE_FAILURES_PER_ACCOUNT;
 
+use super::TestServer;
+
 /// Runs `attempt` `n` times at once and answers the statuses, in no particular order.
 pub async fn in_parallel<F, Fut>(n: usize, attempt: F) -> Vec<StatusCode>
 where
@@ -31,4 +33,18 @@ pub fn assert_throttled(statuses: &[StatusCode], failed: StatusCode) {
         statuses.len() - free,
         "{statuses:?}"
     );
+}
+
+/// Posts each of `bodies` to `uri` at once, each through its own client of `server`'s session,
+/// and answers the statuses, in no particular order.
+pub async fn posts_at_once(
+    server: &TestServer,
+    uri: &'static str,
+    bodies: Vec<serde_json::Value>,
+) -> Vec<StatusCode> {
+    in_parallel(bodies.len(), |i| {
+        let (client, body) = (server.clone_signed_in(), bodies[i].clone());
+        async move { client.post_json(uri, body).await.0 }
+    })
+    .await
 }

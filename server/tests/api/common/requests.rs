@@ -138,6 +138,26 @@ impl TestServer {
         serde_json::json!({"acknowledged": acknowledged(consequences), "new_owners": new_owners})
     }
 
+    /// Accepts the invitation of `token` with a passphrase, naming a new user `name` (given, family).
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        name: Option<(&str, &str)>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut body = serde_json::json!({"token": token, "password": "a long enough passphrase"});
+        if let Some((given, family)) = name {
+            body["given_name"] = given.into();
+            body["family_name"] = family.into();
+        }
+        self.post_json("/api/v1/invitations/accept", body).await
+    }
+
+    /// The id of `email` on the External tab, if they are listed there.
+    pub async fn external_user_id(&self, email: &str) -> Option<i64> {
+        let page = self.users(&format!("view=external&q={email}")).await;
+        page.items.iter().find(|u| u.email == email).map(|u| u.id)
+    }
+
     pub async fn post_json(
         &self,
         uri: &str,

@@ -86,17 +86,7 @@ async fn removing_a_member_withdraws_their_waiting_invitations_to_its_accounts()
     let sam = id_of(MEMBER);
     let mut db = database(&owner).await;
     let account = scalar(&mut db, "SELECT MIN(id) FROM accounts WHERE org_id = 1").await;
-    sqlx::query(
-        "INSERT INTO invitations (org_id, user_id, state, sent_at, expires_at, token_hash, account_id) \
-         VALUES (1, $1, 'pending', $2, $3, 'waiting-for-sam', $4)",
-    )
-    .bind(sam)
-    .bind(owner.now())
-    .bind(owner.now() + 86_400)
-    .bind(account)
-    .execute(&mut db)
-    .await
-    .expect("an invitation to an account");
+    insert_waiting_account_invitation(&mut db, &owner, sam, account, "waiting-for-sam").await;
 
     let others_waiting =
         format!("SELECT COUNT(*) FROM invitations WHERE state = 'pending' AND user_id <> {sam}");

@@ -154,19 +154,10 @@ async fn parallel_wrong_codes_are_throttled_like_passwords() {
 async fn parallel_wrong_current_passwords_are_throttled() {
     let mut server = anonymous_demo_server().await;
     server.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
-    let statuses = in_parallel(25, |i| {
-        let server = server.clone_signed_in();
-        async move {
-            server
-                .post_json(
-                    "/api/v1/session/password",
-                    serde_json::json!({"current_password": format!("guess {i}"), "new_password": "a brand new passphrase"}),
-                )
-                .await
-                .0
-        }
-    })
-    .await;
+    let guesses = (0..25).map(|i| {
+        serde_json::json!({"current_password": format!("guess {i}"), "new_password": "a brand new passphrase"})
+    });
+    let statuses = posts_at_once(&server, "/api/v1/session/password", guesses.collect()).await;
     assert_throttled(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
