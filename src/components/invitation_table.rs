@@ -159,6 +159,7 @@ pub fn InvitationTable(
             selected.with(BTreeSet::len) as u64
         }
     };
+    let unavailable = move || busy.get() || count() == 0;
     view! {
         <div class="roster-bulk-bar" role="group" aria-label="Selected invitations">
             <span role="status">{move || match count() {
@@ -186,12 +187,15 @@ pub fn InvitationTable(
                     "Clear selection"
                 </button>
             })}
-            <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
-                on:click=move |_| act_on_selection(InvitationAction::Resend)>"Resend selected"</button>
+            // `aria-disabled`, not `disabled`, as the rows' buttons: the one just pressed keeps
+            // focus while its request runs and the selection it emptied stays empty.
+            <button type="button" class="roster-button roster-button--quiet" aria-disabled=move || unavailable().to_string()
+                data-focus-key="resend-selected"
+                on:click=move |_| if !unavailable() { act_on_selection(InvitationAction::Resend) }>"Resend selected"</button>
             <Show when=move || { confirming_bulk.get() && count() != 0 } fallback=move || view! {
-                <button type="button" class="roster-button roster-button--quiet" disabled=move || { busy.get() || count() == 0 }
+                <button type="button" class="roster-button roster-button--quiet" aria-disabled=move || unavailable().to_string()
                     data-focus-key="revoke-selected"
-                    on:click=move |_| confirming_bulk.set(true)>"Revoke selected"</button>
+                    on:click=move |_| if !unavailable() { confirming_bulk.set(true) }>"Revoke selected"</button>
             }>
                 <span class="roster-confirm">
                     {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}

@@ -318,6 +318,17 @@ test.describe('invitations', () => {
     await expect(page.getByText(`Revoked the invitation of ${pending[2].email}.`)).toBeVisible();
     await expect(page.getByRole('rowheader', { name: pending[1].email })).toHaveCount(0);
     await expect(page.getByRole('rowheader', { name: pending[2].email })).toHaveCount(0);
+    // Focus stayed where the admin was (it fell to the top of the page when the emptied
+    // selection disabled the button).
+    await expect(page.getByRole('button', { name: 'Revoke selected' })).toBeFocused();
+    await expect(page.getByRole('button', { name: 'Revoke selected' })).toHaveAttribute('aria-disabled', 'true');
+
+    // One row's revoke: its row goes, and focus goes to the line that says it was revoked.
+    await page.getByRole('button', { name: `Revoke invitation of ${pending[0].email}` }).click();
+    await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('rowheader', { name: pending[0].email })).toHaveCount(0);
+    await expect(page.getByText(`Revoked the invitation of ${pending[0].email}.`)).toBeFocused();
   });
 
   test('"select all matching" on the Invited tab revokes every invitation the search finds, past the page', async ({

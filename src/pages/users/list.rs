@@ -704,8 +704,15 @@ fn action_results(
         .into_iter()
         .map(|r| {
             let who = r.email.unwrap_or_else(|| format!("invitation {}", r.id));
+            // A revoked invitation's row goes when the list is read again: focus on its Revoke
+            // follows to its line here (`dom::keep_focus_across_redraws`).
+            let focus_key = (action == InvitationAction::Revoke).then(|| format!("revoke-{}", r.id));
+            let tabindex = focus_key.as_ref().map(|_| "-1");
             match r.message {
-                None if r.ok => view! { <li class="roster-result roster-result--ok">{format!("{verb} {who}.")}</li> }.into_any(),
+                None if r.ok => view! {
+                    <li class="roster-result roster-result--ok" tabindex=tabindex data-focus-key=focus_key>{format!("{verb} {who}.")}</li>
+                }
+                .into_any(),
                 message => view! {
                     <li class="roster-result roster-result--failed">
                         {format!("{who}: {}", message.unwrap_or_default())}
