@@ -13,10 +13,17 @@ pub struct AuditEntry {
     pub actor_id: Option<UserId>,
     /// Who acted, as they were named then (kept after the user is deleted).
     pub actor: String,
+    /// The actor's email then: names are not unique. None for a provisioning token, and for
+    /// entries recorded before emails were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_email: Option<String>,
     /// A stable machine name such as `session.signed_in`.
     pub action: String,
     pub target_id: Option<UserId>,
     pub target: Option<String>,
+    /// The target user's email then, when the target is a user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_email: Option<String>,
     pub client_addr: Option<String>,
 }
 

@@ -198,6 +198,7 @@ pub struct InvitationPreview {
 pub struct InvitationOffer {
     pub email: String,
     pub organization: String,
+    /// Who invited them, by name and email (names are not unique).
     pub invited_by: Option<String>,
     pub accounts: Vec<InvitedAccount>,
     pub expires_at: Timestamp,

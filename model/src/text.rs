@@ -5,8 +5,54 @@
 /// too), the bidirectional controls that reorder what a reader sees (U+202E turns "exe.txt"
 /// into "txt.exe") and characters that show nothing at all are refused.
 pub fn hidden_character_problem(text: &str) -> Option<&'static str> {
-    text.chars().any(is_hidden_control).then_some(
-        "Use visible characters only: line breaks, tabs and other control characters are not allowed.",
+    if text.chars().any(is_hidden_control) {
+        return Some(
+            "Use visible characters only: line breaks, tabs and other control characters are not allowed.",
+        );
+    }
+    has_mark_without_letter(text).then_some(
+        "Use visible characters only: an accent or other mark must follow the letter it belongs to.",
+    )
+}
+
+/// Whether a combining mark or a variation selector stands where it marks nothing: first, or
+/// after a space (a name of marks alone shows as blank), and a variation selector after an ASCII
+/// character, none of which it varies ("Maya\u{FE0F}" looks like "Maya"). After other letters,
+/// emoji and ideographs they are part of the name (decomposed accents, emoji presentation,
+/// Japanese names' ideographic variants, Mongolian letters' forms).
+fn has_mark_without_letter(text: &str) -> bool {
+    let mut before: Option<char> = None;
+    text.chars().any(|c| {
+        let marks_nothing = match before {
+            None => is_combining_mark(c) || is_variation_selector(c),
+            Some(letter) if letter.is_whitespace() => {
+                is_combining_mark(c) || is_variation_selector(c)
+            }
+            Some(letter) => is_variation_selector(c) && letter.is_ascii(),
+        };
+        before = Some(c);
+        marks_nothing
+    })
+}
+
+/// The combining diacritical marks' blocks: they draw on the character before them.
+fn is_combining_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
+}
+
+/// Variation selectors (emoji and text presentation, ideographic variants) and Mongolian free
+/// variation selectors: they choose a form of the character before them.
+fn is_variation_selector(c: char) -> bool {
+    matches!(
+        c,
+        '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
     )
 }
 
@@ -41,6 +87,7 @@ fn is_invisible(c: char) -> bool {
             | '\u{200B}'
             | '\u{2060}'..='\u{2064}'
             | '\u{206A}'..='\u{206F}'
+            | '\u{2800}'
             | '\u{3164}'
             | '\u{FEFF}'
             | '\u{FFA0}'
@@ -82,8 +129,33 @@ mod tests {
             "Ada\u{E0041}\u{E0042}",
             "Ada\u{00AD}",
             "\u{FEFF}Ada",
+            "\u{2800}",
         ] {
             assert!(hidden_character_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn marks_and_selectors_that_mark_nothing_are_refused() {
+        for bad in [
+            "\u{0336}\u{0336}",
+            "Ada \u{0301}",
+            "\u{FE0F}",
+            "Maya\u{FE0F}",
+            "\u{E0100}",
+            "Ada\u{E0100}",
+            "\u{180B}",
+        ] {
+            assert!(hidden_character_problem(bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "Jose\u{0301}",
+            "e\u{0301}\u{0302}",
+            "\u{2764}\u{FE0F}",
+            "\u{845B}\u{E0100}",
+            "\u{1820}\u{180B}",
+        ] {
+            assert_eq!(hidden_character_problem(good), None, "{good:?}");
         }
     }
 

@@ -164,6 +164,17 @@ pub fn display_name(given: &str, family: &str, email: &str) -> String {
     }
 }
 
+/// A person as a message names them to someone who may not know them: "Maya Chen
+/// (maya.chen@example.com)". Names are not unique, and anyone who manages users may take
+/// another's; the email is theirs alone.
+pub fn name_and_email(name: &str, email: &str) -> String {
+    if name == email {
+        email.to_owned()
+    } else {
+        format!("{name} ({email})")
+    }
+}
+
 impl UserSummary {
     pub fn display_name(&self) -> String {
         display_name(&self.given_name, &self.family_name, &self.email)

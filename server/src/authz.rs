@@ -141,6 +141,11 @@ pub struct Caller {
 
 impl Caller {
     /// The caller acting at `at`, for the changes and audit events they make.
+    /// How a message names the caller to the person it is about ([`roster_model::name_and_email`]).
+    pub fn name_and_email(&self) -> String {
+        roster_model::name_and_email(&self.name, &self.email)
+    }
+
     pub fn actor(&self, at: i64) -> Actor<'_> {
         Actor {
             org_id: self.org_id,

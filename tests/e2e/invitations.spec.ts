@@ -101,7 +101,7 @@ test.describe('invitations', () => {
     await context.clearCookies();
     await page.goto(`/accept/${token}`);
     await expect(page.getByRole('heading', { name: 'Join Northwind Labs' })).toBeVisible();
-    await expect(page.getByText('Maya Chen invited new.hire@northwind.example')).toBeVisible();
+    await expect(page.getByText('Maya Chen (maya.chen@northwind.example) invited new.hire@northwind.example')).toBeVisible();
     await expectAccessible(page);
     await page.getByLabel('Given name').fill('Nia');
     await page.getByLabel('Family name').fill('Hire');

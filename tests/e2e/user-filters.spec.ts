@@ -134,7 +134,7 @@ test.describe('CSV export', () => {
       page.getByRole('button', { name: 'Export CSV' }).click(),
     ]);
     expect(audit.suggestedFilename()).toMatch(/^roster-audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
-    expect(await readDownload(audit)).toContain('Time (UTC),Actor,Action');
+    expect(await readDownload(audit)).toContain('Time (UTC),Actor,Actor email,Action,Action code,Target,Target email');
   });
 });
 

@@ -2,7 +2,7 @@
 //! strings, ids in the path, the version a change is based on, and the Idempotency-Key; and the
 //! one reading of a change's outcome.
 
-use axum::extract::{FromRequest, FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -79,6 +79,27 @@ path_id!(
     /// `{token_id}`: a live API token of the organization.
     TokenId, "token_id", "There is no such live token."
 );
+
+/// `{token}`: a link's token, as sent. Tokens are URL-safe text, read without decoding: one that
+/// is not (`%ff`, which decodes to no text) is no link's token, and is answered as any unknown
+/// one is, in Roster's error shape.
+pub struct LinkToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for LinkToken {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let missing = || AppError::not_found("This link is not valid.");
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| missing())?;
+        params
+            .iter()
+            .find(|(name, _)| *name == "token")
+            .map(|(_, token)| LinkToken(token.to_owned()))
+            .ok_or_else(missing)
+    }
+}
 
 /// The version a change is based on, from `If-Match` (the ETag the resource was read with).
 pub struct IfMatch(pub i64);

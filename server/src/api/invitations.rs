@@ -1,7 +1,7 @@
 //! `/invitations`: checking addresses, inviting many at once (idempotently), resending, revoking,
 //! and — without a session — a link's preview and its acceptance.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,7 @@ use roster_model::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{IdempotencyKey, Json};
+use super::extract::{IdempotencyKey, Json, LinkToken};
 use super::openapi::Errors;
 use super::session::signed_in;
 use crate::authz::{client, Manager};
@@ -116,7 +116,7 @@ async fn revoke(
     responses((status = 200, body = InvitationPreview), Errors))]
 async fn preview(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
 ) -> AppResult<Json<InvitationPreview>> {
     Ok(Json(invitations::preview(&state, &token).await?))
 }

@@ -1,13 +1,13 @@
 //! Set-password links (no session needed): what a link opens, and choosing the new password.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::response::Response;
 use roster_model::{CompletePasswordReset, Me, PasswordResetPreview};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::Json;
+use super::extract::{Json, LinkToken};
 use super::openapi::Errors;
 use super::session::signed_in;
 use crate::authz::client;
@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = PasswordResetPreview), Errors))]
 async fn preview(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    LinkToken(token): LinkToken,
 ) -> AppResult<Json<PasswordResetPreview>> {
     Ok(Json(password_resets::preview(&state, &token).await?))
 }

@@ -114,7 +114,7 @@ pub async fn invite(
     let assessed = invitations::assess(state, caller.org_id, &emails, now).await?;
     let inviting = invitations::Inviting {
         organization: &organization.name,
-        invited_by: &caller.name,
+        invited_by: &caller.name_and_email(),
         accounts: &granted,
         expires_at,
     };

@@ -48,9 +48,11 @@ pub fn audit(state: &AppState, org_id: i64, params: AuditParams) -> Response {
     let header = [
         "Time (UTC)",
         "Actor",
+        "Actor email",
         "Action",
         "Action code",
         "Target",
+        "Target email",
         "From address",
     ];
     download(
@@ -302,9 +304,11 @@ fn audit_record(entry: &AuditEntry) -> Vec<String> {
     vec![
         moment(Some(entry.at)),
         entry.actor.clone(),
+        entry.actor_email.clone().unwrap_or_default(),
         audit_action_label(&entry.action).to_owned(),
         entry.action.clone(),
         entry.target.clone().unwrap_or_default(),
+        entry.target_email.clone().unwrap_or_default(),
         entry.client_addr.clone().unwrap_or_default(),
     ]
 }

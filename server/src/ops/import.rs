@@ -42,7 +42,7 @@ pub async fn import(
     for &id in &request.ids {
         let actor = caller.actor(state.clock.now());
         let imported = state.store.import_user(&actor, id, |email| {
-            imported_mail(email, &organization, &caller.name, &sign_in)
+            imported_mail(email, &organization, &caller.name_and_email(), &sign_in)
         });
         let (outcome, name) = match batch.item(imported).await? {
             Ok(answer) => answer,

@@ -255,7 +255,7 @@ pub async fn create(
                     state,
                     &Inviting {
                         organization: &organization.name,
-                        invited_by: &caller.name,
+                        invited_by: &caller.name_and_email(),
                         accounts: &accounts,
                         expires_at,
                     },
@@ -381,7 +381,7 @@ pub async fn resend(
         let mail = InvitationMail {
             to: &invite.email,
             organization: &organization.name,
-            invited_by: &caller.name,
+            invited_by: &caller.name_and_email(),
             accounts: &invite.accounts,
             link: &link,
             expires_at,

@@ -34,7 +34,7 @@ pub async fn reset_two_factor(
 ) -> AppResult<UpdateOutcome> {
     let organization = super::organization(state, caller.org_id).await?;
     let actor = caller.actor(state.clock.now());
-    let mail = |to: &str| two_factor_reset_mail(to, &organization.name, &caller.name);
+    let mail = |to: &str| two_factor_reset_mail(to, &organization.name, &caller.name_and_email());
     let outcome = state
         .store
         .reset_two_factor(&actor, user_id, Some(expected), mail)
@@ -73,6 +73,42 @@ pub async fn leave(
     })
 }
 
+/// A bulk removal gives each account to someone who stays: choosing one of the users it removes
+/// means "keeps it" (the account leaves with them) only for an account they own themselves. For
+/// another's, the account would be handed to them and then leave with them as theirs, with
+/// everyone else's access to it, which nobody chose.
+async fn new_owners_stay(
+    state: &AppState,
+    caller: &Caller,
+    request: &BulkRequest,
+) -> AppResult<()> {
+    for choice in &request.new_owners {
+        if !request.ids.contains(&choice.new_owner_id) {
+            continue;
+        }
+        let Some(account) = state
+            .store
+            .account_summary(caller.org_id, choice.account_id)
+            .await?
+        else {
+            continue;
+        };
+        if account
+            .owner
+            .is_none_or(|owner| owner.id != choice.new_owner_id)
+        {
+            return Err(AppError::invalid(
+                "new_owners",
+                format!(
+                    "The new owner of {} is removed too: choose someone who stays.",
+                    account.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One batch of a bulk action, each user on their own (one failing does not stop the others),
 /// with a result per user.
 pub async fn bulk(
@@ -88,6 +124,7 @@ pub async fn bulk(
     }
     if request.action == BulkAction::Remove {
         confirmed(&REMOVE_CONSEQUENCES, &request.acknowledged)?;
+        new_owners_stay(state, caller, request).await?;
     }
     let now = state.clock.now();
     let organization = super::organization(state, caller.org_id).await?;

@@ -109,8 +109,12 @@ pub struct AuditEvent<'a> {
 impl AuditEvent<'_> {
     pub(super) async fn insert(&self, tx: &mut sqlx::Transaction<'_, Any>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO audit_events (org_id, actor_id, actor_label, action, target_id, target_label, details, client_addr, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            // The actor's and the target's emails as they are at this moment, beside their names:
+            // names are not unique, and a member could take another's to act under it in the log.
+            "INSERT INTO audit_events (org_id, actor_id, actor_label, action, target_id, target_label, details, client_addr, at, \
+             actor_email, target_email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             (SELECT email FROM users WHERE id = $2), (SELECT email FROM users WHERE id = $5))",
         )
         .bind(self.org_id)
         .bind(self.actor_id)
@@ -140,8 +144,8 @@ impl Store {
         let mut count = Total::capped_count();
         push_audit_from(&mut count, org_id, params);
         let mut query = QueryBuilder::new(
-            "SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.target_id, e.target_label, \
-             e.client_addr, e.id AS sort_key ",
+            "SELECT e.id, e.at, e.actor_id, e.actor_label, e.actor_email, e.action, e.target_id, \
+             e.target_label, e.target_email, e.client_addr, e.id AS sort_key ",
         );
         push_audit_from(&mut query, org_id, params);
         let keyset = Keyset {
@@ -169,8 +173,8 @@ impl Store {
         let mut before: Option<i64> = None;
         loop {
             let mut query = QueryBuilder::new(
-                "SELECT e.id, e.at, e.actor_id, e.actor_label, e.action, e.target_id, e.target_label, \
-                 e.client_addr ",
+                "SELECT e.id, e.at, e.actor_id, e.actor_label, e.actor_email, e.action, e.target_id, \
+                 e.target_label, e.target_email, e.client_addr ",
             );
             push_audit_from(&mut query, org_id, params);
             if let Some(before) = before {
@@ -201,9 +205,11 @@ fn audit_entry(row: &AnyRow) -> StoreResult<AuditEntry> {
         actor: row
             .try_get::<Option<String>, _>("actor_label")?
             .unwrap_or_default(),
+        actor_email: row.try_get("actor_email")?,
         action: row.try_get("action")?,
         target_id: row.try_get("target_id")?,
         target: row.try_get("target_label")?,
+        target_email: row.try_get("target_email")?,
         client_addr: row.try_get("client_addr")?,
     })
 }
@@ -211,15 +217,22 @@ fn audit_entry(row: &AnyRow) -> StoreResult<AuditEntry> {
 fn push_audit_from(query: &mut QueryBuilder<'_>, org_id: i64, params: &AuditParams) {
     query.push("FROM audit_events e WHERE e.org_id = ");
     query.push_bind(org_id);
+    // A name or an email: the same text is tested against both.
     if let Some(actor) = &params.actor {
-        query.push(" AND LOWER(e.actor_label) LIKE ");
-        query.push_bind(like_pattern(actor));
-        query.push(" ESCAPE '\\'");
+        let pattern = like_pattern(actor);
+        query.push(" AND (LOWER(e.actor_label) LIKE ");
+        query.push_bind(pattern.clone());
+        query.push(" ESCAPE '\\' OR LOWER(e.actor_email) LIKE ");
+        query.push_bind(pattern);
+        query.push(" ESCAPE '\\')");
     }
     if let Some(target) = &params.target {
-        query.push(" AND LOWER(e.target_label) LIKE ");
-        query.push_bind(like_pattern(target));
-        query.push(" ESCAPE '\\'");
+        let pattern = like_pattern(target);
+        query.push(" AND (LOWER(e.target_label) LIKE ");
+        query.push_bind(pattern.clone());
+        query.push(" ESCAPE '\\' OR LOWER(e.target_email) LIKE ");
+        query.push_bind(pattern);
+        query.push(" ESCAPE '\\')");
     }
     if let Some(action) = &params.action {
         query.push(" AND e.action = ");

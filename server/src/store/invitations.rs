@@ -573,7 +573,7 @@ impl Store {
             user_id: row.try_get("user_id")?,
             label: display_name(&given, &family, &email),
             email,
-            invited_by: invited_by.map(|u| u.name),
+            invited_by: invited_by.map(|u| roster_model::name_and_email(&u.name, &u.email)),
             state,
             expires_at,
             accounts: self.invited_accounts(id).await?,

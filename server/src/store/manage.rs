@@ -750,15 +750,22 @@ impl Store {
             .await?;
             left_ownerless.sort();
         }
-        let mut suspension_ended = false;
-        // Deletion takes the user's invitations with the user.
-        let mut invitations_withdrawn = None;
-        let action = if delete {
+        let mut details = serde_json::json!({
+            "accounts": handed_over,
+            "left_without_owner": left_ownerless,
+            "suspension_ended": false,
+        });
+        if delete {
+            // Recorded first, while the log can still read the user's email (names are not
+            // unique); deletion takes their invitations with them.
+            actor
+                .event("user.deleted", Some(user_id), Some(&target.label), details)
+                .insert(&mut tx)
+                .await?;
             sqlx::query("DELETE FROM users WHERE id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            "user.deleted"
         } else {
             sqlx::query(
                 "DELETE FROM account_access WHERE user_id = $1 AND account_id IN (SELECT id FROM accounts WHERE org_id = $2)",
@@ -767,11 +774,11 @@ impl Store {
             .bind(actor.org_id)
             .execute(&mut *tx)
             .await?;
-            invitations_withdrawn =
-                Some(end_invitations_to_accounts(&mut tx, actor, user_id, None).await?);
+            let invitations_withdrawn =
+                end_invitations_to_accounts(&mut tx, actor, user_id, None).await?;
             // The guide: removal leaves the user active. A suspension was the organization's, and
             // nobody would be left who could lift it.
-            suspension_ended =
+            let suspension_ended =
                 sqlx::query_scalar::<_, String>("SELECT status FROM users WHERE id = $1")
                     .bind(user_id)
                     .fetch_one(&mut *tx)
@@ -787,20 +794,13 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-            "user.removed"
-        };
-        let mut details = serde_json::json!({
-            "accounts": handed_over,
-            "left_without_owner": left_ownerless,
-            "suspension_ended": suspension_ended,
-        });
-        if let Some(withdrawn) = invitations_withdrawn {
-            details["invitations_withdrawn"] = withdrawn.into();
+            details["suspension_ended"] = suspension_ended.into();
+            details["invitations_withdrawn"] = invitations_withdrawn.into();
+            actor
+                .event("user.removed", Some(user_id), Some(&target.label), details)
+                .insert(&mut tx)
+                .await?;
         }
-        actor
-            .event(action, Some(user_id), Some(&target.label), details)
-            .insert(&mut tx)
-            .await?;
         tx.commit().await?;
         Ok(UpdateOutcome::Updated)
     }

@@ -99,8 +99,11 @@ async fn the_audit_log_exports_under_its_filters() {
         .await;
     let rows = download(&owner, "/api/v1/audit/export?action=user.suspended").await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0][3], "user.suspended");
-    assert!(rows[0][4].contains("Sam"));
+    assert_eq!(rows[0][4], "user.suspended");
+    assert!(rows[0][5].contains("Sam"));
+    // Who, by email as well as by name: names are not unique.
+    assert_eq!(rows[0][2], OWNER);
+    assert_eq!(rows[0][6], MEMBER);
     let all = download(&owner, "/api/v1/audit/export").await;
     let page: roster_model::Page<roster_model::AuditEntry> = owner.get("/api/v1/audit").await;
     assert_eq!(all.len() as u64, page.total);

@@ -404,7 +404,10 @@ async fn a_new_person_accepts_once_and_becomes_a_managed_user_with_the_invited_r
     assert_eq!(preview.state, InvitationState::Pending);
     let offer = preview.offer.expect("a pending invitation shows its offer");
     assert_eq!(offer.organization, "Northwind Labs");
-    assert_eq!(offer.invited_by.as_deref(), Some("Maya Chen"));
+    assert_eq!(
+        offer.invited_by.as_deref(),
+        Some("Maya Chen (maya.chen@northwind.example)")
+    );
     assert!(!offer.existing_user);
     assert_eq!(offer.accounts.len(), 2);
 

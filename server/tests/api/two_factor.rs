@@ -462,7 +462,9 @@ async fn an_admin_resets_a_lost_second_factor_and_the_person_signs_in_with_their
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(
         told[0].contains("Subject: Your Roster two-factor sign-in for Northwind Labs was reset")
-            && told[0].contains("Maya Chen, an administrator of Northwind Labs"),
+            && told[0].contains(
+                "Maya Chen (maya.chen@northwind.example), an administrator of Northwind Labs"
+            ),
         "{}",
         told[0]
     );

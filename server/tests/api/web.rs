@@ -59,6 +59,19 @@ async fn errors_have_one_shape_and_stable_codes() {
         ),
         ("/api/v1/users/999999", 404, ErrorCode::NotFound, None),
         ("/api/v1/users/not-a-number", 404, ErrorCode::NotFound, None),
+        // A link's token that decodes to no text is no link's token (it was axum's plain text).
+        (
+            "/api/v1/invitations/token/%ff",
+            404,
+            ErrorCode::NotFound,
+            None,
+        ),
+        (
+            "/api/v1/password-resets/%ff",
+            404,
+            ErrorCode::NotFound,
+            None,
+        ),
         ("/api/v1/nothing-here", 404, ErrorCode::NotFound, None),
         ("/api/v2/users", 404, ErrorCode::NotFound, None),
         ("/api", 404, ErrorCode::NotFound, None),

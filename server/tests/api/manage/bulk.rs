@@ -119,6 +119,25 @@ async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "consequences not confirmed"
     );
+    // An account handed to another user the same request removes would leave with them as
+    // theirs, with everyone's access to it (an attacker's pass): refused, nothing done.
+    let (status, answer) = owner
+        .post_json(
+            "/api/v1/users/bulk",
+            serde_json::json!({
+                "action": "remove",
+                "ids": ids,
+                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+                "new_owners": [
+                    {"account_id": member_owners[0].id, "new_owner_id": leavers[1]},
+                    {"account_id": member_owners[1].id, "new_owner_id": leavers[1]},
+                ],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["field"], "new_owners", "{answer}");
+    assert_eq!(owner.accounts().await, accounts, "nothing changed");
     let (status, answer) = owner
         .post_json(
             "/api/v1/users/bulk",

@@ -279,6 +279,11 @@ async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
             "family_name",
             "=?utf-8?b?4oCuSVQgU2VjdXJpdHkgVGVhbQ0KWC1TcG9vZmVkOiAx?=",
         ),
+        // A third: names that show nothing (a Braille blank, marks on no letter, a selector
+        // varying nothing), blank in the list, the log and mail.
+        ("given_name", "\u{2800}"),
+        ("given_name", "\u{0336}\u{0336}"),
+        ("family_name", "Taylor\u{FE0F}"),
     ] {
         let (_, tag) = owner.detail(sam).await;
         let (status, _, body) = owner
@@ -453,4 +458,93 @@ async fn account_access_is_set_as_a_whole_and_owners_keep_their_accounts() {
     let log: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.access_changed").await;
     assert_eq!(log.items.len(), 1);
     assert_counts_kept(&owner).await;
+}
+
+/// An Administrator who takes the Owner's name and acts under it is still told apart in the log:
+/// each entry carries the actor's and the target's email at that moment (names are not unique),
+/// a filter by email finds only the email's own entries, and a deleted user's entry keeps their
+/// email. Entries recorded before emails were get them on upgrade (SQLite 0026, PostgreSQL 0016).
+#[tokio::test]
+async fn the_audit_log_tells_apart_a_member_who_took_an_owners_name() {
+    let owner = demo_server().await;
+    let mut admin = owner.another_client();
+    admin.sign_in_as(dataset::DEMO_ADMIN_EMAIL).await;
+    let admin_id = id_of(dataset::DEMO_ADMIN_EMAIL);
+    let (_, tag) = admin.detail(admin_id).await;
+    let (status, answer) = admin
+        .patch_user(
+            admin_id,
+            Some(&tag),
+            serde_json::json!({"given_name": "Maya", "family_name": "Chen"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = admin
+        .act("POST", id_of(MEMBER), "suspend", serde_json::json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    let suspended: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.suspended").await;
+    let entry = suspended.items.first().expect("the suspension's entry");
+    assert_eq!(entry.actor, "Maya Chen");
+    assert_eq!(
+        entry.actor_email.as_deref(),
+        Some(dataset::DEMO_ADMIN_EMAIL)
+    );
+    assert_eq!(entry.target_email.as_deref(), Some(MEMBER));
+    let by_owner: Page<AuditEntry> = owner
+        .get(&format!(
+            "/api/v1/audit?action=user.suspended&actor={OWNER}"
+        ))
+        .await;
+    assert!(by_owner.items.is_empty(), "{:?}", by_owner.items);
+    let by_admin: Page<AuditEntry> = owner
+        .get(&format!(
+            "/api/v1/audit?action=user.suspended&actor={}",
+            dataset::DEMO_ADMIN_EMAIL
+        ))
+        .await;
+    assert_eq!(by_admin.items.len(), 1);
+
+    let body = owner
+        .leave_request(MEMBER, &roster_model::DELETE_CONSEQUENCES)
+        .await;
+    let (status, answer) = owner.act("POST", id_of(MEMBER), "delete", body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let deleted: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.deleted").await;
+    let entry = deleted.items.first().expect("the deletion's entry");
+    assert_eq!(entry.target_email.as_deref(), Some(MEMBER));
+    assert_eq!(entry.actor_email.as_deref(), Some(OWNER));
+
+    // The upgrade fills in the emails of entries recorded before, where their users still are.
+    let mut db = database(&owner).await;
+    execute(
+        &mut db,
+        "UPDATE audit_events SET actor_email = NULL, target_email = NULL",
+    )
+    .await;
+    let migration = match owner.database_url.starts_with("postgres") {
+        true => include_str!("../../../migrations/postgres/0016_audit_emails.sql"),
+        false => include_str!("../../../migrations/sqlite/0026_audit_emails.sql"),
+    };
+    // Its statements after the columns are added, without their comments.
+    let back_fills: Vec<String> = migration
+        .split(';')
+        .map(|statement| {
+            let lines = statement.lines().filter(|line| !line.starts_with("--"));
+            lines.collect::<Vec<_>>().join("\n")
+        })
+        .filter(|statement| statement.trim_start().starts_with("UPDATE"))
+        .collect();
+    assert_eq!(back_fills.len(), 2, "{migration}");
+    for statement in &back_fills {
+        execute(&mut db, statement).await;
+    }
+    let suspended: Page<AuditEntry> = owner.get("/api/v1/audit?action=user.suspended").await;
+    let entry = suspended.items.first().expect("the suspension's entry");
+    assert_eq!(
+        entry.actor_email.as_deref(),
+        Some(dataset::DEMO_ADMIN_EMAIL)
+    );
+    assert_eq!(entry.target_email, None, "a deleted user's is not known");
 }
