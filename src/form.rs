@@ -22,6 +22,10 @@ pub fn new_password_error(
     (password != confirm).then(|| ("confirm", "The two passwords differ.".to_owned()))
 }
 
+/// What a second factor's field left empty is told (sign-in, accepting an invitation as an
+/// existing user, a set-password link).
+pub const CODE_NEEDED: &str = "Enter the code from your authenticator app, or a recovery code.";
+
 #[derive(Clone, Copy)]
 pub struct FormError(RwSignal<Option<(Option<String>, String)>>);
 

@@ -52,6 +52,7 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
         .on_unauthorized(Callback::new(move |()| session.session_ended()));
     provide_context(api);
     provide_context(config.clone());
+    provide_context(crate::components::BulkRuns::new());
     let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => {

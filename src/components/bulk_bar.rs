@@ -3,9 +3,35 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use roster_model::{BulkAction, BulkResult, MAX_BULK_BATCH, MAX_SELECT_ALL};
 
+use super::cancel_on_escape;
 use crate::format;
 
-/// The state of a bulk action under way or just done, owned by the page that runs it.
+/// The bulk runs of one mount of the console, given in context when it starts: a run goes on when
+/// the admin leaves the page that started it, and coming back shows it still under way.
+#[derive(Clone, Copy)]
+pub struct BulkRuns {
+    /// The Managed list's actions.
+    pub users: BulkRun,
+    /// Bulk import.
+    pub import: BulkRun,
+}
+
+impl BulkRuns {
+    pub fn new() -> Self {
+        BulkRuns {
+            users: BulkRun::new(),
+            import: BulkRun::new(),
+        }
+    }
+}
+
+impl Default for BulkRuns {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The state of a bulk action under way or just done.
 #[derive(Clone, Copy)]
 pub struct BulkRun {
     pub running: RwSignal<bool>,
@@ -33,6 +59,16 @@ impl BulkRun {
         self.total.set(0);
         self.results.set(Vec::new());
         self.error.set(None);
+    }
+
+    /// Forgets a run that has ended, as the page that showed it goes: one still under way stays,
+    /// to be shown by the page when the admin comes back.
+    pub fn forget_if_ended(&self) {
+        if !self.running.get_untracked() {
+            self.total.set(0);
+            self.results.set(Vec::new());
+            self.error.set(None);
+        }
     }
 
     /// Stops with a message; the results so far stay shown.
@@ -209,7 +245,7 @@ pub fn BulkActions(
         // The question takes the action's place, and focus follows: to Confirm, and back to the
         // action on Cancel (`dom::keep_focus_across_redraws`, first element of the key).
         Some(action) => view! {
-            <span class="roster-confirm">
+            <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                 {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
                 <button type="button" class="roster-button" data-focus-key=action_label(action)
                     on:click=move |_| { confirming.set(None); on_action.run(action); }>

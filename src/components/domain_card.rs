@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use roster_model::{lapsed_domain_removal_at, Domain, DomainState};
 
-use super::CopyButton;
+use super::{cancel_on_escape, CopyButton};
 use crate::format;
 
 fn badge_class(state: DomainState) -> &'static str {
@@ -91,11 +91,12 @@ pub fn DomainCard(
                 }>
                     // The question takes the button's place, and focus follows to Confirm (and
                     // back on Cancel): `dom::keep_focus_across_redraws`.
-                    <span class="roster-confirm">
+                    <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(false))>
                         "Members on this domain stay, but nobody at it can be invited any more. "
-                        <button type="button" class="roster-button roster-button--danger" disabled=move || busy.get()
+                        // Not `disabled` while it works: focus stays until the card goes.
+                        <button type="button" class="roster-button roster-button--danger" aria-disabled=move || busy.get().to_string()
                             data-focus-key=focus_key
-                            on:click=move |_| on_remove.run(id())>"Confirm removal"</button>
+                            on:click=move |_| if !busy.get_untracked() { on_remove.run(id()) }>"Confirm removal"</button>
                         <button type="button" class="roster-button roster-button--quiet" data-focus-key=focus_key
                             on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use roster_model::{SortField, Timestamp, UserSummary, MAX_SELECT_ALL};
 
 use super::user_table::sort_header;
-use super::SortState;
+use super::{cancel_on_escape, SortState};
 use crate::format;
 use crate::router::A;
 
@@ -129,7 +129,7 @@ pub fn InvitationTable(
                         <Show when=move || confirming.get() != Some(vec![id]) fallback=move || view! {
                             // Focus follows the question in Revoke's place and back
                             // (`dom::keep_focus_across_redraws`).
-                            <span class="roster-confirm">
+                            <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                                 "Its link stops working. "
                                 <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
                                     on:click=move |_| act(InvitationAction::Revoke, vec![id])>"Confirm revoke"</button>
@@ -197,7 +197,7 @@ pub fn InvitationTable(
                     data-focus-key="revoke-selected"
                     on:click=move |_| if !unavailable() { confirming_bulk.set(true) }>"Revoke selected"</button>
             }>
-                <span class="roster-confirm">
+                <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming_bulk.set(false))>
                     {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}
                     <button type="button" class="roster-button" data-focus-key="revoke-selected"
                         on:click=move |_| act_on_selection(InvitationAction::Revoke)>"Confirm revoke"</button>

@@ -4,6 +4,9 @@ use leptos::prelude::*;
 /// users.
 #[component]
 pub fn MemberNotice(#[prop(into)] org_name: String) -> impl IntoView {
+    // In place of the page the address names, whose title it would otherwise keep (the sign-in
+    // page's, a mailed link's).
+    crate::pages::use_title(|| "User management".to_owned());
     view! {
         <section class="roster-page">
             <h1>"User management"</h1>

@@ -19,7 +19,7 @@ mod text_field;
 mod user_filters;
 mod user_table;
 
-pub use bulk_bar::{selection_count, BulkActions, BulkProgress, BulkRun, SelectionBar};
+pub use bulk_bar::{selection_count, BulkActions, BulkProgress, BulkRun, BulkRuns, SelectionBar};
 pub use copy_button::CopyButton;
 pub use dead_end::{DeadEnd, SignInLink};
 pub use dialog::Dialog;
@@ -36,4 +36,14 @@ pub use shell::Shell;
 pub use tabs::{Tab, TabList};
 pub use text_field::TextField;
 pub use user_filters::{ColumnPicker, UserFilterBar, COLUMN_PANEL_ID, FILTER_PANEL_ID};
-pub use user_table::{SortState, UserTable};
+pub use user_table::{external_removal_key, SortState, UserTable};
+
+/// Escape in an inline question (revoke, remove, import) answers Cancel, as it closes a dialog.
+pub fn cancel_on_escape(cancel: impl Fn() + 'static) -> impl Fn(leptos::ev::KeyboardEvent) {
+    move |ev| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            cancel();
+        }
+    }
+}

@@ -28,7 +28,8 @@ pub fn PagedTable(
 ) -> impl IntoView {
     view! {
         <p class="roster-summary" role="status">{summary}</p>
-        <div class="roster-table-wrap">
+        // Focusable, so that a table wider than a phone's screen scrolls from the keyboard too.
+        <div class="roster-table-wrap" tabindex="0" role="region" aria-label=caption>
             <table class="roster-table">
                 <caption class="roster-visually-hidden">{caption}</caption>
                 <thead><tr>{(table_header.children)()}</tr></thead>

@@ -199,6 +199,7 @@ fn external_access(
                 view! {
                     <button type="button" class="roster-button roster-button--quiet roster-button--small"
                         aria-label=format!("Remove access of {name} to {}", access.account.name)
+                        data-focus-key=external_removal_key(user.id, Some(access.account.id))
                         on:click=move |_| on_remove.run((user.clone(), Some(account.clone())))>"Remove"</button>
                 }
             });
@@ -212,6 +213,7 @@ fn external_access(
         view! {
             <button type="button" class="roster-button roster-button--quiet roster-button--small"
                 aria-label=format!("Remove all access of {name}")
+                data-focus-key=external_removal_key(user.id, None)
                 on:click=move |_| on_remove.run((user.clone(), None))>"Remove all access"</button>
         }
     });
@@ -277,5 +279,15 @@ fn cells(
             }
             .into_any()
         }
+    }
+}
+
+/// The focus key of the control that takes an external user's access to an account (or, with
+/// none, to all) away, and of the notice that says it was done: when the row goes, focus on the
+/// control follows to the notice (`dom::keep_focus_across_redraws`).
+pub fn external_removal_key(user_id: i64, account_id: Option<i64>) -> String {
+    match account_id {
+        Some(account_id) => format!("remove-access-{user_id}-{account_id}"),
+        None => format!("remove-access-{user_id}"),
     }
 }

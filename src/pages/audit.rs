@@ -116,6 +116,14 @@ pub fn AuditPage() -> impl IntoView {
                         {AUDIT_ACTIONS.iter().map(|action| view! {
                             <option value=*action prop:selected=move || state.read().0.action == *action>{audit_action_label(action)}</option>
                         }).collect_view()}
+                        // An action the link names that the list does not offer (a hand-edited
+                        // link, an older one) is shown as chosen, as the entries are filtered by it.
+                        {move || {
+                            let action = state.read().0.action.clone();
+                            (!action.is_empty() && !AUDIT_ACTIONS.contains(&action.as_str())).then(|| view! {
+                                <option value=action.clone() selected=true>{action.clone()}</option>
+                            })
+                        }}
                     </select>
                 </div>
                 <button type="button" class="roster-button roster-button--quiet" on:click=on_export
@@ -141,9 +149,12 @@ pub fn AuditPage() -> impl IntoView {
                             let rows = page.items.iter().map(|entry| view! {
                                 <tr>
                                     <td>{format::date_time(entry.at)}</td>
-                                    <th scope="row">{entry.actor.clone()}</th>
+                                    <th scope="row">{named(entry.actor.clone(), entry.actor_email.clone())}</th>
                                     <td>{audit_action_label(&entry.action).to_owned()}</td>
-                                    <td>{entry.target.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td>{match entry.target.clone() {
+                                        Some(target) => named(target, entry.target_email.clone()).into_any(),
+                                        None => "—".into_any(),
+                                    }}</td>
                                     <td><code>{entry.client_addr.clone().unwrap_or_else(|| "—".to_owned())}</code></td>
                                 </tr>
                             }).collect_view();
@@ -166,5 +177,15 @@ pub fn AuditPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// A person in the log by name and, under it, email: names are not unique, and anyone who
+/// manages users can take another's name.
+fn named(name: String, email: Option<String>) -> impl IntoView {
+    let email = email.filter(|email| *email != name);
+    view! {
+        {name}
+        {email.map(|email| view! { <span class="roster-audit__email">{email}</span> })}
     }
 }

@@ -10,6 +10,9 @@ use crate::draft::use_draft;
 use crate::pages::use_title;
 
 /// The organization's domains: claim one, see the TXT record that proves it, verify it now, remove it.
+/// The claimed domains' list, where focus goes when a removed domain's card goes.
+const DOMAIN_LIST: &str = "roster-domain-list";
+
 #[component]
 pub fn DomainsPage() -> impl IntoView {
     use_title(|| "Domains".to_owned());
@@ -143,8 +146,9 @@ pub fn DomainsPage() -> impl IntoView {
                         card_of(id).and_then(|card| card.try_with_untracked(|d| d.name.clone()));
                     cards.update(|cards| cards.retain(|card| card.with_untracked(|d| d.id) != id));
                     announcement.set(format!("Removed {}.", removed.unwrap_or_default()));
-                    // The card and its buttons are gone: give focus to the form.
-                    focus_by_id("roster-domain-name");
+                    // The card and its buttons are gone: focus goes to the list, where a hurried
+                    // second Enter does nothing (in the form's field it sent an empty domain).
+                    focus_by_id(DOMAIN_LIST);
                 }
                 Err(error) => finish(id, Some(error.message())),
             }
@@ -182,6 +186,7 @@ pub fn DomainsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match loaded.await {
                         Ok(_) => view! {
+                            <section id=DOMAIN_LIST tabindex="-1" aria-label="Claimed domains">
                             <Show when=move || !cards.with(Vec::is_empty) fallback=|| view! {
                                 <p class="roster-empty">"The organization has not claimed any domain yet."</p>
                             }>
@@ -199,6 +204,7 @@ pub fn DomainsPage() -> impl IntoView {
                                     </For>
                                 </div>
                             </Show>
+                            </section>
                         }.into_any(),
                         Err(failure) => view! { <ErrorPanel message=failure.message() on_retry=on_retry /> }.into_any(),
                     }

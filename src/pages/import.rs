@@ -6,8 +6,8 @@ use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE};
 
 use crate::api::ApiClient;
 use crate::components::{
-    selection_count, BulkProgress, BulkRun, ErrorPanel, PagedTable, SearchBox, SelectionBar,
-    TableHeader,
+    cancel_on_escape, selection_count, BulkProgress, BulkRuns, ErrorPanel, PagedTable, SearchBox,
+    SelectionBar, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -43,7 +43,9 @@ fn ImportList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let navigate = use_replace_navigation();
     let state = use_list_query();
-    let run = BulkRun::new();
+    // The mount's, not the page's: an import goes on, and is shown again, when the admin comes back.
+    let run = expect_context::<BulkRuns>().import;
+    on_cleanup(move || run.forget_if_ended());
     // Imported users leave the offer: the page is read again after each run.
     let candidates = {
         LocalResource::new(move || {
@@ -118,7 +120,7 @@ fn ImportList() -> impl IntoView {
                     data-focus-key="import-selected" on:click=move |_| confirming.set(true)>"Import selected users"</button>
             }>
                 // Focus follows to Confirm, and back on Cancel; once the import runs, to its progress.
-                <span class="roster-confirm">
+                <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(false))>
                     {move || format!("Import {}? Each becomes a managed user of the organization and gets an email. ", format::count(count(), "user", "users"))}
                     <button type="button" class="roster-button" data-focus-key="import-selected" on:click=on_import>"Confirm import"</button>
                     <button type="button" class="roster-button roster-button--quiet" data-focus-key="import-selected"

@@ -5,7 +5,7 @@ use roster_model::{
 
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, SignInLink, TextField};
-use crate::form::{new_password_error, FormError};
+use crate::form::{new_password_error, FormError, CODE_NEEDED};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
 use crate::router::use_params_map;
@@ -91,6 +91,9 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
         let email = email.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            if submit.pending().get_untracked() {
+                return;
+            }
             let typed = password.get_untracked();
             if let Some((field, problem)) =
                 new_password_error("password", &typed, &confirm.get_untracked(), "", &email)
@@ -100,10 +103,7 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
             }
             let code = code.get_untracked();
             if two_factor && code.trim().is_empty() {
-                error.set(
-                    Some("code"),
-                    "Enter the code from your authenticator app, or a recovery code.",
-                );
+                error.set(Some("code"), CODE_NEEDED);
                 return;
             }
             error.clear();
@@ -141,7 +141,8 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
                 {link_ended.get().then(SignInLink)}
             })}
             <div class="roster-form__actions">
-                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                // Not `disabled` while it works: that would take keyboard focus away.
+                <button type="submit" class="roster-button" aria-disabled=move || submit.pending().get().to_string()>
                     "Set password and sign in"
                 </button>
             </div>

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use roster_model::{CreatedScimToken, NewScimToken, ScimToken};
 
 use crate::api::ApiClient;
-use crate::components::{CopyButton, ErrorPanel, PagedTable, TableHeader, TextField};
+use crate::components::{
+    cancel_on_escape, CopyButton, ErrorPanel, PagedTable, TableHeader, TextField,
+};
 use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
@@ -157,7 +159,7 @@ fn token_table(
                             aria-label=format!("Revoke token {label}") data-focus-key=format!("revoke-{id}")
                             on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
                     }>
-                        <span class="roster-confirm">
+                        <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                             "The identity provider using it stops provisioning at once. "
                             <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
                                 aria-disabled=move || revoke.pending().get().to_string()

@@ -3,7 +3,7 @@ use roster_model::{CreatedApiToken, NewApiToken, DEFAULT_TOKEN_DAYS, TOKEN_DAY_C
 
 use crate::api::ApiClient;
 use crate::api::ApiFailure;
-use crate::components::{ErrorPanel, PagedTable, TableHeader, TextField};
+use crate::components::{cancel_on_escape, ErrorPanel, PagedTable, TableHeader, TextField};
 use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
@@ -151,7 +151,7 @@ pub fn TokensPage() -> impl IntoView {
                                                 on:click=move |_| confirming.set(Some(id))>"Revoke"</button>
                                         }>
                                             // Focus follows to Confirm, and back on Cancel.
-                                            <span class="roster-confirm">
+                                            <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                                                 "Scripts using it will stop working. "
                                                 <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
                                                     aria-disabled=move || revoke.pending().get().to_string()

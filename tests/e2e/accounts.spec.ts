@@ -49,6 +49,9 @@ test.describe('account user access', () => {
     await visitor.getByLabel('Repeat the password').fill('a long enough passphrase');
     await visitor.getByRole('button', { name: 'Accept', exact: true }).click();
     await expect(visitor.getByRole('heading', { name: 'You have access' })).toBeVisible();
+    // In place of the form whose button had focus: the heading takes it, and names the page.
+    await expect(visitor.getByRole('heading', { name: 'You have access' })).toBeFocused();
+    await expect(visitor).toHaveTitle('You have access · Roster');
     await expect(visitor.getByRole('listitem').filter({ hasText: `${account} — Developer` })).toBeVisible();
     await expectAccessible(visitor);
     await visitorContext.close();
@@ -95,9 +98,16 @@ test.describe('account user access', () => {
     await expectAccessible(page);
     await invitations.getByRole('button', { name: 'Cancel' }).click();
     await expect(invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` })).toBeFocused();
+    // Escape answers the question as Cancel does.
     await invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` }).click();
-    await invitations.getByRole('button', { name: 'Confirm revoke' }).click();
+    await page.keyboard.press('Escape');
+    await expect(invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(invitations.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeVisible();
+    // Its row went: focus follows to the words that say so.
+    await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeFocused();
     await expect(invitations).toHaveCount(0);
 
     // A role change answered after its dialog was closed and another opened does not close that one.
@@ -138,6 +148,8 @@ test.describe('account user access', () => {
     await expect(dialog.getByRole('list', { name: 'Invitation results' })).toContainText(
       /Access given \(a member of the organization\)|Already has access/,
     );
+    // The results take focus, so that each line is read out.
+    await expect(dialog.getByRole('list', { name: 'Invitation results' })).toBeFocused();
     await dialog.getByRole('button', { name: 'Close' }).first().click();
     const sam = page.getByRole('row', { name: /Sam Taylor/ });
     await expect(sam).toContainText('Member');
@@ -148,15 +160,31 @@ test.describe('account user access', () => {
     await roles.getByRole('button', { name: 'Save roles' }).click();
     await expect(page.getByText('Roles of Sam Taylor saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: /Sam Taylor/ })).toContainText('Administrator');
+    // Focus is back on the button that opened the dialog, drawn anew with the list.
+    await expect(page.getByRole('button', { name: 'Change roles of Sam Taylor' })).toBeFocused();
+
+    // Taking Sam's access away here: their row goes, and focus stays in the list, on the same
+    // button of the row in its place (or, were it the last, on the words that say it was done).
+    await page.getByRole('button', { name: 'Remove access of Sam Taylor' }).click();
+    await page.getByRole('dialog', { name: 'Remove access' }).getByRole('button', { name: 'Remove access' }).press('Enter');
+    await expect(page.getByText('Sam Taylor no longer has access.')).toBeVisible();
+    await expect(page.getByRole('row', { name: /Sam Taylor/ })).toHaveCount(0);
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+    await expect.poll(focused).toMatch(/^Remove access of |^Sam Taylor no longer has access\.$/);
 
     // An external user of the demo loses every account of the organization at once.
     await page.goto('/users/external');
     const first = page.getByRole('table').locator('tbody tr').first();
     const name = ((await first.getByRole('rowheader').textContent()) ?? '').trim();
-    const before = await page.getByRole('table').locator('tbody tr').count();
-    await first.getByRole('button', { name: `Remove all access of ${name}` }).click();
+    // Found by name, their row is the list's only one: when it goes with the button that had
+    // focus, focus goes to the words that say it was done.
+    await page.goto(`/users/external?q=${encodeURIComponent(name)}`);
+    await expect(page.getByRole('table').locator('tbody tr')).toHaveCount(1);
+    await page.getByRole('button', { name: `Remove all access of ${name}` }).click();
     await page.getByRole('dialog', { name: 'Remove access' }).getByRole('button', { name: 'Remove access' }).click();
-    await expect(page.getByText(`${name} no longer has access to any of the organization's accounts.`)).toBeVisible();
-    await expect(page.getByRole('table').locator('tbody tr')).toHaveCount(before - 1);
+    const done = page.getByText(`${name} no longer has access to any of the organization's accounts.`);
+    await expect(done).toBeVisible();
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expect(done).toBeFocused();
   });
 });

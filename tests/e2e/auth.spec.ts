@@ -107,6 +107,15 @@ test.describe('sign-in', () => {
     await expectAccessible(page);
     const response = await page.request.get('/api/v1/users');
     expect(response.status()).toBe(403);
+
+    // Signed in through the form, the page is named for what it shows, not for the sign-in.
+    await page.context().clearCookies();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(MEMBER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByText(/You are a Member of Northwind Labs/)).toBeVisible();
+    await expect(page).toHaveTitle('User management · Roster');
   });
 
   test('when the session ends mid-work, signing in again returns to the same place', async ({ page, context }) => {
@@ -134,6 +143,21 @@ test.describe('two-factor', () => {
     await expect(page.getByRole('heading', { name: 'Two-factor authentication' })).toBeVisible();
     await expect(page.getByLabel('Authentication code')).toBeFocused();
     await expectAccessible(page);
+
+    // "Verify" with the field empty says so next to it (the server's answer changed nothing on
+    // the page, and focus fell).
+    await page.getByRole('button', { name: 'Verify' }).press('Enter');
+    await expect(page.getByText('Enter the code from your authenticator app, or a recovery code.')).toBeVisible();
+    await expect(page.getByLabel('Authentication code')).toBeFocused();
+    await expect(page.getByLabel('Authentication code')).toHaveAttribute('aria-invalid', 'true');
+
+    // "Use another account" leads back to the first step, focus on the email.
+    await page.getByRole('button', { name: 'Use another account' }).press('Enter');
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await page.getByLabel('Email').fill(TWO_FACTOR_ADMIN);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByLabel('Authentication code')).toBeFocused();
 
     await page.getByLabel('Authentication code').fill('000000');
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -362,6 +386,8 @@ test.describe('audit log', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
     const rows = page.getByRole('table').locator('tbody tr');
     await expect(rows.first()).toContainText('Maya Chen');
+    // By email too, under the name: names are not unique.
+    await expect(rows.first().getByRole('rowheader')).toContainText(OWNER);
     await expect(rows.first()).toContainText('Signed in');
     await expect(rows.first()).toContainText('127.0.0.1');
     await expect(page.getByRole('cell', { name: 'Failed sign-in' }).first()).toBeVisible();
@@ -378,7 +404,14 @@ test.describe('audit log', () => {
     await expect(page.getByLabel('Action')).toHaveValue('session.sign_in_failed');
     await expect(rows.first()).toContainText('Failed sign-in');
 
+    // An action no option names, from a hand-edited link: the choice says it, as the list does.
+    await page.goto('/audit?action=bogus.action');
+    await expect(page.getByText('No audit entries match these filters.')).toBeVisible();
+    await expect(page.getByLabel('Action')).toHaveValue('bogus.action');
     await page.getByLabel('Action').selectOption({ label: 'All actions' });
+    await page.getByLabel('Actor').fill(OWNER);
+    await expect(page).toHaveURL(/actor=maya\.chen/);
+    await expect(rows.first().getByRole('rowheader')).toContainText('Maya Chen');
     await page.getByLabel('Actor').fill('nobody at all');
     await expect(page.getByText('No audit entries match these filters.')).toBeVisible();
     await page.reload();

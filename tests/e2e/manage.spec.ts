@@ -218,6 +218,47 @@ test.describe('bulk actions and the acting admin', () => {
     expect(sent.sort()).toEqual(everyone.filter((id) => id !== me).sort());
   });
 
+  test('a run goes on while the admin is on another page, and shows when they come back', async ({ page }) => {
+    await signIn(page);
+    // The answer is held until the admin has left and come back (and stood in for: nothing changes).
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sent: number[] = [];
+    await page.route('**/api/v1/users/bulk', async (route) => {
+      const ids = (route.request().postDataJSON() as { ids: number[] }).ids;
+      sent.push(...ids);
+      await held;
+      await route.fulfill({ json: { results: ids.map((id) => ({ id, name: `User ${id}`, ok: true })) } });
+    });
+    await page.goto('/users/managed');
+    const boxes = userRows(page).getByRole('checkbox');
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    const bar = page.getByRole('group', { name: 'Bulk actions' });
+    await bar.getByRole('button', { name: 'Require two-factor' }).click();
+    await page.getByRole('button', { name: 'Confirm: require two-factor' }).click();
+    const progress = page.getByRole('region', { name: 'Bulk action progress' });
+    await expect(progress.getByText('Working…')).toBeVisible();
+    await expect.poll(() => sent.length).toBe(2);
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Domains' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Domains' })).toBeVisible();
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await expect(progress.getByText('Working…')).toBeVisible();
+    await expect(progress.getByText('Done 0 of 2')).toBeVisible();
+    release();
+    await expect(progress.getByText('2 done, 0 failed.')).toBeVisible();
+    await expectAccessible(page);
+
+    // A run that has ended goes with the page that showed it.
+    await nav.getByRole('link', { name: 'Domains' }).click();
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await expect(userRows(page).first()).toBeVisible();
+    await expect(progress).toHaveCount(0);
+    expect(sent).toHaveLength(2);
+  });
+
   test('the admin’s own row has no checkbox, and selecting the page leaves them out', async ({ page }) => {
     await signIn(page);
     const me = (await (await page.request.get('/api/v1/session')).json()).user as { id: number; email: string };

@@ -51,8 +51,11 @@ test.describe('suspend and restore', () => {
     await dialog.getByRole('button', { name: 'Suspend' }).click();
     await expect(page.getByText(/^Suspended: they were signed out everywhere/)).toBeVisible();
     await expect(page.locator('.roster-facts')).toContainText('Suspended');
-    // Focus goes back to the control that made the change.
-    await expect(page.getByRole('button', { name: 'Restore' })).toBeFocused();
+    // Focus goes to what the change did: the button that made it now does the opposite (a
+    // hurried second Enter opened "Restore").
+    await expect(page.getByText(/^Suspended: they were signed out everywhere/)).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('dialog', { name: `Restore ${name}?` })).toBeHidden();
 
     // Their session ended, and their password no longer signs them in.
     expect((await elsewhere.request.get('/api/v1/session')).status()).toBe(401);

@@ -6,7 +6,8 @@ use roster_model::{
 
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{
-    expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker, SearchBox, TableHeader,
+    cancel_on_escape, expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker,
+    SearchBox, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -137,11 +138,9 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let open = RwSignal::new(None::<Open>);
-    // The pending invitation whose revocation waits for "Confirm revoke", and the one whose
-    // question was just cancelled (its "Revoke" gets the focus back).
+    // The pending invitation whose revocation waits for "Confirm revoke".
     let confirming_revoke = RwSignal::new(None::<i64>);
-    let revoke_cancelled = RwSignal::new(None::<i64>);
-    let message = RwSignal::new(None::<(bool, String)>);
+    let message = RwSignal::new(None::<Notice>);
     let dialog_error = RwSignal::new(None::<String>);
     let emails = RwSignal::new(String::new());
     let invite_roles = RwSignal::new(RoleSet::EMPTY);
@@ -162,7 +161,9 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let changed = move |user: &AccountUser, removing: bool, text: String| {
-        message.set(Some((true, text)));
+        // A removed person's row goes: focus on their "Remove access" follows to the notice.
+        let focus_key = removing.then(|| remove_key(user.user.id));
+        message.set(Some(Notice::done(text, focus_key)));
         if open_for(user, removing) {
             open.set(None);
         }
@@ -171,13 +172,22 @@ pub fn AccountAccessPage() -> impl IntoView {
         if open_for(user, removing) {
             dialog_error.set(Some(failure.message()));
         } else {
-            message.set(Some((
-                false,
-                format!("{}: {}", user.user.name, failure.message()),
-            )));
+            message.set(Some(Notice::failed(format!(
+                "{}: {}",
+                user.user.name,
+                failure.message()
+            ))));
         }
     };
 
+    // The invite's results take focus when they come, so each line is read out (the dialog
+    // stays open, with what failed left in the box).
+    let results_list = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |_| {
+        if let Some(list) = results_list.get() {
+            let _ = list.focus();
+        }
+    });
     Effect::new(move |_| match invite.value().get() {
         Some(Ok(results)) => {
             dialog_error.set(None);
@@ -194,7 +204,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         Some(Err(failure)) if open.with_untracked(|o| o == &Some(Open::Invite)) => {
             dialog_error.set(Some(failure.message()))
         }
-        Some(Err(failure)) => message.set(Some((false, failure.message()))),
+        Some(Err(failure)) => message.set(Some(Notice::failed(failure.message()))),
         None => {}
     });
     Effect::new(move |_| match save_roles.value().get() {
@@ -219,18 +229,22 @@ pub fn AccountAccessPage() -> impl IntoView {
             match first {
                 Some(result) if result.ok => {
                     let email = result.email.unwrap_or_default();
-                    let text = if resend {
-                        format!("Invitation sent again to {email}.")
+                    let notice = if resend {
+                        Notice::done(format!("Invitation sent again to {email}."), None)
                     } else {
-                        format!("Invitation to {email} revoked.")
+                        // Its row goes: focus on its "Revoke" follows here.
+                        let text = format!("Invitation to {email} revoked.");
+                        Notice::done(text, Some(revoke_key(result.id)))
                     };
-                    message.set(Some((true, text)));
+                    message.set(Some(notice));
                 }
-                Some(result) => message.set(Some((false, result.message.unwrap_or_default()))),
+                Some(result) => {
+                    message.set(Some(Notice::failed(result.message.unwrap_or_default())))
+                }
                 None => {}
             }
         }
-        Some((_, Err(failure))) => message.set(Some((false, failure.message()))),
+        Some((_, Err(failure))) => message.set(Some(Notice::failed(failure.message()))),
         None => {}
     });
 
@@ -259,6 +273,9 @@ pub fn AccountAccessPage() -> impl IntoView {
     };
     let on_send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if invite.pending().get_untracked() {
+            return;
+        }
         let list = split_addresses(&emails.get_untracked());
         if list.is_empty() {
             dialog_error.set(Some("Enter at least one email address.".to_owned()));
@@ -333,6 +350,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                                 view! {
                                     <button type="button" class="roster-button roster-button--quiet"
                                         aria-label=format!("Change roles of {name}")
+                                        data-focus-key=format!("roles-{}", person.user.id)
                                         on:click=move |_| {
                                             edit_roles.set(for_roles.roles);
                                             dialog_error.set(None);
@@ -340,6 +358,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                                         }>"Change roles"</button>
                                     <button type="button" class="roster-button roster-button--quiet"
                                         aria-label=format!("Remove access of {name}")
+                                        data-focus-key=remove_key(person.user.id)
                                         on:click=move |_| {
                                             dialog_error.set(None);
                                             open.set(Some(Open::Remove(for_remove.clone())));
@@ -403,50 +422,39 @@ pub fn AccountAccessPage() -> impl IntoView {
                                     <td>{expires}</td>
                                     <td class="roster-actions">
                                         // Revoking asks first, as on the Invited tab: its link stops working.
+                                        // Focus follows the question in Revoke's place and back, and to
+                                        // the notice of the revocation when the row goes
+                                        // (`dom::keep_focus_across_redraws`).
                                         {move || if confirming_revoke.get() == Some(id) {
-                                            // Focus follows the question, and goes back to "Revoke" on Cancel.
-                                            let confirm = NodeRef::<leptos::html::Button>::new();
-                                            Effect::new(move |_| if let Some(button) = confirm.get() { let _ = button.focus(); });
                                             view! {
-                                                <span class="roster-confirm">
+                                                <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming_revoke.set(None))>
                                                     "Its link stops working. "
-                                                    <button type="button" class="roster-button" node_ref=confirm
-                                                        disabled=move || invitation_action.pending().get()
+                                                    <button type="button" class="roster-button" data-focus-key=revoke_key(id)
                                                         on:click=move |_| {
                                                             confirming_revoke.set(None);
                                                             invitation_action.dispatch((id, false));
                                                         }>"Confirm revoke"</button>
-                                                    <button type="button" class="roster-button roster-button--quiet"
-                                                        on:click=move |_| {
-                                                            revoke_cancelled.set(Some(id));
-                                                            confirming_revoke.set(None);
-                                                        }>"Cancel"</button>
+                                                    <button type="button" class="roster-button roster-button--quiet" data-focus-key=revoke_key(id)
+                                                        on:click=move |_| confirming_revoke.set(None)>"Cancel"</button>
                                                 </span>
                                             }.into_any()
                                         } else {
                                             let email = email.clone();
-                                            let revoke = NodeRef::<leptos::html::Button>::new();
-                                            Effect::new(move |_| {
-                                                if revoke_cancelled.get_untracked() == Some(id) {
-                                                    if let Some(button) = revoke.get() {
-                                                        revoke_cancelled.set(None);
-                                                        let _ = button.focus();
-                                                    }
-                                                }
-                                            });
                                             view! {
                                                 // Not `disabled` while a request runs: that would take
                                                 // keyboard focus away.
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Resend the invitation to {email}")
+                                                    data-focus-key=format!("resend-invitation-{id}")
                                                     aria-disabled=move || invitation_action.pending().get().to_string()
                                                     on:click=move |_| if !invitation_action.pending().get_untracked() {
                                                         invitation_action.dispatch((id, true));
                                                     }>"Resend"</button>
                                                 <button type="button" class="roster-button roster-button--quiet"
                                                     aria-label=format!("Revoke the invitation to {email}")
+                                                    data-focus-key=revoke_key(id)
                                                     aria-disabled=move || invitation_action.pending().get().to_string()
-                                                    node_ref=revoke on:click=move |_| if !invitation_action.pending().get_untracked() {
+                                                    on:click=move |_| if !invitation_action.pending().get_untracked() {
                                                         confirming_revoke.set(Some(id));
                                                     }>"Revoke"</button>
                                             }.into_any()
@@ -495,9 +503,15 @@ pub fn AccountAccessPage() -> impl IntoView {
             <FailureBoundary title="User access" on_retry=on_retry>
                 <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>
             </FailureBoundary>
-            {move || message.get().map(|(ok, text)| view! {
-                <p class=if ok { "roster-notice" } else { "roster-error" } role=if ok { "status" } else { "alert" }>{text}</p>
-            })}
+            // Live regions drawn from the start, so that what comes into them is read out.
+            <div role="status">
+                {move || message.get().filter(|notice| notice.ok).map(|notice| view! {
+                    <p class="roster-notice" tabindex=notice.focus_key.as_ref().map(|_| "-1") data-focus-key=notice.focus_key>{notice.text}</p>
+                })}
+            </div>
+            <div role="alert">
+                {move || message.get().filter(|notice| !notice.ok).map(|notice| view! { <p class="roster-error">{notice.text}</p> })}
+            </div>
             <div class="roster-toolbar">
                 <SearchBox id="roster-access-search" label="Search people with access" value=search_value on_search=on_search />
             </div>
@@ -524,7 +538,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                         roles=invite_roles on_change=Callback::new(move |roles| invite_roles.set(roles)) />
                     <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
                     {move || (!invite_results.with(Vec::is_empty)).then(|| view! {
-                        <ul class="roster-results" aria-label="Invitation results">
+                        <ul class="roster-results" aria-label="Invitation results" tabindex="-1" node_ref=results_list>
                             {invite_results.get().into_iter().map(|result| {
                                 let failed = result.outcome == AccountInviteOutcome::Failed;
                                 view! {
@@ -536,7 +550,8 @@ pub fn AccountAccessPage() -> impl IntoView {
                         </ul>
                     })}
                     <div class="roster-form__actions">
-                        <button type="submit" class="roster-button" disabled=move || invite.pending().get()>"Send"</button>
+                        // Not `disabled` while it works: focus stays in the dialog.
+                        <button type="submit" class="roster-button" aria-disabled=move || invite.pending().get().to_string()>"Send"</button>
                         <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Close"</button>
                     </div>
                 </form>
@@ -548,13 +563,15 @@ pub fn AccountAccessPage() -> impl IntoView {
                     view! {
                         <form class="roster-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();
-                            save_roles.dispatch((for_save.clone(), edit_roles.get_untracked()));
+                            if !save_roles.pending().get_untracked() {
+                                save_roles.dispatch((for_save.clone(), edit_roles.get_untracked()));
+                            }
                         }>
                             <RolePicker id="roster-account-edit-roles" legend=format!("Roles of {} on {}", user.user.name, account_name())
                                 roles=edit_roles on_change=Callback::new(move |roles| edit_roles.set(roles)) />
                             <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
                             <div class="roster-form__actions">
-                                <button type="submit" class="roster-button" disabled=move || save_roles.pending().get()>"Save roles"</button>
+                                <button type="submit" class="roster-button" aria-disabled=move || save_roles.pending().get().to_string()>"Save roles"</button>
                                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
                             </div>
                         </form>
@@ -574,8 +591,8 @@ pub fn AccountAccessPage() -> impl IntoView {
                         <p>{format!("{} will no longer be able to use {}. ", user.user.name, account_name())}{what}</p>
                         <p class="roster-error" role="alert">{move || dialog_error.get()}</p>
                         <div class="roster-form__actions">
-                            <button type="button" class="roster-button roster-button--danger" disabled=move || remove.pending().get()
-                                on:click=move |_| { remove.dispatch(for_remove.clone()); }>"Remove access"</button>
+                            <button type="button" class="roster-button roster-button--danger" aria-disabled=move || remove.pending().get().to_string()
+                                on:click=move |_| if !remove.pending().get_untracked() { remove.dispatch(for_remove.clone()); }>"Remove access"</button>
                             <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
                         </div>
                     }
@@ -583,4 +600,41 @@ pub fn AccountAccessPage() -> impl IntoView {
             </Dialog>
         </section>
     }
+}
+
+/// What the page says about the last change: done (a status) or failed (an alert), and, when
+/// it removed the row whose control had focus, that control's focus key, for focus to follow.
+#[derive(Clone)]
+struct Notice {
+    ok: bool,
+    text: String,
+    focus_key: Option<String>,
+}
+
+impl Notice {
+    fn done(text: String, focus_key: Option<String>) -> Self {
+        Notice {
+            ok: true,
+            text,
+            focus_key,
+        }
+    }
+
+    fn failed(text: String) -> Self {
+        Notice {
+            ok: false,
+            text,
+            focus_key: None,
+        }
+    }
+}
+
+/// The focus key of a person's "Remove access", and of the notice that they were removed.
+fn remove_key(user_id: i64) -> String {
+    format!("remove-access-{user_id}")
+}
+
+/// The focus key of an invitation's "Revoke", its question, and the notice that it was revoked.
+fn revoke_key(invitation_id: i64) -> String {
+    format!("revoke-invitation-{invitation_id}")
 }

@@ -6,7 +6,7 @@ use roster_model::{
 
 use crate::api::ApiClient;
 use crate::components::{DeadEnd, SignInLink, TextField};
-use crate::form::{new_password_error, FormError};
+use crate::form::{new_password_error, FormError, CODE_NEEDED};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
 use crate::router::use_params_map;
@@ -15,9 +15,12 @@ use crate::session::use_enter;
 /// `/accept/:token`, reached from an invitation email without a session: shows what the
 /// invitation offers and accepts it — a new person chooses a name and password, an existing user
 /// signs in — or says plainly why the link no longer works.
+const ACCEPT_TITLE: &str = "Accept an invitation";
+const GRANTED: &str = "You have access";
+
 #[component]
 pub fn AcceptPage() -> impl IntoView {
-    use_title(|| "Accept an invitation".to_owned());
+    use_title(|| ACCEPT_TITLE.to_owned());
     let api = expect_context::<ApiClient>();
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
@@ -87,6 +90,10 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     // Access to accounts alone: what was granted, shown in place of the form.
     let granted = RwSignal::new(None::<ExternalAccess>);
 
+    use_title(move || {
+        let title = granted.with(|granted| granted.as_ref().map_or(ACCEPT_TITLE, |_| GRANTED));
+        title.to_owned()
+    });
     let submit = Action::new_local(move |accept: &AcceptInvitation| {
         let accept = accept.clone();
         async move { api.accept_invitation(&accept).await }
@@ -114,6 +121,9 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
         let email = email.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            if submit.pending().get_untracked() {
+                return;
+            }
             let typed = password.get_untracked();
             if !existing {
                 if let Some((field, problem)) =
@@ -129,8 +139,12 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                     return;
                 }
             }
-            error.clear();
             let code = code.get_untracked();
+            if asks_code.get_untracked() && code.trim().is_empty() {
+                error.set(Some("code"), CODE_NEEDED);
+                return;
+            }
+            error.clear();
             submit.dispatch(AcceptInvitation {
                 token: token.clone(),
                 given_name: given.get_untracked(),
@@ -164,6 +178,12 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
             ),
         )
     };
+    let granted_heading = NodeRef::<leptos::html::H1>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = granted_heading.get() {
+            let _ = heading.focus();
+        }
+    });
     let accept_label = match (existing, account_only) {
         (true, _) => "Sign in and accept",
         (false, true) => "Accept",
@@ -207,7 +227,8 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
                 {link_ended.get().then(SignInLink)}
             })}
             <div class="roster-form__actions">
-                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                // Not `disabled` while it works: that would take keyboard focus away.
+                <button type="submit" class="roster-button" aria-disabled=move || submit.pending().get().to_string()>
                     {accept_label}
                 </button>
             </div>
@@ -215,9 +236,10 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
     };
     view! {
         <div hidden=move || granted.with(Option::is_some)>{form}</div>
+        // In place of the form, whose button had focus: the heading takes it, and is read out.
         {move || granted.get().map(|access| view! {
-                <h1>"You have access"</h1>
-                <p role="status">{format!("You can now use these accounts of {} as an external user:", access.organization)}</p>
+                <h1 tabindex="-1" node_ref=granted_heading>{GRANTED}</h1>
+                <p>{format!("You can now use these accounts of {} as an external user:", access.organization)}</p>
                 <ul class="roster-plain-list">
                     {access.accounts.into_iter().map(|a| view! { <li>{format!("{} — {}", a.name, a.roles.describe())}</li> }).collect_view()}
                 </ul>

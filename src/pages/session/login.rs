@@ -3,7 +3,7 @@ use roster_model::{ErrorCode, SignIn};
 
 use crate::api::ApiClient;
 use crate::components::TextField;
-use crate::form::FormError;
+use crate::form::{FormError, CODE_NEEDED};
 use crate::pages::use_title;
 use crate::router::use_query_map;
 use crate::session::{safe_next, use_enter};
@@ -60,14 +60,27 @@ pub fn LoginPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if submit.pending().get_untracked() {
+            return;
+        }
         let code = code.get_untracked();
+        if asks_code.get_untracked() && code.trim().is_empty() {
+            // Said next to the field (which takes focus), where the server's "code required"
+            // answer changed nothing on the page.
+            error.set(Some("code"), CODE_NEEDED);
+            return;
+        }
         submit.dispatch(SignIn {
             email: email.get_untracked(),
             password: password.get_untracked(),
             code: (asks_code.get_untracked() && !code.trim().is_empty()).then_some(code),
         });
     };
+    // Back to the first step from the second: the email field takes the focus "Use another
+    // account" had (it goes with the step).
+    let started_over = RwSignal::new(false);
     let start_over = move |_| {
+        started_over.set(true);
         asks_code.set(false);
         password.set(String::new());
         code.set(String::new());
@@ -90,7 +103,7 @@ pub fn LoginPage() -> impl IntoView {
                     when=move || asks_code.get()
                     fallback=move || view! {
                         <TextField id="roster-login-email" label="Email" input_type="email" autocomplete="username"
-                            value=email error=error.field("email") />
+                            value=email error=error.field("email") focus=started_over.get_untracked() />
                         <TextField id="roster-login-password" label="Password" input_type="password" autocomplete="current-password"
                             value=password error=error.field("password") />
                     }
@@ -103,7 +116,8 @@ pub fn LoginPage() -> impl IntoView {
                 </Show>
                 {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
                 <div class="roster-form__actions">
-                    <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                    // Not `disabled` while it works: that would take keyboard focus away.
+                    <button type="submit" class="roster-button" aria-disabled=move || submit.pending().get().to_string()>
                         {button_label}
                     </button>
                     {move || asks_code.get().then(|| view! {

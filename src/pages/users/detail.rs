@@ -376,7 +376,8 @@ fn UserDetailView(
         })}
         {if has_accounts {
             view! {
-                <div class="roster-table-wrap">
+                // Focusable, so that a table wider than a phone's screen scrolls from the keyboard too.
+                <div class="roster-table-wrap" tabindex="0" role="region" aria-label="Accounts this user can access">
                     <table class="roster-table">
                         <caption class="roster-visually-hidden">"Accounts this user can access"</caption>
                         <thead><tr>

@@ -2,14 +2,15 @@ use leptos::prelude::*;
 use roster_model::{AccountRef, UserSummary};
 
 use crate::api::ApiClient;
-use crate::components::Dialog;
+use crate::components::{external_removal_key, Dialog};
 
 /// Confirms and takes away an external user's access to one account, or to all of the
-/// organization's accounts (account None). `on_done` gets the sentence to announce.
+/// organization's accounts (account None). `on_done` gets the sentence to announce, and the focus
+/// key of the control that asked ([`external_removal_key`]).
 #[component]
 pub fn RemoveExternalAccessDialog(
     removing: RwSignal<Option<(UserSummary, Option<AccountRef>)>>,
-    on_done: Callback<String>,
+    on_done: Callback<(String, String)>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let error = RwSignal::new(None::<String>);
@@ -31,7 +32,8 @@ pub fn RemoveExternalAccessDialog(
                     user.display_name()
                 ),
             };
-            result.map(|()| done)
+            let focus_key = external_removal_key(user.id, account.as_ref().map(|a| a.id));
+            result.map(|()| (done, focus_key))
         }
     });
     Effect::new(move |_| match remove.value().get() {

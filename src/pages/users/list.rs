@@ -13,7 +13,7 @@ use super::{
     remove_external_access_dialog, user_filters,
 };
 use crate::api::ApiClient;
-use crate::components::{selection_count, BulkRun, SelectionBar};
+use crate::components::{selection_count, BulkRuns, SelectionBar};
 use crate::components::{
     ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
     COLUMN_PANEL_ID, FILTER_PANEL_ID,
@@ -187,7 +187,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     // one has finished, the counts and the page are read again.
     let changes = RwSignal::new(0u32);
     let changed = move || changes.update(|n| *n += 1);
-    let bulk = BulkRun::new();
+    // The mount's, not the page's: a run goes on, and is shown again, when the admin comes back.
+    let bulk = expect_context::<BulkRuns>().users;
+    on_cleanup(move || bulk.forget_if_ended());
     // The counts follow the filters, not each keystroke of a search.
     let filters = Memo::new(move |_| state.read().filters);
     let shown_view = Memo::new(move |_| state.read().view);
@@ -308,7 +310,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 
     // The External tab: take someone's access to one account, or to all, away.
     let removing_access = RwSignal::new(None::<(UserSummary, Option<AccountRef>)>);
-    let access_removed = RwSignal::new(None::<String>);
+    // What the last removal did, and the focus key of the control that asked for it.
+    let access_removed = RwSignal::new(None::<(String, String)>);
     let on_remove_access = Callback::new(move |target| {
         access_removed.set(None);
         removing_access.set(Some(target));
@@ -318,8 +321,12 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         state.track();
         access_removed.set(None);
     });
-    let on_access_removed = Callback::new(move |done: String| {
-        access_removed.set(Some(done));
+    let on_access_removed = Callback::new(move |done: (String, String)| {
+        // Answered after the admin went back to another tab: said there, it was about nothing
+        // on it.
+        if state.with_untracked(|now| now.view == UserView::External) {
+            access_removed.set(Some(done));
+        }
         changed();
     });
 
@@ -566,7 +573,11 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 {move || state.with(|now| acted_on.with(|acted| acted.as_ref() == Some(now)))
                     .then(|| invitation_action.value().get().map(|(action, done, failure)| action_results(action, done, failure)))}
                 {move || resolve_failure.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
-                {move || access_removed.get().map(|done| view! { <p class="roster-notice" role="status">{done}</p> })}
+                // When the row goes with the control that asked (the last of the list), focus
+                // follows here.
+                {move || access_removed.get().map(|(done, focus_key)| view! {
+                    <p class="roster-notice" role="status" tabindex="-1" data-focus-key=focus_key>{done}</p>
+                })}
                 // A bulk run's progress and results, kept while the list is read again.
                 {move || (state.read().view == UserView::Managed).then(|| lazy_when(
                     Signal::derive(move || bulk.running.get() || bulk.error.with(Option::is_some) || bulk.results.with(|r| !r.is_empty())),

@@ -14,6 +14,9 @@ use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, S
 use crate::events::{HostEvents, UserChanged};
 use crate::session::SessionState;
 
+/// The message that says what the last change did (or why it was refused).
+const MESSAGE: &str = "roster-manage-message";
+
 /// The button and dialog title of each way to leave.
 fn verb(kind: Leave) -> &'static str {
     match kind {
@@ -138,7 +141,9 @@ pub fn ManageUser(
     // disabled: a disabled button loses the focus the reload gives back to it.
     let settling = RwSignal::new(false);
     let settling_attr = move || settling.get().then_some("true");
-    // `refocus` is the control to give focus back to once the user is read again. An answer
+    // `refocus` is where focus goes once the user is read again: the switch that was pressed, or
+    // after a dialog's change the message that says what it did (its opener may now do the
+    // opposite: a hurried second Enter on "Suspend", drawn again as "Restore", opened it). An answer
     // that comes after the page moved on to another user tells the host, and nothing more: its
     // message and focus would land on that other user's page.
     let report = move |result: Result<(), ApiFailure>,
@@ -204,7 +209,7 @@ pub fn ManageUser(
                 result,
                 "Password reset: their old password no longer works, their sessions ended, and they were emailed a link to choose a new one.".to_owned(),
                 UserChanged::PasswordReset,
-                "roster-reset-password",
+                MESSAGE,
             );
         }
     });
@@ -222,8 +227,7 @@ pub fn ManageUser(
                 result,
                 "Two-factor sign-in reset: their app and recovery codes no longer work, and they were signed out everywhere.".to_owned(),
                 UserChanged::TwoFactorReset,
-                // The button goes with the enrolment: focus the requirement beside it.
-                "roster-require-two-factor",
+                MESSAGE,
             );
         }
     });
@@ -247,7 +251,7 @@ pub fn ManageUser(
             } else {
                 UserChanged::Suspended
             };
-            report(result, done.to_owned(), change, "roster-suspend");
+            report(result, done.to_owned(), change, MESSAGE);
         }
     });
     let (suspend_verb, suspend_title, suspend_text) = if suspended {
@@ -274,10 +278,11 @@ pub fn ManageUser(
     view! {
         <section class="roster-manage" aria-labelledby="roster-manage-title">
             <h2 id="roster-manage-title">"Security and membership"</h2>
+            // Focus given to the message stays with it when the reloaded user's page replaces it.
             {move || message.get().map(|(ok, text)| if ok {
-                view! { <p class="roster-notice" role="status">{text}</p> }.into_any()
+                view! { <p id=MESSAGE class="roster-notice" role="status" tabindex="-1" data-focus-key=MESSAGE>{text}</p> }.into_any()
             } else {
-                view! { <p class="roster-error" role="alert">{text}</p> }.into_any()
+                view! { <p id=MESSAGE class="roster-error" role="alert" tabindex="-1" data-focus-key=MESSAGE>{text}</p> }.into_any()
             })}
             {(!limits.is_empty()).then(|| view! {
                 <p id="roster-manage-limits" class="roster-muted">{limits.join(" ")}</p>
@@ -457,6 +462,14 @@ fn LeaveDialog(
         Leave::Delete => format!("Delete {name}?"),
     };
     let keep_label = format!("{name} keeps it (it leaves the organization)");
+    // A refusal is said in the open dialog, which the user read again (someone else changed
+    // them) draws anew: focus, fallen with the old one, goes to the reason.
+    let error_text = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if let Some(text) = error_text.get() {
+            crate::dom::focus_if_fell(&text);
+        }
+    });
 
     view! {
         <Dialog id=format!("{prefix}-dialog") title=title open=open on_close=on_close>
@@ -511,7 +524,7 @@ fn LeaveDialog(
                     </Transition>
                 }
             })}
-            {move || error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+            {move || error.get().map(|text| view! { <p class="roster-error" role="alert" tabindex="-1" node_ref=error_text>{text}</p> })}
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready() || submit.pending().get()
                     on:click=confirm>{verb(kind)}</button>

@@ -70,7 +70,7 @@ split_page!(invitation_table, fn invitation_table(
 });
 split_page!(user_dialogs, fn remove_external_access_dialog(
     removing: RwSignal<Option<(roster_model::UserSummary, Option<roster_model::AccountRef>)>>,
-    on_done: Callback<String>
+    on_done: Callback<(String, String)>
 ) => view! { <external_access::RemoveExternalAccessDialog removing=removing on_done=on_done /> });
 
 /// `/users/:key`, named like the API: one user when `key` is an id, else a tab of the
