@@ -52,7 +52,18 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
         .on_unauthorized(Callback::new(move |()| session.session_ended()));
     provide_context(api);
     provide_context(config.clone());
-    provide_context(crate::components::BulkRuns::new());
+    let bulk_runs = crate::components::BulkRuns::new();
+    provide_context(bulk_runs);
+    // Bulk runs outlive their pages, not their person: another one signed in (or nobody) ends
+    // them. A session that ended and is taken up again by the same person keeps them.
+    let person = Memo::new(move |_| session.me().map(|me| (me.user.id, me.organization.id)));
+    Effect::new(move |before: Option<Option<(i64, i64)>>| {
+        let now = person.get();
+        if before.flatten().is_some_and(|before| Some(before) != now) {
+            bulk_runs.end_all();
+        }
+        now
+    });
     let check = LocalResource::new(move || async move { api.session().await });
     Effect::new(move |_| match check.get() {
         Some(Ok(me)) => {

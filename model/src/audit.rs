@@ -14,7 +14,7 @@ pub struct AuditEntry {
     /// Who acted, as they were named then (kept after the user is deleted).
     pub actor: String,
     /// The actor's email then: names are not unique. None for a provisioning token, and for
-    /// entries recorded before emails were.
+    /// entries recorded before emails were of someone no longer a member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_email: Option<String>,
     /// A stable machine name such as `session.signed_in`.

@@ -16,30 +16,48 @@ pub fn hidden_character_problem(text: &str) -> Option<&'static str> {
 }
 
 /// Whether a combining mark or a variation selector stands where it marks nothing: first, or
-/// after a space (a name of marks alone shows as blank), and a variation selector after an ASCII
-/// character, none of which it varies ("Maya\u{FE0F}" looks like "Maya"). After other letters,
-/// emoji and ideographs they are part of the name (decomposed accents, emoji presentation,
-/// Japanese names' ideographic variants, Mongolian letters' forms).
+/// after a space, so that a name of marks alone shows as blank. After a letter, an emoji or an
+/// ideograph they are part of the name (decomposed accents, emoji presentation, Japanese names'
+/// ideographic variants, Mongolian letters' forms).
 fn has_mark_without_letter(text: &str) -> bool {
     let mut before: Option<char> = None;
     text.chars().any(|c| {
-        let marks_nothing = match before {
-            None => is_combining_mark(c) || is_variation_selector(c),
-            Some(letter) if letter.is_whitespace() => {
-                is_combining_mark(c) || is_variation_selector(c)
-            }
-            Some(letter) => is_variation_selector(c) && letter.is_ascii(),
-        };
+        // A joiner joins letters; a mark after it marks nothing either.
+        let no_letter_before =
+            before.is_none_or(|b| b.is_whitespace() || matches!(b, '\u{200C}' | '\u{200D}'));
+        let marks_nothing = no_letter_before && (is_combining_mark(c) || is_variation_selector(c));
         before = Some(c);
         marks_nothing
     })
 }
 
-/// The combining diacritical marks' blocks: they draw on the character before them.
+/// Combining marks, which draw on the character before them: the combining diacritical blocks,
+/// and the points, vowel signs and tone marks of Hebrew, Arabic, Devanagari and Thai (not every
+/// script's: the app carries this rule too, and Unicode's category table would weigh more than
+/// it does).
 fn is_combining_mark(c: char) -> bool {
     matches!(
         c,
         '\u{0300}'..='\u{036F}'
+            | '\u{0591}'..='\u{05BD}'
+            | '\u{05BF}'
+            | '\u{05C1}'..='\u{05C2}'
+            | '\u{05C4}'..='\u{05C5}'
+            | '\u{05C7}'
+            | '\u{0610}'..='\u{061A}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{06D6}'..='\u{06DC}'
+            | '\u{06DF}'..='\u{06E4}'
+            | '\u{06E7}'..='\u{06E8}'
+            | '\u{06EA}'..='\u{06ED}'
+            | '\u{0900}'..='\u{0903}'
+            | '\u{093A}'..='\u{094F}'
+            | '\u{0951}'..='\u{0957}'
+            | '\u{0962}'..='\u{0963}'
+            | '\u{0E31}'
+            | '\u{0E34}'..='\u{0E3A}'
+            | '\u{0E47}'..='\u{0E4E}'
             | '\u{1AB0}'..='\u{1AFF}'
             | '\u{1DC0}'..='\u{1DFF}'
             | '\u{20D0}'..='\u{20FF}'
@@ -92,6 +110,7 @@ fn is_invisible(c: char) -> bool {
             | '\u{FEFF}'
             | '\u{FFA0}'
             | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
             | '\u{1D173}'..='\u{1D17A}'
             | '\u{E0000}'..='\u{E007F}'
     )
@@ -141,10 +160,14 @@ mod tests {
             "\u{0336}\u{0336}",
             "Ada \u{0301}",
             "\u{FE0F}",
-            "Maya\u{FE0F}",
+            "Ada \u{FE0F}",
             "\u{E0100}",
-            "Ada\u{E0100}",
             "\u{180B}",
+            "\u{05B8}",
+            "\u{064E}",
+            "\u{0E34}",
+            "\u{200C}\u{0301}",
+            "Ada\u{1BCA0}",
         ] {
             assert!(hidden_character_problem(bad).is_some(), "{bad:?}");
         }
@@ -154,6 +177,12 @@ mod tests {
             "\u{2764}\u{FE0F}",
             "\u{845B}\u{E0100}",
             "\u{1820}\u{180B}",
+            "1\u{FE0F}\u{20E3}",
+            "Vie\u{0302}\u{0323}t",
+            "\u{05E9}\u{05B8}\u{05DC}\u{05D5}\u{05B9}\u{05DD}",
+            "\u{0645}\u{064F}\u{062D}\u{064E}\u{0645}\u{0651}\u{064E}\u{062F}",
+            "\u{0938}\u{0941}\u{0930}\u{0947}\u{0936}",
+            "\u{0E2A}\u{0E38}\u{0E23}\u{0E34}\u{0E22}\u{0E32}",
         ] {
             assert_eq!(hidden_character_problem(good), None, "{good:?}");
         }

@@ -140,12 +140,12 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller acting at `at`, for the changes and audit events they make.
     /// How a message names the caller to the person it is about ([`roster_model::name_and_email`]).
     pub fn name_and_email(&self) -> String {
         roster_model::name_and_email(&self.name, &self.email)
     }
 
+    /// The caller acting at `at`, for the changes and audit events they make.
     pub fn actor(&self, at: i64) -> Actor<'_> {
         Actor {
             org_id: self.org_id,

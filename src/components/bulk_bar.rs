@@ -23,6 +23,13 @@ impl BulkRuns {
             import: BulkRun::new(),
         }
     }
+
+    /// Ends both where they are, for another person (or nobody) signed in on this mount: what one
+    /// admin started must not go on under the next one's session, nor show them its results.
+    pub fn end_all(&self) {
+        self.users.end();
+        self.import.end();
+    }
 }
 
 impl Default for BulkRuns {
@@ -41,6 +48,9 @@ pub struct BulkRun {
     pub error: RwSignal<Option<String>>,
     /// Counts the runs that have sent something, whole or cut short.
     finished: RwSignal<u32>,
+    /// Counts the runs started or ended from outside: a run goes on only while it is the current
+    /// one.
+    current: StoredValue<u32>,
 }
 
 impl BulkRun {
@@ -51,14 +61,39 @@ impl BulkRun {
             results: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             finished: RwSignal::new(0),
+            current: StoredValue::new(0),
         }
     }
 
-    pub fn start(&self) {
+    /// Starts a run; answers its number, which [`BulkRun::run_batches`] and
+    /// [`BulkRun::fail_run`] take.
+    pub fn start(&self) -> u32 {
         self.running.set(true);
         self.total.set(0);
         self.results.set(Vec::new());
         self.error.set(None);
+        self.current.update_value(|n| *n += 1);
+        self.current.get_value()
+    }
+
+    /// Ends the run under way, if any, before its next batch, and forgets what it did.
+    pub fn end(&self) {
+        self.current.update_value(|n| *n += 1);
+        self.running.set(false);
+        self.total.set(0);
+        self.results.set(Vec::new());
+        self.error.set(None);
+    }
+
+    fn is_current(&self, run: u32) -> bool {
+        self.current.get_value() == run
+    }
+
+    /// Stops run `run` with a message, unless it was ended meanwhile.
+    pub fn fail_run(&self, run: u32, message: String) {
+        if self.is_current(run) {
+            self.fail(message);
+        }
     }
 
     /// Forgets a run that has ended, as the page that showed it goes: one still under way stays,
@@ -83,15 +118,31 @@ impl BulkRun {
         self.finished.read_only()
     }
 
-    /// Sends `ids` a batch of [`MAX_BULK_BATCH`] at a time through `send`, adding each batch's
-    /// results as they come; stops at the first request that fails. Answers whether all went.
-    pub async fn run_batches<Fut>(&self, ids: Vec<i64>, send: impl Fn(Vec<i64>) -> Fut) -> bool
+    /// Sends `ids` for run `run` a batch of [`MAX_BULK_BATCH`] at a time through `send`, adding
+    /// each batch's results as they come; stops at the first request that fails, or when the run
+    /// was ended ([`BulkRun::end`]). Answers whether all went.
+    pub async fn run_batches<Fut>(
+        &self,
+        run: u32,
+        ids: Vec<i64>,
+        send: impl Fn(Vec<i64>) -> Fut,
+    ) -> bool
     where
         Fut: std::future::Future<Output = Result<Vec<BulkResult>, String>>,
     {
+        if !self.is_current(run) {
+            return false;
+        }
         self.total.set(ids.len());
         for batch in ids.chunks(MAX_BULK_BATCH) {
-            match send(batch.to_vec()).await {
+            if !self.is_current(run) {
+                return false;
+            }
+            let answer = send(batch.to_vec()).await;
+            if !self.is_current(run) {
+                return false;
+            }
+            match answer {
                 Ok(results) => self.results.update(|r| r.extend(results)),
                 Err(message) => {
                     self.fail(message);

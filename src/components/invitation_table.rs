@@ -159,7 +159,9 @@ pub fn InvitationTable(
             selected.with(BTreeSet::len) as u64
         }
     };
+    // Read by the buttons' state and, untracked, by their handlers.
     let unavailable = move || busy.get() || count() == 0;
+    let unavailable_now = move || untrack(unavailable);
     view! {
         <div class="roster-bulk-bar" role="group" aria-label="Selected invitations">
             <span role="status">{move || match count() {
@@ -191,11 +193,11 @@ pub fn InvitationTable(
             // focus while its request runs and the selection it emptied stays empty.
             <button type="button" class="roster-button roster-button--quiet" aria-disabled=move || unavailable().to_string()
                 data-focus-key="resend-selected"
-                on:click=move |_| if !unavailable() { act_on_selection(InvitationAction::Resend) }>"Resend selected"</button>
+                on:click=move |_| if !unavailable_now() { act_on_selection(InvitationAction::Resend) }>"Resend selected"</button>
             <Show when=move || { confirming_bulk.get() && count() != 0 } fallback=move || view! {
                 <button type="button" class="roster-button roster-button--quiet" aria-disabled=move || unavailable().to_string()
                     data-focus-key="revoke-selected"
-                    on:click=move |_| if !unavailable() { confirming_bulk.set(true) }>"Revoke selected"</button>
+                    on:click=move |_| if !unavailable_now() { confirming_bulk.set(true) }>"Revoke selected"</button>
             }>
                 <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming_bulk.set(false))>
                     {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}

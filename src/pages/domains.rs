@@ -9,10 +9,10 @@ use crate::components::{DomainCard, ErrorPanel, TextField};
 use crate::draft::use_draft;
 use crate::pages::use_title;
 
-/// The organization's domains: claim one, see the TXT record that proves it, verify it now, remove it.
 /// The claimed domains' list, where focus goes when a removed domain's card goes.
 const DOMAIN_LIST: &str = "roster-domain-list";
 
+/// The organization's domains: claim one, see the TXT record that proves it, verify it now, remove it.
 #[component]
 pub fn DomainsPage() -> impl IntoView {
     use_title(|| "Domains".to_owned());

@@ -74,12 +74,12 @@ fn ImportList() -> impl IntoView {
         let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
         let everything = all_matching.get_untracked();
         let search = state.get_untracked().search();
-        run.start();
+        let number = run.start();
         spawn_local(async move {
             let ids = if everything {
                 match api.import_candidate_ids(&search).await {
                     Ok(found) => found.ids,
-                    Err(failure) => return run.fail(failure.message()),
+                    Err(failure) => return run.fail_run(number, failure.message()),
                 }
             } else {
                 chosen
@@ -90,7 +90,7 @@ fn ImportList() -> impl IntoView {
                     .map(|answer| answer.results)
                     .map_err(|failure| failure.message())
             };
-            run.run_batches(ids, send).await;
+            run.run_batches(number, ids, send).await;
             // What failed can be picked again.
             ticked.set(BTreeSet::new());
             all_matching.set(false);

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, expectAccessible, OWNER, signIn, userRows } from './helpers';
 
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string };
 
@@ -257,6 +257,34 @@ test.describe('bulk actions and the acting admin', () => {
     await expect(userRows(page).first()).toBeVisible();
     await expect(progress).toHaveCount(0);
     expect(sent).toHaveLength(2);
+
+    // Another run, and the admin signs out while it waits: signing out ends it, so whoever signs
+    // in next on this tab (here the same admin again) sees nothing of it, and it goes no further
+    // under their session.
+    let releaseSecond = () => {};
+    const heldAgain = new Promise<void>((resolve) => (releaseSecond = resolve));
+    await page.unroute('**/api/v1/users/bulk');
+    await page.route('**/api/v1/users/bulk', async (route) => {
+      const ids = (route.request().postDataJSON() as { ids: number[] }).ids;
+      sent.push(...ids);
+      await heldAgain;
+      await route.fulfill({ json: { results: ids.map((id) => ({ id, name: `User ${id}`, ok: true })) } });
+    });
+    await userRows(page).getByRole('checkbox').nth(2).check();
+    await bar.getByRole('button', { name: 'Require two-factor' }).click();
+    await page.getByRole('button', { name: 'Confirm: require two-factor' }).click();
+    await expect(progress.getByText('Working…')).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('banner')).toContainText('Maya Chen');
+    await expect(userRows(page).first()).toBeVisible();
+    const answered = page.waitForEvent('requestfinished', (request) => request.url().includes('/api/v1/users/bulk'));
+    releaseSecond();
+    await answered;
+    await expect(page.getByText('1 done, 0 failed.')).toHaveCount(0);
+    await expect(progress).toHaveCount(0);
   });
 
   test('the admin’s own row has no checkbox, and selecting the page leaves them out', async ({ page }) => {

@@ -267,6 +267,9 @@ pub fn AccountAccessPage() -> impl IntoView {
             .unwrap_or_default()
     };
     let open_invite = move |_| {
+        // What the last change said gives way to the next (its focus key too, which another
+        // control of the same person would follow to).
+        message.set(None);
         invite_results.set(Vec::new());
         dialog_error.set(None);
         open.set(Some(Open::Invite));
@@ -352,6 +355,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                                         aria-label=format!("Change roles of {name}")
                                         data-focus-key=format!("roles-{}", person.user.id)
                                         on:click=move |_| {
+                                            message.set(None);
                                             edit_roles.set(for_roles.roles);
                                             dialog_error.set(None);
                                             open.set(Some(Open::Roles(for_roles.clone())));
@@ -360,6 +364,7 @@ pub fn AccountAccessPage() -> impl IntoView {
                                         aria-label=format!("Remove access of {name}")
                                         data-focus-key=remove_key(person.user.id)
                                         on:click=move |_| {
+                                            message.set(None);
                                             dialog_error.set(None);
                                             open.set(Some(Open::Remove(for_remove.clone())));
                                         }>"Remove access"</button>
@@ -631,7 +636,7 @@ impl Notice {
 
 /// The focus key of a person's "Remove access", and of the notice that they were removed.
 fn remove_key(user_id: i64) -> String {
-    format!("remove-access-{user_id}")
+    format!("account-access-{user_id}")
 }
 
 /// The focus key of an invitation's "Revoke", its question, and the notice that it was revoked.

@@ -12,11 +12,13 @@ use crate::pages::{use_title, MailedLink};
 use crate::router::use_params_map;
 use crate::session::use_enter;
 
+const ACCEPT_TITLE: &str = "Accept an invitation";
+/// The page's heading and title once access to accounts alone was given.
+const GRANTED: &str = "You have access";
+
 /// `/accept/:token`, reached from an invitation email without a session: shows what the
 /// invitation offers and accepts it — a new person chooses a name and password, an existing user
 /// signs in — or says plainly why the link no longer works.
-const ACCEPT_TITLE: &str = "Accept an invitation";
-const GRANTED: &str = "You have access";
 
 #[component]
 pub fn AcceptPage() -> impl IntoView {

@@ -73,7 +73,7 @@ pub fn LoginPage() -> impl IntoView {
         submit.dispatch(SignIn {
             email: email.get_untracked(),
             password: password.get_untracked(),
-            code: (asks_code.get_untracked() && !code.trim().is_empty()).then_some(code),
+            code: asks_code.get_untracked().then_some(code),
         });
     };
     // Back to the first step from the second: the email field takes the focus "Use another

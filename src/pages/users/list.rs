@@ -412,13 +412,13 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         move |template: BulkRequest, resolved: Option<Vec<i64>>| {
             let events = events.get_value();
             let resolve = resolve_ids();
-            bulk.start();
+            let run = bulk.start();
             spawn_local(async move {
                 let ids = match resolved {
                     Some(ids) => ids,
                     None => match resolve.await {
                         Ok(ids) => ids,
-                        Err(failure) => return bulk.fail(failure.message()),
+                        Err(failure) => return bulk.fail_run(run, failure.message()),
                     },
                 };
                 let change = UserChanged::of_bulk(template.action);
@@ -441,7 +441,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         Ok(results)
                     }
                 };
-                if !bulk.run_batches(ids, send).await {
+                if !bulk.run_batches(run, ids, send).await {
                     return;
                 }
                 ticked.set(BTreeSet::new());

@@ -280,10 +280,10 @@ async fn control_and_bidi_characters_and_encoded_words_are_refused_in_names() {
             "=?utf-8?b?4oCuSVQgU2VjdXJpdHkgVGVhbQ0KWC1TcG9vZmVkOiAx?=",
         ),
         // A third: names that show nothing (a Braille blank, marks on no letter, a selector
-        // varying nothing), blank in the list, the log and mail.
+        // after a space), blank in the list, the log and mail.
         ("given_name", "\u{2800}"),
         ("given_name", "\u{0336}\u{0336}"),
-        ("family_name", "Taylor\u{FE0F}"),
+        ("family_name", "Taylor \u{FE0F}"),
     ] {
         let (_, tag) = owner.detail(sam).await;
         let (status, _, body) = owner
