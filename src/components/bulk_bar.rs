@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use roster_model::{BulkAction, BulkResult, MAX_BULK_BATCH, MAX_SELECT_ALL};
 
-use super::cancel_on_escape;
+use super::{cancel_on_escape, deliberate_confirm};
 use crate::format;
 
 /// The bulk runs of one mount of the console, given in context when it starts: a run goes on when
@@ -299,7 +299,7 @@ pub fn BulkActions(
             <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                 {move || format!("{} for {}? For each, {}. ", action_label(action), format::count(count(), "user", "users"), consequence(action))}
                 <button type="button" class="roster-button" data-focus-key=action_label(action)
-                    on:click=move |_| { confirming.set(None); on_action.run(action); }>
+                    on:click=deliberate_confirm(move || { confirming.set(None); on_action.run(action); })>
                     {format!("Confirm: {}", action_label(action).to_lowercase())}
                 </button>
                 <button type="button" class="roster-button roster-button--quiet" data-focus-key=action_label(action)

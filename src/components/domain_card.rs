@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use roster_model::{lapsed_domain_removal_at, Domain, DomainState};
 
-use super::{cancel_on_escape, CopyButton};
+use super::{cancel_on_escape, deliberate_confirm, CopyButton};
 use crate::format;
 
 fn badge_class(state: DomainState) -> &'static str {
@@ -96,7 +96,7 @@ pub fn DomainCard(
                         // Not `disabled` while it works: focus stays until the card goes.
                         <button type="button" class="roster-button roster-button--danger" aria-disabled=move || busy.get().to_string()
                             data-focus-key=focus_key
-                            on:click=move |_| if !busy.get_untracked() { on_remove.run(id()) }>"Confirm removal"</button>
+                            on:click=deliberate_confirm(move || if !busy.get_untracked() { on_remove.run(id()) })>"Confirm removal"</button>
                         <button type="button" class="roster-button roster-button--quiet" data-focus-key=focus_key
                             on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </span>

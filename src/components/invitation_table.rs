@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use roster_model::{SortField, Timestamp, UserSummary, MAX_SELECT_ALL};
 
 use super::user_table::sort_header;
-use super::{cancel_on_escape, SortState};
+use super::{cancel_on_escape, deliberate_confirm, SortState};
 use crate::format;
 use crate::router::A;
 
@@ -132,7 +132,7 @@ pub fn InvitationTable(
                             <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(None))>
                                 "Its link stops working. "
                                 <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
-                                    on:click=move |_| act(InvitationAction::Revoke, vec![id])>"Confirm revoke"</button>
+                                    on:click=deliberate_confirm(move || act(InvitationAction::Revoke, vec![id]))>"Confirm revoke"</button>
                                 <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
                                     on:click=move |_| confirming.set(None)>"Cancel"</button>
                             </span>
@@ -202,7 +202,7 @@ pub fn InvitationTable(
                 <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming_bulk.set(false))>
                     {move || format!("Revoke {}? Their links stop working. ", format::count(count(), "invitation", "invitations"))}
                     <button type="button" class="roster-button" data-focus-key="revoke-selected"
-                        on:click=move |_| act_on_selection(InvitationAction::Revoke)>"Confirm revoke"</button>
+                        on:click=deliberate_confirm(move || act_on_selection(InvitationAction::Revoke))>"Confirm revoke"</button>
                     <button type="button" class="roster-button roster-button--quiet" data-focus-key="revoke-selected"
                         on:click=move |_| confirming_bulk.set(false)>"Cancel"</button>
                 </span>

@@ -47,3 +47,20 @@ pub fn cancel_on_escape(cancel: impl Fn() + 'static) -> impl Fn(leptos::ev::Keyb
         }
     }
 }
+
+/// How long after an inline question appears a key press on its Confirm is still taken for the
+/// hurried second press of the one that asked (a double Enter), not for an answer.
+pub const CONFIRM_SETTLE_MS: f64 = 400.0;
+
+/// The click handler of an inline question's Confirm, made when the question is drawn: a click
+/// from the keyboard (`detail` 0) sooner than [`CONFIRM_SETTLE_MS`] after is ignored, so that
+/// pressing Enter twice on "Suspend" does not answer the question focus moved to; a pointer's
+/// click always answers.
+pub fn deliberate_confirm(confirm: impl Fn() + 'static) -> impl Fn(leptos::ev::MouseEvent) {
+    let shown = js_sys::Date::now();
+    move |ev| {
+        if ev.detail() != 0 || js_sys::Date::now() - shown >= CONFIRM_SETTLE_MS {
+            confirm();
+        }
+    }
+}

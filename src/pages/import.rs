@@ -6,8 +6,8 @@ use roster_model::{ErrorCode, DEFAULT_PAGE_SIZE};
 
 use crate::api::ApiClient;
 use crate::components::{
-    cancel_on_escape, selection_count, BulkProgress, BulkRuns, ErrorPanel, PagedTable, SearchBox,
-    SelectionBar, TableHeader,
+    cancel_on_escape, deliberate_confirm, selection_count, BulkProgress, BulkRuns, ErrorPanel,
+    PagedTable, SearchBox, SelectionBar, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -69,7 +69,7 @@ fn ImportList() -> impl IntoView {
     let page_ids = RwSignal::new(Vec::<i64>::new());
     let count = move || ticked.with(|t| selection_count(t, all_matching.get(), total.get()));
 
-    let on_import = move |_| {
+    let on_import = move || {
         confirming.set(false);
         let chosen: Vec<i64> = ticked.get_untracked().into_iter().collect();
         let everything = all_matching.get_untracked();
@@ -122,7 +122,7 @@ fn ImportList() -> impl IntoView {
                 // Focus follows to Confirm, and back on Cancel; once the import runs, to its progress.
                 <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming.set(false))>
                     {move || format!("Import {}? Each becomes a managed user of the organization and gets an email. ", format::count(count(), "user", "users"))}
-                    <button type="button" class="roster-button" data-focus-key="import-selected" on:click=on_import>"Confirm import"</button>
+                    <button type="button" class="roster-button" data-focus-key="import-selected" on:click=deliberate_confirm(on_import)>"Confirm import"</button>
                     <button type="button" class="roster-button roster-button--quiet" data-focus-key="import-selected"
                         on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </span>

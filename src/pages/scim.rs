@@ -3,12 +3,15 @@ use roster_model::{CreatedScimToken, NewScimToken, ScimToken};
 
 use crate::api::ApiClient;
 use crate::components::{
-    cancel_on_escape, CopyButton, ErrorPanel, PagedTable, TableHeader, TextField,
+    cancel_on_escape, deliberate_confirm, CopyButton, ErrorPanel, PagedTable, TableHeader,
+    TextField,
 };
 use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
-use crate::pages::tokens::{token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT};
+use crate::pages::tokens::{
+    repeated_press, token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT,
+};
 use crate::pages::use_title;
 
 /// Provisioning: the SCIM base URL to give an identity provider, and the organization's
@@ -66,12 +69,18 @@ pub fn ScimPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        created.set(None);
+        if create.pending().get_untracked()
+            || repeated_press(created.with_untracked(Option::is_some), name, password)
+        {
+            return;
+        }
         let current_password = password.get_untracked();
         if current_password.is_empty() {
             error.set(Some("current_password"), PASSWORD_FOR_TOKEN);
             return;
         }
+        // The secret shown stays until another token is on its way.
+        created.set(None);
         create.dispatch(NewScimToken {
             name: name.get_untracked(),
             current_password,
@@ -94,7 +103,8 @@ pub fn ScimPage() -> impl IntoView {
                 <TextField id="roster-scim-token-password" label="Your password" input_type="password"
                     autocomplete="current-password" value=password error=error.field("current_password")
                     hint=PASSWORD_FOR_TOKEN_HINT />
-                <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
+                // Not `disabled` while it works: that would take keyboard focus away.
+                <button type="submit" class="roster-button" aria-disabled=move || create.pending().get().to_string()>"Create token"</button>
             </form>
             {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             {move || created.get().map(|token| {
@@ -163,7 +173,7 @@ fn token_table(
                             "The identity provider using it stops provisioning at once. "
                             <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
                                 aria-disabled=move || revoke.pending().get().to_string()
-                                on:click=move |_| if !revoke.pending().get_untracked() { revoke.dispatch(id); }>"Confirm revoke"</button>
+                                on:click=deliberate_confirm(move || if !revoke.pending().get_untracked() { revoke.dispatch(id); })>"Confirm revoke"</button>
                             <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
                                 on:click=move |_| confirming.set(None)>"Cancel"</button>
                         </span>

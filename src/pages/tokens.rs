@@ -3,7 +3,10 @@ use roster_model::{CreatedApiToken, NewApiToken, DEFAULT_TOKEN_DAYS, TOKEN_DAY_C
 
 use crate::api::ApiClient;
 use crate::api::ApiFailure;
-use crate::components::{cancel_on_escape, ErrorPanel, PagedTable, TableHeader, TextField};
+use crate::components::{
+    cancel_on_escape, deliberate_confirm, CopyButton, ErrorPanel, PagedTable, TableHeader,
+    TextField,
+};
 use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
@@ -64,12 +67,18 @@ pub fn TokensPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        created.set(None);
+        if create.pending().get_untracked()
+            || repeated_press(created.with_untracked(Option::is_some), name, password)
+        {
+            return;
+        }
         let current_password = password.get_untracked();
         if current_password.is_empty() {
             error.set(Some("current_password"), PASSWORD_FOR_TOKEN);
             return;
         }
+        // The secret shown stays until another token is on its way.
+        created.set(None);
         create.dispatch(NewApiToken {
             name: name.get_untracked(),
             expires_in_days: Some(days.get_untracked()),
@@ -106,14 +115,16 @@ pub fn TokensPage() -> impl IntoView {
                 <TextField id="roster-token-password" label="Your password" input_type="password"
                     autocomplete="current-password" value=password error=error.field("current_password")
                     hint=PASSWORD_FOR_TOKEN_HINT />
-                <button type="submit" class="roster-button" disabled=move || create.pending().get()>"Create token"</button>
+                // Not `disabled` while it works: that would take keyboard focus away.
+                <button type="submit" class="roster-button" aria-disabled=move || create.pending().get().to_string()>"Create token"</button>
             </form>
             {move || error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             {move || created.get().map(|token| view! {
                 <div class="roster-notice" role="status">
                     <p>{format!("Token “{}” created. Copy it now: it is not shown again.", token.token.name)}</p>
                     <label for="roster-token-secret">"New token"</label>
-                    <input id="roster-token-secret" class="roster-input roster-secret" type="text" readonly prop:value=token.secret />
+                    <input id="roster-token-secret" class="roster-input roster-secret" type="text" readonly prop:value=token.secret.clone() />
+                    <CopyButton text=Signal::derive(move || token.secret.clone()) label="Copy token" />
                 </div>
             })}
             {move || revoke_error.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
@@ -155,7 +166,7 @@ pub fn TokensPage() -> impl IntoView {
                                                 "Scripts using it will stop working. "
                                                 <button type="button" class="roster-button" data-focus-key=format!("revoke-{id}")
                                                     aria-disabled=move || revoke.pending().get().to_string()
-                                                    on:click=move |_| if !revoke.pending().get_untracked() { revoke.dispatch(id); }>"Confirm revoke"</button>
+                                                    on:click=deliberate_confirm(move || if !revoke.pending().get_untracked() { revoke.dispatch(id); })>"Confirm revoke"</button>
                                                 <button type="button" class="roster-button roster-button--quiet" data-focus-key=format!("revoke-{id}")
                                                     on:click=move |_| confirming.set(None)>"Cancel"</button>
                                             </span>
@@ -199,6 +210,19 @@ pub fn TokensPage() -> impl IntoView {
 
 /// What a token's form says when the password is left out.
 pub(crate) const PASSWORD_FOR_TOKEN: &str = "Enter your password to create a token.";
+
+/// Whether a submit is a hurried repeat of the press that just created a token: nothing typed
+/// since the form emptied. It would hide the secret, shown only this once, behind "Enter your
+/// password".
+pub(crate) fn repeated_press(
+    just_created: bool,
+    name: RwSignal<String>,
+    password: RwSignal<String>,
+) -> bool {
+    just_created
+        && name.with_untracked(|name| name.trim().is_empty())
+        && password.with_untracked(String::is_empty)
+}
 
 /// What a token's form says beside its password field.
 pub(crate) const PASSWORD_FOR_TOKEN_HINT: &str = "Asked again, as a token outlives this session.";

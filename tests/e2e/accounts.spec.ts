@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, invitationToken, signIn } from './helpers';
+import { expectAccessible, invitationToken, signIn, pressConfirm } from './helpers';
 
 test.describe('account user access', () => {
   test('invite an outside address to one account; they accept as an external user, listed under External, then lose the access', async ({
@@ -104,7 +104,7 @@ test.describe('account user access', () => {
     await expect(invitations.getByRole('button', { name: `Revoke the invitation to ${outsider}` })).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(invitations.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeVisible();
     // Its row went: focus follows to the words that say so.
     await expect(page.getByText(`Invitation to ${outsider} revoked.`)).toBeFocused();

@@ -10,6 +10,7 @@ import {
   resetPassword,
   signIn,
   userRows,
+  pressConfirm,
 } from './helpers';
 import { base32Decode, demoSecret, totp } from './totp';
 
@@ -246,11 +247,14 @@ test.describe('two-factor', () => {
     await expect(page.getByText('That is not your current password.')).toBeVisible();
     await expect(page.getByRole('img', { name: /QR code/ })).toHaveCount(0);
     await page.getByLabel('Your password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    await page.getByRole('button', { name: 'Set up two-factor' }).press('Enter');
+    // Each step takes the focus the button it replaces had.
+    await expect(page.getByRole('list', { name: 'Set-up steps' })).toBeFocused();
     const secret = (await page.locator('[data-secret]').getAttribute('data-secret')) ?? '';
     await page.getByLabel('Code from your app').fill(totp(base32Decode(secret)));
-    await page.getByRole('button', { name: 'Turn on two-factor' }).click();
+    await page.getByRole('button', { name: 'Turn on two-factor' }).press('Enter');
     await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
+    await expect(page.getByText('Two-factor sign-in is on. From now on')).toBeFocused();
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(page.getByText('Two-factor sign-in is on for you.')).toBeVisible();
     await expect(page.getByText('Two-factor sign-in is on for you.')).toBeFocused();
@@ -339,6 +343,10 @@ test.describe('password reset', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByText('Your password is changed.')).toBeVisible();
     await expect(page.getByLabel('Current password')).toHaveValue('');
+    // A hurried second press, nothing typed since: the change is still said, and nothing asked.
+    await page.getByRole('button', { name: 'Change password' }).press('Enter');
+    await expect(page.getByText('Your password is changed.')).toBeVisible();
+    await expect(page.getByText('Enter your current password.')).toHaveCount(0);
   });
 
   test('a link used in another tab while its form was open says so and leads to sign-in', async ({ page, browser }) => {
@@ -471,6 +479,11 @@ test.describe('API tokens', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = await page.getByLabel('New token').inputValue();
     expect(secret).toMatch(/^roster_/);
+    // A hurried second press, nothing typed since, keeps the secret shown only this once.
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByLabel('New token')).toHaveValue(secret);
+    await expect(page.getByText('Enter your password to create a token.')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Copy token' })).toBeVisible();
     await expect(page.getByRole('rowheader', { name: 'Host console' })).toBeVisible();
     const listed = (await (await page.request.get('/api/v1/tokens')).json()) as { name: string; created_at: number; expires_at: number }[];
     const made = listed.find((t) => t.name === 'Host console')!;
@@ -485,7 +498,7 @@ test.describe('API tokens', () => {
     await page.getByRole('button', { name: 'Revoke token Host console' }).focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     await expect(page.getByRole('row', { name: /Host console/ })).toContainText('Revoked');
     await expect(page.getByRole('row', { name: /Host console/ }).locator('[data-focus-key]')).toBeFocused();
     await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);

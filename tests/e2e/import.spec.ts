@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { expectAccessible, signIn } from './helpers';
+import { expectAccessible, signIn, pressConfirm } from './helpers';
 
 test.describe('bulk import', () => {
   test('import existing users with progress; they show under Imported and Managed', async ({ page }) => {
@@ -22,7 +22,7 @@ test.describe('bulk import', () => {
     await expect(page.getByText(`Import ${offered} users? Each becomes a managed user`)).toBeVisible();
     // Focus follows the question to Confirm, then the import to its progress.
     await expect(page.getByRole('button', { name: 'Confirm import' })).toBeFocused();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     await expect(page.getByText(`Done ${offered} of ${offered}`)).toBeVisible();
     await expect(page.getByText(`${offered} done, 0 failed.`)).toBeVisible();
     await expect(page.getByRole('region', { name: 'Bulk action progress' })).toBeFocused();

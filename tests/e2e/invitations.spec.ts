@@ -1,6 +1,6 @@
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { DEMO_PASSWORD, OWNER, expectAccessible, invitationToken, signIn, userRows } from './helpers';
+import { DEMO_PASSWORD, OWNER, expectAccessible, invitationToken, signIn, userRows, pressConfirm } from './helpers';
 import { demoSecret, totp } from './totp';
 
 type Invited = {
@@ -87,6 +87,16 @@ test.describe('invitations', () => {
     await expect(results.getByRole('row', { name: new RegExp(newcomer) })).toContainText('Invited');
     await expect(results.getByRole('row', { name: /gmail/ })).toContainText('Not invited');
     await expectAccessible(page);
+
+    // The browser's Back to People, and a second batch: its review is one, with Send (it read
+    // as the first batch's results, "0 invited", and sent nothing).
+    await page.goBack();
+    await expect(page).toHaveURL(/\/invite\/people$/);
+    await page.getByLabel('Email addresses').fill('second.batch@northwind.example');
+    await page.getByRole('button', { name: 'Next: review' }).click();
+    await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await expect(page.getByText('1 invited, 0 re-invited, 0 failed.')).toBeVisible();
 
     await page.getByRole('link', { name: 'See invited users' }).click();
     await page.getByLabel('Search users').fill('new.hire');
@@ -326,7 +336,7 @@ test.describe('invitations', () => {
     // One row's revoke: its row goes, and focus goes to the line that says it was revoked.
     await page.getByRole('button', { name: `Revoke invitation of ${pending[0].email}` }).click();
     await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     await expect(page.getByRole('rowheader', { name: pending[0].email })).toHaveCount(0);
     await expect(page.getByText(`Revoked the invitation of ${pending[0].email}.`)).toBeFocused();
   });

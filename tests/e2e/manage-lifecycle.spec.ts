@@ -1,6 +1,14 @@
 import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { DEMO_PASSWORD, TWO_FACTOR_ADMIN, expectAccessible, passwordResetToken, signIn, userRows } from './helpers';
+import {
+  DEMO_PASSWORD,
+  TWO_FACTOR_ADMIN,
+  expectAccessible,
+  passwordResetToken,
+  signIn,
+  userRows,
+  pressConfirm,
+} from './helpers';
 
 type Account = { id: number; name: string; owner?: { id: number; name: string } };
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string; two_factor: { enrolled: boolean; required: boolean } };
@@ -242,7 +250,7 @@ test.describe('a user’s lifecycle', () => {
     // From the keyboard: the action turns disabled while it runs, and focus goes to its progress
     // and results rather than to the top of the document.
     await page.getByRole('button', { name: 'Confirm: require two-factor' }).focus();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     const progress = page.getByRole('region', { name: 'Bulk action progress' });
     await expect(progress).toContainText(`${n} done, 0 failed.`);
     await expect(progress).toBeFocused();

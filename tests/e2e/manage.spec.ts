@@ -34,6 +34,9 @@ test.describe('managing a user', () => {
     await page.getByLabel('Organization role').selectOption('member');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByText("This is the organization's last Owner.")).toBeVisible();
+    // Read out with the select, which takes focus as a text field with an error does.
+    await expect(page.getByLabel('Organization role')).toBeFocused();
+    await expect(page.getByLabel('Organization role')).toHaveAttribute('aria-invalid', 'true');
   });
 
   test('change account roles through the matrix and see the change in words before saving', async ({ page }) => {
@@ -235,7 +238,12 @@ test.describe('bulk actions and the acting admin', () => {
     await boxes.nth(0).check();
     await boxes.nth(1).check();
     const bar = page.getByRole('group', { name: 'Bulk actions' });
-    await bar.getByRole('button', { name: 'Require two-factor' }).click();
+    // A hurried double Enter asks, and does not answer: the question stays, nothing is sent.
+    await bar.getByRole('button', { name: 'Require two-factor' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('button', { name: 'Confirm: require two-factor' })).toBeFocused();
+    expect(sent).toHaveLength(0);
     await page.getByRole('button', { name: 'Confirm: require two-factor' }).click();
     const progress = page.getByRole('region', { name: 'Bulk action progress' });
     await expect(progress.getByText('Working…')).toBeVisible();

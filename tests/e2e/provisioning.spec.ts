@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, expectAccessible, signIn } from './helpers';
+import { DEMO_PASSWORD, expectAccessible, signIn, pressConfirm } from './helpers';
 
 test.describe('Provisioning', () => {
   test('an Owner makes a provisioning token, an identity provider creates a user with it, and revoking it stops it', async ({
@@ -58,7 +58,7 @@ test.describe('Provisioning', () => {
     await expect(page.getByText('The identity provider using it stops provisioning at once.')).toBeVisible();
     // Focus went with the button to Confirm, and stays in the row once it is revoked.
     await expect(page.getByRole('button', { name: 'Confirm revoke' })).toBeFocused();
-    await page.keyboard.press('Enter');
+    await pressConfirm(page);
     await expect(page.getByRole('row', { name: /Okta/ })).toContainText('Revoked');
     await expect(page.getByRole('row', { name: /Okta/ }).locator('[data-focus-key]')).toBeFocused();
     await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);

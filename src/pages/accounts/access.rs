@@ -6,8 +6,8 @@ use roster_model::{
 
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{
-    cancel_on_escape, expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable, RolePicker,
-    SearchBox, TableHeader,
+    cancel_on_escape, deliberate_confirm, expiry, Dialog, ErrorPanel, FailureBoundary, PagedTable,
+    RolePicker, SearchBox, TableHeader,
 };
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
@@ -435,10 +435,10 @@ pub fn AccountAccessPage() -> impl IntoView {
                                                 <span class="roster-confirm" on:keydown=cancel_on_escape(move || confirming_revoke.set(None))>
                                                     "Its link stops working. "
                                                     <button type="button" class="roster-button" data-focus-key=revoke_key(id)
-                                                        on:click=move |_| {
+                                                        on:click=deliberate_confirm(move || {
                                                             confirming_revoke.set(None);
                                                             invitation_action.dispatch((id, false));
-                                                        }>"Confirm revoke"</button>
+                                                        })>"Confirm revoke"</button>
                                                     <button type="button" class="roster-button roster-button--quiet" data-focus-key=revoke_key(id)
                                                         on:click=move |_| confirming_revoke.set(None)>"Cancel"</button>
                                                 </span>

@@ -37,12 +37,20 @@ pub fn ChangePasswordPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let (current_text, new_text) = (current.get_untracked(), new.get_untracked());
+        // A hurried repeat of the press that changed it, nothing typed since: it would replace
+        // "Your password is changed" with "Enter your current password", which reads as a failure.
+        let nothing_typed = current_text.is_empty()
+            && new_text.is_empty()
+            && confirm.with_untracked(String::is_empty);
+        if submit.pending().get_untracked() || (changed.get_untracked() && nothing_typed) {
+            return;
+        }
         changed.set(false);
         let email = session
             .me_untracked()
             .map(|me| me.user.email)
             .unwrap_or_default();
-        let (current_text, new_text) = (current.get_untracked(), new.get_untracked());
         if current_text.is_empty() {
             error.set(Some("current_password"), "Enter your current password.");
         } else if let Some((field, problem)) = new_password_error(
@@ -80,7 +88,8 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 <Show when=move || changed.get()>
                     <p class="roster-notice" role="status">"Your password is changed. Your other sessions have ended."</p>
                 </Show>
-                <button type="submit" class="roster-button" disabled=move || submit.pending().get()>
+                // Not `disabled` while it works: that would take keyboard focus away.
+                <button type="submit" class="roster-button" aria-disabled=move || submit.pending().get().to_string()>
                     "Change password"
                 </button>
             </form>

@@ -153,8 +153,15 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     let scan = move |setup: TwoFactorSetup| {
         let secret = setup.secret.clone();
         let grouped = group_in_fours(&setup.secret);
+        // In place of the form whose button had focus: the steps take it, and are read out.
+        let steps = NodeRef::<leptos::html::Ol>::new();
+        Effect::new(move |_| {
+            if let Some(steps) = steps.get() {
+                crate::dom::focus_if_fell(&steps);
+            }
+        });
         view! {
-            <ol class="roster-steps">
+            <ol class="roster-steps" tabindex="-1" aria-label="Set-up steps" node_ref=steps>
                 <li>
                     <p>"Scan this QR code with your authenticator app."</p>
                     <img class="roster-two-factor__qr" src=setup.qr_code alt="QR code to add Roster to an authenticator app" width="200" height="200" />
@@ -197,8 +204,15 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         } else {
             "Done"
         };
+        // In place of the step whose button had focus: the words that it is on take it.
+        let turned_on = NodeRef::<leptos::html::P>::new();
+        Effect::new(move |_| {
+            if let Some(turned_on) = turned_on.get() {
+                crate::dom::focus_if_fell(&turned_on);
+            }
+        });
         view! {
-            <p class="roster-notice" role="status">"Two-factor sign-in is on. From now on, signing in asks for a code from your app. You were signed out everywhere else."</p>
+            <p class="roster-notice" role="status" tabindex="-1" node_ref=turned_on>"Two-factor sign-in is on. From now on, signing in asks for a code from your app. You were signed out everywhere else."</p>
             <h2>"Your recovery codes"</h2>
             <p>
                 "If you lose your phone, sign in with one of these codes instead of an app code. Each works once. "

@@ -42,6 +42,17 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let family = RwSignal::new(String::new());
     let role = RwSignal::new(OrgRole::Member);
     let edit_error = FormError::new();
+    // The role's error takes focus to the select, as a text field's does, so it is read out.
+    let role_select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |before: Option<bool>| {
+        let refused = edit_error.field("org_role").get().is_some();
+        if refused && before != Some(true) {
+            if let Some(select) = role_select.get_untracked() {
+                let _ = select.focus();
+            }
+        }
+        refused
+    });
     let conflict = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
     // The control to give focus back to once the user is read again after a change.
@@ -137,6 +148,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     });
     let on_save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
         let Some(start) = base.get_untracked() else {
             return;
         };
@@ -235,7 +249,10 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                     <TextField id="roster-edit-family" label="Family name" autocomplete="off" value=family error=edit_error.field("family_name") />
                     <div class="roster-field">
                         <label for="roster-edit-role">"Organization role"</label>
+                        // As a text field does: invalid while its error shows, which takes focus to it.
                         <select id="roster-edit-role" class="roster-input" aria-describedby="roster-edit-role-error roster-edit-role-hint"
+                            node_ref=role_select
+                            aria-invalid=move || edit_error.field("org_role").get().is_some().to_string()
                             on:change=move |ev| if let Some(r) = OrgRole::parse(&event_target_value(&ev)) { role.set(r) }>
                             {OrgRole::ALL.into_iter().map(|option| view! {
                                 <option value=option.as_str() prop:selected=move || role.get() == option
@@ -252,7 +269,8 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                     </div>
                     {move || edit_error.general().get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
                     <div class="roster-form__actions">
-                        <button type="submit" class="roster-button" disabled=move || save.pending().get()>"Save changes"</button>
+                        // Not `disabled` while it works: that would take keyboard focus away.
+                        <button type="submit" class="roster-button" aria-disabled=move || save.pending().get().to_string()>"Save changes"</button>
                         <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
                             base.set(None);
                             focus_by_id(EDIT_BUTTON);

@@ -129,11 +129,12 @@ pub fn InvitePage() -> impl IntoView {
             draft.set(json);
         }
     });
-    // Once sent, the wizard's results stay on screen while the draft is gone; starting over
-    // from the first step clears them.
+    // Once sent, the wizard's results stay on screen while the draft is gone; going back to an
+    // earlier step (the first, or People through the browser's Back) starts a new batch, whose
+    // review must not read as the last one's "sent" (it showed no Send, and sent nothing).
     let sent = RwSignal::new(false);
     Effect::new(move |_| {
-        if step.get() == Some(Step::Accounts) {
+        if matches!(step.get(), Some(Step::Accounts | Step::People)) {
             sent.set(false);
         }
     });
