@@ -15,7 +15,7 @@ use super::{
     account_summary, parse_org_role, push_user_search, role_set, search_text, sort_name, user_ref,
     Actor, Keyset, Matching, Store, StoreResult, Total, UpdateOutcome,
 };
-use super::{like_pattern, Cursor, StoreError};
+use super::{push_any_holds, Cursor, StoreError};
 use super::{queue_mail, MailQuota};
 
 /// An invitation to one account, ready to write.
@@ -519,11 +519,6 @@ fn push_account_from(query: &mut QueryBuilder<'_>, org_id: i64, search: Option<&
     query.push("FROM accounts a JOIN users o ON o.id = a.owner_id WHERE a.org_id = ");
     query.push_bind(org_id);
     if let Some(search) = search {
-        let pattern = like_pattern(search);
-        query.push(" AND (LOWER(a.name) LIKE ");
-        query.push_bind(pattern.clone());
-        query.push(" ESCAPE '\\' OR LOWER(a.sid) LIKE ");
-        query.push_bind(pattern);
-        query.push(" ESCAPE '\\')");
+        push_any_holds(query, &["a.name", "a.sid"], search);
     }
 }

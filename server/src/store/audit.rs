@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 
 use super::builder::QueryBuilder;
 use super::keyset::{Cursor, Keyset, Total};
-use super::sql::like_pattern;
+use super::sql::push_any_holds;
 use super::{Store, StoreResult};
 
 /// What a member's request was signed in with: a change checks it is still live (a session not
@@ -219,20 +219,10 @@ fn push_audit_from(query: &mut QueryBuilder<'_>, org_id: i64, params: &AuditPara
     query.push_bind(org_id);
     // A name or an email: the same text is tested against both.
     if let Some(actor) = &params.actor {
-        let pattern = like_pattern(actor);
-        query.push(" AND (LOWER(e.actor_label) LIKE ");
-        query.push_bind(pattern.clone());
-        query.push(" ESCAPE '\\' OR LOWER(e.actor_email) LIKE ");
-        query.push_bind(pattern);
-        query.push(" ESCAPE '\\')");
+        push_any_holds(query, &["e.actor_label", "e.actor_email"], actor);
     }
     if let Some(target) = &params.target {
-        let pattern = like_pattern(target);
-        query.push(" AND (LOWER(e.target_label) LIKE ");
-        query.push_bind(pattern.clone());
-        query.push(" ESCAPE '\\' OR LOWER(e.target_email) LIKE ");
-        query.push_bind(pattern);
-        query.push(" ESCAPE '\\')");
+        push_any_holds(query, &["e.target_label", "e.target_email"], target);
     }
     if let Some(action) = &params.action {
         query.push(" AND e.action = ");

@@ -352,6 +352,22 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// ` AND (...)`: any of `columns`, lower-cased, holds `text` (matched literally, see
+/// [`like_pattern`]).
+pub(super) fn push_any_holds(query: &mut QueryBuilder<'_>, columns: &[&str], text: &str) {
+    let pattern = like_pattern(text);
+    query.push(" AND (");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            query.push(" OR ");
+        }
+        query.push("LOWER(").push(column).push(") LIKE ");
+        query.push_bind(pattern.clone());
+        query.push(" ESCAPE '\\'");
+    }
+    query.push(")");
+}
+
 /// `%text%` with LIKE's wildcards in `text` escaped, so a search for "50%" finds exactly that.
 pub(super) fn like_pattern(text: &str) -> String {
     format!("%{}%", like_escaped(text))

@@ -121,36 +121,26 @@ async fn bulk_removal_hands_over_every_owned_account_and_answers_per_user() {
     );
     // An account handed to another user the same request removes would leave with them as
     // theirs, with everyone's access to it (an attacker's pass): refused, nothing done.
+    // The removal of `ids`, confirmed, giving the two accounts to these owners.
+    let removal = |first_owner: i64, second_owner: i64| {
+        serde_json::json!({
+            "action": "remove",
+            "ids": ids,
+            "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
+            "new_owners": [
+                {"account_id": member_owners[0].id, "new_owner_id": first_owner},
+                {"account_id": member_owners[1].id, "new_owner_id": second_owner},
+            ],
+        })
+    };
     let (status, answer) = owner
-        .post_json(
-            "/api/v1/users/bulk",
-            serde_json::json!({
-                "action": "remove",
-                "ids": ids,
-                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
-                "new_owners": [
-                    {"account_id": member_owners[0].id, "new_owner_id": leavers[1]},
-                    {"account_id": member_owners[1].id, "new_owner_id": leavers[1]},
-                ],
-            }),
-        )
+        .post_json("/api/v1/users/bulk", removal(leavers[1], leavers[1]))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(answer["error"]["field"], "new_owners", "{answer}");
     assert_eq!(owner.accounts().await, accounts, "nothing changed");
     let (status, answer) = owner
-        .post_json(
-            "/api/v1/users/bulk",
-            serde_json::json!({
-                "action": "remove",
-                "ids": ids,
-                "acknowledged": acknowledged(&roster_model::REMOVE_CONSEQUENCES),
-                "new_owners": [
-                    {"account_id": member_owners[0].id, "new_owner_id": sam},
-                    {"account_id": member_owners[1].id, "new_owner_id": leavers[1]},
-                ],
-            }),
-        )
+        .post_json("/api/v1/users/bulk", removal(sam, leavers[1]))
         .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let answer: roster_model::BulkResponse = serde_json::from_value(answer).expect("answer");
