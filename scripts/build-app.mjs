@@ -37,7 +37,7 @@ run('wasm-bindgen', [join(stage, 'roster.wasm'), '--out-dir', stage, '--out-name
 rmSync(join(stage, 'roster.wasm'));
 for (const name of readdirSync(stage).filter((name) => name.endsWith('.wasm'))) {
   const path = join(stage, name);
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...wasmOptFeatures, path, '-o', path]);
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-producers', '--strip-target-features', ...wasmOptFeatures, path, '-o', path]);
 }
 // Minified JS (wasm-bindgen's glue, the split loader; with source maps) and CSS: a quarter less
 // to download.

@@ -22,11 +22,19 @@ pub struct WebPolicy {
 }
 
 impl WebPolicy {
-    /// Serves `allowed_hosts` (lower-case `host[:port]`), and the app whose `index.html` is given
-    /// (its inline start-up script is allowed by hash, nothing else inline is).
-    pub fn new(allowed_hosts: Vec<String>, index_html: Option<&str>) -> Arc<WebPolicy> {
-        let hashes = index_html.map(inline_script_hashes).unwrap_or_default();
-        let csp = content_security_policy(&hashes);
+    /// Serves `allowed_hosts` (lower-case `host[:port]`), and the app's `pages` as served (their
+    /// inline start-up script and stylesheet are allowed by hash, nothing else inline is).
+    pub fn new(allowed_hosts: Vec<String>, pages: &[&str]) -> Arc<WebPolicy> {
+        let hashes_of = |element: &str| {
+            let mut hashes: Vec<String> = pages
+                .iter()
+                .flat_map(|page| inline_hashes(page, element))
+                .collect();
+            hashes.sort();
+            hashes.dedup();
+            hashes
+        };
+        let csp = content_security_policy(&hashes_of("script"), &hashes_of("style"));
         Arc::new(WebPolicy {
             allowed_hosts,
             csp: HeaderValue::from_str(&csp)
@@ -48,32 +56,38 @@ impl WebPolicy {
 }
 
 /// The app's Content Security Policy: its own scripts (and wasm), styles and API only, no
-/// framing, no plugins, no `<base>` tricks; `inline_hashes` are the base64 SHA-256 of the inline
-/// scripts allowed.
-pub fn content_security_policy(inline_hashes: &[String]) -> String {
-    let inline: String = inline_hashes
-        .iter()
-        .map(|hash| format!(" 'sha256-{hash}'"))
-        .collect();
+/// framing, no plugins, no `<base>` tricks; `scripts` and `styles` are the base64 SHA-256 of the
+/// inline scripts and stylesheets allowed.
+pub fn content_security_policy(scripts: &[String], styles: &[String]) -> String {
+    let allowed = |hashes: &[String]| -> String {
+        hashes
+            .iter()
+            .map(|hash| format!(" 'sha256-{hash}'"))
+            .collect()
+    };
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline}; style-src 'self'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}; style-src 'self'{}; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
-         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        allowed(scripts),
+        allowed(styles),
     )
 }
 
-/// The base64 SHA-256 of every inline `<script>` (one without `src`) in `html`.
-pub fn inline_script_hashes(html: &str) -> Vec<String> {
+/// The base64 SHA-256 of the text of every inline `element` (`script` or `style`; a script with a
+/// `src` is not inline) in `html`.
+pub fn inline_hashes(html: &str, element: &str) -> Vec<String> {
+    let (open, close) = (format!("<{element}"), format!("</{element}>"));
     let mut hashes = Vec::new();
     let mut rest = html;
-    while let Some(start) = rest.find("<script") {
+    while let Some(start) = rest.find(&open) {
         let after_tag = &rest[start..];
         let Some(open_end) = after_tag.find('>') else {
             break;
         };
         let attributes = &after_tag[..open_end];
         let body_and_more = &after_tag[open_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else {
+        let Some(close) = body_and_more.find(&close) else {
             break;
         };
         if !attributes.contains("src=") {
@@ -127,14 +141,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inline_scripts_are_hashed_and_external_ones_skipped() {
-        let html = "<head><script src=\"/a.js\"></script><script type=\"module\">\nrun();\n</script></head>";
-        let expected = STANDARD.encode(Sha256::digest(b"\nrun();\n"));
-        assert_eq!(inline_script_hashes(html), vec![expected.clone()]);
-        let csp = content_security_policy(std::slice::from_ref(&expected));
+    fn inline_scripts_and_styles_are_hashed_and_external_scripts_skipped() {
+        let html = "<head><script src=\"/a.js\"></script><script type=\"module\">\nrun();\n</script><style>p{margin:0}</style></head>";
+        let script = STANDARD.encode(Sha256::digest(b"\nrun();\n"));
+        let style = STANDARD.encode(Sha256::digest(b"p{margin:0}"));
+        assert_eq!(inline_hashes(html, "script"), vec![script.clone()]);
+        assert_eq!(inline_hashes(html, "style"), vec![style.clone()]);
+        let policy = WebPolicy::new(Vec::new(), &[html, html]);
+        let csp = policy.csp.to_str().expect("ascii");
         assert!(csp.contains(&format!(
-            "script-src 'self' 'wasm-unsafe-eval' 'sha256-{expected}';"
+            "script-src 'self' 'wasm-unsafe-eval' 'sha256-{script}';"
         )));
+        assert!(csp.contains(&format!("style-src 'self' 'sha256-{style}';")));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
     }
@@ -143,7 +161,7 @@ mod tests {
     fn only_configured_hosts_are_served() {
         let policy = WebPolicy::new(
             vec!["roster.example.com".into(), "127.0.0.1:8080".into()],
-            None,
+            &[],
         );
         assert!(policy.serves(Some(&HeaderValue::from_static("ROSTER.example.com"))));
         assert!(policy.serves(Some(&HeaderValue::from_static("127.0.0.1:8080"))));

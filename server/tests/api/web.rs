@@ -639,11 +639,19 @@ async fn whole_numbers_written_with_a_fraction_count_as_integers() {
 #[tokio::test]
 async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_only() {
     let site = TempDir::new().expect("site dir");
+    let link = r#"<link rel="stylesheet" href="/assets/0123456789abcdef/roster.css" integrity="sha384-x" />"#;
     std::fs::write(
         site.path().join("index.html"),
-        r#"<!doctype html><head><meta name="roster-api-base" content="/api/v1" /><meta name="roster-router-base" content="" /></head><body></body>"#,
+        format!(r#"<!doctype html><head><meta name="roster-api-base" content="/api/v1" /><meta name="roster-router-base" content="" />{link}</head><body></body>"#),
     )
     .expect("write index.html");
+    let sheet = ".roster-shell{color:CanvasText}";
+    std::fs::create_dir_all(site.path().join("assets/0123456789abcdef")).expect("assets");
+    std::fs::write(
+        site.path().join("assets/0123456789abcdef/roster.css"),
+        sheet,
+    )
+    .expect("write the stylesheet");
     let mut server = server_with(
         |ids| dataset::demo(ids, NOW, password_hash()),
         Some(site.path()),
@@ -653,7 +661,10 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
         let body = &page[page.find("<body>").expect("a body") + "<body>".len()..];
         body[..body.find("</body>").expect("the body's end")].to_owned()
     };
-    assert_eq!(first_paint(&body_of(&server, "/users/managed").await), "");
+    let signed_out = body_of(&server, "/users/managed").await;
+    assert_eq!(first_paint(&signed_out), "");
+    // Nothing painted, nothing to hurry: the stylesheet is the cached file.
+    assert!(signed_out.contains(link) && !signed_out.contains("<style>"));
 
     server.sign_in_as(OWNER).await;
     // A name that would be markup if it were not escaped, first in the list by family name.
@@ -671,9 +682,38 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
         .get("/api/v1/users?view=managed&sort=name&dir=asc&limit=25")
         .await;
     let counts: ViewCounts = server.get("/api/v1/users/counts").await;
+    // The stylesheet comes inside the painted page, so that it paints without asking for it
+    // first; the Content Security Policy allows exactly that sheet.
+    let response = server
+        .send(
+            Request::get("/users/managed")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let sheet_hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(sheet.as_bytes()))
+    };
+    assert!(
+        csp.contains(&format!("style-src 'self' 'sha256-{sheet_hash}';")),
+        "{csp}"
+    );
     for path in ["/", "/users", "/users/managed"] {
+        let page = body_of(&server, path).await;
+        assert!(
+            page.contains(&format!("<style>{sheet}</style></head>")) && !page.contains("<link"),
+            "{path}: {page}"
+        );
         // The template breaks its lines inside tags.
-        let shown = first_paint(&body_of(&server, path).await).replace("\n>", ">");
+        let shown = first_paint(&page).replace("\n>", ">");
         // Drawn for the owner in their organization, and marked so: the app takes nothing from
         // it for anyone else.
         let me: Me = server.get("/api/v1/session").await;
