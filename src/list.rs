@@ -172,6 +172,60 @@ where
     answer.read_only()
 }
 
+/// A list's CSV export under way or just done: pressed again while it runs it does nothing (the
+/// button waits with `aria-disabled`, keeping focus), and its end is said, done or failed.
+#[derive(Clone, Copy)]
+pub struct ExportRun {
+    pub exporting: RwSignal<bool>,
+    pub failure: RwSignal<Option<String>>,
+    done: RwSignal<bool>,
+}
+
+impl ExportRun {
+    pub fn new() -> Self {
+        ExportRun {
+            exporting: RwSignal::new(false),
+            failure: RwSignal::new(None),
+            done: RwSignal::new(false),
+        }
+    }
+
+    /// Starts an export, unless one runs: whether it started.
+    pub fn begin(&self) -> bool {
+        if self.exporting.get_untracked() {
+            return false;
+        }
+        self.exporting.set(true);
+        self.failure.set(None);
+        self.done.set(false);
+        true
+    }
+
+    /// Ends it with what saving the file answered (the page may be gone by then).
+    pub fn finish(&self, saved: Result<(), String>) {
+        let _ = self.exporting.try_set(false);
+        let _ = self.done.try_set(saved.is_ok());
+        let _ = self.failure.try_set(saved.err());
+    }
+
+    /// What a status line says of it: `preparing` while it runs, then that the file is saved.
+    pub fn status(&self, preparing: &'static str) -> Option<&'static str> {
+        if self.exporting.get() {
+            Some(preparing)
+        } else if self.done.get() {
+            Some("The CSV file is in the browser's downloads.")
+        } else {
+            None
+        }
+    }
+}
+
+impl Default for ExportRun {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{page_count, PageLinks};

@@ -238,30 +238,74 @@ pub enum AcceptedInvitation {
 }
 
 /// Splits what an admin typed or pasted into address candidates: commas, semicolons, spaces and
-/// newlines separate them, and "Ada Lovelace <ada@example.com>" gives the address in brackets.
+/// newlines separate them. As an email program copies them, `"Doe, Jane" <jane@example.com>` gives
+/// the address in brackets (the name before it, quoted or not, is left out, commas and all),
+/// `jane@example.com (Jane Doe)` the address without its comment, and `mailto:jane@example.com`
+/// the address without the scheme.
 pub fn split_addresses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else {
-            break;
-        };
-        // Text before a bracketed address is the person's name, not an address.
-        let before = &rest[..open];
-        let last_separator = before.rfind([',', ';', '\n']).map_or(0, |i| i + 1);
-        out.extend(plain_candidates(&before[..last_separator]));
-        out.push(rest[open + 1..open + close].trim().to_owned());
-        rest = &rest[open + close + 1..];
+    for entry in top_level_entries(text) {
+        // Within an entry, what comes before a bracketed address is its person's name.
+        let mut rest = entry.as_str();
+        while let Some(open) = rest.find('<') {
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
+            out.extend(address_of(&rest[open + 1..open + close]));
+            rest = &rest[open + close + 1..];
+        }
+        out.extend(
+            rest.split(char::is_whitespace)
+                .filter_map(|part| address_of(part.trim_matches(|c: char| c == '"' || c == '\''))),
+        );
     }
-    out.extend(plain_candidates(rest));
     out
 }
 
-fn plain_candidates(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .map(|part| part.trim_matches(|c: char| c == '"' || c == '\'').trim())
-        .filter(|part| !part.is_empty())
-        .map(str::to_owned)
+/// The text between separators (`,`, `;`, newlines) outside quotes and brackets, without the
+/// parenthesised comments outside quotes.
+fn top_level_entries(text: &str) -> Vec<String> {
+    let mut entries = vec![String::new()];
+    let (mut quoted, mut bracketed, mut comment_depth) = (false, false, 0usize);
+    for c in text.chars() {
+        match c {
+            '"' if !bracketed && comment_depth == 0 => quoted = !quoted,
+            '<' if !quoted && comment_depth == 0 => bracketed = true,
+            '>' if !quoted && comment_depth == 0 => bracketed = false,
+            '(' if !quoted && !bracketed => {
+                comment_depth += 1;
+                continue;
+            }
+            ')' if !quoted && !bracketed && comment_depth > 0 => {
+                comment_depth -= 1;
+                continue;
+            }
+            ',' | ';' | '\n' if !quoted && !bracketed && comment_depth == 0 => {
+                entries.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if comment_depth == 0 {
+            if let Some(entry) = entries.last_mut() {
+                entry.push(c);
+            }
+        }
+    }
+    entries
+}
+
+/// A candidate as the admin meant it: trimmed, without a `mailto:` scheme or its `?subject=…`.
+fn address_of(candidate: &str) -> Option<String> {
+    let candidate = candidate.trim();
+    let candidate = match candidate.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
+            let address = &candidate[7..];
+            address.split('?').next().unwrap_or(address).trim()
+        }
+        _ => candidate,
+    };
+    (!candidate.is_empty()).then(|| candidate.to_owned())
 }
 
 /// An address of a CSV file and the line it is on (from 1, the header counted).
@@ -444,6 +488,35 @@ mod tests {
             vec!["ada@x.example", "bob@x.example", "carol@x.example"]
         );
         assert!(split_addresses("  ,, ;\n").is_empty());
+    }
+
+    #[test]
+    fn addresses_copied_from_an_email_program_lose_their_names_comments_and_scheme() {
+        assert_eq!(
+            split_addresses(
+                "\"Doe, Jane\" <jane@x.example>; \"O'Hara; Kim\" <kim@x.example>,\n\
+                 lee@x.example (Lee, at home), mailto:max@x.example, <MAILTO:ann@x.example>\n\
+                 mailto:sue@x.example?subject=Welcome"
+            ),
+            vec![
+                "jane@x.example",
+                "kim@x.example",
+                "lee@x.example",
+                "max@x.example",
+                "ann@x.example",
+                "sue@x.example"
+            ]
+        );
+        // A name and its bracketed address, then a plain address in the same entry.
+        assert_eq!(
+            split_addresses("Ada Lovelace <ada@x.example> bob@x.example"),
+            vec!["ada@x.example", "bob@x.example"]
+        );
+        // What is not an address stays, to be shown as such.
+        assert_eq!(
+            split_addresses("\"Jane Doe\", jane@x.example"),
+            vec!["Jane", "Doe", "jane@x.example"]
+        );
     }
 
     #[test]

@@ -228,6 +228,9 @@ pub fn describe_access_changes(before: &[AccessLine], after: &[AccessLine]) -> V
     let mut lines = Vec::new();
     for (id, name, roles) in after {
         match before.iter().find(|(b, _, _)| b == id) {
+            None if roles.is_empty() => {
+                lines.push(format!("gives access to {name} once a role is chosen"))
+            }
             None => lines.push(format!("gives access to {name} as {}", roles.describe())),
             Some((_, _, old)) => {
                 let added: Vec<&str> = changed(*roles, *old);
@@ -297,6 +300,11 @@ mod tests {
             ]
         );
         assert!(describe_access_changes(&before, &before).is_empty());
+        // An account just added, its roles not chosen yet: no "as No role".
+        assert_eq!(
+            describe_access_changes(&[], &[(5, "Acme New".to_owned(), RoleSet::EMPTY)]),
+            vec!["gives access to Acme New once a role is chosen"]
+        );
     }
 
     #[test]

@@ -69,9 +69,7 @@ impl BulkRun {
     /// [`BulkRun::fail_run`] take.
     pub fn start(&self) -> u32 {
         self.running.set(true);
-        self.total.set(0);
-        self.results.set(Vec::new());
-        self.error.set(None);
+        self.forget();
         self.current.update_value(|n| *n += 1);
         self.current.get_value()
     }
@@ -80,6 +78,11 @@ impl BulkRun {
     pub fn end(&self) {
         self.current.update_value(|n| *n += 1);
         self.running.set(false);
+        self.forget();
+    }
+
+    /// Forgets what the last run did.
+    fn forget(&self) {
         self.total.set(0);
         self.results.set(Vec::new());
         self.error.set(None);
@@ -100,9 +103,7 @@ impl BulkRun {
     /// to be shown by the page when the admin comes back.
     pub fn forget_if_ended(&self) {
         if !self.running.get_untracked() {
-            self.total.set(0);
-            self.results.set(Vec::new());
-            self.error.set(None);
+            self.forget();
         }
     }
 
@@ -243,14 +244,25 @@ pub fn SelectionBar(
         (false, 0) => "No users selected".to_owned(),
         (false, n) => format!("{} selected", format::count(n, "user", "users")),
     };
+    // "Select all N matching" and "Clear selection" go once pressed: focus goes to the words that
+    // say what they did, not to the top of the page.
+    let status = NodeRef::<leptos::html::Span>::new();
+    let focus_status = move || {
+        if let Some(status) = status.get_untracked() {
+            status.focus().ok();
+        }
+    };
     view! {
         <div class="roster-bulk-bar" role="group" aria-label=label>
-            <span role="status">
+            <span role="status" tabindex="-1" node_ref=status>
                 {summary}
                 {move || left_out.filter(|_| all_matching.get()).map(|note| view! { <span class="roster-muted">{format!(" {note}")}</span> })}
             </span>
             {move || (page_all() && !all_matching.get() && total.get() > selected.with(|s| s.len() as u64)).then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                    all_matching.set(true);
+                    focus_status();
+                }>
                     {move || select_all_label(total.get())}
                 </button>
             })}
@@ -258,6 +270,7 @@ pub fn SelectionBar(
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
                     selected.set(BTreeSet::new());
                     all_matching.set(false);
+                    focus_status();
                 }>"Clear selection"</button>
             })}
             {children()}

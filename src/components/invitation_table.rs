@@ -159,12 +159,20 @@ pub fn InvitationTable(
             selected.with(BTreeSet::len) as u64
         }
     };
+    // "Select all N matching" and "Clear selection" go once pressed: focus goes to the words that
+    // say what they did.
+    let status = NodeRef::<leptos::html::Span>::new();
+    let focus_status = move || {
+        if let Some(status) = status.get_untracked() {
+            status.focus().ok();
+        }
+    };
     // Read by the buttons' state and, untracked, by their handlers.
     let unavailable = move || busy.get() || count() == 0;
     let unavailable_now = move || untrack(unavailable);
     view! {
         <div class="roster-bulk-bar" role="group" aria-label="Selected invitations">
-            <span role="status">{move || match count() {
+            <span role="status" tabindex="-1" node_ref=status>{move || match count() {
                 0 => "No invitations selected".to_owned(),
                 n if all_matching.get() => format!("All {n} matching {} selected", noun(n)),
                 n => format!("{} selected", format::count(n, "invitation", "invitations")),
@@ -179,13 +187,20 @@ pub fn InvitationTable(
                     format!("Select all {total} matching {}", noun(total))
                 };
                 view! {
-                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| all_matching.set(true)>
+                    <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                        all_matching.set(true);
+                        focus_status();
+                    }>
                         {label}
                     </button>
                 }
             })}
             {move || all_matching.get().then(|| view! {
-                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| { all_matching.set(false); selected.set(BTreeSet::new()); }>
+                <button type="button" class="roster-button roster-button--quiet" on:click=move |_| {
+                    all_matching.set(false);
+                    selected.set(BTreeSet::new());
+                    focus_status();
+                }>
                     "Clear selection"
                 </button>
             })}

@@ -35,7 +35,9 @@ pub use search_box::SearchBox;
 pub use shell::Shell;
 pub use tabs::{Tab, TabList};
 pub use text_field::TextField;
-pub use user_filters::{ColumnPicker, UserFilterBar, COLUMN_PANEL_ID, FILTER_PANEL_ID};
+pub use user_filters::{
+    ColumnPicker, UserFilterBar, COLUMN_PANEL_ID, FILTERS_BUTTON_ID, FILTER_PANEL_ID,
+};
 pub use user_table::{external_removal_key, SortState, UserTable};
 
 /// Escape in an inline question (revoke, remove, import) answers Cancel, as it closes a dialog.

@@ -12,6 +12,8 @@ use roster_model::view_settings::OPTIONAL_COLUMNS;
 
 /// The id of the filter panel, for the toggle that shows it.
 pub const FILTER_PANEL_ID: &str = "roster-user-filters";
+/// The toolbar's "Filters" button: where focus goes when a filter's chip, or all of them, go.
+pub const FILTERS_BUTTON_ID: &str = "roster-user-filters-button";
 /// The id of the column choices, for the toggle that shows them.
 pub const COLUMN_PANEL_ID: &str = "roster-user-columns";
 
@@ -60,6 +62,7 @@ pub fn UserFilterBar(
     account_name: Signal<Option<String>>,
     on_change: Callback<UserFilters>,
 ) -> impl IntoView {
+    let focus_by_id = crate::dom::use_focus_by_id();
     let set = move |filter: UserFilter, value: String| {
         let mut next = filters.get_untracked();
         // The options offer only values the filter takes.
@@ -131,7 +134,10 @@ pub fn UserFilterBar(
                 // The visible words start the accessible name (WCAG 2.5.3); the cross is drawn by CSS.
                 <button type="button" class="roster-chip"
                     aria-label=move || format!("{}, remove filter", words.get())
-                    on:click=move |_| on_change.run(filters.get_untracked().without(filter))>
+                    on:click=move |_| {
+                        on_change.run(filters.get_untracked().without(filter));
+                        focus_by_id(FILTERS_BUTTON_ID);
+                    }>
                     {words}
                 </button>
             </li>
@@ -148,7 +154,10 @@ pub fn UserFilterBar(
                     {set.into_iter().map(chip).collect_view()}
                     <li>
                         <button type="button" class="roster-button roster-button--quiet"
-                            on:click=move |_| on_change.run(UserFilters::default())>"Clear filters"</button>
+                            on:click=move |_| {
+                                on_change.run(UserFilters::default());
+                                focus_by_id(FILTERS_BUTTON_ID);
+                            }>"Clear filters"</button>
                     </li>
                 </ul>
             }

@@ -4,7 +4,7 @@ use roster_model::{audit_action_label, AUDIT_ACTIONS, DEFAULT_PAGE_SIZE};
 use crate::api::{ApiClient, AuditFilters};
 use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
-use crate::list::{page_href, use_replace_navigation, PageLinks};
+use crate::list::{page_href, use_replace_navigation, ExportRun, PageLinks};
 use crate::pages::use_title;
 use crate::router::use_typed_query;
 
@@ -81,20 +81,18 @@ pub fn AuditPage() -> impl IntoView {
         refilter(&|f| f.action = action.clone());
     };
     let on_retry = Callback::new(move |()| entries.refetch());
-    let exporting = RwSignal::new(false);
-    let export_failure = RwSignal::new(None::<String>);
+    let export = ExportRun::new();
     let on_export = move |_| {
+        if !export.begin() {
+            return;
+        }
         let filters = state.get_untracked().0;
-        exporting.set(true);
-        export_failure.set(None);
         leptos::task::spawn_local(async move {
             let saved = match api.export_audit(&filters).await {
                 Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
                 Err(failure) => Err(failure.message()),
             };
-            // The page may be gone by the time the file arrives.
-            let _ = exporting.try_set(false);
-            let _ = export_failure.try_set(saved.err());
+            export.finish(saved);
         });
     };
     let actor_value = Signal::derive(move || state.read().0.actor.clone());
@@ -127,20 +125,20 @@ pub fn AuditPage() -> impl IntoView {
                     </select>
                 </div>
                 <button type="button" class="roster-button roster-button--quiet" on:click=on_export
-                    disabled=move || exporting.get()>
-                    {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+                    aria-disabled=move || export.exporting.get().to_string()>
+                    {move || if export.exporting.get() { "Exporting…" } else { "Export CSV" }}
                 </button>
             </div>
             <p class="roster-visually-hidden" role="status">
-                {move || exporting.get().then_some("Preparing the CSV file of every entry these filters match…")}
+                {move || export.status("Preparing the CSV file of every entry these filters match…")}
             </p>
-            {move || export_failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
+            {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
                     let (filters, page_number, result) = entries.await;
                     match result {
                         Ok(page) if page.items.is_empty() => view! {
-                            <p class="roster-empty">"No audit entries match these filters."</p>
+                            <p class="roster-empty" role="status">"No audit entries match these filters."</p>
                         }.into_any(),
                         Ok(page) => {
                             let links = PageLinks::of(page_number, &page, DEFAULT_PAGE_SIZE, |cursor, to| {

@@ -90,10 +90,17 @@ fn ImportList() -> impl IntoView {
                     .map(|answer| answer.results)
                     .map_err(|failure| failure.message())
             };
-            run.run_batches(number, ids, send).await;
-            // What failed can be picked again.
-            ticked.set(BTreeSet::new());
-            all_matching.set(false);
+            if run.run_batches(number, ids, send).await {
+                // Every request went: what failed per user stays offered, to be picked again.
+                ticked.set(BTreeSet::new());
+                all_matching.set(false);
+            } else {
+                // A request failed: what it did not import stays chosen, to try again at once.
+                let imported: BTreeSet<i64> = run.results.with_untracked(|results| {
+                    results.iter().filter(|r| r.ok).map(|r| r.id).collect()
+                });
+                ticked.update(|chosen| chosen.retain(|id| !imported.contains(id)));
+            }
         });
     };
     let on_search = Callback::new(move |text: String| {

@@ -414,7 +414,7 @@ test.describe('audit log', () => {
 
     // An action no option names, from a hand-edited link: the choice says it, as the list does.
     await page.goto('/audit?action=bogus.action');
-    await expect(page.getByText('No audit entries match these filters.')).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'No audit entries match these filters.' })).toBeVisible();
     await expect(page.getByLabel('Action')).toHaveValue('bogus.action');
     await page.getByLabel('Action').selectOption({ label: 'All actions' });
     await page.getByLabel('Actor').fill(OWNER);

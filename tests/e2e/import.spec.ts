@@ -18,6 +18,17 @@ test.describe('bulk import', () => {
 
     await page.getByLabel('Select all users on this page').check();
     await expect(page.getByText(`${offered} users selected`)).toBeVisible();
+    // A request that fails keeps the choice, to try again at once.
+    const busy = 'The database is busy. Try again in a moment.';
+    await page.route('**/api/v1/import', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: busy } }) }),
+    );
+    await page.getByRole('button', { name: 'Import selected users' }).click();
+    await pressConfirm(page);
+    await expect(page.getByText(busy)).toBeVisible();
+    await expect(page.getByText(`${offered} users selected`)).toBeVisible();
+    await expect(page.getByLabel('Select all users on this page')).toBeChecked();
+    await page.unroute('**/api/v1/import');
     await page.getByRole('button', { name: 'Import selected users' }).click();
     await expect(page.getByText(`Import ${offered} users? Each becomes a managed user`)).toBeVisible();
     // Focus follows the question to Confirm, then the import to its progress.

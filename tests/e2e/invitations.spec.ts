@@ -49,6 +49,7 @@ test.describe('invitations', () => {
     await page.getByRole('button', { name: 'Next: people' }).click();
     await expect(page.getByText(`Choose at least one role on ${second}`)).toBeVisible();
     await page.getByRole('group', { name: `Roles on ${second}` }).getByLabel('Support').check();
+    await expect(page.getByText('Choose at least one role')).toHaveCount(0);
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Next: people' }).click();
 
@@ -215,6 +216,12 @@ test.describe('invitations', () => {
     await signIn(page);
     await page.goto('/invite/accounts');
     await page.getByRole('button', { name: 'Next: people' }).click();
+    // Next with nothing to invite: said at the box, which takes the focus back.
+    await page.getByRole('button', { name: 'Next: review' }).click();
+    const box = page.getByLabel('Email addresses');
+    await expect(box).toBeFocused();
+    await expect(box).toHaveAttribute('aria-invalid', 'true');
+    await expect(box).toHaveAccessibleDescription(/Enter at least one address that can be invited\./);
     // The address check answers late: Next must wait for it, not judge an older one.
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -300,6 +307,13 @@ test.describe('invitations', () => {
     await expect(page.getByRole('alert').filter({ hasText: 'at most 10 accounts' })).toBeVisible();
     await expect(accounts.nth(10)).not.toBeChecked();
     await expect(page.getByRole('heading', { name: 'Chosen: 10 of 10' })).toBeVisible();
+    // A Remove answers the refusal, and focus goes to the count it changed (its row went).
+    const firstChosen = ((await page.getByRole('list', { name: 'Accounts' }).locator('label').nth(0).textContent()) ?? '').split(' · ')[0];
+    await page.getByRole('button', { name: `Remove ${firstChosen}` }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'at most 10 accounts' })).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: 'Chosen: 9 of 10' })).toBeFocused();
+    await accounts.nth(10).check();
+    await expect(page.getByRole('heading', { name: 'Chosen: 10 of 10' })).toBeVisible();
     // Leave no draft behind for the other tests.
     await page.getByRole('link', { name: 'Cancel' }).click();
   });
@@ -356,7 +370,12 @@ test.describe('invitations', () => {
     await page.getByLabel('Select all invitations on this page').check();
     await expect(page.getByText('25 invitations selected')).toBeVisible();
     await page.getByRole('button', { name: 'Select all 30 matching invitations' }).click();
-    await expect(page.getByText('All 30 matching invitations selected')).toBeVisible();
+    await expect(page.getByText('All 30 matching invitations selected')).toBeFocused();
+    // "Clear selection" goes too, and focus to what it did; then all again.
+    await page.getByRole('button', { name: 'Clear selection' }).click();
+    await expect(page.getByText('No invitations selected')).toBeFocused();
+    await page.getByLabel('Select all invitations on this page').check();
+    await page.getByRole('button', { name: 'Select all 30 matching invitations' }).click();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Revoke selected' }).click();
     await expect(page.getByText('Revoke 30 invitations? Their links stop working.')).toBeVisible();

@@ -95,7 +95,12 @@ test.describe('managing a user', () => {
     const editor = page.getByRole('region', { name: 'Change account access' });
     await page.getByLabel('Search accounts to add').fill(fresh.name);
     await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
+    // Saved before a role is chosen: asked for one, until one is ticked.
+    await expect(editor.getByRole('list', { name: 'Changes to save' })).toContainText(`gives access to ${fresh.name} once a role is chosen`);
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect(editor.getByRole('alert')).toHaveText(`Choose at least one role on ${fresh.name}, or remove it.`);
     await page.getByRole('group', { name: fresh.name }).getByLabel('Support').check();
+    await expect(editor.getByRole('alert')).toHaveCount(0);
     // Another admin renames the user meanwhile.
     const etag = (await page.request.get(`/api/v1/users/${member.id}`)).headers()['etag'];
     const renamed = await page.request.patch(`/api/v1/users/${member.id}`, {
@@ -107,6 +112,8 @@ test.describe('managing a user', () => {
     // The user is read again (the new name shows), and the editor still says why nothing was saved.
     await expect(page.getByRole('heading', { level: 1 })).toContainText(`${member.family_name}-Access`);
     await expect(editor.getByText('Someone else changed this user')).toBeVisible();
+    // Focus, fallen with the editor drawn anew, goes to the reason.
+    await expect(editor.getByRole('alert')).toBeFocused();
     await page.waitForTimeout(500);
     await expect(editor.getByText('Someone else changed this user')).toBeVisible();
     // What was ticked is still there, and saved now it goes.
@@ -213,6 +220,8 @@ test.describe('bulk actions and the acting admin', () => {
     await page.getByRole('button', { name: /^Select all \d+ users? matching/ }).click();
     const bar = page.getByRole('group', { name: 'Bulk actions' });
     await expect(bar.getByRole('status')).toContainText('You are left out');
+    // The button went once pressed: focus goes to the words that say what it did.
+    await expect(bar.getByRole('status')).toBeFocused();
     await expectAccessible(page);
     await bar.getByRole('button', { name: 'Reset password' }).click();
     await page.getByRole('button', { name: 'Confirm: reset password' }).click();

@@ -42,6 +42,8 @@ test.describe('filters of the user lists', () => {
     await expect(page).not.toHaveURL(/role=/);
     await expect(page.getByText('34 users', { exact: true })).toBeVisible();
     await expect(page.getByRole('button', { name: /remove filter/ })).toHaveCount(0);
+    // The chip went with its filter: focus goes to the Filters button, not the page's top.
+    await expect(page.getByRole('button', { name: 'Filters', exact: true })).toBeFocused();
   });
 
   test('an account is found by search and its people listed; a link with filters opens filtered', async ({ page }) => {
@@ -79,6 +81,7 @@ test.describe('filters of the user lists', () => {
     await expect(page.getByRole('button', { name: /^Organization role: .*remove filter/ })).toHaveCount(0);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect(page).toHaveURL(/\/users\/managed$/);
+    await expect(page.getByRole('button', { name: 'Filters', exact: true })).toBeFocused();
   });
 });
 
@@ -126,6 +129,9 @@ test.describe('CSV export', () => {
     expect(lines[0]).toContain('Organization role');
     expect(lines).toHaveLength(total + 1);
     expect(lines.slice(1).every((line) => line.includes(',Member,'))).toBe(true);
+    // The button keeps focus while it waits, and its end is said.
+    await expect(page.getByRole('button', { name: 'Export CSV' })).toBeFocused();
+    await expect(page.locator('#roster-export-status')).toHaveText("The CSV file is in the browser's downloads.");
     await expectAccessible(page);
 
     await page.goto('/audit');

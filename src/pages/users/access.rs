@@ -124,16 +124,34 @@ pub fn AccessEditor(
             })
         })
     };
+    // Save was refused for an account without a role: said while one still lacks it, and of
+    // that one (ticking a role, or removing the account, answers it).
+    let roles_asked = RwSignal::new(false);
+    let missing_role = move || {
+        roles_asked.get().then(|| {
+            rows.with(|r| {
+                r.iter()
+                    .flatten()
+                    .find(|row| row.roles.is_empty())
+                    .map(|row| format!("Choose at least one role on {}, or remove it.", row.name))
+            })
+        })?
+    };
+    // Someone else's change (412) reads the user again and draws the editor anew: focus, fallen
+    // from Save, goes to why nothing was saved.
+    let error_line = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if let Some(line) = error_line.get() {
+            crate::dom::focus_if_fell(&line);
+        }
+    });
     let on_save = move |_| {
         let current = rows.get_untracked().unwrap_or_default();
-        if let Some(row) = current.iter().find(|r| r.roles.is_empty()) {
-            error.set(Some(format!(
-                "Choose at least one role on {}, or remove it.",
-                row.name
-            )));
+        error.set(None);
+        if current.iter().any(|r| r.roles.is_empty()) {
+            roles_asked.set(true);
             return;
         }
-        error.set(None);
         save.dispatch(AccessChange {
             accounts: current
                 .iter()
@@ -229,7 +247,7 @@ pub fn AccessEditor(
                     }.into_any()
                 }
             }}
-            {move || error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+            {move || error.get().or_else(missing_role).map(|text| view! { <p class="roster-error" role="alert" tabindex="-1" node_ref=error_line>{text}</p> })}
             <div class="roster-form__actions">
                 <button type="button" class="roster-button" disabled=move || save.pending().get() || changes.with(Vec::is_empty)
                     on:click=on_save>"Save access"</button>

@@ -16,12 +16,12 @@ use crate::api::ApiClient;
 use crate::components::{selection_count, BulkRuns, SelectionBar};
 use crate::components::{
     ErrorPanel, InvitationAction, Pager, SearchBox, SortState, Tab, TabList, UserTable,
-    COLUMN_PANEL_ID, FILTER_PANEL_ID,
+    COLUMN_PANEL_ID, FILTERS_BUTTON_ID, FILTER_PANEL_ID,
 };
 use crate::dom;
 use crate::events::{HostEvents, UserChanged};
 use crate::format;
-use crate::list::{latest_read, page_href, PageLinks};
+use crate::list::{latest_read, page_href, ExportRun, PageLinks};
 use crate::pages::{use_title, NotFound};
 use crate::router::{use_navigate, use_typed_query, NavigateOptions, A};
 use crate::session::SessionState;
@@ -291,20 +291,18 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     Effect::new(move |_| crate::config::store_hidden_columns(&hidden_columns.get()));
 
     // Export: everything the list shows (every page), as a CSV file.
-    let exporting = RwSignal::new(false);
-    let export_failure = RwSignal::new(None::<String>);
+    let export = ExportRun::new();
     let on_export = move |_| {
+        if !export.begin() {
+            return;
+        }
         let request = state.get_untracked().request();
-        exporting.set(true);
-        export_failure.set(None);
         spawn_local(async move {
             let saved = match export_file(api, request).await {
                 Ok(export) => export.await,
                 Err(ChunkUnavailable) => Err(ChunkUnavailable::MESSAGE.to_owned()),
             };
-            // The page may be gone by the time the file arrives.
-            let _ = exporting.try_set(false);
-            let _ = export_failure.try_set(saved.err());
+            export.finish(saved);
         });
     };
 
@@ -541,7 +539,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                 <p class="roster-muted">{move || state.read().view.description()}</p>
                 <div class="roster-toolbar">
                     <SearchBox id="roster-user-search" label="Search users" value=search_value on_search=on_search />
-                    <button type="button" class="roster-button roster-button--quiet"
+                    <button type="button" class="roster-button roster-button--quiet" id=FILTERS_BUTTON_ID
                         aria-expanded=move || filters_open.get().to_string() aria-controls=FILTER_PANEL_ID
                         on:click=move |_| filters_open.update(|open| *open = !*open)>
                         {move || match state.read().filters.pairs().len() {
@@ -553,8 +551,8 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                         aria-expanded=move || columns_open.get().to_string() aria-controls=COLUMN_PANEL_ID
                         on:click=move |_| columns_open.update(|open| *open = !*open)>"Columns"</button>
                     <button type="button" class="roster-button roster-button--quiet" on:click=on_export
-                        disabled=move || exporting.get() aria-describedby="roster-export-status">
-                        {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+                        aria-disabled=move || export.exporting.get().to_string() aria-describedby="roster-export-status">
+                        {move || if export.exporting.get() { "Exporting…" } else { "Export CSV" }}
                     </button>
                     // Bulk import is a per-organization feature: without it, nothing offers it.
                     {move || (state.read().view == UserView::Imported && session.bulk_import()).then(|| view! {
@@ -562,9 +560,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     })}
                 </div>
                 <p id="roster-export-status" class="roster-visually-hidden" role="status">
-                    {move || exporting.get().then_some("Preparing the CSV file of every user the list shows…")}
+                    {move || export.status("Preparing the CSV file of every user the list shows…")}
                 </p>
-                {move || export_failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
+                {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
                 {lazy_when(columns_open.into(), move || column_picker(hidden_columns, columns_open))}
                 {lazy_when(
                     Signal::derive(move || filters_open.get() || !filters.get().is_empty()),

@@ -39,6 +39,22 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
             }
         });
     };
+    // "Choose at least one role on …" goes once no chosen account lacks one.
+    let settle_error = move || {
+        if wizard.with_untracked(|w| w.account_without_role().is_none()) {
+            error.set(None);
+        }
+    };
+    let chosen_heading = NodeRef::<leptos::html::H3>::new();
+    let remove = move |id: i64| {
+        wizard.update(|w| w.accounts.retain(|a| a.id != id));
+        refusal.set(None);
+        settle_error();
+        // The row and its button went: focus goes to the count it changed.
+        if let Some(heading) = chosen_heading.get_untracked() {
+            heading.focus().ok();
+        }
+    };
     let next = move |_| match wizard
         .with_untracked(|w| w.account_without_role().map(|a| a.name.clone()))
     {
@@ -98,7 +114,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 </div>
             </div>
             <div>
-                <h3>{move || format!("Chosen: {} of {MAX_INVITE_ACCOUNTS}", wizard.with(|w| w.accounts.len()))}</h3>
+                <h3 tabindex="-1" node_ref=chosen_heading>{move || format!("Chosen: {} of {MAX_INVITE_ACCOUNTS}", wizard.with(|w| w.accounts.len()))}</h3>
                 {move || wizard.with(|w| w.accounts.is_empty()).then(|| view! {
                     <p class="roster-muted">"No account chosen: the people join the organization without account access."</p>
                 })}
@@ -107,11 +123,14 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                     <div class="roster-chosen-account">
                         <RolePicker id=format!("roster-invite-roles-{id}") legend=format!("Roles on {name}")
                             roles=Signal::derive(move || wizard.with(|w| w.accounts.iter().find(|a| a.id == id).map(|a| a.roles).unwrap_or_default()))
-                            on_change=Callback::new(move |roles: RoleSet| wizard.update(|w| {
-                                if let Some(a) = w.accounts.iter_mut().find(|a| a.id == id) { a.roles = roles; }
-                            })) />
+                            on_change=Callback::new(move |roles: RoleSet| {
+                                wizard.update(|w| {
+                                    if let Some(a) = w.accounts.iter_mut().find(|a| a.id == id) { a.roles = roles; }
+                                });
+                                settle_error();
+                            }) />
                         <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Remove {name}")
-                            on:click=move |_| wizard.update(|w| w.accounts.retain(|a| a.id != id))>"Remove"</button>
+                            on:click=move |_| remove(id)>"Remove"</button>
                     </div>
                 </For>
             </div>

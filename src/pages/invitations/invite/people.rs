@@ -136,6 +136,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         input.set_value("");
     };
     let navigate = use_navigate();
+    let addresses_field = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if !next_wanted.get() || stale() {
             return;
@@ -150,7 +151,13 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         });
         match verdict {
             Some(Ok(())) => navigate("/invite/review", NavigateOptions::default()),
-            Some(Err(message)) => next_error.set(Some(message)),
+            Some(Err(message)) => {
+                next_error.set(Some(message));
+                // The refusal is about the box: the admin is taken back to it.
+                if let Some(field) = addresses_field.get_untracked() {
+                    field.focus().ok();
+                }
+            }
             None => {}
         }
     });
@@ -171,13 +178,15 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         <h2 id=super::STEP_HEADING tabindex="-1">"2. People"</h2>
         <div class="roster-field">
             <label for="roster-invite-addresses">"Email addresses"</label>
-            <textarea id="roster-invite-addresses" class="roster-input roster-textarea" rows="6"
-                aria-describedby="roster-invite-addresses-hint"
+            <textarea id="roster-invite-addresses" class="roster-input roster-textarea" rows="6" node_ref=addresses_field
+                aria-describedby="roster-invite-addresses-hint roster-invite-addresses-error"
+                aria-invalid=move || next_error.with(Option::is_some).then_some("true")
                 prop:value=move || text.get()
                 on:input=move |ev| on_input(event_target_value(&ev))></textarea>
             <p id="roster-invite-addresses-hint" class="roster-muted">
                 "Separate addresses with commas, spaces or new lines; a list pasted from a spreadsheet or an email works too."
             </p>
+            <p id="roster-invite-addresses-error" class="roster-field__error" role="alert">{move || next_error.get()}</p>
         </div>
         <div class="roster-field">
             <label for="roster-invite-csv">"Upload a CSV file"</label>
@@ -222,7 +231,6 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 Some(Err(failure)) => view! { <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) /> }.into_any(),
             }
         }}
-        <p class="roster-error" role="alert">{move || next_error.get()}</p>
         <div class="roster-form__actions">
             <A href="/invite/accounts" attr:class="roster-button roster-button--quiet">"Back"</A>
             <button type="button" class="roster-button" aria-busy=move || next_wanted.get().to_string() on:click=on_next>
