@@ -21,14 +21,9 @@ fn mount_prefix(config: &AppConfig) -> String {
 /// A signal for the field `form` of the signed-in user, starting from their saved draft and
 /// saving every change; setting it to "" (after a successful submit) drops the draft.
 pub fn use_draft(form: &'static str) -> RwSignal<String> {
-    let config = use_context::<AppConfig>().unwrap_or_default();
-    let user = use_context::<SessionState>()
-        .and_then(|session| session.me_untracked())
-        .map(|me| me.user.id);
-    let Some(user) = user else {
+    let Some(key) = draft_key(form) else {
         return RwSignal::new(String::new());
     };
-    let key = format!("{}{user}:{form}", mount_prefix(&config));
     let saved = storage()
         .and_then(|storage| storage.get_item(&key).ok().flatten())
         .unwrap_or_default();
@@ -44,6 +39,27 @@ pub fn use_draft(form: &'static str) -> RwSignal<String> {
         }
     });
     value
+}
+
+/// Where the draft of `form` of the signed-in user is kept (call while the app's owner is current).
+fn draft_key(form: &'static str) -> Option<String> {
+    let config = use_context::<AppConfig>().unwrap_or_default();
+    let user = use_context::<SessionState>()?.me_untracked()?.user.id;
+    Some(format!("{}{user}:{form}", mount_prefix(&config)))
+}
+
+/// What drops the draft of `form` later, once the page that kept it may be gone (work it started
+/// ended), if the draft still holds `text`: one written since stays.
+pub fn draft_dropper(form: &'static str) -> impl Fn(&str) + 'static {
+    let key = draft_key(form);
+    move |text: &str| {
+        let (Some(key), Some(storage)) = (&key, storage()) else {
+            return;
+        };
+        if storage.get_item(key).ok().flatten().as_deref() == Some(text) {
+            let _ = storage.remove_item(key);
+        }
+    }
 }
 
 /// Forgets every draft of this mount (on sign-out: the next person at this browser must not see them).

@@ -289,6 +289,30 @@ test.describe('invitations', () => {
     await page.getByRole('tab', { name: /Invited/ }).click();
     await page.getByLabel('Search users').fill(address);
     await expect(userRows(page)).toHaveCount(1);
+    // Left altogether while sending (the wizard's page gone): once everything went, its draft
+    // goes too, so the next invitation does not open on addresses already invited.
+    const whole = 'left.whole@northwind.example';
+    await page.goto('/invite/people');
+    await page.getByLabel('Email addresses').fill(whole);
+    await page.getByRole('button', { name: 'Next: review' }).click();
+    await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
+    let releaseWhole: () => void = () => {};
+    const heldWhole = new Promise<void>((resolve) => (releaseWhole = resolve));
+    await page.route('**/api/v1/invitations', async (route) => {
+      if (route.request().method() === 'POST') await heldWhole;
+      await route.continue();
+    });
+    const sentWhole = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await expect(page.getByRole('button', { name: 'Sending…' })).toBeVisible();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await expect(page).toHaveURL(/\/users\/managed$/);
+    releaseWhole();
+    expect((await sentWhole).status()).toBe(200);
+    await page.unroute('**/api/v1/invitations');
+    await page.waitForTimeout(300);
+    await page.goto('/invite/people');
+    await expect(page.getByLabel('Email addresses')).toHaveValue('');
     expect(errors).toEqual([]);
     // Leave no draft behind for the other tests.
     await page.goto('/invite/people');

@@ -101,6 +101,9 @@ impl Step {
     }
 }
 
+/// The wizard's draft (`crate::draft`).
+const DRAFT: &str = "invite";
+
 /// The id of the step's heading.
 const STEP_HEADING: &str = "roster-invite-step";
 
@@ -114,7 +117,7 @@ pub fn InvitePage() -> impl IntoView {
             step.get().map(Step::title).unwrap_or("not found")
         )
     });
-    let draft = use_draft("invite");
+    let draft = use_draft(DRAFT);
     let wizard = RwSignal::new(
         serde_json::from_str::<Wizard>(&draft.get_untracked())
             .ok()

@@ -85,6 +85,10 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
         let batches: Vec<Vec<String>> = addresses
             .with_untracked(|all| all.chunks(SEND_BATCH).map(<[String]>::to_vec).collect());
         let resume_at = batches_done.get_untracked();
+        // The draft as the wizard kept it when this was sent: dropped if the admin has left the
+        // wizard altogether once everything went (it would reopen on addresses already invited).
+        let sent_draft = serde_json::to_string(&state).unwrap_or_default();
+        let drop_draft = crate::draft::draft_dropper(super::DRAFT);
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
@@ -117,11 +121,15 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             // meanwhile (then what they typed stays, and the review shows it anew), or left the
             // review (the wizard they are on keeps its draft; a review opened anew checks who
             // was invited meanwhile).
-            let unchanged = wizard.try_with_untracked(|now| *now == state) == Some(true);
+            let unchanged = wizard.try_with_untracked(|now| *now == state);
             let reviewing = results.try_with_untracked(|_| ()).is_some();
-            if unchanged && reviewing {
-                sent.set(true);
-                wizard.set(Wizard::fresh());
+            match unchanged {
+                Some(true) if reviewing => {
+                    sent.set(true);
+                    wizard.set(Wizard::fresh());
+                }
+                None => drop_draft(&sent_draft),
+                Some(_) => {}
             }
         });
     };
