@@ -162,6 +162,54 @@ pub fn end_first_paint() {
 /// the key (a question's Confirm and Cancel in place of its action), the first takes focus.
 pub const FOCUS_KEY: &str = "data-focus-key";
 
+/// After the console moves to another page (`path` changes), focus that fell with the link or
+/// button that led there goes to the new page's heading, which a screen reader then reads: the
+/// admin is told where they are, and Tab goes on from the page's top. It waits two frames, so that
+/// a page that puts focus somewhere itself (the invite wizard's step) does so first, and a few
+/// more for a page whose code is still downloading; then the `main` region takes it.
+pub fn focus_new_page_heading(path: Memo<String>, main: NodeRef<leptos::html::Main>) {
+    Effect::new(move |shown: Option<String>| {
+        let now = path.get();
+        if shown.is_some_and(|shown| shown != now) {
+            request_animation_frame(move || {
+                request_animation_frame(move || focus_heading_when_drawn(main, HEADING_FRAMES));
+            });
+        }
+        now
+    });
+}
+
+/// Frames a moved-to page's heading is waited for (about half a second).
+const HEADING_FRAMES: u32 = 30;
+
+fn focus_heading_when_drawn(region: NodeRef<leptos::html::Main>, frames_left: u32) {
+    if !focus_fell() {
+        return;
+    }
+    let Some(main) = region.try_get_untracked().flatten() else {
+        return;
+    };
+    let heading = main
+        .query_selector("h1")
+        .ok()
+        .flatten()
+        .and_then(|heading| heading.dyn_into::<HtmlElement>().ok());
+    match heading {
+        Some(heading) => {
+            if !heading.has_attribute("tabindex") {
+                let _ = heading.set_attribute("tabindex", "-1");
+            }
+            let _ = heading.focus();
+        }
+        None if frames_left > 0 => {
+            request_animation_frame(move || focus_heading_when_drawn(region, frames_left - 1));
+        }
+        None => {
+            let _ = main.focus();
+        }
+    }
+}
+
 /// Keeps keyboard focus on controls that a redraw replaces: when the focused element carrying
 /// [`FOCUS_KEY`] leaves `region` and focus fell to the document with it, focus moves to the new
 /// element with the same key. A keyboard user who pages on with "Next page" or sorts by a column

@@ -176,8 +176,11 @@ where
 /// button waits with `aria-disabled`, keeping focus), and its end is said, done or failed.
 #[derive(Clone, Copy)]
 pub struct ExportRun {
+    /// Under way: the button says "Exporting…".
     pub exporting: RwSignal<bool>,
+    /// Why the last one failed.
     pub failure: RwSignal<Option<String>>,
+    /// The last one saved its file.
     done: RwSignal<bool>,
 }
 
@@ -208,15 +211,16 @@ impl ExportRun {
         let _ = self.failure.try_set(saved.err());
     }
 
-    /// What a status line says of it: `preparing` while it runs, then that the file is saved.
-    pub fn status(&self, preparing: &'static str) -> Option<&'static str> {
-        if self.exporting.get() {
-            Some(preparing)
-        } else if self.done.get() {
-            Some("The CSV file is in the browser's downloads.")
-        } else {
-            None
-        }
+    /// What a status line says while it runs: `preparing`.
+    pub fn preparing(&self, preparing: &'static str) -> Option<&'static str> {
+        self.exporting.get().then_some(preparing)
+    }
+
+    /// What a status line says once the file is saved (a line of its own: the button's
+    /// description says only what is under way).
+    pub fn saved(&self) -> Option<&'static str> {
+        (self.done.get() && !self.exporting.get())
+            .then_some("The CSV file is in the browser's downloads.")
     }
 }
 

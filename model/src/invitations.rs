@@ -239,60 +239,109 @@ pub enum AcceptedInvitation {
 
 /// Splits what an admin typed or pasted into address candidates: commas, semicolons, spaces and
 /// newlines separate them. As an email program copies them, `"Doe, Jane" <jane@example.com>` gives
-/// the address in brackets (the name before it, quoted or not, is left out, commas and all),
-/// `jane@example.com (Jane Doe)` the address without its comment, and `mailto:jane@example.com`
-/// the address without the scheme.
+/// the address in brackets (the name beside it, quoted or not, commas and all, is left out, but
+/// not an address written beside it), `jane@example.com (Jane Doe)` the address without its
+/// comment, and `mailto:jane@example.com` the address without the scheme. A quote, bracket or
+/// parenthesis that nothing closes on its line is plain text: it swallows nothing after it.
 pub fn split_addresses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for entry in top_level_entries(text) {
-        // Within an entry, what comes before a bracketed address is its person's name.
-        let mut rest = entry.as_str();
-        while let Some(open) = rest.find('<') {
-            let Some(close) = rest[open..].find('>') else {
-                break;
+    for entry in address_entries(text) {
+        let named = entry
+            .iter()
+            .any(|part| matches!(part, EntryPart::Bracketed(_)));
+        for part in entry {
+            let words = match part {
+                EntryPart::Bracketed(address) => {
+                    out.extend(address_of(&address));
+                    continue;
+                }
+                // Beside a bracketed address a quoted text is its person's name.
+                EntryPart::Quoted(_) if named => continue,
+                EntryPart::Quoted(text) | EntryPart::Plain(text) => text,
             };
-            out.extend(address_of(&rest[open + 1..open + close]));
-            rest = &rest[open + close + 1..];
+            out.extend(
+                words
+                    .split(char::is_whitespace)
+                    // Beside a bracketed address, words without an @ are its person's name.
+                    .filter(|word| !named || word.contains('@'))
+                    .filter_map(|word| {
+                        address_of(word.trim_matches(|c: char| c == '"' || c == '\''))
+                    }),
+            );
         }
-        out.extend(
-            rest.split(char::is_whitespace)
-                .filter_map(|part| address_of(part.trim_matches(|c: char| c == '"' || c == '\''))),
-        );
     }
     out
 }
 
-/// The text between separators (`,`, `;`, newlines) outside quotes and brackets, without the
-/// parenthesised comments outside quotes.
-fn top_level_entries(text: &str) -> Vec<String> {
-    let mut entries = vec![String::new()];
-    let (mut quoted, mut bracketed, mut comment_depth) = (false, false, 0usize);
-    for c in text.chars() {
-        match c {
-            '"' if !bracketed && comment_depth == 0 => quoted = !quoted,
-            '<' if !quoted && comment_depth == 0 => bracketed = true,
-            '>' if !quoted && comment_depth == 0 => bracketed = false,
-            '(' if !quoted && !bracketed => {
-                comment_depth += 1;
+/// A piece of one entry of a pasted list.
+enum EntryPart {
+    Plain(String),
+    Quoted(String),
+    Bracketed(String),
+}
+
+/// The entries of a pasted list (between commas, semicolons and newlines, outside quotes and
+/// brackets), each in its pieces; parenthesised comments are left out. Only what closes on its
+/// own line opens a quote, bracket or comment.
+fn address_entries(text: &str) -> Vec<Vec<EntryPart>> {
+    let mut entries = Vec::new();
+    for line in text.split('\n') {
+        let chars: Vec<char> = line.chars().collect();
+        let mut entry = Vec::new();
+        let mut plain = String::new();
+        let mut at = 0;
+        while let Some(&c) = chars.get(at) {
+            let closing = match c {
+                '"' => chars[at + 1..].iter().position(|&d| d == '"'),
+                '<' => chars[at + 1..].iter().position(|&d| d == '>'),
+                '(' => comment_length(&chars[at + 1..]),
+                _ => None,
+            };
+            let Some(length) = closing else {
+                if matches!(c, ',' | ';') {
+                    end_entry(&mut entries, &mut entry, &mut plain);
+                } else {
+                    plain.push(c);
+                }
+                at += 1;
                 continue;
+            };
+            let inside: String = chars[at + 1..at + 1 + length].iter().collect();
+            if c != '(' {
+                entry.push(EntryPart::Plain(std::mem::take(&mut plain)));
+                entry.push(match c {
+                    '"' => EntryPart::Quoted(inside),
+                    _ => EntryPart::Bracketed(inside),
+                });
+            } else {
+                // A comment separates what is around it, like a space.
+                plain.push(' ');
             }
-            ')' if !quoted && !bracketed && comment_depth > 0 => {
-                comment_depth -= 1;
-                continue;
-            }
-            ',' | ';' | '\n' if !quoted && !bracketed && comment_depth == 0 => {
-                entries.push(String::new());
-                continue;
-            }
-            _ => {}
+            at += length + 2;
         }
-        if comment_depth == 0 {
-            if let Some(entry) = entries.last_mut() {
-                entry.push(c);
-            }
-        }
+        end_entry(&mut entries, &mut entry, &mut plain);
     }
     entries
+}
+
+/// The length of a parenthesised comment's text up to its closing parenthesis (comments nest),
+/// if it closes in `rest`.
+fn comment_length(rest: &[char]) -> Option<usize> {
+    let mut depth = 1usize;
+    for (at, &c) in rest.iter().enumerate() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 1 => return Some(at),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn end_entry(entries: &mut Vec<Vec<EntryPart>>, entry: &mut Vec<EntryPart>, plain: &mut String) {
+    entry.push(EntryPart::Plain(std::mem::take(plain)));
+    entries.push(std::mem::take(entry));
 }
 
 /// A candidate as the admin meant it: trimmed, without a `mailto:` scheme or its `?subject=…`.
@@ -517,6 +566,41 @@ mod tests {
             split_addresses("\"Jane Doe\", jane@x.example"),
             vec!["Jane", "Doe", "jane@x.example"]
         );
+        // A quote, bracket or parenthesis nothing closes on its line swallows none of what
+        // follows; beside a bracketed address only words with an @ are kept.
+        for (typed, expected) in [
+            (
+                "a@x.example (note, b@x.example",
+                vec!["a@x.example", "(note", "b@x.example"],
+            ),
+            (
+                "a@x.example (note, b@x.example, c@x.example (home)",
+                vec!["a@x.example", "(note", "b@x.example", "c@x.example"],
+            ),
+            (
+                "a\"@x.example, b@x.example",
+                vec!["a\"@x.example", "b@x.example"],
+            ),
+            (
+                "<a@x.example, b@x.example",
+                vec!["<a@x.example", "b@x.example"],
+            ),
+            (
+                "\"Jane, a@x.example\nBob <b@x.example>",
+                vec!["Jane", "a@x.example", "b@x.example"],
+            ),
+            (
+                "a@x.example b@x.example Carol <c@x.example>",
+                vec!["a@x.example", "b@x.example", "c@x.example"],
+            ),
+            ("\"a <b\" <c@x.example>", vec!["c@x.example"]),
+            (
+                "a@x.example (J (home), w), b@x.example",
+                vec!["a@x.example", "b@x.example"],
+            ),
+        ] {
+            assert_eq!(split_addresses(typed), expected, "{typed}");
+        }
     }
 
     #[test]

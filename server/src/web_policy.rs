@@ -58,7 +58,7 @@ impl WebPolicy {
 /// The app's Content Security Policy: its own scripts (and wasm), styles and API only, no
 /// framing, no plugins, no `<base>` tricks; `scripts` and `styles` are the base64 SHA-256 of the
 /// inline scripts and stylesheets allowed.
-pub fn content_security_policy(scripts: &[String], styles: &[String]) -> String {
+fn content_security_policy(scripts: &[String], styles: &[String]) -> String {
     let allowed = |hashes: &[String]| -> String {
         hashes
             .iter()
@@ -75,13 +75,18 @@ pub fn content_security_policy(scripts: &[String], styles: &[String]) -> String 
 }
 
 /// The base64 SHA-256 of the text of every inline `element` (`script` or `style`; a script with a
-/// `src` is not inline) in `html`.
-pub fn inline_hashes(html: &str, element: &str) -> Vec<String> {
+/// `src` is not inline, a style never has one) in `html`.
+fn inline_hashes(html: &str, element: &str) -> Vec<String> {
     let (open, close) = (format!("<{element}"), format!("</{element}>"));
     let mut hashes = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find(&open) {
         let after_tag = &rest[start..];
+        // `<style` is not `<styles`.
+        if !after_tag[open.len()..].starts_with(['>', ' ', '\t', '\n', '\r']) {
+            rest = &after_tag[open.len()..];
+            continue;
+        }
         let Some(open_end) = after_tag.find('>') else {
             break;
         };
@@ -142,7 +147,7 @@ mod tests {
 
     #[test]
     fn inline_scripts_and_styles_are_hashed_and_external_scripts_skipped() {
-        let html = "<head><script src=\"/a.js\"></script><script type=\"module\">\nrun();\n</script><style>p{margin:0}</style></head>";
+        let html = "<head><script src=\"/a.js\"></script><script type=\"module\">\nrun();\n</script><styles>x</styles><style>p{margin:0}</style></head>";
         let script = STANDARD.encode(Sha256::digest(b"\nrun();\n"));
         let style = STANDARD.encode(Sha256::digest(b"p{margin:0}"));
         assert_eq!(inline_hashes(html, "script"), vec![script.clone()]);

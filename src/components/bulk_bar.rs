@@ -14,6 +14,9 @@ pub struct BulkRuns {
     pub users: BulkRun,
     /// Bulk import.
     pub import: BulkRun,
+    /// Counts the invite wizard's sends that ended, wherever the admin is by then: the user
+    /// lists read their counts and page again.
+    pub invitations_sent: RwSignal<u32>,
 }
 
 impl BulkRuns {
@@ -21,6 +24,7 @@ impl BulkRuns {
         BulkRuns {
             users: BulkRun::new(),
             import: BulkRun::new(),
+            invitations_sent: RwSignal::new(0),
         }
     }
 

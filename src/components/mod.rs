@@ -30,7 +30,7 @@ pub use leave_fields::{ConsequenceChecklist, OwnerSelect};
 pub use member_notice::MemberNotice;
 pub use paged_table::{PagedTable, TableHeader};
 pub use pager::Pager;
-pub use role_picker::{role_input_id, RolePicker};
+pub use role_picker::{role_input_id, use_missing_role, RolePicker};
 pub use search_box::SearchBox;
 pub use shell::Shell;
 pub use tabs::{Tab, TabList};

@@ -6,6 +6,31 @@ pub fn role_input_id(picker: &str, role: AccountRole) -> String {
     format!("{picker}-{}", role.label().to_lowercase().replace(' ', "-"))
 }
 
+/// What an editor of account access says once a Next or Save was refused (`asked`) for accounts
+/// without a role: "Choose at least one role on X and Y, or remove them." of those still without
+/// one (`without_role` answers their names), nothing once none lacks one. `asked` is then taken
+/// back, so that an account added later is not told before it is asked again.
+pub fn use_missing_role(
+    asked: RwSignal<bool>,
+    without_role: impl Fn() -> Vec<String> + Copy + 'static,
+) -> impl Fn() -> Option<String> + Copy + 'static {
+    Effect::new(move |_| {
+        if asked.get() && without_role().is_empty() {
+            asked.set(false);
+        }
+    });
+    move || {
+        let names = asked.get().then(without_role).unwrap_or_default();
+        let them = if names.len() == 1 { "it" } else { "them" };
+        (!names.is_empty()).then(|| {
+            format!(
+                "Choose at least one role on {}, or remove {them}.",
+                roster_model::human_format::and_list(&names)
+            )
+        })
+    }
+}
+
 /// The account roles of one account as checkboxes. Roles combine, except that ticking
 /// Administrator clears Developer and Billing Manager — it already holds their permissions — and
 /// the picker says so while it is ticked.

@@ -40,6 +40,8 @@ pub fn Shell(
         Memo::new(move |_| router.with_place(|place| place.path.starts_with("/users/")));
     let main = NodeRef::<leptos::html::Main>::new();
     crate::dom::keep_focus_across_redraws(main);
+    let path = Memo::new(move |_| router.with_place(|place| place.path.clone()));
+    crate::dom::focus_new_page_heading(path, main);
     view! {
         <div class="roster-shell" class:roster-shell--checking=move || checking.get() data-theme=move || theme.get().name()>
             <a class="roster-skip-link" href="#roster-main">"Skip to content"</a>

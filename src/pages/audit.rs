@@ -130,7 +130,7 @@ pub fn AuditPage() -> impl IntoView {
                 </button>
             </div>
             <p class="roster-visually-hidden" role="status">
-                {move || export.status("Preparing the CSV file of every entry these filters match…")}
+                {move || export.preparing("Preparing the CSV file of every entry these filters match…").or_else(|| export.saved())}
             </p>
             {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading the audit log…"</p> }>

@@ -94,8 +94,9 @@ fn ImportList() -> impl IntoView {
                 // Every request went: what failed per user stays offered, to be picked again.
                 ticked.set(BTreeSet::new());
                 all_matching.set(false);
-            } else {
-                // A request failed: what it did not import stays chosen, to try again at once.
+            } else if run.error.with_untracked(Option::is_some) {
+                // A request failed (not the run ended from outside, which forgot its results):
+                // what it did not import stays chosen, to try again at once.
                 let imported: BTreeSet<i64> = run.results.with_untracked(|results| {
                     results.iter().filter(|r| r.ok).map(|r| r.id).collect()
                 });

@@ -310,7 +310,9 @@ test.describe('invitations', () => {
     releaseWhole();
     expect((await sentWhole).status()).toBe(200);
     await page.unroute('**/api/v1/invitations');
-    await page.waitForTimeout(300);
+    await expect
+      .poll(() => page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.endsWith(':invite')).length))
+      .toBe(0);
     await page.goto('/invite/people');
     await expect(page.getByLabel('Email addresses')).toHaveValue('');
     expect(errors).toEqual([]);
@@ -338,6 +340,13 @@ test.describe('invitations', () => {
     await expect(page.getByRole('heading', { name: 'Chosen: 9 of 10' })).toBeFocused();
     await accounts.nth(10).check();
     await expect(page.getByRole('heading', { name: 'Chosen: 10 of 10' })).toBeVisible();
+    // Next names every account still without a role, at once.
+    await page.getByRole('button', { name: 'Next: people' }).click();
+    const missing = page.getByRole('alert').filter({ hasText: 'Choose at least one role on' });
+    const label = async (i: number) =>
+      ((await page.getByRole('list', { name: 'Accounts' }).locator('label').nth(i).textContent()) ?? '').split(' · ')[0];
+    for (const i of [1, 9, 10]) await expect(missing).toContainText(await label(i));
+    await expect(missing).toContainText('or remove them.');
     // Leave no draft behind for the other tests.
     await page.getByRole('link', { name: 'Cancel' }).click();
   });

@@ -131,7 +131,8 @@ test.describe('CSV export', () => {
     expect(lines.slice(1).every((line) => line.includes(',Member,'))).toBe(true);
     // The button keeps focus while it waits, and its end is said.
     await expect(page.getByRole('button', { name: 'Export CSV' })).toBeFocused();
-    await expect(page.locator('#roster-export-status')).toHaveText("The CSV file is in the browser's downloads.");
+    await expect(page.getByRole('status').filter({ hasText: "The CSV file is in the browser's downloads." })).toHaveCount(1);
+    await expect(page.getByRole('button', { name: 'Export CSV' })).not.toHaveAccessibleDescription(/downloads/);
     await expectAccessible(page);
 
     await page.goto('/audit');

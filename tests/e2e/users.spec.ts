@@ -253,9 +253,11 @@ test.describe('user management', () => {
 
   test('opens a user from the list and comes back', async ({ page }) => {
     await page.goto('/users/managed?q=maya');
-    await page.getByRole('link', { name: 'Maya Chen' }).click();
+    // From the keyboard: the link went with the list, and focus goes to the new page's heading.
+    await page.getByRole('link', { name: 'Maya Chen' }).focus();
+    await page.keyboard.press('Enter');
     await expect(page).toHaveURL(/\/users\/\d+$/);
-    await expect(page.getByRole('heading', { level: 1, name: 'Maya Chen' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Maya Chen' })).toBeFocused();
     await expect(page.getByText('maya.chen@northwind.example')).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveAttribute(
       'aria-current',

@@ -8,7 +8,7 @@ use roster_model::{
 };
 
 use crate::api::ApiClient;
-use crate::components::{role_input_id, RolePicker, SearchBox};
+use crate::components::{role_input_id, use_missing_role, RolePicker, SearchBox};
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,19 +124,16 @@ pub fn AccessEditor(
             })
         })
     };
-    // Save was refused for an account without a role: said while one still lacks it, and of
-    // that one (ticking a role, or removing the account, answers it).
     let roles_asked = RwSignal::new(false);
-    let missing_role = move || {
-        roles_asked.get().then(|| {
-            rows.with(|r| {
-                r.iter()
-                    .flatten()
-                    .find(|row| row.roles.is_empty())
-                    .map(|row| format!("Choose at least one role on {}, or remove it.", row.name))
-            })
-        })?
-    };
+    let missing_role = use_missing_role(roles_asked, move || {
+        rows.with(|r| {
+            r.iter()
+                .flatten()
+                .filter(|row| row.roles.is_empty())
+                .map(|row| row.name.clone())
+                .collect()
+        })
+    });
     // Someone else's change (412) reads the user again and draws the editor anew: focus, fallen
     // from Save, goes to why nothing was saved.
     let error_line = NodeRef::<leptos::html::P>::new();

@@ -188,13 +188,21 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     let changes = RwSignal::new(0u32);
     let changed = move || changes.update(|n| *n += 1);
     // The mount's, not the page's: a run goes on, and is shown again, when the admin comes back.
-    let bulk = expect_context::<BulkRuns>().users;
+    let runs = expect_context::<BulkRuns>();
+    let bulk = runs.users;
     on_cleanup(move || bulk.forget_if_ended());
+    // An import or invitations sent from pages the admin left before they ended change the lists
+    // too.
+    let elsewhere = move || {
+        runs.import.version().track();
+        runs.invitations_sent.track();
+    };
     // The counts follow the filters, not each keystroke of a search.
     let filters = Memo::new(move |_| state.read().filters);
     let shown_view = Memo::new(move |_| state.read().view);
     let counts = LocalResource::new(move || {
         changes.track();
+        elsewhere();
         bulk.version().track();
         invitation_action.version().track();
         let filters = filters.get();
@@ -202,6 +210,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     });
     let users = latest_read(move || {
         changes.track();
+        elsewhere();
         bulk.version().track();
         invitation_action.version().track();
         let state = state.get();
@@ -560,8 +569,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     })}
                 </div>
                 <p id="roster-export-status" class="roster-visually-hidden" role="status">
-                    {move || export.status("Preparing the CSV file of every user the list shows…")}
+                    {move || export.preparing("Preparing the CSV file of every user the list shows…")}
                 </p>
+                <p class="roster-visually-hidden" role="status">{move || export.saved()}</p>
                 {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
                 {lazy_when(columns_open.into(), move || column_picker(hidden_columns, columns_open))}
                 {lazy_when(

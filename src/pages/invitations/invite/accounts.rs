@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::{ChosenAccount, Wizard};
 use crate::api::ApiClient;
-use crate::components::{ErrorPanel, RolePicker, SearchBox};
+use crate::components::{use_missing_role, ErrorPanel, RolePicker, SearchBox};
 use crate::router::{use_navigate, NavigateOptions, A};
 
 #[component]
@@ -18,7 +18,16 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         async move { api.accounts(&text, None, 20).await }
     });
     let refusal = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let roles_asked = RwSignal::new(false);
+    let missing_role = use_missing_role(roles_asked, move || {
+        wizard.with(|w| {
+            w.accounts
+                .iter()
+                .filter(|a| a.roles.is_empty())
+                .map(|a| a.name.clone())
+                .collect()
+        })
+    });
     let navigate = use_navigate();
 
     let toggle = move |id: i64, name: String, on: bool| {
@@ -39,30 +48,18 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
             }
         });
     };
-    // "Choose at least one role on …" goes once no chosen account lacks one.
-    let settle_error = move || {
-        if wizard.with_untracked(|w| w.account_without_role().is_none()) {
-            error.set(None);
-        }
-    };
     let chosen_heading = NodeRef::<leptos::html::H3>::new();
     let remove = move |id: i64| {
-        wizard.update(|w| w.accounts.retain(|a| a.id != id));
-        refusal.set(None);
-        settle_error();
+        toggle(id, String::new(), false);
         // The row and its button went: focus goes to the count it changed.
         if let Some(heading) = chosen_heading.get_untracked() {
             heading.focus().ok();
         }
     };
-    let next = move |_| match wizard
-        .with_untracked(|w| w.account_without_role().map(|a| a.name.clone()))
-    {
-        Some(name) => error.set(Some(format!(
-            "Choose at least one role on {name}, or remove it."
-        ))),
-        None => {
-            error.set(None);
+    let next = move |_| {
+        if wizard.with_untracked(|w| w.account_without_role().is_some()) {
+            roles_asked.set(true);
+        } else {
             navigate("/invite/people", NavigateOptions::default());
         }
     };
@@ -123,19 +120,16 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                     <div class="roster-chosen-account">
                         <RolePicker id=format!("roster-invite-roles-{id}") legend=format!("Roles on {name}")
                             roles=Signal::derive(move || wizard.with(|w| w.accounts.iter().find(|a| a.id == id).map(|a| a.roles).unwrap_or_default()))
-                            on_change=Callback::new(move |roles: RoleSet| {
-                                wizard.update(|w| {
-                                    if let Some(a) = w.accounts.iter_mut().find(|a| a.id == id) { a.roles = roles; }
-                                });
-                                settle_error();
-                            }) />
+                            on_change=Callback::new(move |roles: RoleSet| wizard.update(|w| {
+                                if let Some(a) = w.accounts.iter_mut().find(|a| a.id == id) { a.roles = roles; }
+                            })) />
                         <button type="button" class="roster-button roster-button--quiet" aria-label=format!("Remove {name}")
                             on:click=move |_| remove(id)>"Remove"</button>
                     </div>
                 </For>
             </div>
         </div>
-        <p class="roster-error" role="alert">{move || error.get()}</p>
+        <p class="roster-error" role="alert">{missing_role}</p>
         <div class="roster-form__actions">
             <button type="button" class="roster-button" on:click=next>"Next: people"</button>
             // Cancel means the invitation is not wanted: its draft goes too, or the next "Invite

@@ -36,16 +36,21 @@ struct Wizard {
     run: String,
     accounts: Vec<ChosenAccount>,
     addresses: String,
+    /// Names the page the draft was last opened on: a send that ends after its page went drops
+    /// the draft only if no wizard opened it since (`review`).
+    #[serde(default)]
+    opened: u64,
+}
+
+/// 48 random bits (the browser's `Math.random`).
+fn random_48() -> u64 {
+    (js_sys::Math::random() * 2f64.powi(48)) as u64
 }
 
 impl Wizard {
     fn fresh() -> Self {
         Wizard {
-            run: format!(
-                "{:012x}{:012x}",
-                (js_sys::Math::random() * 2f64.powi(48)) as u64,
-                (js_sys::Math::random() * 2f64.powi(48)) as u64
-            ),
+            run: format!("{:012x}{:012x}", random_48(), random_48()),
             ..Wizard::default()
         }
     }
@@ -124,6 +129,7 @@ pub fn InvitePage() -> impl IntoView {
             .filter(|w| !w.run.is_empty())
             .unwrap_or_else(Wizard::fresh),
     );
+    wizard.update(|w| w.opened = random_48());
     Effect::new(move |_| {
         let state = wizard.get();
         if state.accounts.is_empty() && state.addresses.is_empty() {

@@ -45,12 +45,19 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     let pending: StoredValue<Option<TimeoutHandle>, LocalStorage> = StoredValue::new_local(None);
     // "Next" pressed: it goes on once the check of what the box holds now has answered.
     let next_wanted = RwSignal::new(false);
-    let next_error = RwSignal::new(None::<String>);
+    // Why "Next" did not go on: nothing in the box can be invited (said at the box), or the
+    // check failed (said apart: the box is not at fault).
+    let nothing_to_invite = RwSignal::new(false);
+    let check_failed = RwSignal::new(None::<String>);
+    let forget_refusal = move || {
+        nothing_to_invite.set(false);
+        check_failed.set(None);
+    };
     let on_input = move |value: String| {
         text.set(value.clone());
         wizard.update(|w| w.addresses = value.clone());
         // What Next said was about other addresses.
-        next_error.set(None);
+        forget_refusal();
         next_wanted.set(false);
         if let Some(handle) = pending.get_value() {
             handle.clear();
@@ -144,25 +151,25 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         next_wanted.set(false);
         let verdict = checks.with(|answer| {
             answer.as_ref().map(|(_, result)| match result {
-                Ok(list) if list.iter().any(|c| c.problem.is_none()) => Ok(()),
-                Ok(_) => Err("Enter at least one address that can be invited.".to_owned()),
+                Ok(list) => Ok(list.iter().any(|c| c.problem.is_none())),
                 Err(failure) => Err(failure.message()),
             })
         });
         match verdict {
-            Some(Ok(())) => navigate("/invite/review", NavigateOptions::default()),
-            Some(Err(message)) => {
-                next_error.set(Some(message));
+            Some(Ok(true)) => navigate("/invite/review", NavigateOptions::default()),
+            Some(Ok(false)) => {
+                nothing_to_invite.set(true);
                 // The refusal is about the box: the admin is taken back to it.
                 if let Some(field) = addresses_field.get_untracked() {
                     field.focus().ok();
                 }
             }
+            Some(Err(message)) => check_failed.set(Some(message)),
             None => {}
         }
     });
     let on_next = move |_| {
-        next_error.set(None);
+        forget_refusal();
         // Check what the box holds now, without waiting for typing to pause.
         let now = wizard.with_untracked(Wizard::candidates);
         if settled.get_untracked() != now {
@@ -180,13 +187,15 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
             <label for="roster-invite-addresses">"Email addresses"</label>
             <textarea id="roster-invite-addresses" class="roster-input roster-textarea" rows="6" node_ref=addresses_field
                 aria-describedby="roster-invite-addresses-hint roster-invite-addresses-error"
-                aria-invalid=move || next_error.with(Option::is_some).then_some("true")
+                aria-invalid=move || nothing_to_invite.get().then_some("true")
                 prop:value=move || text.get()
                 on:input=move |ev| on_input(event_target_value(&ev))></textarea>
             <p id="roster-invite-addresses-hint" class="roster-muted">
                 "Separate addresses with commas, spaces or new lines; a list pasted from a spreadsheet or an email works too."
             </p>
-            <p id="roster-invite-addresses-error" class="roster-field__error" role="alert">{move || next_error.get()}</p>
+            <p id="roster-invite-addresses-error" class="roster-field__error" role="alert">
+                {move || nothing_to_invite.get().then_some("Enter at least one address that can be invited.")}
+            </p>
         </div>
         <div class="roster-field">
             <label for="roster-invite-csv">"Upload a CSV file"</label>
@@ -231,6 +240,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 Some(Err(failure)) => view! { <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) /> }.into_any(),
             }
         }}
+        <p class="roster-error" role="alert">{move || check_failed.get()}</p>
         <div class="roster-form__actions">
             <A href="/invite/accounts" attr:class="roster-button roster-button--quiet">"Back"</A>
             <button type="button" class="roster-button" aria-busy=move || next_wanted.get().to_string() on:click=on_next>

@@ -71,6 +71,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
     // the wizard (and with it the check) has started afresh.
     let not_invited = RwSignal::new(Vec::new());
     let events = StoredValue::new(expect_context::<crate::events::HostEvents>());
+    let invitations_sent = expect_context::<crate::components::BulkRuns>().invitations_sent;
     let send = move |_| {
         if sending.get_untracked() {
             return;
@@ -86,7 +87,8 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             .with_untracked(|all| all.chunks(SEND_BATCH).map(<[String]>::to_vec).collect());
         let resume_at = batches_done.get_untracked();
         // The draft as the wizard kept it when this was sent: dropped if the admin has left the
-        // wizard altogether once everything went (it would reopen on addresses already invited).
+        // wizard altogether once everything went (it would reopen on addresses already invited),
+        // unless a wizard opened it since (it names its page) or it was changed.
         let sent_draft = serde_json::to_string(&state).unwrap_or_default();
         let drop_draft = crate::draft::draft_dropper(super::DRAFT);
         sending.set(true);
@@ -111,12 +113,15 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                     Err(error) => {
                         failure.set(Some(error.message()));
                         sending.set(false);
+                        // The batches before it went.
+                        invitations_sent.update(|n| *n += 1);
                         return;
                     }
                 }
             }
             sending.set(false);
             events.invitations_sent(answered - failed, failed);
+            invitations_sent.update(|n| *n += 1);
             // Everything went: the draft is done with, unless the admin went back and changed it
             // meanwhile (then what they typed stays, and the review shows it anew), or left the
             // review (the wizard they are on keeps its draft; a review opened anew checks who
