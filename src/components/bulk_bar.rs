@@ -359,7 +359,11 @@ pub fn BulkProgress(run: BulkRun) -> impl IntoView {
                 } else {
                     format!("{} done, {} failed.", done() - failed(), failed())
                 }}</p>
-                {move || run.error.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
+                {move || run.error.get().map(|text| view! {
+                    <p class="roster-error" role="alert">
+                        {format!("Stopped before the end: {text} The users not done stay selected, to try again.")}
+                    </p>
+                })}
                 <details>
                     <summary>"Result per user"</summary>
                     <ul class="roster-plain-list">

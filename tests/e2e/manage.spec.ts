@@ -59,6 +59,11 @@ test.describe('managing a user', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(change).toBeFocused();
     await change.click();
+    // Only the first accounts are listed, and the editor says so when there are more.
+    const accountsTotal = (await (await page.request.get('/api/v1/accounts?limit=10')).json()).total as number;
+    const firstTen = page.getByText(`The first 10 of ${accountsTotal} accounts; search to find the others.`);
+    await expect(page.getByRole('list', { name: 'Accounts to add' })).toBeVisible();
+    await expect(firstTen).toHaveCount(accountsTotal > 10 ? 1 : 0);
     await page.getByLabel('Search accounts to add').fill(fresh.name);
     await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
     // From the keyboard: "Add" leads to the added account's roles, and a role ticked with Space

@@ -9,6 +9,7 @@ use roster_model::{
 
 use crate::api::ApiClient;
 use crate::components::{role_input_id, use_missing_role, RolePicker, SearchBox};
+use crate::format;
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +213,12 @@ pub fn AccessEditor(
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let page = found.await.ok()?;
+                    // Only the first few are listed: the search finds the others.
+                    let more = (page.total > page.items.len() as u64).then(|| view! {
+                        <p class="roster-muted">{format!("The first {} of {} accounts; search to find the others.", page.items.len(), format::tally(page.total, page.total_capped))}</p>
+                    });
                     Some(view! {
+                        {more}
                         <ul class="roster-plain-list roster-choice-list" aria-label="Accounts to add">
                             {page.items.into_iter().map(|account| {
                                 let (id, name) = (account.id, account.name.clone());
@@ -246,8 +252,10 @@ pub fn AccessEditor(
             }}
             {move || error.get().or_else(missing_role).map(|text| view! { <p class="roster-error" role="alert" tabindex="-1" node_ref=error_line>{text}</p> })}
             <div class="roster-form__actions">
-                <button type="button" class="roster-button" disabled=move || save.pending().get() || changes.with(Vec::is_empty)
-                    on:click=on_save>"Save access"</button>
+                // `aria-disabled` while it saves: the button keeps focus (disabled, it dropped it).
+                <button type="button" class="roster-button" disabled=move || changes.with(Vec::is_empty)
+                    aria-disabled=move || save.pending().get().to_string()
+                    on:click=move |ev| if !save.pending().get_untracked() { on_save(ev) }>"Save access"</button>
                 <button type="button" class="roster-button roster-button--quiet"
                     // Leaving mid-save would drop its answer: the change made, and nothing said.
                     disabled=move || save.pending().get() on:click=move |_| {

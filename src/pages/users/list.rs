@@ -501,7 +501,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         });
         view! {
             <SelectionBar selected=ticked all_matching=all_matching page_ids=page_ids total=total label="Bulk actions"
-                left_out="You are left out: nobody resets, requires two-factor of, suspends or removes themselves here.">
+                left_out="You are left out: no one acts on themselves in bulk here.">
                 {lazy_when(any_selected, move || bulk_actions(ticked, all_matching, total, bulk, on_bulk, on_remove))}
             </SelectionBar>
         }

@@ -78,7 +78,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading accounts…"</p> }>
                     {move || Suspend::new(async move {
                         match found.await {
-                            Ok(page) if page.items.is_empty() => view! { <p class="roster-empty">"No accounts match."</p> }.into_any(),
+                            Ok(page) if page.items.is_empty() => view! { <p class="roster-empty" role="status">"No accounts match."</p> }.into_any(),
                             Ok(page) => {
                                 let items = page.items.into_iter().map(|account| {
                                     let id = account.id;
