@@ -219,7 +219,9 @@ impl ExportRun {
     /// What a status line says once the file is saved (a line of its own: the button's
     /// description says only what is under way).
     pub fn saved(&self) -> Option<&'static str> {
-        (self.done.get() && !self.exporting.get())
+        // `begin` forgets it, so it never stands beside "preparing".
+        self.done
+            .get()
             .then_some("The CSV file is in the browser's downloads.")
     }
 }

@@ -260,13 +260,7 @@ test.describe('invitations', () => {
     await page.getByLabel('Email addresses').fill(address);
     await page.getByRole('button', { name: 'Next: review' }).click();
     await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/v1/invitations', async (route) => {
-      if (route.request().method() === 'POST') await held;
-      await route.continue();
-    });
-    const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
+    const { release, sent } = await holdInvitationSends(page);
     await page.getByRole('button', { name: 'Send invitations' }).click();
     await expect(page.getByRole('button', { name: 'Sending…' })).toBeVisible();
     // "Back" waits while sending (the results would have nowhere to show)…
@@ -296,13 +290,7 @@ test.describe('invitations', () => {
     await page.getByLabel('Email addresses').fill(whole);
     await page.getByRole('button', { name: 'Next: review' }).click();
     await expect(page.getByRole('heading', { name: 'People to invite (1)' })).toBeVisible();
-    let releaseWhole: () => void = () => {};
-    const heldWhole = new Promise<void>((resolve) => (releaseWhole = resolve));
-    await page.route('**/api/v1/invitations', async (route) => {
-      if (route.request().method() === 'POST') await heldWhole;
-      await route.continue();
-    });
-    const sentWhole = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
+    const { release: releaseWhole, sent: sentWhole } = await holdInvitationSends(page);
     await page.getByRole('button', { name: 'Send invitations' }).click();
     await expect(page.getByRole('button', { name: 'Sending…' })).toBeVisible();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
@@ -433,3 +421,16 @@ test.describe('invitations', () => {
     await expectAccessible(page);
   });
 });
+
+/** Holds the invitations' sends (POST /api/v1/invitations) until `release` is called; `sent` is the
+ * first one's answer. */
+async function holdInvitationSends(page: Page) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/v1/invitations', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  });
+  const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/invitations') && r.request().method() === 'POST');
+  return { release, sent };
+}

@@ -311,11 +311,7 @@ async fn every_answer_carries_the_security_headers_and_only_our_hosts_are_served
     )
     .await;
     server.sign_in_as(OWNER).await;
-    let hash = {
-        use base64::Engine;
-        use sha2::Digest;
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()))
-    };
+    let hash = csp_hash(loader);
     // (The Managed list's page, for a signed-in admin, is also never stored: see
     // `a_page_load_of_the_managed_list_is_made_for_an_admin_only_and_never_stored`.)
     for (path, api) in [
@@ -697,11 +693,7 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let sheet_hash = {
-        use base64::Engine;
-        use sha2::Digest;
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(sheet.as_bytes()))
-    };
+    let sheet_hash = csp_hash(sheet);
     assert!(
         csp.contains(&format!("style-src 'self' 'sha256-{sheet_hash}';")),
         "{csp}"
@@ -812,6 +804,13 @@ async fn a_page_load_of_the_managed_list_carries_its_first_paint_for_an_admin_on
         .await;
     assert!(status.is_success(), "{status}");
     assert_eq!(first_paint(&body_of(&server, "/users/managed").await), "");
+}
+
+/// How a Content Security Policy names an inline script or stylesheet: its base64 SHA-256.
+fn csp_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 /// The page a load of `path` is served.

@@ -136,7 +136,7 @@ pub fn AccessEditor(
         })
     });
     // Someone else's change (412) reads the user again and draws the editor anew: focus, fallen
-    // from Save, goes to why nothing was saved.
+    // with the old editor, goes to why nothing was saved.
     let error_line = NodeRef::<leptos::html::P>::new();
     Effect::new(move |_| {
         if let Some(line) = error_line.get() {

@@ -94,6 +94,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
+            let mut stopped = false;
             for (index, emails) in batches.iter().enumerate().skip(resume_at) {
                 let batch = NewInvitations {
                     accounts: state.grants(),
@@ -112,16 +113,18 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                     }
                     Err(error) => {
                         failure.set(Some(error.message()));
-                        sending.set(false);
-                        // The batches before it went.
-                        invitations_sent.update(|n| *n += 1);
-                        return;
+                        stopped = true;
+                        break;
                     }
                 }
             }
             sending.set(false);
-            events.invitations_sent(answered - failed, failed);
+            // Sent, whole or up to a failed batch: the lists read their counts again.
             invitations_sent.update(|n| *n += 1);
+            if stopped {
+                return;
+            }
+            events.invitations_sent(answered - failed, failed);
             // Everything went: the draft is done with, unless the admin went back and changed it
             // meanwhile (then what they typed stays, and the review shows it anew), or left the
             // review (the wizard they are on keeps its draft; a review opened anew checks who
