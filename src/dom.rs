@@ -1,6 +1,7 @@
 //! Finding things in the tree this mount of Roster lives in: the page's document when standalone,
 //! a host element's shadow root when embedded (where `document` sees only the host element).
 
+use crate::reactive::effect;
 use leptos::prelude::*;
 use roster_model::{FirstRead, UserId};
 use send_wrapper::SendWrapper;
@@ -218,7 +219,7 @@ fn focus_heading_when_drawn(region: NodeRef<leptos::html::Main>, frames_left: u3
 /// alone. Watches `region` until the calling component goes.
 pub fn keep_focus_across_redraws(region: NodeRef<leptos::html::Main>) {
     let kept: StoredValue<Option<(String, SendWrapper<Element>)>> = StoredValue::new(None);
-    Effect::new(move |_| {
+    effect(move || {
         let Some(main) = region.get() else {
             return;
         };

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::config::AppConfig;
+use crate::reactive::effect;
 use crate::session::SessionState;
 
 const PREFIX: &str = "roster-draft:";
@@ -28,7 +29,7 @@ pub fn use_draft(form: &'static str) -> RwSignal<String> {
         .and_then(|storage| storage.get_item(&key).ok().flatten())
         .unwrap_or_default();
     let value = RwSignal::new(saved);
-    Effect::new(move |_| {
+    effect(move || {
         let text = value.get();
         if let Some(storage) = storage() {
             let _ = if text.is_empty() {

@@ -11,6 +11,7 @@ pub mod form;
 pub mod format;
 pub mod list;
 pub mod pages;
+pub mod reactive;
 pub mod router;
 pub mod session;
 pub mod split;
@@ -23,6 +24,7 @@ use crate::components::{MemberNotice, Shell};
 pub use crate::config::AppConfig;
 use crate::events::HostEvents;
 use crate::pages::{LoginPage, NotFound, UserRedirect, UsersRoute};
+use crate::reactive::{effect, local_action, local_resource};
 use crate::router::{NavigateOptions, Redirect, Router, Routes};
 use crate::session::{Access, SessionState};
 use crate::split::lazy_page;
@@ -34,9 +36,9 @@ use roster_model::OrgRole;
 pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     provide_context(router);
     // The host hears where the console starts once it is in place; later moves as they happen.
-    Effect::new(move |_| router.announce_place());
+    effect(move || router.announce_place());
     // The server's first paint shows the Managed list: anywhere else, the app shows at once.
-    Effect::new(move |_| {
+    effect(move || {
         if !router
             .with_place(|place| matches!(place.path.as_str(), "/" | "/users" | "/users/managed"))
         {
@@ -64,8 +66,8 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
         }
         now
     });
-    let check = LocalResource::new(move || async move { api.session().await });
-    Effect::new(move |_| match check.get() {
+    let check = local_resource(move || async move { api.session().await });
+    effect(move || match check.get() {
         Some(Ok(me)) => {
             if !me.manages_users
                 || me.must_enrol_two_factor
@@ -85,7 +87,7 @@ pub fn App(config: AppConfig, router: Router) -> impl IntoView {
     // its tokens stop being accepted.
     if config.host_signs_in() {
         let signed_out = Memo::new(move |_| session.access() == Access::SignedOut);
-        Effect::new(move |_| {
+        effect(move || {
             if signed_out.get() {
                 events.emit("signed-out", &[]);
             }
@@ -191,9 +193,9 @@ fn Console() -> impl IntoView {
     let standalone = config.standalone;
     let initial_theme = config.theme;
     let router = expect_context::<Router>();
-    let sign_out = Action::new_local(move |()| async move { api.sign_out().await });
+    let sign_out = local_action(move |()| async move { api.sign_out().await });
     let sign_out_failure = RwSignal::new(None::<String>);
-    Effect::new(move |_| match sign_out.value().get() {
+    effect(move || match sign_out.value().get() {
         Some(Ok(())) => {
             sign_out_failure.set(None);
             draft::clear_drafts(&config);
@@ -214,7 +216,7 @@ fn Console() -> impl IntoView {
         initial_theme
     });
     if standalone {
-        Effect::new(move |_| config::store_theme(theme.get()));
+        effect(move || config::store_theme(theme.get()));
         config::store_utc_offset();
     }
     let org_name = Signal::derive(move || session.me().map(|me| me.organization.name));

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use roster_model::Page;
 use serde::Deserialize;
 
+use crate::reactive::effect;
 use crate::router::{use_navigate, use_typed_query, NavigateOptions};
 
 /// A list's place as the URL's query holds it; of a malformed query, what it takes.
@@ -161,7 +162,7 @@ where
     Fut: std::future::Future<Output = T> + 'static,
 {
     let answer = RwSignal::new(None);
-    Effect::new(move |_| {
+    effect(move || {
         let pending = read();
         // Scoped to this run of the effect: the next run cleans it up, which cancels the task
         // and aborts its request.

@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use crate::config::AppConfig;
 use crate::dom::MountPoint;
 use crate::events::HostEvents;
+use crate::reactive::effect;
 
 /// Where a console starts when it is not told: the list of managed users.
 const HOME: &str = "/users/managed";
@@ -517,7 +518,7 @@ where
 #[component]
 pub fn Redirect(#[prop(into)] path: String) -> impl IntoView {
     let router = use_router();
-    Effect::new(move |_| {
+    effect(move || {
         router.show(
             &path,
             NavigateOptions {

@@ -1,3 +1,4 @@
+use crate::reactive::effect;
 use leptos::html::Dialog as DialogElement;
 use leptos::prelude::*;
 
@@ -18,7 +19,7 @@ pub fn Dialog(
     // What had focus when the dialog opened, to give it back on close.
     let opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage> =
         StoredValue::new_local(None);
-    Effect::new(move |_| {
+    effect(move || {
         let Some(element) = dialog.get() else {
             return;
         };

@@ -1,3 +1,4 @@
+use crate::reactive::effect;
 use leptos::prelude::*;
 use roster_model::{AccountRole, RoleSet};
 
@@ -14,7 +15,7 @@ pub fn use_missing_role(
     asked: RwSignal<bool>,
     without_role: impl Fn() -> Vec<String> + Copy + 'static,
 ) -> impl Fn() -> Option<String> + Copy + 'static {
-    Effect::new(move |_| {
+    effect(move || {
         if asked.get() && without_role().is_empty() {
             asked.set(false);
         }

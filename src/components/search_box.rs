@@ -1,3 +1,4 @@
+use crate::reactive::effect;
 use leptos::prelude::*;
 
 /// A labelled search field that reports every change at once: no pause to wait out, as the page
@@ -11,7 +12,7 @@ pub fn SearchBox(
     #[prop(into)] id: String,
 ) -> impl IntoView {
     let text = RwSignal::new(value.get_untracked());
-    Effect::new(move |_| {
+    effect(move || {
         let outside = value.get();
         if outside != text.get_untracked() {
             text.set(outside);

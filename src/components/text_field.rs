@@ -1,3 +1,4 @@
+use crate::reactive::effect;
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -26,7 +27,7 @@ pub fn TextField(
     };
     let input = NodeRef::<Input>::new();
     if focus {
-        Effect::new(move |_| {
+        effect(move || {
             if let Some(input) = input.get() {
                 let _ = input.focus();
             }

@@ -6,6 +6,7 @@ use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
 use crate::list::{page_href, use_replace_navigation, ExportRun, PageLinks};
 use crate::pages::use_title;
+use crate::reactive::{local_resource, suspend};
 use crate::router::use_typed_query;
 
 /// The audit log's URL query: `?actor=&target=&action=&cursor=&page=`.
@@ -51,7 +52,7 @@ pub fn AuditPage() -> impl IntoView {
             crate::list::page_number(cursor.as_deref(), query.page),
         )
     });
-    let entries = LocalResource::new(move || {
+    let entries = local_resource(move || {
         let (filters, cursor, page) = state.get();
         async move {
             let result = api
@@ -134,7 +135,7 @@ pub fn AuditPage() -> impl IntoView {
             </p>
             {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading the audit log…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     let (filters, page_number, result) = entries.await;
                     match result {
                         Ok(page) if page.items.is_empty() => view! {

@@ -8,6 +8,7 @@ use crate::api::ApiClient;
 use crate::components::{DomainCard, ErrorPanel, TextField};
 use crate::draft::use_draft;
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 
 /// The claimed domains' list, where focus goes when a removed domain's card goes.
 const DOMAIN_LIST: &str = "roster-domain-list";
@@ -17,7 +18,7 @@ const DOMAIN_LIST: &str = "roster-domain-list";
 pub fn DomainsPage() -> impl IntoView {
     use_title(|| "Domains".to_owned());
     let api = expect_context::<ApiClient>();
-    let loaded = { LocalResource::new(move || async move { api.domains().await }) };
+    let loaded = { local_resource(move || async move { api.domains().await }) };
     // One signal per domain, so a check updates its card in place and keyboard focus stays put.
     let cards = RwSignal::new(Vec::<RwSignal<Domain>>::new());
     // Cards belong to the page, not to the run of the effect that makes them: the next run would
@@ -41,7 +42,7 @@ pub fn DomainsPage() -> impl IntoView {
     // The domains added on this page: one added while the list was being read can be missing
     // from it, and its card stays.
     let added_here = StoredValue::new(BTreeSet::<i64>::new());
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(list)) = loaded.get() {
             cards.update(|cards| {
                 let listed: BTreeSet<i64> = list.iter().map(|domain| domain.id).collect();
@@ -65,12 +66,12 @@ pub fn DomainsPage() -> impl IntoView {
     let failures = RwSignal::new(BTreeMap::<i64, String>::new());
 
     let add = {
-        Action::new_local(move |name: &String| {
+        local_action(move |name: &String| {
             let name = name.clone();
             async move { api.add_domain(&name).await }
         })
     };
-    Effect::new(move |_| match add.value().get() {
+    effect(move || match add.value().get() {
         Some(Ok(domain)) => {
             name.set(String::new());
             name_error.set(None);
@@ -183,7 +184,7 @@ pub fn DomainsPage() -> impl IntoView {
             </form>
             <p class="roster-visually-hidden" role="status">{move || announcement.get()}</p>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading domains…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match loaded.await {
                         Ok(_) => view! {
                             <section id=DOMAIN_LIST tabindex="-1" aria-label="Claimed domains">

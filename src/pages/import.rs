@@ -12,6 +12,7 @@ use crate::components::{
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::reactive::{local_resource, suspend};
 use crate::router::A;
 use crate::session::SessionState;
 
@@ -48,7 +49,7 @@ fn ImportList() -> impl IntoView {
     on_cleanup(move || run.forget_if_ended());
     // Imported users leave the offer: the page is read again after each run.
     let candidates = {
-        LocalResource::new(move || {
+        local_resource(move || {
             run.version().track();
             let query = state.get();
             let (search, cursor, page) = (query.search(), query.cursor(), query.page());
@@ -141,7 +142,7 @@ fn ImportList() -> impl IntoView {
             <p><A href="/users/imported" attr:class="roster-link">"See imported users"</A></p>
         })}
         <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
+            {move || suspend(async move {
                 let (search, page_number, result) = candidates.await;
                 match result {
                     Ok(page) => {

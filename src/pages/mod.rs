@@ -27,6 +27,7 @@ pub use users::{UserRedirect, UsersRoute};
 use leptos::prelude::*;
 
 use crate::config::AppConfig;
+use crate::reactive::{effect, suspend};
 use crate::split::split_page;
 
 // The first page is the sign-in or the Managed list: every other page's code is a chunk of its
@@ -51,7 +52,7 @@ pub(crate) fn use_title(title: impl Fn() -> String + Send + Sync + 'static) {
     if !manage {
         return;
     }
-    Effect::new(move |_| {
+    effect(move || {
         let text = format!("{} · Roster", title());
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&text);
@@ -87,7 +88,7 @@ impl MailedLink {
         } = self;
         view! {
             <Transition fallback=move || view! { <p class="roster-loading" role="status">{loading}</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match preview.await {
                         Ok(answer) => show(answer),
                         Err(failure) if failure.code() == Some(roster_model::ErrorCode::NotFound) => {

@@ -8,6 +8,7 @@ use crate::components::{DeadEnd, SignInLink, TextField};
 use crate::form::{new_password_error, FormError, CODE_NEEDED};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
+use crate::reactive::{effect, local_action, local_resource};
 use crate::router::use_params_map;
 use crate::session::use_enter;
 
@@ -20,7 +21,7 @@ pub fn PasswordResetPage() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let preview = LocalResource::new(move || {
+    let preview = local_resource(move || {
         let token = token.get();
         async move { api.password_reset(&token).await }
     });
@@ -70,11 +71,11 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
     let email = link.email.clone().unwrap_or_default();
     let two_factor = link.two_factor;
 
-    let submit = Action::new_local(move |complete: &CompletePasswordReset| {
+    let submit = local_action(move |complete: &CompletePasswordReset| {
         let complete = complete.clone();
         async move { api.complete_password_reset(&complete).await }
     });
-    Effect::new(move |_| match submit.value().get() {
+    effect(move || match submit.value().get() {
         Some(Ok(me)) => {
             enter(me, "/users/managed");
         }

@@ -13,6 +13,7 @@ use crate::pages::tokens::{
     repeated_press, token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT,
 };
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 
 /// Provisioning: the SCIM base URL to give an identity provider, and the organization's
 /// provisioning tokens (create: the secret is shown once; list with last use; revoke).
@@ -32,21 +33,21 @@ pub fn ScimPage() -> impl IntoView {
     // Said once a revocation is done: its row only changes a word, and its buttons go.
     let revoked = RwSignal::new(String::new());
 
-    let create = Action::new_local(move |token: &NewScimToken| {
+    let create = local_action(move |token: &NewScimToken| {
         let token = token.clone();
         async move { api.create_scim_token(&token).await }
     });
-    let revoke = Action::new_local(move |id: &i64| {
+    let revoke = local_action(move |id: &i64| {
         let id = *id;
         async move { api.revoke_scim_token(id).await }
     });
     // Read again whenever a creation or revocation has finished.
-    let tokens = LocalResource::new(move || {
+    let tokens = local_resource(move || {
         create.version().track();
         revoke.version().track();
         async move { api.scim_tokens().await }
     });
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value().get() {
         Some(Ok(token)) => {
             name.set(String::new());
             password.set(String::new());
@@ -56,7 +57,7 @@ pub fn ScimPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    Effect::new(move |_| match revoke.value().get() {
+    effect(move || match revoke.value().get() {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);
@@ -121,7 +122,7 @@ pub fn ScimPage() -> impl IntoView {
             {move || revoke_error.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             <p class="roster-visually-hidden" role="status">{move || revoked.get()}</p>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading provisioning…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match tokens.await {
                         Ok(listing) => {
                             let base_url = listing.base_url.clone();

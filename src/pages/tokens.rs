@@ -11,6 +11,7 @@ use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 
 /// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
 #[component]
@@ -30,21 +31,21 @@ pub fn TokensPage() -> impl IntoView {
     // Said once a revocation is done: its row only changes a word, and its buttons go.
     let revoked = RwSignal::new(String::new());
 
-    let create = Action::new_local(move |token: &NewApiToken| {
+    let create = local_action(move |token: &NewApiToken| {
         let token = token.clone();
         async move { api.create_token(&token).await }
     });
-    let revoke = Action::new_local(move |id: &i64| {
+    let revoke = local_action(move |id: &i64| {
         let id = *id;
         async move { api.revoke_token(id).await }
     });
     // The list is read again whenever a creation or revocation has finished.
-    let tokens = LocalResource::new(move || {
+    let tokens = local_resource(move || {
         create.version().track();
         revoke.version().track();
         async move { api.tokens().await }
     });
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value().get() {
         Some(Ok(token)) => {
             name.set(String::new());
             password.set(String::new());
@@ -54,7 +55,7 @@ pub fn TokensPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    Effect::new(move |_| match revoke.value().get() {
+    effect(move || match revoke.value().get() {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);
@@ -130,7 +131,7 @@ pub fn TokensPage() -> impl IntoView {
             {move || revoke_error.get().map(|message| view! { <p class="roster-error" role="alert">{message}</p> })}
             <p class="roster-visually-hidden" role="status">{move || revoked.get()}</p>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading tokens…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match tokens.await {
                         Ok(list) if list.is_empty() => view! { <p class="roster-empty">"There are no API tokens yet."</p> }.into_any(),
                         Ok(list) => {

@@ -12,6 +12,7 @@ use crate::components::{
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 use crate::router::{use_params_map, A};
 
 /// What the open dialog is about.
@@ -53,7 +54,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     let state = use_list_query();
     let navigate = use_replace_navigation();
     let invite = {
-        Action::new_local(move |request: &AccountInvite| {
+        local_action(move |request: &AccountInvite| {
             let request = request.clone();
             async move {
                 api.invite_to_account(account_id.get_untracked(), &request)
@@ -62,7 +63,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let save_roles = {
-        Action::new_local(move |(user, roles): &(AccountUser, RoleSet)| {
+        local_action(move |(user, roles): &(AccountUser, RoleSet)| {
             let (user, roles) = (user.clone(), *roles);
             async move {
                 let result = api
@@ -73,7 +74,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let remove = {
-        Action::new_local(move |user: &AccountUser| {
+        local_action(move |user: &AccountUser| {
             let user = user.clone();
             async move {
                 let result = api
@@ -83,7 +84,7 @@ pub fn AccountAccessPage() -> impl IntoView {
             }
         })
     };
-    let invitation_action = Action::new_local(move |(id, resend): &(i64, bool)| {
+    let invitation_action = local_action(move |(id, resend): &(i64, bool)| {
         let (id, resend) = (*id, *resend);
         async move {
             let answer = if resend {
@@ -96,7 +97,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     });
     // Each list is read again when a change that can alter it has finished.
     let account = {
-        LocalResource::new(move || {
+        local_resource(move || {
             save_roles.version().track();
             remove.version().track();
             invite.version().track();
@@ -112,7 +113,7 @@ pub fn AccountAccessPage() -> impl IntoView {
             .unwrap_or_else(|| "User access".to_owned())
     });
     let people = {
-        LocalResource::new(move || {
+        local_resource(move || {
             save_roles.version().track();
             remove.version().track();
             invite.version().track();
@@ -128,7 +129,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         })
     };
     let invitations = {
-        LocalResource::new(move || {
+        local_resource(move || {
             save_roles.version().track();
             remove.version().track();
             invite.version().track();
@@ -183,12 +184,12 @@ pub fn AccountAccessPage() -> impl IntoView {
     // The invite's results take focus when they come, so each line is read out (the dialog
     // stays open, with what failed left in the box).
     let results_list = NodeRef::<leptos::html::Ul>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(list) = results_list.get() {
             let _ = list.focus();
         }
     });
-    Effect::new(move |_| match invite.value().get() {
+    effect(move || match invite.value().get() {
         Some(Ok(results)) => {
             dialog_error.set(None);
             // What failed stays in the box, to fix and send again.
@@ -207,14 +208,14 @@ pub fn AccountAccessPage() -> impl IntoView {
         Some(Err(failure)) => message.set(Some(Notice::failed(failure.message()))),
         None => {}
     });
-    Effect::new(move |_| match save_roles.value().get() {
+    effect(move || match save_roles.value().get() {
         Some((user, Ok(()))) => {
             changed(&user, false, format!("Roles of {} saved.", user.user.name))
         }
         Some((user, Err(failure))) => refused(&user, false, failure),
         None => {}
     });
-    Effect::new(move |_| match remove.value().get() {
+    effect(move || match remove.value().get() {
         Some((user, Ok(()))) => changed(
             &user,
             true,
@@ -223,7 +224,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         Some((user, Err(failure))) => refused(&user, true, failure),
         None => {}
     });
-    Effect::new(move |_| match invitation_action.value().get() {
+    effect(move || match invitation_action.value().get() {
         Some((resend, Ok(answer))) => {
             let first = answer.results.into_iter().next();
             match first {
@@ -299,7 +300,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     });
 
     let header = move || {
-        Suspend::new(async move {
+        suspend(async move {
             account.await.map(|account| {
                 view! {
                     <div class="roster-page__header">
@@ -318,7 +319,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     };
 
     let people_table = move || {
-        Suspend::new(async move {
+        suspend(async move {
             let (search, page_number, result) = people.await;
             let id = account_id.get_untracked();
             match result {
@@ -405,7 +406,7 @@ pub fn AccountAccessPage() -> impl IntoView {
     };
 
     let pending_table = move || {
-        Suspend::new(async move {
+        suspend(async move {
             match invitations.await {
                 Ok(list) if list.is_empty() => view! {
                     <p class="roster-empty">"No invitations to this account are waiting for an answer."</p>

@@ -6,6 +6,7 @@ use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
 use crate::list::{list_href, use_list_query, use_replace_navigation, PageLinks};
 use crate::pages::use_title;
+use crate::reactive::{local_resource, suspend};
 use crate::router::A;
 
 #[component]
@@ -14,7 +15,7 @@ pub fn AccountsPage() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let navigate = use_replace_navigation();
     let state = use_list_query();
-    let accounts = LocalResource::new(move || {
+    let accounts = local_resource(move || {
         let query = state.get();
         let (search, cursor, page) = (query.search(), query.cursor(), query.page());
         async move {
@@ -40,7 +41,7 @@ pub fn AccountsPage() -> impl IntoView {
                 <SearchBox id="roster-account-search" label="Search accounts" value=search_value on_search=on_search />
             </div>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading accounts…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     let (search, page_number, result) = accounts.await;
                     match result {
                         Ok(page) => {

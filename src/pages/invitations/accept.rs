@@ -9,6 +9,7 @@ use crate::components::{DeadEnd, SignInLink, TextField};
 use crate::form::{new_password_error, FormError, CODE_NEEDED};
 use crate::format;
 use crate::pages::{use_title, MailedLink};
+use crate::reactive::{effect, local_action, local_resource};
 use crate::router::use_params_map;
 use crate::session::use_enter;
 
@@ -26,7 +27,7 @@ pub fn AcceptPage() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let preview = LocalResource::new(move || {
+    let preview = local_resource(move || {
         let token = token.get();
         async move { api.invitation(&token).await }
     });
@@ -96,11 +97,11 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
         let title = granted.with(|granted| granted.as_ref().map_or(ACCEPT_TITLE, |_| GRANTED));
         title.to_owned()
     });
-    let submit = Action::new_local(move |accept: &AcceptInvitation| {
+    let submit = local_action(move |accept: &AcceptInvitation| {
         let accept = accept.clone();
         async move { api.accept_invitation(&accept).await }
     });
-    Effect::new(move |_| match submit.value().get() {
+    effect(move || match submit.value().get() {
         Some(Ok(AcceptedInvitation::External(access))) => granted.set(Some(access)),
         Some(Ok(AcceptedInvitation::Member(me))) => {
             enter(me, "/users/managed");
@@ -181,7 +182,7 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
         )
     };
     let granted_heading = NodeRef::<leptos::html::H1>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(heading) = granted_heading.get() {
             let _ = heading.focus();
         }

@@ -5,6 +5,7 @@ use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::{FormError, CODE_NEEDED};
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action};
 use crate::router::use_query_map;
 use crate::session::{safe_next, use_enter};
 
@@ -24,11 +25,11 @@ pub fn LoginPage() -> impl IntoView {
     let error = FormError::new();
     let expired = Memo::new(move |_| query.read().get("expired").is_some());
 
-    let submit = Action::new_local(move |credentials: &SignIn| {
+    let submit = local_action(move |credentials: &SignIn| {
         let credentials = credentials.clone();
         async move { api.sign_in(&credentials).await }
     });
-    Effect::new(move |_| match submit.value().get() {
+    effect(move || match submit.value().get() {
         Some(Ok(me)) => {
             error.clear();
             let next = safe_next(query.get_untracked().get("next"));

@@ -5,6 +5,7 @@ use crate::api::ApiClient;
 use crate::components::TextField;
 use crate::form::{new_password_error, FormError};
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action};
 use crate::session::SessionState;
 
 /// `/account/password`: the signed-in person replaces their password with the current one. Their
@@ -20,11 +21,11 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let error = FormError::new();
     let changed = RwSignal::new(false);
 
-    let submit = Action::new_local(move |change: &ChangePassword| {
+    let submit = local_action(move |change: &ChangePassword| {
         let change = change.clone();
         async move { api.change_password(&change).await }
     });
-    Effect::new(move |_| match submit.value().get() {
+    effect(move || match submit.value().get() {
         Some(Ok(me)) => {
             session.signed_in(me);
             for field in [current, new, confirm] {

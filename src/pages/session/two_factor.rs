@@ -5,6 +5,7 @@ use crate::api::ApiClient;
 use crate::components::{CopyButton, TextField};
 use crate::form::FormError;
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action};
 use crate::session::SessionState;
 
 /// Where set-up stands: not begun, waiting for a code from the app, or done (recovery codes shown).
@@ -35,11 +36,11 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
     // waiting for a code" (begun again elsewhere, or signed in anew): the session, read again,
     // tells which. Enrolled, the page says so (and a required set-up lets the page asked for
     // appear); else it starts over with the reason and the button to begin again.
-    let recheck = Action::new_local(move |reason: &String| {
+    let recheck = local_action(move |reason: &String| {
         let reason = reason.clone();
         async move { (api.session().await, reason) }
     });
-    Effect::new(move |_| match recheck.value().get() {
+    effect(move || match recheck.value().get() {
         Some((Ok(me), _)) if me.two_factor_enrolled => {
             error.clear();
             code.set(String::new());
@@ -53,11 +54,11 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         }
         None => {}
     });
-    let begin = Action::new_local(move |password: &String| {
+    let begin = local_action(move |password: &String| {
         let password = password.clone();
         async move { api.begin_two_factor_setup(&password).await }
     });
-    Effect::new(move |_| match begin.value().get() {
+    effect(move || match begin.value().get() {
         Some(Ok(setup)) => {
             error.clear();
             code.set(String::new());
@@ -88,11 +89,11 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
             begin.dispatch(typed);
         }
     };
-    let confirm = Action::new_local(move |code: &String| {
+    let confirm = local_action(move |code: &String| {
         let code = code.clone();
         async move { api.confirm_two_factor(&code).await }
     });
-    Effect::new(move |_| match confirm.value().get() {
+    effect(move || match confirm.value().get() {
         Some(Ok(done)) => {
             error.clear();
             stage.set(Stage::Done(done));
@@ -155,7 +156,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         let grouped = group_in_fours(&setup.secret);
         // In place of the form whose button had focus: the steps take it, and are read out.
         let steps = NodeRef::<leptos::html::Ol>::new();
-        Effect::new(move |_| {
+        effect(move || {
             if let Some(steps) = steps.get() {
                 crate::dom::focus_if_fell(&steps);
             }
@@ -206,7 +207,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         };
         // In place of the step whose button had focus: the words that it is on take it.
         let turned_on = NodeRef::<leptos::html::P>::new();
-        Effect::new(move |_| {
+        effect(move || {
             if let Some(turned_on) = turned_on.get() {
                 crate::dom::focus_if_fell(&turned_on);
             }
@@ -237,7 +238,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
                 Stage::Confirm(setup) => scan(setup).into_any(),
                 Stage::Start if enrolled() => {
                     let notice = NodeRef::<leptos::html::P>::new();
-                    Effect::new(move |_| {
+                    effect(move || {
                         if let (true, Some(notice)) = (focus_notice.get_untracked(), notice.get()) {
                             let _ = notice.focus();
                         }

@@ -10,6 +10,7 @@ use roster_model::{
 use crate::api::ApiClient;
 use crate::components::{role_input_id, use_missing_role, RolePicker, SearchBox};
 use crate::format;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,17 +92,17 @@ pub fn AccessEditor(
     let search = RwSignal::new(String::new());
     let AccessDraft { rows, error } = draft;
     let found = {
-        LocalResource::new(move || {
+        local_resource(move || {
             let text = search.get();
             async move { api.accounts(&text, None, 10).await }
         })
     };
-    let save = Action::new_local(move |change: &AccessChange| {
+    let save = local_action(move |change: &AccessChange| {
         let change = change.clone();
         async move { api.set_access(user_id, version, &change).await }
     });
     let events = expect_context::<crate::events::HostEvents>();
-    Effect::new(move |_| match save.value().get() {
+    effect(move || match save.value().get() {
         Some(Ok(_)) => {
             events.user_changed(user_id, crate::events::UserChanged::AccessChanged);
             rows.set(None);
@@ -138,7 +139,7 @@ pub fn AccessEditor(
     // Someone else's change (412) reads the user again and draws the editor anew: focus, fallen
     // with the old editor, goes to why nothing was saved.
     let error_line = NodeRef::<leptos::html::P>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(line) = error_line.get() {
             crate::dom::focus_if_fell(&line);
         }
@@ -211,7 +212,7 @@ pub fn AccessEditor(
             <SearchBox id=ACCESS_SEARCH label="Search accounts to add" value=Signal::derive(move || search.get())
                 on_search=Callback::new(move |text: String| search.set(text)) />
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     let page = found.await.ok()?;
                     // Only the first few are listed: the search finds the others.
                     let more = (page.total > page.items.len() as u64).then(|| view! {

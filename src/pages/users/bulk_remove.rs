@@ -9,6 +9,7 @@ use roster_model::{LeaveRequest, REMOVE_CONSEQUENCES};
 use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
+use crate::reactive::{effect, local_resource, suspend};
 
 /// How many pages of accounts (200 each) are read to find those the selection owns.
 const MAX_ACCOUNT_PAGES: usize = 50;
@@ -28,7 +29,7 @@ pub fn BulkRemoveDialog(
     let search = RwSignal::new(String::new());
     // The dialog stays mounted once opened: each selection it opens for (or closing it) starts
     // with nothing confirmed or chosen, so no tick or owner of a cancelled removal carries over.
-    Effect::new(move |_| {
+    effect(move || {
         removing.track();
         ticked.set(BTreeSet::new());
         owners.set(BTreeMap::new());
@@ -37,7 +38,7 @@ pub fn BulkRemoveDialog(
     });
     // The accounts the selected users own: (account id, account name, owner id, owner name).
     let owned = {
-        LocalResource::new(move || {
+        local_resource(move || {
             let selection: BTreeSet<i64> = removing.get().unwrap_or_default().into_iter().collect();
             async move {
                 let mut found = Vec::new();
@@ -95,7 +96,7 @@ pub fn BulkRemoveDialog(
             <ConsequenceChecklist id="roster-bulk-remove" legend="I have reviewed and acknowledge, for each of them:"
                 consequences=&REMOVE_CONSEQUENCES ticked=ticked />
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Finding the accounts they own…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match owned.await {
                         Err(failure) => view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="roster-muted">"None of them owns an account."</p> }.into_any(),
@@ -108,7 +109,7 @@ pub fn BulkRemoveDialog(
                             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading managed users…"</p> }>
                                 {move || {
                                     let list = list.clone();
-                                    Suspend::new(async move {
+                                    suspend(async move {
                                         let (found, failure) = owners_read(candidates.await);
                                         let people = chosen.with_untracked(|chosen| with_chosen_owners(found, chosen));
                                         let retry = failure.map(|message| view! {

@@ -13,6 +13,7 @@ use crate::events::{HostEvents, UserChanged};
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
+use crate::reactive::{effect, local_action, local_resource, suspend};
 use crate::router::A;
 use crate::session::SessionState;
 
@@ -20,12 +21,12 @@ use crate::session::SessionState;
 #[component]
 pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let save = Action::new_local(move |(id, version, change): &(i64, i64, UserChange)| {
+    let save = local_action(move |(id, version, change): &(i64, i64, UserChange)| {
         let (id, version, change) = (*id, *version, change.clone());
         async move { (id, api.update_user(id, version, &change).await) }
     });
     // Read again after every save: the new version, or someone else's change that made it stale.
-    let user = LocalResource::new(move || {
+    let user = local_resource(move || {
         save.version().track();
         let id = id.get();
         async move { api.user(id).await }
@@ -121,7 +122,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     };
     let events = expect_context::<HostEvents>();
     let session = expect_context::<SessionState>();
-    Effect::new(move |_| match save.value().get() {
+    effect(move || match save.value().get() {
         // The answer about a user no longer shown (the page moved on meanwhile) changes nothing
         // here: the form may be another user's by now.
         Some((saved_id, _)) if saved_id != id.get_untracked() => {}
@@ -208,7 +209,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     // The page the dialog was opened from went with the user: focus comes to what happened (a
     // status drawn with its words already in is not always read out).
     let left_notice = NodeRef::<leptos::html::P>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(notice) = left_notice.get() {
             crate::dom::focus_if_fell(&notice);
         }
@@ -223,7 +224,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
             }>
             <FailureBoundary title="User" on_retry=on_retry>
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading user…"</p> }>
-                {move || Suspend::new(async move {
+                {move || suspend(async move {
                     match user.await {
                         Ok(detail) => {
                             title.set(detail.display_name());

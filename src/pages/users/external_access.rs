@@ -3,6 +3,7 @@ use roster_model::{AccountRef, UserSummary};
 
 use crate::api::ApiClient;
 use crate::components::{external_removal_key, Dialog};
+use crate::reactive::{effect, local_action};
 
 /// Confirms and takes away an external user's access to one account, or to all of the
 /// organization's accounts (account None). `on_done` gets the sentence to announce, and the focus
@@ -14,7 +15,7 @@ pub fn RemoveExternalAccessDialog(
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let error = RwSignal::new(None::<String>);
-    let remove = Action::new_local(move |(user, account): &(UserSummary, Option<AccountRef>)| {
+    let remove = local_action(move |(user, account): &(UserSummary, Option<AccountRef>)| {
         let (user, account) = (user.clone(), account.clone());
         async move {
             let result = match &account {
@@ -36,7 +37,7 @@ pub fn RemoveExternalAccessDialog(
             result.map(|()| (done, focus_key))
         }
     });
-    Effect::new(move |_| match remove.value().get() {
+    effect(move || match remove.value().get() {
         Some(Ok(done)) => {
             removing.set(None);
             error.set(None);

@@ -6,6 +6,7 @@ use roster_model::{UserFilters, UserView};
 
 use crate::api::ApiClient;
 use crate::components::UserFilterBar;
+use crate::reactive::local_resource;
 
 #[component]
 pub fn Filters(
@@ -16,7 +17,7 @@ pub fn Filters(
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let account_search = RwSignal::new(String::new());
-    let account_matches = LocalResource::new(move || {
+    let account_matches = local_resource(move || {
         let open = open.get();
         let search = account_search.get();
         async move {
@@ -31,7 +32,7 @@ pub fn Filters(
     });
     // Read again only when the account chosen changes, not with every other filter.
     let chosen_id = Memo::new(move |_| filters.get().account);
-    let chosen_account = LocalResource::new(move || {
+    let chosen_account = local_resource(move || {
         let chosen = chosen_id.get();
         async move {
             match chosen {

@@ -23,6 +23,7 @@ use crate::events::{HostEvents, UserChanged};
 use crate::format;
 use crate::list::{latest_read, page_href, ExportRun, PageLinks};
 use crate::pages::{use_title, NotFound};
+use crate::reactive::{effect, local_action, local_resource};
 use crate::router::{use_navigate, use_typed_query, NavigateOptions, A};
 use crate::session::SessionState;
 use crate::split::{lazy_page, lazy_when, ChunkUnavailable};
@@ -163,7 +164,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 
     // Resend and revoke on the Invited tab, with a result per invitation.
     let invitation_action = {
-        Action::new_local(move |(action, ids): &(InvitationAction, Vec<i64>)| {
+        local_action(move |(action, ids): &(InvitationAction, Vec<i64>)| {
             let (action, ids) = (*action, ids.clone());
             async move {
                 // "All matching" may be more than one request takes: a batch at a time, results
@@ -200,7 +201,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     // The counts follow the filters, not each keystroke of a search.
     let filters = Memo::new(move |_| state.read().filters);
     let shown_view = Memo::new(move |_| state.read().view);
-    let counts = LocalResource::new(move || {
+    let counts = local_resource(move || {
         changes.track();
         elsewhere();
         bulk.version().track();
@@ -226,7 +227,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             .unwrap_or_else(|| state.get_untracked())
     };
     // The server's first paint of this list stays in view until the app has the same to show.
-    Effect::new(move |_| {
+    effect(move || {
         if users.with(Option::is_some) && counts.with(Option::is_some) {
             dom::end_first_paint();
         }
@@ -297,7 +298,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     let hidden_columns = RwSignal::new(crate::config::stored_hidden_columns());
     let columns_open = RwSignal::new(false);
     // Kept from the first run too: that renews the cookie the server's first paint reads.
-    Effect::new(move |_| crate::config::store_hidden_columns(&hidden_columns.get()));
+    effect(move || crate::config::store_hidden_columns(&hidden_columns.get()));
 
     // Export: everything the list shows (every page), as a CSV file.
     let export = ExportRun::new();
@@ -324,7 +325,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         removing_access.set(Some(target));
     });
     // The notice belongs to the list it was given on.
-    Effect::new(move |_| {
+    effect(move || {
         state.track();
         access_removed.set(None);
     });
@@ -374,7 +375,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     // Bulk actions on the Managed tab: the rows ticked, or everything the search matches.
     let ticked = RwSignal::new(BTreeSet::<i64>::new());
     let all_matching = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         // A new tab, search or page starts a new selection.
         state.track();
         ticked.set(BTreeSet::new());

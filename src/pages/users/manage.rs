@@ -12,6 +12,7 @@ use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners}
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
 use crate::events::{HostEvents, UserChanged};
+use crate::reactive::{effect, local_action, suspend};
 use crate::session::SessionState;
 
 /// The message that says what the last change did (or why it was refused).
@@ -125,7 +126,7 @@ pub fn ManageUser(
     limits.dedup();
     // The page is rebuilt when the user reloads after a change: give focus back to the control
     // that made it, for keyboard and screen-reader users.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(id) = refocus_after.get_untracked() {
             refocus_after.set(None);
             if let Some(element) = crate::dom::element_by_id(id) {
@@ -168,7 +169,7 @@ pub fn ManageUser(
     };
 
     let toggle_two_factor = {
-        Action::new_local(move |on: &bool| {
+        local_action(move |on: &bool| {
             let on = *on;
             async move {
                 (
@@ -180,7 +181,7 @@ pub fn ManageUser(
             }
         })
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some((on, result)) = toggle_two_factor.value().get() {
             let done = if on {
                 "Two-factor sign-in is now required: they set it up at their next sign-in."
@@ -198,11 +199,9 @@ pub fn ManageUser(
 
     let reset_open = RwSignal::new(false);
     let reset = {
-        Action::new_local(
-            move |()| async move { api.reset_password(id, version).await.map(|_| ()) },
-        )
+        local_action(move |()| async move { api.reset_password(id, version).await.map(|_| ()) })
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(result) = reset.value().get() {
             reset_open.set(false);
             report(
@@ -216,11 +215,9 @@ pub fn ManageUser(
 
     let reset_two_factor_open = RwSignal::new(false);
     let reset_two_factor = {
-        Action::new_local(
-            move |()| async move { api.reset_two_factor(id, version).await.map(|_| ()) },
-        )
+        local_action(move |()| async move { api.reset_two_factor(id, version).await.map(|_| ()) })
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(result) = reset_two_factor.value().get() {
             reset_two_factor_open.set(false);
             report(
@@ -234,11 +231,11 @@ pub fn ManageUser(
 
     let suspend_open = RwSignal::new(false);
     let suspend = {
-        Action::new_local(move |()| async move {
+        local_action(move |()| async move {
             api.set_suspended(id, version, !suspended).await.map(|_| ())
         })
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(result) = suspend.value().get() {
             suspend_open.set(false);
             let done = if suspended {
@@ -412,7 +409,7 @@ fn LeaveDialog(
     };
     let ready =
         move || ticked.with(|t| t.len() == kind.consequences().len()) && new_owners().is_some();
-    let submit = Action::new_local(move |request: &LeaveRequest| {
+    let submit = local_action(move |request: &LeaveRequest| {
         let request = request.clone();
         async move {
             match kind {
@@ -423,7 +420,7 @@ fn LeaveDialog(
     });
     let done_name = name.clone();
     let events = expect_context::<HostEvents>();
-    Effect::new(move |_| match submit.value().get() {
+    effect(move || match submit.value().get() {
         Some(Ok(())) => {
             events.user_changed(
                 user_id,
@@ -465,7 +462,7 @@ fn LeaveDialog(
     // A refusal is said in the open dialog, which the user read again (someone else changed
     // them) draws anew: focus, fallen with the old one, goes to the reason.
     let error_text = NodeRef::<leptos::html::P>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(text) = error_text.get() {
             crate::dom::focus_if_fell(&text);
         }
@@ -496,7 +493,7 @@ fn LeaveDialog(
                         {move || {
                             let owned = owned.clone();
                             let keep_label = keep_label.clone();
-                            Suspend::new(async move {
+                            suspend(async move {
                                 // Unread, the choices are keeping and those chosen already, beside
                                 // the reason and "Try again" (an empty list said nothing).
                                 let (found, failure) = owners_read(candidates.await);

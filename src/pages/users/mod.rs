@@ -15,6 +15,7 @@ use roster_model::UserView;
 use detail::UserDetailPage;
 use list::UsersPage;
 
+use crate::reactive::local_resource;
 use crate::router::{use_params_map, Redirect};
 use crate::split::{lazy_page, split_page, split_task};
 
@@ -149,7 +150,7 @@ fn owner_choices(
     excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
 ) -> LocalResource<Result<Vec<(i64, String)>, crate::api::ApiFailure>> {
     let api = expect_context::<crate::api::ApiClient>();
-    LocalResource::new(move || {
+    local_resource(move || {
         let excluded = excluded();
         let request = roster_model::UserListRequest {
             view: roster_model::UserView::Managed,

@@ -7,13 +7,14 @@ use wasm_bindgen::JsCast;
 use super::{ChosenAccount, Wizard};
 use crate::api::ApiClient;
 use crate::components::{use_missing_role, ErrorPanel, RolePicker, SearchBox};
+use crate::reactive::{local_resource, suspend};
 use crate::router::{use_navigate, NavigateOptions, A};
 
 #[component]
 pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let search = RwSignal::new(String::new());
-    let found = LocalResource::new(move || {
+    let found = local_resource(move || {
         let text = search.get();
         async move { api.accounts(&text, None, 20).await }
     });
@@ -76,7 +77,7 @@ pub(super) fn AccountsStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 <p class="roster-error" role="alert">{move || refusal.get()}</p>
                 <div class="roster-invite__choices">
                 <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading accounts…"</p> }>
-                    {move || Suspend::new(async move {
+                    {move || suspend(async move {
                         match found.await {
                             Ok(page) if page.items.is_empty() => view! { <p class="roster-empty" role="status">"No accounts match."</p> }.into_any(),
                             Ok(page) => {

@@ -14,6 +14,7 @@ mod review;
 
 use crate::draft::use_draft;
 use crate::pages::{use_title, NotFound};
+use crate::reactive::effect;
 use crate::router::use_params_map;
 
 /// Addresses per request while sending: small enough to show progress on large lists.
@@ -130,7 +131,7 @@ pub fn InvitePage() -> impl IntoView {
             .unwrap_or_else(Wizard::fresh),
     );
     wizard.update(|w| w.opened = random_48());
-    Effect::new(move |_| {
+    effect(move || {
         let state = wizard.get();
         if state.accounts.is_empty() && state.addresses.is_empty() {
             draft.set(String::new());
@@ -142,7 +143,7 @@ pub fn InvitePage() -> impl IntoView {
     // earlier step (the first, or People through the browser's Back) starts a new batch, whose
     // review must not read as the last one's "sent" (it showed no Send, and sent nothing).
     let sent = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         if matches!(step.get(), Some(Step::Accounts | Step::People)) {
             sent.set(false);
         }

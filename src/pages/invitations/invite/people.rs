@@ -12,6 +12,7 @@ use super::{Wizard, CHECK_DELAY};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::ErrorPanel;
 use crate::format;
+use crate::reactive::{effect, local_resource};
 use crate::router::{use_navigate, NavigateOptions, A};
 
 /// Where an address came from in the uploaded file: (file name, line), by address in lower case.
@@ -67,7 +68,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         pending.set_value(handle);
     };
     // Each answer comes with the addresses it is about, so nothing is judged on an older check.
-    let checks = LocalResource::new(move || {
+    let checks = local_resource(move || {
         let candidates = settled.get();
         async move {
             let mut all = Vec::with_capacity(candidates.len());
@@ -144,7 +145,7 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
     };
     let navigate = use_navigate();
     let addresses_field = NodeRef::<leptos::html::Textarea>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if !next_wanted.get() || stale() {
             return;
         }

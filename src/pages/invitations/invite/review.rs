@@ -10,6 +10,7 @@ use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MA
 use super::{Wizard, SEND_BATCH};
 use crate::api::{ApiClient, ApiFailure};
 use crate::components::ErrorPanel;
+use crate::reactive::{effect, local_resource};
 use crate::router::A;
 
 /// FNV-1a over the addresses of a batch: what tells two batches apart in an idempotency key.
@@ -40,7 +41,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
     });
     // Checked again here (the review may be opened straight from its link): only the addresses
     // that can be invited are sent; the others are listed apart with their reasons.
-    let checks = LocalResource::new(move || {
+    let checks = local_resource(move || {
         let all = entered.get();
         async move {
             let mut checked = Vec::with_capacity(all.len());
@@ -221,7 +222,7 @@ pub(super) fn SendResults(
     };
     // The review's Send went with it: focus comes to what happened, where it fell.
     let summary = NodeRef::<leptos::html::P>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(summary) = summary.get() {
             crate::dom::focus_if_fell(&summary);
         }
