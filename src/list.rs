@@ -183,6 +183,8 @@ pub struct ExportRun {
     pub failure: RwSignal<Option<String>>,
     /// The last one saved its file.
     done: RwSignal<bool>,
+    /// The last one made no file: the list it would have saved is empty.
+    empty: RwSignal<bool>,
 }
 
 impl ExportRun {
@@ -191,6 +193,7 @@ impl ExportRun {
             exporting: RwSignal::new(false),
             failure: RwSignal::new(None),
             done: RwSignal::new(false),
+            empty: RwSignal::new(false),
         }
     }
 
@@ -202,7 +205,20 @@ impl ExportRun {
         self.exporting.set(true);
         self.failure.set(None);
         self.done.set(false);
+        self.empty.set(false);
         true
+    }
+
+    /// Ends it before it asks: the list on screen answers the same question with no rows, and
+    /// a file of column names alone would say nothing.
+    pub fn nothing_to_save(&self) {
+        self.exporting.set(false);
+        self.empty.set(true);
+    }
+
+    /// The last export made no file, as there was nothing to save.
+    pub fn made_no_file(&self) -> bool {
+        self.empty.get()
     }
 
     /// Ends it with what saving the file answered (the page may be gone by then).

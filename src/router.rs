@@ -103,6 +103,8 @@ pub struct Router {
     routing: Routing,
     host: StoredValue<HostEvents>,
     mount_point: StoredValue<Option<MountPoint>>,
+    /// The place of the page the console last moved from (see [`Router::came_from`]).
+    came_from: StoredValue<Option<Place>>,
 }
 
 impl Router {
@@ -133,6 +135,7 @@ impl Router {
             routing: config.routing,
             host: StoredValue::new(HostEvents::of_this_mount()),
             mount_point: StoredValue::new(use_context::<MountPoint>()),
+            came_from: StoredValue::new(None),
         };
         if router.routing == Routing::Path {
             let popstate = window_event_listener(ev::popstate, move |_| router.follow_browser());
@@ -150,6 +153,25 @@ impl Router {
     /// Reads the current place (tracked) without cloning it.
     pub fn with_place<T>(self, read: impl FnOnce(&Place) -> T) -> T {
         self.place.with(read)
+    }
+
+    /// The place, query and all, of the page the console moved to this one from (None when it
+    /// started here): where a "back" link returns to as the admin left it.
+    pub fn came_from(self) -> Option<Place> {
+        self.came_from.try_get_value().flatten()
+    }
+
+    /// Makes `place` the current one, remembering the page it leaves (a move within a page, to
+    /// another query of the same path, leaves what it came from as it was).
+    fn arrive(self, place: Place) {
+        let left = self
+            .place
+            .try_with_untracked(|current| (current.path != place.path).then(|| current.clone()))
+            .flatten();
+        if left.is_some() {
+            self.came_from.set_value(left);
+        }
+        self.place.set(place);
     }
 
     /// The href of an app place (`/accounts`) on this page: under the router base.
@@ -197,7 +219,7 @@ impl Router {
         if self.routing == Routing::Path {
             set_browser_url(&self.href(&place.href()), options.replace);
         }
-        self.place.set(place);
+        self.arrive(place);
         if options.scroll && !options.replace {
             self.scroll_to_top();
         }
@@ -232,7 +254,7 @@ impl Router {
         };
         if self.place.try_with_untracked(|current| *current != place) == Some(true) {
             self.announce(&place, false);
-            self.place.set(place);
+            self.arrive(place);
         }
     }
 

@@ -39,6 +39,18 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 /// Longest search text accepted, so a pasted paragraph cannot become an expensive query.
 pub const MAX_SEARCH_LEN: usize = 200;
 
+/// What a search text looks for: the address of a person written as `Name <address>` (as mail
+/// programs and other consoles copy them), else the text itself, trimmed. The name beside an
+/// address is not searchable with it (a search matches one name or address).
+pub fn search_term(text: &str) -> &str {
+    let text = text.trim();
+    text.strip_suffix('>')
+        .and_then(|rest| rest.rsplit_once('<'))
+        .map(|(_, address)| address.trim())
+        .filter(|address| !address.is_empty() && !address.contains(['<', '>']))
+        .unwrap_or(text)
+}
+
 /// Searched and filtered user lists count their matches up to this many and then say "more":
 /// counting every match of a broad search among a million users would cost far more than the page.
 pub const COUNT_CAP: u64 = 10_000;
@@ -60,6 +72,25 @@ pub struct Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_named_address_searches_for_the_address() {
+        assert_eq!(
+            search_term("Maya Chen <maya.chen@northwind.example>"),
+            "maya.chen@northwind.example"
+        );
+        assert_eq!(search_term("  <a@b.example> "), "a@b.example");
+        assert_eq!(
+            search_term("\"Doe, Jane\" < jane@x.example >"),
+            "jane@x.example"
+        );
+        // Anything else is searched as written (trimmed).
+        assert_eq!(search_term(" chen "), "chen");
+        assert_eq!(search_term("<>"), "<>");
+        assert_eq!(search_term("a <b <c>"), "c");
+        assert_eq!(search_term("x>"), "x>");
+        assert_eq!(search_term("a < b > c"), "a < b > c");
+    }
 
     #[test]
     fn sort_options_parse() {

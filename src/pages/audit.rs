@@ -88,6 +88,13 @@ pub fn AuditPage() -> impl IntoView {
             return;
         }
         let filters = state.get_untracked().0;
+        let none_match = entries.with_untracked(|answer| {
+            matches!(answer, Some((shown, _, Ok(page))) if page.total == 0 && *shown == filters)
+        });
+        if none_match {
+            export.nothing_to_save();
+            return;
+        }
         leptos::task::spawn_local(async move {
             let saved = match api.export_audit(&filters).await {
                 Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
@@ -132,6 +139,9 @@ pub fn AuditPage() -> impl IntoView {
             </div>
             <p class="roster-visually-hidden" role="status">
                 {move || export.preparing("Preparing the CSV file of every entry these filters match…").or_else(|| export.saved())}
+            </p>
+            <p class="roster-notice" role="status" hidden=move || !export.made_no_file()>
+                {move || export.made_no_file().then_some("No entries match these filters, so there is nothing to export.")}
             </p>
             {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
             <Transition fallback=|| view! { <p class="roster-loading" role="status">"Loading the audit log…"</p> }>

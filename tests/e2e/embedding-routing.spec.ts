@@ -76,8 +76,11 @@ test.describe('two consoles on one host page', () => {
     // A user opened in one console is not opened in the other; links carry the path console's base.
     const firstUser = people.getByRole('row').nth(1).getByRole('link').first();
     expect(await firstUser.getAttribute('href')).toMatch(/^\/settings\/users\/users\/\d+$/);
-    await firstUser.click();
+    await firstUser.focus();
+    await page.keyboard.press('Enter');
     await expect(people.getByRole('link', { name: '← Back to users' })).toBeVisible();
+    // The link went with the list: focus goes to the new page's heading, in the shadow root too.
+    await expect(people.getByRole('heading', { level: 1 })).toBeFocused();
     await expect(invited.getByRole('tab', { name: /^Invited/, selected: true })).toBeVisible();
     expect(page.url()).toMatch(new RegExp(`^${example}/settings/users/users/\\d+$`));
   });

@@ -56,14 +56,16 @@ test.describe('invitations', () => {
     await expect(page).toHaveURL(/\/invite\/people$/);
     // The step's heading takes focus from the button that moved on.
     await expect(page.getByRole('heading', { name: '2. People' })).toBeFocused();
-    await page.getByLabel('Email addresses').fill(`${newcomer}, ${existing!.email}\nsomeone@gmail.example; not-an-address`);
+    await page.getByLabel('Email addresses').fill(`${newcomer}, ${existing!.email}\nsomeone@gmail.example; not-an-address\nNew.Hire@northwind.example`);
     const check = page.getByRole('list', { name: 'Address check' });
-    await expect(check.getByRole('listitem')).toHaveCount(4);
+    await expect(check.getByRole('listitem')).toHaveCount(5);
+    // A repeat is left out, not counted among those that cannot be invited.
+    await expect(check.getByRole('listitem').nth(4)).toContainText('left out: This address is already in the list.');
     await expect(check).toContainText('New person: a user is created and invited.');
     await expect(check).toContainText('Their earlier invitation expired');
     await expect(check.getByRole('listitem').nth(2)).toContainText('they become an external user');
     await expect(check.getByRole('listitem').nth(3)).toContainText('This is not an email address.');
-    await expect(page.getByText('2 addresses can be invited; 2 cannot.')).toBeVisible();
+    await expect(page.getByText('2 addresses can be invited; 2 cannot; 1 repeat left out.')).toBeVisible();
     await expectAccessible(page);
     // Reload keeps what was typed and chosen.
     await page.reload();
@@ -100,6 +102,17 @@ test.describe('invitations', () => {
     await expect(page.getByText('1 invited, 0 re-invited, 0 failed.')).toBeVisible();
 
     await page.getByRole('link', { name: 'See invited users' }).click();
+    await expect(page).toHaveURL(/\/users\/invited$/);
+    // The browser's Back to the review once everything went: no one is left to send to, and it says so.
+    await page.goBack();
+    await expect(page).toHaveURL(/\/invite\/review$/);
+    const nothing = 'No addresses to review: go Back to enter the people to invite.';
+    await expect(page.getByText(nothing)).toBeVisible();
+    await expect(page.getByRole('heading', { name: /People to invite/ })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Send invitations' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Send invitations' })).toHaveAccessibleDescription(nothing);
+    await page.goForward();
+    await expect(page).toHaveURL(/\/users\/invited$/);
     await page.getByLabel('Search users').fill('new.hire');
     await expect(userRows(page)).toHaveCount(1);
     await expect(userRows(page).first()).toContainText(`${first} — Administrator`);

@@ -81,10 +81,30 @@ test.describe('managing a user', () => {
     await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
     await expect(changes).toContainText(`${adds ? 'adds' : 'removes'} ${toggled} on ${existing.account.name}`);
     await expectAccessible(page);
+    // The browser's Back and Forward, or a reload, bring the unsaved change back as it was.
+    await page.goBack();
+    await expect(page).not.toHaveURL(new RegExp(`/users/${member.id}$`));
+    // Another admin renames the user meanwhile: the change comes back with a word about it.
+    const etag = (await page.request.get(`/api/v1/users/${member.id}`)).headers()['etag'];
+    const renamed = await page.request.patch(`/api/v1/users/${member.id}`, {
+      headers: { 'x-roster-csrf': '1', 'if-match': etag },
+      data: { family_name: `${member.family_name}-Away` },
+    });
+    expect(renamed.status(), await renamed.text()).toBe(200);
+    await page.goForward();
+    await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
+    await expect(page.getByText('This user changed while you were away: check your change against their access now before saving.')).toBeVisible();
+    await page.reload();
+    await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
+    await expect(changes).toContainText(`${adds ? 'adds' : 'removes'} ${toggled} on ${existing.account.name}`);
     await page.getByRole('button', { name: 'Save access' }).click();
     await expect(page.getByText('Account access saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
     await expect(change).toBeFocused();
+    // Saved, it is no draft any more.
+    await page.reload();
+    await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
+    await expect(changes).toHaveCount(0);
   });
 
   test('access saved after someone else changed the user: the reason stays with the edit until acted on', async ({ page }) => {

@@ -143,6 +143,34 @@ test.describe('CSV export', () => {
     expect(audit.suggestedFilename()).toMatch(/^roster-audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(await readDownload(audit)).toContain('Time (UTC),Actor,Actor email,Action,Action code,Target,Target email');
   });
+
+  test('a list with no rows makes no file, and says why', async ({ page }) => {
+    const downloads: string[] = [];
+    page.on('download', (download) => downloads.push(download.suggestedFilename()));
+    await page.goto('/users/managed?q=zzqx-no-one');
+    await expect(page.getByText('No managed users match')).toBeVisible();
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'No users match, so there is nothing to export.' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Export CSV' })).toBeFocused();
+    await expectAccessible(page);
+    // A search that finds rows again exports them, and the remark goes.
+    await page.getByLabel('Search users').fill('maya');
+    await expect(userRows(page)).not.toHaveCount(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect((await readDownload(download)).trim().split('\n').length).toBeGreaterThan(1);
+    await expect(page.getByText('No users match, so there is nothing to export.')).toBeHidden();
+
+    await page.goto('/audit?actor=zzqx-no-one');
+    await expect(page.getByText('No audit entries match these filters.')).toBeVisible();
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(
+      page.getByRole('status').filter({ hasText: 'No entries match these filters, so there is nothing to export.' }),
+    ).toBeVisible();
+    expect(downloads).toEqual([download.suggestedFilename()]);
+  });
 });
 
 async function readDownload(download: import('@playwright/test').Download): Promise<string> {

@@ -273,6 +273,18 @@ test.describe('user management', () => {
     await expect(page).toHaveURL(/\/users\/managed\?q=maya$/);
     await expect(page.getByLabel('Search users')).toHaveValue('maya');
     await expect(userRows(page)).toHaveCount(1);
+
+    // The page's own way back returns to the list as it was left too, search and page.
+    await page.goto('/users/managed?q=northwind');
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await expect(page).toHaveURL(/page=2/);
+    const left = page.url();
+    await userRows(page).first().getByRole('link').click();
+    await expect(page).toHaveURL(/\/users\/\d+$/);
+    await page.getByRole('link', { name: '← Back to users' }).click();
+    await expect(page).toHaveURL(left);
+    await expect(page.getByLabel('Search users')).toHaveValue('northwind');
+    await expect(userRows(page).first()).toBeVisible();
   });
 
   test('a detail page opens from a deep link', async ({ page }) => {

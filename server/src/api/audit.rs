@@ -27,10 +27,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
-    /// Text to find in who acted.
+    /// Text to find in who acted (`Name <address>` looks for the address).
     #[param(max_length = 200)]
     actor: Option<String>,
-    /// Text to find in whom it was done to.
+    /// Text to find in whom it was done to (`Name <address>` looks for the address).
     #[param(max_length = 200)]
     target: Option<String>,
     /// One action, such as `user.updated`.
@@ -48,10 +48,10 @@ struct AuditQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AuditExportQuery {
-    /// Text to find in who acted.
+    /// Text to find in who acted (`Name <address>` looks for the address).
     #[param(max_length = 200)]
     actor: Option<String>,
-    /// Text to find in whom it was done to.
+    /// Text to find in whom it was done to (`Name <address>` looks for the address).
     #[param(max_length = 200)]
     target: Option<String>,
     /// One action, such as `user.updated`.

@@ -196,7 +196,7 @@ pub fn search_in(field: &str, q: Option<&str>) -> AppResult<Option<String>> {
             format!("Search text is at most {MAX_SEARCH_LEN} characters."),
         ));
     }
-    let q = q.trim();
+    let q = roster_model::search_term(q);
     // A NUL ends text early in SQLite's hands and is no character PostgreSQL's text holds: no
     // name, address or label has one.
     if q.contains('\0') {
@@ -275,7 +275,7 @@ pub fn sort(sort: Option<&str>, dir: Option<&str>) -> AppResult<(SortField, Sort
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// Text to find (case does not matter).
+    /// Text to find (case does not matter; `Name <address>` looks for the address).
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// A page's `next_cursor` or `prev_cursor`.

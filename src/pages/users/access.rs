@@ -67,6 +67,55 @@ impl AccessDraft {
         self.error.set(None);
         self.rows.set(Some(rows));
     }
+
+    /// The edit in progress as the tab keeps it ([`AccessDraft::reopen`] reads it back), for the
+    /// user `user` at `version`; None when not editing.
+    pub fn kept(&self, user: i64, version: i64) -> Option<String> {
+        self.rows.with(|rows| {
+            rows.as_ref().map(|rows| {
+                let rows = rows
+                    .iter()
+                    .map(|row| {
+                        (
+                            row.account_id,
+                            row.name.as_str(),
+                            row.roles.bits(),
+                            row.owner,
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                serde_json::to_string(&(user, version, rows)).unwrap_or_default()
+            })
+        })
+    }
+
+    /// Opens the editor again on an edit `kept` for `detail`'s user, unless one is open; if the
+    /// user changed since, says so before anything is saved over it.
+    pub fn reopen(&self, kept: &str, detail: &UserDetail) {
+        type Kept = (i64, i64, Vec<(i64, String, u8, bool)>);
+        let Ok((user, version, rows)) = serde_json::from_str::<Kept>(kept) else {
+            return;
+        };
+        if user != detail.id || self.rows.with_untracked(Option::is_some) {
+            return;
+        }
+        let rows = rows
+            .into_iter()
+            .map(|(account_id, name, roles, owner)| AccessRow {
+                account_id,
+                name,
+                roles: RoleSet::from_bits(roles),
+                owner,
+            })
+            .collect();
+        self.start(rows);
+        if version != detail.version {
+            self.error.set(Some(
+                "This user changed while you were away: check your change against their access now before saving."
+                    .to_owned(),
+            ));
+        }
+    }
 }
 
 impl Default for AccessDraft {

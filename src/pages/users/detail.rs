@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use roster_model::{
     name_problem, owner_role_problem, ErrorCode, OrgRole, Relation, UserChange, UserDetail,
+    UserView,
 };
 
 use super::access::{access_rows, AccessDraft, AccessEditor};
@@ -14,7 +15,7 @@ use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
 use crate::reactive::{effect, local_action, local_resource, suspend};
-use crate::router::A;
+use crate::router::{use_router, A};
 use crate::session::SessionState;
 
 /// One user (`/users/:id`): who they are, their access, and what an administrator may change.
@@ -181,6 +182,21 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let manage_message = RwSignal::new(None::<(bool, String)>);
     // An account-access edit in progress (kept across reloads of the user).
     let access_edit = AccessDraft::new();
+    // Kept in the tab as well, as the form above: Back, a reload or a session that ended
+    // mid-edit brings the admin back to their unsaved change. Closed by Save, Cancel or another
+    // user on this page, it is dropped.
+    let access_kept = use_draft("user-access");
+    Effect::new(move |was_open: Option<bool>| {
+        // The version Save would send: the user read again (after a 412) moves it on.
+        let kept = access_edit.kept(id.get_untracked(), latest_version.get());
+        let open = kept.is_some();
+        match kept {
+            Some(kept) => access_kept.set(kept),
+            None if was_open == Some(true) => access_kept.set(String::new()),
+            None => {}
+        }
+        open
+    });
     // A removal or deletion being confirmed (kept across reloads of the user too).
     let leave_draft = LeaveDraft::new();
     // Set once the user has left the organization (removed or deleted): the page says so.
@@ -231,6 +247,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                             latest_version.set(detail.version);
                             if detail.relation == Some(Relation::Managed) {
                                 restore(&detail);
+                                access_edit.reopen(&access_kept.get_untracked(), &detail);
                             }
                             Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left shown=id /> }.into_any())
                         }
@@ -319,6 +336,18 @@ fn UserDetailView(
         _ if detail.imported.is_some() => "imported",
         _ => "managed",
     };
+    // Back to the list the admin opened this user from, with its search, filters and page; else
+    // to the list the user is on.
+    let back = use_router()
+        .came_from()
+        .filter(|place| {
+            place
+                .path
+                .strip_prefix("/users/")
+                .and_then(UserView::parse)
+                .is_some()
+        })
+        .map_or_else(|| format!("/users/{list}"), |place| place.href());
     let relation = detail.relation.map(|r| r.label()).unwrap_or("—");
     let rows = detail
         .accounts
@@ -337,7 +366,7 @@ fn UserDetailView(
     let has_accounts = !detail.accounts.is_empty();
     view! {
         <p class="roster-breadcrumb">
-            <A href=format!("/users/{list}") attr:class="roster-link">"← Back to users"</A>
+            <A href=back attr:class="roster-link">"← Back to users"</A>
         </p>
         <div class="roster-page__header">
             <h1>{detail.display_name()}</h1>

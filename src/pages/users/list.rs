@@ -307,6 +307,13 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             return;
         }
         let request = state.get_untracked().request();
+        let none_match = users.with_untracked(|answer| {
+            matches!(answer, Some((shown, Ok(page))) if page.total == 0 && shown.request() == request)
+        });
+        if none_match {
+            export.nothing_to_save();
+            return;
+        }
         spawn_local(async move {
             let saved = match export_file(api, request).await {
                 Ok(export) => export.await,
@@ -573,6 +580,9 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     {move || export.preparing("Preparing the CSV file of every user the list shows…")}
                 </p>
                 <p class="roster-visually-hidden" role="status">{move || export.saved()}</p>
+                <p class="roster-notice" role="status" hidden=move || !export.made_no_file()>
+                    {move || export.made_no_file().then_some("No users match, so there is nothing to export.")}
+                </p>
                 {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}
                 {lazy_when(columns_open.into(), move || column_picker(hidden_columns, columns_open))}
                 {lazy_when(

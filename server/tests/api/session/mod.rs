@@ -300,6 +300,16 @@ async fn sign_in_sign_out_and_failures_are_audited() {
     let by_actor: Page<roster_model::AuditEntry> =
         server.get("/api/v1/audit?actor=maya%20ch").await;
     assert_eq!(by_actor.total, 3);
+    // A person written as mail programs copy them finds what their address finds.
+    let by_address: Page<roster_model::AuditEntry> =
+        server.get(&format!("/api/v1/audit?actor={OWNER}")).await;
+    let by_named_address: Page<roster_model::AuditEntry> = server
+        .get(&format!(
+            "/api/v1/audit?actor=Maya%20Chen%20%3C{OWNER}%3E%20"
+        ))
+        .await;
+    assert!(by_address.total >= 3);
+    assert_eq!(by_named_address, by_address);
     let paged: Page<roster_model::AuditEntry> = server.get("/api/v1/audit?limit=3").await;
     let rest: Page<roster_model::AuditEntry> = server
         .get(&format!(

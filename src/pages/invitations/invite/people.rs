@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use leptos::leptos_dom::helpers::TimeoutHandle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_model::{addresses_from_csv, split_addresses, AddressCheck, MAX_INVITE_EMAILS};
+use roster_model::{
+    addresses_from_csv, split_addresses, AddressCheck, InviteProblem, MAX_INVITE_EMAILS,
+};
 use wasm_bindgen::JsCast;
 
 use super::{Wizard, CHECK_DELAY};
@@ -19,21 +21,12 @@ use crate::router::{use_navigate, NavigateOptions, A};
 type FileLines = HashMap<String, (String, usize)>;
 
 /// One line of the address check as the admin reads it.
-fn check_line(check: &AddressCheck) -> (bool, String) {
+fn check_line(check: &AddressCheck) -> &'static str {
     match check.problem {
-        Some(problem) => (false, problem.message().to_owned()),
-        None if check.reinvite => (
-            true,
-            "Their earlier invitation expired: it is replaced by this one.".to_owned(),
-        ),
-        None if check.existing_user => (
-            true,
-            "Already has a user: joins the organization on accepting.".to_owned(),
-        ),
-        None => (
-            true,
-            "New person: a user is created and invited.".to_owned(),
-        ),
+        Some(problem) => problem.message(),
+        None if check.reinvite => "Their earlier invitation expired: it is replaced by this one.",
+        None if check.existing_user => "Already has a user: joins the organization on accepting.",
+        None => "New person: a user is created and invited.",
     }
 }
 
@@ -214,25 +207,32 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                 Some(Ok(list)) if list.is_empty() => view! { <p class="roster-muted" role="status">"No addresses yet."</p> }.into_any(),
                 Some(Ok(list)) => {
                     let good = list.iter().filter(|c| c.problem.is_none()).count();
-                    let bad = list.len() - good;
+                    // A repeat is left out, not refused: its first mention counts.
+                    let repeated = list.iter().filter(|c| c.problem == Some(InviteProblem::Duplicate)).count();
+                    let bad = list.len() - good - repeated;
                     let rows = list.iter().map(|check| {
-                        let (ok, reason) = check_line(check);
+                        let reason = check_line(check);
                         let from_file = file_lines.with(|known| known.get(&check.email.to_lowercase()).cloned())
                             .map(|(name, line)| format!(" (line {line} of {name})"));
-                        let class = if ok { "roster-result roster-result--ok" } else { "roster-result roster-result--failed" };
+                        let (class, mark) = match check.problem {
+                            None => ("roster-result roster-result--ok", " — ok: "),
+                            Some(InviteProblem::Duplicate) => ("roster-result roster-result--repeated", " — left out: "),
+                            Some(_) => ("roster-result roster-result--failed", " — cannot be invited: "),
+                        };
                         view! {
                             <li class=class>
                                 <span class="roster-result__email">{check.email.clone()}</span>
                                 {from_file}
-                                <span class="roster-result__mark">{if ok { " — ok: " } else { " — cannot be invited: " }}</span>
+                                <span class="roster-result__mark">{mark}</span>
                                 {reason}
                             </li>
                         }
                     }).collect_view();
                     view! {
                         <p class="roster-summary" role="status">
-                            {format!("{} can be invited{}.", format::count(good as u64, "address", "addresses"),
-                                if bad > 0 { format!("; {} cannot", bad) } else { String::new() })}
+                            {format!("{} can be invited{}{}.", format::count(good as u64, "address", "addresses"),
+                                if bad > 0 { format!("; {bad} cannot") } else { String::new() },
+                                if repeated > 0 { format!("; {} left out", format::count(repeated as u64, "repeat", "repeats")) } else { String::new() })}
                         </p>
                         {checking.then(|| view! { <p class="roster-muted">"Checking the changes…"</p> })}
                         <ul class="roster-plain-list roster-check-list" aria-label="Address check" aria-busy=checking.to_string()>{rows}</ul>

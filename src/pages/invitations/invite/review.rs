@@ -23,6 +23,9 @@ fn fingerprint(emails: &[String]) -> u64 {
         })
 }
 
+/// The words that say why Send is disabled.
+const NOTHING_TO_SEND: &str = "roster-invite-nothing-to-send";
+
 #[component]
 pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
@@ -162,6 +165,10 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 Some(Err(failure)) => view! {
                     <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| checks.refetch()) />
                 }.into_any(),
+                // Opened with nothing entered (its link, or Back and Forward after a send).
+                Some(Ok(_)) if entered.with(Vec::is_empty) => view! {
+                    <p class="roster-notice" id=NOTHING_TO_SEND>"No addresses to review: go Back to enter the people to invite."</p>
+                }.into_any(),
                 Some(Ok(_)) => view! {
                     <h3>{move || format!("People to invite ({})", total())}</h3>
                     <ul class="roster-plain-list roster-review-list">{move || addresses.get().into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
@@ -175,6 +182,9 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                                 </li>
                             }).collect_view()}
                         </ul>
+                    })}
+                    {move || (total() == 0).then(|| view! {
+                        <p class="roster-notice" id=NOTHING_TO_SEND>"None of these addresses can be invited: go Back to change them."</p>
                     })}
                 }.into_any(),
             }}
@@ -195,6 +205,7 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
                 // Not `disabled` while sending: that would take keyboard focus away (`send` ignores
                 // a second press).
                 <button type="button" class="roster-button" disabled=move || total() == 0
+                    aria-describedby=move || (total() == 0 && checked().is_some()).then_some(NOTHING_TO_SEND)
                     aria-disabled=move || sending.get().to_string() on:click=send>
                     {move || if sending.get() { "Sending…" } else { "Send invitations" }}
                 </button>
