@@ -173,6 +173,24 @@ where
     answer.read_only()
 }
 
+/// What an export came to.
+pub enum Exported {
+    /// The file is in the browser's downloads.
+    File,
+    /// Nothing matched: no file was made.
+    NoRows,
+}
+
+/// Saves `download` unless it has no rows.
+pub async fn save_unless_empty(download: crate::api::Download) -> Result<Exported, String> {
+    if download.has_no_rows().await {
+        return Ok(Exported::NoRows);
+    }
+    crate::dom::save_download(&download)
+        .map(|()| Exported::File)
+        .map_err(str::to_owned)
+}
+
 /// A list's CSV export under way or just done: pressed again while it runs it does nothing (the
 /// button waits with `aria-disabled`, keeping focus), and its end is said, done or failed.
 #[derive(Clone, Copy)]
@@ -212,8 +230,7 @@ impl ExportRun {
     /// Ends it before it asks: the list on screen answers the same question with no rows, and
     /// a file of column names alone would say nothing.
     pub fn nothing_to_save(&self) {
-        self.exporting.set(false);
-        self.empty.set(true);
+        self.finish(Ok(Exported::NoRows));
     }
 
     /// The last export made no file, as there was nothing to save.
@@ -221,11 +238,17 @@ impl ExportRun {
         self.empty.get()
     }
 
-    /// Ends it with what saving the file answered (the page may be gone by then).
-    pub fn finish(&self, saved: Result<(), String>) {
+    /// Ends it with what came of it (the page may be gone by then).
+    pub fn finish(&self, outcome: Result<Exported, String>) {
         let _ = self.exporting.try_set(false);
-        let _ = self.done.try_set(saved.is_ok());
-        let _ = self.failure.try_set(saved.err());
+        let _ = self.done.try_set(matches!(outcome, Ok(Exported::File)));
+        let _ = self.empty.try_set(matches!(outcome, Ok(Exported::NoRows)));
+        let _ = self.failure.try_set(outcome.err());
+    }
+
+    /// Forgets that the last export found no rows: the list it was about is no longer shown.
+    pub fn forget_no_rows(&self) {
+        self.empty.set(false);
     }
 
     /// What a status line says while it runs: `preparing`.

@@ -39,16 +39,25 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 /// Longest search text accepted, so a pasted paragraph cannot become an expensive query.
 pub const MAX_SEARCH_LEN: usize = 200;
 
-/// What a search text looks for: the address of a person written as `Name <address>` (as mail
-/// programs and other consoles copy them), else the text itself, trimmed. The name beside an
-/// address is not searchable with it (a search matches one name or address).
+/// What a search text looks for: the address of a person written as `Name <address>` or
+/// `mailto:address` (as mail programs and other consoles copy them; a closing `>` may be left
+/// out), else the text itself, trimmed. The name beside an address is not searched with it (a
+/// search matches one name or address).
 pub fn search_term(text: &str) -> &str {
     let text = text.trim();
-    text.strip_suffix('>')
-        .and_then(|rest| rest.rsplit_once('<'))
-        .map(|(_, address)| address.trim())
-        .filter(|address| !address.is_empty() && !address.contains(['<', '>']))
+    let bracketed = text
+        .rsplit_once('<')
+        .map(|(_, rest)| rest.strip_suffix('>').unwrap_or(rest))
         .unwrap_or(text)
+        .trim();
+    let address = match bracketed.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &bracketed[7..],
+        _ => bracketed,
+    };
+    match address.contains('@') && !address.contains(['<', '>']) {
+        true => address,
+        false => text,
+    }
 }
 
 /// Searched and filtered user lists count their matches up to this many and then say "more":
@@ -75,21 +84,28 @@ mod tests {
 
     #[test]
     fn a_named_address_searches_for_the_address() {
+        let maya = "maya.chen@northwind.example";
+        assert_eq!(search_term("Maya Chen <maya.chen@northwind.example>"), maya);
+        assert_eq!(search_term("  <maya.chen@northwind.example> "), maya);
         assert_eq!(
-            search_term("Maya Chen <maya.chen@northwind.example>"),
-            "maya.chen@northwind.example"
+            search_term("\"Chen, Maya\" < maya.chen@northwind.example >"),
+            maya
         );
-        assert_eq!(search_term("  <a@b.example> "), "a@b.example");
+        assert_eq!(search_term("Maya Chen <maya.chen@northwind.example"), maya);
+        assert_eq!(search_term("mailto:maya.chen@northwind.example"), maya);
         assert_eq!(
-            search_term("\"Doe, Jane\" < jane@x.example >"),
-            "jane@x.example"
+            search_term("Maya <MAILTO:maya.chen@northwind.example>"),
+            maya
         );
         // Anything else is searched as written (trimmed).
         assert_eq!(search_term(" chen "), "chen");
         assert_eq!(search_term("<>"), "<>");
-        assert_eq!(search_term("a <b <c>"), "c");
+        assert_eq!(search_term("a<b"), "a<b");
         assert_eq!(search_term("x>"), "x>");
-        assert_eq!(search_term("a < b > c"), "a < b > c");
+        assert_eq!(search_term("a < b@c > d"), "a < b@c > d");
+        assert_eq!(search_term("mailto:"), "mailto:");
+        assert_eq!(search_term("maya@"), "maya@");
+        assert_eq!(search_term("é<"), "é<");
     }
 
     #[test]

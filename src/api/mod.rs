@@ -325,6 +325,22 @@ pub struct Download {
     pub filename: String,
 }
 
+impl Download {
+    /// Whether the file is a table of column names and no row (the CSV of a list nothing
+    /// matched, asked for before the list on screen had answered).
+    pub async fn has_no_rows(&self) -> bool {
+        // Column names fit in a few hundred bytes: a larger file has rows, and is not read here.
+        if self.blob.size() > 4096.0 {
+            return false;
+        }
+        let Ok(text) = wasm_bindgen_futures::JsFuture::from(self.blob.text()).await else {
+            return false;
+        };
+        let text = text.as_string().unwrap_or_default();
+        text.lines().filter(|line| !line.trim().is_empty()).count() <= 1
+    }
+}
+
 /// The file name of a `Content-Disposition: attachment; filename="…"` header.
 fn attachment_name(header: &str) -> Option<String> {
     let name = header.split("filename=\"").nth(1)?.split('"').next()?;

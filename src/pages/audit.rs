@@ -6,7 +6,7 @@ use crate::components::{ErrorPanel, PagedTable, SearchBox, TableHeader};
 use crate::format;
 use crate::list::{page_href, use_replace_navigation, ExportRun, PageLinks};
 use crate::pages::use_title;
-use crate::reactive::{local_resource, suspend};
+use crate::reactive::{effect, local_resource, suspend};
 use crate::router::use_typed_query;
 
 /// The audit log's URL query: `?actor=&target=&action=&cursor=&page=`.
@@ -83,6 +83,11 @@ pub fn AuditPage() -> impl IntoView {
     };
     let on_retry = Callback::new(move |()| entries.refetch());
     let export = ExportRun::new();
+    // "Nothing to export" is about the entries it was said of.
+    effect(move || {
+        state.track();
+        export.forget_no_rows();
+    });
     let on_export = move |_| {
         if !export.begin() {
             return;
@@ -97,7 +102,7 @@ pub fn AuditPage() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             let saved = match api.export_audit(&filters).await {
-                Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
+                Ok(download) => crate::list::save_unless_empty(download).await,
                 Err(failure) => Err(failure.message()),
             };
             export.finish(saved);

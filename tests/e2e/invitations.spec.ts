@@ -288,10 +288,13 @@ test.describe('invitations', () => {
     release();
     expect((await sent).status()).toBe(200);
     await page.unroute('**/api/v1/invitations');
-    // The step the admin is on keeps what it shows: the send ending elsewhere does not empty it.
-    await page.waitForTimeout(300);
+    // The step the admin is on keeps what it shows: the send ending elsewhere does not empty it,
+    // says that they went, and the check reads the address again.
+    await expect(page.getByRole('status').filter({ hasText: 'Your invitations went: 1 sent, 0 failed.' })).toBeVisible();
     await expect(page.getByLabel('Email addresses')).toHaveValue(address);
+    await expect(page.getByRole('list', { name: 'Address check' })).toContainText('cannot be invited: Already invited');
     await expect(page.getByText('Checking the changes…')).toHaveCount(0);
+    await expectAccessible(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('tab', { name: /Invited/ }).click();
     await page.getByLabel('Search users').fill(address);

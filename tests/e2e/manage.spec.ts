@@ -94,9 +94,13 @@ test.describe('managing a user', () => {
     await page.goForward();
     await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
     await expect(page.getByText('This user changed while you were away: check your change against their access now before saving.')).toBeVisible();
+    // Until the admin has looked again, it still says so, and Save is refused with the reason.
     await page.reload();
     await expect(changes).toContainText(`gives access to ${fresh.name} as Administrator`);
     await expect(changes).toContainText(`${adds ? 'adds' : 'removes'} ${toggled} on ${existing.account.name}`);
+    await expect(page.getByText('This user changed while you were away')).toBeVisible();
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await expect(page.getByText('Someone else changed this user')).toBeVisible();
     await page.getByRole('button', { name: 'Save access' }).click();
     await expect(page.getByText('Account access saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
@@ -104,6 +108,37 @@ test.describe('managing a user', () => {
     // Saved, it is no draft any more.
     await page.reload();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
+    await expect(changes).toHaveCount(0);
+  });
+
+  test('an unsaved access change stays while the admin looks at another user, and comes back', async ({ page }) => {
+    await signIn(page);
+    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+    const members = list.filter((u) => u.org_role === 'member');
+    const [first, second] = [members.at(-5)!, members.at(-6)!];
+    const detail = await (await page.request.get(`/api/v1/users/${first.id}`)).json();
+    const held = detail.accounts as { account: { id: number } }[];
+    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
+    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    await page.goto(`/users/${first.id}`);
+    await page.getByRole('button', { name: 'Change access' }).click();
+    await page.getByLabel('Search accounts to add').fill(fresh.name);
+    await page.getByRole('button', { name: `Add ${fresh.name}` }).click();
+    await page.getByRole('group', { name: fresh.name }).getByLabel('Support').check();
+    const changes = page.getByRole('list', { name: 'Changes to save' });
+    await expect(changes).toContainText(`gives access to ${fresh.name} as Support`);
+    // Another user's editor, opened and cancelled, leaves the first user's change kept.
+    await page.goto(`/users/${second.id}`);
+    await expect(changes).toHaveCount(0);
+    await page.getByRole('button', { name: 'Change access' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.goBack();
+    await expect(page).toHaveURL(new RegExp(`/users/${first.id}$`));
+    await expect(changes).toContainText(`gives access to ${fresh.name} as Support`);
+    // Cancel drops it.
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.reload();
+    await expect(page.getByRole('button', { name: 'Change access' })).toBeVisible();
     await expect(changes).toHaveCount(0);
   });
 

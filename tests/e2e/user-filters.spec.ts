@@ -153,9 +153,10 @@ test.describe('CSV export', () => {
     await expect(page.getByRole('status').filter({ hasText: 'No users match, so there is nothing to export.' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Export CSV' })).toBeFocused();
     await expectAccessible(page);
-    // A search that finds rows again exports them, and the remark goes.
+    // A search that finds rows takes the remark away, and exports them.
     await page.getByLabel('Search users').fill('maya');
     await expect(userRows(page)).not.toHaveCount(0);
+    await expect(page.getByText('No users match, so there is nothing to export.')).toBeHidden();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export CSV' }).click(),
@@ -169,6 +170,18 @@ test.describe('CSV export', () => {
     await expect(
       page.getByRole('status').filter({ hasText: 'No entries match these filters, so there is nothing to export.' }),
     ).toBeVisible();
+    expect(downloads).toEqual([download.suggestedFilename()]);
+
+    // Pressed before the list has answered a search nothing matches: still no file.
+    await page.route('**/api/v1/users?*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.goto('/users/managed');
+    await expect(userRows(page)).not.toHaveCount(0);
+    await page.getByLabel('Search users').fill('zzqx-still-no-one');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'No users match, so there is nothing to export.' })).toBeVisible();
     expect(downloads).toEqual([download.suggestedFilename()]);
   });
 });

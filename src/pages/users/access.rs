@@ -52,54 +52,88 @@ fn lines(rows: &[AccessRow]) -> Vec<AccessLine> {
 pub struct AccessDraft {
     pub rows: RwSignal<Option<Vec<AccessRow>>>,
     error: RwSignal<Option<String>>,
+    /// The user's version an edit brought back from the tab was made against: what Save sends
+    /// as If-Match, so a change someone made meanwhile is refused (412), not saved over. None:
+    /// the version shown.
+    based_on: RwSignal<Option<i64>>,
 }
+
+/// The tab's access edits in progress ([`AccessDraft::keep_in`]): per user, the version the edit
+/// was made against and its rows as (account id, account name, role bits, owner).
+type KeptEdits = Vec<(i64, i64, Vec<(i64, String, u8, bool)>)>;
 
 impl AccessDraft {
     pub fn new() -> Self {
         AccessDraft {
             rows: RwSignal::new(None),
             error: RwSignal::new(None),
+            based_on: RwSignal::new(None),
         }
     }
 
     /// Starts editing from `rows`, with nothing refused yet.
     pub fn start(&self, rows: Vec<AccessRow>) {
         self.error.set(None);
+        self.based_on.set(None);
         self.rows.set(Some(rows));
     }
 
-    /// The edit in progress as the tab keeps it ([`AccessDraft::reopen`] reads it back), for the
-    /// user `user` at `version`; None when not editing.
-    pub fn kept(&self, user: i64, version: i64) -> Option<String> {
+    /// `kept` (the tab's edits in progress, one per user) with `user`'s edit as it is now
+    /// (tracked), `shown_version` being the version on screen; an edit no longer open is taken
+    /// out.
+    pub fn keep_in(&self, kept: &str, user: i64, shown_version: i64) -> String {
+        let mut edits = Self::forget(kept, user);
         self.rows.with(|rows| {
-            rows.as_ref().map(|rows| {
+            if let Some(rows) = rows {
                 let rows = rows
                     .iter()
                     .map(|row| {
                         (
                             row.account_id,
-                            row.name.as_str(),
+                            row.name.clone(),
                             row.roles.bits(),
                             row.owner,
                         )
                     })
-                    .collect::<Vec<_>>();
-                serde_json::to_string(&(user, version, rows)).unwrap_or_default()
-            })
-        })
+                    .collect();
+                let version = self.based_on.get().unwrap_or(shown_version);
+                edits.push((user, version, rows));
+            }
+        });
+        Self::write(&edits)
     }
 
-    /// Opens the editor again on an edit `kept` for `detail`'s user, unless one is open; if the
-    /// user changed since, says so before anything is saved over it.
+    /// `kept` without `user`'s edit.
+    pub fn forget_in(kept: &str, user: i64) -> String {
+        Self::write(&Self::forget(kept, user))
+    }
+
+    fn forget(kept: &str, user: i64) -> KeptEdits {
+        let mut edits: KeptEdits = serde_json::from_str(kept).unwrap_or_default();
+        edits.retain(|(kept_for, _, _)| *kept_for != user);
+        edits
+    }
+
+    fn write(edits: &KeptEdits) -> String {
+        match edits.is_empty() {
+            true => String::new(),
+            false => serde_json::to_string(edits).unwrap_or_default(),
+        }
+    }
+
+    /// Opens the editor again on `detail`'s user's edit in `kept`, unless one is open or it
+    /// would change nothing (saved before the page went); if the user changed since it was
+    /// made, says so, and Save is refused until the admin has looked again.
     pub fn reopen(&self, kept: &str, detail: &UserDetail) {
-        type Kept = (i64, i64, Vec<(i64, String, u8, bool)>);
-        let Ok((user, version, rows)) = serde_json::from_str::<Kept>(kept) else {
+        let edits: KeptEdits = serde_json::from_str(kept).unwrap_or_default();
+        let Some((_, version, rows)) = edits.into_iter().find(|(user, _, _)| *user == detail.id)
+        else {
             return;
         };
-        if user != detail.id || self.rows.with_untracked(Option::is_some) {
+        if self.rows.with_untracked(Option::is_some) {
             return;
         }
-        let rows = rows
+        let rows: Vec<AccessRow> = rows
             .into_iter()
             .map(|(account_id, name, roles, owner)| AccessRow {
                 account_id,
@@ -108,8 +142,12 @@ impl AccessDraft {
                 owner,
             })
             .collect();
+        if lines(&rows) == lines(&access_rows(detail)) {
+            return;
+        }
         self.start(rows);
         if version != detail.version {
+            self.based_on.set(Some(version));
             self.error.set(Some(
                 "This user changed while you were away: check your change against their access now before saving."
                     .to_owned(),
@@ -139,7 +177,11 @@ pub fn AccessEditor(
     let before = lines(&access_rows(&detail));
     let (user_id, version) = (detail.id, detail.version);
     let search = RwSignal::new(String::new());
-    let AccessDraft { rows, error } = draft;
+    let AccessDraft {
+        rows,
+        error,
+        based_on,
+    } = draft;
     let found = {
         local_resource(move || {
             let text = search.get();
@@ -148,6 +190,7 @@ pub fn AccessEditor(
     };
     let save = local_action(move |change: &AccessChange| {
         let change = change.clone();
+        let version = based_on.get_untracked().unwrap_or(version);
         async move { api.set_access(user_id, version, &change).await }
     });
     let events = expect_context::<crate::events::HostEvents>();
@@ -160,6 +203,8 @@ pub fn AccessEditor(
         Some(Err(failure)) => {
             error.set(Some(failure.message()));
             if failure.code() == Some(ErrorCode::StaleVersion) {
+                // Told, and shown the user as they are now: the next Save goes over that.
+                based_on.set(None);
                 on_stale.run(());
             }
         }

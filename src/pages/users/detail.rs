@@ -186,16 +186,17 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     // mid-edit brings the admin back to their unsaved change. Closed by Save, Cancel or another
     // user on this page, it is dropped.
     let access_kept = use_draft("user-access");
-    Effect::new(move |was_open: Option<bool>| {
-        // The version Save would send: the user read again (after a 412) moves it on.
-        let kept = access_edit.kept(id.get_untracked(), latest_version.get());
-        let open = kept.is_some();
-        match kept {
-            Some(kept) => access_kept.set(kept),
-            None if was_open == Some(true) => access_kept.set(String::new()),
-            None => {}
+    Effect::new(move |open_for: Option<Option<i64>>| {
+        let user = id.get_untracked();
+        let open = access_edit.rows.with(Option::is_some);
+        let kept = access_kept.get_untracked();
+        if open {
+            access_kept.set(access_edit.keep_in(&kept, user, latest_version.get()));
+        } else if open_for == Some(Some(user)) {
+            // Closed on this user's page (a page moved to another user leaves the edit kept).
+            access_kept.set(AccessDraft::forget_in(&kept, user));
         }
-        open
+        open.then_some(user)
     });
     // A removal or deletion being confirmed (kept across reloads of the user too).
     let leave_draft = LeaveDraft::new();

@@ -302,6 +302,11 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 
     // Export: everything the list shows (every page), as a CSV file.
     let export = ExportRun::new();
+    // "Nothing to export" is about the list it was said of.
+    effect(move || {
+        state.track();
+        export.forget_no_rows();
+    });
     let on_export = move |_| {
         if !export.begin() {
             return;

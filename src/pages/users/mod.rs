@@ -44,8 +44,8 @@ split_page!(user_dialogs, fn user_filters(
 split_task!(user_dialogs, fn export_file(
     api: crate::api::ApiClient,
     request: roster_model::UserListRequest
-) -> Result<(), String> => match api.export_users(&request).await {
-    Ok(download) => crate::dom::save_download(&download).map_err(str::to_owned),
+) -> Result<crate::list::Exported, String> => match api.export_users(&request).await {
+    Ok(download) => crate::list::save_unless_empty(download).await,
     Err(failure) => Err(failure.message()),
 });
 split_page!(user_dialogs, fn column_picker(

@@ -15,7 +15,7 @@ mod review;
 use crate::draft::use_draft;
 use crate::pages::{use_title, NotFound};
 use crate::reactive::effect;
-use crate::router::use_params_map;
+use crate::router::{use_params_map, A};
 
 /// Addresses per request while sending: small enough to show progress on large lists.
 const SEND_BATCH: usize = 200;
@@ -143,6 +143,9 @@ pub fn InvitePage() -> impl IntoView {
     // earlier step (the first, or People through the browser's Back) starts a new batch, whose
     // review must not read as the last one's "sent" (it showed no Send, and sent nothing).
     let sent = RwSignal::new(false);
+    // What became of a send that ended while the admin was on another step (its review, where
+    // the results show, was gone): said on whichever step they are on.
+    let sent_meanwhile = RwSignal::new(None::<String>);
     effect(move || {
         if matches!(step.get(), Some(Step::Accounts | Step::People)) {
             sent.set(false);
@@ -181,10 +184,15 @@ pub fn InvitePage() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ol>
+                <div role="status">
+                    {move || sent_meanwhile.get().map(|text| view! {
+                        <p class="roster-notice">{text}" "<A href="/users/invited" attr:class="roster-link">"See invited users"</A></p>
+                    })}
+                </div>
                 {move || match step.get() {
                     Some(Step::Accounts) => view! { <AccountsStep wizard=wizard /> }.into_any(),
                     Some(Step::People) => view! { <PeopleStep wizard=wizard /> }.into_any(),
-                    Some(Step::Review) | None => view! { <ReviewStep wizard=wizard sent=sent /> }.into_any(),
+                    Some(Step::Review) | None => view! { <ReviewStep wizard=wizard sent=sent sent_meanwhile=sent_meanwhile /> }.into_any(),
                 }}
             </section>
         }

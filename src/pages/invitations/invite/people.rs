@@ -17,8 +17,9 @@ use crate::format;
 use crate::reactive::{effect, local_resource};
 use crate::router::{use_navigate, NavigateOptions, A};
 
-/// Where an address came from in the uploaded file: (file name, line), by address in lower case.
-type FileLines = HashMap<String, (String, usize)>;
+/// Where an address came from in the uploaded files: each (file name, line) it was found on, in
+/// order, by address in lower case.
+type FileLines = HashMap<String, Vec<(String, usize)>>;
 
 /// One line of the address check as the admin reads it.
 fn check_line(check: &AddressCheck) -> &'static str {
@@ -61,7 +62,10 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
         pending.set_value(handle);
     };
     // Each answer comes with the addresses it is about, so nothing is judged on an older check.
+    // Read again when invitations went meanwhile (a send the admin left the review of).
+    let invitations_sent = expect_context::<crate::components::BulkRuns>().invitations_sent;
     let checks = local_resource(move || {
+        invitations_sent.track();
         let candidates = settled.get();
         async move {
             let mut all = Vec::with_capacity(candidates.len());
@@ -114,11 +118,15 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                         )),
                     });
                     file_lines.update(|known| {
-                        for address in &found.found {
-                            known.insert(
-                                address.address.trim().to_lowercase(),
-                                (name.clone(), address.line),
-                            );
+                        for found in &found.found {
+                            // A cell may name its address (`Jane Doe <jane@…>`): known by the
+                            // address the check answers for.
+                            for address in split_addresses(&found.address) {
+                                known
+                                    .entry(address.trim().to_lowercase())
+                                    .or_default()
+                                    .push((name.clone(), found.line));
+                            }
                         }
                     });
                     // Read after the admin may have left the page: its box went with it.
@@ -210,10 +218,16 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                     // A repeat is left out, not refused: its first mention counts.
                     let repeated = list.iter().filter(|c| c.problem == Some(InviteProblem::Duplicate)).count();
                     let bad = list.len() - good - repeated;
+                    // An address written more than once is on as many lines: the n-th time it
+                    // is checked, its n-th line.
+                    let mut mentions = HashMap::<String, usize>::new();
                     let rows = list.iter().map(|check| {
                         let reason = check_line(check);
-                        let from_file = file_lines.with(|known| known.get(&check.email.to_lowercase()).cloned())
+                        let email = check.email.to_lowercase();
+                        let mention = mentions.entry(email.clone()).or_default();
+                        let from_file = file_lines.with(|known| known.get(&email).and_then(|lines| lines.get(*mention)).cloned())
                             .map(|(name, line)| format!(" (line {line} of {name})"));
+                        *mention += 1;
                         let (class, mark) = match check.problem {
                             None => ("roster-result roster-result--ok", " — ok: "),
                             Some(InviteProblem::Duplicate) => ("roster-result roster-result--repeated", " — left out: "),

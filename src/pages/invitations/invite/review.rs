@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_model::{AddressCheck, InviteOutcome, InviteResult, NewInvitations, MAX_INVITE_EMAILS};
+use roster_model::{
+    AddressCheck, InviteOutcome, InviteProblem, InviteResult, NewInvitations, MAX_INVITE_EMAILS,
+};
 
 use super::{Wizard, SEND_BATCH};
 use crate::api::{ApiClient, ApiFailure};
@@ -27,7 +29,11 @@ fn fingerprint(emails: &[String]) -> u64 {
 const NOTHING_TO_SEND: &str = "roster-invite-nothing-to-send";
 
 #[component]
-pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl IntoView {
+pub(super) fn ReviewStep(
+    wizard: RwSignal<Wizard>,
+    sent: RwSignal<bool>,
+    sent_meanwhile: RwSignal<Option<String>>,
+) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let results = RwSignal::new(Vec::<InviteResult>::new());
     // Batches answered so far; a failure stops there, and "Send invitations" resumes.
@@ -67,6 +73,8 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
         checked()
             .unwrap_or_default()
             .into_iter()
+            // A repeat (the same address written another way) is left out, not refused.
+            .filter(|c| c.problem != Some(InviteProblem::Duplicate))
             .filter_map(|c| c.problem.map(|p| (c.email, p.message())))
             .collect::<Vec<_>>()
     });
@@ -97,6 +105,8 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
         let drop_draft = crate::draft::draft_dropper(super::DRAFT);
         sending.set(true);
         failure.set(None);
+        sent_meanwhile.set(None);
+        let total = batches.iter().map(Vec::len).sum::<usize>();
         spawn_local(async move {
             let mut stopped = false;
             for (index, emails) in batches.iter().enumerate().skip(resume_at) {
@@ -125,7 +135,15 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             sending.set(false);
             // Sent, whole or up to a failed batch: the lists read their counts again.
             invitations_sent.update(|n| *n += 1);
+            let reviewing = results.try_with_untracked(|_| ()).is_some();
             if stopped {
+                // Said on the review; on another step of the wizard, said there.
+                if !reviewing {
+                    let _ = sent_meanwhile.try_set(Some(format!(
+                        "Sending stopped before the end: {} of {total} invitations went, {failed} of them failed. Review and send again to send the rest.",
+                        answered
+                    )));
+                }
                 return;
             }
             events.invitations_sent(answered - failed, failed);
@@ -134,14 +152,21 @@ pub(super) fn ReviewStep(wizard: RwSignal<Wizard>, sent: RwSignal<bool>) -> impl
             // review (the wizard they are on keeps its draft; a review opened anew checks who
             // was invited meanwhile).
             let unchanged = wizard.try_with_untracked(|now| *now == state);
-            let reviewing = results.try_with_untracked(|_| ()).is_some();
             match unchanged {
                 Some(true) if reviewing => {
                     sent.set(true);
                     wizard.set(Wizard::fresh());
                 }
-                None => drop_draft(&sent_draft),
+                // On another step of the wizard, which keeps what it shows (its check reads the
+                // addresses again): told there that they went.
+                Some(_) if !reviewing => {
+                    let _ = sent_meanwhile.try_set(Some(format!(
+                        "Your invitations went: {} sent, {failed} failed.",
+                        answered - failed
+                    )));
+                }
                 Some(_) => {}
+                None => drop_draft(&sent_draft),
             }
         });
     };
