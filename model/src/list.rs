@@ -51,7 +51,7 @@ pub fn search_term(text: &str) -> &str {
         .unwrap_or(text)
         .trim();
     let address = match bracketed.get(..7) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &bracketed[7..],
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => bracketed[7..].trim(),
         _ => bracketed,
     };
     match address.contains('@') && !address.contains(['<', '>']) {
@@ -93,6 +93,7 @@ mod tests {
         );
         assert_eq!(search_term("Maya Chen <maya.chen@northwind.example"), maya);
         assert_eq!(search_term("mailto:maya.chen@northwind.example"), maya);
+        assert_eq!(search_term("<mailto: maya.chen@northwind.example>"), maya);
         assert_eq!(
             search_term("Maya <MAILTO:maya.chen@northwind.example>"),
             maya

@@ -83,9 +83,10 @@ pub fn AuditPage() -> impl IntoView {
     };
     let on_retry = Callback::new(move |()| entries.refetch());
     let export = ExportRun::new();
-    // "Nothing to export" is about the entries it was said of.
+    // "Nothing to export" is about the entries it was said of, as last read.
     effect(move || {
         state.track();
+        entries.track();
         export.forget_no_rows();
     });
     let on_export = move |_| {
@@ -145,7 +146,7 @@ pub fn AuditPage() -> impl IntoView {
             <p class="roster-visually-hidden" role="status">
                 {move || export.preparing("Preparing the CSV file of every entry these filters match…").or_else(|| export.saved())}
             </p>
-            <p class="roster-notice" role="status" hidden=move || !export.made_no_file()>
+            <p class="roster-notice" role="status">
                 {move || export.made_no_file().then_some("No entries match these filters, so there is nothing to export.")}
             </p>
             {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}

@@ -179,7 +179,8 @@ pub fn changed(outcome: UpdateOutcome, not_found: fn() -> AppError) -> AppResult
     }
 }
 
-/// Search text: trimmed, lower-cased, and not too long; empty is no search.
+/// Search text: trimmed (a person written `Name <address>` or `mailto:address` is their address:
+/// `roster_model::search_term`), lower-cased, and not too long; empty is no search.
 pub fn search(q: Option<&str>) -> AppResult<Option<String>> {
     search_in("q", q)
 }
@@ -275,7 +276,8 @@ pub fn sort(sort: Option<&str>, dir: Option<&str>) -> AppResult<(SortField, Sort
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// Text to find (case does not matter; `Name <address>` looks for the address).
+    /// Text to find (case does not matter; a person written `Name <address>` is looked for by
+    /// the address).
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// A page's `next_cursor` or `prev_cursor`.

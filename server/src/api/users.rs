@@ -83,7 +83,7 @@ user_list_query! {
         /// The tab: managed (default), external, invited or imported.
         #[param(value_type = Option<UserView>)]
         view: Option<String>,
-        /// Text to find in names and emails (case does not matter).
+        /// Text to find in names and emails (case does not matter; `Name <address>` looks for the address).
         #[param(max_length = 200)]
         q: Option<String>,
         /// name (default), email or date.
@@ -107,7 +107,7 @@ user_list_query! {
         /// The tab: managed (default), external, invited or imported.
         #[param(value_type = Option<UserView>)]
         view: Option<String>,
-        /// Text to find in names and emails.
+        /// Text to find in names and emails (`Name <address>` looks for the address).
         #[param(max_length = 200)]
         q: Option<String>,
     }
@@ -124,7 +124,7 @@ user_list_query! {
         /// The tab: managed (default), external, invited or imported.
         #[param(value_type = Option<UserView>)]
         view: Option<String>,
-        /// Text to find in names and emails.
+        /// Text to find in names and emails (`Name <address>` looks for the address).
         #[param(max_length = 200)]
         q: Option<String>,
         /// name (default), email or date.

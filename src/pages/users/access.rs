@@ -58,9 +58,64 @@ pub struct AccessDraft {
     based_on: RwSignal<Option<i64>>,
 }
 
-/// The tab's access edits in progress ([`AccessDraft::keep_in`]): per user, the version the edit
-/// was made against and its rows as (account id, account name, role bits, owner).
-type KeptEdits = Vec<(i64, i64, Vec<(i64, String, u8, bool)>)>;
+/// One of the tab's access edits in progress ([`AccessDraft::keep_in`]): its user, the version
+/// the edit was made against and its rows.
+type KeptEdit = (i64, i64, Vec<AccessRow>);
+
+/// Between the fields of a kept edit, and between edits: control characters no account name
+/// holds (one pasted into a name is left out of the name shown, which Save does not send).
+const FIELD: char = '\u{1f}';
+const EDIT: char = '\u{1e}';
+
+/// The tab's edits as text: per edit, its user and version, then per row its account id, role
+/// bits, owner flag (0 or 1) and account name.
+fn write_edits(edits: &[KeptEdit]) -> String {
+    edits
+        .iter()
+        .map(|(user, version, rows)| {
+            let mut text = format!("{user}{FIELD}{version}");
+            for row in rows {
+                let name: String = row
+                    .name
+                    .chars()
+                    .filter(|c| ![FIELD, EDIT].contains(c))
+                    .collect();
+                let owner = u8::from(row.owner);
+                text.push_str(&format!(
+                    "{FIELD}{}{FIELD}{}{FIELD}{owner}{FIELD}{name}",
+                    row.account_id,
+                    row.roles.bits()
+                ));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join(&EDIT.to_string())
+}
+
+/// The edits `text` holds ([`write_edits`]); one that does not read back is left out.
+fn read_edits(text: &str) -> Vec<KeptEdit> {
+    let read = |edit: &str| {
+        let mut fields = edit.split(FIELD);
+        let user = fields.next()?.parse().ok()?;
+        let version = fields.next()?.parse().ok()?;
+        let fields: Vec<&str> = fields.collect();
+        let rows = fields
+            .chunks(4)
+            .map(|row| match row {
+                [account_id, roles, owner, name] => Some(AccessRow {
+                    account_id: account_id.parse().ok()?,
+                    roles: RoleSet::from_bits(roles.parse().ok()?),
+                    owner: *owner == "1",
+                    name: (*name).to_owned(),
+                }),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((user, version, rows))
+    };
+    text.split(EDIT).filter_map(read).collect()
+}
 
 impl AccessDraft {
     pub fn new() -> Self {
@@ -83,67 +138,39 @@ impl AccessDraft {
     /// out.
     pub fn keep_in(&self, kept: &str, user: i64, shown_version: i64) -> String {
         let mut edits = Self::forget(kept, user);
-        self.rows.with(|rows| {
-            if let Some(rows) = rows {
-                let rows = rows
-                    .iter()
-                    .map(|row| {
-                        (
-                            row.account_id,
-                            row.name.clone(),
-                            row.roles.bits(),
-                            row.owner,
-                        )
-                    })
-                    .collect();
-                let version = self.based_on.get().unwrap_or(shown_version);
-                edits.push((user, version, rows));
-            }
-        });
-        Self::write(&edits)
+        if let Some(rows) = self.rows.get() {
+            let version = self.based_on.get().unwrap_or(shown_version);
+            edits.push((user, version, rows));
+        }
+        write_edits(&edits)
     }
 
     /// `kept` without `user`'s edit.
     pub fn forget_in(kept: &str, user: i64) -> String {
-        Self::write(&Self::forget(kept, user))
+        write_edits(&Self::forget(kept, user))
     }
 
-    fn forget(kept: &str, user: i64) -> KeptEdits {
-        let mut edits: KeptEdits = serde_json::from_str(kept).unwrap_or_default();
+    fn forget(kept: &str, user: i64) -> Vec<KeptEdit> {
+        let mut edits = read_edits(kept);
         edits.retain(|(kept_for, _, _)| *kept_for != user);
         edits
     }
 
-    fn write(edits: &KeptEdits) -> String {
-        match edits.is_empty() {
-            true => String::new(),
-            false => serde_json::to_string(edits).unwrap_or_default(),
-        }
-    }
-
-    /// Opens the editor again on `detail`'s user's edit in `kept`, unless one is open or it
-    /// would change nothing (saved before the page went); if the user changed since it was
-    /// made, says so, and Save is refused until the admin has looked again.
-    pub fn reopen(&self, kept: &str, detail: &UserDetail) {
-        let edits: KeptEdits = serde_json::from_str(kept).unwrap_or_default();
+    /// Opens the editor again on `detail`'s user's edit in `kept`, unless one is open; if the
+    /// user changed since it was made, says so, and Save is refused until the admin has looked
+    /// again. True when the kept edit would change nothing (saved as the page went): it is done
+    /// with, and must be forgotten, lest a later change by someone else make it differ again.
+    pub fn reopen(&self, kept: &str, detail: &UserDetail) -> bool {
+        let edits = read_edits(kept);
         let Some((_, version, rows)) = edits.into_iter().find(|(user, _, _)| *user == detail.id)
         else {
-            return;
+            return false;
         };
-        if self.rows.with_untracked(Option::is_some) {
-            return;
-        }
-        let rows: Vec<AccessRow> = rows
-            .into_iter()
-            .map(|(account_id, name, roles, owner)| AccessRow {
-                account_id,
-                name,
-                roles: RoleSet::from_bits(roles),
-                owner,
-            })
-            .collect();
         if lines(&rows) == lines(&access_rows(detail)) {
-            return;
+            return true;
+        }
+        if self.rows.with_untracked(Option::is_some) {
+            return false;
         }
         self.start(rows);
         if version != detail.version {
@@ -153,6 +180,7 @@ impl AccessDraft {
                     .to_owned(),
             ));
         }
+        false
     }
 }
 
@@ -359,5 +387,38 @@ pub fn AccessEditor(
                 }>"Cancel"</button>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_edits_read_back_as_written() {
+        let row = |account_id, name: &str, roles, owner| AccessRow {
+            account_id,
+            name: name.to_owned(),
+            roles: RoleSet::from_bits(roles),
+            owner,
+        };
+        let edits: Vec<KeptEdit> = vec![
+            (
+                7,
+                3,
+                vec![
+                    row(1, "Acme, Inc.", 1, true),
+                    row(22, "Ünïcode · 🚀", 6, false),
+                ],
+            ),
+            (9, 12, vec![]),
+        ];
+        assert_eq!(read_edits(&write_edits(&edits)), edits);
+        assert!(read_edits("").is_empty());
+        // A separator in a name is left out of it; a damaged edit is left out, not its neighbours.
+        let odd = vec![(1, 1, vec![row(5, "a\u{1f}b\u{1e}c", 2, false)])];
+        assert_eq!(read_edits(&write_edits(&odd))[0].2[0].name, "abc");
+        let damaged = format!("{}{EDIT}x{FIELD}1", write_edits(&edits[..1]));
+        assert_eq!(read_edits(&damaged), edits[..1]);
     }
 }

@@ -248,7 +248,10 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                             latest_version.set(detail.version);
                             if detail.relation == Some(Relation::Managed) {
                                 restore(&detail);
-                                access_edit.reopen(&access_kept.get_untracked(), &detail);
+                                let kept = access_kept.get_untracked();
+                                if access_edit.reopen(&kept, &detail) {
+                                    access_kept.set(AccessDraft::forget_in(&kept, detail.id));
+                                }
                             }
                             Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left shown=id /> }.into_any())
                         }

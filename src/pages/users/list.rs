@@ -302,9 +302,10 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
 
     // Export: everything the list shows (every page), as a CSV file.
     let export = ExportRun::new();
-    // "Nothing to export" is about the list it was said of.
+    // "Nothing to export" is about the list it was said of, as last read.
     effect(move || {
         state.track();
+        users.track();
         export.forget_no_rows();
     });
     let on_export = move |_| {
@@ -585,7 +586,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     {move || export.preparing("Preparing the CSV file of every user the list shows…")}
                 </p>
                 <p class="roster-visually-hidden" role="status">{move || export.saved()}</p>
-                <p class="roster-notice" role="status" hidden=move || !export.made_no_file()>
+                <p class="roster-notice" role="status">
                     {move || export.made_no_file().then_some("No users match, so there is nothing to export.")}
                 </p>
                 {move || export.failure.get().map(|text| view! { <p class="roster-error" role="alert">{format!("Export failed: {text}")}</p> })}

@@ -146,9 +146,18 @@ pub fn InvitePage() -> impl IntoView {
     // What became of a send that ended while the admin was on another step (its review, where
     // the results show, was gone): said on whichever step they are on.
     let sent_meanwhile = RwSignal::new(None::<String>);
+    // Said until the admin changes what to send or starts on the next invitation.
+    let entered = Memo::new(move |_| wizard.with(|w| (w.accounts.clone(), w.addresses.clone())));
+    effect(move || {
+        entered.track();
+        sent_meanwhile.set(None);
+    });
     effect(move || {
         if matches!(step.get(), Some(Step::Accounts | Step::People)) {
             sent.set(false);
+        }
+        if step.get() == Some(Step::Accounts) {
+            sent_meanwhile.set(None);
         }
     });
 

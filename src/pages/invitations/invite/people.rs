@@ -218,16 +218,18 @@ pub(super) fn PeopleStep(wizard: RwSignal<Wizard>) -> impl IntoView {
                     // A repeat is left out, not refused: its first mention counts.
                     let repeated = list.iter().filter(|c| c.problem == Some(InviteProblem::Duplicate)).count();
                     let bad = list.len() - good - repeated;
-                    // An address written more than once is on as many lines: the n-th time it
-                    // is checked, its n-th line.
-                    let mut mentions = HashMap::<String, usize>::new();
+                    // An address written more than once is on as many lines. Files are added
+                    // after what the box held: its last mentions are the files' lines, in order.
+                    let mut left = HashMap::<String, usize>::new();
+                    for check in &list {
+                        *left.entry(check.email.to_lowercase()).or_default() += 1;
+                    }
                     let rows = list.iter().map(|check| {
                         let reason = check_line(check);
                         let email = check.email.to_lowercase();
-                        let mention = mentions.entry(email.clone()).or_default();
-                        let from_file = file_lines.with(|known| known.get(&email).and_then(|lines| lines.get(*mention)).cloned())
+                        let after = left.get_mut(&email).map(|left| { *left -= 1; *left }).unwrap_or_default();
+                        let from_file = file_lines.with(|known| known.get(&email).and_then(|lines| lines.len().checked_sub(after + 1).and_then(|at| lines.get(at))).cloned())
                             .map(|(name, line)| format!(" (line {line} of {name})"));
-                        *mention += 1;
                         let (class, mark) = match check.problem {
                             None => ("roster-result roster-result--ok", " — ok: "),
                             Some(InviteProblem::Duplicate) => ("roster-result roster-result--repeated", " — left out: "),
