@@ -1,7 +1,22 @@
+import { type Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { DEMO_PASSWORD, expectAccessible, OWNER, signIn, userRows } from './helpers';
 
 type Managed = { id: number; email: string; given_name: string; family_name: string; org_role: string };
+type Held = { account: { id: number; name: string }; roles: string[]; owner: boolean };
+
+/** The organization's Members, as the API lists them. */
+async function members(page: Page): Promise<Managed[]> {
+  const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
+  return list.filter((u) => u.org_role === 'member');
+}
+
+/** The accounts user `id` can access, and one they cannot. */
+async function accessOf(page: Page, id: number): Promise<{ held: Held[]; fresh: { id: number; name: string } }> {
+  const held = (await (await page.request.get(`/api/v1/users/${id}`)).json()).accounts as Held[];
+  const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
+  return { held, fresh: all.find((a) => !held.some((h) => h.account.id === a.id))! };
+}
 
 test.describe('managing a user', () => {
   test('rename a user and change their role', async ({ page }) => {
@@ -41,12 +56,8 @@ test.describe('managing a user', () => {
 
   test('change account roles through the matrix and see the change in words before saving', async ({ page }) => {
     await signIn(page);
-    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
-    const member = list.filter((u) => u.org_role === 'member').at(-3)!;
-    const detail = await (await page.request.get(`/api/v1/users/${member.id}`)).json();
-    const held = detail.accounts as { account: { id: number; name: string }; roles: string[]; owner: boolean }[];
-    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
-    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    const member = (await members(page)).at(-3)!;
+    const { held, fresh } = await accessOf(page, member.id);
     const existing = held.find((h) => !h.owner)!;
     // Add Support, or take it away when there is another role to keep, or else add Developer.
     const hasSupport = existing.roles.includes('support');
@@ -113,13 +124,9 @@ test.describe('managing a user', () => {
 
   test('an unsaved access change stays while the admin looks at another user, and comes back', async ({ page }) => {
     await signIn(page);
-    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
-    const members = list.filter((u) => u.org_role === 'member');
-    const [first, second] = [members.at(-5)!, members.at(-6)!];
-    const detail = await (await page.request.get(`/api/v1/users/${first.id}`)).json();
-    const held = detail.accounts as { account: { id: number } }[];
-    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
-    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    const listed = await members(page);
+    const [first, second] = [listed.at(-5)!, listed.at(-6)!];
+    const { fresh } = await accessOf(page, first.id);
     await page.goto(`/users/${first.id}`);
     await page.getByRole('button', { name: 'Change access' }).click();
     await page.getByLabel('Search accounts to add').fill(fresh.name);
@@ -144,12 +151,8 @@ test.describe('managing a user', () => {
 
   test('access saved after someone else changed the user: the reason stays with the edit until acted on', async ({ page }) => {
     await signIn(page);
-    const list = (await (await page.request.get('/api/v1/users?view=managed&limit=200')).json()).items as Managed[];
-    const member = list.filter((u) => u.org_role === 'member').at(-4)!;
-    const detail = await (await page.request.get(`/api/v1/users/${member.id}`)).json();
-    const held = detail.accounts as { account: { id: number } }[];
-    const all = (await (await page.request.get('/api/v1/accounts?limit=50')).json()).items as { id: number; name: string }[];
-    const fresh = all.find((a) => !held.some((h) => h.account.id === a.id))!;
+    const member = (await members(page)).at(-4)!;
+    const { fresh } = await accessOf(page, member.id);
     await page.goto(`/users/${member.id}`);
     await page.getByRole('button', { name: 'Change access' }).click();
     const editor = page.getByRole('region', { name: 'Change account access' });
