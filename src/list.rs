@@ -227,19 +227,6 @@ impl ExportRun {
         true
     }
 
-    /// Ends it before it asks: the list on screen answers the same question with no rows, and
-    /// a file of column names alone would say nothing.
-    pub fn nothing_to_save(&self) {
-        self.finish(Ok(Exported::NoRows));
-        // Said again on a second press: `begin` took the words away, and they come back a frame
-        // later, so the status changes and is read out.
-        self.empty.set(false);
-        let empty = self.empty;
-        request_animation_frame(move || {
-            let _ = empty.try_set(true);
-        });
-    }
-
     /// The last export made no file, as there was nothing to save.
     pub fn made_no_file(&self) -> bool {
         self.empty.get()

@@ -327,7 +327,7 @@ pub struct Download {
 
 impl Download {
     /// Whether the file is a table of column names and no row (the CSV of a list nothing
-    /// matched, asked for before the list on screen had answered).
+    /// matched, which is not worth saving).
     pub async fn has_no_rows(&self) -> bool {
         // Column names fit in a few hundred bytes: a larger file has rows, and is not read here.
         if self.blob.size() > 4096.0 {

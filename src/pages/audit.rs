@@ -94,13 +94,6 @@ pub fn AuditPage() -> impl IntoView {
             return;
         }
         let filters = state.get_untracked().0;
-        let none_match = entries.with_untracked(|answer| {
-            matches!(answer, Some((shown, _, Ok(page))) if page.total == 0 && *shown == filters)
-        });
-        if none_match {
-            export.nothing_to_save();
-            return;
-        }
         leptos::task::spawn_local(async move {
             let saved = match api.export_audit(&filters).await {
                 Ok(download) => crate::list::save_unless_empty(download).await,

@@ -313,13 +313,6 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             return;
         }
         let request = state.get_untracked().request();
-        let none_match = users.with_untracked(|answer| {
-            matches!(answer, Some((shown, Ok(page))) if page.total == 0 && shown.request() == request)
-        });
-        if none_match {
-            export.nothing_to_save();
-            return;
-        }
         spawn_local(async move {
             let saved = match export_file(api, request).await {
                 Ok(export) => export.await,
