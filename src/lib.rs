@@ -195,7 +195,7 @@ fn Console() -> impl IntoView {
     let router = expect_context::<Router>();
     let sign_out = local_action(move |()| async move { api.sign_out().await });
     let sign_out_failure = RwSignal::new(None::<String>);
-    effect(move || match sign_out.value().get() {
+    effect(move || match sign_out.result() {
         Some(Ok(())) => {
             sign_out_failure.set(None);
             draft::clear_drafts(&config);

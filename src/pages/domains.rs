@@ -71,7 +71,7 @@ pub fn DomainsPage() -> impl IntoView {
             async move { api.add_domain(&name).await }
         })
     };
-    effect(move || match add.value().get() {
+    effect(move || match add.result() {
         Some(Ok(domain)) => {
             name.set(String::new());
             name_error.set(None);
@@ -159,9 +159,7 @@ pub fn DomainsPage() -> impl IntoView {
         ev.prevent_default();
         // A second Enter of a hurried press, after the domain went and the field emptied: nothing
         // to say "Enter a domain name." about.
-        let just_added = add
-            .value()
-            .with_untracked(|added| matches!(added, Some(Ok(_))));
+        let just_added = matches!(add.result_untracked(), Some(Ok(_)));
         if just_added && name.with_untracked(|name| name.trim().is_empty()) {
             return;
         }

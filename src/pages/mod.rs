@@ -75,7 +75,7 @@ impl MailedLink {
     /// end for an unknown token, or the failure with a way to try again.
     pub fn view<T>(
         self,
-        preview: LocalResource<Result<T, crate::api::ApiFailure>>,
+        preview: crate::reactive::AppResource<Result<T, crate::api::ApiFailure>>,
         show: impl Fn(T) -> AnyView + Copy + Send + Sync + 'static,
     ) -> impl IntoView
     where

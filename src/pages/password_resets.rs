@@ -75,7 +75,7 @@ fn PasswordResetForm(token: String, link: PasswordResetPreview) -> impl IntoView
         let complete = complete.clone();
         async move { api.complete_password_reset(&complete).await }
     });
-    effect(move || match submit.value().get() {
+    effect(move || match submit.result() {
         Some(Ok(me)) => {
             enter(me, "/users/managed");
         }

@@ -47,7 +47,7 @@ pub fn ScimPage() -> impl IntoView {
         revoke.version().track();
         async move { api.scim_tokens().await }
     });
-    effect(move || match create.value().get() {
+    effect(move || match create.result() {
         Some(Ok(token)) => {
             name.set(String::new());
             password.set(String::new());
@@ -57,7 +57,7 @@ pub fn ScimPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    effect(move || match revoke.value().get() {
+    effect(move || match revoke.result() {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);
@@ -146,7 +146,7 @@ pub fn ScimPage() -> impl IntoView {
 fn token_table(
     tokens: Vec<ScimToken>,
     confirming: RwSignal<Option<i64>>,
-    revoke: Action<i64, Result<(), crate::api::ApiFailure>>,
+    revoke: crate::reactive::AppAction<i64, Result<(), crate::api::ApiFailure>>,
 ) -> AnyView {
     if tokens.is_empty() {
         return view! { <p class="roster-empty">"There are no provisioning tokens yet."</p> }

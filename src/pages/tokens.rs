@@ -45,7 +45,7 @@ pub fn TokensPage() -> impl IntoView {
         revoke.version().track();
         async move { api.tokens().await }
     });
-    effect(move || match create.value().get() {
+    effect(move || match create.result() {
         Some(Ok(token)) => {
             name.set(String::new());
             password.set(String::new());
@@ -55,7 +55,7 @@ pub fn TokensPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    effect(move || match revoke.value().get() {
+    effect(move || match revoke.result() {
         Some(Ok(())) => {
             confirming.set(None);
             revoke_error.set(None);

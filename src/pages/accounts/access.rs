@@ -189,7 +189,7 @@ pub fn AccountAccessPage() -> impl IntoView {
             let _ = list.focus();
         }
     });
-    effect(move || match invite.value().get() {
+    effect(move || match invite.result() {
         Some(Ok(results)) => {
             dialog_error.set(None);
             // What failed stays in the box, to fix and send again.
@@ -208,14 +208,14 @@ pub fn AccountAccessPage() -> impl IntoView {
         Some(Err(failure)) => message.set(Some(Notice::failed(failure.message()))),
         None => {}
     });
-    effect(move || match save_roles.value().get() {
+    effect(move || match save_roles.result() {
         Some((user, Ok(()))) => {
             changed(&user, false, format!("Roles of {} saved.", user.user.name))
         }
         Some((user, Err(failure))) => refused(&user, false, failure),
         None => {}
     });
-    effect(move || match remove.value().get() {
+    effect(move || match remove.result() {
         Some((user, Ok(()))) => changed(
             &user,
             true,
@@ -224,7 +224,7 @@ pub fn AccountAccessPage() -> impl IntoView {
         Some((user, Err(failure))) => refused(&user, true, failure),
         None => {}
     });
-    effect(move || match invitation_action.value().get() {
+    effect(move || match invitation_action.result() {
         Some((resend, Ok(answer))) => {
             let first = answer.results.into_iter().next();
             match first {

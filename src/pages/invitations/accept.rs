@@ -101,7 +101,7 @@ fn AcceptForm(token: String, invitation: InvitationOffer) -> impl IntoView {
         let accept = accept.clone();
         async move { api.accept_invitation(&accept).await }
     });
-    effect(move || match submit.value().get() {
+    effect(move || match submit.result() {
         Some(Ok(AcceptedInvitation::External(access))) => granted.set(Some(access)),
         Some(Ok(AcceptedInvitation::Member(me))) => {
             enter(me, "/users/managed");

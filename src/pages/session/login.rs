@@ -29,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
         let credentials = credentials.clone();
         async move { api.sign_in(&credentials).await }
     });
-    effect(move || match submit.value().get() {
+    effect(move || match submit.result() {
         Some(Ok(me)) => {
             error.clear();
             let next = safe_next(query.get_untracked().get("next"));

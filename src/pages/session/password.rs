@@ -25,7 +25,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
         let change = change.clone();
         async move { api.change_password(&change).await }
     });
-    effect(move || match submit.value().get() {
+    effect(move || match submit.result() {
         Some(Ok(me)) => {
             session.signed_in(me);
             for field in [current, new, confirm] {

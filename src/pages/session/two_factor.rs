@@ -40,7 +40,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         let reason = reason.clone();
         async move { (api.session().await, reason) }
     });
-    effect(move || match recheck.value().get() {
+    effect(move || match recheck.result() {
         Some((Ok(me), _)) if me.two_factor_enrolled => {
             error.clear();
             code.set(String::new());
@@ -58,7 +58,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         let password = password.clone();
         async move { api.begin_two_factor_setup(&password).await }
     });
-    effect(move || match begin.value().get() {
+    effect(move || match begin.result() {
         Some(Ok(setup)) => {
             error.clear();
             code.set(String::new());
@@ -93,7 +93,7 @@ pub fn TwoFactorPage(#[prop(optional)] required: bool) -> impl IntoView {
         let code = code.clone();
         async move { api.confirm_two_factor(&code).await }
     });
-    effect(move || match confirm.value().get() {
+    effect(move || match confirm.result() {
         Some(Ok(done)) => {
             error.clear();
             stage.set(Stage::Done(done));

@@ -222,7 +222,7 @@ pub fn AccessEditor(
         async move { api.set_access(user_id, version, &change).await }
     });
     let events = expect_context::<crate::events::HostEvents>();
-    effect(move || match save.value().get() {
+    effect(move || match save.result() {
         Some(Ok(_)) => {
             events.user_changed(user_id, crate::events::UserChanged::AccessChanged);
             rows.set(None);

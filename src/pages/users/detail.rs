@@ -123,7 +123,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     };
     let events = expect_context::<HostEvents>();
     let session = expect_context::<SessionState>();
-    effect(move || match save.value().get() {
+    effect(move || match save.result() {
         // The answer about a user no longer shown (the page moved on meanwhile) changes nothing
         // here: the form may be another user's by now.
         Some((saved_id, _)) if saved_id != id.get_untracked() => {}

@@ -37,7 +37,7 @@ pub fn RemoveExternalAccessDialog(
             result.map(|()| (done, focus_key))
         }
     });
-    effect(move || match remove.value().get() {
+    effect(move || match remove.result() {
         Some(Ok(done)) => {
             removing.set(None);
             error.set(None);

@@ -228,7 +228,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
     };
     // The server's first paint of this list stays in view until the app has the same to show.
     effect(move || {
-        if users.with(Option::is_some) && counts.with(Option::is_some) {
+        if users.with(Option::is_some) && counts.with(|counts| counts.is_some()) {
             dom::end_first_paint();
         }
     });
@@ -589,7 +589,7 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                     move || user_filters(shown_view, filters, filters_open, on_filters),
                 )}
                 {move || state.with(|now| acted_on.with(|acted| acted.as_ref() == Some(now)))
-                    .then(|| invitation_action.value().get().map(|(action, done, failure)| action_results(action, done, failure)))}
+                    .then(|| invitation_action.result().map(|(action, done, failure)| action_results(action, done, failure)))}
                 {move || resolve_failure.get().map(|text| view! { <p class="roster-error" role="alert">{text}</p> })}
                 // When the row goes with the control that asked (the last of the list), focus
                 // follows here.

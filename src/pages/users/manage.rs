@@ -182,7 +182,7 @@ pub fn ManageUser(
         })
     };
     effect(move || {
-        if let Some((on, result)) = toggle_two_factor.value().get() {
+        if let Some((on, result)) = toggle_two_factor.result() {
             let done = if on {
                 "Two-factor sign-in is now required: they set it up at their next sign-in."
             } else {
@@ -202,7 +202,7 @@ pub fn ManageUser(
         local_action(move |()| async move { api.reset_password(id, version).await.map(|_| ()) })
     };
     effect(move || {
-        if let Some(result) = reset.value().get() {
+        if let Some(result) = reset.result() {
             reset_open.set(false);
             report(
                 result,
@@ -218,7 +218,7 @@ pub fn ManageUser(
         local_action(move |()| async move { api.reset_two_factor(id, version).await.map(|_| ()) })
     };
     effect(move || {
-        if let Some(result) = reset_two_factor.value().get() {
+        if let Some(result) = reset_two_factor.result() {
             reset_two_factor_open.set(false);
             report(
                 result,
@@ -236,7 +236,7 @@ pub fn ManageUser(
         })
     };
     effect(move || {
-        if let Some(result) = suspend.value().get() {
+        if let Some(result) = suspend.result() {
             suspend_open.set(false);
             let done = if suspended {
                 "Restored: they can sign in again, with the accounts and roles they kept."
@@ -420,7 +420,7 @@ fn LeaveDialog(
     });
     let done_name = name.clone();
     let events = expect_context::<HostEvents>();
-    effect(move || match submit.value().get() {
+    effect(move || match submit.result() {
         Some(Ok(())) => {
             events.user_changed(
                 user_id,

@@ -148,7 +148,7 @@ fn owners_read(
 fn owner_choices(
     search: RwSignal<String>,
     excluded: impl Fn() -> std::collections::BTreeSet<i64> + 'static,
-) -> LocalResource<Result<Vec<(i64, String)>, crate::api::ApiFailure>> {
+) -> crate::reactive::AppResource<Result<Vec<(i64, String)>, crate::api::ApiFailure>> {
     let api = expect_context::<crate::api::ApiClient>();
     local_resource(move || {
         let excluded = excluded();
