@@ -121,7 +121,7 @@ impl Router {
                 (Some(place), Some(_)) if place.path != "/" => place,
                 (_, Some(_)) => {
                     let place = initial();
-                    set_browser_url(&format!("{base}{}", place.href()), true);
+                    set_browser_url(&format!("{base}{}", place.href()), true, None);
                     place
                 }
                 // Mounted where it was not told to be: shown as a page not found, and the
@@ -129,13 +129,18 @@ impl Router {
                 (None, None) => Place::default(),
             },
         };
+        // A reload keeps what the page was moved to from: its history entry says.
+        let came_from = match config.routing {
+            Routing::Path => browser_came_from(),
+            Routing::Memory => None,
+        };
         let router = Router {
             place: RwSignal::new(first),
             base: StoredValue::new(base),
             routing: config.routing,
             host: StoredValue::new(HostEvents::of_this_mount()),
             mount_point: StoredValue::new(use_context::<MountPoint>()),
-            came_from: StoredValue::new(None),
+            came_from: StoredValue::new(came_from),
         };
         if router.routing == Routing::Path {
             let popstate = window_event_listener(ev::popstate, move |_| router.follow_browser());
@@ -161,16 +166,18 @@ impl Router {
         self.came_from.try_get_value().flatten()
     }
 
-    /// Makes `place` the current one, remembering the page it leaves (a move within a page, to
-    /// another query of the same path, leaves what it came from as it was).
-    fn arrive(self, place: Place) {
-        let left = self
-            .place
+    /// What `place` is moved to from: the current place when it is another page; a move within
+    /// a page, to another query of the same path, keeps what the page came from.
+    fn came_from_for(self, place: &Place) -> Option<Place> {
+        self.place
             .try_with_untracked(|current| (current.path != place.path).then(|| current.clone()))
-            .flatten();
-        if left.is_some() {
-            self.came_from.set_value(left);
-        }
+            .flatten()
+            .or_else(|| self.came_from())
+    }
+
+    /// Makes `place` the current one, moved to from `came_from`.
+    fn arrive(self, place: Place, came_from: Option<Place>) {
+        self.came_from.set_value(came_from);
         self.place.set(place);
     }
 
@@ -216,10 +223,15 @@ impl Router {
         if !self.announce(&place, cancelable) || self.place.is_disposed() {
             return;
         }
+        let came_from = self.came_from_for(&place);
         if self.routing == Routing::Path {
-            set_browser_url(&self.href(&place.href()), options.replace);
+            set_browser_url(
+                &self.href(&place.href()),
+                options.replace,
+                came_from.as_ref(),
+            );
         }
-        self.arrive(place);
+        self.arrive(place, came_from);
         if options.scroll && !options.replace {
             self.scroll_to_top();
         }
@@ -254,7 +266,10 @@ impl Router {
         };
         if self.place.try_with_untracked(|current| *current != place) == Some(true) {
             self.announce(&place, false);
-            self.arrive(place);
+            // The entry says what its page was moved to from; one the console did not make
+            // (the host's, or the first) says nothing, and the page left is taken.
+            let came_from = browser_came_from().or_else(|| self.came_from_for(&place));
+            self.arrive(place, came_from);
         }
     }
 
@@ -398,14 +413,41 @@ fn browser_place(base: &str) -> Option<Place> {
     })
 }
 
-fn set_browser_url(url: &str, replace: bool) {
+/// The key under which the state of each history entry the console makes holds the app href of
+/// the page its page was moved to from. The state is an object, as hosts' routers expect of
+/// the entries in their history.
+const CAME_FROM_STATE: &str = "rosterCameFrom";
+
+/// What the current history entry's page was moved to from, as the console wrote it there.
+fn browser_came_from() -> Option<Place> {
+    let state = web_sys::window()?.history().ok()?.state().ok()?;
+    if !state.is_object() {
+        return None;
+    }
+    let href = js_sys::Reflect::get(&state, &JsValue::from_str(CAME_FROM_STATE))
+        .ok()?
+        .as_string()?;
+    Some(Place::parse(&href))
+}
+
+/// Moves the browser to `url`, in a new history entry or in place of the current one, which
+/// keeps what its page was moved to from (`came_from`) for Back, Forward and a reload.
+fn set_browser_url(url: &str, replace: bool, came_from: Option<&Place>) {
     let Some(history) = web_sys::window().and_then(|window| window.history().ok()) else {
         return;
     };
+    let state = js_sys::Object::new();
+    if let Some(place) = came_from {
+        let _ = js_sys::Reflect::set(
+            &state,
+            &JsValue::from_str(CAME_FROM_STATE),
+            &JsValue::from_str(&place.href()),
+        );
+    }
     let _ = if replace {
-        history.replace_state_with_url(&JsValue::NULL, "", Some(url))
+        history.replace_state_with_url(&state, "", Some(url))
     } else {
-        history.push_state_with_url(&JsValue::NULL, "", Some(url))
+        history.push_state_with_url(&state, "", Some(url))
     };
 }
 

@@ -116,6 +116,13 @@ test.describe('managing a user', () => {
     await expect(page.getByText('Account access saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
     await expect(change).toBeFocused();
+    // One word on what happened shows at a time: the latest.
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await expect(page.getByText('Account access saved.')).toHaveCount(0);
+    await page.getByLabel('Family name').fill(`${member.family_name}-Back`);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Changes saved.')).toBeVisible();
+    await expect(page.getByText('Account access saved.')).toHaveCount(0);
     // Saved, it is no draft any more.
     await page.reload();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');

@@ -281,7 +281,17 @@ test.describe('user management', () => {
     const left = page.url();
     await userRows(page).first().getByRole('link').click();
     await expect(page).toHaveURL(/\/users\/\d+$/);
-    await page.getByRole('link', { name: '← Back to users' }).click();
+    const back = page.getByRole('link', { name: '← Back to users' });
+    const leftHref = new URL(left).pathname + new URL(left).search;
+    await expect(back).toHaveAttribute('href', leftHref);
+    // A reload, and Back from another page, keep where the user was opened from.
+    await page.reload();
+    await expect(back).toHaveAttribute('href', leftHref);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await expect(page).toHaveURL(/\/accounts$/);
+    await page.goBack();
+    await expect(back).toHaveAttribute('href', leftHref);
+    await back.click();
     await expect(page).toHaveURL(left);
     await expect(page.getByLabel('Search users')).toHaveValue('northwind');
     await expect(userRows(page).first()).toBeVisible();

@@ -57,6 +57,14 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     });
     let conflict = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
+    // What the last change made from the user's own page (reset, suspension, account access)
+    // did. One word on what happened shows at a time: the latest, "Changes saved." or this.
+    let manage_message = RwSignal::new(None::<(bool, String)>);
+    effect(move || {
+        if manage_message.with(Option::is_some) {
+            saved.set(false);
+        }
+    });
     // The control to give focus back to once the user is read again after a change.
     let refocus = RwSignal::new(None::<&'static str>);
     let focus_by_id = use_focus_by_id();
@@ -67,6 +75,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         edit_error.clear();
         conflict.set(None);
         saved.set(false);
+        manage_message.set(None);
         base.set(Some(detail));
     });
     // The open form, kept in the tab while it is open: a session that ends mid-edit brings the
@@ -140,6 +149,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
             refocus.set(Some(EDIT_BUTTON));
             base.set(None);
             conflict.set(None);
+            manage_message.set(None);
             saved.set(true);
         }
         Some((_, Err(failure))) if failure.code() == Some(ErrorCode::StaleVersion) => {
@@ -179,7 +189,6 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         edit_error.clear();
         save.dispatch((start.id, latest_version.get_untracked(), change));
     };
-    let manage_message = RwSignal::new(None::<(bool, String)>);
     // An account-access edit in progress (kept across reloads of the user).
     let access_edit = AccessDraft::new();
     // Kept in the tab as well, as the form above: Back, a reload or a session that ended
