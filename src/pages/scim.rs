@@ -39,7 +39,7 @@ pub fn ScimPage() -> impl IntoView {
     });
     let revoke = local_action(move |id: &i64| {
         let id = *id;
-        async move { api.revoke_scim_token(id).await }
+        async move { (id, api.revoke_scim_token(id).await) }
     });
     // Read again whenever a creation or revocation has finished.
     let tokens = local_resource(move || {
@@ -58,14 +58,22 @@ pub fn ScimPage() -> impl IntoView {
         None => {}
     });
     effect(move || match revoke.result() {
-        Some(Ok(())) => {
+        Some((id, Ok(()))) => {
+            // The secret of a token just created and now revoked is no longer offered.
+            if created.with_untracked(|created| {
+                created
+                    .as_ref()
+                    .is_some_and(|created| created.token.id == id)
+            }) {
+                created.set(None);
+            }
             confirming.set(None);
             revoke_error.set(None);
             // Emptied first, so that a second revocation is said again.
             revoked.set(String::new());
             request_animation_frame(move || revoked.set("Token revoked.".to_owned()));
         }
-        Some(Err(failure)) => revoke_error.set(Some(failure.message())),
+        Some((_, Err(failure))) => revoke_error.set(Some(failure.message())),
         None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -146,7 +154,7 @@ pub fn ScimPage() -> impl IntoView {
 fn token_table(
     tokens: Vec<ScimToken>,
     confirming: RwSignal<Option<i64>>,
-    revoke: crate::reactive::AppAction<i64, Result<(), crate::api::ApiFailure>>,
+    revoke: crate::reactive::AppAction<i64, (i64, Result<(), crate::api::ApiFailure>)>,
 ) -> AnyView {
     if tokens.is_empty() {
         return view! { <p class="roster-empty">"There are no provisioning tokens yet."</p> }

@@ -37,7 +37,7 @@ pub fn TokensPage() -> impl IntoView {
     });
     let revoke = local_action(move |id: &i64| {
         let id = *id;
-        async move { api.revoke_token(id).await }
+        async move { (id, api.revoke_token(id).await) }
     });
     // The list is read again whenever a creation or revocation has finished.
     let tokens = local_resource(move || {
@@ -56,14 +56,22 @@ pub fn TokensPage() -> impl IntoView {
         None => {}
     });
     effect(move || match revoke.result() {
-        Some(Ok(())) => {
+        Some((id, Ok(()))) => {
+            // The secret of a token just created and now revoked is no longer offered.
+            if created.with_untracked(|created| {
+                created
+                    .as_ref()
+                    .is_some_and(|created| created.token.id == id)
+            }) {
+                created.set(None);
+            }
             confirming.set(None);
             revoke_error.set(None);
             // Emptied first, so that a second revocation is said again.
             revoked.set(String::new());
             request_animation_frame(move || revoked.set("Token revoked.".to_owned()));
         }
-        Some(Err(failure)) => revoke_error.set(Some(failure.message())),
+        Some((_, Err(failure))) => revoke_error.set(Some(failure.message())),
         None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -79,7 +79,20 @@ test.describe('account user access', () => {
   test('a pending invitation is revoked only once confirmed, and a late answer leaves the next dialog alone', async ({ page }) => {
     await signIn(page);
     await page.goto('/accounts');
+    // The invitations fail to load once: the section says so, and "Try again" reads them.
+    let failedOnce = false;
+    await page.route(/\/api\/v1\/accounts\/\d+\/invitations$/, (route) => {
+      if (failedOnce) return route.continue();
+      failedOnce = true;
+      const busy = { error: { code: 'unavailable', message: 'The server is busy.' } };
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) });
+    });
     await page.getByRole('rowheader').getByRole('link').nth(2).click();
+    await expect(page.getByText('The server is busy.')).toBeVisible();
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+    await expect(page.getByText('No invitations to this account are waiting for an answer.').or(page.getByRole('table', { name: 'Invitations to this account' }))).toBeVisible();
+    await page.unroute(/\/api\/v1\/accounts\/\d+\/invitations$/);
     const outsider = 'pat.pending@agency.example';
     await page.getByRole('button', { name: 'Invite users' }).click();
     const dialog = page.getByRole('dialog', { name: 'Invite users' });

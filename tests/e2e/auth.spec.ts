@@ -502,6 +502,9 @@ test.describe('API tokens', () => {
     await expect(page.getByRole('row', { name: /Host console/ })).toContainText('Revoked');
     await expect(page.getByRole('row', { name: /Host console/ }).locator('[data-focus-key]')).toBeFocused();
     await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);
+    // Its secret, shown since it was made, is not offered any more.
+    await expect(page.getByLabel('New token')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Copy token' })).toHaveCount(0);
     expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(401);
     await api.dispose();
   });

@@ -123,6 +123,18 @@ test.describe('managing a user', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByText('Changes saved.')).toBeVisible();
     await expect(page.getByText('Account access saved.')).toHaveCount(0);
+    // A change made on the page after it takes its place, and opening the access editor ends it.
+    const twoFactor = page.getByRole('switch', { name: 'Require two-factor authentication' });
+    const wasRequired = (await twoFactor.getAttribute('aria-checked')) === 'true';
+    const toggled2fa = wasRequired ? 'Two-factor sign-in is no longer required.' : 'Two-factor sign-in is now required';
+    await twoFactor.click();
+    await expect(page.getByText(toggled2fa)).toBeVisible();
+    await expect(page.getByText('Changes saved.')).toHaveCount(0);
+    await change.click();
+    await expect(page.getByText(toggled2fa)).toHaveCount(0);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await twoFactor.click();
+    await expect(page.getByText(wasRequired ? 'Two-factor sign-in is now required' : 'Two-factor sign-in is no longer required.')).toBeVisible();
     // Saved, it is no draft any more.
     await page.reload();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');

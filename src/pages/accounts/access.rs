@@ -488,7 +488,10 @@ pub fn AccountAccessPage() -> impl IntoView {
                     }
                     .into_any()
                 }
-                Err(failure) => view! { <p class="roster-error" role="alert">{failure.message()}</p> }.into_any(),
+                Err(failure) => view! {
+                    <ErrorPanel message=failure.message() on_retry=Callback::new(move |()| invitations.refetch()) />
+                }
+                .into_any(),
             }
         })
     };

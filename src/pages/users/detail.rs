@@ -195,6 +195,15 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     // mid-edit brings the admin back to their unsaved change. Closed by Save, Cancel or another
     // user on this page, it is dropped.
     let access_kept = use_draft("user-access");
+    // Opening the access editor starts something new: what the last change did is no longer news.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = access_edit.rows.with(Option::is_some);
+        if open && was_open == Some(false) {
+            saved.set(false);
+            manage_message.set(None);
+        }
+        open
+    });
     Effect::new(move |open_for: Option<Option<i64>>| {
         let user = id.get_untracked();
         let open = access_edit.rows.with(Option::is_some);
