@@ -1,8 +1,9 @@
 //! The framework's reactive primitives behind boxed functions and values. Leptos instantiates an
 //! effect's, an action's and an async resource's machinery once per closure, future and value
-//! type (about 0.6–3 KB of wasm each, docs/size.md). Boxed, every effect shares one copy; actions
-//! and resources hold their values as `SharedValue` and read them back as their own types, so
-//! they share one copy each too.
+//! type (about 1.2 KB of wasm per effect and per action's input and answer types, 3 KB per
+//! resource's value type: docs/size.md). Boxed, every effect shares one copy; actions and
+//! resources hold their values as one type and read them back as their own, so they share one
+//! copy each too.
 
 // The one place that builds them directly (clippy.toml sends every other call site here).
 #![allow(clippy::disallowed_methods)]
@@ -19,9 +20,7 @@ use leptos::reactive::computed::AsyncDerivedFuture;
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// What every action and async resource holds, whatever the type it was made for: the
-/// framework's machinery is instantiated once for it, where it was once per type (about 3 KB of
-/// wasm per resource's value type, 1.2 KB per action's, docs/size.md).
+/// What every action and async resource holds, whatever the type it was made for.
 type SharedValue = Arc<dyn Any + Send + Sync>;
 /// What every action runs, its input and answer held as `SharedValue`.
 type SharedActionFn = Box<dyn Fn(&SharedValue) -> LocalFuture<SharedValue>>;
@@ -37,8 +36,8 @@ fn effect_boxed(mut run: Box<dyn FnMut()>) {
 }
 
 /// `Action<I, O>`, built by `local_action`: its input and answer are held as `SharedValue`, so
-/// every action shares one instantiation of the framework's code (about 1.2 KB of wasm per input
-/// and answer type for the dispatch alone, docs/size.md) and only the reading is per type.
+/// every action shares one instantiation of the framework's code and only the reading is per
+/// type.
 pub struct AppAction<I, O> {
     action: Action<SharedValue, SharedValue>,
     types: PhantomData<fn(I) -> O>,
@@ -91,14 +90,15 @@ impl<I: Send + Sync + 'static, O: Clone + 'static> AppAction<I, O> {
 /// `Action::new_local(run)`: one instantiation of the framework's code for every action.
 pub fn local_action<I, O, Fut>(run: impl Fn(&I) -> Fut + 'static) -> AppAction<I, O>
 where
-    I: 'static,
+    I: Send + Sync + 'static,
     O: Send + Sync + 'static,
     Fut: Future<Output = O> + 'static,
 {
     AppAction {
         action: local_action_boxed(Box::new(
             move |input: &SharedValue| -> LocalFuture<SharedValue> {
-                // `dispatch` sends nothing but an `I` to an `AppAction<I, _>`, so the input is one.
+                // `dispatch` sends nothing but an `I` to an `AppAction<I, _>`, so the input is
+                // one. (Not a panic, were it ever otherwise: that would abort the wasm instance.)
                 match input.downcast_ref::<I>() {
                     Some(input) => {
                         let answer = run(input);

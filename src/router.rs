@@ -103,7 +103,7 @@ pub struct Router {
     routing: Routing,
     host: StoredValue<HostEvents>,
     mount_point: StoredValue<Option<MountPoint>>,
-    /// The place of the page the console last moved from (see [`Router::came_from`]).
+    /// The place of the page the current one was moved to from (see [`Router::came_from`]).
     came_from: StoredValue<Option<Place>>,
 }
 
@@ -131,7 +131,7 @@ impl Router {
         };
         // A reload keeps what the page was moved to from: its history entry says.
         let came_from = match config.routing {
-            Routing::Path => browser_came_from(),
+            Routing::Path => browser_came_from().flatten(),
             Routing::Memory => None,
         };
         let router = Router {
@@ -161,7 +161,8 @@ impl Router {
     }
 
     /// The place, query and all, of the page the console moved to this one from (None when it
-    /// started here): where a "back" link returns to as the admin left it.
+    /// started here; with path routing, a reload or Back and Forward find it in the history
+    /// entry): where a "back" link returns to as the admin left it.
     pub fn came_from(self) -> Option<Place> {
         self.came_from.try_get_value().flatten()
     }
@@ -266,9 +267,9 @@ impl Router {
         };
         if self.place.try_with_untracked(|current| *current != place) == Some(true) {
             self.announce(&place, false);
-            // The entry says what its page was moved to from; one the console did not make
-            // (the host's, or the first) says nothing, and the page left is taken.
-            let came_from = browser_came_from().or_else(|| self.came_from_for(&place));
+            // An entry the console made says what its page was moved to from; for one it did
+            // not make (the host's, or the first), the page left is taken.
+            let came_from = browser_came_from().unwrap_or_else(|| self.came_from_for(&place));
             self.arrive(place, came_from);
         }
     }
@@ -414,20 +415,23 @@ fn browser_place(base: &str) -> Option<Place> {
 }
 
 /// The key under which the state of each history entry the console makes holds the app href of
-/// the page its page was moved to from. The state is an object, as hosts' routers expect of
-/// the entries in their history.
+/// the page its page was moved to from (null when none). The state is an object, as hosts'
+/// routers expect, and an entry the console replaces keeps the host's keys in it.
 const CAME_FROM_STATE: &str = "rosterCameFrom";
 
-/// What the current history entry's page was moved to from, as the console wrote it there.
-fn browser_came_from() -> Option<Place> {
+/// What the current history entry's page was moved to from, when the console made the entry
+/// (`Some(None)`: it was moved to from nowhere the console knows).
+fn browser_came_from() -> Option<Option<Place>> {
     let state = web_sys::window()?.history().ok()?.state().ok()?;
     if !state.is_object() {
         return None;
     }
-    let href = js_sys::Reflect::get(&state, &JsValue::from_str(CAME_FROM_STATE))
-        .ok()?
-        .as_string()?;
-    Some(Place::parse(&href))
+    let key = JsValue::from_str(CAME_FROM_STATE);
+    if !js_sys::Reflect::has(&state, &key).ok()? {
+        return None;
+    }
+    let href = js_sys::Reflect::get(&state, &key).ok()?.as_string();
+    Some(href.map(|href| Place::parse(&href)))
 }
 
 /// Moves the browser to `url`, in a new history entry or in place of the current one, which
@@ -437,13 +441,15 @@ fn set_browser_url(url: &str, replace: bool, came_from: Option<&Place>) {
         return;
     };
     let state = js_sys::Object::new();
-    if let Some(place) = came_from {
-        let _ = js_sys::Reflect::set(
-            &state,
-            &JsValue::from_str(CAME_FROM_STATE),
-            &JsValue::from_str(&place.href()),
-        );
+    if replace {
+        if let Ok(current) = history.state() {
+            if current.is_object() {
+                js_sys::Object::assign(&state, &js_sys::Object::from(current));
+            }
+        }
     }
+    let came_from = came_from.map_or(JsValue::NULL, |place| JsValue::from_str(&place.href()));
+    let _ = js_sys::Reflect::set(&state, &JsValue::from_str(CAME_FROM_STATE), &came_from);
     let _ = if replace {
         history.replace_state_with_url(&state, "", Some(url))
     } else {

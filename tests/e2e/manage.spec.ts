@@ -116,25 +116,51 @@ test.describe('managing a user', () => {
     await expect(page.getByText('Account access saved.')).toBeVisible();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');
     await expect(change).toBeFocused();
-    // One word on what happened shows at a time: the latest.
-    await page.getByRole('button', { name: 'Edit user' }).click();
+    // One word on what happened shows at a time: the latest. Opening "Edit user" ends the last.
+    const editUser = page.getByRole('button', { name: 'Edit user' });
+    await editUser.click();
     await expect(page.getByText('Account access saved.')).toHaveCount(0);
+    // A change made while the form is open says what it did, until the form is saved.
+    const twoFactor = page.getByRole('switch', { name: 'Require two-factor authentication' });
+    const wasRequired = (await twoFactor.getAttribute('aria-checked')) === 'true';
+    const [toggledOn, toggledOff] = ['Two-factor sign-in is now required', 'Two-factor sign-in is no longer required.'];
+    await twoFactor.click();
+    await expect(page.getByText(wasRequired ? toggledOff : toggledOn)).toBeVisible();
+    await expect(twoFactor).toHaveAttribute('aria-checked', String(!wasRequired));
+    // The user is read again slowly after the save: meanwhile the switch holds the version from
+    // before it, so a press does nothing (it would be refused as someone else's change).
+    const twoFactorSends: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith(`/users/${member.id}/two-factor`)) twoFactorSends.push(request.method());
+    });
+    const userRead = new RegExp(`/api/v1/users/${member.id}$`);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(userRead, async (route) => {
+      if (route.request().method() === 'GET') await released;
+      await route.continue();
+    });
     await page.getByLabel('Family name').fill(`${member.family_name}-Back`);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByText('Changes saved.')).toBeVisible();
-    await expect(page.getByText('Account access saved.')).toHaveCount(0);
-    // A change made on the page after it takes its place, and opening the access editor ends it.
-    const twoFactor = page.getByRole('switch', { name: 'Require two-factor authentication' });
-    const wasRequired = (await twoFactor.getAttribute('aria-checked')) === 'true';
-    const toggled2fa = wasRequired ? 'Two-factor sign-in is no longer required.' : 'Two-factor sign-in is now required';
+    await expect(page.getByText(wasRequired ? toggledOff : toggledOn)).toHaveCount(0);
+    await expect(twoFactor).toHaveAttribute('aria-disabled', 'true');
+    await twoFactor.click({ force: true });
+    release();
+    await expect(editUser).toBeFocused();
+    await page.unroute(userRead);
+    expect(twoFactorSends).toEqual([]);
+    await expect(twoFactor).toHaveAttribute('aria-checked', String(!wasRequired));
+    // Once read, it acts, and its word takes the place of "Changes saved.".
     await twoFactor.click();
-    await expect(page.getByText(toggled2fa)).toBeVisible();
+    await expect(page.getByText(wasRequired ? toggledOn : toggledOff)).toBeVisible();
     await expect(page.getByText('Changes saved.')).toHaveCount(0);
+    await expect(page.getByText('Someone else changed this user')).toHaveCount(0);
+    // Opening the access editor ends it.
     await change.click();
-    await expect(page.getByText(toggled2fa)).toHaveCount(0);
+    await expect(page.getByText(wasRequired ? toggledOn : toggledOff)).toHaveCount(0);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await twoFactor.click();
-    await expect(page.getByText(wasRequired ? 'Two-factor sign-in is now required' : 'Two-factor sign-in is no longer required.')).toBeVisible();
+    await expect(twoFactor).toHaveAttribute('aria-checked', String(wasRequired));
     // Saved, it is no draft any more.
     await page.reload();
     await expect(page.getByRole('row', { name: new RegExp(fresh.name) })).toContainText('Administrator');

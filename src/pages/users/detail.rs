@@ -35,6 +35,14 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let title = RwSignal::new("User".to_owned());
     use_title(move || title.get());
     let on_retry = Callback::new(move |()| user.refetch());
+    // Set from a change's answer until the user is read again: the controls on the page hold
+    // the version they were drawn with, and a hurried click meanwhile would be refused as
+    // "someone else changed this user" (see `ManageUser`).
+    let settling = RwSignal::new(false);
+    let on_changed = Callback::new(move |()| {
+        settling.set(true);
+        user.refetch();
+    });
 
     // Editing lives here, outside the loaded view, so that reloading the user after someone
     // else changed it keeps what this admin typed.
@@ -137,6 +145,8 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
         // here: the form may be another user's by now.
         Some((saved_id, _)) if saved_id != id.get_untracked() => {}
         Some((_, Ok(saved_user))) => {
+            // Read again after every save (`user` tracks it).
+            settling.set(true);
             events.user_changed(saved_user.id, UserChanged::Edited);
             if session
                 .me_untracked()
@@ -153,9 +163,13 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
             saved.set(true);
         }
         Some((_, Err(failure))) if failure.code() == Some(ErrorCode::StaleVersion) => {
+            settling.set(true);
             conflict.set(Some(failure.message()));
         }
-        Some((_, Err(failure))) => edit_error.from_failure(&failure),
+        Some((_, Err(failure))) => {
+            settling.set(true);
+            edit_error.from_failure(&failure);
+        }
         None => {}
     });
     let on_save = move |ev: leptos::ev::SubmitEvent| {
@@ -195,19 +209,15 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     // mid-edit brings the admin back to their unsaved change. Closed by Save, Cancel or another
     // user on this page, it is dropped.
     let access_kept = use_draft("user-access");
-    // Opening the access editor starts something new: what the last change did is no longer news.
-    Effect::new(move |was_open: Option<bool>| {
-        let open = access_edit.rows.with(Option::is_some);
-        if open && was_open == Some(false) {
-            saved.set(false);
-            manage_message.set(None);
-        }
-        open
-    });
     Effect::new(move |open_for: Option<Option<i64>>| {
         let user = id.get_untracked();
         let open = access_edit.rows.with(Option::is_some);
         let kept = access_kept.get_untracked();
+        // Opening the editor starts something new: what the last change did is no longer news.
+        if open && open_for == Some(None) {
+            saved.set(false);
+            manage_message.set(None);
+        }
         if open {
             access_kept.set(access_edit.keep_in(&kept, user, latest_version.get()));
         } else if open_for == Some(Some(user)) {
@@ -222,6 +232,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     let left = RwSignal::new(None::<String>);
     let on_left = Callback::new(move |text: String| {
         base.set(None);
+        saved.set(false);
         left.set(Some(text));
     });
     // Another user on this same page (the id changed: Back, or a host's navigation) starts with
@@ -264,6 +275,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                         Ok(detail) => {
                             title.set(detail.display_name());
                             latest_version.set(detail.version);
+                            settling.set(false);
                             if detail.relation == Some(Relation::Managed) {
                                 restore(&detail);
                                 let kept = access_kept.get_untracked();
@@ -271,7 +283,7 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                                     access_kept.set(AccessDraft::forget_in(&kept, detail.id));
                                 }
                             }
-                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_retry on_left=on_left shown=id /> }.into_any())
+                            Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_changed settling=settling on_left=on_left shown=id /> }.into_any())
                         }
                         Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
                         Err(failure) => Err(failure),
@@ -344,13 +356,15 @@ fn UserDetailView(
     access: AccessDraft,
     leave: LeaveDraft,
     on_changed: Callback<()>,
+    /// A change has answered and the user is being read again (page-owned).
+    settling: RwSignal<bool>,
     on_left: Callback<String>,
     shown: Signal<i64>,
 ) -> impl IntoView {
     let editable = detail.relation == Some(Relation::Managed);
     let for_edit = detail.clone();
     let manage = editable.then(
-        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus leave=leave on_changed=on_changed on_left=on_left shown=shown /> },
+        || view! { <ManageUser detail=detail.clone() message=message refocus_after=refocus leave=leave on_changed=on_changed settling=settling on_left=on_left shown=shown /> },
     );
     let list = match detail.relation {
         Some(Relation::External) => "external",

@@ -82,6 +82,9 @@ pub fn ManageUser(
     /// A removal or deletion being confirmed (page-owned too).
     leave: LeaveDraft,
     on_changed: Callback<()>,
+    /// Set once a change has answered, until the user is read again (page-owned: a change made
+    /// elsewhere on the page, such as its name, leaves these controls as stale as their own).
+    settling: RwSignal<bool>,
     on_left: Callback<String>,
     /// The id of the user the page shows now (it may move on while an action is answered).
     shown: Signal<i64>,
@@ -136,11 +139,10 @@ pub fn ManageUser(
     });
     // Stored, so the closure that reports stays Copy for each action's effect.
     let events = StoredValue::new(expect_context::<HostEvents>());
-    // Set once an action has answered: until the user is read again (and these controls are
-    // made anew), they hold the old version, and a hurried second click would be refused as
-    // "someone else changed this user". Marked aria-disabled and not acting, rather than
-    // disabled: a disabled button loses the focus the reload gives back to it.
-    let settling = RwSignal::new(false);
+    // While `settling` (a change answered, the user not yet read again), these controls hold the
+    // old version, and a hurried click would be refused as "someone else changed this user".
+    // Marked aria-disabled and not acting, rather than disabled: a disabled button loses the
+    // focus the reload gives back to it.
     let settling_attr = move || settling.get().then_some("true");
     // `refocus` is where focus goes once the user is read again: the switch that was pressed, or
     // after a dialog's change the message that says what it did (its opener may now do the
