@@ -494,6 +494,13 @@ test.describe('API tokens', () => {
     const withToken = { headers: { authorization: `Bearer ${secret}` } };
     expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(200);
 
+    // A second token: its secret is the one shown now, and revoking the first leaves it shown.
+    await page.getByLabel('Token name').fill('Second host');
+    await page.getByLabel('Your password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const second = await page.getByLabel('New token').inputValue();
+    expect(second).not.toBe(secret);
+
     // The question takes the button's place, and focus goes with it; the revocation is said.
     await page.getByRole('button', { name: 'Revoke token Host console' }).focus();
     await page.keyboard.press('Enter');
@@ -502,10 +509,14 @@ test.describe('API tokens', () => {
     await expect(page.getByRole('row', { name: /Host console/ })).toContainText('Revoked');
     await expect(page.getByRole('row', { name: /Host console/ }).locator('[data-focus-key]')).toBeFocused();
     await expect(page.getByRole('status').filter({ hasText: 'Token revoked.' })).toHaveCount(1);
-    // Its secret, shown since it was made, is not offered any more.
+    await expect(page.getByLabel('New token')).toHaveValue(second);
+    expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(401);
+    // Revoking the token whose secret is shown takes the secret away.
+    await page.getByRole('button', { name: 'Revoke token Second host' }).click();
+    await pressConfirm(page);
+    await expect(page.getByRole('row', { name: /Second host/ })).toContainText('Revoked');
     await expect(page.getByLabel('New token')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Copy token' })).toHaveCount(0);
-    expect((await api.get('/api/v1/users?limit=1', withToken)).status()).toBe(401);
     await api.dispose();
   });
 
