@@ -10,7 +10,7 @@ use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
 use crate::pages::tokens::{
-    repeated_press, token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT,
+    on_revoked, repeated_press, token_form_failure, PASSWORD_FOR_TOKEN, PASSWORD_FOR_TOKEN_HINT,
 };
 use crate::pages::use_title;
 use crate::reactive::{effect, local_action, local_resource, suspend};
@@ -57,24 +57,8 @@ pub fn ScimPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    effect(move || match revoke.result() {
-        Some((id, Ok(()))) => {
-            // The secret of a token just created and now revoked is no longer offered.
-            if created.with_untracked(|created| {
-                created
-                    .as_ref()
-                    .is_some_and(|created| created.token.id == id)
-            }) {
-                created.set(None);
-            }
-            confirming.set(None);
-            revoke_error.set(None);
-            // Emptied first, so that a second revocation is said again.
-            revoked.set(String::new());
-            request_animation_frame(move || revoked.set("Token revoked.".to_owned()));
-        }
-        Some((_, Err(failure))) => revoke_error.set(Some(failure.message())),
-        None => {}
+    on_revoked(revoke, confirming, revoke_error, revoked, created, |c| {
+        c.token.id
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -11,7 +11,7 @@ use crate::draft::use_draft;
 use crate::form::FormError;
 use crate::format;
 use crate::pages::use_title;
-use crate::reactive::{effect, local_action, local_resource, suspend};
+use crate::reactive::{effect, local_action, local_resource, suspend, AppAction};
 
 /// Bearer API tokens for embedding hosts and scripts: create (the secret is shown once), list, revoke.
 #[component]
@@ -55,24 +55,8 @@ pub fn TokensPage() -> impl IntoView {
         Some(Err(failure)) => token_form_failure(error, password, &failure),
         None => {}
     });
-    effect(move || match revoke.result() {
-        Some((id, Ok(()))) => {
-            // The secret of a token just created and now revoked is no longer offered.
-            if created.with_untracked(|created| {
-                created
-                    .as_ref()
-                    .is_some_and(|created| created.token.id == id)
-            }) {
-                created.set(None);
-            }
-            confirming.set(None);
-            revoke_error.set(None);
-            // Emptied first, so that a second revocation is said again.
-            revoked.set(String::new());
-            request_animation_frame(move || revoked.set("Token revoked.".to_owned()));
-        }
-        Some((_, Err(failure))) => revoke_error.set(Some(failure.message())),
-        None => {}
+    on_revoked(revoke, confirming, revoke_error, revoked, created, |c| {
+        c.token.id
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -219,6 +203,33 @@ pub fn TokensPage() -> impl IntoView {
 
 /// What a token's form says when the password is left out.
 pub(crate) const PASSWORD_FOR_TOKEN: &str = "Enter your password to create a token.";
+
+/// Follows `revoke`'s answers (the token's id and the result) on a token page: the question
+/// (`confirming`) goes, a refusal shows in `error`, and a revocation is `said`. The secret of a
+/// token just `created` (whose id `token_id` reads) and now revoked is no longer offered.
+pub(crate) fn on_revoked<C: Send + Sync + 'static>(
+    revoke: AppAction<i64, (i64, Result<(), ApiFailure>)>,
+    confirming: RwSignal<Option<i64>>,
+    error: RwSignal<Option<String>>,
+    said: RwSignal<String>,
+    created: RwSignal<Option<C>>,
+    token_id: fn(&C) -> i64,
+) {
+    effect(move || match revoke.result() {
+        Some((id, Ok(()))) => {
+            if created.with_untracked(|created| created.as_ref().map(token_id)) == Some(id) {
+                created.set(None);
+            }
+            confirming.set(None);
+            error.set(None);
+            // Emptied first, so that a second revocation is said again.
+            said.set(String::new());
+            request_animation_frame(move || said.set("Token revoked.".to_owned()));
+        }
+        Some((_, Err(failure))) => error.set(Some(failure.message())),
+        None => {}
+    });
+}
 
 /// Whether a submit is a hurried repeat of the press that just created a token: nothing typed
 /// since the form emptied. It would hide the secret, shown only this once, behind "Enter your
