@@ -140,37 +140,39 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
     };
     let events = expect_context::<HostEvents>();
     let session = expect_context::<SessionState>();
-    effect(move || match save.result() {
+    effect(move || {
         // The answer about a user no longer shown (the page moved on meanwhile) changes nothing
         // here: the form may be another user's by now.
-        Some((saved_id, _)) if saved_id != id.get_untracked() => {}
-        Some((_, Ok(saved_user))) => {
-            // Read again after every save (`user` tracks it).
-            settling.set(true);
-            events.user_changed(saved_user.id, UserChanged::Edited);
-            if session
-                .me_untracked()
-                .is_some_and(|me| me.user.id == saved_user.id)
-            {
-                let role = saved_user.org_role.unwrap_or(OrgRole::Member);
-                session.own_user_changed(saved_user.display_name(), role);
+        let Some((_, answer)) = save
+            .result()
+            .filter(|(saved_id, _)| *saved_id == id.get_untracked())
+        else {
+            return;
+        };
+        // The user is read again after every save (`user` tracks it).
+        settling.set(true);
+        match answer {
+            Ok(saved_user) => {
+                events.user_changed(saved_user.id, UserChanged::Edited);
+                if session
+                    .me_untracked()
+                    .is_some_and(|me| me.user.id == saved_user.id)
+                {
+                    let role = saved_user.org_role.unwrap_or(OrgRole::Member);
+                    session.own_user_changed(saved_user.display_name(), role);
+                }
+                // Focus goes back to "Edit user" in the user read again (the form is gone).
+                refocus.set(Some(EDIT_BUTTON));
+                base.set(None);
+                conflict.set(None);
+                manage_message.set(None);
+                saved.set(true);
             }
-            // Focus goes back to "Edit user" in the user read again (the form is gone).
-            refocus.set(Some(EDIT_BUTTON));
-            base.set(None);
-            conflict.set(None);
-            manage_message.set(None);
-            saved.set(true);
+            Err(failure) if failure.code() == Some(ErrorCode::StaleVersion) => {
+                conflict.set(Some(failure.message()));
+            }
+            Err(failure) => edit_error.from_failure(&failure),
         }
-        Some((_, Err(failure))) if failure.code() == Some(ErrorCode::StaleVersion) => {
-            settling.set(true);
-            conflict.set(Some(failure.message()));
-        }
-        Some((_, Err(failure))) => {
-            settling.set(true);
-            edit_error.from_failure(&failure);
-        }
-        None => {}
     });
     let on_save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
