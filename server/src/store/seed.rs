@@ -430,6 +430,10 @@ async fn copy_dataset(
         // About a row per user with access: it grows with them.
         restore.extend(set_aside(&mut tx, "org_access").await?);
     }
+    if outgrown_users {
+        // A row per member.
+        restore.extend(set_aside(&mut tx, "member_search").await?);
+    }
     for table in tables {
         let mut copy = tx
             .copy_in_raw(&format!("COPY {} FROM STDIN", table.target))
@@ -459,6 +463,19 @@ async fn copy_dataset(
         sqlx::query(
             "UPDATE accounts SET access_changed_at = floor(extract(epoch FROM clock_timestamp()))::bigint, \
              access_version = access_version + 1 WHERE id IN (SELECT account_id FROM account_access WHERE account_id BETWEEN $1 AND $2)",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // The members' search rows, which the users' triggers, off meanwhile, would have written.
+    let user_ids = data.users.iter().map(|user| user.id);
+    if let (Some(first), Some(last)) = (user_ids.clone().min(), user_ids.max()) {
+        sqlx::query(
+            "INSERT INTO member_search (id, org_id, joined_at, sort_name, email, search_text) \
+             SELECT id, org_id, joined_at, sort_name, email, search_text FROM users \
+             WHERE id BETWEEN $1 AND $2 AND org_id IS NOT NULL ON CONFLICT (id) DO NOTHING",
         )
         .bind(first)
         .bind(last)
@@ -587,8 +604,9 @@ const SEED_TRIGGER_TABLES: [&str; 6] = [
 
 /// The tables a large PostgreSQL seed writes most of, or rewrites (`accounts` once per account),
 /// vacuumed after it.
-const SEED_VACUUM_TABLES: [&str; 5] = [
+const SEED_VACUUM_TABLES: [&str; 6] = [
     "users",
+    "member_search",
     "account_access",
     "org_access",
     "invitations",

@@ -1147,6 +1147,12 @@ fn push_user_list_from(
     reads: ViewReads,
     matching: Matching,
 ) {
+    if reads_member_search(backend, params, reads, matching) {
+        query.push("FROM member_search u WHERE u.org_id = ");
+        query.push_bind(org_id);
+        push_user_search(query, backend, params.search.as_deref(), matching);
+        return;
+    }
     let reads = if params.search.is_some() {
         reads.max(ViewReads::Users)
     } else {
@@ -1155,6 +1161,27 @@ fn push_user_list_from(
     push_user_view_from(query, params.view, org_id, reads);
     push_user_search(query, backend, params.search.as_deref(), matching);
     push_user_filters(query, params.view, org_id, &params.filters, now);
+}
+
+/// Whether PostgreSQL reads the members a list selects from `member_search` (as `u`), which holds
+/// their ids, sort keys (`sort_exprs`) and search text alone, rather than from `users`: an
+/// unfiltered search of the Managed tab, narrowed through the trigram index, that reads no other
+/// column (its count, its matches' ids and sort keys, "select all matching").
+fn reads_member_search(
+    backend: Backend,
+    params: &UserListParams,
+    reads: ViewReads,
+    matching: Matching,
+) -> bool {
+    backend == Backend::Postgres
+        && params.view == UserView::Managed
+        && params.filters.is_empty()
+        && reads != ViewReads::Rows
+        && matching != Matching::Scanned
+        && params
+            .search
+            .as_deref()
+            .is_some_and(|term| has_trigram(backend, term))
 }
 
 /// One account of an exported user.

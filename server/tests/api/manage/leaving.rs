@@ -525,3 +525,80 @@ async fn access_given_while_its_account_leaves_the_organization_is_not_kept() {
         assert_counts_kept(&owner).await;
     }
 }
+
+/// Search finds a member by the name they have now, in their organization alone, and no more once
+/// they have left it or been deleted: on PostgreSQL the Managed tab's search reads a copy of each
+/// member's name and email that triggers keep (`member_search`), its page, its count and "select
+/// all matching" alike.
+#[tokio::test]
+async fn search_follows_a_members_name_and_membership_and_stays_in_their_organization() {
+    let owner = demo_server().await;
+    let mut globex = owner.another_client();
+    globex.sign_in_as("hank.scorpio@globex.example").await;
+    let (sam, priya) = (id_of(MEMBER), id_of(dataset::DEMO_ADMIN_EMAIL));
+    assert!(found(&owner).await.is_empty());
+    rename_to_quillfeather(&owner, sam).await;
+    rename_to_quillfeather(&owner, priya).await;
+    let their_member = globex
+        .users("view=managed&limit=200")
+        .await
+        .items
+        .iter()
+        .map(|u| u.id)
+        .find(|id| *id != id_of("hank.scorpio@globex.example"))
+        .expect("a Globex member");
+    rename_to_quillfeather(&globex, their_member).await;
+    let mut both = vec![sam, priya];
+    both.sort();
+    assert_eq!(found(&owner).await, both);
+    assert_eq!(found(&globex).await, vec![their_member]);
+    // The old name no longer finds them (their address still holds "taylor").
+    let taylor = owner.users("view=managed&q=sam%20taylor&limit=200").await;
+    assert!(taylor.items.iter().all(|u| u.id != sam));
+
+    let request = owner
+        .leave_request(MEMBER, &roster_model::REMOVE_CONSEQUENCES)
+        .await;
+    let (status, answer) = owner.act("POST", sam, "remove", request).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    assert_eq!(found(&owner).await, vec![priya]);
+    let request = owner
+        .leave_request(
+            dataset::DEMO_ADMIN_EMAIL,
+            &roster_model::DELETE_CONSEQUENCES,
+        )
+        .await;
+    let (status, answer) = owner.act("POST", priya, "delete", request).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    assert!(found(&owner).await.is_empty());
+    assert_eq!(found(&globex).await, vec![their_member]);
+    assert_counts_kept(&owner).await;
+}
+
+/// The members a search for "quillfeather" finds, by id, as the list shows them and as "select all
+/// matching" selects them, which must agree, with the count.
+async fn found(server: &TestServer) -> Vec<i64> {
+    let page = server.users("view=managed&q=quillfeather&limit=200").await;
+    let ids: roster_model::UserIds = server
+        .get("/api/v1/users/ids?view=managed&q=quillfeather")
+        .await;
+    let mut listed: Vec<i64> = page.items.iter().map(|u| u.id).collect();
+    listed.sort();
+    let mut selected = ids.ids;
+    selected.sort();
+    assert_eq!(listed, selected, "the list and select all agree");
+    assert_eq!(page.total, listed.len() as u64, "the count agrees");
+    listed
+}
+
+async fn rename_to_quillfeather(server: &TestServer, id: i64) {
+    let (_, tag) = server.detail(id).await;
+    let (status, body) = server
+        .patch_user(
+            id,
+            Some(&tag),
+            serde_json::json!({"family_name": "Quillfeather"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
