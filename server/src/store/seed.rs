@@ -397,7 +397,8 @@ async fn insert_rows(tx: &mut sqlx::Transaction<'_, Any>, table: SeedTable<'_>) 
 /// access stamp, an organization's tab counts) would build version chains within the
 /// transaction, so they are off during the bulk write: the rows they would have written beside
 /// each invitation and access grant come with the dataset's own rows (`seed_tables`), and the
-/// stamps and counts are computed once afterwards, as they would have been.
+/// stamps, counts and members' search rows (`member_search`) are written once afterwards, as they
+/// would have been.
 async fn copy_dataset(
     options: &PgConnectOptions,
     tables: Vec<SeedTable<'_>>,

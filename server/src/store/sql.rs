@@ -116,7 +116,8 @@ pub(super) enum Matching {
 /// Substring search on users. `Matching::Indexed` first narrows the rows to candidates through the
 /// trigram index where the text has a trigram, a superset (on PostgreSQL a `%` or `_` typed by the
 /// admin acts as a wildcard there), and `Matching::Pairs` through the index of pairs where it can;
-/// the exact test then keeps exactly the users whose name or email holds the text.
+/// the exact test then keeps exactly the users whose name or email holds the text (on PostgreSQL,
+/// for a term with no wildcard or backslash, the candidates' LIKE is itself that test).
 pub(super) fn push_user_search(
     query: &mut QueryBuilder<'_>,
     backend: Backend,
@@ -352,6 +353,7 @@ pub(super) fn push_user_filters(
 /// `%text%` for narrowing a search to candidates through PostgreSQL's trigram index, with a LIKE
 /// that has no ESCAPE clause, so `%` and `_` in `text` act as wildcards: a superset. A backslash
 /// becomes `_`, which matches it, where the LIKE would read it as its default escape character.
+/// Without any of the three it equals [`like_pattern`], and the LIKE is exact.
 pub(super) fn candidate_pattern(text: &str) -> String {
     format!("%{}%", text.replace('\\', "_"))
 }

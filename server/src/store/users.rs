@@ -1209,8 +1209,8 @@ mod tests {
     use roster_model::{OrgRole, SortDir, SortField, UserFilters, UserView};
 
     use super::{
-        reading_past_a_walk, searched_matches_query, Backend, MatchReading, Matching,
-        UserListParams,
+        push_user_list_from, reading_past_a_walk, searched_matches_query, Backend, MatchReading,
+        Matching, QueryBuilder, UserListParams, ViewReads,
     };
 
     /// The first page of the Managed tab by name, searched for `term`.
@@ -1223,6 +1223,116 @@ mod tests {
             cursor: None,
             limit: 25,
             filters: UserFilters::default(),
+        }
+    }
+
+    /// PostgreSQL reads `member_search` for an unfiltered search of the Managed tab narrowed
+    /// through the trigram index, in any order, and only when nothing but the members' ids, sort
+    /// keys and search text is read: `users` otherwise, and always on SQLite.
+    #[test]
+    fn only_an_unfiltered_managed_search_by_trigram_reads_the_members_search_rows() {
+        let from = |backend, params: &UserListParams, reads, matching| {
+            let mut query = QueryBuilder::new("SELECT 1 ");
+            push_user_list_from(&mut query, backend, 1, params, 0, reads, matching);
+            query.sql().to_owned()
+        };
+        let searched = managed_by_name_searched("chen");
+        let by_email_desc = UserListParams {
+            sort: SortField::Email,
+            dir: SortDir::Desc,
+            ..searched.clone()
+        };
+        let filtered = UserListParams {
+            filters: UserFilters {
+                role: Some(OrgRole::Member),
+                ..UserFilters::default()
+            },
+            ..searched.clone()
+        };
+        let imported = UserListParams {
+            view: UserView::Imported,
+            ..searched.clone()
+        };
+        let unsearched = UserListParams {
+            search: None,
+            ..searched.clone()
+        };
+        for (backend, params, reads, matching, narrow) in [
+            (
+                Backend::Postgres,
+                &searched,
+                ViewReads::Own,
+                Matching::Indexed,
+                true,
+            ),
+            (
+                Backend::Postgres,
+                &searched,
+                ViewReads::Users,
+                Matching::Indexed,
+                true,
+            ),
+            (
+                Backend::Postgres,
+                &by_email_desc,
+                ViewReads::Users,
+                Matching::Indexed,
+                true,
+            ),
+            (
+                Backend::Postgres,
+                &searched,
+                ViewReads::Rows,
+                Matching::Indexed,
+                false,
+            ),
+            (
+                Backend::Postgres,
+                &searched,
+                ViewReads::Users,
+                Matching::Scanned,
+                false,
+            ),
+            (
+                Backend::Postgres,
+                &filtered,
+                ViewReads::Users,
+                Matching::Indexed,
+                false,
+            ),
+            (
+                Backend::Postgres,
+                &imported,
+                ViewReads::Users,
+                Matching::Indexed,
+                false,
+            ),
+            (
+                Backend::Postgres,
+                &unsearched,
+                ViewReads::Own,
+                Matching::Indexed,
+                false,
+            ),
+            (
+                Backend::Postgres,
+                &managed_by_name_searched("ma"),
+                ViewReads::Users,
+                Matching::Pairs,
+                false,
+            ),
+            (
+                Backend::Sqlite,
+                &searched,
+                ViewReads::Users,
+                Matching::Indexed,
+                false,
+            ),
+        ] {
+            let sql = from(backend, params, reads, matching);
+            let case = format!("{backend:?} {reads:?} {matching:?} {sql}");
+            assert_eq!(sql.contains("FROM member_search u"), narrow, "{case}");
+            assert_eq!(sql.contains("FROM users u"), !narrow, "{case}");
         }
     }
 
