@@ -211,6 +211,80 @@ fn focus_heading_when_drawn(region: NodeRef<leptos::html::Main>, frames_left: u3
     }
 }
 
+/// Where an error panel stood when its "Try again" was pressed: the element holding it, and the
+/// node just before it, after which its answer is drawn.
+pub struct RetriedAt {
+    holder: Element,
+    before: Option<Node>,
+}
+
+impl RetriedAt {
+    pub fn of(panel: &Element) -> Option<Self> {
+        Some(Self {
+            holder: panel.parent_element()?,
+            before: panel.previous_sibling(),
+        })
+    }
+}
+
+/// Frames a retried section's answer is waited for past its loading line (about ten seconds).
+const RETRY_FRAMES: u32 = 600;
+
+/// Once an error panel whose "Try again" was pressed has gone, focus that fell with its button
+/// goes to what took its place: the "Try again" of a panel that failed again, else the first
+/// element drawn where the panel stood, else the first heading of what held it (a page drawn
+/// anew in its place), else that. A loading line in its place is waited out. Focus the admin
+/// moved meanwhile is left alone.
+pub fn focus_after_retry(at: RetriedAt) {
+    request_animation_frame(move || focus_where_retried(at, RETRY_FRAMES));
+}
+
+fn focus_where_retried(at: RetriedAt, frames_left: u32) {
+    if !focus_fell() || !at.holder.is_connected() {
+        return;
+    }
+    let drawn = at
+        .before
+        .as_ref()
+        .filter(|before| before.is_connected())
+        .and_then(element_after)
+        .or_else(|| at.holder.query_selector("h1, h2, h3").ok().flatten())
+        .unwrap_or_else(|| at.holder.clone());
+    if drawn.matches(".roster-loading").unwrap_or(false) {
+        if frames_left > 0 {
+            request_animation_frame(move || focus_where_retried(at, frames_left - 1));
+        }
+        return;
+    }
+    let target = match drawn.matches(".roster-error").unwrap_or(false) {
+        true => drawn.query_selector("button").ok().flatten(),
+        false => Some(drawn),
+    };
+    let Some(target) = target.and_then(|target| target.dyn_into::<HtmlElement>().ok()) else {
+        return;
+    };
+    let focusable = matches!(
+        target.tag_name().as_str(),
+        "A" | "BUTTON" | "INPUT" | "SELECT" | "TEXTAREA"
+    );
+    if !focusable && !target.has_attribute("tabindex") {
+        let _ = target.set_attribute("tabindex", "-1");
+    }
+    let _ = target.focus();
+}
+
+/// The first element after `node` among its siblings.
+fn element_after(node: &Node) -> Option<Element> {
+    let mut next = node.next_sibling();
+    while let Some(sibling) = next {
+        match sibling.dyn_into::<Element>() {
+            Ok(element) => return Some(element),
+            Err(sibling) => next = sibling.next_sibling(),
+        }
+    }
+    None
+}
+
 /// Keeps keyboard focus on controls that a redraw replaces: when the focused element carrying
 /// [`FOCUS_KEY`] leaves `region` and focus fell to the document with it, focus moves to the new
 /// element with the same key. A keyboard user who pages on with "Next page" or sorts by a column

@@ -1,4 +1,9 @@
+use crate::dom::{focus_after_retry, RetriedAt};
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 /// A failure the admin can act on: what went wrong, and a way to try again.
 #[component]
@@ -7,10 +12,33 @@ pub fn ErrorPanel(
     /// Called when the admin presses "Try again".
     on_retry: Callback<()>,
 ) -> impl IntoView {
+    // Where the panel stood when "Try again" was pressed. The panel goes when the answer comes,
+    // and with it its button and the keyboard's focus, which then goes to what took its place
+    // rather than back to the top of the page.
+    let retried: Rc<RefCell<Option<RetriedAt>>> = Rc::default();
+    on_cleanup({
+        let retried = SendWrapper::new(Rc::clone(&retried));
+        move || {
+            let at = retried.borrow_mut().take();
+            if let Some(at) = at {
+                focus_after_retry(at);
+            }
+        }
+    });
+    let on_click = move |event: web_sys::MouseEvent| {
+        let panel = event
+            .current_target()
+            .and_then(|button| button.dyn_into::<web_sys::Element>().ok())
+            .and_then(|button| button.parent_element());
+        if let Some(at) = panel.as_ref().and_then(RetriedAt::of) {
+            retried.replace(Some(at));
+        }
+        on_retry.run(());
+    };
     view! {
         <div class="roster-error" role="alert">
             <p class="roster-error__message">{message}</p>
-            <button type="button" class="roster-button" on:click=move |_| on_retry.run(())>
+            <button type="button" class="roster-button" on:click=on_click>
                 "Try again"
             </button>
         </div>

@@ -319,10 +319,18 @@ test.describe('user management', () => {
     await expect(alert).toContainText('could not reach its server');
     await expectAccessible(page);
 
+    // "Try again" from the keyboard fails once more: focus goes to the new panel's "Try again".
+    await alert.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('button', { name: 'Try again' })).toBeFocused();
+
     await page.unroute('**/api/v1/users?**');
-    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.keyboard.press('Enter');
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(userRows(page)).toHaveCount(25);
+    // Focus, which went with the button, goes to the list drawn where the failure stood (its
+    // summary, which a screen reader reads), not to the top of the page.
+    await expect(page.getByRole('status').filter({ hasText: /^\d[\d,]* users/ })).toBeFocused();
   });
 
   test('a user page that cannot load shows the failure under its heading, and "Try again" recovers', async ({ page }) => {
@@ -335,9 +343,12 @@ test.describe('user management', () => {
     await expectAccessible(page);
 
     await page.unroute(`**/api/v1/users/${first.id}`);
-    await alert.getByRole('button', { name: 'Try again' }).click();
+    await alert.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expect(page.getByText(first.email).first()).toBeVisible();
+    // The user's page is drawn in the failure's place: focus goes to its heading.
+    await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
   });
 
   test('an unknown tab or page is a clear not-found page', async ({ page }) => {
