@@ -227,35 +227,48 @@ impl RetriedAt {
     }
 }
 
-/// Frames a retried section's answer is waited for past its loading line (about ten seconds).
+/// Frames a retried section's answer is waited for (about ten seconds).
 const RETRY_FRAMES: u32 = 600;
 
 /// Once an error panel whose "Try again" was pressed has gone, focus that fell with its button
 /// goes to what took its place: the "Try again" of a panel that failed again, else the first
-/// element drawn where the panel stood, else the first heading of what held it (a page drawn
-/// anew in its place), else that. A loading line in its place is waited out. Focus the admin
-/// moved meanwhile is left alone.
+/// element drawn where the panel stood, or, where what stood before it went too (a page drawn
+/// anew), the heading of what holds it. What is drawn in the meantime (nothing yet, a loading
+/// line) is waited out, for at most `RETRY_FRAMES`. Focus the admin moved meanwhile, or a window
+/// that lost focus, is left alone.
 pub fn focus_after_retry(at: RetriedAt) {
     request_animation_frame(move || focus_where_retried(at, RETRY_FRAMES));
 }
 
 fn focus_where_retried(at: RetriedAt, frames_left: u32) {
-    if !focus_fell() || !at.holder.is_connected() {
+    let window_has_focus = web_sys::window()
+        .and_then(|window| window.document())
+        .is_some_and(|document| document.has_focus().unwrap_or(false));
+    if !window_has_focus || !focus_fell() || !at.holder.is_connected() {
         return;
     }
-    let drawn = at
-        .before
-        .as_ref()
-        .filter(|before| before.is_connected())
-        .and_then(element_after)
-        .or_else(|| at.holder.query_selector("h1, h2, h3").ok().flatten())
-        .unwrap_or_else(|| at.holder.clone());
-    if drawn.matches(".roster-loading").unwrap_or(false) {
-        if frames_left > 0 {
+    let drawn = match at.before.as_ref() {
+        Some(before) if before.is_connected() => element_after(before),
+        _ => at.holder.first_element_child().map(|first| {
+            at.holder
+                .query_selector("h1, h2, h3")
+                .ok()
+                .flatten()
+                .unwrap_or(first)
+        }),
+    };
+    match drawn {
+        Some(drawn) if !drawn.matches(".roster-loading").unwrap_or(false) => focus_drawn(drawn),
+        _ if frames_left > 0 => {
             request_animation_frame(move || focus_where_retried(at, frames_left - 1));
         }
-        return;
+        _ => {}
     }
+}
+
+/// Focuses what a retry drew: a panel's "Try again", else the element itself, made focusable by
+/// script alone where it is not a control.
+fn focus_drawn(drawn: Element) {
     let target = match drawn.matches(".roster-error").unwrap_or(false) {
         true => drawn.query_selector("button").ok().flatten(),
         false => Some(drawn),
@@ -271,6 +284,21 @@ fn focus_where_retried(at: RetriedAt, frames_left: u32) {
         let _ = target.set_attribute("tabindex", "-1");
     }
     let _ = target.focus();
+}
+
+/// After `element` lost focus: once the page has settled, `then` runs if `element` is still in
+/// the page (the admin moved focus elsewhere: in Roster, to the host's page, out of the window),
+/// not when a redraw took it away with the focus.
+pub fn if_focus_left(element: Element, then: impl FnOnce() + 'static) {
+    let check = Closure::once_into_js(move || {
+        if element.is_connected() {
+            then();
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
+    }
 }
 
 /// The first element after `node` among its siblings.
@@ -353,21 +381,16 @@ pub fn keep_focus_across_redraws(region: NodeRef<leptos::html::Main>) {
 /// there (the admin moved focus away) rather than replaced by a redraw, which `refocus_twin`
 /// follows.
 fn forget_if_left(kept: StoredValue<Option<(String, SendWrapper<Element>)>>, target: Element) {
-    let target = SendWrapper::new(target);
-    let check = Closure::once_into_js(move || {
-        let left = kept.try_with_value(|kept| {
-            kept.as_ref().is_some_and(|(_, element)| {
-                element.is_same_node(Some(&target)) && target.is_connected()
-            })
+    let left = target.clone();
+    if_focus_left(target, move || {
+        let still_kept = kept.try_with_value(|kept| {
+            kept.as_ref()
+                .is_some_and(|(_, element)| element.is_same_node(Some(&left)))
         });
-        if left == Some(true) {
+        if still_kept == Some(true) {
             kept.try_set_value(None);
         }
     });
-    if let Some(window) = web_sys::window() {
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), 0);
-    }
 }
 
 /// After `region` changed: focus the twin of the kept control if that control is gone and focus

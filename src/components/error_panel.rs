@@ -1,4 +1,4 @@
-use crate::dom::{focus_after_retry, RetriedAt};
+use crate::dom::{focus_after_retry, if_focus_left, RetriedAt};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::cell::RefCell;
@@ -14,7 +14,7 @@ pub fn ErrorPanel(
 ) -> impl IntoView {
     // Where the panel stood when "Try again" was pressed. The panel goes when the answer comes,
     // and with it its button and the keyboard's focus, which then goes to what took its place
-    // rather than back to the top of the page.
+    // rather than back to the top of the page; unless the admin moved focus away meanwhile.
     let retried: Rc<RefCell<Option<RetriedAt>>> = Rc::default();
     on_cleanup({
         let retried = SendWrapper::new(Rc::clone(&retried));
@@ -25,6 +25,20 @@ pub fn ErrorPanel(
             }
         }
     });
+    let on_blur = {
+        let retried = Rc::clone(&retried);
+        move |event: web_sys::FocusEvent| {
+            let button = event
+                .current_target()
+                .and_then(|button| button.dyn_into::<web_sys::Element>().ok());
+            if let Some(button) = button {
+                let retried = Rc::clone(&retried);
+                if_focus_left(button, move || {
+                    retried.replace(None);
+                });
+            }
+        }
+    };
     let on_click = move |event: web_sys::MouseEvent| {
         let panel = event
             .current_target()
@@ -38,7 +52,7 @@ pub fn ErrorPanel(
     view! {
         <div class="roster-error" role="alert">
             <p class="roster-error__message">{message}</p>
-            <button type="button" class="roster-button" on:click=on_click>
+            <button type="button" class="roster-button" on:click=on_click on:blur=on_blur>
                 "Try again"
             </button>
         </div>

@@ -269,8 +269,11 @@ test.describe('loading the app in parts', () => {
     await expectAccessible(page);
     // It is back: the same page loads, no reload needed.
     await page.unroute(/\/assets\/[0-9a-f]{16}\/(split|chunk)_[^/]+\.wasm$/);
-    await failure.getByRole('button', { name: 'Try again' }).click();
+    await failure.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
     await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeVisible();
     await expect(page.getByRole('alert')).toHaveCount(0);
+    // Focus, which went with the button, waited for the page and went to its heading.
+    await expect(page.getByRole('heading', { level: 1, name: 'Accounts' })).toBeFocused();
   });
 });

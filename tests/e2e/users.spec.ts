@@ -351,6 +351,27 @@ test.describe('user management', () => {
     await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
   });
 
+  test('focus moved away while "Try again" waits for its answer is left where the admin put it', async ({ page }) => {
+    const first = (await (await page.request.get('/api/v1/users?view=managed&sort=email&limit=1')).json()).items[0];
+    const user = `**/api/v1/users/${first.id}`;
+    await page.route(user, (route) => route.abort('connectionrefused'));
+    await page.goto(`/users/${first.id}`);
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('could not reach its server');
+    await page.unroute(user);
+    // The answer is held until the admin has moved on (as a click on the page's text does).
+    let answer = () => {};
+    const held = new Promise<void>((resolve) => { answer = resolve; });
+    await page.route(user, async (route) => { await held; await route.continue(); });
+    await alert.getByRole('button', { name: 'Try again' }).focus();
+    await page.keyboard.press('Enter');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    answer();
+    await expect(page.getByText(first.email).first()).toBeVisible();
+    await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+  });
+
   test('an unknown tab or page is a clear not-found page', async ({ page }) => {
     await page.goto('/users/deleted');
     await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
