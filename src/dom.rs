@@ -196,12 +196,7 @@ fn focus_heading_when_drawn(region: NodeRef<leptos::html::Main>, frames_left: u3
         .flatten()
         .and_then(|heading| heading.dyn_into::<HtmlElement>().ok());
     match heading {
-        Some(heading) => {
-            if !heading.has_attribute("tabindex") {
-                let _ = heading.set_attribute("tabindex", "-1");
-            }
-            let _ = heading.focus();
-        }
+        Some(heading) => focus_by_script(&heading),
         None if frames_left > 0 => {
             request_animation_frame(move || focus_heading_when_drawn(region, frames_left - 1));
         }
@@ -266,24 +261,28 @@ fn focus_where_retried(at: RetriedAt, frames_left: u32) {
     }
 }
 
-/// Focuses what a retry drew: a panel's "Try again", else the element itself, made focusable by
-/// script alone where it is not a control.
+/// Focuses what a retry drew: a panel's "Try again", else the element itself.
 fn focus_drawn(drawn: Element) {
     let target = match drawn.matches(".roster-error").unwrap_or(false) {
         true => drawn.query_selector("button").ok().flatten(),
         false => Some(drawn),
     };
-    let Some(target) = target.and_then(|target| target.dyn_into::<HtmlElement>().ok()) else {
-        return;
-    };
-    let focusable = matches!(
-        target.tag_name().as_str(),
+    if let Some(target) = target.and_then(|target| target.dyn_into::<HtmlElement>().ok()) {
+        focus_by_script(&target);
+    }
+}
+
+/// Focuses `element`, first made focusable by script alone (not by Tab) where it is not a control
+/// and has no tabindex of its own: a heading, a summary, a region.
+fn focus_by_script(element: &HtmlElement) {
+    let control = matches!(
+        element.tag_name().as_str(),
         "A" | "BUTTON" | "INPUT" | "SELECT" | "TEXTAREA"
     );
-    if !focusable && !target.has_attribute("tabindex") {
-        let _ = target.set_attribute("tabindex", "-1");
+    if !control && !element.has_attribute("tabindex") {
+        let _ = element.set_attribute("tabindex", "-1");
     }
-    let _ = target.focus();
+    let _ = element.focus();
 }
 
 /// After `element` lost focus: once the page has settled, `then` runs if `element` is still in
