@@ -476,7 +476,7 @@ async fn copy_dataset(
         sqlx::query(
             "INSERT INTO member_search (id, org_id, joined_at, sort_name, email, search_text) \
              SELECT id, org_id, joined_at, sort_name, email, search_text FROM users \
-             WHERE id BETWEEN $1 AND $2 AND org_id IS NOT NULL ON CONFLICT (id) DO NOTHING",
+             WHERE id BETWEEN $1 AND $2 AND org_id IS NOT NULL",
         )
         .bind(first)
         .bind(last)
@@ -565,21 +565,25 @@ async fn outgrows(
 /// PostgreSQL: drops the foreign keys of `table` and the indexes that no constraint needs, to
 /// add them again once the rows are in (as pg_restore does: a row-by-row reference check locks
 /// each row referred to, rewriting its page; one check of all rows is a join); returns the
-/// statements that restore them.
+/// statements that restore them. A partitioned table's index is defined `ON ONLY` the table (as
+/// pg_dump attaches each partition's after): restored without `ONLY`, it is built on every
+/// partition.
 async fn set_aside(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     table: &str,
 ) -> StoreResult<Vec<String>> {
     let set_aside = sqlx::query(
-        "SELECT format('DROP INDEX %s', i.indexrelid::regclass) AS drop_it, \
-         pg_get_indexdef(i.indexrelid) AS restore \
+        "SELECT 1 AS step, format('DROP INDEX %s', i.indexrelid::regclass) AS drop_it, \
+         regexp_replace(pg_get_indexdef(i.indexrelid), '^(CREATE (UNIQUE )?INDEX \\S+ ON )ONLY ', '\\1') \
+         AS restore \
          FROM pg_index i WHERE i.indrelid = CAST($1 AS regclass) \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
          UNION ALL \
-         SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname), \
+         SELECT 2, format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname), \
          format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, \
          pg_get_constraintdef(c.oid)) \
-         FROM pg_constraint c WHERE c.conrelid = CAST($1 AS regclass) AND c.contype = 'f'",
+         FROM pg_constraint c WHERE c.conrelid = CAST($1 AS regclass) AND c.contype = 'f' \
+         ORDER BY step",
     )
     .bind(table)
     .fetch_all(&mut **tx)

@@ -1566,6 +1566,28 @@ async fn patches_without_if_match_racing_each_other_all_take_effect() {
         (&json!("Renamed"), &json!(false)),
         "{user}"
     );
+    // Twenty renames of one member at once, each to another family name (on PostgreSQL its
+    // search row moves between partitions): all apply, and search finds the member once, by the
+    // name the last of them left.
+    let statuses = in_parallel(20, |i| {
+        let server = server.another_client();
+        let secret = secret.clone();
+        let family = format!("Vexworth{}", char::from(b'a' + i as u8));
+        async move {
+            let rename = json!([{ "op": "replace", "path": "name.familyName", "value": family }]);
+            patch_user(&server, &secret, sam, rename).await.0
+        }
+    })
+    .await;
+    assert_eq!(count(&statuses, StatusCode::OK), 20, "{statuses:?}");
+    assert_counts_kept(&server).await;
+    let (_, _, user) = scim(&server, &secret, "GET", &format!("/Users/{sam}"), &[], None).await;
+    let last = user["name"]["familyName"].as_str().expect("a family name");
+    for term in ["vexworth", last] {
+        let found = server.users(&format!("view=managed&q={term}")).await;
+        let ids: Vec<i64> = found.items.iter().map(|u| u.id).collect();
+        assert_eq!((ids, found.total), (vec![sam], 1), "{term}");
+    }
 }
 
 #[tokio::test]
