@@ -12,6 +12,8 @@ test.describe('account user access', () => {
     const account = (await link.textContent()) ?? '';
     await link.click();
     await expect(page.getByRole('heading', { level: 1, name: `User access — ${account}` })).toBeVisible();
+    // Focus went with the link: the page's heading takes it, and keeps it once the account is read.
+    await expect(page.getByRole('heading', { level: 1, name: `User access — ${account}` })).toBeFocused();
     await expect(page.getByRole('table', { name: 'People with access to this account' })).toBeVisible();
     await expectAccessible(page);
 

@@ -600,14 +600,8 @@ async fn an_edit_under_way_when_its_admin_was_demoted_changes_nothing() {
         at: server.now(),
     };
     // …and Maya made him a Member before it wrote.
-    let (_, tag) = server.detail(daniel).await;
-    let (status, _, body) = server
-        .send_json(
-            "PATCH",
-            &format!("/api/v1/users/{daniel}"),
-            &[("if-match", &tag)],
-            Some(serde_json::json!({"org_role": "member"})),
-        )
+    let (status, body) = server
+        .patch_as_read(daniel, serde_json::json!({"org_role": "member"}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (sam, _) = server.detail(id_of(MEMBER)).await;

@@ -105,13 +105,14 @@ pub fn AccountAccessPage() -> impl IntoView {
             async move { api.account(id).await }
         })
     };
-    use_title(move || {
+    let heading = move || {
         account
             .get()
             .and_then(Result::ok)
             .map(|a| format!("User access — {}", a.name))
             .unwrap_or_else(|| "User access".to_owned())
-    });
+    };
+    use_title(heading);
     let people = {
         local_resource(move || {
             save_roles.version().track();
@@ -299,14 +300,19 @@ pub fn AccountAccessPage() -> impl IntoView {
         people.refetch();
     });
 
-    let header = move || {
+    let invite_button = move || {
+        suspend(async move {
+            account.await.map(|_| {
+                view! {
+                    <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
+                }
+            })
+        })
+    };
+    let facts = move || {
         suspend(async move {
             account.await.map(|account| {
                 view! {
-                    <div class="roster-page__header">
-                        <h1>{format!("User access — {}", account.name)}</h1>
-                        <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
-                    </div>
                     <dl class="roster-facts">
                         <div><dt>"Account SID"</dt><dd><code>{account.sid.clone()}</code></dd></div>
                         <div><dt>"Status"</dt><dd>{account.status.label()}</dd></div>
@@ -510,7 +516,13 @@ pub fn AccountAccessPage() -> impl IntoView {
                 <A href="/accounts" attr:class="roster-link">"← Back to accounts"</A>
             </p>
             <FailureBoundary title="User access" on_retry=on_retry>
-                <Transition fallback=|| view! { <h1>"User access"</h1> }>{header}</Transition>
+                // One heading from the start, its name completed once the account is read: a
+                // heading drawn anew would take away the focus it was given on arriving here.
+                <div class="roster-page__header">
+                    <h1>{heading}</h1>
+                    <Transition>{invite_button}</Transition>
+                </div>
+                <Transition>{facts}</Transition>
             </FailureBoundary>
             // Live regions drawn from the start, so that what comes into them is read out.
             <div role="status">

@@ -105,6 +105,16 @@ impl TestServer {
         (serde_json::from_value(body).expect("detail"), tag)
     }
 
+    /// PATCHes `change` to a user at the version a read of them gives now.
+    pub async fn patch_as_read(
+        &self,
+        id: i64,
+        change: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let uri = format!("/api/v1/users/{id}");
+        self.at_current_version("PATCH", id, &uri, change).await
+    }
+
     /// POSTs or PUTs `body` to a user action at the user's current version.
     pub async fn act(
         &self,
@@ -113,10 +123,20 @@ impl TestServer {
         action: &str,
         body: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
-        let (_, tag) = self.detail(id).await;
         let uri = format!("/api/v1/users/{id}/{action}");
+        self.at_current_version(method, id, &uri, body).await
+    }
+
+    async fn at_current_version(
+        &self,
+        method: &str,
+        id: i64,
+        uri: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let (_, tag) = self.detail(id).await;
         let (status, _, body) = self
-            .send_json(method, &uri, &[("if-match", tag.as_str())], Some(body))
+            .send_json(method, uri, &[("if-match", tag.as_str())], Some(body))
             .await;
         (status, body)
     }
