@@ -105,10 +105,9 @@ pub fn AccountAccessPage() -> impl IntoView {
             async move { api.account(id).await }
         })
     };
+    let loaded = move || account.get().and_then(Result::ok);
     let heading = move || {
-        account
-            .get()
-            .and_then(Result::ok)
+        loaded()
             .map(|a| format!("User access — {}", a.name))
             .unwrap_or_else(|| "User access".to_owned())
     };
@@ -300,15 +299,6 @@ pub fn AccountAccessPage() -> impl IntoView {
         people.refetch();
     });
 
-    let invite_button = move || {
-        suspend(async move {
-            account.await.map(|_| {
-                view! {
-                    <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
-                }
-            })
-        })
-    };
     let facts = move || {
         suspend(async move {
             account.await.map(|account| {
@@ -520,7 +510,9 @@ pub fn AccountAccessPage() -> impl IntoView {
                 // heading drawn anew would take away the focus it was given on arriving here.
                 <div class="roster-page__header">
                     <h1>{heading}</h1>
-                    <Transition>{invite_button}</Transition>
+                    {move || loaded().map(|_| view! {
+                        <button type="button" class="roster-button" on:click=open_invite>"Invite users"</button>
+                    })}
                 </div>
                 <Transition>{facts}</Transition>
             </FailureBoundary>
