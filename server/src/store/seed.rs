@@ -470,28 +470,29 @@ async fn copy_dataset(
         .execute(&mut *tx)
         .await?;
     }
-    // The members' search rows, which the users' triggers, off meanwhile, would have written.
-    let user_ids = data.users.iter().map(|user| user.id);
-    if let (Some(first), Some(last)) = (user_ids.clone().min(), user_ids.max()) {
-        sqlx::query(
-            "INSERT INTO member_search (id, org_id, joined_at, sort_name, email, search_text) \
-             SELECT id, org_id, joined_at, sort_name, email, search_text FROM users \
-             WHERE id BETWEEN $1 AND $2 AND org_id IS NOT NULL",
-        )
-        .bind(first)
-        .bind(last)
-        .execute(&mut *tx)
-        .await?;
-    }
     // Building an index or checking references over rows already there is several times quicker
-    // than row by row (a trigram index most of all); its sorts and the recount's joins may use
-    // more memory.
+    // than row by row (a trigram index most of all); its sorts, the recount's joins and the
+    // search rows' order may use more memory.
     sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
     sqlx::query("SET LOCAL work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
+    // The members' search rows, which the users' triggers, off meanwhile, would have written: in
+    // the order the daily upkeep keeps them in (`Store::order_member_search`).
+    let user_ids = data.users.iter().map(|user| user.id);
+    if let (Some(first), Some(last)) = (user_ids.clone().min(), user_ids.max()) {
+        sqlx::query(
+            "INSERT INTO member_search (id, org_id, joined_at, sort_name, email, search_text) \
+             SELECT id, org_id, joined_at, sort_name, email, search_text FROM users \
+             WHERE id BETWEEN $1 AND $2 AND org_id IS NOT NULL ORDER BY org_id, sort_name, id",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+    }
     for statement in &restore {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
