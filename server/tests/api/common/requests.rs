@@ -91,6 +91,15 @@ impl TestServer {
         pages
     }
 
+    /// The ids of every page of a listing (`walk_forward`), in its order.
+    pub async fn walk_forward_ids(&self, query: &str) -> Vec<i64> {
+        self.walk_forward(query)
+            .await
+            .iter()
+            .flat_map(|page| page.items.iter().map(|user| user.id))
+            .collect()
+    }
+
     /// A user's page and its ETag.
     pub async fn detail(&self, id: i64) -> (UserDetail, String) {
         let (status, headers, body) = self
