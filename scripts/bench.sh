@@ -7,8 +7,9 @@
 # scripts/bench-browser.mjs; BENCH_BROWSER=0 leaves it out).
 # BENCH_DATABASE=postgres runs it all on a throw-away PostgreSQL cluster (scripts/with-postgres.sh),
 # with 1,000,000 users unless BENCH_USERS says otherwise, after the API and load figures of SQLite at
-# 100,000 users (BENCH_SIDE_BY_SIDE=0 leaves them out), and ends with both side by side (not when
-# ROSTER_TEST_POSTGRES names a server of your own: then PostgreSQL alone, there).
+# 100,000 users and of PostgreSQL at the same size (BENCH_SIDE_BY_SIDE=0 leaves both out), and ends
+# with them side by side (not when ROSTER_TEST_POSTGRES names a server of your own: then PostgreSQL
+# alone, there).
 # Prints numbers; asserts nothing (timings belong in benchmarks, not tests). Loopback only, bounded loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,14 @@ if [ "$backend" = postgres ] && [ -z "${ROSTER_TEST_POSTGRES:-}" ]; then
     echo "== SQLite first, for the side-by-side table at the end"
     BENCH_DATABASE=sqlite BENCH_USERS= BENCH_BROWSER=0 BENCH_RECORD="$records/sqlite.tsv" scripts/bench.sh \
       || { echo "(the SQLite run failed: no side-by-side table)"; rm -f "$records/sqlite.tsv"; }
+    # The same size on both backends: what one database costs against the other, where the larger
+    # run below adds what ten times the users cost.
+    if [ "${BENCH_USERS:-1000000}" != 100000 ]; then
+      echo "== PostgreSQL at SQLite's size"
+      PG_FSYNC=on PG_SHARED_BUFFERS=1GB BENCH_USERS=100000 BENCH_BROWSER=0 \
+        BENCH_RECORD="$records/postgres-100000.tsv" scripts/with-postgres.sh scripts/bench.sh \
+        || { echo "(the PostgreSQL run at SQLite's size failed)"; rm -f "$records/postgres-100000.tsv"; }
+    fi
     echo "== PostgreSQL"
   fi
   # Durable writes, as a real deployment has them (the test suites turn fsync off), and a buffer
@@ -28,21 +37,29 @@ if [ "$backend" = postgres ] && [ -z "${ROSTER_TEST_POSTGRES:-}" ]; then
   PG_FSYNC=on PG_SHARED_BUFFERS=1GB BENCH_RECORD="$records/postgres.tsv" \
     scripts/with-postgres.sh scripts/bench.sh "$@"
   if [ -s "$records/sqlite.tsv" ]; then
-    # Each figure both runs measured, in the order PostgreSQL's run printed them.
-    python3 - "$records/sqlite.tsv" "$records/postgres.tsv" <<'PY'
+    # Each figure every run measured, in the order PostgreSQL's last run printed them.
+    runs=("$records/sqlite.tsv")
+    if [ -s "$records/postgres-100000.tsv" ]; then runs+=("$records/postgres-100000.tsv"); fi
+    python3 - "${runs[@]}" "$records/postgres.tsv" <<'PY'
 import sys
 
 def figures(path):
     with open(path, encoding="utf-8") as lines:
         return dict(line.rstrip("\n").split("\t", 1) for line in lines if "\t" in line)
 
-sqlite, postgres = figures(sys.argv[1]), figures(sys.argv[2])
-heads = [f"{name}, {int(run.get('users', '0')):,} users" for name, run in (("SQLite", sqlite), ("PostgreSQL", postgres))]
-rows = [(label, sqlite[label], value) for label, value in postgres.items() if label != "users" and label in sqlite]
-widths = [max(len(row[column]) for row in rows + [("", *heads)]) for column in range(3)]
+runs = [figures(path) for path in sys.argv[1:]]
+names = ["SQLite"] + ["PostgreSQL"] * (len(runs) - 1)
+heads = [f"{name}, {int(run.get('users', '0')):,} users" for name, run in zip(names, runs)]
+rows = [
+    (label, *(run[label] for run in runs))
+    for label in runs[-1]
+    if label != "users" and all(label in run for run in runs)
+]
+widths = [max(len(row[column]) for row in rows + [("", *heads)]) for column in range(len(heads) + 1)]
 print("== Side by side (medians, or totals where the row times a whole job; under load: requests a second and p99)")
-for label, left, right in [("", *heads)] + rows:
-    print(f"{label:{widths[0]}}   {left:>{widths[1]}}   {right:>{widths[2]}}")
+for row in [("", *heads)] + rows:
+    cells = [f"{cell:>{width}}" for cell, width in zip(row[1:], widths[1:])]
+    print("   ".join([f"{row[0]:{widths[0]}}"] + cells))
 PY
   fi
   exit 0
