@@ -4,7 +4,7 @@
 
 use crate::named::named_enum;
 use crate::roles::{AccountRole, OrgRole};
-use crate::users::{TwoFactor, UserStatus};
+use crate::users::{TwoFactor, UserStatus, UserView};
 use crate::{AccountId, Timestamp};
 
 named_enum! {
@@ -126,6 +126,12 @@ impl UserFilter {
         }
     }
 
+    /// Whether the tab `view` offers this filter: only members have an organization role (the
+    /// API finds nobody on the other tabs by it).
+    pub fn offered_on(self, view: UserView) -> bool {
+        self != UserFilter::Role || matches!(view, UserView::Managed | UserView::Imported)
+    }
+
     /// What an unknown value of this filter is told.
     fn expected(self) -> &'static str {
         match self {
@@ -205,6 +211,15 @@ impl UserFilters {
         Ok(())
     }
 
+    /// These filters but those the tab `view` does not offer: what a list of that tab is
+    /// narrowed by when the admin comes to it from another.
+    pub fn offered_on(self, view: UserView) -> Self {
+        UserFilter::ALL
+            .into_iter()
+            .filter(|filter| !filter.offered_on(view))
+            .fold(self, |filters, filter| filters.without(filter))
+    }
+
     /// The text of `filter` in a URL or query, if it is set.
     pub fn get(&self, filter: UserFilter) -> Option<String> {
         match filter {
@@ -274,6 +289,20 @@ mod tests {
         assert_eq!(again, filters);
         assert!(filters.without(UserFilter::Role).role.is_none());
         assert!(!filters.is_empty());
+    }
+
+    #[test]
+    fn a_tab_keeps_the_filters_it_offers_and_only_members_have_an_organization_role() {
+        let mut filters = UserFilters::default();
+        filters.set(UserFilter::Role, "member").unwrap();
+        filters.set(UserFilter::TwoFactor, "off").unwrap();
+        for view in [UserView::Managed, UserView::Imported] {
+            assert_eq!(filters.offered_on(view), filters);
+        }
+        for view in [UserView::External, UserView::Invited] {
+            assert!(!UserFilter::Role.offered_on(view));
+            assert_eq!(filters.offered_on(view), filters.without(UserFilter::Role));
+        }
     }
 
     #[test]

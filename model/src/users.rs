@@ -38,6 +38,24 @@ impl UserView {
             UserView::Imported => "Existing users on a verified domain brought into the organization by import.",
         }
     }
+
+    /// The order a tab opens in: by name, but the Invited tab by email, as it shows no name (most
+    /// people invited have none yet).
+    pub fn default_sort(self) -> SortField {
+        match self {
+            UserView::Invited => SortField::Email,
+            UserView::Managed | UserView::External | UserView::Imported => SortField::Name,
+        }
+    }
+
+    /// `sort` on this tab, where it has a column to show it in: else the tab's own order (an
+    /// order by name on the Invited tab would look like none).
+    pub fn sort_shown(self, sort: SortField) -> SortField {
+        match (self, sort) {
+            (UserView::Invited, SortField::Name) => self.default_sort(),
+            _ => sort,
+        }
+    }
 }
 
 named_enum! {
@@ -439,6 +457,23 @@ impl UserListRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tab_opens_in_an_order_it_shows() {
+        assert_eq!(UserView::Invited.default_sort(), SortField::Email);
+        for view in UserView::ALL {
+            assert_eq!(view.sort_shown(view.default_sort()), view.default_sort());
+            assert_eq!(view.sort_shown(SortField::Date), SortField::Date);
+        }
+        assert_eq!(
+            UserView::Invited.sort_shown(SortField::Name),
+            SortField::Email
+        );
+        assert_eq!(
+            UserView::Managed.sort_shown(SortField::Name),
+            SortField::Name
+        );
+    }
 
     #[test]
     fn a_count_set_is_the_count_got_and_says_whether_it_is_a_lower_bound() {

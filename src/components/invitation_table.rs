@@ -122,9 +122,9 @@ pub fn InvitationTable(
                     <th scope="row"><A href=format!("/users/{}", user.id) attr:class="roster-link">{email.clone()}</A></th>
                     <td>{invited_by}</td>
                     <td>{accounts}</td>
-                    <td>{format::date(invitation.sent_at)}</td>
-                    <td>{format::optional_date(invitation.last_sent_at)}</td>
-                    <td>{expires}</td>
+                    <td class="roster-date">{format::date(invitation.sent_at)}</td>
+                    <td class="roster-date">{format::optional_date(invitation.last_sent_at)}</td>
+                    <td class="roster-date">{expires}</td>
                     <td class="roster-row-actions">
                         <Show when=move || confirming.get() != Some(vec![id]) fallback=move || view! {
                             // Focus follows the question in Revoke's place and back

@@ -38,6 +38,30 @@ pub fn ConsequenceChecklist(
     }
 }
 
+/// What a removal or deletion still needs before it can be confirmed, said beside its button
+/// while that is disabled (out of the keyboard's reach, it could not tell why). `id` is what the
+/// button's `aria-describedby` names.
+#[component]
+pub fn LeaveHint(
+    #[prop(into)] id: String,
+    /// Every consequence is ticked.
+    #[prop(into)]
+    all_ticked: Signal<bool>,
+    /// Each account the users own has its new owner.
+    #[prop(into)]
+    owners_chosen: Signal<bool>,
+) -> impl IntoView {
+    let hint = move || match (all_ticked.get(), owners_chosen.get()) {
+        (true, true) => None,
+        (false, true) => Some("To continue, tick every consequence above."),
+        (true, false) => Some("To continue, choose the new owner of each account."),
+        (false, false) => Some(
+            "To continue, tick every consequence above and choose the new owner of each account.",
+        ),
+    };
+    move || hint().map(|hint| view! { <p id=id.clone() class="roster-muted">{hint}</p> })
+}
+
 /// "New owner of <account>": a choice among `options` (user id, label), kept in `owners`
 /// (account id → new owner id); `on_pick` hears each choice with its label.
 #[component]

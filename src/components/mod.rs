@@ -26,7 +26,7 @@ pub use dialog::Dialog;
 pub use domain_card::DomainCard;
 pub use error_panel::{ErrorPanel, FailureBoundary};
 pub use invitation_table::{expiry, InvitationAction, InvitationTable};
-pub use leave_fields::{ConsequenceChecklist, OwnerSelect};
+pub use leave_fields::{ConsequenceChecklist, LeaveHint, OwnerSelect};
 pub use member_notice::MemberNotice;
 pub use paged_table::{PagedTable, TableHeader};
 pub use pager::Pager;

@@ -34,13 +34,11 @@ fn choices(filter: UserFilter) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// The filters a tab offers: only members have an organization role.
+/// The filters a tab offers.
 fn offered(view: UserView) -> Vec<UserFilter> {
     UserFilter::ALL
         .into_iter()
-        .filter(|f| {
-            *f != UserFilter::Role || matches!(view, UserView::Managed | UserView::Imported)
-        })
+        .filter(|f| f.offered_on(view))
         .collect()
 }
 

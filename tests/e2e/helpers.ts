@@ -26,6 +26,23 @@ export async function expectAccessible(page: Page) {
     (v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
   );
   expect(summary, summary.join('\n')).toEqual([]);
+  // An alert or status kept in the page for what may come into it shows no box (a border or a
+  // background) until it says something; the room it keeps for a line is not drawn.
+  const emptyBoxes = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('[role="alert"], [role="status"], .roster-error, .roster-notice'))
+      .filter((box) => {
+        const drawn = box.getBoundingClientRect();
+        const style = getComputedStyle(box);
+        const painted = style.backgroundColor !== 'rgba(0, 0, 0, 0)' || ['top', 'right', 'bottom', 'left'].some(
+          (side) => style.getPropertyValue(`border-${side}-width`) !== '0px' && style.getPropertyValue(`border-${side}-style`) !== 'none',
+        );
+        // (A visually hidden status, 1 px square, is not drawn.)
+        return painted && drawn.width > 1 && drawn.height > 1 && !(box.textContent ?? '').trim()
+          && !box.querySelector('input, button, select, textarea, img, svg');
+      })
+      .map((box) => box.outerHTML.slice(0, 160)),
+  );
+  expect(emptyBoxes, 'drawn with nothing in them').toEqual([]);
 }
 
 /**

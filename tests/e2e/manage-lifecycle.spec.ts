@@ -170,8 +170,14 @@ test.describe('a user’s lifecycle', () => {
     const dialog = page.getByRole('dialog', { name: /Remove .* from the organization\?/ });
     const confirm = dialog.getByRole('button', { name: 'Remove from organization' });
     await expect(confirm).toBeDisabled();
+    // Out of the keyboard's reach while disabled, the button is described by what it waits for.
+    await expect(confirm).toHaveAccessibleDescription('To continue, tick every consequence above and choose the new owner of each account.');
+    // Every box is as large as the others, beside a label on one line or on three.
+    const widths = await dialog.getByRole('checkbox').evaluateAll((boxes) => boxes.map((box) => box.getBoundingClientRect().width));
+    expect(new Set(widths).size, String(widths)).toBe(1);
     for (const box of await dialog.getByRole('checkbox').all()) await box.check();
     await expect(confirm).toBeDisabled();
+    await expect(confirm).toHaveAccessibleDescription('To continue, choose the new owner of each account.');
     // The managed users to choose from could not be read: the dialog says so, "keeps it" is still
     // offered, and "Try again" reads them.
     const candidates = /\/api\/v1\/users\?.*status=active/;

@@ -22,7 +22,9 @@ test.describe('filters of the user lists', () => {
     await expect(page.getByText('1 user matching the filters', { exact: true })).toBeVisible();
     await expect(userRows(page)).toHaveCount(1);
     await expect(page.getByRole('tab', { name: /Managed/ })).toContainText('1');
-    await expect(page.getByRole('tab', { name: /External/ })).toContainText('0');
+    // External and Invited offer no organization role (their people have none here): each counts
+    // what opening it lists, not narrowed by it.
+    await expect(page.getByRole('tab', { name: /External/ })).toContainText('8');
     const chip = page.getByRole('button', { name: 'Organization role: Owner, remove filter' });
     await expect(chip).toBeVisible();
     await expect(page.getByRole('button', { name: 'Filters (1)' })).toBeVisible();
@@ -44,6 +46,50 @@ test.describe('filters of the user lists', () => {
     await expect(page.getByRole('button', { name: /remove filter/ })).toHaveCount(0);
     // The chip went with its filter: focus goes to the Filters button, not the page's top.
     await expect(page.getByRole('button', { name: 'Filters', exact: true })).toBeFocused();
+  });
+
+  test('a tab keeps the filters it offers and drops the one it does not', async ({ page }) => {
+    await page.goto('/users/managed?role=member&two_factor=off');
+    const counts = await (await page.request.get('/api/v1/users/counts?two_factor=off')).json();
+    const external = page.getByRole('tab', { name: /External/ });
+    await expect(external).toContainText(String(counts.external));
+    await expect(page.getByRole('tab', { name: /Invited/ })).toContainText(String(counts.invited));
+
+    await external.click();
+    await expect(page).toHaveURL(/\/users\/external\?two_factor=off$/);
+    const summary = counts.external === 1 ? '1 user matching the filters' : `${counts.external} users matching the filters`;
+    await expect(page.getByText(summary, { exact: true })).toBeVisible();
+    await expect(userRows(page)).toHaveCount(counts.external);
+    await expect(page.getByRole('button', { name: /^Organization role: .*remove filter/ })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /^Two-factor: Off, remove filter/ })).toBeVisible();
+    await expectAccessible(page);
+
+    // A link with a filter the tab does not offer lists the tab unnarrowed by it.
+    await page.goto('/users/external?role=owner');
+    await expect(page.getByText('8 users', { exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: /remove filter/ })).toHaveCount(0);
+  });
+
+  test('the Invited tab opens in an order it shows: by email', async ({ page }) => {
+    const invited = (await (await page.request.get('/api/v1/users?view=invited&sort=email&limit=200')).json()).items as { email: string }[];
+    // From the Managed tab in its own order (by name), and by a link asking for names, which
+    // the Invited tab does not show.
+    for (const arrive of ['tab', '/users/invited?sort=name']) {
+      if (arrive === 'tab') {
+        await page.goto('/users/managed');
+        await page.getByRole('tab', { name: /Invited/ }).click();
+        await expect(page).toHaveURL(/\/users\/invited$/);
+      } else {
+        await page.goto(arrive);
+      }
+      await expect(page.getByRole('columnheader', { name: /^Email/ })).toHaveAttribute('aria-sort', 'ascending');
+      await expect(userRows(page).first().locator('th').first()).toHaveText(invited[0].email);
+    }
+    // An order it shows is kept from tab to tab.
+    await page.goto('/users/managed?sort=date');
+    await page.getByRole('tab', { name: /Invited/ }).click();
+    await expect(page).toHaveURL(/\/users\/invited\?sort=date$/);
+    await expect(page.getByRole('columnheader', { name: /^Sent/ })).toHaveAttribute('aria-sort', 'ascending');
   });
 
   test('an account is found by search and its people listed; a link with filters opens filtered', async ({ page }) => {

@@ -245,6 +245,12 @@ test.describe('user management', () => {
       if (path !== '/domains') await expect(page.getByRole('table').first()).toBeVisible();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, path).toBeLessThanOrEqual(0);
+      if (path === '/users/managed') {
+        // Every tab in sight (a second row of them), none hidden past the edge.
+        for (const tab of ['Managed', 'External', 'Invited', 'Imported']) {
+          await expect(page.getByRole('tab', { name: new RegExp(tab) })).toBeInViewport({ ratio: 1 });
+        }
+      }
       // A table wider than the screen scrolls from the keyboard too (axe: scrollable-region-focusable).
       await expectAccessible(page);
     }
@@ -370,6 +376,23 @@ test.describe('user management', () => {
     await expect(page.getByText(first.email).first()).toBeVisible();
     await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
     expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+  });
+
+  test('a user deleted while their edit is open: the page says so and the edit goes', async ({ page }) => {
+    const first = (await (await page.request.get('/api/v1/users?view=managed&sort=email&limit=1')).json()).items[0];
+    await page.goto(`/users/${first.id}`);
+    await page.getByRole('button', { name: 'Edit user' }).click();
+    await page.getByLabel('Given name').fill('Renamed');
+    // Deleted meanwhile (in another tab, by another admin): every read and change of them is
+    // answered as the API answers for a user who is not there.
+    const gone = { error: { code: 'not_found', message: 'This organization has no such user.' } };
+    await page.route(`**/api/v1/users/${first.id}`, (route) =>
+      route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify(gone) }));
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'User not found' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Edit user' })).toHaveCount(0);
+    await expect(page.getByLabel('Given name')).toHaveCount(0);
+    await expectAccessible(page);
   });
 
   test('an unknown tab or page is a clear not-found page', async ({ page }) => {

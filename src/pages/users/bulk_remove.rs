@@ -8,7 +8,9 @@ use roster_model::{LeaveRequest, REMOVE_CONSEQUENCES};
 
 use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
+use crate::components::{
+    ConsequenceChecklist, Dialog, ErrorPanel, LeaveHint, OwnerSelect, SearchBox,
+};
 use crate::reactive::{effect, local_resource, suspend};
 
 /// How many pages of accounts (200 each) are read to find those the selection owns.
@@ -73,10 +75,9 @@ pub fn BulkRemoveDialog(
             .and_then(Result::ok)
             .map_or(usize::MAX, |list| list.len())
     };
-    let ready = move || {
-        ticked.with(|t| t.len() == REMOVE_CONSEQUENCES.len())
-            && owners.with(|o| o.len()) == owned_count()
-    };
+    let all_ticked = move || ticked.with(|t| t.len() == REMOVE_CONSEQUENCES.len());
+    let owners_chosen = move || owners.with(|o| o.len()) == owned_count();
+    let ready = move || all_ticked() && owners_chosen();
     let close = Callback::new(move |()| removing.set(None));
     let confirm = move |_| {
         if !ready() {
@@ -138,9 +139,11 @@ pub fn BulkRemoveDialog(
                     }
                 })}
             </Transition>
+            <LeaveHint id="roster-bulk-remove-hint" all_ticked=Signal::derive(all_ticked)
+                owners_chosen=Signal::derive(owners_chosen) />
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready()
-                    on:click=confirm>"Remove from organization"</button>
+                    aria-describedby="roster-bulk-remove-hint" on:click=confirm>"Remove from organization"</button>
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
             </div>
         </Dialog>

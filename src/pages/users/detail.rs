@@ -287,7 +287,15 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                             }
                             Ok(view! { <UserDetailView detail=detail on_edit=on_edit message=manage_message refocus=refocus access=access_edit leave=leave_draft on_changed=on_changed settling=settling on_left=on_left shown=id /> }.into_any())
                         }
-                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => Ok(missing().into_any()),
+                        Err(failure) if failure.code() == Some(ErrorCode::NotFound) => {
+                            // Deleted or removed meanwhile (in another tab, by another admin): an
+                            // edit left open has nothing to save any more.
+                            base.set(None);
+                            conflict.set(None);
+                            edit_error.clear();
+                            saved.set(false);
+                            Ok(missing().into_any())
+                        }
                         Err(failure) => Err(failure),
                     }
                 })}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{
     AccountRef, BulkAction, BulkRequest, InvitationActionResult, LeaveRequest, SortDir, SortField,
-    UserFilter, UserFilters, UserListRequest, UserSummary, UserView, DEFAULT_PAGE_SIZE,
+    UserFilter, UserFilters, UserListRequest, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
     MAX_INVITE_EMAILS,
 };
 
@@ -45,7 +45,7 @@ struct ListState {
 
 impl ListState {
     fn href(&self) -> String {
-        let sort = if self.sort == SortField::default() {
+        let sort = if self.sort == self.view.default_sort() {
             String::new()
         } else {
             self.sort.as_str().to_owned()
@@ -129,11 +129,13 @@ pub fn UsersPage(view: Memo<Option<UserView>>) -> impl IntoView {
     let state = Memo::new(move |_| {
         let query = query.get();
         let cursor = query.cursor.clone().filter(|c| !c.is_empty());
+        let view = view.get().unwrap_or_default();
         ListState {
-            view: view.get().unwrap_or_default(),
-            filters: query.filters(),
+            view,
+            // What the tab does not offer (a hand-edited URL) narrows nothing unseen.
+            filters: query.filters().offered_on(view),
             search: query.q.unwrap_or_default(),
-            sort: query.sort.unwrap_or_default(),
+            sort: view.sort_shown(query.sort.unwrap_or(view.default_sort())),
             dir: query.dir.unwrap_or_default(),
             // Without a cursor it is the first page, whatever a hand-edited URL says.
             page: cursor
@@ -207,7 +209,25 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         bulk.version().track();
         invitation_action.version().track();
         let filters = filters.get();
-        async move { api.view_counts(&filters).await.ok() }
+        async move {
+            // A tab counts what it would list once opened: under the filters it offers (the
+            // API finds no one on External or Invited by organization role), each set asked once.
+            let mut asked: Vec<(UserFilters, ViewCounts)> = Vec::new();
+            let mut counts = ViewCounts::default();
+            for view in UserView::ALL {
+                let offered = filters.offered_on(view);
+                let theirs = match asked.iter().position(|(by, _)| *by == offered) {
+                    Some(at) => &asked[at].1,
+                    None => {
+                        let answer = api.view_counts(&offered).await.ok()?;
+                        asked.push((offered, answer));
+                        &asked[asked.len() - 1].1
+                    }
+                };
+                counts.set(view, theirs.get(view), theirs.at_least(view));
+            }
+            Some(counts)
+        }
     });
     let users = latest_read(move || {
         changes.track();
@@ -522,9 +542,15 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
             .map(|view| Tab {
                 id: view.as_str().to_owned(),
                 label: view.label().to_owned(),
-                // Switching tabs keeps the search and filters but starts from the first page.
+                // Switching tabs keeps the search, the filters the tab offers and an order it shows
+                // (the tab's own, where the list was in its own), from the first page.
                 href: ListState {
                     view,
+                    filters: current.filters.offered_on(view),
+                    sort: match current.sort == current.view.default_sort() {
+                        true => view.default_sort(),
+                        false => view.sort_shown(current.sort),
+                    },
                     cursor: None,
                     page: 1,
                     ..current.clone()

@@ -10,7 +10,9 @@ use roster_model::{
 
 use super::{owner_choices, owners_read, remember_owner_pick, with_chosen_owners};
 use crate::api::{ApiClient, ApiFailure};
-use crate::components::{ConsequenceChecklist, Dialog, ErrorPanel, OwnerSelect, SearchBox};
+use crate::components::{
+    ConsequenceChecklist, Dialog, ErrorPanel, LeaveHint, OwnerSelect, SearchBox,
+};
 use crate::events::{HostEvents, UserChanged};
 use crate::reactive::{effect, local_action, suspend};
 use crate::session::SessionState;
@@ -409,8 +411,8 @@ fn LeaveDialog(
             })
         })
     };
-    let ready =
-        move || ticked.with(|t| t.len() == kind.consequences().len()) && new_owners().is_some();
+    let all_ticked = move || ticked.with(|t| t.len() == kind.consequences().len());
+    let ready = move || all_ticked() && new_owners().is_some();
     let submit = local_action(move |request: &LeaveRequest| {
         let request = request.clone();
         async move {
@@ -524,9 +526,11 @@ fn LeaveDialog(
                 }
             })}
             {move || error.get().map(|text| view! { <p class="roster-error" role="alert" tabindex="-1" node_ref=error_text>{text}</p> })}
+            <LeaveHint id=format!("{prefix}-hint") all_ticked=Signal::derive(all_ticked)
+                owners_chosen=Signal::derive(move || new_owners().is_some()) />
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready() || submit.pending().get()
-                    on:click=confirm>{verb(kind)}</button>
+                    aria-describedby=format!("{prefix}-hint") on:click=confirm>{verb(kind)}</button>
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Dialog>
