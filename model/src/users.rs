@@ -416,12 +416,12 @@ pub struct UserListRequest {
 }
 
 impl UserListRequest {
-    /// A tab as it first opens: no search or filters, sorted by name, the first page.
+    /// A tab as it first opens: no search or filters, in its own order, the first page.
     pub fn first_page(view: UserView) -> Self {
         UserListRequest {
             view,
             search: String::new(),
-            sort: SortField::default(),
+            sort: view.default_sort(),
             dir: SortDir::default(),
             cursor: None,
             limit: DEFAULT_PAGE_SIZE,
@@ -527,7 +527,7 @@ mod tests {
             blank.view_query(),
             [
                 ("view", "invited".to_owned()),
-                ("sort", "name".to_owned()),
+                ("sort", "email".to_owned()),
                 ("dir", "asc".to_owned())
             ]
         );

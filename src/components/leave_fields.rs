@@ -40,7 +40,7 @@ pub fn ConsequenceChecklist(
 
 /// What a removal or deletion still needs before it can be confirmed, said beside its button
 /// while that is disabled (out of the keyboard's reach, it could not tell why). `id` is what the
-/// button's `aria-describedby` names.
+/// button's `aria-describedby` names while it is disabled (nothing is drawn once it is not).
 #[component]
 pub fn LeaveHint(
     #[prop(into)] id: String,

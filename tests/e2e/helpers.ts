@@ -33,9 +33,9 @@ export async function expectAccessible(page: Page) {
       .filter((box) => {
         const drawn = box.getBoundingClientRect();
         const style = getComputedStyle(box);
-        const painted = style.backgroundColor !== 'rgba(0, 0, 0, 0)' || ['top', 'right', 'bottom', 'left'].some(
+        const painted = style.visibility !== 'hidden' && (style.backgroundColor !== 'rgba(0, 0, 0, 0)' || ['top', 'right', 'bottom', 'left'].some(
           (side) => style.getPropertyValue(`border-${side}-width`) !== '0px' && style.getPropertyValue(`border-${side}-style`) !== 'none',
-        );
+        ));
         // (A visually hidden status, 1 px square, is not drawn.)
         return painted && drawn.width > 1 && drawn.height > 1 && !(box.textContent ?? '').trim()
           && !box.querySelector('input, button, select, textarea, img, svg');

@@ -77,6 +77,8 @@ pub fn BulkRemoveDialog(
     };
     let all_ticked = move || ticked.with(|t| t.len() == REMOVE_CONSEQUENCES.len());
     let owners_chosen = move || owners.with(|o| o.len()) == owned_count();
+    // While the accounts they own are unknown (read, or failed to be), no owner is asked for yet.
+    let owners_wanted = move || owned_count() != usize::MAX && !owners_chosen();
     let ready = move || all_ticked() && owners_chosen();
     let close = Callback::new(move |()| removing.set(None));
     let confirm = move |_| {
@@ -140,10 +142,10 @@ pub fn BulkRemoveDialog(
                 })}
             </Transition>
             <LeaveHint id="roster-bulk-remove-hint" all_ticked=Signal::derive(all_ticked)
-                owners_chosen=Signal::derive(owners_chosen) />
+                owners_chosen=Signal::derive(move || !owners_wanted()) />
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready()
-                    aria-describedby="roster-bulk-remove-hint" on:click=confirm>"Remove from organization"</button>
+                    aria-describedby=move || (!ready()).then_some("roster-bulk-remove-hint") on:click=confirm>"Remove from organization"</button>
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| close.run(())>"Cancel"</button>
             </div>
         </Dialog>

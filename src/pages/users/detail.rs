@@ -262,6 +262,13 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
             crate::dom::focus_if_fell(&notice);
         }
     });
+    // So does a user found gone, as a save of their edit was: to the page saying so.
+    let missing_heading = NodeRef::<leptos::html::H1>::new();
+    effect(move || {
+        if let Some(heading) = missing_heading.get() {
+            crate::dom::focus_if_fell(&heading);
+        }
+    });
 
     view! {
         <section class="roster-page">
@@ -294,7 +301,8 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
                             conflict.set(None);
                             edit_error.clear();
                             saved.set(false);
-                            Ok(missing().into_any())
+                            settling.set(false);
+                            Ok(missing(missing_heading).into_any())
                         }
                         Err(failure) => Err(failure),
                     }
@@ -349,9 +357,9 @@ pub fn UserDetailPage(id: Signal<i64>) -> impl IntoView {
 const EDIT_BUTTON: &str = "roster-edit-user-open";
 const CHANGE_ACCESS_BUTTON: &str = "roster-change-access";
 
-fn missing() -> impl IntoView {
+fn missing(heading: NodeRef<leptos::html::H1>) -> impl IntoView {
     view! {
-        <h1>"User not found"</h1>
+        <h1 tabindex="-1" node_ref=heading>"User not found"</h1>
         <p>"This organization has no such user. They may have been removed or deleted."</p>
         <p><A href="/users/managed" attr:class="roster-link">"Back to User management"</A></p>
     }

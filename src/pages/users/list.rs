@@ -3,9 +3,9 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_model::{
-    AccountRef, BulkAction, BulkRequest, InvitationActionResult, LeaveRequest, SortDir, SortField,
-    UserFilter, UserFilters, UserListRequest, UserSummary, UserView, ViewCounts, DEFAULT_PAGE_SIZE,
-    MAX_INVITE_EMAILS,
+    AccountRef, BulkAction, BulkRequest, ErrorCode, InvitationActionResult, LeaveRequest, SortDir,
+    SortField, UserFilter, UserFilters, UserListRequest, UserSummary, UserView, ViewCounts,
+    DEFAULT_PAGE_SIZE, MAX_INVITE_EMAILS,
 };
 
 use super::{
@@ -130,12 +130,16 @@ pub fn UsersPage(view: Memo<Option<UserView>>) -> impl IntoView {
         let query = query.get();
         let cursor = query.cursor.clone().filter(|c| !c.is_empty());
         let view = view.get().unwrap_or_default();
+        let asked = query.sort.unwrap_or(view.default_sort());
+        let sort = view.sort_shown(asked);
+        // A page link made for an order the tab does not show starts from the first page.
+        let cursor = cursor.filter(|_| sort == asked);
         ListState {
             view,
             // What the tab does not offer (a hand-edited URL) narrows nothing unseen.
             filters: query.filters().offered_on(view),
             search: query.q.unwrap_or_default(),
-            sort: view.sort_shown(query.sort.unwrap_or(view.default_sort())),
+            sort,
             dir: query.dir.unwrap_or_default(),
             // Without a cursor it is the first page, whatever a hand-edited URL says.
             page: cursor
@@ -303,6 +307,13 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         })
     };
     let on_retry = Callback::new(move |()| changed());
+    // A page link made for another order (as a list's link from before its order changed): its
+    // "Try again" starts from the first page, as its message says, where reading it again would
+    // fail again.
+    let from_first_page = {
+        let go = go.clone();
+        Callback::new(move |()| go(state.get_untracked().first_page(), false))
+    };
     let on_filters = {
         let go = go.clone();
         Callback::new(move |filters: UserFilters| {
@@ -539,26 +550,36 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
         let current = state.get();
         UserView::ALL
             .into_iter()
-            .map(|view| Tab {
-                id: view.as_str().to_owned(),
-                label: view.label().to_owned(),
-                // Switching tabs keeps the search, the filters the tab offers and an order it shows
-                // (the tab's own, where the list was in its own), from the first page.
-                href: ListState {
-                    view,
-                    filters: current.filters.offered_on(view),
-                    sort: match current.sort == current.view.default_sort() {
-                        true => view.default_sort(),
-                        false => view.sort_shown(current.sort),
-                    },
-                    cursor: None,
-                    page: 1,
-                    ..current.clone()
+            .map(|view| {
+                let sort = if current.sort == current.view.default_sort() {
+                    view.default_sort()
+                } else {
+                    view.sort_shown(current.sort)
+                };
+                Tab {
+                    id: view.as_str().to_owned(),
+                    label: view.label().to_owned(),
+                    // Switching tabs keeps the search, the filters the tab offers and an order it shows
+                    // (the tab's own, where the list was in its own), from the first page.
+                    href: ListState {
+                        view,
+                        filters: current.filters.offered_on(view),
+                        sort,
+                        // A column sorted anew starts ascending, as a click on its header does.
+                        dir: if sort == current.sort {
+                            current.dir
+                        } else {
+                            SortDir::Asc
+                        },
+                        cursor: None,
+                        page: 1,
+                        ..current.clone()
+                    }
+                    .href(),
+                    count: counts
+                        .as_ref()
+                        .map(|c| format::tally(c.get(view), c.at_least(view))),
                 }
-                .href(),
-                count: counts
-                    .as_ref()
-                    .map(|c| format::tally(c.get(view), c.at_least(view))),
             })
             .collect::<Vec<_>>()
     });
@@ -690,10 +711,13 @@ fn UserList(state: Memo<ListState>) -> impl IntoView {
                                 }
                                 .into_any()
                             }
-                            Err(failure) => view! {
-                                <ErrorPanel message=failure.message() on_retry=on_retry />
+                            Err(failure) => {
+                                let retry = match failure.code() == Some(ErrorCode::InvalidCursor) {
+                                    true => from_first_page,
+                                    false => on_retry,
+                                };
+                                view! { <ErrorPanel message=failure.message() on_retry=retry /> }.into_any()
                             }
-                            .into_any(),
                     },
                 }}
             </div>

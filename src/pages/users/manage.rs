@@ -530,7 +530,7 @@ fn LeaveDialog(
                 owners_chosen=Signal::derive(move || new_owners().is_some()) />
             <div class="roster-form__actions">
                 <button type="button" class="roster-button roster-button--danger" disabled=move || !ready() || submit.pending().get()
-                    aria-describedby=format!("{prefix}-hint") on:click=confirm>{verb(kind)}</button>
+                    aria-describedby=move || (!ready()).then(|| format!("{prefix}-hint")) on:click=confirm>{verb(kind)}</button>
                 <button type="button" class="roster-button roster-button--quiet" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Dialog>
