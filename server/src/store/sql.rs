@@ -3,7 +3,7 @@
 
 use super::builder::QueryBuilder;
 use super::Backend;
-use roster_model::{RoleSet, Timestamp, TwoFactorState, UserFilters, UserView};
+use roster_model::{RoleSet, Timestamp, TwoFactorState, UserFilter, UserFilters, UserView};
 
 /// The "name" sort key: family name first, then given name, then email for people with no name yet.
 pub fn sort_name(given: &str, family: &str, email: &str) -> String {
@@ -237,9 +237,10 @@ pub(super) fn push_user_filters(
         UserView::External => ("x.", "x.user_id"),
         UserView::Invited => ("i.invitee_", "i.user_id"),
     };
-    let members = matches!(view, UserView::Managed | UserView::Imported);
     if let Some(role) = filters.role {
-        if members {
+        // The tabs that offer the filter list members, who hold an organization role; on the
+        // others nobody is found by it.
+        if UserFilter::Role.offered_on(view) {
             query.push(" AND u.org_role = ").push_bind(role.as_str());
         } else {
             query.push(" AND 0 = 1");
